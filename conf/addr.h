@@ -1,0 +1,22 @@
+/* Address and prefix helpers shared by the planners (pure). */
+#ifndef GW_ADDR_H
+#define GW_ADDR_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "10.0.0.1/24" -> address and prefix length; host bits kept. */
+int addr_parse_prefix4(const char *s, struct in_addr *a, unsigned *plen);
+int addr_parse_prefix6(const char *s, struct in6_addr *a, unsigned *plen);
+uint32_t addr_mask4(unsigned plen); /* host order */
+void addr_mask6(unsigned plen, struct in6_addr *mask);
+struct in_addr addr_net4(struct in_addr a, unsigned plen);
+struct in6_addr addr_net6(const struct in6_addr *a, unsigned plen);
+bool addr_in4(struct in_addr a, struct in_addr net, unsigned plen);
+/* "10.0.0.0/24" into buf (network address) */
+void addr_format_net4(struct in_addr a, unsigned plen, char *buf, size_t len);
+void addr_format_net6(const struct in6_addr *a, unsigned plen, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,623 @@
+/* Configuration: libconfuse schema, parsing from a file or a buffer, and
+ * validation into struct gw_conf.
+ *
+ * Every string value is parsed through sval_parse(), which keeps the line
+ * it stood on, so that checks which need several values (a DHCP range
+ * against the subnet) can still point at the right line. libconfuse's own
+ * errors (unknown key, bad boolean) come through conf_errfunc(). */
+#include "conf.h"
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <confuse.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sval {
+	int line;
+	char s[];
+};
+
+struct conf_ctx {
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+/* libconfuse's error callback has no user pointer: this buffer is where
+ * its message waits until cfg_parse() returns to conf_parse(). */
+static char confuse_err[512];
+
+static const char builtin_conf[] =
+	"uplink    = auto\n"
+	"state_dir = \"/var/lib/gatewayd\"\n"
+	"run_dir   = \"/run/gatewayd\"\n"
+	"dnsmasq   = \"/usr/sbin/dnsmasq\"\n"
+	"\n"
+	"network default {\n"
+	"    bridge = \"gw0\"\n"
+	"    mode   = nat\n"
+	"    ipv4   = \"10.213.0.1/24\"\n"
+	"    ipv6   = \"fd42:213::1/64\"\n"
+	"    dhcp {\n"
+	"        range      = \"10.213.0.100-10.213.0.250\"\n"
+	"        lease_time = 1h\n"
+	"    }\n"
+	"    ra { enabled = true }\n"
+	"}\n";
+
+static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[400];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(confuse_err, sizeof(confuse_err), "%s:%d: %s",
+		 cfg && cfg->filename ? cfg->filename : "config", cfg ? cfg->line : 0, msg);
+}
+
+static int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	size_t n = strlen(value);
+	struct sval *v = malloc(sizeof(*v) + n + 1);
+
+	(void)opt;
+	if (!v)
+		return -1;
+	v->line = cfg ? cfg->line : 0;
+	memcpy(v->s, value, n + 1);
+	*(void **)result = v;
+	return 0;
+}
+
+#define SVAL(name, def) CFG_PTR_CB(name, def, CFGF_NONE, sval_parse, free)
+
+static cfg_opt_t dhcp_opts[] = {
+	CFG_BOOL("enabled", cfg_true, CFGF_NONE),
+	SVAL("range", NULL),
+	SVAL("lease_time", "1h"),
+	CFG_END(),
+};
+
+static cfg_opt_t ra_opts[] = {
+	CFG_BOOL("enabled", cfg_true, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t network_opts[] = {
+	SVAL("bridge", NULL),
+	SVAL("mode", "nat"),
+	SVAL("ipv4", NULL),
+	SVAL("ipv6", NULL),
+	SVAL("uplink", NULL),
+	CFG_BOOL("host_access", cfg_false, CFGF_NONE),
+	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
+	CFG_SEC("ra", ra_opts, CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t root_opts[] = {
+	SVAL("uplink", "auto"),
+	SVAL("state_dir", "/var/lib/gatewayd"),
+	SVAL("run_dir", "/run/gatewayd"),
+	SVAL("dnsmasq", "/usr/sbin/dnsmasq"),
+	SVAL("dnsmasq_user", "dnsmasq"),
+	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END(),
+};
+
+__attribute__((format(printf, 3, 4)))
+static int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->file, line, msg);
+	return -EINVAL;
+}
+
+static const struct sval *sval_get(cfg_t *sec, const char *name)
+{
+	return cfg_getptr(sec, name);
+}
+
+static int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what,
+			 char *dst, size_t len)
+{
+	if (strlen(v->s) >= len)
+		return conf_fail(ctx, v->line, "%s \"%s\" is longer than %zu characters",
+				 what, v->s, len - 1);
+	strcpy(dst, v->s);
+	return 0;
+}
+
+static bool ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix,
+		       const char *what, char *dst)
+{
+	if (!ifname_valid(v->s))
+		return conf_fail(ctx, v->line,
+				 "%s%s \"%s\" is not a valid interface name "
+				 "(1-15 characters, no '/', ':' or spaces)",
+				 prefix, what, v->s);
+	strcpy(dst, v->s);
+	return 0;
+}
+
+int conf_parse_duration(const char *s, unsigned *secs)
+{
+	unsigned long long v;
+	char *end;
+	unsigned mult = 1;
+
+	if (!strcmp(s, "infinite")) {
+		*secs = 0;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end) {
+		switch (*end) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		default: return -EINVAL;
+		}
+		if (end[1])
+			return -EINVAL;
+	}
+	if (v == 0 || v * mult > 0xffffffffull / 2)
+		return -ERANGE;
+	*secs = (unsigned)(v * mult);
+	return 0;
+}
+
+void conf_format_duration(unsigned secs, char *buf, size_t len)
+{
+	if (secs == 0)
+		snprintf(buf, len, "infinite");
+	else if (secs % 86400 == 0)
+		snprintf(buf, len, "%ud", secs / 86400);
+	else if (secs % 3600 == 0)
+		snprintf(buf, len, "%uh", secs / 3600);
+	else if (secs % 60 == 0)
+		snprintf(buf, len, "%um", secs / 60);
+	else
+		snprintf(buf, len, "%us", secs);
+}
+
+static int conf_network_ipv4(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
+			     struct gw_network *net)
+{
+	uint32_t a, mask;
+	char subnet[INET_ADDRSTRLEN + 4];
+
+	if (!v)
+		return -ENOENT;
+	if (addr_parse_prefix4(v->s, &net->ipv4.addr, &net->ipv4.plen) < 0)
+		return conf_fail(ctx, v->line,
+				 "%sipv4 \"%s\" is not an IPv4 address with a prefix length "
+				 "(like 10.213.0.1/24)", pfx, v->s);
+	if (net->ipv4.plen < 8 || net->ipv4.plen > 30)
+		return conf_fail(ctx, v->line,
+				 "%sipv4 \"%s\": prefix length must be between 8 and 30",
+				 pfx, v->s);
+	a = ntohl(net->ipv4.addr.s_addr);
+	mask = addr_mask4(net->ipv4.plen);
+	addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+	if ((a & ~mask) == 0 || (a & ~mask) == ~mask)
+		return conf_fail(ctx, v->line,
+				 "%sipv4 \"%s\" is the network or broadcast address of %s; "
+				 "the bridge needs a host address",
+				 pfx, v->s, subnet);
+	if ((a >> 28) >= 14 || (a >> 24) == 127 || (a >> 24) == 0)
+		return conf_fail(ctx, v->line, "%sipv4 \"%s\" is not a unicast address",
+				 pfx, v->s);
+	return 0;
+}
+
+static int conf_network_ipv6(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
+			     struct gw_network *net)
+{
+	struct in6_addr n;
+
+	if (addr_parse_prefix6(v->s, &net->ipv6.addr, &net->ipv6.plen) < 0)
+		return conf_fail(ctx, v->line,
+				 "%sipv6 \"%s\" is not an IPv6 address with a prefix length "
+				 "(like fd42:213::1/64)", pfx, v->s);
+	if (net->ipv6.plen < 8 || net->ipv6.plen > 127)
+		return conf_fail(ctx, v->line,
+				 "%sipv6 \"%s\": prefix length must be between 8 and 127",
+				 pfx, v->s);
+	n = addr_net6(&net->ipv6.addr, net->ipv6.plen);
+	if (!memcmp(&n, &net->ipv6.addr, sizeof(n)))
+		return conf_fail(ctx, v->line,
+				 "%sipv6 \"%s\" is the subnet's own prefix; the bridge needs "
+				 "a host address (like ...::1)", pfx, v->s);
+	if (IN6_IS_ADDR_MULTICAST(&net->ipv6.addr) || IN6_IS_ADDR_LINKLOCAL(&net->ipv6.addr) ||
+	    IN6_IS_ADDR_LOOPBACK(&net->ipv6.addr) || IN6_IS_ADDR_V4MAPPED(&net->ipv6.addr))
+		return conf_fail(ctx, v->line,
+				 "%sipv6 \"%s\" is not a global or unique-local unicast address",
+				 pfx, v->s);
+	net->has_ipv6 = true;
+	return 0;
+}
+
+static int conf_network_dhcp(struct conf_ctx *ctx, cfg_t *dsec, const char *pfx,
+			     struct gw_network *net)
+{
+	const struct sval *range = sval_get(dsec, "range");
+	const struct sval *lt = sval_get(dsec, "lease_time");
+	char a[INET_ADDRSTRLEN], subnet[INET_ADDRSTRLEN + 4];
+	const char *dash;
+	uint32_t s, e, gw, mask, netaddr;
+
+	net->dhcp_enabled = cfg_getbool(dsec, "enabled");
+	if (conf_parse_duration(lt->s, &net->lease_time) < 0)
+		return conf_fail(ctx, lt->line,
+				 "%slease_time \"%s\" is not a duration "
+				 "(like 3600, 90s, 30m, 1h, 2d or infinite)", pfx, lt->s);
+	if (net->lease_time && net->lease_time < 120)
+		return conf_fail(ctx, lt->line,
+				 "%slease_time \"%s\" is shorter than dnsmasq's minimum of 2m",
+				 pfx, lt->s);
+
+	mask = addr_mask4(net->ipv4.plen);
+	gw = ntohl(net->ipv4.addr.s_addr);
+	netaddr = gw & mask;
+	if (!range) {
+		/* Default: the upper half of the subnet, as libvirt's default
+		 * network does with .2-.254 but leaving room for static hosts. */
+		uint32_t size = ~mask + 1;
+		s = netaddr + size / 2;
+		e = netaddr + size - 2;
+		if (s <= gw && gw <= e)
+			s = gw + 1;
+		if (s > e)
+			return conf_fail(ctx, dsec->line, "%sno room for a DHCP range", pfx);
+		net->dhcp_start.s_addr = htonl(s);
+		net->dhcp_end.s_addr = htonl(e);
+		return 0;
+	}
+	dash = strchr(range->s, '-');
+	if (!dash || (size_t)(dash - range->s) >= sizeof(a))
+		goto bad;
+	memcpy(a, range->s, dash - range->s);
+	a[dash - range->s] = '\0';
+	if (inet_pton(AF_INET, a, &net->dhcp_start) != 1 ||
+	    inet_pton(AF_INET, dash + 1, &net->dhcp_end) != 1)
+		goto bad;
+	s = ntohl(net->dhcp_start.s_addr);
+	e = ntohl(net->dhcp_end.s_addr);
+	addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+	if (s > e)
+		return conf_fail(ctx, range->line,
+				 "%sdhcp range %s starts after it ends", pfx, range->s);
+	if ((s & mask) != netaddr || (e & mask) != netaddr)
+		return conf_fail(ctx, range->line, "%sdhcp range %s is outside %s",
+				 pfx, range->s, subnet);
+	if (s <= gw && gw <= e) {
+		inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
+		return conf_fail(ctx, range->line,
+				 "%sdhcp range %s contains the gateway address %s",
+				 pfx, range->s, a);
+	}
+	if (s == netaddr || e == (netaddr | ~mask))
+		return conf_fail(ctx, range->line,
+				 "%sdhcp range %s contains the network or broadcast address of %s",
+				 pfx, range->s, subnet);
+	return 0;
+bad:
+	return conf_fail(ctx, range->line,
+			 "%sdhcp range \"%s\" is not FIRST-LAST (like 10.213.0.100-10.213.0.250)",
+			 pfx, range->s);
+}
+
+static bool netname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > GW_NETNAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
+{
+	const char *title = cfg_title(sec);
+	const struct sval *v;
+	char pfx[GW_NETNAME_MAX + 64];
+	int r;
+
+	if (!netname_valid(title))
+		return conf_fail(ctx, sec->line,
+				 "network \"%s\": name must be 1-%d letters, digits, '-' or '_'",
+				 title, GW_NETNAME_MAX);
+	strcpy(net->name, title);
+	snprintf(pfx, sizeof(pfx), "network \"%s\": ", title);
+
+	v = sval_get(sec, "bridge");
+	if (!v)
+		return conf_fail(ctx, sec->line, "%smissing bridge = \"NAME\"", pfx);
+	if ((r = conf_ifname(ctx, v, pfx, "bridge", net->bridge)) < 0)
+		return r;
+
+	v = sval_get(sec, "mode");
+	if (strcmp(v->s, "nat"))
+		return conf_fail(ctx, v->line, "%sunknown mode \"%s\" (expected nat)", pfx, v->s);
+	net->mode = GW_MODE_NAT;
+
+	v = sval_get(sec, "ipv4");
+	if (!v)
+		return conf_fail(ctx, sec->line, "%smissing ipv4 = \"ADDRESS/PREFIX\"", pfx);
+	if ((r = conf_network_ipv4(ctx, v, pfx, net)) < 0)
+		return r;
+
+	net->ra_enabled = cfg_getbool(cfg_getsec(sec, "ra"), "enabled");
+	v = sval_get(sec, "ipv6");
+	if (v) {
+		if ((r = conf_network_ipv6(ctx, v, pfx, net)) < 0)
+			return r;
+		if (net->ra_enabled && net->ipv6.plen != 64)
+			return conf_fail(ctx, v->line,
+					 "%sipv6 \"%s\": SLAAC (ra enabled) needs a /64 prefix",
+					 pfx, v->s);
+	}
+	v = sval_get(sec, "uplink");
+	if (v && (r = conf_ifname(ctx, v, pfx, "uplink", net->uplink)) < 0)
+		return r;
+	net->host_access = cfg_getbool(sec, "host_access");
+	return conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net);
+}
+
+static bool overlap4(const struct gw_network *a, const struct gw_network *b)
+{
+	unsigned plen = a->ipv4.plen < b->ipv4.plen ? a->ipv4.plen : b->ipv4.plen;
+	return addr_in4(a->ipv4.addr, b->ipv4.addr, plen);
+}
+
+static bool overlap6(const struct gw_network *a, const struct gw_network *b)
+{
+	unsigned plen = a->ipv6.plen < b->ipv6.plen ? a->ipv6.plen : b->ipv6.plen;
+	struct in6_addr x = addr_net6(&a->ipv6.addr, plen), y = addr_net6(&b->ipv6.addr, plen);
+
+	return a->has_ipv6 && b->has_ipv6 && !memcmp(&x, &y, sizeof(x));
+}
+
+/* Checks between networks, and between a network and the uplinks. */
+static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
+{
+	for (size_t i = 0; i < c->n_networks; i++) {
+		struct gw_network *a = &c->networks[i];
+		cfg_t *sa = cfg_getnsec(root, "network", i);
+		const char *up = conf_network_uplink(c, a);
+		char s1[64], s2[64];
+
+		if (*up && !strcmp(up, a->bridge))
+			return conf_fail(ctx, sa->line,
+					 "network \"%s\": bridge \"%s\" is the uplink; "
+					 "gatewayd never serves or bridges the uplink",
+					 a->name, a->bridge);
+		for (size_t j = 0; j < i; j++) {
+			struct gw_network *b = &c->networks[j];
+
+			if (!strcmp(a->bridge, b->bridge))
+				return conf_fail(ctx, sa->line,
+						 "network \"%s\": bridge \"%s\" is already used by "
+						 "network \"%s\"", a->name, a->bridge, b->name);
+			if (!strcmp(conf_network_uplink(c, b), a->bridge))
+				return conf_fail(ctx, sa->line,
+						 "network \"%s\": bridge \"%s\" is the uplink of "
+						 "network \"%s\"", a->name, a->bridge, b->name);
+			if (overlap4(a, b)) {
+				addr_format_net4(a->ipv4.addr, a->ipv4.plen, s1, sizeof(s1));
+				addr_format_net4(b->ipv4.addr, b->ipv4.plen, s2, sizeof(s2));
+				return conf_fail(ctx, sa->line,
+						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
+						 a->name, s1, s2, b->name);
+			}
+			if (overlap6(a, b)) {
+				addr_format_net6(&a->ipv6.addr, a->ipv6.plen, s1, sizeof(s1));
+				addr_format_net6(&b->ipv6.addr, b->ipv6.plen, s2, sizeof(s2));
+				return conf_fail(ctx, sa->line,
+						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
+						 a->name, s1, s2, b->name);
+			}
+		}
+	}
+	return 0;
+}
+
+static int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst)
+{
+	const struct sval *v = sval_get(root, key);
+	int r = conf_copy_str(ctx, v, key, dst, GW_PATH_MAX);
+
+	if (r < 0)
+		return r;
+	if (dst[0] != '/')
+		return conf_fail(ctx, v->line, "%s \"%s\" must be an absolute path", key, v->s);
+	return 0;
+}
+
+static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
+{
+	const struct sval *v = sval_get(root, "uplink");
+	int r;
+
+	if (strcmp(v->s, "auto") && (r = conf_ifname(ctx, v, "", "uplink", c->uplink)) < 0)
+		return r;
+	if ((r = conf_abs_path(ctx, root, "state_dir", c->state_dir)) < 0 ||
+	    (r = conf_abs_path(ctx, root, "run_dir", c->run_dir)) < 0 ||
+	    (r = conf_abs_path(ctx, root, "dnsmasq", c->dnsmasq)) < 0 ||
+	    (r = conf_copy_str(ctx, sval_get(root, "dnsmasq_user"), "dnsmasq_user",
+			       c->dnsmasq_user, sizeof(c->dnsmasq_user))) < 0)
+		return r;
+
+	c->n_networks = cfg_size(root, "network");
+	if (c->n_networks == 0)
+		return conf_fail(ctx, root->line, "no network defined");
+	c->networks = calloc(c->n_networks, sizeof(*c->networks));
+	if (!c->networks)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_networks; i++)
+		if ((r = conf_network(ctx, cfg_getnsec(root, "network", i), &c->networks[i])) < 0)
+			return r;
+	return conf_cross_check(ctx, root, c);
+}
+
+static int conf_parse(const char *name, const char *path, const char *buf,
+		      struct gw_conf **out, char *err, size_t errlen)
+{
+	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen };
+	struct gw_conf *c = NULL;
+	cfg_t *root;
+	int r;
+
+	*out = NULL;
+	root = cfg_init(root_opts, CFGF_NONE);
+	if (!root)
+		return -ENOMEM;
+	cfg_set_error_function(root, conf_errfunc);
+	free(root->filename);
+	root->filename = strdup(name);
+	confuse_err[0] = '\0';
+
+	r = path ? cfg_parse(root, path) : cfg_parse_buf(root, buf);
+	if (r == CFG_FILE_ERROR) {
+		r = -errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: %s", name, strerror(-r));
+		goto out;
+	}
+	if (r != CFG_SUCCESS) {
+		snprintf(err, errlen, "%s", confuse_err[0] ? confuse_err : "parse error");
+		r = -EINVAL;
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", name);
+	r = conf_fill(&ctx, root, c);
+	if (r < 0)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	conf_free(c);
+	cfg_free(root);
+	return r;
+}
+
+int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t errlen)
+{
+	return conf_parse(path, path, NULL, out, err, errlen);
+}
+
+int conf_load_buf(const char *name, const char *buf, struct gw_conf **out,
+		  char *err, size_t errlen)
+{
+	return conf_parse(name, NULL, buf, out, err, errlen);
+}
+
+int conf_load_default(struct gw_conf **out, char *err, size_t errlen)
+{
+	return conf_load_buf("(built-in)", builtin_conf, out, err, errlen);
+}
+
+void conf_free(struct gw_conf *conf)
+{
+	if (!conf)
+		return;
+	free(conf->networks);
+	free(conf);
+}
+
+const char *conf_mode_name(enum gw_mode mode)
+{
+	switch (mode) {
+	case GW_MODE_NAT:
+		return "nat";
+	}
+	return "?";
+}
+
+const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_network *net)
+{
+	return net->uplink[0] ? net->uplink : conf->uplink;
+}
+
+bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
+{
+	return !strcmp(a->name, b->name) && !strcmp(a->bridge, b->bridge) &&
+	       a->mode == b->mode && a->ipv4.addr.s_addr == b->ipv4.addr.s_addr &&
+	       a->ipv4.plen == b->ipv4.plen && a->has_ipv6 == b->has_ipv6 &&
+	       (!a->has_ipv6 || (!memcmp(&a->ipv6.addr, &b->ipv6.addr, 16) &&
+				 a->ipv6.plen == b->ipv6.plen)) &&
+	       !strcmp(a->uplink, b->uplink) && a->host_access == b->host_access &&
+	       a->dhcp_enabled == b->dhcp_enabled &&
+	       a->dhcp_start.s_addr == b->dhcp_start.s_addr &&
+	       a->dhcp_end.s_addr == b->dhcp_end.s_addr && a->lease_time == b->lease_time &&
+	       a->ra_enabled == b->ra_enabled;
+}
+
+void conf_print(FILE *f, const struct gw_conf *c)
+{
+	fprintf(f, "# normalized from %s\n", c->path);
+	fprintf(f, "uplink       = %s\n", c->uplink[0] ? c->uplink : "auto");
+	fprintf(f, "state_dir    = \"%s\"\n", c->state_dir);
+	fprintf(f, "run_dir      = \"%s\"\n", c->run_dir);
+	fprintf(f, "dnsmasq      = \"%s\"\n", c->dnsmasq);
+	fprintf(f, "dnsmasq_user = \"%s\"\n", c->dnsmasq_user);
+	for (size_t i = 0; i < c->n_networks; i++) {
+		const struct gw_network *n = &c->networks[i];
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], d[32];
+
+		fprintf(f, "\nnetwork %s {\n", n->name);
+		fprintf(f, "    bridge      = \"%s\"\n", n->bridge);
+		fprintf(f, "    mode        = %s\n", conf_mode_name(n->mode));
+		inet_ntop(AF_INET, &n->ipv4.addr, a, sizeof(a));
+		fprintf(f, "    ipv4        = \"%s/%u\"\n", a, n->ipv4.plen);
+		if (n->has_ipv6) {
+			inet_ntop(AF_INET6, &n->ipv6.addr, a, sizeof(a));
+			fprintf(f, "    ipv6        = \"%s/%u\"\n", a, n->ipv6.plen);
+		}
+		if (n->uplink[0])
+			fprintf(f, "    uplink      = \"%s\"\n", n->uplink);
+		fprintf(f, "    host_access = %s\n", n->host_access ? "true" : "false");
+		inet_ntop(AF_INET, &n->dhcp_start, a, sizeof(a));
+		inet_ntop(AF_INET, &n->dhcp_end, b, sizeof(b));
+		conf_format_duration(n->lease_time, d, sizeof(d));
+		fprintf(f, "    dhcp {\n        enabled    = %s\n", n->dhcp_enabled ? "true" : "false");
+		fprintf(f, "        range      = \"%s-%s\"\n", a, b);
+		fprintf(f, "        lease_time = %s\n    }\n", d);
+		fprintf(f, "    ra { enabled = %s }\n}\n",
+			n->ra_enabled && n->has_ipv6 ? "true" : "false");
+	}
+}

@@ -1,0 +1,70 @@
+/* gatewayd configuration: a plain, validated struct. No cfg_t leaves conf/. */
+#ifndef GW_CONF_H
+#define GW_CONF_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define GW_CONF_DEFAULT_PATH "/etc/gatewayd/gatewayd.conf"
+#define GW_NETNAME_MAX 32
+#define GW_PATH_MAX 256
+
+enum gw_mode { GW_MODE_NAT };
+
+struct gw_prefix4 {
+	struct in_addr addr; /* the bridge's own address */
+	unsigned plen;
+};
+
+struct gw_prefix6 {
+	struct in6_addr addr;
+	unsigned plen;
+};
+
+struct gw_network {
+	char name[GW_NETNAME_MAX + 1];
+	char bridge[IFNAMSIZ];
+	enum gw_mode mode;
+	struct gw_prefix4 ipv4;
+	bool has_ipv6;
+	struct gw_prefix6 ipv6;
+	char uplink[IFNAMSIZ]; /* "" = use the global uplink */
+	bool host_access;
+	bool dhcp_enabled;
+	struct in_addr dhcp_start, dhcp_end;
+	unsigned lease_time; /* seconds; 0 = infinite */
+	bool ra_enabled;
+};
+
+struct gw_conf {
+	char path[GW_PATH_MAX];     /* file it came from, or "(built-in)" */
+	char uplink[IFNAMSIZ];      /* "" = auto: interface of the IPv4 default route */
+	char state_dir[GW_PATH_MAX];
+	char run_dir[GW_PATH_MAX];
+	char dnsmasq[GW_PATH_MAX];
+	char dnsmasq_user[64];
+	size_t n_networks;
+	struct gw_network *networks;
+};
+
+/* Parse and validate. On error returns -EINVAL (or -errno) and writes one
+ * "FILE:LINE: message" line into err. *out is owned by the caller. */
+int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t errlen);
+int conf_load_buf(const char *name, const char *buf, struct gw_conf **out,
+		  char *err, size_t errlen);
+/* The built-in default used when the default path does not exist. */
+int conf_load_default(struct gw_conf **out, char *err, size_t errlen);
+void conf_free(struct gw_conf *conf);
+
+const char *conf_mode_name(enum gw_mode mode);
+const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_network *net);
+bool conf_network_equal(const struct gw_network *a, const struct gw_network *b);
+void conf_print(FILE *f, const struct gw_conf *conf);
+
+/* Durations as written in the file: 90, 90s, 30m, 1h, 2d, infinite. */
+int conf_parse_duration(const char *s, unsigned *secs);
+void conf_format_duration(unsigned secs, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,70 @@
+/* dnsmasq config generation.
+ *
+ * gatewayd starts dnsmasq with --conf-file=<this file>, so /etc/dnsmasq.conf
+ * and /etc/dnsmasq.d are never read. The instance is bound to the bridge
+ * only: interface= plus except-interface=lo plus bind-dynamic, so it opens
+ * one socket per bridge address instead of the wildcard socket that plain
+ * interface= would use (CVE-2012-3411): DNS queries that reach the host on
+ * any other interface find nobody listening. */
+#include "dnsmasq_conf.h"
+#include "ra/ra.h"
+#include "conf/addr.h"
+
+#include <arpa/inet.h>
+
+void dnsmasq_conf_path(const struct gw_conf *conf, const struct gw_network *net,
+		       char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.dnsmasq.conf", conf->run_dir, net->name);
+}
+
+void dnsmasq_lease_path(const struct gw_conf *conf, const struct gw_network *net,
+			char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.leases", conf->state_dir, net->name);
+}
+
+void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_network *net)
+{
+	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], path[GW_PATH_MAX + 64];
+	struct in_addr m = { htonl(addr_mask4(net->ipv4.plen)) };
+	uint32_t size;
+
+	fprintf(f, "# Written by gatewayd for network \"%s\". Do not edit: it is\n"
+		   "# rewritten on every start and reload.\n", net->name);
+	fprintf(f, "interface=%s\nexcept-interface=lo\nbind-dynamic\n", net->bridge);
+	inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
+	fprintf(f, "listen-address=%s\n", a);
+	if (net->has_ipv6) {
+		inet_ntop(AF_INET6, &net->ipv6.addr, a, sizeof(a));
+		fprintf(f, "listen-address=%s\n", a);
+	}
+	fprintf(f, "user=%s\n", conf->dnsmasq_user);
+	fprintf(f, "pid-file=\n");
+	fprintf(f, "log-facility=-\n");
+	fprintf(f, "strict-order\ndomain-needed\nbogus-priv\nno-hosts\n");
+	if (net->dhcp_enabled) {
+		char lt[32];
+
+		inet_ntop(AF_INET, &net->dhcp_start, a, sizeof(a));
+		inet_ntop(AF_INET, &net->dhcp_end, b, sizeof(b));
+		inet_ntop(AF_INET, &m, mask, sizeof(mask));
+		if (net->lease_time)
+			snprintf(lt, sizeof(lt), "%u", net->lease_time);
+		else
+			snprintf(lt, sizeof(lt), "infinite");
+		fprintf(f, "# DHCPv4\n");
+		fprintf(f, "dhcp-range=%s,%s,%s,%s\n", a, b, mask, lt);
+		inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
+		fprintf(f, "dhcp-option=option:router,%s\n", a);
+		fprintf(f, "dhcp-option=option:dns-server,%s\n", a);
+		dnsmasq_lease_path(conf, net, path, sizeof(path));
+		fprintf(f, "dhcp-leasefile=%s\n", path);
+		size = ntohl(net->dhcp_end.s_addr) - ntohl(net->dhcp_start.s_addr) + 1;
+		fprintf(f, "dhcp-lease-max=%u\n", size);
+		/* The guests' only server on a segment gatewayd owns: answer
+		 * at once, including clients renewing leases we don't know. */
+		fprintf(f, "dhcp-authoritative\ndhcp-no-override\ndhcp-rapid-commit\nno-ping\n");
+	}
+	ra_dnsmasq_lines(f, net);
+}

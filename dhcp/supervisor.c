@@ -1,0 +1,336 @@
+/* The dnsmasq supervisor.
+ *
+ * dnsmasq runs with --keep-in-foreground so its pid stays ours, in its own
+ * process group (a Ctrl-C on gatewayd's terminal must not reach it before
+ * gatewayd stops it in order). It is spawned with posix_spawn and an empty
+ * signal mask and default handlers: gatewayd blocks its signals for
+ * signalfd, and a child inheriting that would ignore our SIGTERM.
+ * Its stdout/stderr (log-facility=-) come back through a pipe and are
+ * logged with the network's name.
+ *
+ * Restarts back off exponentially from 100 ms to 15 s; a child that ran
+ * 30 s counts as healthy and resets the backoff. */
+#include "supervisor.h"
+#include "gatewayd/log.h"
+#include "gatewayd/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 15000
+#define HEALTHY_MS 30000
+#define STOP_GRACE_MS 3000
+
+extern char **environ;
+
+struct dnsmasq {
+	struct eloop *loop;
+	char *network, *binary, *conf_path, *pid_path;
+	pid_t pid;
+	int log_fd;
+	char logbuf[1024];
+	size_t loglen;
+	struct eloop_timer *restart;
+	uint64_t started_ms;
+	unsigned backoff_ms;
+	unsigned restarts;
+	bool stopping;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void log_flush_lines(struct dnsmasq *d, bool all)
+{
+	char *start = d->logbuf, *nl;
+
+	while ((nl = memchr(start, '\n', d->loglen - (size_t)(start - d->logbuf)))) {
+		*nl = '\0';
+		if (*start)
+			log_info("dnsmasq[%s]: %s", d->network, start);
+		start = nl + 1;
+	}
+	d->loglen -= (size_t)(start - d->logbuf);
+	memmove(d->logbuf, start, d->loglen);
+	if (all || d->loglen == sizeof(d->logbuf)) {
+		if (d->loglen)
+			log_info("dnsmasq[%s]: %.*s", d->network, (int)d->loglen, d->logbuf);
+		d->loglen = 0;
+	}
+}
+
+static void log_close(struct dnsmasq *d)
+{
+	if (d->log_fd < 0)
+		return;
+	log_flush_lines(d, true);
+	eloop_remove_fd(d->loop, d->log_fd);
+	close(d->log_fd);
+	d->log_fd = -1;
+}
+
+static void log_readable(int fd, uint32_t events, void *arg)
+{
+	struct dnsmasq *d = arg;
+	ssize_t n;
+
+	(void)events;
+	n = read(fd, d->logbuf + d->loglen, sizeof(d->logbuf) - d->loglen);
+	if (n > 0) {
+		d->loglen += (size_t)n;
+		log_flush_lines(d, false);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		log_close(d);
+	}
+}
+
+static void restart_fire(void *arg)
+{
+	struct dnsmasq *d = arg;
+	int r;
+
+	if (d->stopping || d->pid > 0)
+		return;
+	d->restarts++;
+	log_info("dnsmasq[%s]: restarting (restart #%u)", d->network, d->restarts);
+	if ((r = dnsmasq_start(d)) < 0) {
+		log_err("dnsmasq[%s]: cannot spawn %s: %s", d->network, d->binary, strerror(-r));
+		d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
+		eloop_timer_arm(d->restart, d->backoff_ms);
+	}
+}
+
+int dnsmasq_new(struct eloop *loop, const struct dnsmasq_params *p, struct dnsmasq **out)
+{
+	struct dnsmasq *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->loop = loop;
+	d->log_fd = -1;
+	d->backoff_ms = BACKOFF_MIN_MS;
+	d->network = strdup(p->network);
+	d->binary = strdup(p->binary);
+	d->conf_path = strdup(p->conf_path);
+	d->pid_path = strdup(p->pid_path);
+	if (!d->network || !d->binary || !d->conf_path || !d->pid_path) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if ((r = eloop_timer_new(loop, restart_fire, d, &d->restart)) < 0)
+		goto fail;
+	*out = d;
+	return 0;
+fail:
+	dnsmasq_free(d);
+	return r;
+}
+
+int dnsmasq_start(struct dnsmasq *d)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	char confarg[512];
+	char *argv[] = { d->binary, "--keep-in-foreground", confarg, NULL };
+	int pipefd[2], r;
+	pid_t pid;
+
+	if (d->pid > 0)
+		return 0;
+	snprintf(confarg, sizeof(confarg), "--conf-file=%s", d->conf_path);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					       POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
+	r = -posix_spawn(&pid, d->binary, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(pipefd[1]);
+	if (r < 0) {
+		close(pipefd[0]);
+		return r;
+	}
+	log_close(d);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	d->log_fd = pipefd[0];
+	if (eloop_add_fd(d->loop, d->log_fd, log_readable, d) < 0) {
+		close(d->log_fd);
+		d->log_fd = -1;
+	}
+	d->pid = pid;
+	d->started_ms = now_ms();
+	d->stopping = false;
+	state_pid_write(d->pid_path, pid);
+	log_info("dnsmasq[%s]: started, pid %d", d->network, (int)pid);
+	return 0;
+}
+
+static void describe_status(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) == 1)
+		snprintf(buf, len, "exited with status 1 (configuration problem)");
+	else if (WEXITSTATUS(status) == 2)
+		snprintf(buf, len, "exited with status 2 (network problem: is the address "
+				   "or port in use?)");
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+}
+
+bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status)
+{
+	char why[128];
+	uint64_t ran;
+
+	if (!d || pid != d->pid || pid <= 0)
+		return false;
+	d->pid = 0;
+	unlink(d->pid_path);
+	/* Read what it said last before saying why it died. */
+	while (d->log_fd >= 0) {
+		ssize_t n = read(d->log_fd, d->logbuf + d->loglen, sizeof(d->logbuf) - d->loglen);
+		if (n <= 0)
+			break;
+		d->loglen += (size_t)n;
+		log_flush_lines(d, false);
+	}
+	log_close(d);
+	if (d->stopping)
+		return true;
+	ran = now_ms() - d->started_ms;
+	if (ran >= HEALTHY_MS)
+		d->backoff_ms = BACKOFF_MIN_MS;
+	describe_status(status, why, sizeof(why));
+	log_err("dnsmasq[%s]: pid %d %s after %llu ms; restarting in %u ms", d->network, (int)pid,
+		why, (unsigned long long)ran, d->backoff_ms);
+	eloop_timer_arm(d->restart, d->backoff_ms);
+	d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
+	return true;
+}
+
+/* Wait for pid to exit, up to ms, on SIGCHLD (blocked in this process). */
+static bool wait_exit(pid_t pid, int *status, unsigned ms)
+{
+	uint64_t deadline = now_ms() + ms;
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		uint64_t now = now_ms();
+		struct timespec ts;
+
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return true;
+		if (now >= deadline)
+			return false;
+		ts.tv_sec = (time_t)((deadline - now) / 1000);
+		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
+		sigtimedwait(&chld, NULL, &ts);
+	}
+}
+
+void dnsmasq_stop(struct dnsmasq *d)
+{
+	int status = 0;
+	pid_t pid;
+
+	if (!d)
+		return;
+	d->stopping = true;
+	eloop_timer_disarm(d->restart);
+	pid = d->pid;
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	if (!wait_exit(pid, &status, STOP_GRACE_MS)) {
+		log_warnx("dnsmasq[%s]: pid %d did not stop on SIGTERM; sending SIGKILL",
+			  d->network, (int)pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	dnsmasq_reaped(d, pid, status);
+	log_info("dnsmasq[%s]: stopped", d->network);
+}
+
+void dnsmasq_free(struct dnsmasq *d)
+{
+	if (!d)
+		return;
+	dnsmasq_stop(d);
+	log_close(d);
+	eloop_timer_free(d->restart);
+	free(d->network);
+	free(d->binary);
+	free(d->conf_path);
+	free(d->pid_path);
+	free(d);
+}
+
+pid_t dnsmasq_pid(const struct dnsmasq *d)
+{
+	return d->pid;
+}
+
+unsigned dnsmasq_restarts(const struct dnsmasq *d)
+{
+	return d->restarts;
+}
+
+int dnsmasq_kill_orphan(const char *pid_path, const char *conf_path)
+{
+	pid_t pid = state_pid_read(pid_path);
+	struct pollfd pfd = { .events = POLLIN };
+
+	if (pid <= 0)
+		return 0;
+	/* Not our child (its parent crashed): wait on a pidfd, which becomes
+	 * readable when the process exits. The cmdline check makes sure a
+	 * recycled pid is never killed. */
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd.fd < 0 || !state_pid_matches(pid, conf_path)) {
+		if (pfd.fd >= 0)
+			close(pfd.fd);
+		unlink(pid_path);
+		return 0;
+	}
+	kill(pid, SIGTERM);
+	if (poll(&pfd, 1, STOP_GRACE_MS) == 0) {
+		kill(pid, SIGKILL);
+		poll(&pfd, 1, STOP_GRACE_MS);
+	}
+	close(pfd.fd);
+	unlink(pid_path);
+	return 1;
+}

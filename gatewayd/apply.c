@@ -1,0 +1,571 @@
+/* Apply and take down. Order on start: preflight checks that change
+ * nothing (so a bad setup applies nothing), sysctls, bridges, the
+ * nftables table in one batch, then dnsmasq. Stop runs the reverse. */
+#include "apply.h"
+#include "dhcp/dnsmasq_conf.h"
+#include "dhcp/supervisor.h"
+#include "gatewayd/log.h"
+#include "gatewayd/rtnl.h"
+#include "gatewayd/state.h"
+#include "gatewayd/sysctl.h"
+#include "nft/commit.h"
+#include "nft/plan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct gw_net_rt {
+	char uplink[IFNAMSIZ];
+	bool created_bridge;
+	struct dnsmasq *dnsmasq;
+};
+
+struct gw_ctx {
+	struct eloop *loop;
+	struct rtnl *rtnl;
+	struct gw_conf *conf;
+	struct gw_net_rt *nets; /* parallel to conf->networks */
+	struct sysctl_state sysctls;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
+{
+	struct gw_ctx *ctx = calloc(1, sizeof(*ctx));
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->loop = loop;
+	if ((r = rtnl_open(&ctx->rtnl)) < 0) {
+		free(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void gw_ctx_free(struct gw_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	rtnl_close(ctx->rtnl);
+	conf_free(ctx->conf);
+	free(ctx->nets);
+	free(ctx);
+}
+
+void apply_bridge_mac(const char *network, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over "gatewayd/NAME" */
+	const char *p;
+
+	for (p = "gatewayd/"; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (p = network; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+}
+
+int apply_resolve_uplinks(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
+			  char *err, size_t errlen)
+{
+	struct rtnl *rt = NULL;
+	char autoname[IFNAMSIZ] = "";
+	int r = 0;
+
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const char *up = conf_network_uplink(conf, &conf->networks[i]);
+		int ifindex;
+
+		if (*up) {
+			snprintf(uplinks[i], IFNAMSIZ, "%s", up);
+			continue;
+		}
+		if (!autoname[0]) {
+			if (!rt && (r = rtnl_open(&rt)) < 0) {
+				fail(err, errlen, "rtnetlink: %s", strerror(-r));
+				goto out;
+			}
+			r = rtnl_default_route_oif(rt, &ifindex);
+			if (r < 0 || !if_indextoname((unsigned)ifindex, autoname)) {
+				r = r < 0 ? r : -errno;
+				fail(err, errlen,
+				     "network \"%s\": uplink = auto, but there is no IPv4 default "
+				     "route to take it from; set uplink = \"IFNAME\"",
+				     conf->networks[i].name);
+				goto out;
+			}
+		}
+		snprintf(uplinks[i], IFNAMSIZ, "%s", autoname);
+	}
+out:
+	rtnl_close(rt);
+	return r;
+}
+
+static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
+{
+	char path[GW_PATH_MAX + 32], names[STATE_MAX_NAMES][IFNAMSIZ];
+	size_t n;
+
+	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
+	if (state_names_read(path, names, STATE_MAX_NAMES, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], bridge))
+			return true;
+	return false;
+}
+
+/* Checks that change nothing: everything that can refuse a config is
+ * asked before the first change is made. */
+static int preflight(struct gw_ctx *ctx, const struct gw_conf *conf,
+		     char (*uplinks)[IFNAMSIZ], char *err, size_t errlen)
+{
+	int r;
+
+	if (access(conf->dnsmasq, X_OK) < 0)
+		return fail(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)",
+			    conf->dnsmasq, strerror(errno));
+	if ((r = apply_resolve_uplinks(conf, uplinks, err, errlen)) < 0)
+		return r;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *n = &conf->networks[i];
+		struct rtnl_link l;
+
+		if (!strcmp(n->bridge, uplinks[i]))
+			return fail(err, errlen,
+				    "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
+				    "serves or bridges the uplink", n->name, n->bridge);
+		r = rtnl_link_get(ctx->rtnl, n->bridge, &l);
+		if (r < 0 && r != -ENODEV)
+			return fail(err, errlen, "network \"%s\": looking up \"%s\": %s", n->name,
+				    n->bridge, strerror(-r));
+		if (r == 0 && strcmp(l.kind, "bridge"))
+			return fail(err, errlen,
+				    "network \"%s\": device \"%s\" exists and is not a bridge "
+				    "(kind \"%s\"); refusing to touch it",
+				    n->name, n->bridge, l.kind[0] ? l.kind : "physical");
+		if (n->has_ipv6 && access(SYSCTL_ROOT "/net/ipv6", F_OK) < 0)
+			return fail(err, errlen,
+				    "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
+				    n->name);
+	}
+	return 0;
+}
+
+static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf, char *err,
+			  size_t errlen)
+{
+	char path[GW_PATH_MAX + 32];
+	bool v6 = false;
+	int r;
+
+	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+	for (size_t i = 0; i < conf->n_networks; i++)
+		v6 |= conf->networks[i].has_ipv6;
+	r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
+	if (r >= 0 && v6)
+		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1",
+				  path);
+	if (r < 0)
+		return fail(err, errlen, "enabling forwarding: %s", strerror(-r));
+	return 0;
+}
+
+static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
+		     const struct gw_network *n, struct gw_net_rt *rt, char *err, size_t errlen)
+{
+	char path[GW_PATH_MAX + 32], key[128];
+	struct rtnl_link l;
+	uint8_t mac[6];
+	int r;
+
+	r = rtnl_link_get(ctx->rtnl, n->bridge, &l);
+	if (r == -ENODEV) {
+		/* Record first: a crash right after creating still finds it. */
+		state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
+		if ((r = state_names_add(path, n->bridge)) < 0)
+			return fail(err, errlen, "%s: %s", path, strerror(-r));
+		apply_bridge_mac(n->name, mac);
+		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac)) < 0) {
+			state_names_remove(path, n->bridge);
+			return fail(err, errlen, "network \"%s\": creating bridge \"%s\": %s",
+				    n->name, n->bridge, strerror(-r));
+		}
+		rt->created_bridge = true;
+		log_info("network \"%s\": created bridge %s", n->name, n->bridge);
+		r = rtnl_link_get(ctx->rtnl, n->bridge, &l);
+	} else if (r == 0) {
+		rt->created_bridge = bridge_listed(conf, n->bridge);
+	}
+	if (r < 0)
+		return fail(err, errlen, "network \"%s\": bridge \"%s\": %s", n->name, n->bridge,
+			    strerror(-r));
+	if (strcmp(l.kind, "bridge"))
+		return fail(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
+			    n->name, n->bridge);
+	if (n->has_ipv6) {
+		/* The bridge is a router: it must not configure itself from
+		 * RAs that a guest might send. */
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", n->bridge);
+		r = sysctl_write(SYSCTL_ROOT, key, "0");
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/autoconf", n->bridge);
+		if (r >= 0)
+			r = sysctl_write(SYSCTL_ROOT, key, "0");
+		if (r < 0)
+			return fail(err, errlen, "network \"%s\": %s: %s", n->name, key,
+				    strerror(-r));
+	}
+	r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
+	if (r >= 0 && n->has_ipv6)
+		r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
+	if (r < 0)
+		return fail(err, errlen, "network \"%s\": adding addresses to %s: %s", n->name,
+			    n->bridge, strerror(-r));
+	if ((r = rtnl_link_set_up(ctx->rtnl, l.ifindex)) < 0)
+		return fail(err, errlen, "network \"%s\": setting %s up: %s", n->name, n->bridge,
+			    strerror(-r));
+	return 0;
+}
+
+static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf,
+			const struct gw_network *n, struct gw_net_rt *rt)
+{
+	char path[GW_PATH_MAX + 32];
+	struct rtnl_link l;
+	int r;
+
+	if (!rt->created_bridge)
+		return;
+	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0 && !strcmp(l.kind, "bridge")) {
+		if ((r = rtnl_link_del(ctx->rtnl, l.ifindex)) < 0)
+			log_warnx("network \"%s\": deleting bridge %s: %s", n->name, n->bridge,
+				  strerror(-r));
+		else
+			log_info("network \"%s\": deleted bridge %s", n->name, n->bridge);
+	}
+	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
+	state_names_remove(path, n->bridge);
+	rt->created_bridge = false;
+}
+
+static int write_file(const char *path, const struct gw_conf *conf, const struct gw_network *n)
+{
+	char tmp[GW_PATH_MAX + 128];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	dnsmasq_conf_write(f, conf, n);
+	if (fclose(f) != 0)
+		return -errno;
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+static void pid_path(const struct gw_conf *conf, const struct gw_network *n, char *buf,
+		     size_t len)
+{
+	snprintf(buf, len, "%s/%s.dnsmasq.pid", conf->run_dir, n->name);
+}
+
+static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		   struct gw_net_rt *rt, char *err, size_t errlen)
+{
+	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64];
+	struct dnsmasq_params p = { n->name, conf->dnsmasq, cpath, ppath };
+	int r;
+
+	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
+	pid_path(conf, n, ppath, sizeof(ppath));
+	/* A dnsmasq left by a crashed gatewayd would hold the ports. */
+	if (dnsmasq_kill_orphan(ppath, cpath) > 0)
+		log_warnx("network \"%s\": stopped a dnsmasq left by an earlier gatewayd", n->name);
+	if ((r = write_file(cpath, conf, n)) < 0)
+		return fail(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
+			    strerror(-r));
+	if ((r = dnsmasq_new(ctx->loop, &p, &rt->dnsmasq)) < 0 ||
+	    (r = dnsmasq_start(rt->dnsmasq)) < 0)
+		return fail(err, errlen, "network \"%s\": starting %s: %s", n->name, conf->dnsmasq,
+			    strerror(-r));
+	return 0;
+}
+
+static void dhcp_down(const struct gw_conf *conf, const struct gw_network *n,
+		      struct gw_net_rt *rt)
+{
+	char cpath[GW_PATH_MAX + 64];
+
+	dnsmasq_free(rt->dnsmasq);
+	rt->dnsmasq = NULL;
+	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
+	unlink(cpath);
+}
+
+static int ruleset_apply(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ], char *err,
+			 size_t errlen)
+{
+	const char *ups[conf->n_networks ? conf->n_networks : 1];
+	struct nft_plan plan;
+	int r;
+
+	for (size_t i = 0; i < conf->n_networks; i++)
+		ups[i] = uplinks[i];
+	if ((r = nft_plan_build(conf, ups, &plan)) < 0)
+		return fail(err, errlen, "nft: planning ruleset: %s", strerror(-r));
+	r = nft_apply_plan(&plan, err, errlen);
+	nft_plan_release(&plan);
+	return r;
+}
+
+static void sysctl_skipped(const struct sysctl_rec *rec, const char *now)
+{
+	log_warnx("sysctl %s is now %s, not the %s gatewayd set: leaving it (original was %s)",
+		  rec->key, now, rec->written, rec->orig);
+}
+
+static int dirs_make(const struct gw_conf *conf, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = state_mkdir(conf->state_dir, 0755)) < 0)
+		return fail(err, errlen, "state_dir \"%s\": %s", conf->state_dir, strerror(-r));
+	if ((r = state_mkdir(conf->run_dir, 0755)) < 0)
+		return fail(err, errlen, "run_dir \"%s\": %s", conf->run_dir, strerror(-r));
+	return 0;
+}
+
+int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
+{
+	char (*uplinks)[IFNAMSIZ] = calloc(conf->n_networks, IFNAMSIZ);
+	char path[GW_PATH_MAX + 32];
+	int r;
+
+	ctx->nets = calloc(conf->n_networks, sizeof(*ctx->nets));
+	if (!uplinks || !ctx->nets) {
+		r = fail(err, errlen, "out of memory");
+		goto fail;
+	}
+	ctx->conf = conf;
+	if ((r = preflight(ctx, conf, uplinks, err, errlen)) < 0 ||
+	    (r = dirs_make(conf, err, errlen)) < 0)
+		goto fail;
+	/* Originals recorded by a crashed instance are still the originals. */
+	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+	sysctl_state_load(path, &ctx->sysctls);
+	if ((r = ensure_sysctls(ctx, conf, err, errlen)) < 0)
+		goto fail;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		snprintf(ctx->nets[i].uplink, IFNAMSIZ, "%s", uplinks[i]);
+		if ((r = bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
+			goto fail;
+	}
+	if ((r = ruleset_apply(conf, uplinks, err, errlen)) < 0)
+		goto fail;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		if ((r = dhcp_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
+			goto fail;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		log_info("network \"%s\": %s up, NAT out of %s", conf->networks[i].name,
+			 conf->networks[i].bridge, uplinks[i]);
+	free(uplinks);
+	return 0;
+fail:
+	free(uplinks);
+	if (ctx->nets)
+		apply_stop(ctx);
+	ctx->conf = NULL; /* the caller still owns conf on failure */
+	return r;
+}
+
+void apply_stop(struct gw_ctx *ctx)
+{
+	const struct gw_conf *conf = ctx->conf;
+	char err[512], path[GW_PATH_MAX + 32];
+
+	if (!conf || !ctx->nets)
+		return;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
+	if (nft_remove_table(err, sizeof(err)) < 0)
+		log_warnx("%s", err);
+	for (size_t i = 0; i < conf->n_networks; i++)
+		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i]);
+	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+	sysctl_restore(&ctx->sysctls, SYSCTL_ROOT, path, sysctl_skipped);
+	free(ctx->nets);
+	ctx->nets = NULL;
+}
+
+static const struct gw_network *find_net(const struct gw_conf *c, const char *name, size_t *idx)
+{
+	for (size_t i = 0; i < c->n_networks; i++)
+		if (!strcmp(c->networks[i].name, name)) {
+			*idx = i;
+			return &c->networks[i];
+		}
+	return NULL;
+}
+
+int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
+{
+	struct gw_conf *old = ctx->conf;
+	char (*uplinks)[IFNAMSIZ] = calloc(conf->n_networks, IFNAMSIZ);
+	struct gw_net_rt *nets = calloc(conf->n_networks, sizeof(*nets));
+	bool *keep = calloc(conf->n_networks, sizeof(*keep));
+	int r;
+
+	if (!uplinks || !nets || !keep) {
+		r = fail(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Everything that can refuse comes before the first change. */
+	if ((r = preflight(ctx, conf, uplinks, err, errlen)) < 0 ||
+	    (r = dirs_make(conf, err, errlen)) < 0 ||
+	    (r = ensure_sysctls(ctx, conf, err, errlen)) < 0)
+		goto out;
+	if ((r = ruleset_apply(conf, uplinks, err, errlen)) < 0)
+		goto out;
+
+	/* Take down what went away or changed; carry over what did not. */
+	for (size_t i = 0; i < old->n_networks; i++) {
+		const struct gw_network *o = &old->networks[i];
+		size_t j;
+		const struct gw_network *n = find_net(conf, o->name, &j);
+
+		if (n && conf_network_equal(o, n) && !strcmp(uplinks[j], ctx->nets[i].uplink)) {
+			nets[j] = ctx->nets[i];
+			keep[j] = true;
+			continue;
+		}
+		dhcp_down(old, o, &ctx->nets[i]);
+		if (!n || strcmp(n->bridge, o->bridge))
+			bridge_down(ctx, old, o, &ctx->nets[i]);
+		else
+			nets[j].created_bridge = ctx->nets[i].created_bridge;
+		log_info("network \"%s\": %s", o->name, n ? "changed" : "removed");
+	}
+	free(ctx->nets);
+	ctx->nets = nets;
+	ctx->conf = conf;
+	nets = NULL;
+	conf_free(old);
+	for (size_t j = 0; j < conf->n_networks; j++) {
+		const struct gw_network *n = &conf->networks[j];
+
+		if (keep[j])
+			continue;
+		snprintf(ctx->nets[j].uplink, IFNAMSIZ, "%s", uplinks[j]);
+		if ((r = bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0 ||
+		    (r = dhcp_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0)
+			log_err("%s", err); /* keep going: the other networks still work */
+		else
+			log_info("network \"%s\": %s up, NAT out of %s", n->name, n->bridge,
+				 uplinks[j]);
+	}
+	r = 0;
+out:
+	free(uplinks);
+	free(nets);
+	free(keep);
+	return r;
+}
+
+void apply_child_exited(struct gw_ctx *ctx, pid_t pid, int status)
+{
+	if (!ctx->conf || !ctx->nets)
+		return;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		if (dnsmasq_reaped(ctx->nets[i].dnsmasq, pid, status))
+			return;
+}
+
+/* dnsmasq pid files in run_dir, whatever networks the old config had. */
+static int teardown_dnsmasq(const struct gw_conf *conf)
+{
+	DIR *d = opendir(conf->run_dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char ppath[GW_PATH_MAX + 300], cpath[GW_PATH_MAX + 300];
+		size_t len = strlen(e->d_name);
+		const char *sfx = ".dnsmasq.pid";
+
+		if (len <= strlen(sfx) || strcmp(e->d_name + len - strlen(sfx), sfx))
+			continue;
+		snprintf(ppath, sizeof(ppath), "%s/%s", conf->run_dir, e->d_name);
+		snprintf(cpath, sizeof(cpath), "%s/%.*s.dnsmasq.conf", conf->run_dir,
+			 (int)(len - strlen(sfx)), e->d_name);
+		if (dnsmasq_kill_orphan(ppath, cpath) > 0) {
+			log_info("teardown: stopped dnsmasq (%s)", e->d_name);
+			n++;
+		}
+		unlink(cpath);
+	}
+	closedir(d);
+	return n;
+}
+
+int apply_teardown(const struct gw_conf *conf)
+{
+	char path[GW_PATH_MAX + 32], err[512], names[STATE_MAX_NAMES][IFNAMSIZ];
+	struct sysctl_state ss;
+	struct rtnl *rt = NULL;
+	size_t nb = 0;
+	int removed = teardown_dnsmasq(conf), r;
+
+	if (nft_table_exists() > 0) {
+		if ((r = nft_remove_table(err, sizeof(err))) < 0)
+			log_warnx("teardown: %s", err);
+		else {
+			log_info("teardown: removed table inet %s", NFT_TABLE_NAME);
+			removed++;
+		}
+	}
+	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
+	state_names_read(path, names, STATE_MAX_NAMES, &nb);
+	if (nb && rtnl_open(&rt) == 0) {
+		for (size_t i = 0; i < nb; i++) {
+			struct rtnl_link l;
+
+			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, "bridge") &&
+			    rtnl_link_del(rt, l.ifindex) == 0) {
+				log_info("teardown: deleted bridge %s", names[i]);
+				removed++;
+			}
+		}
+		rtnl_close(rt);
+	}
+	unlink(path);
+	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+	if (sysctl_state_load(path, &ss) == 0 && ss.n) {
+		r = sysctl_restore(&ss, SYSCTL_ROOT, path, sysctl_skipped);
+		if (r > 0)
+			log_info("teardown: restored %d sysctl%s", r, r == 1 ? "" : "s");
+		removed += r;
+	}
+	return removed;
+}

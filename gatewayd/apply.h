@@ -1,0 +1,42 @@
+/* Apply: the only layer that changes the kernel or spawns. Turns a
+ * validated config into bridges, sysctls, one nftables table and one
+ * supervised dnsmasq per network, and takes all of it down again. */
+#ifndef GW_APPLY_H
+#define GW_APPLY_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf/conf.h"
+#include "gatewayd/eloop.h"
+
+struct gw_ctx;
+
+int gw_ctx_new(struct eloop *loop, struct gw_ctx **out);
+void gw_ctx_free(struct gw_ctx *ctx);
+
+/* Resolve each network's uplink ("auto" = IPv4 default route). Read-only. */
+int apply_resolve_uplinks(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
+			  char *err, size_t errlen);
+
+/* Bring up everything conf describes. On failure everything done so far is
+ * undone, err names the cause, and ctx holds nothing. Takes conf. */
+int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
+/* Switch to a new config: unchanged networks are left alone. On failure
+ * the old config stays in force. Takes conf on success only. */
+int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
+/* Take down everything (dnsmasq, table, bridges we created, sysctls). */
+void apply_stop(struct gw_ctx *ctx);
+/* A child exited: hand it to the supervisor that owns it. */
+void apply_child_exited(struct gw_ctx *ctx, pid_t pid, int status);
+
+/* Remove whatever a crashed instance left, found through the state and run
+ * directories and our fixed names. Returns how many things were removed. */
+int apply_teardown(const struct gw_conf *conf);
+
+/* Stable, locally administered MAC for a network's bridge. Pure. */
+void apply_bridge_mac(const char *network, uint8_t mac[6]);
+
+#endif

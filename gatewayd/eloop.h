@@ -1,0 +1,27 @@
+/* A small epoll event loop: file descriptors and one-shot timers. */
+#ifndef GW_ELOOP_H
+#define GW_ELOOP_H
+
+#include <stdint.h>
+
+struct eloop;
+struct eloop_timer;
+
+typedef void (*eloop_fd_cb)(int fd, uint32_t events, void *arg);
+typedef void (*eloop_timer_cb)(void *arg);
+
+int eloop_new(struct eloop **out);
+void eloop_free(struct eloop *loop);
+int eloop_add_fd(struct eloop *loop, int fd, eloop_fd_cb cb, void *arg);
+void eloop_remove_fd(struct eloop *loop, int fd);
+/* Run until eloop_quit(); returns the value given to eloop_quit(). */
+int eloop_run(struct eloop *loop);
+void eloop_quit(struct eloop *loop, int code);
+
+/* One-shot timers on a timerfd each. */
+int eloop_timer_new(struct eloop *loop, eloop_timer_cb cb, void *arg, struct eloop_timer **out);
+int eloop_timer_arm(struct eloop_timer *t, uint64_t msec);
+void eloop_timer_disarm(struct eloop_timer *t);
+void eloop_timer_free(struct eloop_timer *t);
+
+#endif

@@ -1,0 +1,292 @@
+/* gatewayd: routed guest networks for virtual machines.
+ *
+ * main() parses the command line, loads the config (exit 2 on a bad one,
+ * before anything is applied), takes the instance lock, and runs the event
+ * loop: signals arrive through a signalfd, dnsmasq's logs and restart timers
+ * through the supervisor's descriptors. */
+#include "conf/conf.h"
+#include "dhcp/dnsmasq_conf.h"
+#include "gatewayd/apply.h"
+#include "gatewayd/eloop.h"
+#include "gatewayd/log.h"
+#include "gatewayd/state.h"
+#include "nft/plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXIT_CONFIG 2
+
+struct daemon {
+	struct eloop *loop;
+	struct gw_ctx *ctx;
+	const char *conf_path; /* NULL: default path or built-in */
+	int sigfd;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gatewayd [-f] [-v] [-c FILE]   run the daemon\n"
+		"       gatewayd -n [-v] [-c FILE]     check the config (-v: print what would be applied)\n"
+		"       gatewayd --teardown [-c FILE]  remove what a crashed instance left behind\n"
+		"\n"
+		"  -c, --config FILE  config file (default " GW_CONF_DEFAULT_PATH ")\n"
+		"  -f, --foreground   stay in the foreground and log to stderr\n"
+		"  -n, --check        check the config and exit\n"
+		"  -v, --verbose      with -n: print normalized config, ruleset, dnsmasq config;\n"
+		"                     otherwise: debug logging\n"
+		"      --teardown     remove everything gatewayd owns and exit\n");
+}
+
+/* -c FILE, else the default file, else the built-in default network. */
+static int load_conf(const char *path, struct gw_conf **out, char *err, size_t errlen)
+{
+	if (path)
+		return conf_load_file(path, out, err, errlen);
+	if (access(GW_CONF_DEFAULT_PATH, F_OK) == 0 || errno != ENOENT)
+		return conf_load_file(GW_CONF_DEFAULT_PATH, out, err, errlen);
+	return conf_load_default(out, err, errlen);
+}
+
+static void print_plan(const struct gw_conf *conf)
+{
+	char (*uplinks)[IFNAMSIZ] = calloc(conf->n_networks, IFNAMSIZ);
+	const char **ups = calloc(conf->n_networks, sizeof(*ups));
+	char err[512];
+	struct nft_plan plan;
+
+	if (!uplinks || !ups)
+		goto out;
+	conf_print(stdout, conf);
+	if (apply_resolve_uplinks(conf, uplinks, err, sizeof(err)) < 0) {
+		printf("\n# %s\n# the ruleset below shows the uplink as \"UPLINK\"\n", err);
+		for (size_t i = 0; i < conf->n_networks; i++)
+			snprintf(uplinks[i], IFNAMSIZ, "UPLINK");
+	}
+	for (size_t i = 0; i < conf->n_networks; i++)
+		ups[i] = uplinks[i];
+	printf("\n# nftables ruleset\n");
+	if (nft_plan_build(conf, ups, &plan) == 0) {
+		nft_plan_print(stdout, &plan);
+		nft_plan_release(&plan);
+	}
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		char path[GW_PATH_MAX + 64];
+
+		dnsmasq_conf_path(conf, &conf->networks[i], path, sizeof(path));
+		printf("\n# dnsmasq config for network \"%s\" (%s)\n", conf->networks[i].name, path);
+		dnsmasq_conf_write(stdout, conf, &conf->networks[i]);
+	}
+out:
+	free(uplinks);
+	free(ups);
+}
+
+/* flock on run_dir/gatewayd.lock, held for the life of the process. */
+static int take_lock(const struct gw_conf *conf)
+{
+	char path[GW_PATH_MAX + 32], buf[32];
+	int fd, r;
+
+	if ((r = state_mkdir(conf->run_dir, 0755)) < 0) {
+		fprintf(stderr, "gatewayd: run_dir %s: %s\n", conf->run_dir, strerror(-r));
+		return -1;
+	}
+	state_path(conf->run_dir, "gatewayd.lock", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "gatewayd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr,
+			"gatewayd: another gatewayd is already running (pid %s, lock %s); "
+			"stop it first\n", buf[0] ? buf : "?", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void write_lock_pid(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) < 0)
+		log_warn("writing the lock file");
+}
+
+static void reload(struct daemon *d)
+{
+	struct gw_conf *conf;
+	char err[1024];
+
+	log_info("reloading configuration");
+	if (load_conf(d->conf_path, &conf, err, sizeof(err)) < 0) {
+		log_err("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (apply_reload(d->ctx, conf, err, sizeof(err)) < 0) {
+		log_err("reload: %s; keeping the running configuration", err);
+		conf_free(conf);
+		return;
+	}
+	log_info("reload: new configuration applied");
+}
+
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("received %s, stopping", strsignal((int)si.ssi_signo));
+			eloop_quit(d->loop, 0);
+			return;
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGCHLD: {
+			pid_t pid;
+			int status;
+
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+				apply_child_exited(d->ctx, pid, status);
+			break;
+		}
+		}
+	}
+}
+
+static int run_daemon(struct gw_conf *conf, const char *conf_path, int foreground, int verbose)
+{
+	struct daemon d = { .conf_path = conf_path, .sigfd = -1 };
+	char err[1024];
+	sigset_t mask;
+	int lockfd, r, code = 1;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "gatewayd: must run as root (it creates bridges and nftables rules)\n");
+		conf_free(conf);
+		return 1;
+	}
+	if ((lockfd = take_lock(conf)) < 0) {
+		conf_free(conf);
+		return 1;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "gatewayd: daemon: %s\n", strerror(errno));
+		conf_free(conf);
+		return 1;
+	}
+	log_init(foreground, verbose);
+	write_lock_pid(lockfd);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d.sigfd < 0 || (r = eloop_new(&d.loop)) < 0 || eloop_add_fd(d.loop, d.sigfd, on_signal, &d) < 0 ||
+	    gw_ctx_new(d.loop, &d.ctx) < 0) {
+		log_warn("setting up the event loop");
+		conf_free(conf);
+		goto out;
+	}
+	if (apply_start(d.ctx, conf, err, sizeof(err)) < 0) {
+		log_err("%s; nothing applied", err);
+		conf_free(conf);
+		goto out;
+	}
+	log_info("running with %s", conf->path);
+	code = eloop_run(d.loop);
+	apply_stop(d.ctx);
+	log_info("stopped");
+out:
+	gw_ctx_free(d.ctx);
+	eloop_free(d.loop);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	close(lockfd);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "teardown", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = NULL;
+	int foreground = 0, check = 0, verbose = 0, teardown = 0, c;
+	struct gw_conf *conf;
+	char err[1024];
+
+	while ((c = getopt_long(argc, argv, "c:fnvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf_path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		case 'T': teardown = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (load_conf(conf_path, &conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		if (verbose)
+			print_plan(conf);
+		conf_free(conf);
+		return 0;
+	}
+	if (teardown) {
+		int n;
+
+		log_init(1, verbose);
+		if (geteuid() != 0) {
+			fprintf(stderr, "gatewayd: --teardown must run as root\n");
+			conf_free(conf);
+			return 1;
+		}
+		n = apply_teardown(conf);
+		printf("gatewayd: teardown: %s\n", n ? "removed what was left" : "nothing to remove");
+		conf_free(conf);
+		return 0;
+	}
+	return run_daemon(conf, conf_path, foreground, verbose);
+}

@@ -1,0 +1,271 @@
+/* rtnetlink requests, one synchronous request/ack at a time. */
+#include "rtnl.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct rtnl {
+	struct mnl_socket *nl;
+	uint32_t seq, portid;
+};
+
+int rtnl_open(struct rtnl **out)
+{
+	struct rtnl *r = calloc(1, sizeof(*r));
+	int one = 1;
+
+	if (!r)
+		return -ENOMEM;
+	r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!r->nl || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = -errno;
+		rtnl_close(r);
+		return e;
+	}
+	mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	r->portid = mnl_socket_get_portid(r->nl);
+	r->seq = (uint32_t)time(NULL);
+	*out = r;
+	return 0;
+}
+
+void rtnl_close(struct rtnl *r)
+{
+	if (!r)
+		return;
+	if (r->nl)
+		mnl_socket_close(r->nl);
+	free(r);
+}
+
+/* Send one request and run cb over the replies until the ack / done. */
+static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int ret;
+
+	nlh->nlmsg_seq = ++r->seq;
+	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, r->seq, r->portid, cb, data);
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+struct link_query {
+	struct rtnl_link *out;
+	int found;
+};
+
+static int link_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, IFLA_MAX) < 0)
+		return MNL_CB_OK;
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_query *q = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb);
+	memset(q->out, 0, sizeof(*q->out));
+	q->out->ifindex = ifi->ifi_index;
+	q->out->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		snprintf(q->out->name, IFNAMSIZ, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER])
+		q->out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINKINFO]) {
+		const struct nlattr *i;
+		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
+				snprintf(q->out->kind, sizeof(q->out->kind), "%s",
+					 mnl_attr_get_str(i));
+	}
+	q->found = 1;
+	return MNL_CB_OK;
+}
+
+int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct link_query q = { .out = out };
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	ret = rtnl_talk(r, nlh, link_cb, &q);
+	if (ret == -ENODEV || (ret == 0 && !q.found))
+		return -ENODEV;
+	return ret;
+}
+
+int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+	struct nlattr *li, *data;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
+	mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+int rtnl_link_set_up(struct rtnl *r, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+int rtnl_link_del(struct rtnl *r, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	/* REPLACE: re-applying an address that is already there succeeds. */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+	if (family == AF_INET) {
+		uint32_t a = ntohl(*(const uint32_t *)addr);
+		uint32_t bcast = htonl(a | ~(plen ? 0xffffffffu << (32 - plen) : 0));
+		mnl_attr_put_u32(nlh, IFA_BROADCAST, bcast);
+	} else {
+		/* The bridge is the only router on a segment we own: no DAD
+		 * delay before dnsmasq can bind and advertise. */
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
+struct route_query {
+	int oif;
+	uint32_t best_metric;
+};
+
+static int route_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, RTA_MAX) >= 0)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_query *q = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	uint32_t metric;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_dst_len != 0 ||
+	    rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
+	if (!tb[RTA_OIF])
+		return MNL_CB_OK;
+	metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	if (q->oif == 0 || metric < q->best_metric) {
+		q->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+		q->best_metric = metric;
+	}
+	return MNL_CB_OK;
+}
+
+int rtnl_default_route_oif(struct rtnl *r, int *ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct route_query q = { 0 };
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	ret = rtnl_talk(r, nlh, route_cb, &q);
+	if (ret < 0)
+		return ret;
+	if (!q.oif)
+		return -ENETUNREACH;
+	*ifindex = q.oif;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* nf_tables batches built from a plan: pure bytes, no socket. */
+#ifndef GW_NFT_BATCH_H
+#define GW_NFT_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan.h"
+
+struct nft_batch;
+
+/* One transaction that replaces table inet gatewayd with the plan:
+ * NEWTABLE (create if missing), DELTABLE, NEWTABLE, counters, chains, rules. */
+int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, struct nft_batch **out);
+/* One transaction that removes the table, whether it exists or not. */
+int nft_batch_delete(uint32_t seq, struct nft_batch **out);
+void nft_batch_free(struct nft_batch *b);
+
+const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* What the message with this sequence number creates, for error messages. */
+const char *nft_batch_describe(const struct nft_batch *b, uint32_t seq);
+
+#endif

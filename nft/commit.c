@@ -1,0 +1,166 @@
+/* Commit over NETLINK_NETFILTER.
+ *
+ * The socket is non-blocking with NETLINK_EXT_ACK and NETLINK_CAP_ACK on:
+ * the kernel processes the whole batch inside sendmsg(), so by the time it
+ * returns every reply is queued; we read until EAGAIN. Each error carries
+ * the sequence number of the message that failed, which the batch maps
+ * back to the object it was creating. */
+#include "commit.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct mnl_socket *nfnl_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int one = 1;
+
+	if (!nl)
+		return NULL;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		mnl_socket_close(nl);
+		errno = e;
+		return NULL;
+	}
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	return nl;
+}
+
+static uint32_t seq_base(void)
+{
+	return (uint32_t)time(NULL) << 8;
+}
+
+int nft_commit(const struct nft_batch *b, char *err, size_t errlen)
+{
+	struct mnl_socket *nl = nfnl_open();
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	const void *data;
+	size_t len;
+	int r = 0;
+
+	if (!nl) {
+		r = -errno;
+		snprintf(err, errlen, "nft: cannot open netfilter netlink socket: %s", strerror(errno));
+		return r;
+	}
+	data = nft_batch_data(b, &len);
+	if (mnl_socket_sendto(nl, data, len) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "nft: sending batch: %s", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && r == 0) {
+				r = -errno;
+				snprintf(err, errlen, "nft: reading acks: %s", strerror(errno));
+			}
+			break;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			const struct nlmsgerr *e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			e = mnl_nlmsg_get_payload(nlh);
+			if (e->error && r == 0) {
+				r = e->error;
+				snprintf(err, errlen, "nft: %s: %s",
+					 nft_batch_describe(b, nlh->nlmsg_seq), strerror(-e->error));
+			}
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
+int nft_apply_plan(const struct nft_plan *plan, char *err, size_t errlen)
+{
+	struct nft_batch *b;
+	int r = nft_batch_replace(plan, seq_base(), &b);
+
+	if (r < 0) {
+		snprintf(err, errlen, "nft: building batch: %s", strerror(-r));
+		return r;
+	}
+	r = nft_commit(b, err, errlen);
+	nft_batch_free(b);
+	return r;
+}
+
+int nft_remove_table(char *err, size_t errlen)
+{
+	struct nft_batch *b;
+	int r = nft_batch_delete(seq_base(), &b);
+
+	if (r < 0) {
+		snprintf(err, errlen, "nft: building batch: %s", strerror(-r));
+		return r;
+	}
+	r = nft_commit(b, err, errlen);
+	nft_batch_free(b);
+	return r;
+}
+
+static int table_exists_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	*(int *)data = 1;
+	return MNL_CB_OK;
+}
+
+int nft_table_exists(void)
+{
+	struct mnl_socket *nl = nfnl_open();
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t seq = seq_base();
+	int found = 0, r = -ENOMEM;
+
+	if (!nl || !t)
+		goto out;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			r = errno == EAGAIN ? found : -errno;
+			break;
+		}
+		r = mnl_cb_run(buf, n, seq, mnl_socket_get_portid(nl), table_exists_cb, &found);
+		if (r <= 0) {
+			r = (r < 0 && errno == ENOENT) ? 0 : r < 0 ? -errno : found;
+			break;
+		}
+	}
+out:
+	nftnl_table_free(t);
+	if (nl)
+		mnl_socket_close(nl);
+	return r;
+}

@@ -1,0 +1,272 @@
+/* Ruleset planning: config -> struct nft_plan. Pure.
+ *
+ * Everything lives in one table, inet gatewayd, with three base chains that
+ * all default to accept: the table only ever *adds* restrictions for the
+ * traffic of its own bridges, so it cannot break unrelated host traffic.
+ *
+ * br_netfilter: frames bridged between two guests of one bridge also pass
+ * the inet forward hook, with the bridge *ports* as iif/oif. Every forward
+ * rule here keys on the bridge device itself as iifname/oifname, which only
+ * routed packets carry, so bridged guest<->guest traffic (including DHCP
+ * discovers from 0.0.0.0 and IPv6 neighbour discovery) falls through to the
+ * chain's accept policy whether br_netfilter is on or off. */
+#include "plan.h"
+#include "conf/addr.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct nft_chain_desc nft_chains[NC_COUNT] = {
+	[NC_POSTROUTING] = { "postrouting", "nat", NF_INET_POST_ROUTING, 100 },
+	[NC_INPUT] = { "input", "filter", NF_INET_LOCAL_IN, 0 },
+	[NC_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0 },
+};
+
+#define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
+
+struct rule_builder {
+	struct nft_plan *plan;
+	struct nft_rule_plan r;
+};
+
+static void rb_start(struct rule_builder *b, enum nft_chain_id chain)
+{
+	memset(&b->r, 0, sizeof(b->r));
+	b->r.chain = chain;
+}
+
+static struct nft_match *rb_add(struct rule_builder *b, enum nft_match_kind kind, bool neq)
+{
+	struct nft_match *m = &b->r.m[b->r.n_matches++];
+
+	m->kind = kind;
+	m->neq = neq;
+	return m;
+}
+
+static void rb_ifname(struct rule_builder *b, enum nft_match_kind kind, const char *name)
+{
+	snprintf(rb_add(b, kind, false)->u.ifname, IFNAMSIZ, "%s", name);
+}
+
+static void rb_net4(struct rule_builder *b, enum nft_match_kind kind, bool neq,
+		    struct in_addr a, unsigned plen)
+{
+	struct nft_match *m = rb_add(b, kind, neq);
+
+	m->u.p4.addr = a;
+	m->u.p4.plen = plen;
+}
+
+static void rb_net6(struct rule_builder *b, enum nft_match_kind kind, bool neq,
+		    const struct in6_addr *a, unsigned plen)
+{
+	struct nft_match *m = rb_add(b, kind, neq);
+
+	m->u.p6.addr = *a;
+	m->u.p6.plen = plen;
+}
+
+static int rb_end(struct rule_builder *b, const char *counter, enum nft_verdict v)
+{
+	struct nft_plan *p = b->plan;
+
+	if (counter)
+		snprintf(b->r.counter, sizeof(b->r.counter), "%s", counter);
+	b->r.verdict = v;
+	if (p->n_rules == p->cap_rules) {
+		size_t cap = p->cap_rules ? 2 * p->cap_rules : 32;
+		struct nft_rule_plan *n = realloc(p->rules, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		p->rules = n;
+		p->cap_rules = cap;
+	}
+	p->rules[p->n_rules++] = b->r;
+	return 0;
+}
+
+static int plan_counter(struct nft_plan *p, char *out, const char *what, const char *net)
+{
+	char (*n)[NFT_NAME_MAX] = realloc(p->counters, (p->n_counters + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->counters = n;
+	snprintf(out, NFT_NAME_MAX, "%s_%s", what, net);
+	memcpy(p->counters[p->n_counters++], out, NFT_NAME_MAX);
+	return 0;
+}
+
+static int plan_postrouting(struct rule_builder *b, const struct gw_network *n,
+			    const char *up, const char *ctr)
+{
+	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
+	struct in_addr mc = { htonl(0xe0000000) }, bc = { htonl(0xffffffff) };
+	int r;
+
+	/* Multicast and broadcast are never NATed (as libvirt does). */
+	rb_start(b, NC_POSTROUTING);
+	rb_ifname(b, NM_OIFNAME, up);
+	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
+	rb_net4(b, NM_DADDR4, false, mc, 4);
+	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+		return r;
+	rb_start(b, NC_POSTROUTING);
+	rb_ifname(b, NM_OIFNAME, up);
+	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
+	rb_net4(b, NM_DADDR4, false, bc, 32);
+	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+		return r;
+	rb_start(b, NC_POSTROUTING);
+	rb_ifname(b, NM_OIFNAME, up);
+	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
+	rb_net4(b, NM_DADDR4, true, s4, n->ipv4.plen);
+	if ((r = rb_end(b, ctr, NV_MASQUERADE)) < 0)
+		return r;
+	if (n->has_ipv6) {
+		/* A ULA prefix cannot leave the host unNATed (as Incus's
+		 * ipv6.nat default): masquerade it too. */
+		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
+		struct in6_addr mc6 = { .s6_addr = { 0xff } };
+
+		rb_start(b, NC_POSTROUTING);
+		rb_ifname(b, NM_OIFNAME, up);
+		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
+		rb_net6(b, NM_DADDR6, false, &mc6, 8);
+		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+			return r;
+		rb_start(b, NC_POSTROUTING);
+		rb_ifname(b, NM_OIFNAME, up);
+		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
+		rb_net6(b, NM_DADDR6, true, &s6, n->ipv6.plen);
+		if ((r = rb_end(b, ctr, NV_MASQUERADE)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_forward(struct rule_builder *b, const struct gw_network *n, const char *up,
+			const char *spoof, const char *out, const char *in)
+{
+	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
+	int r;
+
+	/* Anti-spoofing: routed guest packets must come from the subnet. */
+	rb_start(b, NC_FORWARD);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_net4(b, NM_SADDR4, true, s4, n->ipv4.plen);
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
+	rb_start(b, NC_FORWARD);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	if (n->has_ipv6) {
+		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
+		rb_net6(b, NM_SADDR6, true, &s6, n->ipv6.plen);
+	} else {
+		/* No IPv6 on this network: nothing of the guests' is routed. */
+		rb_add(b, NM_NFPROTO, false)->u.proto = NFPROTO_IPV6;
+	}
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
+
+	/* Guest -> uplink: allowed. */
+	rb_start(b, NC_FORWARD);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_ifname(b, NM_OIFNAME, up);
+	if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
+		return r;
+	/* Guest -> anywhere else routed (other networks, other host links). */
+	rb_start(b, NC_FORWARD);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
+
+	/* Replies back to guests; nothing unsolicited. */
+	rb_start(b, NC_FORWARD);
+	rb_ifname(b, NM_OIFNAME, n->bridge);
+	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
+	if ((r = rb_end(b, in, NV_ACCEPT)) < 0)
+		return r;
+	rb_start(b, NC_FORWARD);
+	rb_ifname(b, NM_OIFNAME, n->bridge);
+	return rb_end(b, NULL, NV_DROP);
+}
+
+static int plan_input_port(struct rule_builder *b, const struct gw_network *n,
+			   uint8_t proto, uint16_t port)
+{
+	struct nft_match *m;
+
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	m = rb_add(b, port ? NM_DPORT : NM_L4PROTO, false);
+	if (port) {
+		m->u.l4.proto = proto;
+		m->u.l4.port = port;
+	} else {
+		m->u.proto = proto;
+	}
+	return rb_end(b, NULL, NV_ACCEPT);
+}
+
+static int plan_input(struct rule_builder *b, const struct gw_network *n)
+{
+	int r;
+
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
+	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+		return r;
+	if ((r = plan_input_port(b, n, IPPROTO_UDP, 67)) < 0 ||
+	    (r = plan_input_port(b, n, IPPROTO_UDP, 53)) < 0 ||
+	    (r = plan_input_port(b, n, IPPROTO_TCP, 53)) < 0 ||
+	    (r = plan_input_port(b, n, IPPROTO_ICMP, 0)) < 0)
+		return r;
+	if (n->has_ipv6 && ((r = plan_input_port(b, n, IPPROTO_UDP, 547)) < 0 ||
+			    (r = plan_input_port(b, n, IPPROTO_ICMPV6, 0)) < 0))
+		return r;
+	if (n->host_access)
+		return 0;
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	return rb_end(b, NULL, NV_DROP);
+}
+
+int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
+		   struct nft_plan *plan)
+{
+	struct rule_builder b = { .plan = plan };
+	int r = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
+		const struct gw_network *n = &conf->networks[i];
+		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
+
+		if ((r = plan_counter(plan, nat, "nat", n->name)) < 0 ||
+		    (r = plan_counter(plan, out, "fwd_out", n->name)) < 0 ||
+		    (r = plan_counter(plan, in, "fwd_in", n->name)) < 0 ||
+		    (r = plan_counter(plan, spoof, "drop", n->name)) < 0)
+			break;
+		r = plan_postrouting(&b, n, uplinks[i], nat);
+		if (r >= 0)
+			r = plan_forward(&b, n, uplinks[i], spoof, out, in);
+		if (r >= 0)
+			r = plan_input(&b, n);
+	}
+	if (r < 0)
+		nft_plan_release(plan);
+	return r;
+}
+
+void nft_plan_release(struct nft_plan *plan)
+{
+	free(plan->rules);
+	free(plan->counters);
+	memset(plan, 0, sizeof(*plan));
+}

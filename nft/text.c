@@ -1,0 +1,140 @@
+/* nft syntax for a plan: what `gatewayd -n -v` shows and what a person
+ * compares with `nft list table inet gatewayd`. Pure. */
+#include "plan.h"
+#include "conf/addr.h"
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <stdarg.h>
+#include <string.h>
+
+struct strbuf {
+	char *p;
+	size_t len, off;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void sb_add(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sb->off >= sb->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->p + sb->off, sb->len - sb->off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb->off += (size_t)n;
+}
+
+static const char *l4name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "ipv6-icmp";
+	}
+	return "?";
+}
+
+static void match_format(struct strbuf *sb, const struct nft_match *m)
+{
+	const char *ne = m->neq ? "!= " : "";
+	char a[INET6_ADDRSTRLEN + 8];
+
+	switch (m->kind) {
+	case NM_IIFNAME:
+	case NM_OIFNAME:
+		sb_add(sb, "%s %s\"%s\"", m->kind == NM_IIFNAME ? "iifname" : "oifname", ne,
+		       m->u.ifname);
+		break;
+	case NM_NFPROTO:
+		sb_add(sb, "meta nfproto %s%s", ne, m->u.proto == NFPROTO_IPV4 ? "ipv4" : "ipv6");
+		break;
+	case NM_SADDR4:
+	case NM_DADDR4:
+		if (m->u.p4.plen == 32)
+			inet_ntop(AF_INET, &m->u.p4.addr, a, sizeof(a));
+		else
+			addr_format_net4(m->u.p4.addr, m->u.p4.plen, a, sizeof(a));
+		sb_add(sb, "ip %s %s%s", m->kind == NM_SADDR4 ? "saddr" : "daddr", ne, a);
+		break;
+	case NM_SADDR6:
+	case NM_DADDR6:
+		addr_format_net6(&m->u.p6.addr, m->u.p6.plen, a, sizeof(a));
+		sb_add(sb, "ip6 %s %s%s", m->kind == NM_SADDR6 ? "saddr" : "daddr", ne, a);
+		break;
+	case NM_L4PROTO:
+		sb_add(sb, "meta l4proto %s%s", ne, l4name(m->u.proto));
+		break;
+	case NM_DPORT:
+		sb_add(sb, "%s dport %s%u", l4name(m->u.l4.proto), ne, m->u.l4.port);
+		break;
+	case NM_CTSTATE: {
+		static const struct { uint32_t bit; const char *name; } st[] = {
+			{ NF_CT_STATE_INVALID_BIT, "invalid" },
+			{ NF_CT_STATE_BIT(IP_CT_ESTABLISHED), "established" },
+			{ NF_CT_STATE_BIT(IP_CT_RELATED), "related" },
+			{ NF_CT_STATE_BIT(IP_CT_NEW), "new" },
+		};
+		const char *sep = "";
+
+		sb_add(sb, "ct state %s", ne);
+		for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+			if (m->u.ctmask & st[i].bit) {
+				sb_add(sb, "%s%s", sep, st[i].name);
+				sep = ",";
+			}
+		break;
+	}
+	}
+}
+
+void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
+{
+	static const char *const verdict[] = {
+		[NV_ACCEPT] = "accept", [NV_DROP] = "drop",
+		[NV_RETURN] = "return", [NV_MASQUERADE] = "masquerade",
+	};
+	struct strbuf sb = { buf, len, 0 };
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < r->n_matches; i++) {
+		match_format(&sb, &r->m[i]);
+		sb_add(&sb, " ");
+	}
+	if (r->counter[0])
+		sb_add(&sb, "counter name \"%s\" ", r->counter);
+	sb_add(&sb, "%s", verdict[r->verdict]);
+}
+
+void nft_plan_print(FILE *f, const struct nft_plan *plan)
+{
+	static const char *const hook[] = {
+		[NF_INET_POST_ROUTING] = "postrouting", [NF_INET_LOCAL_IN] = "input",
+		[NF_INET_FORWARD] = "forward",
+	};
+	char line[1024];
+
+	fprintf(f, "table inet %s {\n", NFT_TABLE_NAME);
+	for (size_t i = 0; i < plan->n_counters; i++)
+		fprintf(f, "\tcounter %s {\n\t}\n\n", plan->counters[i]);
+	for (int c = 0; c < NC_COUNT; c++) {
+		const struct nft_chain_desc *d = &nft_chains[c];
+
+		fprintf(f, "\tchain %s {\n", d->name);
+		fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n", d->type,
+			hook[d->hooknum], d->prio == 100 ? "srcnat" : "filter");
+		for (size_t i = 0; i < plan->n_rules; i++) {
+			if (plan->rules[i].chain != (enum nft_chain_id)c)
+				continue;
+			nft_rule_format(&plan->rules[i], line, sizeof(line));
+			fprintf(f, "\t\t%s\n", line);
+		}
+		fprintf(f, "\t}%s\n", c + 1 < NC_COUNT ? "\n" : "");
+	}
+	fprintf(f, "}\n");
+}

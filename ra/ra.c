@@ -1,0 +1,24 @@
+/* Router advertisements for SLAAC on a network's IPv6 prefix.
+ *
+ * dnsmasq's "constructor:" range takes the prefix from the addresses on the
+ * bridge, so the RA always announces what is really configured there.
+ * ra-stateless = SLAAC for addresses plus stateless DHCPv6 for DNS; the RA
+ * also carries RDNSS. The router lifetime is left at dnsmasq's default: the
+ * bridge *is* the guests' IPv6 default router. */
+#include "ra.h"
+
+bool ra_wanted(const struct gw_network *net)
+{
+	return net->has_ipv6 && net->ra_enabled;
+}
+
+void ra_dnsmasq_lines(FILE *f, const struct gw_network *net)
+{
+	if (!ra_wanted(net))
+		return;
+	fprintf(f, "# IPv6: router advertisements (SLAAC) and stateless DHCPv6\n");
+	fprintf(f, "enable-ra\n");
+	fprintf(f, "dhcp-range=::,constructor:%s,ra-stateless,%u,%s\n", net->bridge,
+		net->ipv6.plen, "1h");
+	fprintf(f, "ra-param=%s,high,10,1800\n", net->bridge);
+}

@@ -1,0 +1,164 @@
+# Shared helpers for the integration tests. Source it; do not run it.
+#
+# Topology every test builds (names carry the test's PID, so parallel runs
+# and leftovers never collide):
+#
+#   [inet]  eth0 198.51.100.1/24, 2001:db8:51::1/64   (plays the internet)
+#             |  veth
+#   [host]  up0  198.51.100.2/24, 2001:db8:51::2/64   default via .1
+#           gw0  bridge made by gatewayd (10.213.0.1/24, fd42:213::1/64)
+#             |  veth vgN (host side, enslaved to gw0)
+#   [gN]    eth0  a guest, standing in for a VM's tap
+#
+# Nothing here touches the root namespace: every `ip` call names a netns.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+GATEWAYD=${GATEWAYD:-$TOP/build/gatewayd}
+ID=${ID:-$$}
+NS_HOST=gwt$ID-host
+NS_INET=gwt$ID-inet
+T=$(mktemp -d /tmp/gwtest.XXXXXX)
+chmod 755 "$T"
+GW_PID=
+GUESTS=()
+
+say() { printf '  %s\n' "$*"; }
+fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$T/gw.log" ] && { echo "--- gatewayd log:" >&2; tail -n 40 "$T/gw.log" >&2; }; exit 1; }
+skip() { printf 'SKIP: %s\n' "$*"; exit 77; }
+ok() { say "ok - $*"; }
+
+require() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done
+	[ -x "$GATEWAYD" ] || skip "build gatewayd first ($GATEWAYD)"
+}
+
+in_host() { ip netns exec "$NS_HOST" "$@"; }
+in_inet() { ip netns exec "$NS_INET" "$@"; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# wait_until SECONDS CMD...: run CMD until it succeeds, at most SECONDS.
+wait_until() {
+	local limit=$1; shift
+	local end=$((SECONDS + limit))
+	while ! "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	[ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null && { kill -TERM "$GW_PID"; wait_until 10 bash -c "! kill -0 $GW_PID"; }
+	for ns in "${GUESTS[@]}" "$NS_HOST" "$NS_INET"; do
+		ip netns list | grep -qw "$ns" || continue
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+
+topo_init() {
+	ip netns add "$NS_HOST"
+	ip netns add "$NS_INET"
+	in_host ip link set lo up
+	in_inet ip link set lo up
+	ip -n "$NS_HOST" link add up0 type veth peer name eth0 netns "$NS_INET"
+	in_host ip addr add 198.51.100.2/24 dev up0
+	in_host ip -6 addr add 2001:db8:51::2/64 dev up0 nodad
+	in_host ip link set up0 up
+	in_inet ip addr add 198.51.100.1/24 dev eth0
+	in_inet ip -6 addr add 2001:db8:51::1/64 dev eth0 nodad
+	in_inet ip link set eth0 up
+	in_host ip route add default via 198.51.100.1
+	in_host ip -6 route add default via 2001:db8:51::1
+	mkdir -p "$T/state" "$T/run"
+}
+
+# write_conf [EXTRA NETWORK LINES...]: the standard test config.
+write_conf() {
+	{
+		echo "uplink    = auto"
+		echo "state_dir = \"$T/state\""
+		echo "run_dir   = \"$T/run\""
+		echo "network default {"
+		echo "    bridge = \"gw0\""
+		echo "    mode   = nat"
+		echo "    ipv4   = \"10.213.0.1/24\""
+		echo "    ipv6   = \"fd42:213::1/64\""
+		echo "    dhcp {"
+		echo "        range      = \"10.213.0.100-10.213.0.250\""
+		echo "        lease_time = 1h"
+		echo "    }"
+		echo "    ra { enabled = true }"
+		for l in "$@"; do echo "    $l"; done
+		echo "}"
+	} >"$T/gw.conf"
+}
+
+# gw_start: run gatewayd in the host namespace and wait until it is up.
+gw_start() {
+	in_host "$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
+	GW_PID=$!
+	wait_until 15 grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up"
+	wait_until 10 grep -q "dnsmasq\[default\]: started" "$T/gw.log" || fail "dnsmasq did not start"
+}
+
+gw_stop() {
+	kill -TERM "$GW_PID"
+	wait "$GW_PID"
+	local rc=$?
+	GW_PID=
+	return $rc
+}
+
+# guest_add N: namespace gN whose eth0 is plugged into gw0.
+guest_add() {
+	local n=$1 ns=gwt$ID-g$1
+	ip netns add "$ns"
+	GUESTS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip -n "$NS_HOST" link add "vg$n" type veth peer name eth0 netns "$ns"
+	ip -n "$NS_HOST" link set "vg$n" master gw0 up
+	ip -n "$ns" link set eth0 up
+}
+guest_ns() { echo "gwt$ID-g$1"; }
+
+# udhcpc_lease N: busybox udhcpc in guest N with our own script; the lease's
+# variables end up in $T/udhcpc-N.env.
+udhcpc_lease() {
+	local n=$1 ns; ns=$(guest_ns "$1")
+	cat >"$T/udhcpc.sh" <<'SCRIPT'
+#!/bin/sh
+case "$1" in
+bound|renew)
+	ip addr flush dev "$interface" scope global
+	ip addr add "$ip/$mask" dev "$interface"
+	[ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+	env | grep -E '^(ip|mask|router|dns|lease|serverid)=' >"$ENVOUT"
+	;;
+esac
+exit 0
+SCRIPT
+	chmod +x "$T/udhcpc.sh"
+	ENVOUT="$T/udhcpc-$n.env" in_ns "$ns" busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 \
+		-s "$T/udhcpc.sh" >>"$T/udhcpc-$n.log" 2>&1
+}
+lease_var() { sed -n "s/^$2=//p" "$T/udhcpc-$1.env"; }
+
+# internet_httpd: HTTP server in the internet namespace that answers with
+# the client's address as it saw it.
+internet_httpd() {
+	mkdir -p "$T/www/cgi-bin"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$T/www/cgi-bin/ip"
+	chmod +x "$T/www/cgi-bin/ip"
+	in_inet busybox httpd -p 198.51.100.1:80 -h "$T/www"
+	wait_until 5 in_inet busybox wget -q -O - http://198.51.100.1/cgi-bin/ip || fail "httpd did not start"
+}
+http_get() { local ns=$1 url=$2; in_ns "$ns" timeout 5 busybox wget -q -O - "$url"; }
+
+nft_host_has_table() { in_host nft list table inet gatewayd >/dev/null 2>&1; }

@@ -26,9 +26,11 @@ struct conf_ctx {
 	size_t errlen;
 };
 
-/* libconfuse's error callback has no user pointer: this buffer is where
- * its message waits until cfg_parse() returns to conf_parse(). */
-static char confuse_err[512];
+/* libconfuse's error callback has no user pointer: its message and line
+ * wait here until cfg_parse() returns to conf_parse(), which adds the file
+ * name (cfg_parse_buf() would report "[buf]"). */
+static char confuse_err[400];
+static int confuse_line;
 
 static const char builtin_conf[] =
 	"uplink    = auto\n"
@@ -50,11 +52,8 @@ static const char builtin_conf[] =
 
 static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	char msg[400];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	snprintf(confuse_err, sizeof(confuse_err), "%s:%d: %s",
-		 cfg && cfg->filename ? cfg->filename : "config", cfg ? cfg->line : 0, msg);
+	vsnprintf(confuse_err, sizeof(confuse_err), fmt, ap);
+	confuse_line = cfg ? cfg->line : 0;
 }
 
 static int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
@@ -211,10 +210,15 @@ static int conf_network_ipv4(struct conf_ctx *ctx, const struct sval *v, const c
 {
 	uint32_t a, mask;
 	char subnet[INET_ADDRSTRLEN + 4];
+	int r;
 
 	if (!v)
 		return -ENOENT;
-	if (addr_parse_prefix4(v->s, &net->ipv4.addr, &net->ipv4.plen) < 0)
+	r = addr_parse_prefix4(v->s, &net->ipv4.addr, &net->ipv4.plen);
+	if (r == -ERANGE)
+		return conf_fail(ctx, v->line,
+				 "%sipv4 \"%s\": prefix length must be between 8 and 30", pfx, v->s);
+	if (r < 0)
 		return conf_fail(ctx, v->line,
 				 "%sipv4 \"%s\" is not an IPv4 address with a prefix length "
 				 "(like 10.213.0.1/24)", pfx, v->s);
@@ -240,8 +244,12 @@ static int conf_network_ipv6(struct conf_ctx *ctx, const struct sval *v, const c
 			     struct gw_network *net)
 {
 	struct in6_addr n;
+	int r = addr_parse_prefix6(v->s, &net->ipv6.addr, &net->ipv6.plen);
 
-	if (addr_parse_prefix6(v->s, &net->ipv6.addr, &net->ipv6.plen) < 0)
+	if (r == -ERANGE)
+		return conf_fail(ctx, v->line,
+				 "%sipv6 \"%s\": prefix length must be between 8 and 127", pfx, v->s);
+	if (r < 0)
 		return conf_fail(ctx, v->line,
 				 "%sipv6 \"%s\" is not an IPv6 address with a prefix length "
 				 "(like fd42:213::1/64)", pfx, v->s);
@@ -414,11 +422,12 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 	for (size_t i = 0; i < c->n_networks; i++) {
 		struct gw_network *a = &c->networks[i];
 		cfg_t *sa = cfg_getnsec(root, "network", i);
+		int bline = sval_get(sa, "bridge")->line, aline = sval_get(sa, "ipv4")->line;
 		const char *up = conf_network_uplink(c, a);
 		char s1[64], s2[64];
 
 		if (*up && !strcmp(up, a->bridge))
-			return conf_fail(ctx, sa->line,
+			return conf_fail(ctx, bline,
 					 "network \"%s\": bridge \"%s\" is the uplink; "
 					 "gatewayd never serves or bridges the uplink",
 					 a->name, a->bridge);
@@ -426,24 +435,24 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 			struct gw_network *b = &c->networks[j];
 
 			if (!strcmp(a->bridge, b->bridge))
-				return conf_fail(ctx, sa->line,
+				return conf_fail(ctx, bline,
 						 "network \"%s\": bridge \"%s\" is already used by "
 						 "network \"%s\"", a->name, a->bridge, b->name);
 			if (!strcmp(conf_network_uplink(c, b), a->bridge))
-				return conf_fail(ctx, sa->line,
+				return conf_fail(ctx, bline,
 						 "network \"%s\": bridge \"%s\" is the uplink of "
 						 "network \"%s\"", a->name, a->bridge, b->name);
 			if (overlap4(a, b)) {
 				addr_format_net4(a->ipv4.addr, a->ipv4.plen, s1, sizeof(s1));
 				addr_format_net4(b->ipv4.addr, b->ipv4.plen, s2, sizeof(s2));
-				return conf_fail(ctx, sa->line,
+				return conf_fail(ctx, aline,
 						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
 						 a->name, s1, s2, b->name);
 			}
 			if (overlap6(a, b)) {
 				addr_format_net6(&a->ipv6.addr, a->ipv6.plen, s1, sizeof(s1));
 				addr_format_net6(&b->ipv6.addr, b->ipv6.plen, s2, sizeof(s2));
-				return conf_fail(ctx, sa->line,
+				return conf_fail(ctx, aline,
 						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
 						 a->name, s1, s2, b->name);
 			}
@@ -503,9 +512,8 @@ static int conf_parse(const char *name, const char *path, const char *buf,
 	if (!root)
 		return -ENOMEM;
 	cfg_set_error_function(root, conf_errfunc);
-	free(root->filename);
-	root->filename = strdup(name);
 	confuse_err[0] = '\0';
+	confuse_line = 0;
 
 	r = path ? cfg_parse(root, path) : cfg_parse_buf(root, buf);
 	if (r == CFG_FILE_ERROR) {
@@ -514,7 +522,8 @@ static int conf_parse(const char *name, const char *path, const char *buf,
 		goto out;
 	}
 	if (r != CFG_SUCCESS) {
-		snprintf(err, errlen, "%s", confuse_err[0] ? confuse_err : "parse error");
+		snprintf(err, errlen, "%s:%d: %s", name, confuse_line,
+			 confuse_err[0] ? confuse_err : "syntax error");
 		r = -EINVAL;
 		goto out;
 	}

@@ -238,7 +238,17 @@ static int e_prefix(struct nftnl_rule *r, const void *addr, const void *mask, ui
 	return e_cmp(r, neq, net, len);
 }
 
-static int e_match(struct nftnl_rule *r, const struct nft_match *m)
+/* *family is the layer 3 protocol an earlier match of this rule already
+ * checked (0 = none), so that "ip saddr ... ip daddr ..." tests it once. */
+static int e_family(struct nftnl_rule *r, uint8_t *family, uint8_t want)
+{
+	if (*family == want)
+		return 0;
+	*family = want;
+	return e_u8_eq(r, NFT_META_NFPROTO, want);
+}
+
+static int e_match(struct nftnl_rule *r, const struct nft_match *m, uint8_t *family)
 {
 	char name[IFNAMSIZ] = { 0 };
 	uint32_t mask4;
@@ -260,14 +270,14 @@ static int e_match(struct nftnl_rule *r, const struct nft_match *m)
 		return e_cmp(r, m->neq, &m->u.proto, 1);
 	case NM_SADDR4:
 	case NM_DADDR4:
-		if ((e = e_u8_eq(r, NFT_META_NFPROTO, NFPROTO_IPV4)) < 0)
+		if ((e = e_family(r, family, NFPROTO_IPV4)) < 0)
 			return e;
 		mask4 = htonl(addr_mask4(m->u.p4.plen));
 		return e_prefix(r, &m->u.p4.addr, &mask4, 4, m->kind == NM_SADDR4 ? 12 : 16,
 				m->u.p4.plen == 32, m->neq);
 	case NM_SADDR6:
 	case NM_DADDR6:
-		if ((e = e_u8_eq(r, NFT_META_NFPROTO, NFPROTO_IPV6)) < 0)
+		if ((e = e_family(r, family, NFPROTO_IPV6)) < 0)
 			return e;
 		addr_mask6(m->u.p6.plen, &mask6);
 		return e_prefix(r, &m->u.p6.addr, &mask6, 16, m->kind == NM_SADDR6 ? 8 : 24,
@@ -318,6 +328,7 @@ static int batch_rule(struct nft_batch *b, const struct nft_rule_plan *rp)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	char text[1024], desc[1200];
+	uint8_t family = 0;
 	int e = 0;
 
 	if (!r)
@@ -326,7 +337,7 @@ static int batch_rule(struct nft_batch *b, const struct nft_rule_plan *rp)
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, nft_chains[rp->chain].name);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	for (size_t i = 0; i < rp->n_matches && e >= 0; i++)
-		e = e_match(r, &rp->m[i]);
+		e = e_match(r, &rp->m[i], &family);
 	if (e >= 0 && rp->counter[0]) {
 		struct nftnl_expr *x = expr_add(r, "objref");
 

@@ -102,7 +102,9 @@ write_conf() {
 
 # gw_start: run gatewayd in the host namespace and wait until it is up.
 gw_start() {
-	in_host "$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
+	# Not through in_host: a backgrounded function is a subshell, and $!
+	# must be gatewayd itself (ip netns exec execs it in place).
+	ip netns exec "$NS_HOST" "$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
 	GW_PID=$!
 	wait_until 15 grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up"
 	wait_until 10 grep -q "dnsmasq\[default\]: started" "$T/gw.log" || fail "dnsmasq did not start"
@@ -162,3 +164,7 @@ internet_httpd() {
 http_get() { local ns=$1 url=$2; in_ns "$ns" timeout 5 busybox wget -q -O - "$url"; }
 
 nft_host_has_table() { in_host nft list table inet gatewayd >/dev/null 2>&1; }
+
+# alive PID: running, not a zombie (an orphan's zombie may linger when the
+# container's init does not reap).
+alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }

@@ -1,0 +1,17 @@
+/* Unit tests: no root, no network, no kernel state. */
+#include "suites.h"
+#include <stdlib.h>
+
+int main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_add_suite(sr, nft_suite());
+	srunner_add_suite(sr, dnsmasq_conf_suite());
+	srunner_add_suite(sr, sysctl_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,8 @@
+#ifndef GW_TEST_SUITES_H
+#define GW_TEST_SUITES_H
+#include <check.h>
+Suite *conf_suite(void);
+Suite *nft_suite(void);
+Suite *dnsmasq_conf_suite(void);
+Suite *sysctl_suite(void);
+#endif

@@ -1,0 +1,261 @@
+/* Config parsing from a buffer: valid files, the built-in default, and
+ * every error with its line number. */
+#include "suites.h"
+#include "conf/conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char full[] =
+	"uplink    = auto\n"
+	"state_dir = \"/tmp/s\"\n"
+	"run_dir   = \"/tmp/r\"\n"
+	"dnsmasq   = \"/usr/sbin/dnsmasq\"\n"
+	"\n"
+	"network default {\n"
+	"    bridge = \"gw0\"\n"
+	"    mode   = nat\n"
+	"    ipv4   = \"10.213.0.1/24\"\n"
+	"    ipv6   = \"fd42:213::1/64\"\n"
+	"    uplink = \"eth0\"\n"
+	"    dhcp {\n"
+	"        range      = \"10.213.0.100-10.213.0.250\"\n"
+	"        lease_time = 1h\n"
+	"    }\n"
+	"    ra { enabled = true }\n"
+	"}\n";
+
+static char *ip4(struct in_addr a)
+{
+	static char buf[INET_ADDRSTRLEN];
+	return (char *)inet_ntop(AF_INET, &a, buf, sizeof(buf));
+}
+
+START_TEST(test_full)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+	const struct gw_network *n;
+
+	ck_assert_int_eq(conf_load_buf("t.conf", full, &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c->uplink, "");
+	ck_assert_str_eq(c->state_dir, "/tmp/s");
+	ck_assert_str_eq(c->run_dir, "/tmp/r");
+	ck_assert_int_eq(c->n_networks, 1);
+	n = &c->networks[0];
+	ck_assert_str_eq(n->name, "default");
+	ck_assert_str_eq(n->bridge, "gw0");
+	ck_assert_str_eq(ip4(n->ipv4.addr), "10.213.0.1");
+	ck_assert_uint_eq(n->ipv4.plen, 24);
+	ck_assert(n->has_ipv6);
+	ck_assert_uint_eq(n->ipv6.plen, 64);
+	ck_assert_str_eq(n->uplink, "eth0");
+	ck_assert_str_eq(conf_network_uplink(c, n), "eth0");
+	ck_assert_str_eq(ip4(n->dhcp_start), "10.213.0.100");
+	ck_assert_str_eq(ip4(n->dhcp_end), "10.213.0.250");
+	ck_assert_uint_eq(n->lease_time, 3600);
+	ck_assert(n->ra_enabled);
+	ck_assert(!n->host_access);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_builtin_default)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+
+	ck_assert_int_eq(conf_load_default(&c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c->uplink, ""); /* auto */
+	ck_assert_str_eq(c->state_dir, "/var/lib/gatewayd");
+	ck_assert_str_eq(c->run_dir, "/run/gatewayd");
+	ck_assert_str_eq(c->networks[0].bridge, "gw0");
+	ck_assert_str_eq(c->networks[0].uplink, "");
+	ck_assert(c->networks[0].has_ipv6);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_defaults_filled)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+	const char *minimal = "network a {\n bridge = br-a\n ipv4 = \"192.168.50.1/24\"\n}\n";
+
+	ck_assert_int_eq(conf_load_buf("m.conf", minimal, &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(c->networks[0].bridge, "br-a");
+	ck_assert(!c->networks[0].has_ipv6);
+	ck_assert(c->networks[0].dhcp_enabled);
+	/* default range: upper half of the subnet, minus broadcast */
+	ck_assert_str_eq(ip4(c->networks[0].dhcp_start), "192.168.50.128");
+	ck_assert_str_eq(ip4(c->networks[0].dhcp_end), "192.168.50.254");
+	ck_assert_uint_eq(c->networks[0].lease_time, 3600);
+	conf_free(c);
+}
+END_TEST
+
+/* Each case: the body of "network n { ... }" (starting on line 2) and the
+ * exact error expected. */
+static const struct {
+	const char *body, *want;
+} bad[] = {
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.5-10.2.0.9\"\n}\n",
+	  "b.conf:5: network \"n\": dhcp range 10.1.0.5-10.2.0.9 is outside 10.1.0.0/24" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.1-10.1.0.9\"\n}\n",
+	  "b.conf:5: network \"n\": dhcp range 10.1.0.1-10.1.0.9 contains the gateway address 10.1.0.1" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.9/24\"\ndhcp {\nrange = \"10.1.0.0-10.1.0.5\"\n}\n",
+	  "b.conf:5: network \"n\": dhcp range 10.1.0.0-10.1.0.5 contains the network or broadcast address of 10.1.0.0/24" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.9-10.1.0.5\"\n}\n",
+	  "b.conf:5: network \"n\": dhcp range 10.1.0.9-10.1.0.5 starts after it ends" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.9\"\n}\n",
+	  "b.conf:5: network \"n\": dhcp range \"10.1.0.9\" is not FIRST-LAST (like 10.213.0.100-10.213.0.250)" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.300/24\"\n",
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.300/24\" is not an IPv4 address with a prefix length (like 10.213.0.1/24)" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1\"\n",
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.1\" is not an IPv4 address with a prefix length (like 10.213.0.1/24)" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/40\"\n",
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.1/40\": prefix length must be between 8 and 30" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.0/24\"\n",
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.0/24\" is the network or broadcast address of 10.1.0.0/24; the bridge needs a host address" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nipv6 = \"fd00::1/48\"\n",
+	  "b.conf:4: network \"n\": ipv6 \"fd00::1/48\": SLAAC (ra enabled) needs a /64 prefix" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nipv6 = \"fd00::/64\"\n",
+	  "b.conf:4: network \"n\": ipv6 \"fd00::/64\" is the subnet's own prefix; the bridge needs a host address (like ...::1)" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nipv6 = \"fd00::zz/64\"\n",
+	  "b.conf:4: network \"n\": ipv6 \"fd00::zz/64\" is not an IPv6 address with a prefix length (like fd42:213::1/64)" },
+	{ "bridge = \"a-very-long-name0\"\nipv4 = \"10.1.0.1/24\"\n",
+	  "b.conf:2: network \"n\": bridge \"a-very-long-name0\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)" },
+	{ "bridge = \"gw/0\"\nipv4 = \"10.1.0.1/24\"\n",
+	  "b.conf:2: network \"n\": bridge \"gw/0\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)" },
+	{ "bridge = \"gw0\"\nmode = bridged\nipv4 = \"10.1.0.1/24\"\n",
+	  "b.conf:3: network \"n\": unknown mode \"bridged\" (expected nat)" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nlease_time = 1x\n}\n",
+	  "b.conf:5: network \"n\": lease_time \"1x\" is not a duration (like 3600, 90s, 30m, 1h, 2d or infinite)" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nlease_time = 30s\n}\n",
+	  "b.conf:5: network \"n\": lease_time \"30s\" is shorter than dnsmasq's minimum of 2m" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ncolour = blue\n",
+	  "b.conf:4: no such option 'colour'" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nhost_access = maybe\n",
+	  "b.conf:4: invalid boolean value for option 'host_access'" },
+	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nuplink = \"gw0\"\n",
+	  "b.conf:2: network \"n\": bridge \"gw0\" is the uplink; gatewayd never serves or bridges the uplink" },
+	{ "ipv4 = \"10.1.0.1/24\"\n",
+	  "b.conf:3: network \"n\": missing bridge = \"NAME\"" },
+	{ "bridge = \"gw0\"\n",
+	  "b.conf:3: network \"n\": missing ipv4 = \"ADDRESS/PREFIX\"" },
+};
+
+START_TEST(test_errors)
+{
+	char buf[1024], err[512] = "";
+	struct gw_conf *c = (void *)1;
+
+	snprintf(buf, sizeof(buf), "network n {\n%s}\n", bad[_i].body);
+	ck_assert_int_lt(conf_load_buf("b.conf", buf, &c, err, sizeof(err)), 0);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, bad[_i].want);
+}
+END_TEST
+
+START_TEST(test_cross_network)
+{
+	char err[512] = "";
+	struct gw_conf *c;
+	const char *dup_bridge =
+		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
+		"network b {\n bridge = gw0\n ipv4 = \"10.2.0.1/24\"\n}\n";
+	const char *overlap =
+		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
+		"network b {\n bridge = gw1\n ipv4 = \"10.1.0.129/25\"\n}\n";
+	const char *overlap6 =
+		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n ipv6 = \"fd00:1::1/64\"\n}\n"
+		"network b {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n ipv6 = \"fd00:1::2/64\"\n}\n";
+	const char *dup_name =
+		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
+		"network a {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n}\n";
+
+	ck_assert_int_lt(conf_load_buf("x.conf", dup_bridge, &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "x.conf:6: network \"b\": bridge \"gw0\" is already used by network \"a\"");
+	ck_assert_int_lt(conf_load_buf("x.conf", overlap, &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "x.conf:7: network \"b\": subnet 10.1.0.128/25 overlaps 10.1.0.0/24 of network \"a\"");
+	ck_assert_int_lt(conf_load_buf("x.conf", overlap6, &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "x.conf:8: network \"b\": subnet fd00:1::/64 overlaps fd00:1::/64 of network \"a\"");
+	ck_assert_int_lt(conf_load_buf("x.conf", dup_name, &c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "x.conf:") && strstr(err, "a"), "%s", err);
+	ck_assert_int_lt(conf_load_buf("x.conf", "uplink = auto\n", &c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "no network defined"), "%s", err);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char err[512] = "";
+	struct gw_conf *c;
+
+	ck_assert_int_eq(conf_load_file("/nonexistent/g.conf", &c, err, sizeof(err)), -ENOENT);
+	ck_assert_str_eq(err, "/nonexistent/g.conf: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_duration)
+{
+	unsigned s;
+	char buf[32];
+
+	ck_assert_int_eq(conf_parse_duration("90", &s), 0);
+	ck_assert_uint_eq(s, 90);
+	ck_assert_int_eq(conf_parse_duration("30m", &s), 0);
+	ck_assert_uint_eq(s, 1800);
+	ck_assert_int_eq(conf_parse_duration("2d", &s), 0);
+	ck_assert_uint_eq(s, 172800);
+	ck_assert_int_eq(conf_parse_duration("infinite", &s), 0);
+	ck_assert_uint_eq(s, 0);
+	ck_assert_int_lt(conf_parse_duration("h", &s), 0);
+	ck_assert_int_lt(conf_parse_duration("1hh", &s), 0);
+	ck_assert_int_lt(conf_parse_duration("-5", &s), 0);
+	ck_assert_int_lt(conf_parse_duration("0", &s), 0);
+	conf_format_duration(7200, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2h");
+	conf_format_duration(150, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "150s");
+}
+END_TEST
+
+START_TEST(test_print_roundtrip)
+{
+	struct gw_conf *a, *b;
+	char err[512] = "", *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_int_eq(conf_load_buf("t.conf", full, &a, err, sizeof(err)), 0);
+	conf_print(f, a);
+	fclose(f);
+	ck_assert_int_eq(conf_load_buf("printed", text, &b, err, sizeof(err)), 0);
+	ck_assert(conf_network_equal(&a->networks[0], &b->networks[0]));
+	ck_assert_str_eq(a->state_dir, b->state_dir);
+	free(text);
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
+Suite *conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_builtin_default);
+	tcase_add_test(tc, test_defaults_filled);
+	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_cross_network);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_print_roundtrip);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,111 @@
+/* The dnsmasq config generator: bound to the bridge only, the range and
+ * lease time, lease file in state_dir, RA lines from ra/. */
+#include "suites.h"
+#include "conf/conf.h"
+#include "dhcp/dnsmasq_conf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *gen(const char *text, size_t idx)
+{
+	struct gw_conf *c;
+	char err[512], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_msg(conf_load_buf("t", text, &c, err, sizeof(err)) == 0, "%s", err);
+	f = open_memstream(&out, &len);
+	dnsmasq_conf_write(f, c, &c->networks[idx]);
+	fclose(f);
+	conf_free(c);
+	return out;
+}
+
+static void has_line(const char *text, const char *line)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	ck_assert_msg(strstr(text, want), "missing line '%s' in:\n%s", line, text);
+}
+
+START_TEST(test_default_network)
+{
+	char *t = gen("state_dir = \"/s\"\nrun_dir = \"/r\"\n"
+		      "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n"
+		      " ipv6 = \"fd42:213::1/64\"\n dhcp {\n range = \"10.213.0.100-10.213.0.250\"\n"
+		      " lease_time = 1h\n }\n}\n", 0);
+
+	/* bound to the bridge only */
+	has_line(t, "interface=gw0");
+	has_line(t, "except-interface=lo");
+	has_line(t, "bind-dynamic");
+	has_line(t, "listen-address=10.213.0.1");
+	has_line(t, "listen-address=fd42:213::1");
+	ck_assert_msg(!strstr(t, "\nbind-interfaces\n"), "both bind modes");
+	/* unprivileged, no pid file of its own, logs to our pipe */
+	has_line(t, "user=dnsmasq");
+	has_line(t, "pid-file=");
+	has_line(t, "log-facility=-");
+	/* DHCPv4 */
+	has_line(t, "dhcp-range=10.213.0.100,10.213.0.250,255.255.255.0,3600");
+	has_line(t, "dhcp-option=option:router,10.213.0.1");
+	has_line(t, "dhcp-option=option:dns-server,10.213.0.1");
+	has_line(t, "dhcp-leasefile=/s/default.leases");
+	has_line(t, "dhcp-lease-max=151");
+	/* RA for SLAAC */
+	has_line(t, "enable-ra");
+	has_line(t, "dhcp-range=::,constructor:gw0,ra-stateless,64,1h");
+	free(t);
+}
+END_TEST
+
+START_TEST(test_no_ipv6_no_ra)
+{
+	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"192.168.7.1/24\"\n"
+		      " dhcp {\n lease_time = infinite\n }\n}\n", 0);
+
+	has_line(t, "interface=br-a");
+	has_line(t, "dhcp-range=192.168.7.128,192.168.7.254,255.255.255.0,infinite");
+	ck_assert_msg(!strstr(t, "enable-ra"), "%s", t);
+	ck_assert_msg(!strstr(t, "listen-address=fd"), "%s", t);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_ra_disabled)
+{
+	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"192.168.7.1/24\"\n"
+		      " ipv6 = \"fd00:7::1/64\"\n ra { enabled = false }\n}\n", 0);
+
+	ck_assert_msg(!strstr(t, "enable-ra"), "%s", t);
+	has_line(t, "listen-address=fd00:7::1");
+	free(t);
+}
+END_TEST
+
+START_TEST(test_dhcp_disabled)
+{
+	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"192.168.7.1/24\"\n"
+		      " dhcp { enabled = false }\n}\n", 0);
+
+	ck_assert_msg(!strstr(t, "dhcp-range"), "%s", t);
+	has_line(t, "interface=br-a"); /* still DNS */
+	free(t);
+}
+END_TEST
+
+Suite *dnsmasq_conf_suite(void)
+{
+	Suite *s = suite_create("dnsmasq_conf");
+	TCase *tc = tcase_create("generate");
+
+	tcase_add_test(tc, test_default_network);
+	tcase_add_test(tc, test_no_ipv6_no_ra);
+	tcase_add_test(tc, test_ra_disabled);
+	tcase_add_test(tc, test_dhcp_disabled);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -151,6 +151,9 @@ static int preflight(struct gw_ctx *ctx, const struct gw_conf *conf,
 		const struct gw_network *n = &conf->networks[i];
 		struct rtnl_link l;
 
+		if (rtnl_link_get(ctx->rtnl, uplinks[i], &l) == -ENODEV)
+			log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts "
+				  "working when it appears", n->name, uplinks[i]);
 		if (!strcmp(n->bridge, uplinks[i]))
 			return fail(err, errlen,
 				    "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
@@ -247,6 +250,17 @@ static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 	return 0;
 }
 
+static void bridge_addrs_del(struct gw_ctx *ctx, const struct gw_network *n)
+{
+	struct rtnl_link l;
+
+	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) < 0)
+		return;
+	rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
+	if (n->has_ipv6)
+		rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
+}
+
 static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf,
 			const struct gw_network *n, struct gw_net_rt *rt)
 {
@@ -254,8 +268,11 @@ static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf,
 	struct rtnl_link l;
 	int r;
 
-	if (!rt->created_bridge)
+	if (!rt->created_bridge) {
+		/* Someone else's bridge: take back only what we added. */
+		bridge_addrs_del(ctx, n);
 		return;
+	}
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0 && !strcmp(l.kind, "bridge")) {
 		if ((r = rtnl_link_del(ctx->rtnl, l.ifindex)) < 0)
 			log_warnx("network \"%s\": deleting bridge %s: %s", n->name, n->bridge,
@@ -462,7 +479,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		if (!n || strcmp(n->bridge, o->bridge))
 			bridge_down(ctx, old, o, &ctx->nets[i]);
 		else
-			nets[j].created_bridge = ctx->nets[i].created_bridge;
+			bridge_addrs_del(ctx, o); /* same bridge: bridge_up adds the new ones */
 		log_info("network \"%s\": %s", o->name, n ? "changed" : "removed");
 	}
 	free(ctx->nets);

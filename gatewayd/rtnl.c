@@ -189,23 +189,39 @@ int rtnl_link_del(struct rtnl *r, int ifindex)
 	return rtnl_talk(r, nlh, NULL, NULL);
 }
 
-int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
+static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int ifindex,
+				 int family, const void *addr, unsigned plen)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	size_t alen = family == AF_INET ? 4 : 16;
 
-	nlh->nlmsg_type = RTM_NEWADDR;
-	/* REPLACE: re-applying an address that is already there succeeds. */
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = family;
-	ifa->ifa_prefixlen = plen;
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_prefixlen = (uint8_t)plen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = ifindex;
+	ifa->ifa_index = (unsigned)ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+	return nlh;
+}
+
+int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return rtnl_talk(r, addr_msg(buf, RTM_DELADDR, 0, ifindex, family, addr, plen), NULL, NULL);
+}
+
+int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	/* REPLACE: re-applying an address that is already there succeeds. */
+	struct nlmsghdr *nlh = addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
+					family, addr, plen);
+
 	if (family == AF_INET) {
 		uint32_t a = ntohl(*(const uint32_t *)addr);
 		uint32_t bcast = htonl(a | ~(plen ? 0xffffffffu << (32 - plen) : 0));

@@ -27,6 +27,7 @@ int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6]);
 int rtnl_link_set_up(struct rtnl *r, int ifindex);
 int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
+int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 /* Interface of the IPv4 default route in the main table, or -ENETUNREACH. */
 int rtnl_default_route_oif(struct rtnl *r, int *ifindex);
 

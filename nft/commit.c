@@ -14,6 +14,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,14 @@ int nft_commit(const struct nft_batch *b, char *err, size_t errlen)
 		return r;
 	}
 	data = nft_batch_data(b, &len);
+	/* A batch goes in one sendmsg(): make room for it, and for its acks
+	 * (NETLINK_CAP_ACK keeps each at a header's size). */
+	if (len > 128 * 1024) {
+		int size = (int)(len + 64 * 1024);
+		if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+			setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	}
 	if (mnl_socket_sendto(nl, data, len) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "nft: sending batch: %s", strerror(errno));

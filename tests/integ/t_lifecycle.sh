@@ -20,6 +20,17 @@ G1=$(guest_ns 1)
 udhcpc_lease 1 || fail "no first lease"
 ok "first lease $(lease_var 1 ip)"
 
+# --- the bridge as promised, dnsmasq as promised
+in_host ip -d link show gw0 | grep "forward_delay 0 " | grep -q "stp_state 0 " || fail "bridge STP/forward delay: $(in_host ip -d link show gw0)"
+mac1=$(in_host cat /sys/class/net/gw0/address)
+[ "$(in_host cat /proc/sys/net/ipv6/conf/gw0/accept_ra)" = 0 ] || fail "accept_ra on gw0 not 0"
+[ "$(in_host cat /proc/sys/net/ipv6/conf/gw0/autoconf)" = 0 ] || fail "autoconf on gw0 not 0"
+dpid=$(cat "$T/run/default.dnsmasq.pid")
+[ "$(ps -o user= -p "$dpid")" = dnsmasq ] || fail "dnsmasq runs as $(ps -o user= -p "$dpid")"
+tr '\0' ' ' <"/proc/$dpid/cmdline" | grep -q -- "--keep-in-foreground --conf-file=$T/run/default.dnsmasq.conf" \
+	|| fail "dnsmasq command line: $(tr '\0' ' ' <"/proc/$dpid/cmdline")"
+ok "bridge STP off, forward delay 0, MAC $mac1; dnsmasq runs as dnsmasq with --conf-file"
+
 # --- dnsmasq dies: restarted, serving again within seconds, and said so
 pid1=$(cat "$T/run/default.dnsmasq.pid")
 kill -KILL "$pid1"
@@ -64,6 +75,16 @@ udhcpc_lease 1 || fail "no lease after valid reload"
 [ "$(lease_var 1 lease)" = 7200 ] || fail "lease time after reload is $(lease_var 1 lease)"
 ok "reload applied: lease time now 7200 s"
 
+# --- SIGHUP moving the network to another subnet: old address gone
+sed -i 's/10\.213\./10.214./g' "$T/gw.conf"
+kill -HUP "$GW_PID"
+wait_until 10 sh -c "grep -c 'reload: new configuration applied' $T/gw.log | grep -q 2" || fail "second reload not applied"
+wait_until 5 sh -c "ip -n $NS_HOST -4 -o addr show dev gw0 | grep -q 10.214.0.1/24" || fail "new address missing"
+in_host ip -4 -o addr show dev gw0 | grep -q 10.213.0.1 && fail "old address still on gw0"
+udhcpc_lease 1 || fail "no lease in the new subnet"
+case "$(lease_var 1 ip)" in 10.214.0.*) ;; *) fail "lease after subnet change: $(lease_var 1 ip)" ;; esac
+ok "reload to 10.214.0.0/24: bridge readdressed, lease $(lease_var 1 ip)"
+
 # --- SIGTERM: nothing left
 dpid=$(cat "$T/run/default.dnsmasq.pid")
 gw_stop || fail "gatewayd exited non-zero on SIGTERM"
@@ -77,6 +98,8 @@ ok "SIGTERM: no table, no bridge, no dnsmasq, sysctls restored"
 # --- kill -9, then --teardown
 gw_start
 guest_add 2
+[ "$(in_host cat /sys/class/net/gw0/address)" = "$mac1" ] || fail "bridge MAC changed across restarts"
+ok "same bridge MAC after a restart"
 dpid=$(cat "$T/run/default.dnsmasq.pid")
 kill -KILL "$GW_PID"
 wait "$GW_PID" 2>/dev/null

@@ -73,6 +73,19 @@ static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *da
 	}
 }
 
+static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nlh;
+}
+
 struct link_query {
 	struct rtnl_link *out;
 	int found;
@@ -119,15 +132,10 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
 	struct link_query q = { .out = out };
 	int ret;
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	ret = rtnl_talk(r, nlh, link_cb, &q);
@@ -139,14 +147,9 @@ int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out)
 int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6])
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	struct nlattr *li, *data;
 
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -162,14 +165,9 @@ int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6])
 int rtnl_link_set_up(struct rtnl *r, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	return rtnl_talk(r, nlh, NULL, NULL);
@@ -178,15 +176,8 @@ int rtnl_link_set_up(struct rtnl *r, int ifindex)
 int rtnl_link_del(struct rtnl *r, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
 
-	nlh->nlmsg_type = RTM_DELLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return rtnl_talk(r, link_msg(buf, RTM_DELLINK, 0, ifindex), NULL, NULL);
 }
 
 static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int ifindex,

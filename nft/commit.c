@@ -102,11 +102,9 @@ out:
 	return r;
 }
 
-int nft_apply_plan(const struct nft_plan *plan, char *err, size_t errlen)
+/* Commit a batch just built (r = what the builder returned), then free it. */
+static int commit_built(int r, struct nft_batch *b, char *err, size_t errlen)
 {
-	struct nft_batch *b;
-	int r = nft_batch_replace(plan, seq_base(), &b);
-
 	if (r < 0) {
 		snprintf(err, errlen, "nft: building batch: %s", strerror(-r));
 		return r;
@@ -116,18 +114,20 @@ int nft_apply_plan(const struct nft_plan *plan, char *err, size_t errlen)
 	return r;
 }
 
+int nft_apply_plan(const struct nft_plan *plan, char *err, size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_replace(plan, seq_base(), &b);
+
+	return commit_built(r, b, err, errlen);
+}
+
 int nft_remove_table(char *err, size_t errlen)
 {
-	struct nft_batch *b;
+	struct nft_batch *b = NULL;
 	int r = nft_batch_delete(seq_base(), &b);
 
-	if (r < 0) {
-		snprintf(err, errlen, "nft: building batch: %s", strerror(-r));
-		return r;
-	}
-	r = nft_commit(b, err, errlen);
-	nft_batch_free(b);
-	return r;
+	return commit_built(r, b, err, errlen);
 }
 
 static int table_exists_cb(const struct nlmsghdr *nlh, void *data)

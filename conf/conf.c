@@ -41,10 +41,9 @@ static const char builtin_conf[] =
 	"network default {\n"
 	"    bridge = \"gw0\"\n"
 	"    mode   = nat\n"
-	"    ipv4   = \"10.213.0.1/24\"\n"
-	"    ipv6   = \"fd42:213::1/64\"\n"
+	"    ipv4   = auto\n"
+	"    ipv6   = auto\n"
 	"    dhcp {\n"
-	"        range      = \"10.213.0.100-10.213.0.250\"\n"
 	"        lease_time = 1h\n"
 	"    }\n"
 	"    ra { enabled = true }\n"
@@ -90,6 +89,7 @@ static cfg_opt_t network_opts[] = {
 	SVAL("ipv4", NULL),
 	SVAL("ipv6", NULL),
 	SVAL("uplink", NULL),
+	CFG_STR_LIST("guest_ports", NULL, CFGF_NONE),
 	CFG_BOOL("host_access", cfg_false, CFGF_NONE),
 	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
@@ -102,6 +102,8 @@ static cfg_opt_t root_opts[] = {
 	SVAL("run_dir", "/run/gatewayd"),
 	SVAL("dnsmasq", "/usr/sbin/dnsmasq"),
 	SVAL("dnsmasq_user", "dnsmasq"),
+	CFG_BOOL("fix_accept_ra", cfg_false, CFGF_NONE),
+	CFG_FLOAT("probe_time", 1.0, CFGF_NONE),
 	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END(),
 };
@@ -271,6 +273,40 @@ static int conf_network_ipv6(struct conf_ctx *ctx, const struct sval *v, const c
 	return 0;
 }
 
+/* The upper half of the subnet, leaving the lower half for static hosts;
+ * never the gateway, the network or the broadcast address. */
+static void conf_default_range(struct gw_network *net)
+{
+	uint32_t mask = addr_mask4(net->ipv4.plen), gw = ntohl(net->ipv4.addr.s_addr);
+	uint32_t netaddr = gw & mask, size = ~mask + 1;
+	uint32_t s = netaddr + size / 2, e = netaddr + size - 2;
+
+	if (s <= gw && gw <= e) {
+		if (gw - s >= e - gw)
+			e = gw - 1;
+		else
+			s = gw + 1;
+	}
+	net->dhcp_start.s_addr = htonl(s);
+	net->dhcp_end.s_addr = htonl(e);
+}
+
+void conf_network_set_ipv4(struct gw_network *net, struct in_addr subnet, unsigned plen)
+{
+	net->ipv4.addr.s_addr = htonl((ntohl(subnet.s_addr) & addr_mask4(plen)) + 1);
+	net->ipv4.plen = plen;
+	if (!net->dhcp_range_set)
+		conf_default_range(net);
+}
+
+void conf_network_set_ipv6(struct gw_network *net, const struct in6_addr *subnet, unsigned plen)
+{
+	net->ipv6.addr = addr_net6(subnet, plen);
+	net->ipv6.addr.s6_addr[15] |= 1;
+	net->ipv6.plen = plen;
+	net->has_ipv6 = true;
+}
+
 static int conf_network_dhcp(struct conf_ctx *ctx, cfg_t *dsec, const char *pfx,
 			     struct gw_network *net)
 {
@@ -290,23 +326,18 @@ static int conf_network_dhcp(struct conf_ctx *ctx, cfg_t *dsec, const char *pfx,
 				 "%slease_time \"%s\" is shorter than dnsmasq's minimum of 2m",
 				 pfx, lt->s);
 
+	if (!range) {
+		if (!net->ipv4_auto)
+			conf_default_range(net);
+		return 0;
+	}
+	if (net->ipv4_auto)
+		return conf_fail(ctx, range->line,
+				 "%sa dhcp range needs a fixed ipv4 subnet, not ipv4 = auto", pfx);
+	net->dhcp_range_set = true;
 	mask = addr_mask4(net->ipv4.plen);
 	gw = ntohl(net->ipv4.addr.s_addr);
 	netaddr = gw & mask;
-	if (!range) {
-		/* Default: the upper half of the subnet, as libvirt's default
-		 * network does with .2-.254 but leaving room for static hosts. */
-		uint32_t size = ~mask + 1;
-		s = netaddr + size / 2;
-		e = netaddr + size - 2;
-		if (s <= gw && gw <= e)
-			s = gw + 1;
-		if (s > e)
-			return conf_fail(ctx, dsec->line, "%sno room for a DHCP range", pfx);
-		net->dhcp_start.s_addr = htonl(s);
-		net->dhcp_end.s_addr = htonl(e);
-		return 0;
-	}
 	dash = strchr(range->s, '-');
 	if (!dash || (size_t)(dash - range->s) >= sizeof(a))
 		goto bad;
@@ -381,13 +412,18 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 
 	v = sval_get(sec, "ipv4");
 	if (!v)
-		return conf_fail(ctx, sec->line, "%smissing ipv4 = \"ADDRESS/PREFIX\"", pfx);
-	if ((r = conf_network_ipv4(ctx, v, pfx, net)) < 0)
+		return conf_fail(ctx, sec->line, "%smissing ipv4 = \"ADDRESS/PREFIX\" (or auto)", pfx);
+	if (!strcmp(v->s, "auto"))
+		net->ipv4_auto = true;
+	else if ((r = conf_network_ipv4(ctx, v, pfx, net)) < 0)
 		return r;
 
 	net->ra_enabled = cfg_getbool(cfg_getsec(sec, "ra"), "enabled");
 	v = sval_get(sec, "ipv6");
-	if (v) {
+	if (v && !strcmp(v->s, "auto")) {
+		net->ipv6_auto = net->has_ipv6 = true;
+		net->ipv6.plen = 64;
+	} else if (v) {
 		if ((r = conf_network_ipv6(ctx, v, pfx, net)) < 0)
 			return r;
 		if (net->ra_enabled && net->ipv6.plen != 64)
@@ -399,6 +435,19 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 	if (v && (r = conf_ifname(ctx, v, pfx, "uplink", net->uplink)) < 0)
 		return r;
 	net->host_access = cfg_getbool(sec, "host_access");
+	net->n_guest_ports = cfg_size(sec, "guest_ports");
+	if (net->n_guest_ports > GW_GUEST_PATTERNS_MAX)
+		return conf_fail(ctx, sec->line, "%sat most %d guest_ports patterns", pfx,
+				 GW_GUEST_PATTERNS_MAX);
+	for (size_t i = 0; i < net->n_guest_ports; i++) {
+		const char *pat = cfg_getnstr(sec, "guest_ports", (unsigned)i);
+
+		if (!pat[0] || strlen(pat) >= IFNAMSIZ || strchr(pat, '/'))
+			return conf_fail(ctx, sec->line,
+					 "%sguest_ports pattern \"%s\" cannot match an interface name",
+					 pfx, pat);
+		strcpy(net->guest_ports[i], pat);
+	}
 	return conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net);
 }
 
@@ -423,6 +472,7 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 		struct gw_network *a = &c->networks[i];
 		cfg_t *sa = cfg_getnsec(root, "network", i);
 		int bline = sval_get(sa, "bridge")->line, aline = sval_get(sa, "ipv4")->line;
+		const struct sval *v6 = sval_get(sa, "ipv6");
 		const char *up = conf_network_uplink(c, a);
 		char s1[64], s2[64];
 
@@ -442,17 +492,17 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 				return conf_fail(ctx, bline,
 						 "network \"%s\": bridge \"%s\" is the uplink of "
 						 "network \"%s\"", a->name, a->bridge, b->name);
-			if (overlap4(a, b)) {
+			if (!a->ipv4_auto && !b->ipv4_auto && overlap4(a, b)) {
 				addr_format_net4(a->ipv4.addr, a->ipv4.plen, s1, sizeof(s1));
 				addr_format_net4(b->ipv4.addr, b->ipv4.plen, s2, sizeof(s2));
 				return conf_fail(ctx, aline,
 						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
 						 a->name, s1, s2, b->name);
 			}
-			if (overlap6(a, b)) {
+			if (!a->ipv6_auto && !b->ipv6_auto && overlap6(a, b)) {
 				addr_format_net6(&a->ipv6.addr, a->ipv6.plen, s1, sizeof(s1));
 				addr_format_net6(&b->ipv6.addr, b->ipv6.plen, s2, sizeof(s2));
-				return conf_fail(ctx, aline,
+				return conf_fail(ctx, v6 ? v6->line : aline,
 						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
 						 a->name, s1, s2, b->name);
 			}
@@ -487,6 +537,10 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 			       c->dnsmasq_user, sizeof(c->dnsmasq_user))) < 0)
 		return r;
 
+	c->fix_accept_ra = cfg_getbool(root, "fix_accept_ra");
+	if (cfg_getfloat(root, "probe_time") < 0 || cfg_getfloat(root, "probe_time") > 30)
+		return conf_fail(ctx, root->line, "probe_time must be between 0 (off) and 30 seconds");
+	c->probe_ms = (unsigned)(cfg_getfloat(root, "probe_time") * 1000 + 0.5);
 	c->n_networks = cfg_size(root, "network");
 	if (c->n_networks == 0)
 		return conf_fail(ctx, root->line, "no network defined");
@@ -593,38 +647,58 @@ bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
 	       a->dhcp_enabled == b->dhcp_enabled &&
 	       a->dhcp_start.s_addr == b->dhcp_start.s_addr &&
 	       a->dhcp_end.s_addr == b->dhcp_end.s_addr && a->lease_time == b->lease_time &&
-	       a->ra_enabled == b->ra_enabled;
+	       a->ra_enabled == b->ra_enabled && a->ipv4_auto == b->ipv4_auto &&
+	       a->ipv6_auto == b->ipv6_auto && a->n_guest_ports == b->n_guest_ports &&
+	       !memcmp(a->guest_ports, b->guest_ports, sizeof(a->guest_ports));
 }
 
 void conf_print(FILE *f, const struct gw_conf *c)
 {
 	fprintf(f, "# normalized from %s\n", c->path);
-	fprintf(f, "uplink       = %s\n", c->uplink[0] ? c->uplink : "auto");
-	fprintf(f, "state_dir    = \"%s\"\n", c->state_dir);
-	fprintf(f, "run_dir      = \"%s\"\n", c->run_dir);
-	fprintf(f, "dnsmasq      = \"%s\"\n", c->dnsmasq);
-	fprintf(f, "dnsmasq_user = \"%s\"\n", c->dnsmasq_user);
+	fprintf(f, "uplink        = %s\n", c->uplink[0] ? c->uplink : "auto");
+	fprintf(f, "state_dir     = \"%s\"\n", c->state_dir);
+	fprintf(f, "run_dir       = \"%s\"\n", c->run_dir);
+	fprintf(f, "dnsmasq       = \"%s\"\n", c->dnsmasq);
+	fprintf(f, "dnsmasq_user  = \"%s\"\n", c->dnsmasq_user);
+	fprintf(f, "fix_accept_ra = %s\n", c->fix_accept_ra ? "true" : "false");
+	fprintf(f, "probe_time    = %u.%03u\n", c->probe_ms / 1000, c->probe_ms % 1000);
 	for (size_t i = 0; i < c->n_networks; i++) {
 		const struct gw_network *n = &c->networks[i];
 		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], d[32];
+		bool v4 = n->ipv4.addr.s_addr != 0;
 
 		fprintf(f, "\nnetwork %s {\n", n->name);
 		fprintf(f, "    bridge      = \"%s\"\n", n->bridge);
 		fprintf(f, "    mode        = %s\n", conf_mode_name(n->mode));
 		inet_ntop(AF_INET, &n->ipv4.addr, a, sizeof(a));
-		fprintf(f, "    ipv4        = \"%s/%u\"\n", a, n->ipv4.plen);
-		if (n->has_ipv6) {
+		if (v4)
+			fprintf(f, "    ipv4        = \"%s/%u\"%s\n", a, n->ipv4.plen,
+				n->ipv4_auto ? "    # auto" : "");
+		else
+			fprintf(f, "    ipv4        = auto\n");
+		if (n->has_ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&n->ipv6.addr)) {
 			inet_ntop(AF_INET6, &n->ipv6.addr, a, sizeof(a));
-			fprintf(f, "    ipv6        = \"%s/%u\"\n", a, n->ipv6.plen);
+			fprintf(f, "    ipv6        = \"%s/%u\"%s\n", a, n->ipv6.plen,
+				n->ipv6_auto ? "    # auto" : "");
+		} else if (n->has_ipv6) {
+			fprintf(f, "    ipv6        = auto\n");
 		}
 		if (n->uplink[0])
 			fprintf(f, "    uplink      = \"%s\"\n", n->uplink);
+		if (n->n_guest_ports) {
+			fprintf(f, "    guest_ports = {");
+			for (size_t k = 0; k < n->n_guest_ports; k++)
+				fprintf(f, "%s\"%s\"", k ? ", " : "", n->guest_ports[k]);
+			fprintf(f, "}\n");
+		}
 		fprintf(f, "    host_access = %s\n", n->host_access ? "true" : "false");
-		inet_ntop(AF_INET, &n->dhcp_start, a, sizeof(a));
-		inet_ntop(AF_INET, &n->dhcp_end, b, sizeof(b));
 		conf_format_duration(n->lease_time, d, sizeof(d));
 		fprintf(f, "    dhcp {\n        enabled    = %s\n", n->dhcp_enabled ? "true" : "false");
-		fprintf(f, "        range      = \"%s-%s\"\n", a, b);
+		if (v4 && (!n->ipv4_auto || n->dhcp_range_set)) {
+			inet_ntop(AF_INET, &n->dhcp_start, a, sizeof(a));
+			inet_ntop(AF_INET, &n->dhcp_end, b, sizeof(b));
+			fprintf(f, "        range      = \"%s-%s\"\n", a, b);
+		}
 		fprintf(f, "        lease_time = %s\n    }\n", d);
 		fprintf(f, "    ra { enabled = %s }\n}\n",
 			n->ra_enabled && n->has_ipv6 ? "true" : "false");

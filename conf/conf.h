@@ -10,6 +10,7 @@
 #define GW_CONF_DEFAULT_PATH "/etc/gatewayd/gatewayd.conf"
 #define GW_NETNAME_MAX 32
 #define GW_PATH_MAX 256
+#define GW_GUEST_PATTERNS_MAX 16
 
 enum gw_mode { GW_MODE_NAT };
 
@@ -27,12 +28,18 @@ struct gw_network {
 	char name[GW_NETNAME_MAX + 1];
 	char bridge[IFNAMSIZ];
 	enum gw_mode mode;
+	bool ipv4_auto, ipv6_auto; /* "auto": chosen at start, see hostcheck.h */
 	struct gw_prefix4 ipv4;
 	bool has_ipv6;
 	struct gw_prefix6 ipv6;
+	/* Name patterns a guest port must match (besides being a tun/tap or
+	 * veth device); none = any tun/tap or veth. */
+	size_t n_guest_ports;
+	char guest_ports[GW_GUEST_PATTERNS_MAX][IFNAMSIZ];
 	char uplink[IFNAMSIZ]; /* "" = use the global uplink */
 	bool host_access;
 	bool dhcp_enabled;
+	bool dhcp_range_set; /* written in the file, not the default */
 	struct in_addr dhcp_start, dhcp_end;
 	unsigned lease_time; /* seconds; 0 = infinite */
 	bool ra_enabled;
@@ -45,6 +52,8 @@ struct gw_conf {
 	char run_dir[GW_PATH_MAX];
 	char dnsmasq[GW_PATH_MAX];
 	char dnsmasq_user[64];
+	bool fix_accept_ra;  /* may set the uplink's accept_ra to 2 */
+	unsigned probe_ms;   /* start-time DHCP/RA probe; 0 = off */
 	size_t n_networks;
 	struct gw_network *networks;
 };
@@ -62,6 +71,10 @@ const char *conf_mode_name(enum gw_mode mode);
 const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_network *net);
 bool conf_network_equal(const struct gw_network *a, const struct gw_network *b);
 void conf_print(FILE *f, const struct gw_conf *conf);
+/* Give an "auto" network its subnet (the bridge gets .1 / ::1) and, when
+ * the file set no range, the default DHCP range. */
+void conf_network_set_ipv4(struct gw_network *net, struct in_addr subnet, unsigned plen);
+void conf_network_set_ipv6(struct gw_network *net, const struct in6_addr *subnet, unsigned plen);
 
 /* Durations as written in the file: 90, 90s, 30m, 1h, 2d, infinite. */
 int conf_parse_duration(const char *s, unsigned *secs);

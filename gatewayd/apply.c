@@ -5,6 +5,7 @@
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/log.h"
+#include "gatewayd/preflight.h"
 #include "gatewayd/rtnl.h"
 #include "gatewayd/state.h"
 #include "gatewayd/sysctl.h"
@@ -84,43 +85,6 @@ void apply_bridge_mac(const char *network, uint8_t mac[6])
 	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 }
 
-int apply_resolve_uplinks(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
-			  char *err, size_t errlen)
-{
-	struct rtnl *rt = NULL;
-	char autoname[IFNAMSIZ] = "";
-	int r = 0;
-
-	for (size_t i = 0; i < conf->n_networks; i++) {
-		const char *up = conf_network_uplink(conf, &conf->networks[i]);
-		int ifindex;
-
-		if (*up) {
-			snprintf(uplinks[i], IFNAMSIZ, "%s", up);
-			continue;
-		}
-		if (!autoname[0]) {
-			if (!rt && (r = rtnl_open(&rt)) < 0) {
-				fail(err, errlen, "rtnetlink: %s", strerror(-r));
-				goto out;
-			}
-			r = rtnl_default_route_oif(rt, &ifindex);
-			if (r < 0 || !if_indextoname((unsigned)ifindex, autoname)) {
-				r = r < 0 ? r : -errno;
-				fail(err, errlen,
-				     "network \"%s\": uplink = auto, but there is no IPv4 default "
-				     "route to take it from; set uplink = \"IFNAME\"",
-				     conf->networks[i].name);
-				goto out;
-			}
-		}
-		snprintf(uplinks[i], IFNAMSIZ, "%s", autoname);
-	}
-out:
-	rtnl_close(rt);
-	return r;
-}
-
 static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
 {
 	char path[GW_PATH_MAX + 32], names[STATE_MAX_NAMES][IFNAMSIZ];
@@ -135,56 +99,28 @@ static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
 	return false;
 }
 
-/* Checks that change nothing: everything that can refuse a config is
- * asked before the first change is made. */
-static int preflight(struct gw_ctx *ctx, const struct gw_conf *conf,
-		     char (*uplinks)[IFNAMSIZ], char *err, size_t errlen)
+static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf,
+			  const struct preflight *pf, char *err, size_t errlen)
 {
-	int r;
-
-	if (access(conf->dnsmasq, X_OK) < 0)
-		return fail(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)",
-			    conf->dnsmasq, strerror(errno));
-	if ((r = apply_resolve_uplinks(conf, uplinks, err, errlen)) < 0)
-		return r;
-	for (size_t i = 0; i < conf->n_networks; i++) {
-		const struct gw_network *n = &conf->networks[i];
-		struct rtnl_link l;
-
-		if (rtnl_link_get(ctx->rtnl, uplinks[i], &l) == -ENODEV)
-			log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts "
-				  "working when it appears", n->name, uplinks[i]);
-		if (!strcmp(n->bridge, uplinks[i]))
-			return fail(err, errlen,
-				    "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
-				    "serves or bridges the uplink", n->name, n->bridge);
-		r = rtnl_link_get(ctx->rtnl, n->bridge, &l);
-		if (r < 0 && r != -ENODEV)
-			return fail(err, errlen, "network \"%s\": looking up \"%s\": %s", n->name,
-				    n->bridge, strerror(-r));
-		if (r == 0 && strcmp(l.kind, "bridge"))
-			return fail(err, errlen,
-				    "network \"%s\": device \"%s\" exists and is not a bridge "
-				    "(kind \"%s\"); refusing to touch it",
-				    n->name, n->bridge, l.kind[0] ? l.kind : "physical");
-		if (n->has_ipv6 && access(SYSCTL_ROOT "/net/ipv6", F_OK) < 0)
-			return fail(err, errlen,
-				    "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
-				    n->name);
-	}
-	return 0;
-}
-
-static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf, char *err,
-			  size_t errlen)
-{
-	char path[GW_PATH_MAX + 32];
+	char path[GW_PATH_MAX + 32], key[128];
 	bool v6 = false;
 	int r;
 
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
-	for (size_t i = 0; i < conf->n_networks; i++)
+	for (size_t i = 0; i < conf->n_networks; i++) {
 		v6 |= conf->networks[i].has_ipv6;
+		if (!pf->fix_accept_ra[i])
+			continue;
+		/* The one change gatewayd makes to an uplink: keep accepting
+		 * RAs there once forwarding is on (recorded, restored). */
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", pf->uplinks[i]);
+		if ((r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, key, "2", path)) < 0)
+			return fail(err, errlen, "setting %s = 2: %s", key, strerror(-r));
+		if (r > 0)
+			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), so "
+				  "it keeps its RA-learned IPv6 routes with forwarding on",
+				  conf->networks[i].name, pf->uplinks[i]);
+	}
 	r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
 	if (r >= 0 && v6)
 		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1",
@@ -339,8 +275,8 @@ static void dhcp_down(const struct gw_conf *conf, const struct gw_network *n,
 	unlink(cpath);
 }
 
-static int ruleset_apply(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ], char *err,
-			 size_t errlen)
+static int ruleset_apply(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
+			 char *err, size_t errlen)
 {
 	const char *ups[conf->n_networks ? conf->n_networks : 1];
 	struct nft_plan plan;
@@ -374,41 +310,41 @@ static int dirs_make(const struct gw_conf *conf, char *err, size_t errlen)
 
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
 {
-	char (*uplinks)[IFNAMSIZ] = calloc(conf->n_networks, IFNAMSIZ);
+	struct preflight pf = { 0 };
 	char path[GW_PATH_MAX + 32];
 	int r;
 
 	ctx->nets = calloc(conf->n_networks, sizeof(*ctx->nets));
-	if (!uplinks || !ctx->nets) {
+	if (!ctx->nets || preflight_new(conf, &pf) < 0) {
 		r = fail(err, errlen, "out of memory");
 		goto fail;
 	}
 	ctx->conf = conf;
-	if ((r = preflight(ctx, conf, uplinks, err, errlen)) < 0 ||
+	if ((r = preflight_check(conf, &pf, err, errlen)) < 0 ||
 	    (r = dirs_make(conf, err, errlen)) < 0)
 		goto fail;
 	/* Originals recorded by a crashed instance are still the originals. */
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_state_load(path, &ctx->sysctls);
-	if ((r = ensure_sysctls(ctx, conf, err, errlen)) < 0)
+	if ((r = ensure_sysctls(ctx, conf, &pf, err, errlen)) < 0)
 		goto fail;
 	for (size_t i = 0; i < conf->n_networks; i++) {
-		snprintf(ctx->nets[i].uplink, IFNAMSIZ, "%s", uplinks[i]);
+		snprintf(ctx->nets[i].uplink, IFNAMSIZ, "%s", pf.uplinks[i]);
 		if ((r = bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
 			goto fail;
 	}
-	if ((r = ruleset_apply(conf, uplinks, err, errlen)) < 0)
+	if ((r = ruleset_apply(conf, pf.uplinks, err, errlen)) < 0)
 		goto fail;
 	for (size_t i = 0; i < conf->n_networks; i++)
 		if ((r = dhcp_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
 			goto fail;
 	for (size_t i = 0; i < conf->n_networks; i++)
 		log_info("network \"%s\": %s up, NAT out of %s", conf->networks[i].name,
-			 conf->networks[i].bridge, uplinks[i]);
-	free(uplinks);
+			 conf->networks[i].bridge, pf.uplinks[i]);
+	preflight_release(&pf);
 	return 0;
 fail:
-	free(uplinks);
+	preflight_release(&pf);
 	if (ctx->nets)
 		apply_stop(ctx);
 	ctx->conf = NULL; /* the caller still owns conf on failure */
@@ -447,19 +383,21 @@ static const struct gw_network *find_net(const struct gw_conf *c, const char *na
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
 {
 	struct gw_conf *old = ctx->conf;
-	char (*uplinks)[IFNAMSIZ] = calloc(conf->n_networks, IFNAMSIZ);
+	struct preflight pf = { 0 };
 	struct gw_net_rt *nets = calloc(conf->n_networks, sizeof(*nets));
 	bool *keep = calloc(conf->n_networks, sizeof(*keep));
+	char (*uplinks)[IFNAMSIZ];
 	int r;
 
-	if (!uplinks || !nets || !keep) {
+	if (!nets || !keep || preflight_new(conf, &pf) < 0) {
 		r = fail(err, errlen, "out of memory");
 		goto out;
 	}
+	uplinks = pf.uplinks;
 	/* Everything that can refuse comes before the first change. */
-	if ((r = preflight(ctx, conf, uplinks, err, errlen)) < 0 ||
+	if ((r = preflight_check(conf, &pf, err, errlen)) < 0 ||
 	    (r = dirs_make(conf, err, errlen)) < 0 ||
-	    (r = ensure_sysctls(ctx, conf, err, errlen)) < 0)
+	    (r = ensure_sysctls(ctx, conf, &pf, err, errlen)) < 0)
 		goto out;
 	if ((r = ruleset_apply(conf, uplinks, err, errlen)) < 0)
 		goto out;
@@ -502,7 +440,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	}
 	r = 0;
 out:
-	free(uplinks);
+	preflight_release(&pf);
 	free(nets);
 	free(keep);
 	return r;

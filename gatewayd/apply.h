@@ -17,10 +17,6 @@ struct gw_ctx;
 int gw_ctx_new(struct eloop *loop, struct gw_ctx **out);
 void gw_ctx_free(struct gw_ctx *ctx);
 
-/* Resolve each network's uplink ("auto" = IPv4 default route). Read-only. */
-int apply_resolve_uplinks(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
-			  char *err, size_t errlen);
-
 /* Bring up everything conf describes. On failure everything done so far is
  * undone, err names the cause, and ctx holds nothing. Takes conf. */
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);

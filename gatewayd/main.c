@@ -9,6 +9,7 @@
 #include "gatewayd/apply.h"
 #include "gatewayd/eloop.h"
 #include "gatewayd/log.h"
+#include "gatewayd/preflight.h"
 #include "gatewayd/state.h"
 #include "nft/plan.h"
 
@@ -59,23 +60,24 @@ static int load_conf(const char *path, struct gw_conf **out, char *err, size_t e
 	return conf_load_default(out, err, errlen);
 }
 
-static void print_plan(const struct gw_conf *conf)
+static void print_plan(struct gw_conf *conf)
 {
-	char (*uplinks)[IFNAMSIZ] = calloc(conf->n_networks, IFNAMSIZ);
+	struct preflight pf = { 0 };
 	const char **ups = calloc(conf->n_networks, sizeof(*ups));
-	char err[512];
+	char err[1024];
 	struct nft_plan plan;
 
-	if (!uplinks || !ups)
+	if (!ups || preflight_new(conf, &pf) < 0)
 		goto out;
-	conf_print(stdout, conf);
-	if (apply_resolve_uplinks(conf, uplinks, err, sizeof(err)) < 0) {
-		printf("\n# %s\n# the ruleset below shows the uplink as \"UPLINK\"\n", err);
+	/* Read-only: auto choices are shown, not recorded. */
+	if (preflight_resolve(conf, &pf, false, err, sizeof(err)) < 0) {
+		printf("# %s\n# shown with the uplink as \"UPLINK\"\n\n", err);
 		for (size_t i = 0; i < conf->n_networks; i++)
-			snprintf(uplinks[i], IFNAMSIZ, "UPLINK");
+			snprintf(pf.uplinks[i], IFNAMSIZ, "UPLINK");
 	}
+	conf_print(stdout, conf);
 	for (size_t i = 0; i < conf->n_networks; i++)
-		ups[i] = uplinks[i];
+		ups[i] = pf.uplinks[i];
 	printf("\n# nftables ruleset\n");
 	if (nft_plan_build(conf, ups, &plan) == 0) {
 		nft_plan_print(stdout, &plan);
@@ -89,7 +91,7 @@ static void print_plan(const struct gw_conf *conf)
 		dnsmasq_conf_write(stdout, conf, &conf->networks[i]);
 	}
 out:
-	free(uplinks);
+	preflight_release(&pf);
 	free(ups);
 }
 

@@ -9,7 +9,10 @@
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 struct rtnl {
 	struct mnl_socket *nl;
@@ -225,10 +228,73 @@ int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, uns
 	return rtnl_talk(r, nlh, NULL, NULL);
 }
 
-struct route_query {
-	int oif;
-	uint32_t best_metric;
-};
+/* --- host facts ---------------------------------------------------------- */
+
+static void *grow(void *p, size_t n, size_t size)
+{
+	/* Capacity 8, then doubling: n is the count before adding one. */
+	if (n < 8 ? n != 0 : (n & (n - 1)) != 0)
+		return p;
+	return realloc(p, (n < 8 ? 8 : 2 * n) * size);
+}
+
+static int facts_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct host_facts *f = data;
+	struct rtnl_link l;
+	struct link_query q = { .out = &l };
+	struct host_link *links;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	link_cb(nlh, &q);
+	links = grow(f->links, f->n_links, sizeof(*links));
+	if (!links)
+		return MNL_CB_ERROR;
+	f->links = links;
+	links[f->n_links].ifindex = l.ifindex;
+	memcpy(links[f->n_links].name, l.name, IFNAMSIZ);
+	memcpy(links[f->n_links].kind, l.kind, sizeof(l.kind));
+	links[f->n_links].master = l.master;
+	f->n_links++;
+	return MNL_CB_OK;
+}
+
+static int addr_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, IFA_MAX) >= 0)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static int facts_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct host_facts *f = data;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *a;
+	struct host_addr *addrs;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || mnl_attr_get_payload_len(a) > 16)
+		return MNL_CB_OK;
+	addrs = grow(f->addrs, f->n_addrs, sizeof(*addrs));
+	if (!addrs)
+		return MNL_CB_ERROR;
+	f->addrs = addrs;
+	memset(&addrs[f->n_addrs], 0, sizeof(addrs[0]));
+	addrs[f->n_addrs].family = ifa->ifa_family;
+	addrs[f->n_addrs].plen = ifa->ifa_prefixlen;
+	addrs[f->n_addrs].ifindex = (int)ifa->ifa_index;
+	memcpy(addrs[f->n_addrs].addr, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+	f->n_addrs++;
+	return MNL_CB_OK;
+}
 
 static int route_attr_cb(const struct nlattr *a, void *data)
 {
@@ -239,44 +305,146 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int route_cb(const struct nlmsghdr *nlh, void *data)
+static int facts_route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct route_query *q = data;
+	struct host_facts *f = data;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
-	uint32_t metric;
+	struct host_route *routes, *rt;
+	uint32_t table;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_dst_len != 0 ||
-	    rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
-	if (!tb[RTA_OIF])
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (table != RT_TABLE_MAIN)
 		return MNL_CB_OK;
-	metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
-	if (q->oif == 0 || metric < q->best_metric) {
-		q->oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
-		q->best_metric = metric;
-	}
+	routes = grow(f->routes, f->n_routes, sizeof(*routes));
+	if (!routes)
+		return MNL_CB_ERROR;
+	f->routes = routes;
+	rt = &routes[f->n_routes++];
+	memset(rt, 0, sizeof(*rt));
+	rt->family = rtm->rtm_family;
+	rt->plen = rtm->rtm_dst_len;
+	rt->protocol = rtm->rtm_protocol;
+	rt->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	rt->metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
+		memcpy(rt->dst, mnl_attr_get_payload(tb[RTA_DST]), mnl_attr_get_payload_len(tb[RTA_DST]));
 	return MNL_CB_OK;
 }
 
-int rtnl_default_route_oif(struct rtnl *r, int *ifindex)
+static int dump(struct rtnl *r, uint16_t type, uint8_t family, size_t hdrlen, mnl_cb_t cb,
+		void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-	struct route_query q = { 0 };
+	uint8_t *fam;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	/* ifinfomsg, ifaddrmsg and rtmsg all start with the family byte. */
+	fam = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	*fam = family;
+	return rtnl_talk(r, nlh, cb, data);
+}
+
+int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
+{
 	int ret;
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	ret = rtnl_talk(r, nlh, route_cb, &q);
-	if (ret < 0)
-		return ret;
-	if (!q.oif)
-		return -ENETUNREACH;
-	*ifindex = q.oif;
-	return 0;
+	memset(out, 0, sizeof(*out));
+	if ((ret = dump(r, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), facts_link_cb, out)) < 0 ||
+	    (ret = dump(r, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), facts_addr_cb, out)) < 0 ||
+	    (ret = dump(r, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), facts_route_cb, out)) < 0 ||
+	    (ret = dump(r, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), facts_route_cb, out)) < 0)
+		host_facts_free(out);
+	return ret;
+}
+
+void host_facts_free(struct host_facts *f)
+{
+	free(f->links);
+	free(f->addrs);
+	free(f->routes);
+	memset(f, 0, sizeof(*f));
+}
+
+const struct host_link *host_link_by_index(const struct host_facts *f, int ifindex)
+{
+	for (size_t i = 0; i < f->n_links; i++)
+		if (f->links[i].ifindex == ifindex)
+			return &f->links[i];
+	return NULL;
+}
+
+const struct host_link *host_link_by_name(const struct host_facts *f, const char *name)
+{
+	for (size_t i = 0; i < f->n_links; i++)
+		if (!strcmp(f->links[i].name, name))
+			return &f->links[i];
+	return NULL;
+}
+
+/* --- monitor ------------------------------------------------------------- */
+
+int rtnl_monitor_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
+			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+	int fd, size = 1 << 20;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		int e = -errno;
+		mnl_socket_close(nl);
+		return e;
+	}
+	fd = dup(mnl_socket_get_fd(nl));
+	mnl_socket_close(nl);
+	if (fd < 0)
+		return -errno;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return fd;
+}
+
+void rtnl_monitor_drain(int fd, bool *links_changed, bool *addrs_changed)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	*links_changed = *addrs_changed = false;
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		const struct nlmsghdr *nlh;
+		int left;
+
+		if (n < 0) {
+			/* ENOBUFS: we missed events; assume everything changed. */
+			if (errno == ENOBUFS) {
+				*links_changed = *addrs_changed = true;
+				continue;
+			}
+			break;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			switch (nlh->nlmsg_type) {
+			case RTM_NEWLINK:
+			case RTM_DELLINK:
+				*links_changed = true;
+				break;
+			case RTM_NEWADDR:
+			case RTM_DELADDR:
+			case RTM_NEWROUTE:
+			case RTM_DELROUTE:
+				*addrs_changed = true;
+				break;
+			}
+		}
+	}
 }

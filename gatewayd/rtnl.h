@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gatewayd/facts.h"
+
 struct rtnl;
 
 struct rtnl_link {
@@ -28,7 +30,14 @@ int rtnl_link_set_up(struct rtnl *r, int ifindex);
 int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
-/* Interface of the IPv4 default route in the main table, or -ENETUNREACH. */
-int rtnl_default_route_oif(struct rtnl *r, int *ifindex);
+
+/* Links, addresses and main-table routes of the current namespace. */
+int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
+
+/* A socket subscribed to link, address and route changes, for the event
+ * loop; rtnl_monitor_drain() reads what is queued and says whether
+ * anything of interest (links / addresses or routes) changed. */
+int rtnl_monitor_open(void);
+void rtnl_monitor_drain(int fd, bool *links_changed, bool *addrs_changed);
 
 #endif

@@ -5,4 +5,5 @@ Suite *conf_suite(void);
 Suite *nft_suite(void);
 Suite *dnsmasq_conf_suite(void);
 Suite *sysctl_suite(void);
+Suite *hostcheck_suite(void);
 #endif

@@ -145,7 +145,7 @@ static const struct {
 	{ "ipv4 = \"10.1.0.1/24\"\n",
 	  "b.conf:3: network \"n\": missing bridge = \"NAME\"" },
 	{ "bridge = \"gw0\"\n",
-	  "b.conf:3: network \"n\": missing ipv4 = \"ADDRESS/PREFIX\"" },
+	  "b.conf:3: network \"n\": missing ipv4 = \"ADDRESS/PREFIX\" (or auto)" },
 };
 
 START_TEST(test_errors)
@@ -182,7 +182,7 @@ START_TEST(test_cross_network)
 	ck_assert_int_lt(conf_load_buf("x.conf", overlap, &c, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "x.conf:7: network \"b\": subnet 10.1.0.128/25 overlaps 10.1.0.0/24 of network \"a\"");
 	ck_assert_int_lt(conf_load_buf("x.conf", overlap6, &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(err, "x.conf:8: network \"b\": subnet fd00:1::/64 overlaps fd00:1::/64 of network \"a\"");
+	ck_assert_str_eq(err, "x.conf:9: network \"b\": subnet fd00:1::/64 overlaps fd00:1::/64 of network \"a\"");
 	ck_assert_int_lt(conf_load_buf("x.conf", dup_name, &c, err, sizeof(err)), 0);
 	ck_assert_msg(strstr(err, "x.conf:") && strstr(err, "a"), "%s", err);
 	ck_assert_int_lt(conf_load_buf("x.conf", "uplink = auto\n", &c, err, sizeof(err)), 0);

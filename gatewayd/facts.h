@@ -1,0 +1,44 @@
+/* What the host looks like, as plain data: read over rtnetlink by
+ * rtnl_read_facts(), judged by the pure checks in hostcheck.c. */
+#ifndef GW_FACTS_H
+#define GW_FACTS_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct host_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	char kind[32]; /* "" for a physical NIC */
+	int master;    /* ifindex of the bridge it is a port of, or 0 */
+};
+
+struct host_addr {
+	int family;      /* AF_INET / AF_INET6 */
+	uint8_t addr[16];
+	unsigned plen;
+	int ifindex;
+};
+
+struct host_route {
+	int family;
+	uint8_t dst[16];
+	unsigned plen;
+	int ifindex;     /* 0 if none (blackhole, multipath) */
+	unsigned protocol; /* RTPROT_*: RTPROT_RA for routes learned from RAs */
+	uint32_t metric;
+};
+
+struct host_facts {
+	size_t n_links, n_addrs, n_routes;
+	struct host_link *links;
+	struct host_addr *addrs;
+	struct host_route *routes; /* main table only */
+};
+
+void host_facts_free(struct host_facts *f);
+const struct host_link *host_link_by_index(const struct host_facts *f, int ifindex);
+const struct host_link *host_link_by_name(const struct host_facts *f, const char *name);
+
+#endif

@@ -1,0 +1,220 @@
+/* Host checks: overlap of subnets with what the host already has, guest
+ * ports, and auto subnets. Pure functions over struct host_facts. */
+#include "hostcheck.h"
+#include "conf/addr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name)
+{
+	if (strcmp(kind, "tun") && strcmp(kind, "veth"))
+		return false;
+	if (net->n_guest_ports == 0)
+		return true;
+	for (size_t i = 0; i < net->n_guest_ports; i++)
+		if (fnmatch(net->guest_ports[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
+					       const struct host_facts *f)
+{
+	const struct host_link *br = host_link_by_name(f, net->bridge);
+
+	if (!br)
+		return NULL;
+	for (size_t i = 0; i < f->n_links; i++)
+		if (f->links[i].master == br->ifindex &&
+		    !hostcheck_guest_port(net, f->links[i].kind, f->links[i].name))
+			return &f->links[i];
+	return NULL;
+}
+
+/* Same prefix up to the shorter of the two lengths? */
+static bool prefix_overlap(const uint8_t *a, unsigned alen, const uint8_t *b, unsigned blen)
+{
+	unsigned plen = alen < blen ? alen : blen, i;
+
+	for (i = 0; i + 8 <= plen; i += 8)
+		if (a[i / 8] != b[i / 8])
+			return false;
+	if (i < plen) {
+		uint8_t m = (uint8_t)(0xff << (8 - (plen - i)));
+		if ((a[i / 8] & m) != (b[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* Interfaces of the config's own bridges are ours: their addresses and
+ * connected routes are what gatewayd itself put there. */
+static bool is_our_bridge(const struct gw_conf *conf, const struct host_facts *f, int ifindex)
+{
+	const struct host_link *l = host_link_by_index(f, ifindex);
+
+	if (!l)
+		return false;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		if (!strcmp(conf->networks[i].bridge, l->name))
+			return true;
+	return false;
+}
+
+static const char *ifname_of(const struct host_facts *f, int ifindex)
+{
+	const struct host_link *l = host_link_by_index(f, ifindex);
+	return l ? l->name : "?";
+}
+
+static bool ignored_route(const struct host_route *r)
+{
+	if (r->plen == 0)
+		return true; /* default routes: everything overlaps them */
+	if (r->family == AF_INET6 && (r->dst[0] == 0xff || (r->dst[0] == 0xfe && (r->dst[1] & 0xc0) == 0x80)))
+		return true; /* multicast, link-local */
+	return false;
+}
+
+static bool ignored_addr(const struct host_addr *a)
+{
+	if (a->family == AF_INET)
+		return a->addr[0] == 127;
+	return (a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80) ||
+	       !memcmp(a->addr, &in6addr_loopback, 16);
+}
+
+/* One subnet (family, bytes, plen) against the host. */
+static bool collides(const struct gw_conf *conf, const struct host_facts *f, int family,
+		     const uint8_t *net, unsigned plen, char *msg, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < f->n_addrs; i++) {
+		const struct host_addr *x = &f->addrs[i];
+
+		if (x->family != family || ignored_addr(x) || is_our_bridge(conf, f, x->ifindex))
+			continue;
+		if (prefix_overlap(net, plen, x->addr, x->plen)) {
+			inet_ntop(family, x->addr, a, sizeof(a));
+			snprintf(msg, len, "address %s/%u on %s", a, x->plen,
+				 ifname_of(f, x->ifindex));
+			return true;
+		}
+	}
+	for (size_t i = 0; i < f->n_routes; i++) {
+		const struct host_route *r = &f->routes[i];
+
+		if (r->family != family || ignored_route(r) ||
+		    (r->ifindex && is_our_bridge(conf, f, r->ifindex)))
+			continue;
+		if (prefix_overlap(net, plen, r->dst, r->plen)) {
+			inet_ntop(family, r->dst, a, sizeof(a));
+			if (r->ifindex)
+				snprintf(msg, len, "route %s/%u dev %s", a, r->plen,
+					 ifname_of(f, r->ifindex));
+			else
+				snprintf(msg, len, "route %s/%u", a, r->plen);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net,
+			const struct host_facts *f, char *msg, size_t len)
+{
+	char what[128], subnet[INET6_ADDRSTRLEN + 8];
+	struct in_addr n4 = addr_net4(net->ipv4.addr, net->ipv4.plen);
+	struct in6_addr n6;
+
+	if (collides(conf, f, AF_INET, (const uint8_t *)&n4, net->ipv4.plen, what, sizeof(what))) {
+		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet, what);
+		return true;
+	}
+	if (!net->has_ipv6)
+		return false;
+	n6 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
+	if (collides(conf, f, AF_INET6, n6.s6_addr, net->ipv6.plen, what, sizeof(what))) {
+		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
+		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet, what);
+		return true;
+	}
+	return false;
+}
+
+/* Other networks of the config that already have a subnet. */
+static bool overlaps_other(const struct gw_conf *conf, const struct gw_network *net, int family,
+			   const uint8_t *subnet, unsigned plen)
+{
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *o = &conf->networks[i];
+
+		if (o == net)
+			continue;
+		if (family == AF_INET && o->ipv4.addr.s_addr &&
+		    prefix_overlap(subnet, plen, (const uint8_t *)&o->ipv4.addr, o->ipv4.plen))
+			return true;
+		if (family == AF_INET6 && o->has_ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&o->ipv6.addr) &&
+		    prefix_overlap(subnet, plen, o->ipv6.addr.s6_addr, o->ipv6.plen))
+			return true;
+	}
+	return false;
+}
+
+bool hostcheck_free4(const struct gw_conf *conf, const struct gw_network *net,
+		     const struct host_facts *f, struct in_addr subnet, unsigned plen)
+{
+	char msg[8];
+
+	return !overlaps_other(conf, net, AF_INET, (const uint8_t *)&subnet, plen) &&
+	       !collides(conf, f, AF_INET, (const uint8_t *)&subnet, plen, msg, sizeof(msg));
+}
+
+bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
+		     const struct host_facts *f, const struct in6_addr *subnet, unsigned plen)
+{
+	char msg[8];
+
+	return !overlaps_other(conf, net, AF_INET6, subnet->s6_addr, plen) &&
+	       !collides(conf, f, AF_INET6, subnet->s6_addr, plen, msg, sizeof(msg));
+}
+
+int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,
+		    const struct host_facts *f, struct in_addr *subnet)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = net->name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	/* 10.0.0.0/8 holds 65536 /24s; skip 10.0.x.0 (often a home LAN). */
+	for (uint32_t i = 0; i < 65536; i++) {
+		uint32_t k = (h + i) & 0xffff;
+
+		if (k < 256)
+			continue;
+		subnet->s_addr = htonl(0x0a000000u | (k << 8));
+		if (hostcheck_free4(conf, net, f, *subnet, 24))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+bool hostcheck_ra_routes(const struct host_facts *f, const char *ifname)
+{
+	const struct host_link *l = host_link_by_name(f, ifname);
+
+	if (!l)
+		return false;
+	for (size_t i = 0; i < f->n_routes; i++)
+		if (f->routes[i].family == AF_INET6 && f->routes[i].ifindex == l->ifindex &&
+		    f->routes[i].protocol == RTPROT_RA)
+			return true;
+	return false;
+}

@@ -1,0 +1,47 @@
+/* Checks of a config against the host, and the choice of "auto" subnets.
+ * Pure: they judge struct host_facts, they never ask the kernel. */
+#ifndef GW_HOSTCHECK_H
+#define GW_HOSTCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "gatewayd/facts.h"
+
+/* A guest port is a tun/tap device (QEMU's tapN, libvirt's vnetN) or a
+ * veth (containers, test guests), and if the network lists guest_ports
+ * patterns, its name matches one of them. Anything else -- a physical NIC,
+ * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. */
+bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name);
+
+/* The first port of the network's bridge that is not a guest port, or
+ * NULL. The bridge is looked up by name in f. */
+const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
+					       const struct host_facts *f);
+
+/* Does the network's IPv4 or IPv6 subnet overlap an address on a host
+ * interface or a main-table route (default routes, link-local and things on
+ * the config's own bridges excepted)? Returns true and says which in msg. */
+bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net,
+			const struct host_facts *f, char *msg, size_t len);
+
+/* Is this candidate subnet free of the host's addresses and routes and of
+ * the config's other (already resolved) networks? */
+bool hostcheck_free4(const struct gw_conf *conf, const struct gw_network *net,
+		     const struct host_facts *f, struct in_addr subnet, unsigned plen);
+bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
+		     const struct host_facts *f, const struct in6_addr *subnet, unsigned plen);
+
+/* A free private /24 for an "ipv4 = auto" network: the search through
+ * 10.0.0.0/8 starts at a place derived from the network's name, so the
+ * same name on the same host tends to get the same subnet. -ENOSPC if
+ * none is free. */
+int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,
+		    const struct host_facts *f, struct in_addr *subnet);
+
+/* IPv6 in the uplink check: routes learned from router advertisements on
+ * this interface? */
+bool hostcheck_ra_routes(const struct host_facts *f, const char *ifname);
+
+#endif

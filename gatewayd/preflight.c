@@ -1,0 +1,285 @@
+/* Preflight: read the host once (links, addresses, routes) and judge the
+ * config against it with the pure checks of hostcheck.c. Nothing here
+ * changes the host, except recording a first auto-subnet choice. */
+#include "preflight.h"
+#include "conf/addr.h"
+#include "gatewayd/hostcheck.h"
+#include "gatewayd/log.h"
+#include "gatewayd/rtnl.h"
+#include "gatewayd/state.h"
+#include "gatewayd/sysctl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int preflight_new(const struct gw_conf *conf, struct preflight *pf)
+{
+	size_t n = conf->n_networks ? conf->n_networks : 1;
+
+	pf->uplinks = calloc(n, IFNAMSIZ);
+	pf->fix_accept_ra = calloc(n, sizeof(bool));
+	if (!pf->uplinks || !pf->fix_accept_ra) {
+		preflight_release(pf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void preflight_release(struct preflight *pf)
+{
+	free(pf->uplinks);
+	free(pf->fix_accept_ra);
+	pf->uplinks = NULL;
+	pf->fix_accept_ra = NULL;
+}
+
+static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *f,
+			   struct preflight *pf, char *err, size_t errlen)
+{
+	const char *autoname = NULL;
+
+	/* The default route with the lowest metric names the uplink. */
+	uint32_t best = 0;
+	for (size_t i = 0; i < f->n_routes; i++) {
+		const struct host_route *r = &f->routes[i];
+		const struct host_link *l;
+
+		if (r->family != AF_INET || r->plen != 0 || !r->ifindex)
+			continue;
+		l = host_link_by_index(f, r->ifindex);
+		if (l && (!autoname || r->metric < best)) {
+			autoname = l->name;
+			best = r->metric;
+		}
+	}
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const char *up = conf_network_uplink(conf, &conf->networks[i]);
+
+		if (!*up && !autoname)
+			return fail(err, errlen,
+				    "network \"%s\": uplink = auto, but there is no IPv4 default "
+				    "route to take it from; set uplink = \"IFNAME\"",
+				    conf->networks[i].name);
+		snprintf(pf->uplinks[i], IFNAMSIZ, "%s", *up ? up : autoname);
+	}
+	return 0;
+}
+
+static void subnets_path(const struct gw_conf *conf, const struct gw_network *n, char *buf,
+			 size_t len)
+{
+	snprintf(buf, len, "%s/%s.subnets", conf->state_dir, n->name);
+}
+
+/* state_dir/NET.subnets: "ipv4 A.B.C.D/P" and "ipv6 X::/P" lines. */
+static void subnets_load(const struct gw_conf *conf, struct gw_network *n)
+{
+	char path[GW_PATH_MAX + 64], line[128], a[INET6_ADDRSTRLEN + 8];
+	FILE *fp;
+
+	subnets_path(conf, n, path, sizeof(path));
+	fp = fopen(path, "re");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		struct in_addr a4;
+		struct in6_addr a6;
+		unsigned plen;
+
+		if (sscanf(line, "ipv4 %47s", a) == 1 && n->ipv4_auto &&
+		    addr_parse_prefix4(a, &a4, &plen) == 0 && plen >= 8 && plen <= 30)
+			conf_network_set_ipv4(n, a4, plen);
+		else if (sscanf(line, "ipv6 %47s", a) == 1 && n->ipv6_auto &&
+			 addr_parse_prefix6(a, &a6, &plen) == 0 && plen == 64)
+			conf_network_set_ipv6(n, &a6, plen);
+	}
+	fclose(fp);
+}
+
+static int subnets_save(const struct gw_conf *conf, const struct gw_network *n)
+{
+	char path[GW_PATH_MAX + 64], tmp[GW_PATH_MAX + 80], a[INET6_ADDRSTRLEN + 8];
+	FILE *fp;
+	int r;
+
+	if ((r = state_mkdir(conf->state_dir, 0755)) < 0)
+		return r;
+	subnets_path(conf, n, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fp = fopen(tmp, "we");
+	if (!fp)
+		return -errno;
+	fprintf(fp, "# subnets gatewayd chose for network \"%s\" (ipv4/ipv6 = auto);\n"
+		    "# delete this file to have new ones chosen\n", n->name);
+	if (n->ipv4_auto) {
+		addr_format_net4(n->ipv4.addr, n->ipv4.plen, a, sizeof(a));
+		fprintf(fp, "ipv4 %s\n", a);
+	}
+	if (n->ipv6_auto) {
+		addr_format_net6(&n->ipv6.addr, n->ipv6.plen, a, sizeof(a));
+		fprintf(fp, "ipv6 %s\n", a);
+	}
+	if (fclose(fp) != 0)
+		return -errno;
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+/* An RFC 4193 ULA /64: fd00::/8, a random 40-bit global ID, subnet 0. */
+static int pick6(const struct gw_conf *conf, const struct gw_network *n,
+		 const struct host_facts *f, struct in6_addr *out)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		memset(out, 0, sizeof(*out));
+		out->s6_addr[0] = 0xfd;
+		if (getrandom(out->s6_addr + 1, 5, 0) != 5)
+			return -errno;
+		if (hostcheck_free6(conf, n, f, out, 64))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool persist,
+			char *err, size_t errlen)
+{
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		struct gw_network *n = &conf->networks[i];
+		bool chosen = false;
+		int r;
+
+		if (!n->ipv4_auto && !n->ipv6_auto)
+			continue;
+		subnets_load(conf, n);
+		if (n->ipv4_auto && !n->ipv4.addr.s_addr) {
+			struct in_addr s;
+			if ((r = hostcheck_pick4(conf, n, f, &s)) < 0)
+				return fail(err, errlen, "network \"%s\": ipv4 = auto: no free /24 "
+					    "left in 10.0.0.0/8", n->name);
+			conf_network_set_ipv4(n, s, 24);
+			chosen = true;
+		}
+		if (n->ipv6_auto && IN6_IS_ADDR_UNSPECIFIED(&n->ipv6.addr)) {
+			struct in6_addr s;
+			if ((r = pick6(conf, n, f, &s)) < 0)
+				return fail(err, errlen, "network \"%s\": ipv6 = auto: %s", n->name,
+					    strerror(-r));
+			conf_network_set_ipv6(n, &s, 64);
+			chosen = true;
+		}
+		if (chosen && persist && (r = subnets_save(conf, n)) < 0)
+			return fail(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
+				    n->name, conf->state_dir, strerror(-r));
+	}
+	return 0;
+}
+
+static int read_facts(struct host_facts *f, char *err, size_t errlen)
+{
+	struct rtnl *rt;
+	int r;
+
+	if ((r = rtnl_open(&rt)) < 0)
+		return fail(err, errlen, "rtnetlink: %s", strerror(-r));
+	r = rtnl_read_facts(rt, f);
+	rtnl_close(rt);
+	if (r < 0)
+		return fail(err, errlen, "reading links, addresses and routes: %s", strerror(-r));
+	return 0;
+}
+
+int preflight_resolve(struct gw_conf *conf, struct preflight *pf, bool persist,
+		      char *err, size_t errlen)
+{
+	struct host_facts f;
+	int r;
+
+	if ((r = read_facts(&f, err, errlen)) < 0)
+		return r;
+	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0)
+		r = resolve_auto(conf, &f, persist, err, errlen);
+	host_facts_free(&f);
+	return r;
+}
+
+static int check_network(const struct gw_conf *conf, size_t i, const struct host_facts *f,
+			 struct preflight *pf, char *err, size_t errlen)
+{
+	const struct gw_network *n = &conf->networks[i];
+	const char *up = pf->uplinks[i];
+	const struct host_link *br = host_link_by_name(f, n->bridge), *port;
+	char msg[256], key[128], val[16];
+
+	if (!strcmp(n->bridge, up))
+		return fail(err, errlen, "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
+			    "serves or bridges the uplink", n->name, n->bridge);
+	if (!host_link_by_name(f, up))
+		log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts working "
+			  "when it appears", n->name, up);
+	if (br && strcmp(br->kind, "bridge"))
+		return fail(err, errlen, "network \"%s\": device \"%s\" exists and is not a bridge "
+			    "(kind \"%s\"); refusing to touch it", n->name, n->bridge,
+			    br->kind[0] ? br->kind : "physical");
+	if ((port = hostcheck_foreign_port(n, f)))
+		return fail(err, errlen, "network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "
+			    "that is not a guest port; gatewayd will not serve DHCP or RA onto it. "
+			    "Remove it (ip link set %s nomaster) or adjust guest_ports",
+			    n->name, n->bridge, port->name, port->kind[0] ? port->kind : "physical",
+			    port->name);
+	if (hostcheck_collides(conf, n, f, msg, sizeof(msg)))
+		return fail(err, errlen, "%s%s", msg,
+			    n->ipv4_auto || n->ipv6_auto ? " (an auto subnet recorded in state_dir; "
+			    "delete NET.subnets there to choose another)" : "");
+	if (n->has_ipv6 && access(SYSCTL_ROOT "/net/ipv6", F_OK) < 0)
+		return fail(err, errlen, "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
+			    n->name);
+	/* IPv6 forwarding makes the kernel ignore RAs where accept_ra = 1. */
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", up);
+	if (n->has_ipv6 && hostcheck_ra_routes(f, up) &&
+	    sysctl_read(SYSCTL_ROOT, key, val, sizeof(val)) == 0 && strcmp(val, "2")) {
+		if (!conf->fix_accept_ra)
+			return fail(err, errlen,
+				    "network \"%s\": uplink %s takes its IPv6 routes from router "
+				    "advertisements, but has accept_ra = %s: turning on IPv6 forwarding "
+				    "would make the kernel ignore those advertisements and the host "
+				    "would lose IPv6 when the routes expire. Set "
+				    "net.ipv6.conf.%s.accept_ra = 2, or fix_accept_ra = true to let "
+				    "gatewayd do it", n->name, up, val, up);
+		pf->fix_accept_ra[i] = true;
+	}
+	return 0;
+}
+
+int preflight_check(struct gw_conf *conf, struct preflight *pf, char *err, size_t errlen)
+{
+	struct host_facts f;
+	int r;
+
+	if (access(conf->dnsmasq, X_OK) < 0)
+		return fail(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)", conf->dnsmasq,
+			    strerror(errno));
+	if ((r = read_facts(&f, err, errlen)) < 0)
+		return r;
+	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0 &&
+	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0)
+		for (size_t i = 0; i < conf->n_networks && r >= 0; i++)
+			r = check_network(conf, i, &f, pf, err, errlen);
+	host_facts_free(&f);
+	return r;
+}

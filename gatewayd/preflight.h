@@ -1,0 +1,28 @@
+/* Before the first change: resolve what the config leaves to the host
+ * ("auto" uplink and subnets) and refuse what must not be applied. */
+#ifndef GW_PREFLIGHT_H
+#define GW_PREFLIGHT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+
+struct preflight {
+	char (*uplinks)[IFNAMSIZ]; /* per network: the resolved uplink */
+	bool *fix_accept_ra;       /* per network: set accept_ra=2 on its uplink */
+};
+
+int preflight_new(const struct gw_conf *conf, struct preflight *pf);
+void preflight_release(struct preflight *pf);
+
+/* Resolve uplinks and auto subnets. With persist, auto subnets chosen for
+ * the first time are recorded in state_dir (the daemon); without, nothing
+ * is written (gatewayd -n -v). */
+int preflight_resolve(struct gw_conf *conf, struct preflight *pf, bool persist,
+		      char *err, size_t errlen);
+/* Resolve (persisting), then every check that can refuse a network. */
+int preflight_check(struct gw_conf *conf, struct preflight *pf, char *err, size_t errlen);
+
+#endif

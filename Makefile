@@ -26,7 +26,7 @@ LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c \
 	nft/plan.c nft/text.c nft/batch.c nft/commit.c \
 	dhcp/dnsmasq_conf.c dhcp/supervisor.c ra/ra.c \
 	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c \
-	gatewayd/apply.c
+	gatewayd/apply.c gatewayd/watch.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c

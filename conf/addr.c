@@ -99,3 +99,17 @@ void addr_format_net6(const struct in6_addr *a, unsigned plen, char *buf, size_t
 	inet_ntop(AF_INET6, &n, s, sizeof(s));
 	snprintf(buf, len, "%s/%u", s, plen);
 }
+
+void addr_bridge_mac(const char *network, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over "gatewayd/NAME" */
+	const char *p;
+
+	for (p = "gatewayd/"; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (p = network; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+}

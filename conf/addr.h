@@ -19,4 +19,8 @@ bool addr_in4(struct in_addr a, struct in_addr net, unsigned plen);
 void addr_format_net4(struct in_addr a, unsigned plen, char *buf, size_t len);
 void addr_format_net6(const struct in6_addr *a, unsigned plen, char *buf, size_t len);
 
+/* The stable, locally administered MAC of a network's bridge. The backstop
+ * rules recognise our own DHCP/RA frames by it. */
+void addr_bridge_mac(const char *network, uint8_t mac[6]);
+
 #endif

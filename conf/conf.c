@@ -442,10 +442,14 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 	for (size_t i = 0; i < net->n_guest_ports; i++) {
 		const char *pat = cfg_getnstr(sec, "guest_ports", (unsigned)i);
 
-		if (!pat[0] || strlen(pat) >= IFNAMSIZ || strchr(pat, '/'))
+		const char *star = strchr(pat, '*');
+
+		/* Only a trailing '*': what nftables' name match can express. */
+		if (!pat[0] || strlen(pat) >= IFNAMSIZ || strpbrk(pat, "/?[:") ||
+		    (star && star[1]) || !strcmp(pat, "*"))
 			return conf_fail(ctx, sec->line,
-					 "%sguest_ports pattern \"%s\" cannot match an interface name",
-					 pfx, pat);
+					 "%sguest_ports pattern \"%s\" must be an interface name, "
+					 "optionally ending in '*' (like \"tap*\")", pfx, pat);
 		strcpy(net->guest_ports[i], pat);
 	}
 	return conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net);

@@ -2,6 +2,8 @@
  * nothing (so a bad setup applies nothing), sysctls, bridges, the
  * nftables table in one batch, then dnsmasq. Stop runs the reverse. */
 #include "apply.h"
+#include "ctx.h"
+#include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/log.h"
@@ -13,6 +15,7 @@
 #include "nft/plan.h"
 
 #include <dirent.h>
+#include <linux/netfilter.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -20,19 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct gw_net_rt {
-	char uplink[IFNAMSIZ];
-	bool created_bridge;
-	struct dnsmasq *dnsmasq;
-};
-
-struct gw_ctx {
-	struct eloop *loop;
-	struct rtnl *rtnl;
-	struct gw_conf *conf;
-	struct gw_net_rt *nets; /* parallel to conf->networks */
-	struct sysctl_state sysctls;
-};
 
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -45,6 +35,19 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
+static void on_monitor(int fd, uint32_t events, void *arg)
+{
+	struct gw_ctx *ctx = arg;
+	bool links, addrs;
+
+	(void)events;
+	rtnl_monitor_drain(fd, &links, &addrs);
+	if (links)
+		watch_links(ctx);
+	if (addrs)
+		watch_addrs(ctx);
+}
+
 int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 {
 	struct gw_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -53,36 +56,33 @@ int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->loop = loop;
-	if ((r = rtnl_open(&ctx->rtnl)) < 0) {
-		free(ctx);
-		return r;
-	}
+	ctx->monitor_fd = -1;
+	if ((r = rtnl_open(&ctx->rtnl)) < 0)
+		goto fail;
+	/* Subscribe before the first apply: nothing that happens after it
+	 * can be missed. */
+	if ((r = ctx->monitor_fd = rtnl_monitor_open()) < 0 ||
+	    (r = eloop_add_fd(loop, ctx->monitor_fd, on_monitor, ctx)) < 0)
+		goto fail;
 	*out = ctx;
 	return 0;
+fail:
+	gw_ctx_free(ctx);
+	return r;
 }
 
 void gw_ctx_free(struct gw_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	if (ctx->monitor_fd >= 0) {
+		eloop_remove_fd(ctx->loop, ctx->monitor_fd);
+		close(ctx->monitor_fd);
+	}
 	rtnl_close(ctx->rtnl);
 	conf_free(ctx->conf);
 	free(ctx->nets);
 	free(ctx);
-}
-
-void apply_bridge_mac(const char *network, uint8_t mac[6])
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over "gatewayd/NAME" */
-	const char *p;
-
-	for (p = "gatewayd/"; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-	for (p = network; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
-	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 }
 
 static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
@@ -144,7 +144,7 @@ static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 		state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 		if ((r = state_names_add(path, n->bridge)) < 0)
 			return fail(err, errlen, "%s: %s", path, strerror(-r));
-		apply_bridge_mac(n->name, mac);
+		addr_bridge_mac(n->name, mac);
 		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac)) < 0) {
 			state_names_remove(path, n->bridge);
 			return fail(err, errlen, "network \"%s\": creating bridge \"%s\": %s",
@@ -162,6 +162,13 @@ static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 	if (strcmp(l.kind, "bridge"))
 		return fail(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
 			    n->name, n->bridge);
+	/* Also on a bridge we adopted: a bridge without an explicit MAC takes
+	 * its ports' and changes it as they come and go, and the backstop
+	 * rules know our own DHCP/RA frames by this address. */
+	addr_bridge_mac(n->name, mac);
+	if ((r = rtnl_link_set_mac(ctx->rtnl, l.ifindex, mac)) < 0)
+		return fail(err, errlen, "network \"%s\": setting the MAC of %s: %s", n->name,
+			    n->bridge, strerror(-r));
 	if (n->has_ipv6) {
 		/* The bridge is a router: it must not configure itself from
 		 * RAs that a guest might send. */
@@ -335,6 +342,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	}
 	if ((r = ruleset_apply(conf, pf.uplinks, err, errlen)) < 0)
 		goto fail;
+	watch_links(ctx); /* fill the ports sets */
 	for (size_t i = 0; i < conf->n_networks; i++)
 		if ((r = dhcp_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
 			goto fail;
@@ -362,8 +370,10 @@ void apply_stop(struct gw_ctx *ctx)
 		dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
 	if (nft_remove_table(err, sizeof(err)) < 0)
 		log_warnx("%s", err);
-	for (size_t i = 0; i < conf->n_networks; i++)
+	for (size_t i = 0; i < conf->n_networks; i++) {
 		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i]);
+		watch_net_release(&ctx->nets[i]);
+	}
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_restore(&ctx->sysctls, SYSCTL_ROOT, path, sysctl_skipped);
 	free(ctx->nets);
@@ -414,6 +424,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 			continue;
 		}
 		dhcp_down(old, o, &ctx->nets[i]);
+		watch_net_release(&ctx->nets[i]);
 		if (!n || strcmp(n->bridge, o->bridge))
 			bridge_down(ctx, old, o, &ctx->nets[i]);
 		else
@@ -428,12 +439,24 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	for (size_t j = 0; j < conf->n_networks; j++) {
 		const struct gw_network *n = &conf->networks[j];
 
+		/* The new table starts with empty ports sets. */
+		watch_net_release(&ctx->nets[j]);
 		if (keep[j])
 			continue;
 		snprintf(ctx->nets[j].uplink, IFNAMSIZ, "%s", uplinks[j]);
-		if ((r = bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0 ||
-		    (r = dhcp_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0)
+		if ((r = bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0) {
 			log_err("%s", err); /* keep going: the other networks still work */
+			keep[j] = true;     /* nothing more to do for it */
+		}
+	}
+	watch_links(ctx);
+	for (size_t j = 0; j < conf->n_networks; j++) {
+		const struct gw_network *n = &conf->networks[j];
+
+		if (keep[j])
+			continue;
+		if ((r = dhcp_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0)
+			log_err("%s", err);
 		else
 			log_info("network \"%s\": %s up, NAT out of %s", n->name, n->bridge,
 				 uplinks[j]);
@@ -492,11 +515,11 @@ int apply_teardown(const struct gw_conf *conf)
 	size_t nb = 0;
 	int removed = teardown_dnsmasq(conf), r;
 
-	if (nft_table_exists() > 0) {
+	if (nft_table_exists(NFPROTO_INET) > 0 || nft_table_exists(NFPROTO_BRIDGE) > 0) {
 		if ((r = nft_remove_table(err, sizeof(err))) < 0)
 			log_warnx("teardown: %s", err);
 		else {
-			log_info("teardown: removed table inet %s", NFT_TABLE_NAME);
+			log_info("teardown: removed tables inet and bridge %s", NFT_TABLE_NAME);
 			removed++;
 		}
 	}

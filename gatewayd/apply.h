@@ -32,7 +32,5 @@ void apply_child_exited(struct gw_ctx *ctx, pid_t pid, int status);
  * directories and our fixed names. Returns how many things were removed. */
 int apply_teardown(const struct gw_conf *conf);
 
-/* Stable, locally administered MAC for a network's bridge. Pure. */
-void apply_bridge_mac(const char *network, uint8_t mac[6]);
 
 #endif

@@ -176,6 +176,15 @@ int rtnl_link_set_up(struct rtnl *r, int ifindex)
 	return rtnl_talk(r, nlh, NULL, NULL);
 }
 
+int rtnl_link_set_mac(struct rtnl *r, int ifindex, const uint8_t mac[6])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
 int rtnl_link_del(struct rtnl *r, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

@@ -14,6 +14,8 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -66,10 +68,10 @@ static int batch_push(struct nft_batch *b, const char *desc)
 	return 0;
 }
 
-static struct nlmsghdr *batch_hdr(struct nft_batch *b, uint16_t type, uint16_t flags)
+static struct nlmsghdr *batch_hdr(struct nft_batch *b, uint16_t type, uint8_t family,
+				  uint16_t flags)
 {
-	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_INET, flags | NLM_F_ACK,
-				     b->seq);
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, family, flags | NLM_F_ACK, b->seq);
 }
 
 static int batch_begin(struct nft_batch *b)
@@ -92,18 +94,20 @@ static int batch_end(struct nft_batch *b)
 	return batch_push(b, "batch end");
 }
 
-static int batch_table(struct nft_batch *b, uint16_t type, uint16_t flags)
+static int batch_table(struct nft_batch *b, uint16_t type, uint8_t family, uint16_t flags)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
+	char desc[64];
 	int r;
 
 	if (!t)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
+	snprintf(desc, sizeof(desc), "table %s %s", nft_family_name(family), NFT_TABLE_NAME);
 	if ((r = batch_reserve(b)) >= 0) {
-		nftnl_table_nlmsg_build_payload(batch_hdr(b, type, flags), t);
-		r = batch_push(b, "table inet " NFT_TABLE_NAME);
+		nftnl_table_nlmsg_build_payload(batch_hdr(b, type, family, flags), t);
+		r = batch_push(b, desc);
 	}
 	nftnl_table_free(t);
 	return r;
@@ -119,21 +123,25 @@ static int batch_chain(struct nft_batch *b, const struct nft_chain_desc *d)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, d->name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, d->hooknum);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, d->prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, d->type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	snprintf(desc, sizeof(desc), "chain inet %s %s", NFT_TABLE_NAME, d->name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, d->family);
+	if (d->type) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, d->hooknum);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, d->prio);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, d->type);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	snprintf(desc, sizeof(desc), "chain %s %s %s", nft_family_name(d->family), NFT_TABLE_NAME,
+		 d->name);
 	if ((r = batch_reserve(b)) >= 0) {
-		nftnl_chain_nlmsg_build_payload(batch_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE), c);
+		nftnl_chain_nlmsg_build_payload(
+			batch_hdr(b, NFT_MSG_NEWCHAIN, d->family, NLM_F_CREATE), c);
 		r = batch_push(b, desc);
 	}
 	nftnl_chain_free(c);
 	return r;
 }
 
-static int batch_counter(struct nft_batch *b, const char *name)
+static int batch_counter(struct nft_batch *b, const struct nft_counter *ctr)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	char desc[128];
@@ -142,16 +150,78 @@ static int batch_counter(struct nft_batch *b, const char *name)
 	if (!o)
 		return -ENOMEM;
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE_NAME);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, ctr->name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, ctr->family);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	snprintf(desc, sizeof(desc), "counter inet %s %s", NFT_TABLE_NAME, name);
+	snprintf(desc, sizeof(desc), "counter %s %s %s", nft_family_name(ctr->family),
+		 NFT_TABLE_NAME, ctr->name);
 	if ((r = batch_reserve(b)) >= 0) {
-		nftnl_obj_nlmsg_build_payload(batch_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE), o);
+		nftnl_obj_nlmsg_build_payload(
+			batch_hdr(b, NFT_MSG_NEWOBJ, ctr->family, NLM_F_CREATE), o);
 		r = batch_push(b, desc);
 	}
 	nftnl_obj_free(o);
 	return r;
+}
+
+#define NFT_TYPE_IFNAME 41 /* nft's datatype number for "ifname" */
+
+static struct nftnl_set *set_new(uint8_t family, const char *name)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE_NAME);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, family);
+	return s;
+}
+
+/* Sets are referred to by name and, because they are created in the same
+ * batch as the rules that use them, by id: index + 1. */
+static int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
+{
+	struct nftnl_set *s = set_new(sp->family, sp->name);
+	char desc[128];
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_IFNAME);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, IFNAMSIZ);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	/* nft prints the elements only if told their byte order (host, for
+	 * a string type like ifname). */
+	{
+		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
+
+		if (!ud) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* BYTEORDER_HOST_ENDIAN */);
+		nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	snprintf(desc, sizeof(desc), "set %s %s %s", nft_family_name(sp->family), NFT_TABLE_NAME,
+		 sp->name);
+	if ((r = batch_reserve(b)) >= 0) {
+		nftnl_set_nlmsg_build_payload(
+			batch_hdr(b, NFT_MSG_NEWSET, sp->family, NLM_F_CREATE), s);
+		r = batch_push(b, desc);
+	}
+	nftnl_set_free(s);
+	return r;
+}
+
+static uint32_t set_id(const struct nft_plan *plan, const char *name)
+{
+	for (size_t i = 0; i < plan->n_sets; i++)
+		if (!strcmp(plan->sets[i].name, name))
+			return (uint32_t)i + 1;
+	return 0;
 }
 
 /* --- expressions ------------------------------------------------------- */
@@ -248,7 +318,17 @@ static int e_family(struct nftnl_rule *r, uint8_t *family, uint8_t want)
 	return e_u8_eq(r, NFT_META_NFPROTO, want);
 }
 
-static int e_match(struct nftnl_rule *r, const struct nft_match *m, uint8_t *family)
+/* Likewise for the layer 4 protocol ("udp sport 67 udp dport 68"). */
+static int e_l4(struct nftnl_rule *r, uint8_t *l4, uint8_t want)
+{
+	if (*l4 == want)
+		return 0;
+	*l4 = want;
+	return e_u8_eq(r, NFT_META_L4PROTO, want);
+}
+
+static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m,
+		   uint8_t *family, uint8_t *l4)
 {
 	char name[IFNAMSIZ] = { 0 };
 	uint32_t mask4;
@@ -260,10 +340,42 @@ static int e_match(struct nftnl_rule *r, const struct nft_match *m, uint8_t *fam
 	switch (m->kind) {
 	case NM_IIFNAME:
 	case NM_OIFNAME:
+	case NM_IBRNAME:
+	case NM_OBRNAME:
+	case NM_OIFKIND: {
+		static const uint32_t key[] = {
+			[NM_IIFNAME] = NFT_META_IIFNAME, [NM_OIFNAME] = NFT_META_OIFNAME,
+			[NM_IBRNAME] = NFT_META_BRI_IIFNAME, [NM_OBRNAME] = NFT_META_BRI_OIFNAME,
+			[NM_OIFKIND] = NFT_META_OIFKIND,
+		};
+		size_t len = strlen(m->u.ifname);
+
 		strncpy(name, m->u.ifname, IFNAMSIZ - 1);
-		if ((e = e_meta(r, m->kind == NM_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME)) < 0)
+		if ((e = e_meta(r, key[m->kind])) < 0)
 			return e;
+		/* "tap*": compare the prefix only, as nft does. */
+		if (len && name[len - 1] == '*')
+			return e_cmp(r, m->neq, name, (uint32_t)len - 1);
 		return e_cmp(r, m->neq, name, IFNAMSIZ);
+	}
+	case NM_IIFSET: {
+		struct nftnl_expr *x;
+
+		if ((e = e_meta(r, NFT_META_IIFNAME)) < 0)
+			return e;
+		if (!(x = expr_add(r, "lookup")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, m->u.set);
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, m->u.set));
+		if (m->neq)
+			nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+		return 0;
+	}
+	case NM_ETHER_SADDR:
+		if ((e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6)) < 0)
+			return e;
+		return e_cmp(r, m->neq, m->u.mac, 6);
 	case NM_NFPROTO:
 		if ((e = e_meta(r, NFT_META_NFPROTO)) < 0)
 			return e;
@@ -287,12 +399,19 @@ static int e_match(struct nftnl_rule *r, const struct nft_match *m, uint8_t *fam
 			return e;
 		return e_cmp(r, m->neq, &m->u.proto, 1);
 	case NM_DPORT:
-		if ((e = e_u8_eq(r, NFT_META_L4PROTO, m->u.l4.proto)) < 0)
+	case NM_SPORT:
+		if ((e = e_l4(r, l4, m->u.l4.proto)) < 0)
 			return e;
-		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2)) < 0)
+		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, m->kind == NM_DPORT ? 2 : 0, 2)) < 0)
 			return e;
 		port = htons(m->u.l4.port);
 		return e_cmp(r, m->neq, &port, 2);
+	case NM_ICMP6TYPE:
+		if ((e = e_l4(r, l4, IPPROTO_ICMPV6)) < 0)
+			return e;
+		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1)) < 0)
+			return e;
+		return e_cmp(r, m->neq, &m->u.proto, 1);
 	case NM_CTSTATE: {
 		struct nftnl_expr *x = expr_add(r, "ct");
 
@@ -309,35 +428,42 @@ static int e_match(struct nftnl_rule *r, const struct nft_match *m, uint8_t *fam
 	return -EINVAL;
 }
 
-static int e_verdict(struct nftnl_rule *r, enum nft_verdict v)
+static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 {
+	static const int code[] = {
+		[NV_ACCEPT] = NF_ACCEPT, [NV_DROP] = NF_DROP, [NV_RETURN] = NFT_RETURN,
+		[NV_JUMP] = NFT_JUMP,
+	};
 	struct nftnl_expr *e;
 
-	if (v == NV_MASQUERADE)
+	if (rp->verdict == NV_MASQUERADE)
 		return expr_add(r, "masq") ? 0 : -ENOMEM;
 	e = expr_add(r, "immediate");
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT,
-			   v == NV_ACCEPT ? NF_ACCEPT : v == NV_DROP ? NF_DROP : NFT_RETURN);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)code[rp->verdict]);
+	if (rp->verdict == NV_JUMP)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rp->target);
 	return 0;
 }
 
-static int batch_rule(struct nft_batch *b, const struct nft_rule_plan *rp)
+static int batch_rule(struct nft_batch *b, const struct nft_plan *plan,
+		      const struct nft_rule_plan *rp)
 {
+	const struct nft_chain_desc *chain = &plan->chains[rp->chain];
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	char text[1024], desc[1200];
-	uint8_t family = 0;
+	uint8_t family = 0, l4 = 0;
 	int e = 0;
 
 	if (!r)
 		return -ENOMEM;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, nft_chains[rp->chain].name);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain->name);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, chain->family);
 	for (size_t i = 0; i < rp->n_matches && e >= 0; i++)
-		e = e_match(r, &rp->m[i], &family);
+		e = e_match(r, plan, &rp->m[i], &family, &l4);
 	if (e >= 0 && rp->counter[0]) {
 		struct nftnl_expr *x = expr_add(r, "objref");
 
@@ -349,15 +475,15 @@ static int batch_rule(struct nft_batch *b, const struct nft_rule_plan *rp)
 		}
 	}
 	if (e >= 0)
-		e = e_verdict(r, rp->verdict);
+		e = e_verdict(r, rp);
 	if (e >= 0)
 		e = batch_reserve(b);
 	if (e >= 0) {
 		nft_rule_format(rp, text, sizeof(text));
-		snprintf(desc, sizeof(desc), "rule in chain %s: %s", nft_chains[rp->chain].name,
-			 text);
+		snprintf(desc, sizeof(desc), "rule in chain %s %s: %s", nft_family_name(chain->family),
+			 chain->name, text);
 		nftnl_rule_nlmsg_build_payload(
-			batch_hdr(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND), r);
+			batch_hdr(b, NFT_MSG_NEWRULE, chain->family, NLM_F_CREATE | NLM_F_APPEND), r);
 		e = batch_push(b, desc);
 	}
 	nftnl_rule_free(r);
@@ -373,6 +499,17 @@ static struct nft_batch *batch_new(uint32_t seq)
 	return b;
 }
 
+/* Create-if-missing then delete each table: neither can fail with ENOENT. */
+static int batch_drop_tables(struct nft_batch *b)
+{
+	int r = 0;
+
+	for (int f = 0; f < NFT_FAMILIES && r >= 0; f++)
+		if ((r = batch_table(b, NFT_MSG_NEWTABLE, nft_families[f], NLM_F_CREATE)) >= 0)
+			r = batch_table(b, NFT_MSG_DELTABLE, nft_families[f], 0);
+	return r;
+}
+
 int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
@@ -381,18 +518,22 @@ int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, struct nft_batc
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
-	if ((r = batch_begin(b)) < 0 || (r = batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE)) < 0 ||
-	    (r = batch_table(b, NFT_MSG_DELTABLE, 0)) < 0 ||
-	    (r = batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE)) < 0)
+	if ((r = batch_begin(b)) < 0 || (r = batch_drop_tables(b)) < 0)
 		goto fail;
-	for (size_t i = 0; i < plan->n_counters; i++)
-		if ((r = batch_counter(b, plan->counters[i])) < 0)
+	for (int f = 0; f < NFT_FAMILIES; f++)
+		if ((r = batch_table(b, NFT_MSG_NEWTABLE, nft_families[f], NLM_F_CREATE)) < 0)
 			goto fail;
-	for (int c = 0; c < NC_COUNT; c++)
-		if ((r = batch_chain(b, &nft_chains[c])) < 0)
+	for (size_t i = 0; i < plan->n_counters; i++)
+		if ((r = batch_counter(b, &plan->counters[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < plan->n_sets; i++)
+		if ((r = batch_set(b, &plan->sets[i], (uint32_t)i + 1)) < 0)
+			goto fail;
+	for (size_t c = 0; c < plan->n_chains; c++)
+		if ((r = batch_chain(b, &plan->chains[c])) < 0)
 			goto fail;
 	for (size_t i = 0; i < plan->n_rules; i++)
-		if ((r = batch_rule(b, &plan->rules[i])) < 0)
+		if ((r = batch_rule(b, plan, &plan->rules[i])) < 0)
 			goto fail;
 	if ((r = batch_end(b)) < 0)
 		goto fail;
@@ -411,13 +552,66 @@ int nft_batch_delete(uint32_t seq, struct nft_batch **out)
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
-	if ((r = batch_begin(b)) < 0 || (r = batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE)) < 0 ||
-	    (r = batch_table(b, NFT_MSG_DELTABLE, 0)) < 0 || (r = batch_end(b)) < 0) {
+	if ((r = batch_begin(b)) < 0 || (r = batch_drop_tables(b)) < 0 || (r = batch_end(b)) < 0) {
 		nft_batch_free(b);
 		return r;
 	}
 	*out = b;
 	return 0;
+}
+
+int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set,
+			char (*names)[IFNAMSIZ], size_t n, struct nft_batch **out)
+{
+	struct nft_batch *b = batch_new(seq);
+	struct nftnl_set *s = NULL;
+	char desc[128];
+	int r;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	snprintf(desc, sizeof(desc), "elements of set %s %s %s", nft_family_name(family),
+		 NFT_TABLE_NAME, set);
+	if ((r = batch_begin(b)) < 0 || (r = batch_reserve(b)) < 0)
+		goto out;
+	/* DELSETELEM without elements flushes the set. */
+	s = set_new(family, set);
+	if (!s) {
+		r = -ENOMEM;
+		goto out;
+	}
+	nftnl_set_elems_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELSETELEM, family, 0), s);
+	if ((r = batch_push(b, desc)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		char key[IFNAMSIZ] = { 0 };
+
+		if (!e) {
+			r = -ENOMEM;
+			goto out;
+		}
+		strncpy(key, names[i], IFNAMSIZ - 1);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, IFNAMSIZ);
+		nftnl_set_elem_add(s, e);
+	}
+	if (n) {
+		if ((r = batch_reserve(b)) < 0)
+			goto out;
+		nftnl_set_elems_nlmsg_build_payload(
+			batch_hdr(b, NFT_MSG_NEWSETELEM, family, NLM_F_CREATE), s);
+		if ((r = batch_push(b, desc)) < 0)
+			goto out;
+	}
+	r = batch_end(b);
+out:
+	nftnl_set_free(s);
+	if (r < 0)
+		nft_batch_free(b);
+	else
+		*out = b;
+	return r;
 }
 
 void nft_batch_free(struct nft_batch *b)

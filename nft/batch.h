@@ -3,6 +3,7 @@
 #define GW_NFT_BATCH_H
 
 #include <stddef.h>
+#include <net/if.h>
 #include <stdint.h>
 
 #include "plan.h"
@@ -14,6 +15,9 @@ struct nft_batch;
 int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, struct nft_batch **out);
 /* One transaction that removes the table, whether it exists or not. */
 int nft_batch_delete(uint32_t seq, struct nft_batch **out);
+/* One transaction that makes a set of interface names hold exactly these. */
+int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set,
+			char (*names)[IFNAMSIZ], size_t n, struct nft_batch **out);
 void nft_batch_free(struct nft_batch *b);
 
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);

@@ -130,6 +130,15 @@ int nft_remove_table(char *err, size_t errlen)
 	return commit_built(r, b, err, errlen);
 }
 
+int nft_set_ports(const char *set, char (*names)[IFNAMSIZ], size_t n, char *err,
+		  size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_set_names(seq_base(), NFPROTO_BRIDGE, set, names, n, &b);
+
+	return commit_built(r, b, err, errlen);
+}
+
 static int table_exists_cb(const struct nlmsghdr *nlh, void *data)
 {
 	(void)nlh;
@@ -137,7 +146,7 @@ static int table_exists_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nft_table_exists(void)
+int nft_table_exists(uint8_t family)
 {
 	struct mnl_socket *nl = nfnl_open();
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -148,7 +157,7 @@ int nft_table_exists(void)
 
 	if (!nl || !t)
 		goto out;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, seq);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, family, NLM_F_ACK, seq);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {

@@ -19,15 +19,25 @@
 
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <stdlib.h>
 #include <string.h>
 
-const struct nft_chain_desc nft_chains[NC_COUNT] = {
-	[NC_POSTROUTING] = { "postrouting", "nat", NF_INET_POST_ROUTING, 100 },
-	[NC_INPUT] = { "input", "filter", NF_INET_LOCAL_IN, 0 },
-	[NC_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0 },
+static const struct nft_chain_desc base_chains[NC_BASE_COUNT] = {
+	[NC_POSTROUTING] = { NFPROTO_INET, "postrouting", "nat", NF_INET_POST_ROUTING, 100 },
+	[NC_INPUT] = { NFPROTO_INET, "input", "filter", NF_INET_LOCAL_IN, 0 },
+	[NC_FORWARD] = { NFPROTO_INET, "forward", "filter", NF_INET_FORWARD, 0 },
+	[NC_BR_OUTPUT] = { NFPROTO_BRIDGE, "output", "filter", NF_BR_LOCAL_OUT, 0 },
+	[NC_BR_FORWARD] = { NFPROTO_BRIDGE, "forward", "filter", NF_BR_FORWARD, 0 },
 };
+
+const uint8_t nft_families[NFT_FAMILIES] = { NFPROTO_INET, NFPROTO_BRIDGE };
+
+const char *nft_family_name(uint8_t family)
+{
+	return family == NFPROTO_BRIDGE ? "bridge" : "inet";
+}
 
 #define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
 
@@ -36,7 +46,7 @@ struct rule_builder {
 	struct nft_rule_plan r;
 };
 
-static void rb_start(struct rule_builder *b, enum nft_chain_id chain)
+static void rb_start(struct rule_builder *b, size_t chain)
 {
 	memset(&b->r, 0, sizeof(b->r));
 	b->r.chain = chain;
@@ -74,6 +84,8 @@ static void rb_net6(struct rule_builder *b, enum nft_match_kind kind, bool neq,
 	m->u.p6.plen = plen;
 }
 
+static int rb_jump(struct rule_builder *b, const char *counter, const char *target);
+
 static int rb_end(struct rule_builder *b, const char *counter, enum nft_verdict v)
 {
 	struct nft_plan *p = b->plan;
@@ -93,15 +105,55 @@ static int rb_end(struct rule_builder *b, const char *counter, enum nft_verdict 
 	return 0;
 }
 
-static int plan_counter(struct nft_plan *p, char *out, const char *what, const char *net)
+static int rb_jump(struct rule_builder *b, const char *counter, const char *target)
 {
-	char (*n)[NFT_NAME_MAX] = realloc(p->counters, (p->n_counters + 1) * sizeof(*n));
+	snprintf(b->r.target, sizeof(b->r.target), "%s", target);
+	return rb_end(b, counter, NV_JUMP);
+}
+
+void nft_ports_set_name(const struct gw_network *net, char *buf, size_t len)
+{
+	snprintf(buf, len, "ports_%s", net->name);
+}
+
+static int plan_set(struct nft_plan *p, uint8_t family, const char *name)
+{
+	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	p->sets = s;
+	s[p->n_sets].family = family;
+	snprintf(s[p->n_sets].name, NFT_NAME_MAX, "%s", name);
+	p->n_sets++;
+	return 0;
+}
+
+/* A regular chain in the bridge table; returns its index or -errno. */
+static long plan_chain(struct nft_plan *p, uint8_t family, const char *name)
+{
+	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	p->chains = c;
+	memset(&c[p->n_chains], 0, sizeof(*c));
+	c[p->n_chains].family = family;
+	snprintf(c[p->n_chains].name, NFT_NAME_MAX, "%s", name);
+	return (long)p->n_chains++;
+}
+
+static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const char *what,
+			const char *net)
+{
+	struct nft_counter *n = realloc(p->counters, (p->n_counters + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
 	p->counters = n;
 	snprintf(out, NFT_NAME_MAX, "%s_%s", what, net);
-	memcpy(p->counters[p->n_counters++], out, NFT_NAME_MAX);
+	n[p->n_counters].family = family;
+	memcpy(n[p->n_counters++].name, out, NFT_NAME_MAX);
 	return 0;
 }
 
@@ -224,8 +276,10 @@ static int plan_input_port(struct rule_builder *b, const struct gw_network *n,
 	return rb_end(b, NULL, NV_ACCEPT);
 }
 
-static int plan_input(struct rule_builder *b, const struct gw_network *n)
+static int plan_input(struct rule_builder *b, const struct gw_network *n, const char *spoof)
 {
+	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } }, any = { { { 0 } } };
+	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	int r;
 
 	rb_start(b, NC_INPUT);
@@ -233,19 +287,112 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n)
 	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
 	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 		return r;
-	if ((r = plan_input_port(b, n, IPPROTO_UDP, 67)) < 0 ||
-	    (r = plan_input_port(b, n, IPPROTO_UDP, 53)) < 0 ||
+	/* DHCP first: a DISCOVER comes from 0.0.0.0. */
+	if ((r = plan_input_port(b, n, IPPROTO_UDP, 67)) < 0)
+		return r;
+	/* Anti-spoofing towards the host: the subnet's sources only; for
+	 * IPv6 also link-local (neighbour discovery, DHCPv6) and :: (DAD). */
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_net4(b, NM_SADDR4, true, s4, n->ipv4.plen);
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	if (n->has_ipv6) {
+		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
+		rb_net6(b, NM_SADDR6, true, &s6, n->ipv6.plen);
+	}
+	rb_net6(b, NM_SADDR6, true, &ll, 10);
+	rb_net6(b, NM_SADDR6, true, &any, 128);
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
+	if ((r = plan_input_port(b, n, IPPROTO_UDP, 53)) < 0 ||
 	    (r = plan_input_port(b, n, IPPROTO_TCP, 53)) < 0 ||
 	    (r = plan_input_port(b, n, IPPROTO_ICMP, 0)) < 0)
 		return r;
-	if (n->has_ipv6 && ((r = plan_input_port(b, n, IPPROTO_UDP, 547)) < 0 ||
-			    (r = plan_input_port(b, n, IPPROTO_ICMPV6, 0)) < 0))
+	if (n->has_ipv6 && (r = plan_input_port(b, n, IPPROTO_UDP, 547)) < 0)
+		return r;
+	if ((r = plan_input_port(b, n, IPPROTO_ICMPV6, 0)) < 0)
 		return r;
 	if (n->host_access)
 		return 0;
 	rb_start(b, NC_INPUT);
 	rb_ifname(b, NM_IIFNAME, n->bridge);
 	return rb_end(b, NULL, NV_DROP);
+}
+
+/* What a DHCP/DHCPv6 server or an IPv6 router sends. */
+static void rb_server_packet(struct rule_builder *b, int which)
+{
+	static const uint16_t ports[][2] = { { 67, 68 }, { 547, 546 } };
+	struct nft_match *m;
+
+	if (which == 2) {
+		rb_add(b, NM_ICMP6TYPE, false)->u.proto = 134; /* nd-router-advert */
+		return;
+	}
+	m = rb_add(b, NM_SPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = ports[which][0];
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = ports[which][1];
+}
+
+/* The kernel backstop, in the bridge family, where each port is seen.
+ * This kernel (and any without CONFIG_NFT_BRIDGE_META) has no meta
+ * ibrname/obrname, so frames are tied to a network in two other ways:
+ * - output: our dnsmasq's DHCP/DHCPv6 replies and RAs leave the bridge
+ *   with the bridge's own MAC, which gatewayd sets (addr_bridge_mac). They
+ *   jump to guard_NET, which accepts tun/veth ports (matching guest_ports,
+ *   if set) and drops the rest. Written as accepts of what is allowed, not
+ *   drops of "oifkind != tun": a physical NIC has no kind at all, and a
+ *   meta oifkind match on it never matches, either way round.
+ * - forward: no DHCP/RA server frame may cross the bridge from port to
+ *   port: not a rogue server in a guest towards its neighbours, not a
+ *   LAN's server through a wrongly enslaved uplink towards the guests.
+ *   The ports are the elements of set ports_NET, which the daemon keeps
+ *   equal to the bridge's ports.
+ * Frames with a VLAN tag are not looked into. */
+static int plan_backstop(struct rule_builder *b, const struct gw_network *n, const char *guard)
+{
+	static const char *const kinds[] = { "tun", "veth" };
+	long chain = plan_chain(b->plan, NFPROTO_BRIDGE, guard);
+	char set[NFT_NAME_MAX];
+	int r;
+
+	if (chain < 0)
+		return (int)chain;
+	nft_ports_set_name(n, set, sizeof(set));
+	if ((r = plan_set(b->plan, NFPROTO_BRIDGE, set)) < 0)
+		return r;
+	for (int which = 0; which < 3; which++) {
+		rb_start(b, NC_BR_OUTPUT);
+		addr_bridge_mac(n->name, rb_add(b, NM_ETHER_SADDR, false)->u.mac);
+		rb_server_packet(b, which);
+		if ((r = rb_jump(b, NULL, guard)) < 0)
+			return r;
+		rb_start(b, NC_BR_FORWARD);
+		snprintf(rb_add(b, NM_IIFSET, false)->u.set, NFT_NAME_MAX, "%s", set);
+		rb_server_packet(b, which);
+		if ((r = rb_end(b, guard, NV_DROP)) < 0)
+			return r;
+	}
+	for (size_t k = 0; k < 2; k++) {
+		size_t np = n->n_guest_ports ? n->n_guest_ports : 1;
+
+		for (size_t p = 0; p < np; p++) {
+			rb_start(b, (size_t)chain);
+			rb_ifname(b, NM_OIFKIND, kinds[k]);
+			if (n->n_guest_ports)
+				rb_ifname(b, NM_OIFNAME, n->guest_ports[p]);
+			if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+				return r;
+		}
+	}
+	rb_start(b, (size_t)chain);
+	return rb_end(b, guard, NV_DROP);
 }
 
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
@@ -255,20 +402,30 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->chains = malloc(sizeof(base_chains));
+	if (!plan->chains)
+		return -ENOMEM;
+	memcpy(plan->chains, base_chains, sizeof(base_chains));
+	plan->n_chains = NC_BASE_COUNT;
 	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
 
-		if ((r = plan_counter(plan, nat, "nat", n->name)) < 0 ||
-		    (r = plan_counter(plan, out, "fwd_out", n->name)) < 0 ||
-		    (r = plan_counter(plan, in, "fwd_in", n->name)) < 0 ||
-		    (r = plan_counter(plan, spoof, "drop", n->name)) < 0)
+		char guard[NFT_NAME_MAX];
+
+		if ((r = plan_counter(plan, NFPROTO_INET, nat, "nat", n->name)) < 0 ||
+		    (r = plan_counter(plan, NFPROTO_INET, out, "fwd_out", n->name)) < 0 ||
+		    (r = plan_counter(plan, NFPROTO_INET, in, "fwd_in", n->name)) < 0 ||
+		    (r = plan_counter(plan, NFPROTO_INET, spoof, "drop", n->name)) < 0 ||
+		    (r = plan_counter(plan, NFPROTO_BRIDGE, guard, "guard", n->name)) < 0)
 			break;
 		r = plan_postrouting(&b, n, uplinks[i], nat);
 		if (r >= 0)
 			r = plan_forward(&b, n, uplinks[i], spoof, out, in);
 		if (r >= 0)
-			r = plan_input(&b, n);
+			r = plan_input(&b, n, spoof);
+		if (r >= 0)
+			r = plan_backstop(&b, n, guard);
 	}
 	if (r < 0)
 		nft_plan_release(plan);
@@ -277,6 +434,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
 
 void nft_plan_release(struct nft_plan *plan)
 {
+	free(plan->chains);
+	free(plan->sets);
 	free(plan->rules);
 	free(plan->counters);
 	memset(plan, 0, sizeof(*plan));

@@ -14,19 +14,26 @@
 #include "conf/conf.h"
 
 #define NFT_TABLE_NAME "gatewayd"
-#define NFT_MAX_MATCHES 6
+#define NFT_MAX_MATCHES (GW_GUEST_PATTERNS_MAX + 8)
 #define NFT_NAME_MAX 64
 
 enum nft_match_kind {
-	NM_IIFNAME,
+	NM_IIFNAME,   /* u.ifname; a trailing '*' matches a prefix */
 	NM_OIFNAME,
+	NM_IBRNAME,   /* bridge family: the bridge a frame came in on */
+	NM_OBRNAME,   /* bridge family: the bridge a frame goes out of */
+	NM_OIFKIND,   /* u.ifname holds the kind: "tun", "veth" */
+	NM_IIFSET,    /* u.set: iifname in a named set of the same table */
+	NM_ETHER_SADDR, /* u.mac */
 	NM_NFPROTO,   /* u.proto: NFPROTO_IPV4 / NFPROTO_IPV6 */
 	NM_SADDR4,    /* u.p4 */
 	NM_DADDR4,
 	NM_SADDR6,    /* u.p6 */
 	NM_DADDR6,
 	NM_L4PROTO,   /* u.proto: IPPROTO_* */
-	NM_DPORT,     /* u.port, with l4proto in u.proto */
+	NM_DPORT,     /* u.l4: l4proto and port */
+	NM_SPORT,
+	NM_ICMP6TYPE, /* u.proto: ICMPv6 type */
 	NM_CTSTATE,   /* u.ctmask: NF_CT_STATE_* bits, "any of" */
 };
 
@@ -35,6 +42,8 @@ struct nft_match {
 	bool neq;
 	union {
 		char ifname[IFNAMSIZ];
+		char set[NFT_NAME_MAX];
+		uint8_t mac[6];
 		uint8_t proto;
 		struct { struct in_addr addr; unsigned plen; } p4;
 		struct { struct in6_addr addr; unsigned plen; } p6;
@@ -43,40 +52,63 @@ struct nft_match {
 	} u;
 };
 
-enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE };
+enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP };
 
-enum nft_chain_id { NC_POSTROUTING, NC_INPUT, NC_FORWARD, NC_COUNT };
+/* Two tables: inet gatewayd (NAT and filtering) and bridge gatewayd (the
+ * DHCP/RA backstop, which must see frames per bridge port). The base
+ * chains come first in every plan, in this order; regular chains (jump
+ * targets) follow. */
+enum nft_chain_id { NC_POSTROUTING, NC_INPUT, NC_FORWARD, NC_BR_OUTPUT, NC_BR_FORWARD, NC_BASE_COUNT };
+
+#define NFT_FAMILIES 2
+extern const uint8_t nft_families[NFT_FAMILIES];
+const char *nft_family_name(uint8_t family);
+
+struct nft_chain_desc {
+	uint8_t family;    /* NFPROTO_INET / NFPROTO_BRIDGE */
+	char name[NFT_NAME_MAX];
+	const char *type;  /* "nat" / "filter"; NULL for a regular chain */
+	unsigned hooknum;  /* NF_INET_* / NF_BR_* */
+	int prio;
+};
 
 struct nft_rule_plan {
-	enum nft_chain_id chain;
+	size_t chain; /* index into nft_plan.chains */
 	size_t n_matches;
 	struct nft_match m[NFT_MAX_MATCHES];
 	char counter[NFT_NAME_MAX]; /* named counter object, "" = none */
 	enum nft_verdict verdict;
+	char target[NFT_NAME_MAX];  /* NV_JUMP: the chain */
 };
 
-struct nft_chain_desc {
-	const char *name;
-	const char *type;  /* "nat" / "filter" */
-	unsigned hooknum;  /* NF_INET_* */
-	int prio;
+struct nft_counter {
+	uint8_t family;
+	char name[NFT_NAME_MAX];
 };
 
-extern const struct nft_chain_desc nft_chains[NC_COUNT];
+/* A set of interface names (the only kind gatewayd uses so far). */
+struct nft_set_plan {
+	uint8_t family;
+	char name[NFT_NAME_MAX];
+};
 
 struct nft_plan {
-	size_t n_rules, cap_rules;
+	size_t n_chains, n_rules, cap_rules, n_counters, n_sets;
+	struct nft_chain_desc *chains;
 	struct nft_rule_plan *rules;
-	size_t n_counters;
-	char (*counters)[NFT_NAME_MAX];
+	struct nft_counter *counters;
+	struct nft_set_plan *sets;
 };
+
+/* The set of a network's bridge ports, kept current by the daemon. */
+void nft_ports_set_name(const struct gw_network *net, char *buf, size_t len);
 
 /* uplinks[i] is the resolved uplink interface of conf->networks[i]. */
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
 		   struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);
 
-/* nft syntax, as `nft list table inet gatewayd` would show it. */
+/* nft syntax, as `nft list table ...` would show both tables. */
 void nft_plan_print(FILE *f, const struct nft_plan *plan);
 void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len);
 

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
+#include <stdbool.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <stdarg.h>
 #include <string.h>
@@ -48,8 +49,23 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 	switch (m->kind) {
 	case NM_IIFNAME:
 	case NM_OIFNAME:
-		sb_add(sb, "%s %s\"%s\"", m->kind == NM_IIFNAME ? "iifname" : "oifname", ne,
-		       m->u.ifname);
+	case NM_IBRNAME:
+	case NM_OBRNAME:
+	case NM_OIFKIND: {
+		static const char *const key[] = {
+			[NM_IIFNAME] = "iifname", [NM_OIFNAME] = "oifname",
+			[NM_IBRNAME] = "meta ibrname", [NM_OBRNAME] = "meta obrname",
+			[NM_OIFKIND] = "meta oifkind",
+		};
+		sb_add(sb, "%s %s\"%s\"", key[m->kind], ne, m->u.ifname);
+		break;
+	}
+	case NM_IIFSET:
+		sb_add(sb, "iifname %s@%s", ne, m->u.set);
+		break;
+	case NM_ETHER_SADDR:
+		sb_add(sb, "ether saddr %s%02x:%02x:%02x:%02x:%02x:%02x", ne, m->u.mac[0], m->u.mac[1],
+		       m->u.mac[2], m->u.mac[3], m->u.mac[4], m->u.mac[5]);
 		break;
 	case NM_NFPROTO:
 		sb_add(sb, "meta nfproto %s%s", ne, m->u.proto == NFPROTO_IPV4 ? "ipv4" : "ipv6");
@@ -64,14 +80,25 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 		break;
 	case NM_SADDR6:
 	case NM_DADDR6:
-		addr_format_net6(&m->u.p6.addr, m->u.p6.plen, a, sizeof(a));
+		if (m->u.p6.plen == 128)
+			inet_ntop(AF_INET6, &m->u.p6.addr, a, sizeof(a));
+		else
+			addr_format_net6(&m->u.p6.addr, m->u.p6.plen, a, sizeof(a));
 		sb_add(sb, "ip6 %s %s%s", m->kind == NM_SADDR6 ? "saddr" : "daddr", ne, a);
 		break;
 	case NM_L4PROTO:
 		sb_add(sb, "meta l4proto %s%s", ne, l4name(m->u.proto));
 		break;
 	case NM_DPORT:
-		sb_add(sb, "%s dport %s%u", l4name(m->u.l4.proto), ne, m->u.l4.port);
+	case NM_SPORT:
+		sb_add(sb, "%s %s %s%u", l4name(m->u.l4.proto), m->kind == NM_DPORT ? "dport" : "sport",
+		       ne, m->u.l4.port);
+		break;
+	case NM_ICMP6TYPE:
+		if (m->u.proto == 134)
+			sb_add(sb, "icmpv6 type %snd-router-advert", ne);
+		else
+			sb_add(sb, "icmpv6 type %s%u", ne, m->u.proto);
 		break;
 	case NM_CTSTATE: {
 		static const struct { uint32_t bit; const char *name; } st[] = {
@@ -97,7 +124,7 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 {
 	static const char *const verdict[] = {
 		[NV_ACCEPT] = "accept", [NV_DROP] = "drop",
-		[NV_RETURN] = "return", [NV_MASQUERADE] = "masquerade",
+		[NV_RETURN] = "return", [NV_MASQUERADE] = "masquerade", [NV_JUMP] = "jump",
 	};
 	struct strbuf sb = { buf, len, 0 };
 
@@ -109,32 +136,50 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 	if (r->counter[0])
 		sb_add(&sb, "counter name \"%s\" ", r->counter);
 	sb_add(&sb, "%s", verdict[r->verdict]);
+	if (r->verdict == NV_JUMP)
+		sb_add(&sb, " %s", r->target);
 }
 
 void nft_plan_print(FILE *f, const struct nft_plan *plan)
 {
 	static const char *const hook[] = {
 		[NF_INET_POST_ROUTING] = "postrouting", [NF_INET_LOCAL_IN] = "input",
-		[NF_INET_FORWARD] = "forward",
+		[NF_INET_FORWARD] = "forward", [NF_INET_LOCAL_OUT] = "output",
 	};
-	char line[1024];
+	char line[2048];
 
-	fprintf(f, "table inet %s {\n", NFT_TABLE_NAME);
-	for (size_t i = 0; i < plan->n_counters; i++)
-		fprintf(f, "\tcounter %s {\n\t}\n\n", plan->counters[i]);
-	for (int c = 0; c < NC_COUNT; c++) {
-		const struct nft_chain_desc *d = &nft_chains[c];
+	for (int fi = 0; fi < NFT_FAMILIES; fi++) {
+		uint8_t fam = nft_families[fi];
+		bool first = true;
 
-		fprintf(f, "\tchain %s {\n", d->name);
-		fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n", d->type,
-			hook[d->hooknum], d->prio == 100 ? "srcnat" : "filter");
-		for (size_t i = 0; i < plan->n_rules; i++) {
-			if (plan->rules[i].chain != (enum nft_chain_id)c)
+		fprintf(f, "%stable %s %s {\n", fi ? "\n" : "", nft_family_name(fam), NFT_TABLE_NAME);
+		for (size_t i = 0; i < plan->n_counters; i++)
+			if (plan->counters[i].family == fam)
+				fprintf(f, "\tcounter %s {\n\t}\n\n", plan->counters[i].name);
+		for (size_t i = 0; i < plan->n_sets; i++)
+			if (plan->sets[i].family == fam)
+				fprintf(f, "\tset %s {\n\t\ttype ifname\n\t}\n\n", plan->sets[i].name);
+		for (size_t c = 0; c < plan->n_chains; c++) {
+			const struct nft_chain_desc *d = &plan->chains[c];
+
+			if (d->family != fam)
 				continue;
-			nft_rule_format(&plan->rules[i], line, sizeof(line));
-			fprintf(f, "\t\t%s\n", line);
+			fprintf(f, "%s\tchain %s {\n", first ? "" : "\n", d->name);
+			first = false;
+			if (d->type)
+				/* nft names inet's 0 "filter" and 100 "srcnat";
+				 * in the bridge family 0 has no name. */
+				fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n", d->type,
+					hook[d->hooknum],
+					d->family == NFPROTO_BRIDGE ? "0" : d->prio == 100 ? "srcnat" : "filter");
+			for (size_t i = 0; i < plan->n_rules; i++) {
+				if (plan->rules[i].chain != c)
+					continue;
+				nft_rule_format(&plan->rules[i], line, sizeof(line));
+				fprintf(f, "\t\t%s\n", line);
+			}
+			fprintf(f, "\t}\n");
 		}
-		fprintf(f, "\t}%s\n", c + 1 < NC_COUNT ? "\n" : "");
+		fprintf(f, "}\n");
 	}
-	fprintf(f, "}\n");
 }

@@ -8,6 +8,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/rule.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
@@ -89,6 +90,8 @@ START_TEST(test_plan_input)
 	ck_assert_msg(strstr(t,
 		"iifname \"gw0\" ct state established,related accept\n"
 		"iifname \"gw0\" udp dport 67 accept\n"
+		"iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
+		"iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 ip6 saddr != :: counter name \"drop_default\" drop\n"
 		"iifname \"gw0\" udp dport 53 accept\n"
 		"iifname \"gw0\" tcp dport 53 accept\n"
 		"iifname \"gw0\" meta l4proto icmp accept\n"
@@ -104,9 +107,67 @@ END_TEST
 
 START_TEST(test_plan_counters)
 {
-	ck_assert_uint_eq(plan.n_counters, 8);
-	ck_assert_str_eq(plan.counters[0], "nat_default");
-	ck_assert_str_eq(plan.counters[4], "nat_cust");
+	ck_assert_uint_eq(plan.n_counters, 10);
+	ck_assert_str_eq(plan.counters[0].name, "nat_default");
+	ck_assert_uint_eq(plan.counters[0].family, NFPROTO_INET);
+	ck_assert_str_eq(plan.counters[4].name, "guard_default");
+	ck_assert_uint_eq(plan.counters[4].family, NFPROTO_BRIDGE);
+	ck_assert_str_eq(plan.counters[5].name, "nat_cust");
+	ck_assert_uint_eq(plan.n_sets, 2);
+	ck_assert_str_eq(plan.sets[1].name, "ports_cust");
+}
+END_TEST
+
+START_TEST(test_plan_backstop)
+{
+	const char *out = rules_text(NC_BR_OUTPUT);
+	const char *fwd;
+
+	/* our dnsmasq's frames carry the bridge's stable MAC */
+	ck_assert_msg(strstr(out,
+		"ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump guard_default\n"
+		"ether saddr 16:0a:79:22:99:bc udp sport 547 udp dport 546 jump guard_default\n"
+		"ether saddr 16:0a:79:22:99:bc icmpv6 type nd-router-advert jump guard_default\n"), "%s", out);
+	fwd = rules_text(NC_BR_FORWARD);
+	ck_assert_msg(strstr(fwd,
+		"iifname @ports_default udp sport 67 udp dport 68 counter name \"guard_default\" drop\n"
+		"iifname @ports_default udp sport 547 udp dport 546 counter name \"guard_default\" drop\n"
+		"iifname @ports_default icmpv6 type nd-router-advert counter name \"guard_default\" drop\n"), "%s", fwd);
+	/* the guard chain: allow-list of guest ports, then drop */
+	ck_assert_str_eq(plan.chains[NC_BASE_COUNT].name, "guard_default");
+	ck_assert_ptr_null(plan.chains[NC_BASE_COUNT].type);
+	ck_assert_str_eq(rules_text(NC_BASE_COUNT),
+		"meta oifkind \"tun\" accept\n"
+		"meta oifkind \"veth\" accept\n"
+		"counter name \"guard_default\" drop\n");
+}
+END_TEST
+
+START_TEST(test_plan_guest_patterns)
+{
+	struct gw_conf *c;
+	struct nft_plan p;
+	char err[256], line[512], all[2048] = "";
+	const char *text = "network n {\n bridge = gw9\n ipv4 = \"10.9.0.1/24\"\n"
+			   " guest_ports = {\"tap*\", \"vm-web\"}\n}\n";
+
+	ck_assert_int_eq(conf_load_buf("t", text, &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(nft_plan_build(c, uplinks, &p), 0);
+	for (size_t i = 0; i < p.n_rules; i++) {
+		if (p.rules[i].chain != NC_BASE_COUNT)
+			continue;
+		nft_rule_format(&p.rules[i], line, sizeof(line));
+		strcat(all, line);
+		strcat(all, "\n");
+	}
+	ck_assert_str_eq(all,
+		"meta oifkind \"tun\" oifname \"tap*\" accept\n"
+		"meta oifkind \"tun\" oifname \"vm-web\" accept\n"
+		"meta oifkind \"veth\" oifname \"tap*\" accept\n"
+		"meta oifkind \"veth\" oifname \"vm-web\" accept\n"
+		"counter name \"guard_n\" drop\n");
+	nft_plan_release(&p);
+	conf_free(c);
 }
 END_TEST
 
@@ -175,12 +236,17 @@ START_TEST(test_batch_shape)
 	ck_assert_int_eq(nft_batch_replace(&plan, 1000, &b), 0);
 	batch_walk(b, &w);
 	ck_assert_int_eq(w.types[i++], NFNL_MSG_BATCH_BEGIN);
+	for (int f = 0; f < 2; f++) {
+		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWTABLE);
+		ck_assert_int_eq(w.types[i++], NFT_MSG_DELTABLE);
+	}
 	ck_assert_int_eq(w.types[i++], NFT_MSG_NEWTABLE);
-	ck_assert_int_eq(w.types[i++], NFT_MSG_DELTABLE);
 	ck_assert_int_eq(w.types[i++], NFT_MSG_NEWTABLE);
 	for (size_t k = 0; k < plan.n_counters; k++)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWOBJ);
-	for (int k = 0; k < NC_COUNT; k++)
+	for (size_t k = 0; k < plan.n_sets; k++)
+		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWSET);
+	for (size_t k = 0; k < plan.n_chains; k++)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWCHAIN);
 	for (size_t k = 0; k < plan.n_rules; k++)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWRULE);
@@ -189,25 +255,35 @@ START_TEST(test_batch_shape)
 	ck_assert_uint_eq(w.n_rules, plan.n_rules);
 	/* sequence numbers name what each message creates */
 	ck_assert_str_eq(nft_batch_describe(b, 1001), "table inet gatewayd");
-	ck_assert_str_eq(nft_batch_describe(b, 1004), "counter inet gatewayd nat_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1004 + 8), "chain inet gatewayd postrouting");
-	ck_assert_str_eq(nft_batch_describe(b, 1004 + 8 + 3),
-			 "rule in chain postrouting: oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 224.0.0.0/4 return");
+	ck_assert_str_eq(nft_batch_describe(b, 1003), "table bridge gatewayd");
+	ck_assert_str_eq(nft_batch_describe(b, 1007), "counter inet gatewayd nat_default");
+	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
+	ck_assert_str_eq(nft_batch_describe(b, 1017), "set bridge gatewayd ports_default");
+	ck_assert_str_eq(nft_batch_describe(b, 1019), "chain inet gatewayd postrouting");
+	ck_assert_str_eq(nft_batch_describe(b, 1019 + plan.n_chains),
+			 "rule in chain inet postrouting: oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 224.0.0.0/4 return");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);
 }
 END_TEST
 
-static const char *find_rule(const struct walk *w, const char *chain, size_t nth)
+static const char *find_rule_in(const struct walk *w, const char *head, size_t nth)
 {
-	for (size_t i = 0; i < w->n_rules; i++) {
-		char head[64];
-		size_t n = (size_t)snprintf(head, sizeof(head), "inet gatewayd %s", chain);
+	size_t n = strlen(head);
+
+	for (size_t i = 0; i < w->n_rules; i++)
 		if (!strncmp(w->rules[i], head, n) && (w->rules[i][n] == ' ' || w->rules[i][n] == '\n') &&
 		    nth-- == 0)
 			return w->rules[i];
-	}
 	return "not found\n";
+}
+
+static const char *find_rule(const struct walk *w, const char *chain, size_t nth)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "inet gatewayd %s", chain);
+	return find_rule_in(w, head, nth);
 }
 
 START_TEST(test_batch_expressions)
@@ -265,6 +341,65 @@ START_TEST(test_batch_expressions)
 }
 END_TEST
 
+static const char *find_rule_in(const struct walk *w, const char *head, size_t nth);
+
+START_TEST(test_batch_bridge_expressions)
+{
+	struct nft_batch *b;
+	static struct walk w;
+
+	ck_assert_int_eq(nft_batch_replace(&plan, 1, &b), 0);
+	batch_walk(b, &w);
+	/* ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump guard_default */
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd output", 0), '\n') + 1,
+		"  [ payload load 6b @ link header + 6 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x22790a16 0x0000bc99 ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000011 ]\n"
+		"  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00004300 ]\n"
+		"  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00004400 ]\n"
+		"  [ immediate reg 0 jump -> guard_default ]\n");
+	/* iifname @ports_default icmpv6 type nd-router-advert counter name "guard_default" drop */
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd forward", 2), '\n') + 1,
+		"  [ meta load iifname => reg 1 ]\n"
+		"  [ lookup reg 1 set ports_default ]\n"
+		"  [ meta load l4proto => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x0000003a ]\n"
+		"  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x00000086 ]\n"
+		"  [ objref type 1 name guard_default ]\n"
+		"  [ immediate reg 0 drop ]\n");
+	/* guard chain: meta oifkind "tun" accept */
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd guard_default", 0), '\n') + 1,
+		"  [ meta load oifkind => reg 1 ]\n"
+		"  [ cmp eq reg 1 0x006e7574 0x00000000 0x00000000 0x00000000 ]\n"
+		"  [ immediate reg 0 accept ]\n");
+	nft_batch_free(b);
+}
+END_TEST
+
+START_TEST(test_batch_ports_set)
+{
+	struct nft_batch *b;
+	static struct walk w;
+	char names[2][IFNAMSIZ] = { "tap0", "veth1" };
+
+	ck_assert_int_eq(nft_batch_set_names(5, NFPROTO_BRIDGE, "ports_default", names, 2, &b), 0);
+	batch_walk(b, &w);
+	ck_assert_uint_eq(w.n, 4);
+	ck_assert_int_eq(w.types[1], NFT_MSG_DELSETELEM); /* flush */
+	ck_assert_int_eq(w.types[2], NFT_MSG_NEWSETELEM);
+	ck_assert_str_eq(nft_batch_describe(b, 6), "elements of set bridge gatewayd ports_default");
+	nft_batch_free(b);
+	ck_assert_int_eq(nft_batch_set_names(5, NFPROTO_BRIDGE, "ports_default", names, 0, &b), 0);
+	batch_walk(b, &w);
+	ck_assert_uint_eq(w.n, 3); /* flush only */
+	nft_batch_free(b);
+}
+END_TEST
+
 START_TEST(test_batch_delete)
 {
 	struct nft_batch *b;
@@ -272,11 +407,13 @@ START_TEST(test_batch_delete)
 
 	ck_assert_int_eq(nft_batch_delete(7, &b), 0);
 	batch_walk(b, &w);
-	ck_assert_uint_eq(w.n, 4);
+	ck_assert_uint_eq(w.n, 6);
 	ck_assert_int_eq(w.types[0], NFNL_MSG_BATCH_BEGIN);
 	ck_assert_int_eq(w.types[1], NFT_MSG_NEWTABLE);
 	ck_assert_int_eq(w.types[2], NFT_MSG_DELTABLE);
-	ck_assert_int_eq(w.types[3], NFNL_MSG_BATCH_END);
+	ck_assert_int_eq(w.types[3], NFT_MSG_NEWTABLE);
+	ck_assert_int_eq(w.types[4], NFT_MSG_DELTABLE);
+	ck_assert_int_eq(w.types[5], NFNL_MSG_BATCH_END);
 	nft_batch_free(b);
 }
 END_TEST
@@ -306,8 +443,12 @@ Suite *nft_suite(void)
 	tcase_add_test(tc, test_plan_forward);
 	tcase_add_test(tc, test_plan_input);
 	tcase_add_test(tc, test_plan_counters);
+	tcase_add_test(tc, test_plan_backstop);
+	tcase_add_test(tc, test_plan_guest_patterns);
+	tcase_add_test(tc, test_batch_ports_set);
 	tcase_add_test(tc, test_batch_shape);
 	tcase_add_test(tc, test_batch_expressions);
+	tcase_add_test(tc, test_batch_bridge_expressions);
 	tcase_add_test(tc, test_batch_delete);
 	tcase_add_test(tc, test_print_ruleset);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,41 @@
+/* The daemon's running state, shared by the apply-layer files (apply.c,
+ * watch.c) and nobody else. */
+#ifndef GW_CTX_H
+#define GW_CTX_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "dhcp/supervisor.h"
+#include "gatewayd/eloop.h"
+#include "gatewayd/rtnl.h"
+#include "gatewayd/sysctl.h"
+
+struct gw_net_rt {
+	char uplink[IFNAMSIZ];
+	bool created_bridge;
+	struct dnsmasq *dnsmasq;
+	bool refused;            /* start-time probe found another server */
+	/* run-time watch */
+	size_t n_ports;
+	char (*ports)[IFNAMSIZ]; /* bridge ports as last put into ports_NET */
+	char tripped[IFNAMSIZ];  /* non-guest port that stopped DHCP/RA, or "" */
+	char collision[256];     /* last overlap warned about, or "" */
+};
+
+struct gw_ctx {
+	struct eloop *loop;
+	struct rtnl *rtnl;
+	struct gw_conf *conf;
+	struct gw_net_rt *nets; /* parallel to conf->networks */
+	struct sysctl_state sysctls;
+	int monitor_fd;
+};
+
+/* watch.c: bring the ports set and the guards up to date with the host. */
+void watch_links(struct gw_ctx *ctx);
+void watch_addrs(struct gw_ctx *ctx);
+void watch_net_release(struct gw_net_rt *rt);
+
+#endif

@@ -24,8 +24,8 @@ endif
 
 LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c \
 	nft/plan.c nft/text.c nft/batch.c nft/commit.c \
-	dhcp/dnsmasq_conf.c dhcp/supervisor.c ra/ra.c \
-	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c \
+	dhcp/dnsmasq_conf.c dhcp/supervisor.c dhcp/packet.c ra/ra.c \
+	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
 	gatewayd/apply.c gatewayd/watch.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_nft.c \

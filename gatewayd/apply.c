@@ -7,7 +7,9 @@
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/log.h"
+#include "gatewayd/portcheck.h"
 #include "gatewayd/preflight.h"
+#include "gatewayd/probe.h"
 #include "gatewayd/rtnl.h"
 #include "gatewayd/state.h"
 #include "gatewayd/sysctl.h"
@@ -249,6 +251,40 @@ static void pid_path(const struct gw_conf *conf, const struct gw_network *n, cha
 	snprintf(buf, len, "%s/%s.dnsmasq.pid", conf->run_dir, n->name);
 }
 
+/* Before serving: is anybody else serving this bridge, or holding the
+ * ports? Then this network gets no DHCP/RA (the others go on). */
+static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf,
+			 const struct gw_network *n, struct gw_net_rt *rt)
+{
+	char what[600];
+	struct rtnl_link l;
+	uint8_t mac[6];
+	int r;
+
+	rt->refused = false;
+	if (conf->probe_ms && rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0) {
+		addr_bridge_mac(n->name, mac);
+		r = probe_bridge(l.ifindex, mac, conf->probe_ms, what, sizeof(what));
+		if (r < 0)
+			log_warnx("network \"%s\": probing %s for other DHCP servers and routers: %s",
+				  n->name, n->bridge, strerror(-r));
+		if (r > 0) {
+			log_err("network \"%s\": %s already answers on %s: NOT serving DHCP or router "
+				"advertisements on this network. Remove the other server, then reload",
+				n->name, what, n->bridge);
+			rt->refused = true;
+			return true;
+		}
+	}
+	if (portcheck_bridge(n->bridge, n->ipv4.addr, n->has_ipv6 ? &n->ipv6.addr : NULL, what,
+			     sizeof(what)) < 0) {
+		log_err("network \"%s\": %s", n->name, what);
+		rt->refused = true;
+		return true;
+	}
+	return false;
+}
+
 static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		   struct gw_net_rt *rt, char *err, size_t errlen)
 {
@@ -258,9 +294,12 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct 
 
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
 	pid_path(conf, n, ppath, sizeof(ppath));
-	/* A dnsmasq left by a crashed gatewayd would hold the ports. */
+	/* A dnsmasq left by a crashed gatewayd would hold the ports, and
+	 * answer the probe. */
 	if (dnsmasq_kill_orphan(ppath, cpath) > 0)
 		log_warnx("network \"%s\": stopped a dnsmasq left by an earlier gatewayd", n->name);
+	if (dhcp_refused(ctx, conf, n, rt))
+		return 0;
 	if ((r = write_file(cpath, conf, n)) < 0)
 		return fail(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
 			    strerror(-r));

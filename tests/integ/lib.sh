@@ -22,6 +22,7 @@ T=$(mktemp -d /tmp/gwtest.XXXXXX)
 chmod 755 "$T"
 GW_PID=
 GUESTS=()
+EXTRA_NS=()
 
 say() { printf '  %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$T/gw.log" ] && { echo "--- gatewayd log:" >&2; tail -n 40 "$T/gw.log" >&2; }; exit 1; }
@@ -52,7 +53,7 @@ cleanup() {
 	local rc=$?
 	set +e
 	[ -n "$GW_PID" ] && kill -0 "$GW_PID" 2>/dev/null && { kill -TERM "$GW_PID"; wait_until 10 bash -c "! kill -0 $GW_PID"; }
-	for ns in "${GUESTS[@]}" "$NS_HOST" "$NS_INET"; do
+	for ns in "${GUESTS[@]}" "${EXTRA_NS[@]}" "$NS_HOST" "$NS_INET"; do
 		ip netns list | grep -qw "$ns" || continue
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
@@ -75,7 +76,7 @@ topo_init() {
 	in_inet ip -6 addr add 2001:db8:51::1/64 dev eth0 nodad
 	in_inet ip link set eth0 up
 	in_host ip route add default via 198.51.100.1
-	in_host ip -6 route add default via 2001:db8:51::1
+	[ -n "${NO_V6_DEFAULT:-}" ] || in_host ip -6 route add default via 2001:db8:51::1
 	mkdir -p "$T/state" "$T/run"
 }
 
@@ -168,3 +169,56 @@ nft_host_has_table() { in_host nft list table inet gatewayd >/dev/null 2>&1; }
 # alive PID: running, not a zombie (an orphan's zombie may linger when the
 # container's init does not reap).
 alive() { local s; s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
+
+# lan_vxlan: a "lan" namespace behind a VXLAN device vx0 in the host
+# namespace -- the stand-in for a physical uplink port (this kernel has no
+# dummy, VLAN or bond devices). The host's vx0 is left unenslaved.
+#   [host] lanu 192.0.2.1 ── veth ── [lan] eth0 192.0.2.2
+#   [host] vx0 (vxlan 42) ~~~~~~~~~~~~ [lan] vx0 (vxlan 42)
+NS_LAN=gwt$ID-lan
+lan_vxlan() {
+	ip netns add "$NS_LAN"
+	EXTRA_NS+=("$NS_LAN")
+	ip -n "$NS_LAN" link set lo up
+	ip -n "$NS_HOST" link add lanu type veth peer name eth0 netns "$NS_LAN"
+	in_host ip addr add 192.0.2.1/24 dev lanu
+	in_host ip link set lanu up
+	ip -n "$NS_LAN" addr add 192.0.2.2/24 dev eth0
+	ip -n "$NS_LAN" link set eth0 up
+	in_host ip link add vx0 type vxlan id 42 local 192.0.2.1 remote 192.0.2.2 dstport 4789 dev lanu
+	ip -n "$NS_LAN" link add vx0 type vxlan id 42 local 192.0.2.2 remote 192.0.2.1 dstport 4789 dev eth0
+	ip -n "$NS_LAN" link set vx0 up
+	in_host ip link set vx0 up
+}
+
+# rogue_server NS IFACE [ra-only]: a DHCP server (10.99.0.0/24) that also
+# advertises 2001:db8:bad::/64, in namespace NS on IFACE. Its pid goes to
+# $T/rogue-NS.pid, its log to $T/rogue-NS.log.
+rogue_server() {
+	local ns=$1 dev=$2 mode=${3:-dhcp}
+	local dhcp="--dhcp-range=10.99.0.100,10.99.0.200,1h --dhcp-authoritative --no-ping"
+	[ "$mode" = ra-only ] && dhcp=
+	ip -n "$ns" addr add 10.99.0.1/24 dev "$dev"
+	ip -n "$ns" -6 addr add 2001:db8:bad::1/64 dev "$dev" nodad
+	# shellcheck disable=SC2086
+	ip netns exec "$ns" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= \
+		--port=0 --interface="$dev" --bind-interfaces --user=root $dhcp \
+		--dhcp-leasefile="$T/rogue-$ns.leases" --enable-ra \
+		--dhcp-range=2001:db8:bad::,ra-only --ra-param="$dev,high,4,600" \
+		--log-facility="$T/rogue-$ns.log" --log-dhcp &
+	echo $! >"$T/rogue-$ns.pid"
+	wait_until 5 grep -q "started" "$T/rogue-$ns.log" || fail "rogue dnsmasq did not start"
+}
+
+# no_lease NS IFACE: a DHCP client on IFACE in NS must get nothing.
+no_lease() {
+	! ip netns exec "$1" busybox udhcpc -i "$2" -f -q -n -t 3 -T 1 -s /bin/true >/dev/null 2>&1
+}
+
+dnsmasq_pid() { cat "$T/run/default.dnsmasq.pid" 2>/dev/null; }
+
+# ll_ready NS IFACE: IFACE has a link-local address that finished DAD, so
+# rdisc6 can send from it.
+ll_ready() {
+	wait_until 10 sh -c "ip -n $1 -6 addr show dev $2 scope link | grep -q inet6 && ! ip -n $1 -6 addr show dev $2 | grep -q tentative"
+}

@@ -132,10 +132,31 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf,
 	return 0;
 }
 
+/* The bridge is a router on a segment gatewayd owns:
+ * - no DAD: its link-local address is usable at once (the start-time probe
+ *   solicits routers from it, and answers their neighbour solicitations);
+ * - no accept_ra/autoconf: it must not configure itself from RAs that a
+ *   guest might send. */
+static int bridge_sysctls(const struct gw_network *n)
+{
+	static const char *const keys[] = { "accept_dad", "accept_ra", "autoconf" };
+	char key[128];
+	int r;
+
+	if (access(SYSCTL_ROOT "/net/ipv6", F_OK) < 0)
+		return 0; /* IPv6 off on this host */
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/%s", n->bridge, keys[i]);
+		if ((r = sysctl_write(SYSCTL_ROOT, key, "0")) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 		     const struct gw_network *n, struct gw_net_rt *rt, char *err, size_t errlen)
 {
-	char path[GW_PATH_MAX + 32], key[128];
+	char path[GW_PATH_MAX + 32];
 	struct rtnl_link l;
 	uint8_t mac[6];
 	int r;
@@ -164,6 +185,9 @@ static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 	if (strcmp(l.kind, "bridge"))
 		return fail(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
 			    n->name, n->bridge);
+	if ((r = bridge_sysctls(n)) < 0)
+		return fail(err, errlen, "network \"%s\": IPv6 settings of %s: %s", n->name,
+			    n->bridge, strerror(-r));
 	/* Also on a bridge we adopted: a bridge without an explicit MAC takes
 	 * its ports' and changes it as they come and go, and the backstop
 	 * rules know our own DHCP/RA frames by this address. */
@@ -171,18 +195,6 @@ static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 	if ((r = rtnl_link_set_mac(ctx->rtnl, l.ifindex, mac)) < 0)
 		return fail(err, errlen, "network \"%s\": setting the MAC of %s: %s", n->name,
 			    n->bridge, strerror(-r));
-	if (n->has_ipv6) {
-		/* The bridge is a router: it must not configure itself from
-		 * RAs that a guest might send. */
-		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", n->bridge);
-		r = sysctl_write(SYSCTL_ROOT, key, "0");
-		snprintf(key, sizeof(key), "net/ipv6/conf/%s/autoconf", n->bridge);
-		if (r >= 0)
-			r = sysctl_write(SYSCTL_ROOT, key, "0");
-		if (r < 0)
-			return fail(err, errlen, "network \"%s\": %s: %s", n->name, key,
-				    strerror(-r));
-	}
 	r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
 	if (r >= 0 && n->has_ipv6)
 		r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);

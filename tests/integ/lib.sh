@@ -102,12 +102,18 @@ write_conf() {
 }
 
 # gw_start: run gatewayd in the host namespace and wait until it is up.
-gw_start() {
+# gw_spawn: start it and wait until it runs (whatever it decided to serve).
+gw_spawn() {
+	: >"$T/gw.log"
 	# Not through in_host: a backgrounded function is a subshell, and $!
 	# must be gatewayd itself (ip netns exec execs it in place).
 	ip netns exec "$NS_HOST" "$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
 	GW_PID=$!
 	wait_until 15 grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up"
+}
+
+gw_start() {
+	gw_spawn
 	wait_until 10 grep -q "dnsmasq\[default\]: started" "$T/gw.log" || fail "dnsmasq did not start"
 }
 

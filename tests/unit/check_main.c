@@ -11,6 +11,7 @@ int main(void)
 	srunner_add_suite(sr, dnsmasq_conf_suite());
 	srunner_add_suite(sr, sysctl_suite());
 	srunner_add_suite(sr, hostcheck_suite());
+	srunner_add_suite(sr, packets_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -6,4 +6,5 @@ Suite *nft_suite(void);
 Suite *dnsmasq_conf_suite(void);
 Suite *sysctl_suite(void);
 Suite *hostcheck_suite(void);
+Suite *packets_suite(void);
 #endif

@@ -81,3 +81,12 @@ kill -CONT "$GW_PID"
 wait_until 2 grep -q "port xx1 (kind \"veth\") joined bridge gw0 and is not a guest port" "$T/gw.log" \
 	|| fail "watch did not trip on xx1"
 ok "guest_ports = {\"vg*\"}: veth xx1 treated as foreign by backstop and watch; vg1 served"
+
+# --- refused at start: an existing bridge that already has a foreign port
+gw_stop
+in_host ip link add gw0 type bridge
+in_host ip link set vx0 master gw0
+in_host "$GATEWAYD" -f -c "$T/gw.conf" >"$T/out" 2>&1 && fail "started with vx0 in gw0"
+grep -q 'bridge "gw0" has port "vx0" (kind "vxlan") that is not a guest port' "$T/out" || fail "refusal: $(cat "$T/out")"
+nft_host_has_table && fail "table made despite the refusal"
+ok "refused at start: $(grep -o 'bridge "gw0" has port "vx0"[^;]*' "$T/out")"

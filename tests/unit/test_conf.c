@@ -200,6 +200,38 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+START_TEST(test_example_file)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+
+	/* make check runs from the top of the tree */
+	ck_assert_msg(conf_load_file("conf/gatewayd.conf.example", &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c->networks[0].bridge, "gw0");
+	ck_assert_uint_eq(c->probe_ms, 1000);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_auto)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+
+	ck_assert_int_eq(conf_load_default(&c, err, sizeof(err)), 0);
+	ck_assert(c->networks[0].ipv4_auto);
+	ck_assert(c->networks[0].ipv6_auto);
+	ck_assert_uint_eq(c->networks[0].ipv4.addr.s_addr, 0);
+	conf_free(c);
+	ck_assert_int_lt(conf_load_buf("a.conf", "network n {\n bridge = gw0\n ipv4 = auto\n dhcp {\n"
+				       "  range = \"10.0.0.5-10.0.0.9\"\n }\n}\n", &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "a.conf:5: network \"n\": a dhcp range needs a fixed ipv4 subnet, not ipv4 = auto");
+	ck_assert_int_lt(conf_load_buf("a.conf", "network n {\n bridge = gw0\n ipv4 = auto\n"
+				       " guest_ports = {\"t*p\"}\n}\n", &c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "guest_ports pattern \"t*p\" must be an interface name"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_duration)
 {
 	unsigned s;
@@ -255,6 +287,8 @@ Suite *conf_suite(void)
 	tcase_add_test(tc, test_cross_network);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_example_file);
+	tcase_add_test(tc, test_auto);
 	tcase_add_test(tc, test_print_roundtrip);
 	suite_add_tcase(s, tc);
 	return s;

@@ -22,8 +22,8 @@ else
 Q := @
 endif
 
-LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c \
-	nft/plan.c nft/text.c nft/batch.c nft/commit.c \
+LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/print.c \
+	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c \
 	dhcp/dnsmasq_conf.c dhcp/supervisor.c dhcp/packet.c ra/ra.c ra/packet.c \
 	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
 	gatewayd/apply.c gatewayd/watch.c

@@ -5,6 +5,7 @@
  * DELTABLE after it never fails with ENOENT, then the table is built anew.
  * The kernel applies the whole batch or none of it. */
 #include "batch.h"
+#include "expr.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -216,237 +217,6 @@ static int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_
 	return r;
 }
 
-static uint32_t set_id(const struct nft_plan *plan, const char *name)
-{
-	for (size_t i = 0; i < plan->n_sets; i++)
-		if (!strcmp(plan->sets[i].name, name))
-			return (uint32_t)i + 1;
-	return 0;
-}
-
-/* --- expressions ------------------------------------------------------- */
-
-static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
-
-	if (e)
-		nftnl_rule_add_expr(r, e);
-	return e;
-}
-
-static int e_meta(struct nftnl_rule *r, uint32_t key)
-{
-	struct nftnl_expr *e = expr_add(r, "meta");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	return 0;
-}
-
-static int e_cmp(struct nftnl_rule *r, bool neq, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "cmp");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, neq ? NFT_CMP_NEQ : NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	return 0;
-}
-
-static int e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "payload");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	return 0;
-}
-
-static int e_bitwise(struct nftnl_rule *r, const void *mask, uint32_t len)
-{
-	static const uint8_t zero[16];
-	struct nftnl_expr *e = expr_add(r, "bitwise");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
-	return 0;
-}
-
-static int e_u8_eq(struct nftnl_rule *r, uint32_t meta_key, uint8_t v)
-{
-	int e = e_meta(r, meta_key);
-
-	return e < 0 ? e : e_cmp(r, false, &v, 1);
-}
-
-static int e_prefix(struct nftnl_rule *r, const void *addr, const void *mask, uint32_t len,
-		    uint32_t off, bool full, bool neq)
-{
-	uint8_t net[16];
-	int e;
-
-	for (uint32_t i = 0; i < len; i++)
-		net[i] = ((const uint8_t *)addr)[i] & ((const uint8_t *)mask)[i];
-	if ((e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len)) < 0)
-		return e;
-	if (!full && (e = e_bitwise(r, mask, len)) < 0)
-		return e;
-	return e_cmp(r, neq, net, len);
-}
-
-/* *family is the layer 3 protocol an earlier match of this rule already
- * checked (0 = none), so that "ip saddr ... ip daddr ..." tests it once. */
-static int e_family(struct nftnl_rule *r, uint8_t *family, uint8_t want)
-{
-	if (*family == want)
-		return 0;
-	*family = want;
-	return e_u8_eq(r, NFT_META_NFPROTO, want);
-}
-
-/* Likewise for the layer 4 protocol ("udp sport 67 udp dport 68"). */
-static int e_l4(struct nftnl_rule *r, uint8_t *l4, uint8_t want)
-{
-	if (*l4 == want)
-		return 0;
-	*l4 = want;
-	return e_u8_eq(r, NFT_META_L4PROTO, want);
-}
-
-static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m,
-		   uint8_t *family, uint8_t *l4)
-{
-	char name[IFNAMSIZ] = { 0 };
-	uint32_t mask4;
-	struct in6_addr mask6;
-	uint16_t port;
-	uint32_t zero = 0;
-	int e;
-
-	switch (m->kind) {
-	case NM_IIFNAME:
-	case NM_OIFNAME:
-	case NM_IBRNAME:
-	case NM_OBRNAME:
-	case NM_OIFKIND: {
-		static const uint32_t key[] = {
-			[NM_IIFNAME] = NFT_META_IIFNAME, [NM_OIFNAME] = NFT_META_OIFNAME,
-			[NM_IBRNAME] = NFT_META_BRI_IIFNAME, [NM_OBRNAME] = NFT_META_BRI_OIFNAME,
-			[NM_OIFKIND] = NFT_META_OIFKIND,
-		};
-		size_t len = strlen(m->u.ifname);
-
-		strncpy(name, m->u.ifname, IFNAMSIZ - 1);
-		if ((e = e_meta(r, key[m->kind])) < 0)
-			return e;
-		/* "tap*": compare the prefix only, as nft does. */
-		if (len && name[len - 1] == '*')
-			return e_cmp(r, m->neq, name, (uint32_t)len - 1);
-		return e_cmp(r, m->neq, name, IFNAMSIZ);
-	}
-	case NM_IIFSET: {
-		struct nftnl_expr *x;
-
-		if ((e = e_meta(r, NFT_META_IIFNAME)) < 0)
-			return e;
-		if (!(x = expr_add(r, "lookup")))
-			return -ENOMEM;
-		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, m->u.set);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, m->u.set));
-		if (m->neq)
-			nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-		return 0;
-	}
-	case NM_ETHER_SADDR:
-		if ((e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6)) < 0)
-			return e;
-		return e_cmp(r, m->neq, m->u.mac, 6);
-	case NM_NFPROTO:
-		if ((e = e_meta(r, NFT_META_NFPROTO)) < 0)
-			return e;
-		return e_cmp(r, m->neq, &m->u.proto, 1);
-	case NM_SADDR4:
-	case NM_DADDR4:
-		if ((e = e_family(r, family, NFPROTO_IPV4)) < 0)
-			return e;
-		mask4 = htonl(addr_mask4(m->u.p4.plen));
-		return e_prefix(r, &m->u.p4.addr, &mask4, 4, m->kind == NM_SADDR4 ? 12 : 16,
-				m->u.p4.plen == 32, m->neq);
-	case NM_SADDR6:
-	case NM_DADDR6:
-		if ((e = e_family(r, family, NFPROTO_IPV6)) < 0)
-			return e;
-		addr_mask6(m->u.p6.plen, &mask6);
-		return e_prefix(r, &m->u.p6.addr, &mask6, 16, m->kind == NM_SADDR6 ? 8 : 24,
-				m->u.p6.plen == 128, m->neq);
-	case NM_L4PROTO:
-		if ((e = e_meta(r, NFT_META_L4PROTO)) < 0)
-			return e;
-		return e_cmp(r, m->neq, &m->u.proto, 1);
-	case NM_DPORT:
-	case NM_SPORT:
-		if ((e = e_l4(r, l4, m->u.l4.proto)) < 0)
-			return e;
-		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, m->kind == NM_DPORT ? 2 : 0, 2)) < 0)
-			return e;
-		port = htons(m->u.l4.port);
-		return e_cmp(r, m->neq, &port, 2);
-	case NM_ICMP6TYPE:
-		if ((e = e_l4(r, l4, IPPROTO_ICMPV6)) < 0)
-			return e;
-		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1)) < 0)
-			return e;
-		return e_cmp(r, m->neq, &m->u.proto, 1);
-	case NM_CTSTATE: {
-		struct nftnl_expr *x = expr_add(r, "ct");
-
-		if (!x)
-			return -ENOMEM;
-		nftnl_expr_set_u32(x, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-		if ((e = e_bitwise(r, &m->u.ctmask, 4)) < 0)
-			return e;
-		/* "any of these states": (state & mask) != 0 */
-		return e_cmp(r, !m->neq, &zero, 4);
-	}
-	}
-	return -EINVAL;
-}
-
-static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
-{
-	static const int code[] = {
-		[NV_ACCEPT] = NF_ACCEPT, [NV_DROP] = NF_DROP, [NV_RETURN] = NFT_RETURN,
-		[NV_JUMP] = NFT_JUMP,
-	};
-	struct nftnl_expr *e;
-
-	if (rp->verdict == NV_MASQUERADE)
-		return expr_add(r, "masq") ? 0 : -ENOMEM;
-	e = expr_add(r, "immediate");
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)code[rp->verdict]);
-	if (rp->verdict == NV_JUMP)
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rp->target);
-	return 0;
-}
 
 static int batch_rule(struct nft_batch *b, const struct nft_plan *plan,
 		      const struct nft_rule_plan *rp)
@@ -454,28 +224,14 @@ static int batch_rule(struct nft_batch *b, const struct nft_plan *plan,
 	const struct nft_chain_desc *chain = &plan->chains[rp->chain];
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	char text[1024], desc[1200];
-	uint8_t family = 0, l4 = 0;
-	int e = 0;
+	int e;
 
 	if (!r)
 		return -ENOMEM;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain->name);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, chain->family);
-	for (size_t i = 0; i < rp->n_matches && e >= 0; i++)
-		e = e_match(r, plan, &rp->m[i], &family, &l4);
-	if (e >= 0 && rp->counter[0]) {
-		struct nftnl_expr *x = expr_add(r, "objref");
-
-		if (!x) {
-			e = -ENOMEM;
-		} else {
-			nftnl_expr_set_u32(x, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
-			nftnl_expr_set_str(x, NFTNL_EXPR_OBJREF_IMM_NAME, rp->counter);
-		}
-	}
-	if (e >= 0)
-		e = e_verdict(r, rp);
+	e = nft_expr_rule(r, plan, rp);
 	if (e >= 0)
 		e = batch_reserve(b);
 	if (e >= 0) {

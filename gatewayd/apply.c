@@ -59,7 +59,7 @@ int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 		return -ENOMEM;
 	ctx->loop = loop;
 	ctx->monitor_fd = -1;
-	if ((r = rtnl_open(&ctx->rtnl)) < 0)
+	if ((r = rtnl_open(&ctx->rtnl)) < 0 || (r = nft_conn_open(&ctx->nft)) < 0)
 		goto fail;
 	/* Subscribe before the first apply: nothing that happens after it
 	 * can be missed. */
@@ -82,6 +82,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 		close(ctx->monitor_fd);
 	}
 	rtnl_close(ctx->rtnl);
+	nft_conn_close(ctx->nft);
 	conf_free(ctx->conf);
 	free(ctx->nets);
 	free(ctx);
@@ -333,8 +334,8 @@ static void dhcp_down(const struct gw_conf *conf, const struct gw_network *n,
 	unlink(cpath);
 }
 
-static int ruleset_apply(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
-			 char *err, size_t errlen)
+static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf,
+			 char (*uplinks)[IFNAMSIZ], char *err, size_t errlen)
 {
 	const char *ups[conf->n_networks ? conf->n_networks : 1];
 	struct nft_plan plan;
@@ -344,7 +345,7 @@ static int ruleset_apply(const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
 		ups[i] = uplinks[i];
 	if ((r = nft_plan_build(conf, ups, &plan)) < 0)
 		return fail(err, errlen, "nft: planning ruleset: %s", strerror(-r));
-	r = nft_apply_plan(&plan, err, errlen);
+	r = nft_apply_plan(ctx->nft, &plan, err, errlen);
 	nft_plan_release(&plan);
 	return r;
 }
@@ -391,7 +392,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 		if ((r = bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
 			goto fail;
 	}
-	if ((r = ruleset_apply(conf, pf.uplinks, err, errlen)) < 0)
+	if ((r = ruleset_apply(ctx, conf, pf.uplinks, err, errlen)) < 0)
 		goto fail;
 	watch_links(ctx); /* fill the ports sets */
 	for (size_t i = 0; i < conf->n_networks; i++)
@@ -419,7 +420,7 @@ void apply_stop(struct gw_ctx *ctx)
 		return;
 	for (size_t i = 0; i < conf->n_networks; i++)
 		dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
-	if (nft_remove_table(err, sizeof(err)) < 0)
+	if (nft_remove_table(ctx->nft, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i]);
@@ -460,7 +461,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	    (r = dirs_make(conf, err, errlen)) < 0 ||
 	    (r = ensure_sysctls(ctx, conf, &pf, err, errlen)) < 0)
 		goto out;
-	if ((r = ruleset_apply(conf, uplinks, err, errlen)) < 0)
+	if ((r = ruleset_apply(ctx, conf, uplinks, err, errlen)) < 0)
 		goto out;
 
 	/* Take down what went away or changed; carry over what did not. */
@@ -567,7 +568,7 @@ int apply_teardown(const struct gw_conf *conf)
 	int removed = teardown_dnsmasq(conf), r;
 
 	if (nft_table_exists(NFPROTO_INET) > 0 || nft_table_exists(NFPROTO_BRIDGE) > 0) {
-		if ((r = nft_remove_table(err, sizeof(err))) < 0)
+		if ((r = nft_remove_table(NULL, err, sizeof(err))) < 0)
 			log_warnx("teardown: %s", err);
 		else {
 			log_info("teardown: removed tables inet and bridge %s", NFT_TABLE_NAME);

@@ -11,6 +11,7 @@
 #include "gatewayd/eloop.h"
 #include "gatewayd/rtnl.h"
 #include "gatewayd/sysctl.h"
+#include "nft/commit.h"
 
 struct gw_net_rt {
 	char uplink[IFNAMSIZ];
@@ -31,6 +32,7 @@ struct gw_ctx {
 	struct gw_net_rt *nets; /* parallel to conf->networks */
 	struct sysctl_state sysctls;
 	int monitor_fd;
+	struct nft_conn *nft;   /* owns our tables for the daemon's life */
 };
 
 /* watch.c: bring the ports set and the guards up to date with the host. */

@@ -285,6 +285,11 @@ int main(int argc, char **argv)
 			conf_free(conf);
 			return 1;
 		}
+		/* Not while a gatewayd runs: its tables are not ours to remove. */
+		if (take_lock(conf) < 0) {
+			conf_free(conf);
+			return 1;
+		}
 		n = apply_teardown(conf);
 		printf("gatewayd: teardown: %s\n", n ? "removed what was left" : "nothing to remove");
 		conf_free(conf);

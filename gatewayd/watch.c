@@ -39,7 +39,7 @@ static int ports_of(const struct host_facts *f, const char *bridge, char (**out)
 	return 0;
 }
 
-static void sync_ports(const struct gw_network *n, struct gw_net_rt *rt,
+static void sync_ports(struct gw_ctx *ctx, const struct gw_network *n, struct gw_net_rt *rt,
 		       const struct host_facts *f)
 {
 	char (*ports)[IFNAMSIZ], set[NFT_NAME_MAX], err[512];
@@ -52,7 +52,7 @@ static void sync_ports(const struct gw_network *n, struct gw_net_rt *rt,
 		return;
 	}
 	nft_ports_set_name(n, set, sizeof(set));
-	if (nft_set_ports(set, ports, np, err, sizeof(err)) < 0) {
+	if (nft_set_ports(ctx->nft, set, ports, np, err, sizeof(err)) < 0) {
 		log_warnx("network \"%s\": %s", n->name, err);
 		free(ports);
 		return;
@@ -103,7 +103,7 @@ void watch_links(struct gw_ctx *ctx)
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		/* Guard first: stopping DHCP is the urgent part. */
 		check_guard(&ctx->conf->networks[i], &ctx->nets[i], &f);
-		sync_ports(&ctx->conf->networks[i], &ctx->nets[i], &f);
+		sync_ports(ctx, &ctx->conf->networks[i], &ctx->nets[i], &f);
 	}
 	host_facts_free(&f);
 }

@@ -2,6 +2,7 @@
 #ifndef GW_NFT_BATCH_H
 #define GW_NFT_BATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -10,11 +11,13 @@
 
 struct nft_batch;
 
-/* One transaction that replaces table inet gatewayd with the plan:
- * NEWTABLE (create if missing), DELTABLE, NEWTABLE, counters, chains, rules. */
-int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, struct nft_batch **out);
-/* One transaction that removes the table, whether it exists or not. */
-int nft_batch_delete(uint32_t seq, struct nft_batch **out);
+/* One transaction that replaces the tables (inet and bridge gatewayd) with
+ * the plan: per table NEWTABLE (create if missing) and DELTABLE, then both
+ * NEWTABLEs, counters, sets, chains, rules. owner: NFT_TABLE_F_OWNER. */
+int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, bool owner,
+		      struct nft_batch **out);
+/* One transaction that removes the tables, whether they exist or not. */
+int nft_batch_delete(uint32_t seq, bool owner, struct nft_batch **out);
 /* One transaction that makes a set of interface names hold exactly these. */
 int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set,
 			char (*names)[IFNAMSIZ], size_t n, struct nft_batch **out);

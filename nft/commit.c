@@ -38,14 +38,48 @@ static struct mnl_socket *nfnl_open(void)
 	return nl;
 }
 
+/* The daemon's one netfilter socket. Tables are created with the owner
+ * flag (NFT_TABLE_F_OWNER, Linux >= 5.12): only this socket may change
+ * them, `nft flush ruleset` and `nft delete table` from anyone else fail
+ * or skip them, and the kernel removes them when the socket closes, that
+ * is when gatewayd exits or dies. So the socket lives as long as the
+ * daemon, and every later change goes through it. */
+struct nft_conn {
+	struct mnl_socket *nl;
+};
+
+int nft_conn_open(struct nft_conn **out)
+{
+	struct nft_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->nl = nfnl_open();
+	if (!c->nl) {
+		int r = -errno;
+		free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+void nft_conn_close(struct nft_conn *c)
+{
+	if (!c)
+		return;
+	mnl_socket_close(c->nl);
+	free(c);
+}
+
 static uint32_t seq_base(void)
 {
 	return (uint32_t)time(NULL) << 8;
 }
 
-int nft_commit(const struct nft_batch *b, char *err, size_t errlen)
+int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size_t errlen)
 {
-	struct mnl_socket *nl = nfnl_open();
+	struct mnl_socket *nl = conn ? conn->nl : nfnl_open();
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	const void *data;
 	size_t len;
@@ -98,45 +132,47 @@ int nft_commit(const struct nft_batch *b, char *err, size_t errlen)
 		}
 	}
 out:
-	mnl_socket_close(nl);
+	if (!conn)
+		mnl_socket_close(nl);
 	return r;
 }
 
 /* Commit a batch just built (r = what the builder returned), then free it. */
-static int commit_built(int r, struct nft_batch *b, char *err, size_t errlen)
+static int commit_built(struct nft_conn *conn, int r, struct nft_batch *b, char *err,
+			size_t errlen)
 {
 	if (r < 0) {
 		snprintf(err, errlen, "nft: building batch: %s", strerror(-r));
 		return r;
 	}
-	r = nft_commit(b, err, errlen);
+	r = nft_commit(conn, b, err, errlen);
 	nft_batch_free(b);
 	return r;
 }
 
-int nft_apply_plan(const struct nft_plan *plan, char *err, size_t errlen)
+int nft_apply_plan(struct nft_conn *conn, const struct nft_plan *plan, char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
-	int r = nft_batch_replace(plan, seq_base(), &b);
+	int r = nft_batch_replace(plan, seq_base(), conn != NULL, &b);
 
-	return commit_built(r, b, err, errlen);
+	return commit_built(conn, r, b, err, errlen);
 }
 
-int nft_remove_table(char *err, size_t errlen)
+int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
-	int r = nft_batch_delete(seq_base(), &b);
+	int r = nft_batch_delete(seq_base(), conn != NULL, &b);
 
-	return commit_built(r, b, err, errlen);
+	return commit_built(conn, r, b, err, errlen);
 }
 
-int nft_set_ports(const char *set, char (*names)[IFNAMSIZ], size_t n, char *err,
-		  size_t errlen)
+int nft_set_ports(struct nft_conn *conn, const char *set, char (*names)[IFNAMSIZ], size_t n,
+		  char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
 	int r = nft_batch_set_names(seq_base(), NFPROTO_BRIDGE, set, names, n, &b);
 
-	return commit_built(r, b, err, errlen);
+	return commit_built(conn, r, b, err, errlen);
 }
 
 static int table_exists_cb(const struct nlmsghdr *nlh, void *data)

@@ -7,14 +7,21 @@
 #include <stdint.h>
 #include "batch.h"
 
+/* The daemon's persistent socket; tables committed through it are owned by
+ * it (see commit.c). conn NULL below = a one-off socket, unowned tables. */
+struct nft_conn;
+int nft_conn_open(struct nft_conn **out);
+void nft_conn_close(struct nft_conn *conn);
+
 /* Send the batch and wait for every acknowledgement. On a kernel error
  * returns -errno and names the failing object in err. */
-int nft_commit(const struct nft_batch *b, char *err, size_t errlen);
-/* Apply plan / remove the table: build + commit in one call. */
-int nft_apply_plan(const struct nft_plan *plan, char *err, size_t errlen);
-int nft_remove_table(char *err, size_t errlen);
+int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size_t errlen);
+/* Apply plan / remove the tables: build + commit in one call. */
+int nft_apply_plan(struct nft_conn *conn, const struct nft_plan *plan, char *err, size_t errlen);
+int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen);
 /* Make the bridge table's set hold exactly these interface names. */
-int nft_set_ports(const char *set, char (*names)[IFNAMSIZ], size_t n, char *err, size_t errlen);
+int nft_set_ports(struct nft_conn *conn, const char *set, char (*names)[IFNAMSIZ], size_t n,
+		  char *err, size_t errlen);
 /* Does table FAMILY gatewayd exist? 1 yes, 0 no, <0 error. */
 int nft_table_exists(uint8_t family);
 

@@ -89,8 +89,9 @@ ok "spoofed source 192.0.2.77 dropped (legitimate ping passes)"
 # --- the kernel holds exactly the ruleset `gatewayd -n -v` prints (less
 # counter values and the ports set's elements, which are run-time data)
 in_host "$GATEWAYD" -n -v -c "$T/gw.conf" | sed -n '/^table /,/^}/p' >"$T/want.nft"
-{ in_host nft list table inet gatewayd; in_host nft list table bridge gatewayd; } |
-	grep -v 'packets [0-9]* bytes' | sed '/elements = /,/}$/d' >"$T/have.nft"
+{ in_host nft list table inet gatewayd; in_host nft list table bridge gatewayd; } >"$T/raw.nft"
+[ "$(grep -c '^	flags owner$' "$T/raw.nft")" = 2 ] || fail "tables are not owned by gatewayd's socket: $(head -3 "$T/raw.nft")"
+grep -v 'packets [0-9]* bytes' "$T/raw.nft" | sed '/elements = /,/}$/d; s/ # progname .*//; /^	flags owner$/,+1d' >"$T/have.nft"
 diff -u "$T/want.nft" "$T/have.nft" || fail "installed ruleset differs from gatewayd -n -v"
 grep -q '"vg1"' <(in_host nft list set bridge gatewayd ports_default) || fail "ports set lacks vg1"
 ok "installed ruleset (inet and bridge tables) equals gatewayd -n -v; ports set holds the guests"

@@ -104,7 +104,11 @@ dpid=$(cat "$T/run/default.dnsmasq.pid")
 kill -KILL "$GW_PID"
 wait "$GW_PID" 2>/dev/null
 GW_PID=
-nft_host_has_table || fail "expected a table left behind by kill -9"
+# The tables are owned by gatewayd's netlink socket: they go with it.
+nft_host_has_table && fail "table outlived its owner"
+in_host ip link show gw0 >/dev/null 2>&1 || fail "expected the bridge left behind by kill -9"
+alive "$dpid" || fail "expected an orphaned dnsmasq left behind by kill -9"
+[ "$(in_host cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "expected ip_forward left on by kill -9"
 in_host "$GATEWAYD" --teardown -c "$T/gw.conf" >"$T/teardown.log" 2>&1 || fail "teardown failed: $(cat "$T/teardown.log")"
 nft_host_has_table && fail "table left after teardown"
 in_host ip link show gw0 >/dev/null 2>&1 && fail "bridge left after teardown"

@@ -8,8 +8,9 @@
  * Its stdout/stderr (log-facility=-) come back through a pipe and are
  * logged with the network's name.
  *
- * Restarts back off exponentially from 100 ms to 15 s; a child that ran
- * 30 s counts as healthy and resets the backoff. */
+ * Restarts back off exponentially from 100 ms to 2 s, and never stop: a
+ * DHCP server that is down is an outage for every guest, and a spawn is
+ * cheap. A child that ran 10 s counts as healthy and resets the backoff. */
 #include "supervisor.h"
 #include "gatewayd/log.h"
 #include "gatewayd/state.h"
@@ -28,8 +29,8 @@
 #include <unistd.h>
 
 #define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 15000
-#define HEALTHY_MS 30000
+#define BACKOFF_MAX_MS 2000
+#define HEALTHY_MS 10000
 #define STOP_GRACE_MS 3000
 
 extern char **environ;

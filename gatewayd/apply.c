@@ -40,13 +40,14 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 static void on_monitor(int fd, uint32_t events, void *arg)
 {
 	struct gw_ctx *ctx = arg;
-	bool links, addrs;
+	unsigned what = rtnl_monitor_drain(fd);
 
 	(void)events;
-	rtnl_monitor_drain(fd, &links, &addrs);
-	if (links)
+	if (what & RTNL_EV_NETCONF)
+		watch_sysctls(ctx);
+	if (what & RTNL_EV_LINK)
 		watch_links(ctx);
-	if (addrs)
+	if (what & (RTNL_EV_LINK | RTNL_EV_ADDR))
 		watch_addrs(ctx);
 }
 
@@ -124,13 +125,23 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf,
 				  "it keeps its RA-learned IPv6 routes with forwarding on",
 				  conf->networks[i].name, pf->uplinks[i]);
 	}
-	r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
-	if (r >= 0 && v6)
-		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1",
-				  path);
-	if (r < 0)
+	if ((r = apply_forwarding(ctx, conf, v6)) < 0)
 		return fail(err, errlen, "enabling forwarding: %s", strerror(-r));
 	return 0;
+}
+
+int apply_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6)
+{
+	char path[GW_PATH_MAX + 32];
+	int r, changed;
+
+	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+	r = changed = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
+	if (r >= 0 && v6) {
+		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1", path);
+		changed |= r;
+	}
+	return r < 0 ? r : changed;
 }
 
 /* The bridge is a router on a segment gatewayd owns:
@@ -154,7 +165,7 @@ static int bridge_sysctls(const struct gw_network *n)
 	return 0;
 }
 
-static int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
+int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 		     const struct gw_network *n, struct gw_net_rt *rt, char *err, size_t errlen)
 {
 	char path[GW_PATH_MAX + 32];
@@ -389,7 +400,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 		goto fail;
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		snprintf(ctx->nets[i].uplink, IFNAMSIZ, "%s", pf.uplinks[i]);
-		if ((r = bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
+		if ((r = apply_bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
 			goto fail;
 	}
 	if ((r = ruleset_apply(ctx, conf, pf.uplinks, err, errlen)) < 0)
@@ -496,7 +507,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		if (keep[j])
 			continue;
 		snprintf(ctx->nets[j].uplink, IFNAMSIZ, "%s", uplinks[j]);
-		if ((r = bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0) {
+		if ((r = apply_bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0) {
 			log_err("%s", err); /* keep going: the other networks still work */
 			keep[j] = true;     /* nothing more to do for it */
 		}

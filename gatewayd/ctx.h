@@ -35,9 +35,17 @@ struct gw_ctx {
 	struct nft_conn *nft;   /* owns our tables for the daemon's life */
 };
 
-/* watch.c: bring the ports set and the guards up to date with the host. */
+/* apply.c, for the watch's repairs. */
+int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		    struct gw_net_rt *rt, char *err, size_t errlen);
+/* Forwarding on (IPv6 too if v6); 1 if something had to be written. */
+int apply_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6);
+
+/* watch.c: bring bridges, addresses, sysctls, the ports sets and the
+ * guards back in line with the running config. */
 void watch_links(struct gw_ctx *ctx);
 void watch_addrs(struct gw_ctx *ctx);
+void watch_sysctls(struct gw_ctx *ctx);
 void watch_net_release(struct gw_net_rt *rt);
 
 #endif

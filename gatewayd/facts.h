@@ -12,6 +12,7 @@ struct host_link {
 	char name[IFNAMSIZ];
 	char kind[32]; /* "" for a physical NIC */
 	int master;    /* ifindex of the bridge it is a port of, or 0 */
+	unsigned flags; /* IFF_* */
 };
 
 struct host_addr {

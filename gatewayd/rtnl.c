@@ -185,6 +185,15 @@ int rtnl_link_set_mac(struct rtnl *r, int ifindex, const uint8_t mac[6])
 	return rtnl_talk(r, nlh, NULL, NULL);
 }
 
+int rtnl_link_set_master(struct rtnl *r, int ifindex, int master)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	return rtnl_talk(r, nlh, NULL, NULL);
+}
+
 int rtnl_link_del(struct rtnl *r, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -265,6 +274,7 @@ static int facts_link_cb(const struct nlmsghdr *nlh, void *data)
 	memcpy(links[f->n_links].name, l.name, IFNAMSIZ);
 	memcpy(links[f->n_links].kind, l.kind, sizeof(l.kind));
 	links[f->n_links].master = l.master;
+	links[f->n_links].flags = l.flags;
 	f->n_links++;
 	return MNL_CB_OK;
 }
@@ -401,8 +411,11 @@ const struct host_link *host_link_by_name(const struct host_facts *f, const char
 int rtnl_monitor_open(void)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	/* netconf: the kernel announces forwarding changes, so a flipped
+	 * ip_forward is an event like any other. */
 	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
+			  1u << (RTNLGRP_IPV4_NETCONF - 1) | 1u << (RTNLGRP_IPV6_NETCONF - 1);
 	int fd, size = 1 << 20;
 
 	if (!nl)
@@ -421,12 +434,12 @@ int rtnl_monitor_open(void)
 	return fd;
 }
 
-void rtnl_monitor_drain(int fd, bool *links_changed, bool *addrs_changed)
+unsigned rtnl_monitor_drain(int fd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned what = 0;
 	ssize_t n;
 
-	*links_changed = *addrs_changed = false;
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
 		const struct nlmsghdr *nlh;
 		int left;
@@ -434,7 +447,7 @@ void rtnl_monitor_drain(int fd, bool *links_changed, bool *addrs_changed)
 		if (n < 0) {
 			/* ENOBUFS: we missed events; assume everything changed. */
 			if (errno == ENOBUFS) {
-				*links_changed = *addrs_changed = true;
+				what |= RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF;
 				continue;
 			}
 			break;
@@ -445,15 +458,20 @@ void rtnl_monitor_drain(int fd, bool *links_changed, bool *addrs_changed)
 			switch (nlh->nlmsg_type) {
 			case RTM_NEWLINK:
 			case RTM_DELLINK:
-				*links_changed = true;
+				what |= RTNL_EV_LINK;
 				break;
 			case RTM_NEWADDR:
 			case RTM_DELADDR:
 			case RTM_NEWROUTE:
 			case RTM_DELROUTE:
-				*addrs_changed = true;
+				what |= RTNL_EV_ADDR;
+				break;
+			case RTM_NEWNETCONF:
+			case RTM_DELNETCONF:
+				what |= RTNL_EV_NETCONF;
 				break;
 			}
 		}
 	}
+	return what;
 }

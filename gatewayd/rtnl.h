@@ -28,6 +28,7 @@ int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out);
 int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6]);
 int rtnl_link_set_up(struct rtnl *r, int ifindex);
 int rtnl_link_set_mac(struct rtnl *r, int ifindex, const uint8_t mac[6]);
+int rtnl_link_set_master(struct rtnl *r, int ifindex, int master);
 int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
@@ -35,10 +36,13 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, uns
 /* Links, addresses and main-table routes of the current namespace. */
 int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
 
-/* A socket subscribed to link, address and route changes, for the event
- * loop; rtnl_monitor_drain() reads what is queued and says whether
- * anything of interest (links / addresses or routes) changed. */
+/* A socket subscribed to link, address, route and netconf (forwarding)
+ * changes, for the event loop; rtnl_monitor_drain() reads what is queued
+ * and says which kinds changed. */
+#define RTNL_EV_LINK 1u
+#define RTNL_EV_ADDR 2u    /* addresses or routes */
+#define RTNL_EV_NETCONF 4u /* forwarding settings */
 int rtnl_monitor_open(void);
-void rtnl_monitor_drain(int fd, bool *links_changed, bool *addrs_changed);
+unsigned rtnl_monitor_drain(int fd);
 
 #endif

@@ -7,13 +7,18 @@
  *   gw0`) stops DHCP and RA on that network at once, loudly, until it
  *   leaves; then they resume by themselves;
  * - a subnet that starts to overlap an address or route (a VPN coming up)
- *   is warned about, naming both. */
+ *   is warned about, naming both;
+ * - what someone else undid is redone, one log line per repair: a deleted
+ *   bridge (recreated, dnsmasq restarted), a bridge set down, a removed
+ *   address, forwarding turned off. The nftables tables need no repair:
+ *   they are owned by gatewayd's socket and nobody else can touch them. */
 #include "ctx.h"
 #include "gatewayd/hostcheck.h"
 #include "gatewayd/log.h"
 #include "nft/commit.h"
 #include "nft/plan.h"
 
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,11 +99,56 @@ static int read_facts(struct gw_ctx *ctx, struct host_facts *f)
 	return r;
 }
 
+/* The bridge is gone or down: put it back as apply made it. */
+static void repair_bridge(struct gw_ctx *ctx, size_t i, const struct host_facts *f)
+{
+	const struct gw_network *n = &ctx->conf->networks[i];
+	struct gw_net_rt *rt = &ctx->nets[i];
+	const struct host_link *br = host_link_by_name(f, n->bridge);
+	char err[512];
+
+	if (br && (br->flags & IFF_UP))
+		return;
+	if (apply_bridge_up(ctx, ctx->conf, n, rt, err, sizeof(err)) < 0) {
+		log_err("network \"%s\": repairing bridge %s failed: %s", n->name, n->bridge, err);
+		return;
+	}
+	if (!br) {
+		struct rtnl_link nb, port;
+		size_t back = 0;
+
+		/* Its ports fell off with it: plug back those we knew that
+		 * still exist and are free. */
+		if (rtnl_link_get(ctx->rtnl, n->bridge, &nb) == 0)
+			for (size_t k = 0; k < rt->n_ports; k++)
+				if (rtnl_link_get(ctx->rtnl, rt->ports[k], &port) == 0 && !port.master &&
+				    rtnl_link_set_master(ctx->rtnl, port.ifindex, nb.ifindex) == 0 &&
+				    rtnl_link_set_up(ctx->rtnl, port.ifindex) == 0)
+					back++;
+		/* dnsmasq's DHCP socket was bound to the old device. */
+		log_warnx("network \"%s\": bridge %s was deleted; recreated it with its addresses, "
+			  "put back %zu of its %zu ports and restarted dnsmasq", n->name, n->bridge,
+			  back, rt->n_ports);
+		if (rt->dnsmasq && !rt->refused && !rt->tripped[0]) {
+			dnsmasq_stop(rt->dnsmasq);
+			dnsmasq_start(rt->dnsmasq);
+		}
+	} else {
+		log_warnx("network \"%s\": bridge %s was set down; set it up again", n->name,
+			  n->bridge);
+	}
+}
+
 void watch_links(struct gw_ctx *ctx)
 {
 	struct host_facts f;
 
 	if (!ctx->conf || !ctx->nets || read_facts(ctx, &f) < 0)
+		return;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		repair_bridge(ctx, i, &f);
+	host_facts_free(&f);
+	if (read_facts(ctx, &f) < 0)
 		return;
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		/* Guard first: stopping DHCP is the urgent part. */
@@ -106,6 +156,15 @@ void watch_links(struct gw_ctx *ctx)
 		sync_ports(ctx, &ctx->conf->networks[i], &ctx->nets[i], &f);
 	}
 	host_facts_free(&f);
+}
+
+static bool has_addr(const struct host_facts *f, int ifindex, int family, const void *a)
+{
+	for (size_t i = 0; i < f->n_addrs; i++)
+		if (f->addrs[i].ifindex == ifindex && f->addrs[i].family == family &&
+		    !memcmp(f->addrs[i].addr, a, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
 }
 
 void watch_addrs(struct gw_ctx *ctx)
@@ -118,6 +177,16 @@ void watch_addrs(struct gw_ctx *ctx)
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		const struct gw_network *n = &ctx->conf->networks[i];
 		struct gw_net_rt *rt = &ctx->nets[i];
+		const struct host_link *br = host_link_by_name(&f, n->bridge);
+
+		if (br && (!has_addr(&f, br->ifindex, AF_INET, &n->ipv4.addr) ||
+			   (n->has_ipv6 && !has_addr(&f, br->ifindex, AF_INET6, &n->ipv6.addr)))) {
+			if (apply_bridge_up(ctx, ctx->conf, n, rt, msg, sizeof(msg)) < 0)
+				log_err("network \"%s\": re-adding addresses: %s", n->name, msg);
+			else
+				log_warnx("network \"%s\": an address of bridge %s was removed; "
+					  "added it again", n->name, n->bridge);
+		}
 
 		if (hostcheck_collides(ctx->conf, n, &f, msg, sizeof(msg))) {
 			if (strcmp(msg, rt->collision))
@@ -130,4 +199,21 @@ void watch_addrs(struct gw_ctx *ctx)
 		}
 	}
 	host_facts_free(&f);
+}
+
+void watch_sysctls(struct gw_ctx *ctx)
+{
+	bool v6 = false;
+	int r;
+
+	if (!ctx->conf)
+		return;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		v6 |= ctx->conf->networks[i].has_ipv6;
+	r = apply_forwarding(ctx, ctx->conf, v6);
+	if (r < 0)
+		log_err("re-enabling forwarding: %s", strerror(-r));
+	else if (r > 0)
+		log_warnx("forwarding was turned off by someone else; turned it on again "
+			  "(guests had no way out)");
 }

@@ -23,10 +23,10 @@ Q := @
 endif
 
 LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/print.c \
-	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c \
-	dhcp/dnsmasq_conf.c dhcp/supervisor.c dhcp/packet.c ra/ra.c ra/packet.c \
+	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c nft/inspect.c \
+	dhcp/dnsmasq_conf.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
-	gatewayd/apply.c gatewayd/watch.c
+	gatewayd/apply.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c
@@ -35,7 +35,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
-all: $(BUILD)/gatewayd
+all: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -49,6 +49,10 @@ $(BUILD)/gatewayd: $(GW_OBJS) $(BUILD)/libgw.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/gatewayctl: $(BUILD)/obj/gatewayd/gatewayctl.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libgw.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
@@ -56,7 +60,7 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libgw.a
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-integ: $(BUILD)/gatewayd
+integ: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	tests/integ/run-all.sh
 
 # Unit tests first (no root needed), then the integration tests (root).
@@ -67,7 +71,7 @@ demo:
 	$(MAKE) $(BUILD)/gatewayd
 	demo/demo.sh
 
-install: $(BUILD)/gatewayd
+install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	install -D -m 0755 $(BUILD)/gatewayd $(DESTDIR)$(SBINDIR)/gatewayd
 
 format-check:
@@ -77,4 +81,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all unit integ check demo install format-check clean
--include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/gatewayctl.d

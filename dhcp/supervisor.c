@@ -47,6 +47,7 @@ struct dnsmasq {
 	unsigned backoff_ms;
 	unsigned restarts;
 	bool stopping;
+	char last_exit[160]; /* why it last died unexpectedly */
 };
 
 static uint64_t now_ms(void)
@@ -232,6 +233,7 @@ bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status)
 	if (ran >= HEALTHY_MS)
 		d->backoff_ms = BACKOFF_MIN_MS;
 	describe_status(status, why, sizeof(why));
+	snprintf(d->last_exit, sizeof(d->last_exit), "%s", why);
 	log_err("dnsmasq[%s]: pid %d %s after %llu ms; restarting in %u ms", d->network, (int)pid,
 		why, (unsigned long long)ran, d->backoff_ms);
 	eloop_timer_arm(d->restart, d->backoff_ms);
@@ -307,6 +309,16 @@ pid_t dnsmasq_pid(const struct dnsmasq *d)
 unsigned dnsmasq_restarts(const struct dnsmasq *d)
 {
 	return d->restarts;
+}
+
+uint64_t dnsmasq_uptime_ms(const struct dnsmasq *d)
+{
+	return d->pid > 0 ? now_ms() - d->started_ms : 0;
+}
+
+const char *dnsmasq_last_exit(const struct dnsmasq *d)
+{
+	return d->last_exit;
 }
 
 int dnsmasq_kill_orphan(const char *pid_path, const char *conf_path)

@@ -3,6 +3,7 @@
 #define GW_SUPERVISOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "gatewayd/eloop.h"
@@ -27,6 +28,8 @@ void dnsmasq_free(struct dnsmasq *d);
 bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status);
 pid_t dnsmasq_pid(const struct dnsmasq *d);
 unsigned dnsmasq_restarts(const struct dnsmasq *d);
+uint64_t dnsmasq_uptime_ms(const struct dnsmasq *d); /* 0 when not running */
+const char *dnsmasq_last_exit(const struct dnsmasq *d); /* "" if it never died */
 
 /* Kill a dnsmasq left behind by a crashed gatewayd (pid file + cmdline
  * check). Returns 1 if one was killed, 0 if there was none. */

@@ -288,7 +288,7 @@ static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf,
 	rt->refused = false;
 	if (conf->probe_ms && rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0) {
 		addr_bridge_mac(n->name, mac);
-		r = probe_bridge(l.ifindex, mac, conf->probe_ms, what, sizeof(what));
+		r = probe_bridge(l.ifindex, mac, conf->probe_ms, false, what, sizeof(what));
 		if (r < 0)
 			log_warnx("network \"%s\": probing %s for other DHCP servers and routers: %s",
 				  n->name, n->bridge, strerror(-r));
@@ -296,6 +296,8 @@ static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf,
 			log_err("network \"%s\": %s already answers on %s: NOT serving DHCP or router "
 				"advertisements on this network. Remove the other server, then reload",
 				n->name, what, n->bridge);
+			snprintf(rt->last_error, sizeof(rt->last_error),
+				 "not serving: %s already answers on %s", what, n->bridge);
 			rt->refused = true;
 			return true;
 		}
@@ -303,6 +305,7 @@ static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf,
 	if (portcheck_bridge(n->bridge, n->ipv4.addr, n->has_ipv6 ? &n->ipv6.addr : NULL, what,
 			     sizeof(what)) < 0) {
 		log_err("network \"%s\": %s", n->name, what);
+		snprintf(rt->last_error, sizeof(rt->last_error), "not serving: %s", what);
 		rt->refused = true;
 		return true;
 	}

@@ -23,6 +23,7 @@ struct gw_net_rt {
 	char (*ports)[IFNAMSIZ]; /* bridge ports as last put into ports_NET */
 	char tripped[IFNAMSIZ];  /* non-guest port that stopped DHCP/RA, or "" */
 	char collision[256];     /* last overlap warned about, or "" */
+	char last_error[700];    /* for gatewayctl status */
 };
 
 struct gw_ctx {

@@ -7,6 +7,7 @@
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "gatewayd/apply.h"
+#include "gatewayd/control.h"
 #include "gatewayd/eloop.h"
 #include "gatewayd/log.h"
 #include "gatewayd/preflight.h"
@@ -31,6 +32,7 @@
 struct daemon {
 	struct eloop *loop;
 	struct gw_ctx *ctx;
+	struct control *control;
 	const char *conf_path; /* NULL: default path or built-in */
 	int sigfd;
 };
@@ -133,22 +135,25 @@ static void write_lock_pid(int fd)
 		log_warn("writing the lock file");
 }
 
-static void reload(struct daemon *d)
+/* SIGHUP and gatewayctl reload: parse, validate, apply; or keep. */
+static int reload(void *arg, char *err, size_t errlen)
 {
+	struct daemon *d = arg;
 	struct gw_conf *conf;
-	char err[1024];
+	int r;
 
 	log_info("reloading configuration");
-	if (load_conf(d->conf_path, &conf, err, sizeof(err)) < 0) {
+	if ((r = load_conf(d->conf_path, &conf, err, errlen)) < 0) {
 		log_err("reload: %s; keeping the running configuration", err);
-		return;
+		return r;
 	}
-	if (apply_reload(d->ctx, conf, err, sizeof(err)) < 0) {
+	if ((r = apply_reload(d->ctx, conf, err, errlen)) < 0) {
 		log_err("reload: %s; keeping the running configuration", err);
 		conf_free(conf);
-		return;
+		return r;
 	}
 	log_info("reload: new configuration applied");
+	return 0;
 }
 
 static void on_signal(int fd, uint32_t events, void *arg)
@@ -164,9 +169,12 @@ static void on_signal(int fd, uint32_t events, void *arg)
 			log_info("received %s, stopping", strsignal((int)si.ssi_signo));
 			eloop_quit(d->loop, 0);
 			return;
-		case SIGHUP:
-			reload(d);
+		case SIGHUP: {
+			char err[1024];
+
+			reload(d, err, sizeof(err));
 			break;
+		}
 		case SIGCHLD: {
 			pid_t pid;
 			int status;
@@ -182,7 +190,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
 static int run_daemon(struct gw_conf *conf, const char *conf_path, int foreground, int verbose)
 {
 	struct daemon d = { .conf_path = conf_path, .sigfd = -1 };
-	char err[1024];
+	char err[1024], sock[GW_PATH_MAX + 32];
 	sigset_t mask;
 	int lockfd, r, code = 1;
 
@@ -222,8 +230,12 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 		conf_free(conf);
 		goto out;
 	}
+	state_path(conf->run_dir, "gatewayd.sock", sock, sizeof(sock));
+	if ((r = control_new(d.loop, d.ctx, sock, reload, &d, &d.control)) < 0)
+		log_warnx("control socket %s: %s; gatewayctl will not work", sock, strerror(-r));
 	log_info("running with %s", conf->path);
 	code = eloop_run(d.loop);
+	control_free(d.control);
 	apply_stop(d.ctx);
 	log_info("stopped");
 out:

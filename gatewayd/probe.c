@@ -84,7 +84,8 @@ static void send_rs(int ifindex, const uint8_t mac[6])
 }
 
 /* Read what arrived; 1 and a description if it was another server. */
-static int read_answers(int fd, bool v6, uint32_t xid, char *what, size_t len)
+static int read_answers(int fd, bool v6, uint32_t xid, const uint8_t *own_mac, char *what,
+			size_t len)
 {
 	uint8_t pkt[1500];
 	struct sockaddr_ll from;
@@ -96,7 +97,9 @@ static int read_answers(int fd, bool v6, uint32_t xid, char *what, size_t len)
 		struct in_addr s4;
 		struct in6_addr s6;
 
-		if (from.sll_pkttype == PACKET_OUTGOING)
+		/* Our own frames are not answers; for the doctor's self-test
+		 * only our own server's (from the bridge's MAC) are. */
+		if (from.sll_pkttype == PACKET_OUTGOING || (own_mac && memcmp(from.sll_addr, own_mac, 6)))
 			continue;
 		fmt_mac(from.sll_addr, m, sizeof(m));
 		if (!v6 && dhcp_parse_reply(pkt, (size_t)n, xid, &s4) == 0) {
@@ -113,11 +116,12 @@ static int read_answers(int fd, bool v6, uint32_t xid, char *what, size_t len)
 	return 0;
 }
 
-int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, char *what, size_t len)
+int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what,
+		 size_t len)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct pollfd pfd[2] = { { .fd = -1, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
-	uint8_t discover[DHCP_PROBE_LEN];
+	uint8_t discover[DHCP_PROBE_LEN], client[6];
 	uint64_t deadline = now_ms() + ms;
 	uint32_t xid = 0;
 	size_t nd;
@@ -125,13 +129,22 @@ int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, char *what, siz
 
 	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid))
 		return -errno;
-	nd = dhcp_build_discover(discover, sizeof(discover), mac, xid);
+	memcpy(client, mac, 6);
+	if (own) {
+		/* ask as a stranger would: a random locally administered MAC */
+		if (getrandom(client, 6, 0) != 6)
+			return -errno;
+		client[0] = (uint8_t)((client[0] & 0xfe) | 0x02);
+	}
+	nd = dhcp_build_discover(discover, sizeof(discover), client, xid);
 	if ((pfd[0].fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0)
 		return pfd[0].fd;
 	/* Listen for RAs on a packet socket too (before any firewall), then
 	 * solicit them. Best effort: IPv6 may be off on this host. */
-	pfd[1].fd = packet_probe(ifindex, ETH_P_IPV6, NULL, NULL, 0);
-	send_rs(ifindex, mac);
+	if (!own) {
+		pfd[1].fd = packet_probe(ifindex, ETH_P_IPV6, NULL, NULL, 0);
+		send_rs(ifindex, mac);
+	}
 	while (!found) {
 		uint64_t now = now_ms();
 
@@ -142,9 +155,9 @@ int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, char *what, siz
 			break;
 		}
 		if (pfd[0].revents & POLLIN)
-			found = read_answers(pfd[0].fd, false, xid, what, len);
+			found = read_answers(pfd[0].fd, false, xid, own ? mac : NULL, what, len);
 		if (!found && pfd[1].fd >= 0 && (pfd[1].revents & POLLIN))
-			found = read_answers(pfd[1].fd, true, xid, what, len);
+			found = read_answers(pfd[1].fd, true, xid, NULL, what, len);
 	}
 	close(pfd[0].fd);
 	if (pfd[1].fd >= 0)

@@ -27,6 +27,7 @@ void rtnl_close(struct rtnl *r);
 int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out);
 int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6]);
 int rtnl_link_set_up(struct rtnl *r, int ifindex);
+int rtnl_veth_create(struct rtnl *r, const char *name, const char *peer);
 int rtnl_link_set_mac(struct rtnl *r, int ifindex, const uint8_t mac[6]);
 int rtnl_link_set_master(struct rtnl *r, int ifindex, int master);
 int rtnl_link_del(struct rtnl *r, int ifindex);

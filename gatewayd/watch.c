@@ -74,6 +74,9 @@ static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
 
 	if (bad && !rt->tripped[0]) {
 		memcpy(rt->tripped, bad->name, IFNAMSIZ);
+		snprintf(rt->last_error, sizeof(rt->last_error),
+			 "port %s (kind \"%s\") is not a guest port: DHCP and RA stopped", bad->name,
+			 bad->kind[0] ? bad->kind : "physical");
 		dnsmasq_stop(rt->dnsmasq);
 		log_err("network \"%s\": port %s (kind \"%s\") joined bridge %s and is not a guest "
 			"port: DHCP and router advertisements STOPPED on this network until it "

@@ -1,0 +1,388 @@
+/* Control socket: accept, read one request, answer, close. Requests are
+ * small and answered at once, so each is handled inside the event loop
+ * with short socket timeouts instead of per-client state.
+ *
+ *   status [--json] [NET]   leases [--json] [NET]   doctor [--json] [NET]
+ *   metrics                 reload */
+#include "control.h"
+#include "ctx.h"
+#include "dhcp/dnsmasq_conf.h"
+#include "dhcp/leases.h"
+#include "gatewayd/doctor.h"
+#include "gatewayd/log.h"
+#include "gatewayd/out.h"
+#include "nft/inspect.h"
+#include "nft/plan.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <linux/netfilter.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_LEASES 4096
+
+struct control {
+	struct eloop *loop;
+	struct gw_ctx *ctx;
+	int fd;
+	char path[108];
+	control_reload_fn reload;
+	void *arg;
+};
+
+struct counters {
+	uint64_t p, b;
+};
+
+static struct counters counter(uint8_t family, const char *what, const char *net)
+{
+	struct counters c = { 0, 0 };
+	char name[NFT_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%s_%s", what, net);
+	nft_counter_read(family, name, &c.p, &c.b);
+	return c;
+}
+
+static const char *bridge_state(struct gw_ctx *ctx, const struct gw_network *n)
+{
+	struct rtnl_link l;
+
+	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) < 0)
+		return "missing";
+	return (l.flags & IFF_UP) ? "up" : "down";
+}
+
+static const char *guard_state(const struct gw_net_rt *rt, char *buf, size_t len)
+{
+	if (rt->refused)
+		return "refused";
+	if (rt->tripped[0]) {
+		snprintf(buf, len, "tripped by %s", rt->tripped);
+		return buf;
+	}
+	return "ok";
+}
+
+static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
+{
+	const struct gw_network *n = &ctx->conf->networks[i];
+	const struct gw_net_rt *rt = &ctx->nets[i];
+	char a4[64], a6[64] = "", path[GW_PATH_MAX + 64], g[64];
+	struct counters nat = counter(NFPROTO_INET, "nat", n->name),
+			fo = counter(NFPROTO_INET, "fwd_out", n->name),
+			fi = counter(NFPROTO_INET, "fwd_in", n->name),
+			dr = counter(NFPROTO_INET, "drop", n->name),
+			gu = counter(NFPROTO_BRIDGE, "guard", n->name);
+	static struct lease leases[MAX_LEASES];
+	const char *err = rt->last_error[0] ? rt->last_error
+			  : rt->dnsmasq ? dnsmasq_last_exit(rt->dnsmasq) : "";
+	int nl;
+
+	inet_ntop(AF_INET, &n->ipv4.addr, a4, sizeof(a4));
+	snprintf(a4 + strlen(a4), sizeof(a4) - strlen(a4), "/%u", n->ipv4.plen);
+	if (n->has_ipv6) {
+		inet_ntop(AF_INET6, &n->ipv6.addr, a6, sizeof(a6));
+		snprintf(a6 + strlen(a6), sizeof(a6) - strlen(a6), "/%u", n->ipv6.plen);
+	}
+	dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
+	nl = leases_read(path, leases, MAX_LEASES);
+
+	out_obj_begin(o, n->name);
+	out_str(o, "network", n->name);
+	out_str(o, "bridge", n->bridge);
+	out_str(o, "bridge_state", bridge_state(ctx, n));
+	out_str(o, "ipv4", a4);
+	out_str(o, "ipv6", a6);
+	out_str(o, "mode", conf_mode_name(n->mode));
+	out_str(o, "uplink", rt->uplink);
+	out_list_begin(o, "guest_ports");
+	for (size_t k = 0; k < rt->n_ports; k++)
+		out_item(o, rt->ports[k]);
+	out_list_end(o);
+	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
+	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);
+	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
+	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
+	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
+	out_int(o, "nat_packets", nat.p);
+	out_int(o, "nat_bytes", nat.b);
+	out_int(o, "forwarded_out_packets", fo.p);
+	out_int(o, "forwarded_out_bytes", fo.b);
+	out_int(o, "forwarded_in_packets", fi.p);
+	out_int(o, "forwarded_in_bytes", fi.b);
+	out_int(o, "dropped_packets", dr.p);
+	out_int(o, "guard_dropped_packets", gu.p);
+	out_str(o, "last_error", err);
+	out_obj_end(o);
+}
+
+/* Index of the named network, or all (-1); -2 if there is no such one. */
+static long pick(struct gw_ctx *ctx, const char *net)
+{
+	if (!net)
+		return -1;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		if (!strcmp(ctx->conf->networks[i].name, net))
+			return (long)i;
+	return -2;
+}
+
+static int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
+{
+	out_doc_begin(o, "networks");
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		if (which < 0 || (size_t)which == i)
+			status_one(o, ctx, i);
+	out_doc_end(o);
+	return CTL_OK;
+}
+
+static int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
+{
+	static struct lease leases[MAX_LEASES];
+	time_t now = time(NULL);
+
+	out_table_begin(o, "leases", "NETWORK MAC IP HOSTNAME EXPIRES TYPE");
+	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
+		const struct gw_network *n = &ctx->conf->networks[i];
+		char path[GW_PATH_MAX + 64], exp[32];
+		int nl;
+
+		if (which >= 0 && (size_t)which != i)
+			continue;
+		dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
+		nl = leases_read(path, leases, MAX_LEASES);
+		for (int k = 0; k < nl; k++) {
+			if (leases[k].expiry == 0)
+				snprintf(exp, sizeof(exp), "never");
+			else
+				snprintf(exp, sizeof(exp), "%llds",
+					 (long long)leases[k].expiry - (long long)now);
+			out_row(o, 6, n->name, leases[k].mac, leases[k].ip,
+				leases[k].hostname, exp, "dynamic");
+		}
+	}
+	out_table_end(o);
+	return CTL_OK;
+}
+
+static void metric(FILE *f, const char *name, const char *net, uint64_t v)
+{
+	fprintf(f, "%s{network=\"%s\"} %llu\n", name, net, (unsigned long long)v);
+}
+
+static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
+{
+	static const struct {
+		const char *name, *help, *type;
+	} m[] = {
+		{ "gatewayd_network_up", "1 if the bridge is up and DHCP is served", "gauge" },
+		{ "gatewayd_dnsmasq_restarts_total", "dnsmasq restarts by the supervisor", "counter" },
+		{ "gatewayd_guard_tripped", "1 while a non-guest port stops DHCP/RA", "gauge" },
+		{ "gatewayd_leases", "DHCP leases in the lease file", "gauge" },
+		{ "gatewayd_nat_packets_total", "packets masqueraded out of the uplink", "counter" },
+		{ "gatewayd_nat_bytes_total", "bytes masqueraded out of the uplink", "counter" },
+		{ "gatewayd_forward_out_packets_total", "guest packets forwarded out", "counter" },
+		{ "gatewayd_forward_out_bytes_total", "guest bytes forwarded out", "counter" },
+		{ "gatewayd_forward_in_packets_total", "reply packets forwarded to guests", "counter" },
+		{ "gatewayd_forward_in_bytes_total", "reply bytes forwarded to guests", "counter" },
+		{ "gatewayd_dropped_packets_total", "guest packets dropped (spoofed, not allowed)", "counter" },
+		{ "gatewayd_guard_dropped_packets_total", "DHCP/RA frames dropped by the backstop", "counter" },
+	};
+	static struct lease leases[MAX_LEASES];
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name, m[k].type);
+		for (size_t i = 0; i < ctx->conf->n_networks; i++) {
+			const struct gw_network *n = &ctx->conf->networks[i];
+			const struct gw_net_rt *rt = &ctx->nets[i];
+			char path[GW_PATH_MAX + 64];
+			uint64_t v = 0;
+			int nl;
+
+			switch (k) {
+			case 0: v = !strcmp(bridge_state(ctx, n), "up") && rt->dnsmasq &&
+				    dnsmasq_pid(rt->dnsmasq) > 0; break;
+			case 1: v = rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0; break;
+			case 2: v = rt->tripped[0] != 0; break;
+			case 3:
+				dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
+				nl = leases_read(path, leases, MAX_LEASES);
+				v = nl > 0 ? (uint64_t)nl : 0;
+				break;
+			case 4: v = counter(NFPROTO_INET, "nat", n->name).p; break;
+			case 5: v = counter(NFPROTO_INET, "nat", n->name).b; break;
+			case 6: v = counter(NFPROTO_INET, "fwd_out", n->name).p; break;
+			case 7: v = counter(NFPROTO_INET, "fwd_out", n->name).b; break;
+			case 8: v = counter(NFPROTO_INET, "fwd_in", n->name).p; break;
+			case 9: v = counter(NFPROTO_INET, "fwd_in", n->name).b; break;
+			case 10: v = counter(NFPROTO_INET, "drop", n->name).p; break;
+			case 11: v = counter(NFPROTO_BRIDGE, "guard", n->name).p; break;
+			}
+			metric(f, m[k].name, n->name, v);
+		}
+	}
+	return CTL_OK;
+}
+
+static int dispatch(struct control *c, char *req, uid_t uid, FILE *f)
+{
+	char *argv[8], *save = NULL, *tok, err[1024];
+	int argc = 0, json = 0;
+	const char *net = NULL;
+	struct out o;
+	long which;
+
+	for (tok = strtok_r(req, " \t\r\n", &save); tok && argc < 8;
+	     tok = strtok_r(NULL, " \t\r\n", &save))
+		argv[argc++] = tok;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			net = argv[i];
+	}
+	if (argc == 0) {
+		fprintf(f, "empty request\n");
+		return CTL_USAGE;
+	}
+	if (!c->ctx->conf || !c->ctx->nets) {
+		fprintf(f, "gatewayd is not running any network\n");
+		return CTL_FAIL;
+	}
+	if (!strcmp(argv[0], "reload")) {
+		if (uid != 0) {
+			fprintf(f, "permission denied: only root may reload gatewayd\n");
+			return CTL_DENIED;
+		}
+		if (c->reload(c->arg, err, sizeof(err)) < 0) {
+			fprintf(f, "%s\nnothing changed: the running configuration stays\n", err);
+			return CTL_CONFIG;
+		}
+		fprintf(f, "reloaded: new configuration applied\n");
+		return CTL_OK;
+	}
+	if (!strcmp(argv[0], "metrics"))
+		return cmd_metrics(f, c->ctx);
+	which = pick(c->ctx, net);
+	if (which == -2) {
+		fprintf(f, "no network \"%s\"\n", net);
+		return CTL_NO_NET;
+	}
+	out_init(&o, f, json);
+	if (!strcmp(argv[0], "status"))
+		return cmd_status(&o, c->ctx, which);
+	if (!strcmp(argv[0], "leases"))
+		return cmd_leases(&o, c->ctx, which);
+	if (!strcmp(argv[0], "doctor"))
+		return doctor_run(&o, c->ctx, which) > 0 ? CTL_FAIL : CTL_OK;
+	fprintf(f, "unknown command \"%s\" (status, leases, reload, doctor, metrics)\n", argv[0]);
+	return CTL_USAGE;
+}
+
+static void on_client(int fd, uint32_t events, void *arg)
+{
+	struct control *c = arg;
+	struct timeval tv = { 2, 0 };
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	char req[512], *body = NULL;
+	size_t blen = 0, got = 0;
+	FILE *f;
+	int cfd, code;
+
+	(void)events;
+	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		goto out;
+	while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
+		ssize_t n = read(cfd, req + got, sizeof(req) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	req[got] = '\0';
+	f = open_memstream(&body, &blen);
+	if (!f)
+		goto out;
+	code = dispatch(c, req, cred.uid, f);
+	fclose(f);
+	dprintf(cfd, "%d\n", code);
+	for (size_t off = 0; off < blen;) {
+		ssize_t n = write(cfd, body + off, blen - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(body);
+out:
+	close(cfd);
+}
+
+int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path,
+		control_reload_fn reload, void *arg, struct control **out)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct group *gr = getgrnam("gatewayd");
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		free(c);
+		return -ENAMETOOLONG;
+	}
+	c->loop = loop;
+	c->ctx = ctx;
+	c->reload = reload;
+	c->arg = arg;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		goto fail;
+	unlink(path); /* a stale socket: we hold the instance lock */
+	if (bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(c->fd, 16) < 0)
+		goto fail;
+	/* Root and, if it exists, group gatewayd may connect; what they may
+	 * do is decided per request from SO_PEERCRED. */
+	if (gr && chown(path, 0, gr->gr_gid) == 0)
+		chmod(path, 0660);
+	else
+		chmod(path, 0600);
+	if ((r = eloop_add_fd(loop, c->fd, on_client, c)) < 0) {
+		errno = -r;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	r = -errno;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+	return r;
+}
+
+void control_free(struct control *c)
+{
+	if (!c)
+		return;
+	eloop_remove_fd(c->loop, c->fd);
+	close(c->fd);
+	unlink(c->path);
+	free(c);
+}

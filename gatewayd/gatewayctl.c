@@ -1,0 +1,100 @@
+/* gatewayctl: talk to a running gatewayd over its control socket.
+ *
+ *   gatewayctl [-s SOCKET] status [--json] [NET]
+ *   gatewayctl [-s SOCKET] leases [--json] [NET]
+ *   gatewayctl [-s SOCKET] doctor [--json] [NET]
+ *   gatewayctl [-s SOCKET] metrics
+ *   gatewayctl [-s SOCKET] reload
+ *
+ * The daemon does the work and formats the answer; this prints it and
+ * exits with the daemon's code (0 ok, 1 failed check, 2 usage, 3 invalid
+ * config on reload, 4 permission denied, 5 no such network; 6 cannot
+ * reach gatewayd). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_SOCKET "/run/gatewayd/gatewayd.sock"
+#define EXIT_UNREACHABLE 6
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gatewayctl [-s SOCKET] COMMAND [--json] [NETWORK]\n"
+		   "commands:\n"
+		   "  status [NET]   networks: bridge, addresses, guests, dnsmasq, guards, counters\n"
+		   "  leases [NET]   DHCP leases: MAC, IP, hostname, expiry\n"
+		   "  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
+		   "  metrics        Prometheus text exposition\n"
+		   "  reload         re-read the config (root); prints the outcome\n"
+		   "socket: -s, or $GATEWAYD_SOCKET, or " DEFAULT_SOCKET "\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = getenv("GATEWAYD_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char req[512] = "", buf[65536];
+	size_t len = 0;
+	int fd, code = -1, i = 1;
+	ssize_t n;
+
+	if (!path)
+		path = DEFAULT_SOCKET;
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		path = argv[2];
+		i = 3;
+	}
+	if (i >= argc || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		usage(i >= argc ? stderr : stdout);
+		return i >= argc ? 2 : 0;
+	}
+	for (; i < argc; i++) {
+		if (len + strlen(argv[i]) + 2 >= sizeof(req)) {
+			fprintf(stderr, "gatewayctl: request too long\n");
+			return 2;
+		}
+		len += (size_t)snprintf(req + len, sizeof(req) - len, "%s%s", len ? " " : "", argv[i]);
+	}
+	req[len++] = '\n';
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "gatewayctl: socket path too long\n");
+		return 2;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "gatewayctl: cannot reach gatewayd at %s: %s%s\n", path,
+			strerror(errno), errno == EACCES ? " (root or group gatewayd only)" : "");
+		return EXIT_UNREACHABLE;
+	}
+	if (write(fd, req, len) != (ssize_t)len) {
+		fprintf(stderr, "gatewayctl: sending to gatewayd: %s\n", strerror(errno));
+		return EXIT_UNREACHABLE;
+	}
+	/* First line: the exit code; then the answer as is. */
+	len = 0;
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
+		char *nl;
+
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (code < 0 && (nl = strchr(buf, '\n'))) {
+			code = atoi(buf);
+			fwrite(nl + 1, 1, len - (size_t)(nl + 1 - buf), code == 0 || code == 1 ? stdout : stderr);
+			len = 0;
+		} else if (code >= 0) {
+			fwrite(buf, 1, len, code == 0 || code == 1 ? stdout : stderr);
+			len = 0;
+		}
+	}
+	close(fd);
+	if (code < 0) {
+		fprintf(stderr, "gatewayctl: gatewayd closed the connection without an answer\n");
+		return EXIT_UNREACHABLE;
+	}
+	return code;
+}

@@ -1,0 +1,173 @@
+/* nf_tables read-back over a blocking one-off NETLINK_NETFILTER socket. */
+#include "inspect.h"
+#include "plan.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+typedef int (*msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+/* One request, its replies through cb, until done / ack / error. */
+static int nft_query(uint16_t type, uint8_t family, uint16_t flags,
+		     void (*payload)(struct nlmsghdr *nlh, const void *arg), const void *arg,
+		     msg_cb cb, void *data)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags | NLM_F_ACK, seq);
+	if (payload)
+		payload(nlh, arg);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (r <= 0) {
+			r = r < 0 ? -errno : 0;
+			break;
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
+struct counter_q {
+	const char *name;
+	uint64_t pkts, bytes;
+};
+
+static void counter_payload(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (!o)
+		return;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE_NAME);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, arg);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+}
+
+static int counter_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counter_q *q = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (o && nftnl_obj_nlmsg_parse(nlh, o) == 0) {
+		q->pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		q->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+int nft_counter_read(uint8_t family, const char *name, uint64_t *packets, uint64_t *bytes)
+{
+	struct counter_q q = { name, 0, 0 };
+	int r = nft_query(NFT_MSG_GETOBJ, family, 0, counter_payload, name, counter_cb, &q);
+
+	*packets = q.pkts;
+	*bytes = q.bytes;
+	return r;
+}
+
+static void table_payload(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	(void)arg;
+	if (!r)
+		return;
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+int nft_rule_count(uint8_t family)
+{
+	int n = 0, r = nft_query(NFT_MSG_GETRULE, family, NLM_F_DUMP, table_payload, NULL,
+				 count_cb, &n);
+
+	return r < 0 ? r : n;
+}
+
+struct foreign_q {
+	struct nft_foreign_chain *out;
+	size_t max, n;
+};
+
+static int chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const char *const hooks[] = { [NF_INET_LOCAL_IN] = "input",
+					     [NF_INET_FORWARD] = "forward" };
+	struct foreign_q *q = data;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	uint32_t family, hook;
+
+	if (!c || nftnl_chain_nlmsg_parse(nlh, c) < 0 || q->n == q->max)
+		goto out;
+	family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
+	    !nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ||
+	    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) != NF_DROP ||
+	    (family != NFPROTO_IPV4 && family != NFPROTO_IPV6 && family != NFPROTO_INET) ||
+	    !strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), NFT_TABLE_NAME))
+		goto out;
+	hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+	if (hook != NF_INET_LOCAL_IN && hook != NF_INET_FORWARD)
+		goto out;
+	snprintf(q->out[q->n].family, sizeof(q->out[0].family), "%s",
+		 family == NFPROTO_IPV4 ? "ip" : family == NFPROTO_IPV6 ? "ip6" : "inet");
+	snprintf(q->out[q->n].table, sizeof(q->out[0].table), "%s",
+		 nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
+	snprintf(q->out[q->n].chain, sizeof(q->out[0].chain), "%s",
+		 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	snprintf(q->out[q->n].hook, sizeof(q->out[0].hook), "%s", hooks[hook]);
+	q->n++;
+out:
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+int nft_foreign_drop_chains(struct nft_foreign_chain *out, size_t max)
+{
+	struct foreign_q q = { out, max, 0 };
+	int r = nft_query(NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, NULL, NULL, chain_cb, &q);
+
+	return r < 0 ? r : (int)q.n;
+}

@@ -408,6 +408,10 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	}
 	if ((r = ruleset_apply(ctx, conf, pf.uplinks, err, errlen)) < 0)
 		goto fail;
+	if (!nft_conn_persist(ctx->nft))
+		log_warnx("this kernel keeps nftables tables only while their owner lives "
+			  "(no NFT_TABLE_F_PERSIST, Linux < 6.9): guests' NATed connections will "
+			  "not survive a crash of gatewayd");
 	watch_links(ctx); /* fill the ports sets */
 	for (size_t i = 0; i < conf->n_networks; i++)
 		if ((r = dhcp_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)

@@ -97,7 +97,7 @@ static int batch_end(struct nft_batch *b)
 }
 
 static int batch_table(struct nft_batch *b, uint16_t type, uint8_t family, uint16_t flags,
-		       bool owner)
+		       uint32_t table_flags)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	char desc[64];
@@ -107,8 +107,8 @@ static int batch_table(struct nft_batch *b, uint16_t type, uint8_t family, uint1
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
-	if (owner && type == NFT_MSG_NEWTABLE)
-		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+	if (table_flags && type == NFT_MSG_NEWTABLE)
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, table_flags);
 	snprintf(desc, sizeof(desc), "table %s %s", nft_family_name(family), NFT_TABLE_NAME);
 	if ((r = batch_reserve(b)) >= 0) {
 		nftnl_table_nlmsg_build_payload(batch_hdr(b, type, family, flags), t);
@@ -260,17 +260,18 @@ static struct nft_batch *batch_new(uint32_t seq)
 }
 
 /* Create-if-missing then delete each table: neither can fail with ENOENT. */
-static int batch_drop_tables(struct nft_batch *b, bool owner)
+static int batch_drop_tables(struct nft_batch *b, uint32_t table_flags)
 {
 	int r = 0;
 
 	for (int f = 0; f < NFT_FAMILIES && r >= 0; f++)
-		if ((r = batch_table(b, NFT_MSG_NEWTABLE, nft_families[f], NLM_F_CREATE, owner)) >= 0)
-			r = batch_table(b, NFT_MSG_DELTABLE, nft_families[f], 0, owner);
+		if ((r = batch_table(b, NFT_MSG_NEWTABLE, nft_families[f], NLM_F_CREATE,
+				     table_flags)) >= 0)
+			r = batch_table(b, NFT_MSG_DELTABLE, nft_families[f], 0, table_flags);
 	return r;
 }
 
-int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, bool owner,
+int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, uint32_t table_flags,
 		      struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
@@ -279,10 +280,11 @@ int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, bool owner,
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
-	if ((r = batch_begin(b)) < 0 || (r = batch_drop_tables(b, owner)) < 0)
+	if ((r = batch_begin(b)) < 0 || (r = batch_drop_tables(b, table_flags)) < 0)
 		goto fail;
 	for (int f = 0; f < NFT_FAMILIES; f++)
-		if ((r = batch_table(b, NFT_MSG_NEWTABLE, nft_families[f], NLM_F_CREATE, owner)) < 0)
+		if ((r = batch_table(b, NFT_MSG_NEWTABLE, nft_families[f], NLM_F_CREATE,
+				     table_flags)) < 0)
 			goto fail;
 	for (size_t i = 0; i < plan->n_counters; i++)
 		if ((r = batch_counter(b, &plan->counters[i])) < 0)
@@ -305,7 +307,7 @@ fail:
 	return r;
 }
 
-int nft_batch_delete(uint32_t seq, bool owner, struct nft_batch **out)
+int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
 	int r;
@@ -313,7 +315,7 @@ int nft_batch_delete(uint32_t seq, bool owner, struct nft_batch **out)
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
-	if ((r = batch_begin(b)) < 0 || (r = batch_drop_tables(b, owner)) < 0 ||
+	if ((r = batch_begin(b)) < 0 || (r = batch_drop_tables(b, table_flags)) < 0 ||
 	    (r = batch_end(b)) < 0) {
 		nft_batch_free(b);
 		return r;

@@ -13,11 +13,17 @@ struct nft_batch;
 
 /* One transaction that replaces the tables (inet and bridge gatewayd) with
  * the plan: per table NEWTABLE (create if missing) and DELTABLE, then both
- * NEWTABLEs, counters, sets, chains, rules. owner: NFT_TABLE_F_OWNER. */
-int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, bool owner,
+ * NEWTABLEs, counters, sets, chains, rules. table_flags: NFT_TABLE_F_*
+ * for the tables (0, or owner and persist: see commit.c). */
+int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, uint32_t table_flags,
 		      struct nft_batch **out);
 /* One transaction that removes the tables, whether they exist or not. */
-int nft_batch_delete(uint32_t seq, bool owner, struct nft_batch **out);
+int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out);
+
+/* Linux >= 6.9; Debian 12's headers do not have it yet. */
+#ifndef NFT_TABLE_F_PERSIST
+#define NFT_TABLE_F_PERSIST 0x4
+#endif
 /* One transaction that makes a set of interface names hold exactly these. */
 int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set,
 			char (*names)[IFNAMSIZ], size_t n, struct nft_batch **out);

@@ -40,12 +40,22 @@ static struct mnl_socket *nfnl_open(void)
 
 /* The daemon's one netfilter socket. Tables are created with the owner
  * flag (NFT_TABLE_F_OWNER, Linux >= 5.12): only this socket may change
- * them, `nft flush ruleset` and `nft delete table` from anyone else fail
- * or skip them, and the kernel removes them when the socket closes, that
- * is when gatewayd exits or dies. So the socket lives as long as the
- * daemon, and every later change goes through it. */
+ * them; `nft flush ruleset` skips them and `nft delete table` from anyone
+ * else fails. So the socket lives as long as the daemon, and every later
+ * change goes through it.
+ *
+ * Measured here: without more, the kernel deletes an owned table when its
+ * socket closes -- also when gatewayd is killed -- and deleting the last
+ * NAT chain makes the kernel drop the NAT bindings of every conntrack
+ * entry: each guest's NATed TCP connection dies with the daemon. So the
+ * tables also get NFT_TABLE_F_PERSIST (Linux >= 6.9): they outlive the
+ * socket as orphans, traffic flows on, and the restarted daemon takes
+ * them over in its first batch. Older kernels refuse the flag
+ * (EOPNOTSUPP); then we keep the owner flag alone, and the daemon says
+ * that connections will not survive its crash. */
 struct nft_conn {
 	struct mnl_socket *nl;
+	uint32_t table_flags;
 };
 
 int nft_conn_open(struct nft_conn **out)
@@ -54,6 +64,7 @@ int nft_conn_open(struct nft_conn **out)
 
 	if (!c)
 		return -ENOMEM;
+	c->table_flags = NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST;
 	c->nl = nfnl_open();
 	if (!c->nl) {
 		int r = -errno;
@@ -150,18 +161,34 @@ static int commit_built(struct nft_conn *conn, int r, struct nft_batch *b, char 
 	return r;
 }
 
+static uint32_t table_flags(const struct nft_conn *conn)
+{
+	return conn ? conn->table_flags : 0;
+}
+
 int nft_apply_plan(struct nft_conn *conn, const struct nft_plan *plan, char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
-	int r = nft_batch_replace(plan, seq_base(), conn != NULL, &b);
+	int r = nft_batch_replace(plan, seq_base(), table_flags(conn), &b);
 
-	return commit_built(conn, r, b, err, errlen);
+	r = commit_built(conn, r, b, err, errlen);
+	if (r == -EOPNOTSUPP && conn && (conn->table_flags & NFT_TABLE_F_PERSIST)) {
+		conn->table_flags &= ~(uint32_t)NFT_TABLE_F_PERSIST;
+		r = nft_batch_replace(plan, seq_base(), table_flags(conn), &b);
+		r = commit_built(conn, r, b, err, errlen);
+	}
+	return r;
+}
+
+bool nft_conn_persist(const struct nft_conn *conn)
+{
+	return conn && (conn->table_flags & NFT_TABLE_F_PERSIST);
 }
 
 int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
-	int r = nft_batch_delete(seq_base(), conn != NULL, &b);
+	int r = nft_batch_delete(seq_base(), table_flags(conn), &b);
 
 	return commit_built(conn, r, b, err, errlen);
 }

@@ -3,6 +3,7 @@
 #ifndef GW_NFT_COMMIT_H
 #define GW_NFT_COMMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "batch.h"
@@ -12,6 +13,8 @@
 struct nft_conn;
 int nft_conn_open(struct nft_conn **out);
 void nft_conn_close(struct nft_conn *conn);
+/* Do our tables outlive the daemon (NFT_TABLE_F_PERSIST accepted)? */
+bool nft_conn_persist(const struct nft_conn *conn);
 
 /* Send the batch and wait for every acknowledgement. On a kernel error
  * returns -errno and names the failing object in err. */

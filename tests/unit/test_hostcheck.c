@@ -9,9 +9,9 @@
 #include <string.h>
 
 static struct host_link links[] = {
-	{ 1, "lo", "", 0 },   { 2, "eth0", "", 0 },     { 3, "gw0", "bridge", 0 },
-	{ 4, "tap0", "tun", 3 }, { 5, "vnet7", "tun", 3 }, { 6, "tun0", "tun", 0 },
-	{ 7, "vx0", "vxlan", 0 }, { 8, "veth1", "veth", 3 },
+	{ 1, "lo", "", 0, 0 },      { 2, "eth0", "", 0, 0 },     { 3, "gw0", "bridge", 0, 0 },
+	{ 4, "tap0", "tun", 3, 0 }, { 5, "vnet7", "tun", 3, 0 }, { 6, "tun0", "tun", 0, 0 },
+	{ 7, "vx0", "vxlan", 0, 0 }, { 8, "veth1", "veth", 3, 0 },
 };
 static struct host_addr addrs[8];
 static struct host_route routes[8];

@@ -233,7 +233,7 @@ START_TEST(test_batch_shape)
 	static struct walk w;
 	size_t i = 0;
 
-	ck_assert_int_eq(nft_batch_replace(&plan, 1000, true, &b), 0);
+	ck_assert_int_eq(nft_batch_replace(&plan, 1000, NFT_TABLE_F_OWNER, &b), 0);
 	batch_walk(b, &w);
 	ck_assert_int_eq(w.types[i++], NFNL_MSG_BATCH_BEGIN);
 	for (int f = 0; f < 2; f++) {
@@ -291,7 +291,7 @@ START_TEST(test_batch_expressions)
 	struct nft_batch *b;
 	static struct walk w;
 
-	ck_assert_int_eq(nft_batch_replace(&plan, 1, false, &b), 0);
+	ck_assert_int_eq(nft_batch_replace(&plan, 1, 0, &b), 0);
 	batch_walk(b, &w);
 	/* oifname "eth0" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24
 	 *   counter name "nat_default" masquerade */
@@ -348,7 +348,7 @@ START_TEST(test_batch_bridge_expressions)
 	struct nft_batch *b;
 	static struct walk w;
 
-	ck_assert_int_eq(nft_batch_replace(&plan, 1, false, &b), 0);
+	ck_assert_int_eq(nft_batch_replace(&plan, 1, 0, &b), 0);
 	batch_walk(b, &w);
 	/* ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump guard_default */
 	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd output", 0), '\n') + 1,
@@ -405,7 +405,7 @@ START_TEST(test_batch_delete)
 	struct nft_batch *b;
 	static struct walk w;
 
-	ck_assert_int_eq(nft_batch_delete(7, false, &b), 0);
+	ck_assert_int_eq(nft_batch_delete(7, 0, &b), 0);
 	batch_walk(b, &w);
 	ck_assert_uint_eq(w.n, 6);
 	ck_assert_int_eq(w.types[0], NFNL_MSG_BATCH_BEGIN);

@@ -7,6 +7,9 @@
 
 PREFIX  ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 BUILD   ?= build
 
 PKGS    := libmnl libnftnl libconfuse
@@ -26,10 +29,10 @@ LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/print.c \
 	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c nft/inspect.c \
 	dhcp/dnsmasq_conf.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
-	gatewayd/apply.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c
+	gatewayd/apply.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c gatewayd/notify.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_nft.c \
-	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c
+	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -73,6 +76,14 @@ demo:
 
 install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	install -D -m 0755 $(BUILD)/gatewayd $(DESTDIR)$(SBINDIR)/gatewayd
+	install -D -m 0755 $(BUILD)/gatewayctl $(DESTDIR)$(SBINDIR)/gatewayctl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' system/gatewayd.service.in >$(DESTDIR)$(UNITDIR)/gatewayd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/gatewayd.service
+	install -D -m 0644 conf/gatewayd.conf.example $(DESTDIR)$(SYSCONFDIR)/gatewayd/gatewayd.conf.example
+	install -D -m 0644 man/gatewayd.8 $(DESTDIR)$(MANDIR)/man8/gatewayd.8
+	install -D -m 0644 man/gatewayctl.8 $(DESTDIR)$(MANDIR)/man8/gatewayctl.8
+	install -D -m 0644 man/gatewayd.conf.5 $(DESTDIR)$(MANDIR)/man5/gatewayd.conf.5
 
 format-check:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(GW_SRCS)

@@ -10,6 +10,7 @@
 #include "gatewayd/control.h"
 #include "gatewayd/eloop.h"
 #include "gatewayd/log.h"
+#include "gatewayd/notify.h"
 #include "gatewayd/preflight.h"
 #include "gatewayd/state.h"
 #include "nft/plan.h"
@@ -25,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_CONFIG 2
@@ -139,20 +141,25 @@ static void write_lock_pid(int fd)
 static int reload(void *arg, char *err, size_t errlen)
 {
 	struct daemon *d = arg;
-	struct gw_conf *conf;
+	struct gw_conf *conf = NULL;
 	int r;
 
+	struct timespec ts;
+
 	log_info("reloading configuration");
-	if ((r = load_conf(d->conf_path, &conf, err, errlen)) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+		    (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+	if ((r = load_conf(d->conf_path, &conf, err, errlen)) < 0 ||
+	    (r = apply_reload(d->ctx, conf, err, errlen)) < 0) {
+		conf_free(conf); /* NULL if it did not parse */
 		log_err("reload: %s; keeping the running configuration", err);
-		return r;
-	}
-	if ((r = apply_reload(d->ctx, conf, err, errlen)) < 0) {
-		log_err("reload: %s; keeping the running configuration", err);
-		conf_free(conf);
+		notify_send("READY=1\nSTATUS=reload failed, old configuration kept: %s", err);
 		return r;
 	}
 	log_info("reload: new configuration applied");
+	notify_send("READY=1\nSTATUS=running %zu network%s (reloaded)", conf->n_networks,
+		    conf->n_networks == 1 ? "" : "s");
 	return 0;
 }
 
@@ -227,6 +234,7 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	}
 	if (apply_start(d.ctx, conf, err, sizeof(err)) < 0) {
 		log_err("%s; nothing applied", err);
+		notify_send("STATUS=failed: %s", err);
 		conf_free(conf);
 		goto out;
 	}
@@ -234,7 +242,10 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	if ((r = control_new(d.loop, d.ctx, sock, reload, &d, &d.control)) < 0)
 		log_warnx("control socket %s: %s; gatewayctl will not work", sock, strerror(-r));
 	log_info("running with %s", conf->path);
+	notify_send("READY=1\nSTATUS=running %zu network%s from %s", conf->n_networks,
+		    conf->n_networks == 1 ? "" : "s", conf->path);
 	code = eloop_run(d.loop);
+	notify_send("STOPPING=1\nSTATUS=stopping");
 	control_free(d.control);
 	apply_stop(d.ctx);
 	log_info("stopped");

@@ -7,4 +7,6 @@ Suite *dnsmasq_conf_suite(void);
 Suite *sysctl_suite(void);
 Suite *hostcheck_suite(void);
 Suite *packets_suite(void);
+Suite *notify_suite(void);
+Suite *leases_suite(void);
 #endif

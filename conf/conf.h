@@ -73,6 +73,8 @@ bool conf_network_equal(const struct gw_network *a, const struct gw_network *b);
 void conf_print(FILE *f, const struct gw_conf *conf);
 /* Give an "auto" network its subnet (the bridge gets .1 / ::1) and, when
  * the file set no range, the default DHCP range. */
+/* The upper half of the subnet, never the gateway, network or broadcast. */
+void conf_default_range(struct gw_network *net);
 void conf_network_set_ipv4(struct gw_network *net, struct in_addr subnet, unsigned plen);
 void conf_network_set_ipv6(struct gw_network *net, const struct in6_addr *subnet, unsigned plen);
 

@@ -14,6 +14,7 @@
 #include "gatewayd/state.h"
 #include "gatewayd/sysctl.h"
 #include "nft/commit.h"
+#include "nft/inspect.h"
 #include "nft/plan.h"
 
 #include <dirent.h>
@@ -25,17 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static void on_monitor(int fd, uint32_t events, void *arg)
 {
@@ -119,14 +109,14 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf,
 		 * RAs there once forwarding is on (recorded, restored). */
 		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", pf->uplinks[i]);
 		if ((r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, key, "2", path)) < 0)
-			return fail(err, errlen, "setting %s = 2: %s", key, strerror(-r));
+			return fmt_err(err, errlen, "setting %s = 2: %s", key, strerror(-r));
 		if (r > 0)
 			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), so "
 				  "it keeps its RA-learned IPv6 routes with forwarding on",
 				  conf->networks[i].name, pf->uplinks[i]);
 	}
 	if ((r = apply_forwarding(ctx, conf, v6)) < 0)
-		return fail(err, errlen, "enabling forwarding: %s", strerror(-r));
+		return fmt_err(err, errlen, "enabling forwarding: %s", strerror(-r));
 	return 0;
 }
 
@@ -178,11 +168,11 @@ int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 		/* Record first: a crash right after creating still finds it. */
 		state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 		if ((r = state_names_add(path, n->bridge)) < 0)
-			return fail(err, errlen, "%s: %s", path, strerror(-r));
+			return fmt_err(err, errlen, "%s: %s", path, strerror(-r));
 		addr_bridge_mac(n->name, mac);
 		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac)) < 0) {
 			state_names_remove(path, n->bridge);
-			return fail(err, errlen, "network \"%s\": creating bridge \"%s\": %s",
+			return fmt_err(err, errlen, "network \"%s\": creating bridge \"%s\": %s",
 				    n->name, n->bridge, strerror(-r));
 		}
 		rt->created_bridge = true;
@@ -192,29 +182,29 @@ int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 		rt->created_bridge = bridge_listed(conf, n->bridge);
 	}
 	if (r < 0)
-		return fail(err, errlen, "network \"%s\": bridge \"%s\": %s", n->name, n->bridge,
+		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\": %s", n->name, n->bridge,
 			    strerror(-r));
 	if (strcmp(l.kind, "bridge"))
-		return fail(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
+		return fmt_err(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
 			    n->name, n->bridge);
 	if ((r = bridge_sysctls(n)) < 0)
-		return fail(err, errlen, "network \"%s\": IPv6 settings of %s: %s", n->name,
+		return fmt_err(err, errlen, "network \"%s\": IPv6 settings of %s: %s", n->name,
 			    n->bridge, strerror(-r));
 	/* Also on a bridge we adopted: a bridge without an explicit MAC takes
 	 * its ports' and changes it as they come and go, and the backstop
 	 * rules know our own DHCP/RA frames by this address. */
 	addr_bridge_mac(n->name, mac);
 	if ((r = rtnl_link_set_mac(ctx->rtnl, l.ifindex, mac)) < 0)
-		return fail(err, errlen, "network \"%s\": setting the MAC of %s: %s", n->name,
+		return fmt_err(err, errlen, "network \"%s\": setting the MAC of %s: %s", n->name,
 			    n->bridge, strerror(-r));
 	r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
 	if (r >= 0 && n->has_ipv6)
 		r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
 	if (r < 0)
-		return fail(err, errlen, "network \"%s\": adding addresses to %s: %s", n->name,
+		return fmt_err(err, errlen, "network \"%s\": adding addresses to %s: %s", n->name,
 			    n->bridge, strerror(-r));
 	if ((r = rtnl_link_set_up(ctx->rtnl, l.ifindex)) < 0)
-		return fail(err, errlen, "network \"%s\": setting %s up: %s", n->name, n->bridge,
+		return fmt_err(err, errlen, "network \"%s\": setting %s up: %s", n->name, n->bridge,
 			    strerror(-r));
 	return 0;
 }
@@ -328,11 +318,11 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct 
 	if (dhcp_refused(ctx, conf, n, rt))
 		return 0;
 	if ((r = write_file(cpath, conf, n)) < 0)
-		return fail(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
+		return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
 			    strerror(-r));
 	if ((r = dnsmasq_new(ctx->loop, &p, &rt->dnsmasq)) < 0 ||
 	    (r = dnsmasq_start(rt->dnsmasq)) < 0)
-		return fail(err, errlen, "network \"%s\": starting %s: %s", n->name, conf->dnsmasq,
+		return fmt_err(err, errlen, "network \"%s\": starting %s: %s", n->name, conf->dnsmasq,
 			    strerror(-r));
 	return 0;
 }
@@ -358,7 +348,7 @@ static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf,
 	for (size_t i = 0; i < conf->n_networks; i++)
 		ups[i] = uplinks[i];
 	if ((r = nft_plan_build(conf, ups, &plan)) < 0)
-		return fail(err, errlen, "nft: planning ruleset: %s", strerror(-r));
+		return fmt_err(err, errlen, "nft: planning ruleset: %s", strerror(-r));
 	r = nft_apply_plan(ctx->nft, &plan, err, errlen);
 	nft_plan_release(&plan);
 	return r;
@@ -375,9 +365,9 @@ static int dirs_make(const struct gw_conf *conf, char *err, size_t errlen)
 	int r;
 
 	if ((r = state_mkdir(conf->state_dir, 0755)) < 0)
-		return fail(err, errlen, "state_dir \"%s\": %s", conf->state_dir, strerror(-r));
+		return fmt_err(err, errlen, "state_dir \"%s\": %s", conf->state_dir, strerror(-r));
 	if ((r = state_mkdir(conf->run_dir, 0755)) < 0)
-		return fail(err, errlen, "run_dir \"%s\": %s", conf->run_dir, strerror(-r));
+		return fmt_err(err, errlen, "run_dir \"%s\": %s", conf->run_dir, strerror(-r));
 	return 0;
 }
 
@@ -389,7 +379,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 
 	ctx->nets = calloc(conf->n_networks, sizeof(*ctx->nets));
 	if (!ctx->nets || preflight_new(conf, &pf) < 0) {
-		r = fail(err, errlen, "out of memory");
+		r = fmt_err(err, errlen, "out of memory");
 		goto fail;
 	}
 	ctx->conf = conf;
@@ -470,7 +460,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	int r;
 
 	if (!nets || !keep || preflight_new(conf, &pf) < 0) {
-		r = fail(err, errlen, "out of memory");
+		r = fmt_err(err, errlen, "out of memory");
 		goto out;
 	}
 	uplinks = pf.uplinks;
@@ -546,74 +536,4 @@ void apply_child_exited(struct gw_ctx *ctx, pid_t pid, int status)
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (dnsmasq_reaped(ctx->nets[i].dnsmasq, pid, status))
 			return;
-}
-
-/* dnsmasq pid files in run_dir, whatever networks the old config had. */
-static int teardown_dnsmasq(const struct gw_conf *conf)
-{
-	DIR *d = opendir(conf->run_dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char ppath[GW_PATH_MAX + 300], cpath[GW_PATH_MAX + 300];
-		size_t len = strlen(e->d_name);
-		const char *sfx = ".dnsmasq.pid";
-
-		if (len <= strlen(sfx) || strcmp(e->d_name + len - strlen(sfx), sfx))
-			continue;
-		snprintf(ppath, sizeof(ppath), "%s/%s", conf->run_dir, e->d_name);
-		snprintf(cpath, sizeof(cpath), "%s/%.*s.dnsmasq.conf", conf->run_dir,
-			 (int)(len - strlen(sfx)), e->d_name);
-		if (dnsmasq_kill_orphan(ppath, cpath) > 0) {
-			log_info("teardown: stopped dnsmasq (%s)", e->d_name);
-			n++;
-		}
-		unlink(cpath);
-	}
-	closedir(d);
-	return n;
-}
-
-int apply_teardown(const struct gw_conf *conf)
-{
-	char path[GW_PATH_MAX + 32], err[512], names[STATE_MAX_NAMES][IFNAMSIZ];
-	struct sysctl_state ss;
-	struct rtnl *rt = NULL;
-	size_t nb = 0;
-	int removed = teardown_dnsmasq(conf), r;
-
-	if (nft_table_exists(NFPROTO_INET) > 0 || nft_table_exists(NFPROTO_BRIDGE) > 0) {
-		if ((r = nft_remove_table(NULL, err, sizeof(err))) < 0)
-			log_warnx("teardown: %s", err);
-		else {
-			log_info("teardown: removed tables inet and bridge %s", NFT_TABLE_NAME);
-			removed++;
-		}
-	}
-	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
-	state_names_read(path, names, STATE_MAX_NAMES, &nb);
-	if (nb && rtnl_open(&rt) == 0) {
-		for (size_t i = 0; i < nb; i++) {
-			struct rtnl_link l;
-
-			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, "bridge") &&
-			    rtnl_link_del(rt, l.ifindex) == 0) {
-				log_info("teardown: deleted bridge %s", names[i]);
-				removed++;
-			}
-		}
-		rtnl_close(rt);
-	}
-	unlink(path);
-	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
-	if (sysctl_state_load(path, &ss) == 0 && ss.n) {
-		r = sysctl_restore(&ss, SYSCTL_ROOT, path, sysctl_skipped);
-		if (r > 0)
-			log_info("teardown: restored %d sysctl%s", r, r == 1 ? "" : "s");
-		removed += r;
-	}
-	return removed;
 }

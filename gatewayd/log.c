@@ -61,3 +61,13 @@ LOG_FN(log_warnx, LOG_WARNING)
 LOG_FN(log_err, LOG_ERR)
 LOG_FN(log_info, LOG_INFO)
 LOG_FN(log_debug, LOG_DEBUG)
+
+int fmt_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}

@@ -18,17 +18,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int preflight_new(const struct gw_conf *conf, struct preflight *pf)
 {
 	size_t n = conf->n_networks ? conf->n_networks : 1;
@@ -73,7 +62,7 @@ static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *
 		const char *up = conf_network_uplink(conf, &conf->networks[i]);
 
 		if (!*up && !autoname)
-			return fail(err, errlen,
+			return fmt_err(err, errlen,
 				    "network \"%s\": uplink = auto, but there is no IPv4 default "
 				    "route to take it from; set uplink = \"IFNAME\"",
 				    conf->networks[i].name);
@@ -170,7 +159,7 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 		if (n->ipv4_auto && !n->ipv4.addr.s_addr) {
 			struct in_addr s;
 			if ((r = hostcheck_pick4(conf, n, f, &s)) < 0)
-				return fail(err, errlen, "network \"%s\": ipv4 = auto: no free /24 "
+				return fmt_err(err, errlen, "network \"%s\": ipv4 = auto: no free /24 "
 					    "left in 10.0.0.0/8", n->name);
 			conf_network_set_ipv4(n, s, 24);
 			chosen = true;
@@ -178,13 +167,13 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 		if (n->ipv6_auto && IN6_IS_ADDR_UNSPECIFIED(&n->ipv6.addr)) {
 			struct in6_addr s;
 			if ((r = pick6(conf, n, f, &s)) < 0)
-				return fail(err, errlen, "network \"%s\": ipv6 = auto: %s", n->name,
+				return fmt_err(err, errlen, "network \"%s\": ipv6 = auto: %s", n->name,
 					    strerror(-r));
 			conf_network_set_ipv6(n, &s, 64);
 			chosen = true;
 		}
 		if (chosen && persist && (r = subnets_save(conf, n)) < 0)
-			return fail(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
+			return fmt_err(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
 				    n->name, conf->state_dir, strerror(-r));
 	}
 	return 0;
@@ -196,11 +185,11 @@ static int read_facts(struct host_facts *f, char *err, size_t errlen)
 	int r;
 
 	if ((r = rtnl_open(&rt)) < 0)
-		return fail(err, errlen, "rtnetlink: %s", strerror(-r));
+		return fmt_err(err, errlen, "rtnetlink: %s", strerror(-r));
 	r = rtnl_read_facts(rt, f);
 	rtnl_close(rt);
 	if (r < 0)
-		return fail(err, errlen, "reading links, addresses and routes: %s", strerror(-r));
+		return fmt_err(err, errlen, "reading links, addresses and routes: %s", strerror(-r));
 	return 0;
 }
 
@@ -227,34 +216,34 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 	char msg[256], key[128], val[16];
 
 	if (!strcmp(n->bridge, up))
-		return fail(err, errlen, "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
+		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
 			    "serves or bridges the uplink", n->name, n->bridge);
 	if (!host_link_by_name(f, up))
 		log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts working "
 			  "when it appears", n->name, up);
 	if (br && strcmp(br->kind, "bridge"))
-		return fail(err, errlen, "network \"%s\": device \"%s\" exists and is not a bridge "
+		return fmt_err(err, errlen, "network \"%s\": device \"%s\" exists and is not a bridge "
 			    "(kind \"%s\"); refusing to touch it", n->name, n->bridge,
 			    br->kind[0] ? br->kind : "physical");
 	if ((port = hostcheck_foreign_port(n, f)))
-		return fail(err, errlen, "network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "
+		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "
 			    "that is not a guest port; gatewayd will not serve DHCP or RA onto it. "
 			    "Remove it (ip link set %s nomaster) or adjust guest_ports",
 			    n->name, n->bridge, port->name, port->kind[0] ? port->kind : "physical",
 			    port->name);
 	if (hostcheck_collides(conf, n, f, msg, sizeof(msg)))
-		return fail(err, errlen, "%s%s", msg,
+		return fmt_err(err, errlen, "%s%s", msg,
 			    n->ipv4_auto || n->ipv6_auto ? " (an auto subnet recorded in state_dir; "
 			    "delete NET.subnets there to choose another)" : "");
 	if (n->has_ipv6 && access(SYSCTL_ROOT "/net/ipv6", F_OK) < 0)
-		return fail(err, errlen, "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
+		return fmt_err(err, errlen, "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
 			    n->name);
 	/* IPv6 forwarding makes the kernel ignore RAs where accept_ra = 1. */
 	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", up);
 	if (n->has_ipv6 && hostcheck_ra_routes(f, up) &&
 	    sysctl_read(SYSCTL_ROOT, key, val, sizeof(val)) == 0 && strcmp(val, "2")) {
 		if (!conf->fix_accept_ra)
-			return fail(err, errlen,
+			return fmt_err(err, errlen,
 				    "network \"%s\": uplink %s takes its IPv6 routes from router "
 				    "advertisements, but has accept_ra = %s: turning on IPv6 forwarding "
 				    "would make the kernel ignore those advertisements and the host "
@@ -272,7 +261,7 @@ int preflight_check(struct gw_conf *conf, struct preflight *pf, char *err, size_
 	int r;
 
 	if (access(conf->dnsmasq, X_OK) < 0)
-		return fail(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)", conf->dnsmasq,
+		return fmt_err(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)", conf->dnsmasq,
 			    strerror(errno));
 	if ((r = read_facts(&f, err, errlen)) < 0)
 		return r;

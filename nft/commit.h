@@ -25,7 +25,5 @@ int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen);
 /* Make the bridge table's set hold exactly these interface names. */
 int nft_set_ports(struct nft_conn *conn, const char *set, char (*names)[IFNAMSIZ], size_t n,
 		  char *err, size_t errlen);
-/* Does table FAMILY gatewayd exist? 1 yes, 0 no, <0 error. */
-int nft_table_exists(uint8_t family);
 
 #endif

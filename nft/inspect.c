@@ -7,6 +7,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
@@ -56,6 +57,34 @@ static int nft_query(uint16_t type, uint8_t family, uint16_t flags,
 out:
 	mnl_socket_close(nl);
 	return r;
+}
+
+static void table_name_payload(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	(void)arg;
+	if (!t)
+		return;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE_NAME);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+}
+
+static int seen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+int nft_table_exists(uint8_t family)
+{
+	int n = 0, r = nft_query(NFT_MSG_GETTABLE, family, 0, table_name_payload, NULL, seen_cb, &n);
+
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : n > 0;
 }
 
 struct counter_q {
@@ -111,17 +140,10 @@ static void table_payload(struct nlmsghdr *nlh, const void *arg)
 	nftnl_rule_free(r);
 }
 
-static int count_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	(*(int *)data)++;
-	return MNL_CB_OK;
-}
-
 int nft_rule_count(uint8_t family)
 {
 	int n = 0, r = nft_query(NFT_MSG_GETRULE, family, NLM_F_DUMP, table_payload, NULL,
-				 count_cb, &n);
+				 seen_cb, &n);
 
 	return r < 0 ? r : n;
 }

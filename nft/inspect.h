@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Does table FAMILY gatewayd exist? 1 yes, 0 no, <0 error. */
+int nft_table_exists(uint8_t family);
 int nft_counter_read(uint8_t family, const char *name, uint64_t *packets, uint64_t *bytes);
 /* Rules in our table of this family; -ENOENT without the table. */
 int nft_rule_count(uint8_t family);

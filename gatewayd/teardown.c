@@ -1,0 +1,92 @@
+/* --teardown: remove what a crashed gatewayd left, from the state and run
+ * directories and our fixed names only -- never from a running config. */
+#include "apply.h"
+#include "dhcp/supervisor.h"
+#include "gatewayd/log.h"
+#include "gatewayd/rtnl.h"
+#include "gatewayd/state.h"
+#include "gatewayd/sysctl.h"
+#include "nft/commit.h"
+#include "nft/inspect.h"
+#include "nft/plan.h"
+
+#include <dirent.h>
+#include <linux/netfilter.h>
+#include <string.h>
+#include <unistd.h>
+
+static void sysctl_skipped(const struct sysctl_rec *rec, const char *now)
+{
+	log_warnx("sysctl %s is now %s, not the %s gatewayd set: leaving it (original was %s)",
+		  rec->key, now, rec->written, rec->orig);
+}
+
+/* dnsmasq pid files in run_dir, whatever networks the old config had. */
+static int teardown_dnsmasq(const struct gw_conf *conf)
+{
+	DIR *d = opendir(conf->run_dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char ppath[GW_PATH_MAX + 300], cpath[GW_PATH_MAX + 300];
+		size_t len = strlen(e->d_name);
+		const char *sfx = ".dnsmasq.pid";
+
+		if (len <= strlen(sfx) || strcmp(e->d_name + len - strlen(sfx), sfx))
+			continue;
+		snprintf(ppath, sizeof(ppath), "%s/%s", conf->run_dir, e->d_name);
+		snprintf(cpath, sizeof(cpath), "%s/%.*s.dnsmasq.conf", conf->run_dir,
+			 (int)(len - strlen(sfx)), e->d_name);
+		if (dnsmasq_kill_orphan(ppath, cpath) > 0) {
+			log_info("teardown: stopped dnsmasq (%s)", e->d_name);
+			n++;
+		}
+		unlink(cpath);
+	}
+	closedir(d);
+	return n;
+}
+
+int apply_teardown(const struct gw_conf *conf)
+{
+	char path[GW_PATH_MAX + 32], err[512], names[STATE_MAX_NAMES][IFNAMSIZ];
+	struct sysctl_state ss;
+	struct rtnl *rt = NULL;
+	size_t nb = 0;
+	int removed = teardown_dnsmasq(conf), r;
+
+	if (nft_table_exists(NFPROTO_INET) > 0 || nft_table_exists(NFPROTO_BRIDGE) > 0) {
+		if ((r = nft_remove_table(NULL, err, sizeof(err))) < 0)
+			log_warnx("teardown: %s", err);
+		else {
+			log_info("teardown: removed tables inet and bridge %s", NFT_TABLE_NAME);
+			removed++;
+		}
+	}
+	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
+	state_names_read(path, names, STATE_MAX_NAMES, &nb);
+	if (nb && rtnl_open(&rt) == 0) {
+		for (size_t i = 0; i < nb; i++) {
+			struct rtnl_link l;
+
+			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, "bridge") &&
+			    rtnl_link_del(rt, l.ifindex) == 0) {
+				log_info("teardown: deleted bridge %s", names[i]);
+				removed++;
+			}
+		}
+		rtnl_close(rt);
+	}
+	unlink(path);
+	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+	if (sysctl_state_load(path, &ss) == 0 && ss.n) {
+		r = sysctl_restore(&ss, SYSCTL_ROOT, path, sysctl_skipped);
+		if (r > 0)
+			log_info("teardown: restored %d sysctl%s", r, r == 1 ? "" : "s");
+		removed += r;
+	}
+	return removed;
+}

@@ -36,8 +36,11 @@ wait "$(cat "$T/rogue-$R.pid")" 2>/dev/null
 ip -n "$R" addr del 10.99.0.1/24 dev eth0
 ip -n "$R" addr del 2001:db8:bad::1/64 dev eth0
 
-# --- an IPv6 router only
+# --- an IPv6 router only. A router that advertised less than 3 s ago may
+# hold its answer to a solicitation (RFC 4861 MIN_DELAY_BETWEEN_RAS), and
+# this one just started: listen longer than the default second.
 rogue_server "$R" eth0 ra-only
+sed -i '1i probe_time = 4' "$T/gw.conf"
 gw_spawn
 grep -q "IPv6 router [0-9a-f:]* (MAC [0-9a-f:]*) already answers on gw0: NOT serving" "$T/gw.log" \
 	|| fail "RA probe did not refuse: $(grep -v 'dnsmasq\[' "$T/gw.log")"

@@ -46,13 +46,31 @@ seen=$(http_get "$G" http://198.51.100.1/cgi-bin/ip) || fail "no HTTP reply"
 say "guest $(lease_var 1 ip) -> http://198.51.100.1/  the internet saw: $seen"
 [ "$seen" = 198.51.100.2 ] && say "that is the host's uplink address: SNAT works"
 
-step "The ruleset gatewayd installed (one table, inet gatewayd)"
+step "The ruleset gatewayd installed (inet gatewayd: NAT and filters; bridge gatewayd: the DHCP/RA backstop)"
 in_host nft list table inet gatewayd | show
+in_host nft list table bridge gatewayd | show
+
+step "What the operator sees: gatewayctl status and doctor"
+CTL="$TOP/build/gatewayctl -s $T/run/gatewayd.sock"
+in_host $CTL status | show
+in_host $CTL doctor | show
+
+step "Someone enslaves an uplink-like port (VXLAN) into gw0: DHCP and RA stop at once"
+lan_vxlan
+dpid=$(dnsmasq_pid)
+in_host ip link set vx0 master gw0
+wait_until 3 sh -c "! ps -p $dpid >/dev/null" || fail "dnsmasq still running"
+grep -o 'network "default": port vx0.*' "$T/gw.log" | head -1 | show
+in_host $CTL status | grep -E "guard|last_error" | show
+in_host ip link set vx0 nomaster
+wait_until 5 grep -q "port vx0 left bridge gw0" "$T/gw.log" || fail "no resume"
+say "vx0 removed: $(grep -o 'port vx0 left.*' "$T/gw.log" | head -1)"
 
 step "Stopping gatewayd (SIGTERM) and looking for leftovers"
+wait_until 5 sh -c "[ -n \"\$(cat $T/run/default.dnsmasq.pid 2>/dev/null)\" ]"
 dpid=$(cat "$T/run/default.dnsmasq.pid")
 gw_stop
-in_host nft list table inet gatewayd >/dev/null 2>&1 && say "table: STILL THERE" || say "table inet gatewayd: gone"
+in_host nft list table inet gatewayd >/dev/null 2>&1 && say "table: STILL THERE" || say "tables inet and bridge gatewayd: gone"
 in_host ip link show gw0 >/dev/null 2>&1 && say "bridge: STILL THERE" || say "bridge gw0: gone"
 alive "$dpid" && say "dnsmasq: STILL RUNNING" || say "dnsmasq (pid $dpid): gone"
 say "ip_forward: back to $(in_host cat /proc/sys/net/ipv4/ip_forward)"

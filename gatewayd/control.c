@@ -103,7 +103,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_str(o, "ipv6", a6);
 	out_str(o, "mode", conf_mode_name(n->mode));
 	out_str(o, "uplink", rt->uplink);
-	out_list_begin(o, "guest_ports");
+	out_list_begin(o, "ports");
 	for (size_t k = 0; k < rt->n_ports; k++)
 		out_item(o, rt->ports[k]);
 	out_list_end(o);

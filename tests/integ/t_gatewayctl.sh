@@ -21,7 +21,7 @@ CTL="$TOP/build/gatewayctl -s $T/run/gatewayd.sock"
 # --- status
 in_host $CTL status >"$T/st" || fail "status exit $?"
 grep -q "bridge_state *up" "$T/st" || fail "status: $(cat "$T/st")"
-grep -q "guest_ports *vg1" "$T/st" || fail "status lacks the guest port"
+grep -q "ports *vg1" "$T/st" || fail "status lacks the guest port"
 grep -q "dnsmasq_pid *$(dnsmasq_pid)" "$T/st" || fail "status lacks the dnsmasq pid"
 grep -q "guard *ok" "$T/st" || fail "status guard not ok"
 grep -q "leases *1" "$T/st" || fail "status lease count"

@@ -209,14 +209,19 @@ int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 	return 0;
 }
 
-static void bridge_addrs_del(struct gw_ctx *ctx, const struct gw_network *n)
+/* Remove the addresses n put on its bridge, except those keep (the same
+ * network's new config, or NULL) puts there too. */
+static void bridge_addrs_del(struct gw_ctx *ctx, const struct gw_network *n,
+			     const struct gw_network *keep)
 {
 	struct rtnl_link l;
 
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) < 0)
 		return;
-	rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
-	if (n->has_ipv6)
+	if (!keep || keep->ipv4.addr.s_addr != n->ipv4.addr.s_addr || keep->ipv4.plen != n->ipv4.plen)
+		rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
+	if (n->has_ipv6 && (!keep || !keep->has_ipv6 || keep->ipv6.plen != n->ipv6.plen ||
+			    memcmp(&keep->ipv6.addr, &n->ipv6.addr, 16)))
 		rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
 }
 
@@ -229,7 +234,7 @@ static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf,
 
 	if (!rt->created_bridge) {
 		/* Someone else's bridge: take back only what we added. */
-		bridge_addrs_del(ctx, n);
+		bridge_addrs_del(ctx, n, NULL);
 		return;
 	}
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0 && !strcmp(l.kind, "bridge")) {
@@ -478,7 +483,10 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		size_t j;
 		const struct gw_network *n = find_net(conf, o->name, &j);
 
-		if (n && conf_network_equal(o, n) && !strcmp(uplinks[j], ctx->nets[i].uplink)) {
+		/* A network refused at its probe is probed again: the user was
+		 * told to remove the other server and reload. */
+		if (n && conf_network_equal(o, n) && !strcmp(uplinks[j], ctx->nets[i].uplink) &&
+		    !ctx->nets[i].refused) {
 			nets[j] = ctx->nets[i];
 			keep[j] = true;
 			continue;
@@ -488,7 +496,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		if (!n || strcmp(n->bridge, o->bridge))
 			bridge_down(ctx, old, o, &ctx->nets[i]);
 		else
-			bridge_addrs_del(ctx, o); /* same bridge: bridge_up adds the new ones */
+			bridge_addrs_del(ctx, o, n); /* same bridge: bridge_up adds the new ones */
 		log_info("network \"%s\": %s", o->name, n ? "changed" : "removed");
 	}
 	free(ctx->nets);

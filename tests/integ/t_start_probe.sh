@@ -29,10 +29,14 @@ grep -q "DHCP server 10.99.0.1 (MAC $rmac) already answers on gw0: NOT serving D
 	|| fail "probe did not refuse: $(grep -v 'dnsmasq\[' "$T/gw.log")"
 [ -e "$T/run/default.dnsmasq.pid" ] && fail "dnsmasq started although another server answered"
 ok "refused: $(grep -o 'DHCP server 10.99.0.1.*already answers on gw0' "$T/gw.log")"
-gw_stop || fail "gatewayd exit status on SIGTERM"
-in_host ip link show gw0 >/dev/null 2>&1 || fail "the adopted bridge was deleted"
+# the other server goes away; a reload probes again and serves
 kill "$(cat "$T/rogue-$R.pid")"
 wait "$(cat "$T/rogue-$R.pid")" 2>/dev/null
+in_host "$TOP/build/gatewayctl" -s "$T/run/gatewayd.sock" reload >/dev/null || fail "reload"
+wait_until 5 grep -q "dnsmasq\[default\]: started" "$T/gw.log" || fail "not served after the other server left and a reload"
+ok "after the other server left, a reload probed again and served"
+gw_stop || fail "gatewayd exit status on SIGTERM"
+in_host ip link show gw0 >/dev/null 2>&1 || fail "the adopted bridge was deleted"
 ip -n "$R" addr del 10.99.0.1/24 dev eth0
 ip -n "$R" addr del 2001:db8:bad::1/64 dev eth0
 

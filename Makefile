@@ -26,7 +26,7 @@ Q := @
 endif
 
 LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/network.c conf/print.c \
-	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c nft/inspect.c \
+	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c \
 	dhcp/dnsmasq_conf.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
 	gatewayd/apply.c gatewayd/teardown.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c gatewayd/notify.c

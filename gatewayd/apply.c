@@ -15,6 +15,7 @@
 #include "gatewayd/sysctl.h"
 #include "nft/commit.h"
 #include "nft/inspect.h"
+#include "nft/monitor.h"
 #include "nft/plan.h"
 
 #include <dirent.h>
@@ -41,6 +42,50 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 		watch_addrs(ctx);
 }
 
+static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf,
+			 char (*uplinks)[IFNAMSIZ], char *err, size_t errlen);
+
+/* Someone else flushed or deleted (part of) our unowned tables: put the
+ * whole ruleset back in one batch, and refill the ports sets. */
+static void on_nft_change(int fd, uint32_t events, void *arg)
+{
+	struct gw_ctx *ctx = arg;
+	char (*ups)[IFNAMSIZ];
+	char err[512];
+
+	(void)events;
+	if (!nft_monitor_drain(fd, nft_conn_portid(ctx->nft)) || !ctx->conf || !ctx->nets)
+		return;
+	ups = calloc(ctx->conf->n_networks, IFNAMSIZ);
+	if (!ups)
+		return;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		memcpy(ups[i], ctx->nets[i].uplink, IFNAMSIZ);
+	if (ruleset_apply(ctx, ctx->conf, ups, err, sizeof(err)) < 0) {
+		log_err("nftables: our tables were changed by another process; restoring them "
+			"failed: %s", err);
+	} else {
+		log_warnx("nftables: another process flushed or deleted (part of) gatewayd's "
+			  "tables; restored them");
+		for (size_t i = 0; i < ctx->conf->n_networks; i++)
+			watch_net_release(&ctx->nets[i]);
+		watch_links(ctx);
+	}
+	free(ups);
+}
+
+static void nft_watch_start(struct gw_ctx *ctx)
+{
+	log_warnx("this kernel has no NFT_TABLE_F_PERSIST (Linux < 6.9): gatewayd's tables "
+		  "are not owned, so that guests' connections survive a crash of gatewayd; it "
+		  "restores them when another process removes them");
+	ctx->nft_monitor_fd = nft_monitor_open();
+	if (ctx->nft_monitor_fd < 0 ||
+	    eloop_add_fd(ctx->loop, ctx->nft_monitor_fd, on_nft_change, ctx) < 0)
+		log_warnx("nftables: cannot watch for changes to our tables: %s",
+			  strerror(ctx->nft_monitor_fd < 0 ? -ctx->nft_monitor_fd : errno));
+}
+
 int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 {
 	struct gw_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -49,7 +94,7 @@ int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->loop = loop;
-	ctx->monitor_fd = -1;
+	ctx->monitor_fd = ctx->nft_monitor_fd = -1;
 	if ((r = rtnl_open(&ctx->rtnl)) < 0 || (r = nft_conn_open(&ctx->nft)) < 0)
 		goto fail;
 	/* Subscribe before the first apply: nothing that happens after it
@@ -71,6 +116,10 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	if (ctx->monitor_fd >= 0) {
 		eloop_remove_fd(ctx->loop, ctx->monitor_fd);
 		close(ctx->monitor_fd);
+	}
+	if (ctx->nft_monitor_fd >= 0) {
+		eloop_remove_fd(ctx->loop, ctx->nft_monitor_fd);
+		close(ctx->nft_monitor_fd);
 	}
 	rtnl_close(ctx->rtnl);
 	nft_conn_close(ctx->nft);
@@ -403,10 +452,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	}
 	if ((r = ruleset_apply(ctx, conf, pf.uplinks, err, errlen)) < 0)
 		goto fail;
-	if (!nft_conn_persist(ctx->nft))
-		log_warnx("this kernel keeps nftables tables only while their owner lives "
-			  "(no NFT_TABLE_F_PERSIST, Linux < 6.9): guests' NATed connections will "
-			  "not survive a crash of gatewayd");
+	if (!nft_conn_owned(ctx->nft) && ctx->nft_monitor_fd < 0)
+		nft_watch_start(ctx);
 	watch_links(ctx); /* fill the ports sets */
 	for (size_t i = 0; i < conf->n_networks; i++)
 		if ((r = dhcp_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)

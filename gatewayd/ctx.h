@@ -34,6 +34,7 @@ struct gw_ctx {
 	struct sysctl_state sysctls;
 	int monitor_fd;
 	struct nft_conn *nft;   /* owns our tables for the daemon's life */
+	int nft_monitor_fd;     /* -1, or nf_tables events when not owned */
 };
 
 /* apply.c, for the watch's repairs. */

@@ -50,9 +50,10 @@ static struct mnl_socket *nfnl_open(void)
  * entry: each guest's NATed TCP connection dies with the daemon. So the
  * tables also get NFT_TABLE_F_PERSIST (Linux >= 6.9): they outlive the
  * socket as orphans, traffic flows on, and the restarted daemon takes
- * them over in its first batch. Older kernels refuse the flag
- * (EOPNOTSUPP); then we keep the owner flag alone, and the daemon says
- * that connections will not survive its crash. */
+ * them over in its first batch. Older kernels (Debian 12's 6.1) refuse
+ * the flag with EOPNOTSUPP; there the tables are created without any flag,
+ * so they too outlive a crash, and the daemon repairs them from nf_tables
+ * notifications when someone else removes them (nft/monitor.c). */
 struct nft_conn {
 	struct mnl_socket *nl;
 	uint32_t table_flags;
@@ -65,6 +66,9 @@ int nft_conn_open(struct nft_conn **out)
 	if (!c)
 		return -ENOMEM;
 	c->table_flags = NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST;
+	/* Test hook: behave as on a kernel without NFT_TABLE_F_PERSIST. */
+	if (getenv("GATEWAYD_TEST_NO_PERSIST"))
+		c->table_flags = 0;
 	c->nl = nfnl_open();
 	if (!c->nl) {
 		int r = -errno;
@@ -173,16 +177,24 @@ int nft_apply_plan(struct nft_conn *conn, const struct nft_plan *plan, char *err
 
 	r = commit_built(conn, r, b, err, errlen);
 	if (r == -EOPNOTSUPP && conn && (conn->table_flags & NFT_TABLE_F_PERSIST)) {
-		conn->table_flags &= ~(uint32_t)NFT_TABLE_F_PERSIST;
+		/* No persist: an owned table would die with the daemon and take
+		 * the guests' NAT bindings along. Unowned tables outlive a
+		 * crash; the daemon watches for others removing them. */
+		conn->table_flags = 0;
 		r = nft_batch_replace(plan, seq_base(), table_flags(conn), &b);
 		r = commit_built(conn, r, b, err, errlen);
 	}
 	return r;
 }
 
-bool nft_conn_persist(const struct nft_conn *conn)
+bool nft_conn_owned(const struct nft_conn *conn)
 {
-	return conn && (conn->table_flags & NFT_TABLE_F_PERSIST);
+	return conn && (conn->table_flags & NFT_TABLE_F_OWNER);
+}
+
+uint32_t nft_conn_portid(const struct nft_conn *conn)
+{
+	return conn ? mnl_socket_get_portid(conn->nl) : 0;
 }
 
 int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include "batch.h"
 
 /* The daemon's persistent socket; tables committed through it are owned by
@@ -13,8 +14,10 @@
 struct nft_conn;
 int nft_conn_open(struct nft_conn **out);
 void nft_conn_close(struct nft_conn *conn);
-/* Do our tables outlive the daemon (NFT_TABLE_F_PERSIST accepted)? */
-bool nft_conn_persist(const struct nft_conn *conn);
+/* Are our tables owned by (and so protected by) this socket? If not, the
+ * kernel lacks NFT_TABLE_F_PERSIST and the daemon must watch them. */
+bool nft_conn_owned(const struct nft_conn *conn);
+uint32_t nft_conn_portid(const struct nft_conn *conn);
 
 /* Send the batch and wait for every acknowledgement. On a kernel error
  * returns -errno and names the failing object in err. */

@@ -1,0 +1,15 @@
+/* nf_tables change notifications, for kernels where our tables cannot be
+ * owned-and-persistent: then anyone may flush or delete them, and the
+ * daemon puts them back when told. */
+#ifndef GW_NFT_MONITOR_H
+#define GW_NFT_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+int nft_monitor_open(void);
+/* Read what is queued; true if a process other than own_portid deleted a
+ * table, chain, rule, set or object of ours. */
+bool nft_monitor_drain(int fd, uint32_t own_portid);
+
+#endif

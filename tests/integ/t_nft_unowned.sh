@@ -1,0 +1,51 @@
+#!/bin/bash
+# The nftables fallback for kernels without NFT_TABLE_F_PERSIST (Debian
+# 12's 6.1), forced here with GATEWAYD_TEST_NO_PERSIST: the tables are not
+# owned, so anyone can flush or delete them -- and gatewayd puts them back
+# within a second, from nf_tables notifications; and they outlive a crash,
+# so a guest's NATed flow survives kill -9.
+#
+#   [inet] httpd, nc -l ── up0 [host: gatewayd] gw0 ── vg1 ── [g1]
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft
+
+topo_init
+write_conf
+export GATEWAYD_TEST_NO_PERSIST=1
+gw_start
+grep -q "no NFT_TABLE_F_PERSIST" "$T/gw.log" || fail "fallback not announced"
+in_host nft list table inet gatewayd | grep -q "flags owner" && fail "tables owned in fallback mode"
+guest_add 1
+G1=$(guest_ns 1)
+udhcpc_lease 1 || fail "no lease"
+internet_httpd
+
+for sabotage in "nft flush ruleset" "nft delete table inet gatewayd" "nft delete table bridge gatewayd" \
+		"nft flush chain inet gatewayd postrouting"; do
+	n=$(grep -c "restored them" "$T/gw.log")
+	t0=$(date +%s%N)
+	in_host $sabotage
+	wait_until 3 sh -c "[ \$(grep -c 'restored them' $T/gw.log) -gt $n ]" || fail "not restored after: $sabotage"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -le 1000 ] || fail "restored only after $ms ms: $sabotage"
+	in_host nft list chain inet gatewayd postrouting | grep -q masquerade || fail "NAT rule missing after: $sabotage"
+	wait_until 3 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd ports_default | grep -q vg1" \
+		|| fail "ports set not refilled after: $sabotage"
+	udhcpc_lease 1 || fail "no DHCP after: $sabotage"
+	[ "$(http_get "$G1" http://198.51.100.1/cgi-bin/ip)" = 198.51.100.2 ] || fail "no NAT after: $sabotage"
+	ok "'$sabotage' -> restored in $ms ms; DHCP and NAT fine"
+done
+
+# a crash leaves the unowned tables in place: the NATed flow goes on
+ip netns exec "$NS_INET" sh -c 'sleep 600 | busybox nc -l -p 9000' >"$T/flow.out" 2>/dev/null &
+wait_until 5 sh -c "ip netns exec $NS_INET ss -ltn | grep -q ':9000 '" || fail "flow server"
+ip netns exec "$G1" sh -c 'i=0; while :; do i=$((i+1)); echo "$i"; sleep 0.1; done | busybox nc 198.51.100.1 9000' >/dev/null 2>&1 &
+wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt 5 ]" || fail "flow did not start"
+kill -KILL "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
+n=$(wc -l <"$T/flow.out")
+wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt $((n + 5)) ]" || fail "flow died with gatewayd"
+nft_host_has_table || fail "unowned table vanished with the daemon"
+gw_start
+n=$(wc -l <"$T/flow.out")
+wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt $((n + 5)) ]" || fail "flow died at the restart"
+ok "kill -9 + restart: tables stayed, NATed flow alive throughout"

@@ -85,11 +85,22 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	install -D -m 0644 man/gatewayctl.8 $(DESTDIR)$(MANDIR)/man8/gatewayctl.8
 	install -D -m 0644 man/gatewayd.conf.5 $(DESTDIR)$(MANDIR)/man5/gatewayd.conf.5
 
+# Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
+FUZZ_SECONDS ?= 60
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/network.c conf/print.c conf/addr.c
+	@mkdir -p $(BUILD)
+	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)
+
+fuzz: $(BUILD)/conf-fuzz
+	mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/conf-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus fuzz/corpus
+
 format-check:
 	clang-format --dry-run --Werror $(LIB_SRCS) $(GW_SRCS)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integ check demo install format-check clean
+.PHONY: all unit integ check demo install fuzz format-check clean
 -include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/gatewayctl.d

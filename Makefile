@@ -97,7 +97,7 @@ fuzz: $(BUILD)/conf-fuzz
 	$(BUILD)/conf-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus fuzz/corpus
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRCS) $(GW_SRCS)
+	clang-format --dry-run --Werror $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
 	rm -rf $(BUILD)

@@ -32,22 +32,21 @@ struct conf_ctx {
 static char confuse_err[400];
 static int confuse_line;
 
-static const char builtin_conf[] =
-	"uplink    = auto\n"
-	"state_dir = \"/var/lib/gatewayd\"\n"
-	"run_dir   = \"/run/gatewayd\"\n"
-	"dnsmasq   = \"/usr/sbin/dnsmasq\"\n"
-	"\n"
-	"network default {\n"
-	"    bridge = \"gw0\"\n"
-	"    mode   = nat\n"
-	"    ipv4   = auto\n"
-	"    ipv6   = auto\n"
-	"    dhcp {\n"
-	"        lease_time = 1h\n"
-	"    }\n"
-	"    ra { enabled = true }\n"
-	"}\n";
+static const char builtin_conf[] = "uplink    = auto\n"
+				   "state_dir = \"/var/lib/gatewayd\"\n"
+				   "run_dir   = \"/run/gatewayd\"\n"
+				   "dnsmasq   = \"/usr/sbin/dnsmasq\"\n"
+				   "\n"
+				   "network default {\n"
+				   "    bridge = \"gw0\"\n"
+				   "    mode   = nat\n"
+				   "    ipv4   = auto\n"
+				   "    ipv6   = auto\n"
+				   "    dhcp {\n"
+				   "        lease_time = 1h\n"
+				   "    }\n"
+				   "    ra { enabled = true }\n"
+				   "}\n";
 
 static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
@@ -108,8 +107,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_END(),
 };
 
-__attribute__((format(printf, 3, 4)))
-static int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int conf_fail(struct conf_ctx *ctx, int line,
+							   const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -126,12 +125,12 @@ static const struct sval *sval_get(cfg_t *sec, const char *name)
 	return cfg_getptr(sec, name);
 }
 
-static int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what,
-			 char *dst, size_t len)
+static int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, char *dst,
+			 size_t len)
 {
 	if (strlen(v->s) >= len)
-		return conf_fail(ctx, v->line, "%s \"%s\" is longer than %zu characters",
-				 what, v->s, len - 1);
+		return conf_fail(ctx, v->line, "%s \"%s\" is longer than %zu characters", what,
+				 v->s, len - 1);
 	strcpy(dst, v->s);
 	return 0;
 }
@@ -172,15 +171,17 @@ static int conf_network_ipv4(struct conf_ctx *ctx, const struct sval *v, const c
 	r = addr_parse_prefix4(v->s, &net->ipv4.addr, &net->ipv4.plen);
 	if (r == -ERANGE)
 		return conf_fail(ctx, v->line,
-				 "%sipv4 \"%s\": prefix length must be between 8 and 30", pfx, v->s);
+				 "%sipv4 \"%s\": prefix length must be between 8 and 30", pfx,
+				 v->s);
 	if (r < 0)
 		return conf_fail(ctx, v->line,
 				 "%sipv4 \"%s\" is not an IPv4 address with a prefix length "
-				 "(like 10.213.0.1/24)", pfx, v->s);
+				 "(like 10.213.0.1/24)",
+				 pfx, v->s);
 	if (net->ipv4.plen < 8 || net->ipv4.plen > 30)
 		return conf_fail(ctx, v->line,
-				 "%sipv4 \"%s\": prefix length must be between 8 and 30",
-				 pfx, v->s);
+				 "%sipv4 \"%s\": prefix length must be between 8 and 30", pfx,
+				 v->s);
 	a = ntohl(net->ipv4.addr.s_addr);
 	mask = addr_mask4(net->ipv4.plen);
 	addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
@@ -190,8 +191,7 @@ static int conf_network_ipv4(struct conf_ctx *ctx, const struct sval *v, const c
 				 "the bridge needs a host address",
 				 pfx, v->s, subnet);
 	if ((a >> 28) >= 14 || (a >> 24) == 127 || (a >> 24) == 0)
-		return conf_fail(ctx, v->line, "%sipv4 \"%s\" is not a unicast address",
-				 pfx, v->s);
+		return conf_fail(ctx, v->line, "%sipv4 \"%s\" is not a unicast address", pfx, v->s);
 	return 0;
 }
 
@@ -203,20 +203,23 @@ static int conf_network_ipv6(struct conf_ctx *ctx, const struct sval *v, const c
 
 	if (r == -ERANGE)
 		return conf_fail(ctx, v->line,
-				 "%sipv6 \"%s\": prefix length must be between 8 and 127", pfx, v->s);
+				 "%sipv6 \"%s\": prefix length must be between 8 and 127", pfx,
+				 v->s);
 	if (r < 0)
 		return conf_fail(ctx, v->line,
 				 "%sipv6 \"%s\" is not an IPv6 address with a prefix length "
-				 "(like fd42:213::1/64)", pfx, v->s);
+				 "(like fd42:213::1/64)",
+				 pfx, v->s);
 	if (net->ipv6.plen < 8 || net->ipv6.plen > 127)
 		return conf_fail(ctx, v->line,
-				 "%sipv6 \"%s\": prefix length must be between 8 and 127",
-				 pfx, v->s);
+				 "%sipv6 \"%s\": prefix length must be between 8 and 127", pfx,
+				 v->s);
 	n = addr_net6(&net->ipv6.addr, net->ipv6.plen);
 	if (!memcmp(&n, &net->ipv6.addr, sizeof(n)))
 		return conf_fail(ctx, v->line,
 				 "%sipv6 \"%s\" is the subnet's own prefix; the bridge needs "
-				 "a host address (like ...::1)", pfx, v->s);
+				 "a host address (like ...::1)",
+				 pfx, v->s);
 	if (IN6_IS_ADDR_MULTICAST(&net->ipv6.addr) || IN6_IS_ADDR_LINKLOCAL(&net->ipv6.addr) ||
 	    IN6_IS_ADDR_LOOPBACK(&net->ipv6.addr) || IN6_IS_ADDR_V4MAPPED(&net->ipv6.addr))
 		return conf_fail(ctx, v->line,
@@ -239,11 +242,12 @@ static int conf_network_dhcp(struct conf_ctx *ctx, cfg_t *dsec, const char *pfx,
 	if (conf_parse_duration(lt->s, &net->lease_time) < 0)
 		return conf_fail(ctx, lt->line,
 				 "%slease_time \"%s\" is not a duration "
-				 "(like 3600, 90s, 30m, 1h, 2d or infinite)", pfx, lt->s);
+				 "(like 3600, 90s, 30m, 1h, 2d or infinite)",
+				 pfx, lt->s);
 	if (net->lease_time && net->lease_time < 120)
 		return conf_fail(ctx, lt->line,
-				 "%slease_time \"%s\" is shorter than dnsmasq's minimum of 2m",
-				 pfx, lt->s);
+				 "%slease_time \"%s\" is shorter than dnsmasq's minimum of 2m", pfx,
+				 lt->s);
 
 	if (!range) {
 		if (!net->ipv4_auto)
@@ -269,16 +273,16 @@ static int conf_network_dhcp(struct conf_ctx *ctx, cfg_t *dsec, const char *pfx,
 	e = ntohl(net->dhcp_end.s_addr);
 	addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
 	if (s > e)
-		return conf_fail(ctx, range->line,
-				 "%sdhcp range %s starts after it ends", pfx, range->s);
+		return conf_fail(ctx, range->line, "%sdhcp range %s starts after it ends", pfx,
+				 range->s);
 	if ((s & mask) != netaddr || (e & mask) != netaddr)
-		return conf_fail(ctx, range->line, "%sdhcp range %s is outside %s",
-				 pfx, range->s, subnet);
+		return conf_fail(ctx, range->line, "%sdhcp range %s is outside %s", pfx, range->s,
+				 subnet);
 	if (s <= gw && gw <= e) {
 		inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
 		return conf_fail(ctx, range->line,
-				 "%sdhcp range %s contains the gateway address %s",
-				 pfx, range->s, a);
+				 "%sdhcp range %s contains the gateway address %s", pfx, range->s,
+				 a);
 	}
 	if (s == netaddr || e == (netaddr | ~mask))
 		return conf_fail(ctx, range->line,
@@ -331,7 +335,8 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 
 	v = sval_get(sec, "ipv4");
 	if (!v)
-		return conf_fail(ctx, sec->line, "%smissing ipv4 = \"ADDRESS/PREFIX\" (or auto)", pfx);
+		return conf_fail(ctx, sec->line, "%smissing ipv4 = \"ADDRESS/PREFIX\" (or auto)",
+				 pfx);
 	if (!strcmp(v->s, "auto"))
 		net->ipv4_auto = true;
 	else if ((r = conf_network_ipv4(ctx, v, pfx, net)) < 0)
@@ -368,7 +373,8 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 		    (star && star[1]) || !strcmp(pat, "*"))
 			return conf_fail(ctx, sec->line,
 					 "%sguest_ports pattern \"%s\" must be an interface name, "
-					 "optionally ending in '*' (like \"tap*\")", pfx, pat);
+					 "optionally ending in '*' (like \"tap*\")",
+					 pfx, pat);
 		strcpy(net->guest_ports[i], pat);
 	}
 	return conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net);
@@ -410,24 +416,28 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 			if (!strcmp(a->bridge, b->bridge))
 				return conf_fail(ctx, bline,
 						 "network \"%s\": bridge \"%s\" is already used by "
-						 "network \"%s\"", a->name, a->bridge, b->name);
+						 "network \"%s\"",
+						 a->name, a->bridge, b->name);
 			if (!strcmp(conf_network_uplink(c, b), a->bridge))
 				return conf_fail(ctx, bline,
 						 "network \"%s\": bridge \"%s\" is the uplink of "
-						 "network \"%s\"", a->name, a->bridge, b->name);
+						 "network \"%s\"",
+						 a->name, a->bridge, b->name);
 			if (!a->ipv4_auto && !b->ipv4_auto && overlap4(a, b)) {
 				addr_format_net4(a->ipv4.addr, a->ipv4.plen, s1, sizeof(s1));
 				addr_format_net4(b->ipv4.addr, b->ipv4.plen, s2, sizeof(s2));
-				return conf_fail(ctx, aline,
-						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
-						 a->name, s1, s2, b->name);
+				return conf_fail(
+					ctx, aline,
+					"network \"%s\": subnet %s overlaps %s of network \"%s\"",
+					a->name, s1, s2, b->name);
 			}
 			if (!a->ipv6_auto && !b->ipv6_auto && overlap6(a, b)) {
 				addr_format_net6(&a->ipv6.addr, a->ipv6.plen, s1, sizeof(s1));
 				addr_format_net6(&b->ipv6.addr, b->ipv6.plen, s2, sizeof(s2));
-				return conf_fail(ctx, v6 ? v6->line : aline,
-						 "network \"%s\": subnet %s overlaps %s of network \"%s\"",
-						 a->name, s1, s2, b->name);
+				return conf_fail(
+					ctx, v6 ? v6->line : aline,
+					"network \"%s\": subnet %s overlaps %s of network \"%s\"",
+					a->name, s1, s2, b->name);
 			}
 		}
 	}
@@ -456,13 +466,14 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	if ((r = conf_abs_path(ctx, root, "state_dir", c->state_dir)) < 0 ||
 	    (r = conf_abs_path(ctx, root, "run_dir", c->run_dir)) < 0 ||
 	    (r = conf_abs_path(ctx, root, "dnsmasq", c->dnsmasq)) < 0 ||
-	    (r = conf_copy_str(ctx, sval_get(root, "dnsmasq_user"), "dnsmasq_user",
-			       c->dnsmasq_user, sizeof(c->dnsmasq_user))) < 0)
+	    (r = conf_copy_str(ctx, sval_get(root, "dnsmasq_user"), "dnsmasq_user", c->dnsmasq_user,
+			       sizeof(c->dnsmasq_user))) < 0)
 		return r;
 
 	c->fix_accept_ra = cfg_getbool(root, "fix_accept_ra");
 	if (cfg_getfloat(root, "probe_time") < 0 || cfg_getfloat(root, "probe_time") > 30)
-		return conf_fail(ctx, root->line, "probe_time must be between 0 (off) and 30 seconds");
+		return conf_fail(ctx, root->line,
+				 "probe_time must be between 0 (off) and 30 seconds");
 	c->probe_ms = (unsigned)(cfg_getfloat(root, "probe_time") * 1000 + 0.5);
 	c->n_networks = cfg_size(root, "network");
 	if (c->n_networks == 0)
@@ -476,8 +487,8 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	return conf_cross_check(ctx, root, c);
 }
 
-static int conf_parse(const char *name, const char *path, const char *buf,
-		      struct gw_conf **out, char *err, size_t errlen)
+static int conf_parse(const char *name, const char *path, const char *buf, struct gw_conf **out,
+		      char *err, size_t errlen)
 {
 	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen };
 	struct gw_conf *c = NULL;
@@ -526,8 +537,7 @@ int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t err
 	return conf_parse(path, path, NULL, out, err, errlen);
 }
 
-int conf_load_buf(const char *name, const char *buf, struct gw_conf **out,
-		  char *err, size_t errlen)
+int conf_load_buf(const char *name, const char *buf, struct gw_conf **out, char *err, size_t errlen)
 {
 	return conf_parse(name, NULL, buf, out, err, errlen);
 }
@@ -544,4 +554,3 @@ void conf_free(struct gw_conf *conf)
 	free(conf->networks);
 	free(conf);
 }
-

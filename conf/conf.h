@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define GW_CONF_DEFAULT_PATH "/etc/gatewayd/gatewayd.conf"
-#define GW_NETNAME_MAX 32
-#define GW_PATH_MAX 256
+#define GW_CONF_DEFAULT_PATH  "/etc/gatewayd/gatewayd.conf"
+#define GW_NETNAME_MAX	      32
+#define GW_PATH_MAX	      256
 #define GW_GUEST_PATTERNS_MAX 16
 
 enum gw_mode { GW_MODE_NAT };
@@ -46,14 +46,14 @@ struct gw_network {
 };
 
 struct gw_conf {
-	char path[GW_PATH_MAX];     /* file it came from, or "(built-in)" */
-	char uplink[IFNAMSIZ];      /* "" = auto: interface of the IPv4 default route */
+	char path[GW_PATH_MAX]; /* file it came from, or "(built-in)" */
+	char uplink[IFNAMSIZ];	/* "" = auto: interface of the IPv4 default route */
 	char state_dir[GW_PATH_MAX];
 	char run_dir[GW_PATH_MAX];
 	char dnsmasq[GW_PATH_MAX];
 	char dnsmasq_user[64];
-	bool fix_accept_ra;  /* may set the uplink's accept_ra to 2 */
-	unsigned probe_ms;   /* start-time DHCP/RA probe; 0 = off */
+	bool fix_accept_ra; /* may set the uplink's accept_ra to 2 */
+	unsigned probe_ms;  /* start-time DHCP/RA probe; 0 = off */
 	size_t n_networks;
 	struct gw_network *networks;
 };
@@ -61,8 +61,8 @@ struct gw_conf {
 /* Parse and validate. On error returns -EINVAL (or -errno) and writes one
  * "FILE:LINE: message" line into err. *out is owned by the caller. */
 int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t errlen);
-int conf_load_buf(const char *name, const char *buf, struct gw_conf **out,
-		  char *err, size_t errlen);
+int conf_load_buf(const char *name, const char *buf, struct gw_conf **out, char *err,
+		  size_t errlen);
 /* The built-in default used when the default path does not exist. */
 int conf_load_default(struct gw_conf **out, char *err, size_t errlen);
 void conf_free(struct gw_conf *conf);

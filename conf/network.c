@@ -78,8 +78,7 @@ void conf_network_set_ipv6(struct gw_network *net, const struct in6_addr *subnet
 const char *conf_mode_name(enum gw_mode mode)
 {
 	switch (mode) {
-	case GW_MODE_NAT:
-		return "nat";
+	case GW_MODE_NAT: return "nat";
 	}
 	return "?";
 }
@@ -91,17 +90,15 @@ const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_netw
 
 bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
 {
-	return !strcmp(a->name, b->name) && !strcmp(a->bridge, b->bridge) &&
-	       a->mode == b->mode && a->ipv4.addr.s_addr == b->ipv4.addr.s_addr &&
-	       a->ipv4.plen == b->ipv4.plen && a->has_ipv6 == b->has_ipv6 &&
-	       (!a->has_ipv6 || (!memcmp(&a->ipv6.addr, &b->ipv6.addr, 16) &&
-				 a->ipv6.plen == b->ipv6.plen)) &&
+	return !strcmp(a->name, b->name) && !strcmp(a->bridge, b->bridge) && a->mode == b->mode &&
+	       a->ipv4.addr.s_addr == b->ipv4.addr.s_addr && a->ipv4.plen == b->ipv4.plen &&
+	       a->has_ipv6 == b->has_ipv6 &&
+	       (!a->has_ipv6 ||
+		(!memcmp(&a->ipv6.addr, &b->ipv6.addr, 16) && a->ipv6.plen == b->ipv6.plen)) &&
 	       !strcmp(a->uplink, b->uplink) && a->host_access == b->host_access &&
-	       a->dhcp_enabled == b->dhcp_enabled &&
-	       a->dhcp_start.s_addr == b->dhcp_start.s_addr &&
+	       a->dhcp_enabled == b->dhcp_enabled && a->dhcp_start.s_addr == b->dhcp_start.s_addr &&
 	       a->dhcp_end.s_addr == b->dhcp_end.s_addr && a->lease_time == b->lease_time &&
 	       a->ra_enabled == b->ra_enabled && a->ipv4_auto == b->ipv4_auto &&
 	       a->ipv6_auto == b->ipv6_auto && a->n_guest_ports == b->n_guest_ports &&
 	       !memcmp(a->guest_ports, b->guest_ports, sizeof(a->guest_ports));
 }
-

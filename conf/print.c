@@ -60,7 +60,8 @@ void conf_print(FILE *f, const struct gw_conf *c)
 		}
 		fprintf(f, "    host_access = %s\n", n->host_access ? "true" : "false");
 		conf_format_duration(n->lease_time, d, sizeof(d));
-		fprintf(f, "    dhcp {\n        enabled    = %s\n", n->dhcp_enabled ? "true" : "false");
+		fprintf(f, "    dhcp {\n        enabled    = %s\n",
+			n->dhcp_enabled ? "true" : "false");
 		if (v4 && (!n->ipv4_auto || n->dhcp_range_set)) {
 			inet_ntop(AF_INET, &n->dhcp_start, a, sizeof(a));
 			inet_ntop(AF_INET, &n->dhcp_end, b, sizeof(b));

@@ -12,14 +12,14 @@
 
 #include <arpa/inet.h>
 
-void dnsmasq_conf_path(const struct gw_conf *conf, const struct gw_network *net,
-		       char *buf, size_t len)
+void dnsmasq_conf_path(const struct gw_conf *conf, const struct gw_network *net, char *buf,
+		       size_t len)
 {
 	snprintf(buf, len, "%s/%s.dnsmasq.conf", conf->run_dir, net->name);
 }
 
-void dnsmasq_lease_path(const struct gw_conf *conf, const struct gw_network *net,
-			char *buf, size_t len)
+void dnsmasq_lease_path(const struct gw_conf *conf, const struct gw_network *net, char *buf,
+			size_t len)
 {
 	snprintf(buf, len, "%s/%s.leases", conf->state_dir, net->name);
 }
@@ -30,8 +30,10 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 	struct in_addr m = { htonl(addr_mask4(net->ipv4.plen)) };
 	uint32_t size;
 
-	fprintf(f, "# Written by gatewayd for network \"%s\". Do not edit: it is\n"
-		   "# rewritten on every start and reload.\n", net->name);
+	fprintf(f,
+		"# Written by gatewayd for network \"%s\". Do not edit: it is\n"
+		"# rewritten on every start and reload.\n",
+		net->name);
 	fprintf(f, "interface=%s\nexcept-interface=lo\nbind-dynamic\n", net->bridge);
 	inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
 	fprintf(f, "listen-address=%s\n", a);

@@ -8,9 +8,9 @@
 #include "conf/conf.h"
 
 void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_network *net);
-void dnsmasq_conf_path(const struct gw_conf *conf, const struct gw_network *net,
-		       char *buf, size_t len);
-void dnsmasq_lease_path(const struct gw_conf *conf, const struct gw_network *net,
-			char *buf, size_t len);
+void dnsmasq_conf_path(const struct gw_conf *conf, const struct gw_network *net, char *buf,
+		       size_t len);
+void dnsmasq_lease_path(const struct gw_conf *conf, const struct gw_network *net, char *buf,
+			size_t len);
 
 #endif

@@ -20,7 +20,8 @@ size_t leases_parse(const char *text, struct lease *out, size_t max)
 		if (len < sizeof(line)) {
 			memcpy(line, text, len);
 			line[len] = '\0';
-			if (sscanf(line, "%" SCNu64 " %23s %47s %63s", &expiry, mac, ip, host) == 4) {
+			if (sscanf(line, "%" SCNu64 " %23s %47s %63s", &expiry, mac, ip, host) ==
+			    4) {
 				out[n].expiry = expiry;
 				snprintf(out[n].mac, sizeof(out[n].mac), "%s", mac);
 				snprintf(out[n].ip, sizeof(out[n].ip), "%s", ip);

@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 struct lease {
-	uint64_t expiry;   /* unix time; 0 = never */
-	char mac[24];      /* or the IAID of a DHCPv6 lease */
+	uint64_t expiry; /* unix time; 0 = never */
+	char mac[24];	 /* or the IAID of a DHCPv6 lease */
 	char ip[48];
 	char hostname[64]; /* "" if the client sent none */
 };

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define BOOTP_LEN 300
+#define BOOTP_LEN     300
 #define BOOTP_OPTIONS 240 /* after the magic cookie */
 
 static uint16_t ip_checksum(const uint8_t *p, size_t len)
@@ -27,31 +27,31 @@ size_t dhcp_build_discover(uint8_t *buf, size_t len, const uint8_t mac[6], uint3
 	if (len < DHCP_PROBE_LEN)
 		return 0;
 	memset(buf, 0, DHCP_PROBE_LEN);
-	ip[0] = 0x45;                          /* IPv4, 20-byte header */
+	ip[0] = 0x45; /* IPv4, 20-byte header */
 	ip[2] = DHCP_PROBE_LEN >> 8;
 	ip[3] = DHCP_PROBE_LEN & 0xff;
-	ip[8] = 64;                            /* TTL */
+	ip[8] = 64; /* TTL */
 	ip[9] = IPPROTO_UDP;
-	memset(ip + 16, 0xff, 4);              /* to 255.255.255.255, from 0.0.0.0 */
+	memset(ip + 16, 0xff, 4); /* to 255.255.255.255, from 0.0.0.0 */
 	sum = ip_checksum(ip, 20);
 	ip[10] = (uint8_t)(sum >> 8);
 	ip[11] = (uint8_t)sum;
-	udp[1] = 68;                           /* sport */
-	udp[3] = 67;                           /* dport */
+	udp[1] = 68; /* sport */
+	udp[3] = 67; /* dport */
 	udp[4] = (DHCP_PROBE_LEN - 20) >> 8;
 	udp[5] = (DHCP_PROBE_LEN - 20) & 0xff; /* checksum 0: none (IPv4) */
-	b[0] = 1;                              /* BOOTREQUEST */
-	b[1] = 1;                              /* Ethernet */
+	b[0] = 1;			       /* BOOTREQUEST */
+	b[1] = 1;			       /* Ethernet */
 	b[2] = 6;
 	b[4] = (uint8_t)(xid >> 24);
 	b[5] = (uint8_t)(xid >> 16);
 	b[6] = (uint8_t)(xid >> 8);
 	b[7] = (uint8_t)xid;
-	b[10] = 0x80;                          /* broadcast flag: answer to all */
-	memcpy(b + 28, mac, 6);                /* chaddr */
+	b[10] = 0x80;		/* broadcast flag: answer to all */
+	memcpy(b + 28, mac, 6); /* chaddr */
 	o = b + 236;
-	*o++ = 99, *o++ = 130, *o++ = 83, *o++ = 99;  /* magic cookie */
-	*o++ = 53, *o++ = 1, *o++ = 1;                /* DHCPDISCOVER */
+	*o++ = 99, *o++ = 130, *o++ = 83, *o++ = 99;	   /* magic cookie */
+	*o++ = 53, *o++ = 1, *o++ = 1;			   /* DHCPDISCOVER */
 	*o++ = 55, *o++ = 3, *o++ = 1, *o++ = 3, *o++ = 6; /* mask, router, DNS */
 	*o++ = 255;
 	return DHCP_PROBE_LEN;

@@ -30,8 +30,8 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
-#define HEALTHY_MS 10000
-#define STOP_GRACE_MS 3000
+#define HEALTHY_MS     10000
+#define STOP_GRACE_MS  3000
 
 extern char **environ;
 
@@ -113,7 +113,8 @@ static void restart_fire(void *arg)
 	log_info("dnsmasq[%s]: restarting (restart #%u)", d->network, d->restarts);
 	if ((r = dnsmasq_start(d)) < 0) {
 		log_err("dnsmasq[%s]: cannot spawn %s: %s", d->network, d->binary, strerror(-r));
-		d->backoff_ms = d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
+		d->backoff_ms =
+			d->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d->backoff_ms * 2;
 		eloop_timer_arm(d->restart, d->backoff_ms);
 	}
 }
@@ -168,7 +169,7 @@ int dnsmasq_start(struct dnsmasq *d)
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					       POSIX_SPAWN_SETPGROUP);
+						POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawnattr_setpgroup(&attr, 0);
@@ -203,8 +204,9 @@ static void describe_status(int status, char *buf, size_t len)
 	else if (WEXITSTATUS(status) == 1)
 		snprintf(buf, len, "exited with status 1 (configuration problem)");
 	else if (WEXITSTATUS(status) == 2)
-		snprintf(buf, len, "exited with status 2 (network problem: is the address "
-				   "or port in use?)");
+		snprintf(buf, len,
+			 "exited with status 2 (network problem: is the address "
+			 "or port in use?)");
 	else
 		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
 }

@@ -11,10 +11,10 @@
 struct dnsmasq;
 
 struct dnsmasq_params {
-	const char *network;   /* for log lines */
+	const char *network; /* for log lines */
 	const char *binary;
 	const char *conf_path;
-	const char *pid_path;  /* gatewayd's record of the child's pid */
+	const char *pid_path; /* gatewayd's record of the child's pid */
 };
 
 int dnsmasq_new(struct eloop *loop, const struct dnsmasq_params *p, struct dnsmasq **out);
@@ -28,7 +28,7 @@ void dnsmasq_free(struct dnsmasq *d);
 bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status);
 pid_t dnsmasq_pid(const struct dnsmasq *d);
 unsigned dnsmasq_restarts(const struct dnsmasq *d);
-uint64_t dnsmasq_uptime_ms(const struct dnsmasq *d); /* 0 when not running */
+uint64_t dnsmasq_uptime_ms(const struct dnsmasq *d);	/* 0 when not running */
 const char *dnsmasq_last_exit(const struct dnsmasq *d); /* "" if it never died */
 
 /* Kill a dnsmasq left behind by a crashed gatewayd (pid file + cmdline

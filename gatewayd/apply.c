@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 static void on_monitor(int fd, uint32_t events, void *arg)
 {
 	struct gw_ctx *ctx = arg;
@@ -42,15 +41,15 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 		watch_addrs(ctx);
 }
 
-static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf,
-			 char (*uplinks)[IFNAMSIZ], char *err, size_t errlen);
+static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
+			 char *err, size_t errlen);
 
 /* Someone else flushed or deleted (part of) our unowned tables: put the
  * whole ruleset back in one batch, and refill the ports sets. */
 static void on_nft_change(int fd, uint32_t events, void *arg)
 {
 	struct gw_ctx *ctx = arg;
-	char (*ups)[IFNAMSIZ];
+	char(*ups)[IFNAMSIZ];
 	char err[512];
 
 	(void)events;
@@ -63,7 +62,8 @@ static void on_nft_change(int fd, uint32_t events, void *arg)
 		memcpy(ups[i], ctx->nets[i].uplink, IFNAMSIZ);
 	if (ruleset_apply(ctx, ctx->conf, ups, err, sizeof(err)) < 0) {
 		log_err("nftables: our tables were changed by another process; restoring them "
-			"failed: %s", err);
+			"failed: %s",
+			err);
 	} else {
 		log_warnx("nftables: another process flushed or deleted (part of) gatewayd's "
 			  "tables; restored them");
@@ -160,7 +160,8 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf,
 		if ((r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, key, "2", path)) < 0)
 			return fmt_err(err, errlen, "setting %s = 2: %s", key, strerror(-r));
 		if (r > 0)
-			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), so "
+			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), "
+				  "so "
 				  "it keeps its RA-learned IPv6 routes with forwarding on",
 				  conf->networks[i].name, pf->uplinks[i]);
 	}
@@ -177,7 +178,8 @@ int apply_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6)
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	r = changed = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
 	if (r >= 0 && v6) {
-		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1", path);
+		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1",
+				  path);
 		changed |= r;
 	}
 	return r < 0 ? r : changed;
@@ -204,8 +206,8 @@ static int bridge_sysctls(const struct gw_network *n)
 	return 0;
 }
 
-int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
-		     const struct gw_network *n, struct gw_net_rt *rt, char *err, size_t errlen)
+int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		    struct gw_net_rt *rt, char *err, size_t errlen)
 {
 	char path[GW_PATH_MAX + 32];
 	struct rtnl_link l;
@@ -222,7 +224,7 @@ int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac)) < 0) {
 			state_names_remove(path, n->bridge);
 			return fmt_err(err, errlen, "network \"%s\": creating bridge \"%s\": %s",
-				    n->name, n->bridge, strerror(-r));
+				       n->name, n->bridge, strerror(-r));
 		}
 		rt->created_bridge = true;
 		log_info("network \"%s\": created bridge %s", n->name, n->bridge);
@@ -232,29 +234,29 @@ int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf,
 	}
 	if (r < 0)
 		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\": %s", n->name, n->bridge,
-			    strerror(-r));
+			       strerror(-r));
 	if (strcmp(l.kind, "bridge"))
 		return fmt_err(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
-			    n->name, n->bridge);
+			       n->name, n->bridge);
 	if ((r = bridge_sysctls(n)) < 0)
 		return fmt_err(err, errlen, "network \"%s\": IPv6 settings of %s: %s", n->name,
-			    n->bridge, strerror(-r));
+			       n->bridge, strerror(-r));
 	/* Also on a bridge we adopted: a bridge without an explicit MAC takes
 	 * its ports' and changes it as they come and go, and the backstop
 	 * rules know our own DHCP/RA frames by this address. */
 	addr_bridge_mac(n->name, mac);
 	if ((r = rtnl_link_set_mac(ctx->rtnl, l.ifindex, mac)) < 0)
 		return fmt_err(err, errlen, "network \"%s\": setting the MAC of %s: %s", n->name,
-			    n->bridge, strerror(-r));
+			       n->bridge, strerror(-r));
 	r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
 	if (r >= 0 && n->has_ipv6)
 		r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
 	if (r < 0)
 		return fmt_err(err, errlen, "network \"%s\": adding addresses to %s: %s", n->name,
-			    n->bridge, strerror(-r));
+			       n->bridge, strerror(-r));
 	if ((r = rtnl_link_set_up(ctx->rtnl, l.ifindex)) < 0)
 		return fmt_err(err, errlen, "network \"%s\": setting %s up: %s", n->name, n->bridge,
-			    strerror(-r));
+			       strerror(-r));
 	return 0;
 }
 
@@ -267,15 +269,16 @@ static void bridge_addrs_del(struct gw_ctx *ctx, const struct gw_network *n,
 
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) < 0)
 		return;
-	if (!keep || keep->ipv4.addr.s_addr != n->ipv4.addr.s_addr || keep->ipv4.plen != n->ipv4.plen)
+	if (!keep || keep->ipv4.addr.s_addr != n->ipv4.addr.s_addr ||
+	    keep->ipv4.plen != n->ipv4.plen)
 		rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
 	if (n->has_ipv6 && (!keep || !keep->has_ipv6 || keep->ipv6.plen != n->ipv6.plen ||
 			    memcmp(&keep->ipv6.addr, &n->ipv6.addr, 16)))
 		rtnl_addr_del(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
 }
 
-static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf,
-			const struct gw_network *n, struct gw_net_rt *rt)
+static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+			struct gw_net_rt *rt)
 {
 	char path[GW_PATH_MAX + 32];
 	struct rtnl_link l;
@@ -313,16 +316,15 @@ static int write_file(const char *path, const struct gw_conf *conf, const struct
 	return rename(tmp, path) < 0 ? -errno : 0;
 }
 
-static void pid_path(const struct gw_conf *conf, const struct gw_network *n, char *buf,
-		     size_t len)
+static void pid_path(const struct gw_conf *conf, const struct gw_network *n, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s.dnsmasq.pid", conf->run_dir, n->name);
 }
 
 /* Before serving: is anybody else serving this bridge, or holding the
  * ports? Then this network gets no DHCP/RA (the others go on). */
-static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf,
-			 const struct gw_network *n, struct gw_net_rt *rt)
+static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+			 struct gw_net_rt *rt)
 {
 	char what[600];
 	struct rtnl_link l;
@@ -334,11 +336,14 @@ static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf,
 		addr_bridge_mac(n->name, mac);
 		r = probe_bridge(l.ifindex, mac, conf->probe_ms, false, what, sizeof(what));
 		if (r < 0)
-			log_warnx("network \"%s\": probing %s for other DHCP servers and routers: %s",
-				  n->name, n->bridge, strerror(-r));
+			log_warnx(
+				"network \"%s\": probing %s for other DHCP servers and routers: %s",
+				n->name, n->bridge, strerror(-r));
 		if (r > 0) {
-			log_err("network \"%s\": %s already answers on %s: NOT serving DHCP or router "
-				"advertisements on this network. Remove the other server, then reload",
+			log_err("network \"%s\": %s already answers on %s: NOT serving DHCP or "
+				"router "
+				"advertisements on this network. Remove the other server, then "
+				"reload",
 				n->name, what, n->bridge);
 			snprintf(rt->last_error, sizeof(rt->last_error),
 				 "not serving: %s already answers on %s", what, n->bridge);
@@ -373,16 +378,15 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct 
 		return 0;
 	if ((r = write_file(cpath, conf, n)) < 0)
 		return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
-			    strerror(-r));
+			       strerror(-r));
 	if ((r = dnsmasq_new(ctx->loop, &p, &rt->dnsmasq)) < 0 ||
 	    (r = dnsmasq_start(rt->dnsmasq)) < 0)
-		return fmt_err(err, errlen, "network \"%s\": starting %s: %s", n->name, conf->dnsmasq,
-			    strerror(-r));
+		return fmt_err(err, errlen, "network \"%s\": starting %s: %s", n->name,
+			       conf->dnsmasq, strerror(-r));
 	return 0;
 }
 
-static void dhcp_down(const struct gw_conf *conf, const struct gw_network *n,
-		      struct gw_net_rt *rt)
+static void dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt)
 {
 	char cpath[GW_PATH_MAX + 64];
 
@@ -392,8 +396,8 @@ static void dhcp_down(const struct gw_conf *conf, const struct gw_network *n,
 	unlink(cpath);
 }
 
-static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf,
-			 char (*uplinks)[IFNAMSIZ], char *err, size_t errlen)
+static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
+			 char *err, size_t errlen)
 {
 	const char *ups[conf->n_networks ? conf->n_networks : 1];
 	struct nft_plan plan;
@@ -447,7 +451,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 		goto fail;
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		snprintf(ctx->nets[i].uplink, IFNAMSIZ, "%s", pf.uplinks[i]);
-		if ((r = apply_bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
+		if ((r = apply_bridge_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err,
+					 errlen)) < 0)
 			goto fail;
 	}
 	if ((r = ruleset_apply(ctx, conf, pf.uplinks, err, errlen)) < 0)
@@ -508,7 +513,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	struct preflight pf = { 0 };
 	struct gw_net_rt *nets = calloc(conf->n_networks, sizeof(*nets));
 	bool *keep = calloc(conf->n_networks, sizeof(*keep));
-	char (*uplinks)[IFNAMSIZ];
+	char(*uplinks)[IFNAMSIZ];
 	int r;
 
 	if (!nets || !keep || preflight_new(conf, &pf) < 0) {
@@ -561,7 +566,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		snprintf(ctx->nets[j].uplink, IFNAMSIZ, "%s", uplinks[j]);
 		if ((r = apply_bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0) {
 			log_err("%s", err); /* keep going: the other networks still work */
-			keep[j] = true;     /* nothing more to do for it */
+			keep[j] = true;	    /* nothing more to do for it */
 		}
 	}
 	watch_links(ctx);

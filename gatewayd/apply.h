@@ -32,5 +32,4 @@ void apply_child_exited(struct gw_ctx *ctx, pid_t pid, int status);
  * directories and our fixed names. Returns how many things were removed. */
 int apply_teardown(const struct gw_conf *conf);
 
-
 #endif

@@ -83,7 +83,8 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 			gu = counter(NFPROTO_BRIDGE, "guard", n->name);
 	static struct lease leases[MAX_LEASES];
 	const char *err = rt->last_error[0] ? rt->last_error
-			  : rt->dnsmasq ? dnsmasq_last_exit(rt->dnsmasq) : "";
+			  : rt->dnsmasq	    ? dnsmasq_last_exit(rt->dnsmasq)
+					    : "";
 	int nl;
 
 	inet_ntop(AF_INET, &n->ipv4.addr, a4, sizeof(a4));
@@ -166,8 +167,8 @@ static int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 			else
 				snprintf(exp, sizeof(exp), "%llds",
 					 (long long)leases[k].expiry - (long long)now);
-			out_row(o, 6, n->name, leases[k].mac, leases[k].ip,
-				leases[k].hostname, exp, "dynamic");
+			out_row(o, 6, n->name, leases[k].mac, leases[k].ip, leases[k].hostname, exp,
+				"dynamic");
 		}
 	}
 	out_table_end(o);
@@ -185,22 +186,28 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		const char *name, *help, *type;
 	} m[] = {
 		{ "gatewayd_network_up", "1 if the bridge is up and DHCP is served", "gauge" },
-		{ "gatewayd_dnsmasq_restarts_total", "dnsmasq restarts by the supervisor", "counter" },
+		{ "gatewayd_dnsmasq_restarts_total", "dnsmasq restarts by the supervisor",
+		  "counter" },
 		{ "gatewayd_guard_tripped", "1 while a non-guest port stops DHCP/RA", "gauge" },
 		{ "gatewayd_leases", "DHCP leases in the lease file", "gauge" },
-		{ "gatewayd_nat_packets_total", "packets masqueraded out of the uplink", "counter" },
+		{ "gatewayd_nat_packets_total", "packets masqueraded out of the uplink",
+		  "counter" },
 		{ "gatewayd_nat_bytes_total", "bytes masqueraded out of the uplink", "counter" },
 		{ "gatewayd_forward_out_packets_total", "guest packets forwarded out", "counter" },
 		{ "gatewayd_forward_out_bytes_total", "guest bytes forwarded out", "counter" },
-		{ "gatewayd_forward_in_packets_total", "reply packets forwarded to guests", "counter" },
+		{ "gatewayd_forward_in_packets_total", "reply packets forwarded to guests",
+		  "counter" },
 		{ "gatewayd_forward_in_bytes_total", "reply bytes forwarded to guests", "counter" },
-		{ "gatewayd_dropped_packets_total", "guest packets dropped (spoofed, not allowed)", "counter" },
-		{ "gatewayd_guard_dropped_packets_total", "DHCP/RA frames dropped by the backstop", "counter" },
+		{ "gatewayd_dropped_packets_total", "guest packets dropped (spoofed, not allowed)",
+		  "counter" },
+		{ "gatewayd_guard_dropped_packets_total", "DHCP/RA frames dropped by the backstop",
+		  "counter" },
 	};
 	static struct lease leases[MAX_LEASES];
 
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name, m[k].type);
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name,
+			m[k].type);
 		for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 			const struct gw_network *n = &ctx->conf->networks[i];
 			const struct gw_net_rt *rt = &ctx->nets[i];
@@ -209,8 +216,10 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			int nl;
 
 			switch (k) {
-			case 0: v = !strcmp(bridge_state(ctx, n), "up") && rt->dnsmasq &&
-				    dnsmasq_pid(rt->dnsmasq) > 0; break;
+			case 0:
+				v = !strcmp(bridge_state(ctx, n), "up") && rt->dnsmasq &&
+				    dnsmasq_pid(rt->dnsmasq) > 0;
+				break;
 			case 1: v = rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0; break;
 			case 2: v = rt->tripped[0] != 0; break;
 			case 3:
@@ -331,8 +340,8 @@ out:
 	close(cfd);
 }
 
-int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path,
-		control_reload_fn reload, void *arg, struct control **out)
+int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, control_reload_fn reload,
+		void *arg, struct control **out)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };

@@ -17,13 +17,13 @@ struct gw_net_rt {
 	char uplink[IFNAMSIZ];
 	bool created_bridge;
 	struct dnsmasq *dnsmasq;
-	bool refused;            /* start-time probe found another server */
+	bool refused; /* start-time probe found another server */
 	/* run-time watch */
 	size_t n_ports;
 	char (*ports)[IFNAMSIZ]; /* bridge ports as last put into ports_NET */
-	char tripped[IFNAMSIZ];  /* non-guest port that stopped DHCP/RA, or "" */
-	char collision[256];     /* last overlap warned about, or "" */
-	char last_error[700];    /* for gatewayctl status */
+	char tripped[IFNAMSIZ];	 /* non-guest port that stopped DHCP/RA, or "" */
+	char collision[256];	 /* last overlap warned about, or "" */
+	char last_error[700];	 /* for gatewayctl status */
 };
 
 struct gw_ctx {
@@ -33,8 +33,8 @@ struct gw_ctx {
 	struct gw_net_rt *nets; /* parallel to conf->networks */
 	struct sysctl_state sysctls;
 	int monitor_fd;
-	struct nft_conn *nft;   /* owns our tables for the daemon's life */
-	int nft_monitor_fd;     /* -1, or nf_tables events when not owned */
+	struct nft_conn *nft; /* owns our tables for the daemon's life */
+	int nft_monitor_fd;   /* -1, or nf_tables events when not owned */
 };
 
 /* apply.c, for the watch's repairs. */

@@ -10,13 +10,13 @@
 struct host_link {
 	int ifindex;
 	char name[IFNAMSIZ];
-	char kind[32]; /* "" for a physical NIC */
-	int master;    /* ifindex of the bridge it is a port of, or 0 */
+	char kind[32];	/* "" for a physical NIC */
+	int master;	/* ifindex of the bridge it is a port of, or 0 */
 	unsigned flags; /* IFF_* */
 };
 
 struct host_addr {
-	int family;      /* AF_INET / AF_INET6 */
+	int family; /* AF_INET / AF_INET6 */
 	uint8_t addr[16];
 	unsigned plen;
 	int ifindex;
@@ -26,7 +26,7 @@ struct host_route {
 	int family;
 	uint8_t dst[16];
 	unsigned plen;
-	int ifindex;     /* 0 if none (blackhole, multipath) */
+	int ifindex;	   /* 0 if none (blackhole, multipath) */
 	unsigned protocol; /* RTPROT_*: RTPROT_RA for routes learned from RAs */
 	uint32_t metric;
 };

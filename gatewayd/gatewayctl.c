@@ -18,19 +18,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET "/run/gatewayd/gatewayd.sock"
+#define DEFAULT_SOCKET	 "/run/gatewayd/gatewayd.sock"
 #define EXIT_UNREACHABLE 6
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gatewayctl [-s SOCKET] COMMAND [--json] [NETWORK]\n"
-		   "commands:\n"
-		   "  status [NET]   networks: bridge, addresses, guests, dnsmasq, guards, counters\n"
-		   "  leases [NET]   DHCP leases: MAC, IP, hostname, expiry\n"
-		   "  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
-		   "  metrics        Prometheus text exposition\n"
-		   "  reload         re-read the config (root); prints the outcome\n"
-		   "socket: -s, or $GATEWAYD_SOCKET, or " DEFAULT_SOCKET "\n");
+	fprintf(f,
+		"usage: gatewayctl [-s SOCKET] COMMAND [--json] [NETWORK]\n"
+		"commands:\n"
+		"  status [NET]   networks: bridge, addresses, guests, dnsmasq, guards, counters\n"
+		"  leases [NET]   DHCP leases: MAC, IP, hostname, expiry\n"
+		"  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
+		"  metrics        Prometheus text exposition\n"
+		"  reload         re-read the config (root); prints the outcome\n"
+		"socket: -s, or $GATEWAYD_SOCKET, or " DEFAULT_SOCKET "\n");
 }
 
 int main(int argc, char **argv)
@@ -57,7 +58,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gatewayctl: request too long\n");
 			return 2;
 		}
-		len += (size_t)snprintf(req + len, sizeof(req) - len, "%s%s", len ? " " : "", argv[i]);
+		len += (size_t)snprintf(req + len, sizeof(req) - len, "%s%s", len ? " " : "",
+					argv[i]);
 	}
 	req[len++] = '\n';
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -84,7 +86,8 @@ int main(int argc, char **argv)
 		buf[len] = '\0';
 		if (code < 0 && (nl = strchr(buf, '\n'))) {
 			code = atoi(buf);
-			fwrite(nl + 1, 1, len - (size_t)(nl + 1 - buf), code == 0 || code == 1 ? stdout : stderr);
+			fwrite(nl + 1, 1, len - (size_t)(nl + 1 - buf),
+			       code == 0 || code == 1 ? stdout : stderr);
 			len = 0;
 		} else if (code >= 0) {
 			fwrite(buf, 1, len, code == 0 || code == 1 ? stdout : stderr);

@@ -76,7 +76,8 @@ static bool ignored_route(const struct host_route *r)
 {
 	if (r->plen == 0)
 		return true; /* default routes: everything overlaps them */
-	if (r->family == AF_INET6 && (r->dst[0] == 0xff || (r->dst[0] == 0xfe && (r->dst[1] & 0xc0) == 0x80)))
+	if (r->family == AF_INET6 &&
+	    (r->dst[0] == 0xff || (r->dst[0] == 0xfe && (r->dst[1] & 0xc0) == 0x80)))
 		return true; /* multicast, link-local */
 	return false;
 }
@@ -135,7 +136,8 @@ bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net
 
 	if (collides(conf, f, AF_INET, (const uint8_t *)&n4, net->ipv4.plen, what, sizeof(what))) {
 		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
-		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet, what);
+		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet,
+			 what);
 		return true;
 	}
 	if (!net->has_ipv6)
@@ -143,7 +145,8 @@ bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net
 	n6 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
 	if (collides(conf, f, AF_INET6, n6.s6_addr, net->ipv6.plen, what, sizeof(what))) {
 		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
-		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet, what);
+		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet,
+			 what);
 		return true;
 	}
 	return false;

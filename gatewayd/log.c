@@ -27,11 +27,13 @@ static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_to_stderr) {
 		static const char *const tag[] = {
-			[LOG_ERR] = "error: ", [LOG_WARNING] = "warning: ",
-			[LOG_INFO] = "", [LOG_DEBUG] = "debug: ",
+			[LOG_ERR] = "error: ",
+			[LOG_WARNING] = "warning: ",
+			[LOG_INFO] = "",
+			[LOG_DEBUG] = "debug: ",
 		};
-		fprintf(stderr, "gatewayd: %s%s%s%s\n", tag[pri], msg,
-			suffix ? ": " : "", suffix ? suffix : "");
+		fprintf(stderr, "gatewayd: %s%s%s%s\n", tag[pri], msg, suffix ? ": " : "",
+			suffix ? suffix : "");
 		fflush(stderr);
 	} else {
 		syslog(pri, "%s%s%s", msg, suffix ? ": " : "", suffix ? suffix : "");
@@ -48,13 +50,13 @@ void log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-#define LOG_FN(name, pri)                       \
-	void name(const char *fmt, ...)         \
-	{                                       \
-		va_list ap;                     \
-		va_start(ap, fmt);              \
-		vlog(pri, fmt, ap, NULL);       \
-		va_end(ap);                     \
+#define LOG_FN(name, pri)                                                                          \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		vlog(pri, fmt, ap, NULL);                                                          \
+		va_end(ap);                                                                        \
 	}
 
 LOG_FN(log_warnx, LOG_WARNING)

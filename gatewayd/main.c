@@ -43,7 +43,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gatewayd [-f] [-v] [-c FILE]   run the daemon\n"
-		"       gatewayd -n [-v] [-c FILE]     check the config (-v: print what would be applied)\n"
+		"       gatewayd -n [-v] [-c FILE]     check the config (-v: print what would be "
+		"applied)\n"
 		"       gatewayd --teardown [-c FILE]  remove what a crashed instance left behind\n"
 		"\n"
 		"  -c, --config FILE  config file (default " GW_CONF_DEFAULT_PATH ")\n"
@@ -91,7 +92,8 @@ static void print_plan(struct gw_conf *conf)
 		char path[GW_PATH_MAX + 64];
 
 		dnsmasq_conf_path(conf, &conf->networks[i], path, sizeof(path));
-		printf("\n# dnsmasq config for network \"%s\" (%s)\n", conf->networks[i].name, path);
+		printf("\n# dnsmasq config for network \"%s\" (%s)\n", conf->networks[i].name,
+		       path);
 		dnsmasq_conf_write(stdout, conf, &conf->networks[i]);
 	}
 out:
@@ -121,7 +123,8 @@ static int take_lock(const struct gw_conf *conf)
 		buf[strcspn(buf, "\n")] = '\0';
 		fprintf(stderr,
 			"gatewayd: another gatewayd is already running (pid %s, lock %s); "
-			"stop it first\n", buf[0] ? buf : "?", path);
+			"stop it first\n",
+			buf[0] ? buf : "?", path);
 		close(fd);
 		return -1;
 	}
@@ -149,7 +152,8 @@ static int reload(void *arg, char *err, size_t errlen)
 	log_info("reloading configuration");
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
-		    (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+		    (unsigned long long)ts.tv_sec * 1000000ull +
+			    (unsigned long long)ts.tv_nsec / 1000);
 	if ((r = load_conf(d->conf_path, &conf, err, errlen)) < 0 ||
 	    (r = apply_reload(d->ctx, conf, err, errlen)) < 0) {
 		conf_free(conf); /* NULL if it did not parse */
@@ -202,7 +206,8 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	int lockfd, r, code = 1;
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "gatewayd: must run as root (it creates bridges and nftables rules)\n");
+		fprintf(stderr,
+			"gatewayd: must run as root (it creates bridges and nftables rules)\n");
 		conf_free(conf);
 		return 1;
 	}
@@ -226,8 +231,8 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (d.sigfd < 0 || (r = eloop_new(&d.loop)) < 0 || eloop_add_fd(d.loop, d.sigfd, on_signal, &d) < 0 ||
-	    gw_ctx_new(d.loop, &d.ctx) < 0) {
+	if (d.sigfd < 0 || (r = eloop_new(&d.loop)) < 0 ||
+	    eloop_add_fd(d.loop, d.sigfd, on_signal, &d) < 0 || gw_ctx_new(d.loop, &d.ctx) < 0) {
 		log_warn("setting up the event loop");
 		conf_free(conf);
 		goto out;
@@ -314,7 +319,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		n = apply_teardown(conf);
-		printf("gatewayd: teardown: %s\n", n ? "removed what was left" : "nothing to remove");
+		printf("gatewayd: teardown: %s\n",
+		       n ? "removed what was left" : "nothing to remove");
 		conf_free(conf);
 		return 0;
 	}

@@ -12,8 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-size_t portcheck_parse(const char *text, uint16_t port, int tcp, unsigned long *inodes,
-		       size_t max)
+size_t portcheck_parse(const char *text, uint16_t port, int tcp, unsigned long *inodes, size_t max)
 {
 	const char *line = strchr(text, '\n'); /* skip the header */
 	size_t n = 0;
@@ -25,7 +24,8 @@ size_t portcheck_parse(const char *text, uint16_t port, int tcp, unsigned long *
 		const char *colon;
 
 		/* sl local_address rem_address st tx:rx tr:tm retrnsmt uid timeout inode */
-		if (sscanf(line, "%*s %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) == 3 &&
+		if (sscanf(line, "%*s %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) ==
+			    3 &&
 		    (colon = strrchr(local, ':')) && strtoul(colon + 1, NULL, 16) == port &&
 		    (!tcp || st == 0x0a /* LISTEN */) && inode)
 			inodes[n++] = inode;
@@ -149,7 +149,7 @@ int portcheck_bridge(const char *bridge, struct in_addr addr4, const struct in6_
 		uint16_t port;
 		const char *dev;
 	} binds[] = {
-		{ AF_INET, SOCK_DGRAM, &any4, 67, bridge },   /* DHCP, as dnsmasq binds it */
+		{ AF_INET, SOCK_DGRAM, &any4, 67, bridge }, /* DHCP, as dnsmasq binds it */
 		{ AF_INET, SOCK_DGRAM, &addr4, 53, NULL },
 		{ AF_INET, SOCK_STREAM, &addr4, 53, NULL },
 		{ AF_INET6, SOCK_DGRAM, addr6, 53, NULL },

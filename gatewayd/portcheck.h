@@ -10,8 +10,7 @@
 
 /* Pure: the socket inodes in a /proc/net/{udp,tcp,udp6,tcp6} text whose
  * local port is port (TCP: listening only). Returns how many (<= max). */
-size_t portcheck_parse(const char *text, uint16_t port, int tcp, unsigned long *inodes,
-		       size_t max);
+size_t portcheck_parse(const char *text, uint16_t port, int tcp, unsigned long *inodes, size_t max);
 
 /* Try the binds dnsmasq will make on this bridge (as it makes them, with
  * SO_REUSEADDR). Returns 0 if all are free; otherwise -EADDRINUSE and a

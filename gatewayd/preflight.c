@@ -62,10 +62,11 @@ static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *
 		const char *up = conf_network_uplink(conf, &conf->networks[i]);
 
 		if (!*up && !autoname)
-			return fmt_err(err, errlen,
-				    "network \"%s\": uplink = auto, but there is no IPv4 default "
-				    "route to take it from; set uplink = \"IFNAME\"",
-				    conf->networks[i].name);
+			return fmt_err(
+				err, errlen,
+				"network \"%s\": uplink = auto, but there is no IPv4 default "
+				"route to take it from; set uplink = \"IFNAME\"",
+				conf->networks[i].name);
 		snprintf(pf->uplinks[i], IFNAMSIZ, "%s", *up ? up : autoname);
 	}
 	return 0;
@@ -115,8 +116,10 @@ static int subnets_save(const struct gw_conf *conf, const struct gw_network *n)
 	fp = fopen(tmp, "we");
 	if (!fp)
 		return -errno;
-	fprintf(fp, "# subnets gatewayd chose for network \"%s\" (ipv4/ipv6 = auto);\n"
-		    "# delete this file to have new ones chosen\n", n->name);
+	fprintf(fp,
+		"# subnets gatewayd chose for network \"%s\" (ipv4/ipv6 = auto);\n"
+		"# delete this file to have new ones chosen\n",
+		n->name);
 	if (n->ipv4_auto) {
 		addr_format_net4(n->ipv4.addr, n->ipv4.plen, a, sizeof(a));
 		fprintf(fp, "ipv4 %s\n", a);
@@ -131,8 +134,8 @@ static int subnets_save(const struct gw_conf *conf, const struct gw_network *n)
 }
 
 /* An RFC 4193 ULA /64: fd00::/8, a random 40-bit global ID, subnet 0. */
-static int pick6(const struct gw_conf *conf, const struct gw_network *n,
-		 const struct host_facts *f, struct in6_addr *out)
+static int pick6(const struct gw_conf *conf, const struct gw_network *n, const struct host_facts *f,
+		 struct in6_addr *out)
 {
 	for (int tries = 0; tries < 16; tries++) {
 		memset(out, 0, sizeof(*out));
@@ -145,8 +148,8 @@ static int pick6(const struct gw_conf *conf, const struct gw_network *n,
 	return -ENOSPC;
 }
 
-static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool persist,
-			char *err, size_t errlen)
+static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool persist, char *err,
+			size_t errlen)
 {
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		struct gw_network *n = &conf->networks[i];
@@ -159,22 +162,25 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 		if (n->ipv4_auto && !n->ipv4.addr.s_addr) {
 			struct in_addr s;
 			if ((r = hostcheck_pick4(conf, n, f, &s)) < 0)
-				return fmt_err(err, errlen, "network \"%s\": ipv4 = auto: no free /24 "
-					    "left in 10.0.0.0/8", n->name);
+				return fmt_err(err, errlen,
+					       "network \"%s\": ipv4 = auto: no free /24 "
+					       "left in 10.0.0.0/8",
+					       n->name);
 			conf_network_set_ipv4(n, s, 24);
 			chosen = true;
 		}
 		if (n->ipv6_auto && IN6_IS_ADDR_UNSPECIFIED(&n->ipv6.addr)) {
 			struct in6_addr s;
 			if ((r = pick6(conf, n, f, &s)) < 0)
-				return fmt_err(err, errlen, "network \"%s\": ipv6 = auto: %s", n->name,
-					    strerror(-r));
+				return fmt_err(err, errlen, "network \"%s\": ipv6 = auto: %s",
+					       n->name, strerror(-r));
 			conf_network_set_ipv6(n, &s, 64);
 			chosen = true;
 		}
 		if (chosen && persist && (r = subnets_save(conf, n)) < 0)
-			return fmt_err(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
-				    n->name, conf->state_dir, strerror(-r));
+			return fmt_err(err, errlen,
+				       "network \"%s\": recording auto subnets in %s: %s", n->name,
+				       conf->state_dir, strerror(-r));
 	}
 	return 0;
 }
@@ -189,12 +195,13 @@ static int read_facts(struct host_facts *f, char *err, size_t errlen)
 	r = rtnl_read_facts(rt, f);
 	rtnl_close(rt);
 	if (r < 0)
-		return fmt_err(err, errlen, "reading links, addresses and routes: %s", strerror(-r));
+		return fmt_err(err, errlen, "reading links, addresses and routes: %s",
+			       strerror(-r));
 	return 0;
 }
 
-int preflight_resolve(struct gw_conf *conf, struct preflight *pf, bool persist,
-		      char *err, size_t errlen)
+int preflight_resolve(struct gw_conf *conf, struct preflight *pf, bool persist, char *err,
+		      size_t errlen)
 {
 	struct host_facts f;
 	int r;
@@ -216,40 +223,52 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 	char msg[256], key[128], val[16];
 
 	if (!strcmp(n->bridge, up))
-		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
-			    "serves or bridges the uplink", n->name, n->bridge);
+		return fmt_err(err, errlen,
+			       "network \"%s\": bridge \"%s\" is the uplink; gatewayd never "
+			       "serves or bridges the uplink",
+			       n->name, n->bridge);
 	if (!host_link_by_name(f, up))
 		log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts working "
-			  "when it appears", n->name, up);
+			  "when it appears",
+			  n->name, up);
 	if (br && strcmp(br->kind, "bridge"))
-		return fmt_err(err, errlen, "network \"%s\": device \"%s\" exists and is not a bridge "
-			    "(kind \"%s\"); refusing to touch it", n->name, n->bridge,
-			    br->kind[0] ? br->kind : "physical");
+		return fmt_err(err, errlen,
+			       "network \"%s\": device \"%s\" exists and is not a bridge "
+			       "(kind \"%s\"); refusing to touch it",
+			       n->name, n->bridge, br->kind[0] ? br->kind : "physical");
 	if ((port = hostcheck_foreign_port(n, f)))
-		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "
-			    "that is not a guest port; gatewayd will not serve DHCP or RA onto it. "
-			    "Remove it (ip link set %s nomaster) or adjust guest_ports",
-			    n->name, n->bridge, port->name, port->kind[0] ? port->kind : "physical",
-			    port->name);
+		return fmt_err(
+			err, errlen,
+			"network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "
+			"that is not a guest port; gatewayd will not serve DHCP or RA onto it. "
+			"Remove it (ip link set %s nomaster) or adjust guest_ports",
+			n->name, n->bridge, port->name, port->kind[0] ? port->kind : "physical",
+			port->name);
 	if (hostcheck_collides(conf, n, f, msg, sizeof(msg)))
 		return fmt_err(err, errlen, "%s%s", msg,
-			    n->ipv4_auto || n->ipv6_auto ? " (an auto subnet recorded in state_dir; "
-			    "delete NET.subnets there to choose another)" : "");
+			       n->ipv4_auto || n->ipv6_auto
+				       ? " (an auto subnet recorded in state_dir; "
+					 "delete NET.subnets there to choose another)"
+				       : "");
 	if (n->has_ipv6 && access(SYSCTL_ROOT "/net/ipv6", F_OK) < 0)
-		return fmt_err(err, errlen, "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
-			    n->name);
+		return fmt_err(err, errlen,
+			       "network \"%s\": ipv6 is set but IPv6 is disabled on this host",
+			       n->name);
 	/* IPv6 forwarding makes the kernel ignore RAs where accept_ra = 1. */
 	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", up);
 	if (n->has_ipv6 && hostcheck_ra_routes(f, up) &&
 	    sysctl_read(SYSCTL_ROOT, key, val, sizeof(val)) == 0 && strcmp(val, "2")) {
 		if (!conf->fix_accept_ra)
-			return fmt_err(err, errlen,
-				    "network \"%s\": uplink %s takes its IPv6 routes from router "
-				    "advertisements, but has accept_ra = %s: turning on IPv6 forwarding "
-				    "would make the kernel ignore those advertisements and the host "
-				    "would lose IPv6 when the routes expire. Set "
-				    "net.ipv6.conf.%s.accept_ra = 2, or fix_accept_ra = true to let "
-				    "gatewayd do it", n->name, up, val, up);
+			return fmt_err(
+				err, errlen,
+				"network \"%s\": uplink %s takes its IPv6 routes from router "
+				"advertisements, but has accept_ra = %s: turning on IPv6 "
+				"forwarding "
+				"would make the kernel ignore those advertisements and the host "
+				"would lose IPv6 when the routes expire. Set "
+				"net.ipv6.conf.%s.accept_ra = 2, or fix_accept_ra = true to let "
+				"gatewayd do it",
+				n->name, up, val, up);
 		pf->fix_accept_ra[i] = true;
 	}
 	return 0;
@@ -261,8 +280,8 @@ int preflight_check(struct gw_conf *conf, struct preflight *pf, char *err, size_
 	int r;
 
 	if (access(conf->dnsmasq, X_OK) < 0)
-		return fmt_err(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)", conf->dnsmasq,
-			    strerror(errno));
+		return fmt_err(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)",
+			       conf->dnsmasq, strerror(errno));
 	if ((r = read_facts(&f, err, errlen)) < 0)
 		return r;
 	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0 &&

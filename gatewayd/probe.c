@@ -37,8 +37,10 @@ static void fmt_mac(const uint8_t *m, char *buf, size_t len)
 static int packet_probe(int ifindex, uint16_t ethertype, const uint8_t dst_mac[6],
 			const uint8_t *frame, size_t len)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ethertype),
-				   .sll_ifindex = ifindex, .sll_halen = 6 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ethertype),
+				   .sll_ifindex = ifindex,
+				   .sll_halen = 6 };
 	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ethertype));
 
 	if (fd < 0)
@@ -51,12 +53,11 @@ static int packet_probe(int ifindex, uint16_t ethertype, const uint8_t dst_mac[6
 	if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		goto fail;
 	return fd;
-fail:
-	{
-		int r = -errno;
-		close(fd);
-		return r;
-	}
+fail : {
+	int r = -errno;
+	close(fd);
+	return r;
+}
 }
 
 /* A router solicitation from the bridge's own link-local address (valid at
@@ -99,7 +100,8 @@ static int read_answers(int fd, bool v6, uint32_t xid, const uint8_t *own_mac, c
 
 		/* Our own frames are not answers; for the doctor's self-test
 		 * only our own server's (from the bridge's MAC) are. */
-		if (from.sll_pkttype == PACKET_OUTGOING || (own_mac && memcmp(from.sll_addr, own_mac, 6)))
+		if (from.sll_pkttype == PACKET_OUTGOING ||
+		    (own_mac && memcmp(from.sll_addr, own_mac, 6)))
 			continue;
 		fmt_mac(from.sll_addr, m, sizeof(m));
 		if (!v6 && dhcp_parse_reply(pkt, (size_t)n, xid, &s4) == 0) {
@@ -116,8 +118,7 @@ static int read_answers(int fd, bool v6, uint32_t xid, const uint8_t *own_mac, c
 	return 0;
 }
 
-int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what,
-		 size_t len)
+int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what, size_t len)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct pollfd pfd[2] = { { .fd = -1, .events = POLLIN }, { .fd = -1, .events = POLLIN } };

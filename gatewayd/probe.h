@@ -14,7 +14,6 @@
  * itself failed. own: the doctor's self-test: ifindex is a test port
  * plugged into the bridge, the DISCOVER comes from a random client MAC, and
  * only an answer from our own server (from mac, the bridge's) counts. */
-int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what,
-		 size_t len);
+int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what, size_t len);
 
 #endif

@@ -124,10 +124,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		q->out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *i;
-		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
-			if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
-				snprintf(q->out->kind, sizeof(q->out->kind), "%s",
-					 mnl_attr_get_str(i));
+		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO]) if (mnl_attr_get_type(i) ==
+								   IFLA_INFO_KIND)
+			snprintf(q->out->kind, sizeof(q->out->kind), "%s", mnl_attr_get_str(i));
 	}
 	q->found = 1;
 	return MNL_CB_OK;
@@ -224,8 +223,8 @@ int rtnl_link_del(struct rtnl *r, int ifindex)
 	return rtnl_talk(r, link_msg(buf, RTM_DELLINK, 0, ifindex), NULL, NULL);
 }
 
-static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int ifindex,
-				 int family, const void *addr, unsigned plen)
+static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int ifindex, int family,
+				 const void *addr, unsigned plen)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
@@ -373,7 +372,8 @@ static int facts_route_cb(const struct nlmsghdr *nlh, void *data)
 	rt->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	rt->metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
-		memcpy(rt->dst, mnl_attr_get_payload(tb[RTA_DST]), mnl_attr_get_payload_len(tb[RTA_DST]));
+		memcpy(rt->dst, mnl_attr_get_payload(tb[RTA_DST]),
+		       mnl_attr_get_payload_len(tb[RTA_DST]));
 	return MNL_CB_OK;
 }
 
@@ -397,8 +397,10 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = dump(r, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), facts_link_cb, out)) < 0 ||
-	    (ret = dump(r, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), facts_addr_cb, out)) < 0 ||
+	if ((ret = dump(r, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), facts_link_cb, out)) <
+		    0 ||
+	    (ret = dump(r, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), facts_addr_cb, out)) <
+		    0 ||
 	    (ret = dump(r, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), facts_route_cb, out)) < 0 ||
 	    (ret = dump(r, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), facts_route_cb, out)) < 0)
 		host_facts_free(out);
@@ -437,8 +439,8 @@ int rtnl_monitor_open(void)
 	/* netconf: the kernel announces forwarding changes, so a flipped
 	 * ip_forward is an event like any other. */
 	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE |
-			  1u << (RTNLGRP_IPV4_NETCONF - 1) | 1u << (RTNLGRP_IPV6_NETCONF - 1);
+			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | 1u << (RTNLGRP_IPV4_NETCONF - 1) |
+			  1u << (RTNLGRP_IPV6_NETCONF - 1);
 	int fd, size = 1 << 20;
 
 	if (!nl)
@@ -480,19 +482,13 @@ unsigned rtnl_monitor_drain(int fd)
 		     nlh = mnl_nlmsg_next(nlh, &left)) {
 			switch (nlh->nlmsg_type) {
 			case RTM_NEWLINK:
-			case RTM_DELLINK:
-				what |= RTNL_EV_LINK;
-				break;
+			case RTM_DELLINK: what |= RTNL_EV_LINK; break;
 			case RTM_NEWADDR:
 			case RTM_DELADDR:
 			case RTM_NEWROUTE:
-			case RTM_DELROUTE:
-				what |= RTNL_EV_ADDR;
-				break;
+			case RTM_DELROUTE: what |= RTNL_EV_ADDR; break;
 			case RTM_NEWNETCONF:
-			case RTM_DELNETCONF:
-				what |= RTNL_EV_NETCONF;
-				break;
+			case RTM_DELNETCONF: what |= RTNL_EV_NETCONF; break;
 			}
 		}
 	}

@@ -40,8 +40,8 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
 /* A socket subscribed to link, address, route and netconf (forwarding)
  * changes, for the event loop; rtnl_monitor_drain() reads what is queued
  * and says which kinds changed. */
-#define RTNL_EV_LINK 1u
-#define RTNL_EV_ADDR 2u    /* addresses or routes */
+#define RTNL_EV_LINK	1u
+#define RTNL_EV_ADDR	2u /* addresses or routes */
 #define RTNL_EV_NETCONF 4u /* forwarding settings */
 int rtnl_monitor_open(void);
 unsigned rtnl_monitor_drain(int fd);

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define STATE_BRIDGES "bridges"      /* in state_dir: bridges gatewayd created */
-#define STATE_SYSCTL "sysctl.state"  /* in state_dir: see sysctl.h */
+#define STATE_BRIDGES	"bridges"      /* in state_dir: bridges gatewayd created */
+#define STATE_SYSCTL	"sysctl.state" /* in state_dir: see sysctl.h */
 #define STATE_MAX_NAMES 256
 
 int state_mkdir(const char *dir, mode_t mode);

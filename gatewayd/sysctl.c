@@ -141,8 +141,8 @@ static struct sysctl_rec *sysctl_find(struct sysctl_state *s, const char *key)
 	return NULL;
 }
 
-int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key,
-		  const char *value, const char *state_path)
+int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, const char *value,
+		  const char *state_path)
 {
 	char cur[64];
 	struct sysctl_rec *rec;

@@ -7,11 +7,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define SYSCTL_ROOT "/proc/sys"
+#define SYSCTL_ROOT	"/proc/sys"
 #define SYSCTL_MAX_RECS 32
 
 struct sysctl_rec {
-	char key[128];   /* relative to the root: "net/ipv4/ip_forward" */
+	char key[128]; /* relative to the root: "net/ipv4/ip_forward" */
 	char orig[64];
 	char written[64];
 };
@@ -33,8 +33,8 @@ int sysctl_write(const char *root, const char *key, const char *value);
 /* Make key hold value. Returns 1 if it was written, 0 if it already held
  * it; a first write records the original in s and saves s to state_path
  * before touching the sysctl. */
-int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key,
-		  const char *value, const char *state_path);
+int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, const char *value,
+		  const char *state_path);
 
 /* Put back every recorded original whose sysctl still holds our value.
  * Calls skipped() for each one that someone else changed since. Empties s

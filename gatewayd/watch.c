@@ -47,7 +47,7 @@ static int ports_of(const struct host_facts *f, const char *bridge, char (**out)
 static void sync_ports(struct gw_ctx *ctx, const struct gw_network *n, struct gw_net_rt *rt,
 		       const struct host_facts *f)
 {
-	char (*ports)[IFNAMSIZ], set[NFT_NAME_MAX], err[512];
+	char(*ports)[IFNAMSIZ], set[NFT_NAME_MAX], err[512];
 	size_t np;
 
 	if (ports_of(f, n->bridge, &ports, &np) < 0)
@@ -75,18 +75,20 @@ static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
 	if (bad && !rt->tripped[0]) {
 		memcpy(rt->tripped, bad->name, IFNAMSIZ);
 		snprintf(rt->last_error, sizeof(rt->last_error),
-			 "port %s (kind \"%s\") is not a guest port: DHCP and RA stopped", bad->name,
-			 bad->kind[0] ? bad->kind : "physical");
+			 "port %s (kind \"%s\") is not a guest port: DHCP and RA stopped",
+			 bad->name, bad->kind[0] ? bad->kind : "physical");
 		dnsmasq_stop(rt->dnsmasq);
 		log_err("network \"%s\": port %s (kind \"%s\") joined bridge %s and is not a guest "
 			"port: DHCP and router advertisements STOPPED on this network until it "
-			"leaves (ip link set %s nomaster)", n->name, bad->name,
-			bad->kind[0] ? bad->kind : "physical", n->bridge, bad->name);
+			"leaves (ip link set %s nomaster)",
+			n->name, bad->name, bad->kind[0] ? bad->kind : "physical", n->bridge,
+			bad->name);
 	} else if (bad && strcmp(rt->tripped, bad->name)) {
 		memcpy(rt->tripped, bad->name, IFNAMSIZ);
 	} else if (!bad && rt->tripped[0]) {
 		log_info("network \"%s\": port %s left bridge %s; DHCP and router advertisements "
-			 "resume", n->name, rt->tripped, n->bridge);
+			 "resume",
+			 n->name, rt->tripped, n->bridge);
 		rt->tripped[0] = '\0';
 		if (rt->dnsmasq && !rt->refused && dnsmasq_start(rt->dnsmasq) < 0)
 			log_err("network \"%s\": restarting dnsmasq failed", n->name);
@@ -124,14 +126,16 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, const struct host_facts 
 		 * still exist and are free. */
 		if (rtnl_link_get(ctx->rtnl, n->bridge, &nb) == 0)
 			for (size_t k = 0; k < rt->n_ports; k++)
-				if (rtnl_link_get(ctx->rtnl, rt->ports[k], &port) == 0 && !port.master &&
-				    rtnl_link_set_master(ctx->rtnl, port.ifindex, nb.ifindex) == 0 &&
+				if (rtnl_link_get(ctx->rtnl, rt->ports[k], &port) == 0 &&
+				    !port.master &&
+				    rtnl_link_set_master(ctx->rtnl, port.ifindex, nb.ifindex) ==
+					    0 &&
 				    rtnl_link_set_up(ctx->rtnl, port.ifindex) == 0)
 					back++;
 		/* dnsmasq's DHCP socket was bound to the old device. */
 		log_warnx("network \"%s\": bridge %s was deleted; recreated it with its addresses, "
-			  "put back %zu of its %zu ports and restarted dnsmasq", n->name, n->bridge,
-			  back, rt->n_ports);
+			  "put back %zu of its %zu ports and restarted dnsmasq",
+			  n->name, n->bridge, back, rt->n_ports);
 		if (rt->dnsmasq && !rt->refused && !rt->tripped[0]) {
 			dnsmasq_stop(rt->dnsmasq);
 			dnsmasq_start(rt->dnsmasq);
@@ -188,13 +192,15 @@ void watch_addrs(struct gw_ctx *ctx)
 				log_err("network \"%s\": re-adding addresses: %s", n->name, msg);
 			else
 				log_warnx("network \"%s\": an address of bridge %s was removed; "
-					  "added it again", n->name, n->bridge);
+					  "added it again",
+					  n->name, n->bridge);
 		}
 
 		if (hostcheck_collides(ctx->conf, n, &f, msg, sizeof(msg))) {
 			if (strcmp(msg, rt->collision))
 				log_err("%s: guests' traffic to it will be misrouted; move the "
-					"network or remove the overlap", msg);
+					"network or remove the overlap",
+					msg);
 			snprintf(rt->collision, sizeof(rt->collision), "%s", msg);
 		} else if (rt->collision[0]) {
 			log_info("network \"%s\": overlap gone (%s)", n->name, rt->collision);

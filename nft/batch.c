@@ -205,7 +205,8 @@ static int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_
 			nftnl_set_free(s);
 			return -ENOMEM;
 		}
-		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* BYTEORDER_HOST_ENDIAN */);
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+				    1 /* BYTEORDER_HOST_ENDIAN */);
 		nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 				   nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
@@ -220,7 +221,6 @@ static int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_
 	nftnl_set_free(s);
 	return r;
 }
-
 
 static int batch_rule(struct nft_batch *b, const struct nft_plan *plan,
 		      const struct nft_rule_plan *rp)
@@ -240,10 +240,11 @@ static int batch_rule(struct nft_batch *b, const struct nft_plan *plan,
 		e = batch_reserve(b);
 	if (e >= 0) {
 		nft_rule_format(rp, text, sizeof(text));
-		snprintf(desc, sizeof(desc), "rule in chain %s %s: %s", nft_family_name(chain->family),
-			 chain->name, text);
+		snprintf(desc, sizeof(desc), "rule in chain %s %s: %s",
+			 nft_family_name(chain->family), chain->name, text);
 		nftnl_rule_nlmsg_build_payload(
-			batch_hdr(b, NFT_MSG_NEWRULE, chain->family, NLM_F_CREATE | NLM_F_APPEND), r);
+			batch_hdr(b, NFT_MSG_NEWRULE, chain->family, NLM_F_CREATE | NLM_F_APPEND),
+			r);
 		e = batch_push(b, desc);
 	}
 	nftnl_rule_free(r);
@@ -324,8 +325,8 @@ int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
 	return 0;
 }
 
-int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set,
-			char (*names)[IFNAMSIZ], size_t n, struct nft_batch **out)
+int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set, char (*names)[IFNAMSIZ],
+			size_t n, struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
 	struct nftnl_set *s = NULL;

@@ -102,7 +102,8 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 
 	if (!nl) {
 		r = -errno;
-		snprintf(err, errlen, "nft: cannot open netfilter netlink socket: %s", strerror(errno));
+		snprintf(err, errlen, "nft: cannot open netfilter netlink socket: %s",
+			 strerror(errno));
 		return r;
 	}
 	data = nft_batch_data(b, &len);
@@ -110,8 +111,10 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 	 * (NETLINK_CAP_ACK keeps each at a header's size). */
 	if (len > 128 * 1024) {
 		int size = (int)(len + 64 * 1024);
-		if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-			setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size,
+			       sizeof(size)) < 0)
+			setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &size,
+				   sizeof(size));
 		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	}
 	if (mnl_socket_sendto(nl, data, len) < 0) {
@@ -142,7 +145,8 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 			if (e->error && r == 0) {
 				r = e->error;
 				snprintf(err, errlen, "nft: %s: %s",
-					 nft_batch_describe(b, nlh->nlmsg_seq), strerror(-e->error));
+					 nft_batch_describe(b, nlh->nlmsg_seq),
+					 strerror(-e->error));
 			}
 		}
 	}
@@ -153,8 +157,7 @@ out:
 }
 
 /* Commit a batch just built (r = what the builder returned), then free it. */
-static int commit_built(struct nft_conn *conn, int r, struct nft_batch *b, char *err,
-			size_t errlen)
+static int commit_built(struct nft_conn *conn, int r, struct nft_batch *b, char *err, size_t errlen)
 {
 	if (r < 0) {
 		snprintf(err, errlen, "nft: building batch: %s", strerror(-r));

@@ -19,7 +19,6 @@ static uint32_t set_id(const struct nft_plan *plan, const char *name)
 	return 0;
 }
 
-
 static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc(name);
@@ -138,7 +137,7 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case NM_OBRNAME:
 	case NM_OIFKIND: {
 		static const uint32_t key[] = {
-			[NM_IIFNAME] = NFT_META_IIFNAME, [NM_OIFNAME] = NFT_META_OIFNAME,
+			[NM_IIFNAME] = NFT_META_IIFNAME,     [NM_OIFNAME] = NFT_META_OIFNAME,
 			[NM_IBRNAME] = NFT_META_BRI_IIFNAME, [NM_OBRNAME] = NFT_META_BRI_OIFNAME,
 			[NM_OIFKIND] = NFT_META_OIFKIND,
 		};
@@ -196,7 +195,8 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case NM_SPORT:
 		if ((e = e_l4(r, l4, m->u.l4.proto)) < 0)
 			return e;
-		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, m->kind == NM_DPORT ? 2 : 0, 2)) < 0)
+		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, m->kind == NM_DPORT ? 2 : 0,
+				   2)) < 0)
 			return e;
 		port = htons(m->u.l4.port);
 		return e_cmp(r, m->neq, &port, 2);
@@ -225,7 +225,9 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 {
 	static const int code[] = {
-		[NV_ACCEPT] = NF_ACCEPT, [NV_DROP] = NF_DROP, [NV_RETURN] = NFT_RETURN,
+		[NV_ACCEPT] = NF_ACCEPT,
+		[NV_DROP] = NF_DROP,
+		[NV_RETURN] = NFT_RETURN,
 		[NV_JUMP] = NFT_JUMP,
 	};
 	struct nftnl_expr *e;
@@ -242,8 +244,7 @@ static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 	return 0;
 }
 
-int nft_expr_rule(struct nftnl_rule *r, const struct nft_plan *plan,
-		  const struct nft_rule_plan *rp)
+int nft_expr_rule(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_rule_plan *rp)
 {
 	uint8_t family = 0, l4 = 0;
 	int e = 0;

@@ -80,7 +80,8 @@ static int seen_cb(const struct nlmsghdr *nlh, void *data)
 
 int nft_table_exists(uint8_t family)
 {
-	int n = 0, r = nft_query(NFT_MSG_GETTABLE, family, 0, table_name_payload, NULL, seen_cb, &n);
+	int n = 0,
+	    r = nft_query(NFT_MSG_GETTABLE, family, 0, table_name_payload, NULL, seen_cb, &n);
 
 	if (r == -ENOENT)
 		return 0;
@@ -142,8 +143,8 @@ static void table_payload(struct nlmsghdr *nlh, const void *arg)
 
 int nft_rule_count(uint8_t family)
 {
-	int n = 0, r = nft_query(NFT_MSG_GETRULE, family, NLM_F_DUMP, table_payload, NULL,
-				 seen_cb, &n);
+	int n = 0,
+	    r = nft_query(NFT_MSG_GETRULE, family, NLM_F_DUMP, table_payload, NULL, seen_cb, &n);
 
 	return r < 0 ? r : n;
 }
@@ -155,8 +156,9 @@ struct foreign_q {
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
-	static const char *const hooks[] = { [NF_INET_LOCAL_IN] = "input",
-					     [NF_INET_FORWARD] = "forward" };
+	static const char *const hooks[] = {
+		[NF_INET_LOCAL_IN] = "input", [NF_INET_FORWARD] = "forward"
+	};
 	struct foreign_q *q = data;
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	uint32_t family, hook;
@@ -174,7 +176,9 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	if (hook != NF_INET_LOCAL_IN && hook != NF_INET_FORWARD)
 		goto out;
 	snprintf(q->out[q->n].family, sizeof(q->out[0].family), "%s",
-		 family == NFPROTO_IPV4 ? "ip" : family == NFPROTO_IPV6 ? "ip6" : "inet");
+		 family == NFPROTO_IPV4	  ? "ip"
+		 : family == NFPROTO_IPV6 ? "ip6"
+					  : "inet");
 	snprintf(q->out[q->n].table, sizeof(q->out[0].table), "%s",
 		 nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
 	snprintf(q->out[q->n].chain, sizeof(q->out[0].chain), "%s",

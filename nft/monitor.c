@@ -40,13 +40,13 @@ static bool ours(const struct nlmsghdr *nlh, int type)
 	const char *table = NULL;
 	bool r = false;
 
-#define TABLE_OF(kind, attr)                                             \
-	do {                                                             \
-		struct nftnl_##kind *o = nftnl_##kind##_alloc();         \
-		if (o && nftnl_##kind##_nlmsg_parse(nlh, o) >= 0 &&      \
-		    (table = nftnl_##kind##_get_str(o, attr)))           \
-			r = !strcmp(table, NFT_TABLE_NAME);              \
-		nftnl_##kind##_free(o);                                  \
+#define TABLE_OF(kind, attr)                                                                       \
+	do {                                                                                       \
+		struct nftnl_##kind *o = nftnl_##kind##_alloc();                                   \
+		if (o && nftnl_##kind##_nlmsg_parse(nlh, o) >= 0 &&                                \
+		    (table = nftnl_##kind##_get_str(o, attr)))                                     \
+			r = !strcmp(table, NFT_TABLE_NAME);                                        \
+		nftnl_##kind##_free(o);                                                            \
 	} while (0)
 
 	switch (type) {
@@ -80,7 +80,8 @@ bool nft_monitor_drain(int fd, uint32_t own_portid)
 		left = (int)n;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
 		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES || nlh->nlmsg_pid == own_portid)
+			if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES ||
+			    nlh->nlmsg_pid == own_portid)
 				continue;
 			hit |= ours(nlh, nlh->nlmsg_type & 0xff);
 		}

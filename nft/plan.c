@@ -66,8 +66,8 @@ static void rb_ifname(struct rule_builder *b, enum nft_match_kind kind, const ch
 	snprintf(rb_add(b, kind, false)->u.ifname, IFNAMSIZ, "%s", name);
 }
 
-static void rb_net4(struct rule_builder *b, enum nft_match_kind kind, bool neq,
-		    struct in_addr a, unsigned plen)
+static void rb_net4(struct rule_builder *b, enum nft_match_kind kind, bool neq, struct in_addr a,
+		    unsigned plen)
 {
 	struct nft_match *m = rb_add(b, kind, neq);
 
@@ -157,8 +157,8 @@ static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const cha
 	return 0;
 }
 
-static int plan_postrouting(struct rule_builder *b, const struct gw_network *n,
-			    const char *up, const char *ctr)
+static int plan_postrouting(struct rule_builder *b, const struct gw_network *n, const char *up,
+			    const char *ctr)
 {
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	struct in_addr mc = { htonl(0xe0000000) }, bc = { htonl(0xffffffff) };
@@ -259,8 +259,8 @@ static int plan_forward(struct rule_builder *b, const struct gw_network *n, cons
 	return rb_end(b, NULL, NV_DROP);
 }
 
-static int plan_input_port(struct rule_builder *b, const struct gw_network *n,
-			   uint8_t proto, uint16_t port)
+static int plan_input_port(struct rule_builder *b, const struct gw_network *n, uint8_t proto,
+			   uint16_t port)
 {
 	struct nft_match *m;
 
@@ -395,8 +395,7 @@ static int plan_backstop(struct rule_builder *b, const struct gw_network *n, con
 	return rb_end(b, guard, NV_DROP);
 }
 
-int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
-		   struct nft_plan *plan)
+int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
 	int r = 0;

@@ -13,25 +13,25 @@
 
 #include "conf/conf.h"
 
-#define NFT_TABLE_NAME "gatewayd"
+#define NFT_TABLE_NAME	"gatewayd"
 #define NFT_MAX_MATCHES (GW_GUEST_PATTERNS_MAX + 8)
-#define NFT_NAME_MAX 64
+#define NFT_NAME_MAX	64
 
 enum nft_match_kind {
-	NM_IIFNAME,   /* u.ifname; a trailing '*' matches a prefix */
+	NM_IIFNAME, /* u.ifname; a trailing '*' matches a prefix */
 	NM_OIFNAME,
-	NM_IBRNAME,   /* bridge family: the bridge a frame came in on */
-	NM_OBRNAME,   /* bridge family: the bridge a frame goes out of */
-	NM_OIFKIND,   /* u.ifname holds the kind: "tun", "veth" */
-	NM_IIFSET,    /* u.set: iifname in a named set of the same table */
+	NM_IBRNAME,	/* bridge family: the bridge a frame came in on */
+	NM_OBRNAME,	/* bridge family: the bridge a frame goes out of */
+	NM_OIFKIND,	/* u.ifname holds the kind: "tun", "veth" */
+	NM_IIFSET,	/* u.set: iifname in a named set of the same table */
 	NM_ETHER_SADDR, /* u.mac */
-	NM_NFPROTO,   /* u.proto: NFPROTO_IPV4 / NFPROTO_IPV6 */
-	NM_SADDR4,    /* u.p4 */
+	NM_NFPROTO,	/* u.proto: NFPROTO_IPV4 / NFPROTO_IPV6 */
+	NM_SADDR4,	/* u.p4 */
 	NM_DADDR4,
-	NM_SADDR6,    /* u.p6 */
+	NM_SADDR6, /* u.p6 */
 	NM_DADDR6,
-	NM_L4PROTO,   /* u.proto: IPPROTO_* */
-	NM_DPORT,     /* u.l4: l4proto and port */
+	NM_L4PROTO, /* u.proto: IPPROTO_* */
+	NM_DPORT,   /* u.l4: l4proto and port */
 	NM_SPORT,
 	NM_ICMP6TYPE, /* u.proto: ICMPv6 type */
 	NM_CTSTATE,   /* u.ctmask: NF_CT_STATE_* bits, "any of" */
@@ -45,9 +45,18 @@ struct nft_match {
 		char set[NFT_NAME_MAX];
 		uint8_t mac[6];
 		uint8_t proto;
-		struct { struct in_addr addr; unsigned plen; } p4;
-		struct { struct in6_addr addr; unsigned plen; } p6;
-		struct { uint8_t proto; uint16_t port; } l4;
+		struct {
+			struct in_addr addr;
+			unsigned plen;
+		} p4;
+		struct {
+			struct in6_addr addr;
+			unsigned plen;
+		} p6;
+		struct {
+			uint8_t proto;
+			uint16_t port;
+		} l4;
 		uint32_t ctmask;
 	} u;
 };
@@ -58,17 +67,24 @@ enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP };
  * DHCP/RA backstop, which must see frames per bridge port). The base
  * chains come first in every plan, in this order; regular chains (jump
  * targets) follow. */
-enum nft_chain_id { NC_POSTROUTING, NC_INPUT, NC_FORWARD, NC_BR_OUTPUT, NC_BR_FORWARD, NC_BASE_COUNT };
+enum nft_chain_id {
+	NC_POSTROUTING,
+	NC_INPUT,
+	NC_FORWARD,
+	NC_BR_OUTPUT,
+	NC_BR_FORWARD,
+	NC_BASE_COUNT
+};
 
 #define NFT_FAMILIES 2
 extern const uint8_t nft_families[NFT_FAMILIES];
 const char *nft_family_name(uint8_t family);
 
 struct nft_chain_desc {
-	uint8_t family;    /* NFPROTO_INET / NFPROTO_BRIDGE */
+	uint8_t family; /* NFPROTO_INET / NFPROTO_BRIDGE */
 	char name[NFT_NAME_MAX];
-	const char *type;  /* "nat" / "filter"; NULL for a regular chain */
-	unsigned hooknum;  /* NF_INET_* / NF_BR_* */
+	const char *type; /* "nat" / "filter"; NULL for a regular chain */
+	unsigned hooknum; /* NF_INET_* / NF_BR_* */
 	int prio;
 };
 
@@ -78,7 +94,7 @@ struct nft_rule_plan {
 	struct nft_match m[NFT_MAX_MATCHES];
 	char counter[NFT_NAME_MAX]; /* named counter object, "" = none */
 	enum nft_verdict verdict;
-	char target[NFT_NAME_MAX];  /* NV_JUMP: the chain */
+	char target[NFT_NAME_MAX]; /* NV_JUMP: the chain */
 };
 
 struct nft_counter {
@@ -104,8 +120,7 @@ struct nft_plan {
 void nft_ports_set_name(const struct gw_network *net, char *buf, size_t len);
 
 /* uplinks[i] is the resolved uplink interface of conf->networks[i]. */
-int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks,
-		   struct nft_plan *plan);
+int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);
 
 /* nft syntax, as `nft list table ...` would show both tables. */

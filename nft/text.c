@@ -15,8 +15,7 @@ struct strbuf {
 	size_t len, off;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void sb_add(struct strbuf *sb, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void sb_add(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -53,19 +52,17 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 	case NM_OBRNAME:
 	case NM_OIFKIND: {
 		static const char *const key[] = {
-			[NM_IIFNAME] = "iifname", [NM_OIFNAME] = "oifname",
+			[NM_IIFNAME] = "iifname",      [NM_OIFNAME] = "oifname",
 			[NM_IBRNAME] = "meta ibrname", [NM_OBRNAME] = "meta obrname",
 			[NM_OIFKIND] = "meta oifkind",
 		};
 		sb_add(sb, "%s %s\"%s\"", key[m->kind], ne, m->u.ifname);
 		break;
 	}
-	case NM_IIFSET:
-		sb_add(sb, "iifname %s@%s", ne, m->u.set);
-		break;
+	case NM_IIFSET: sb_add(sb, "iifname %s@%s", ne, m->u.set); break;
 	case NM_ETHER_SADDR:
-		sb_add(sb, "ether saddr %s%02x:%02x:%02x:%02x:%02x:%02x", ne, m->u.mac[0], m->u.mac[1],
-		       m->u.mac[2], m->u.mac[3], m->u.mac[4], m->u.mac[5]);
+		sb_add(sb, "ether saddr %s%02x:%02x:%02x:%02x:%02x:%02x", ne, m->u.mac[0],
+		       m->u.mac[1], m->u.mac[2], m->u.mac[3], m->u.mac[4], m->u.mac[5]);
 		break;
 	case NM_NFPROTO:
 		sb_add(sb, "meta nfproto %s%s", ne, m->u.proto == NFPROTO_IPV4 ? "ipv4" : "ipv6");
@@ -86,13 +83,11 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 			addr_format_net6(&m->u.p6.addr, m->u.p6.plen, a, sizeof(a));
 		sb_add(sb, "ip6 %s %s%s", m->kind == NM_SADDR6 ? "saddr" : "daddr", ne, a);
 		break;
-	case NM_L4PROTO:
-		sb_add(sb, "meta l4proto %s%s", ne, l4name(m->u.proto));
-		break;
+	case NM_L4PROTO: sb_add(sb, "meta l4proto %s%s", ne, l4name(m->u.proto)); break;
 	case NM_DPORT:
 	case NM_SPORT:
-		sb_add(sb, "%s %s %s%u", l4name(m->u.l4.proto), m->kind == NM_DPORT ? "dport" : "sport",
-		       ne, m->u.l4.port);
+		sb_add(sb, "%s %s %s%u", l4name(m->u.l4.proto),
+		       m->kind == NM_DPORT ? "dport" : "sport", ne, m->u.l4.port);
 		break;
 	case NM_ICMP6TYPE:
 		if (m->u.proto == 134)
@@ -101,7 +96,10 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 			sb_add(sb, "icmpv6 type %s%u", ne, m->u.proto);
 		break;
 	case NM_CTSTATE: {
-		static const struct { uint32_t bit; const char *name; } st[] = {
+		static const struct {
+			uint32_t bit;
+			const char *name;
+		} st[] = {
 			{ NF_CT_STATE_INVALID_BIT, "invalid" },
 			{ NF_CT_STATE_BIT(IP_CT_ESTABLISHED), "established" },
 			{ NF_CT_STATE_BIT(IP_CT_RELATED), "related" },
@@ -123,8 +121,8 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 {
 	static const char *const verdict[] = {
-		[NV_ACCEPT] = "accept", [NV_DROP] = "drop",
-		[NV_RETURN] = "return", [NV_MASQUERADE] = "masquerade", [NV_JUMP] = "jump",
+		[NV_ACCEPT] = "accept",		[NV_DROP] = "drop", [NV_RETURN] = "return",
+		[NV_MASQUERADE] = "masquerade", [NV_JUMP] = "jump",
 	};
 	struct strbuf sb = { buf, len, 0 };
 
@@ -143,8 +141,10 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 void nft_plan_print(FILE *f, const struct nft_plan *plan)
 {
 	static const char *const hook[] = {
-		[NF_INET_POST_ROUTING] = "postrouting", [NF_INET_LOCAL_IN] = "input",
-		[NF_INET_FORWARD] = "forward", [NF_INET_LOCAL_OUT] = "output",
+		[NF_INET_POST_ROUTING] = "postrouting",
+		[NF_INET_LOCAL_IN] = "input",
+		[NF_INET_FORWARD] = "forward",
+		[NF_INET_LOCAL_OUT] = "output",
 	};
 	char line[2048];
 
@@ -152,13 +152,15 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 		uint8_t fam = nft_families[fi];
 		bool first = true;
 
-		fprintf(f, "%stable %s %s {\n", fi ? "\n" : "", nft_family_name(fam), NFT_TABLE_NAME);
+		fprintf(f, "%stable %s %s {\n", fi ? "\n" : "", nft_family_name(fam),
+			NFT_TABLE_NAME);
 		for (size_t i = 0; i < plan->n_counters; i++)
 			if (plan->counters[i].family == fam)
 				fprintf(f, "\tcounter %s {\n\t}\n\n", plan->counters[i].name);
 		for (size_t i = 0; i < plan->n_sets; i++)
 			if (plan->sets[i].family == fam)
-				fprintf(f, "\tset %s {\n\t\ttype ifname\n\t}\n\n", plan->sets[i].name);
+				fprintf(f, "\tset %s {\n\t\ttype ifname\n\t}\n\n",
+					plan->sets[i].name);
 		for (size_t c = 0; c < plan->n_chains; c++) {
 			const struct nft_chain_desc *d = &plan->chains[c];
 
@@ -169,9 +171,11 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 			if (d->type)
 				/* nft names inet's 0 "filter" and 100 "srcnat";
 				 * in the bridge family 0 has no name. */
-				fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n", d->type,
-					hook[d->hooknum],
-					d->family == NFPROTO_BRIDGE ? "0" : d->prio == 100 ? "srcnat" : "filter");
+				fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n",
+					d->type, hook[d->hooknum],
+					d->family == NFPROTO_BRIDGE ? "0"
+					: d->prio == 100	    ? "srcnat"
+								    : "filter");
 			for (size_t i = 0; i < plan->n_rules; i++) {
 				if (plan->rules[i].chain != c)
 					continue;

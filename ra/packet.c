@@ -9,9 +9,9 @@ size_t ra_build_rs(uint8_t *buf, size_t len, const uint8_t mac[6])
 	if (len < RA_RS_LEN)
 		return 0;
 	memset(buf, 0, RA_RS_LEN);
-	buf[0] = 133;          /* router solicitation; the kernel fills the checksum */
-	buf[8] = 1;            /* source link-layer address option */
-	buf[9] = 1;            /* length: 8 bytes */
+	buf[0] = 133; /* router solicitation; the kernel fills the checksum */
+	buf[8] = 1;   /* source link-layer address option */
+	buf[9] = 1;   /* length: 8 bytes */
 	memcpy(buf + 10, mac, 6);
 	return RA_RS_LEN;
 }

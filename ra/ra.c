@@ -18,7 +18,7 @@ void ra_dnsmasq_lines(FILE *f, const struct gw_network *net)
 		return;
 	fprintf(f, "# IPv6: router advertisements (SLAAC) and stateless DHCPv6\n");
 	fprintf(f, "enable-ra\n");
-	fprintf(f, "dhcp-range=::,constructor:%s,ra-stateless,%u,%s\n", net->bridge,
-		net->ipv6.plen, "1h");
+	fprintf(f, "dhcp-range=::,constructor:%s,ra-stateless,%u,%s\n", net->bridge, net->ipv6.plen,
+		"1h");
 	fprintf(f, "ra-param=%s,high,10,1800\n", net->bridge);
 }

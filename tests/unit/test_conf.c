@@ -9,24 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char full[] =
-	"uplink    = auto\n"
-	"state_dir = \"/tmp/s\"\n"
-	"run_dir   = \"/tmp/r\"\n"
-	"dnsmasq   = \"/usr/sbin/dnsmasq\"\n"
-	"\n"
-	"network default {\n"
-	"    bridge = \"gw0\"\n"
-	"    mode   = nat\n"
-	"    ipv4   = \"10.213.0.1/24\"\n"
-	"    ipv6   = \"fd42:213::1/64\"\n"
-	"    uplink = \"eth0\"\n"
-	"    dhcp {\n"
-	"        range      = \"10.213.0.100-10.213.0.250\"\n"
-	"        lease_time = 1h\n"
-	"    }\n"
-	"    ra { enabled = true }\n"
-	"}\n";
+static const char full[] = "uplink    = auto\n"
+			   "state_dir = \"/tmp/s\"\n"
+			   "run_dir   = \"/tmp/r\"\n"
+			   "dnsmasq   = \"/usr/sbin/dnsmasq\"\n"
+			   "\n"
+			   "network default {\n"
+			   "    bridge = \"gw0\"\n"
+			   "    mode   = nat\n"
+			   "    ipv4   = \"10.213.0.1/24\"\n"
+			   "    ipv6   = \"fd42:213::1/64\"\n"
+			   "    uplink = \"eth0\"\n"
+			   "    dhcp {\n"
+			   "        range      = \"10.213.0.100-10.213.0.250\"\n"
+			   "        lease_time = 1h\n"
+			   "    }\n"
+			   "    ra { enabled = true }\n"
+			   "}\n";
 
 static char *ip4(struct in_addr a)
 {
@@ -105,35 +104,46 @@ static const struct {
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.5-10.2.0.9\"\n}\n",
 	  "b.conf:5: network \"n\": dhcp range 10.1.0.5-10.2.0.9 is outside 10.1.0.0/24" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.1-10.1.0.9\"\n}\n",
-	  "b.conf:5: network \"n\": dhcp range 10.1.0.1-10.1.0.9 contains the gateway address 10.1.0.1" },
+	  "b.conf:5: network \"n\": dhcp range 10.1.0.1-10.1.0.9 contains the gateway address "
+	  "10.1.0.1" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.9/24\"\ndhcp {\nrange = \"10.1.0.0-10.1.0.5\"\n}\n",
-	  "b.conf:5: network \"n\": dhcp range 10.1.0.0-10.1.0.5 contains the network or broadcast address of 10.1.0.0/24" },
+	  "b.conf:5: network \"n\": dhcp range 10.1.0.0-10.1.0.5 contains the network or broadcast "
+	  "address of 10.1.0.0/24" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.9-10.1.0.5\"\n}\n",
 	  "b.conf:5: network \"n\": dhcp range 10.1.0.9-10.1.0.5 starts after it ends" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nrange = \"10.1.0.9\"\n}\n",
-	  "b.conf:5: network \"n\": dhcp range \"10.1.0.9\" is not FIRST-LAST (like 10.213.0.100-10.213.0.250)" },
+	  "b.conf:5: network \"n\": dhcp range \"10.1.0.9\" is not FIRST-LAST (like "
+	  "10.213.0.100-10.213.0.250)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.300/24\"\n",
-	  "b.conf:3: network \"n\": ipv4 \"10.1.0.300/24\" is not an IPv4 address with a prefix length (like 10.213.0.1/24)" },
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.300/24\" is not an IPv4 address with a prefix "
+	  "length (like 10.213.0.1/24)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1\"\n",
-	  "b.conf:3: network \"n\": ipv4 \"10.1.0.1\" is not an IPv4 address with a prefix length (like 10.213.0.1/24)" },
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.1\" is not an IPv4 address with a prefix length "
+	  "(like 10.213.0.1/24)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/40\"\n",
 	  "b.conf:3: network \"n\": ipv4 \"10.1.0.1/40\": prefix length must be between 8 and 30" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.0/24\"\n",
-	  "b.conf:3: network \"n\": ipv4 \"10.1.0.0/24\" is the network or broadcast address of 10.1.0.0/24; the bridge needs a host address" },
+	  "b.conf:3: network \"n\": ipv4 \"10.1.0.0/24\" is the network or broadcast address of "
+	  "10.1.0.0/24; the bridge needs a host address" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nipv6 = \"fd00::1/48\"\n",
 	  "b.conf:4: network \"n\": ipv6 \"fd00::1/48\": SLAAC (ra enabled) needs a /64 prefix" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nipv6 = \"fd00::/64\"\n",
-	  "b.conf:4: network \"n\": ipv6 \"fd00::/64\" is the subnet's own prefix; the bridge needs a host address (like ...::1)" },
+	  "b.conf:4: network \"n\": ipv6 \"fd00::/64\" is the subnet's own prefix; the bridge "
+	  "needs a host address (like ...::1)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nipv6 = \"fd00::zz/64\"\n",
-	  "b.conf:4: network \"n\": ipv6 \"fd00::zz/64\" is not an IPv6 address with a prefix length (like fd42:213::1/64)" },
+	  "b.conf:4: network \"n\": ipv6 \"fd00::zz/64\" is not an IPv6 address with a prefix "
+	  "length (like fd42:213::1/64)" },
 	{ "bridge = \"a-very-long-name0\"\nipv4 = \"10.1.0.1/24\"\n",
-	  "b.conf:2: network \"n\": bridge \"a-very-long-name0\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)" },
+	  "b.conf:2: network \"n\": bridge \"a-very-long-name0\" is not a valid interface name "
+	  "(1-15 characters, no '/', ':' or spaces)" },
 	{ "bridge = \"gw/0\"\nipv4 = \"10.1.0.1/24\"\n",
-	  "b.conf:2: network \"n\": bridge \"gw/0\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)" },
+	  "b.conf:2: network \"n\": bridge \"gw/0\" is not a valid interface name (1-15 "
+	  "characters, no '/', ':' or spaces)" },
 	{ "bridge = \"gw0\"\nmode = bridged\nipv4 = \"10.1.0.1/24\"\n",
 	  "b.conf:3: network \"n\": unknown mode \"bridged\" (expected nat)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nlease_time = 1x\n}\n",
-	  "b.conf:5: network \"n\": lease_time \"1x\" is not a duration (like 3600, 90s, 30m, 1h, 2d or infinite)" },
+	  "b.conf:5: network \"n\": lease_time \"1x\" is not a duration (like 3600, 90s, 30m, 1h, "
+	  "2d or infinite)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nlease_time = 30s\n}\n",
 	  "b.conf:5: network \"n\": lease_time \"30s\" is shorter than dnsmasq's minimum of 2m" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ncolour = blue\n",
@@ -141,9 +151,9 @@ static const struct {
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nhost_access = maybe\n",
 	  "b.conf:4: invalid boolean value for option 'host_access'" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nuplink = \"gw0\"\n",
-	  "b.conf:2: network \"n\": bridge \"gw0\" is the uplink; gatewayd never serves or bridges the uplink" },
-	{ "ipv4 = \"10.1.0.1/24\"\n",
-	  "b.conf:3: network \"n\": missing bridge = \"NAME\"" },
+	  "b.conf:2: network \"n\": bridge \"gw0\" is the uplink; gatewayd never serves or bridges "
+	  "the uplink" },
+	{ "ipv4 = \"10.1.0.1/24\"\n", "b.conf:3: network \"n\": missing bridge = \"NAME\"" },
 	{ "bridge = \"gw0\"\n",
 	  "b.conf:3: network \"n\": missing ipv4 = \"ADDRESS/PREFIX\" (or auto)" },
 };
@@ -164,25 +174,26 @@ START_TEST(test_cross_network)
 {
 	char err[512] = "";
 	struct gw_conf *c;
-	const char *dup_bridge =
-		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
-		"network b {\n bridge = gw0\n ipv4 = \"10.2.0.1/24\"\n}\n";
-	const char *overlap =
-		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
-		"network b {\n bridge = gw1\n ipv4 = \"10.1.0.129/25\"\n}\n";
+	const char *dup_bridge = "network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
+				 "network b {\n bridge = gw0\n ipv4 = \"10.2.0.1/24\"\n}\n";
+	const char *overlap = "network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
+			      "network b {\n bridge = gw1\n ipv4 = \"10.1.0.129/25\"\n}\n";
 	const char *overlap6 =
 		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n ipv6 = \"fd00:1::1/64\"\n}\n"
-		"network b {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n ipv6 = \"fd00:1::2/64\"\n}\n";
-	const char *dup_name =
-		"network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
-		"network a {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n}\n";
+		"network b {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n ipv6 = "
+		"\"fd00:1::2/64\"\n}\n";
+	const char *dup_name = "network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n}\n"
+			       "network a {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n}\n";
 
 	ck_assert_int_lt(conf_load_buf("x.conf", dup_bridge, &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(err, "x.conf:6: network \"b\": bridge \"gw0\" is already used by network \"a\"");
+	ck_assert_str_eq(
+		err, "x.conf:6: network \"b\": bridge \"gw0\" is already used by network \"a\"");
 	ck_assert_int_lt(conf_load_buf("x.conf", overlap, &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(err, "x.conf:7: network \"b\": subnet 10.1.0.128/25 overlaps 10.1.0.0/24 of network \"a\"");
+	ck_assert_str_eq(err, "x.conf:7: network \"b\": subnet 10.1.0.128/25 overlaps 10.1.0.0/24 "
+			      "of network \"a\"");
 	ck_assert_int_lt(conf_load_buf("x.conf", overlap6, &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(err, "x.conf:9: network \"b\": subnet fd00:1::/64 overlaps fd00:1::/64 of network \"a\"");
+	ck_assert_str_eq(err, "x.conf:9: network \"b\": subnet fd00:1::/64 overlaps fd00:1::/64 of "
+			      "network \"a\"");
 	ck_assert_int_lt(conf_load_buf("x.conf", dup_name, &c, err, sizeof(err)), 0);
 	ck_assert_msg(strstr(err, "x.conf:") && strstr(err, "a"), "%s", err);
 	ck_assert_int_lt(conf_load_buf("x.conf", "uplink = auto\n", &c, err, sizeof(err)), 0);
@@ -206,7 +217,8 @@ START_TEST(test_example_file)
 	char err[512] = "";
 
 	/* make check runs from the top of the tree */
-	ck_assert_msg(conf_load_file("conf/gatewayd.conf.example", &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(conf_load_file("conf/gatewayd.conf.example", &c, err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_str_eq(c->networks[0].bridge, "gw0");
 	ck_assert_uint_eq(c->probe_ms, 1000);
 	conf_free(c);
@@ -223,12 +235,21 @@ START_TEST(test_auto)
 	ck_assert(c->networks[0].ipv6_auto);
 	ck_assert_uint_eq(c->networks[0].ipv4.addr.s_addr, 0);
 	conf_free(c);
-	ck_assert_int_lt(conf_load_buf("a.conf", "network n {\n bridge = gw0\n ipv4 = auto\n dhcp {\n"
-				       "  range = \"10.0.0.5-10.0.0.9\"\n }\n}\n", &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(err, "a.conf:5: network \"n\": a dhcp range needs a fixed ipv4 subnet, not ipv4 = auto");
-	ck_assert_int_lt(conf_load_buf("a.conf", "network n {\n bridge = gw0\n ipv4 = auto\n"
-				       " guest_ports = {\"t*p\"}\n}\n", &c, err, sizeof(err)), 0);
-	ck_assert_msg(strstr(err, "guest_ports pattern \"t*p\" must be an interface name"), "%s", err);
+	ck_assert_int_lt(conf_load_buf("a.conf",
+				       "network n {\n bridge = gw0\n ipv4 = auto\n dhcp {\n"
+				       "  range = \"10.0.0.5-10.0.0.9\"\n }\n}\n",
+				       &c, err, sizeof(err)),
+			 0);
+	ck_assert_str_eq(
+		err,
+		"a.conf:5: network \"n\": a dhcp range needs a fixed ipv4 subnet, not ipv4 = auto");
+	ck_assert_int_lt(conf_load_buf("a.conf",
+				       "network n {\n bridge = gw0\n ipv4 = auto\n"
+				       " guest_ports = {\"t*p\"}\n}\n",
+				       &c, err, sizeof(err)),
+			 0);
+	ck_assert_msg(strstr(err, "guest_ports pattern \"t*p\" must be an interface name"), "%s",
+		      err);
 }
 END_TEST
 

@@ -33,10 +33,12 @@ static void has_line(const char *text, const char *line)
 
 START_TEST(test_default_network)
 {
-	char *t = gen("state_dir = \"/s\"\nrun_dir = \"/r\"\n"
-		      "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n"
-		      " ipv6 = \"fd42:213::1/64\"\n dhcp {\n range = \"10.213.0.100-10.213.0.250\"\n"
-		      " lease_time = 1h\n }\n}\n", 0);
+	char *t =
+		gen("state_dir = \"/s\"\nrun_dir = \"/r\"\n"
+		    "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n"
+		    " ipv6 = \"fd42:213::1/64\"\n dhcp {\n range = \"10.213.0.100-10.213.0.250\"\n"
+		    " lease_time = 1h\n }\n}\n",
+		    0);
 
 	/* bound to the bridge only */
 	has_line(t, "interface=gw0");
@@ -65,7 +67,8 @@ END_TEST
 START_TEST(test_no_ipv6_no_ra)
 {
 	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"192.168.7.1/24\"\n"
-		      " dhcp {\n lease_time = infinite\n }\n}\n", 0);
+		      " dhcp {\n lease_time = infinite\n }\n}\n",
+		      0);
 
 	has_line(t, "interface=br-a");
 	has_line(t, "dhcp-range=192.168.7.128,192.168.7.254,255.255.255.0,infinite");
@@ -78,7 +81,8 @@ END_TEST
 START_TEST(test_ra_disabled)
 {
 	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"192.168.7.1/24\"\n"
-		      " ipv6 = \"fd00:7::1/64\"\n ra { enabled = false }\n}\n", 0);
+		      " ipv6 = \"fd00:7::1/64\"\n ra { enabled = false }\n}\n",
+		      0);
 
 	ck_assert_msg(!strstr(t, "enable-ra"), "%s", t);
 	has_line(t, "listen-address=fd00:7::1");
@@ -89,7 +93,8 @@ END_TEST
 START_TEST(test_dhcp_disabled)
 {
 	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"192.168.7.1/24\"\n"
-		      " dhcp { enabled = false }\n}\n", 0);
+		      " dhcp { enabled = false }\n}\n",
+		      0);
 
 	ck_assert_msg(!strstr(t, "dhcp-range"), "%s", t);
 	has_line(t, "interface=br-a"); /* still DNS */

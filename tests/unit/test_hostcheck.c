@@ -9,8 +9,8 @@
 #include <string.h>
 
 static struct host_link links[] = {
-	{ 1, "lo", "", 0, 0 },      { 2, "eth0", "", 0, 0 },     { 3, "gw0", "bridge", 0, 0 },
-	{ 4, "tap0", "tun", 3, 0 }, { 5, "vnet7", "tun", 3, 0 }, { 6, "tun0", "tun", 0, 0 },
+	{ 1, "lo", "", 0, 0 },	     { 2, "eth0", "", 0, 0 },	   { 3, "gw0", "bridge", 0, 0 },
+	{ 4, "tap0", "tun", 3, 0 },  { 5, "vnet7", "tun", 3, 0 },  { 6, "tun0", "tun", 0, 0 },
 	{ 7, "vx0", "vxlan", 0, 0 }, { 8, "veth1", "veth", 3, 0 },
 };
 static struct host_addr addrs[8];
@@ -44,16 +44,17 @@ static struct gw_conf *conf;
 static void setup(void)
 {
 	char err[256];
-	const char *text =
-		"network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n ipv6 = \"fd42:213::1/64\"\n}\n"
-		"network two {\n bridge = gw1\n ipv4 = auto\n guest_ports = {\"tap*\", \"vm-*\"}\n}\n";
+	const char *text = "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n ipv6 = "
+			   "\"fd42:213::1/64\"\n}\n"
+			   "network two {\n bridge = gw1\n ipv4 = auto\n guest_ports = {\"tap*\", "
+			   "\"vm-*\"}\n}\n";
 
 	ck_assert_int_eq(conf_load_buf("t", text, &conf, err, sizeof(err)), 0);
 	facts.n_addrs = facts.n_routes = 0;
 	links[3].master = 3;
 	add_addr(AF_INET, "127.0.0.1", 8, 1);
 	add_addr(AF_INET, "192.168.1.10", 24, 2);
-	add_addr(AF_INET, "10.213.0.1", 24, 3);        /* ours: on gw0 */
+	add_addr(AF_INET, "10.213.0.1", 24, 3); /* ours: on gw0 */
 	add_addr(AF_INET6, "fe80::1", 64, 2);
 	add_route(AF_INET, "0.0.0.0", 0, 2, RTPROT_DHCP);
 	add_route(AF_INET, "10.213.0.0", 24, 3, RTPROT_KERNEL); /* ours */
@@ -87,8 +88,8 @@ START_TEST(test_guest_port_patterns)
 
 	ck_assert(hostcheck_guest_port(n, "tun", "tap0"));
 	ck_assert(hostcheck_guest_port(n, "veth", "vm-web"));
-	ck_assert(!hostcheck_guest_port(n, "tun", "vnet3"));   /* narrowed out */
-	ck_assert(!hostcheck_guest_port(n, "vxlan", "tap9"));  /* kind still counts */
+	ck_assert(!hostcheck_guest_port(n, "tun", "vnet3"));  /* narrowed out */
+	ck_assert(!hostcheck_guest_port(n, "vxlan", "tap9")); /* kind still counts */
 }
 END_TEST
 
@@ -109,7 +110,8 @@ START_TEST(test_no_collision_with_own_bridge)
 {
 	char msg[256] = "";
 
-	ck_assert_msg(!hostcheck_collides(conf, &conf->networks[0], &facts, msg, sizeof(msg)), "%s", msg);
+	ck_assert_msg(!hostcheck_collides(conf, &conf->networks[0], &facts, msg, sizeof(msg)), "%s",
+		      msg);
 }
 END_TEST
 
@@ -119,7 +121,8 @@ START_TEST(test_collision_address)
 
 	add_addr(AF_INET, "10.213.0.77", 16, 2);
 	ck_assert(hostcheck_collides(conf, &conf->networks[0], &facts, msg, sizeof(msg)));
-	ck_assert_str_eq(msg, "network \"default\": subnet 10.213.0.0/24 overlaps address 10.213.0.77/16 on eth0");
+	ck_assert_str_eq(msg, "network \"default\": subnet 10.213.0.0/24 overlaps address "
+			      "10.213.0.77/16 on eth0");
 }
 END_TEST
 
@@ -129,7 +132,9 @@ START_TEST(test_collision_covering_route)
 
 	add_route(AF_INET, "10.0.0.0", 8, 6, RTPROT_BOOT);
 	ck_assert(hostcheck_collides(conf, &conf->networks[0], &facts, msg, sizeof(msg)));
-	ck_assert_str_eq(msg, "network \"default\": subnet 10.213.0.0/24 overlaps route 10.0.0.0/8 dev tun0");
+	ck_assert_str_eq(
+		msg,
+		"network \"default\": subnet 10.213.0.0/24 overlaps route 10.0.0.0/8 dev tun0");
 }
 END_TEST
 
@@ -139,7 +144,9 @@ START_TEST(test_collision_ipv6)
 
 	add_route(AF_INET6, "fd42:213::", 48, 6, RTPROT_BOOT);
 	ck_assert(hostcheck_collides(conf, &conf->networks[0], &facts, msg, sizeof(msg)));
-	ck_assert_str_eq(msg, "network \"default\": subnet fd42:213::/64 overlaps route fd42:213::/48 dev tun0");
+	ck_assert_str_eq(
+		msg,
+		"network \"default\": subnet fd42:213::/64 overlaps route fd42:213::/48 dev tun0");
 }
 END_TEST
 

@@ -19,7 +19,8 @@ static struct nft_plan plan;
 static const char *const uplinks[] = { "eth0", "eth1" };
 
 static const char two_nets[] =
-	"network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n ipv6 = \"fd42:213::1/64\"\n}\n"
+	"network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n ipv6 = "
+	"\"fd42:213::1/64\"\n}\n"
 	"network cust {\n bridge = gw1\n ipv4 = \"10.50.0.1/16\"\n host_access = true\n}\n";
 
 static void setup(void)
@@ -55,14 +56,17 @@ static char *rules_text(enum nft_chain_id chain)
 START_TEST(test_plan_postrouting)
 {
 	ck_assert_str_eq(rules_text(NC_POSTROUTING),
-		"oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 224.0.0.0/4 return\n"
-		"oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 255.255.255.255 return\n"
-		"oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24 counter name \"nat_default\" masquerade\n"
-		"oifname \"eth0\" ip6 saddr fd42:213::/64 ip6 daddr ff00::/8 return\n"
-		"oifname \"eth0\" ip6 saddr fd42:213::/64 ip6 daddr != fd42:213::/64 counter name \"nat_default\" masquerade\n"
-		"oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr 224.0.0.0/4 return\n"
-		"oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr 255.255.255.255 return\n"
-		"oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr != 10.50.0.0/16 counter name \"nat_cust\" masquerade\n");
+			 "oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 224.0.0.0/4 return\n"
+			 "oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 255.255.255.255 return\n"
+			 "oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24 "
+			 "counter name \"nat_default\" masquerade\n"
+			 "oifname \"eth0\" ip6 saddr fd42:213::/64 ip6 daddr ff00::/8 return\n"
+			 "oifname \"eth0\" ip6 saddr fd42:213::/64 ip6 daddr != fd42:213::/64 "
+			 "counter name \"nat_default\" masquerade\n"
+			 "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr 224.0.0.0/4 return\n"
+			 "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr 255.255.255.255 return\n"
+			 "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr != 10.50.0.0/16 counter "
+			 "name \"nat_cust\" masquerade\n");
 }
 END_TEST
 
@@ -70,16 +74,23 @@ START_TEST(test_plan_forward)
 {
 	const char *t = rules_text(NC_FORWARD);
 
-	ck_assert_msg(strstr(t,
-		"iifname \"gw0\" oifname \"gw0\" accept\n"
-		"iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
-		"iifname \"gw0\" ip6 saddr != fd42:213::/64 counter name \"drop_default\" drop\n"
-		"iifname \"gw0\" oifname \"eth0\" counter name \"fwd_out_default\" accept\n"
-		"iifname \"gw0\" counter name \"drop_default\" drop\n"
-		"oifname \"gw0\" ct state established,related counter name \"fwd_in_default\" accept\n"
-		"oifname \"gw0\" drop\n"), "%s", t);
+	ck_assert_msg(
+		strstr(t,
+		       "iifname \"gw0\" oifname \"gw0\" accept\n"
+		       "iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name \"drop_default\" "
+		       "drop\n"
+		       "iifname \"gw0\" ip6 saddr != fd42:213::/64 counter name \"drop_default\" "
+		       "drop\n"
+		       "iifname \"gw0\" oifname \"eth0\" counter name \"fwd_out_default\" accept\n"
+		       "iifname \"gw0\" counter name \"drop_default\" drop\n"
+		       "oifname \"gw0\" ct state established,related counter name "
+		       "\"fwd_in_default\" accept\n"
+		       "oifname \"gw0\" drop\n"),
+		"%s", t);
 	/* no IPv6 on "cust": none of its guests' IPv6 is routed */
-	ck_assert_msg(strstr(t, "iifname \"gw1\" meta nfproto ipv6 counter name \"drop_cust\" drop\n"), "%s", t);
+	ck_assert_msg(
+		strstr(t, "iifname \"gw1\" meta nfproto ipv6 counter name \"drop_cust\" drop\n"),
+		"%s", t);
 }
 END_TEST
 
@@ -87,17 +98,19 @@ START_TEST(test_plan_input)
 {
 	const char *t = rules_text(NC_INPUT);
 
-	ck_assert_msg(strstr(t,
-		"iifname \"gw0\" ct state established,related accept\n"
-		"iifname \"gw0\" udp dport 67 accept\n"
-		"iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
-		"iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 ip6 saddr != :: counter name \"drop_default\" drop\n"
-		"iifname \"gw0\" udp dport 53 accept\n"
-		"iifname \"gw0\" tcp dport 53 accept\n"
-		"iifname \"gw0\" meta l4proto icmp accept\n"
-		"iifname \"gw0\" udp dport 547 accept\n"
-		"iifname \"gw0\" meta l4proto ipv6-icmp accept\n"
-		"iifname \"gw0\" drop\n"), "%s", t);
+	ck_assert_msg(strstr(t, "iifname \"gw0\" ct state established,related accept\n"
+				"iifname \"gw0\" udp dport 67 accept\n"
+				"iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name "
+				"\"drop_default\" drop\n"
+				"iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 "
+				"ip6 saddr != :: counter name \"drop_default\" drop\n"
+				"iifname \"gw0\" udp dport 53 accept\n"
+				"iifname \"gw0\" tcp dport 53 accept\n"
+				"iifname \"gw0\" meta l4proto icmp accept\n"
+				"iifname \"gw0\" udp dport 547 accept\n"
+				"iifname \"gw0\" meta l4proto ipv6-icmp accept\n"
+				"iifname \"gw0\" drop\n"),
+		      "%s", t);
 	/* host_access = true: no final drop for gw1, and no DHCPv6 without IPv6 */
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" drop"), "%s", t);
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" udp dport 547"), "%s", t);
@@ -124,22 +137,27 @@ START_TEST(test_plan_backstop)
 	const char *fwd;
 
 	/* our dnsmasq's frames carry the bridge's stable MAC */
-	ck_assert_msg(strstr(out,
-		"ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump guard_default\n"
-		"ether saddr 16:0a:79:22:99:bc udp sport 547 udp dport 546 jump guard_default\n"
-		"ether saddr 16:0a:79:22:99:bc icmpv6 type nd-router-advert jump guard_default\n"), "%s", out);
+	ck_assert_msg(strstr(out, "ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump "
+				  "guard_default\n"
+				  "ether saddr 16:0a:79:22:99:bc udp sport 547 udp dport 546 jump "
+				  "guard_default\n"
+				  "ether saddr 16:0a:79:22:99:bc icmpv6 type nd-router-advert jump "
+				  "guard_default\n"),
+		      "%s", out);
 	fwd = rules_text(NC_BR_FORWARD);
-	ck_assert_msg(strstr(fwd,
-		"iifname @ports_default udp sport 67 udp dport 68 counter name \"guard_default\" drop\n"
-		"iifname @ports_default udp sport 547 udp dport 546 counter name \"guard_default\" drop\n"
-		"iifname @ports_default icmpv6 type nd-router-advert counter name \"guard_default\" drop\n"), "%s", fwd);
+	ck_assert_msg(strstr(fwd, "iifname @ports_default udp sport 67 udp dport 68 counter name "
+				  "\"guard_default\" drop\n"
+				  "iifname @ports_default udp sport 547 udp dport 546 counter name "
+				  "\"guard_default\" drop\n"
+				  "iifname @ports_default icmpv6 type nd-router-advert counter "
+				  "name \"guard_default\" drop\n"),
+		      "%s", fwd);
 	/* the guard chain: allow-list of guest ports, then drop */
 	ck_assert_str_eq(plan.chains[NC_BASE_COUNT].name, "guard_default");
 	ck_assert_ptr_null(plan.chains[NC_BASE_COUNT].type);
-	ck_assert_str_eq(rules_text(NC_BASE_COUNT),
-		"meta oifkind \"tun\" accept\n"
-		"meta oifkind \"veth\" accept\n"
-		"counter name \"guard_default\" drop\n");
+	ck_assert_str_eq(rules_text(NC_BASE_COUNT), "meta oifkind \"tun\" accept\n"
+						    "meta oifkind \"veth\" accept\n"
+						    "counter name \"guard_default\" drop\n");
 }
 END_TEST
 
@@ -160,12 +178,11 @@ START_TEST(test_plan_guest_patterns)
 		strcat(all, line);
 		strcat(all, "\n");
 	}
-	ck_assert_str_eq(all,
-		"meta oifkind \"tun\" oifname \"tap*\" accept\n"
-		"meta oifkind \"tun\" oifname \"vm-web\" accept\n"
-		"meta oifkind \"veth\" oifname \"tap*\" accept\n"
-		"meta oifkind \"veth\" oifname \"vm-web\" accept\n"
-		"counter name \"guard_n\" drop\n");
+	ck_assert_str_eq(all, "meta oifkind \"tun\" oifname \"tap*\" accept\n"
+			      "meta oifkind \"tun\" oifname \"vm-web\" accept\n"
+			      "meta oifkind \"veth\" oifname \"tap*\" accept\n"
+			      "meta oifkind \"veth\" oifname \"vm-web\" accept\n"
+			      "counter name \"guard_n\" drop\n");
 	nft_plan_release(&p);
 	conf_free(c);
 }
@@ -213,8 +230,8 @@ static void batch_walk(const struct nft_batch *b, struct walk *w)
 
 		if (type >> 8 == NFNL_SUBSYS_NFTABLES)
 			type &= 0xff;
-		ck_assert(nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END ||
-			  (nlh->nlmsg_flags & NLM_F_ACK));
+		ck_assert(nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN ||
+			  nlh->nlmsg_type == NFNL_MSG_BATCH_END || (nlh->nlmsg_flags & NLM_F_ACK));
 		w->types[w->n++] = type;
 		if (type == NFT_MSG_NEWRULE && nlh->nlmsg_type != NFNL_MSG_BATCH_END) {
 			struct nftnl_rule *r = nftnl_rule_alloc();
@@ -261,7 +278,8 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1017), "set bridge gatewayd ports_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1019), "chain inet gatewayd postrouting");
 	ck_assert_str_eq(nft_batch_describe(b, 1019 + plan.n_chains),
-			 "rule in chain inet postrouting: oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 224.0.0.0/4 return");
+			 "rule in chain inet postrouting: oifname \"eth0\" ip saddr 10.213.0.0/24 "
+			 "ip daddr 224.0.0.0/4 return");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);
 }
@@ -272,8 +290,8 @@ static const char *find_rule_in(const struct walk *w, const char *head, size_t n
 	size_t n = strlen(head);
 
 	for (size_t i = 0; i < w->n_rules; i++)
-		if (!strncmp(w->rules[i], head, n) && (w->rules[i][n] == ' ' || w->rules[i][n] == '\n') &&
-		    nth-- == 0)
+		if (!strncmp(w->rules[i], head, n) &&
+		    (w->rules[i][n] == ' ' || w->rules[i][n] == '\n') && nth-- == 0)
 			return w->rules[i];
 	return "not found\n";
 }
@@ -296,47 +314,48 @@ START_TEST(test_batch_expressions)
 	/* oifname "eth0" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24
 	 *   counter name "nat_default" masquerade */
 	ck_assert_str_eq(strchr(find_rule(&w, "postrouting", 2), '\n') + 1,
-		"  [ meta load oifname => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ meta load nfproto => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00000002 ]\n"
-		"  [ payload load 4b @ network header + 12 => reg 1 ]\n"
-		"  [ bitwise reg 1 = ( reg 1 & 0x00ffffff ) ^ 0x00000000 ]\n"
-		"  [ cmp eq reg 1 0x0000d50a ]\n"
-		"  [ payload load 4b @ network header + 16 => reg 1 ]\n"
-		"  [ bitwise reg 1 = ( reg 1 & 0x00ffffff ) ^ 0x00000000 ]\n"
-		"  [ cmp neq reg 1 0x0000d50a ]\n"
-		"  [ objref type 1 name nat_default ]\n"
-		"  [ masq ]\n");
+			 "  [ meta load oifname => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00ffffff ) ^ 0x00000000 ]\n"
+			 "  [ cmp eq reg 1 0x0000d50a ]\n"
+			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00ffffff ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x0000d50a ]\n"
+			 "  [ objref type 1 name nat_default ]\n"
+			 "  [ masq ]\n");
 	/* oifname "gw0" ct state established,related counter name "fwd_in_default" accept */
 	ck_assert_str_eq(strchr(find_rule(&w, "forward", 5), '\n') + 1,
-		"  [ meta load oifname => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ ct load state => reg 1 ]\n"
-		"  [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]\n"
-		"  [ cmp neq reg 1 0x00000000 ]\n"
-		"  [ objref type 1 name fwd_in_default ]\n"
-		"  [ immediate reg 0 accept ]\n");
+			 "  [ meta load oifname => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ ct load state => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00000000 ]\n"
+			 "  [ objref type 1 name fwd_in_default ]\n"
+			 "  [ immediate reg 0 accept ]\n");
 	/* iifname "gw0" udp dport 67 accept */
 	ck_assert_str_eq(strchr(find_rule(&w, "input", 1), '\n') + 1,
-		"  [ meta load iifname => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ meta load l4proto => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00000011 ]\n"
-		"  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00004300 ]\n"
-		"  [ immediate reg 0 accept ]\n");
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000011 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00004300 ]\n"
+			 "  [ immediate reg 0 accept ]\n");
 	/* iifname "gw0" ip6 saddr != fd42:213::/64 counter name "drop_default" drop */
 	ck_assert_str_eq(strchr(find_rule(&w, "forward", 2), '\n') + 1,
-		"  [ meta load iifname => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ meta load nfproto => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x0000000a ]\n"
-		"  [ payload load 16b @ network header + 8 => reg 1 ]\n"
-		"  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ cmp neq reg 1 0x130242fd 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ objref type 1 name drop_default ]\n"
-		"  [ immediate reg 0 drop ]\n");
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x0000000a ]\n"
+			 "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff 0x00000000 "
+			 "0x00000000 ) ^ 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x130242fd 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ objref type 1 name drop_default ]\n"
+			 "  [ immediate reg 0 drop ]\n");
 	nft_batch_free(b);
 }
 END_TEST
@@ -352,30 +371,30 @@ START_TEST(test_batch_bridge_expressions)
 	batch_walk(b, &w);
 	/* ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump guard_default */
 	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd output", 0), '\n') + 1,
-		"  [ payload load 6b @ link header + 6 => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x22790a16 0x0000bc99 ]\n"
-		"  [ meta load l4proto => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00000011 ]\n"
-		"  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00004300 ]\n"
-		"  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00004400 ]\n"
-		"  [ immediate reg 0 jump -> guard_default ]\n");
+			 "  [ payload load 6b @ link header + 6 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x22790a16 0x0000bc99 ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000011 ]\n"
+			 "  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00004300 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00004400 ]\n"
+			 "  [ immediate reg 0 jump -> guard_default ]\n");
 	/* iifname @ports_default icmpv6 type nd-router-advert counter name "guard_default" drop */
 	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd forward", 2), '\n') + 1,
-		"  [ meta load iifname => reg 1 ]\n"
-		"  [ lookup reg 1 set ports_default ]\n"
-		"  [ meta load l4proto => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x0000003a ]\n"
-		"  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x00000086 ]\n"
-		"  [ objref type 1 name guard_default ]\n"
-		"  [ immediate reg 0 drop ]\n");
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ lookup reg 1 set ports_default ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x0000003a ]\n"
+			 "  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000086 ]\n"
+			 "  [ objref type 1 name guard_default ]\n"
+			 "  [ immediate reg 0 drop ]\n");
 	/* guard chain: meta oifkind "tun" accept */
 	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd guard_default", 0), '\n') + 1,
-		"  [ meta load oifkind => reg 1 ]\n"
-		"  [ cmp eq reg 1 0x006e7574 0x00000000 0x00000000 0x00000000 ]\n"
-		"  [ immediate reg 0 accept ]\n");
+			 "  [ meta load oifkind => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x006e7574 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ immediate reg 0 accept ]\n");
 	nft_batch_free(b);
 }
 END_TEST
@@ -426,9 +445,14 @@ START_TEST(test_print_ruleset)
 
 	nft_plan_print(f, &plan);
 	fclose(f);
-	ck_assert_msg(!strncmp(text, "table inet gatewayd {\n\tcounter nat_default {\n\t}\n", 48), "%s", text);
-	ck_assert_msg(strstr(text, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"), "%s", text);
-	ck_assert_msg(strstr(text, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"), "%s", text);
+	ck_assert_msg(!strncmp(text, "table inet gatewayd {\n\tcounter nat_default {\n\t}\n", 48),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "\tchain postrouting {\n\t\ttype nat hook postrouting priority "
+				   "srcnat; policy accept;\n"),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "\tchain forward {\n\t\ttype filter hook forward priority "
+				   "filter; policy accept;\n"),
+		      "%s", text);
 	free(text);
 }
 END_TEST

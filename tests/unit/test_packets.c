@@ -19,17 +19,17 @@ START_TEST(test_discover)
 	ck_assert_uint_eq(p[0], 0x45);
 	ck_assert_uint_eq(p[9], 17);
 	ck_assert(!memcmp(p + 16, "\xff\xff\xff\xff", 4));
-	for (int i = 0; i < 20; i += 2)      /* a valid header sums to 0xffff */
+	for (int i = 0; i < 20; i += 2) /* a valid header sums to 0xffff */
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	ck_assert_uint_eq(sum, 0xffff);
 	ck_assert_uint_eq(p[21], 68);
 	ck_assert_uint_eq(p[23], 67);
-	ck_assert_uint_eq(p[28], 1);         /* BOOTREQUEST */
+	ck_assert_uint_eq(p[28], 1); /* BOOTREQUEST */
 	ck_assert(!memcmp(p + 32, "\x11\x22\x33\x44", 4));
-	ck_assert_uint_eq(p[38], 0x80);      /* broadcast flag */
-	ck_assert(!memcmp(p + 56, mac, 6));  /* chaddr */
+	ck_assert_uint_eq(p[38], 0x80);	    /* broadcast flag */
+	ck_assert(!memcmp(p + 56, mac, 6)); /* chaddr */
 	ck_assert(!memcmp(p + 264, "\x63\x82\x53\x63\x35\x01\x01", 7));
 }
 END_TEST
@@ -41,7 +41,7 @@ static size_t make_offer(uint8_t *p, uint32_t xid, int with_option54)
 
 	inet_pton(AF_INET, "10.99.0.1", p + 12);
 	p[21] = 67, p[23] = 68;
-	p[28] = 2;                        /* BOOTREPLY */
+	p[28] = 2; /* BOOTREPLY */
 	memset(p + 268, 0, 20);
 	p[268] = 53, p[269] = 1, p[270] = 2; /* DHCPOFFER */
 	if (with_option54) {
@@ -63,7 +63,7 @@ START_TEST(test_offer)
 
 	ck_assert_int_eq(dhcp_parse_reply(p, n, 77, &s), 0);
 	ck_assert_str_eq(inet_ntop(AF_INET, &s, a, sizeof(a)), "10.99.0.254"); /* option 54 wins */
-	ck_assert_int_lt(dhcp_parse_reply(p, n, 78, &s), 0);                    /* other xid */
+	ck_assert_int_lt(dhcp_parse_reply(p, n, 78, &s), 0);		       /* other xid */
 	n = make_offer(p, 77, 0);
 	ck_assert_int_eq(dhcp_parse_reply(p, n, 77, &s), 0);
 	ck_assert_str_eq(inet_ntop(AF_INET, &s, a, sizeof(a)), "10.99.0.1");
@@ -98,15 +98,20 @@ END_TEST
 
 START_TEST(test_proc_net)
 {
-	const char *udp =
-		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
-		"  1: 0100D50A:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1111 2 0 0\n"
-		"  2: 00000000:0043 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2222 2 0 0\n"
-		"  3: 0100007F:1F90 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3333 2 0 0\n";
-	const char *tcp =
-		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-		"  0: 0100D50A:0035 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4444 1\n"
-		"  1: 0100D50A:0035 0200D50A:C350 01 00000000:00000000 00:00000000 00000000     0        0 5555 1\n";
+	const char *udp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+			  "retrnsmt   uid  timeout inode ref pointer drops\n"
+			  "  1: 0100D50A:0035 00000000:0000 07 00000000:00000000 00:00000000 "
+			  "00000000     0        0 1111 2 0 0\n"
+			  "  2: 00000000:0043 00000000:0000 07 00000000:00000000 00:00000000 "
+			  "00000000     0        0 2222 2 0 0\n"
+			  "  3: 0100007F:1F90 00000000:0000 07 00000000:00000000 00:00000000 "
+			  "00000000     0        0 3333 2 0 0\n";
+	const char *tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+			  "retrnsmt   uid  timeout inode\n"
+			  "  0: 0100D50A:0035 00000000:0000 0A 00000000:00000000 00:00000000 "
+			  "00000000     0        0 4444 1\n"
+			  "  1: 0100D50A:0035 0200D50A:C350 01 00000000:00000000 00:00000000 "
+			  "00000000     0        0 5555 1\n";
 	unsigned long in[8];
 
 	ck_assert_uint_eq(portcheck_parse(udp, 53, 0, in, 8), 1);

@@ -307,6 +307,27 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 	rb_net6(b, NM_SADDR6, true, &any, 128);
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
+	if (!n->host_access) {
+		/* Only this network's own gateway: another network's gateway
+		 * address is the host too, and its dnsmasq knows that other
+		 * customer's names. IPv6 also link-local and multicast (ND,
+		 * RS, DHCPv6). */
+		static const struct in6_addr mc = { .s6_addr = { 0xff } };
+
+		rb_start(b, NC_INPUT);
+		rb_ifname(b, NM_IIFNAME, n->bridge);
+		rb_net4(b, NM_DADDR4, true, n->ipv4.addr, 32);
+		if ((r = rb_end(b, NULL, NV_DROP)) < 0)
+			return r;
+		rb_start(b, NC_INPUT);
+		rb_ifname(b, NM_IIFNAME, n->bridge);
+		if (n->has_ipv6)
+			rb_net6(b, NM_DADDR6, true, &n->ipv6.addr, 128);
+		rb_net6(b, NM_DADDR6, true, &ll, 10);
+		rb_net6(b, NM_DADDR6, true, &mc, 8);
+		if ((r = rb_end(b, NULL, NV_DROP)) < 0)
+			return r;
+	}
 	if ((r = plan_input_port(b, n, IPPROTO_UDP, 53)) < 0 ||
 	    (r = plan_input_port(b, n, IPPROTO_TCP, 53)) < 0 ||
 	    (r = plan_input_port(b, n, IPPROTO_ICMP, 0)) < 0)

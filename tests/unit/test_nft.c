@@ -104,6 +104,9 @@ START_TEST(test_plan_input)
 				"\"drop_default\" drop\n"
 				"iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 "
 				"ip6 saddr != :: counter name \"drop_default\" drop\n"
+				"iifname \"gw0\" ip daddr != 10.213.0.1 drop\n"
+				"iifname \"gw0\" ip6 daddr != fd42:213::1 ip6 daddr != fe80::/10 "
+				"ip6 daddr != ff00::/8 drop\n"
 				"iifname \"gw0\" udp dport 53 accept\n"
 				"iifname \"gw0\" tcp dport 53 accept\n"
 				"iifname \"gw0\" meta l4proto icmp accept\n"
@@ -113,6 +116,7 @@ START_TEST(test_plan_input)
 		      "%s", t);
 	/* host_access = true: no final drop for gw1, and no DHCPv6 without IPv6 */
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" drop"), "%s", t);
+	ck_assert_msg(!strstr(t, "iifname \"gw1\" ip daddr !="), "%s", t); /* host_access */
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" udp dport 547"), "%s", t);
 	ck_assert_msg(strstr(t, "iifname \"gw1\" udp dport 67 accept\n"), "%s", t);
 }

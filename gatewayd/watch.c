@@ -10,8 +10,9 @@
  *   is warned about, naming both;
  * - what someone else undid is redone, one log line per repair: a deleted
  *   bridge (recreated, dnsmasq restarted), a bridge set down, a removed
- *   address, forwarding turned off. The nftables tables need no repair:
- *   they are owned by gatewayd's socket and nobody else can touch them. */
+ *   address, forwarding turned off. The nftables tables are repaired
+ *   elsewhere, if at all: normally they are owned by gatewayd's socket and
+ *   nobody else can touch them (see nft/commit.c and on_nft_change()). */
 #include "ctx.h"
 #include "gatewayd/hostcheck.h"
 #include "gatewayd/log.h"

@@ -136,15 +136,10 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case NM_IBRNAME:
 	case NM_OBRNAME:
 	case NM_OIFKIND: {
-		static const uint32_t key[] = {
-			[NM_IIFNAME] = NFT_META_IIFNAME,     [NM_OIFNAME] = NFT_META_OIFNAME,
-			[NM_IBRNAME] = NFT_META_BRI_IIFNAME, [NM_OBRNAME] = NFT_META_BRI_OIFNAME,
-			[NM_OIFKIND] = NFT_META_OIFKIND,
-		};
 		size_t len = strlen(m->u.ifname);
 
 		strncpy(name, m->u.ifname, IFNAMSIZ - 1);
-		if ((e = e_meta(r, key[m->kind])) < 0)
+		if ((e = e_meta(r, nft_ifname_keys[m->kind].meta)) < 0)
 			return e;
 		/* "tap*": compare the prefix only, as nft does. */
 		if (len && name[len - 1] == '*')

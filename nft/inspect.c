@@ -176,9 +176,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	if (hook != NF_INET_LOCAL_IN && hook != NF_INET_FORWARD)
 		goto out;
 	snprintf(q->out[q->n].family, sizeof(q->out[0].family), "%s",
-		 family == NFPROTO_IPV4	  ? "ip"
-		 : family == NFPROTO_IPV6 ? "ip6"
-					  : "inet");
+		 nft_family_name((uint8_t)family));
 	snprintf(q->out[q->n].table, sizeof(q->out[0].table), "%s",
 		 nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
 	snprintf(q->out[q->n].chain, sizeof(q->out[0].chain), "%s",

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <stdlib.h>
@@ -36,8 +37,24 @@ const uint8_t nft_families[NFT_FAMILIES] = { NFPROTO_INET, NFPROTO_BRIDGE };
 
 const char *nft_family_name(uint8_t family)
 {
-	return family == NFPROTO_BRIDGE ? "bridge" : "inet";
+	switch (family) {
+	case NFPROTO_IPV4: return "ip";
+	case NFPROTO_IPV6: return "ip6";
+	case NFPROTO_BRIDGE: return "bridge";
+	case NFPROTO_INET: return "inet";
+	}
+	return "?";
 }
+
+/* Interface-name matches: nft's words and the meta key they load, for the
+ * printer and the bytecode builder alike. */
+const struct nft_ifname_key nft_ifname_keys[] = {
+	[NM_IIFNAME] = { "iifname", NFT_META_IIFNAME },
+	[NM_OIFNAME] = { "oifname", NFT_META_OIFNAME },
+	[NM_IBRNAME] = { "meta ibrname", NFT_META_BRI_IIFNAME },
+	[NM_OBRNAME] = { "meta obrname", NFT_META_BRI_OIFNAME },
+	[NM_OIFKIND] = { "meta oifkind", NFT_META_OIFKIND },
+};
 
 #define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
 

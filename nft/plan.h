@@ -37,6 +37,13 @@ enum nft_match_kind {
 	NM_CTSTATE,   /* u.ctmask: NF_CT_STATE_* bits, "any of" */
 };
 
+struct nft_ifname_key {
+	const char *text; /* as nft prints it */
+	uint32_t meta;	  /* NFT_META_* */
+};
+/* Indexed by NM_IIFNAME .. NM_OIFKIND. */
+extern const struct nft_ifname_key nft_ifname_keys[NM_OIFKIND + 1];
+
 struct nft_match {
 	enum nft_match_kind kind;
 	bool neq;
@@ -78,6 +85,7 @@ enum nft_chain_id {
 
 #define NFT_FAMILIES 2
 extern const uint8_t nft_families[NFT_FAMILIES];
+/* nft's name of a family: ip, ip6, inet, bridge. */
 const char *nft_family_name(uint8_t family);
 
 struct nft_chain_desc {

@@ -50,15 +50,9 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 	case NM_OIFNAME:
 	case NM_IBRNAME:
 	case NM_OBRNAME:
-	case NM_OIFKIND: {
-		static const char *const key[] = {
-			[NM_IIFNAME] = "iifname",      [NM_OIFNAME] = "oifname",
-			[NM_IBRNAME] = "meta ibrname", [NM_OBRNAME] = "meta obrname",
-			[NM_OIFKIND] = "meta oifkind",
-		};
-		sb_add(sb, "%s %s\"%s\"", key[m->kind], ne, m->u.ifname);
+	case NM_OIFKIND:
+		sb_add(sb, "%s %s\"%s\"", nft_ifname_keys[m->kind].text, ne, m->u.ifname);
 		break;
-	}
 	case NM_IIFSET: sb_add(sb, "iifname %s@%s", ne, m->u.set); break;
 	case NM_ETHER_SADDR:
 		sb_add(sb, "ether saddr %s%02x:%02x:%02x:%02x:%02x:%02x", ne, m->u.mac[0],

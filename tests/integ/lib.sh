@@ -228,3 +228,21 @@ dnsmasq_pid() { cat "$T/run/default.dnsmasq.pid" 2>/dev/null; }
 ll_ready() {
 	wait_until 10 sh -c "ip -n $1 -6 addr show dev $2 scope link | grep -q inet6 && ! ip -n $1 -6 addr show dev $2 | grep -q tentative"
 }
+
+# flow_start NS: a long-lived TCP connection from guest namespace NS through
+# NAT to a server in the internet namespace; the client sends a line every
+# 0.1 s and the server writes what it gets to $T/flow.out. (The server's
+# stdin must stay open, or nc closes the connection.) Sets FLOW_SERVER.
+flow_start() {
+	ip netns exec "$NS_INET" sh -c 'sleep 600 | busybox nc -l -p 9000' >"$T/flow.out" 2>/dev/null &
+	FLOW_SERVER=$!
+	wait_until 5 sh -c "ip netns exec $NS_INET ss -ltn | grep -q ':9000 '" || fail "flow server not listening"
+	ip netns exec "$1" sh -c 'i=0; while :; do i=$((i+1)); echo "$i"; sleep 0.1; done | busybox nc 198.51.100.1 9000' >/dev/null 2>&1 &
+	flowing || fail "the flow never started"
+}
+
+# flowing: the flow is alive if the server keeps receiving new lines.
+flowing() {
+	local n; n=$(wc -l <"$T/flow.out")
+	wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt $((n + 5)) ]"
+}

@@ -18,17 +18,8 @@ guest_add 1
 G1=$(guest_ns 1)
 udhcpc_lease 1 || fail "no lease"
 
-# (the server's stdin must stay open, or nc closes the connection)
-ip netns exec "$NS_INET" sh -c 'sleep 600 | busybox nc -l -p 9000' >"$T/flow.out" 2>/dev/null &
-srv=$!
-wait_until 5 sh -c "ip netns exec $NS_INET ss -ltn | grep -q ':9000 '" || fail "flow server not listening"
-ip netns exec "$G1" sh -c 'i=0; while :; do i=$((i+1)); echo "$i"; sleep 0.1; done | busybox nc 198.51.100.1 9000' >/dev/null 2>&1 &
-# the flow is alive when the server keeps receiving new lines
-flowing() {
-	local n; n=$(wc -l <"$T/flow.out")
-	wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt $((n + 5)) ]"
-}
-flowing || fail "the flow never started"
+flow_start "$G1"
+srv=$FLOW_SERVER
 [ "$(in_inet ss -tn state established '( sport = :9000 )' | grep -c 198.51.100.2)" = 1 ] || fail "flow not NATed to the uplink address"
 
 # --- reload, nothing changed

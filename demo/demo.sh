@@ -51,7 +51,7 @@ in_host nft list table inet gatewayd | show
 in_host nft list table bridge gatewayd | show
 
 step "What the operator sees: gatewayctl status and doctor"
-CTL="$TOP/build/gatewayctl -s $T/run/gatewayd.sock"
+CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
 in_host $CTL status | show
 in_host $CTL doctor | show
 

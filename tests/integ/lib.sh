@@ -14,7 +14,9 @@
 
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-GATEWAYD=${GATEWAYD:-$TOP/build/gatewayd}
+BUILD=${BUILD:-build}
+GATEWAYD=${GATEWAYD:-$TOP/$BUILD/gatewayd}
+GATEWAYCTL=${GATEWAYCTL:-$TOP/$BUILD/gatewayctl}
 ID=${ID:-$$}
 NS_HOST=gwt$ID-host
 NS_INET=gwt$ID-inet

@@ -26,7 +26,7 @@ G1=$(guest_ns 1)
 udhcpc_lease 1 || fail "no lease with the unit's capabilities"
 internet_httpd
 [ "$(http_get "$G1" http://198.51.100.1/cgi-bin/ip)" = 198.51.100.2 ] || fail "no NAT"
-in_host "$TOP/build/gatewayctl" -s "$T/run/gatewayd.sock" doctor >"$T/d" || fail "doctor: $(cat "$T/d")"
+in_host "$GATEWAYCTL" -s "$T/run/gatewayd.sock" doctor >"$T/d" || fail "doctor: $(cat "$T/d")"
 dpid=$(dnsmasq_pid)
 [ "$(ps -o user= -p "$dpid")" = dnsmasq ] || fail "dnsmasq did not drop to its user"
 gw_stop || fail "unclean stop"

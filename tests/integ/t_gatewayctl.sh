@@ -16,7 +16,7 @@ G1=$(guest_ns 1)
 udhcpc_lease 1 || fail "no lease"
 internet_httpd
 http_get "$G1" http://198.51.100.1/cgi-bin/ip >/dev/null || fail "no NAT"
-CTL="$TOP/build/gatewayctl -s $T/run/gatewayd.sock"
+CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
 
 # --- status
 in_host $CTL status >"$T/st" || fail "status exit $?"

@@ -32,7 +32,7 @@ ok "refused: $(grep -o 'DHCP server 10.99.0.1.*already answers on gw0' "$T/gw.lo
 # the other server goes away; a reload probes again and serves
 kill "$(cat "$T/rogue-$R.pid")"
 wait "$(cat "$T/rogue-$R.pid")" 2>/dev/null
-in_host "$TOP/build/gatewayctl" -s "$T/run/gatewayd.sock" reload >/dev/null || fail "reload"
+in_host "$GATEWAYCTL" -s "$T/run/gatewayd.sock" reload >/dev/null || fail "reload"
 wait_until 5 grep -q "dnsmasq\[default\]: started" "$T/gw.log" || fail "not served after the other server left and a reload"
 ok "after the other server left, a reload probed again and served"
 gw_stop || fail "gatewayd exit status on SIGTERM"

@@ -4,8 +4,10 @@
  * and /etc/dnsmasq.d are never read. The instance is bound to the bridge
  * only: interface= plus except-interface=lo plus bind-dynamic, so it opens
  * one socket per bridge address instead of the wildcard socket that plain
- * interface= would use (CVE-2012-3411): DNS queries that reach the host on
- * any other interface find nobody listening. */
+ * interface= would use (CVE-2012-3411). That alone does not keep the uplink
+ * side out: Linux delivers a packet for the bridge's address whatever
+ * interface it arrived on, so the input chain drops DNS, DHCP and DHCPv6
+ * for these addresses unless they came in on the bridge (nft/plan.c). */
 #include "dnsmasq_conf.h"
 #include "ra/ra.h"
 #include "conf/addr.h"

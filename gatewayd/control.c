@@ -80,7 +80,8 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 			fo = counter(NFPROTO_INET, "fwd_out", n->name),
 			fi = counter(NFPROTO_INET, "fwd_in", n->name),
 			dr = counter(NFPROTO_INET, "drop", n->name),
-			gu = counter(NFPROTO_BRIDGE, "guard", n->name);
+			gu = counter(NFPROTO_BRIDGE, "guard", n->name),
+			os = counter(NFPROTO_INET, "outside", n->name);
 	static struct lease leases[MAX_LEASES];
 	const char *err = rt->last_error[0] ? rt->last_error
 			  : rt->dnsmasq	    ? dnsmasq_last_exit(rt->dnsmasq)
@@ -121,6 +122,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_int(o, "forwarded_in_bytes", fi.b);
 	out_int(o, "dropped_packets", dr.p);
 	out_int(o, "guard_dropped_packets", gu.p);
+	out_int(o, "outside_dropped_packets", os.p);
 	out_str(o, "last_error", err);
 	out_obj_end(o);
 }
@@ -202,6 +204,9 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		  "counter" },
 		{ "gatewayd_guard_dropped_packets_total", "DHCP/RA frames dropped by the backstop",
 		  "counter" },
+		{ "gatewayd_outside_dropped_packets_total",
+		  "DNS/DHCP packets for the network's services that did not come from its bridge",
+		  "counter" },
 	};
 	static struct lease leases[MAX_LEASES];
 
@@ -235,6 +240,7 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			case 9: v = counter(NFPROTO_INET, "fwd_in", n->name).b; break;
 			case 10: v = counter(NFPROTO_INET, "drop", n->name).p; break;
 			case 11: v = counter(NFPROTO_BRIDGE, "guard", n->name).p; break;
+			case 12: v = counter(NFPROTO_INET, "outside", n->name).p; break;
 			}
 			metric(f, m[k].name, n->name, v);
 		}

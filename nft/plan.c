@@ -276,24 +276,62 @@ static int plan_forward(struct rule_builder *b, const struct gw_network *n, cons
 	return rb_end(b, NULL, NV_DROP);
 }
 
+static void rb_dport(struct rule_builder *b, uint8_t proto, uint16_t port)
+{
+	struct nft_match *m = rb_add(b, NM_DPORT, false);
+
+	m->u.l4.proto = proto;
+	m->u.l4.port = port;
+}
+
+/* The services dnsmasq runs for a network (DNS, DHCP, DHCPv6) answer
+ * only what arrived on that network's bridge. dnsmasq binds the bridge's
+ * addresses, and Linux delivers a packet for a local address whichever
+ * interface it came in on: a LAN neighbour routing the guest subnet to the
+ * host would otherwise have an open resolver that also knows the guests'
+ * names. Local processes (iifname lo) are outside too. */
+static int plan_input_outside(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+{
+	static const struct {
+		bool v6;
+		uint8_t proto;
+		uint16_t port;
+	} svc[] = {
+		{ false, IPPROTO_UDP, 53 }, { false, IPPROTO_TCP, 53 }, { false, IPPROTO_UDP, 67 },
+		{ true, IPPROTO_UDP, 53 },  { true, IPPROTO_TCP, 53 },	{ true, IPPROTO_UDP, 547 },
+	};
+	int r;
+
+	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++) {
+		if (svc[i].v6 && !n->has_ipv6)
+			continue;
+		rb_start(b, NC_INPUT);
+		snprintf(rb_add(b, NM_IIFNAME, true)->u.ifname, IFNAMSIZ, "%s", n->bridge);
+		if (svc[i].v6)
+			rb_net6(b, NM_DADDR6, false, &n->ipv6.addr, 128);
+		else
+			rb_net4(b, NM_DADDR4, false, n->ipv4.addr, 32);
+		rb_dport(b, svc[i].proto, svc[i].port);
+		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int plan_input_port(struct rule_builder *b, const struct gw_network *n, uint8_t proto,
 			   uint16_t port)
 {
-	struct nft_match *m;
-
 	rb_start(b, NC_INPUT);
 	rb_ifname(b, NM_IIFNAME, n->bridge);
-	m = rb_add(b, port ? NM_DPORT : NM_L4PROTO, false);
-	if (port) {
-		m->u.l4.proto = proto;
-		m->u.l4.port = port;
-	} else {
-		m->u.proto = proto;
-	}
+	if (port)
+		rb_dport(b, proto, port);
+	else
+		rb_add(b, NM_L4PROTO, false)->u.proto = proto;
 	return rb_end(b, NULL, NV_ACCEPT);
 }
 
-static int plan_input(struct rule_builder *b, const struct gw_network *n, const char *spoof)
+static int plan_input(struct rule_builder *b, const struct gw_network *n, const char *spoof,
+		      const char *outside)
 {
 	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } }, any = { { { 0 } } };
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
@@ -304,9 +342,21 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
 	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 		return r;
-	/* DHCP first: a DISCOVER comes from 0.0.0.0. */
-	if ((r = plan_input_port(b, n, IPPROTO_UDP, 67)) < 0)
+	if ((r = plan_input_outside(b, n, outside)) < 0)
 		return r;
+	/* DHCP first: a DISCOVER comes from 0.0.0.0. Only to the broadcast
+	 * address or this network's gateway (renewals): not to any other
+	 * address of the host, where another DHCP server may listen. */
+	for (int k = 0; k < 2; k++) {
+		struct in_addr bc = { htonl(0xffffffff) };
+
+		rb_start(b, NC_INPUT);
+		rb_ifname(b, NM_IIFNAME, n->bridge);
+		rb_net4(b, NM_DADDR4, false, k ? n->ipv4.addr : bc, 32);
+		rb_dport(b, IPPROTO_UDP, 67);
+		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+			return r;
+	}
 	/* Anti-spoofing towards the host: the subnet's sources only; for
 	 * IPv6 also link-local (neighbour discovery, DHCPv6) and :: (DAD). */
 	rb_start(b, NC_INPUT);
@@ -447,20 +497,20 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struc
 	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
-
-		char guard[NFT_NAME_MAX];
+		char guard[NFT_NAME_MAX], outside[NFT_NAME_MAX];
 
 		if ((r = plan_counter(plan, NFPROTO_INET, nat, "nat", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, out, "fwd_out", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, in, "fwd_in", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, spoof, "drop", n->name)) < 0 ||
-		    (r = plan_counter(plan, NFPROTO_BRIDGE, guard, "guard", n->name)) < 0)
+		    (r = plan_counter(plan, NFPROTO_BRIDGE, guard, "guard", n->name)) < 0 ||
+		    (r = plan_counter(plan, NFPROTO_INET, outside, "outside", n->name)) < 0)
 			break;
 		r = plan_postrouting(&b, n, uplinks[i], nat);
 		if (r >= 0)
 			r = plan_forward(&b, n, uplinks[i], spoof, out, in);
 		if (r >= 0)
-			r = plan_input(&b, n, spoof);
+			r = plan_input(&b, n, spoof, outside);
 		if (r >= 0)
 			r = plan_backstop(&b, n, guard);
 	}

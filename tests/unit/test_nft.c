@@ -99,7 +99,20 @@ START_TEST(test_plan_input)
 	const char *t = rules_text(NC_INPUT);
 
 	ck_assert_msg(strstr(t, "iifname \"gw0\" ct state established,related accept\n"
-				"iifname \"gw0\" udp dport 67 accept\n"
+				"iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 53 counter name "
+				"\"outside_default\" drop\n"
+				"iifname != \"gw0\" ip daddr 10.213.0.1 tcp dport 53 counter name "
+				"\"outside_default\" drop\n"
+				"iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 67 counter name "
+				"\"outside_default\" drop\n"
+				"iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 53 counter "
+				"name \"outside_default\" drop\n"
+				"iifname != \"gw0\" ip6 daddr fd42:213::1 tcp dport 53 counter "
+				"name \"outside_default\" drop\n"
+				"iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 547 counter "
+				"name \"outside_default\" drop\n"
+				"iifname \"gw0\" ip daddr 255.255.255.255 udp dport 67 accept\n"
+				"iifname \"gw0\" ip daddr 10.213.0.1 udp dport 67 accept\n"
 				"iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name "
 				"\"drop_default\" drop\n"
 				"iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 "
@@ -118,18 +131,28 @@ START_TEST(test_plan_input)
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" drop"), "%s", t);
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" ip daddr !="), "%s", t); /* host_access */
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" udp dport 547"), "%s", t);
-	ck_assert_msg(strstr(t, "iifname \"gw1\" udp dport 67 accept\n"), "%s", t);
+	ck_assert_msg(strstr(t, "iifname \"gw1\" ip daddr 10.50.0.1 udp dport 67 accept\n"), "%s",
+		      t);
+	/* services of a network without IPv6: only its IPv4 address */
+	ck_assert_msg(strstr(t, "iifname != \"gw1\" ip daddr 10.50.0.1 udp dport 53 counter name "
+				"\"outside_cust\" drop\n"),
+		      "%s", t);
+	ck_assert_msg(!strstr(t, "iifname != \"gw1\" ip6"), "%s", t);
+	/* never a DHCP accept without a destination */
+	ck_assert_msg(!strstr(t, "\" udp dport 67 accept"), "%s", t);
 }
 END_TEST
 
 START_TEST(test_plan_counters)
 {
-	ck_assert_uint_eq(plan.n_counters, 10);
+	ck_assert_uint_eq(plan.n_counters, 12);
 	ck_assert_str_eq(plan.counters[0].name, "nat_default");
 	ck_assert_uint_eq(plan.counters[0].family, NFPROTO_INET);
 	ck_assert_str_eq(plan.counters[4].name, "guard_default");
 	ck_assert_uint_eq(plan.counters[4].family, NFPROTO_BRIDGE);
-	ck_assert_str_eq(plan.counters[5].name, "nat_cust");
+	ck_assert_str_eq(plan.counters[5].name, "outside_default");
+	ck_assert_uint_eq(plan.counters[5].family, NFPROTO_INET);
+	ck_assert_str_eq(plan.counters[6].name, "nat_cust");
 	ck_assert_uint_eq(plan.n_sets, 2);
 	ck_assert_str_eq(plan.sets[1].name, "ports_cust");
 }
@@ -217,7 +240,7 @@ static void objref_trim(char *text)
 struct walk {
 	int types[256];
 	size_t n;
-	char rules[64][2048];
+	char rules[128][2048];
 	size_t n_rules;
 };
 
@@ -279,9 +302,9 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1003), "table bridge gatewayd");
 	ck_assert_str_eq(nft_batch_describe(b, 1007), "counter inet gatewayd nat_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1017), "set bridge gatewayd ports_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1019), "chain inet gatewayd postrouting");
-	ck_assert_str_eq(nft_batch_describe(b, 1019 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1019), "set bridge gatewayd ports_default");
+	ck_assert_str_eq(nft_batch_describe(b, 1021), "chain inet gatewayd postrouting");
+	ck_assert_str_eq(nft_batch_describe(b, 1021 + plan.n_chains),
 			 "rule in chain inet postrouting: oifname \"eth0\" ip saddr 10.213.0.0/24 "
 			 "ip daddr 224.0.0.0/4 return");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
@@ -339,15 +362,20 @@ START_TEST(test_batch_expressions)
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
 			 "  [ objref type 1 name fwd_in_default ]\n"
 			 "  [ immediate reg 0 accept ]\n");
-	/* iifname "gw0" udp dport 67 accept */
+	/* iifname != "gw0" ip daddr 10.213.0.1 udp dport 53 drop */
 	ck_assert_str_eq(strchr(find_rule(&w, "input", 1), '\n') + 1,
 			 "  [ meta load iifname => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x0100d50a ]\n"
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000011 ]\n"
 			 "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00004300 ]\n"
-			 "  [ immediate reg 0 accept ]\n");
+			 "  [ cmp eq reg 1 0x00003500 ]\n"
+			 "  [ objref type 1 name outside_default ]\n"
+			 "  [ immediate reg 0 drop ]\n");
 	/* iifname "gw0" ip6 saddr != fd42:213::/64 counter name "drop_default" drop */
 	ck_assert_str_eq(strchr(find_rule(&w, "forward", 2), '\n') + 1,
 			 "  [ meta load iifname => reg 1 ]\n"

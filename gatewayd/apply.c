@@ -6,6 +6,7 @@
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/supervisor.h"
+#include "gatewayd/hostcheck.h"
 #include "gatewayd/log.h"
 #include "gatewayd/portcheck.h"
 #include "gatewayd/preflight.h"
@@ -301,19 +302,17 @@ static void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf, const st
 	rt->created_bridge = false;
 }
 
-static int write_file(const char *path, const struct gw_conf *conf, const struct gw_network *n)
-{
-	char tmp[GW_PATH_MAX + 128];
-	FILE *f;
+struct dnsmasq_conf_arg {
+	const struct gw_conf *conf;
+	const struct gw_network *n;
+};
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	dnsmasq_conf_write(f, conf, n);
-	if (fclose(f) != 0)
-		return -errno;
-	return rename(tmp, path) < 0 ? -errno : 0;
+static int dnsmasq_conf_fill(FILE *f, void *arg)
+{
+	const struct dnsmasq_conf_arg *a = arg;
+
+	dnsmasq_conf_write(f, a->conf, a->n);
+	return 0;
 }
 
 static void pid_path(const struct gw_conf *conf, const struct gw_network *n, char *buf, size_t len)
@@ -333,8 +332,24 @@ static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf, const s
 
 	rt->refused = false;
 	if (conf->probe_ms && rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0) {
+		const struct host_link *fp[PROBE_MAX_PORTS];
+		int ports[PROBE_MAX_PORTS];
+		struct host_facts f;
+		size_t np = 0;
+
+		/* Only answers through non-guest ports count; a bridge with
+		 * guests alone is served at once. */
+		if ((r = rtnl_read_facts(ctx->rtnl, &f)) == 0) {
+			np = hostcheck_foreign_ports(n, &f, fp, PROBE_MAX_PORTS);
+			np = np < PROBE_MAX_PORTS ? np : PROBE_MAX_PORTS;
+			for (size_t k = 0; k < np; k++)
+				ports[k] = fp[k]->ifindex;
+			host_facts_free(&f);
+		}
 		addr_bridge_mac(n->name, mac);
-		r = probe_bridge(l.ifindex, mac, conf->probe_ms, false, what, sizeof(what));
+		if (r == 0)
+			r = probe_bridge(l.ifindex, ports, np, mac, conf->probe_ms, what,
+					 sizeof(what));
 		if (r < 0)
 			log_warnx(
 				"network \"%s\": probing %s for other DHCP servers and routers: %s",
@@ -364,7 +379,7 @@ static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf, const s
 static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		   struct gw_net_rt *rt, char *err, size_t errlen)
 {
-	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64];
+	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64], lpath[GW_PATH_MAX + 64];
 	struct dnsmasq_params p = { n->name, conf->dnsmasq, cpath, ppath };
 	int r;
 
@@ -376,8 +391,15 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct 
 		log_warnx("network \"%s\": stopped a dnsmasq left by an earlier gatewayd", n->name);
 	if (dhcp_refused(ctx, conf, n, rt))
 		return 0;
-	if ((r = write_file(cpath, conf, n)) < 0)
+	if ((r = state_file_write(cpath, 0644, dnsmasq_conf_fill,
+				  &(struct dnsmasq_conf_arg){ conf, n })) < 0)
 		return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
+			       strerror(-r));
+	/* dnsmasq opens its lease file as root before it drops privileges,
+	 * and would create it world-readable: guests' MACs and names. */
+	dnsmasq_lease_path(conf, n, lpath, sizeof(lpath));
+	if (n->dhcp_enabled && (r = state_file_create(lpath, 0600)) < 0)
+		return fmt_err(err, errlen, "network \"%s\": lease file %s: %s", n->name, lpath,
 			       strerror(-r));
 	if ((r = dnsmasq_new(ctx->loop, &p, &rt->dnsmasq)) < 0 ||
 	    (r = dnsmasq_start(rt->dnsmasq)) < 0)
@@ -420,13 +442,9 @@ static void sysctl_skipped(const struct sysctl_rec *rec, const char *now)
 
 static int dirs_make(const struct gw_conf *conf, char *err, size_t errlen)
 {
-	int r;
+	int r = state_dir_make("state_dir", conf->state_dir, 0700, err, errlen);
 
-	if ((r = state_mkdir(conf->state_dir, 0755)) < 0)
-		return fmt_err(err, errlen, "state_dir \"%s\": %s", conf->state_dir, strerror(-r));
-	if ((r = state_mkdir(conf->run_dir, 0755)) < 0)
-		return fmt_err(err, errlen, "run_dir \"%s\": %s", conf->run_dir, strerror(-r));
-	return 0;
+	return r < 0 ? r : state_dir_make("run_dir", conf->run_dir, 0755, err, errlen);
 }
 
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)

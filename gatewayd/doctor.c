@@ -224,7 +224,7 @@ static void self_test(struct tally *t, struct gw_ctx *ctx, const struct gw_netwo
 		goto out;
 	}
 	addr_bridge_mac(n->name, mac);
-	r = probe_bridge(lb.ifindex, mac, 2000, true, what, sizeof(what));
+	r = probe_self_test(lb.ifindex, mac, 2000, what, sizeof(what));
 	if (r > 0)
 		check(t, "DHCP self-test", "ok", NULL, "%s answered a DISCOVER from a test port",
 		      what);

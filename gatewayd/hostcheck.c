@@ -22,18 +22,28 @@ bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const 
 	return false;
 }
 
+size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
+			       const struct host_link **out, size_t max)
+{
+	const struct host_link *br = host_link_by_name(f, net->bridge);
+	size_t n = 0;
+
+	for (size_t i = 0; br && i < f->n_links; i++)
+		if (f->links[i].master == br->ifindex &&
+		    !hostcheck_guest_port(net, f->links[i].kind, f->links[i].name)) {
+			if (n < max)
+				out[n] = &f->links[i];
+			n++;
+		}
+	return n;
+}
+
 const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
 					       const struct host_facts *f)
 {
-	const struct host_link *br = host_link_by_name(f, net->bridge);
+	const struct host_link *first;
 
-	if (!br)
-		return NULL;
-	for (size_t i = 0; i < f->n_links; i++)
-		if (f->links[i].master == br->ifindex &&
-		    !hostcheck_guest_port(net, f->links[i].kind, f->links[i].name))
-			return &f->links[i];
-	return NULL;
+	return hostcheck_foreign_ports(net, f, &first, 1) ? first : NULL;
 }
 
 /* Same prefix up to the shorter of the two lengths? */

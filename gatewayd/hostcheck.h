@@ -15,8 +15,12 @@
  * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. */
 bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name);
 
-/* The first port of the network's bridge that is not a guest port, or
- * NULL. The bridge is looked up by name in f. */
+/* The ports of the network's bridge that are not guest ports: up to max
+ * of them in out; returns how many there are. The bridge is looked up by
+ * name in f. */
+size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
+			       const struct host_link **out, size_t max);
+/* The first of them, or NULL. */
 const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
 					       const struct host_facts *f);
 

@@ -84,9 +84,28 @@ static void send_rs(int ifindex, const uint8_t mac[6])
 	close(fd);
 }
 
+/* A packet socket that sees every frame arriving on one bridge port. Not
+ * one per ethertype: frames a bridge port hands to its bridge reach only
+ * the ETH_P_ALL taps of the port, never its per-protocol handlers. */
+static int packet_listen_all(int ifindex)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = ifindex };
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* Read what arrived; 1 and a description if it was another server. */
-static int read_answers(int fd, bool v6, uint32_t xid, const uint8_t *own_mac, char *what,
-			size_t len)
+static int read_answers(int fd, uint32_t xid, const uint8_t *own_mac, char *what, size_t len)
 {
 	uint8_t pkt[1500];
 	struct sockaddr_ll from;
@@ -94,7 +113,7 @@ static int read_answers(int fd, bool v6, uint32_t xid, const uint8_t *own_mac, c
 	ssize_t n;
 
 	while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0) {
-		char a[INET6_ADDRSTRLEN], m[24];
+		char a[INET6_ADDRSTRLEN], m[24], dev[IFNAMSIZ] = "?";
 		struct in_addr s4;
 		struct in6_addr s6;
 
@@ -104,64 +123,103 @@ static int read_answers(int fd, bool v6, uint32_t xid, const uint8_t *own_mac, c
 		    (own_mac && memcmp(from.sll_addr, own_mac, 6)))
 			continue;
 		fmt_mac(from.sll_addr, m, sizeof(m));
-		if (!v6 && dhcp_parse_reply(pkt, (size_t)n, xid, &s4) == 0) {
+		if_indextoname((unsigned)from.sll_ifindex, dev);
+		if (from.sll_protocol == htons(ETH_P_IP) &&
+		    dhcp_parse_reply(pkt, (size_t)n, xid, &s4) == 0) {
 			inet_ntop(AF_INET, &s4, a, sizeof(a));
-			snprintf(what, len, "DHCP server %s (MAC %s)", a, m);
+			snprintf(what, len, "DHCP server %s (MAC %s) on %s", a, m, dev);
 			return 1;
 		}
-		if (v6 && ra_parse_ra(pkt, (size_t)n, &s6) == 0) {
+		if (from.sll_protocol == htons(ETH_P_IPV6) &&
+		    ra_parse_ra(pkt, (size_t)n, &s6) == 0) {
 			inet_ntop(AF_INET6, &s6, a, sizeof(a));
-			snprintf(what, len, "IPv6 router %s (MAC %s)", a, m);
+			snprintf(what, len, "IPv6 router %s (MAC %s) on %s", a, m, dev);
 			return 1;
 		}
 	}
 	return 0;
 }
 
-int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what, size_t len)
+/* Wait on fds until one of them brings an answer or ms pass. */
+static int listen_answers(struct pollfd *pfd, size_t n, uint32_t xid, const uint8_t *own_mac,
+			  unsigned ms, char *what, size_t len)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	struct pollfd pfd[2] = { { .fd = -1, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
-	uint8_t discover[DHCP_PROBE_LEN], client[6];
 	uint64_t deadline = now_ms() + ms;
-	uint32_t xid = 0;
-	size_t nd;
 	int found = 0;
 
-	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid))
-		return -errno;
-	memcpy(client, mac, 6);
-	if (own) {
-		/* ask as a stranger would: a random locally administered MAC */
-		if (getrandom(client, 6, 0) != 6)
-			return -errno;
-		client[0] = (uint8_t)((client[0] & 0xfe) | 0x02);
-	}
-	nd = dhcp_build_discover(discover, sizeof(discover), client, xid);
-	if ((pfd[0].fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0)
-		return pfd[0].fd;
-	/* Listen for RAs on a packet socket too (before any firewall), then
-	 * solicit them. Best effort: IPv6 may be off on this host. */
-	if (!own) {
-		pfd[1].fd = packet_probe(ifindex, ETH_P_IPV6, NULL, NULL, 0);
-		send_rs(ifindex, mac);
-	}
 	while (!found) {
 		uint64_t now = now_ms();
 
 		if (now >= deadline)
 			break;
-		if (poll(pfd, 2, (int)(deadline - now)) < 0 && errno != EINTR) {
-			found = -errno;
-			break;
-		}
-		if (pfd[0].revents & POLLIN)
-			found = read_answers(pfd[0].fd, false, xid, own ? mac : NULL, what, len);
-		if (!found && pfd[1].fd >= 0 && (pfd[1].revents & POLLIN))
-			found = read_answers(pfd[1].fd, true, xid, NULL, what, len);
+		if (poll(pfd, n, (int)(deadline - now)) < 0 && errno != EINTR)
+			return -errno;
+		for (size_t k = 0; k < n && !found; k++)
+			if (pfd[k].revents & POLLIN)
+				found = read_answers(pfd[k].fd, xid, own_mac, what, len);
 	}
-	close(pfd[0].fd);
-	if (pfd[1].fd >= 0)
-		close(pfd[1].fd);
 	return found;
+}
+
+static void close_all(struct pollfd *pfd, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (pfd[k].fd >= 0)
+			close(pfd[k].fd);
+}
+
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+int probe_bridge(int ifindex, const int *ports, size_t n_ports, const uint8_t mac[6], unsigned ms,
+		 char *what, size_t len)
+{
+	struct pollfd pfd[PROBE_MAX_PORTS];
+	uint8_t discover[DHCP_PROBE_LEN];
+	uint32_t xid = 0;
+	size_t nd, n = 0;
+	int fd, r;
+
+	if (n_ports == 0)
+		return 0;
+	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid))
+		return -errno;
+	/* Listen first, then ask. */
+	for (; n < n_ports && n < PROBE_MAX_PORTS; n++) {
+		pfd[n] = (struct pollfd){ .fd = packet_listen_all(ports[n]), .events = POLLIN };
+		if (pfd[n].fd < 0) {
+			r = pfd[n].fd;
+			goto out;
+		}
+	}
+	nd = dhcp_build_discover(discover, sizeof(discover), mac, xid);
+	if ((fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0) {
+		r = fd;
+		goto out;
+	}
+	close(fd);
+	send_rs(ifindex, mac); /* best effort: IPv6 may be off on this host */
+	r = listen_answers(pfd, n, xid, NULL, ms, what, len);
+out:
+	close_all(pfd, n);
+	return r;
+}
+
+int probe_self_test(int ifindex, const uint8_t mac[6], unsigned ms, char *what, size_t len)
+{
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	uint8_t discover[DHCP_PROBE_LEN], client[6];
+	uint32_t xid = 0;
+	size_t nd;
+	int r;
+
+	/* ask as a stranger would: a random locally administered MAC */
+	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid) || getrandom(client, 6, 0) != 6)
+		return -errno;
+	client[0] = (uint8_t)((client[0] & 0xfe) | 0x02);
+	nd = dhcp_build_discover(discover, sizeof(discover), client, xid);
+	if ((pfd.fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0)
+		return pfd.fd;
+	r = listen_answers(&pfd, 1, xid, mac, ms, what, len);
+	close(pfd.fd);
+	return r;
 }

@@ -7,13 +7,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sends a DHCPDISCOVER and a router solicitation on the bridge (mac: the
- * bridge's) and listens for ms milliseconds. Returns 1 and describes the
- * first answer in what ("DHCP server 10.0.0.1 (MAC aa:bb:..)" / "IPv6
- * router fe80::1 (MAC ..)"), 0 if nobody answered, -errno if the probe
- * itself failed. own: the doctor's self-test: ifindex is a test port
- * plugged into the bridge, the DISCOVER comes from a random client MAC, and
- * only an answer from our own server (from mac, the bridge's) counts. */
-int probe_bridge(int ifindex, const uint8_t mac[6], unsigned ms, bool own, char *what, size_t len);
+#define PROBE_MAX_PORTS 32
+
+/* Sends a DHCPDISCOVER and a router solicitation through the bridge
+ * ifindex (mac: the bridge's) and listens ms milliseconds on ports, the
+ * bridge's ports that are not guest ports. Only an answer arriving through
+ * one of those counts: a guest's own DHCP server or router is the kernel
+ * backstop's business (its answers never reach the other guests), and must
+ * not switch the network off. No ports: nobody but guests can answer, and
+ * the probe returns 0 at once. Returns 1 and describes the first answer in
+ * what ("DHCP server 10.0.0.1 (MAC aa:bb:..) on eth0" / "IPv6 router
+ * fe80::1 (MAC ..) on eth0"), 0 if nobody answered, -errno if the probe
+ * itself failed. At most PROBE_MAX_PORTS ports are listened on. */
+int probe_bridge(int ifindex, const int *ports, size_t n_ports, const uint8_t mac[6], unsigned ms,
+		 char *what, size_t len);
+
+/* The doctor's self-test: ifindex is a test port plugged into the bridge;
+ * the DISCOVER comes from a random client MAC and only an answer from our
+ * own server (from mac, the bridge's) counts. */
+int probe_self_test(int ifindex, const uint8_t mac[6], unsigned ms, char *what, size_t len);
 
 #endif

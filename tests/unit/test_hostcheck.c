@@ -106,6 +106,23 @@ START_TEST(test_foreign_port)
 }
 END_TEST
 
+/* What the start probe listens on: every non-guest port, never a guest's
+ * (a guest's DHCP server is the backstop's business). */
+START_TEST(test_foreign_ports)
+{
+	const struct host_link *p[4];
+
+	ck_assert_uint_eq(hostcheck_foreign_ports(&conf->networks[0], &facts, p, 4), 0);
+	links[6].master = 3; /* vx0 joins gw0 */
+	links[1].master = 3; /* and eth0 */
+	ck_assert_uint_eq(hostcheck_foreign_ports(&conf->networks[0], &facts, p, 4), 2);
+	ck_assert_str_eq(p[0]->name, "eth0");
+	ck_assert_str_eq(p[1]->name, "vx0");
+	ck_assert_uint_eq(hostcheck_foreign_ports(&conf->networks[0], &facts, p, 1), 2);
+	links[6].master = links[1].master = 0;
+}
+END_TEST
+
 START_TEST(test_no_collision_with_own_bridge)
 {
 	char msg[256] = "";
@@ -195,6 +212,7 @@ Suite *hostcheck_suite(void)
 	tcase_add_test(tc, test_guest_port_kinds);
 	tcase_add_test(tc, test_guest_port_patterns);
 	tcase_add_test(tc, test_foreign_port);
+	tcase_add_test(tc, test_foreign_ports);
 	tcase_add_test(tc, test_no_collision_with_own_bridge);
 	tcase_add_test(tc, test_collision_address);
 	tcase_add_test(tc, test_collision_covering_route);

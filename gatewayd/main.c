@@ -104,15 +104,15 @@ out:
 /* flock on run_dir/gatewayd.lock, held for the life of the process. */
 static int take_lock(const struct gw_conf *conf)
 {
-	char path[GW_PATH_MAX + 32], buf[32];
-	int fd, r;
+	char path[GW_PATH_MAX + 32], buf[32], err[GW_PATH_MAX * 2 + 200];
+	int fd;
 
-	if ((r = state_mkdir(conf->run_dir, 0755)) < 0) {
-		fprintf(stderr, "gatewayd: run_dir %s: %s\n", conf->run_dir, strerror(-r));
+	if (state_dir_make("run_dir", conf->run_dir, 0755, err, sizeof(err)) < 0) {
+		fprintf(stderr, "gatewayd: %s\n", err);
 		return -1;
 	}
 	state_path(conf->run_dir, "gatewayd.lock", path, sizeof(path));
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fprintf(stderr, "gatewayd: %s: %s\n", path, strerror(errno));
 		return -1;

@@ -103,19 +103,11 @@ static void subnets_load(const struct gw_conf *conf, struct gw_network *n)
 	fclose(fp);
 }
 
-static int subnets_save(const struct gw_conf *conf, const struct gw_network *n)
+static int subnets_fill(FILE *fp, void *arg)
 {
-	char path[GW_PATH_MAX + 64], tmp[GW_PATH_MAX + 80], a[INET6_ADDRSTRLEN + 8];
-	FILE *fp;
-	int r;
+	const struct gw_network *n = arg;
+	char a[INET6_ADDRSTRLEN + 8];
 
-	if ((r = state_mkdir(conf->state_dir, 0755)) < 0)
-		return r;
-	subnets_path(conf, n, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fp = fopen(tmp, "we");
-	if (!fp)
-		return -errno;
 	fprintf(fp,
 		"# subnets gatewayd chose for network \"%s\" (ipv4/ipv6 = auto);\n"
 		"# delete this file to have new ones chosen\n",
@@ -128,9 +120,22 @@ static int subnets_save(const struct gw_conf *conf, const struct gw_network *n)
 		addr_format_net6(&n->ipv6.addr, n->ipv6.plen, a, sizeof(a));
 		fprintf(fp, "ipv6 %s\n", a);
 	}
-	if (fclose(fp) != 0)
-		return -errno;
-	return rename(tmp, path) < 0 ? -errno : 0;
+	return 0;
+}
+
+static int subnets_save(const struct gw_conf *conf, const struct gw_network *n, char *err,
+			size_t errlen)
+{
+	char path[GW_PATH_MAX + 64];
+	int r;
+
+	if ((r = state_dir_make("state_dir", conf->state_dir, 0700, err, errlen)) < 0)
+		return r;
+	subnets_path(conf, n, path, sizeof(path));
+	if ((r = state_file_write(path, 0644, subnets_fill, (void *)n)) < 0)
+		return fmt_err(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
+			       n->name, path, strerror(-r));
+	return 0;
 }
 
 /* An RFC 4193 ULA /64: fd00::/8, a random 40-bit global ID, subnet 0. */
@@ -177,10 +182,8 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 			conf_network_set_ipv6(n, &s, 64);
 			chosen = true;
 		}
-		if (chosen && persist && (r = subnets_save(conf, n)) < 0)
-			return fmt_err(err, errlen,
-				       "network \"%s\": recording auto subnets in %s: %s", n->name,
-				       conf->state_dir, strerror(-r));
+		if (chosen && persist && (r = subnets_save(conf, n, err, errlen)) < 0)
+			return r;
 	}
 	return 0;
 }

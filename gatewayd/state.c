@@ -1,4 +1,12 @@
-/* State files: tiny text files written whole (write tmp + rename). */
+/* State files: tiny text files written whole, and the directories that
+ * hold them.
+ *
+ * gatewayd runs as root and writes into state_dir and run_dir, so both
+ * must be directories only root can change: one that another user owns or
+ * can write to would let that user plant a symlink where gatewayd writes
+ * (or replace a dnsmasq config that dnsmasq reads as root). Every file is
+ * written to NAME.tmp created with O_EXCL | O_NOFOLLOW, then renamed over
+ * NAME: never through a link, never half written. */
 #include "state.h"
 
 #include <errno.h>
@@ -9,22 +17,120 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int state_mkdir(const char *dir, mode_t mode)
+int state_dir_check(const char *what, const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s \"%s\": %s", what, dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s \"%s\" is %s, not a directory", what, dir,
+			 S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen,
+			 "%s \"%s\" is owned by uid %u, not root: another user could replace "
+			 "what gatewayd writes there (chown root %s, or choose another %s)",
+			 what, dir, (unsigned)st.st_uid, dir, what);
+		return -EPERM;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "%s \"%s\" is writable by %s (mode %04o): another user could replace "
+			 "what gatewayd writes there (chmod go-w %s)",
+			 what, dir, st.st_mode & S_IWOTH ? "everyone" : "its group",
+			 (unsigned)(st.st_mode & 07777), dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, size_t errlen)
 {
 	char tmp[512];
 
-	snprintf(tmp, sizeof(tmp), "%s", dir);
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s \"%s\": path too long", what, dir);
+		return -ENAMETOOLONG;
+	}
+	/* Missing parents as mkdir -p would make them; existing ones are the
+	 * administrator's. */
 	for (char *p = tmp + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "%s \"%s\": creating %s: %s", what, dir, tmp,
+				 strerror(errno));
 			return -errno;
+		}
 		*p = '/';
 	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s \"%s\": %s", what, dir, strerror(errno));
 		return -errno;
-	return 0;
+	}
+	return state_dir_check(what, dir, err, errlen);
+}
+
+int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	char tmp[4200];
+	FILE *f;
+	int fd, r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a crash (or planted): it goes, whatever it is */
+		if (unlink(tmp) < 0)
+			return -errno;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	}
+	if (fd < 0)
+		return -errno;
+	/* The mode asked for, whatever the umask. */
+	if (fchmod(fd, mode) < 0 || !(f = fdopen(fd, "w"))) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	if (fill)
+		r = fill(f, arg);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		r = r < 0 ? r : -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r == 0)
+		return 0;
+fail:
+	unlink(tmp);
+	return r;
+}
+
+int state_file_create(const char *path, mode_t mode)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (st.st_uid != geteuid())
+		r = -EPERM;
+	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }
 
 void state_path(const char *dir, const char *name, char *buf, size_t len)
@@ -50,22 +156,27 @@ int state_names_read(const char *path, char (*names)[IFNAMSIZ], size_t max, size
 	return 0;
 }
 
+struct names_arg {
+	char (*names)[IFNAMSIZ];
+	size_t n;
+};
+
+static int names_fill(FILE *f, void *arg)
+{
+	const struct names_arg *a = arg;
+
+	for (size_t i = 0; i < a->n; i++)
+		fprintf(f, "%s\n", a->names[i]);
+	return 0;
+}
+
 static int state_names_write(const char *path, char (*names)[IFNAMSIZ], size_t n)
 {
-	char tmp[512];
-	FILE *f;
+	struct names_arg a = { names, n };
 
 	if (n == 0)
 		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", names[i]);
-	if (fclose(f) != 0)
-		return -errno;
-	return rename(tmp, path) < 0 ? -errno : 0;
+	return state_file_write(path, 0644, names_fill, &a);
 }
 
 int state_names_add(const char *path, const char *name)
@@ -99,14 +210,17 @@ int state_names_remove(const char *path, const char *name)
 	return state_names_write(path, names, k);
 }
 
+static int pid_fill(FILE *f, void *arg)
+{
+	fprintf(f, "%d\n", *(const int *)arg);
+	return 0;
+}
+
 int state_pid_write(const char *path, pid_t pid)
 {
-	FILE *f = fopen(path, "we");
+	int p = (int)pid;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)pid);
-	return fclose(f) != 0 ? -errno : 0;
+	return state_file_write(path, 0644, pid_fill, &p);
 }
 
 pid_t state_pid_read(const char *path)

@@ -6,14 +6,29 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define STATE_BRIDGES	"bridges"      /* in state_dir: bridges gatewayd created */
 #define STATE_SYSCTL	"sysctl.state" /* in state_dir: see sysctl.h */
 #define STATE_MAX_NAMES 256
 
-int state_mkdir(const char *dir, mode_t mode);
+/* A directory gatewayd writes into as root must be one only root can
+ * change: a directory (not a link), owned by root, not writable by group
+ * or others. Otherwise -errno and a message naming it (what: "state_dir")
+ * in err. */
+int state_dir_check(const char *what, const char *dir, char *err, size_t errlen);
+/* Create dir (mode) and missing parents (0755), then check it as above. */
+int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, size_t errlen);
 void state_path(const char *dir, const char *name, char *buf, size_t len);
+
+/* Write path whole: fill() writes into PATH.tmp (created exclusively,
+ * never through a symlink, with mode), which is synced and renamed over
+ * path. fill returns 0 or -errno. */
+int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg);
+/* Make sure path is a regular file of ours with mode (created empty if
+ * missing, never through a symlink): for files another program fills. */
+int state_file_create(const char *path, mode_t mode);
 
 /* A file of names, one per line. */
 int state_names_read(const char *path, char (*names)[IFNAMSIZ], size_t max, size_t *n);

@@ -1,7 +1,10 @@
 # gatewayd — one non-recursive GNU Makefile.
 # make            build build/gatewayd
-# make check      unit tests (no root), then integration tests (root, namespaces)
-# make demo       narrated demo inside network namespaces (root)
+# make check      installs missing Debian packages (root), then unit tests
+#                 (no root), then integration tests (root, namespaces)
+# make demo       installs missing Debian packages, narrated demo inside
+#                 network namespaces (root)
+# make deps       installs what deps/debian-packages lists and is missing
 # make install    DESTDIR= PREFIX=/usr/local
 # V=1 shows full command lines.
 
@@ -16,8 +19,10 @@ PKGS    := libmnl libnftnl libconfuse
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-XCFLAGS := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
-LIBS    := $(shell pkg-config --libs $(PKGS))
+# Empty (and quiet) before deps/install.sh has run: check and demo install
+# first, then build in a sub-make that asks pkg-config again.
+XCFLAGS := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ifeq ($(V),1)
 Q :=
@@ -66,12 +71,22 @@ unit: $(BUILD)/unit-tests
 integ: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	tests/integ/run-all.sh
 
-# Unit tests first (no root needed), then the integration tests (root).
-check: unit integ
+# The Debian packages: one list, deps/debian-packages. deps/install.sh is
+# quick and silent when all are there; as non-root it names what is missing.
+# check and demo install first, then build in a sub-make (which sees the
+# freshly installed pkg-config and libraries).
+deps:
+	deps/install.sh
 
-demo: 
-	demo/install-deps.sh
-	$(MAKE) $(BUILD)/gatewayd
+# Unit tests first (no root needed), then the integration tests (root).
+check:
+	deps/install.sh
+	$(MAKE) unit
+	$(MAKE) integ
+
+demo:
+	deps/install.sh
+	$(MAKE) $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	demo/demo.sh
 
 install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
@@ -92,15 +107,18 @@ $(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/network.c conf/print.c con
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)
 
-fuzz: $(BUILD)/conf-fuzz
+fuzz:
+	deps/install.sh fuzz
+	$(MAKE) $(BUILD)/conf-fuzz
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/conf-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus fuzz/corpus
 
 format-check:
+	deps/install.sh format
 	clang-format --dry-run --Werror $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit integ check demo install fuzz format-check clean
+.PHONY: all deps unit integ check demo install fuzz format-check clean
 -include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/gatewayctl.d

@@ -37,7 +37,8 @@ LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/network.c conf/print.c \
 	gatewayd/apply.c gatewayd/teardown.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c gatewayd/notify.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_nft.c \
-	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c
+	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c \
+	tests/unit/test_addr.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

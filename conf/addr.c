@@ -17,7 +17,8 @@ static int split_prefix(const char *s, char *addr, size_t len, unsigned *plen, u
 		return -EINVAL;
 	memcpy(addr, s, slash - s);
 	addr[slash - s] = '\0';
-	if (!slash[1] || slash[1] == '-' || slash[1] == '+')
+	/* strtoul() alone would take " 24", "+24" or "-0" */
+	if (slash[1] < '0' || slash[1] > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(slash + 1, &end, 10);
@@ -98,6 +99,40 @@ void addr_format_net6(const struct in6_addr *a, unsigned plen, char *buf, size_t
 
 	inet_ntop(AF_INET6, &n, s, sizeof(s));
 	snprintf(buf, len, "%s/%u", s, plen);
+}
+
+const char *addr_usable4(struct in_addr a, unsigned plen)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	if (plen < 8 || plen > 30)
+		return "prefix length must be between 8 and 30";
+	if ((h >> 24) == 0)
+		return "not a unicast address (0.0.0.0/8 is \"this network\")";
+	if ((h >> 24) == 127)
+		return "not a unicast address (127.0.0.0/8 is loopback)";
+	if ((h >> 28) == 14)
+		return "not a unicast address (224.0.0.0/4 is multicast)";
+	if ((h >> 28) == 15)
+		return "not a unicast address (240.0.0.0/4 is reserved)";
+	return NULL;
+}
+
+const char *addr_usable6(const struct in6_addr *a, unsigned plen)
+{
+	if (plen < 8 || plen > 127)
+		return "prefix length must be between 8 and 127";
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "not a unicast address (:: is unspecified)";
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "not a unicast address (::1 is loopback)";
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		return "not a unicast address (::ffff:0:0/96 is IPv4-mapped)";
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return "not a global or unique-local address (fe80::/10 is link-local)";
+	if (IN6_IS_ADDR_MULTICAST(a))
+		return "not a unicast address (ff00::/8 is multicast)";
+	return NULL;
 }
 
 void addr_bridge_mac(const char *network, uint8_t mac[6])

@@ -13,19 +13,93 @@ void out_init(struct out *o, FILE *f, bool json)
 	o->first[0] = true;
 }
 
-static void jstr(FILE *f, const char *s)
+/* The length (1-4) and code point of the UTF-8 sequence at s, or 0 if the
+ * bytes there are not one (overlong forms and surrogates included). */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 {
+	uint32_t c = s[0], min;
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* a NUL ends the string here too */
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* JSON strings are written in 7-bit ASCII: everything outside printable
+ * ASCII as \uXXXX (a surrogate pair past U+FFFF), so the text round-trips
+ * and a terminal showing the raw JSON acts on nothing in it. A byte that is
+ * not UTF-8 becomes U+FFFD. */
+static void jstr(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (*s) {
+		uint32_t c;
+		size_t n = utf8_decode(s, &c);
+
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			s++;
+			continue;
+		}
+		s += n;
 		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
+			fprintf(f, "\\%c", (int)c);
+		else if (c >= 0x20 && c < 0x7f)
+			fputc((int)c, f);
+		else if (c < 0x10000)
+			fprintf(f, "\\u%04x", (unsigned)c);
 		else
-			fputc(c, f);
+			fprintf(f, "\\u%04x\\u%04x", (unsigned)(0xd800 + ((c - 0x10000) >> 10)),
+				(unsigned)(0xdc00 + ((c - 0x10000) & 0x3ff)));
 	}
 	fputc('"', f);
+}
+
+/* The table is printable ASCII whatever a string holds (a guest picks its
+ * DHCP hostname, a local user an interface name): any other byte as \xHH,
+ * and '\\' doubled, so an escape always stands for one byte of the value.
+ * --json carries the text itself. Padded with spaces to width. */
+static void hstr(FILE *f, const char *str, int width)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n = 0;
+
+	for (; *s; s++) {
+		if (*s == '\\')
+			n += fprintf(f, "\\\\");
+		else if (*s >= 0x20 && *s < 0x7f)
+			n += fputc(*s, f) != EOF;
+		else
+			n += fprintf(f, "\\x%02x", *s);
+	}
+	for (; n < width; n++)
+		fputc(' ', f);
+}
+
+static const char *dash(const char *s)
+{
+	return s[0] ? s : "-";
 }
 
 /* A comma before every element but the first of its level. */
@@ -67,7 +141,9 @@ void out_obj_begin(struct out *o, const char *title)
 		fputc('{', o->f);
 		push(o);
 	} else {
-		fprintf(o->f, "network %s\n", title);
+		fputs("network ", o->f);
+		hstr(o->f, title, 0);
+		fputc('\n', o->f);
 	}
 }
 
@@ -89,7 +165,9 @@ void out_str(struct out *o, const char *key, const char *val)
 		fputc(':', o->f);
 		jstr(o->f, val);
 	} else {
-		fprintf(o->f, "  %-22s %s\n", key, val[0] ? val : "-");
+		fprintf(o->f, "  %-22s ", key);
+		hstr(o->f, dash(val), 0);
+		fputc('\n', o->f);
 	}
 }
 
@@ -123,7 +201,8 @@ void out_item(struct out *o, const char *val)
 		sep(o);
 		jstr(o->f, val);
 	} else {
-		fprintf(o->f, " %s", val);
+		fputc(' ', o->f);
+		hstr(o->f, val, 0);
 		o->first[o->level + 1] = false;
 	}
 }
@@ -179,8 +258,8 @@ void out_row(struct out *o, int n, ...)
 		o->level--;
 	} else {
 		for (int i = 0; i < n; i++) {
-			const char *v = va_arg(ap, const char *);
-			fprintf(o->f, i + 1 < n ? "%-18s " : "%s\n", v[0] ? v : "-");
+			hstr(o->f, dash(va_arg(ap, const char *)), i + 1 < n ? 18 : 0);
+			fputc(i + 1 < n ? ' ' : '\n', o->f);
 		}
 	}
 	va_end(ap);
@@ -206,7 +285,15 @@ void out_check(struct out *o, const char *name, const char *state, const char *d
 		o->level--;
 		return;
 	}
-	fprintf(o->f, "%-4s  %-28s %s\n", state, name, detail);
-	if (fix && fix[0])
-		fprintf(o->f, "      %-28s fix: %s\n", "", fix);
+	hstr(o->f, state, 4);
+	fputs("  ", o->f);
+	hstr(o->f, name, 28);
+	fputc(' ', o->f);
+	hstr(o->f, detail, 0);
+	fputc('\n', o->f);
+	if (fix && fix[0]) {
+		fprintf(o->f, "      %-28s fix: ", "");
+		hstr(o->f, fix, 0);
+		fputc('\n', o->f);
+	}
 }

@@ -1,5 +1,8 @@
 /* Output for gatewayctl answers: the same calls write a human table or
- * JSON, so every command gets --json for free. */
+ * JSON, so every command gets --json for free. Values may come from guests
+ * (DHCP hostnames) or the kernel (interface names), so both forms escape
+ * them: the table is printable ASCII (other bytes as \xHH, '\' as \\), JSON
+ * is ASCII with \uXXXX escapes and U+FFFD for bytes that are not UTF-8. */
 #ifndef GW_OUT_H
 #define GW_OUT_H
 

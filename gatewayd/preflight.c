@@ -78,29 +78,82 @@ static void subnets_path(const struct gw_conf *conf, const struct gw_network *n,
 	snprintf(buf, len, "%s/%s.subnets", conf->state_dir, n->name);
 }
 
-/* state_dir/NET.subnets: "ipv4 A.B.C.D/P" and "ipv6 X::/P" lines. */
+/* One line of NET.subnets: NULL once taken into a4/a6, else why not. */
+static const char *subnets_line(const char *line, bool *has4, struct in_addr *a4, unsigned *p4,
+				bool *has6, struct in6_addr *a6, unsigned *p6, char *why,
+				size_t len)
+{
+	const char *bad;
+
+	if (!strncmp(line, "ipv4 ", 5)) {
+		if (*has4)
+			return "a second ipv4 line";
+		*has4 = true;
+		if (addr_parse_prefix4(line + 5, a4, p4) < 0)
+			return "ipv4: not an IPv4 prefix";
+		bad = addr_usable4(*a4, *p4);
+	} else if (!strncmp(line, "ipv6 ", 5)) {
+		if (*has6)
+			return "a second ipv6 line";
+		*has6 = true;
+		if (addr_parse_prefix6(line + 5, a6, p6) < 0)
+			return "ipv6: not an IPv6 prefix";
+		bad = addr_usable6(a6, *p6);
+		if (!bad && *p6 != 64)
+			bad = "prefix length must be 64 (ipv6 = auto)";
+	} else {
+		return "not an \"ipv4 PREFIX\" or \"ipv6 PREFIX\" line";
+	}
+	if (!bad)
+		return NULL;
+	/* The line parsed as a prefix: only digits, hex, '.', ':' and '/'. */
+	snprintf(why, len, "%s: %s", line, bad);
+	return why;
+}
+
+/* state_dir/NET.subnets: "ipv4 A.B.C.D/P" and "ipv6 X::/P" lines, as
+ * subnets_save() writes them, read back with the config's own checks. A
+ * file that fails one is ignored whole, logged once, and the subnets are
+ * chosen afresh: a stored subnet is used only as a valid one. */
 static void subnets_load(const struct gw_conf *conf, struct gw_network *n)
 {
-	char path[GW_PATH_MAX + 64], line[128], a[INET6_ADDRSTRLEN + 8];
+	char path[GW_PATH_MAX + 64], why[192], *line = NULL;
+	struct in_addr a4;
+	struct in6_addr a6;
+	unsigned p4 = 0, p6 = 0, lineno = 0;
+	bool has4 = false, has6 = false;
+	const char *bad = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *fp;
 
 	subnets_path(conf, n, path, sizeof(path));
 	fp = fopen(path, "re");
 	if (!fp)
 		return;
-	while (fgets(line, sizeof(line), fp)) {
-		struct in_addr a4;
-		struct in6_addr a6;
-		unsigned plen;
-
-		if (sscanf(line, "ipv4 %47s", a) == 1 && n->ipv4_auto &&
-		    addr_parse_prefix4(a, &a4, &plen) == 0 && plen >= 8 && plen <= 30)
-			conf_network_set_ipv4(n, a4, plen);
-		else if (sscanf(line, "ipv6 %47s", a) == 1 && n->ipv6_auto &&
-			 addr_parse_prefix6(a, &a6, &plen) == 0 && plen == 64)
-			conf_network_set_ipv6(n, &a6, plen);
+	while (!bad && (len = getline(&line, &cap, fp)) > 0) {
+		lineno++;
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (memchr(line, '\0', (size_t)len))
+			bad = "holds a NUL byte";
+		else if (len > 100)
+			bad = "too long";
+		else if (line[0] && line[0] != '#')
+			bad = subnets_line(line, &has4, &a4, &p4, &has6, &a6, &p6, why,
+					   sizeof(why));
 	}
+	free(line);
 	fclose(fp);
+	if (bad) {
+		log_warnx("%s: line %u: %s; ignoring the file, choosing new subnets", path, lineno,
+			  bad);
+		return;
+	}
+	if (has4 && n->ipv4_auto)
+		conf_network_set_ipv4(n, a4, p4);
+	if (has6 && n->ipv6_auto)
+		conf_network_set_ipv6(n, &a6, p6);
 }
 
 static int subnets_fill(FILE *fp, void *arg)

@@ -1,9 +1,11 @@
 /* Sysctl record/restore. The root directory is a parameter so the unit
  * tests can run the same code against files in a temporary directory. */
 #include "sysctl.h"
+#include "gatewayd/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,31 +18,128 @@ static void trim(char *s)
 		s[--n] = '\0';
 }
 
-int sysctl_state_parse(const char *text, struct sysctl_state *s)
+/* One path segment naming an interface: stricter than the kernel, so it
+ * can never be "..", hold a '/' or name the kernel's own directories. */
+static bool ifname_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 15 || (n == 1 && s[0] == '.') || (n == 2 && !memcmp(s, "..", 2)) ||
+	    (n == 3 && !memcmp(s, "all", 3)) || (n == 7 && !memcmp(s, "default", 7)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* Every key gatewayd writes; '%' stands for one interface name. */
+static const char *const sysctl_keys[] = {
+	"net/ipv4/ip_forward",	      "net/ipv6/conf/all/forwarding", "net/ipv6/conf/%/accept_ra",
+	"net/ipv6/conf/%/accept_dad", "net/ipv6/conf/%/autoconf",
+};
+
+static bool key_matches(const char *pat, const char *key)
+{
+	const char *pct = strchr(pat, '%');
+	size_t pre, n;
+
+	if (!pct)
+		return !strcmp(pat, key);
+	pre = (size_t)(pct - pat);
+	if (strncmp(pat, key, pre))
+		return false;
+	key += pre;
+	n = strcspn(key, "/");
+	return ifname_ok(key, n) && !strcmp(key + n, pct + 1);
+}
+
+const char *sysctl_key_check(const char *key)
+{
+	if (strlen(key) >= sizeof(((struct sysctl_rec *)NULL)->key))
+		return "too long";
+	for (size_t i = 0; i < sizeof(sysctl_keys) / sizeof(sysctl_keys[0]); i++)
+		if (key_matches(sysctl_keys[i], key))
+			return NULL;
+	return "not a sysctl gatewayd writes";
+}
+
+const char *sysctl_value_check(const char *value)
+{
+	const char *d = value + (value[0] == '-');
+	size_t n = strspn(d, "0123456789");
+
+	if (n == 0 || d[n])
+		return "not a number";
+	if (n > 10)
+		return "too long";
+	return NULL;
+}
+
+static struct sysctl_rec *sysctl_find(struct sysctl_state *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->recs[i].key, key))
+			return &s->recs[i];
+	return NULL;
+}
+
+/* Why one non-comment line cannot be a record, or NULL after adding it. */
+static const char *state_line(struct sysctl_state *s, char *line, char *why, size_t len)
+{
+	char *f[4], *save = NULL;
+	const char *bad;
+	int nf = 0;
+
+	for (char *t = strtok_r(line, " \t", &save); t && nf < 4; t = strtok_r(NULL, " \t", &save))
+		f[nf++] = t;
+	if (nf != 3)
+		return "not \"KEY ORIGINAL WRITTEN\"";
+	if ((bad = sysctl_key_check(f[0]))) {
+		snprintf(why, len, "key: %s", bad);
+		return why;
+	}
+	if ((bad = sysctl_value_check(f[1])) || (bad = sysctl_value_check(f[2]))) {
+		snprintf(why, len, "%s value: %s",
+			 sysctl_value_check(f[1]) ? "original" : "written", bad);
+		return why;
+	}
+	if (sysctl_find(s, f[0]))
+		return "key recorded twice";
+	if (s->n == SYSCTL_MAX_RECS)
+		return "too many records";
+	strcpy(s->recs[s->n].key, f[0]);
+	strcpy(s->recs[s->n].orig, f[1]);
+	strcpy(s->recs[s->n].written, f[2]);
+	s->n++;
+	return NULL;
+}
+
+int sysctl_state_parse(const char *text, struct sysctl_state *s, char *err, size_t errlen)
 {
 	const char *p = text;
+	unsigned lineno = 0;
 
 	s->n = 0;
 	while (*p) {
-		const char *eol = strchrnul(p, '\n');
-		char line[300], key[128], orig[64], written[64];
+		const char *eol = strchrnul(p, '\n'), *bad = NULL;
+		char line[300], why[64];
 		size_t len = (size_t)(eol - p);
 
-		if (len >= sizeof(line))
+		lineno++;
+		if (len >= sizeof(line)) {
+			bad = "line too long";
+		} else {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			if (line[0] && line[0] != '#')
+				bad = state_line(s, line, why, sizeof(why));
+		}
+		if (bad) {
+			snprintf(err, errlen, "line %u: %s", lineno, bad);
+			s->n = 0;
 			return -EINVAL;
-		memcpy(line, p, len);
-		line[len] = '\0';
+		}
 		p = *eol ? eol + 1 : eol;
-		if (!line[0] || line[0] == '#')
-			continue;
-		if (sscanf(line, "%127s %63s %63s", key, orig, written) != 3)
-			return -EINVAL;
-		if (s->n == SYSCTL_MAX_RECS)
-			return -E2BIG;
-		strcpy(s->recs[s->n].key, key);
-		strcpy(s->recs[s->n].orig, orig);
-		strcpy(s->recs[s->n].written, written);
-		s->n++;
 	}
 	return 0;
 }
@@ -54,19 +153,32 @@ void sysctl_state_format(FILE *f, const struct sysctl_state *s)
 
 int sysctl_state_load(const char *path, struct sysctl_state *s)
 {
-	char buf[16384];
+	char buf[16384], err[128];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	int r;
 
 	s->n = 0;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0)
 		return -errno;
-	buf[n] = '\0';
-	return sysctl_state_parse(buf, s);
+	if ((size_t)n == sizeof(buf)) {
+		snprintf(err, sizeof(err), "larger than %zu bytes", sizeof(buf) - 1);
+		r = -EINVAL;
+	} else if (memchr(buf, '\0', (size_t)n)) {
+		snprintf(err, sizeof(err), "holds a NUL byte");
+		r = -EINVAL;
+	} else {
+		buf[n] = '\0';
+		r = sysctl_state_parse(buf, s, err, sizeof(err));
+	}
+	/* Ignored whole: restoring half a tampered file is no better. */
+	if (r < 0)
+		log_warnx("%s: %s; ignoring it, no sysctl will be restored from it", path, err);
+	return r;
 }
 
 int sysctl_state_save(const char *path, const struct sysctl_state *s)
@@ -133,14 +245,6 @@ int sysctl_write(const char *root, const char *key, const char *value)
 	return close(fd) < 0 ? -errno : 0;
 }
 
-static struct sysctl_rec *sysctl_find(struct sysctl_state *s, const char *key)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->recs[i].key, key))
-			return &s->recs[i];
-	return NULL;
-}
-
 int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, const char *value,
 		  const char *state_path)
 {
@@ -148,13 +252,18 @@ int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, con
 	struct sysctl_rec *rec;
 	int r;
 
+	/* Only what sysctl_state_load() will accept goes into the record. */
+	if (sysctl_key_check(key) || sysctl_value_check(value))
+		return -EINVAL;
 	if ((r = sysctl_read(root, key, cur, sizeof(cur))) < 0)
 		return r;
 	if (!strcmp(cur, value))
 		return 0;
 	rec = sysctl_find(s, key);
 	if (!rec) {
-		if (s->n == SYSCTL_MAX_RECS || strlen(key) >= sizeof(rec->key))
+		if (sysctl_value_check(cur))
+			return -EINVAL;
+		if (s->n == SYSCTL_MAX_RECS)
 			return -E2BIG;
 		rec = &s->recs[s->n++];
 		snprintf(rec->key, sizeof(rec->key), "%s", key);

@@ -21,9 +21,23 @@ struct sysctl_state {
 	struct sysctl_rec recs[SYSCTL_MAX_RECS];
 };
 
-/* Pure: "KEY ORIG WRITTEN" lines. */
-int sysctl_state_parse(const char *text, struct sysctl_state *s);
+/* The state file is read back as untrusted input: gatewayd writes the
+ * recorded originals back as root, so only keys it writes itself and
+ * plain numbers are accepted. Each returns NULL if s is fine, else why not.
+ * Keys: net/ipv4/ip_forward, net/ipv6/conf/all/forwarding and
+ * net/ipv6/conf/IFNAME/{accept_ra,accept_dad,autoconf}, where IFNAME is
+ * 1-15 of [A-Za-z0-9._-], not ".", "..", "all" or "default".
+ * Values: an optional '-' and 1-10 digits. */
+const char *sysctl_key_check(const char *key);
+const char *sysctl_value_check(const char *value);
+
+/* Pure: "KEY ORIG WRITTEN" lines. -EINVAL with "line N: why" in err (and
+ * s empty) if any line fails the checks above: the file is used whole or
+ * not at all. */
+int sysctl_state_parse(const char *text, struct sysctl_state *s, char *err, size_t errlen);
 void sysctl_state_format(FILE *f, const struct sysctl_state *s);
+/* A missing file is an empty state. A bad one leaves s empty, is logged
+ * once (naming the file and the reason) and returns -EINVAL. */
 int sysctl_state_load(const char *path, struct sysctl_state *s);
 int sysctl_state_save(const char *path, const struct sysctl_state *s);
 
@@ -32,7 +46,8 @@ int sysctl_write(const char *root, const char *key, const char *value);
 
 /* Make key hold value. Returns 1 if it was written, 0 if it already held
  * it; a first write records the original in s and saves s to state_path
- * before touching the sysctl. */
+ * before touching the sysctl. -EINVAL for a key, value or original the
+ * checks above would refuse to read back. */
 int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, const char *value,
 		  const char *state_path);
 

@@ -9,4 +9,5 @@ Suite *hostcheck_suite(void);
 Suite *packets_suite(void);
 Suite *notify_suite(void);
 Suite *leases_suite(void);
+Suite *addr_suite(void);
 #endif

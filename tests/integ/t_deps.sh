@@ -123,4 +123,13 @@ for c in $(printf '%s\n' $cmds ip bridge ss ps pgrep setpriv timeout | grep -x '
 		fail "$c comes from $pkg, which is neither in deps/debian-packages nor Essential"
 	checked="$checked $c:$pkg"
 done
-ok "commands the tests run come from listed packages:$checked"
+# Files too: nft names protocols from /etc/protocols (t_guest_network
+# compares `nft list` with gatewayd's own printing).
+for f in /etc/protocols; do
+	[ -e "$f" ] || fail "$f missing: is its package in deps/debian-packages?"
+	pkg=$(owner "$f") || fail "no package owns $f"
+	in_list "$pkg" || [ "$(dpkg-query -W -f='${Essential}' "$pkg")" = yes ] ||
+		fail "$f comes from $pkg, which is neither in deps/debian-packages nor Essential"
+	checked="$checked $f:$pkg"
+done
+ok "commands and files the tests use come from listed packages:$checked"

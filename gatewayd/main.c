@@ -205,6 +205,9 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	sigset_t mask;
 	int lockfd, r, code = 1;
 
+	/* Whatever gatewayd inherited (a shell's or a supervisor's open
+	 * files) is not handed on to the programs it starts. */
+	close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
 	if (geteuid() != 0) {
 		fprintf(stderr,
 			"gatewayd: must run as root (it creates bridges and nftables rules)\n");

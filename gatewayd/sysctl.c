@@ -2,6 +2,7 @@
  * tests can run the same code against files in a temporary directory. */
 #include "sysctl.h"
 #include "gatewayd/log.h"
+#include "gatewayd/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -181,24 +182,15 @@ int sysctl_state_load(const char *path, struct sysctl_state *s)
 	return r;
 }
 
+static int state_fill(FILE *f, void *arg)
+{
+	sysctl_state_format(f, arg);
+	return 0;
+}
+
 int sysctl_state_save(const char *path, const struct sysctl_state *s)
 {
-	char tmp[512];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	sysctl_state_format(f, s);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		int r = -errno;
-		fclose(f);
-		unlink(tmp);
-		return r;
-	}
-	fclose(f);
-	return rename(tmp, path) < 0 ? -errno : 0;
+	return state_file_write(path, 0644, state_fill, (void *)s);
 }
 
 static void sysctl_path(const char *root, const char *key, char *buf, size_t len)

@@ -34,6 +34,10 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 	unsigned what = rtnl_monitor_drain(fd);
 
 	(void)events;
+	log_debug("rtnetlink:%s%s%s changed: checking bridges, ports, addresses and forwarding",
+		  what & RTNL_EV_LINK ? " links" : "",
+		  what & RTNL_EV_ADDR ? " addresses/routes" : "",
+		  what & RTNL_EV_NETCONF ? " forwarding" : "");
 	if (what & RTNL_EV_NETCONF)
 		watch_sysctls(ctx);
 	if (what & RTNL_EV_LINK)
@@ -56,6 +60,7 @@ static void on_nft_change(int fd, uint32_t events, void *arg)
 	(void)events;
 	if (!nft_monitor_drain(fd, nft_conn_portid(ctx->nft)) || !ctx->conf || !ctx->nets)
 		return;
+	log_debug("nftables: another process changed gatewayd's tables: restoring them");
 	ups = calloc(ctx->conf->n_networks, IFNAMSIZ);
 	if (!ups)
 		return;
@@ -430,6 +435,11 @@ static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf, char (*
 	if ((r = nft_plan_build(conf, ups, &plan)) < 0)
 		return fmt_err(err, errlen, "nft: planning ruleset: %s", strerror(-r));
 	r = nft_apply_plan(ctx->nft, &plan, err, errlen);
+	if (r >= 0)
+		log_debug("nft: committed tables inet and bridge %s in one batch: %zu chains, %zu "
+			  "rules, %zu sets, %zu counters",
+			  NFT_TABLE_NAME, plan.n_chains, plan.n_rules, plan.n_sets,
+			  plan.n_counters);
 	nft_plan_release(&plan);
 	return r;
 }
@@ -525,19 +535,62 @@ static const struct gw_network *find_net(const struct gw_conf *c, const char *na
 	return NULL;
 }
 
+/* Global keys a running gatewayd cannot take over: the lock, the control
+ * socket and the record of what it created live there. */
+static int reload_globals_check(const struct gw_conf *old, const struct gw_conf *conf, char *err,
+				size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} fixed[] = {
+		{ "run_dir", offsetof(struct gw_conf, run_dir) },
+		{ "state_dir", offsetof(struct gw_conf, state_dir) },
+	};
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		const char *a = (const char *)old + fixed[i].off,
+			   *b = (const char *)conf + fixed[i].off;
+
+		if (strcmp(a, b))
+			return fmt_err(err, errlen,
+				       "%s: %s changed from \"%s\" to \"%s\": a running gatewayd "
+				       "cannot move it (it holds the lock, the control socket and "
+				       "the record of what gatewayd created); restart gatewayd to "
+				       "use it",
+				       conf->path, fixed[i].key, a, b);
+	}
+	return 0;
+}
+
+/* Global keys every dnsmasq depends on: a change restarts them all. */
+static bool dnsmasq_globals_changed(const struct gw_conf *old, const struct gw_conf *conf)
+{
+	return strcmp(old->dnsmasq, conf->dnsmasq) || strcmp(old->dnsmasq_user, conf->dnsmasq_user);
+}
+
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
 {
 	struct gw_conf *old = ctx->conf;
 	struct preflight pf = { 0 };
 	struct gw_net_rt *nets = calloc(conf->n_networks, sizeof(*nets));
-	bool *keep = calloc(conf->n_networks, sizeof(*keep));
+	/* per new network: what this reload does to it */
+	enum {
+		NET_NEW,
+		NET_KEEP,
+		NET_KEEP_NEW_DHCP,
+		NET_FAILED
+	} *act = calloc(conf->n_networks, sizeof(*act));
+	bool redo_dhcp = dnsmasq_globals_changed(old, conf);
 	char(*uplinks)[IFNAMSIZ];
 	int r;
 
-	if (!nets || !keep || preflight_new(conf, &pf) < 0) {
+	if (!nets || !act || preflight_new(conf, &pf) < 0) {
 		r = fmt_err(err, errlen, "out of memory");
 		goto out;
 	}
+	if ((r = reload_globals_check(old, conf, err, errlen)) < 0)
+		goto out;
 	uplinks = pf.uplinks;
 	/* Everything that can refuse comes before the first change. */
 	if ((r = preflight_check(conf, &pf, err, errlen)) < 0 ||
@@ -547,6 +600,10 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	if ((r = ruleset_apply(ctx, conf, uplinks, err, errlen)) < 0)
 		goto out;
 
+	if (redo_dhcp)
+		log_info("reload: dnsmasq = \"%s\", dnsmasq_user = \"%s\": restarting the dnsmasq "
+			 "of every network",
+			 conf->dnsmasq, conf->dnsmasq_user);
 	/* Take down what went away or changed; carry over what did not. */
 	for (size_t i = 0; i < old->n_networks; i++) {
 		const struct gw_network *o = &old->networks[i];
@@ -558,7 +615,12 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		if (n && conf_network_equal(o, n) && !strcmp(uplinks[j], ctx->nets[i].uplink) &&
 		    !ctx->nets[i].refused) {
 			nets[j] = ctx->nets[i];
-			keep[j] = true;
+			act[j] = NET_KEEP;
+			if (redo_dhcp) {
+				/* the bridge stays; the new dnsmasq comes up below */
+				dhcp_down(old, o, &nets[j]);
+				act[j] = NET_KEEP_NEW_DHCP;
+			}
 			continue;
 		}
 		dhcp_down(old, o, &ctx->nets[i]);
@@ -579,19 +641,19 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 
 		/* The new table starts with empty ports sets. */
 		watch_net_release(&ctx->nets[j]);
-		if (keep[j])
+		if (act[j] != NET_NEW)
 			continue;
 		snprintf(ctx->nets[j].uplink, IFNAMSIZ, "%s", uplinks[j]);
 		if ((r = apply_bridge_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0) {
 			log_err("%s", err); /* keep going: the other networks still work */
-			keep[j] = true;	    /* nothing more to do for it */
+			act[j] = NET_FAILED;
 		}
 	}
 	watch_links(ctx);
 	for (size_t j = 0; j < conf->n_networks; j++) {
 		const struct gw_network *n = &conf->networks[j];
 
-		if (keep[j])
+		if (act[j] == NET_KEEP || act[j] == NET_FAILED)
 			continue;
 		if ((r = dhcp_up(ctx, conf, n, &ctx->nets[j], err, errlen)) < 0)
 			log_err("%s", err);
@@ -603,7 +665,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 out:
 	preflight_release(&pf);
 	free(nets);
-	free(keep);
+	free(act);
 	return r;
 }
 

@@ -63,6 +63,8 @@ static void sync_ports(struct gw_ctx *ctx, const struct gw_network *n, struct gw
 		free(ports);
 		return;
 	}
+	log_debug("network \"%s\": set %s now holds %zu port%s", n->name, set, np,
+		  np == 1 ? "" : "s");
 	free(rt->ports);
 	rt->ports = ports;
 	rt->n_ports = np;

@@ -109,7 +109,8 @@ gw_spawn() {
 	: >"$T/gw.log"
 	# Not through in_host: a backgrounded function is a subshell, and $!
 	# must be gatewayd itself (ip netns exec execs it in place).
-	ip netns exec "$NS_HOST" "$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_HOST" "$GATEWAYD" -f ${GW_FLAGS:-} -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
 	GW_PID=$!
 	wait_until 15 grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up"
 }

@@ -246,27 +246,31 @@ bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status)
 	return true;
 }
 
-/* Wait for pid to exit, up to ms, on SIGCHLD (blocked in this process). */
+/* Wait for our child pid to exit, up to ms, and reap it. On a pidfd, not
+ * on SIGCHLD: taking SIGCHLD here (sigtimedwait) would swallow the exit of
+ * any other child that dies meanwhile -- another network's dnsmasq left a
+ * zombie, never restarted. The SIGCHLD stays queued for the event loop,
+ * which reaps whatever else exited. */
 static bool wait_exit(pid_t pid, int *status, unsigned ms)
 {
-	uint64_t deadline = now_ms() + ms;
-	sigset_t chld;
+	struct pollfd pfd = { .fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN };
+	uint64_t deadline = now_ms() + ms, now;
+	bool gone;
 
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
-		uint64_t now = now_ms();
-		struct timespec ts;
 
-		if (r == pid || (r < 0 && errno == ECHILD))
-			return true;
-		if (now >= deadline)
-			return false;
-		ts.tv_sec = (time_t)((deadline - now) / 1000);
-		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
-		sigtimedwait(&chld, NULL, &ts);
+		gone = r == pid || (r < 0 && errno == ECHILD);
+		if (gone || (now = now_ms()) >= deadline)
+			break;
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, (int)(deadline - now));
+		else
+			poll(NULL, 0, 10); /* no pidfd (Linux < 5.3): look every 10 ms */
 	}
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	return gone;
 }
 
 void dnsmasq_stop(struct dnsmasq *d)

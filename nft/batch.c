@@ -396,6 +396,11 @@ const void *nft_batch_data(const struct nft_batch *b, size_t *len)
 	return b->buf;
 }
 
+size_t nft_batch_count(const struct nft_batch *b)
+{
+	return b->seq - b->seq0;
+}
+
 const char *nft_batch_describe(const struct nft_batch *b, uint32_t seq)
 {
 	uint32_t i = seq - b->seq0;

@@ -30,6 +30,8 @@ int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set, char (*na
 void nft_batch_free(struct nft_batch *b);
 
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);
+/* How many messages it holds (each gets an ack). */
+size_t nft_batch_count(const struct nft_batch *b);
 /* What the message with this sequence number creates, for error messages. */
 const char *nft_batch_describe(const struct nft_batch *b, uint32_t seq);
 

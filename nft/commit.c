@@ -6,8 +6,10 @@
  * the sequence number of the message that failed, which the batch maps
  * back to the object it was creating. */
 #include "commit.h"
+#include "batch.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
@@ -87,6 +89,27 @@ void nft_conn_close(struct nft_conn *c)
 	free(c);
 }
 
+/* What the receive buffer is charged per ack, with room to spare. */
+#define ACK_TRUESIZE 1024u
+
+/* Grow a socket buffer to at least want bytes (never shrink it). */
+static int sock_room(int fd, int opt, int force_opt, size_t want)
+{
+	int have = 0, size;
+	socklen_t l = sizeof(have);
+
+	if (want > INT_MAX / 2)
+		return -E2BIG;
+	/* the kernel reports twice what was set (its bookkeeping overhead) */
+	if (getsockopt(fd, SOL_SOCKET, opt, &have, &l) == 0 && (size_t)have / 2 >= want)
+		return 0;
+	size = (int)want;
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) == 0 ||
+	    setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)) == 0)
+		return 0;
+	return -errno;
+}
+
 static uint32_t seq_base(void)
 {
 	return (uint32_t)time(NULL) << 8;
@@ -107,15 +130,18 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 		return r;
 	}
 	data = nft_batch_data(b, &len);
-	/* A batch goes in one sendmsg(): make room for it, and for its acks
-	 * (NETLINK_CAP_ACK keeps each at a header's size). */
-	if (len > 128 * 1024) {
-		int size = (int)(len + 64 * 1024);
-		if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &size,
-			       sizeof(size)) < 0)
-			setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &size,
-				   sizeof(size));
-		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	/* A batch goes in one sendmsg(): make room for it, and for its acks,
+	 * which are all queued before sendmsg() returns. NETLINK_CAP_ACK keeps
+	 * each ack small, but the receive buffer is charged each one's whole
+	 * socket buffer (about 700 bytes here): the default 208 KiB held the
+	 * acks of about 26 networks, and the 27th made it ENOBUFS. */
+	if ((r = sock_room(mnl_socket_get_fd(nl), SO_SNDBUF, SO_SNDBUFFORCE, len + 64 * 1024)) <
+		    0 ||
+	    (r = sock_room(mnl_socket_get_fd(nl), SO_RCVBUF, SO_RCVBUFFORCE,
+			   nft_batch_count(b) * ACK_TRUESIZE + 64 * 1024)) < 0) {
+		snprintf(err, errlen, "nft: making room for a batch of %zu messages: %s",
+			 nft_batch_count(b), strerror(-r));
+		goto out;
 	}
 	if (mnl_socket_sendto(nl, data, len) < 0) {
 		r = -errno;

@@ -1,16 +1,24 @@
 /* Configuration: libconfuse schema, parsing from a file or a buffer, and
  * validation into struct gw_conf.
  *
+ * libconfuse gets the text with its comments blanked out (text.c), from
+ * a buffer, so its line numbers are right and the file name is ours.
  * Every string value is parsed through sval_parse(), which keeps the line
  * it stood on, so that checks which need several values (a DHCP range
  * against the subnet) can still point at the right line. libconfuse's own
- * errors (unknown key, bad boolean) come through conf_errfunc(). */
+ * errors (unknown key, bad boolean) come through conf_errfunc().
+ *
+ * Names and paths end up in dnsmasq's config file, in nftables name
+ * matches and on command lines, each with its own syntax; rather than
+ * escape for each, only the characters a name needs are accepted. */
 #include "conf.h"
 #include "addr.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <confuse.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +35,8 @@ struct conf_ctx {
 };
 
 /* libconfuse's error callback has no user pointer: its message and line
- * wait here until cfg_parse() returns to conf_parse(), which adds the file
- * name (cfg_parse_buf() would report "[buf]"). */
+ * wait here until cfg_parse_buf() returns to conf_parse(), which adds the
+ * file name (libconfuse would say "[buf]"). */
 static char confuse_err[400];
 static int confuse_line;
 
@@ -50,16 +58,34 @@ static const char builtin_conf[] = "uplink    = auto\n"
 
 static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {
+	/* The first error is the cause; anything after follows from it. */
+	if (confuse_err[0])
+		return;
 	vsnprintf(confuse_err, sizeof(confuse_err), fmt, ap);
 	confuse_line = cfg ? cfg->line : 0;
 }
 
+/* A control character has no use in any value, and a newline in one would
+ * start a line of its own in the dnsmasq config we write (dhcp-script=,
+ * run as root). Refused here, where every string passes, while libconfuse
+ * still knows the line. */
 static int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	size_t n = strlen(value);
-	struct sval *v = malloc(sizeof(*v) + n + 1);
+	struct sval *v;
+	char q[160], t[3 * GW_NETNAME_MAX];
 
-	(void)opt;
+	if (conf_text_has_ctrl(value)) {
+		conf_text_quote(q, sizeof(q), value);
+		if (cfg_title(cfg))
+			cfg_error(cfg, "%s %s: %s %s contains a control character", cfg_name(cfg),
+				  conf_text_quote(t, sizeof(t), cfg_title(cfg)), cfg_opt_name(opt),
+				  q);
+		else
+			cfg_error(cfg, "%s %s contains a control character", cfg_opt_name(opt), q);
+		return -1;
+	}
+	v = malloc(sizeof(*v) + n + 1);
 	if (!v)
 		return -1;
 	v->line = cfg ? cfg->line : 0;
@@ -88,7 +114,7 @@ static cfg_opt_t network_opts[] = {
 	SVAL("ipv4", NULL),
 	SVAL("ipv6", NULL),
 	SVAL("uplink", NULL),
-	CFG_STR_LIST("guest_ports", NULL, CFGF_NONE),
+	CFG_PTR_LIST_CB("guest_ports", NULL, CFGF_NONE, sval_parse, free),
 	CFG_BOOL("host_access", cfg_false, CFGF_NONE),
 	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
@@ -116,7 +142,11 @@ __attribute__((format(printf, 3, 4))) static int conf_fail(struct conf_ctx *ctx,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->file, line, msg);
+	/* line 0: a default value, not written in the file */
+	if (line > 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->file, line, msg);
+	else
+		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->file, msg);
 	return -EINVAL;
 }
 
@@ -135,26 +165,16 @@ static int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char 
 	return 0;
 }
 
-static bool ifname_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix,
 		       const char *what, char *dst)
 {
-	if (!ifname_valid(v->s))
+	char q[80];
+
+	if (!conf_text_ifname(v->s))
 		return conf_fail(ctx, v->line,
-				 "%s%s \"%s\" is not a valid interface name "
-				 "(1-15 characters, no '/', ':' or spaces)",
-				 prefix, what, v->s);
+				 "%s%s %s is not a valid interface name (1-15 letters, digits, "
+				 "'-', '_' or '.', not \".\" or \"..\")",
+				 prefix, what, conf_text_quote(q, sizeof(q), v->s));
 	strcpy(dst, v->s);
 	return 0;
 }
@@ -295,19 +315,6 @@ bad:
 			 pfx, range->s);
 }
 
-static bool netname_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > GW_NETNAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
 {
 	const char *title = cfg_title(sec);
@@ -315,10 +322,10 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 	char pfx[GW_NETNAME_MAX + 64];
 	int r;
 
-	if (!netname_valid(title))
+	if (!conf_text_netname(title))
 		return conf_fail(ctx, sec->line,
-				 "network \"%s\": name must be 1-%d letters, digits, '-' or '_'",
-				 title, GW_NETNAME_MAX);
+				 "network %s: name must be 1-%d letters, digits, '-' or '_'",
+				 conf_text_quote(pfx, sizeof(pfx), title), GW_NETNAME_MAX);
 	strcpy(net->name, title);
 	snprintf(pfx, sizeof(pfx), "network \"%s\": ", title);
 
@@ -360,22 +367,23 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 		return r;
 	net->host_access = cfg_getbool(sec, "host_access");
 	net->n_guest_ports = cfg_size(sec, "guest_ports");
-	if (net->n_guest_ports > GW_GUEST_PATTERNS_MAX)
-		return conf_fail(ctx, sec->line, "%sat most %d guest_ports patterns", pfx,
+	if (net->n_guest_ports > GW_GUEST_PATTERNS_MAX) {
+		const struct sval *extra = cfg_getnptr(sec, "guest_ports", GW_GUEST_PATTERNS_MAX);
+
+		return conf_fail(ctx, extra->line, "%sat most %d guest_ports patterns", pfx,
 				 GW_GUEST_PATTERNS_MAX);
+	}
 	for (size_t i = 0; i < net->n_guest_ports; i++) {
-		const char *pat = cfg_getnstr(sec, "guest_ports", (unsigned)i);
+		const struct sval *p = cfg_getnptr(sec, "guest_ports", (unsigned)i);
+		char q[80];
 
-		const char *star = strchr(pat, '*');
-
-		/* Only a trailing '*': what nftables' name match can express. */
-		if (!pat[0] || strlen(pat) >= IFNAMSIZ || strpbrk(pat, "/?[:") ||
-		    (star && star[1]) || !strcmp(pat, "*"))
-			return conf_fail(ctx, sec->line,
-					 "%sguest_ports pattern \"%s\" must be an interface name, "
-					 "optionally ending in '*' (like \"tap*\")",
-					 pfx, pat);
-		strcpy(net->guest_ports[i], pat);
+		if (!conf_text_pattern(p->s))
+			return conf_fail(
+				ctx, p->line,
+				"%sguest_ports pattern %s must be 1-15 letters, digits, "
+				"'-', '_' or '.', optionally ending in '*' (like \"tap*\")",
+				pfx, conf_text_quote(q, sizeof(q), p->s));
+		strcpy(net->guest_ports[i], p->s);
 	}
 	return conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net);
 }
@@ -444,15 +452,48 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 	return 0;
 }
 
+/* Absolute, in the characters dnsmasq's config can carry unquoted (see
+ * conf_text_path); no "..": these are the directories teardown removes
+ * files from, and a path that climbs out of itself is a mistake. */
 static int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst)
 {
 	const struct sval *v = sval_get(root, key);
 	int r = conf_copy_str(ctx, v, key, dst, GW_PATH_MAX);
+	char q[GW_PATH_MAX + 16];
 
 	if (r < 0)
 		return r;
+	conf_text_quote(q, sizeof(q), v->s);
 	if (dst[0] != '/')
-		return conf_fail(ctx, v->line, "%s \"%s\" must be an absolute path", key, v->s);
+		return conf_fail(ctx, v->line, "%s %s must be an absolute path", key, q);
+	if (!conf_text_path(dst))
+		return conf_fail(ctx, v->line,
+				 "%s %s may contain only letters, digits, '/', '.', '_', '-', '+' "
+				 "and '@'",
+				 key, q);
+	if (conf_text_dotdot(dst))
+		return conf_fail(ctx, v->line, "%s %s may not contain \"..\" components", key, q);
+	return 0;
+}
+
+/* Written as user= into dnsmasq's config; dnsmasq refuses to start for a
+ * user that does not exist, so say it here, with the line. */
+static int conf_user(struct conf_ctx *ctx, const struct sval *v, char *dst, size_t len)
+{
+	char q[80];
+
+	conf_text_quote(q, sizeof(q), v->s);
+	if (!conf_text_username(v->s))
+		return conf_fail(ctx, v->line,
+				 "dnsmasq_user %s is not a user name (letters, digits, '.', '_' "
+				 "or '-', not starting with '-')",
+				 q);
+	if (strlen(v->s) >= len)
+		return conf_fail(ctx, v->line, "dnsmasq_user %s is longer than %zu characters", q,
+				 len - 1);
+	if (!getpwnam(v->s))
+		return conf_fail(ctx, v->line, "dnsmasq_user %s is not a user on this system", q);
+	strcpy(dst, v->s);
 	return 0;
 }
 
@@ -466,8 +507,8 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	if ((r = conf_abs_path(ctx, root, "state_dir", c->state_dir)) < 0 ||
 	    (r = conf_abs_path(ctx, root, "run_dir", c->run_dir)) < 0 ||
 	    (r = conf_abs_path(ctx, root, "dnsmasq", c->dnsmasq)) < 0 ||
-	    (r = conf_copy_str(ctx, sval_get(root, "dnsmasq_user"), "dnsmasq_user", c->dnsmasq_user,
-			       sizeof(c->dnsmasq_user))) < 0)
+	    (r = conf_user(ctx, sval_get(root, "dnsmasq_user"), c->dnsmasq_user,
+			   sizeof(c->dnsmasq_user))) < 0)
 		return r;
 
 	c->fix_accept_ra = cfg_getbool(root, "fix_accept_ra");
@@ -487,15 +528,19 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	return conf_cross_check(ctx, root, c);
 }
 
-static int conf_parse(const char *name, const char *path, const char *buf, struct gw_conf **out,
-		      char *err, size_t errlen)
+/* text: the whole file, NUL-terminated, cleaned in place. */
+static int conf_parse(const char *name, char *text, size_t len, struct gw_conf **out, char *err,
+		      size_t errlen)
 {
 	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen };
 	struct gw_conf *c = NULL;
-	cfg_t *root;
-	int r;
+	cfg_t *root = NULL;
+	char msg[400];
+	int r, line;
 
 	*out = NULL;
+	if ((r = conf_text_clean(text, len, &line, msg, sizeof(msg))) < 0)
+		return conf_fail(&ctx, line, "%s", msg);
 	root = cfg_init(root_opts, CFGF_NONE);
 	if (!root)
 		return -ENOMEM;
@@ -503,16 +548,11 @@ static int conf_parse(const char *name, const char *path, const char *buf, struc
 	confuse_err[0] = '\0';
 	confuse_line = 0;
 
-	r = path ? cfg_parse(root, path) : cfg_parse_buf(root, buf);
-	if (r == CFG_FILE_ERROR) {
-		r = -errno ? -errno : -EIO;
-		snprintf(err, errlen, "%s: %s", name, strerror(-r));
-		goto out;
-	}
+	r = cfg_parse_buf(root, text);
 	if (r != CFG_SUCCESS) {
-		snprintf(err, errlen, "%s:%d: %s", name, confuse_line,
-			 confuse_err[0] ? confuse_err : "syntax error");
-		r = -EINVAL;
+		/* libconfuse quotes keys and titles as they were written */
+		conf_text_escape(msg, sizeof(msg), confuse_err[0] ? confuse_err : "syntax error");
+		r = conf_fail(&ctx, confuse_line, "%s", msg);
 		goto out;
 	}
 	c = calloc(1, sizeof(*c));
@@ -534,12 +574,31 @@ out:
 
 int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t errlen)
 {
-	return conf_parse(path, path, NULL, out, err, errlen);
+	char *text = NULL;
+	size_t len = 0;
+	int r = conf_text_read(path, &text, &len);
+
+	*out = NULL;
+	if (r < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	r = conf_parse(path, text, len, out, err, errlen);
+	free(text);
+	return r;
 }
 
 int conf_load_buf(const char *name, const char *buf, struct gw_conf **out, char *err, size_t errlen)
 {
-	return conf_parse(name, NULL, buf, out, err, errlen);
+	char *text = strdup(buf);
+	int r;
+
+	*out = NULL;
+	if (!text)
+		return -ENOMEM;
+	r = conf_parse(name, text, strlen(text), out, err, errlen);
+	free(text);
+	return r;
 }
 
 int conf_load_default(struct gw_conf **out, char *err, size_t errlen)

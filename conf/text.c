@@ -1,0 +1,322 @@
+/* The config file as text: read whole, comments blanked out, values
+ * quoted safely for messages.
+ *
+ * libconfuse 3.3 (Debian 12) counts every comment more than once, so a
+ * file with comments gets errors on the wrong line, and a comment inside
+ * a list does not even parse. So libconfuse never sees a comment: they
+ * are overwritten with spaces here, newlines kept, and the result goes to
+ * cfg_parse_buf(). The scanner follows libconfuse's lexer: '#' starts a
+ * comment anywhere outside quotes; slash-slash (to the end of the line)
+ * and slash-star (to star-slash) where a token starts; "..." strings take
+ * backslash escapes, '...' strings \' and \\. */
+#include "text.h"
+#include "conf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A config is a few kB; this only stops "-c /dev/zero". */
+#define CONF_TEXT_MAX (1024 * 1024)
+
+int conf_text_read(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+	size_t n = 0, cap = 0;
+	char *b = NULL;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t k;
+
+		if (cap - n < 2) {
+			char *nb = realloc(b, cap ? cap * 2 : 8192);
+
+			if (!nb) {
+				r = -ENOMEM;
+				goto out;
+			}
+			b = nb;
+			cap = cap ? cap * 2 : 8192;
+		}
+		k = read(fd, b + n, cap - n - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n > CONF_TEXT_MAX) {
+			r = -EFBIG;
+			goto out;
+		}
+	}
+	if (!b && !(b = malloc(1))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+out:
+	free(b);
+	close(fd);
+	return r;
+}
+
+static int lines_before(const char *buf, size_t end)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < end; i++)
+		line += buf[i] == '\n';
+	return line;
+}
+
+/* libconfuse would replace ${VAR} (and ${VAR:-default}) by the
+ * environment of whoever parses the file: "gatewayd -n" in a shell and the
+ * daemon under systemd would read different configs. No value gatewayd
+ * takes needs a '$', so the reference is refused rather than expanded. */
+static int env_ref(const char *buf, size_t len, size_t i, int line, int *errline, char *msg,
+		   size_t msglen)
+{
+	char ref[48], q[200];
+	size_t n = 0;
+
+	while (i + n < len && n < sizeof(ref) - 1 && buf[i + n] != '\n' &&
+	       (n == 0 || buf[i + n - 1] != '}'))
+		n++;
+	memcpy(ref, buf + i, n);
+	ref[n] = '\0';
+	*errline = line;
+	snprintf(msg, msglen, "environment reference %s is not supported; write the value itself",
+		 conf_text_quote(q, sizeof(q), ref));
+	return -EINVAL;
+}
+
+int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msglen)
+{
+	enum { CODE, DQ, SQ, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
+	bool token_start = true; /* where libconfuse's lexer starts a new token */
+	int line = 1, opened = 0;
+	const char *nul = memchr(buf, '\0', len);
+
+	/* cfg_parse_buf() would stop there and silently drop the rest. */
+	if (nul) {
+		*errline = lines_before(buf, (size_t)(nul - buf));
+		snprintf(msg, msglen, "NUL byte (not a text file)");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i], next = i + 1 < len ? buf[i + 1] : '\0';
+
+		switch (st) {
+		case CODE:
+			if (c == '$' && next == '{')
+				return env_ref(buf, len, i, line, errline, msg, msglen);
+			if (c == '#') {
+				st = LINE_COMMENT;
+				buf[i] = ' ';
+				break;
+			}
+			if (c == '/' && token_start && (next == '/' || next == '*')) {
+				st = next == '/' ? LINE_COMMENT : BLOCK_COMMENT;
+				opened = line;
+				buf[i] = buf[i + 1] = ' ';
+				i++;
+				break;
+			}
+			if (c == '"')
+				st = DQ;
+			else if (c == '\'')
+				st = SQ;
+			token_start = strchr(" \t\r\n{}()=+,", c) != NULL;
+			break;
+		case DQ:
+		case SQ:
+			if (c == '\\' && i + 1 < len) {
+				/* the escaped byte is never a quote's end */
+				line += next == '\n';
+				i++;
+				continue;
+			}
+			if (st == DQ && c == '$' && next == '{')
+				return env_ref(buf, len, i, line, errline, msg, msglen);
+			if (c == (st == DQ ? '"' : '\'')) {
+				st = CODE;
+				token_start = true;
+			}
+			break;
+		case LINE_COMMENT:
+			if (c == '\n') {
+				st = CODE;
+				token_start = true;
+			} else {
+				buf[i] = ' ';
+			}
+			break;
+		case BLOCK_COMMENT:
+			if (c == '*' && next == '/') {
+				buf[i] = buf[i + 1] = ' ';
+				i++;
+				st = CODE;
+				token_start = true;
+			} else if (c != '\n') {
+				buf[i] = ' ';
+			}
+			break;
+		}
+		line += c == '\n';
+	}
+	if (st == BLOCK_COMMENT) {
+		*errline = opened;
+		snprintf(msg, msglen, "/* comment is not closed");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool is_ctrl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+bool conf_text_has_ctrl(const char *s)
+{
+	for (; *s; s++)
+		if (is_ctrl((unsigned char)*s))
+			return true;
+	return false;
+}
+
+/* quoted: also '"' and '\', so that the result reads back as the same
+ * libconfuse string. */
+static const char *escape(char *dst, size_t len, const char *s, bool quoted)
+{
+	size_t n = 0;
+
+	if (len < 8) {
+		if (len)
+			dst[0] = '\0';
+		return dst;
+	}
+	if (quoted)
+		dst[n++] = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[5];
+		size_t k;
+
+		if (c == '\n')
+			k = (size_t)snprintf(e, sizeof(e), "\\n");
+		else if (c == '\t')
+			k = (size_t)snprintf(e, sizeof(e), "\\t");
+		else if (c == '\r')
+			k = (size_t)snprintf(e, sizeof(e), "\\r");
+		else if (is_ctrl(c))
+			k = (size_t)snprintf(e, sizeof(e), "\\x%02x", c);
+		else if (quoted && (c == '"' || c == '\\'))
+			k = (size_t)snprintf(e, sizeof(e), "\\%c", c);
+		else
+			k = (size_t)snprintf(e, sizeof(e), "%c", c);
+		/* room for this, "...", the closing quote and the NUL */
+		if (n + k + 5 > len) {
+			memcpy(dst + n, "...", 3);
+			n += 3;
+			break;
+		}
+		memcpy(dst + n, e, k);
+		n += k;
+	}
+	if (quoted)
+		dst[n++] = '"';
+	dst[n] = '\0';
+	return dst;
+}
+
+const char *conf_text_quote(char *dst, size_t len, const char *s)
+{
+	return escape(dst, len, s, true);
+}
+
+const char *conf_text_escape(char *dst, size_t len, const char *s)
+{
+	return escape(dst, len, s, false);
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.';
+}
+
+static bool all_name_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!name_char(*s))
+			return false;
+	return true;
+}
+
+/* The kernel takes more, but ',' would split dnsmasq's interface=, '*' is
+ * a wildcard to nftables, '%' makes the kernel pick the name. */
+bool conf_text_ifname(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < IFNAMSIZ && strcmp(s, ".") && strcmp(s, "..") && all_name_chars(s);
+}
+
+/* A trailing '*' is the only wildcard an nftables name match has. */
+bool conf_text_pattern(const char *s)
+{
+	char name[IFNAMSIZ];
+	size_t n = strlen(s);
+
+	if (n >= IFNAMSIZ)
+		return false;
+	memcpy(name, s, n + 1);
+	if (n && name[n - 1] == '*')
+		name[n - 1] = '\0';
+	return conf_text_ifname(name);
+}
+
+/* Part of file names (NAME.leases) and of dnsmasq's log prefix. */
+bool conf_text_netname(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= GW_NETNAME_MAX && !strchr(s, '.') && all_name_chars(s);
+}
+
+/* A leading '-' would read as an option to the tools that take it. */
+bool conf_text_username(const char *s)
+{
+	return s[0] && s[0] != '-' && all_name_chars(s);
+}
+
+/* The lease file's path goes into dnsmasq's config (dhcp-leasefile=), where
+ * '#', '"', '\', ',' and spaces mean something. */
+bool conf_text_path(const char *s)
+{
+	for (; *s; s++)
+		if (!name_char(*s) && *s != '/' && *s != '+' && *s != '@')
+			return false;
+	return true;
+}
+
+bool conf_text_dotdot(const char *s)
+{
+	for (const char *p = s; (p = strstr(p, "..")); p += 2)
+		if ((p == s || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return true;
+	return false;
+}

@@ -1,0 +1,37 @@
+/* The config file as text, before and around libconfuse. Private to
+ * conf/ (and its unit tests). */
+#ifndef GW_CONF_TEXT_H
+#define GW_CONF_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The whole file into a NUL-terminated malloc'd buffer; *len excludes the
+ * terminator. Returns 0 or -errno (-EFBIG past 1 MiB). */
+int conf_text_read(const char *path, char **buf, size_t *len);
+
+/* Blank out comments (outside quoted strings) in place, keeping every
+ * newline, so that libconfuse sees no comment at all and counts lines
+ * right. Refuses NUL bytes, an unclosed comment and ${VAR} references:
+ * returns -EINVAL with *line and a message. */
+int conf_text_clean(char *buf, size_t len, int *line, char *msg, size_t msglen);
+
+/* s as a double-quoted string with C escapes for '"', '\' and control
+ * characters, truncated to fit (with "..."). Returns dst. */
+const char *conf_text_quote(char *dst, size_t len, const char *s);
+/* s with control characters escaped, no quotes added. */
+const char *conf_text_escape(char *dst, size_t len, const char *s);
+bool conf_text_has_ctrl(const char *s);
+
+/* What a name may contain. Each of these ends up parsed again by someone
+ * else (dnsmasq's config, an nftables name match, the kernel, a file
+ * name); rather than escape for each, only what a name needs is taken:
+ * letters, digits, '-', '_' and '.'. */
+bool conf_text_ifname(const char *s);	/* 1-15 of them, not "." or ".." */
+bool conf_text_pattern(const char *s);	/* an ifname, optionally ending in '*' */
+bool conf_text_netname(const char *s);	/* 1-GW_NETNAME_MAX, no '.' */
+bool conf_text_username(const char *s); /* not starting with '-' */
+bool conf_text_path(const char *s);	/* also '/', '+' and '@' */
+bool conf_text_dotdot(const char *s);	/* has a ".." component */
+
+#endif

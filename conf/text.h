@@ -1,5 +1,6 @@
-/* The config file as text, before and around libconfuse. Private to
- * conf/ (and its unit tests). */
+/* The config file as text, before and around libconfuse. The name checks
+ * are also for whoever reads names back from its own files (state files,
+ * resolv.conf): the same rule wherever a name comes from. */
 #ifndef GW_CONF_TEXT_H
 #define GW_CONF_TEXT_H
 

@@ -9,6 +9,7 @@
  * interface it arrived on, so the input chain drops DNS, DHCP and DHCPv6
  * for these addresses unless they came in on the bridge (nft/plan.c). */
 #include "dnsmasq_conf.h"
+#include "upstream.h"
 #include "ra/ra.h"
 #include "conf/addr.h"
 
@@ -47,6 +48,8 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 	fprintf(f, "pid-file=\n");
 	fprintf(f, "log-facility=-\n");
 	fprintf(f, "strict-order\ndomain-needed\nbogus-priv\nno-hosts\n");
+	/* upstream servers: from gatewayd, not resolv.conf (see upstream.h) */
+	fprintf(f, "no-resolv\nservers-file=%s/%s\n", conf->run_dir, UPSTREAM_FILE);
 	if (net->dhcp_enabled) {
 		char lt[32];
 

@@ -310,6 +310,12 @@ void dnsmasq_free(struct dnsmasq *d)
 	free(d);
 }
 
+void dnsmasq_reload(struct dnsmasq *d)
+{
+	if (d && d->pid > 0 && !d->stopping)
+		kill(d->pid, SIGHUP);
+}
+
 pid_t dnsmasq_pid(const struct dnsmasq *d)
 {
 	return d->pid;

@@ -26,6 +26,8 @@ void dnsmasq_free(struct dnsmasq *d);
 /* Called for every child reaped by the daemon; true if it was this one's.
  * An unexpected exit is logged and a restart scheduled. */
 bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status);
+/* SIGHUP: dnsmasq re-reads its servers-file (and hosts files). */
+void dnsmasq_reload(struct dnsmasq *d);
 pid_t dnsmasq_pid(const struct dnsmasq *d);
 unsigned dnsmasq_restarts(const struct dnsmasq *d);
 uint64_t dnsmasq_uptime_ms(const struct dnsmasq *d);	/* 0 when not running */

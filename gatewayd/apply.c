@@ -6,6 +6,7 @@
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/supervisor.h"
+#include "dhcp/upstream.h"
 #include "gatewayd/hostcheck.h"
 #include "gatewayd/log.h"
 #include "gatewayd/portcheck.h"
@@ -48,6 +49,15 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 
 static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf, char (*uplinks)[IFNAMSIZ],
 			 char *err, size_t errlen);
+
+/* resolv.conf named other servers: every dnsmasq re-reads them. */
+static void on_upstream_changed(void *arg)
+{
+	struct gw_ctx *ctx = arg;
+
+	for (size_t i = 0; ctx->conf && ctx->nets && i < ctx->conf->n_networks; i++)
+		dnsmasq_reload(ctx->nets[i].dnsmasq);
+}
 
 /* Someone else flushed or deleted (part of) our unowned tables: put the
  * whole ruleset back in one batch, and refill the ports sets. */
@@ -136,16 +146,10 @@ void gw_ctx_free(struct gw_ctx *ctx)
 
 static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
 {
-	char path[GW_PATH_MAX + 32], names[STATE_MAX_NAMES][IFNAMSIZ];
-	size_t n;
+	char path[GW_PATH_MAX + 32];
 
 	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
-	if (state_names_read(path, names, STATE_MAX_NAMES, &n) < 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], bridge))
-			return true;
-	return false;
+	return state_names_has(path, bridge);
 }
 
 static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_conf *conf,
@@ -488,6 +492,12 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	if (!nft_conn_owned(ctx->nft) && ctx->nft_monitor_fd < 0)
 		nft_watch_start(ctx);
 	watch_links(ctx); /* fill the ports sets */
+	if ((r = resolv_watch_new(ctx->loop, conf->run_dir, on_upstream_changed, ctx,
+				  &ctx->resolv)) < 0) {
+		r = fmt_err(err, errlen, "writing %s/%s: %s", conf->run_dir, UPSTREAM_FILE,
+			    strerror(-r));
+		goto fail;
+	}
 	for (size_t i = 0; i < conf->n_networks; i++)
 		if ((r = dhcp_up(ctx, conf, &conf->networks[i], &ctx->nets[i], err, errlen)) < 0)
 			goto fail;
@@ -513,6 +523,8 @@ void apply_stop(struct gw_ctx *ctx)
 		return;
 	for (size_t i = 0; i < conf->n_networks; i++)
 		dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
+	resolv_watch_free(ctx->resolv);
+	ctx->resolv = NULL;
 	if (nft_remove_table(ctx->nft, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
 	for (size_t i = 0; i < conf->n_networks; i++) {

@@ -9,6 +9,7 @@
 #include "conf/conf.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/eloop.h"
+#include "gatewayd/resolv.h"
 #include "gatewayd/rtnl.h"
 #include "gatewayd/sysctl.h"
 #include "nft/commit.h"
@@ -33,8 +34,9 @@ struct gw_ctx {
 	struct gw_net_rt *nets; /* parallel to conf->networks */
 	struct sysctl_state sysctls;
 	int monitor_fd;
-	struct nft_conn *nft; /* owns our tables for the daemon's life */
-	int nft_monitor_fd;   /* -1, or nf_tables events when not owned */
+	struct nft_conn *nft;	     /* owns our tables for the daemon's life */
+	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
+	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
 };
 
 /* apply.c, for the watch's repairs. */

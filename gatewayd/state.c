@@ -8,6 +8,7 @@
  * written to NAME.tmp created with O_EXCL | O_NOFOLLOW, then renamed over
  * NAME: never through a link, never half written. */
 #include "state.h"
+#include "conf/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -138,22 +139,51 @@ void state_path(const char *dir, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
-int state_names_read(const char *path, char (*names)[IFNAMSIZ], size_t max, size_t *n)
+int state_names_read(const char *path, char (**names)[IFNAMSIZ], size_t *n)
 {
 	FILE *f = fopen(path, "re");
-	char line[128];
+	char line[128], (*v)[IFNAMSIZ] = NULL;
+	size_t cap = 0;
 
 	*n = 0;
+	*names = NULL;
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f) && *n < max) {
+	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (!line[0] || strlen(line) >= IFNAMSIZ)
+		/* read back with the config's rule for a name: a line that is
+		 * not one is not ours to act on */
+		if (!conf_text_ifname(line))
 			continue;
-		strcpy(names[(*n)++], line);
+		if (*n == cap) {
+			char(*nv)[IFNAMSIZ] = realloc(v, (cap = cap ? 2 * cap : 16) * IFNAMSIZ);
+			if (!nv) {
+				free(v);
+				fclose(f);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		strcpy(v[(*n)++], line);
 	}
 	fclose(f);
+	*names = v;
 	return 0;
+}
+
+bool state_names_has(const char *path, const char *name)
+{
+	char(*names)[IFNAMSIZ];
+	size_t n;
+	bool found = false;
+
+	if (state_names_read(path, &names, &n) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = !strcmp(names[i], name);
+	free(names);
+	return found;
 }
 
 struct names_arg {
@@ -170,44 +200,48 @@ static int names_fill(FILE *f, void *arg)
 	return 0;
 }
 
-static int state_names_write(const char *path, char (*names)[IFNAMSIZ], size_t n)
+/* Rewrite the file as names, plus add (if not NULL and not there yet),
+ * less del (if not NULL). */
+static int state_names_edit(const char *path, const char *add, const char *del)
 {
-	struct names_arg a = { names, n };
+	char(*names)[IFNAMSIZ], (*nv)[IFNAMSIZ];
+	size_t n, k = 0;
+	int r = state_names_read(path, &names, &n);
 
-	if (n == 0)
-		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	return state_file_write(path, 0644, names_fill, &a);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (add && !strcmp(names[i], add)) {
+			free(names);
+			return 0; /* already there: nothing to write */
+		}
+		if (!del || strcmp(names[i], del))
+			memmove(names[k++], names[i], IFNAMSIZ);
+	}
+	if (add) {
+		if (!(nv = realloc(names, (k + 1) * IFNAMSIZ))) {
+			free(names);
+			return -ENOMEM;
+		}
+		names = nv;
+		snprintf(names[k++], IFNAMSIZ, "%s", add);
+	}
+	if (k == 0)
+		r = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	else
+		r = state_file_write(path, 0644, names_fill, &(struct names_arg){ names, k });
+	free(names);
+	return r;
 }
 
 int state_names_add(const char *path, const char *name)
 {
-	char names[STATE_MAX_NAMES][IFNAMSIZ];
-	size_t n;
-	int r = state_names_read(path, names, STATE_MAX_NAMES, &n);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return 0;
-	if (n == STATE_MAX_NAMES)
-		return -E2BIG;
-	snprintf(names[n++], IFNAMSIZ, "%s", name);
-	return state_names_write(path, names, n);
+	return state_names_edit(path, name, NULL);
 }
 
 int state_names_remove(const char *path, const char *name)
 {
-	char names[STATE_MAX_NAMES][IFNAMSIZ];
-	size_t n, k = 0;
-	int r = state_names_read(path, names, STATE_MAX_NAMES, &n);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name))
-			memmove(names[k++], names[i], IFNAMSIZ);
-	return state_names_write(path, names, k);
+	return state_names_edit(path, NULL, name);
 }
 
 static int pid_fill(FILE *f, void *arg)

@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define STATE_BRIDGES	"bridges"      /* in state_dir: bridges gatewayd created */
-#define STATE_SYSCTL	"sysctl.state" /* in state_dir: see sysctl.h */
-#define STATE_MAX_NAMES 256
+#define STATE_BRIDGES "bridges"	     /* in state_dir: bridges gatewayd created */
+#define STATE_SYSCTL  "sysctl.state" /* in state_dir: see sysctl.h */
 
 /* A directory gatewayd writes into as root must be one only root can
  * change: a directory (not a link), owned by root, not writable by group
@@ -30,8 +29,11 @@ int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *a
  * missing, never through a symlink): for files another program fills. */
 int state_file_create(const char *path, mode_t mode);
 
-/* A file of names, one per line. */
-int state_names_read(const char *path, char (*names)[IFNAMSIZ], size_t max, size_t *n);
+/* A file of interface names, one per line, as many as there are. The
+ * array is malloc'd (NULL when there are none); lines that are not valid
+ * interface names are skipped. */
+int state_names_read(const char *path, char (**names)[IFNAMSIZ], size_t *n);
+bool state_names_has(const char *path, const char *name);
 int state_names_add(const char *path, const char *name);
 int state_names_remove(const char *path, const char *name);
 

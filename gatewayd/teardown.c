@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <linux/netfilter.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,7 +53,7 @@ static int teardown_dnsmasq(const struct gw_conf *conf)
 
 int apply_teardown(const struct gw_conf *conf)
 {
-	char path[GW_PATH_MAX + 32], err[512], names[STATE_MAX_NAMES][IFNAMSIZ];
+	char path[GW_PATH_MAX + 32], err[512], (*names)[IFNAMSIZ] = NULL;
 	struct sysctl_state ss;
 	struct rtnl *rt = NULL;
 	size_t nb = 0;
@@ -67,7 +68,7 @@ int apply_teardown(const struct gw_conf *conf)
 		}
 	}
 	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
-	state_names_read(path, names, STATE_MAX_NAMES, &nb);
+	state_names_read(path, &names, &nb);
 	if (nb && rtnl_open(&rt) == 0) {
 		for (size_t i = 0; i < nb; i++) {
 			struct rtnl_link l;
@@ -80,6 +81,7 @@ int apply_teardown(const struct gw_conf *conf)
 		}
 		rtnl_close(rt);
 	}
+	free(names);
 	unlink(path);
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	if (sysctl_state_load(path, &ss) == 0 && ss.n) {

@@ -60,7 +60,7 @@ cleanup() {
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "$T"
+	rm -rf "$T" "/etc/netns/$NS_HOST"
 	exit $rc
 }
 trap cleanup EXIT

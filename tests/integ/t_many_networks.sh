@@ -1,15 +1,17 @@
 #!/bin/bash
-# Many networks on one host (one per customer): N networks (default 100,
+# Many networks on one host (one per customer): N networks (default 300,
 # GW_MANY=N to change) start, the last one serves DHCP, a reload that
 # changes one of them is applied, and stop removes every bridge. Before,
 # 27 networks failed with "nft: reading acks: No buffer space available;
-# nothing applied", and 257 with the 256-name cap of state_dir/bridges.
+# nothing applied", 129 when every dnsmasq opened an inotify instance to
+# watch resolv.conf (128 per user), and 257 with the 256-name cap of
+# state_dir/bridges.
 #
 #   [host] gw-1 .. gw-N (10.(100+i/256).(i%256).1/24), guest on gw-N
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft
 
-N=${GW_MANY:-100}
+N=${GW_MANY:-300}
 topo_init
 net_conf() {
 	{

@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, packets_suite());
 	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, leases_suite());
+	srunner_add_suite(sr, state_suite());
 	srunner_add_suite(sr, addr_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -9,5 +9,6 @@ Suite *hostcheck_suite(void);
 Suite *packets_suite(void);
 Suite *notify_suite(void);
 Suite *leases_suite(void);
+Suite *state_suite(void);
 Suite *addr_suite(void);
 #endif

@@ -3,6 +3,7 @@
 #include "suites.h"
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
+#include "dhcp/upstream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,9 @@ START_TEST(test_default_network)
 
 	/* bound to the bridge only */
 	has_line(t, "interface=gw0");
+	/* upstream servers from gatewayd's file, never resolv.conf itself */
+	has_line(t, "no-resolv");
+	has_line(t, "servers-file=/r/upstream.servers");
 	has_line(t, "except-interface=lo");
 	has_line(t, "bind-dynamic");
 	has_line(t, "listen-address=10.213.0.1");
@@ -102,6 +106,46 @@ START_TEST(test_dhcp_disabled)
 }
 END_TEST
 
+/* resolv.conf -> server= lines: addresses only, in order, at most 8. */
+START_TEST(test_upstream)
+{
+	struct upstream u;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	upstream_parse("# comment\nsearch example.org\noptions edns0\n"
+		       "nameserver 192.0.2.53\n"
+		       "  nameserver\t2001:db8::53   # trailing\n"
+		       "nameserver fe80::1%eth0\n"
+		       "nameserver fe80::2%eth0,x\n"   /* not an interface name */
+		       "nameserver 192.0.2.1%eth0\n"   /* scope on IPv4 */
+		       "nameserver 2001:db8::1%eth0\n" /* scope off link-local */
+		       "nameserver 192.0.2.54;rm\n"    /* ';' ends it: 192.0.2.54 */
+		       "nameserver 1.2.3\n"
+		       "nameserver x\nnameservers 192.0.2.9\n"
+		       "nameserver 192.0.2.55",
+		       &u);
+	f = open_memstream(&out, &len);
+	upstream_write(f, &u);
+	fclose(f);
+	ck_assert_str_eq(out, "# Written by gatewayd from the host's resolv.conf.\n"
+			      "server=192.0.2.53\n"
+			      "server=2001:db8::53\n"
+			      "server=fe80::1%eth0\n"
+			      "server=192.0.2.54\n"
+			      "server=192.0.2.55\n");
+	free(out);
+	upstream_parse("nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n"
+		       "nameserver 10.0.0.4\nnameserver 10.0.0.5\nnameserver 10.0.0.6\n"
+		       "nameserver 10.0.0.7\nnameserver 10.0.0.8\nnameserver 10.0.0.9\n",
+		       &u);
+	ck_assert_uint_eq(u.n, UPSTREAM_MAX);
+	upstream_parse("", &u);
+	ck_assert_uint_eq(u.n, 0);
+}
+END_TEST
+
 Suite *dnsmasq_conf_suite(void)
 {
 	Suite *s = suite_create("dnsmasq_conf");
@@ -111,6 +155,7 @@ Suite *dnsmasq_conf_suite(void)
 	tcase_add_test(tc, test_no_ipv6_no_ra);
 	tcase_add_test(tc, test_ra_disabled);
 	tcase_add_test(tc, test_dhcp_disabled);
+	tcase_add_test(tc, test_upstream);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,125 @@
+/* State files in a temporary directory: names files of any length (a
+ * per-customer host has hundreds of bridges), names read back with the
+ * config's rule, the safe writer refusing to follow a planted link. */
+#include "suites.h"
+#include "gatewayd/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/gw-unit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
+START_TEST(test_names_many)
+{
+	char path[128], name[IFNAMSIZ], (*names)[IFNAMSIZ];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/bridges", dir);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "gw-%d", i);
+		ck_assert_int_eq(state_names_add(path, name), 0);
+	}
+	ck_assert_int_eq(state_names_add(path, "gw-7"), 0); /* already there */
+	ck_assert_int_eq(state_names_read(path, &names, &n), 0);
+	ck_assert_uint_eq(n, 1000);
+	ck_assert_str_eq(names[999], "gw-999");
+	free(names);
+	ck_assert(state_names_has(path, "gw-500"));
+	ck_assert_int_eq(state_names_remove(path, "gw-500"), 0);
+	ck_assert(!state_names_has(path, "gw-500"));
+	ck_assert(state_names_has(path, "gw-501"));
+}
+END_TEST
+
+START_TEST(test_names_validated)
+{
+	char path[128], (*names)[IFNAMSIZ];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/bridges", dir);
+	f = fopen(path, "w");
+	fputs("gw0\ngw0,up0\n..\nu*\n\ngw%d\na-very-long-bridge-name\ngw1\n", f);
+	fclose(f);
+	ck_assert_int_eq(state_names_read(path, &names, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(names[0], "gw0");
+	ck_assert_str_eq(names[1], "gw1");
+	free(names);
+	ck_assert(!state_names_has(path, "u*"));
+}
+END_TEST
+
+static int fill(FILE *f, void *arg)
+{
+	fputs(arg, f);
+	return 0;
+}
+
+START_TEST(test_write_no_follow)
+{
+	char path[128], tmp[160], victim[128], buf[64] = "";
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/x.conf", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	fputs("victim\n", f);
+	fclose(f);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(state_file_write(path, 0640, fill, "new\n"), 0);
+	f = fopen(victim, "r");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "victim\n");
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	/* a link where a file another program fills should be */
+	unlink(path);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(state_file_create(path, 0600), -ELOOP);
+}
+END_TEST
+
+Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("files");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_names_many);
+	tcase_add_test(tc, test_names_validated);
+	tcase_add_test(tc, test_write_no_follow);
+	suite_add_tcase(s, tc);
+	return s;
+}

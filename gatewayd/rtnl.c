@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/veth.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -50,31 +51,88 @@ void rtnl_close(struct rtnl *r)
 	free(r);
 }
 
-/* Send one request and run cb over the replies until the ack / done. */
+/* The socket is in doubt (a reply was lost to ENOBUFS, a read failed):
+ * a fresh one, so no stale reply can be taken for a later request's. */
+static int rtnl_reopen(struct rtnl *r)
+{
+	struct rtnl *n;
+	int ret = rtnl_open(&n);
+
+	if (ret < 0)
+		return ret;
+	mnl_socket_close(r->nl);
+	r->nl = n->nl;
+	r->portid = n->portid;
+	free(n);
+	return 0;
+}
+
+/* Send one request and run cb over its replies, always reading them to
+ * their end (the ack, the error or NLMSG_DONE), so that the next request
+ * never reads this one's leftovers. Replies to earlier requests still
+ * queued are skipped by sequence number. A dump the kernel marks
+ * interrupted (NLM_F_DUMP_INTR: links changed while it ran) is read to its
+ * end and returns -EINTR: the caller retries it whole. */
+static int rtnl_talk_once(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	uint32_t seq = ++r->seq;
+	bool intr = false;
+	int ret = 0;
+
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
+		const struct nlmsghdr *m;
+		int left;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			rtnl_reopen(r);
+			return ret;
+		}
+		left = (int)n;
+		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, left);
+		     m = mnl_nlmsg_next(m, &left)) {
+			if (m->nlmsg_seq != seq || (m->nlmsg_pid && m->nlmsg_pid != r->portid))
+				continue; /* an earlier request's */
+			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = true;
+			if (m->nlmsg_type == NLMSG_DONE) {
+				if (m->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && ret == 0)
+					ret = *(const int *)mnl_nlmsg_get_payload(m) < 0
+						      ? *(const int *)mnl_nlmsg_get_payload(m)
+						      : 0;
+				return ret ? ret : intr ? -EINTR : 0;
+			}
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
+
+				if (m->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EPROTO;
+				return ret ? ret : e->error;
+			}
+			if (m->nlmsg_type < NLMSG_MIN_TYPE || !cb || ret || intr)
+				continue;
+			if (cb(m, data) < MNL_CB_OK)
+				ret = -EPROTO; /* keep reading to the end */
+		}
+	}
+}
+
 static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int ret;
-
-	nlh->nlmsg_seq = ++r->seq;
 	/* NLM_F_DUMP shares its bits with NLM_F_REPLACE|NLM_F_EXCL: only a
 	 * GET request is a dump. Everything else asks for an ack. */
 	bool dump = nlh->nlmsg_type % 4 == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
 
 	if (!dump)
 		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, r->seq, r->portid, cb, data);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	return rtnl_talk_once(r, nlh, cb, data);
 }
 
 static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
@@ -396,14 +454,22 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
 {
 	int ret;
 
-	memset(out, 0, sizeof(*out));
-	if ((ret = dump(r, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), facts_link_cb, out)) <
-		    0 ||
-	    (ret = dump(r, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), facts_addr_cb, out)) <
-		    0 ||
-	    (ret = dump(r, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), facts_route_cb, out)) < 0 ||
-	    (ret = dump(r, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), facts_route_cb, out)) < 0)
-		host_facts_free(out);
+	/* An interrupted dump (the host changed while it ran) is not a
+	 * picture of the host: read all of it again, a few times. */
+	for (int attempt = 0; attempt < 10; attempt++) {
+		memset(out, 0, sizeof(*out));
+		if ((ret = dump(r, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), facts_link_cb,
+				out)) < 0 ||
+		    (ret = dump(r, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), facts_addr_cb,
+				out)) < 0 ||
+		    (ret = dump(r, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), facts_route_cb,
+				out)) < 0 ||
+		    (ret = dump(r, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), facts_route_cb,
+				out)) < 0)
+			host_facts_free(out);
+		if (ret != -EINTR)
+			break;
+	}
 	return ret;
 }
 

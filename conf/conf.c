@@ -512,7 +512,8 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 		return r;
 
 	c->fix_accept_ra = cfg_getbool(root, "fix_accept_ra");
-	if (cfg_getfloat(root, "probe_time") < 0 || cfg_getfloat(root, "probe_time") > 30)
+	/* written as a positive test: NaN fails it too */
+	if (!(cfg_getfloat(root, "probe_time") >= 0 && cfg_getfloat(root, "probe_time") <= 30))
 		return conf_fail(ctx, root->line,
 				 "probe_time must be between 0 (off) and 30 seconds");
 	c->probe_ms = (unsigned)(cfg_getfloat(root, "probe_time") * 1000 + 0.5);

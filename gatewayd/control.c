@@ -46,7 +46,7 @@ static struct counters counter(uint8_t family, const char *what, const char *net
 	struct counters c = { 0, 0 };
 	char name[NFT_NAME_MAX];
 
-	snprintf(name, sizeof(name), "%s_%s", what, net);
+	nft_counter_name(name, what, net);
 	nft_counter_read(family, name, &c.p, &c.b);
 	return c;
 }
@@ -352,6 +352,7 @@ int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, contro
 	struct control *c = calloc(1, sizeof(*c));
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct group *gr = getgrnam("gatewayd");
+	mode_t old_mask;
 	int r;
 
 	if (!c)
@@ -370,7 +371,12 @@ int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, contro
 	if (c->fd < 0)
 		goto fail;
 	unlink(path); /* a stale socket: we hold the instance lock */
-	if (bind(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(c->fd, 16) < 0)
+	/* Born 0600 whatever the umask: nobody may connect before the
+	 * chmod/chown below says who may. */
+	old_mask = umask(0177);
+	r = bind(c->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old_mask);
+	if (r < 0 || listen(c->fd, 16) < 0)
 		goto fail;
 	/* Root and, if it exists, group gatewayd may connect; what they may
 	 * do is decided per request from SO_PEERCRED. */

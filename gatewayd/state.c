@@ -11,6 +11,8 @@
 #include "conf/text.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +20,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* May only root change what is in this directory? Root's and not
+ * writable by group or others -- or sticky (like /tmp), where others
+ * cannot rename or remove what is not theirs. */
+static const char *dir_unsafe(const struct stat *st, bool allow_sticky)
+{
+	if (st->st_uid != geteuid())
+		return "owner";
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(allow_sticky && (st->st_mode & S_ISVTX)))
+		return "mode";
+	return NULL;
+}
+
+static int ancestor_refused(const char *what, const char *dir, const char *above,
+			    const struct stat *st, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "%s \"%s\": the directory %s above it is %s (uid %u, mode %04o): another user "
+		 "could swap it for their own; use a %s below directories only root can change",
+		 what, dir, above,
+		 *dir_unsafe(st, true) == 'o' ? "not root's" : "writable by others",
+		 (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777), what);
+	return -EPERM;
+}
+
 int state_dir_check(const char *what, const char *dir, char *err, size_t errlen)
 {
+	char real[PATH_MAX], sub[PATH_MAX];
 	struct stat st;
+	const char *bad;
 
 	if (lstat(dir, &st) < 0) {
 		snprintf(err, errlen, "%s \"%s\": %s", what, dir, strerror(errno));
@@ -31,20 +59,40 @@ int state_dir_check(const char *what, const char *dir, char *err, size_t errlen)
 			 S_ISLNK(st.st_mode) ? "a symbolic link" : "a file");
 		return -ENOTDIR;
 	}
-	if (st.st_uid != geteuid()) {
-		snprintf(err, errlen,
-			 "%s \"%s\" is owned by uid %u, not root: another user could replace "
-			 "what gatewayd writes there (chown root %s, or choose another %s)",
-			 what, dir, (unsigned)st.st_uid, dir, what);
+	if ((bad = dir_unsafe(&st, false))) {
+		if (*bad == 'o')
+			snprintf(err, errlen,
+				 "%s \"%s\" is owned by uid %u, not root: another user could "
+				 "replace what gatewayd writes there (chown root %s, or choose "
+				 "another %s)",
+				 what, dir, (unsigned)st.st_uid, dir, what);
+		else
+			snprintf(err, errlen,
+				 "%s \"%s\" is writable by %s (mode %04o): another user could "
+				 "replace what gatewayd writes there (chmod go-w %s)",
+				 what, dir, st.st_mode & S_IWOTH ? "everyone" : "its group",
+				 (unsigned)(st.st_mode & 07777), dir);
 		return -EPERM;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen,
-			 "%s \"%s\" is writable by %s (mode %04o): another user could replace "
-			 "what gatewayd writes there (chmod go-w %s)",
-			 what, dir, st.st_mode & S_IWOTH ? "everyone" : "its group",
-			 (unsigned)(st.st_mode & 07777), dir);
-		return -EPERM;
+	/* Every directory above it too: whoever may rename an ancestor may
+	 * swap the whole tree under gatewayd for one of their own. */
+	if (!realpath(dir, real)) {
+		snprintf(err, errlen, "%s \"%s\": %s", what, dir, strerror(errno));
+		return -errno;
+	}
+	for (char *p = real;; p++) {
+		if (*p && *p != '/')
+			continue;
+		/* "/" first, then each prefix up to the directory itself */
+		snprintf(sub, sizeof(sub), "%.*s", p == real ? 1 : (int)(p - real), real);
+		if (stat(sub, &st) < 0) {
+			snprintf(err, errlen, "%s \"%s\": %s: %s", what, dir, sub, strerror(errno));
+			return -errno;
+		}
+		if (dir_unsafe(&st, true))
+			return ancestor_refused(what, dir, sub, &st, err, errlen);
+		if (!*p)
+			break;
 	}
 	return 0;
 }
@@ -58,8 +106,10 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
 		return -ENAMETOOLONG;
 	}
 	/* Missing parents as mkdir -p would make them; existing ones are the
-	 * administrator's. */
+	 * administrator's, and nothing is made below one that is not safe. */
 	for (char *p = tmp + 1; *p; p++) {
+		struct stat st;
+
 		if (*p != '/')
 			continue;
 		*p = '\0';
@@ -68,6 +118,8 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
 				 strerror(errno));
 			return -errno;
 		}
+		if (stat(tmp, &st) == 0 && dir_unsafe(&st, true))
+			return ancestor_refused(what, dir, tmp, &st, err, errlen);
 		*p = '/';
 	}
 	if (mkdir(tmp, mode) < 0 && errno != EEXIST) {

@@ -160,6 +160,11 @@ static long plan_chain(struct nft_plan *p, uint8_t family, const char *name)
 	return (long)p->n_chains++;
 }
 
+void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net)
+{
+	snprintf(out, NFT_NAME_MAX, "%s_%s", what, net);
+}
+
 static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const char *what,
 			const char *net)
 {
@@ -168,7 +173,7 @@ static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const cha
 	if (!n)
 		return -ENOMEM;
 	p->counters = n;
-	snprintf(out, NFT_NAME_MAX, "%s_%s", what, net);
+	nft_counter_name(out, what, net);
 	n[p->n_counters].family = family;
 	memcpy(n[p->n_counters++].name, out, NFT_NAME_MAX);
 	return 0;
@@ -330,10 +335,10 @@ static int plan_input_port(struct rule_builder *b, const struct gw_network *n, u
 	return rb_end(b, NULL, NV_ACCEPT);
 }
 
-static int plan_input(struct rule_builder *b, const struct gw_network *n, const char *spoof,
-		      const char *outside)
+static int plan_input(struct rule_builder *b, const struct gw_network *n, const char *spoof)
 {
-	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } }, any = { { { 0 } } };
+	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } }, any = { { { 0 } } },
+				     dhcp6 = { .s6_addr = { 0xff, 0x02, [13] = 1, [15] = 2 } };
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	int r;
 
@@ -342,11 +347,10 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
 	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 		return r;
-	if ((r = plan_input_outside(b, n, outside)) < 0)
-		return r;
 	/* DHCP first: a DISCOVER comes from 0.0.0.0. Only to the broadcast
 	 * address or this network's gateway (renewals): not to any other
-	 * address of the host, where another DHCP server may listen. */
+	 * address of the host, where another DHCP server may listen -- also
+	 * with host_access. */
 	for (int k = 0; k < 2; k++) {
 		struct in_addr bc = { htonl(0xffffffff) };
 
@@ -357,6 +361,22 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 			return r;
 	}
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_dport(b, IPPROTO_UDP, 67);
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
+	/* DHCPv6 likewise: to All_DHCP_Relay_Agents_and_Servers, the
+	 * gateway, or the bridge's link-local address. */
+	rb_start(b, NC_INPUT);
+	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_net6(b, NM_DADDR6, true, &dhcp6, 128);
+	if (n->has_ipv6)
+		rb_net6(b, NM_DADDR6, true, &n->ipv6.addr, 128);
+	rb_net6(b, NM_DADDR6, true, &ll, 10);
+	rb_dport(b, IPPROTO_UDP, 547);
+	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
+		return r;
 	/* Anti-spoofing towards the host: the subnet's sources only; for
 	 * IPv6 also link-local (neighbour discovery, DHCPv6) and :: (DAD). */
 	rb_start(b, NC_INPUT);
@@ -506,11 +526,26 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struc
 		    (r = plan_counter(plan, NFPROTO_BRIDGE, guard, "guard", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, outside, "outside", n->name)) < 0)
 			break;
+		/* Every network's outside drops come before any network's
+		 * accepts: a guest of one network must not reach another's
+		 * DNS through its own network's "udp dport 53 accept". */
+		r = plan_input_outside(&b, n, outside);
+	}
+	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
+		const struct gw_network *n = &conf->networks[i];
+		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
+		char guard[NFT_NAME_MAX];
+
+		nft_counter_name(nat, "nat", n->name);
+		nft_counter_name(spoof, "drop", n->name);
+		nft_counter_name(out, "fwd_out", n->name);
+		nft_counter_name(in, "fwd_in", n->name);
+		nft_counter_name(guard, "guard", n->name);
 		r = plan_postrouting(&b, n, uplinks[i], nat);
 		if (r >= 0)
 			r = plan_forward(&b, n, uplinks[i], spoof, out, in);
 		if (r >= 0)
-			r = plan_input(&b, n, spoof, outside);
+			r = plan_input(&b, n, spoof);
 		if (r >= 0)
 			r = plan_backstop(&b, n, guard);
 	}

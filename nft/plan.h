@@ -124,6 +124,9 @@ struct nft_plan {
 	struct nft_set_plan *sets;
 };
 
+/* A network's named counter: what ("nat", "fwd_out", "fwd_in", "drop",
+ * "guard", "outside") + "_" + network. */
+void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net);
 /* The set of a network's bridge ports, kept current by the daemon. */
 void nft_ports_set_name(const struct gw_network *net, char *buf, size_t len);
 

@@ -184,6 +184,9 @@ START_TEST(test_text_errors)
 		   "h.conf:1: state_dir \"${HOME}\" must be an absolute path");
 	/* inside a comment: ignored */
 	expect_err("# ${HOME}\nuplink = auto\n", "h.conf:3: no network defined");
+	/* NaN compares false both ways: it must not pass the range check */
+	expect_err("probe_time = nan\nnetwork n {\n bridge = b\n ipv4 = auto\n}\n",
+		   "h.conf:6: probe_time must be between 0 (off) and 30 seconds");
 }
 END_TEST
 

@@ -98,34 +98,44 @@ START_TEST(test_plan_input)
 {
 	const char *t = rules_text(NC_INPUT);
 
-	ck_assert_msg(strstr(t, "iifname \"gw0\" ct state established,related accept\n"
-				"iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 53 counter name "
-				"\"outside_default\" drop\n"
-				"iifname != \"gw0\" ip daddr 10.213.0.1 tcp dport 53 counter name "
-				"\"outside_default\" drop\n"
-				"iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 67 counter name "
-				"\"outside_default\" drop\n"
-				"iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 53 counter "
-				"name \"outside_default\" drop\n"
-				"iifname != \"gw0\" ip6 daddr fd42:213::1 tcp dport 53 counter "
-				"name \"outside_default\" drop\n"
-				"iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 547 counter "
-				"name \"outside_default\" drop\n"
-				"iifname \"gw0\" ip daddr 255.255.255.255 udp dport 67 accept\n"
-				"iifname \"gw0\" ip daddr 10.213.0.1 udp dport 67 accept\n"
-				"iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name "
-				"\"drop_default\" drop\n"
-				"iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 "
-				"ip6 saddr != :: counter name \"drop_default\" drop\n"
-				"iifname \"gw0\" ip daddr != 10.213.0.1 drop\n"
-				"iifname \"gw0\" ip6 daddr != fd42:213::1 ip6 daddr != fe80::/10 "
-				"ip6 daddr != ff00::/8 drop\n"
-				"iifname \"gw0\" udp dport 53 accept\n"
-				"iifname \"gw0\" tcp dport 53 accept\n"
-				"iifname \"gw0\" meta l4proto icmp accept\n"
-				"iifname \"gw0\" udp dport 547 accept\n"
-				"iifname \"gw0\" meta l4proto ipv6-icmp accept\n"
-				"iifname \"gw0\" drop\n"),
+	ck_assert_msg(strstr(t,
+			     "iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 53 counter name "
+			     "\"outside_default\" drop\n"
+			     "iifname != \"gw0\" ip daddr 10.213.0.1 tcp dport 53 counter name "
+			     "\"outside_default\" drop\n"
+			     "iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 67 counter name "
+			     "\"outside_default\" drop\n"
+			     "iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 53 counter name "
+			     "\"outside_default\" drop\n"
+			     "iifname != \"gw0\" ip6 daddr fd42:213::1 tcp dport 53 counter name "
+			     "\"outside_default\" drop\n"
+			     "iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 547 counter name "
+			     "\"outside_default\" drop\n"
+			     "iifname != \"gw1\" ip daddr 10.50.0.1 udp dport 53 counter name "
+			     "\"outside_cust\" drop\n"),
+		      "%s", t);
+	/* every network's outside drops before any network's accepts */
+	ck_assert(strstr(t, "iifname != \"gw1\"") < strstr(t, "iifname \"gw0\""));
+	ck_assert_msg(strstr(t,
+			     "iifname \"gw0\" ct state established,related accept\n"
+			     "iifname \"gw0\" ip daddr 255.255.255.255 udp dport 67 accept\n"
+			     "iifname \"gw0\" ip daddr 10.213.0.1 udp dport 67 accept\n"
+			     "iifname \"gw0\" udp dport 67 counter name \"drop_default\" drop\n"
+			     "iifname \"gw0\" ip6 daddr != ff02::1:2 ip6 daddr != fd42:213::1 ip6 "
+			     "daddr != fe80::/10 udp dport 547 counter name \"drop_default\" drop\n"
+			     "iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name "
+			     "\"drop_default\" drop\n"
+			     "iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 "
+			     "ip6 saddr != :: counter name \"drop_default\" drop\n"
+			     "iifname \"gw0\" ip daddr != 10.213.0.1 drop\n"
+			     "iifname \"gw0\" ip6 daddr != fd42:213::1 ip6 daddr != fe80::/10 "
+			     "ip6 daddr != ff00::/8 drop\n"
+			     "iifname \"gw0\" udp dport 53 accept\n"
+			     "iifname \"gw0\" tcp dport 53 accept\n"
+			     "iifname \"gw0\" meta l4proto icmp accept\n"
+			     "iifname \"gw0\" udp dport 547 accept\n"
+			     "iifname \"gw0\" meta l4proto ipv6-icmp accept\n"
+			     "iifname \"gw0\" drop\n"),
 		      "%s", t);
 	/* host_access = true: no final drop for gw1, and no DHCPv6 without IPv6 */
 	ck_assert_msg(!strstr(t, "iifname \"gw1\" drop"), "%s", t);
@@ -304,9 +314,10 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1019), "set bridge gatewayd ports_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1021), "chain inet gatewayd postrouting");
-	ck_assert_str_eq(nft_batch_describe(b, 1021 + plan.n_chains),
-			 "rule in chain inet postrouting: oifname \"eth0\" ip saddr 10.213.0.0/24 "
-			 "ip daddr 224.0.0.0/4 return");
+	ck_assert_str_eq(
+		nft_batch_describe(b, 1021 + plan.n_chains),
+		"rule in chain inet input: iifname != \"gw0\" ip daddr 10.213.0.1 udp dport "
+		"53 counter name \"outside_default\" drop");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);
 }
@@ -362,8 +373,8 @@ START_TEST(test_batch_expressions)
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
 			 "  [ objref type 1 name fwd_in_default ]\n"
 			 "  [ immediate reg 0 accept ]\n");
-	/* iifname != "gw0" ip daddr 10.213.0.1 udp dport 53 drop */
-	ck_assert_str_eq(strchr(find_rule(&w, "input", 1), '\n') + 1,
+	/* iifname != "gw0" ip daddr 10.213.0.1 udp dport 53 counter ... drop */
+	ck_assert_str_eq(strchr(find_rule(&w, "input", 0), '\n') + 1,
 			 "  [ meta load iifname => reg 1 ]\n"
 			 "  [ cmp neq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
 			 "  [ meta load nfproto => reg 1 ]\n"

@@ -20,6 +20,7 @@
 #include <linux/netfilter.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,6 +29,25 @@
 
 #define MAX_LEASES 4096
 
+/* Clients are served by the loop like any other descriptor: a client
+ * that sends its request slowly, or reads the answer slowly, costs the
+ * loop nothing; one that takes longer than CLIENT_DEADLINE_MS is dropped,
+ * and at most CLIENT_MAX are connected at once. */
+#define CLIENT_MAX	   16
+#define CLIENT_DEADLINE_MS 3000
+
+struct client {
+	struct control *c;
+	int fd;
+	uid_t uid;
+	char req[512];
+	size_t got;
+	char *out; /* the answer, once the request is complete */
+	size_t outlen, off;
+	struct eloop_timer *deadline;
+	struct client *next;
+};
+
 struct control {
 	struct eloop *loop;
 	struct gw_ctx *ctx;
@@ -35,6 +55,8 @@ struct control {
 	char path[108];
 	control_reload_fn reload;
 	void *arg;
+	struct client *clients;
+	size_t n_clients;
 };
 
 struct counters {
@@ -303,47 +325,132 @@ static int dispatch(struct control *c, char *req, uid_t uid, FILE *f)
 	return CTL_USAGE;
 }
 
-static void on_client(int fd, uint32_t events, void *arg)
+static void client_free(struct client *cl)
 {
-	struct control *c = arg;
-	struct timeval tv = { 2, 0 };
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	char req[512], *body = NULL;
-	size_t blen = 0, got = 0;
-	FILE *f;
-	int cfd, code;
+	struct client **pp = &cl->c->clients;
+
+	while (*pp && *pp != cl)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = cl->next;
+	cl->c->n_clients--;
+	eloop_remove_fd(cl->c->loop, cl->fd);
+	close(cl->fd);
+	eloop_timer_free(cl->deadline);
+	free(cl->out);
+	free(cl);
+}
+
+/* Write what the socket takes; wait for room for the rest. */
+static void client_flush(struct client *cl)
+{
+	while (cl->off < cl->outlen) {
+		ssize_t n = write(cl->fd, cl->out + cl->off, cl->outlen - cl->off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			eloop_fd_events(cl->c->loop, cl->fd, EPOLLOUT);
+			return;
+		}
+		if (n <= 0)
+			break;
+		cl->off += (size_t)n;
+	}
+	client_free(cl);
+}
+
+static void client_answer(struct client *cl)
+{
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&body, &blen);
+	int code;
+
+	if (!f) {
+		client_free(cl);
+		return;
+	}
+	cl->req[cl->got] = '\0';
+	code = dispatch(cl->c, cl->req, cl->uid, f);
+	fclose(f);
+	cl->out = malloc(blen + 16);
+	if (!cl->out) {
+		free(body);
+		client_free(cl);
+		return;
+	}
+	cl->outlen = (size_t)snprintf(cl->out, 16, "%d\n", code);
+	memcpy(cl->out + cl->outlen, body, blen);
+	cl->outlen += blen;
+	free(body);
+	client_flush(cl);
+}
+
+static void on_client_io(int fd, uint32_t events, void *arg)
+{
+	struct client *cl = arg;
+	ssize_t n;
 
 	(void)events;
-	cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-	if (cfd < 0)
+	if (cl->out) {
+		client_flush(cl);
 		return;
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
-		goto out;
-	while (got < sizeof(req) - 1 && !memchr(req, '\n', got)) {
-		ssize_t n = read(cfd, req + got, sizeof(req) - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
 	}
-	req[got] = '\0';
-	f = open_memstream(&body, &blen);
-	if (!f)
-		goto out;
-	code = dispatch(c, req, cred.uid, f);
-	fclose(f);
-	dprintf(cfd, "%d\n", code);
-	for (size_t off = 0; off < blen;) {
-		ssize_t n = write(cfd, body + off, blen - off);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
+	n = read(fd, cl->req + cl->got, sizeof(cl->req) - 1 - cl->got);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		client_free(cl);
+		return;
 	}
-	free(body);
-out:
-	close(cfd);
+	cl->got += (size_t)n;
+	/* a whole line, a full buffer, or the client's end of the request */
+	if (n == 0 || memchr(cl->req, '\n', cl->got) || cl->got == sizeof(cl->req) - 1)
+		client_answer(cl);
+}
+
+static void on_client_deadline(void *arg)
+{
+	struct client *cl = arg;
+
+	log_debug("control: client uid %u took longer than %d ms; dropped", (unsigned)cl->uid,
+		  CLIENT_DEADLINE_MS);
+	client_free(cl);
+}
+
+static void on_accept(int fd, uint32_t events, void *arg)
+{
+	struct control *c = arg;
+	int cfd;
+
+	(void)events;
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		struct ucred cred;
+		socklen_t cl_len = sizeof(cred);
+		struct client *cl;
+
+		if (c->n_clients >= CLIENT_MAX ||
+		    getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl_len) < 0 ||
+		    !(cl = calloc(1, sizeof(*cl)))) {
+			close(cfd);
+			continue;
+		}
+		cl->c = c;
+		cl->fd = cfd;
+		cl->uid = cred.uid;
+		if (eloop_timer_new(c->loop, on_client_deadline, cl, &cl->deadline) < 0 ||
+		    eloop_add_fd(c->loop, cfd, on_client_io, cl) < 0) {
+			eloop_timer_free(cl->deadline);
+			close(cfd);
+			free(cl);
+			continue;
+		}
+		eloop_timer_arm(cl->deadline, CLIENT_DEADLINE_MS);
+		cl->next = c->clients;
+		c->clients = cl;
+		c->n_clients++;
+	}
 }
 
 int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, control_reload_fn reload,
@@ -384,7 +491,7 @@ int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, contro
 		chmod(path, 0660);
 	else
 		chmod(path, 0600);
-	if ((r = eloop_add_fd(loop, c->fd, on_client, c)) < 0) {
+	if ((r = eloop_add_fd(loop, c->fd, on_accept, c)) < 0) {
 		errno = -r;
 		goto fail;
 	}
@@ -402,6 +509,8 @@ void control_free(struct control *c)
 {
 	if (!c)
 		return;
+	while (c->clients)
+		client_free(c->clients);
 	eloop_remove_fd(c->loop, c->fd);
 	close(c->fd);
 	unlink(c->path);

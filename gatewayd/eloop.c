@@ -94,6 +94,17 @@ int eloop_add_fd(struct eloop *l, int fd, eloop_fd_cb cb, void *arg)
 	return 0;
 }
 
+int eloop_fd_events(struct eloop *l, int fd, uint32_t events)
+{
+	for (struct eloop_fd *e = l->fds; e; e = e->next)
+		if (e->fd == fd && !e->dead) {
+			struct epoll_event ev = { .events = events, .data.ptr = e };
+
+			return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+		}
+	return -ENOENT;
+}
+
 void eloop_remove_fd(struct eloop *l, int fd)
 {
 	for (struct eloop_fd *e = l->fds; e; e = e->next)

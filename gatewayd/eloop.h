@@ -13,6 +13,8 @@ typedef void (*eloop_timer_cb)(void *arg);
 int eloop_new(struct eloop **out);
 void eloop_free(struct eloop *loop);
 int eloop_add_fd(struct eloop *loop, int fd, eloop_fd_cb cb, void *arg);
+/* What to wait for on fd: EPOLLIN (the default), EPOLLOUT, or both. */
+int eloop_fd_events(struct eloop *loop, int fd, uint32_t events);
 void eloop_remove_fd(struct eloop *loop, int fd);
 /* Run until eloop_quit(); returns the value given to eloop_quit(). */
 int eloop_run(struct eloop *loop);

@@ -47,7 +47,8 @@ struct dnsmasq {
 	unsigned backoff_ms;
 	unsigned restarts;
 	bool stopping;
-	char last_exit[160]; /* why it last died unexpectedly */
+	uint64_t stop_sent_ms; /* when SIGTERM went out */
+	char last_exit[160];   /* why it last died unexpectedly */
 };
 
 static uint64_t now_ms(void)
@@ -273,20 +274,32 @@ static bool wait_exit(pid_t pid, int *status, unsigned ms)
 	return gone;
 }
 
+void dnsmasq_stop_begin(struct dnsmasq *d)
+{
+	if (!d || d->stopping)
+		return;
+	d->stopping = true;
+	eloop_timer_disarm(d->restart);
+	d->stop_sent_ms = now_ms();
+	if (d->pid > 0)
+		kill(d->pid, SIGTERM);
+}
+
 void dnsmasq_stop(struct dnsmasq *d)
 {
+	uint64_t waited;
 	int status = 0;
 	pid_t pid;
 
 	if (!d)
 		return;
-	d->stopping = true;
-	eloop_timer_disarm(d->restart);
+	dnsmasq_stop_begin(d);
 	pid = d->pid;
 	if (pid <= 0)
 		return;
-	kill(pid, SIGTERM);
-	if (!wait_exit(pid, &status, STOP_GRACE_MS)) {
+	waited = now_ms() - d->stop_sent_ms;
+	if (!wait_exit(pid, &status,
+		       waited < STOP_GRACE_MS ? STOP_GRACE_MS - (unsigned)waited : 0)) {
 		log_warnx("dnsmasq[%s]: pid %d did not stop on SIGTERM; sending SIGKILL",
 			  d->network, (int)pid);
 		kill(pid, SIGKILL);

@@ -22,6 +22,9 @@ int dnsmasq_new(struct eloop *loop, const struct dnsmasq_params *p, struct dnsma
 int dnsmasq_start(struct dnsmasq *d);
 /* SIGTERM, wait up to 3 s, then SIGKILL. No restart afterwards. */
 void dnsmasq_stop(struct dnsmasq *d);
+/* Only the SIGTERM (and no more restarts): many dnsmasqs stop side by
+ * side, and dnsmasq_stop() then mostly finds them gone. */
+void dnsmasq_stop_begin(struct dnsmasq *d);
 void dnsmasq_free(struct dnsmasq *d);
 /* Called for every child reaped by the daemon; true if it was this one's.
  * An unexpected exit is logged and a restart scheduled. */

@@ -521,6 +521,10 @@ void apply_stop(struct gw_ctx *ctx)
 
 	if (!conf || !ctx->nets)
 		return;
+	/* All dnsmasqs are told at once, then collected: they stop side by
+	 * side, not one after the other. */
+	for (size_t i = 0; i < conf->n_networks; i++)
+		dnsmasq_stop_begin(ctx->nets[i].dnsmasq);
 	for (size_t i = 0; i < conf->n_networks; i++)
 		dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
 	resolv_watch_free(ctx->resolv);
@@ -581,6 +585,18 @@ static bool dnsmasq_globals_changed(const struct gw_conf *old, const struct gw_c
 	return strcmp(old->dnsmasq, conf->dnsmasq) || strcmp(old->dnsmasq_user, conf->dnsmasq_user);
 }
 
+/* Does old network i carry over unchanged to conf (as network *j)? A
+ * network refused at its probe never does: it is probed again (the user
+ * was told to remove the other server and reload). */
+static bool network_kept(const struct gw_conf *old, size_t i, const struct gw_conf *conf,
+			 char (*uplinks)[IFNAMSIZ], const struct gw_net_rt *rts, size_t *j)
+{
+	const struct gw_network *n = find_net(conf, old->networks[i].name, j);
+
+	return n && conf_network_equal(&old->networks[i], n) &&
+	       !strcmp(uplinks[*j], rts[i].uplink) && !rts[i].refused;
+}
+
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
 {
 	struct gw_conf *old = ctx->conf;
@@ -616,16 +632,21 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		log_info("reload: dnsmasq = \"%s\", dnsmasq_user = \"%s\": restarting the dnsmasq "
 			 "of every network",
 			 conf->dnsmasq, conf->dnsmasq_user);
-	/* Take down what went away or changed; carry over what did not. */
+	/* Take down what went away or changed; carry over what did not.
+	 * First tell every dnsmasq that goes to stop, so they stop side by
+	 * side. */
+	for (size_t i = 0; i < old->n_networks; i++) {
+		size_t j;
+
+		if (redo_dhcp || !network_kept(old, i, conf, uplinks, ctx->nets, &j))
+			dnsmasq_stop_begin(ctx->nets[i].dnsmasq);
+	}
 	for (size_t i = 0; i < old->n_networks; i++) {
 		const struct gw_network *o = &old->networks[i];
 		size_t j;
 		const struct gw_network *n = find_net(conf, o->name, &j);
 
-		/* A network refused at its probe is probed again: the user was
-		 * told to remove the other server and reload. */
-		if (n && conf_network_equal(o, n) && !strcmp(uplinks[j], ctx->nets[i].uplink) &&
-		    !ctx->nets[i].refused) {
+		if (network_kept(old, i, conf, uplinks, ctx->nets, &j)) {
 			nets[j] = ctx->nets[i];
 			act[j] = NET_KEEP;
 			if (redo_dhcp) {

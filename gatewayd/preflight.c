@@ -185,7 +185,7 @@ static int subnets_save(const struct gw_conf *conf, const struct gw_network *n, 
 	if ((r = state_dir_make("state_dir", conf->state_dir, 0700, err, errlen)) < 0)
 		return r;
 	subnets_path(conf, n, path, sizeof(path));
-	if ((r = state_file_write(path, 0644, subnets_fill, (void *)n)) < 0)
+	if ((r = state_file_write_sync(path, 0644, subnets_fill, (void *)n)) < 0)
 		return fmt_err(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
 			       n->name, path, strerror(-r));
 	return 0;

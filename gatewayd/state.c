@@ -129,7 +129,8 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
 	return state_dir_check(what, dir, err, errlen);
 }
 
-int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
+static int file_write(const char *path, mode_t mode, bool sync, int (*fill)(FILE *f, void *arg),
+		      void *arg)
 {
 	char tmp[4200];
 	FILE *f;
@@ -154,7 +155,7 @@ int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *a
 	}
 	if (fill)
 		r = fill(f, arg);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+	if (fflush(f) != 0 || (sync && fsync(fileno(f)) < 0))
 		r = r < 0 ? r : -errno;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
@@ -165,6 +166,16 @@ int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *a
 fail:
 	unlink(tmp);
 	return r;
+}
+
+int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	return file_write(path, mode, false, fill, arg);
+}
+
+int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	return file_write(path, mode, true, fill, arg);
 }
 
 int state_file_create(const char *path, mode_t mode)

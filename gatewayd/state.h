@@ -22,9 +22,14 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
 void state_path(const char *dir, const char *name, char *buf, size_t len);
 
 /* Write path whole: fill() writes into PATH.tmp (created exclusively,
- * never through a symlink, with mode), which is synced and renamed over
- * path. fill returns 0 or -errno. */
+ * never through a symlink, with mode), which is renamed over path. fill
+ * returns 0 or -errno. _sync also syncs it to disk first, for what must
+ * survive a power cut (auto subnets, sysctl originals); the rest (pid
+ * files, bridge names, generated configs) is gone at reboot anyway, and a
+ * host with 1,000 networks would pay 1,000 syncs at start and stop. */
 int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg);
+int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg),
+			  void *arg);
 /* Make sure path is a regular file of ours with mode (created empty if
  * missing, never through a symlink): for files another program fills. */
 int state_file_create(const char *path, mode_t mode);

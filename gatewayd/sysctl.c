@@ -190,7 +190,7 @@ static int state_fill(FILE *f, void *arg)
 
 int sysctl_state_save(const char *path, const struct sysctl_state *s)
 {
-	return state_file_write(path, 0644, state_fill, (void *)s);
+	return state_file_write_sync(path, 0644, state_fill, (void *)s);
 }
 
 static void sysctl_path(const char *root, const char *key, char *buf, size_t len)

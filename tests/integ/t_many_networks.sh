@@ -1,5 +1,5 @@
 #!/bin/bash
-# Many networks on one host (one per customer): N networks (default 300,
+# Many networks on one host (one per customer): N networks (default 1000,
 # GW_MANY=N to change) start, the last one serves DHCP, a reload that
 # changes one of them is applied, and stop removes every bridge. Before,
 # 27 networks failed with "nft: reading acks: No buffer space available;
@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft
 
-N=${GW_MANY:-300}
+N=${GW_MANY:-1000}
 topo_init
 net_conf() {
 	{

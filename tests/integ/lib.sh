@@ -112,7 +112,7 @@ gw_spawn() {
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_HOST" "$GATEWAYD" -f ${GW_FLAGS:-} -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
 	GW_PID=$!
-	wait_until 15 grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up"
+	wait_until "${GW_START_TIMEOUT:-15}" grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up"
 }
 
 gw_start() {

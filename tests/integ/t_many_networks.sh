@@ -33,8 +33,8 @@ net_conf() {
 }
 net_conf 0
 start=$SECONDS
-gw_spawn
-wait_until 120 sh -c "[ \$(grep -c 'dnsmasq\[n[0-9]*\]: started' $T/gw.log) -ge $N ]" \
+GW_START_TIMEOUT=180 gw_spawn
+wait_until 180 sh -c "[ \$(grep -c 'dnsmasq\[n[0-9]*\]: started' $T/gw.log) -ge $N ]" \
 	|| fail "not all $N dnsmasq started: $(grep -c 'dnsmasq\[n[0-9]*\]: started' "$T/gw.log")"
 [ "$(in_host ip -o link show type bridge | grep -c ' gw-')" = "$N" ] || fail "not $N bridges"
 ok "$N networks up in $((SECONDS - start)) s"

@@ -204,13 +204,28 @@ out:
 	return r;
 }
 
+static int packet_resend(int fd, int ifindex, const uint8_t *frame, size_t len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_IP),
+				   .sll_ifindex = ifindex,
+				   .sll_halen = 6 };
+
+	memcpy(sll.sll_addr, bcast, 6);
+	return sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno : 0;
+}
+
+/* The DISCOVER goes out again every 250 ms, with the same xid: the test
+ * port was plugged in a moment ago, and until the kernel's link watch has
+ * seen its carrier (up to a second), the bridge drops what it sends. */
 int probe_self_test(int ifindex, const uint8_t mac[6], unsigned ms, char *what, size_t len)
 {
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	uint8_t discover[DHCP_PROBE_LEN], client[6];
+	uint64_t deadline = now_ms() + ms, now;
 	uint32_t xid = 0;
 	size_t nd;
-	int r;
+	int r = 0;
 
 	/* ask as a stranger would: a random locally administered MAC */
 	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid) || getrandom(client, 6, 0) != 6)
@@ -219,7 +234,13 @@ int probe_self_test(int ifindex, const uint8_t mac[6], unsigned ms, char *what, 
 	nd = dhcp_build_discover(discover, sizeof(discover), client, xid);
 	if ((pfd.fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0)
 		return pfd.fd;
-	r = listen_answers(&pfd, 1, xid, mac, ms, what, len);
+	while (r == 0 && (now = now_ms()) < deadline) {
+		r = listen_answers(&pfd, 1, xid, mac,
+				   deadline - now < 250 ? (unsigned)(deadline - now) : 250, what,
+				   len);
+		if (r == 0)
+			packet_resend(pfd.fd, ifindex, discover, nd);
+	}
 	close(pfd.fd);
 	return r;
 }

@@ -1,8 +1,8 @@
 /* The run-time watch. rtnetlink events (links, addresses, routes) wake the
  * event loop; each time, the host is read afresh and compared with what
  * each network needs:
- * - the set ports_NET in the bridge table follows the bridge's ports, so
- *   the backstop's forward rules know which frames belong to the network;
+ * - the map port_nets in the bridge table follows the bridges' ports, so
+ *   the backstop's forward rules know which frames belong to which network;
  * - a port that is not a guest port (someone ran `ip link set eth0 master
  *   gw0`) stops DHCP and RA on that network at once, loudly, until it
  *   leaves; then they resume by themselves;
@@ -45,29 +45,55 @@ static int ports_of(const struct host_facts *f, const char *bridge, char (**out)
 	return 0;
 }
 
-static void sync_ports(struct gw_ctx *ctx, const struct gw_network *n, struct gw_net_rt *rt,
-		       const struct host_facts *f)
+/* The bridge table's map port -> ports_NET follows every guest bridge's
+ * ports. One transaction rewrites the whole map when any network's ports
+ * changed: a port that moves from one bridge to another is never in the
+ * map twice, and no frame sees it half done. */
+static void sync_ports(struct gw_ctx *ctx, const struct host_facts *f)
 {
-	char(*ports)[IFNAMSIZ], set[NFT_NAME_MAX], err[512];
-	size_t np;
+	const struct gw_conf *conf = ctx->conf;
+	char(**ports)[IFNAMSIZ] = calloc(conf->n_networks, sizeof(*ports)), err[512];
+	size_t *np = calloc(conf->n_networks, sizeof(*np)), total = 0, k = 0;
+	struct nft_elem *elems = NULL;
+	bool changed = false;
 
-	if (ports_of(f, n->bridge, &ports, &np) < 0)
-		return;
-	if (np == rt->n_ports && rt->ports && !memcmp(ports, rt->ports, np * IFNAMSIZ)) {
-		free(ports);
-		return;
+	if (!ports || !np)
+		goto out;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_net_rt *rt = &ctx->nets[i];
+
+		if (ports_of(f, conf->networks[i].bridge, &ports[i], &np[i]) < 0)
+			goto out;
+		total += np[i];
+		changed |= np[i] != rt->n_ports ||
+			   (np[i] && memcmp(ports[i], rt->ports, np[i] * IFNAMSIZ));
 	}
-	nft_ports_set_name(n, set, sizeof(set));
-	if (nft_set_ports(ctx->nft, set, ports, np, err, sizeof(err)) < 0) {
-		log_warnx("network \"%s\": %s", n->name, err);
-		free(ports);
-		return;
+	if (!changed)
+		goto out;
+	if (!(elems = calloc(total ? total : 1, sizeof(*elems))))
+		goto out;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		for (size_t p = 0; p < np[i]; p++, k++) {
+			memcpy(elems[k].key.ifname, ports[i][p], IFNAMSIZ);
+			nft_ports_chain_name(&conf->networks[i], elems[k].chain, NFT_NAME_MAX);
+		}
+	if (nft_set_ports(ctx->nft, elems, total, err, sizeof(err)) < 0) {
+		log_warnx("watch: %s", err);
+		goto out;
 	}
-	log_debug("network \"%s\": set %s now holds %zu port%s", n->name, set, np,
-		  np == 1 ? "" : "s");
-	free(rt->ports);
-	rt->ports = ports;
-	rt->n_ports = np;
+	log_debug("map %s now holds %zu port%s", NFT_PORTS_MAP, total, total == 1 ? "" : "s");
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		free(ctx->nets[i].ports);
+		ctx->nets[i].ports = ports[i];
+		ctx->nets[i].n_ports = np[i];
+		ports[i] = NULL;
+	}
+out:
+	for (size_t i = 0; ports && i < conf->n_networks; i++)
+		free(ports[i]);
+	free(ports);
+	free(np);
+	free(elems);
 }
 
 static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
@@ -160,11 +186,10 @@ void watch_links(struct gw_ctx *ctx)
 	host_facts_free(&f);
 	if (read_facts(ctx, &f) < 0)
 		return;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
-		/* Guard first: stopping DHCP is the urgent part. */
+	/* Guard first: stopping DHCP is the urgent part. */
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		check_guard(&ctx->conf->networks[i], &ctx->nets[i], &f);
-		sync_ports(ctx, &ctx->conf->networks[i], &ctx->nets[i], &f);
-	}
+	sync_ports(ctx, &f);
 	host_facts_free(&f);
 }
 

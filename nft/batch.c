@@ -56,6 +56,22 @@ static int batch_reserve(struct nft_batch *b)
 	return 0;
 }
 
+/* Room for one message of about len bytes (a long list of elements). */
+static int batch_reserve_n(struct nft_batch *b, size_t len)
+{
+	while (b->len + len + MSG_ROOM > b->cap) {
+		size_t cap = 2 * b->cap;
+		char *n = realloc(b->buf, cap);
+
+		if (!n)
+			return -ENOMEM;
+		memset(n + b->cap, 0, cap - b->cap);
+		b->buf = n;
+		b->cap = cap;
+	}
+	return 0;
+}
+
 /* Account for a message just built at the end of the buffer. */
 static int batch_push(struct nft_batch *b, const char *desc)
 {
@@ -169,7 +185,14 @@ static int batch_counter(struct nft_batch *b, const struct nft_counter *ctr)
 	return r;
 }
 
-#define NFT_TYPE_IFNAME 41 /* nft's datatype number for "ifname" */
+/* nft's datatype numbers and the byte order it prints keys in. */
+static const struct {
+	uint32_t type, len, byteorder; /* 1 host (strings), 2 big endian */
+} key_types[] = {
+	[NK_IIFNAME] = { 41, IFNAMSIZ, 1 }, [NK_OIFNAME] = { 41, IFNAMSIZ, 1 },
+	[NK_ETHER_SADDR] = { 9, 6, 2 },	    [NK_IP_DADDR] = { 7, 4, 2 },
+	[NK_IP6_DADDR] = { 8, 16, 2 },
+};
 
 static struct nftnl_set *set_new(uint8_t family, const char *name)
 {
@@ -183,39 +206,78 @@ static struct nftnl_set *set_new(uint8_t family, const char *name)
 	return s;
 }
 
-/* Sets are referred to by name and, because they are created in the same
- * batch as the rules that use them, by id: index + 1. */
+/* Sets and maps are referred to by name and, because they are created in
+ * the same batch as the rules and elements that use them, by id: index +
+ * 1. */
 static int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 {
 	struct nftnl_set *s = set_new(sp->family, sp->name);
+	enum nft_key k = sp->vmap ? sp->key : NK_IIFNAME;
+	struct nftnl_udata_buf *ud;
 	char desc[128];
 	int r;
 
 	if (!s)
 		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_IFNAME);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, IFNAMSIZ);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_types[k].type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_types[k].len);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	/* nft prints the elements only if told their byte order (host, for
-	 * a string type like ifname). */
-	{
-		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
-
-		if (!ud) {
-			nftnl_set_free(s);
-			return -ENOMEM;
-		}
-		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
-				    1 /* BYTEORDER_HOST_ENDIAN */);
-		nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-				   nftnl_udata_buf_len(ud));
-		nftnl_udata_buf_free(ud);
+	if (sp->vmap) {
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
-	snprintf(desc, sizeof(desc), "set %s %s %s", nft_family_name(sp->family), NFT_TABLE_NAME,
-		 sp->name);
+	/* nft prints the elements only if told their byte order. */
+	if (!(ud = nftnl_udata_buf_alloc(64))) {
+		nftnl_set_free(s);
+		return -ENOMEM;
+	}
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, key_types[k].byteorder);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	snprintf(desc, sizeof(desc), "%s %s %s %s", sp->vmap ? "map" : "set",
+		 nft_family_name(sp->family), NFT_TABLE_NAME, sp->name);
 	if ((r = batch_reserve(b)) >= 0) {
 		nftnl_set_nlmsg_build_payload(
 			batch_hdr(b, NFT_MSG_NEWSET, sp->family, NLM_F_CREATE), s);
+		r = batch_push(b, desc);
+	}
+	nftnl_set_free(s);
+	return r;
+}
+
+/* One NEWSETELEM: key -> jump chain, for each element. id: the map's set
+ * id when it is created in the same batch, else 0. */
+static int batch_map_elems(struct nft_batch *b, uint8_t family, const char *map, uint32_t id,
+			   enum nft_key k, const struct nft_elem *elems, size_t n)
+{
+	struct nftnl_set *s;
+	char desc[128];
+	int r;
+
+	if (n == 0)
+		return 0;
+	if (!(s = set_new(family, map)))
+		return -ENOMEM;
+	if (id)
+		nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	for (size_t i = 0; i < n; i++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		if (!e) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &elems[i].key, key_types[k].len);
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, elems[i].chain);
+		nftnl_set_elem_add(s, e);
+	}
+	snprintf(desc, sizeof(desc), "elements of map %s %s %s", nft_family_name(family),
+		 NFT_TABLE_NAME, map);
+	if ((r = batch_reserve(b)) >= 0 && (r = batch_reserve_n(b, n * 160)) >= 0) {
+		nftnl_set_elems_nlmsg_build_payload(
+			batch_hdr(b, NFT_MSG_NEWSETELEM, family, NLM_F_CREATE), s);
 		r = batch_push(b, desc);
 	}
 	nftnl_set_free(s);
@@ -296,6 +358,14 @@ int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, uint32_t table_
 	for (size_t c = 0; c < plan->n_chains; c++)
 		if ((r = batch_chain(b, &plan->chains[c])) < 0)
 			goto fail;
+	/* after the chains their elements jump to */
+	for (size_t i = 0; i < plan->n_sets; i++) {
+		const struct nft_set_plan *sp = &plan->sets[i];
+
+		if (sp->vmap && (r = batch_map_elems(b, sp->family, sp->name, (uint32_t)i + 1,
+						     sp->key, sp->elems, sp->n_elems)) < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < plan->n_rules; i++)
 		if ((r = batch_rule(b, plan, &plan->rules[i])) < 0)
 			goto fail;
@@ -325,8 +395,8 @@ int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
 	return 0;
 }
 
-int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set, char (*names)[IFNAMSIZ],
-			size_t n, struct nft_batch **out)
+int nft_batch_port_elems(uint32_t seq, const struct nft_elem *elems, size_t n,
+			 struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
 	struct nftnl_set *s = NULL;
@@ -336,39 +406,19 @@ int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set, char (*na
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
-	snprintf(desc, sizeof(desc), "elements of set %s %s %s", nft_family_name(family),
-		 NFT_TABLE_NAME, set);
+	snprintf(desc, sizeof(desc), "elements of map bridge %s %s", NFT_TABLE_NAME, NFT_PORTS_MAP);
 	if ((r = batch_begin(b)) < 0 || (r = batch_reserve(b)) < 0)
 		goto out;
-	/* DELSETELEM without elements flushes the set. */
-	s = set_new(family, set);
-	if (!s) {
+	/* DELSETELEM without elements flushes the map; the new elements
+	 * follow in the same transaction, so no frame sees it empty. */
+	if (!(s = set_new(NFPROTO_BRIDGE, NFT_PORTS_MAP))) {
 		r = -ENOMEM;
 		goto out;
 	}
-	nftnl_set_elems_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELSETELEM, family, 0), s);
-	if ((r = batch_push(b, desc)) < 0)
+	nftnl_set_elems_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELSETELEM, NFPROTO_BRIDGE, 0), s);
+	if ((r = batch_push(b, desc)) < 0 ||
+	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, elems, n)) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-		char key[IFNAMSIZ] = { 0 };
-
-		if (!e) {
-			r = -ENOMEM;
-			goto out;
-		}
-		strncpy(key, names[i], IFNAMSIZ - 1);
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, IFNAMSIZ);
-		nftnl_set_elem_add(s, e);
-	}
-	if (n) {
-		if ((r = batch_reserve(b)) < 0)
-			goto out;
-		nftnl_set_elems_nlmsg_build_payload(
-			batch_hdr(b, NFT_MSG_NEWSETELEM, family, NLM_F_CREATE), s);
-		if ((r = batch_push(b, desc)) < 0)
-			goto out;
-	}
 	r = batch_end(b);
 out:
 	nftnl_set_free(s);

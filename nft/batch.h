@@ -24,9 +24,10 @@ int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
 #ifndef NFT_TABLE_F_PERSIST
 #define NFT_TABLE_F_PERSIST 0x4
 #endif
-/* One transaction that makes a set of interface names hold exactly these. */
-int nft_batch_set_names(uint32_t seq, uint8_t family, const char *set, char (*names)[IFNAMSIZ],
-			size_t n, struct nft_batch **out);
+/* One transaction that makes the bridge table's map of guest-bridge ports
+ * (NFT_PORTS_MAP) hold exactly these: port name -> jump ports_NET. */
+int nft_batch_port_elems(uint32_t seq, const struct nft_elem *elems, size_t n,
+			 struct nft_batch **out);
 void nft_batch_free(struct nft_batch *b);
 
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);

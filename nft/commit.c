@@ -234,11 +234,11 @@ int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen)
 	return commit_built(conn, r, b, err, errlen);
 }
 
-int nft_set_ports(struct nft_conn *conn, const char *set, char (*names)[IFNAMSIZ], size_t n,
-		  char *err, size_t errlen)
+int nft_set_ports(struct nft_conn *conn, const struct nft_elem *elems, size_t n, char *err,
+		  size_t errlen)
 {
 	struct nft_batch *b = NULL;
-	int r = nft_batch_set_names(seq_base(), NFPROTO_BRIDGE, set, names, n, &b);
+	int r = nft_batch_port_elems(seq_base(), elems, n, &b);
 
 	return commit_built(conn, r, b, err, errlen);
 }

@@ -25,8 +25,9 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 /* Apply plan / remove the tables: build + commit in one call. */
 int nft_apply_plan(struct nft_conn *conn, const struct nft_plan *plan, char *err, size_t errlen);
 int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen);
-/* Make the bridge table's set hold exactly these interface names. */
-int nft_set_ports(struct nft_conn *conn, const char *set, char (*names)[IFNAMSIZ], size_t n,
-		  char *err, size_t errlen);
+/* Make the bridge table's map of guest-bridge ports hold exactly these
+ * (port -> jump ports_NET), in one transaction. */
+int nft_set_ports(struct nft_conn *conn, const struct nft_elem *elems, size_t n, char *err,
+		  size_t errlen);
 
 #endif

@@ -217,6 +217,38 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	return -EINVAL;
 }
 
+/* "KEY vmap @map": the key into register 1, then a lookup whose result
+ * is the verdict. */
+static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_rule_plan *rp,
+		  uint8_t *family)
+{
+	struct nftnl_expr *x;
+	int e = 0;
+
+	switch (rp->vmap_key) {
+	case NK_IIFNAME: e = e_meta(r, NFT_META_IIFNAME); break;
+	case NK_OIFNAME: e = e_meta(r, NFT_META_OIFNAME); break;
+	case NK_ETHER_SADDR: e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6); break;
+	case NK_IP_DADDR:
+		if ((e = e_family(r, family, NFPROTO_IPV4)) >= 0)
+			e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
+		break;
+	case NK_IP6_DADDR:
+		if ((e = e_family(r, family, NFPROTO_IPV6)) >= 0)
+			e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
+		break;
+	}
+	if (e < 0)
+		return e;
+	if (!(x = expr_add(r, "lookup")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, rp->target);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, rp->target));
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	return 0;
+}
+
 static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 {
 	static const int code[] = {
@@ -254,5 +286,7 @@ int nft_expr_rule(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		nftnl_expr_set_u32(x, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
 		nftnl_expr_set_str(x, NFTNL_EXPR_OBJREF_IMM_NAME, rp->counter);
 	}
+	if (e >= 0 && rp->verdict == NV_VMAP)
+		return e_vmap(r, plan, rp, &family);
 	return e < 0 ? e : e_verdict(r, rp);
 }

@@ -22,6 +22,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,14 @@ const struct nft_ifname_key nft_ifname_keys[] = {
 	[NM_IBRNAME] = { "meta ibrname", NFT_META_BRI_IIFNAME },
 	[NM_OBRNAME] = { "meta obrname", NFT_META_BRI_OIFNAME },
 	[NM_OIFKIND] = { "meta oifkind", NFT_META_OIFKIND },
+};
+
+const struct nft_key_name nft_key_names[] = {
+	[NK_IIFNAME] = { "iifname", "ifname" },
+	[NK_OIFNAME] = { "oifname", "ifname" },
+	[NK_ETHER_SADDR] = { "ether saddr", "ether_addr" },
+	[NK_IP_DADDR] = { "ip daddr", "ipv4_addr" },
+	[NK_IP6_DADDR] = { "ip6 daddr", "ipv6_addr" },
 };
 
 #define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
@@ -128,25 +137,56 @@ static int rb_jump(struct rule_builder *b, const char *counter, const char *targ
 	return rb_end(b, counter, NV_JUMP);
 }
 
-void nft_ports_set_name(const struct gw_network *net, char *buf, size_t len)
+static int rb_vmap(struct rule_builder *b, size_t chain, enum nft_key key, const char *map)
+{
+	rb_start(b, chain);
+	b->r.vmap_key = key;
+	snprintf(b->r.target, sizeof(b->r.target), "%s", map);
+	return rb_end(b, NULL, NV_VMAP);
+}
+
+void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len)
 {
 	snprintf(buf, len, "ports_%s", net->name);
 }
 
-static int plan_set(struct nft_plan *p, uint8_t family, const char *name)
+/* A verdict map; returns its index or -errno. */
+static long plan_map(struct nft_plan *p, uint8_t family, const char *name, enum nft_key key,
+		     bool dynamic)
 {
 	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
 	p->sets = s;
+	memset(&s[p->n_sets], 0, sizeof(*s));
 	s[p->n_sets].family = family;
 	snprintf(s[p->n_sets].name, NFT_NAME_MAX, "%s", name);
-	p->n_sets++;
+	s[p->n_sets].vmap = true;
+	s[p->n_sets].dynamic = dynamic;
+	s[p->n_sets].key = key;
+	return (long)p->n_sets++;
+}
+
+/* Map element key -> jump chain; key points to as many bytes as the map's
+ * key type has. */
+static int plan_elem(struct nft_plan *p, size_t map, const void *key, size_t keylen,
+		     const char *chain)
+{
+	struct nft_set_plan *s = &p->sets[map];
+	struct nft_elem *e = realloc(s->elems, (s->n_elems + 1) * sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	s->elems = e;
+	memset(&e[s->n_elems], 0, sizeof(*e));
+	memcpy(&e[s->n_elems].key, key, keylen);
+	snprintf(e[s->n_elems].chain, NFT_NAME_MAX, "%s", chain);
+	s->n_elems++;
 	return 0;
 }
 
-/* A regular chain in the bridge table; returns its index or -errno. */
+/* A regular chain; returns its index or -errno. */
 static long plan_chain(struct nft_plan *p, uint8_t family, const char *name)
 {
 	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
@@ -179,27 +219,61 @@ static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const cha
 	return 0;
 }
 
-static int plan_postrouting(struct rule_builder *b, const struct gw_network *n, const char *up,
-			    const char *ctr)
+/* The maps the base chains dispatch through, in this order in the plan. */
+enum {
+	MAP_NAT,   /* inet, iifname: postrouting -> nat_NET */
+	MAP_SVC4,  /* inet, ip daddr of a gateway: input -> svc_NET */
+	MAP_SVC6,  /* inet, ip6 daddr of a gateway: input -> svc_NET */
+	MAP_IN,	   /* inet, iifname: input -> in_NET */
+	MAP_FROM,  /* inet, iifname: forward -> from_NET */
+	MAP_TO,	   /* inet, oifname: forward -> to_NET */
+	MAP_OUT,   /* bridge, ether saddr (a bridge's MAC): output -> out_NET */
+	MAP_PORTS, /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
+	MAP_COUNT
+};
+
+static const struct {
+	uint8_t family;
+	const char *name;
+	enum nft_key key;
+	size_t base_chain;
+} maps[MAP_COUNT] = {
+	[MAP_NAT] = { NFPROTO_INET, "nat_nets", NK_IIFNAME, NC_POSTROUTING },
+	[MAP_SVC4] = { NFPROTO_INET, "svc4_nets", NK_IP_DADDR, NC_INPUT },
+	[MAP_SVC6] = { NFPROTO_INET, "svc6_nets", NK_IP6_DADDR, NC_INPUT },
+	[MAP_IN] = { NFPROTO_INET, "in_nets", NK_IIFNAME, NC_INPUT },
+	[MAP_FROM] = { NFPROTO_INET, "from_nets", NK_IIFNAME, NC_FORWARD },
+	[MAP_TO] = { NFPROTO_INET, "to_nets", NK_OIFNAME, NC_FORWARD },
+	[MAP_OUT] = { NFPROTO_BRIDGE, "out_nets", NK_ETHER_SADDR, NC_BR_OUTPUT },
+	[MAP_PORTS] = { NFPROTO_BRIDGE, NFT_PORTS_MAP, NK_IIFNAME, NC_BR_FORWARD },
+};
+
+/* One network's chains, made by plan_net_chains(). */
+struct net_chains {
+	size_t nat, svc, in, from, to, out, ports, guard;
+};
+
+static int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_network *n,
+			    const char *up, const char *ctr)
 {
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	struct in_addr mc = { htonl(0xe0000000) }, bc = { htonl(0xffffffff) };
 	int r;
 
 	/* Multicast and broadcast are never NATed (as libvirt does). */
-	rb_start(b, NC_POSTROUTING);
+	rb_start(b, chain);
 	rb_ifname(b, NM_OIFNAME, up);
 	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
 	rb_net4(b, NM_DADDR4, false, mc, 4);
 	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
 		return r;
-	rb_start(b, NC_POSTROUTING);
+	rb_start(b, chain);
 	rb_ifname(b, NM_OIFNAME, up);
 	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
 	rb_net4(b, NM_DADDR4, false, bc, 32);
 	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
 		return r;
-	rb_start(b, NC_POSTROUTING);
+	rb_start(b, chain);
 	rb_ifname(b, NM_OIFNAME, up);
 	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
 	rb_net4(b, NM_DADDR4, true, s4, n->ipv4.plen);
@@ -211,13 +285,13 @@ static int plan_postrouting(struct rule_builder *b, const struct gw_network *n, 
 		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
 		struct in6_addr mc6 = { .s6_addr = { 0xff } };
 
-		rb_start(b, NC_POSTROUTING);
+		rb_start(b, chain);
 		rb_ifname(b, NM_OIFNAME, up);
 		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
 		rb_net6(b, NM_DADDR6, false, &mc6, 8);
 		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
 			return r;
-		rb_start(b, NC_POSTROUTING);
+		rb_start(b, chain);
 		rb_ifname(b, NM_OIFNAME, up);
 		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
 		rb_net6(b, NM_DADDR6, true, &s6, n->ipv6.plen);
@@ -227,27 +301,26 @@ static int plan_postrouting(struct rule_builder *b, const struct gw_network *n, 
 	return 0;
 }
 
-static int plan_forward(struct rule_builder *b, const struct gw_network *n, const char *up,
-			const char *spoof, const char *out, const char *in)
+/* from_NET: what came in on the bridge; to_NET: what goes out to it. */
+static int plan_forward(struct rule_builder *b, const struct net_chains *c,
+			const struct gw_network *n, const char *up, const char *spoof,
+			const char *out, const char *in)
 {
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	int r;
 
 	/* Guest <-> guest on the same bridge: bridged, not routed. */
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, c->from);
 	rb_ifname(b, NM_OIFNAME, n->bridge);
 	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 		return r;
 
 	/* Anti-spoofing: routed guest packets must come from the subnet. */
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, c->from);
 	rb_net4(b, NM_SADDR4, true, s4, n->ipv4.plen);
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, c->from);
 	if (n->has_ipv6) {
 		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
 		rb_net6(b, NM_SADDR6, true, &s6, n->ipv6.plen);
@@ -258,26 +331,22 @@ static int plan_forward(struct rule_builder *b, const struct gw_network *n, cons
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
 
-	/* Guest -> uplink: allowed. */
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	/* Guest -> uplink: allowed; anywhere else routed (other networks,
+	 * other host links): not. */
+	rb_start(b, c->from);
 	rb_ifname(b, NM_OIFNAME, up);
 	if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
 		return r;
-	/* Guest -> anywhere else routed (other networks, other host links). */
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, c->from);
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
 
 	/* Replies back to guests; nothing unsolicited. */
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_OIFNAME, n->bridge);
+	rb_start(b, c->to);
 	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
 	if ((r = rb_end(b, in, NV_ACCEPT)) < 0)
 		return r;
-	rb_start(b, NC_FORWARD);
-	rb_ifname(b, NM_OIFNAME, n->bridge);
+	rb_start(b, c->to);
 	return rb_end(b, NULL, NV_DROP);
 }
 
@@ -289,33 +358,28 @@ static void rb_dport(struct rule_builder *b, uint8_t proto, uint16_t port)
 	m->u.l4.port = port;
 }
 
-/* The services dnsmasq runs for a network (DNS, DHCP, DHCPv6) answer
- * only what arrived on that network's bridge. dnsmasq binds the bridge's
- * addresses, and Linux delivers a packet for a local address whichever
- * interface it came in on: a LAN neighbour routing the guest subnet to the
- * host would otherwise have an open resolver that also knows the guests'
- * names. Local processes (iifname lo) are outside too. */
-static int plan_input_outside(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+/* svc_NET, reached by the destination address (one of the network's
+ * gateway addresses), from any interface. The services dnsmasq runs for a
+ * network (DNS, DHCP, DHCPv6) answer only what arrived on that network's
+ * bridge. dnsmasq binds the bridge's addresses, and Linux delivers a packet
+ * for a local address whichever interface it came in on: a LAN neighbour
+ * routing the guest subnet to the host would otherwise have an open
+ * resolver that also knows the guests' names; so would another network's
+ * guests. Local processes (iifname lo) are outside too. */
+static int plan_input_outside(struct rule_builder *b, size_t chain, const struct gw_network *n,
+			      const char *ctr)
 {
 	static const struct {
-		bool v6;
 		uint8_t proto;
 		uint16_t port;
 	} svc[] = {
-		{ false, IPPROTO_UDP, 53 }, { false, IPPROTO_TCP, 53 }, { false, IPPROTO_UDP, 67 },
-		{ true, IPPROTO_UDP, 53 },  { true, IPPROTO_TCP, 53 },	{ true, IPPROTO_UDP, 547 },
+		{ IPPROTO_UDP, 53 }, { IPPROTO_TCP, 53 }, { IPPROTO_UDP, 67 }, { IPPROTO_UDP, 547 }
 	};
 	int r;
 
 	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++) {
-		if (svc[i].v6 && !n->has_ipv6)
-			continue;
-		rb_start(b, NC_INPUT);
+		rb_start(b, chain);
 		snprintf(rb_add(b, NM_IIFNAME, true)->u.ifname, IFNAMSIZ, "%s", n->bridge);
-		if (svc[i].v6)
-			rb_net6(b, NM_DADDR6, false, &n->ipv6.addr, 128);
-		else
-			rb_net4(b, NM_DADDR4, false, n->ipv4.addr, 32);
 		rb_dport(b, svc[i].proto, svc[i].port);
 		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
 			return r;
@@ -323,11 +387,9 @@ static int plan_input_outside(struct rule_builder *b, const struct gw_network *n
 	return 0;
 }
 
-static int plan_input_port(struct rule_builder *b, const struct gw_network *n, uint8_t proto,
-			   uint16_t port)
+static int plan_input_port(struct rule_builder *b, size_t chain, uint8_t proto, uint16_t port)
 {
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	if (port)
 		rb_dport(b, proto, port);
 	else
@@ -335,15 +397,16 @@ static int plan_input_port(struct rule_builder *b, const struct gw_network *n, u
 	return rb_end(b, NULL, NV_ACCEPT);
 }
 
-static int plan_input(struct rule_builder *b, const struct gw_network *n, const char *spoof)
+/* in_NET: what guests send to the host itself. */
+static int plan_input(struct rule_builder *b, size_t chain, const struct gw_network *n,
+		      const char *spoof)
 {
 	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } }, any = { { { 0 } } },
 				     dhcp6 = { .s6_addr = { 0xff, 0x02, [13] = 1, [15] = 2 } };
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	int r;
 
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
 	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 		return r;
@@ -354,22 +417,19 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 	for (int k = 0; k < 2; k++) {
 		struct in_addr bc = { htonl(0xffffffff) };
 
-		rb_start(b, NC_INPUT);
-		rb_ifname(b, NM_IIFNAME, n->bridge);
+		rb_start(b, chain);
 		rb_net4(b, NM_DADDR4, false, k ? n->ipv4.addr : bc, 32);
 		rb_dport(b, IPPROTO_UDP, 67);
 		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 			return r;
 	}
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	rb_dport(b, IPPROTO_UDP, 67);
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
 	/* DHCPv6 likewise: to All_DHCP_Relay_Agents_and_Servers, the
 	 * gateway, or the bridge's link-local address. */
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	rb_net6(b, NM_DADDR6, true, &dhcp6, 128);
 	if (n->has_ipv6)
 		rb_net6(b, NM_DADDR6, true, &n->ipv6.addr, 128);
@@ -379,13 +439,11 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 		return r;
 	/* Anti-spoofing towards the host: the subnet's sources only; for
 	 * IPv6 also link-local (neighbour discovery, DHCPv6) and :: (DAD). */
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	rb_net4(b, NM_SADDR4, true, s4, n->ipv4.plen);
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	if (n->has_ipv6) {
 		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
 		rb_net6(b, NM_SADDR6, true, &s6, n->ipv6.plen);
@@ -401,13 +459,11 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 		 * RS, DHCPv6). */
 		static const struct in6_addr mc = { .s6_addr = { 0xff } };
 
-		rb_start(b, NC_INPUT);
-		rb_ifname(b, NM_IIFNAME, n->bridge);
+		rb_start(b, chain);
 		rb_net4(b, NM_DADDR4, true, n->ipv4.addr, 32);
 		if ((r = rb_end(b, NULL, NV_DROP)) < 0)
 			return r;
-		rb_start(b, NC_INPUT);
-		rb_ifname(b, NM_IIFNAME, n->bridge);
+		rb_start(b, chain);
 		if (n->has_ipv6)
 			rb_net6(b, NM_DADDR6, true, &n->ipv6.addr, 128);
 		rb_net6(b, NM_DADDR6, true, &ll, 10);
@@ -415,18 +471,17 @@ static int plan_input(struct rule_builder *b, const struct gw_network *n, const 
 		if ((r = rb_end(b, NULL, NV_DROP)) < 0)
 			return r;
 	}
-	if ((r = plan_input_port(b, n, IPPROTO_UDP, 53)) < 0 ||
-	    (r = plan_input_port(b, n, IPPROTO_TCP, 53)) < 0 ||
-	    (r = plan_input_port(b, n, IPPROTO_ICMP, 0)) < 0)
+	if ((r = plan_input_port(b, chain, IPPROTO_UDP, 53)) < 0 ||
+	    (r = plan_input_port(b, chain, IPPROTO_TCP, 53)) < 0 ||
+	    (r = plan_input_port(b, chain, IPPROTO_ICMP, 0)) < 0)
 		return r;
-	if (n->has_ipv6 && (r = plan_input_port(b, n, IPPROTO_UDP, 547)) < 0)
+	if (n->has_ipv6 && (r = plan_input_port(b, chain, IPPROTO_UDP, 547)) < 0)
 		return r;
-	if ((r = plan_input_port(b, n, IPPROTO_ICMPV6, 0)) < 0)
+	if ((r = plan_input_port(b, chain, IPPROTO_ICMPV6, 0)) < 0)
 		return r;
 	if (n->host_access)
 		return 0;
-	rb_start(b, NC_INPUT);
-	rb_ifname(b, NM_IIFNAME, n->bridge);
+	rb_start(b, chain);
 	return rb_end(b, NULL, NV_DROP);
 }
 
@@ -452,37 +507,30 @@ static void rb_server_packet(struct rule_builder *b, int which)
  * This kernel (and any without CONFIG_NFT_BRIDGE_META) has no meta
  * ibrname/obrname, so frames are tied to a network in two other ways:
  * - output: our dnsmasq's DHCP/DHCPv6 replies and RAs leave the bridge
- *   with the bridge's own MAC, which gatewayd sets (addr_bridge_mac). They
- *   jump to guard_NET, which accepts tun/veth ports (matching guest_ports,
- *   if set) and drops the rest. Written as accepts of what is allowed, not
- *   drops of "oifkind != tun": a physical NIC has no kind at all, and a
- *   meta oifkind match on it never matches, either way round.
+ *   with the bridge's own MAC, which gatewayd sets (addr_bridge_mac), and
+ *   out_nets maps that MAC to out_NET. There they jump to guard_NET, which
+ *   accepts tun/veth ports (matching guest_ports, if set) and drops the
+ *   rest. Written as accepts of what is allowed, not drops of "oifkind !=
+ *   tun": a physical NIC has no kind at all, and a meta oifkind match on
+ *   it never matches, either way round.
  * - forward: no DHCP/RA server frame may cross the bridge from port to
  *   port: not a rogue server in a guest towards its neighbours, not a
  *   LAN's server through a wrongly enslaved uplink towards the guests.
- *   The ports are the elements of set ports_NET, which the daemon keeps
- *   equal to the bridge's ports.
+ *   port_nets maps each port of a guest bridge to ports_NET; the daemon
+ *   keeps its elements equal to the bridges' ports.
  * Frames with a VLAN tag are not looked into. */
-static int plan_backstop(struct rule_builder *b, const struct gw_network *n, const char *guard)
+static int plan_backstop(struct rule_builder *b, const struct net_chains *c,
+			 const struct gw_network *n, const char *guard)
 {
 	static const char *const kinds[] = { "tun", "veth" };
-	long chain = plan_chain(b->plan, NFPROTO_BRIDGE, guard);
-	char set[NFT_NAME_MAX];
 	int r;
 
-	if (chain < 0)
-		return (int)chain;
-	nft_ports_set_name(n, set, sizeof(set));
-	if ((r = plan_set(b->plan, NFPROTO_BRIDGE, set)) < 0)
-		return r;
 	for (int which = 0; which < 3; which++) {
-		rb_start(b, NC_BR_OUTPUT);
-		addr_bridge_mac(n->name, rb_add(b, NM_ETHER_SADDR, false)->u.mac);
+		rb_start(b, c->out);
 		rb_server_packet(b, which);
 		if ((r = rb_jump(b, NULL, guard)) < 0)
 			return r;
-		rb_start(b, NC_BR_FORWARD);
-		snprintf(rb_add(b, NM_IIFSET, false)->u.set, NFT_NAME_MAX, "%s", set);
+		rb_start(b, c->ports);
 		rb_server_packet(b, which);
 		if ((r = rb_end(b, guard, NV_DROP)) < 0)
 			return r;
@@ -491,7 +539,7 @@ static int plan_backstop(struct rule_builder *b, const struct gw_network *n, con
 		size_t np = n->n_guest_ports ? n->n_guest_ports : 1;
 
 		for (size_t p = 0; p < np; p++) {
-			rb_start(b, (size_t)chain);
+			rb_start(b, c->guard);
 			rb_ifname(b, NM_OIFKIND, kinds[k]);
 			if (n->n_guest_ports)
 				rb_ifname(b, NM_OIFNAME, n->guest_ports[p]);
@@ -499,8 +547,53 @@ static int plan_backstop(struct rule_builder *b, const struct gw_network *n, con
 				return r;
 		}
 	}
-	rb_start(b, (size_t)chain);
+	rb_start(b, c->guard);
 	return rb_end(b, guard, NV_DROP);
+}
+
+/* The network's chains, and its elements in the maps that lead there. */
+static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, struct net_chains *c)
+{
+	static const struct {
+		uint8_t family;
+		const char *prefix;
+		size_t off, map;
+	} tab[] = {
+		{ NFPROTO_INET, "nat", offsetof(struct net_chains, nat), MAP_NAT },
+		{ NFPROTO_INET, "svc", offsetof(struct net_chains, svc), MAP_SVC4 },
+		{ NFPROTO_INET, "in", offsetof(struct net_chains, in), MAP_IN },
+		{ NFPROTO_INET, "from", offsetof(struct net_chains, from), MAP_FROM },
+		{ NFPROTO_INET, "to", offsetof(struct net_chains, to), MAP_TO },
+		{ NFPROTO_BRIDGE, "out", offsetof(struct net_chains, out), MAP_OUT },
+		{ NFPROTO_BRIDGE, "ports", offsetof(struct net_chains, ports), MAP_COUNT },
+		{ NFPROTO_BRIDGE, "guard", offsetof(struct net_chains, guard), MAP_COUNT },
+	};
+	char name[NFT_NAME_MAX];
+	uint8_t mac[6];
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]) && r >= 0; i++) {
+		long idx;
+
+		snprintf(name, sizeof(name), "%s_%s", tab[i].prefix, n->name);
+		if ((idx = plan_chain(p, tab[i].family, name)) < 0)
+			return (int)idx;
+		*(size_t *)((char *)c + tab[i].off) = (size_t)idx;
+		switch (tab[i].map) {
+		case MAP_COUNT: break;
+		case MAP_SVC4:
+			r = plan_elem(p, MAP_SVC4, &n->ipv4.addr, 4, name);
+			if (r >= 0 && n->has_ipv6)
+				r = plan_elem(p, MAP_SVC6, &n->ipv6.addr, 16, name);
+			break;
+		case MAP_OUT:
+			addr_bridge_mac(n->name, mac);
+			r = plan_elem(p, MAP_OUT, mac, 6, name);
+			break;
+		default: r = plan_elem(p, tab[i].map, n->bridge, IFNAMSIZ, name); break;
+		}
+	}
+	return r;
 }
 
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan)
@@ -514,40 +607,36 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struc
 		return -ENOMEM;
 	memcpy(plan->chains, base_chains, sizeof(base_chains));
 	plan->n_chains = NC_BASE_COUNT;
+	/* The base chains do nothing but dispatch. */
+	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
+		long idx =
+			plan_map(plan, maps[m].family, maps[m].name, maps[m].key, m == MAP_PORTS);
+
+		r = idx < 0 ? (int)idx : rb_vmap(&b, maps[m].base_chain, maps[m].key, maps[m].name);
+	}
 	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
 		char guard[NFT_NAME_MAX], outside[NFT_NAME_MAX];
+		struct net_chains c;
 
 		if ((r = plan_counter(plan, NFPROTO_INET, nat, "nat", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, out, "fwd_out", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, in, "fwd_in", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, spoof, "drop", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_BRIDGE, guard, "guard", n->name)) < 0 ||
-		    (r = plan_counter(plan, NFPROTO_INET, outside, "outside", n->name)) < 0)
+		    (r = plan_counter(plan, NFPROTO_INET, outside, "outside", n->name)) < 0 ||
+		    (r = plan_net_chains(plan, n, &c)) < 0)
 			break;
-		/* Every network's outside drops come before any network's
-		 * accepts: a guest of one network must not reach another's
-		 * DNS through its own network's "udp dport 53 accept". */
-		r = plan_input_outside(&b, n, outside);
-	}
-	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
-		const struct gw_network *n = &conf->networks[i];
-		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
-		char guard[NFT_NAME_MAX];
-
-		nft_counter_name(nat, "nat", n->name);
-		nft_counter_name(spoof, "drop", n->name);
-		nft_counter_name(out, "fwd_out", n->name);
-		nft_counter_name(in, "fwd_in", n->name);
-		nft_counter_name(guard, "guard", n->name);
-		r = plan_postrouting(&b, n, uplinks[i], nat);
+		r = plan_postrouting(&b, c.nat, n, uplinks[i], nat);
 		if (r >= 0)
-			r = plan_forward(&b, n, uplinks[i], spoof, out, in);
+			r = plan_input_outside(&b, c.svc, n, outside);
 		if (r >= 0)
-			r = plan_input(&b, n, spoof);
+			r = plan_input(&b, c.in, n, spoof);
 		if (r >= 0)
-			r = plan_backstop(&b, n, guard);
+			r = plan_forward(&b, &c, n, uplinks[i], spoof, out, in);
+		if (r >= 0)
+			r = plan_backstop(&b, &c, n, guard);
 	}
 	if (r < 0)
 		nft_plan_release(plan);
@@ -556,6 +645,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struc
 
 void nft_plan_release(struct nft_plan *plan)
 {
+	for (size_t i = 0; i < plan->n_sets; i++)
+		free(plan->sets[i].elems);
 	free(plan->chains);
 	free(plan->sets);
 	free(plan->rules);

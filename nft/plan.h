@@ -68,7 +68,19 @@ struct nft_match {
 	} u;
 };
 
-enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP };
+/* NV_VMAP: the rule looks its key (vmap_key) up in the verdict map
+ * named by target and takes the verdict found there ("iifname vmap
+ * @in_nets"); no element, no verdict: on to the next rule. */
+enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP, NV_VMAP };
+
+/* What a verdict map is keyed by. */
+enum nft_key {
+	NK_IIFNAME,	/* type ifname */
+	NK_OIFNAME,	/* type ifname */
+	NK_ETHER_SADDR, /* type ether_addr */
+	NK_IP_DADDR,	/* type ipv4_addr */
+	NK_IP6_DADDR,	/* type ipv6_addr */
+};
 
 /* Two tables: inet gatewayd (NAT and filtering) and bridge gatewayd (the
  * DHCP/RA backstop, which must see frames per bridge port). The base
@@ -102,7 +114,8 @@ struct nft_rule_plan {
 	struct nft_match m[NFT_MAX_MATCHES];
 	char counter[NFT_NAME_MAX]; /* named counter object, "" = none */
 	enum nft_verdict verdict;
-	char target[NFT_NAME_MAX]; /* NV_JUMP: the chain */
+	char target[NFT_NAME_MAX]; /* NV_JUMP: the chain; NV_VMAP: the map */
+	enum nft_key vmap_key;	   /* NV_VMAP */
 };
 
 struct nft_counter {
@@ -110,10 +123,30 @@ struct nft_counter {
 	char name[NFT_NAME_MAX];
 };
 
-/* A set of interface names (the only kind gatewayd uses so far). */
+/* An element of a verdict map: key -> jump chain. */
+struct nft_elem {
+	union {
+		char ifname[IFNAMSIZ];
+		uint8_t mac[6];
+		struct in_addr a4;
+		struct in6_addr a6;
+	} key;
+	char chain[NFT_NAME_MAX];
+};
+
+/* A set of interface names, or a verdict map (vmap). The maps dispatch
+ * from a base chain to one chain per network, so that a packet's rule
+ * count does not grow with the number of networks; their elements are
+ * created with the table, except those of the maps the daemon fills at
+ * run time (dynamic: the bridge ports). */
 struct nft_set_plan {
 	uint8_t family;
 	char name[NFT_NAME_MAX];
+	bool vmap;
+	bool dynamic;
+	enum nft_key key; /* vmap */
+	size_t n_elems;
+	struct nft_elem *elems;
 };
 
 struct nft_plan {
@@ -124,11 +157,21 @@ struct nft_plan {
 	struct nft_set_plan *sets;
 };
 
+struct nft_key_name {
+	const char *expr; /* as a rule says it: "iifname", "ip daddr" */
+	const char *type; /* the map's key type: "ifname", "ipv4_addr" */
+};
+/* Indexed by enum nft_key. */
+extern const struct nft_key_name nft_key_names[NK_IP6_DADDR + 1];
+
 /* A network's named counter: what ("nat", "fwd_out", "fwd_in", "drop",
  * "guard", "outside") + "_" + network. */
 void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net);
-/* The set of a network's bridge ports, kept current by the daemon. */
-void nft_ports_set_name(const struct gw_network *net, char *buf, size_t len);
+/* The bridge table's map of guest-bridge ports to their network's chain,
+ * kept current by the daemon (nft_port_elems()). */
+#define NFT_PORTS_MAP "port_nets"
+/* The chain a network's bridge ports jump to from NFT_PORTS_MAP. */
+void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len);
 
 /* uplinks[i] is the resolved uplink interface of conf->networks[i]. */
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan);

@@ -127,9 +127,45 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 	}
 	if (r->counter[0])
 		sb_add(&sb, "counter name \"%s\" ", r->counter);
+	if (r->verdict == NV_VMAP) {
+		sb_add(&sb, "%s vmap @%s", nft_key_names[r->vmap_key].expr, r->target);
+		return;
+	}
 	sb_add(&sb, "%s", verdict[r->verdict]);
 	if (r->verdict == NV_JUMP)
 		sb_add(&sb, " %s", r->target);
+}
+
+/* A map element's key as nft prints it. */
+static void key_format(char *buf, size_t len, enum nft_key k, const struct nft_elem *e)
+{
+	switch (k) {
+	case NK_IIFNAME:
+	case NK_OIFNAME: snprintf(buf, len, "\"%s\"", e->key.ifname); break;
+	case NK_ETHER_SADDR:
+		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", e->key.mac[0], e->key.mac[1],
+			 e->key.mac[2], e->key.mac[3], e->key.mac[4], e->key.mac[5]);
+		break;
+	case NK_IP_DADDR: inet_ntop(AF_INET, &e->key.a4, buf, (socklen_t)len); break;
+	case NK_IP6_DADDR: inet_ntop(AF_INET6, &e->key.a6, buf, (socklen_t)len); break;
+	}
+}
+
+static void map_print(FILE *f, const struct nft_set_plan *s)
+{
+	char key[64];
+
+	if (!s->vmap) {
+		fprintf(f, "\tset %s {\n\t\ttype ifname\n\t}\n\n", s->name);
+		return;
+	}
+	fprintf(f, "\tmap %s {\n\t\ttype %s : verdict\n", s->name, nft_key_names[s->key].type);
+	for (size_t i = 0; i < s->n_elems; i++) {
+		key_format(key, sizeof(key), s->key, &s->elems[i]);
+		fprintf(f, "%s%s : jump %s%s\n", i ? "\t\t\t     " : "\t\telements = { ", key,
+			s->elems[i].chain, i + 1 < s->n_elems ? "," : " }");
+	}
+	fprintf(f, "\t}\n\n");
 }
 
 void nft_plan_print(FILE *f, const struct nft_plan *plan)
@@ -153,8 +189,7 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 				fprintf(f, "\tcounter %s {\n\t}\n\n", plan->counters[i].name);
 		for (size_t i = 0; i < plan->n_sets; i++)
 			if (plan->sets[i].family == fam)
-				fprintf(f, "\tset %s {\n\t\ttype ifname\n\t}\n\n",
-					plan->sets[i].name);
+				map_print(f, &plan->sets[i]);
 		for (size_t c = 0; c < plan->n_chains; c++) {
 			const struct nft_chain_desc *d = &plan->chains[c];
 

@@ -36,7 +36,7 @@ udhcpc_lease 1 || fail "no lease after the repair"
 ok "after a burst of 360 link changes, a deleted bridge was recreated with its address and guest port"
 
 # --- the ports set follows the bridge
-in_host nft list set bridge gatewayd ports_default | grep -q '"vg1"' || fail "ports set lost vg1"
+in_host nft list map bridge gatewayd port_nets | grep -q '"vg1"' || fail "ports set lost vg1"
 
 # --- a foreign port still stops DHCP
 pid=$(dnsmasq_pid)

@@ -28,8 +28,9 @@ for sabotage in "nft flush ruleset" "nft delete table inet gatewayd" "nft delete
 	wait_until 3 sh -c "[ \$(grep -c 'restored them' $T/gw.log) -gt $n ]" || fail "not restored after: $sabotage"
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	[ "$ms" -le 1000 ] || fail "restored only after $ms ms: $sabotage"
-	in_host nft list chain inet gatewayd postrouting | grep -q masquerade || fail "NAT rule missing after: $sabotage"
-	wait_until 3 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd ports_default | grep -q vg1" \
+	in_host nft list chain inet gatewayd postrouting | grep -q "vmap @nat_nets" || fail "NAT dispatch missing after: $sabotage"
+	in_host nft list chain inet gatewayd nat_default | grep -q masquerade || fail "NAT rule missing after: $sabotage"
+	wait_until 3 sh -c "ip netns exec $NS_HOST nft list map bridge gatewayd port_nets | grep -q vg1" \
 		|| fail "ports set not refilled after: $sabotage"
 	udhcpc_lease 1 || fail "no DHCP after: $sabotage"
 	[ "$(http_get "$G1" http://198.51.100.1/cgi-bin/ip)" = 198.51.100.2 ] || fail "no NAT after: $sabotage"

@@ -15,7 +15,7 @@ gw_start
 guest_add 2
 guest_add 3
 G2=$(guest_ns 2) G3=$(guest_ns 3)
-wait_until 5 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd ports_default | grep -q vg3" \
+wait_until 5 sh -c "ip netns exec $NS_HOST nft list map bridge gatewayd port_nets | grep -q vg3" \
 	|| fail "ports set never got vg3"
 rogue_server "$G2" eth0
 

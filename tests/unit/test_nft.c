@@ -1,22 +1,27 @@
 /* The nftables plan and batch builder: the plan's rules in nft syntax, and
  * the built netlink messages parsed back with libnftnl and compared with
- * the expressions `nft --debug=netlink` prints for the same rules. */
+ * the expressions `nft --debug=netlink` prints for the same rules.
+ *
+ * The base chains only dispatch, through verdict maps, to one chain per
+ * network: their rule count must not grow with the number of networks. */
 #include "suites.h"
 #include "conf/conf.h"
 #include "nft/batch.h"
 #include "nft/plan.h"
 
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct gw_conf *conf;
 static struct nft_plan plan;
-static const char *const uplinks[] = { "eth0", "eth1" };
+static const char *const uplinks[] = { "eth0", "eth1", "eth0" };
 
 static const char two_nets[] =
 	"network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n ipv6 = "
@@ -37,32 +42,125 @@ static void teardown(void)
 	conf_free(conf);
 }
 
-static char *rules_text(enum nft_chain_id chain)
+static long chain_index(const struct nft_plan *p, const char *name)
+{
+	for (size_t c = 0; c < p->n_chains; c++)
+		if (!strcmp(p->chains[c].name, name))
+			return (long)c;
+	return -1;
+}
+
+/* The rules of a chain, one per line, in nft syntax. */
+static char *chain_text_in(const struct nft_plan *p, const char *name)
 {
 	static char out[8192];
 	char line[1024];
+	long c = chain_index(p, name);
 
 	out[0] = '\0';
-	for (size_t i = 0; i < plan.n_rules; i++) {
-		if (plan.rules[i].chain != chain)
+	ck_assert_msg(c >= 0, "no chain %s", name);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (p->rules[i].chain != (size_t)c)
 			continue;
-		nft_rule_format(&plan.rules[i], line, sizeof(line));
+		nft_rule_format(&p->rules[i], line, sizeof(line));
 		strcat(out, line);
 		strcat(out, "\n");
 	}
 	return out;
 }
 
+static char *chain_text(const char *name)
+{
+	return chain_text_in(&plan, name);
+}
+
+START_TEST(test_plan_dispatch)
+{
+	ck_assert_str_eq(chain_text("postrouting"), "iifname vmap @nat_nets\n");
+	ck_assert_str_eq(chain_text("input"), "ip daddr vmap @svc4_nets\n"
+					      "ip6 daddr vmap @svc6_nets\n"
+					      "iifname vmap @in_nets\n");
+	ck_assert_str_eq(chain_text("forward"), "iifname vmap @from_nets\n"
+						"oifname vmap @to_nets\n");
+	/* the bridge table's base chains come after the inet ones */
+	ck_assert_str_eq(plan.chains[NC_BR_OUTPUT].name, "output");
+	ck_assert_str_eq(chain_text_in(&plan, "output"), "ether saddr vmap @out_nets\n");
+}
+END_TEST
+
+/* A packet's rule count does not grow with the networks: the same base
+ * chains for 1 and for 300 networks. */
+START_TEST(test_plan_flat)
+{
+	char *text = malloc(300 * 120), err[256];
+	const char **ups = calloc(300, sizeof(*ups));
+	struct gw_conf *c;
+	struct nft_plan p;
+	size_t off = 0, base = 0;
+
+	for (int i = 0; i < 300; i++) {
+		off += (size_t)sprintf(
+			text + off, "network n%d {\n bridge = b%d\n ipv4 = \"10.%d.%d.1/24\"\n}\n",
+			i, i, 100 + i / 256, i % 256);
+		ups[i] = "eth0";
+	}
+	ck_assert_int_eq(conf_load_buf("t", text, &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(nft_plan_build(c, ups, &p), 0);
+	for (size_t i = 0; i < p.n_rules; i++)
+		base += p.rules[i].chain < NC_BASE_COUNT;
+	ck_assert_uint_eq(base, 8); /* as for one network */
+	ck_assert_uint_eq(p.sets[1].n_elems, 300);
+	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
+	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
+	nft_plan_release(&p);
+	conf_free(c);
+	free(ups);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_plan_maps)
+{
+	char a[64];
+
+	ck_assert_uint_eq(plan.n_sets, 8);
+	/* nat_nets: bridge -> nat_NET */
+	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
+	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
+	ck_assert_str_eq(plan.sets[0].elems[0].key.ifname, "gw0");
+	ck_assert_str_eq(plan.sets[0].elems[0].chain, "nat_default");
+	ck_assert_str_eq(plan.sets[0].elems[1].key.ifname, "gw1");
+	ck_assert_str_eq(plan.sets[0].elems[1].chain, "nat_cust");
+	/* svc4_nets / svc6_nets: the gateways' addresses -> svc_NET */
+	ck_assert_uint_eq(plan.sets[1].n_elems, 2);
+	inet_ntop(AF_INET, &plan.sets[1].elems[1].key.a4, a, sizeof(a));
+	ck_assert_str_eq(a, "10.50.0.1");
+	ck_assert_str_eq(plan.sets[1].elems[1].chain, "svc_cust");
+	ck_assert_uint_eq(plan.sets[2].n_elems, 1); /* cust has no IPv6 */
+	inet_ntop(AF_INET6, &plan.sets[2].elems[0].key.a6, a, sizeof(a));
+	ck_assert_str_eq(a, "fd42:213::1");
+	/* out_nets: the bridge's stable MAC -> out_NET */
+	ck_assert_str_eq(plan.sets[6].name, "out_nets");
+	ck_assert_uint_eq(plan.sets[6].elems[0].key.mac[0], 0x16);
+	ck_assert_str_eq(plan.sets[6].elems[0].chain, "out_default");
+	/* port_nets: filled at run time */
+	ck_assert_str_eq(plan.sets[7].name, NFT_PORTS_MAP);
+	ck_assert(plan.sets[7].dynamic);
+	ck_assert_uint_eq(plan.sets[7].n_elems, 0);
+}
+END_TEST
+
 START_TEST(test_plan_postrouting)
 {
-	ck_assert_str_eq(rules_text(NC_POSTROUTING),
+	ck_assert_str_eq(chain_text("nat_default"),
 			 "oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 224.0.0.0/4 return\n"
 			 "oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr 255.255.255.255 return\n"
 			 "oifname \"eth0\" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24 "
 			 "counter name \"nat_default\" masquerade\n"
 			 "oifname \"eth0\" ip6 saddr fd42:213::/64 ip6 daddr ff00::/8 return\n"
 			 "oifname \"eth0\" ip6 saddr fd42:213::/64 ip6 daddr != fd42:213::/64 "
-			 "counter name \"nat_default\" masquerade\n"
+			 "counter name \"nat_default\" masquerade\n");
+	ck_assert_str_eq(chain_text("nat_cust"),
 			 "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr 224.0.0.0/4 return\n"
 			 "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr 255.255.255.255 return\n"
 			 "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr != 10.50.0.0/16 counter "
@@ -72,84 +170,62 @@ END_TEST
 
 START_TEST(test_plan_forward)
 {
-	const char *t = rules_text(NC_FORWARD);
-
-	ck_assert_msg(
-		strstr(t,
-		       "iifname \"gw0\" oifname \"gw0\" accept\n"
-		       "iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name \"drop_default\" "
-		       "drop\n"
-		       "iifname \"gw0\" ip6 saddr != fd42:213::/64 counter name \"drop_default\" "
-		       "drop\n"
-		       "iifname \"gw0\" oifname \"eth0\" counter name \"fwd_out_default\" accept\n"
-		       "iifname \"gw0\" counter name \"drop_default\" drop\n"
-		       "oifname \"gw0\" ct state established,related counter name "
-		       "\"fwd_in_default\" accept\n"
-		       "oifname \"gw0\" drop\n"),
-		"%s", t);
+	/* from_NET: what came in on the bridge (the dispatch checked iifname) */
+	ck_assert_str_eq(chain_text("from_default"),
+			 "oifname \"gw0\" accept\n"
+			 "ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
+			 "ip6 saddr != fd42:213::/64 counter name \"drop_default\" drop\n"
+			 "oifname \"eth0\" counter name \"fwd_out_default\" accept\n"
+			 "counter name \"drop_default\" drop\n");
+	ck_assert_str_eq(chain_text("to_default"),
+			 "ct state established,related counter name \"fwd_in_default\" accept\n"
+			 "drop\n");
 	/* no IPv6 on "cust": none of its guests' IPv6 is routed */
-	ck_assert_msg(
-		strstr(t, "iifname \"gw1\" meta nfproto ipv6 counter name \"drop_cust\" drop\n"),
-		"%s", t);
+	ck_assert_msg(strstr(chain_text("from_cust"),
+			     "meta nfproto ipv6 counter name \"drop_cust\" drop\n"),
+		      "%s", chain_text("from_cust"));
 }
 END_TEST
 
 START_TEST(test_plan_input)
 {
-	const char *t = rules_text(NC_INPUT);
+	const char *t;
 
-	ck_assert_msg(strstr(t,
-			     "iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 53 counter name "
-			     "\"outside_default\" drop\n"
-			     "iifname != \"gw0\" ip daddr 10.213.0.1 tcp dport 53 counter name "
-			     "\"outside_default\" drop\n"
-			     "iifname != \"gw0\" ip daddr 10.213.0.1 udp dport 67 counter name "
-			     "\"outside_default\" drop\n"
-			     "iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 53 counter name "
-			     "\"outside_default\" drop\n"
-			     "iifname != \"gw0\" ip6 daddr fd42:213::1 tcp dport 53 counter name "
-			     "\"outside_default\" drop\n"
-			     "iifname != \"gw0\" ip6 daddr fd42:213::1 udp dport 547 counter name "
-			     "\"outside_default\" drop\n"
-			     "iifname != \"gw1\" ip daddr 10.50.0.1 udp dport 53 counter name "
-			     "\"outside_cust\" drop\n"),
+	/* svc_NET, by destination address: only what came in on the bridge */
+	ck_assert_str_eq(
+		chain_text("svc_default"),
+		"iifname != \"gw0\" udp dport 53 counter name \"outside_default\" drop\n"
+		"iifname != \"gw0\" tcp dport 53 counter name \"outside_default\" drop\n"
+		"iifname != \"gw0\" udp dport 67 counter name \"outside_default\" drop\n"
+		"iifname != \"gw0\" udp dport 547 counter name \"outside_default\" drop\n");
+	ck_assert_str_eq(chain_text("in_default"),
+			 "ct state established,related accept\n"
+			 "ip daddr 255.255.255.255 udp dport 67 accept\n"
+			 "ip daddr 10.213.0.1 udp dport 67 accept\n"
+			 "udp dport 67 counter name \"drop_default\" drop\n"
+			 "ip6 daddr != ff02::1:2 ip6 daddr != fd42:213::1 ip6 daddr != fe80::/10 "
+			 "udp dport 547 counter name \"drop_default\" drop\n"
+			 "ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
+			 "ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 ip6 saddr != :: "
+			 "counter name \"drop_default\" drop\n"
+			 "ip daddr != 10.213.0.1 drop\n"
+			 "ip6 daddr != fd42:213::1 ip6 daddr != fe80::/10 ip6 daddr != ff00::/8 "
+			 "drop\n"
+			 "udp dport 53 accept\n"
+			 "tcp dport 53 accept\n"
+			 "meta l4proto icmp accept\n"
+			 "udp dport 547 accept\n"
+			 "meta l4proto ipv6-icmp accept\n"
+			 "drop\n");
+	/* host_access = true: no final drop, no "only the own gateway", no
+	 * DHCPv6 without IPv6 -- but DHCP still only to the gateway */
+	t = chain_text("in_cust");
+	ck_assert_msg(!strstr(t, "\ndrop\n"), "%s", t);
+	ck_assert_msg(!strstr(t, "ip daddr != 10.50.0.1 drop"), "%s", t);
+	ck_assert_msg(!strstr(t, "udp dport 547 accept"), "%s", t);
+	ck_assert_msg(strstr(t, "ip daddr 10.50.0.1 udp dport 67 accept\n"
+				"udp dport 67 counter name \"drop_cust\" drop\n"),
 		      "%s", t);
-	/* every network's outside drops before any network's accepts */
-	ck_assert(strstr(t, "iifname != \"gw1\"") < strstr(t, "iifname \"gw0\""));
-	ck_assert_msg(strstr(t,
-			     "iifname \"gw0\" ct state established,related accept\n"
-			     "iifname \"gw0\" ip daddr 255.255.255.255 udp dport 67 accept\n"
-			     "iifname \"gw0\" ip daddr 10.213.0.1 udp dport 67 accept\n"
-			     "iifname \"gw0\" udp dport 67 counter name \"drop_default\" drop\n"
-			     "iifname \"gw0\" ip6 daddr != ff02::1:2 ip6 daddr != fd42:213::1 ip6 "
-			     "daddr != fe80::/10 udp dport 547 counter name \"drop_default\" drop\n"
-			     "iifname \"gw0\" ip saddr != 10.213.0.0/24 counter name "
-			     "\"drop_default\" drop\n"
-			     "iifname \"gw0\" ip6 saddr != fd42:213::/64 ip6 saddr != fe80::/10 "
-			     "ip6 saddr != :: counter name \"drop_default\" drop\n"
-			     "iifname \"gw0\" ip daddr != 10.213.0.1 drop\n"
-			     "iifname \"gw0\" ip6 daddr != fd42:213::1 ip6 daddr != fe80::/10 "
-			     "ip6 daddr != ff00::/8 drop\n"
-			     "iifname \"gw0\" udp dport 53 accept\n"
-			     "iifname \"gw0\" tcp dport 53 accept\n"
-			     "iifname \"gw0\" meta l4proto icmp accept\n"
-			     "iifname \"gw0\" udp dport 547 accept\n"
-			     "iifname \"gw0\" meta l4proto ipv6-icmp accept\n"
-			     "iifname \"gw0\" drop\n"),
-		      "%s", t);
-	/* host_access = true: no final drop for gw1, and no DHCPv6 without IPv6 */
-	ck_assert_msg(!strstr(t, "iifname \"gw1\" drop"), "%s", t);
-	ck_assert_msg(!strstr(t, "iifname \"gw1\" ip daddr !="), "%s", t); /* host_access */
-	ck_assert_msg(!strstr(t, "iifname \"gw1\" udp dport 547"), "%s", t);
-	ck_assert_msg(strstr(t, "iifname \"gw1\" ip daddr 10.50.0.1 udp dport 67 accept\n"), "%s",
-		      t);
-	/* services of a network without IPv6: only its IPv4 address */
-	ck_assert_msg(strstr(t, "iifname != \"gw1\" ip daddr 10.50.0.1 udp dport 53 counter name "
-				"\"outside_cust\" drop\n"),
-		      "%s", t);
-	ck_assert_msg(!strstr(t, "iifname != \"gw1\" ip6"), "%s", t);
-	/* never a DHCP accept without a destination */
-	ck_assert_msg(!strstr(t, "\" udp dport 67 accept"), "%s", t);
 }
 END_TEST
 
@@ -163,38 +239,26 @@ START_TEST(test_plan_counters)
 	ck_assert_str_eq(plan.counters[5].name, "outside_default");
 	ck_assert_uint_eq(plan.counters[5].family, NFPROTO_INET);
 	ck_assert_str_eq(plan.counters[6].name, "nat_cust");
-	ck_assert_uint_eq(plan.n_sets, 2);
-	ck_assert_str_eq(plan.sets[1].name, "ports_cust");
 }
 END_TEST
 
 START_TEST(test_plan_backstop)
 {
-	const char *out = rules_text(NC_BR_OUTPUT);
-	const char *fwd;
-
-	/* our dnsmasq's frames carry the bridge's stable MAC */
-	ck_assert_msg(strstr(out, "ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump "
-				  "guard_default\n"
-				  "ether saddr 16:0a:79:22:99:bc udp sport 547 udp dport 546 jump "
-				  "guard_default\n"
-				  "ether saddr 16:0a:79:22:99:bc icmpv6 type nd-router-advert jump "
-				  "guard_default\n"),
-		      "%s", out);
-	fwd = rules_text(NC_BR_FORWARD);
-	ck_assert_msg(strstr(fwd, "iifname @ports_default udp sport 67 udp dport 68 counter name "
-				  "\"guard_default\" drop\n"
-				  "iifname @ports_default udp sport 547 udp dport 546 counter name "
-				  "\"guard_default\" drop\n"
-				  "iifname @ports_default icmpv6 type nd-router-advert counter "
-				  "name \"guard_default\" drop\n"),
-		      "%s", fwd);
+	/* out_NET, reached by our dnsmasq's frames (the bridge's MAC) */
+	ck_assert_str_eq(chain_text("out_default"),
+			 "udp sport 67 udp dport 68 jump guard_default\n"
+			 "udp sport 547 udp dport 546 jump guard_default\n"
+			 "icmpv6 type nd-router-advert jump guard_default\n");
+	/* ports_NET, reached by frames that came in on a port of the bridge */
+	ck_assert_str_eq(chain_text("ports_default"),
+			 "udp sport 67 udp dport 68 counter name \"guard_default\" drop\n"
+			 "udp sport 547 udp dport 546 counter name \"guard_default\" drop\n"
+			 "icmpv6 type nd-router-advert counter name \"guard_default\" drop\n");
 	/* the guard chain: allow-list of guest ports, then drop */
-	ck_assert_str_eq(plan.chains[NC_BASE_COUNT].name, "guard_default");
-	ck_assert_ptr_null(plan.chains[NC_BASE_COUNT].type);
-	ck_assert_str_eq(rules_text(NC_BASE_COUNT), "meta oifkind \"tun\" accept\n"
-						    "meta oifkind \"veth\" accept\n"
-						    "counter name \"guard_default\" drop\n");
+	ck_assert_ptr_null(plan.chains[chain_index(&plan, "guard_default")].type);
+	ck_assert_str_eq(chain_text("guard_default"), "meta oifkind \"tun\" accept\n"
+						      "meta oifkind \"veth\" accept\n"
+						      "counter name \"guard_default\" drop\n");
 }
 END_TEST
 
@@ -202,24 +266,18 @@ START_TEST(test_plan_guest_patterns)
 {
 	struct gw_conf *c;
 	struct nft_plan p;
-	char err[256], line[512], all[2048] = "";
+	char err[256];
 	const char *text = "network n {\n bridge = gw9\n ipv4 = \"10.9.0.1/24\"\n"
 			   " guest_ports = {\"tap*\", \"vm-web\"}\n}\n";
 
 	ck_assert_int_eq(conf_load_buf("t", text, &c, err, sizeof(err)), 0);
 	ck_assert_int_eq(nft_plan_build(c, uplinks, &p), 0);
-	for (size_t i = 0; i < p.n_rules; i++) {
-		if (p.rules[i].chain != NC_BASE_COUNT)
-			continue;
-		nft_rule_format(&p.rules[i], line, sizeof(line));
-		strcat(all, line);
-		strcat(all, "\n");
-	}
-	ck_assert_str_eq(all, "meta oifkind \"tun\" oifname \"tap*\" accept\n"
-			      "meta oifkind \"tun\" oifname \"vm-web\" accept\n"
-			      "meta oifkind \"veth\" oifname \"tap*\" accept\n"
-			      "meta oifkind \"veth\" oifname \"vm-web\" accept\n"
-			      "counter name \"guard_n\" drop\n");
+	ck_assert_str_eq(chain_text_in(&p, "guard_n"),
+			 "meta oifkind \"tun\" oifname \"tap*\" accept\n"
+			 "meta oifkind \"tun\" oifname \"vm-web\" accept\n"
+			 "meta oifkind \"veth\" oifname \"tap*\" accept\n"
+			 "meta oifkind \"veth\" oifname \"vm-web\" accept\n"
+			 "counter name \"guard_n\" drop\n");
 	nft_plan_release(&p);
 	conf_free(c);
 }
@@ -285,7 +343,7 @@ START_TEST(test_batch_shape)
 {
 	struct nft_batch *b;
 	static struct walk w;
-	size_t i = 0;
+	size_t i = 0, maps_with_elems = 0;
 
 	ck_assert_int_eq(nft_batch_replace(&plan, 1000, NFT_TABLE_F_OWNER, &b), 0);
 	batch_walk(b, &w);
@@ -302,6 +360,12 @@ START_TEST(test_batch_shape)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWSET);
 	for (size_t k = 0; k < plan.n_chains; k++)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWCHAIN);
+	/* elements after the chains they jump to, before the rules */
+	for (size_t k = 0; k < plan.n_sets; k++)
+		maps_with_elems += plan.sets[k].n_elems > 0;
+	ck_assert_uint_eq(maps_with_elems, 7);
+	for (size_t k = 0; k < maps_with_elems; k++)
+		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWSETELEM);
 	for (size_t k = 0; k < plan.n_rules; k++)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWRULE);
 	ck_assert_int_eq(w.types[i++], NFNL_MSG_BATCH_END);
@@ -312,12 +376,13 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1003), "table bridge gatewayd");
 	ck_assert_str_eq(nft_batch_describe(b, 1007), "counter inet gatewayd nat_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1019), "set bridge gatewayd ports_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1021), "chain inet gatewayd postrouting");
-	ck_assert_str_eq(
-		nft_batch_describe(b, 1021 + plan.n_chains),
-		"rule in chain inet input: iifname != \"gw0\" ip daddr 10.213.0.1 udp dport "
-		"53 counter name \"outside_default\" drop");
+	ck_assert_str_eq(nft_batch_describe(b, 1019), "map inet gatewayd nat_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1026), "map bridge gatewayd port_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1027), "chain inet gatewayd postrouting");
+	ck_assert_str_eq(nft_batch_describe(b, 1027 + plan.n_chains),
+			 "elements of map inet gatewayd nat_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1027 + plan.n_chains + 7),
+			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);
 }
@@ -349,9 +414,28 @@ START_TEST(test_batch_expressions)
 
 	ck_assert_int_eq(nft_batch_replace(&plan, 1, 0, &b), 0);
 	batch_walk(b, &w);
-	/* oifname "eth0" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24
-	 *   counter name "nat_default" masquerade */
-	ck_assert_str_eq(strchr(find_rule(&w, "postrouting", 2), '\n') + 1,
+	/* ip daddr vmap @svc4_nets */
+	ck_assert_str_eq(strchr(find_rule(&w, "input", 0), '\n') + 1,
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+			 "  [ lookup reg 1 set svc4_nets dreg 0 ]\n");
+	/* iifname vmap @in_nets */
+	ck_assert_str_eq(strchr(find_rule(&w, "input", 2), '\n') + 1,
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ lookup reg 1 set in_nets dreg 0 ]\n");
+	/* iifname != "gw0" udp dport 53 counter name "outside_default" drop */
+	ck_assert_str_eq(strchr(find_rule(&w, "svc_default", 0), '\n') + 1,
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ cmp neq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000011 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00003500 ]\n"
+			 "  [ objref type 1 name outside_default ]\n"
+			 "  [ immediate reg 0 drop ]\n");
+	/* oifname "eth0" ip saddr 10.213.0.0/24 ip daddr != 10.213.0.0/24 counter ... masquerade */
+	ck_assert_str_eq(strchr(find_rule(&w, "nat_default", 2), '\n') + 1,
 			 "  [ meta load oifname => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ]\n"
 			 "  [ meta load nfproto => reg 1 ]\n"
@@ -364,33 +448,15 @@ START_TEST(test_batch_expressions)
 			 "  [ cmp neq reg 1 0x0000d50a ]\n"
 			 "  [ objref type 1 name nat_default ]\n"
 			 "  [ masq ]\n");
-	/* oifname "gw0" ct state established,related counter name "fwd_in_default" accept */
-	ck_assert_str_eq(strchr(find_rule(&w, "forward", 5), '\n') + 1,
-			 "  [ meta load oifname => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+	/* ct state established,related counter name "fwd_in_default" accept */
+	ck_assert_str_eq(strchr(find_rule(&w, "to_default", 0), '\n') + 1,
 			 "  [ ct load state => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
 			 "  [ objref type 1 name fwd_in_default ]\n"
 			 "  [ immediate reg 0 accept ]\n");
-	/* iifname != "gw0" ip daddr 10.213.0.1 udp dport 53 counter ... drop */
-	ck_assert_str_eq(strchr(find_rule(&w, "input", 0), '\n') + 1,
-			 "  [ meta load iifname => reg 1 ]\n"
-			 "  [ cmp neq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
-			 "  [ meta load nfproto => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00000002 ]\n"
-			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x0100d50a ]\n"
-			 "  [ meta load l4proto => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00000011 ]\n"
-			 "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00003500 ]\n"
-			 "  [ objref type 1 name outside_default ]\n"
-			 "  [ immediate reg 0 drop ]\n");
-	/* iifname "gw0" ip6 saddr != fd42:213::/64 counter name "drop_default" drop */
-	ck_assert_str_eq(strchr(find_rule(&w, "forward", 2), '\n') + 1,
-			 "  [ meta load iifname => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+	/* ip6 saddr != fd42:213::/64 counter name "drop_default" drop */
+	ck_assert_str_eq(strchr(find_rule(&w, "from_default", 2), '\n') + 1,
 			 "  [ meta load nfproto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x0000000a ]\n"
 			 "  [ payload load 16b @ network header + 8 => reg 1 ]\n"
@@ -403,8 +469,6 @@ START_TEST(test_batch_expressions)
 }
 END_TEST
 
-static const char *find_rule_in(const struct walk *w, const char *head, size_t nth);
-
 START_TEST(test_batch_bridge_expressions)
 {
 	struct nft_batch *b;
@@ -412,10 +476,12 @@ START_TEST(test_batch_bridge_expressions)
 
 	ck_assert_int_eq(nft_batch_replace(&plan, 1, 0, &b), 0);
 	batch_walk(b, &w);
-	/* ether saddr 16:0a:79:22:99:bc udp sport 67 udp dport 68 jump guard_default */
+	/* ether saddr vmap @out_nets */
 	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd output", 0), '\n') + 1,
 			 "  [ payload load 6b @ link header + 6 => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x22790a16 0x0000bc99 ]\n"
+			 "  [ lookup reg 1 set out_nets dreg 0 ]\n");
+	/* udp sport 67 udp dport 68 jump guard_default */
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd out_default", 0), '\n') + 1,
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000011 ]\n"
 			 "  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
@@ -423,10 +489,8 @@ START_TEST(test_batch_bridge_expressions)
 			 "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00004400 ]\n"
 			 "  [ immediate reg 0 jump -> guard_default ]\n");
-	/* iifname @ports_default icmpv6 type nd-router-advert counter name "guard_default" drop */
-	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd forward", 2), '\n') + 1,
-			 "  [ meta load iifname => reg 1 ]\n"
-			 "  [ lookup reg 1 set ports_default ]\n"
+	/* icmpv6 type nd-router-advert counter name "guard_default" drop */
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd ports_default", 2), '\n') + 1,
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x0000003a ]\n"
 			 "  [ payload load 1b @ transport header + 0 => reg 1 ]\n"
@@ -442,20 +506,88 @@ START_TEST(test_batch_bridge_expressions)
 }
 END_TEST
 
-START_TEST(test_batch_ports_set)
+/* The map elements of the nth NEWSETELEM message, read attribute by
+ * attribute: "key:verdict:chain" per element. */
+static void elems_of(const struct nft_batch *b, int nth, char *out, size_t len)
+{
+	size_t blen;
+	const struct nlmsghdr *nlh = nft_batch_data(b, &blen);
+	int left = (int)blen;
+
+	out[0] = '\0';
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		const struct nlattr *a, *el, *x, *d, *v;
+
+		if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM) ||
+		    nth-- > 0)
+			continue;
+		mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		{
+			if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+				continue;
+			mnl_attr_for_each_nested(el, a)
+			{
+				char key[64] = "", chain[64] = "";
+				int code = 0;
+
+				mnl_attr_for_each_nested(x, el)
+				{
+					if (mnl_attr_get_type(x) == NFTA_SET_ELEM_KEY)
+						mnl_attr_for_each_nested(d, x) snprintf(
+							key, sizeof(key), "%.*s",
+							(int)strnlen(mnl_attr_get_payload(d),
+								     mnl_attr_get_payload_len(d)),
+							(const char *)mnl_attr_get_payload(d));
+					if (mnl_attr_get_type(x) != NFTA_SET_ELEM_DATA)
+						continue;
+					mnl_attr_for_each_nested(d, x)
+						mnl_attr_for_each_nested(v, d)
+					{
+						if (mnl_attr_get_type(v) == NFTA_VERDICT_CODE)
+							code = (int)ntohl(mnl_attr_get_u32(v));
+						if (mnl_attr_get_type(v) == NFTA_VERDICT_CHAIN)
+							snprintf(chain, sizeof(chain), "%s",
+								 mnl_attr_get_str(v));
+					}
+				}
+				snprintf(out + strlen(out), len - strlen(out), "%s:%d:%s\n", key,
+					 code, chain);
+			}
+		}
+		return;
+	}
+}
+
+START_TEST(test_batch_map_elements)
+{
+	struct nft_batch *b;
+	char text[512];
+
+	ck_assert_int_eq(nft_batch_replace(&plan, 1, 0, &b), 0);
+	elems_of(b, 0, text, sizeof(text));				 /* nat_nets */
+	ck_assert_str_eq(text, "gw0:-3:nat_default\ngw1:-3:nat_cust\n"); /* -3: NFT_JUMP */
+	nft_batch_free(b);
+}
+END_TEST
+
+START_TEST(test_batch_ports_map)
 {
 	struct nft_batch *b;
 	static struct walk w;
-	char names[2][IFNAMSIZ] = { "tap0", "veth1" };
+	struct nft_elem e[2] = { { .key.ifname = "tap0", .chain = "ports_default" },
+				 { .key.ifname = "veth1", .chain = "ports_cust" } };
+	char text[256];
 
-	ck_assert_int_eq(nft_batch_set_names(5, NFPROTO_BRIDGE, "ports_default", names, 2, &b), 0);
+	ck_assert_int_eq(nft_batch_port_elems(5, e, 2, &b), 0);
 	batch_walk(b, &w);
 	ck_assert_uint_eq(w.n, 4);
 	ck_assert_int_eq(w.types[1], NFT_MSG_DELSETELEM); /* flush */
 	ck_assert_int_eq(w.types[2], NFT_MSG_NEWSETELEM);
-	ck_assert_str_eq(nft_batch_describe(b, 6), "elements of set bridge gatewayd ports_default");
+	ck_assert_str_eq(nft_batch_describe(b, 6), "elements of map bridge gatewayd port_nets");
+	elems_of(b, 0, text, sizeof(text));
+	ck_assert_str_eq(text, "tap0:-3:ports_default\nveth1:-3:ports_cust\n");
 	nft_batch_free(b);
-	ck_assert_int_eq(nft_batch_set_names(5, NFPROTO_BRIDGE, "ports_default", names, 0, &b), 0);
+	ck_assert_int_eq(nft_batch_port_elems(5, e, 0, &b), 0);
 	batch_walk(b, &w);
 	ck_assert_uint_eq(w.n, 3); /* flush only */
 	nft_batch_free(b);
@@ -490,8 +622,14 @@ START_TEST(test_print_ruleset)
 	fclose(f);
 	ck_assert_msg(!strncmp(text, "table inet gatewayd {\n\tcounter nat_default {\n\t}\n", 48),
 		      "%s", text);
+	ck_assert_msg(strstr(text, "\tmap svc4_nets {\n\t\ttype ipv4_addr : verdict\n"
+				   "\t\telements = { 10.213.0.1 : jump svc_default,\n"
+				   "\t\t\t     10.50.0.1 : jump svc_cust }\n\t}\n"),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "\tmap port_nets {\n\t\ttype ifname : verdict\n\t}\n"), "%s",
+		      text);
 	ck_assert_msg(strstr(text, "\tchain postrouting {\n\t\ttype nat hook postrouting priority "
-				   "srcnat; policy accept;\n"),
+				   "srcnat; policy accept;\n\t\tiifname vmap @nat_nets\n"),
 		      "%s", text);
 	ck_assert_msg(strstr(text, "\tchain forward {\n\t\ttype filter hook forward priority "
 				   "filter; policy accept;\n"),
@@ -506,16 +644,20 @@ Suite *nft_suite(void)
 	TCase *tc = tcase_create("plan+batch");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_plan_dispatch);
+	tcase_add_test(tc, test_plan_flat);
+	tcase_add_test(tc, test_plan_maps);
 	tcase_add_test(tc, test_plan_postrouting);
 	tcase_add_test(tc, test_plan_forward);
 	tcase_add_test(tc, test_plan_input);
 	tcase_add_test(tc, test_plan_counters);
 	tcase_add_test(tc, test_plan_backstop);
 	tcase_add_test(tc, test_plan_guest_patterns);
-	tcase_add_test(tc, test_batch_ports_set);
+	tcase_add_test(tc, test_batch_ports_map);
 	tcase_add_test(tc, test_batch_shape);
 	tcase_add_test(tc, test_batch_expressions);
 	tcase_add_test(tc, test_batch_bridge_expressions);
+	tcase_add_test(tc, test_batch_map_elements);
 	tcase_add_test(tc, test_batch_delete);
 	tcase_add_test(tc, test_print_ruleset);
 	suite_add_tcase(s, tc);

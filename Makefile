@@ -114,6 +114,12 @@ fuzz:
 	mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/conf-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus fuzz/corpus
 
+# Benchmarks (namespaces only): per-packet cost with many networks, start
+# and stop time. They report ratios; they are not tests.
+bench: $(BUILD)/gatewayd $(BUILD)/gatewayctl
+	deps/install.sh bench
+	BUILD=$(BUILD) bench/run.sh
+
 format-check:
 	deps/install.sh format
 	clang-format --dry-run --Werror $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h)
@@ -121,5 +127,5 @@ format-check:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit integ check demo install fuzz format-check clean
+.PHONY: all deps unit integ check demo install fuzz bench format-check clean
 -include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/gatewayctl.d

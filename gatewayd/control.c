@@ -45,6 +45,7 @@ struct client {
 	char *out; /* the answer, once the request is complete */
 	size_t outlen, off;
 	struct eloop_timer *deadline;
+	struct doctor *doc; /* a doctor still running for this client */
 	struct client *next;
 };
 
@@ -270,7 +271,12 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 	return CTL_OK;
 }
 
-static int dispatch(struct control *c, char *req, uid_t uid, FILE *f)
+#define CTL_PENDING	   (-1) /* the answer comes later (doctor) */
+#define DOCTOR_DEADLINE_MS 120000
+
+static void client_doctor_done(void *arg, int fails, const char *text, size_t len);
+
+static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, FILE *f)
 {
 	char *argv[8], *save = NULL, *tok, err[1024];
 	int argc = 0, json = 0;
@@ -319,8 +325,13 @@ static int dispatch(struct control *c, char *req, uid_t uid, FILE *f)
 		return cmd_status(&o, c->ctx, which);
 	if (!strcmp(argv[0], "leases"))
 		return cmd_leases(&o, c->ctx, which);
-	if (!strcmp(argv[0], "doctor"))
-		return doctor_run(&o, c->ctx, which) > 0 ? CTL_FAIL : CTL_OK;
+	if (!strcmp(argv[0], "doctor")) {
+		if (doctor_start(c->ctx, which, json, client_doctor_done, cl, &cl->doc) < 0) {
+			fprintf(f, "doctor: out of memory\n");
+			return CTL_FAIL;
+		}
+		return CTL_PENDING;
+	}
 	fprintf(f, "unknown command \"%s\" (status, leases, reload, doctor, metrics)\n", argv[0]);
 	return CTL_USAGE;
 }
@@ -334,6 +345,7 @@ static void client_free(struct client *cl)
 	if (*pp)
 		*pp = cl->next;
 	cl->c->n_clients--;
+	doctor_cancel(cl->doc);
 	eloop_remove_fd(cl->c->loop, cl->fd);
 	close(cl->fd);
 	eloop_timer_free(cl->deadline);
@@ -360,6 +372,28 @@ static void client_flush(struct client *cl)
 	client_free(cl);
 }
 
+/* The answer: the code on the first line, then the text. */
+static void client_reply(struct client *cl, int code, const char *body, size_t blen)
+{
+	cl->out = malloc(blen + 16);
+	if (!cl->out) {
+		client_free(cl);
+		return;
+	}
+	cl->outlen = (size_t)snprintf(cl->out, 16, "%d\n", code);
+	memcpy(cl->out + cl->outlen, body, blen);
+	cl->outlen += blen;
+	client_flush(cl);
+}
+
+static void client_doctor_done(void *arg, int fails, const char *text, size_t len)
+{
+	struct client *cl = arg;
+
+	cl->doc = NULL; /* it frees itself */
+	client_reply(cl, fails > 0 ? CTL_FAIL : fails < 0 ? CTL_FAIL : CTL_OK, text, len);
+}
+
 static void client_answer(struct client *cl)
 {
 	char *body = NULL;
@@ -372,19 +406,16 @@ static void client_answer(struct client *cl)
 		return;
 	}
 	cl->req[cl->got] = '\0';
-	code = dispatch(cl->c, cl->req, cl->uid, f);
+	code = dispatch(cl->c, cl, cl->req, cl->uid, f);
 	fclose(f);
-	cl->out = malloc(blen + 16);
-	if (!cl->out) {
+	if (code == CTL_PENDING) {
+		/* doctor: its self-tests run in the loop; the answer follows */
 		free(body);
-		client_free(cl);
+		eloop_timer_arm(cl->deadline, DOCTOR_DEADLINE_MS);
 		return;
 	}
-	cl->outlen = (size_t)snprintf(cl->out, 16, "%d\n", code);
-	memcpy(cl->out + cl->outlen, body, blen);
-	cl->outlen += blen;
+	client_reply(cl, code, body, blen);
 	free(body);
-	client_flush(cl);
 }
 
 static void on_client_io(int fd, uint32_t events, void *arg)
@@ -395,6 +426,17 @@ static void on_client_io(int fd, uint32_t events, void *arg)
 	(void)events;
 	if (cl->out) {
 		client_flush(cl);
+		return;
+	}
+	if (cl->doc) {
+		/* waiting for the doctor: only a client that went away counts */
+		char c;
+
+		n = recv(fd, &c, 1, MSG_PEEK);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			client_free(cl);
+		else if (n > 0)
+			eloop_fd_events(cl->c->loop, fd, 0);
 		return;
 	}
 	n = read(fd, cl->req + cl->got, sizeof(cl->req) - 1 - cl->got);

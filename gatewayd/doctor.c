@@ -11,30 +11,59 @@
 #include "nft/plan.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/netfilter.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
-struct tally {
-	struct out *o;
-	int fails;
+/* Checks are recorded, not printed: the DHCP self-tests finish later, in
+ * the event loop, and the answer is written once all are in. */
+struct rec {
+	bool header; /* "-- network NAME --"; name holds NAME */
+	char name[40], state[8], detail[512], fix[512];
 };
+
+struct tally {
+	struct rec *recs;
+	size_t n, cap;
+	bool nomem;
+};
+
+static struct rec *rec_add(struct tally *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 32;
+		struct rec *r = realloc(t->recs, cap * sizeof(*r));
+
+		if (!r) {
+			t->nomem = true;
+			return NULL;
+		}
+		t->recs = r;
+		t->cap = cap;
+	}
+	memset(&t->recs[t->n], 0, sizeof(t->recs[t->n]));
+	return &t->recs[t->n++];
+}
 
 __attribute__((format(printf, 5, 6))) static void
 check(struct tally *t, const char *name, const char *state, const char *fix, const char *fmt, ...)
 {
-	char detail[512];
+	struct rec *r = rec_add(t);
 	va_list ap;
 
+	if (!r)
+		return;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
 	va_end(ap);
-	if (!strcmp(state, "FAIL"))
-		t->fails++;
-	out_check(t->o, name, state, detail, fix);
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->state, sizeof(r->state), "%s", state);
+	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
 }
 
 static void check_forwarding(struct tally *t, const struct gw_conf *conf)
@@ -131,9 +160,10 @@ static void check_foreign(struct tally *t, const struct gw_conf *conf)
 	}
 }
 
-static void self_test(struct tally *t, struct gw_ctx *ctx, const struct gw_network *n, int bridge);
+struct doctor;
+static void self_test(struct tally *t, struct doctor *d, const struct gw_network *n, int bridge);
 
-static void check_network(struct tally *t, struct gw_ctx *ctx, size_t i)
+static void check_network(struct tally *t, struct doctor *d, struct gw_ctx *ctx, size_t i)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
@@ -142,7 +172,14 @@ static void check_network(struct tally *t, struct gw_ctx *ctx, size_t i)
 	char a[INET6_ADDRSTRLEN], what[256], key[128], v[8] = "?";
 	int r;
 
-	fprintf(t->o->f, t->o->json ? "" : "-- network %s --\n", n->name);
+	{
+		struct rec *h = rec_add(t);
+
+		if (h) {
+			h->header = true;
+			snprintf(h->name, sizeof(h->name), "%s", n->name);
+		}
+	}
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) < 0 || !(l.flags & IFF_UP)) {
 		check(t, "bridge", "FAIL", "gatewayd repairs this itself; if it stays, see its log",
 		      "%s is missing or down", n->bridge);
@@ -198,60 +235,260 @@ static void check_network(struct tally *t, struct gw_ctx *ctx, size_t i)
 	else
 		check(t, "dnsmasq", "ok", NULL, "pid %d, listening on %s", dnsmasq_pid(rt->dnsmasq),
 		      a);
-	self_test(t, ctx, n, l.ifindex);
+	self_test(t, d, n, l.ifindex);
 }
 
 /* Ask our own DHCP server as a guest would: from a temporary veth plugged
  * into the bridge, so the DISCOVER takes the guests' path in, and the
- * offer theirs out, through every firewall on the way. */
-static void self_test(struct tally *t, struct gw_ctx *ctx, const struct gw_network *n, int bridge)
-{
-	char a[16], b[16], what[256];
-	struct rtnl_link la, lb;
-	uint8_t mac[6];
-	int r;
+ * offer theirs out, through every firewall on the way. Each test is a job
+ * of the event loop (a few at a time), never a wait: a guard must react as
+ * fast while doctor runs as when it does not. */
+#define SELFTEST_MS	  2000
+#define SELFTEST_TICK_MS  250
+#define SELFTEST_PARALLEL 8
 
-	snprintf(a, sizeof(a), "gwdoc%d", (int)getpid() % 100000);
-	snprintf(b, sizeof(b), "gwdoc%dp", (int)getpid() % 100000);
-	if ((r = rtnl_veth_create(ctx->rtnl, a, b)) < 0 ||
-	    (r = rtnl_link_get(ctx->rtnl, a, &la)) < 0 ||
-	    (r = rtnl_link_get(ctx->rtnl, b, &lb)) < 0 ||
-	    (r = rtnl_link_set_master(ctx->rtnl, la.ifindex, bridge)) < 0 ||
-	    (r = rtnl_link_set_up(ctx->rtnl, la.ifindex)) < 0 ||
-	    (r = rtnl_link_set_up(ctx->rtnl, lb.ifindex)) < 0) {
-		check(t, "DHCP self-test", "WARN", NULL, "could not plug a test port into %s: %s",
-		      n->bridge, strerror(-r));
-		goto out;
+struct job {
+	struct doctor *d;
+	size_t rec;
+	char net[GW_NETNAME_MAX + 1], bridge[IFNAMSIZ], a[IFNAMSIZ];
+	int bridge_ifindex;
+	uint8_t mac[6];
+	struct probe_dhcp p;
+	struct eloop_timer *tick;
+	unsigned ticks;
+	bool running, done;
+};
+
+struct doctor {
+	struct gw_ctx *ctx;
+	bool json;
+	doctor_done_fn done;
+	void *arg;
+	struct tally t;
+	struct job *jobs;
+	size_t n_jobs, next, running;
+	struct eloop_timer *finish;
+};
+
+static void self_test(struct tally *t, struct doctor *d, const struct gw_network *n, int bridge)
+{
+	struct rec *r;
+	struct job *j;
+
+	if (!n->dhcp_enabled) {
+		check(t, "DHCP self-test", "info", NULL, "DHCP is off on this network");
+		return;
 	}
-	addr_bridge_mac(n->name, mac);
-	r = probe_self_test(lb.ifindex, mac, 2000, what, sizeof(what));
-	if (r > 0)
-		check(t, "DHCP self-test", "ok", NULL, "%s answered a DISCOVER from a test port",
-		      what);
-	else
-		check(t, "DHCP self-test", "FAIL",
-		      "look for a firewall on the host dropping udp/67, "
-		      "or dnsmasq errors in the log",
-		      "no answer to a DISCOVER on %s%s%s", n->bridge, r < 0 ? ": " : "",
-		      r < 0 ? strerror(-r) : "");
-out:
-	if (rtnl_link_get(ctx->rtnl, a, &la) == 0)
-		rtnl_link_del(ctx->rtnl, la.ifindex);
+	if (!(r = rec_add(t)))
+		return;
+	snprintf(r->name, sizeof(r->name), "DHCP self-test");
+	snprintf(r->state, sizeof(r->state), "WARN");
+	snprintf(r->detail, sizeof(r->detail), "not run");
+	if (!(j = realloc(d->jobs, (d->n_jobs + 1) * sizeof(*j)))) {
+		t->nomem = true;
+		return;
+	}
+	d->jobs = j;
+	j = &d->jobs[d->n_jobs++];
+	memset(j, 0, sizeof(*j));
+	j->d = d;
+	j->rec = t->n - 1;
+	j->p.fd = -1;
+	snprintf(j->net, sizeof(j->net), "%s", n->name);
+	snprintf(j->bridge, sizeof(j->bridge), "%s", n->bridge);
+	j->bridge_ifindex = bridge;
+	addr_bridge_mac(n->name, j->mac);
 }
 
-int doctor_run(struct out *o, struct gw_ctx *ctx, long which)
+static void render(struct doctor *d)
 {
-	struct tally t = { o, 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct out o;
+	int fails = 0;
 
-	out_doc_begin(o, "checks");
-	check_forwarding(&t, ctx->conf);
-	check_tables(&t, ctx);
-	check_foreign(&t, ctx->conf);
+	if (!f) {
+		d->done(d->arg, -ENOMEM, "", 0);
+		return;
+	}
+	out_init(&o, f, d->json);
+	out_doc_begin(&o, "checks");
+	for (size_t i = 0; i < d->t.n; i++) {
+		const struct rec *r = &d->t.recs[i];
+
+		if (r->header) {
+			if (!d->json)
+				fprintf(f, "-- network %s --\n", r->name);
+			continue;
+		}
+		fails += !strcmp(r->state, "FAIL");
+		out_check(&o, r->name, r->state, r->detail, r->fix[0] ? r->fix : NULL);
+	}
+	out_doc_end(&o);
+	if (!d->json)
+		fprintf(f, "%s\n",
+			d->t.nomem ? "out of memory: checks are missing"
+			: fails	   ? "some checks FAILED"
+				   : "all checks passed");
+	fclose(f);
+	d->done(d->arg, fails, text ? text : "", text ? len : 0);
+	free(text);
+}
+
+static void doctor_free(struct doctor *d);
+static void job_next(struct doctor *d);
+
+/* A job is over: its test port goes, its record gets the result. */
+static void job_end(struct job *j, const char *state, const char *fix, const char *detail)
+{
+	struct doctor *d = j->d;
+	struct rec *r = &d->t.recs[j->rec];
+	struct rtnl_link l;
+
+	if (j->p.fd >= 0)
+		eloop_remove_fd(d->ctx->loop, j->p.fd);
+	probe_dhcp_close(&j->p);
+	eloop_timer_free(j->tick);
+	j->tick = NULL;
+	if (j->a[0] && rtnl_link_get(d->ctx->rtnl, j->a, &l) == 0)
+		rtnl_link_del(d->ctx->rtnl, l.ifindex);
+	snprintf(r->state, sizeof(r->state), "%s", state);
+	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
+	snprintf(r->detail, sizeof(r->detail), "%s", detail);
+	if (j->running) {
+		j->running = false;
+		d->running--;
+	}
+	j->done = true;
+	job_next(d);
+}
+
+static void job_readable(int fd, uint32_t events, void *arg)
+{
+	struct job *j = arg;
+	char what[256], detail[400];
+
+	(void)fd;
+	(void)events;
+	if (probe_dhcp_read(&j->p, what, sizeof(what)) > 0) {
+		snprintf(detail, sizeof(detail), "%s answered a DISCOVER from a test port", what);
+		job_end(j, "ok", NULL, detail);
+	}
+}
+
+static void job_tick(void *arg)
+{
+	struct job *j = arg;
+	char detail[128];
+
+	if (++j->ticks * SELFTEST_TICK_MS >= SELFTEST_MS) {
+		snprintf(detail, sizeof(detail), "no answer to a DISCOVER on %s", j->bridge);
+		job_end(j, "FAIL",
+			"look for a firewall on the host dropping udp/67, or dnsmasq errors "
+			"in the log",
+			detail);
+		return;
+	}
+	probe_dhcp_resend(&j->p);
+	eloop_timer_arm(j->tick, SELFTEST_TICK_MS);
+}
+
+static void job_start(struct job *j)
+{
+	struct gw_ctx *ctx = j->d->ctx;
+	struct rtnl_link la, lb;
+	char b[IFNAMSIZ], detail[300];
+	uint32_t rnd = 0;
+	int r;
+
+	j->running = true;
+	j->d->running++;
+	/* a name nobody else uses, for the short while it exists */
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)(uintptr_t)j;
+	rnd &= 0xffffff;
+	snprintf(j->a, sizeof(j->a), "gwdt%06x", rnd);
+	snprintf(b, sizeof(b), "gwdt%06xp", rnd);
+	if ((r = rtnl_veth_create(ctx->rtnl, j->a, b)) < 0 ||
+	    (r = rtnl_link_get(ctx->rtnl, j->a, &la)) < 0 ||
+	    (r = rtnl_link_get(ctx->rtnl, b, &lb)) < 0 ||
+	    (r = rtnl_link_set_master(ctx->rtnl, la.ifindex, j->bridge_ifindex)) < 0 ||
+	    (r = rtnl_link_set_up(ctx->rtnl, la.ifindex)) < 0 ||
+	    (r = rtnl_link_set_up(ctx->rtnl, lb.ifindex)) < 0 ||
+	    (r = probe_dhcp_open(&j->p, lb.ifindex, j->mac)) < 0 ||
+	    (r = eloop_timer_new(ctx->loop, job_tick, j, &j->tick)) < 0 ||
+	    (r = eloop_add_fd(ctx->loop, j->p.fd, job_readable, j)) < 0) {
+		if (r == -EEXIST)
+			j->a[0] = '\0'; /* not ours to delete */
+		snprintf(detail, sizeof(detail), "could not plug a test port into %s: %s",
+			 j->bridge, strerror(-r));
+		job_end(j, "WARN", NULL, detail);
+		return;
+	}
+	eloop_timer_arm(j->tick, SELFTEST_TICK_MS);
+}
+
+static void job_next(struct doctor *d)
+{
+	while (d->running < SELFTEST_PARALLEL && d->next < d->n_jobs)
+		job_start(&d->jobs[d->next++]);
+	if (d->running == 0 && d->next == d->n_jobs)
+		eloop_timer_arm(d->finish, 0);
+}
+
+static void on_finish(void *arg)
+{
+	struct doctor *d = arg;
+
+	render(d);
+	doctor_free(d);
+}
+
+int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done, void *arg,
+		 struct doctor **out)
+{
+	struct doctor *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->ctx = ctx;
+	d->json = json;
+	d->done = done;
+	d->arg = arg;
+	if ((r = eloop_timer_new(ctx->loop, on_finish, d, &d->finish)) < 0) {
+		free(d);
+		return r;
+	}
+	check_forwarding(&d->t, ctx->conf);
+	check_tables(&d->t, ctx);
+	check_foreign(&d->t, ctx->conf);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (which < 0 || (size_t)which == i)
-			check_network(&t, ctx, i);
-	out_doc_end(o);
-	if (!o->json)
-		fprintf(o->f, "%s\n", t.fails ? "some checks FAILED" : "all checks passed");
-	return t.fails;
+			check_network(&d->t, d, ctx, i);
+	*out = d;
+	/* done() always comes from the loop, never from here */
+	job_next(d);
+	return 0;
+}
+
+static void doctor_free(struct doctor *d)
+{
+	eloop_timer_free(d->finish);
+	free(d->jobs);
+	free(d->t.recs);
+	free(d);
+}
+
+void doctor_cancel(struct doctor *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_jobs; i++)
+		if (d->jobs[i].running) {
+			d->next = d->n_jobs; /* start no more */
+			job_end(&d->jobs[i], "WARN", NULL, "cancelled");
+		}
+	doctor_free(d);
 }

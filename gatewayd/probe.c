@@ -4,6 +4,8 @@
 #include "dhcp/packet.h"
 #include "ra/packet.h"
 
+_Static_assert(sizeof(((struct probe_dhcp *)0)->discover) >= DHCP_PROBE_LEN, "probe_dhcp.discover");
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -204,43 +206,44 @@ out:
 	return r;
 }
 
-static int packet_resend(int fd, int ifindex, const uint8_t *frame, size_t len)
+int probe_dhcp_open(struct probe_dhcp *p, int ifindex, const uint8_t server_mac[6])
+{
+	uint8_t client[6];
+
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->ifindex = ifindex;
+	memcpy(p->server_mac, server_mac, 6);
+	/* ask as a stranger would: a random locally administered MAC */
+	if (getrandom(&p->xid, sizeof(p->xid), 0) != sizeof(p->xid) || getrandom(client, 6, 0) != 6)
+		return -errno;
+	client[0] = (uint8_t)((client[0] & 0xfe) | 0x02);
+	p->len = dhcp_build_discover(p->discover, sizeof(p->discover), client, p->xid);
+	p->fd = packet_probe(ifindex, ETH_P_IP, bcast, p->discover, p->len);
+	return p->fd < 0 ? p->fd : 0;
+}
+
+int probe_dhcp_resend(struct probe_dhcp *p)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
 				   .sll_protocol = htons(ETH_P_IP),
-				   .sll_ifindex = ifindex,
+				   .sll_ifindex = p->ifindex,
 				   .sll_halen = 6 };
 
 	memcpy(sll.sll_addr, bcast, 6);
-	return sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -errno : 0;
+	return sendto(p->fd, p->discover, p->len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0
+		       ? -errno
+		       : 0;
 }
 
-/* The DISCOVER goes out again every 250 ms, with the same xid: the test
- * port was plugged in a moment ago, and until the kernel's link watch has
- * seen its carrier (up to a second), the bridge drops what it sends. */
-int probe_self_test(int ifindex, const uint8_t mac[6], unsigned ms, char *what, size_t len)
+int probe_dhcp_read(struct probe_dhcp *p, char *what, size_t len)
 {
-	struct pollfd pfd = { .fd = -1, .events = POLLIN };
-	uint8_t discover[DHCP_PROBE_LEN], client[6];
-	uint64_t deadline = now_ms() + ms, now;
-	uint32_t xid = 0;
-	size_t nd;
-	int r = 0;
+	return read_answers(p->fd, p->xid, p->server_mac, what, len);
+}
 
-	/* ask as a stranger would: a random locally administered MAC */
-	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid) || getrandom(client, 6, 0) != 6)
-		return -errno;
-	client[0] = (uint8_t)((client[0] & 0xfe) | 0x02);
-	nd = dhcp_build_discover(discover, sizeof(discover), client, xid);
-	if ((pfd.fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0)
-		return pfd.fd;
-	while (r == 0 && (now = now_ms()) < deadline) {
-		r = listen_answers(&pfd, 1, xid, mac,
-				   deadline - now < 250 ? (unsigned)(deadline - now) : 250, what,
-				   len);
-		if (r == 0)
-			packet_resend(pfd.fd, ifindex, discover, nd);
-	}
-	close(pfd.fd);
-	return r;
+void probe_dhcp_close(struct probe_dhcp *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
 }

@@ -22,9 +22,23 @@
 int probe_bridge(int ifindex, const int *ports, size_t n_ports, const uint8_t mac[6], unsigned ms,
 		 char *what, size_t len);
 
-/* The doctor's self-test: ifindex is a test port plugged into the bridge;
- * the DISCOVER comes from a random client MAC and only an answer from our
- * own server (from mac, the bridge's) counts. */
-int probe_self_test(int ifindex, const uint8_t mac[6], unsigned ms, char *what, size_t len);
+/* The doctor's self-test, driven by the caller's event loop: ifindex is a
+ * test port plugged into the bridge; the DISCOVER comes from a random
+ * client MAC and only an answer from our own server (from server_mac, the
+ * bridge's) counts. open() sends the first DISCOVER; the caller waits for
+ * p->fd to be readable (then read(): 1 and what answered, or 0) and calls
+ * resend() now and then: a just-plugged port drops frames until the
+ * kernel's link watch has seen its carrier. */
+struct probe_dhcp {
+	int fd, ifindex;
+	uint32_t xid;
+	uint8_t server_mac[6];
+	uint8_t discover[328]; /* DHCP_PROBE_LEN */
+	size_t len;
+};
+int probe_dhcp_open(struct probe_dhcp *p, int ifindex, const uint8_t server_mac[6]);
+int probe_dhcp_resend(struct probe_dhcp *p);
+int probe_dhcp_read(struct probe_dhcp *p, char *what, size_t len);
+void probe_dhcp_close(struct probe_dhcp *p);
 
 #endif

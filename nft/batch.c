@@ -35,40 +35,36 @@ struct nft_batch {
 	size_t n_desc;
 };
 
-static int batch_reserve(struct nft_batch *b)
+/* Room in the buffer for one more message of up to len bytes beyond the
+ * usual MSG_ROOM (a long list of elements). */
+static int batch_grow(struct nft_batch *b, size_t len)
 {
-	char **d;
-
-	if (b->len + MSG_ROOM > b->cap) {
+	while (b->len + len + MSG_ROOM > b->cap) {
 		size_t cap = b->cap ? 2 * b->cap : 65536;
 		char *n = realloc(b->buf, cap);
+
 		if (!n)
 			return -ENOMEM;
 		memset(n + b->cap, 0, cap - b->cap);
 		b->buf = n;
 		b->cap = cap;
 	}
+	return 0;
+}
+
+/* Room for one more message, and for its description. */
+static int batch_reserve(struct nft_batch *b)
+{
+	char **d;
+	int r = batch_grow(b, 0);
+
+	if (r < 0)
+		return r;
 	d = realloc(b->desc, (b->n_desc + 1) * sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	b->desc = d;
 	b->desc[b->n_desc] = NULL;
-	return 0;
-}
-
-/* Room for one message of about len bytes (a long list of elements). */
-static int batch_reserve_n(struct nft_batch *b, size_t len)
-{
-	while (b->len + len + MSG_ROOM > b->cap) {
-		size_t cap = 2 * b->cap;
-		char *n = realloc(b->buf, cap);
-
-		if (!n)
-			return -ENOMEM;
-		memset(n + b->cap, 0, cap - b->cap);
-		b->buf = n;
-		b->cap = cap;
-	}
 	return 0;
 }
 
@@ -275,7 +271,7 @@ static int batch_map_elems(struct nft_batch *b, uint8_t family, const char *map,
 	}
 	snprintf(desc, sizeof(desc), "elements of map %s %s %s", nft_family_name(family),
 		 NFT_TABLE_NAME, map);
-	if ((r = batch_reserve(b)) >= 0 && (r = batch_reserve_n(b, n * 160)) >= 0) {
+	if ((r = batch_reserve(b)) >= 0 && (r = batch_grow(b, n * 160)) >= 0) {
 		nftnl_set_elems_nlmsg_build_payload(
 			batch_hdr(b, NFT_MSG_NEWSETELEM, family, NLM_F_CREATE), s);
 		r = batch_push(b, desc);

@@ -43,6 +43,8 @@ struct dnsmasq {
 	char logbuf[1024];
 	size_t loglen;
 	struct eloop_timer *restart;
+	struct eloop_timer *kill; /* SIGKILL if SIGTERM was not enough */
+	bool start_after_stop;	  /* started again while still stopping */
 	uint64_t started_ms;
 	unsigned backoff_ms;
 	unsigned restarts;
@@ -103,6 +105,17 @@ static void log_readable(int fd, uint32_t events, void *arg)
 	}
 }
 
+static void kill_fire(void *arg)
+{
+	struct dnsmasq *d = arg;
+
+	if (d->pid > 0 && d->stopping) {
+		log_warnx("dnsmasq[%s]: pid %d did not stop on SIGTERM; sending SIGKILL",
+			  d->network, (int)d->pid);
+		kill(d->pid, SIGKILL);
+	}
+}
+
 static void restart_fire(void *arg)
 {
 	struct dnsmasq *d = arg;
@@ -138,7 +151,8 @@ int dnsmasq_new(struct eloop *loop, const struct dnsmasq_params *p, struct dnsma
 		r = -ENOMEM;
 		goto fail;
 	}
-	if ((r = eloop_timer_new(loop, restart_fire, d, &d->restart)) < 0)
+	if ((r = eloop_timer_new(loop, restart_fire, d, &d->restart)) < 0 ||
+	    (r = eloop_timer_new(loop, kill_fire, d, &d->kill)) < 0)
 		goto fail;
 	*out = d;
 	return 0;
@@ -157,8 +171,12 @@ int dnsmasq_start(struct dnsmasq *d)
 	int pipefd[2], r;
 	pid_t pid;
 
-	if (d->pid > 0)
+	if (d->pid > 0) {
+		/* still going after a stop: start it again once it is gone */
+		if (d->stopping)
+			d->start_after_stop = true;
 		return 0;
+	}
 	snprintf(confarg, sizeof(confarg), "--conf-file=%s", d->conf_path);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return -errno;
@@ -233,8 +251,18 @@ bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status)
 		log_flush_lines(d, false);
 	}
 	log_close(d);
-	if (d->stopping)
+	if (d->stopping) {
+		eloop_timer_disarm(d->kill);
+		log_info("dnsmasq[%s]: stopped", d->network);
+		if (d->start_after_stop) {
+			/* it was wanted back while it went: now it can bind */
+			d->start_after_stop = false;
+			d->stopping = false;
+			if (dnsmasq_start(d) < 0)
+				eloop_timer_arm(d->restart, d->backoff_ms);
+		}
 		return true;
+	}
 	ran = now_ms() - d->started_ms;
 	if (ran >= HEALTHY_MS)
 		d->backoff_ms = BACKOFF_MIN_MS;
@@ -276,13 +304,18 @@ static bool wait_exit(pid_t pid, int *status, unsigned ms)
 
 void dnsmasq_stop_begin(struct dnsmasq *d)
 {
-	if (!d || d->stopping)
+	if (!d)
+		return;
+	d->start_after_stop = false;
+	if (d->stopping)
 		return;
 	d->stopping = true;
 	eloop_timer_disarm(d->restart);
 	d->stop_sent_ms = now_ms();
-	if (d->pid > 0)
+	if (d->pid > 0) {
 		kill(d->pid, SIGTERM);
+		eloop_timer_arm(d->kill, STOP_GRACE_MS);
+	}
 }
 
 void dnsmasq_stop(struct dnsmasq *d)
@@ -306,7 +339,6 @@ void dnsmasq_stop(struct dnsmasq *d)
 		waitpid(pid, &status, 0);
 	}
 	dnsmasq_reaped(d, pid, status);
-	log_info("dnsmasq[%s]: stopped", d->network);
 }
 
 void dnsmasq_free(struct dnsmasq *d)
@@ -316,6 +348,7 @@ void dnsmasq_free(struct dnsmasq *d)
 	dnsmasq_stop(d);
 	log_close(d);
 	eloop_timer_free(d->restart);
+	eloop_timer_free(d->kill);
 	free(d->network);
 	free(d->binary);
 	free(d->conf_path);

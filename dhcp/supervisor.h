@@ -22,8 +22,11 @@ int dnsmasq_new(struct eloop *loop, const struct dnsmasq_params *p, struct dnsma
 int dnsmasq_start(struct dnsmasq *d);
 /* SIGTERM, wait up to 3 s, then SIGKILL. No restart afterwards. */
 void dnsmasq_stop(struct dnsmasq *d);
-/* Only the SIGTERM (and no more restarts): many dnsmasqs stop side by
- * side, and dnsmasq_stop() then mostly finds them gone. */
+/* Only the SIGTERM (and no more restarts): the exit is reaped by the
+ * loop like any other (dnsmasq_reaped), a SIGKILL follows if it lingers,
+ * and a dnsmasq_start() meanwhile starts it again once it is gone. Many
+ * dnsmasqs stop side by side, and dnsmasq_stop() then mostly finds them
+ * gone. */
 void dnsmasq_stop_begin(struct dnsmasq *d);
 void dnsmasq_free(struct dnsmasq *d);
 /* Called for every child reaped by the daemon; true if it was this one's.

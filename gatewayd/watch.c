@@ -106,7 +106,8 @@ static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
 		snprintf(rt->last_error, sizeof(rt->last_error),
 			 "port %s (kind \"%s\") is not a guest port: DHCP and RA stopped",
 			 bad->name, bad->kind[0] ? bad->kind : "physical");
-		dnsmasq_stop(rt->dnsmasq);
+		/* SIGTERM now; the loop reaps it (and SIGKILLs it if it lingers) */
+		dnsmasq_stop_begin(rt->dnsmasq);
 		log_err("network \"%s\": port %s (kind \"%s\") joined bridge %s and is not a guest "
 			"port: DHCP and router advertisements STOPPED on this network until it "
 			"leaves (ip link set %s nomaster)",

@@ -271,8 +271,8 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 	return CTL_OK;
 }
 
-#define CTL_PENDING	   (-1) /* the answer comes later (doctor) */
-#define DOCTOR_DEADLINE_MS 120000
+#define CTL_PENDING (-1) /* the answer comes later (doctor) */
+#define DOCTOR_MAX  2
 
 static void client_doctor_done(void *arg, int fails, const char *text, size_t len);
 
@@ -326,6 +326,17 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 	if (!strcmp(argv[0], "leases"))
 		return cmd_leases(&o, c->ctx, which);
 	if (!strcmp(argv[0], "doctor")) {
+		size_t busy = 0;
+
+		/* each holds test ports and a client slot for seconds */
+		for (struct client *o2 = c->clients; o2; o2 = o2->next)
+			busy += o2->doc != NULL;
+		if (busy >= DOCTOR_MAX) {
+			fprintf(f,
+				"%zu doctors are running already; try again when they are done\n",
+				busy);
+			return CTL_FAIL;
+		}
 		if (doctor_start(c->ctx, which, json, client_doctor_done, cl, &cl->doc) < 0) {
 			fprintf(f, "doctor: out of memory\n");
 			return CTL_FAIL;
@@ -411,7 +422,7 @@ static void client_answer(struct client *cl)
 	if (code == CTL_PENDING) {
 		/* doctor: its self-tests run in the loop; the answer follows */
 		free(body);
-		eloop_timer_arm(cl->deadline, DOCTOR_DEADLINE_MS);
+		eloop_timer_arm(cl->deadline, doctor_deadline_ms(cl->doc));
 		return;
 	}
 	client_reply(cl, code, body, blen);
@@ -423,19 +434,17 @@ static void on_client_io(int fd, uint32_t events, void *arg)
 	struct client *cl = arg;
 	ssize_t n;
 
-	(void)events;
 	if (cl->out) {
 		client_flush(cl);
 		return;
 	}
 	if (cl->doc) {
-		/* waiting for the doctor: only a client that went away counts */
-		char c;
-
-		n = recv(fd, &c, 1, MSG_PEEK);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		/* Waiting for the doctor. A client that shut down its sending
+		 * side (EOF) still waits for the answer: stop watching its
+		 * input. Only a hang-up or an error means it went away. */
+		if (events & (EPOLLHUP | EPOLLERR))
 			client_free(cl);
-		else if (n > 0)
+		else
 			eloop_fd_events(cl->c->loop, fd, 0);
 		return;
 	}

@@ -408,8 +408,8 @@ static void job_start(struct job *j)
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		rnd = (uint32_t)(uintptr_t)j;
 	rnd &= 0xffffff;
-	snprintf(j->a, sizeof(j->a), "gwdt%06x", rnd);
-	snprintf(b, sizeof(b), "gwdt%06xp", rnd);
+	snprintf(j->a, sizeof(j->a), GW_TEST_PORT_PREFIX "%06x", rnd);
+	snprintf(b, sizeof(b), GW_TEST_PORT_PREFIX "%06xp", rnd);
 	if ((r = rtnl_veth_create(ctx->rtnl, j->a, b)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, j->a, &la)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, b, &lb)) < 0 ||
@@ -479,6 +479,13 @@ static void doctor_free(struct doctor *d)
 	free(d->jobs);
 	free(d->t.recs);
 	free(d);
+}
+
+unsigned doctor_deadline_ms(const struct doctor *d)
+{
+	return (unsigned)((d->n_jobs + SELFTEST_PARALLEL - 1) / SELFTEST_PARALLEL + 1) *
+		       (SELFTEST_MS + 500) +
+	       5000;
 }
 
 void doctor_cancel(struct doctor *d)

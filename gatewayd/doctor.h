@@ -21,6 +21,8 @@ typedef void (*doctor_done_fn)(void *arg, int fails, const char *text, size_t le
  * doctor_start(). The doctor frees itself after done(). */
 int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done, void *arg,
 		 struct doctor **out);
+/* How long it may take: its self-tests, a few at a time, with room. */
+unsigned doctor_deadline_ms(const struct doctor *d);
 /* Stop it (its test ports are removed); done() is not called. */
 void doctor_cancel(struct doctor *d);
 

@@ -14,6 +14,11 @@
  * patterns, its name matches one of them. Anything else -- a physical NIC,
  * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. */
 bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name);
+/* The doctor's self-test plugs a veth with this prefix into a bridge for
+ * a moment: a guest port whatever guest_ports says, and not one the
+ * ports map needs to know. */
+#define GW_TEST_PORT_PREFIX "gwdt"
+bool hostcheck_test_port(const char *kind, const char *name);
 
 /* The ports of the network's bridge that are not guest ports: up to max
  * of them in out; returns how many there are. The bridge is looked up by

@@ -535,6 +535,15 @@ static int plan_backstop(struct rule_builder *b, const struct net_chains *c,
 		if ((r = rb_end(b, guard, NV_DROP)) < 0)
 			return r;
 	}
+	if (n->n_guest_ports) {
+		/* the doctor's test port (gatewayd/hostcheck.h), whatever the
+		 * patterns say: its DHCP self-test must get our answer */
+		rb_start(b, c->guard);
+		rb_ifname(b, NM_OIFKIND, "veth");
+		rb_ifname(b, NM_OIFNAME, "gwdt*");
+		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+			return r;
+	}
 	for (size_t k = 0; k < 2; k++) {
 		size_t np = n->n_guest_ports ? n->n_guest_ports : 1;
 
@@ -599,6 +608,7 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, struc
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
+	long nat_local = -1;
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
@@ -613,6 +623,17 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struc
 			plan_map(plan, maps[m].family, maps[m].name, maps[m].key, m == MAP_PORTS);
 
 		r = idx < 0 ? (int)idx : rb_vmap(&b, maps[m].base_chain, maps[m].key, maps[m].name);
+	}
+	/* The host's own packets from a gateway address (a local service
+	 * bound to 10.213.0.1 talking out of the uplink) come in on no
+	 * interface, so no bridge leads to their network: nat_local holds
+	 * every network's NAT rules. NAT chains see only the first packet
+	 * of a connection, and guests' connections never get here. */
+	if (r >= 0 && (nat_local = plan_chain(plan, NFPROTO_INET, "nat_local")) < 0)
+		r = (int)nat_local;
+	if (r >= 0) {
+		rb_start(&b, NC_POSTROUTING);
+		r = rb_jump(&b, NULL, "nat_local");
 	}
 	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
 		const struct gw_network *n = &conf->networks[i];
@@ -629,6 +650,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struc
 		    (r = plan_net_chains(plan, n, &c)) < 0)
 			break;
 		r = plan_postrouting(&b, c.nat, n, uplinks[i], nat);
+		if (r >= 0)
+			r = plan_postrouting(&b, (size_t)nat_local, n, uplinks[i], nat);
 		if (r >= 0)
 			r = plan_input_outside(&b, c.svc, n, outside);
 		if (r >= 0)

@@ -74,3 +74,12 @@ grep -q "ok    DHCP self-test .*answered a DISCOVER from a test port" "$T/doctor
 in_host $CTL doctor --json default >"$T/doctor.json" 2>&1
 grep -q '"check": *"DHCP self-test"' "$T/doctor.json" || fail "doctor --json: $(cat "$T/doctor.json")"
 ok "without the firewall: self-test ok (also --json)"
+
+# --- a client that ends its request by shutting down its sending side
+# (socat, scripts) still gets the answer after the self-tests
+ans=$(ip netns exec "$NS_HOST" perl -MIO::Socket::UNIX -e '
+	my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;
+	print $s "doctor default\n"; $s->flush; shutdown($s, 1);
+	local $/; my $a = <$s>; print $a;' "$T/run/gatewayd.sock")
+echo "$ans" | grep -q "DHCP self-test" || fail "half-closed client got no doctor answer: '$ans'"
+ok "a half-closed client gets doctor's answer"

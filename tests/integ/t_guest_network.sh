@@ -64,6 +64,10 @@ seen=$(http_get "$G1" http://198.51.100.1/cgi-bin/ip) || fail "guest cannot reac
 [ "$seen" = 198.51.100.2 ] || fail "internet saw '$seen', expected the uplink address 198.51.100.2"
 ok "internet host saw $seen (SNAT)"
 in_host nft list counter inet gatewayd nat_default | grep -q 'packets [1-9]' || fail "nat counter did not count"
+# The host's own packets from the gateway address are NATed too (the
+# internet has no route back to 10.213.0.0/24 yet: a reply means NAT).
+in_host busybox ping -c 1 -W 2 -I 10.213.0.1 198.51.100.1 >/dev/null || fail "host ping from 10.213.0.1 not NATed"
+ok "host's own packet from 10.213.0.1 NATed out of the uplink"
 
 # --- no unsolicited connection from the internet to a guest
 in_ns "$G1" busybox httpd -p "$ip1:8080" -h "$T/www"

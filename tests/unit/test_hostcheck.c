@@ -90,6 +90,9 @@ START_TEST(test_guest_port_patterns)
 	ck_assert(hostcheck_guest_port(n, "veth", "vm-web"));
 	ck_assert(!hostcheck_guest_port(n, "tun", "vnet3"));  /* narrowed out */
 	ck_assert(!hostcheck_guest_port(n, "vxlan", "tap9")); /* kind still counts */
+	/* the doctor's test port is a guest port whatever the patterns */
+	ck_assert(hostcheck_guest_port(n, "veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_guest_port(n, "vxlan", "gwdt0a1b2c"));
 }
 END_TEST
 

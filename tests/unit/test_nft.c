@@ -76,7 +76,13 @@ static char *chain_text(const char *name)
 
 START_TEST(test_plan_dispatch)
 {
-	ck_assert_str_eq(chain_text("postrouting"), "iifname vmap @nat_nets\n");
+	ck_assert_str_eq(chain_text("postrouting"), "iifname vmap @nat_nets\n"
+						    "jump nat_local\n");
+	/* the host's own packets from a gateway address: every network's NAT */
+	ck_assert_msg(strstr(chain_text("nat_local"),
+			     "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr != 10.50.0.0/16 "
+			     "counter name \"nat_cust\" masquerade\n"),
+		      "%s", chain_text("nat_local"));
 	ck_assert_str_eq(chain_text("input"), "ip daddr vmap @svc4_nets\n"
 					      "ip6 daddr vmap @svc6_nets\n"
 					      "iifname vmap @in_nets\n");
@@ -108,7 +114,7 @@ START_TEST(test_plan_flat)
 	ck_assert_int_eq(nft_plan_build(c, ups, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
-	ck_assert_uint_eq(base, 8); /* as for one network */
+	ck_assert_uint_eq(base, 9); /* as for one network */
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -273,6 +279,7 @@ START_TEST(test_plan_guest_patterns)
 	ck_assert_int_eq(conf_load_buf("t", text, &c, err, sizeof(err)), 0);
 	ck_assert_int_eq(nft_plan_build(c, uplinks, &p), 0);
 	ck_assert_str_eq(chain_text_in(&p, "guard_n"),
+			 "meta oifkind \"veth\" oifname \"gwdt*\" accept\n"
 			 "meta oifkind \"tun\" oifname \"tap*\" accept\n"
 			 "meta oifkind \"tun\" oifname \"vm-web\" accept\n"
 			 "meta oifkind \"veth\" oifname \"tap*\" accept\n"

@@ -57,6 +57,15 @@ kill -0 "$doc" 2>/dev/null || fail "doctor finished too early for this test"
 [ "$dt" -le 1000 ] || fail "dnsmasq restarted after $dt ms while doctor ran"
 ok "dnsmasq killed while doctor runs: restarted in $dt ms"
 
+# --- at most two doctors at once: a third is told to come back
+in_host $CTL doctor b >"$T/doctor2.out" 2>&1 &
+doc2=$!
+sleep 0.3
+in_host $CTL doctor b >"$T/doctor3.out" 2>&1 && fail "a third doctor ran: $(cat "$T/doctor3.out")"
+grep -q "2 doctors are running already" "$T/doctor3.out" || fail "third doctor: $(cat "$T/doctor3.out")"
+wait "$doc2"
+ok "a third concurrent doctor is refused: $(head -1 "$T/doctor3.out")"
+
 wait "$doc"
 rc=$?
 [ $rc = 1 ] || fail "doctor exit $rc, expected 1: $(cat "$T/doctor.out")"

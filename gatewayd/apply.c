@@ -461,11 +461,31 @@ static int dirs_make(const struct gw_conf *conf, char *err, size_t errlen)
 	return r < 0 ? r : state_dir_make("run_dir", conf->run_dir, 0755, err, errlen);
 }
 
+/* A gatewayd killed during doctor leaves its test ports (veths named
+ * GW_TEST_PORT_PREFIX + 6 hex digits, and their peers): ours by name. */
+static void test_ports_remove(struct gw_ctx *ctx)
+{
+	const size_t len = sizeof(GW_TEST_PORT_PREFIX) - 1 + 6;
+	struct host_facts f;
+
+	if (rtnl_read_facts(ctx->rtnl, &f) < 0)
+		return;
+	for (size_t i = 0; i < f.n_links; i++)
+		if (hostcheck_test_port(f.links[i].kind, f.links[i].name) &&
+		    strlen(f.links[i].name) == len &&
+		    rtnl_link_del(ctx->rtnl, f.links[i].ifindex) == 0)
+			log_info("removed test port %s left by an earlier gatewayd's doctor",
+				 f.links[i].name);
+	host_facts_free(&f);
+}
+
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
 {
 	struct preflight pf = { 0 };
 	char path[GW_PATH_MAX + 32];
 	int r;
+
+	test_ports_remove(ctx);
 
 	ctx->nets = calloc(conf->n_networks, sizeof(*ctx->nets));
 	if (!ctx->nets || preflight_new(conf, &pf) < 0) {

@@ -92,3 +92,18 @@ ans=$(ip netns exec "$NS_HOST" perl -MIO::Socket::UNIX -e '
 	local $/; my $a = <$s>; print $a;' "$T/run/gatewayd.sock")
 echo "$ans" | grep -q "DHCP self-test" || fail "half-closed client got no doctor answer: '$ans'"
 ok "a half-closed client gets doctor's answer"
+
+# --- gatewayd killed during doctor: its test port goes at the next start
+in_host nft add table inet hostfw
+in_host nft add chain inet hostfw in '{ type filter hook input priority -10; }'
+in_host nft add rule inet hostfw in udp dport 67 drop
+in_host $CTL doctor default >/dev/null 2>&1 &
+wait_until 3 sh -c "ip -n $NS_HOST -o link show | grep -q gwdt" || fail "no test port seen during doctor"
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+in_host ip -o link show | grep -q gwdt || fail "the test port went with gatewayd (no test)"
+gw_start
+in_host ip -o link show | grep -q gwdt && fail "test port left by the killed gatewayd still there"
+grep -q "removed test port gwdt[0-9a-f]* left by an earlier gatewayd's doctor" "$T/gw.log" || fail "removal not logged"
+ok "test port left by a gatewayd killed during doctor removed at the next start"

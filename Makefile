@@ -34,7 +34,7 @@ LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/text.c conf/network.c co
 	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c \
 	dhcp/dnsmasq_conf.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
-	gatewayd/resolv.c gatewayd/apply.c gatewayd/teardown.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c gatewayd/notify.c
+	gatewayd/resolv.c gatewayd/apply.c gatewayd/serve.c gatewayd/teardown.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c gatewayd/notify.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

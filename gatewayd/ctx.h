@@ -45,6 +45,12 @@ int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct
 /* Forwarding on (IPv6 too if v6); 1 if something had to be written. */
 int apply_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6);
 
+/* serve.c: a network's dnsmasq, after the checks that may refuse it
+ * (rt->refused, rt->last_error); down stops it and removes its config. */
+int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		  struct gw_net_rt *rt, char *err, size_t errlen);
+void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt);
+
 /* watch.c: bring bridges, addresses, sysctls, the ports sets and the
  * guards back in line with the running config. */
 void watch_links(struct gw_ctx *ctx);

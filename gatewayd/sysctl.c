@@ -1,10 +1,12 @@
 /* Sysctl record/restore. The root directory is a parameter so the unit
  * tests can run the same code against files in a temporary directory. */
 #include "sysctl.h"
+#include "conf/text.h"
 #include "gatewayd/log.h"
 #include "gatewayd/state.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -21,16 +23,17 @@ static void trim(char *s)
 
 /* One path segment naming an interface: stricter than the kernel, so it
  * can never be "..", hold a '/' or name the kernel's own directories. */
+/* An interface name by the config's rule -- but not "all" or "default",
+ * which name every interface's setting. */
 static bool ifname_ok(const char *s, size_t n)
 {
-	if (n == 0 || n > 15 || (n == 1 && s[0] == '.') || (n == 2 && !memcmp(s, "..", 2)) ||
-	    (n == 3 && !memcmp(s, "all", 3)) || (n == 7 && !memcmp(s, "default", 7)))
+	char name[IFNAMSIZ];
+
+	if (n == 0 || n >= sizeof(name))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
-			return false;
-	return true;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	return conf_text_ifname(name) && strcmp(name, "all") && strcmp(name, "default");
 }
 
 /* Every key gatewayd writes; '%' stands for one interface name. */

@@ -30,11 +30,14 @@ else
 Q := @
 endif
 
-LIB_SRCS := gatewayd/log.c conf/addr.c conf/conf.c conf/text.c conf/network.c conf/print.c \
+LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c \
+	conf/addr.c conf/conf.c conf/text.c conf/network.c conf/print.c \
 	nft/plan.c nft/text.c nft/expr.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c \
 	dhcp/dnsmasq_conf.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
-	gatewayd/eloop.c gatewayd/rtnl.c gatewayd/sysctl.c gatewayd/state.c gatewayd/hostcheck.c gatewayd/preflight.c gatewayd/probe.c gatewayd/portcheck.c \
-	gatewayd/resolv.c gatewayd/apply.c gatewayd/serve.c gatewayd/teardown.c gatewayd/watch.c gatewayd/control.c gatewayd/doctor.c gatewayd/out.c gatewayd/notify.c
+	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
+	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c \
+	gatewayd/core/apply.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c \
+	gatewayd/ctl/control.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -58,7 +61,7 @@ $(BUILD)/gatewayd: $(GW_OBJS) $(BUILD)/libgw.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/gatewayctl: $(BUILD)/obj/gatewayd/gatewayctl.o
+$(BUILD)/gatewayctl: $(BUILD)/obj/gatewayd/ctl/gatewayctl.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
@@ -128,4 +131,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps unit integ check demo install fuzz bench format-check clean
--include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/gatewayctl.d
+-include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/ctl/gatewayctl.d

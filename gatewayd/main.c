@@ -6,13 +6,13 @@
  * through the supervisor's descriptors. */
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
-#include "gatewayd/apply.h"
-#include "gatewayd/control.h"
-#include "gatewayd/eloop.h"
-#include "gatewayd/log.h"
-#include "gatewayd/notify.h"
-#include "gatewayd/preflight.h"
-#include "gatewayd/state.h"
+#include "gatewayd/core/apply.h"
+#include "gatewayd/ctl/control.h"
+#include "lib/eloop.h"
+#include "lib/log.h"
+#include "lib/notify.h"
+#include "gatewayd/host/preflight.h"
+#include "lib/state.h"
 #include "nft/plan.h"
 
 #include <errno.h>
@@ -246,7 +246,7 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 		conf_free(conf);
 		goto out;
 	}
-	state_path(conf->run_dir, "gatewayd.sock", sock, sizeof(sock));
+	state_path(conf->run_dir, CTL_SOCKET_NAME, sock, sizeof(sock));
 	if ((r = control_new(d.loop, d.ctx, sock, reload, &d, &d.control)) < 0)
 		log_warnx("control socket %s: %s; gatewayctl will not work", sock, strerror(-r));
 	log_info("running with %s", conf->path);

@@ -1,16 +1,16 @@
 /* Serving a network: the start-time checks before its dnsmasq first
  * serves (probe, ports held by others), its config and lease file, the
  * supervisor's start and stop. Part of apply (see ctx.h). */
-#include "ctx.h"
+#include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/supervisor.h"
-#include "gatewayd/hostcheck.h"
-#include "gatewayd/log.h"
-#include "gatewayd/portcheck.h"
-#include "gatewayd/probe.h"
-#include "gatewayd/rtnl.h"
-#include "gatewayd/state.h"
+#include "gatewayd/host/hostcheck.h"
+#include "lib/log.h"
+#include "gatewayd/host/portcheck.h"
+#include "gatewayd/host/probe.h"
+#include "gatewayd/host/rtnl.h"
+#include "lib/state.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,13 +1,13 @@
 /* Preflight: read the host once (links, addresses, routes) and judge the
  * config against it with the pure checks of hostcheck.c. Nothing here
  * changes the host, except recording a first auto-subnet choice. */
-#include "preflight.h"
+#include "gatewayd/host/preflight.h"
 #include "conf/addr.h"
-#include "gatewayd/hostcheck.h"
-#include "gatewayd/log.h"
-#include "gatewayd/rtnl.h"
-#include "gatewayd/state.h"
-#include "gatewayd/sysctl.h"
+#include "gatewayd/host/hostcheck.h"
+#include "lib/log.h"
+#include "gatewayd/host/rtnl.h"
+#include "lib/state.h"
+#include "gatewayd/host/sysctl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,11 +1,11 @@
 /* --teardown: remove what a crashed gatewayd left, from the state and run
  * directories and our fixed names only -- never from a running config. */
-#include "apply.h"
+#include "gatewayd/core/apply.h"
 #include "dhcp/supervisor.h"
-#include "gatewayd/log.h"
-#include "gatewayd/rtnl.h"
-#include "gatewayd/state.h"
-#include "gatewayd/sysctl.h"
+#include "lib/log.h"
+#include "gatewayd/host/rtnl.h"
+#include "lib/state.h"
+#include "gatewayd/host/sysctl.h"
 #include "nft/commit.h"
 #include "nft/inspect.h"
 #include "nft/plan.h"

@@ -1,6 +1,6 @@
 /* Host checks: overlap of subnets with what the host already has, guest
  * ports, and auto subnets. Pure functions over struct host_facts. */
-#include "hostcheck.h"
+#include "gatewayd/host/hostcheck.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>

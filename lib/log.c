@@ -1,5 +1,5 @@
 /* The one mutable global outside a context struct: where log lines go. */
-#include "log.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <stdio.h>

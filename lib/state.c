@@ -7,7 +7,7 @@
  * (or replace a dnsmasq config that dnsmasq reads as root). Every file is
  * written to NAME.tmp created with O_EXCL | O_NOFOLLOW, then renamed over
  * NAME: never through a link, never half written. */
-#include "state.h"
+#include "lib/state.h"
 #include "conf/text.h"
 
 #include <errno.h>

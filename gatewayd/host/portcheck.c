@@ -1,6 +1,6 @@
 /* Port conflicts: a test bind per socket dnsmasq will open, and on
  * EADDRINUSE a walk of /proc to find who holds the port. */
-#include "portcheck.h"
+#include "gatewayd/host/portcheck.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -5,10 +5,10 @@
  * the file itself (written in place), /etc (the name replaced), and the
  * directory of the file a symlink points to (the target replaced). Any
  * event on them re-reads the file; only a change of servers counts. */
-#include "resolv.h"
+#include "gatewayd/host/resolv.h"
 #include "dhcp/upstream.h"
-#include "gatewayd/log.h"
-#include "gatewayd/state.h"
+#include "lib/log.h"
+#include "lib/state.h"
 
 #include <errno.h>
 #include <fcntl.h>

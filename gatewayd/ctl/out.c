@@ -1,5 +1,5 @@
 /* Human or JSON output through one set of calls. */
-#include "out.h"
+#include "gatewayd/ctl/out.h"
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -13,9 +13,9 @@
  *   address, forwarding turned off. The nftables tables are repaired
  *   elsewhere, if at all: normally they are owned by gatewayd's socket and
  *   nobody else can touch them (see nft/commit.c and on_nft_change()). */
-#include "ctx.h"
-#include "gatewayd/hostcheck.h"
-#include "gatewayd/log.h"
+#include "gatewayd/core/ctx.h"
+#include "gatewayd/host/hostcheck.h"
+#include "lib/log.h"
 #include "nft/commit.h"
 #include "nft/plan.h"
 

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "conf/conf.h"
-#include "gatewayd/eloop.h"
+#include "lib/eloop.h"
 
 struct gw_ctx;
 

@@ -1,12 +1,12 @@
 /* The doctor. Every check reads the host as it is now (not what gatewayd
  * believes), so it also finds what other tools did: another firewall's
  * policy-drop chain, forwarding turned off, a bridge taken down. */
-#include "doctor.h"
-#include "ctx.h"
+#include "gatewayd/ctl/doctor.h"
+#include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
-#include "gatewayd/hostcheck.h"
-#include "gatewayd/portcheck.h"
-#include "gatewayd/probe.h"
+#include "gatewayd/host/hostcheck.h"
+#include "gatewayd/host/portcheck.h"
+#include "gatewayd/host/probe.h"
 #include "nft/inspect.h"
 #include "nft/plan.h"
 

@@ -1,5 +1,5 @@
 /* rtnetlink requests, one synchronous request/ack at a time. */
-#include "rtnl.h"
+#include "gatewayd/host/rtnl.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>

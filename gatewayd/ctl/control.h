@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-#include "gatewayd/eloop.h"
+#include "lib/eloop.h"
+#include "gatewayd/ctl/proto.h"
 
 struct control;
 struct gw_ctx;
@@ -17,15 +18,5 @@ typedef int (*control_reload_fn)(void *arg, char *err, size_t errlen);
 int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, control_reload_fn reload,
 		void *arg, struct control **out);
 void control_free(struct control *c);
-
-/* Exit codes gatewayctl passes on. */
-enum {
-	CTL_OK = 0,
-	CTL_FAIL = 1, /* doctor found a problem; the command failed */
-	CTL_USAGE = 2,
-	CTL_CONFIG = 3, /* reload: the new config is invalid; nothing changed */
-	CTL_DENIED = 4, /* only root may do that */
-	CTL_NO_NET = 5, /* no such network */
-};
 
 #endif

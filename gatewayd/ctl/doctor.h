@@ -3,7 +3,7 @@
 #ifndef GW_DOCTOR_H
 #define GW_DOCTOR_H
 
-#include "gatewayd/out.h"
+#include "gatewayd/ctl/out.h"
 
 #include <stdbool.h>
 #include <stddef.h>

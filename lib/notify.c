@@ -1,7 +1,7 @@
 /* sd_notify(3) without libsystemd: "READY=1", "RELOADING=1" with
  * "MONOTONIC_USEC=", "STOPPING=1" and "STATUS=" lines in one datagram. An
  * address starting with '@' is in the abstract namespace. */
-#include "notify.h"
+#include "lib/notify.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* The event loop: epoll over signalfd, timerfds, netlink and pipes.
  * Callbacks may remove their own or other descriptors while running:
  * removed entries are only marked and reaped after the dispatch round. */
-#include "eloop.h"
+#include "lib/eloop.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,13 +4,13 @@
  *
  *   status [--json] [NET]   leases [--json] [NET]   doctor [--json] [NET]
  *   metrics                 reload */
-#include "control.h"
-#include "ctx.h"
+#include "gatewayd/ctl/control.h"
+#include "gatewayd/core/ctx.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/leases.h"
-#include "gatewayd/doctor.h"
-#include "gatewayd/log.h"
-#include "gatewayd/out.h"
+#include "gatewayd/ctl/doctor.h"
+#include "lib/log.h"
+#include "gatewayd/ctl/out.h"
 #include "nft/inspect.h"
 #include "nft/plan.h"
 

@@ -1,6 +1,6 @@
 /* The probe's sockets: one packet socket on the bridge for DHCP and one for
  * router solicitation/advertisement. */
-#include "probe.h"
+#include "gatewayd/host/probe.h"
 #include "dhcp/packet.h"
 #include "ra/packet.h"
 

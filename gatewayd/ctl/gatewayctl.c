@@ -18,8 +18,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DEFAULT_SOCKET	 "/run/gatewayd/gatewayd.sock"
-#define EXIT_UNREACHABLE 6
+#include "gatewayd/ctl/proto.h"
+
+
 
 static void usage(FILE *f)
 {
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 		"  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
 		"  metrics        Prometheus text exposition\n"
 		"  reload         re-read the config (root); prints the outcome\n"
-		"socket: -s, or $GATEWAYD_SOCKET, or " DEFAULT_SOCKET "\n");
+		"socket: -s, or $GATEWAYD_SOCKET, or " CTL_DEFAULT_SOCKET "\n");
 }
 
 int main(int argc, char **argv)
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 	ssize_t n;
 
 	if (!path)
-		path = DEFAULT_SOCKET;
+		path = CTL_DEFAULT_SOCKET;
 	if (argc > 2 && !strcmp(argv[1], "-s")) {
 		path = argv[2];
 		i = 3;
@@ -71,11 +72,11 @@ int main(int argc, char **argv)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		fprintf(stderr, "gatewayctl: cannot reach gatewayd at %s: %s%s\n", path,
 			strerror(errno), errno == EACCES ? " (root or group gatewayd only)" : "");
-		return EXIT_UNREACHABLE;
+		return CTL_UNREACHABLE;
 	}
 	if (write(fd, req, len) != (ssize_t)len) {
 		fprintf(stderr, "gatewayctl: sending to gatewayd: %s\n", strerror(errno));
-		return EXIT_UNREACHABLE;
+		return CTL_UNREACHABLE;
 	}
 	/* First line: the exit code; then the answer as is. */
 	len = 0;
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 	close(fd);
 	if (code < 0) {
 		fprintf(stderr, "gatewayctl: gatewayd closed the connection without an answer\n");
-		return EXIT_UNREACHABLE;
+		return CTL_UNREACHABLE;
 	}
 	return code;
 }

@@ -1,9 +1,9 @@
 /* Sysctl record/restore. The root directory is a parameter so the unit
  * tests can run the same code against files in a temporary directory. */
-#include "sysctl.h"
+#include "gatewayd/host/sysctl.h"
 #include "conf/text.h"
-#include "gatewayd/log.h"
-#include "gatewayd/state.h"
+#include "lib/log.h"
+#include "lib/state.h"
 
 #include <errno.h>
 #include <net/if.h>

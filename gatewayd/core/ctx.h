@@ -1,5 +1,5 @@
-/* The daemon's running state, shared by the apply-layer files (apply.c,
- * watch.c) and nobody else. */
+/* The daemon's running state: the core (apply, serve, watch) changes it;
+ * the operator surfaces (control, doctor) read it. */
 #ifndef GW_CTX_H
 #define GW_CTX_H
 
@@ -8,10 +8,10 @@
 
 #include "conf/conf.h"
 #include "dhcp/supervisor.h"
-#include "gatewayd/eloop.h"
-#include "gatewayd/resolv.h"
-#include "gatewayd/rtnl.h"
-#include "gatewayd/sysctl.h"
+#include "lib/eloop.h"
+#include "gatewayd/host/resolv.h"
+#include "gatewayd/host/rtnl.h"
+#include "gatewayd/host/sysctl.h"
 #include "nft/commit.h"
 
 struct gw_net_rt {

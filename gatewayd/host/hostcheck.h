@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "conf/conf.h"
-#include "gatewayd/facts.h"
+#include "gatewayd/host/facts.h"
 
 /* A guest port is a tun/tap device (QEMU's tapN, libvirt's vnetN) or a
  * veth (containers, test guests), and if the network lists guest_ports

@@ -6,7 +6,7 @@
 #ifndef GW_RESOLV_H
 #define GW_RESOLV_H
 
-#include "gatewayd/eloop.h"
+#include "lib/eloop.h"
 
 #define GW_RESOLV_CONF "/etc/resolv.conf"
 

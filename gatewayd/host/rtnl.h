@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "gatewayd/facts.h"
+#include "gatewayd/host/facts.h"
 
 struct rtnl;
 

@@ -125,7 +125,7 @@ bench: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 format-check:
 	deps/install.sh format
-	clang-format --dry-run --Werror $(wildcard */*.c */*.h tests/unit/*.c tests/unit/*.h)
+	clang-format --dry-run --Werror $(wildcard */*.c */*.h */*/*.c */*/*.h)
 
 clean:
 	rm -rf $(BUILD)

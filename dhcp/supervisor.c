@@ -12,8 +12,8 @@
  * DHCP server that is down is an outage for every guest, and a spawn is
  * cheap. A child that ran 10 s counts as healthy and resets the backoff. */
 #include "supervisor.h"
-#include "gatewayd/log.h"
-#include "gatewayd/state.h"
+#include "lib/log.h"
+#include "lib/state.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "gatewayd/eloop.h"
+#include "lib/eloop.h"
 
 struct dnsmasq;
 

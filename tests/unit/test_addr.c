@@ -3,7 +3,7 @@
 #include "suites.h"
 #include "conf/addr.h"
 #include "conf/conf.h"
-#include "gatewayd/preflight.h"
+#include "gatewayd/host/preflight.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

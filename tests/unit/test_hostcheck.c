@@ -2,7 +2,7 @@
  * addresses and routes, auto subnets, RA-learned routes. */
 #include "suites.h"
 #include "conf/conf.h"
-#include "gatewayd/hostcheck.h"
+#include "gatewayd/host/hostcheck.h"
 
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>

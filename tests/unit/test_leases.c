@@ -2,7 +2,7 @@
  * for what a guest may put there. */
 #include "suites.h"
 #include "dhcp/leases.h"
-#include "gatewayd/out.h"
+#include "gatewayd/ctl/out.h"
 
 #include <stdio.h>
 #include <stdlib.h>

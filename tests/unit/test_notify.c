@@ -1,7 +1,7 @@
 /* The notify protocol: what a service manager listening on NOTIFY_SOCKET
  * receives. */
 #include "suites.h"
-#include "gatewayd/notify.h"
+#include "lib/notify.h"
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* The probe's packets and the /proc/net parser of the port check. */
 #include "suites.h"
 #include "dhcp/packet.h"
-#include "gatewayd/portcheck.h"
+#include "gatewayd/host/portcheck.h"
 #include "ra/packet.h"
 
 #include <arpa/inet.h>

@@ -2,7 +2,7 @@
  * per-customer host has hundreds of bridges), names read back with the
  * config's rule, the safe writer refusing to follow a planted link. */
 #include "suites.h"
-#include "gatewayd/state.h"
+#include "lib/state.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* Sysctl record/restore against files in a temporary directory standing
  * in for /proc/sys. */
 #include "suites.h"
-#include "gatewayd/sysctl.h"
+#include "gatewayd/host/sysctl.h"
 
 #include <errno.h>
 #include <stdio.h>

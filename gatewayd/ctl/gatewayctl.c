@@ -20,8 +20,6 @@
 
 #include "gatewayd/ctl/proto.h"
 
-
-
 static void usage(FILE *f)
 {
 	fprintf(f,

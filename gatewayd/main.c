@@ -84,7 +84,7 @@ static void print_plan(struct gw_conf *conf)
 	for (size_t i = 0; i < conf->n_networks; i++)
 		ups[i] = pf.uplinks[i];
 	printf("\n# nftables ruleset\n");
-	if (nft_plan_build(conf, ups, &plan) == 0) {
+	if (nft_plan_build(conf, ups, false, &plan) == 0) {
 		nft_plan_print(stdout, &plan);
 		nft_plan_release(&plan);
 	}

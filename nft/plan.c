@@ -605,9 +605,12 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, struc
 	return r;
 }
 
-int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan)
+int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
+		   struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
+
+	(void)bridge_meta; /* TODO(issue 8 backstop): bridge meta form */
 	long nat_local = -1;
 	int r = 0;
 

@@ -174,7 +174,10 @@ void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net)
 void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len);
 
 /* uplinks[i] is the resolved uplink interface of conf->networks[i]. */
-int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, struct nft_plan *plan);
+/* bridge_meta: the kernel has bridge meta expressions (meta ibrname): the
+ * backstop matches the bridge itself, not only the ports the daemon lists. */
+int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
+		   struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);
 
 /* nft syntax, as `nft list table ...` would show both tables. */

@@ -318,7 +318,7 @@ static int ruleset_apply(struct gw_ctx *ctx, const struct gw_conf *conf, char (*
 
 	for (size_t i = 0; i < conf->n_networks; i++)
 		ups[i] = uplinks[i];
-	if ((r = nft_plan_build(conf, ups, &plan)) < 0)
+	if ((r = nft_plan_build(conf, ups, ctx->bridge_meta, &plan)) < 0)
 		return fmt_err(err, errlen, "nft: planning ruleset: %s", strerror(-r));
 	r = nft_apply_plan(ctx->nft, &plan, err, errlen);
 	if (r >= 0)

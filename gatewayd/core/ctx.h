@@ -36,6 +36,7 @@ struct gw_ctx {
 	int monitor_fd;
 	struct nft_conn *nft;	     /* owns our tables for the daemon's life */
 	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
+	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */
 	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
 };
 

@@ -98,7 +98,7 @@ static void check_tables(struct tally *t, struct gw_ctx *ctx)
 		ups[i] = ctx->nets[i].uplink;
 	in = nft_rule_count(NFPROTO_INET);
 	br = nft_rule_count(NFPROTO_BRIDGE);
-	if (nft_plan_build(ctx->conf, ups, &plan) == 0) {
+	if (nft_plan_build(ctx->conf, ups, ctx->bridge_meta, &plan) == 0) {
 		if (in < 0 || br < 0)
 			check(t, "gatewayd tables", "FAIL",
 			      "restart gatewayd (the tables go with its "

@@ -16,6 +16,8 @@ int main(void)
 	srunner_add_suite(sr, leases_suite());
 	srunner_add_suite(sr, state_suite());
 	srunner_add_suite(sr, addr_suite());
+	srunner_add_suite(sr, nl_suite());
+	srunner_add_suite(sr, plan_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

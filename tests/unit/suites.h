@@ -11,4 +11,6 @@ Suite *notify_suite(void);
 Suite *leases_suite(void);
 Suite *state_suite(void);
 Suite *addr_suite(void);
+Suite *nl_suite(void);
+Suite *plan_suite(void);
 #endif

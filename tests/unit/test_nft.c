@@ -33,7 +33,7 @@ static void setup(void)
 	char err[512];
 
 	ck_assert_int_eq(conf_load_buf("t", two_nets, &conf, err, sizeof(err)), 0);
-	ck_assert_int_eq(nft_plan_build(conf, uplinks, &plan), 0);
+	ck_assert_int_eq(nft_plan_build(conf, uplinks, false, &plan), 0);
 }
 
 static void teardown(void)
@@ -111,7 +111,7 @@ START_TEST(test_plan_flat)
 		ups[i] = "eth0";
 	}
 	ck_assert_int_eq(conf_load_buf("t", text, &c, err, sizeof(err)), 0);
-	ck_assert_int_eq(nft_plan_build(c, ups, &p), 0);
+	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
 	ck_assert_uint_eq(base, 9); /* as for one network */
@@ -277,7 +277,7 @@ START_TEST(test_plan_guest_patterns)
 			   " guest_ports = {\"tap*\", \"vm-web\"}\n}\n";
 
 	ck_assert_int_eq(conf_load_buf("t", text, &c, err, sizeof(err)), 0);
-	ck_assert_int_eq(nft_plan_build(c, uplinks, &p), 0);
+	ck_assert_int_eq(nft_plan_build(c, uplinks, false, &p), 0);
 	ck_assert_str_eq(chain_text_in(&p, "guard_n"),
 			 "meta oifkind \"veth\" oifname \"gwdt*\" accept\n"
 			 "meta oifkind \"tun\" oifname \"tap*\" accept\n"

@@ -66,6 +66,9 @@ int conf_load_buf(const char *name, const char *buf, struct gw_conf **out, char 
 /* The built-in default used when the default path does not exist. */
 int conf_load_default(struct gw_conf **out, char *err, size_t errlen);
 void conf_free(struct gw_conf *conf);
+/* A deep copy (the plan resolves auto subnets in its own copy: the parsed
+ * config is never changed). NULL when out of memory. */
+struct gw_conf *conf_dup(const struct gw_conf *conf);
 
 const char *conf_mode_name(enum gw_mode mode);
 const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_network *net);

@@ -102,3 +102,20 @@ bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
 	       a->ipv6_auto == b->ipv6_auto && a->n_guest_ports == b->n_guest_ports &&
 	       !memcmp(a->guest_ports, b->guest_ports, sizeof(a->guest_ports));
 }
+
+struct gw_conf *conf_dup(const struct gw_conf *conf)
+{
+	struct gw_conf *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	*c = *conf;
+	c->networks = calloc(conf->n_networks ? conf->n_networks : 1, sizeof(*c->networks));
+	if (!c->networks) {
+		free(c);
+		return NULL;
+	}
+	if (conf->n_networks)
+		memcpy(c->networks, conf->networks, conf->n_networks * sizeof(*c->networks));
+	return c;
+}

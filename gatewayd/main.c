@@ -7,6 +7,7 @@
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/plan.h"
 #include "gatewayd/ctl/control.h"
 #include "lib/eloop.h"
 #include "lib/log.h"
@@ -65,43 +66,40 @@ static int load_conf(const char *path, struct gw_conf **out, char *err, size_t e
 	return conf_load_default(out, err, errlen);
 }
 
-static void print_plan(struct gw_conf *conf)
+/* -n -v: the desired state, as the daemon would build it. */
+static void print_plan(const struct gw_conf *conf)
 {
 	struct preflight pf = { 0 };
-	const char **ups = calloc(conf->n_networks, sizeof(*ups));
+	struct gw_plan plan;
 	char err[1024];
-	struct nft_plan plan;
 
-	if (!ups || preflight_new(conf, &pf) < 0)
-		goto out;
+	if (preflight_new(conf, &pf) < 0)
+		return;
 	/* Read-only: auto choices are shown, not recorded. */
-	if (preflight_resolve(conf, &pf, false, err, sizeof(err)) < 0) {
+	if (preflight_resolve(&pf, false, err, sizeof(err)) < 0) {
 		printf("# %s\n# shown with the uplink as \"UPLINK\"\n\n", err);
 		for (size_t i = 0; i < conf->n_networks; i++)
 			snprintf(pf.uplinks[i], IFNAMSIZ, "UPLINK");
 	}
-	conf_print(stdout, conf);
-	for (size_t i = 0; i < conf->n_networks; i++)
-		ups[i] = pf.uplinks[i];
-	printf("\n# nftables ruleset\n");
-	if (nft_plan_build(conf, ups, false, &plan) == 0) {
-		nft_plan_print(stdout, &plan);
-		nft_plan_release(&plan);
+	if (gw_plan_build(NULL, &pf, false, &plan) < 0) {
+		preflight_release(&pf);
+		return;
 	}
-	for (size_t i = 0; i < conf->n_networks; i++) {
+	conf_print(stdout, plan.conf);
+	printf("\n# nftables ruleset\n");
+	nft_plan_print(stdout, &plan.nft);
+	for (size_t i = 0; i < plan.conf->n_networks; i++) {
+		const struct gw_network *n = &plan.conf->networks[i];
 		char path[GW_PATH_MAX + 64];
 
-		dnsmasq_conf_path(conf, &conf->networks[i], path, sizeof(path));
-		printf("\n# dnsmasq config for network \"%s\" (%s)\n", conf->networks[i].name,
-		       path);
-		dnsmasq_conf_write(stdout, conf, &conf->networks[i]);
+		dnsmasq_conf_path(plan.conf, n, path, sizeof(path));
+		printf("\n# dnsmasq config for network \"%s\" (%s)\n%s", n->name, path,
+		       plan.nets[i].dnsmasq_conf);
 	}
-out:
+	gw_plan_release(&plan);
 	preflight_release(&pf);
-	free(ups);
 }
 
-/* flock on run_dir/gatewayd.lock, held for the life of the process. */
 static int take_lock(const struct gw_conf *conf)
 {
 	char path[GW_PATH_MAX + 32], buf[32], err[GW_PATH_MAX * 2 + 200];

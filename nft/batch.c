@@ -242,10 +242,11 @@ static int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_
 	return r;
 }
 
-/* One NEWSETELEM: key -> jump chain, for each element. id: the map's set
- * id when it is created in the same batch, else 0. */
-static int batch_map_elems(struct nft_batch *b, uint8_t family, const char *map, uint32_t id,
-			   enum nft_key k, const struct nft_elem *elems, size_t n)
+/* One NEWSETELEM (key -> jump chain) or DELSETELEM (key) for each
+ * element. id: the map's set id when it is created in the same batch,
+ * else 0. */
+static int batch_map_elems_msg(struct nft_batch *b, uint16_t type, uint8_t family, const char *map,
+			       uint32_t id, enum nft_key k, const struct nft_elem *elems, size_t n)
 {
 	struct nftnl_set *s;
 	char desc[128];
@@ -265,19 +266,29 @@ static int batch_map_elems(struct nft_batch *b, uint8_t family, const char *map,
 			return -ENOMEM;
 		}
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &elems[i].key, key_types[k].len);
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, elems[i].chain);
+		if (type == NFT_MSG_NEWSETELEM) {
+			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
+			nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, elems[i].chain);
+		}
 		nftnl_set_elem_add(s, e);
 	}
-	snprintf(desc, sizeof(desc), "elements of map %s %s %s", nft_family_name(family),
+	snprintf(desc, sizeof(desc), "%selements of map %s %s %s",
+		 type == NFT_MSG_DELSETELEM ? "deleting " : "", nft_family_name(family),
 		 NFT_TABLE_NAME, map);
 	if ((r = batch_reserve(b)) >= 0 && (r = batch_grow(b, n * 160)) >= 0) {
 		nftnl_set_elems_nlmsg_build_payload(
-			batch_hdr(b, NFT_MSG_NEWSETELEM, family, NLM_F_CREATE), s);
+			batch_hdr(b, type, family, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0),
+			s);
 		r = batch_push(b, desc);
 	}
 	nftnl_set_free(s);
 	return r;
+}
+
+static int batch_map_elems(struct nft_batch *b, uint8_t family, const char *map, uint32_t id,
+			   enum nft_key k, const struct nft_elem *elems, size_t n)
+{
+	return batch_map_elems_msg(b, NFT_MSG_NEWSETELEM, family, map, id, k, elems, n);
 }
 
 static int batch_rule(struct nft_batch *b, const struct nft_plan *plan,
@@ -391,37 +402,214 @@ int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
 	return 0;
 }
 
+/* DELSETELEM without elements flushes the map. */
+static int batch_flush_map(struct nft_batch *b, uint8_t family, const char *map)
+{
+	struct nftnl_set *s = set_new(family, map);
+	char desc[128];
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	snprintf(desc, sizeof(desc), "flushing map %s %s %s", nft_family_name(family),
+		 NFT_TABLE_NAME, map);
+	if ((r = batch_reserve(b)) >= 0) {
+		nftnl_set_elems_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELSETELEM, family, 0), s);
+		r = batch_push(b, desc);
+	}
+	nftnl_set_free(s);
+	return r;
+}
+
+/* DELRULE naming only the chain flushes it; DELCHAIN then removes it. */
+static int batch_chain_del(struct nft_batch *b, const struct nft_chain_desc *d, bool remove)
+{
+	struct nftnl_chain *c = remove ? nftnl_chain_alloc() : NULL;
+	struct nftnl_rule *rl = nftnl_rule_alloc();
+	char desc[128];
+	int r = -ENOMEM;
+
+	if (!rl || (remove && !c))
+		goto out;
+	nftnl_rule_set_str(rl, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
+	nftnl_rule_set_str(rl, NFTNL_RULE_CHAIN, d->name);
+	nftnl_rule_set_u32(rl, NFTNL_RULE_FAMILY, d->family);
+	snprintf(desc, sizeof(desc), "flushing chain %s %s %s", nft_family_name(d->family),
+		 NFT_TABLE_NAME, d->name);
+	if ((r = batch_reserve(b)) < 0)
+		goto out;
+	nftnl_rule_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELRULE, d->family, 0), rl);
+	if ((r = batch_push(b, desc)) < 0 || !remove)
+		goto out;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, d->name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, d->family);
+	snprintf(desc, sizeof(desc), "deleting chain %s %s %s", nft_family_name(d->family),
+		 NFT_TABLE_NAME, d->name);
+	if ((r = batch_reserve(b)) >= 0) {
+		nftnl_chain_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELCHAIN, d->family, 0), c);
+		r = batch_push(b, desc);
+	}
+out:
+	nftnl_rule_free(rl);
+	if (c)
+		nftnl_chain_free(c);
+	return r;
+}
+
+static int batch_counter_del(struct nft_batch *b, const struct nft_counter *ctr)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	char desc[128];
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE_NAME);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, ctr->name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, ctr->family);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	snprintf(desc, sizeof(desc), "deleting counter %s %s %s", nft_family_name(ctr->family),
+		 NFT_TABLE_NAME, ctr->name);
+	if ((r = batch_reserve(b)) >= 0) {
+		nftnl_obj_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELOBJ, ctr->family, 0), o);
+		r = batch_push(b, desc);
+	}
+	nftnl_obj_free(o);
+	return r;
+}
+
 int nft_batch_port_elems(uint32_t seq, const struct nft_elem *elems, size_t n,
 			 struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
-	struct nftnl_set *s = NULL;
-	char desc[128];
 	int r;
 
 	*out = NULL;
 	if (!b)
 		return -ENOMEM;
-	snprintf(desc, sizeof(desc), "elements of map bridge %s %s", NFT_TABLE_NAME, NFT_PORTS_MAP);
-	if ((r = batch_begin(b)) < 0 || (r = batch_reserve(b)) < 0)
-		goto out;
-	/* DELSETELEM without elements flushes the map; the new elements
-	 * follow in the same transaction, so no frame sees it empty. */
-	if (!(s = set_new(NFPROTO_BRIDGE, NFT_PORTS_MAP))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	nftnl_set_elems_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELSETELEM, NFPROTO_BRIDGE, 0), s);
-	if ((r = batch_push(b, desc)) < 0 ||
-	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, elems, n)) < 0)
-		goto out;
-	r = batch_end(b);
-out:
-	nftnl_set_free(s);
-	if (r < 0)
+	/* Flushed, and the new elements follow in the same transaction, so
+	 * no frame sees the map empty. */
+	if ((r = batch_begin(b)) < 0 ||
+	    (r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_PORTS_MAP)) < 0 ||
+	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, elems, n)) < 0 ||
+	    (r = batch_end(b)) < 0) {
 		nft_batch_free(b);
-	else
-		*out = b;
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+/* Elements of map sp picked by idx, for one message. */
+static int batch_picked_elems(struct nft_batch *b, uint16_t type, const struct nft_set_plan *sp,
+			      const size_t *idx, size_t n)
+{
+	struct nft_elem *e = calloc(n ? n : 1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		e[i] = sp->elems[idx[i]];
+	r = batch_map_elems_msg(b, type, sp->family, sp->name, 0, sp->key, e, n);
+	free(e);
+	return r;
+}
+
+static bool plan_has_chain(const struct nft_plan *p, uint8_t family, const char *name)
+{
+	for (size_t i = 0; i < p->n_chains; i++)
+		if (p->chains[i].family == family && !strcmp(p->chains[i].name, name))
+			return true;
+	return false;
+}
+
+/* The run-time map of bridge ports, rewritten: the given ports whose
+ * chains the new plan still has. */
+static int batch_ports_rewrite(struct nft_batch *b, const struct nft_plan *new,
+			       const struct nft_elem *ports, size_t n_ports)
+{
+	struct nft_elem *e = calloc(n_ports ? n_ports : 1, sizeof(*e));
+	size_t k = 0;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_ports; i++)
+		if (plan_has_chain(new, NFPROTO_BRIDGE, ports[i].chain))
+			e[k++] = ports[i];
+	r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_PORTS_MAP);
+	if (r >= 0)
+		r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, e, k);
+	free(e);
+	return r;
+}
+
+static int batch_chain_rules(struct nft_batch *b, const struct nft_plan *p, size_t chain)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < p->n_rules && r >= 0; i++)
+		if (p->rules[i].chain == chain)
+			r = batch_rule(b, p, &p->rules[i]);
+	return r;
+}
+
+int nft_batch_update(const struct nft_plan *old, const struct nft_plan *new,
+		     const struct nft_update *u, const struct nft_elem *ports, size_t n_ports,
+		     uint32_t seq, struct nft_batch **out)
+{
+	struct nft_batch *b = batch_new(seq);
+	int r;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	if (u->replace) {
+		r = -EINVAL;
+		goto fail;
+	}
+	/* What is new first, then the elements (the chains they jump to
+	 * exist), then the rules; what goes last, once nothing refers to it. */
+	if ((r = batch_begin(b)) < 0)
+		goto fail;
+	for (size_t i = 0; i < u->n_add_ctrs; i++)
+		if ((r = batch_counter(b, &new->counters[u->add_ctrs[i]])) < 0)
+			goto fail;
+	for (size_t i = 0; i < u->n_add_chains; i++)
+		if ((r = batch_chain(b, &new->chains[u->add_chains[i]])) < 0)
+			goto fail;
+	for (size_t i = 0; i < u->n_sets; i++) {
+		const struct nft_set_update *su = &u->sets[i];
+
+		if ((r = batch_picked_elems(b, NFT_MSG_DELSETELEM, &old->sets[i], su->del,
+					    su->n_del)) < 0 ||
+		    (r = batch_picked_elems(b, NFT_MSG_NEWSETELEM, &new->sets[i], su->add,
+					    su->n_add)) < 0)
+			goto fail;
+	}
+	if (u->ports_rewrite && (r = batch_ports_rewrite(b, new, ports, n_ports)) < 0)
+		goto fail;
+	for (size_t i = 0; i < u->n_refill; i++)
+		if ((r = batch_chain_del(b, &new->chains[u->refill[i]], false)) < 0 ||
+		    (r = batch_chain_rules(b, new, u->refill[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < u->n_add_chains; i++)
+		if ((r = batch_chain_rules(b, new, u->add_chains[i])) < 0)
+			goto fail;
+	for (size_t i = 0; i < u->n_del_chains; i++)
+		if ((r = batch_chain_del(b, &old->chains[u->del_chains[i]], true)) < 0)
+			goto fail;
+	for (size_t i = 0; i < u->n_del_ctrs; i++)
+		if ((r = batch_counter_del(b, &old->counters[u->del_ctrs[i]])) < 0)
+			goto fail;
+	if ((r = batch_end(b)) < 0)
+		goto fail;
+	*out = b;
+	return 0;
+fail:
+	nft_batch_free(b);
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "update.h"
 
 struct nft_batch;
 
@@ -28,6 +29,13 @@ int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
  * (NFT_PORTS_MAP) hold exactly these: port name -> jump ports_NET. */
 int nft_batch_port_elems(uint32_t seq, const struct nft_elem *elems, size_t n,
 			 struct nft_batch **out);
+/* One transaction that turns the tables from old into new as u says
+ * (nft_update_plan(), !u->replace), leaving everything else alone. ports:
+ * what the run-time map of bridge ports holds now, kept where the new plan
+ * still has their chains when u->ports_rewrite. */
+int nft_batch_update(const struct nft_plan *old, const struct nft_plan *new,
+		     const struct nft_update *u, const struct nft_elem *ports, size_t n_ports,
+		     uint32_t seq, struct nft_batch **out);
 void nft_batch_free(struct nft_batch *b);
 
 const void *nft_batch_data(const struct nft_batch *b, size_t *len);

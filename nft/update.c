@@ -1,1 +1,305 @@
-/* (being written) */
+/* The difference between two rulesets, by name. Chains and counters are
+ * matched by family and name, rules compared in order, map elements by
+ * key. The skeleton (base chains, the maps) is the same in every plan
+ * gatewayd makes; should it ever differ, the answer is "replace". */
+#include "update.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct named {
+	uint8_t family;
+	const char *name;
+	size_t idx;
+};
+
+static int named_cmp(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static struct named *chains_sorted(const struct nft_plan *p)
+{
+	struct named *v = calloc(p->n_chains ? p->n_chains : 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < p->n_chains; i++)
+		v[i] = (struct named){ p->chains[i].family, p->chains[i].name, i };
+	if (v)
+		qsort(v, p->n_chains, sizeof(*v), named_cmp);
+	return v;
+}
+
+static struct named *counters_sorted(const struct nft_plan *p)
+{
+	struct named *v = calloc(p->n_counters ? p->n_counters : 1, sizeof(*v));
+
+	for (size_t i = 0; v && i < p->n_counters; i++)
+		v[i] = (struct named){ p->counters[i].family, p->counters[i].name, i };
+	if (v)
+		qsort(v, p->n_counters, sizeof(*v), named_cmp);
+	return v;
+}
+
+/* Rules grouped by chain, in order: rules of chain c are
+ * by[first[c] .. first[c + 1]). */
+struct rules_by_chain {
+	size_t *first, *by;
+};
+
+static int group_rules(const struct nft_plan *p, struct rules_by_chain *g)
+{
+	size_t *fill;
+
+	g->first = calloc(p->n_chains + 1, sizeof(size_t));
+	g->by = calloc(p->n_rules ? p->n_rules : 1, sizeof(size_t));
+	fill = calloc(p->n_chains + 1, sizeof(size_t));
+	if (!g->first || !g->by || !fill) {
+		free(fill);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->n_rules; i++)
+		g->first[p->rules[i].chain + 1]++;
+	for (size_t c = 0; c < p->n_chains; c++)
+		g->first[c + 1] += g->first[c];
+	memcpy(fill, g->first, (p->n_chains + 1) * sizeof(size_t));
+	for (size_t i = 0; i < p->n_rules; i++)
+		g->by[fill[p->rules[i].chain]++] = i;
+	free(fill);
+	return 0;
+}
+
+static void group_release(struct rules_by_chain *g)
+{
+	free(g->first);
+	free(g->by);
+}
+
+/* Rules are built from zeroed memory (plan.c), so unused bytes compare. */
+static bool rule_equal(const struct nft_rule_plan *a, const struct nft_rule_plan *b)
+{
+	return a->n_matches == b->n_matches && a->verdict == b->verdict &&
+	       a->vmap_key == b->vmap_key && !strcmp(a->counter, b->counter) &&
+	       !strcmp(a->target, b->target) && !memcmp(a->m, b->m, a->n_matches * sizeof(a->m[0]));
+}
+
+static bool chain_rules_equal(const struct nft_plan *o, const struct rules_by_chain *og, size_t oc,
+			      const struct nft_plan *n, const struct rules_by_chain *ng, size_t nc)
+{
+	size_t on = og->first[oc + 1] - og->first[oc], nn = ng->first[nc + 1] - ng->first[nc];
+
+	if (on != nn)
+		return false;
+	for (size_t k = 0; k < on; k++)
+		if (!rule_equal(&o->rules[og->by[og->first[oc] + k]],
+				&n->rules[ng->by[ng->first[nc] + k]]))
+			return false;
+	return true;
+}
+
+static bool chain_desc_equal(const struct nft_chain_desc *a, const struct nft_chain_desc *b)
+{
+	if (!a->type || !b->type)
+		return !a->type && !b->type;
+	return !strcmp(a->type, b->type) && a->hooknum == b->hooknum && a->prio == b->prio;
+}
+
+static int diff_chains(const struct nft_plan *o, const struct nft_plan *n, struct nft_update *u)
+{
+	struct named *os = chains_sorted(o), *ns = chains_sorted(n);
+	struct rules_by_chain og = { 0 }, ng = { 0 };
+	size_t i = 0, j = 0;
+	int r = -ENOMEM;
+
+	u->add_chains = calloc(n->n_chains + 1, sizeof(size_t));
+	u->refill = calloc(n->n_chains + 1, sizeof(size_t));
+	u->del_chains = calloc(o->n_chains + 1, sizeof(size_t));
+	if (!os || !ns || !u->add_chains || !u->refill || !u->del_chains ||
+	    group_rules(o, &og) < 0 || group_rules(n, &ng) < 0)
+		goto out;
+	while (i < o->n_chains || j < n->n_chains) {
+		int c = i == o->n_chains ? 1 : j == n->n_chains ? -1 : named_cmp(&os[i], &ns[j]);
+
+		if (c < 0) {
+			if (o->chains[os[i].idx].type)
+				u->replace = true; /* a base chain went */
+			u->del_chains[u->n_del_chains++] = os[i++].idx;
+		} else if (c > 0) {
+			if (n->chains[ns[j].idx].type)
+				u->replace = true;
+			u->add_chains[u->n_add_chains++] = ns[j++].idx;
+		} else {
+			if (!chain_desc_equal(&o->chains[os[i].idx], &n->chains[ns[j].idx]))
+				u->replace = true;
+			else if (!chain_rules_equal(o, &og, os[i].idx, n, &ng, ns[j].idx))
+				u->refill[u->n_refill++] = ns[j].idx;
+			i++, j++;
+		}
+	}
+	r = 0;
+out:
+	group_release(&og);
+	group_release(&ng);
+	free(os);
+	free(ns);
+	return r;
+}
+
+static int diff_counters(const struct nft_plan *o, const struct nft_plan *n, struct nft_update *u)
+{
+	struct named *os = counters_sorted(o), *ns = counters_sorted(n);
+	size_t i = 0, j = 0;
+	int r = -ENOMEM;
+
+	u->add_ctrs = calloc(n->n_counters + 1, sizeof(size_t));
+	u->del_ctrs = calloc(o->n_counters + 1, sizeof(size_t));
+	if (!os || !ns || !u->add_ctrs || !u->del_ctrs)
+		goto out;
+	while (i < o->n_counters || j < n->n_counters) {
+		int c = i == o->n_counters   ? 1
+			: j == n->n_counters ? -1
+					     : named_cmp(&os[i], &ns[j]);
+
+		if (c < 0)
+			u->del_ctrs[u->n_del_ctrs++] = os[i++].idx;
+		else if (c > 0)
+			u->add_ctrs[u->n_add_ctrs++] = ns[j++].idx;
+		else
+			i++, j++;
+	}
+	r = 0;
+out:
+	free(os);
+	free(ns);
+	return r;
+}
+
+/* Elements are built from zeroed memory: the whole key compares. */
+static int elem_cmp(const void *a, const void *b, void *arg)
+{
+	const struct nft_elem *e = arg;
+
+	return memcmp(&e[*(const size_t *)a].key, &e[*(const size_t *)b].key, sizeof(e[0].key));
+}
+
+static size_t *elems_sorted(const struct nft_set_plan *s)
+{
+	size_t *v = calloc(s->n_elems + 1, sizeof(size_t));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < s->n_elems; i++)
+		v[i] = i;
+	qsort_r(v, s->n_elems, sizeof(size_t), elem_cmp, s->elems);
+	return v;
+}
+
+static int diff_elems(const struct nft_set_plan *o, const struct nft_set_plan *n,
+		      struct nft_set_update *su)
+{
+	size_t *os = elems_sorted(o), *ns = elems_sorted(n), i = 0, j = 0;
+	int r = -ENOMEM;
+
+	su->del = calloc(o->n_elems + 1, sizeof(size_t));
+	su->add = calloc(n->n_elems + 1, sizeof(size_t));
+	if (!os || !ns || !su->del || !su->add)
+		goto out;
+	while (i < o->n_elems || j < n->n_elems) {
+		int c = i == o->n_elems	  ? 1
+			: j == n->n_elems ? -1
+					  : memcmp(&o->elems[os[i]].key, &n->elems[ns[j]].key,
+						   sizeof(o->elems[0].key));
+
+		if (c < 0) {
+			su->del[su->n_del++] = os[i++];
+		} else if (c > 0) {
+			su->add[su->n_add++] = ns[j++];
+		} else {
+			if (strcmp(o->elems[os[i]].chain, n->elems[ns[j]].chain)) {
+				su->del[su->n_del++] = os[i];
+				su->add[su->n_add++] = ns[j];
+			}
+			i++, j++;
+		}
+	}
+	r = 0;
+out:
+	free(os);
+	free(ns);
+	return r;
+}
+
+static bool set_desc_equal(const struct nft_set_plan *a, const struct nft_set_plan *b)
+{
+	return a->family == b->family && !strcmp(a->name, b->name) && a->vmap == b->vmap &&
+	       a->dynamic == b->dynamic && a->key == b->key;
+}
+
+int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, struct nft_update *u)
+{
+	int r;
+
+	memset(u, 0, sizeof(*u));
+	if (old->n_sets != new->n_sets)
+		u->replace = true;
+	for (size_t i = 0; !u->replace && i < new->n_sets; i++)
+		u->replace = !set_desc_equal(&old->sets[i], &new->sets[i]);
+	if (u->replace)
+		return 0;
+	if ((r = diff_chains(old, new, u)) < 0 || (r = diff_counters(old, new, u)) < 0)
+		goto fail;
+	if (u->replace)
+		return 0;
+	if (!(u->sets = calloc(new->n_sets + 1, sizeof(*u->sets)))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	u->n_sets = new->n_sets;
+	for (size_t i = 0; i < new->n_sets; i++) {
+		if (new->sets[i].dynamic) {
+			/* Its elements are the daemon's; only a chain they
+			 * may jump to going away concerns the plan. */
+			for (size_t k = 0; k < u->n_del_chains; k++)
+				u->ports_rewrite |=
+					old->chains[u->del_chains[k]].family == new->sets[i].family;
+			continue;
+		}
+		if ((r = diff_elems(&old->sets[i], &new->sets[i], &u->sets[i])) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	nft_update_release(u);
+	return r;
+}
+
+void nft_update_release(struct nft_update *u)
+{
+	for (size_t i = 0; u->sets && i < u->n_sets; i++) {
+		free(u->sets[i].del);
+		free(u->sets[i].add);
+	}
+	free(u->sets);
+	free(u->add_chains);
+	free(u->del_chains);
+	free(u->refill);
+	free(u->add_ctrs);
+	free(u->del_ctrs);
+	memset(u, 0, sizeof(*u));
+}
+
+bool nft_update_empty(const struct nft_update *u)
+{
+	if (u->replace || u->n_add_chains || u->n_del_chains || u->n_refill || u->n_add_ctrs ||
+	    u->n_del_ctrs || u->ports_rewrite)
+		return false;
+	for (size_t i = 0; i < u->n_sets; i++)
+		if (u->sets[i].n_del || u->sets[i].n_add)
+			return false;
+	return true;
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "conf/conf.h"
+#include "gatewayd/core/plan.h"
 #include "dhcp/supervisor.h"
 #include "lib/eloop.h"
 #include "gatewayd/host/resolv.h"
@@ -18,7 +19,8 @@ struct gw_net_rt {
 	char uplink[IFNAMSIZ];
 	bool created_bridge;
 	struct dnsmasq *dnsmasq;
-	bool refused; /* start-time probe found another server */
+	bool refused;		   /* start-time probe found another server */
+	struct serve_probe *probe; /* start-time probe under way (serve.c), or NULL */
 	/* run-time watch */
 	size_t n_ports;
 	char (*ports)[IFNAMSIZ]; /* bridge ports as last put into ports_NET */
@@ -30,7 +32,8 @@ struct gw_net_rt {
 struct gw_ctx {
 	struct eloop *loop;
 	struct rtnl *rtnl;
-	struct gw_conf *conf;
+	struct gw_plan plan;	/* the desired state now in force */
+	struct gw_conf *conf;	/* = plan.conf: the config, auto subnets resolved */
 	struct gw_net_rt *nets; /* parallel to conf->networks */
 	struct sysctl_state sysctls;
 	int monitor_fd;
@@ -40,23 +43,10 @@ struct gw_ctx {
 	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
 };
 
-/* apply.c, for the watch's repairs. */
-int apply_bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
-		    struct gw_net_rt *rt, char *err, size_t errlen);
-/* Forwarding on (IPv6 too if v6); 1 if something had to be written. */
-int apply_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6);
-
 /* serve.c: a network's dnsmasq, after the checks that may refuse it
  * (rt->refused, rt->last_error); down stops it and removes its config. */
 int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		  struct gw_net_rt *rt, char *err, size_t errlen);
 void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt);
-
-/* watch.c: bring bridges, addresses, sysctls, the ports sets and the
- * guards back in line with the running config. */
-void watch_links(struct gw_ctx *ctx);
-void watch_addrs(struct gw_ctx *ctx);
-void watch_sysctls(struct gw_ctx *ctx);
-void watch_net_release(struct gw_net_rt *rt);
 
 #endif

@@ -1,1 +1,81 @@
-/* (being written) */
+/* Building the desired state. Everything that can be computed without
+ * the kernel is computed here, once, so that start, reload and the watch
+ * compare values instead of re-deriving them. */
+#include "gatewayd/core/plan.h"
+#include "dhcp/dnsmasq_conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dnsmasq_text(const struct gw_conf *conf, const struct gw_network *n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	dnsmasq_conf_write(f, conf, n);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta,
+		  struct gw_plan *out)
+{
+	struct gw_conf *conf = pf->conf;
+	const char **ups = calloc(conf->n_networks + 1, sizeof(*ups));
+	int r = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	out->parsed = parsed;
+	out->conf = conf;
+	out->bridge_meta = bridge_meta;
+	pf->conf = NULL;
+	out->nets = calloc(conf->n_networks + 1, sizeof(*out->nets));
+	if (!ups || !out->nets)
+		goto fail;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		struct gw_net_plan *np = &out->nets[i];
+
+		snprintf(np->uplink, IFNAMSIZ, "%s", pf->uplinks[i]);
+		np->fix_accept_ra = pf->fix_accept_ra[i];
+		ups[i] = np->uplink;
+		out->v6 |= conf->networks[i].has_ipv6;
+		if (!(np->dnsmasq_conf = dnsmasq_text(conf, &conf->networks[i])))
+			goto fail;
+	}
+	if ((r = nft_plan_build(conf, ups, bridge_meta, &out->nft)) < 0)
+		goto fail;
+	free(ups);
+	return 0;
+fail:
+	free(ups);
+	out->parsed = NULL; /* still the caller's */
+	gw_plan_release(out);
+	return r;
+}
+
+void gw_plan_release(struct gw_plan *p)
+{
+	for (size_t i = 0; p->nets && p->conf && i < p->conf->n_networks; i++)
+		free(p->nets[i].dnsmasq_conf);
+	free(p->nets);
+	nft_plan_release(&p->nft);
+	conf_free(p->conf);
+	conf_free(p->parsed);
+	memset(p, 0, sizeof(*p));
+}
+
+long gw_plan_find(const struct gw_plan *p, const char *name)
+{
+	for (size_t i = 0; p->conf && i < p->conf->n_networks; i++)
+		if (!strcmp(p->conf->networks[i].name, name))
+			return (long)i;
+	return -1;
+}

@@ -13,7 +13,8 @@
  *   address, forwarding turned off. The nftables tables are repaired
  *   elsewhere, if at all: normally they are owned by gatewayd's socket and
  *   nobody else can touch them (see nft/commit.c and on_nft_change()). */
-#include "gatewayd/core/ctx.h"
+#include "gatewayd/core/watch.h"
+#include "gatewayd/core/bridge.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
 #include "nft/commit.h"
@@ -145,7 +146,7 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, const struct host_facts 
 
 	if (br && (br->flags & IFF_UP))
 		return;
-	if (apply_bridge_up(ctx, ctx->conf, n, rt, err, sizeof(err)) < 0) {
+	if (bridge_up(ctx, ctx->conf, n, rt, err, sizeof(err)) < 0) {
 		log_err("network \"%s\": repairing bridge %s failed: %s", n->name, n->bridge, err);
 		return;
 	}
@@ -218,7 +219,7 @@ void watch_addrs(struct gw_ctx *ctx)
 
 		if (br && (!has_addr(&f, br->ifindex, AF_INET, &n->ipv4.addr) ||
 			   (n->has_ipv6 && !has_addr(&f, br->ifindex, AF_INET6, &n->ipv6.addr)))) {
-			if (apply_bridge_up(ctx, ctx->conf, n, rt, msg, sizeof(msg)) < 0)
+			if (bridge_up(ctx, ctx->conf, n, rt, msg, sizeof(msg)) < 0)
 				log_err("network \"%s\": re-adding addresses: %s", n->name, msg);
 			else
 				log_warnx("network \"%s\": an address of bridge %s was removed; "
@@ -249,7 +250,7 @@ void watch_sysctls(struct gw_ctx *ctx)
 		return;
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		v6 |= ctx->conf->networks[i].has_ipv6;
-	r = apply_forwarding(ctx, ctx->conf, v6);
+	r = bridge_forwarding(ctx, ctx->conf, v6);
 	if (r < 0)
 		log_err("re-enabling forwarding: %s", strerror(-r));
 	else if (r > 0)

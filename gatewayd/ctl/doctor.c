@@ -88,33 +88,19 @@ static void check_forwarding(struct tally *t, const struct gw_conf *conf)
 
 static void check_tables(struct tally *t, struct gw_ctx *ctx)
 {
-	const char **ups = calloc(ctx->conf->n_networks, sizeof(*ups));
-	struct nft_plan plan;
-	int in, br;
+	const struct nft_plan *plan = &ctx->plan.nft;
+	int in = nft_rule_count(NFPROTO_INET), br = nft_rule_count(NFPROTO_BRIDGE);
 
-	if (!ups)
-		return;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		ups[i] = ctx->nets[i].uplink;
-	in = nft_rule_count(NFPROTO_INET);
-	br = nft_rule_count(NFPROTO_BRIDGE);
-	if (nft_plan_build(ctx->conf, ups, ctx->bridge_meta, &plan) == 0) {
-		if (in < 0 || br < 0)
-			check(t, "gatewayd tables", "FAIL",
-			      "restart gatewayd (the tables go with its "
-			      "socket)",
-			      "table inet or bridge gatewayd is missing");
-		else if ((size_t)(in + br) != plan.n_rules)
-			check(t, "gatewayd tables", "FAIL", "gatewayctl reload",
-			      "%d rules installed, "
-			      "%zu planned",
-			      in + br, plan.n_rules);
-		else
-			check(t, "gatewayd tables", "ok", NULL,
-			      "inet and bridge gatewayd, %d rules", in + br);
-		nft_plan_release(&plan);
-	}
-	free(ups);
+	if (in < 0 || br < 0)
+		check(t, "gatewayd tables", "FAIL",
+		      "restart gatewayd (the tables go with its socket)",
+		      "table inet or bridge gatewayd is missing");
+	else if ((size_t)(in + br) != plan->n_rules)
+		check(t, "gatewayd tables", "FAIL", "gatewayctl reload",
+		      "%d rules installed, %zu planned", in + br, plan->n_rules);
+	else
+		check(t, "gatewayd tables", "ok", NULL, "inet and bridge gatewayd, %d rules",
+		      in + br);
 }
 
 /* Another table's base chain with policy drop on forward/input drops what

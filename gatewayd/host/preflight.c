@@ -1,6 +1,8 @@
 /* Preflight: read the host once (links, addresses, routes) and judge the
  * config against it with the pure checks of hostcheck.c. Nothing here
- * changes the host, except recording a first auto-subnet choice. */
+ * changes the host, except recording a first auto-subnet choice; nothing
+ * here changes the parsed config (auto subnets go into preflight's own
+ * copy, which the plan takes over). */
 #include "gatewayd/host/preflight.h"
 #include "conf/addr.h"
 #include "gatewayd/host/hostcheck.h"
@@ -24,7 +26,8 @@ int preflight_new(const struct gw_conf *conf, struct preflight *pf)
 
 	pf->uplinks = calloc(n, IFNAMSIZ);
 	pf->fix_accept_ra = calloc(n, sizeof(bool));
-	if (!pf->uplinks || !pf->fix_accept_ra) {
+	pf->conf = conf_dup(conf);
+	if (!pf->uplinks || !pf->fix_accept_ra || !pf->conf) {
 		preflight_release(pf);
 		return -ENOMEM;
 	}
@@ -35,8 +38,10 @@ void preflight_release(struct preflight *pf)
 {
 	free(pf->uplinks);
 	free(pf->fix_accept_ra);
+	conf_free(pf->conf);
 	pf->uplinks = NULL;
 	pf->fix_accept_ra = NULL;
+	pf->conf = NULL;
 }
 
 static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *f,
@@ -256,16 +261,15 @@ static int read_facts(struct host_facts *f, char *err, size_t errlen)
 	return 0;
 }
 
-int preflight_resolve(struct gw_conf *conf, struct preflight *pf, bool persist, char *err,
-		      size_t errlen)
+int preflight_resolve(struct preflight *pf, bool persist, char *err, size_t errlen)
 {
 	struct host_facts f;
 	int r;
 
 	if ((r = read_facts(&f, err, errlen)) < 0)
 		return r;
-	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0)
-		r = resolve_auto(conf, &f, persist, err, errlen);
+	if ((r = resolve_uplinks(pf->conf, &f, pf, err, errlen)) >= 0)
+		r = resolve_auto(pf->conf, &f, persist, err, errlen);
 	host_facts_free(&f);
 	return r;
 }
@@ -330,8 +334,9 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 	return 0;
 }
 
-int preflight_check(struct gw_conf *conf, struct preflight *pf, char *err, size_t errlen)
+int preflight_check(struct preflight *pf, char *err, size_t errlen)
 {
+	struct gw_conf *conf = pf->conf;
 	struct host_facts f;
 	int r;
 

@@ -10,6 +10,9 @@
 #include "conf/conf.h"
 
 struct preflight {
+	/* The config as given, with auto subnets resolved: a copy that the
+	 * plan may take over (then set it to NULL). */
+	struct gw_conf *conf;
 	char (*uplinks)[IFNAMSIZ]; /* per network: the resolved uplink */
 	bool *fix_accept_ra;	   /* per network: set accept_ra=2 on its uplink */
 };
@@ -20,9 +23,8 @@ void preflight_release(struct preflight *pf);
 /* Resolve uplinks and auto subnets. With persist, auto subnets chosen for
  * the first time are recorded in state_dir (the daemon); without, nothing
  * is written (gatewayd -n -v). */
-int preflight_resolve(struct gw_conf *conf, struct preflight *pf, bool persist, char *err,
-		      size_t errlen);
+int preflight_resolve(struct preflight *pf, bool persist, char *err, size_t errlen);
 /* Resolve (persisting), then every check that can refuse a network. */
-int preflight_check(struct gw_conf *conf, struct preflight *pf, char *err, size_t errlen);
+int preflight_check(struct preflight *pf, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,430 @@
-/* (being written) */
+/* The desired state and the one diff: each config change -> exactly the
+ * actions expected, for the bridges, the dnsmasqs and the nftables chains
+ * (nothing else is touched: an unrelated change leaves a dnsmasq running
+ * and other networks' chains and counters alone). */
 #include "suites.h"
+#include "conf/conf.h"
+#include "gatewayd/core/diff.h"
+#include "gatewayd/core/plan.h"
+#include "gatewayd/host/preflight.h"
+#include "nft/batch.h"
+#include "nft/update.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Three networks; extra[i] is spliced into network i's block, globals
+ * before them. */
+static void conf_text(char *buf, size_t len, const char *globals, const char *const extra[3])
+{
+	snprintf(buf, len,
+		 "%s\n"
+		 "network a {\n bridge = gw-a\n ipv4 = \"10.1.0.1/24\"\n ipv6 = "
+		 "\"fd01::1/64\"\n%s}\n"
+		 "network b {\n bridge = gw-b\n ipv4 = \"10.2.0.1/24\"\n%s}\n"
+		 "network c {\n bridge = gw-c\n ipv4 = \"10.3.0.1/24\"\n%s}\n",
+		 globals ? globals : "", extra && extra[0] ? extra[0] : "",
+		 extra && extra[1] ? extra[1] : "", extra && extra[2] ? extra[2] : "");
+}
+
+static void plan_from(const char *text, struct gw_plan *p)
+{
+	struct preflight pf = { 0 };
+	struct gw_conf *conf;
+	char err[512];
+
+	ck_assert_msg(conf_load_buf("t.conf", text, &conf, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(preflight_new(conf, &pf), 0);
+	for (size_t i = 0; i < conf->n_networks; i++)
+		snprintf(pf.uplinks[i], IFNAMSIZ, "%s",
+			 conf->networks[i].uplink[0] ? conf->networks[i].uplink : "eth0");
+	ck_assert_int_eq(gw_plan_build(conf, &pf, false, p), 0);
+	ck_assert_ptr_null(pf.conf);
+	preflight_release(&pf);
+}
+
+static void plan_of(const char *globals, const char *const extra[3], struct gw_plan *p)
+{
+	char text[4096];
+
+	conf_text(text, sizeof(text), globals, extra);
+	plan_from(text, p);
+}
+
+/* "a=keep b=dhcp-down,dhcp-up ..." in diff order. */
+static const char *acts(const struct gw_diff *d, const struct gw_plan *old,
+			const struct gw_plan *new)
+{
+	static char out[1024];
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < d->n; i++) {
+		const struct gw_net_diff *nd = &d->nets[i];
+		const char *name = nd->old_idx >= 0 ? old->conf->networks[nd->old_idx].name
+						    : new->conf->networks[nd->new_idx].name;
+		char what[128];
+
+		gw_diff_format(nd->act, what, sizeof(what));
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s=%s", off ? " " : "",
+					name, what);
+	}
+	return out;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Chain names picked by idx from p, sorted, comma-separated. */
+static const char *chain_names(const struct nft_plan *p, const size_t *idx, size_t n)
+{
+	static char out[4][2048];
+	static int slot;
+	const char *v[256];
+	char *o = out[slot++ % 4];
+	size_t off = 0;
+
+	ck_assert_uint_le(n, 256);
+	for (size_t i = 0; i < n; i++)
+		v[i] = p->chains[idx[i]].name;
+	qsort(v, n, sizeof(v[0]), name_cmp);
+	o[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(o + off, 2048 - off, "%s%s", i ? "," : "", v[i]);
+	return o;
+}
+
+static const char *counter_names(const struct nft_plan *p, const size_t *idx, size_t n)
+{
+	static char out[2][1024];
+	static int slot;
+	const char *v[64];
+	char *o = out[slot++ % 2];
+	size_t off = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = p->counters[idx[i]].name;
+	qsort(v, n, sizeof(v[0]), name_cmp);
+	o[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(o + off, 1024 - off, "%s%s", i ? "," : "", v[i]);
+	return o;
+}
+
+static size_t elems_changed(const struct nft_update *u)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < u->n_sets; i++)
+		n += u->sets[i].n_add + u->sets[i].n_del;
+	return n;
+}
+
+struct pair {
+	struct gw_plan old, new;
+	struct gw_diff d;
+};
+
+static void pair_diff(struct pair *p, const char *g0, const char *const e0[3], const char *g1,
+		      const char *const e1[3])
+{
+	plan_of(g0, e0, &p->old);
+	plan_of(g1, e1, &p->new);
+	ck_assert_int_eq(gw_diff_plans(&p->old, &p->new, NULL, &p->d), 0);
+	ck_assert(!p->d.nft.replace);
+}
+
+static void pair_release(struct pair *p)
+{
+	gw_diff_release(&p->d);
+	gw_plan_release(&p->old);
+	gw_plan_release(&p->new);
+}
+
+START_TEST(test_diff_start)
+{
+	struct gw_plan p;
+	struct gw_diff d;
+
+	plan_of(NULL, NULL, &p);
+	ck_assert_int_eq(gw_diff_plans(NULL, &p, NULL, &d), 0);
+	ck_assert_str_eq(acts(&d, NULL, &p),
+			 "a=bridge-up,dhcp-up b=bridge-up,dhcp-up c=bridge-up,dhcp-up");
+	ck_assert(d.nft.replace);
+	gw_diff_release(&d);
+	gw_plan_release(&p);
+}
+END_TEST
+
+START_TEST(test_diff_unchanged)
+{
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, NULL);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=keep c=keep");
+	ck_assert(nft_update_empty(&p.d.nft));
+	pair_release(&p);
+}
+END_TEST
+
+/* A changed DHCP range or lease time restarts that network's dnsmasq
+ * and nothing else: no rule mentions them. */
+START_TEST(test_diff_dhcp_range)
+{
+	const char *const e[3] = { " dhcp { range = \"10.1.0.10-10.1.0.20\" }\n", NULL,
+				   " dhcp { lease_time = 2h }\n" };
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, e);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new),
+			 "a=dhcp-down,dhcp-up b=keep c=dhcp-down,dhcp-up");
+	ck_assert(nft_update_empty(&p.d.nft));
+	pair_release(&p);
+}
+END_TEST
+
+/* host_access is a rule: b's input chain is refilled; every dnsmasq and
+ * bridge, every other chain and every counter stay. */
+START_TEST(test_diff_host_access)
+{
+	const char *const e[3] = { NULL, " host_access = true\n", NULL };
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, e);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=keep c=keep");
+	ck_assert_str_eq(chain_names(&p.new.nft, p.d.nft.refill, p.d.nft.n_refill), "in_b");
+	ck_assert_uint_eq(p.d.nft.n_add_chains + p.d.nft.n_del_chains, 0);
+	ck_assert_uint_eq(p.d.nft.n_add_ctrs + p.d.nft.n_del_ctrs, 0);
+	ck_assert_uint_eq(elems_changed(&p.d.nft), 0);
+	ck_assert(!p.d.nft.ports_rewrite);
+	pair_release(&p);
+}
+END_TEST
+
+/* Which ports are guests is the backstop's business and the watch's:
+ * a's guard chain only. */
+START_TEST(test_diff_guest_ports)
+{
+	const char *const e[3] = { " guest_ports = {\"vm*\"}\n", NULL, NULL };
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, e);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=keep c=keep");
+	ck_assert_str_eq(chain_names(&p.new.nft, p.d.nft.refill, p.d.nft.n_refill), "guard_a");
+	ck_assert_uint_eq(p.d.nft.n_add_chains + p.d.nft.n_del_chains, 0);
+	pair_release(&p);
+}
+END_TEST
+
+/* Another uplink: c's NAT and forward chains, and nat_local (which holds
+ * every network's NAT rules). */
+START_TEST(test_diff_uplink)
+{
+	const char *const e[3] = { NULL, NULL, " uplink = eth1\n" };
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, e);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=keep c=keep");
+	ck_assert_str_eq(chain_names(&p.new.nft, p.d.nft.refill, p.d.nft.n_refill),
+			 "from_c,nat_c,nat_local");
+	pair_release(&p);
+}
+END_TEST
+
+START_TEST(test_diff_add_network)
+{
+	char text[4096], more[4200];
+	struct gw_plan old, new;
+	struct gw_diff d;
+
+	conf_text(text, sizeof(text), NULL, NULL);
+	snprintf(more, sizeof(more), "%snetwork d {\n bridge = gw-d\n ipv4 = \"10.4.0.1/24\"\n}\n",
+		 text);
+	plan_from(text, &old);
+	plan_from(more, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
+	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=keep c=keep d=bridge-up,dhcp-up");
+	ck_assert_str_eq(chain_names(&new.nft, d.nft.add_chains, d.nft.n_add_chains),
+			 "from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
+	ck_assert_str_eq(chain_names(&new.nft, d.nft.refill, d.nft.n_refill), "nat_local");
+	ck_assert_uint_eq(d.nft.n_del_chains + d.nft.n_del_ctrs, 0);
+	ck_assert_str_eq(counter_names(&new.nft, d.nft.add_ctrs, d.nft.n_add_ctrs),
+			 "drop_d,fwd_in_d,fwd_out_d,guard_d,nat_d,outside_d");
+	/* nat, svc4, in, from, to, out: one element each */
+	ck_assert_uint_eq(elems_changed(&d.nft), 6);
+	ck_assert(!d.nft.ports_rewrite);
+	gw_diff_release(&d);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
+/* Removing b: its dnsmasq, bridge, chains, counters and elements go; the
+ * ports map is rewritten in the same transaction (its elements may jump
+ * to ports_b). In the batch, nothing is deleted while something still
+ * refers to it. */
+START_TEST(test_diff_remove_network)
+{
+	char text[4096];
+	struct gw_plan old, new;
+	struct gw_diff d;
+	struct nft_batch *b;
+	struct nft_elem port = { .key.ifname = "tap-a", .chain = "ports_a" };
+	long del_elem = -1, del_chain = -1, flush = -1, del_ctr = -1, ports = -1;
+
+	conf_text(text, sizeof(text), NULL, NULL);
+	plan_from(text, &old);
+	/* the same without network b */
+	*strstr(text, "network b") = '\0';
+	strcat(text, "network c {\n bridge = gw-c\n ipv4 = \"10.3.0.1/24\"\n}\n");
+	plan_from(text, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
+	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=dhcp-down,bridge-down c=keep");
+	ck_assert_str_eq(chain_names(&old.nft, d.nft.del_chains, d.nft.n_del_chains),
+			 "from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
+	ck_assert_str_eq(chain_names(&new.nft, d.nft.refill, d.nft.n_refill), "nat_local");
+	ck_assert_str_eq(counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),
+			 "drop_b,fwd_in_b,fwd_out_b,guard_b,nat_b,outside_b");
+	ck_assert_uint_eq(elems_changed(&d.nft), 6);
+	ck_assert(d.nft.ports_rewrite);
+
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	for (uint32_t s = 100; s < 100 + nft_batch_count(b); s++) {
+		const char *w = nft_batch_describe(b, s);
+
+		if (!strcmp(w, "deleting elements of map inet gatewayd nat_nets"))
+			del_elem = s;
+		else if (!strcmp(w, "flushing chain inet gatewayd nat_b"))
+			flush = s;
+		else if (!strcmp(w, "deleting chain inet gatewayd nat_b"))
+			del_chain = s;
+		else if (!strcmp(w, "deleting counter inet gatewayd nat_b"))
+			del_ctr = s;
+		else if (!strcmp(w, "elements of map bridge gatewayd port_nets"))
+			ports = s;
+		/* nobody else's chain is touched (nat_local holds everybody's
+		 * NAT rules) */
+		if (!strstr(w, "nat_local"))
+			ck_assert_msg(!strstr(w, "_a") && !strstr(w, "_c"), "%s", w);
+	}
+	ck_assert_int_gt(del_elem, 0);
+	ck_assert_int_gt(flush, del_elem);
+	ck_assert_int_eq(del_chain, flush + 1);
+	ck_assert_int_gt(del_ctr, del_chain);
+	ck_assert_int_gt(ports, 0); /* the kept port of a, back in the map */
+	nft_batch_free(b);
+	gw_diff_release(&d);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
+START_TEST(test_diff_bridge_renamed)
+{
+	char text[4096];
+	struct gw_plan old, new;
+	struct gw_diff d;
+
+	conf_text(text, sizeof(text), NULL, NULL);
+	plan_from(text, &old);
+	memcpy(strstr(text, "gw-a"), "gw-x", 4);
+	plan_from(text, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
+	ck_assert_str_eq(acts(&d, &old, &new),
+			 "a=dhcp-down,bridge-down,bridge-up,dhcp-up b=keep c=keep");
+	gw_diff_release(&d);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
+/* New addresses on the same bridge: the old ones go, the new ones come,
+ * and dnsmasq (bound to them) restarts. */
+START_TEST(test_diff_addresses)
+{
+	char text[4096];
+	struct gw_plan old, new;
+	struct gw_diff d;
+
+	conf_text(text, sizeof(text), NULL, NULL);
+	plan_from(text, &old);
+	memcpy(strstr(text, "10.2.0.1/24"), "10.9.0.1/24", 11);
+	plan_from(text, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
+	ck_assert_str_eq(acts(&d, &old, &new),
+			 "a=keep b=dhcp-down,addrs-del,bridge-up,dhcp-up c=keep");
+	gw_diff_release(&d);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
+/* dnsmasq_user: every dnsmasq restarts; no bridge, no rule changes. */
+START_TEST(test_diff_dnsmasq_user)
+{
+	struct pair p;
+
+	pair_diff(&p, "dnsmasq_user = \"nobody\"", NULL, "dnsmasq_user = \"root\"", NULL);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new),
+			 "a=dhcp-down,dhcp-up b=dhcp-down,dhcp-up c=dhcp-down,dhcp-up");
+	ck_assert(nft_update_empty(&p.d.nft));
+	pair_release(&p);
+}
+END_TEST
+
+/* A network refused at its probe is probed again on reload. */
+START_TEST(test_diff_redo_refused)
+{
+	const bool redo[3] = { false, true, false };
+	struct gw_plan old, new;
+	struct gw_diff d;
+
+	plan_of(NULL, NULL, &old);
+	plan_of(NULL, NULL, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, redo, &d), 0);
+	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=dhcp-down,dhcp-up c=keep");
+	gw_diff_release(&d);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
+/* The plan holds what dnsmasq is told, as text: the diff compares that,
+ * not a list of config fields someone has to keep up to date. */
+START_TEST(test_plan_dnsmasq_text)
+{
+	struct gw_plan p;
+
+	plan_of(NULL, NULL, &p);
+	ck_assert_ptr_nonnull(strstr(p.nets[1].dnsmasq_conf, "interface=gw-b"));
+	ck_assert_ptr_null(strstr(p.nets[1].dnsmasq_conf, "gw-a"));
+	ck_assert(p.v6);
+	ck_assert_str_eq(p.nets[2].uplink, "eth0");
+	gw_plan_release(&p);
+}
+END_TEST
 
 Suite *plan_suite(void)
 {
-	return suite_create("plan");
+	Suite *s = suite_create("plan+diff");
+	TCase *tc = tcase_create("diff");
+
+	tcase_add_test(tc, test_diff_start);
+	tcase_add_test(tc, test_diff_unchanged);
+	tcase_add_test(tc, test_diff_dhcp_range);
+	tcase_add_test(tc, test_diff_host_access);
+	tcase_add_test(tc, test_diff_guest_ports);
+	tcase_add_test(tc, test_diff_uplink);
+	tcase_add_test(tc, test_diff_add_network);
+	tcase_add_test(tc, test_diff_remove_network);
+	tcase_add_test(tc, test_diff_bridge_renamed);
+	tcase_add_test(tc, test_diff_addresses);
+	tcase_add_test(tc, test_diff_dnsmasq_user);
+	tcase_add_test(tc, test_diff_redo_refused);
+	tcase_add_test(tc, test_plan_dnsmasq_text);
+	suite_add_tcase(s, tc);
+	return s;
 }

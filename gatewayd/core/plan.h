@@ -1,0 +1,39 @@
+/* The desired state, as a value: per network its bridge and addresses
+ * (the resolved config), its uplink, the sysctls it needs, the text its
+ * dnsmasq will read, and the whole nftables ruleset. Built from the parsed
+ * config + what preflight resolved on the host (uplinks, auto subnets,
+ * stored subnets) without a system call; diff.c compares two of them. */
+#ifndef GW_CORE_PLAN_H
+#define GW_CORE_PLAN_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "gatewayd/host/preflight.h"
+#include "nft/plan.h"
+
+struct gw_net_plan {
+	char uplink[IFNAMSIZ];
+	bool fix_accept_ra; /* accept_ra = 2 on the uplink */
+	char *dnsmasq_conf; /* what its dnsmasq is told */
+};
+
+struct gw_plan {
+	struct gw_conf *parsed;	  /* as the file said: never changed */
+	struct gw_conf *conf;	  /* resolved (auto subnets filled in) */
+	struct gw_net_plan *nets; /* parallel to conf->networks */
+	bool v6;		  /* some network has IPv6: IPv6 forwarding */
+	bool bridge_meta;	  /* the backstop matches bridges (see nft/plan.h) */
+	struct nft_plan nft;
+};
+
+/* Takes parsed on success only (NULL: none to keep), and pf->conf always
+ * (NULL afterwards); pf must have been resolved or checked. */
+int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta,
+		  struct gw_plan *out);
+void gw_plan_release(struct gw_plan *p);
+/* Network name -> index in p->conf, or -1. */
+long gw_plan_find(const struct gw_plan *p, const char *name);
+
+#endif

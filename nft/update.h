@@ -1,0 +1,44 @@
+/* What changes between two rulesets, as indices into the two plans. Pure:
+ * a reload that changes one network touches that network's chains,
+ * counters and map elements, and nothing else (its counters keep counting,
+ * the others' packets never see a half-built table). batch.c turns it into
+ * one transaction (nft_batch_update()). */
+#ifndef GW_NFT_UPDATE_H
+#define GW_NFT_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan.h"
+
+/* Elements of one map (same index in both plans) that go and that come.
+ * An element whose chain changed is in both. */
+struct nft_set_update {
+	size_t n_del, n_add;
+	size_t *del; /* into old->sets[i].elems */
+	size_t *add; /* into new->sets[i].elems */
+};
+
+struct nft_update {
+	/* The skeleton differs (base chains, maps): replace both tables. */
+	bool replace;
+	size_t n_add_chains, n_del_chains, n_refill;
+	size_t *add_chains; /* into new->chains: create, then fill */
+	size_t *del_chains; /* into old->chains: flush, then delete */
+	size_t *refill;	    /* into new->chains: flush, then fill anew */
+	size_t n_add_ctrs, n_del_ctrs;
+	size_t *add_ctrs; /* into new->counters */
+	size_t *del_ctrs; /* into old->counters */
+	size_t n_sets;	  /* = new->n_sets unless replace */
+	struct nft_set_update *sets;
+	/* A chain the run-time map of bridge ports may jump to goes away:
+	 * that map is rewritten in the same transaction. */
+	bool ports_rewrite;
+};
+
+int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, struct nft_update *u);
+void nft_update_release(struct nft_update *u);
+/* Nothing to do. */
+bool nft_update_empty(const struct nft_update *u);
+
+#endif

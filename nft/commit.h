@@ -1,5 +1,4 @@
-/* Sending nf_tables batches to the kernel. The only file in nft/ that
- * opens a socket. */
+/* Sending nf_tables batches to the kernel, over lib/nl.c. */
 #ifndef GW_NFT_COMMIT_H
 #define GW_NFT_COMMIT_H
 
@@ -18,6 +17,9 @@ void nft_conn_close(struct nft_conn *conn);
  * kernel lacks NFT_TABLE_F_PERSIST and the daemon must watch them. */
 bool nft_conn_owned(const struct nft_conn *conn);
 uint32_t nft_conn_portid(const struct nft_conn *conn);
+/* The sequence number to build the next batch from (nft_batch_*'s seq):
+ * past every earlier batch's, so no late reply is taken for its. */
+uint32_t nft_conn_next_seq(const struct nft_conn *conn);
 
 /* Send the batch and wait for every acknowledgement. On a kernel error
  * returns -errno and names the failing object in err. */

@@ -1,6 +1,9 @@
-/* nf_tables read-back over a blocking one-off NETLINK_NETFILTER socket. */
+/* nf_tables read-back over a one-off NETLINK_NETFILTER socket, through
+ * lib/nl.c: a GET for one object, or a dump that is read again whole when
+ * the ruleset changed while it ran. */
 #include "inspect.h"
 #include "plan.h"
+#include "lib/nl.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -12,50 +15,29 @@
 #include <linux/netfilter/nf_tables.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-typedef int (*msg_cb)(const struct nlmsghdr *nlh, void *data);
-
-/* One request, its replies through cb, until done / ack / error. */
-static int nft_query(uint16_t type, uint8_t family, uint16_t flags,
+/* One request and its replies through cb: a GET answered by one object
+ * and an ack, or (restart not NULL) a dump. */
+static int nft_query(uint16_t type, uint8_t family, bool dump,
 		     void (*payload)(struct nlmsghdr *nlh, const void *arg), const void *arg,
-		     msg_cb cb, void *data)
+		     nl_cb cb, void (*restart)(void *data), void *data)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint32_t seq = (uint32_t)time(NULL), portid;
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct nlmsghdr *nlh;
+	struct nl *nl;
 	int r;
 
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = nftnl_nlmsg_build_hdr(buf, type, family, flags | NLM_F_ACK, seq);
+	if ((r = nl_open(NETLINK_NETFILTER, 0, 0, &nl)) < 0)
+		return r;
+	nlh = nftnl_nlmsg_build_hdr(buf, type, family, dump ? NLM_F_DUMP : NLM_F_ACK,
+				    nl_seq_next(nl));
 	if (payload)
 		payload(nlh, arg);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (r <= 0) {
-			r = r < 0 ? -errno : 0;
-			break;
-		}
-	}
-out:
-	mnl_socket_close(nl);
+	if (dump)
+		r = nl_dump(nl, nlh, cb, restart, data);
+	else
+		r = nl_request(nl, nlh, nlh->nlmsg_len, cb, data, NULL);
+	nl_close(nl);
 	return r;
 }
 
@@ -75,13 +57,18 @@ static int seen_cb(const struct nlmsghdr *nlh, void *data)
 {
 	(void)nlh;
 	(*(int *)data)++;
-	return MNL_CB_OK;
+	return 0;
+}
+
+static void seen_restart(void *data)
+{
+	*(int *)data = 0;
 }
 
 int nft_table_exists(uint8_t family)
 {
-	int n = 0,
-	    r = nft_query(NFT_MSG_GETTABLE, family, 0, table_name_payload, NULL, seen_cb, &n);
+	int n = 0, r = nft_query(NFT_MSG_GETTABLE, family, false, table_name_payload, NULL, seen_cb,
+				 NULL, &n);
 
 	if (r == -ENOENT)
 		return 0;
@@ -116,13 +103,14 @@ static int counter_cb(const struct nlmsghdr *nlh, void *data)
 		q->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
 	}
 	nftnl_obj_free(o);
-	return MNL_CB_OK;
+	return 0;
 }
 
 int nft_counter_read(uint8_t family, const char *name, uint64_t *packets, uint64_t *bytes)
 {
 	struct counter_q q = { name, 0, 0 };
-	int r = nft_query(NFT_MSG_GETOBJ, family, 0, counter_payload, name, counter_cb, &q);
+	int r = nft_query(NFT_MSG_GETOBJ, family, false, counter_payload, name, counter_cb, NULL,
+			  &q);
 
 	*packets = q.pkts;
 	*bytes = q.bytes;
@@ -143,8 +131,8 @@ static void table_payload(struct nlmsghdr *nlh, const void *arg)
 
 int nft_rule_count(uint8_t family)
 {
-	int n = 0,
-	    r = nft_query(NFT_MSG_GETRULE, family, NLM_F_DUMP, table_payload, NULL, seen_cb, &n);
+	int n = 0, r = nft_query(NFT_MSG_GETRULE, family, true, table_payload, NULL, seen_cb,
+				 seen_restart, &n);
 
 	return r < 0 ? r : n;
 }
@@ -185,13 +173,19 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	q->n++;
 out:
 	nftnl_chain_free(c);
-	return MNL_CB_OK;
+	return 0;
+}
+
+static void chain_restart(void *data)
+{
+	((struct foreign_q *)data)->n = 0;
 }
 
 int nft_foreign_drop_chains(struct nft_foreign_chain *out, size_t max)
 {
 	struct foreign_q q = { out, max, 0 };
-	int r = nft_query(NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, NULL, NULL, chain_cb, &q);
+	int r = nft_query(NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, true, NULL, NULL, chain_cb,
+			  chain_restart, &q);
 
 	return r < 0 ? r : (int)q.n;
 }

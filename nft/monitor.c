@@ -3,9 +3,10 @@
  * told apart from someone's `nft flush ruleset`. */
 #include "monitor.h"
 #include "plan.h"
+#include "lib/log.h"
+#include "lib/nl.h"
 
 #include <errno.h>
-#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
@@ -14,24 +15,13 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 int nft_monitor_open(void)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	int fd;
+	struct nl *nl;
+	int r = nl_open(NETLINK_NETFILTER, 1u << (NFNLGRP_NFTABLES - 1), 0, &nl);
 
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 1u << (NFNLGRP_NFTABLES - 1), MNL_SOCKET_AUTOPID) < 0) {
-		int r = -errno;
-		mnl_socket_close(nl);
-		return r;
-	}
-	fd = dup(mnl_socket_get_fd(nl));
-	mnl_socket_close(nl);
-	return fd < 0 ? -errno : fd;
+	return r < 0 ? r : nl_release(nl);
 }
 
 /* The table a deletion notification is about. */
@@ -60,31 +50,29 @@ static bool ours(const struct nlmsghdr *nlh, int type)
 	return r;
 }
 
+struct drain {
+	uint32_t own_portid;
+	bool hit;
+};
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct drain *d = data;
+
+	if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES && nlh->nlmsg_pid != d->own_portid)
+		d->hit |= ours(nlh, nlh->nlmsg_type & 0xff);
+	return 0;
+}
+
 bool nft_monitor_drain(int fd, uint32_t own_portid)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool hit = false;
-	ssize_t n;
+	struct drain d = { own_portid, false };
 
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
-		const struct nlmsghdr *nlh;
-		int left;
-
-		if (n < 0) {
-			if (errno == ENOBUFS) { /* lost some: assume the worst */
-				hit = true;
-				continue;
-			}
-			break;
-		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES ||
-			    nlh->nlmsg_pid == own_portid)
-				continue;
-			hit |= ours(nlh, nlh->nlmsg_type & 0xff);
-		}
+	if (nl_monitor_drain_fd(fd, event_cb, &d) == NL_LOST) {
+		/* A deletion may be among the events lost: assume the worst. */
+		log_debug("nftables: monitor lost events (receive queue overflowed): restoring "
+			  "the tables whatever they hold");
+		return true;
 	}
-	return hit;
+	return d.hit;
 }

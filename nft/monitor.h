@@ -9,7 +9,8 @@
 
 int nft_monitor_open(void);
 /* Read what is queued; true if a process other than own_portid deleted a
- * table, chain, rule, set or object of ours. */
+ * table, chain, rule, set or object of ours, or if the kernel dropped
+ * events (ENOBUFS) so that nobody can tell: then restore them all. */
 bool nft_monitor_drain(int fd, uint32_t own_portid);
 
 #endif

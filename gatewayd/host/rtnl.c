@@ -1,43 +1,38 @@
-/* rtnetlink requests, one synchronous request/ack at a time. */
+/* rtnetlink: the requests host/ and core/ make of links and addresses,
+ * the facts read back, and the monitor. The messages are built by
+ * rtnl_msg.c; lib/nl.c sends them, matches the replies and retries
+ * interrupted dumps. */
 #include "gatewayd/host/rtnl.h"
+#include "gatewayd/host/rtnl_msg.h"
+#include "lib/log.h"
+#include "lib/nl.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
-#include <linux/if_bridge.h>
 #include <linux/if_link.h>
-#include <linux/veth.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 struct rtnl {
-	struct mnl_socket *nl;
-	uint32_t seq, portid;
+	struct nl *nl;
 };
 
 int rtnl_open(struct rtnl **out)
 {
 	struct rtnl *r = calloc(1, sizeof(*r));
-	int one = 1;
+	int ret;
 
 	if (!r)
 		return -ENOMEM;
-	r->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!r->nl || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = -errno;
-		rtnl_close(r);
-		return e;
+	if ((ret = nl_open(NETLINK_ROUTE, 0, 0, &r->nl)) < 0) {
+		free(r);
+		return ret;
 	}
-	mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	r->portid = mnl_socket_get_portid(r->nl);
-	r->seq = (uint32_t)time(NULL);
 	*out = r;
 	return 0;
 }
@@ -46,160 +41,73 @@ void rtnl_close(struct rtnl *r)
 {
 	if (!r)
 		return;
-	if (r->nl)
-		mnl_socket_close(r->nl);
+	nl_close(r->nl);
 	free(r);
 }
 
-/* The socket is in doubt (a reply was lost to ENOBUFS, a read failed):
- * a fresh one, so no stale reply can be taken for a later request's. */
-static int rtnl_reopen(struct rtnl *r)
+/* Send a request built by rtnl_msg (len: what the builder returned). */
+static int request(struct rtnl *r, char *buf, int len, nl_cb cb, void *data)
 {
-	struct rtnl *n;
-	int ret = rtnl_open(&n);
-
-	if (ret < 0)
-		return ret;
-	mnl_socket_close(r->nl);
-	r->nl = n->nl;
-	r->portid = n->portid;
-	free(n);
-	return 0;
+	if (len < 0)
+		return len;
+	return nl_request(r->nl, buf, (size_t)len, cb, data, NULL);
 }
-
-/* Send one request and run cb over its replies, always reading them to
- * their end (the ack, the error or NLMSG_DONE), so that the next request
- * never reads this one's leftovers. Replies to earlier requests still
- * queued are skipped by sequence number. A dump the kernel marks
- * interrupted (NLM_F_DUMP_INTR: links changed while it ran) is read to its
- * end and returns -EINTR: the caller retries it whole. */
-static int rtnl_talk_once(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
-	uint32_t seq = ++r->seq;
-	bool intr = false;
-	int ret = 0;
-
-	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(r->nl, buf, sizeof(buf));
-		const struct nlmsghdr *m;
-		int left;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			rtnl_reopen(r);
-			return ret;
-		}
-		left = (int)n;
-		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, left);
-		     m = mnl_nlmsg_next(m, &left)) {
-			if (m->nlmsg_seq != seq || (m->nlmsg_pid && m->nlmsg_pid != r->portid))
-				continue; /* an earlier request's */
-			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-			if (m->nlmsg_type == NLMSG_DONE) {
-				if (m->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && ret == 0)
-					ret = *(const int *)mnl_nlmsg_get_payload(m) < 0
-						      ? *(const int *)mnl_nlmsg_get_payload(m)
-						      : 0;
-				return ret ? ret : intr ? -EINTR : 0;
-			}
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-
-				if (m->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return -EPROTO;
-				return ret ? ret : e->error;
-			}
-			if (m->nlmsg_type < NLMSG_MIN_TYPE || !cb || ret || intr)
-				continue;
-			if (cb(m, data) < MNL_CB_OK)
-				ret = -EPROTO; /* keep reading to the end */
-		}
-	}
-}
-
-static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	/* NLM_F_DUMP shares its bits with NLM_F_REPLACE|NLM_F_EXCL: only a
-	 * GET request is a dump. Everything else asks for an ack. */
-	bool dump = nlh->nlmsg_type % 4 == 2 && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-
-	if (!dump)
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	return rtnl_talk_once(r, nlh, cb, data);
-}
-
-static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	return nlh;
-}
-
-struct link_query {
-	struct rtnl_link *out;
-	int found;
-};
 
 static int link_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
 
-	if (mnl_attr_type_valid(a, IFLA_MAX) < 0)
-		return MNL_CB_OK;
-	tb[type] = a;
+	if (mnl_attr_type_valid(a, IFLA_MAX) >= 0)
+		tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
 }
+
+/* One RTM_NEWLINK into out; false for any other message. */
+static bool link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	const struct nlattr *i;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return false;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb);
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		snprintf(out->name, IFNAMSIZ, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_MASTER])
+		out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINKINFO])
+		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
+		{
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
+				snprintf(out->kind, sizeof(out->kind), "%s", mnl_attr_get_str(i));
+		}
+	return true;
+}
+
+struct link_query {
+	struct rtnl_link *out;
+	bool found;
+};
 
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct link_query *q = data;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb);
-	memset(q->out, 0, sizeof(*q->out));
-	q->out->ifindex = ifi->ifi_index;
-	q->out->flags = ifi->ifi_flags;
-	if (tb[IFLA_IFNAME])
-		snprintf(q->out->name, IFNAMSIZ, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
-	if (tb[IFLA_MASTER])
-		q->out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_LINKINFO]) {
-		const struct nlattr *i;
-		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO]) if (mnl_attr_get_type(i) ==
-								   IFLA_INFO_KIND)
-			snprintf(q->out->kind, sizeof(q->out->kind), "%s", mnl_attr_get_str(i));
-	}
-	q->found = 1;
-	return MNL_CB_OK;
+	q->found |= link_parse(nlh, q->out);
+	return 0;
 }
 
 int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, 0, 0);
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct link_query q = { .out = out };
-	int ret;
+	int ret = request(r, buf, rtnl_msg_link_get(buf, sizeof(buf), nl_seq_next(r->nl), name),
+			  link_cb, &q);
 
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	ret = rtnl_talk(r, nlh, link_cb, &q);
 	if (ret == -ENODEV || (ret == 0 && !q.found))
 		return -ENODEV;
 	return ret;
@@ -207,123 +115,72 @@ int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out)
 
 int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6])
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-	struct nlattr *li, *data;
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, 0);
-	mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, 0);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return request(r, buf, rtnl_msg_bridge_new(buf, sizeof(buf), nl_seq_next(r->nl), name, mac),
+		       NULL, NULL);
 }
 
 int rtnl_link_set_up(struct rtnl *r, int ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
-	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return request(r, buf, rtnl_msg_link_up(buf, sizeof(buf), nl_seq_next(r->nl), ifindex),
+		       NULL, NULL);
 }
 
 int rtnl_veth_create(struct rtnl *r, const char *name, const char *peer)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
-	struct nlattr *li, *data, *pi;
-	struct ifinfomsg *pifi;
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	pi = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	/* the peer's attributes follow its own struct ifinfomsg */
-	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
-	memset(pifi, 0, sizeof(*pifi));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-	mnl_attr_nest_end(nlh, pi);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, li);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return request(r, buf, rtnl_msg_veth_new(buf, sizeof(buf), nl_seq_next(r->nl), name, peer),
+		       NULL, NULL);
 }
 
 int rtnl_link_set_mac(struct rtnl *r, int ifindex, const uint8_t mac[6])
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return request(r, buf,
+		       rtnl_msg_link_mac(buf, sizeof(buf), nl_seq_next(r->nl), ifindex, mac), NULL,
+		       NULL);
 }
 
 int rtnl_link_set_master(struct rtnl *r, int ifindex, int master)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, ifindex);
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return request(r, buf,
+		       rtnl_msg_link_master(buf, sizeof(buf), nl_seq_next(r->nl), ifindex, master),
+		       NULL, NULL);
 }
 
 int rtnl_link_del(struct rtnl *r, int ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	return rtnl_talk(r, link_msg(buf, RTM_DELLINK, 0, ifindex), NULL, NULL);
-}
-
-static struct nlmsghdr *addr_msg(char *buf, uint16_t type, uint16_t flags, int ifindex, int family,
-				 const void *addr, unsigned plen)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifaddrmsg *ifa;
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (uint8_t)family;
-	ifa->ifa_prefixlen = (uint8_t)plen;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = (unsigned)ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
-	return nlh;
-}
-
-int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return rtnl_talk(r, addr_msg(buf, RTM_DELADDR, 0, ifindex, family, addr, plen), NULL, NULL);
+	return request(r, buf, rtnl_msg_link_del(buf, sizeof(buf), nl_seq_next(r->nl), ifindex),
+		       NULL, NULL);
 }
 
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	/* REPLACE: re-applying an address that is already there succeeds. */
-	struct nlmsghdr *nlh = addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
-					family, addr, plen);
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	if (family == AF_INET) {
-		uint32_t a = ntohl(*(const uint32_t *)addr);
-		uint32_t bcast = htonl(a | ~(plen ? 0xffffffffu << (32 - plen) : 0));
-		mnl_attr_put_u32(nlh, IFA_BROADCAST, bcast);
-	} else {
-		/* The bridge is the only router on a segment we own: no DAD
-		 * delay before dnsmasq can bind and advertise. */
-		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	}
-	return rtnl_talk(r, nlh, NULL, NULL);
+	return request(r, buf,
+		       rtnl_msg_addr_add(buf, sizeof(buf), nl_seq_next(r->nl), ifindex, family,
+					 addr, plen),
+		       NULL, NULL);
+}
+
+int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)
+{
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	return request(r, buf,
+		       rtnl_msg_addr_del(buf, sizeof(buf), nl_seq_next(r->nl), ifindex, family,
+					 addr, plen),
+		       NULL, NULL);
 }
 
 /* --- host facts ---------------------------------------------------------- */
@@ -336,19 +193,24 @@ static void *grow(void *p, size_t n, size_t size)
 	return realloc(p, (n < 8 ? 8 : 2 * n) * size);
 }
 
+/* What one dump collects; mark is where it started, so that a dump run
+ * again (interrupted) forgets only its own part. */
+struct facts_dump {
+	struct host_facts *f;
+	size_t mark;
+};
+
 static int facts_link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct host_facts *f = data;
+	struct host_facts *f = ((struct facts_dump *)data)->f;
 	struct rtnl_link l;
-	struct link_query q = { .out = &l };
 	struct host_link *links;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	link_cb(nlh, &q);
+	if (!link_parse(nlh, &l))
+		return 0;
 	links = grow(f->links, f->n_links, sizeof(*links));
 	if (!links)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	f->links = links;
 	links[f->n_links].ifindex = l.ifindex;
 	memcpy(links[f->n_links].name, l.name, IFNAMSIZ);
@@ -356,7 +218,14 @@ static int facts_link_cb(const struct nlmsghdr *nlh, void *data)
 	links[f->n_links].master = l.master;
 	links[f->n_links].flags = l.flags;
 	f->n_links++;
-	return MNL_CB_OK;
+	return 0;
+}
+
+static void facts_link_restart(void *data)
+{
+	struct facts_dump *d = data;
+
+	d->f->n_links = d->mark;
 }
 
 static int addr_attr_cb(const struct nlattr *a, void *data)
@@ -370,21 +239,21 @@ static int addr_attr_cb(const struct nlattr *a, void *data)
 
 static int facts_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct host_facts *f = data;
+	struct host_facts *f = ((struct facts_dump *)data)->f;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 	const struct nlattr *a;
 	struct host_addr *addrs;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR)
-		return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+		return 0;
 	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a || mnl_attr_get_payload_len(a) > 16)
-		return MNL_CB_OK;
+		return 0;
 	addrs = grow(f->addrs, f->n_addrs, sizeof(*addrs));
 	if (!addrs)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	f->addrs = addrs;
 	memset(&addrs[f->n_addrs], 0, sizeof(addrs[0]));
 	addrs[f->n_addrs].family = ifa->ifa_family;
@@ -392,7 +261,14 @@ static int facts_addr_cb(const struct nlmsghdr *nlh, void *data)
 	addrs[f->n_addrs].ifindex = (int)ifa->ifa_index;
 	memcpy(addrs[f->n_addrs].addr, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
 	f->n_addrs++;
-	return MNL_CB_OK;
+	return 0;
+}
+
+static void facts_addr_restart(void *data)
+{
+	struct facts_dump *d = data;
+
+	d->f->n_addrs = d->mark;
 }
 
 static int route_attr_cb(const struct nlattr *a, void *data)
@@ -406,21 +282,21 @@ static int route_attr_cb(const struct nlattr *a, void *data)
 
 static int facts_route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct host_facts *f = data;
+	struct host_facts *f = ((struct facts_dump *)data)->f;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
 	struct host_route *routes, *rt;
 	uint32_t table;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
-		return MNL_CB_OK;
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+		return 0;
 	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
 	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	if (table != RT_TABLE_MAIN)
-		return MNL_CB_OK;
+		return 0;
 	routes = grow(f->routes, f->n_routes, sizeof(*routes));
 	if (!routes)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	f->routes = routes;
 	rt = &routes[f->n_routes++];
 	memset(rt, 0, sizeof(*rt));
@@ -432,44 +308,42 @@ static int facts_route_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
 		memcpy(rt->dst, mnl_attr_get_payload(tb[RTA_DST]),
 		       mnl_attr_get_payload_len(tb[RTA_DST]));
-	return MNL_CB_OK;
+	return 0;
 }
 
-static int dump(struct rtnl *r, uint16_t type, uint8_t family, size_t hdrlen, mnl_cb_t cb,
-		void *data)
+static void facts_route_restart(void *data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	uint8_t *fam;
+	struct facts_dump *d = data;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	/* ifinfomsg, ifaddrmsg and rtmsg all start with the family byte. */
-	fam = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-	*fam = family;
-	return rtnl_talk(r, nlh, cb, data);
+	d->f->n_routes = d->mark;
+}
+
+/* One dump into f; an interrupted one is run again by nl_dump. */
+static int dump(struct rtnl *r, int len, char *buf, struct host_facts *f, size_t mark, nl_cb cb,
+		void (*restart)(void *data))
+{
+	struct facts_dump d = { f, mark };
+
+	if (len < 0)
+		return len;
+	return nl_dump(r->nl, (struct nlmsghdr *)buf, cb, restart, &d);
 }
 
 int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
 {
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	int ret;
 
-	/* An interrupted dump (the host changed while it ran) is not a
-	 * picture of the host: read all of it again, a few times. */
-	for (int attempt = 0; attempt < 10; attempt++) {
-		memset(out, 0, sizeof(*out));
-		if ((ret = dump(r, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), facts_link_cb,
-				out)) < 0 ||
-		    (ret = dump(r, RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), facts_addr_cb,
-				out)) < 0 ||
-		    (ret = dump(r, RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), facts_route_cb,
-				out)) < 0 ||
-		    (ret = dump(r, RTM_GETROUTE, AF_INET6, sizeof(struct rtmsg), facts_route_cb,
-				out)) < 0)
-			host_facts_free(out);
-		if (ret != -EINTR)
-			break;
-	}
+	memset(out, 0, sizeof(*out));
+	if ((ret = dump(r, rtnl_msg_dump_links(buf, sizeof(buf), 0), buf, out, 0, facts_link_cb,
+			facts_link_restart)) < 0 ||
+	    (ret = dump(r, rtnl_msg_dump_addrs(buf, sizeof(buf), 0), buf, out, 0, facts_addr_cb,
+			facts_addr_restart)) < 0 ||
+	    (ret = dump(r, rtnl_msg_dump_routes(buf, sizeof(buf), 0, AF_INET), buf, out, 0,
+			facts_route_cb, facts_route_restart)) < 0 ||
+	    (ret = dump(r, rtnl_msg_dump_routes(buf, sizeof(buf), 0, AF_INET6), buf, out,
+			out->n_routes, facts_route_cb, facts_route_restart)) < 0)
+		host_facts_free(out);
 	return ret;
 }
 
@@ -501,62 +375,53 @@ const struct host_link *host_link_by_name(const struct host_facts *f, const char
 
 int rtnl_monitor_open(void)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	/* netconf: the kernel announces forwarding changes, so a flipped
 	 * ip_forward is an event like any other. */
 	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
 			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | 1u << (RTNLGRP_IPV4_NETCONF - 1) |
 			  1u << (RTNLGRP_IPV6_NETCONF - 1);
-	int fd, size = 1 << 20;
+	/* Room for a burst; events beyond it are lost, and the drain says so
+	 * (then everything is re-read). Test hook: a tiny buffer, so a test
+	 * can make it overflow. */
+	const char *test = getenv("GATEWAYD_TEST_MONITOR_RCVBUF");
+	int size = test ? atoi(test) : 1 << 20;
+	struct nl *nl;
+	int ret;
 
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-		int e = -errno;
-		mnl_socket_close(nl);
-		return e;
+	if ((ret = nl_open(NETLINK_ROUTE, groups, 0, &nl)) < 0)
+		return ret;
+	if (size > 0)
+		nl_set_rcvbuf(nl, size);
+	return nl_release(nl);
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	unsigned *what = data;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK: *what |= RTNL_EV_LINK; break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE: *what |= RTNL_EV_ADDR; break;
+	case RTM_NEWNETCONF:
+	case RTM_DELNETCONF: *what |= RTNL_EV_NETCONF; break;
 	}
-	fd = dup(mnl_socket_get_fd(nl));
-	mnl_socket_close(nl);
-	if (fd < 0)
-		return -errno;
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	return fd;
+	return 0;
 }
 
 unsigned rtnl_monitor_drain(int fd)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned what = 0;
-	ssize_t n;
 
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
-		const struct nlmsghdr *nlh;
-		int left;
-
-		if (n < 0) {
-			/* ENOBUFS: we missed events; assume everything changed. */
-			if (errno == ENOBUFS) {
-				what |= RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF;
-				continue;
-			}
-			break;
-		}
-		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			switch (nlh->nlmsg_type) {
-			case RTM_NEWLINK:
-			case RTM_DELLINK: what |= RTNL_EV_LINK; break;
-			case RTM_NEWADDR:
-			case RTM_DELADDR:
-			case RTM_NEWROUTE:
-			case RTM_DELROUTE: what |= RTNL_EV_ADDR; break;
-			case RTM_NEWNETCONF:
-			case RTM_DELNETCONF: what |= RTNL_EV_NETCONF; break;
-			}
-		}
+	if (nl_monitor_drain_fd(fd, monitor_cb, &what) == NL_LOST) {
+		/* The events that say what changed are gone: all of it may
+		 * have. The caller re-reads links, addresses and forwarding. */
+		log_debug("rtnetlink: monitor lost events (receive queue overflowed): full resync "
+			  "of links, addresses and forwarding follows");
+		what = RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF;
 	}
 	return what;
 }

@@ -1,5 +1,5 @@
-/* rtnetlink over libmnl: links, addresses, routes. The only file that
- * opens a NETLINK_ROUTE socket. */
+/* rtnetlink: links, addresses, routes. Messages come from rtnl_msg.c and
+ * travel over lib/nl.c (the one place that opens netlink sockets). */
 #ifndef GW_RTNL_H
 #define GW_RTNL_H
 
@@ -39,7 +39,10 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
 
 /* A socket subscribed to link, address, route and netconf (forwarding)
  * changes, for the event loop; rtnl_monitor_drain() reads what is queued
- * and says which kinds changed. */
+ * and says which kinds changed. When the kernel dropped events (its queue
+ * overflowed: ENOBUFS) it returns every bit, so the caller re-reads it
+ * all. The environment variable GATEWAYD_TEST_MONITOR_RCVBUF (bytes) sets
+ * a tiny receive buffer, for tests that make it overflow. */
 #define RTNL_EV_LINK	1u
 #define RTNL_EV_ADDR	2u /* addresses or routes */
 #define RTNL_EV_NETCONF 4u /* forwarding settings */

@@ -421,26 +421,37 @@ static int batch_flush_map(struct nft_batch *b, uint8_t family, const char *map)
 	return r;
 }
 
-/* DELRULE naming only the chain flushes it; DELCHAIN then removes it. */
-static int batch_chain_del(struct nft_batch *b, const struct nft_chain_desc *d, bool remove)
+/* DELRULE naming only the chain flushes it. */
+static int batch_chain_flush(struct nft_batch *b, const struct nft_chain_desc *d)
 {
-	struct nftnl_chain *c = remove ? nftnl_chain_alloc() : NULL;
 	struct nftnl_rule *rl = nftnl_rule_alloc();
 	char desc[128];
-	int r = -ENOMEM;
+	int r;
 
-	if (!rl || (remove && !c))
-		goto out;
+	if (!rl)
+		return -ENOMEM;
 	nftnl_rule_set_str(rl, NFTNL_RULE_TABLE, NFT_TABLE_NAME);
 	nftnl_rule_set_str(rl, NFTNL_RULE_CHAIN, d->name);
 	nftnl_rule_set_u32(rl, NFTNL_RULE_FAMILY, d->family);
 	snprintf(desc, sizeof(desc), "flushing chain %s %s %s", nft_family_name(d->family),
 		 NFT_TABLE_NAME, d->name);
-	if ((r = batch_reserve(b)) < 0)
-		goto out;
-	nftnl_rule_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELRULE, d->family, 0), rl);
-	if ((r = batch_push(b, desc)) < 0 || !remove)
-		goto out;
+	if ((r = batch_reserve(b)) >= 0) {
+		nftnl_rule_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELRULE, d->family, 0), rl);
+		r = batch_push(b, desc);
+	}
+	nftnl_rule_free(rl);
+	return r;
+}
+
+/* DELCHAIN: the chain must be empty and unreferenced by then. */
+static int batch_chain_remove(struct nft_batch *b, const struct nft_chain_desc *d)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	char desc[128];
+	int r;
+
+	if (!c)
+		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, d->name);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, d->family);
@@ -450,10 +461,7 @@ static int batch_chain_del(struct nft_batch *b, const struct nft_chain_desc *d, 
 		nftnl_chain_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELCHAIN, d->family, 0), c);
 		r = batch_push(b, desc);
 	}
-out:
-	nftnl_rule_free(rl);
-	if (c)
-		nftnl_chain_free(c);
+	nftnl_chain_free(c);
 	return r;
 }
 
@@ -592,14 +600,19 @@ int nft_batch_update(const struct nft_plan *old, const struct nft_plan *new,
 	if (u->ports_rewrite && (r = batch_ports_rewrite(b, new, ports, n_ports)) < 0)
 		goto fail;
 	for (size_t i = 0; i < u->n_refill; i++)
-		if ((r = batch_chain_del(b, &new->chains[u->refill[i]], false)) < 0 ||
+		if ((r = batch_chain_flush(b, &new->chains[u->refill[i]])) < 0 ||
 		    (r = batch_chain_rules(b, new, u->refill[i])) < 0)
 			goto fail;
 	for (size_t i = 0; i < u->n_add_chains; i++)
 		if ((r = batch_chain_rules(b, new, u->add_chains[i])) < 0)
 			goto fail;
+	/* All flushed before any is deleted: their jumps to each other go
+	 * first. */
 	for (size_t i = 0; i < u->n_del_chains; i++)
-		if ((r = batch_chain_del(b, &old->chains[u->del_chains[i]], true)) < 0)
+		if ((r = batch_chain_flush(b, &old->chains[u->del_chains[i]])) < 0)
+			goto fail;
+	for (size_t i = 0; i < u->n_del_chains; i++)
+		if ((r = batch_chain_remove(b, &old->chains[u->del_chains[i]])) < 0)
 			goto fail;
 	for (size_t i = 0; i < u->n_del_ctrs; i++)
 		if ((r = batch_counter_del(b, &old->counters[u->del_ctrs[i]])) < 0)

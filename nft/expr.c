@@ -228,6 +228,7 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	switch (rp->vmap_key) {
 	case NK_IIFNAME: e = e_meta(r, NFT_META_IIFNAME); break;
 	case NK_OIFNAME: e = e_meta(r, NFT_META_OIFNAME); break;
+	case NK_IBRNAME: e = e_meta(r, NFT_META_BRI_IIFNAME); break;
 	case NK_ETHER_SADDR: e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6); break;
 	case NK_IP_DADDR:
 		if ((e = e_family(r, family, NFPROTO_IPV4)) >= 0)

@@ -63,6 +63,7 @@ const struct nft_key_name nft_key_names[] = {
 	[NK_ETHER_SADDR] = { "ether saddr", "ether_addr" },
 	[NK_IP_DADDR] = { "ip daddr", "ipv4_addr" },
 	[NK_IP6_DADDR] = { "ip6 daddr", "ipv6_addr" },
+	[NK_IBRNAME] = { "meta ibrname", "ifname" },
 };
 
 #define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
@@ -221,31 +222,34 @@ static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const cha
 
 /* The maps the base chains dispatch through, in this order in the plan. */
 enum {
-	MAP_NAT,   /* inet, iifname: postrouting -> nat_NET */
-	MAP_SVC4,  /* inet, ip daddr of a gateway: input -> svc_NET */
-	MAP_SVC6,  /* inet, ip6 daddr of a gateway: input -> svc_NET */
-	MAP_IN,	   /* inet, iifname: input -> in_NET */
-	MAP_FROM,  /* inet, iifname: forward -> from_NET */
-	MAP_TO,	   /* inet, oifname: forward -> to_NET */
-	MAP_OUT,   /* bridge, ether saddr (a bridge's MAC): output -> out_NET */
-	MAP_PORTS, /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
+	MAP_NAT,     /* inet, iifname: postrouting -> nat_NET */
+	MAP_SVC4,    /* inet, ip daddr of a gateway: input -> svc_NET */
+	MAP_SVC6,    /* inet, ip6 daddr of a gateway: input -> svc_NET */
+	MAP_IN,	     /* inet, iifname: input -> in_NET */
+	MAP_FROM,    /* inet, iifname: forward -> from_NET */
+	MAP_TO,	     /* inet, oifname: forward -> to_NET */
+	MAP_OUT,     /* bridge, ether saddr (a bridge's MAC): output -> out_NET */
+	MAP_PORTS,   /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
+	MAP_BRIDGES, /* bridge, meta ibrname: forward -> ports_NET; bridge-meta form only */
 	MAP_COUNT
 };
 
+/* key: the map's key type; lookup: what its dispatch rule looks up. */
 static const struct {
 	uint8_t family;
 	const char *name;
-	enum nft_key key;
+	enum nft_key key, lookup;
 	size_t base_chain;
 } maps[MAP_COUNT] = {
-	[MAP_NAT] = { NFPROTO_INET, "nat_nets", NK_IIFNAME, NC_POSTROUTING },
-	[MAP_SVC4] = { NFPROTO_INET, "svc4_nets", NK_IP_DADDR, NC_INPUT },
-	[MAP_SVC6] = { NFPROTO_INET, "svc6_nets", NK_IP6_DADDR, NC_INPUT },
-	[MAP_IN] = { NFPROTO_INET, "in_nets", NK_IIFNAME, NC_INPUT },
-	[MAP_FROM] = { NFPROTO_INET, "from_nets", NK_IIFNAME, NC_FORWARD },
-	[MAP_TO] = { NFPROTO_INET, "to_nets", NK_OIFNAME, NC_FORWARD },
-	[MAP_OUT] = { NFPROTO_BRIDGE, "out_nets", NK_ETHER_SADDR, NC_BR_OUTPUT },
-	[MAP_PORTS] = { NFPROTO_BRIDGE, NFT_PORTS_MAP, NK_IIFNAME, NC_BR_FORWARD },
+	[MAP_NAT] = { NFPROTO_INET, "nat_nets", NK_IIFNAME, NK_IIFNAME, NC_POSTROUTING },
+	[MAP_SVC4] = { NFPROTO_INET, "svc4_nets", NK_IP_DADDR, NK_IP_DADDR, NC_INPUT },
+	[MAP_SVC6] = { NFPROTO_INET, "svc6_nets", NK_IP6_DADDR, NK_IP6_DADDR, NC_INPUT },
+	[MAP_IN] = { NFPROTO_INET, "in_nets", NK_IIFNAME, NK_IIFNAME, NC_INPUT },
+	[MAP_FROM] = { NFPROTO_INET, "from_nets", NK_IIFNAME, NK_IIFNAME, NC_FORWARD },
+	[MAP_TO] = { NFPROTO_INET, "to_nets", NK_OIFNAME, NK_OIFNAME, NC_FORWARD },
+	[MAP_OUT] = { NFPROTO_BRIDGE, "out_nets", NK_ETHER_SADDR, NK_ETHER_SADDR, NC_BR_OUTPUT },
+	[MAP_PORTS] = { NFPROTO_BRIDGE, NFT_PORTS_MAP, NK_IIFNAME, NK_IIFNAME, NC_BR_FORWARD },
+	[MAP_BRIDGES] = { NFPROTO_BRIDGE, NFT_BRIDGES_MAP, NK_IIFNAME, NK_IBRNAME, NC_BR_FORWARD },
 };
 
 /* One network's chains, made by plan_net_chains(). */
@@ -504,20 +508,34 @@ static void rb_server_packet(struct rule_builder *b, int which)
 }
 
 /* The kernel backstop, in the bridge family, where each port is seen.
- * This kernel (and any without CONFIG_NFT_BRIDGE_META) has no meta
- * ibrname/obrname, so frames are tied to a network in two other ways:
+ * Bridge meta expressions (meta ibrname/obrname: CONFIG_NFT_BRIDGE_META;
+ * kernels without it refuse them with EOPNOTSUPP) are used in one place
+ * only, and only where the kernel has them (nft_bridge_meta_supported()):
  * - output: our dnsmasq's DHCP/DHCPv6 replies and RAs leave the bridge
  *   with the bridge's own MAC, which gatewayd sets (addr_bridge_mac), and
  *   out_nets maps that MAC to out_NET. There they jump to guard_NET, which
  *   accepts tun/veth ports (matching guest_ports, if set) and drops the
  *   rest. Written as accepts of what is allowed, not drops of "oifkind !=
  *   tun": a physical NIC has no kind at all, and a meta oifkind match on
- *   it never matches, either way round.
+ *   it never matches, either way round. The bridge's MAC is in the plan,
+ *   so this needs no daemon at run time, and is the same in both forms.
  * - forward: no DHCP/RA server frame may cross the bridge from port to
  *   port: not a rogue server in a guest towards its neighbours, not a
  *   LAN's server through a wrongly enslaved uplink towards the guests.
- *   port_nets maps each port of a guest bridge to ports_NET; the daemon
- *   keeps its elements equal to the bridges' ports.
+ *   ports_NET drops them. How a frame gets there is the one difference
+ *   between the plan's two forms:
+ *   - bridge-meta form (bridge_meta): "meta ibrname vmap @br_nets", keyed
+ *     by the bridge the frame came in on. Every port of the bridge is
+ *     covered by the kernel alone, also one plugged in while the daemon
+ *     was stopped or frozen. port_nets stays in the table, unreferenced:
+ *     the daemon's watch keeps filling it (a missing map would make every
+ *     sync fail with ENOENT), and a second lookup of the same frame there
+ *     would only cost time -- ibrname already names the port's bridge, and
+ *     more truly than a port list that may lag behind.
+ *   - port-set form: "iifname vmap @port_nets"; the daemon keeps that
+ *     map's elements (port -> ports_NET) equal to the bridges' ports, so a
+ *     port plugged in while it is stopped or frozen is not covered.
+ *   One lookup per frame either way: flat in the number of networks.
  * Frames with a VLAN tag are not looked into. */
 static int plan_backstop(struct rule_builder *b, const struct net_chains *c,
 			 const struct gw_network *n, const char *guard)
@@ -561,7 +579,8 @@ static int plan_backstop(struct rule_builder *b, const struct net_chains *c,
 }
 
 /* The network's chains, and its elements in the maps that lead there. */
-static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, struct net_chains *c)
+static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, bool bridge_meta,
+			   struct net_chains *c)
 {
 	static const struct {
 		uint8_t family;
@@ -574,7 +593,7 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, struc
 		{ NFPROTO_INET, "from", offsetof(struct net_chains, from), MAP_FROM },
 		{ NFPROTO_INET, "to", offsetof(struct net_chains, to), MAP_TO },
 		{ NFPROTO_BRIDGE, "out", offsetof(struct net_chains, out), MAP_OUT },
-		{ NFPROTO_BRIDGE, "ports", offsetof(struct net_chains, ports), MAP_COUNT },
+		{ NFPROTO_BRIDGE, "ports", offsetof(struct net_chains, ports), MAP_BRIDGES },
 		{ NFPROTO_BRIDGE, "guard", offsetof(struct net_chains, guard), MAP_COUNT },
 	};
 	char name[NFT_NAME_MAX];
@@ -599,6 +618,10 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, struc
 			addr_bridge_mac(n->name, mac);
 			r = plan_elem(p, MAP_OUT, mac, 6, name);
 			break;
+		case MAP_BRIDGES:
+			if (bridge_meta)
+				r = plan_elem(p, MAP_BRIDGES, n->bridge, IFNAMSIZ, name);
+			break;
 		default: r = plan_elem(p, tab[i].map, n->bridge, IFNAMSIZ, name); break;
 		}
 	}
@@ -609,8 +632,6 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		   struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
-
-	(void)bridge_meta; /* TODO(issue 8 backstop): bridge meta form */
 	long nat_local = -1;
 	int r = 0;
 
@@ -620,12 +641,19 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		return -ENOMEM;
 	memcpy(plan->chains, base_chains, sizeof(base_chains));
 	plan->n_chains = NC_BASE_COUNT;
-	/* The base chains do nothing but dispatch. */
+	/* The base chains do nothing but dispatch. The bridge forward chain
+	 * through br_nets or port_nets: see plan_backstop(). */
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
-		long idx =
-			plan_map(plan, maps[m].family, maps[m].name, maps[m].key, m == MAP_PORTS);
+		bool dispatch = m != MAP_PORTS || !bridge_meta;
+		long idx;
 
-		r = idx < 0 ? (int)idx : rb_vmap(&b, maps[m].base_chain, maps[m].key, maps[m].name);
+		if (m == MAP_BRIDGES && !bridge_meta)
+			continue;
+		idx = plan_map(plan, maps[m].family, maps[m].name, maps[m].key, m == MAP_PORTS);
+		if (idx < 0)
+			r = (int)idx;
+		else if (dispatch)
+			r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	}
 	/* The host's own packets from a gateway address (a local service
 	 * bound to 10.213.0.1 talking out of the uplink) come in on no
@@ -650,7 +678,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		    (r = plan_counter(plan, NFPROTO_INET, spoof, "drop", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_BRIDGE, guard, "guard", n->name)) < 0 ||
 		    (r = plan_counter(plan, NFPROTO_INET, outside, "outside", n->name)) < 0 ||
-		    (r = plan_net_chains(plan, n, &c)) < 0)
+		    (r = plan_net_chains(plan, n, bridge_meta, &c)) < 0)
 			break;
 		r = plan_postrouting(&b, c.nat, n, uplinks[i], nat);
 		if (r >= 0)

@@ -73,13 +73,17 @@ struct nft_match {
  * @in_nets"); no element, no verdict: on to the next rule. */
 enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP, NV_VMAP };
 
-/* What a verdict map is keyed by. */
+/* What a verdict map is keyed by, and what a rule looks up in it. */
 enum nft_key {
 	NK_IIFNAME,	/* type ifname */
 	NK_OIFNAME,	/* type ifname */
 	NK_ETHER_SADDR, /* type ether_addr */
 	NK_IP_DADDR,	/* type ipv4_addr */
 	NK_IP6_DADDR,	/* type ipv6_addr */
+	/* A rule's key only (vmap_key), never a map's: the bridge a frame
+	 * came in on (meta ibrname) is a name like any other, and its map is
+	 * keyed NK_IIFNAME (type ifname). batch.c's key types stop above. */
+	NK_IBRNAME,
 };
 
 /* Two tables: inet gatewayd (NAT and filtering) and bridge gatewayd (the
@@ -162,20 +166,29 @@ struct nft_key_name {
 	const char *type; /* the map's key type: "ifname", "ipv4_addr" */
 };
 /* Indexed by enum nft_key. */
-extern const struct nft_key_name nft_key_names[NK_IP6_DADDR + 1];
+extern const struct nft_key_name nft_key_names[NK_IBRNAME + 1];
 
 /* A network's named counter: what ("nat", "fwd_out", "fwd_in", "drop",
  * "guard", "outside") + "_" + network. */
 void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net);
 /* The bridge table's map of guest-bridge ports to their network's chain,
- * kept current by the daemon (nft_port_elems()). */
+ * kept current by the daemon (nft_set_ports()). In both forms of the
+ * plan; only the port-set form looks it up (see plan_backstop()). */
 #define NFT_PORTS_MAP "port_nets"
-/* The chain a network's bridge ports jump to from NFT_PORTS_MAP. */
+/* The bridge-meta form's map of guest bridges to their network's chain
+ * (meta ibrname vmap), static like the other maps. */
+#define NFT_BRIDGES_MAP "br_nets"
+/* The chain a network's bridge ports jump to from NFT_PORTS_MAP (and, in
+ * the bridge-meta form, its bridge from NFT_BRIDGES_MAP). */
 void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len);
 
-/* uplinks[i] is the resolved uplink interface of conf->networks[i]. */
-/* bridge_meta: the kernel has bridge meta expressions (meta ibrname): the
- * backstop matches the bridge itself, not only the ports the daemon lists. */
+/* uplinks[i] is the resolved uplink interface of conf->networks[i].
+ * bridge_meta: the kernel has bridge meta expressions (see
+ * nft_bridge_meta_supported()): the backstop's forward hook then knows a
+ * frame's network by the bridge it came in on (meta ibrname), so every
+ * port is covered, also one plugged in while the daemon was stopped. Without
+ * them, by the port (iifname), through NFT_PORTS_MAP. The plan is the same
+ * otherwise, rule for rule. */
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
 		   struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);

@@ -141,7 +141,8 @@ static void key_format(char *buf, size_t len, enum nft_key k, const struct nft_e
 {
 	switch (k) {
 	case NK_IIFNAME:
-	case NK_OIFNAME: snprintf(buf, len, "\"%s\"", e->key.ifname); break;
+	case NK_OIFNAME:
+	case NK_IBRNAME: snprintf(buf, len, "\"%s\"", e->key.ifname); break;
 	case NK_ETHER_SADDR:
 		snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", e->key.mac[0], e->key.mac[1],
 			 e->key.mac[2], e->key.mac[3], e->key.mac[4], e->key.mac[5]);

@@ -7,11 +7,14 @@
 #include "suites.h"
 #include "conf/conf.h"
 #include "nft/batch.h"
+#include "nft/feature.h"
 #include "nft/plan.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -319,10 +322,8 @@ struct walk {
 	size_t n_rules;
 };
 
-static void batch_walk(const struct nft_batch *b, struct walk *w)
+static void msgs_walk(const void *data, size_t len, struct walk *w)
 {
-	size_t len;
-	const void *data = nft_batch_data(b, &len);
 	const struct nlmsghdr *nlh = data;
 	int left = (int)len;
 
@@ -344,6 +345,14 @@ static void batch_walk(const struct nft_batch *b, struct walk *w)
 		}
 	}
 	ck_assert_int_eq(left, 0);
+}
+
+static void batch_walk(const struct nft_batch *b, struct walk *w)
+{
+	size_t len;
+	const void *data = nft_batch_data(b, &len);
+
+	msgs_walk(data, len, w);
 }
 
 START_TEST(test_batch_shape)
@@ -386,8 +395,9 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1019), "map inet gatewayd nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1026), "map bridge gatewayd port_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1027), "chain inet gatewayd postrouting");
-	ck_assert_str_eq(nft_batch_describe(b, 1027 + plan.n_chains),
-			 "elements of map inet gatewayd nat_nets");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1027 + plan.n_chains),
+			     "elements of map inet gatewayd nat_nets"),
+		      "%s", nft_batch_describe(b, 1027 + plan.n_chains));
 	ck_assert_str_eq(nft_batch_describe(b, 1027 + plan.n_chains + 7),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
@@ -590,7 +600,8 @@ START_TEST(test_batch_ports_map)
 	ck_assert_uint_eq(w.n, 4);
 	ck_assert_int_eq(w.types[1], NFT_MSG_DELSETELEM); /* flush */
 	ck_assert_int_eq(w.types[2], NFT_MSG_NEWSETELEM);
-	ck_assert_str_eq(nft_batch_describe(b, 6), "elements of map bridge gatewayd port_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 6), "flushing map bridge gatewayd port_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 7), "elements of map bridge gatewayd port_nets");
 	elems_of(b, 0, text, sizeof(text));
 	ck_assert_str_eq(text, "tap0:-3:ports_default\nveth1:-3:ports_cust\n");
 	nft_batch_free(b);
@@ -645,6 +656,276 @@ START_TEST(test_print_ruleset)
 }
 END_TEST
 
+/* The backstop's two forms (nft_plan_build()'s bridge_meta). They differ
+ * in one thing only: how the bridge table's forward chain finds a frame's
+ * network -- by the bridge it came in on (meta ibrname, every port
+ * covered by the kernel alone) or by the port, in the map the daemon
+ * keeps (port_nets). */
+static char *chain_text_at(const struct nft_plan *p, size_t c)
+{
+	static char out[1024];
+	char line[1024];
+
+	out[0] = '\0';
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (p->rules[i].chain != c)
+			continue;
+		nft_rule_format(&p->rules[i], line, sizeof(line));
+		strcat(out, line);
+		strcat(out, "\n");
+	}
+	return out;
+}
+
+static long set_index(const struct nft_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_sets; i++)
+		if (!strcmp(p->sets[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+START_TEST(test_plan_forms)
+{
+	struct nft_plan meta;
+	char a[1024], b[1024];
+	long br, ports;
+
+	ck_assert_int_eq(nft_plan_build(conf, uplinks, true, &meta), 0);
+	/* the dispatch: by port through port_nets, or by bridge through br_nets */
+	ck_assert_str_eq(plan.chains[NC_BR_FORWARD].name, "forward");
+	ck_assert_uint_eq(plan.chains[NC_BR_FORWARD].family, NFPROTO_BRIDGE);
+	ck_assert_str_eq(chain_text_at(&plan, NC_BR_FORWARD), "iifname vmap @port_nets\n");
+	ck_assert_str_eq(chain_text_at(&meta, NC_BR_FORWARD), "meta ibrname vmap @br_nets\n");
+	/* the same chains, counters and rules otherwise, in the same order */
+	ck_assert_uint_eq(meta.n_chains, plan.n_chains);
+	ck_assert_uint_eq(meta.n_counters, plan.n_counters);
+	ck_assert_uint_eq(meta.n_rules, plan.n_rules);
+	for (size_t i = 0; i < plan.n_rules; i++) {
+		ck_assert_uint_eq(meta.rules[i].chain, plan.rules[i].chain);
+		if (plan.rules[i].chain == NC_BR_FORWARD)
+			continue;
+		nft_rule_format(&plan.rules[i], a, sizeof(a));
+		nft_rule_format(&meta.rules[i], b, sizeof(b));
+		ck_assert_str_eq(b, a);
+		ck_assert_msg(!strstr(b, "ibrname") && !strstr(b, "@port_nets"), "%s", b);
+	}
+	/* br_nets: bridge -> ports_NET, made with the table (type ifname) */
+	ck_assert_int_eq(set_index(&plan, NFT_BRIDGES_MAP), -1);
+	ck_assert_uint_eq(meta.n_sets, plan.n_sets + 1);
+	br = set_index(&meta, NFT_BRIDGES_MAP);
+	ck_assert_int_ge(br, 0);
+	ck_assert_uint_eq(meta.sets[br].family, NFPROTO_BRIDGE);
+	ck_assert(meta.sets[br].vmap && !meta.sets[br].dynamic);
+	ck_assert_int_eq(meta.sets[br].key, NK_IIFNAME);
+	ck_assert_uint_eq(meta.sets[br].n_elems, 2);
+	ck_assert_str_eq(meta.sets[br].elems[0].key.ifname, "gw0");
+	ck_assert_str_eq(meta.sets[br].elems[0].chain, "ports_default");
+	ck_assert_str_eq(meta.sets[br].elems[1].key.ifname, "gw1");
+	ck_assert_str_eq(meta.sets[br].elems[1].chain, "ports_cust");
+	/* port_nets stays, where it was, for the daemon to fill (unused) */
+	ports = set_index(&meta, NFT_PORTS_MAP);
+	ck_assert_int_eq(ports, set_index(&plan, NFT_PORTS_MAP));
+	ck_assert(meta.sets[ports].dynamic);
+	nft_plan_release(&meta);
+}
+END_TEST
+
+/* The NEWSET message of set NAME: its id, key type and key length. */
+static bool set_msg(const struct nft_batch *b, const char *name, uint32_t *id, uint32_t *type,
+		    uint32_t *keylen)
+{
+	size_t blen;
+	const struct nlmsghdr *nlh = nft_batch_data(b, &blen);
+	int left = (int)blen;
+	bool found = false;
+
+	for (; !found && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct nftnl_set *s;
+
+		if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSET))
+			continue;
+		s = nftnl_set_alloc();
+		ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
+		if (!strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), name)) {
+			*id = nftnl_set_get_u32(s, NFTNL_SET_ID);
+			*type = nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE);
+			*keylen = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+			found = true;
+		}
+		nftnl_set_free(s);
+	}
+	return found;
+}
+
+/* The set id the lookup of the rule in bridge chain CHAIN refers to. */
+static uint32_t lookup_set_id(const struct nft_batch *b, const char *chain)
+{
+	size_t blen;
+	const struct nlmsghdr *nlh = nft_batch_data(b, &blen);
+	int left = (int)blen;
+	uint32_t id = 0;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct nftnl_rule *r;
+		struct nftnl_expr_iter *it;
+		struct nftnl_expr *e;
+
+		if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE))
+			continue;
+		r = nftnl_rule_alloc();
+		ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+		if (nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY) == NFPROTO_BRIDGE &&
+		    !strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), chain)) {
+			it = nftnl_expr_iter_create(r);
+			while ((e = nftnl_expr_iter_next(it)))
+				if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup"))
+					id = nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_SET_ID);
+			nftnl_expr_iter_destroy(it);
+		}
+		nftnl_rule_free(r);
+	}
+	return id;
+}
+
+/* Both forms' bytecode, parsed back: what `nft --debug=netlink` prints for
+ * "meta ibrname vmap @br_nets" and for "iifname vmap @port_nets". */
+START_TEST(test_batch_forms)
+{
+	struct nft_plan meta;
+	struct nft_batch *b, *bm;
+	static struct walk w, wm;
+	uint32_t id, type, keylen;
+	char text[256];
+	long br;
+
+	ck_assert_int_eq(nft_plan_build(conf, uplinks, true, &meta), 0);
+	ck_assert_int_eq(nft_batch_replace(&plan, 1, 0, &b), 0);
+	ck_assert_int_eq(nft_batch_replace(&meta, 1, 0, &bm), 0);
+	batch_walk(b, &w);
+	batch_walk(bm, &wm);
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd forward", 0), '\n') + 1,
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ lookup reg 1 set port_nets dreg 0 ]\n");
+	ck_assert_str_eq(strchr(find_rule_in(&wm, "bridge gatewayd forward", 0), '\n') + 1,
+			 "  [ meta load bri_iifname => reg 1 ]\n"
+			 "  [ lookup reg 1 set br_nets dreg 0 ]\n");
+	/* one dispatch rule either way */
+	ck_assert_str_eq(find_rule_in(&w, "bridge gatewayd forward", 1), "not found\n");
+	ck_assert_str_eq(find_rule_in(&wm, "bridge gatewayd forward", 1), "not found\n");
+	/* every other rule the same bytes */
+	ck_assert_uint_eq(wm.n_rules, w.n_rules);
+	for (size_t i = 0; i < w.n_rules; i++)
+		if (strcmp(w.rules[i], find_rule_in(&w, "bridge gatewayd forward", 0)))
+			ck_assert_str_eq(wm.rules[i], w.rules[i]);
+	/* the map the lookup names, made in the same batch: type ifname
+	 * (nft's 41), 16 bytes; the lookup refers to it by its id too */
+	ck_assert(!set_msg(b, NFT_BRIDGES_MAP, &id, &type, &keylen));
+	ck_assert(set_msg(bm, NFT_BRIDGES_MAP, &id, &type, &keylen));
+	ck_assert_uint_eq(type, 41);
+	ck_assert_uint_eq(keylen, IFNAMSIZ);
+	ck_assert_uint_eq(lookup_set_id(bm, "forward"), id);
+	ck_assert(set_msg(b, NFT_PORTS_MAP, &id, &type, &keylen));
+	ck_assert_uint_eq(lookup_set_id(b, "forward"), id);
+	/* its elements: the bridges (the 8th map with elements, after
+	 * out_nets; port_nets has none) */
+	br = set_index(&meta, NFT_BRIDGES_MAP);
+	ck_assert_int_eq(br, 8);
+	elems_of(bm, 7, text, sizeof(text));
+	ck_assert_str_eq(text, "gw0:-3:ports_default\ngw1:-3:ports_cust\n");
+	elems_of(b, 7, text, sizeof(text)); /* no 8th in the port-set form */
+	ck_assert_str_eq(text, "");
+	nft_batch_free(bm);
+	nft_batch_free(b);
+	nft_plan_release(&meta);
+}
+END_TEST
+
+/* `gatewayd -n -v` shows the form it would install. */
+START_TEST(test_print_forms)
+{
+	static const char fwd_head[] =
+		"\tchain forward {\n\t\ttype filter hook forward priority 0; policy accept;\n";
+	struct nft_plan meta;
+	char *text = NULL, *mtext = NULL, want[256];
+	size_t len = 0, mlen = 0;
+	FILE *f = open_memstream(&text, &len), *mf = open_memstream(&mtext, &mlen);
+
+	ck_assert_int_eq(nft_plan_build(conf, uplinks, true, &meta), 0);
+	nft_plan_print(f, &plan);
+	nft_plan_print(mf, &meta);
+	fclose(f);
+	fclose(mf);
+	snprintf(want, sizeof(want), "%s\t\tiifname vmap @port_nets\n\t}\n", fwd_head);
+	ck_assert_msg(strstr(text, want), "%s", text);
+	ck_assert_msg(!strstr(text, "ibrname") && !strstr(text, "br_nets"), "%s", text);
+	snprintf(want, sizeof(want), "%s\t\tmeta ibrname vmap @br_nets\n\t}\n", fwd_head);
+	ck_assert_msg(strstr(mtext, want), "%s", mtext);
+	ck_assert_msg(strstr(mtext, "\tmap br_nets {\n\t\ttype ifname : verdict\n"
+				    "\t\telements = { \"gw0\" : jump ports_default,\n"
+				    "\t\t\t     \"gw1\" : jump ports_cust }\n\t}\n"),
+		      "%s", mtext);
+	/* port_nets is declared in both */
+	ck_assert_msg(strstr(mtext, "\tmap port_nets {\n\t\ttype ifname : verdict\n\t}\n"), "%s",
+		      mtext);
+	free(mtext);
+	free(text);
+	nft_plan_release(&meta);
+}
+END_TEST
+
+/* The bridge-meta probe: a scratch table, created exclusively, holding a
+ * "meta ibrname" rule, deleted in the same transaction. */
+START_TEST(test_probe_build)
+{
+	static char buf[NFT_PROBE_BUFSIZE];
+	static struct walk w;
+	const struct nlmsghdr *nlh = (const void *)buf;
+	long len = nft_bridge_meta_probe_build(buf, sizeof(buf), 100, "gatewayd_probe_1");
+	int left;
+
+	ck_assert_int_gt(len, 0);
+	msgs_walk(buf, (size_t)len, &w);
+	ck_assert_uint_eq(w.n, 6);
+	ck_assert_int_eq(w.types[0], NFNL_MSG_BATCH_BEGIN);
+	ck_assert_int_eq(w.types[1], NFT_MSG_NEWTABLE);
+	ck_assert_int_eq(w.types[2], NFT_MSG_NEWCHAIN);
+	ck_assert_int_eq(w.types[3], NFT_MSG_NEWRULE);
+	ck_assert_int_eq(w.types[4], NFT_MSG_DELTABLE);
+	ck_assert_int_eq(w.types[5], NFNL_MSG_BATCH_END);
+	ck_assert_str_eq(w.rules[0],
+			 "bridge gatewayd_probe_1 probe\n"
+			 "  [ meta load bri_iifname => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00307767 0x00000000 0x00000000 0x00000000 ]\n"
+			 "  [ immediate reg 0 accept ]\n");
+	left = (int)len;
+	for (int i = 0; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left), i++) {
+		ck_assert_uint_eq(nlh->nlmsg_seq, 100 + (unsigned)i);
+		if (i == 3)
+			ck_assert_uint_eq(nlh->nlmsg_seq, NFT_PROBE_RULE_SEQ(100));
+		if (i == 0 || i == 5)
+			continue;
+		ck_assert_uint_eq(
+			((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family,
+			NFPROTO_BRIDGE);
+		/* only an exclusive create: never someone else's table */
+		ck_assert_uint_eq(nlh->nlmsg_flags & NLM_F_EXCL, i == 1 ? NLM_F_EXCL : 0);
+	}
+	ck_assert_int_eq(nft_bridge_meta_probe_build(buf, 100, 1, "x"), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_probe_hook)
+{
+	/* forced "no": answered without asking the kernel (no root here) */
+	setenv("GATEWAYD_TEST_NO_BRIDGE_META", "1", 1);
+	ck_assert_int_eq(nft_bridge_meta_supported(), 0);
+	unsetenv("GATEWAYD_TEST_NO_BRIDGE_META");
+	ck_assert_str_eq(nft_backstop_mode(true), "bridge-meta");
+	ck_assert_str_eq(nft_backstop_mode(false), "port-set");
+}
+END_TEST
+
 Suite *nft_suite(void)
 {
 	Suite *s = suite_create("nft");
@@ -667,6 +948,11 @@ Suite *nft_suite(void)
 	tcase_add_test(tc, test_batch_map_elements);
 	tcase_add_test(tc, test_batch_delete);
 	tcase_add_test(tc, test_print_ruleset);
+	tcase_add_test(tc, test_plan_forms);
+	tcase_add_test(tc, test_batch_forms);
+	tcase_add_test(tc, test_print_forms);
+	tcase_add_test(tc, test_probe_build);
+	tcase_add_test(tc, test_probe_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* The header and the family header (zeroed), or NULL when size is short. */
+/* The header and the family header, or NULL when size is short. The
+ * whole buffer is zeroed first: libmnl 1.0.4 leaves an attribute's
+ * padding as it found it (the unit tests caught stack garbage there). */
 static struct nlmsghdr *put_hdr(void *buf, size_t size, uint16_t type, uint16_t flags, uint32_t seq,
 				size_t extra)
 {
@@ -24,6 +26,7 @@ static struct nlmsghdr *put_hdr(void *buf, size_t size, uint16_t type, uint16_t 
 
 	if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(extra))
 		return NULL;
+	memset(buf, 0, size);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;

@@ -3,6 +3,10 @@
  * and its addresses by value: anything that changes one of them is seen,
  * without a hand-kept list of config fields. */
 #include "gatewayd/core/diff.h"
+#include "gatewayd/host/hostcheck.h"
+
+#include <net/if.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,4 +98,49 @@ void gw_diff_format(unsigned act, char *buf, size_t len)
 						off ? "," : "", names[b]);
 	if (!off)
 		snprintf(buf, len, "keep");
+}
+
+static bool has_addr(const struct host_facts *f, int ifindex, int family, const void *a)
+{
+	for (size_t i = 0; i < f->n_addrs; i++)
+		if (f->addrs[i].ifindex == ifindex && f->addrs[i].family == family &&
+		    !memcmp(f->addrs[i].addr, a, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+int gw_diff_host(const struct gw_plan *p, const struct host_facts *f, struct gw_host_diff *out)
+{
+	size_t n = p->conf ? p->conf->n_networks : 0;
+
+	out->repair = calloc(n + 1, sizeof(*out->repair));
+	out->foreign = calloc(n + 1, sizeof(*out->foreign));
+	if (!out->repair || !out->foreign) {
+		gw_host_diff_release(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct gw_network *net = &p->conf->networks[i];
+		const struct host_link *br = host_link_by_name(f, net->bridge);
+
+		if (!br) {
+			out->repair[i] = GR_BRIDGE_GONE;
+			continue;
+		}
+		if (!(br->flags & IFF_UP))
+			out->repair[i] |= GR_BRIDGE_DOWN;
+		if (!has_addr(f, br->ifindex, AF_INET, &net->ipv4.addr) ||
+		    (net->has_ipv6 && !has_addr(f, br->ifindex, AF_INET6, &net->ipv6.addr)))
+			out->repair[i] |= GR_ADDR_MISSING;
+		out->foreign[i] = hostcheck_foreign_port(net, f);
+	}
+	return 0;
+}
+
+void gw_host_diff_release(struct gw_host_diff *d)
+{
+	free(d->repair);
+	free(d->foreign);
+	d->repair = NULL;
+	d->foreign = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "gatewayd/core/plan.h"
+#include "gatewayd/host/facts.h"
 #include "nft/update.h"
 
 /* Per network, in the order apply carries them out. */
@@ -39,5 +40,21 @@ int gw_diff_plans(const struct gw_plan *old, const struct gw_plan *new, const bo
 void gw_diff_release(struct gw_diff *d);
 /* What a network's entry says, for logs and tests: "dhcp-down,bridge-up". */
 void gw_diff_format(unsigned act, char *buf, size_t len);
+
+/* The plan against what the kernel shows (the watch, after any netlink
+ * event): per network, what to repair. */
+enum {
+	GR_BRIDGE_GONE = 1u << 0, /* recreate, plug its ports back, restart dnsmasq */
+	GR_BRIDGE_DOWN = 1u << 1, /* set it up */
+	GR_ADDR_MISSING = 1u << 2 /* add its addresses again */
+};
+
+struct gw_host_diff {
+	unsigned *repair;		  /* per network: GR_* */
+	const struct host_link **foreign; /* per network: a non-guest port, or NULL */
+};
+
+int gw_diff_host(const struct gw_plan *p, const struct host_facts *f, struct gw_host_diff *out);
+void gw_host_diff_release(struct gw_host_diff *d);
 
 #endif

@@ -1,6 +1,7 @@
 /* The run-time watch. rtnetlink events (links, addresses, routes) wake the
- * event loop; each time, the host is read afresh and compared with what
- * each network needs:
+ * event loop; each time, the host is read afresh and diffed with the plan
+ * in force (gw_diff_host(), pure), and this file carries out what the diff
+ * says:
  * - the map port_nets in the bridge table follows the bridges' ports, so
  *   the backstop's forward rules know which frames belong to which network;
  * - a port that is not a guest port (someone ran `ip link set eth0 master
@@ -15,6 +16,7 @@
  *   nobody else can touch them (see nft/commit.c and on_nft_change()). */
 #include "gatewayd/core/watch.h"
 #include "gatewayd/core/bridge.h"
+#include "gatewayd/core/diff.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
 #include "nft/commit.h"
@@ -99,10 +101,8 @@ out:
 }
 
 static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
-			const struct host_facts *f)
+			const struct host_link *bad)
 {
-	const struct host_link *bad = hostcheck_foreign_port(n, f);
-
 	if (bad && !rt->tripped[0]) {
 		memcpy(rt->tripped, bad->name, IFNAMSIZ);
 		snprintf(rt->last_error, sizeof(rt->last_error),
@@ -137,20 +137,17 @@ static int read_facts(struct gw_ctx *ctx, struct host_facts *f)
 }
 
 /* The bridge is gone or down: put it back as apply made it. */
-static void repair_bridge(struct gw_ctx *ctx, size_t i, const struct host_facts *f)
+static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	struct gw_net_rt *rt = &ctx->nets[i];
-	const struct host_link *br = host_link_by_name(f, n->bridge);
 	char err[512];
 
-	if (br && (br->flags & IFF_UP))
-		return;
 	if (bridge_up(ctx, ctx->conf, n, rt, err, sizeof(err)) < 0) {
 		log_err("network \"%s\": repairing bridge %s failed: %s", n->name, n->bridge, err);
 		return;
 	}
-	if (!br) {
+	if (gone) {
 		struct rtnl_link nb, port;
 		size_t back = 0;
 
@@ -178,47 +175,58 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, const struct host_facts 
 	}
 }
 
-void watch_links(struct gw_ctx *ctx)
+/* Read the host and diff it with the plan in force. */
+static int host_diff(struct gw_ctx *ctx, struct host_facts *f, struct gw_host_diff *hd)
 {
-	struct host_facts f;
+	int r;
 
-	if (!ctx->conf || !ctx->nets || read_facts(ctx, &f) < 0)
-		return;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		repair_bridge(ctx, i, &f);
-	host_facts_free(&f);
-	if (read_facts(ctx, &f) < 0)
-		return;
-	/* Guard first: stopping DHCP is the urgent part. */
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		check_guard(&ctx->conf->networks[i], &ctx->nets[i], &f);
-	sync_ports(ctx, &f);
-	host_facts_free(&f);
+	if ((r = read_facts(ctx, f)) < 0)
+		return r;
+	if ((r = gw_diff_host(&ctx->plan, f, hd)) < 0)
+		host_facts_free(f);
+	return r;
 }
 
-static bool has_addr(const struct host_facts *f, int ifindex, int family, const void *a)
+void watch_links(struct gw_ctx *ctx)
 {
-	for (size_t i = 0; i < f->n_addrs; i++)
-		if (f->addrs[i].ifindex == ifindex && f->addrs[i].family == family &&
-		    !memcmp(f->addrs[i].addr, a, family == AF_INET ? 4 : 16))
-			return true;
-	return false;
+	struct gw_host_diff hd;
+	struct host_facts f;
+	bool repaired = false;
+
+	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd) < 0)
+		return;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		if (hd.repair[i] & (GR_BRIDGE_GONE | GR_BRIDGE_DOWN)) {
+			repair_bridge(ctx, i, hd.repair[i] & GR_BRIDGE_GONE);
+			repaired = true;
+		}
+	if (repaired) {
+		gw_host_diff_release(&hd);
+		host_facts_free(&f);
+		if (host_diff(ctx, &f, &hd) < 0)
+			return;
+	}
+	/* Guard first: stopping DHCP is the urgent part. */
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		check_guard(&ctx->conf->networks[i], &ctx->nets[i], hd.foreign[i]);
+	sync_ports(ctx, &f);
+	gw_host_diff_release(&hd);
+	host_facts_free(&f);
 }
 
 void watch_addrs(struct gw_ctx *ctx)
 {
+	struct gw_host_diff hd;
 	struct host_facts f;
 	char msg[256];
 
-	if (!ctx->conf || !ctx->nets || read_facts(ctx, &f) < 0)
+	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd) < 0)
 		return;
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		const struct gw_network *n = &ctx->conf->networks[i];
 		struct gw_net_rt *rt = &ctx->nets[i];
-		const struct host_link *br = host_link_by_name(&f, n->bridge);
 
-		if (br && (!has_addr(&f, br->ifindex, AF_INET, &n->ipv4.addr) ||
-			   (n->has_ipv6 && !has_addr(&f, br->ifindex, AF_INET6, &n->ipv6.addr)))) {
+		if ((hd.repair[i] & GR_ADDR_MISSING) && !(hd.repair[i] & GR_BRIDGE_GONE)) {
 			if (bridge_up(ctx, ctx->conf, n, rt, msg, sizeof(msg)) < 0)
 				log_err("network \"%s\": re-adding addresses: %s", n->name, msg);
 			else
@@ -226,7 +234,6 @@ void watch_addrs(struct gw_ctx *ctx)
 					  "added it again",
 					  n->name, n->bridge);
 		}
-
 		if (hostcheck_collides(ctx->conf, n, &f, msg, sizeof(msg))) {
 			if (strcmp(msg, rt->collision))
 				log_err("%s: guests' traffic to it will be misrouted; move the "
@@ -238,19 +245,17 @@ void watch_addrs(struct gw_ctx *ctx)
 			rt->collision[0] = '\0';
 		}
 	}
+	gw_host_diff_release(&hd);
 	host_facts_free(&f);
 }
 
 void watch_sysctls(struct gw_ctx *ctx)
 {
-	bool v6 = false;
 	int r;
 
 	if (!ctx->conf)
 		return;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		v6 |= ctx->conf->networks[i].has_ipv6;
-	r = bridge_forwarding(ctx, ctx->conf, v6);
+	r = bridge_forwarding(ctx, ctx->conf, ctx->plan.v6);
 	if (r < 0)
 		log_err("re-enabling forwarding: %s", strerror(-r));
 	else if (r > 0)

@@ -10,7 +10,9 @@
 #include "nft/batch.h"
 #include "nft/update.h"
 
+#include <net/if.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -415,6 +417,47 @@ START_TEST(test_plan_dnsmasq_text)
 }
 END_TEST
 
+/* The host as the watch reads it, against the plan: a's bridge is up with
+ * its addresses and has a guest port and a NIC; b's is gone; c's is down
+ * and lost its address. */
+START_TEST(test_diff_host)
+{
+	struct host_link links[] = {
+		{ 1, "lo", "", 0, IFF_UP },	   { 10, "gw-a", "bridge", 0, IFF_UP },
+		{ 11, "tap0", "tun", 10, IFF_UP }, { 12, "eth9", "", 10, IFF_UP },
+		{ 30, "gw-c", "bridge", 0, 0 },
+	};
+	struct host_addr addrs[] = {
+		{ AF_INET, { 10, 1, 0, 1 }, 24, 10 },
+		{ AF_INET6, { 0xfd, 0x01, [15] = 1 }, 64, 10 },
+		{ AF_INET, { 10, 9, 9, 9 }, 24, 30 },
+	};
+	struct host_facts f = { 5, 3, 0, links, addrs, NULL };
+	struct gw_host_diff hd;
+	struct gw_plan p;
+
+	plan_of(NULL, NULL, &p);
+	ck_assert_int_eq(gw_diff_host(&p, &f, &hd), 0);
+	ck_assert_uint_eq(hd.repair[0], 0);
+	ck_assert_ptr_nonnull(hd.foreign[0]);
+	ck_assert_str_eq(hd.foreign[0]->name, "eth9");
+	ck_assert_uint_eq(hd.repair[1], GR_BRIDGE_GONE);
+	ck_assert_ptr_null(hd.foreign[1]);
+	ck_assert_uint_eq(hd.repair[2], GR_BRIDGE_DOWN | GR_ADDR_MISSING);
+	gw_host_diff_release(&hd);
+
+	/* the NIC leaves, a's IPv6 address goes: the guard resumes, the
+	 * address is put back */
+	links[3].master = 0;
+	addrs[1].ifindex = 99;
+	ck_assert_int_eq(gw_diff_host(&p, &f, &hd), 0);
+	ck_assert_ptr_null(hd.foreign[0]);
+	ck_assert_uint_eq(hd.repair[0], GR_ADDR_MISSING);
+	gw_host_diff_release(&hd);
+	gw_plan_release(&p);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan+diff");
@@ -433,6 +476,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_diff_dnsmasq_user);
 	tcase_add_test(tc, test_diff_redo_refused);
 	tcase_add_test(tc, test_plan_dnsmasq_text);
+	tcase_add_test(tc, test_diff_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

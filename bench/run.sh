@@ -1,80 +1,101 @@
 #!/bin/bash
-# make bench: what a guest's packets cost with many networks, and how long
-# start and stop take. Namespaces only (tests/integ/lib.sh topology); every
-# figure is a median of alternating repetitions, printed side by side as
-# ratios. It reports; it enforces nothing (the machine is shared).
+# make bench: what gatewayd costs a guest's packets, how that grows with
+# the number of networks, how long start, stop and reload take, how fast
+# the uplink guard reacts when gatewayd is busy, and its memory. Network
+# namespaces only (tests/integ/lib.sh's topology; nothing in the root
+# namespace). Every figure is a median of BENCH_REPS repetitions, the
+# variants compared taking turns, printed side by side as ratios. It
+# reports; it enforces nothing (the machine may be shared).
 #
-#   [inet] iperf3 servers ── up0 [host: gatewayd, N networks]
-#                                   gw-1 ── [first]   guest on network 1
-#                                   gw-N ── [last]    guest on network N
+#   [inet] iperf3 servers, TCP accept loop ── up0 [host]
+#                      gwa ── [a]                 part 1 ruleset, part 5 guard
+#                      gw-1 ── [first], gw-N ── [last], [d]   parts 2-4, 6
 #
 # BENCH_NETS="1 100 500"  BENCH_REPS=5  BENCH_SECONDS=2
+# BENCH_PARTS="ruleset guard scale" (a subset runs just those)
 ID=bench$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
-require busybox dnsmasq nft iperf3
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft iperf3 perl iptables-restore
+perl -MTime::HiRes -MIO::Socket::UNIX -e1 2>/dev/null || skip "needs perl's Time::HiRes (Debian package perl)"
+[ -x "$GATEWAYCTL" ] || skip "build gatewayctl first ($GATEWAYCTL)"
 
 NETS=${BENCH_NETS:-1 100 500}
 REPS=${BENCH_REPS:-5}
 SECS=${BENCH_SECONDS:-2}
+PARTS=${BENCH_PARTS:-ruleset guard scale}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+. "$BENCH/ruleset.sh"
+. "$BENCH/guard.sh"
+. "$BENCH/scale.sh"
+
+t_begin=$SECONDS
+read -r load0 _ </proc/loadavg
+: >"$T/notes"
 topo_init
-in_inet iperf3 -s -D -p 5201 -B 198.51.100.1 --logfile "$T/iperf-1.log"
-in_inet iperf3 -s -D -p 5202 -B 198.51.100.1 --logfile "$T/iperf-2.log"
+servers
+if part ruleset; then rs_run; elif part guard; then rs_setup; fi
+part guard && gd_run
+part scale && sc_run
+read -r load1 _ </proc/loadavg
 
-net_conf() { # N: N networks, no RA, no probe
-	{
-		echo "uplink = up0"; echo "state_dir = \"$T/state\""; echo "run_dir = \"$T/run\""
-		echo "probe_time = 0"
-		for i in $(seq 1 "$1"); do
-			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "10.%d.%d.1/24"\n ra { enabled = false }\n}\n' \
-				"$i" "$i" $((100 + i / 256)) $((i % 256))
-		done
-	} >"$T/gw.conf"
-}
-
-# guest NAME NET HOST: a namespace on network NET's bridge, address .HOST.
-guest() {
-	local ns=gwt$ID-$1
-	ip netns add "$ns"; GUESTS+=("$ns")
-	ip -n "$ns" link set lo up
-	ip -n "$NS_HOST" link add "v$1" type veth peer name eth0 netns "$ns"
-	ip -n "$NS_HOST" link set "v$1" master "gw-$2" up
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" addr add "10.$((100 + $2 / 256)).$(($2 % 256)).$3/24" dev eth0
-	ip -n "$ns" route add default via "10.$((100 + $2 / 256)).$(($2 % 256)).1"
-}
-unguest() { ip netns del "gwt$ID-$1"; }
-
-# pps NS PORT: 64-byte UDP packets per second the internet side received.
-pps() {
-	ip netns exec "$1" iperf3 -c 198.51.100.1 -p "$2" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
-		awk -F'[:,]' '/"sum"/ { s = 1 } s && /"packets"/ { p = $2 } s && /"seconds"/ { t = $2 }
-			END { if (t > 0) printf "%d\n", p / t; else print 0 }'
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-ms() { date +%s%3N; }
-
-printf '%-10s %14s %14s %12s %10s %10s\n' networks "pps net 1" "pps net N" "N / 1" "start ms" "stop ms"
-for n in $NETS; do
-	net_conf "$n"
-	t0=$(ms)
-	GW_START_TIMEOUT=300 gw_spawn
-	wait_until 300 sh -c "[ \$(grep -c 'dnsmasq\[n[0-9]*\]: started' $T/gw.log) -ge $n ]" || fail "$n networks did not start"
-	start=$(( $(ms) - t0 ))
-	guest first 1 50
-	guest last "$n" 60
-	for r in $(seq 1 "$REPS"); do # alternate first and last
-		pps "gwt$ID-first" 5201 >>"$T/first-$n"
-		pps "gwt$ID-last" 5202 >>"$T/last-$n"
-	done
-	a=$(median <"$T/first-$n") b=$(median <"$T/last-$n")
-	unguest first; unguest last
-	t0=$(ms)
-	gw_stop
-	stop=$(( $(ms) - t0 ))
-	printf '%-10s %14s %14s %12s %10s %10s\n' "$n" "$a" "$b" \
-		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf (a > 0 ? "x%.2f" : "-"), b / a }')" "$start" "$stop"
-	rm -rf "$T/state" "$T/run"; mkdir -p "$T/state" "$T/run"
-done
 echo
-echo "pps: 64-byte UDP, guest -> internet through NAT, median of $REPS runs of ${SECS} s,"
-echo "first and last network alternating; N / 1 near x1.00 means flat in N."
+echo "make bench: $(git -C "$TOP" describe --always --dirty 2>/dev/null), $(date -u '+%F %H:%M') UTC, $(nproc) CPUs," \
+	"load average $load0 at start, $load1 at end; BENCH_REPS=$REPS BENCH_SECONDS=$SECS BENCH_NETS=\"$NETS\""
+echo "binaries: $GATEWAYD, $GATEWAYCTL"
+if part ruleset; then
+	echo
+	echo "1. What the ruleset costs: guest -> internet, one network; median of $REPS x $SECS s, variants taking turns"
+	printf '%-36s %12s %7s %11s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio
+	for v in "${RS_VARIANTS[@]}"; do
+		case $v in
+		none) label="no ruleset (routed back, no NAT)" ;;
+		masq) label="bare masquerade (1 nft rule)" ;;
+		gatewayd) label="gatewayd, 1 network" ;;
+		libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
+		esac
+		printf '%-36s %12s %7s %11s %7s\n' "$label" "${RS_UDP[$v]}" "$(ratio "${RS_UDP[none]}" "${RS_UDP[$v]}")" \
+			"${RS_TCP[$v]}" "$(ratio "${RS_TCP[none]}" "${RS_TCP[$v]}")"
+	done
+	printf '%-36s %12s %7s %11s %7s\n' "gatewayd / bare masquerade" "" "$(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}")" \
+		"" "$(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
+fi
+if part scale; then
+	echo
+	echo "2-4, 6. N networks: guest on network 1 vs network N taking turns (median of $REPS x $SECS s);"
+	echo "start = exec -> lease on network N, stop = SIGTERM -> exited, bridges gone (median of $REPS cycles"
+	echo "for N <= 100, one above); reload = gatewayctl reload with one network changed (median of $REPS)"
+	printf '%-6s %10s %10s %6s %9s %9s %6s %9s %8s %8s %8s\n' nets "UDP net 1" "UDP net N" "N/1" \
+		"TCP net 1" "TCP net N" "N/1" "start ms" "stop ms" "reload" "RSS kB"
+	for n in $NETS; do
+		printf '%-6s %10s %10s %6s %9s %9s %6s %9s %8s %8s %8s\n' "$n" "${SC_UDP1[$n]}" "${SC_UDPN[$n]}" \
+			"$(ratio "${SC_UDP1[$n]}" "${SC_UDPN[$n]}")" "${SC_TCP1[$n]}" "${SC_TCPN[$n]}" \
+			"$(ratio "${SC_TCP1[$n]}" "${SC_TCPN[$n]}")" "${SC_START[$n]}" "${SC_STOP[$n]}" \
+			"${SC_RELOAD[$n]}" "${SC_RSS[$n]}"
+	done
+fi
+if part guard; then
+	echo
+	echo "5. Guard: a VXLAN port joins a guest bridge -> that network's dnsmasq is gone; ms, $REPS each, conditions taking turns"
+	printf '%-10s %8s %8s %9s\n' condition median max timeouts
+	for c in "${GD_CONDS[@]}"; do
+		printf '%-10s %8s %8s %9s\n' "$c" "${GD_MED[$c]}" "${GD_MAX[$c]}" "${GD_TIMEOUTS[$c]}"
+	done
+fi
+echo
+echo "targets: gatewayd within 3 % of the bare masquerade; N/1 flat (x1.00 within noise); guard <= 100 ms under load"
+m=
+part ruleset && m="gatewayd/masquerade UDP $(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
+if part scale; then
+	u= t=
+	for n in $NETS; do
+		u="$u $(ratio "${SC_UDP1[$n]}" "${SC_UDPN[$n]}")"
+		t="$t $(ratio "${SC_TCP1[$n]}" "${SC_TCPN[$n]}")"
+	done
+	m="${m:+$m; }N/1 UDP${u}, TCP${t}"
+fi
+part guard && m="${m:+$m; }guard median/max: idle ${GD_MED[idle]}/${GD_MAX[idle]}, doctor ${GD_MED[doctor]}/${GD_MAX[doctor]}, clients ${GD_MED[clients]}/${GD_MAX[clients]}, load ${GD_MED[load]}/${GD_MAX[load]} ms"
+echo "measured: $m"
+[ -s "$T/tcp-fails" ] && { echo "failed TCP connects:"; sort "$T/tcp-fails" | uniq -c; }
+[ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }
+echo "took $((SECONDS - t_begin)) s"

@@ -1,0 +1,120 @@
+# Helpers for make bench (bench/run.sh sources this after
+# tests/integ/lib.sh; the parts use both). Timing is in ms from bash's
+# EPOCHREALTIME, so a timestamp costs no fork.
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+INET_IP=198.51.100.1
+
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; NOW=$((t / 1000)); }
+
+# median: of the integers on stdin ("-" if none).
+median() {
+	sort -n | awk '/^[0-9]+$/ { a[++n] = $1 }
+		END { if (!n) print "-"; else print (n % 2) ? a[(n + 1) / 2] : int((a[n / 2] + a[n / 2 + 1]) / 2) }'
+}
+maxof() { sort -n | awk '/^[0-9]+$/ { m = $1 } END { print (m == "") ? "-" : m }'; }
+# ratio A B: "x0.97" for B / A.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "x%.2f", b / a; else print "-" }'; }
+progress() { printf '  [%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# subnet I: network I's /24 prefix ("10.100.7"), as in the N-network config.
+subnet() { echo "10.$((100 + $1 / 256)).$(($1 % 256))"; }
+
+# net_conf N [CHANGED]: N networks gw-1..gw-N, no RA, no start probe;
+# network CHANGED (if any) gets a 2h lease instead of 1h.
+net_conf() {
+	local i lt
+	{
+		echo "uplink = up0"
+		echo "state_dir = \"$T/state\""
+		echo "run_dir = \"$T/run\""
+		echo "probe_time = 0"
+		for i in $(seq 1 "$1"); do
+			lt=1h
+			[ "$i" = "${2:-0}" ] && lt=2h
+			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n dhcp { lease_time = %s }\n ra { enabled = false }\n}\n' \
+				"$i" "$i" "$(subnet "$i")" "$lt"
+		done
+	} >"$T/gw.conf"
+}
+
+# guest NAME BRIDGE ADDR/PLEN GW: namespace gwt$ID-NAME, its eth0 a veth
+# whose host end vNAME is plugged into BRIDGE.
+guest() {
+	local ns=gwt$ID-$1
+	ip netns add "$ns"
+	GUESTS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip -n "$NS_HOST" link add "v$1" type veth peer name eth0 netns "$ns"
+	ip -n "$NS_HOST" link set "v$1" master "$2" up
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr add "$3" dev eth0
+	ip -n "$ns" route add default via "$4"
+}
+unguest() { ip netns del "gwt$ID-$1"; }
+
+# warm NS: one ping through, so neither ARP nor a changed bridge MAC is
+# part of the first measured packets.
+warm() {
+	ip -n "$1" neigh flush all 2>/dev/null
+	ip netns exec "$1" busybox ping -c 1 -W 2 "$INET_IP" >/dev/null 2>&1 ||
+		ip netns exec "$1" busybox ping -c 1 -W 2 "$INET_IP" >/dev/null 2>&1
+}
+
+inet_rx() { in_inet cat /sys/class/net/eth0/statistics/rx_packets; }
+
+# udp_pps NS PORT: 64-byte UDP packets per second that reached the
+# internet namespace's eth0 (what was forwarded, whether or not iperf3's
+# receiving socket kept up), over BENCH_SECONDS, the client sending as
+# fast as it can.
+udp_pps() {
+	local a b s
+	warm "$1"
+	a=$(inet_rx)
+	s=$(ip netns exec "$1" iperf3 -c "$INET_IP" -p "$2" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+		awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"seconds"/ { print $2 + 0; exit }')
+	b=$(inet_rx)
+	awk -v p=$((b - a)) -v s="${s:-0}" 'BEGIN { if (s > 0) printf "%d\n", p / s; else print "-" }'
+}
+
+# tcp_cps NS: new TCP connections per second from NS to the accept loop in
+# the internet namespace (one connector, BENCH_SECONDS). Failed connects
+# are added to $T/tcp-fails.
+tcp_cps() {
+	local r
+	warm "$1"
+	r=$(ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "$INET_IP" 9100 "$SECS")
+	[ "${r#* }" = 0 ] || echo "${r#* } failed connects from $1" >>"$T/tcp-fails"
+	echo "${r%% *}"
+}
+
+# servers: iperf3 on 5201-5203 and the TCP accept loop on 9100, in inet.
+servers() {
+	local p
+	for p in 5201 5202 5203; do
+		in_inet iperf3 -s -D -p "$p" -B "$INET_IP" --logfile "$T/iperf-$p.log" --pidfile "$T/iperf-$p.pid"
+	done
+	ip netns exec "$NS_INET" perl "$BENCH/tcp_conn.pl" accept "$INET_IP" 9100 &
+	disown $! # cleanup ends it with the namespace
+	wait_until 5 sh -c "ip netns exec $NS_INET ss -Hltn | grep -q '$INET_IP:9100 '" || fail "TCP accept loop not listening"
+	for p in 5201 5202 5203; do
+		wait_until 5 sh -c "ip netns exec $NS_INET ss -Hltn | grep -q '$INET_IP:$p '" || fail "iperf3 on $p not listening"
+	done
+}
+
+# gw_exec: start gatewayd in the host namespace, not waiting for anything
+# (gw_spawn in tests/integ/lib.sh waits, in 0.1 s steps).
+gw_exec() {
+	: >"$T/gw.log"
+	ip netns exec "$NS_HOST" "$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
+	GW_PID=$!
+}
+
+# dnsmasq_pid_of NET: the pid gatewayd recorded for network NET's dnsmasq.
+dnsmasq_pid_of() { cat "$T/run/$1.dnsmasq.pid" 2>/dev/null; }
+
+# rss: gatewayd's resident set, kB.
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"; }
+
+# bridges_left: gw-* bridges in the host namespace.
+bridges_left() { ip -n "$NS_HOST" -o link show type bridge | grep -c ' gw-'; }

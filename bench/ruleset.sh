@@ -1,0 +1,149 @@
+# Part 1 of make bench (sourced by run.sh): what the ruleset costs a
+# guest's packets, against plain forwarding. One guest on bridge gwa, which
+# the bench makes and keeps (gatewayd adopts it, and on stop takes back
+# only its address); the variants take turns, in a rotating order:
+#
+#   none      no ruleset: plain forwarding, no NAT, no conntrack; inet
+#             routes 10.200.0.0/24 back to the host
+#   masq      one nft table: postrouting oifname up0 masquerade, nothing else
+#   gatewayd  gatewayd with one network on gwa
+#   libvirt   libvirt's iptables rules for a NAT network (LIBVIRT_INP/OUT/
+#             FWX/FWI/FWO/PRT), written from memory of libvirt >= 5.1
+#
+#   [a] eth0 10.200.0.50 ── va ── gwa 10.200.0.1 [host] up0 ── [inet]
+
+RS_VARIANTS=(none masq gatewayd libvirt)
+RS_BR=gwa
+RS_NET=10.200.0
+
+rs_setup() {
+	in_host sysctl -qw net.ipv4.ip_forward=1
+	in_host ip link add "$RS_BR" type bridge
+	in_host ip link set "$RS_BR" up
+	in_host ip addr add "$RS_NET.1/24" dev "$RS_BR"
+	in_inet ip route add "$RS_NET.0/24" via 198.51.100.2
+	guest a "$RS_BR" "$RS_NET.50/24" "$RS_NET.1"
+	{
+		echo "uplink = up0"
+		echo "state_dir = \"$T/state-a\""
+		echo "run_dir = \"$T/run-a\""
+		echo "probe_time = 0"
+		printf 'network a {\n bridge = "%s"\n ipv4 = "%s.1/24"\n ra { enabled = false }\n}\n' "$RS_BR" "$RS_NET"
+	} >"$T/gw-a.conf"
+	IPT_BACKEND=$(in_host iptables -V 2>/dev/null | grep -o 'nf_tables\|legacy')
+}
+
+rs_libvirt_rules() {
+	local br=$RS_BR net=$RS_NET.0/24
+	cat <<RULES
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:LIBVIRT_INP - [0:0]
+:LIBVIRT_OUT - [0:0]
+:LIBVIRT_FWO - [0:0]
+:LIBVIRT_FWI - [0:0]
+:LIBVIRT_FWX - [0:0]
+-A INPUT -j LIBVIRT_INP
+-A FORWARD -j LIBVIRT_FWX
+-A FORWARD -j LIBVIRT_FWI
+-A FORWARD -j LIBVIRT_FWO
+-A OUTPUT -j LIBVIRT_OUT
+-A LIBVIRT_INP -i $br -p udp -m udp --dport 53 -j ACCEPT
+-A LIBVIRT_INP -i $br -p tcp -m tcp --dport 53 -j ACCEPT
+-A LIBVIRT_INP -i $br -p udp -m udp --dport 67 -j ACCEPT
+-A LIBVIRT_INP -i $br -p tcp -m tcp --dport 67 -j ACCEPT
+-A LIBVIRT_OUT -o $br -p udp -m udp --dport 53 -j ACCEPT
+-A LIBVIRT_OUT -o $br -p tcp -m tcp --dport 53 -j ACCEPT
+-A LIBVIRT_OUT -o $br -p udp -m udp --dport 68 -j ACCEPT
+-A LIBVIRT_OUT -o $br -p tcp -m tcp --dport 68 -j ACCEPT
+-A LIBVIRT_FWX -i $br -o $br -j ACCEPT
+-A LIBVIRT_FWI -d $net -o $br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A LIBVIRT_FWI -o $br -j REJECT --reject-with icmp-port-unreachable
+-A LIBVIRT_FWO -s $net -i $br -j ACCEPT
+-A LIBVIRT_FWO -i $br -j REJECT --reject-with icmp-port-unreachable
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:LIBVIRT_PRT - [0:0]
+-A POSTROUTING -j LIBVIRT_PRT
+-A LIBVIRT_PRT -s $net -d 224.0.0.0/24 -j RETURN
+-A LIBVIRT_PRT -s $net -d 255.255.255.255/32 -j RETURN
+-A LIBVIRT_PRT -s $net ! -d $net -p tcp -j MASQUERADE --to-ports 1024-65535
+-A LIBVIRT_PRT -s $net ! -d $net -p udp -j MASQUERADE --to-ports 1024-65535
+-A LIBVIRT_PRT -s $net ! -d $net -j MASQUERADE
+COMMIT
+RULES
+}
+
+# rs_on VARIANT / rs_off VARIANT: put the variant's ruleset in place / take
+# it away completely (no base chain left hooked).
+rs_on() {
+	case $1 in
+	none) ;;
+	masq)
+		in_host nft -f - <<'NFT'
+table ip benchmasq {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		oifname "up0" masquerade
+	}
+}
+NFT
+		;;
+	gatewayd)
+		# gatewayd puts the address on (and takes it off at stop)
+		in_host ip addr del "$RS_NET.1/24" dev "$RS_BR"
+		cp "$T/gw-a.conf" "$T/gw.conf"
+		mkdir -p "$T/state-a" "$T/run-a"
+		gw_spawn
+		wait_until 10 dnsmasq_a_runs || fail "network a: no dnsmasq"
+		;;
+	libvirt) rs_libvirt_rules | in_host iptables-restore ;;
+	esac
+}
+dnsmasq_pid_of_a() { cat "$T/run-a/a.dnsmasq.pid" 2>/dev/null; }
+dnsmasq_a_runs() { local p; p=$(dnsmasq_pid_of_a) && [ -n "$p" ] && kill -0 "$p"; }
+rs_off() {
+	case $1 in
+	none) ;;
+	masq) in_host nft delete table ip benchmasq ;;
+	gatewayd)
+		gw_stop || fail "gatewayd (network a) exit status"
+		in_host ip addr add "$RS_NET.1/24" dev "$RS_BR"
+		;;
+	libvirt)
+		if [ "$IPT_BACKEND" = nf_tables ]; then
+			in_host nft delete table ip filter
+			in_host nft delete table ip nat
+		else # legacy tables stay hooked once loaded: flush what we can
+			for t in filter nat; do in_host iptables -t $t -F; in_host iptables -t $t -X; done
+		fi
+		;;
+	esac
+	[ "$(in_host nft list tables 2>/dev/null | wc -l)" = 0 ] || fail "after $1: tables left: $(in_host nft list tables)"
+}
+
+rs_run() {
+	local r i v k
+	rs_setup
+	for r in $(seq 1 "$REPS"); do
+		for i in 0 1 2 3; do
+			v=${RS_VARIANTS[$(((i + r - 1) % 4))]}
+			progress "ruleset: rep $r/$REPS, $v"
+			rs_on "$v"
+			udp_pps "gwt$ID-a" 5201 >>"$T/rs-udp-$v"
+			tcp_cps "gwt$ID-a" >>"$T/rs-tcp-$v"
+			rs_off "$v"
+		done
+	done
+	for v in "${RS_VARIANTS[@]}"; do
+		RS_UDP[$v]=$(median <"$T/rs-udp-$v")
+		RS_TCP[$v]=$(median <"$T/rs-tcp-$v")
+	done
+}
+declare -A RS_UDP RS_TCP

@@ -72,6 +72,8 @@ struct gw_conf *conf_dup(const struct gw_conf *conf);
 
 const char *conf_mode_name(enum gw_mode mode);
 const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_network *net);
+/* Every field equal (the printer's round-trip test). A reload does not ask
+ * this: it diffs what the networks lead to (gatewayd/core/diff.c). */
 bool conf_network_equal(const struct gw_network *a, const struct gw_network *b);
 void conf_print(FILE *f, const struct gw_conf *conf);
 /* Give an "auto" network its subnet (the bridge gets .1 / ::1) and, when

@@ -1,6 +1,8 @@
-/* Apply: the only layer that changes the kernel or spawns. Turns a
- * validated config into bridges, sysctls, one nftables table and one
- * supervised dnsmasq per network, and takes all of it down again. */
+/* Apply: turns a validated config into the desired state (core/plan.h)
+ * and carries out its diff with the state in force: bridges, sysctls, the
+ * two nftables tables, one supervised dnsmasq per network; and takes all
+ * of it down again. With bridge.c, serve.c and watch.c, the only part of
+ * gatewayd that changes the host or spawns. */
 #ifndef GW_APPLY_H
 #define GW_APPLY_H
 
@@ -20,7 +22,8 @@ void gw_ctx_free(struct gw_ctx *ctx);
 /* Bring up everything conf describes. On failure everything done so far is
  * undone, err names the cause, and ctx holds nothing. Takes conf. */
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
-/* Switch to a new config: unchanged networks are left alone. On failure
+/* Switch to a new config: only what the diff names is touched (an
+ * unchanged network keeps its dnsmasq, chains and counters). On failure
  * the old config stays in force. Takes conf on success only. */
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
 /* Take down everything (dnsmasq, table, bridges we created, sysctls). */

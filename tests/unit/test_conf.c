@@ -363,8 +363,9 @@ START_TEST(test_print_rich)
 }
 END_TEST
 
-/* conf_network_equal decides whether a reload keeps a network running:
- * each field on its own must make two networks differ. */
+/* conf_network_equal is what the round trip above trusts (the daemon's
+ * reload compares plans instead: core/diff.c): each field on its own must
+ * make two networks differ. */
 static const char *const eq_fields[] = {
 	"name",	      "bridge",	     "mode",	   "ipv4_auto",	  "ipv6_auto",
 	"ipv4.addr",  "ipv4.plen",   "has_ipv6",   "ipv6.addr",	  "ipv6.plen",

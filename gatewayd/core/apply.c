@@ -17,6 +17,7 @@
 #include "lib/state.h"
 #include "gatewayd/host/sysctl.h"
 #include "nft/commit.h"
+#include "nft/feature.h"
 #include "nft/inspect.h"
 #include "nft/monitor.h"
 #include "nft/plan.h"
@@ -406,6 +407,9 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	int r;
 
 	test_ports_remove(ctx);
+	/* Asked once: the answer shapes the backstop in every plan. */
+	ctx->bridge_meta = nft_bridge_meta_supported() > 0;
+	log_info("backstop mode: %s", nft_backstop_mode(ctx->bridge_meta));
 	if ((r = plan_new(ctx, conf, &plan, err, errlen)) < 0)
 		return r;
 	/* From here ctx holds the plan; the caller still owns conf on failure. */

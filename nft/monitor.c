@@ -1,6 +1,14 @@
 /* Listening to NFNLGRP_NFTABLES. Each notification carries the port id of
  * the socket whose transaction caused it, so our own replace batches are
- * told apart from someone's `nft flush ruleset`. */
+ * told apart from someone's `nft flush ruleset`.
+ *
+ * Events lost to a full queue (ENOBUFS) may have been a deletion of ours,
+ * so they mean "restore". The restore is itself a transaction whose
+ * notifications reach this socket -- one per table, chain, set, rule and
+ * element, thousands with many networks -- and if they overflowed the
+ * queue again the daemon would restore forever. So a queue that
+ * overflowed is doubled (up to 64 MiB): the loop ends once our own
+ * restore fits. */
 #include "monitor.h"
 #include "plan.h"
 #include "lib/log.h"
@@ -14,14 +22,41 @@
 #include <libnftnl/table.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#define MONITOR_RCVBUF	   (1 << 20)
+#define MONITOR_RCVBUF_MAX (64 << 20)
 
 int nft_monitor_open(void)
 {
+	/* Test hook (shared with the rtnetlink monitor): a tiny queue, so a
+	 * test can make it overflow. */
+	const char *test = getenv("GATEWAYD_TEST_MONITOR_RCVBUF");
+	int size = test ? atoi(test) : MONITOR_RCVBUF;
 	struct nl *nl;
 	int r = nl_open(NETLINK_NETFILTER, 1u << (NFNLGRP_NFTABLES - 1), 0, &nl);
 
-	return r < 0 ? r : nl_release(nl);
+	if (r < 0)
+		return r;
+	if (size > 0)
+		nl_set_rcvbuf(nl, size);
+	return nl_release(nl);
+}
+
+/* Double the queue (see the top). */
+static void grow_queue(int fd)
+{
+	int have = 0;
+	socklen_t l = sizeof(have);
+
+	/* getsockopt reports twice what was set: setting that doubles it */
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &l) < 0 || have <= 0 ||
+	    have > MONITOR_RCVBUF_MAX)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &have, sizeof(have)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, sizeof(have));
 }
 
 /* The table a deletion notification is about. */
@@ -72,6 +107,7 @@ bool nft_monitor_drain(int fd, uint32_t own_portid)
 		/* A deletion may be among the events lost: assume the worst. */
 		log_debug("nftables: monitor lost events (receive queue overflowed): restoring "
 			  "the tables whatever they hold");
+		grow_queue(fd);
 		return true;
 	}
 	return d.hit;

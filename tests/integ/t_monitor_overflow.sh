@@ -1,23 +1,33 @@
 #!/bin/bash
-# Lost events are not lost state. gatewayd's rtnetlink monitor gets a tiny
-# receive buffer (test hook GATEWAYD_TEST_MONITOR_RCVBUF). While the daemon
-# is frozen (SIGSTOP: it stands in for a daemon busy elsewhere), a burst
-# overflows the monitor's queue: first 200 address changes on ev0, which
-# fill it, then 120 veth link changes with the deletion of gatewayd's
-# bridge in their middle -- all dropped by the kernel, which reports
-# ENOBUFS. The few events that fit say only "addresses changed", which
-# would not make anyone look at the bridge; the lost-events flag must make
-# the daemon re-read everything, recreate the bridge and serve DHCP again.
+# Lost events are not lost state. gatewayd's monitors get a tiny receive
+# buffer (test hook GATEWAYD_TEST_MONITOR_RCVBUF). While the daemon is
+# frozen (SIGSTOP: it stands in for a daemon busy elsewhere), a burst
+# overflows a monitor's queue, and the kernel drops the rest (ENOBUFS).
+#
+# rtnetlink: first 200 address changes on ev0, which fill the queue, then
+# 120 veth link changes with the deletion of gatewayd's bridge in their
+# middle -- all dropped. The few events that fit say only "addresses
+# changed", which would not make anyone look at the bridge; the lost-events
+# flag must make the daemon re-read everything, recreate the bridge and
+# serve DHCP again.
+#
+# nf_tables (unowned tables, GATEWAYD_TEST_NO_PERSIST, so the daemon
+# watches them): one transaction adds someone else's table with 300
+# chains, which fill the queue, and deletes gatewayd's inet table -- that
+# notification is dropped. The events that fit are about another table;
+# the lost-events flag must make the daemon restore its tables.
 #
 #   [host] gw0 ── vg1 ── [g1]      ev0 ── ev1 (veth: 200 addresses)
 #                                  + veth pairs oN/qN created and deleted
+#                                  + table inet gwt_other, chains c1..c300
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq
+require busybox dnsmasq nft
 
 topo_init
 write_conf
 # Well under one burst: the kernel queues a handful of events, then drops.
 export GATEWAYD_TEST_MONITOR_RCVBUF=4096
+export GATEWAYD_TEST_NO_PERSIST=1
 GW_FLAGS=-v gw_start
 guest_add 1
 udhcpc_lease 1 || fail "no first lease"
@@ -50,5 +60,27 @@ rm -f "$T/udhcpc-1.env"
 udhcpc_lease 1 || fail "no lease after the repair"
 [ -n "$(lease_var 1 ip)" ] || fail "udhcpc reported no address"
 ok "monitor overflowed ($(grep -m1 -o 'monitor lost events[^:]*' "$T/gw.log")); gw0 deleted in the lost burst was recreated and leased $(lease_var 1 ip)"
+# --- nf_tables
+grep -q "no NFT_TABLE_F_PERSIST" "$T/gw.log" || fail "tables are owned: the nf_tables monitor is off"
+{
+	echo "add table inet gwt_other"
+	for i in $(seq 1 300); do echo "add chain inet gwt_other c$i"; done
+	echo "delete table inet gatewayd"
+} >"$T/nft-burst"
+restored_before=$(grep -c "restored them" "$T/gw.log")
+lost_before=$(grep -c 'nftables: monitor lost events' "$T/gw.log")
+kill -STOP "$GW_PID"
+in_host nft -f "$T/nft-burst" || { kill -CONT "$GW_PID"; fail "the nft burst failed"; }
+nft_host_has_table && { kill -CONT "$GW_PID"; fail "table inet gatewayd still there"; }
+kill -CONT "$GW_PID"
+wait_until 5 sh -c "[ \$(grep -c 'restored them' $T/gw.log) -gt $restored_before ]" ||
+	fail "tables not restored after the monitor lost the deletion: $(grep nftables "$T/gw.log" | tail -3)"
+wait_until 3 nft_host_has_table || fail "table inet gatewayd not back"
+in_host nft list chain inet gatewayd postrouting | grep -q "vmap @nat_nets" || fail "NAT dispatch missing after the restore"
+[ "$(grep -c 'nftables: monitor lost events' "$T/gw.log")" -gt "$lost_before" ] ||
+	fail "no 'events were lost' from the nf_tables monitor in the log"
+udhcpc_lease 1 || fail "no lease after the nftables restore"
+ok "nf_tables monitor overflowed; the inet table deleted in the lost burst was restored"
+
 grep -q "Protocol error\|EPROTO" "$T/gw.log" && fail "netlink protocol errors in the log: $(grep -m1 'Protocol error' "$T/gw.log")"
 true

@@ -2,15 +2,17 @@
  * it one, in a transaction that creates a scratch table and deletes it
  * again. nf_tables applies a transaction whole or refuses it whole, so
  * either way nothing is left behind, and a refusal says why: EOPNOTSUPP
- * for an expression this kernel was built without. A table of our own
- * making, not one of gatewayd's: those carry the guests' NAT and must
- * not be touched before the plan is ready.
+ * for an expression this kernel was built without. The scratch table is
+ * the probe's own, created exclusively, never one of gatewayd's: those
+ * carry the guests' NAT.
  *
  * bridge meta (meta ibrname / obrname): Linux's CONFIG_NFT_BRIDGE_META,
- * a module in Debian's stock kernels, missing on some others. Without the
- * module the generic meta expression takes the key and refuses it with
- * EOPNOTSUPP; with it as a module that is not yet loaded, the kernel loads
- * it and replays the batch by itself, inside the one sendmsg().
+ * a module in Debian's stock kernels, missing on some others. Measured on
+ * a kernel without it: the generic meta expression takes the key and
+ * refuses the rule with EOPNOTSUPP; the table and chain messages before it
+ * are acked, and the whole transaction is dropped. Read in nf_tables, not
+ * measured here: where it is a module not yet loaded, the kernel loads it
+ * and replays the batch by itself, within the one sendmsg().
  *
  * A one-off socket of lib/nl.c, like inspect.c's: the batch builders
  * (batch.h) know only gatewayd's tables, and nft_commit() sends only what

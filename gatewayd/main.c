@@ -14,6 +14,7 @@
 #include "lib/notify.h"
 #include "gatewayd/host/preflight.h"
 #include "lib/state.h"
+#include "nft/feature.h"
 #include "nft/plan.h"
 
 #include <errno.h>
@@ -81,7 +82,9 @@ static void print_plan(const struct gw_conf *conf)
 		for (size_t i = 0; i < conf->n_networks; i++)
 			snprintf(pf.uplinks[i], IFNAMSIZ, "UPLINK");
 	}
-	if (gw_plan_build(NULL, &pf, false, &plan) < 0) {
+	/* The backstop's form depends on the kernel; without the right to
+	 * ask, the port-set form is shown. */
+	if (gw_plan_build(NULL, &pf, nft_bridge_meta_supported() > 0, &plan) < 0) {
 		preflight_release(&pf);
 		return;
 	}

@@ -168,8 +168,26 @@ struct nft_key_name {
 /* Indexed by enum nft_key. */
 extern const struct nft_key_name nft_key_names[NK_IBRNAME + 1];
 
-/* A network's named counter: what ("nat", "fwd_out", "fwd_in", "drop",
- * "guard", "outside") + "_" + network. */
+/* A network's named counters: one table for the planner, which creates
+ * them, and for status and metrics, which read them back. */
+enum nft_ctr {
+	NCTR_NAT,
+	NCTR_FWD_OUT,
+	NCTR_FWD_IN,
+	NCTR_DROP,
+	NCTR_GUARD,
+	NCTR_OUTSIDE,
+	NCTR_COUNT
+};
+struct nft_ctr_kind {
+	const char *what; /* the counter is what + "_" + network */
+	uint8_t family;
+	const char *metric_packets; /* Prometheus names and help */
+	const char *metric_bytes;   /* NULL: packets only */
+	const char *help;
+};
+extern const struct nft_ctr_kind nft_ctr_kinds[NCTR_COUNT];
+/* what + "_" + network: "nat_default". */
 void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net);
 /* The bridge table's map of guest-bridge ports to their network's chain,
  * kept current by the daemon (nft_set_ports()). In both forms of the

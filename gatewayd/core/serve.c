@@ -1,6 +1,8 @@
 /* Serving a network: the start-time checks before its dnsmasq first
  * serves (probe, ports held by others), its config and lease file, the
- * supervisor's start and stop. Part of apply (see ctx.h). */
+ * supervisor's start and stop. Part of apply (see ctx.h). The probe runs
+ * in the event loop: apply_dhcp_up() returns while it listens, and the
+ * network is served, or refused, when it ends. */
 #include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
@@ -13,6 +15,7 @@
 #include "lib/state.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,77 +37,58 @@ static void pid_path(const struct gw_conf *conf, const struct gw_network *n, cha
 	snprintf(buf, len, "%s/%s.dnsmasq.pid", conf->run_dir, n->name);
 }
 
-/* Before serving: is anybody else serving this bridge, or holding the
- * ports? Then this network gets no DHCP/RA (the others go on). */
-static bool dhcp_refused(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
-			 struct gw_net_rt *rt)
+/* The start-time probe of one network, a job of the event loop: its
+ * sockets and its deadline are loop fds. An answer refuses the network;
+ * silence until the deadline serves it. Many networks probe side by side,
+ * and the guards, the supervisor and the control socket go on meanwhile. */
+struct serve_probe {
+	struct gw_ctx *ctx;
+	struct probe_start p;
+	struct eloop_timer *deadline;
+	unsigned ms;
+};
+
+static void serve_probe_free(struct serve_probe *sp)
 {
-	char what[600];
-	struct rtnl_link l;
-	uint8_t mac[6];
+	if (!sp)
+		return;
+	for (size_t k = 0; k < sp->p.n; k++)
+		eloop_remove_fd(sp->ctx->loop, sp->p.fds[k]);
+	probe_start_close(&sp->p);
+	eloop_timer_free(sp->deadline);
+	free(sp);
+}
+
+static void refuse(struct gw_net_rt *rt, const struct gw_network *n, const char *what)
+{
+	log_err("network \"%s\": %s already answers on %s: NOT serving DHCP or router "
+		"advertisements on this network. Remove the other server, then reload",
+		n->name, what, n->bridge);
+	snprintf(rt->last_error, sizeof(rt->last_error), "not serving: %s already answers on %s",
+		 what, n->bridge);
+	rt->refused = true;
+}
+
+/* Write the config and start dnsmasq, unless something holds its ports.
+ * While the guard is tripped (a non-guest port joined during the probe)
+ * dnsmasq is made but not started: the guard starts it when the port
+ * leaves. */
+static int serve(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		 struct gw_net_rt *rt, char *err, size_t errlen)
+{
+	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64], lpath[GW_PATH_MAX + 64], what[600];
+	struct dnsmasq_params p = { n->name, conf->dnsmasq, cpath, ppath };
 	int r;
 
-	rt->refused = false;
-	if (conf->probe_ms && rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0) {
-		const struct host_link *fp[PROBE_MAX_PORTS];
-		int ports[PROBE_MAX_PORTS];
-		struct host_facts f;
-		size_t np = 0;
-
-		/* Only answers through non-guest ports count; a bridge with
-		 * guests alone is served at once. */
-		if ((r = rtnl_read_facts(ctx->rtnl, &f)) == 0) {
-			np = hostcheck_foreign_ports(n, &f, fp, PROBE_MAX_PORTS);
-			np = np < PROBE_MAX_PORTS ? np : PROBE_MAX_PORTS;
-			for (size_t k = 0; k < np; k++)
-				ports[k] = fp[k]->ifindex;
-			host_facts_free(&f);
-		}
-		addr_bridge_mac(n->name, mac);
-		if (r == 0)
-			r = probe_bridge(l.ifindex, ports, np, mac, conf->probe_ms, what,
-					 sizeof(what));
-		if (r < 0)
-			log_warnx(
-				"network \"%s\": probing %s for other DHCP servers and routers: %s",
-				n->name, n->bridge, strerror(-r));
-		if (r > 0) {
-			log_err("network \"%s\": %s already answers on %s: NOT serving DHCP or "
-				"router "
-				"advertisements on this network. Remove the other server, then "
-				"reload",
-				n->name, what, n->bridge);
-			snprintf(rt->last_error, sizeof(rt->last_error),
-				 "not serving: %s already answers on %s", what, n->bridge);
-			rt->refused = true;
-			return true;
-		}
-	}
 	if (portcheck_bridge(n->bridge, n->ipv4.addr, n->has_ipv6 ? &n->ipv6.addr : NULL, what,
 			     sizeof(what)) < 0) {
 		log_err("network \"%s\": %s", n->name, what);
 		snprintf(rt->last_error, sizeof(rt->last_error), "not serving: %s", what);
 		rt->refused = true;
-		return true;
+		return 0;
 	}
-	return false;
-}
-
-int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
-		  struct gw_net_rt *rt, char *err, size_t errlen)
-{
-	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64], lpath[GW_PATH_MAX + 64];
-	struct dnsmasq_params p = { n->name, conf->dnsmasq, cpath, ppath };
-	int r;
-
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
 	pid_path(conf, n, ppath, sizeof(ppath));
-	/* A dnsmasq left by a crashed gatewayd would hold the ports, and
-	 * answer the probe. */
-	if (dnsmasq_kill_orphan(ppath, cpath) > 0)
-		log_warnx("network \"%s\": stopped a dnsmasq left by an earlier gatewayd", n->name);
-	if (dhcp_refused(ctx, conf, n, rt))
-		return 0;
 	if ((r = state_file_write(cpath, 0644, dnsmasq_conf_fill,
 				  &(struct dnsmasq_conf_arg){ conf, n })) < 0)
 		return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
@@ -116,16 +100,167 @@ int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct g
 		return fmt_err(err, errlen, "network \"%s\": lease file %s: %s", n->name, lpath,
 			       strerror(-r));
 	if ((r = dnsmasq_new(ctx->loop, &p, &rt->dnsmasq)) < 0 ||
-	    (r = dnsmasq_start(rt->dnsmasq)) < 0)
+	    (!rt->tripped[0] && (r = dnsmasq_start(rt->dnsmasq)) < 0))
 		return fmt_err(err, errlen, "network \"%s\": starting %s: %s", n->name,
 			       conf->dnsmasq, strerror(-r));
 	return 0;
+}
+
+/* The probe is over (what: the answer that ended it, or NULL at the
+ * deadline). Its network is found afresh: a reload since it began may have
+ * moved the network's runtime state and replaced the config (a probe whose
+ * network changed or went was cancelled by apply_dhcp_down). */
+static void probe_end(struct serve_probe *sp, const char *what)
+{
+	struct gw_ctx *ctx = sp->ctx;
+	const struct gw_network *n = NULL;
+	struct gw_net_rt *rt = NULL;
+	unsigned ms = sp->ms;
+	char err[512];
+
+	for (size_t i = 0; ctx->conf && ctx->nets && i < ctx->conf->n_networks; i++)
+		if (ctx->nets[i].probe == sp) {
+			n = &ctx->conf->networks[i];
+			rt = &ctx->nets[i];
+			rt->probe = NULL;
+			break;
+		}
+	serve_probe_free(sp);
+	if (!rt)
+		return;
+	if (what) {
+		refuse(rt, n, what);
+		return;
+	}
+	if (rt->tripped[0])
+		log_warnx("network \"%s\": nobody else answered on %s in %u ms, but port %s is not "
+			  "a guest port: DHCP and router advertisements start when it leaves",
+			  n->name, n->bridge, ms, rt->tripped);
+	else
+		log_info("network \"%s\": nobody else answered on %s in %u ms: serving", n->name,
+			 n->bridge, ms);
+	if (serve(ctx, ctx->conf, n, rt, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		snprintf(rt->last_error, sizeof(rt->last_error), "%s", err);
+	}
+}
+
+static void probe_readable(int fd, uint32_t events, void *arg)
+{
+	struct serve_probe *sp = arg;
+	char what[600];
+	int r = probe_start_read(&sp->p, fd, what, sizeof(what));
+
+	(void)events;
+	if (r > 0) {
+		probe_end(sp, what);
+	} else if (r < 0) {
+		/* its port was deleted: nothing more can come through it */
+		log_debug("probe: listening on a port: %s", strerror(-r));
+		eloop_remove_fd(sp->ctx->loop, fd);
+	}
+}
+
+static void probe_deadline(void *arg)
+{
+	probe_end(arg, NULL);
+}
+
+/* The ports the probe listens on: those of n's bridge that are not guest
+ * ports; a bridge with guests alone is served at once. Such a port makes
+ * preflight refuse the network, so only one that joined in between is
+ * found here. GATEWAYD_TEST_PROBE_ALL=1 (for the tests alone) takes every
+ * port, so that the probe runs on a bridge of guests too.
+ *
+ * The bridge's ports are the watch's (rt->ports), refreshed by the
+ * watch_links() that runs just before the dnsmasqs come up: one dump for
+ * all networks, not one each (1,000 networks started in 51 s instead of
+ * 18 s with one dump per network). Should that list be stale (the ports
+ * map could not be updated), the guard has still seen the fresh ports: a
+ * non-guest port has tripped it, and dnsmasq waits until it leaves. */
+static size_t probe_ports(struct gw_ctx *ctx, const struct gw_network *n,
+			  const struct gw_net_rt *rt, int bridge, int *ports)
+{
+	const char *all = getenv("GATEWAYD_TEST_PROBE_ALL");
+	bool every = all && !strcmp(all, "1");
+	struct rtnl_link l;
+	size_t np = 0;
+
+	for (size_t k = 0; k < rt->n_ports && np < PROBE_MAX_PORTS; k++)
+		if (rtnl_link_get(ctx->rtnl, rt->ports[k], &l) == 0 && l.master == bridge &&
+		    (every || !hostcheck_guest_port(n, l.kind, l.name)))
+			ports[np++] = l.ifindex;
+	return np;
+}
+
+/* Before serving: is anybody else serving this bridge? Starts the probe
+ * (rt->probe) and returns 1, or 0 if there is nothing to probe -- or the
+ * probe could not start (warned): then the network is served at once. */
+static int probe_begin(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		       struct gw_net_rt *rt)
+{
+	int ports[PROBE_MAX_PORTS], r;
+	struct serve_probe *sp = NULL;
+	struct rtnl_link l;
+	uint8_t mac[6];
+	size_t np;
+
+	if (!conf->probe_ms || rtnl_link_get(ctx->rtnl, n->bridge, &l) < 0)
+		return 0;
+	if ((np = probe_ports(ctx, n, rt, l.ifindex, ports)) == 0)
+		return 0;
+	if (!(sp = calloc(1, sizeof(*sp)))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	sp->ctx = ctx;
+	sp->ms = conf->probe_ms;
+	addr_bridge_mac(n->name, mac);
+	if ((r = probe_start_open(&sp->p, l.ifindex, ports, np, mac)) < 0 ||
+	    (r = eloop_timer_new(ctx->loop, probe_deadline, sp, &sp->deadline)) < 0)
+		goto fail;
+	for (size_t k = 0; k < sp->p.n; k++)
+		if ((r = eloop_add_fd(ctx->loop, sp->p.fds[k], probe_readable, sp)) < 0)
+			goto fail;
+	if ((r = eloop_timer_arm(sp->deadline, conf->probe_ms)) < 0)
+		goto fail;
+	rt->probe = sp;
+	log_info("network \"%s\": listening %u ms on %zu port%s of %s for other DHCP servers and "
+		 "routers before serving",
+		 n->name, conf->probe_ms, np, np == 1 ? "" : "s", n->bridge);
+	return 1;
+fail:
+	serve_probe_free(sp);
+	log_warnx("network \"%s\": probing %s for other DHCP servers and routers: %s", n->name,
+		  n->bridge, strerror(-r));
+	return 0;
+}
+
+int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		  struct gw_net_rt *rt, char *err, size_t errlen)
+{
+	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64];
+
+	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
+	pid_path(conf, n, ppath, sizeof(ppath));
+	/* A dnsmasq left by a crashed gatewayd would hold the ports, and
+	 * answer the probe. */
+	if (dnsmasq_kill_orphan(ppath, cpath) > 0)
+		log_warnx("network \"%s\": stopped a dnsmasq left by an earlier gatewayd", n->name);
+	rt->refused = false;
+	if (probe_begin(ctx, conf, n, rt) > 0)
+		return 0; /* served (or refused) when the probe ends */
+	return serve(ctx, conf, n, rt, err, errlen);
 }
 
 void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt)
 {
 	char cpath[GW_PATH_MAX + 64];
 
+	if (rt->probe)
+		log_debug("network \"%s\": start-time probe cancelled", n->name);
+	serve_probe_free(rt->probe);
+	rt->probe = NULL;
 	dnsmasq_free(rt->dnsmasq);
 	rt->dnsmasq = NULL;
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));

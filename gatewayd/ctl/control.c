@@ -94,6 +94,14 @@ static const char *guard_state(const struct gw_net_rt *rt, char *buf, size_t len
 	return "ok";
 }
 
+/* "probing": the start-time probe listens before dnsmasq first serves. */
+static const char *dnsmasq_state(const struct gw_net_rt *rt)
+{
+	if (rt->probe)
+		return "probing";
+	return rt->dnsmasq && dnsmasq_pid(rt->dnsmasq) > 0 ? "running" : "stopped";
+}
+
 static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
@@ -132,6 +140,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	for (size_t k = 0; k < rt->n_ports; k++)
 		out_item(o, rt->ports[k]);
 	out_list_end(o);
+	out_str(o, "dnsmasq", dnsmasq_state(rt));
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);

@@ -1,5 +1,7 @@
-/* The probe's sockets: one packet socket on the bridge for DHCP and one for
- * router solicitation/advertisement. */
+/* The probes' sockets: a DISCOVER and a router solicitation sent through
+ * the bridge, a listening packet socket per port, and the reading of what
+ * comes back. Nothing here waits: the caller's event loop does (see
+ * serve.c for the start-time probe, doctor.c for the self-test). */
 #include "gatewayd/host/probe.h"
 #include "dhcp/packet.h"
 #include "ra/packet.h"
@@ -11,22 +13,12 @@ _Static_assert(sizeof(((struct probe_dhcp *)0)->discover) >= DHCP_PROBE_LEN, "pr
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void fmt_mac(const uint8_t *m, char *buf, size_t len)
 {
@@ -106,104 +98,97 @@ static int packet_listen_all(int ifindex)
 	return fd;
 }
 
-/* Read what arrived; 1 and a description if it was another server. */
+/* "DHCP server 10.0.0.1 (MAC ..) on eth0": who answered, through which port. */
+static void describe(char *what, size_t len, const char *role, int family, const void *addr,
+		     const struct sockaddr_ll *from)
+{
+	char a[INET6_ADDRSTRLEN], m[24], dev[IFNAMSIZ] = "?";
+
+	inet_ntop(family, addr, a, sizeof(a));
+	fmt_mac(from->sll_addr, m, sizeof(m));
+	if_indextoname((unsigned)from->sll_ifindex, dev);
+	snprintf(what, len, "%s %s (MAC %s) on %s", role, a, m, dev);
+}
+
+/* Read what arrived; 1 and a description if it was another server, 0 once
+ * the socket is drained (or after a batch: a busy port sees every frame,
+ * and the loop has other work; it calls again while more are queued),
+ * -errno if it failed. */
 static int read_answers(int fd, uint32_t xid, const uint8_t *own_mac, char *what, size_t len)
 {
 	uint8_t pkt[1500];
-	struct sockaddr_ll from;
-	socklen_t fl = sizeof(from);
-	ssize_t n;
 
-	while ((n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl)) > 0) {
-		char a[INET6_ADDRSTRLEN], m[24], dev[IFNAMSIZ] = "?";
+	for (int batch = 0; batch < 64; batch++) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
 		struct in_addr s4;
 		struct in6_addr s6;
+		ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &fl);
 
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 		/* Our own frames are not answers; for the doctor's self-test
 		 * only our own server's (from the bridge's MAC) are. */
 		if (from.sll_pkttype == PACKET_OUTGOING ||
 		    (own_mac && memcmp(from.sll_addr, own_mac, 6)))
 			continue;
-		fmt_mac(from.sll_addr, m, sizeof(m));
-		if_indextoname((unsigned)from.sll_ifindex, dev);
 		if (from.sll_protocol == htons(ETH_P_IP) &&
 		    dhcp_parse_reply(pkt, (size_t)n, xid, &s4) == 0) {
-			inet_ntop(AF_INET, &s4, a, sizeof(a));
-			snprintf(what, len, "DHCP server %s (MAC %s) on %s", a, m, dev);
+			describe(what, len, "DHCP server", AF_INET, &s4, &from);
 			return 1;
 		}
 		if (from.sll_protocol == htons(ETH_P_IPV6) &&
 		    ra_parse_ra(pkt, (size_t)n, &s6) == 0) {
-			inet_ntop(AF_INET6, &s6, a, sizeof(a));
-			snprintf(what, len, "IPv6 router %s (MAC %s) on %s", a, m, dev);
+			describe(what, len, "IPv6 router", AF_INET6, &s6, &from);
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/* Wait on fds until one of them brings an answer or ms pass. */
-static int listen_answers(struct pollfd *pfd, size_t n, uint32_t xid, const uint8_t *own_mac,
-			  unsigned ms, char *what, size_t len)
-{
-	uint64_t deadline = now_ms() + ms;
-	int found = 0;
-
-	while (!found) {
-		uint64_t now = now_ms();
-
-		if (now >= deadline)
-			break;
-		if (poll(pfd, n, (int)(deadline - now)) < 0 && errno != EINTR)
-			return -errno;
-		for (size_t k = 0; k < n && !found; k++)
-			if (pfd[k].revents & POLLIN)
-				found = read_answers(pfd[k].fd, xid, own_mac, what, len);
-	}
-	return found;
-}
-
-static void close_all(struct pollfd *pfd, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		if (pfd[k].fd >= 0)
-			close(pfd[k].fd);
-}
-
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-int probe_bridge(int ifindex, const int *ports, size_t n_ports, const uint8_t mac[6], unsigned ms,
-		 char *what, size_t len)
+int probe_start_open(struct probe_start *p, int ifindex, const int *ports, size_t n_ports,
+		     const uint8_t mac[6])
 {
-	struct pollfd pfd[PROBE_MAX_PORTS];
 	uint8_t discover[DHCP_PROBE_LEN];
-	uint32_t xid = 0;
-	size_t nd, n = 0;
+	size_t nd;
 	int fd, r;
 
-	if (n_ports == 0)
-		return 0;
-	if (getrandom(&xid, sizeof(xid), 0) != sizeof(xid))
+	memset(p, 0, sizeof(*p));
+	if (getrandom(&p->xid, sizeof(p->xid), 0) != sizeof(p->xid))
 		return -errno;
 	/* Listen first, then ask. */
-	for (; n < n_ports && n < PROBE_MAX_PORTS; n++) {
-		pfd[n] = (struct pollfd){ .fd = packet_listen_all(ports[n]), .events = POLLIN };
-		if (pfd[n].fd < 0) {
-			r = pfd[n].fd;
-			goto out;
+	for (; p->n < n_ports && p->n < PROBE_MAX_PORTS; p->n++)
+		if ((p->fds[p->n] = packet_listen_all(ports[p->n])) < 0) {
+			r = p->fds[p->n];
+			goto fail;
 		}
-	}
-	nd = dhcp_build_discover(discover, sizeof(discover), mac, xid);
+	nd = dhcp_build_discover(discover, sizeof(discover), mac, p->xid);
 	if ((fd = packet_probe(ifindex, ETH_P_IP, bcast, discover, nd)) < 0) {
 		r = fd;
-		goto out;
+		goto fail;
 	}
 	close(fd);
 	send_rs(ifindex, mac); /* best effort: IPv6 may be off on this host */
-	r = listen_answers(pfd, n, xid, NULL, ms, what, len);
-out:
-	close_all(pfd, n);
+	return 0;
+fail:
+	probe_start_close(p);
 	return r;
+}
+
+int probe_start_read(struct probe_start *p, int fd, char *what, size_t len)
+{
+	return read_answers(fd, p->xid, NULL, what, len);
+}
+
+void probe_start_close(struct probe_start *p)
+{
+	for (size_t k = 0; k < p->n; k++)
+		close(p->fds[k]);
+	p->n = 0;
 }
 
 int probe_dhcp_open(struct probe_dhcp *p, int ifindex, const uint8_t server_mac[6])

@@ -4,11 +4,14 @@
 #    an adopted bridge, as after a restart with guests attached) does NOT
 #    switch the network off: its answers are the backstop's business, and
 #    the other guests still get gatewayd's lease;
+#  - an answer the probe hears refuses the network, named in the log and
+#    in `gatewayctl status`, and no dnsmasq starts: heard here through the
+#    guest port, with the test hook GATEWAYD_TEST_PROBE_ALL=1 (answers
+#    count only through a non-guest port, but such a port already makes
+#    preflight refuse the bridge; the probe's choice of ports is
+#    unit-tested in test_hostcheck.c);
 #  - something else holding port 53 on the bridge address: the process is
 #    named instead of dnsmasq's bare "Address already in use".
-# (Answers through a non-guest port would refuse the network, but such a
-# port already makes preflight refuse the bridge; the probe's choice of
-# ports is unit-tested in test_hostcheck.c.)
 #
 #   [host] gw0 (made before gatewayd, adopted) ── vr ── [rogue: dnsmasq]
 #                                               └─ vg2 ── [g2]
@@ -39,6 +42,20 @@ grep -q DHCPOFFER "$T/rogue-$R.log" || fail "the rogue server never offered (no 
 ok "a guest's own DHCP server and router did not stop the network; guest 2 leased $(lease_var 2 ip) from gatewayd"
 gw_stop || fail "gatewayd exit status on SIGTERM"
 in_host ip link show gw0 >/dev/null 2>&1 || fail "the adopted bridge was deleted"
+
+# --- the same server, heard by the probe: the network is refused
+GATEWAYD_TEST_PROBE_ALL=1 gw_spawn
+wait_until 6 grep -q "already answers" "$T/gw.log" || fail "the probe did not hear the rogue"
+line=$(grep "already answers" "$T/gw.log")
+echo "$line" | grep -Eq 'network "default": (DHCP server 10\.99\.0\.1|IPv6 router [0-9a-f:]+) \(MAC [0-9a-f:]{17}\) on vr already answers on gw0: NOT serving DHCP or router advertisements' \
+	|| fail "refusal: $line"
+st=$($GATEWAYCTL -s "$T/run/gatewayd.sock" status default)
+echo "$st" | grep -q "guard *refused" && echo "$st" | grep -q "dnsmasq *stopped" \
+	&& echo "$st" | grep -q "last_error *not serving: .* on vr already answers on gw0" || fail "status: $st"
+sleep 1
+grep -q "dnsmasq\[default\]: started" "$T/gw.log" && fail "dnsmasq started on a refused network"
+ok "probe heard the rogue: $(echo "$line" | sed 's/^gatewayd: error: //; s/: NOT serving.*//'); status shows it refused"
+gw_stop || fail "gatewayd exit status on SIGTERM"
 kill "$(cat "$T/rogue-$R.pid")"
 wait "$(cat "$T/rogue-$R.pid")" 2>/dev/null
 in_host ip link set vr nomaster

@@ -367,6 +367,11 @@ pid_t dnsmasq_pid(const struct dnsmasq *d)
 	return d->pid;
 }
 
+const char *dnsmasq_network(const struct dnsmasq *d)
+{
+	return d->network;
+}
+
 unsigned dnsmasq_restarts(const struct dnsmasq *d)
 {
 	return d->restarts;

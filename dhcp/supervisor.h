@@ -35,6 +35,7 @@ bool dnsmasq_reaped(struct dnsmasq *d, pid_t pid, int status);
 /* SIGHUP: dnsmasq re-reads its servers-file (and hosts files). */
 void dnsmasq_reload(struct dnsmasq *d);
 pid_t dnsmasq_pid(const struct dnsmasq *d);
+const char *dnsmasq_network(const struct dnsmasq *d);
 unsigned dnsmasq_restarts(const struct dnsmasq *d);
 uint64_t dnsmasq_uptime_ms(const struct dnsmasq *d);	/* 0 when not running */
 const char *dnsmasq_last_exit(const struct dnsmasq *d); /* "" if it never died */

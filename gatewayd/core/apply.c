@@ -335,7 +335,7 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		n = nd->new_idx >= 0 ? &new->conf->networks[nd->new_idx] : NULL;
 		rt = &old_rts[nd->old_idx];
 		if (nd->act & GA_DHCP_DOWN)
-			apply_dhcp_down(old->conf, o, rt);
+			apply_dhcp_retire(ctx, old->conf, o, rt);
 		if (nd->act & GA_BRIDGE_DOWN) {
 			watch_net_release(rt);
 			bridge_down(ctx, old->conf, o, rt);
@@ -465,6 +465,7 @@ void apply_stop(struct gw_ctx *ctx)
 		dnsmasq_stop_begin(ctx->nets[i].dnsmasq);
 	for (size_t i = 0; i < conf->n_networks; i++)
 		apply_dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
+	apply_dhcp_retired_free(ctx);
 	resolv_watch_free(ctx->resolv);
 	ctx->resolv = NULL;
 	if (nft_remove_table(ctx->nft, err, sizeof(err)) < 0)
@@ -541,4 +542,5 @@ void apply_child_exited(struct gw_ctx *ctx, pid_t pid, int status)
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (dnsmasq_reaped(ctx->nets[i].dnsmasq, pid, status))
 			return;
+	apply_dhcp_reaped(ctx, pid, status);
 }

@@ -21,6 +21,7 @@ struct gw_net_rt {
 	struct dnsmasq *dnsmasq;
 	bool refused;		   /* start-time probe found another server */
 	struct serve_probe *probe; /* start-time probe under way (serve.c), or NULL */
+	bool dhcp_pending;	   /* starts once its old dnsmasq is gone (retired) */
 	/* run-time watch */
 	size_t n_ports;
 	char (*ports)[IFNAMSIZ]; /* bridge ports as last put into ports_NET */
@@ -41,6 +42,9 @@ struct gw_ctx {
 	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
 	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */
 	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
+	/* dnsmasqs told to stop and not waited for: reaped by the loop */
+	struct dnsmasq **retired;
+	size_t n_retired;
 };
 
 /* serve.c: a network's dnsmasq, after the checks that may refuse it
@@ -48,5 +52,15 @@ struct gw_ctx {
 int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		  struct gw_net_rt *rt, char *err, size_t errlen);
 void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt);
+/* Like down, without waiting: the dnsmasq gets SIGTERM and goes to
+ * ctx->retired; the loop reaps it (SIGKILL if it lingers) and only then
+ * does a new dnsmasq of the same network start (rt->dhcp_pending). */
+void apply_dhcp_retire(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		       struct gw_net_rt *rt);
+/* A child exited: true if it was a retired dnsmasq (then freed, and the
+ * network waiting for it served). */
+bool apply_dhcp_reaped(struct gw_ctx *ctx, pid_t pid, int status);
+/* Free every retired dnsmasq, waiting for each (stop). */
+void apply_dhcp_retired_free(struct gw_ctx *ctx);
 
 #endif

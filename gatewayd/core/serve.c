@@ -236,10 +236,25 @@ fail:
 	return 0;
 }
 
+static bool retiring(const struct gw_ctx *ctx, const char *network)
+{
+	for (size_t k = 0; k < ctx->n_retired; k++)
+		if (!strcmp(dnsmasq_network(ctx->retired[k]), network))
+			return true;
+	return false;
+}
+
 int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		  struct gw_net_rt *rt, char *err, size_t errlen)
 {
 	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64];
+
+	/* Its old dnsmasq still holds the ports and the pid file. */
+	if ((rt->dhcp_pending = retiring(ctx, n->name))) {
+		log_debug("network \"%s\": its new dnsmasq starts when the old one is gone",
+			  n->name);
+		return 0;
+	}
 
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
 	pid_path(conf, n, ppath, sizeof(ppath));
@@ -253,16 +268,74 @@ int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct g
 	return serve(ctx, conf, n, rt, err, errlen);
 }
 
-void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt)
+static void probe_cancel(const struct gw_network *n, struct gw_net_rt *rt)
 {
-	char cpath[GW_PATH_MAX + 64];
-
 	if (rt->probe)
 		log_debug("network \"%s\": start-time probe cancelled", n->name);
 	serve_probe_free(rt->probe);
 	rt->probe = NULL;
+	rt->dhcp_pending = false;
+}
+
+void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt)
+{
+	char cpath[GW_PATH_MAX + 64];
+
+	probe_cancel(n, rt);
 	dnsmasq_free(rt->dnsmasq);
 	rt->dnsmasq = NULL;
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
 	unlink(cpath);
+}
+
+void apply_dhcp_retire(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		       struct gw_net_rt *rt)
+{
+	struct dnsmasq **v;
+
+	probe_cancel(n, rt);
+	dnsmasq_stop_begin(rt->dnsmasq);
+	if (rt->dnsmasq && dnsmasq_pid(rt->dnsmasq) > 0 &&
+	    (v = realloc(ctx->retired, (ctx->n_retired + 1) * sizeof(*v)))) {
+		ctx->retired = v;
+		v[ctx->n_retired++] = rt->dnsmasq;
+		rt->dnsmasq = NULL;
+	}
+	apply_dhcp_down(conf, n, rt); /* whatever is left: nothing to wait for */
+}
+
+bool apply_dhcp_reaped(struct gw_ctx *ctx, pid_t pid, int status)
+{
+	char err[512];
+
+	for (size_t k = 0; k < ctx->n_retired; k++) {
+		struct dnsmasq *d = ctx->retired[k];
+
+		if (!dnsmasq_reaped(d, pid, status))
+			continue;
+		if (dnsmasq_pid(d) > 0)
+			return true;
+		ctx->retired[k] = ctx->retired[--ctx->n_retired];
+		for (size_t i = 0; ctx->conf && ctx->nets && i < ctx->conf->n_networks; i++) {
+			const struct gw_network *n = &ctx->conf->networks[i];
+
+			if (!ctx->nets[i].dhcp_pending || strcmp(n->name, dnsmasq_network(d)))
+				continue;
+			ctx->nets[i].dhcp_pending = false;
+			if (apply_dhcp_up(ctx, ctx->conf, n, &ctx->nets[i], err, sizeof(err)) < 0)
+				log_err("%s", err);
+		}
+		dnsmasq_free(d);
+		return true;
+	}
+	return false;
+}
+
+void apply_dhcp_retired_free(struct gw_ctx *ctx)
+{
+	for (size_t k = 0; k < ctx->n_retired; k++)
+		dnsmasq_free(ctx->retired[k]);
+	free(ctx->retired);
+	ctx->retired = NULL;
+	ctx->n_retired = 0;
 }

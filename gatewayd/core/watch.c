@@ -165,8 +165,9 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 		log_warnx("network \"%s\": bridge %s was deleted; recreated it with its addresses, "
 			  "put back %zu of its %zu ports and restarted dnsmasq",
 			  n->name, n->bridge, back, rt->n_ports);
+		/* Not waited for: it starts again once the loop has reaped it. */
 		if (rt->dnsmasq && !rt->refused && !rt->tripped[0]) {
-			dnsmasq_stop(rt->dnsmasq);
+			dnsmasq_stop_begin(rt->dnsmasq);
 			dnsmasq_start(rt->dnsmasq);
 		}
 	} else {

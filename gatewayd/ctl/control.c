@@ -99,6 +99,8 @@ static const char *dnsmasq_state(const struct gw_net_rt *rt)
 {
 	if (rt->probe)
 		return "probing";
+	if (rt->dhcp_pending)
+		return "restarting";
 	return rt->dnsmasq && dnsmasq_pid(rt->dnsmasq) > 0 ? "running" : "stopped";
 }
 

@@ -115,17 +115,21 @@ static long plan_chain(struct nft_plan *p, uint8_t family, const char *name)
 }
 
 const struct nft_ctr_kind nft_ctr_kinds[NCTR_COUNT] = {
-	[NCTR_NAT] = { "nat", NFPROTO_INET, "gatewayd_nat_packets_total",
+	[NCTR_NAT] = { "nat", NFPROTO_INET, "nat", "gatewayd_nat_packets_total",
 		       "gatewayd_nat_bytes_total", "masqueraded out of the uplink" },
-	[NCTR_FWD_OUT] = { "fwd_out", NFPROTO_INET, "gatewayd_forward_out_packets_total",
-			   "gatewayd_forward_out_bytes_total", "guest traffic forwarded out" },
-	[NCTR_FWD_IN] = { "fwd_in", NFPROTO_INET, "gatewayd_forward_in_packets_total",
-			  "gatewayd_forward_in_bytes_total", "replies forwarded to guests" },
-	[NCTR_DROP] = { "drop", NFPROTO_INET, "gatewayd_dropped_packets_total", NULL,
+	[NCTR_FWD_OUT] = { "fwd_out", NFPROTO_INET, "forwarded_out",
+			   "gatewayd_forward_out_packets_total", "gatewayd_forward_out_bytes_total",
+			   "forwarded out of the network" },
+	[NCTR_FWD_IN] = { "fwd_in", NFPROTO_INET, "forwarded_in",
+			  "gatewayd_forward_in_packets_total", "gatewayd_forward_in_bytes_total",
+			  "forwarded to guests" },
+	[NCTR_DROP] = { "drop", NFPROTO_INET, "dropped", "gatewayd_dropped_packets_total", NULL,
 			"guest packets dropped (spoofed, not allowed)" },
-	[NCTR_GUARD] = { "guard", NFPROTO_BRIDGE, "gatewayd_guard_dropped_packets_total", NULL,
+	[NCTR_GUARD] = { "guard", NFPROTO_BRIDGE, "guard_dropped",
+			 "gatewayd_guard_dropped_packets_total", NULL,
 			 "DHCP/RA frames dropped by the backstop" },
-	[NCTR_OUTSIDE] = { "outside", NFPROTO_INET, "gatewayd_outside_dropped_packets_total", NULL,
+	[NCTR_OUTSIDE] = { "outside", NFPROTO_INET, "outside_dropped",
+			   "gatewayd_outside_dropped_packets_total", NULL,
 			   "DNS/DHCP packets for the network's services that did not come from "
 			   "its bridge" },
 };

@@ -182,6 +182,7 @@ enum nft_ctr {
 struct nft_ctr_kind {
 	const char *what; /* the counter is what + "_" + network */
 	uint8_t family;
+	const char *status;	    /* gatewayctl status: STATUS_packets, STATUS_bytes */
 	const char *metric_packets; /* Prometheus names and help */
 	const char *metric_bytes;   /* NULL: packets only */
 	const char *help;

@@ -64,13 +64,13 @@ struct counters {
 	uint64_t p, b;
 };
 
-static struct counters counter(uint8_t family, const char *what, const char *net)
+static struct counters counter(enum nft_ctr k, const char *net)
 {
 	struct counters c = { 0, 0 };
 	char name[NFT_NAME_MAX];
 
-	nft_counter_name(name, what, net);
-	nft_counter_read(family, name, &c.p, &c.b);
+	nft_counter_name(name, nft_ctr_kinds[k].what, net);
+	nft_counter_read(nft_ctr_kinds[k].family, name, &c.p, &c.b);
 	return c;
 }
 
@@ -109,12 +109,6 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
 	char a4[64], a6[64] = "", path[GW_PATH_MAX + 64], g[64];
-	struct counters nat = counter(NFPROTO_INET, "nat", n->name),
-			fo = counter(NFPROTO_INET, "fwd_out", n->name),
-			fi = counter(NFPROTO_INET, "fwd_in", n->name),
-			dr = counter(NFPROTO_INET, "drop", n->name),
-			gu = counter(NFPROTO_BRIDGE, "guard", n->name),
-			os = counter(NFPROTO_INET, "outside", n->name);
 	static struct lease leases[MAX_LEASES];
 	const char *err = rt->last_error[0] ? rt->last_error
 			  : rt->dnsmasq	    ? dnsmasq_last_exit(rt->dnsmasq)
@@ -148,15 +142,17 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
 	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
-	out_int(o, "nat_packets", nat.p);
-	out_int(o, "nat_bytes", nat.b);
-	out_int(o, "forwarded_out_packets", fo.p);
-	out_int(o, "forwarded_out_bytes", fo.b);
-	out_int(o, "forwarded_in_packets", fi.p);
-	out_int(o, "forwarded_in_bytes", fi.b);
-	out_int(o, "dropped_packets", dr.p);
-	out_int(o, "guard_dropped_packets", gu.p);
-	out_int(o, "outside_dropped_packets", os.p);
+	for (size_t k = 0; k < NCTR_COUNT; k++) {
+		struct counters c = counter((enum nft_ctr)k, n->name);
+		char key[64];
+
+		snprintf(key, sizeof(key), "%s_packets", nft_ctr_kinds[k].status);
+		out_int(o, key, c.p);
+		if (nft_ctr_kinds[k].metric_bytes) {
+			snprintf(key, sizeof(key), "%s_bytes", nft_ctr_kinds[k].status);
+			out_int(o, key, c.b);
+		}
+	}
 	out_str(o, "last_error", err);
 	out_obj_end(o);
 }
@@ -216,6 +212,24 @@ static void metric(FILE *f, const char *name, const char *net, uint64_t v)
 	fprintf(f, "%s{network=\"%s\"} %llu\n", name, net, (unsigned long long)v);
 }
 
+/* One counter kind (nft_ctr_kinds) as a Prometheus counter. */
+static void metric_counter(FILE *f, struct gw_ctx *ctx, enum nft_ctr k, bool bytes)
+{
+	const struct nft_ctr_kind *c = &nft_ctr_kinds[k];
+	const char *name = bytes ? c->metric_bytes : c->metric_packets;
+
+	if (c->metric_bytes)
+		fprintf(f, "# HELP %s %s %s\n", name, bytes ? "bytes" : "packets", c->help);
+	else
+		fprintf(f, "# HELP %s %s\n", name, c->help);
+	fprintf(f, "# TYPE %s counter\n", name);
+	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
+		struct counters v = counter(k, ctx->conf->networks[i].name);
+
+		metric(f, name, ctx->conf->networks[i].name, bytes ? v.b : v.p);
+	}
+}
+
 static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 {
 	static const struct {
@@ -226,21 +240,6 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		  "counter" },
 		{ "gatewayd_guard_tripped", "1 while a non-guest port stops DHCP/RA", "gauge" },
 		{ "gatewayd_leases", "DHCP leases in the lease file", "gauge" },
-		{ "gatewayd_nat_packets_total", "packets masqueraded out of the uplink",
-		  "counter" },
-		{ "gatewayd_nat_bytes_total", "bytes masqueraded out of the uplink", "counter" },
-		{ "gatewayd_forward_out_packets_total", "guest packets forwarded out", "counter" },
-		{ "gatewayd_forward_out_bytes_total", "guest bytes forwarded out", "counter" },
-		{ "gatewayd_forward_in_packets_total", "reply packets forwarded to guests",
-		  "counter" },
-		{ "gatewayd_forward_in_bytes_total", "reply bytes forwarded to guests", "counter" },
-		{ "gatewayd_dropped_packets_total", "guest packets dropped (spoofed, not allowed)",
-		  "counter" },
-		{ "gatewayd_guard_dropped_packets_total", "DHCP/RA frames dropped by the backstop",
-		  "counter" },
-		{ "gatewayd_outside_dropped_packets_total",
-		  "DNS/DHCP packets for the network's services that did not come from its bridge",
-		  "counter" },
 	};
 	static struct lease leases[MAX_LEASES];
 
@@ -266,18 +265,14 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 				nl = leases_read(path, leases, MAX_LEASES);
 				v = nl > 0 ? (uint64_t)nl : 0;
 				break;
-			case 4: v = counter(NFPROTO_INET, "nat", n->name).p; break;
-			case 5: v = counter(NFPROTO_INET, "nat", n->name).b; break;
-			case 6: v = counter(NFPROTO_INET, "fwd_out", n->name).p; break;
-			case 7: v = counter(NFPROTO_INET, "fwd_out", n->name).b; break;
-			case 8: v = counter(NFPROTO_INET, "fwd_in", n->name).p; break;
-			case 9: v = counter(NFPROTO_INET, "fwd_in", n->name).b; break;
-			case 10: v = counter(NFPROTO_INET, "drop", n->name).p; break;
-			case 11: v = counter(NFPROTO_BRIDGE, "guard", n->name).p; break;
-			case 12: v = counter(NFPROTO_INET, "outside", n->name).p; break;
 			}
 			metric(f, m[k].name, n->name, v);
 		}
+	}
+	for (size_t k = 0; k < NCTR_COUNT; k++) {
+		metric_counter(f, ctx, (enum nft_ctr)k, false);
+		if (nft_ctr_kinds[k].metric_bytes)
+			metric_counter(f, ctx, (enum nft_ctr)k, true);
 	}
 	return CTL_OK;
 }

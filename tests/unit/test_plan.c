@@ -458,6 +458,34 @@ START_TEST(test_diff_host)
 }
 END_TEST
 
+/* Status and metrics read the counters the planner creates through one
+ * table: each kind is in the plan, per network, in its family, and the
+ * plan has no counter the table does not name. */
+START_TEST(test_counter_kinds)
+{
+	struct gw_plan p;
+	size_t found = 0;
+
+	plan_of(NULL, NULL, &p);
+	for (size_t n = 0; n < p.conf->n_networks; n++)
+		for (size_t k = 0; k < NCTR_COUNT; k++) {
+			char name[NFT_NAME_MAX];
+			bool in_plan = false;
+
+			nft_counter_name(name, nft_ctr_kinds[k].what, p.conf->networks[n].name);
+			for (size_t c = 0; c < p.nft.n_counters; c++)
+				in_plan |= !strcmp(p.nft.counters[c].name, name) &&
+					   p.nft.counters[c].family == nft_ctr_kinds[k].family;
+			ck_assert_msg(in_plan, "counter %s not in the plan", name);
+			ck_assert_ptr_nonnull(nft_ctr_kinds[k].status);
+			ck_assert_ptr_nonnull(nft_ctr_kinds[k].metric_packets);
+			found++;
+		}
+	ck_assert_uint_eq(p.nft.n_counters, found);
+	gw_plan_release(&p);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan+diff");
@@ -477,6 +505,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_diff_redo_refused);
 	tcase_add_test(tc, test_plan_dnsmasq_text);
 	tcase_add_test(tc, test_diff_host);
+	tcase_add_test(tc, test_counter_kinds);
 	suite_add_tcase(s, tc);
 	return s;
 }

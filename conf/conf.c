@@ -11,6 +11,7 @@
  * Names and paths end up in dnsmasq's config file, in nftables name
  * matches and on command lines, each with its own syntax; rather than
  * escape for each, only the characters a name needs are accepted. */
+#include "lib/names.h"
 #include "conf.h"
 #include "addr.h"
 #include "text.h"
@@ -170,7 +171,7 @@ static int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *p
 {
 	char q[80];
 
-	if (!conf_text_ifname(v->s))
+	if (!name_ifname(v->s))
 		return conf_fail(ctx, v->line,
 				 "%s%s %s is not a valid interface name (1-15 letters, digits, "
 				 "'-', '_' or '.', not \".\" or \"..\")",
@@ -322,7 +323,7 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 	char pfx[GW_NETNAME_MAX + 64];
 	int r;
 
-	if (!conf_text_netname(title))
+	if (!name_netname(title))
 		return conf_fail(ctx, sec->line,
 				 "network %s: name must be 1-%d letters, digits, '-' or '_'",
 				 conf_text_quote(pfx, sizeof(pfx), title), GW_NETNAME_MAX);
@@ -377,7 +378,7 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 		const struct sval *p = cfg_getnptr(sec, "guest_ports", (unsigned)i);
 		char q[80];
 
-		if (!conf_text_pattern(p->s))
+		if (!name_pattern(p->s))
 			return conf_fail(
 				ctx, p->line,
 				"%sguest_ports pattern %s must be 1-15 letters, digits, "
@@ -453,7 +454,7 @@ static int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c
 }
 
 /* Absolute, in the characters dnsmasq's config can carry unquoted (see
- * conf_text_path); no "..": these are the directories teardown removes
+ * name_path); no "..": these are the directories teardown removes
  * files from, and a path that climbs out of itself is a mistake. */
 static int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst)
 {
@@ -466,12 +467,12 @@ static int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, cha
 	conf_text_quote(q, sizeof(q), v->s);
 	if (dst[0] != '/')
 		return conf_fail(ctx, v->line, "%s %s must be an absolute path", key, q);
-	if (!conf_text_path(dst))
+	if (!name_path(dst))
 		return conf_fail(ctx, v->line,
 				 "%s %s may contain only letters, digits, '/', '.', '_', '-', '+' "
 				 "and '@'",
 				 key, q);
-	if (conf_text_dotdot(dst))
+	if (name_dotdot(dst))
 		return conf_fail(ctx, v->line, "%s %s may not contain \"..\" components", key, q);
 	return 0;
 }
@@ -483,7 +484,7 @@ static int conf_user(struct conf_ctx *ctx, const struct sval *v, char *dst, size
 	char q[80];
 
 	conf_text_quote(q, sizeof(q), v->s);
-	if (!conf_text_username(v->s))
+	if (!name_username(v->s))
 		return conf_fail(ctx, v->line,
 				 "dnsmasq_user %s is not a user name (letters, digits, '.', '_' "
 				 "or '-', not starting with '-')",

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "lib/names.h"
+
 #define GW_CONF_DEFAULT_PATH  "/etc/gatewayd/gatewayd.conf"
-#define GW_NETNAME_MAX	      32
+#define GW_NETNAME_MAX	      NAME_NET_MAX
 #define GW_PATH_MAX	      256
 #define GW_GUEST_PATTERNS_MAX 16
 

@@ -1,6 +1,5 @@
-/* The config file as text, before and around libconfuse. The name checks
- * are also for whoever reads names back from its own files (state files,
- * resolv.conf): the same rule wherever a name comes from. */
+/* The config file as text, before and around libconfuse. What a name may
+ * contain is lib/names.h: the same rule wherever a name comes from. */
 #ifndef GW_CONF_TEXT_H
 #define GW_CONF_TEXT_H
 
@@ -23,16 +22,5 @@ const char *conf_text_quote(char *dst, size_t len, const char *s);
 /* s with control characters escaped, no quotes added. */
 const char *conf_text_escape(char *dst, size_t len, const char *s);
 bool conf_text_has_ctrl(const char *s);
-
-/* What a name may contain. Each of these ends up parsed again by someone
- * else (dnsmasq's config, an nftables name match, the kernel, a file
- * name); rather than escape for each, only what a name needs is taken:
- * letters, digits, '-', '_' and '.'. */
-bool conf_text_ifname(const char *s);	/* 1-15 of them, not "." or ".." */
-bool conf_text_pattern(const char *s);	/* an ifname, optionally ending in '*' */
-bool conf_text_netname(const char *s);	/* 1-GW_NETNAME_MAX, no '.' */
-bool conf_text_username(const char *s); /* not starting with '-' */
-bool conf_text_path(const char *s);	/* also '/', '+' and '@' */
-bool conf_text_dotdot(const char *s);	/* has a ".." component */
 
 #endif

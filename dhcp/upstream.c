@@ -1,6 +1,6 @@
 /* Upstream DNS servers from resolv.conf: see upstream.h. */
+#include "lib/names.h"
 #include "upstream.h"
-#include "conf/text.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -30,7 +30,7 @@ static void parse_line(const char *line, size_t len, struct upstream *u)
 	memset(&u->s[u->n], 0, sizeof(u->s[u->n]));
 	if ((pct = strchr(addr, '%'))) {
 		*pct = '\0';
-		if (!conf_text_ifname(pct + 1))
+		if (!name_ifname(pct + 1))
 			return;
 		snprintf(u->s[u->n].scope, IFNAMSIZ, "%s", pct + 1);
 	}

@@ -7,8 +7,9 @@
  * (or replace a dnsmasq config that dnsmasq reads as root). Every file is
  * written to NAME.tmp created with O_EXCL | O_NOFOLLOW, then renamed over
  * NAME: never through a link, never half written. */
+#include "lib/names.h"
 #include "lib/state.h"
-#include "conf/text.h"
+#include "lib/names.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -216,7 +217,7 @@ int state_names_read(const char *path, char (**names)[IFNAMSIZ], size_t *n)
 		line[strcspn(line, "\n")] = '\0';
 		/* read back with the config's rule for a name: a line that is
 		 * not one is not ours to act on */
-		if (!conf_text_ifname(line))
+		if (!name_ifname(line))
 			continue;
 		if (*n == cap) {
 			char(*nv)[IFNAMSIZ] = realloc(v, (cap = cap ? 2 * cap : 16) * IFNAMSIZ);

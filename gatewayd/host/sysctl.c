@@ -1,7 +1,7 @@
 /* Sysctl record/restore. The root directory is a parameter so the unit
  * tests can run the same code against files in a temporary directory. */
+#include "lib/names.h"
 #include "gatewayd/host/sysctl.h"
-#include "conf/text.h"
 #include "lib/log.h"
 #include "lib/state.h"
 
@@ -33,7 +33,7 @@ static bool ifname_ok(const char *s, size_t n)
 		return false;
 	memcpy(name, s, n);
 	name[n] = '\0';
-	return conf_text_ifname(name) && strcmp(name, "all") && strcmp(name, "default");
+	return name_ifname(name) && strcmp(name, "all") && strcmp(name, "default");
 }
 
 /* Every key gatewayd writes; '%' stands for one interface name. */

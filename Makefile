@@ -70,6 +70,7 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libgw.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
 
 unit: $(BUILD)/unit-tests
+	tests/layout.sh
 	$(BUILD)/unit-tests
 
 integ: $(BUILD)/gatewayd $(BUILD)/gatewayctl

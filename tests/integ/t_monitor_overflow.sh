@@ -17,6 +17,9 @@
 # notification is dropped. The events that fit are about another table;
 # the lost-events flag must make the daemon restore its tables.
 #
+# Last, with the daemon running, link bursts interrupt its dumps
+# (NLM_F_DUMP_INTR): none may be given up.
+#
 #   [host] gw0 ── vg1 ── [g1]      ev0 ── ev1 (veth: 200 addresses)
 #                                  + veth pairs oN/qN created and deleted
 #                                  + table inet gwt_other, chains c1..c300
@@ -90,6 +93,22 @@ wait_until 20 settled || fail "the daemon keeps restoring its tables: $(grep -c 
 restores=$(($(grep -c "restored them" "$T/gw.log") - restored_before))
 [ "$restores" -le 12 ] || fail "$restores restores for one lost burst"
 ok "nf_tables monitor overflowed; the inet table deleted in the lost burst was restored ($restores restores until the queue held our own)"
+
+# --- dumps interrupted by a burst are run again, not given up
+# With the daemon running, each overflow makes it re-read all links while
+# veth pairs come and go: the kernel marks many of those dumps interrupted
+# (NLM_F_DUMP_INTR); each must be drained and retried until it is whole.
+for round in 1 2 3 4; do
+	for i in $(seq 1 60); do echo "link add d$round-$i type veth peer name e$round-$i"; done >"$T/add"
+	for i in $(seq 1 60); do echo "link del d$round-$i"; done >"$T/del"
+	in_host ip -batch "$T/add"
+	in_host ip -batch "$T/del"
+done
+in_host ip link del gw0
+wait_until 5 sh -c "ip -n $NS_HOST -4 addr show dev gw0 | grep -q 10.213.0.1/24" || fail "bridge not recreated after the last burst"
+grep -q "Interrupted system call" "$T/gw.log" &&
+	fail "a dump was given up as interrupted: $(grep -m1 'Interrupted system call' "$T/gw.log")"
+ok "480 link changes with the monitor overflowing: every interrupted dump was retried"
 
 grep -q "Protocol error\|EPROTO" "$T/gw.log" && fail "netlink protocol errors in the log: $(grep -m1 'Protocol error' "$T/gw.log")"
 true

@@ -11,7 +11,7 @@
 #
 # Reaction = from `link set vxf master gwa` written to an `ip -batch`
 # already waiting for it, to dnsmasq's pid being gone (stopped and reaped),
-# looked at every 0.5 ms (react.pl).
+# looked at every 0.5 ms (react.pl); also when gatewayd logged its decision.
 #
 #   vxf ─┐
 #        gwa [host: gatewayd, network a] ── up0 ── [inet]
@@ -63,7 +63,12 @@ gd_react() {
 			fail "UDP load did not start"
 		;;
 	esac
-	perl "$BENCH/react.pl" "$pid" 5 "$NS_HOST" "link set vxf master $RS_BR" >>"$T/gd-$1" || fail "enslaving vxf"
+	p=$(perl "$BENCH/react.pl" "$pid" 5 "$NS_HOST" "link set vxf master $RS_BR" "$T/gw.log" \
+		"port vxf .*joined bridge $RS_BR and is not a guest port") || fail "enslaving vxf"
+	set -- "$1" $p
+	echo "$2" >>"$T/gd-$1"
+	echo "$3" >>"$T/gd-log-$1"
+	echo "$4" >>"$T/gd-gap-$1"
 	case $1 in
 	doctor) kill -0 "$doc" 2>/dev/null || busy="doctor had finished" ;;
 	clients) [ "$(ip netns exec "$NS_HOST" ss -xH state connected | grep -c 'run-a/gatewayd.sock')" -ge 5 ] || busy="clients were gone" ;;
@@ -96,6 +101,9 @@ gd_run() {
 		GD_MED[$c]=$(median <"$T/gd-$c")
 		GD_MAX[$c]=$(maxof <"$T/gd-$c")
 		GD_TIMEOUTS[$c]=$(grep -c timeout "$T/gd-$c")
+		GD_GAP[$c]=$(maxof <"$T/gd-gap-$c")
+		GD_LOG[$c]=$(median <"$T/gd-log-$c")
+		GD_ALL[$c]=$(tr '\n' ' ' <"$T/gd-$c")
 	done
 }
-declare -A GD_MED GD_MAX GD_TIMEOUTS
+declare -A GD_MED GD_MAX GD_TIMEOUTS GD_GAP GD_ALL GD_LOG

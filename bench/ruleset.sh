@@ -6,13 +6,18 @@
 #   none      no ruleset: plain forwarding, no NAT, no conntrack; inet
 #             routes 10.200.0.0/24 back to the host
 #   masq      one nft table: postrouting oifname up0 masquerade, nothing else
+#   masqfwd   the same plus a forward filter chain with one accept rule: the
+#             least any gateway that filters what its guests send pays
 #   gatewayd  gatewayd with one network on gwa
 #   libvirt   libvirt's iptables rules for a NAT network (LIBVIRT_INP/OUT/
 #             FWX/FWI/FWO/PRT), written from memory of libvirt >= 5.1
 #
 #   [a] eth0 10.200.0.50 ── va ── gwa 10.200.0.1 [host] up0 ── [inet]
 
-RS_VARIANTS=(none masq gatewayd libvirt)
+# BENCH_VARIANTS picks some (always with none, the reference), e.g. for a
+# longer masq/gatewayd comparison.
+read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt}"
+[ "${RS_VARIANTS[0]}" = none ] || RS_VARIANTS=(none "${RS_VARIANTS[@]}")
 RS_BR=gwa
 RS_NET=10.200.0
 
@@ -85,12 +90,20 @@ RULES
 rs_on() {
 	case $1 in
 	none) ;;
-	masq)
+	masq | masqfwd)
 		in_host nft -f - <<'NFT'
 table ip benchmasq {
 	chain post {
 		type nat hook postrouting priority srcnat;
 		oifname "up0" masquerade
+	}
+}
+NFT
+		[ "$1" = masq ] || in_host nft -f - <<NFT
+table ip benchmasq {
+	chain forward {
+		type filter hook forward priority filter;
+		iifname "$RS_BR" ip saddr $RS_NET.0/24 oifname "up0" accept
 	}
 }
 NFT
@@ -111,7 +124,7 @@ dnsmasq_a_runs() { local p; p=$(dnsmasq_pid_of_a) && [ -n "$p" ] && kill -0 "$p"
 rs_off() {
 	case $1 in
 	none) ;;
-	masq) in_host nft delete table ip benchmasq ;;
+	masq | masqfwd) in_host nft delete table ip benchmasq ;;
 	gatewayd)
 		gw_stop || fail "gatewayd (network a) exit status"
 		in_host ip addr add "$RS_NET.1/24" dev "$RS_BR"
@@ -132,8 +145,8 @@ rs_run() {
 	local r i v k
 	rs_setup
 	for r in $(seq 1 "$REPS"); do
-		for i in 0 1 2 3; do
-			v=${RS_VARIANTS[$(((i + r - 1) % 4))]}
+		for i in "${!RS_VARIANTS[@]}"; do
+			v=${RS_VARIANTS[$(((i + r - 1) % ${#RS_VARIANTS[@]}))]}
 			progress "ruleset: rep $r/$REPS, $v"
 			rs_on "$v"
 			udp_pps "gwt$ID-a" 5201 >>"$T/rs-udp-$v"

@@ -58,12 +58,19 @@ sc_packets() {
 	local n=$1 r
 	guest first gw-1 "$(subnet 1).50/24" "$(subnet 1).1"
 	guest last "gw-$n" "$(subnet "$n").60/24" "$(subnet "$n").1"
-	for r in $(seq 1 "$REPS"); do
+	for r in $(seq 1 "$REPS"); do # ABBA: which goes first swaps each time
 		progress "$n networks: packets, rep $r/$REPS"
-		udp_pps "gwt$ID-first" 5201 >>"$T/sc-udp1-$n"
-		udp_pps "gwt$ID-last" 5202 >>"$T/sc-udpN-$n"
-		tcp_cps "gwt$ID-last" >>"$T/sc-tcpN-$n"
-		tcp_cps "gwt$ID-first" >>"$T/sc-tcp1-$n"
+		if [ $((r % 2)) = 1 ]; then
+			udp_pps "gwt$ID-first" 5201 >>"$T/sc-udp1-$n"
+			udp_pps "gwt$ID-last" 5202 >>"$T/sc-udpN-$n"
+			tcp_cps "gwt$ID-first" >>"$T/sc-tcp1-$n"
+			tcp_cps "gwt$ID-last" >>"$T/sc-tcpN-$n"
+		else
+			udp_pps "gwt$ID-last" 5202 >>"$T/sc-udpN-$n"
+			udp_pps "gwt$ID-first" 5201 >>"$T/sc-udp1-$n"
+			tcp_cps "gwt$ID-last" >>"$T/sc-tcpN-$n"
+			tcp_cps "gwt$ID-first" >>"$T/sc-tcp1-$n"
+		fi
 	done
 	unguest first
 	unguest last

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static void on_monitor(int fd, uint32_t events, void *arg)
@@ -74,8 +73,8 @@ static void on_nft_change(int fd, uint32_t events, void *arg)
 			err);
 		return;
 	}
-	log_warnx("nftables: another process flushed or deleted (part of) gatewayd's tables; "
-		  "restored them");
+	log_warnx("nftables: another process changed gatewayd's tables (or their events were "
+		  "lost); restored them whole");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		watch_net_release(&ctx->nets[i]);
 	watch_links(ctx);
@@ -131,6 +130,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	rtnl_close(ctx->rtnl);
 	nft_conn_close(ctx->nft);
 	gw_plan_release(&ctx->plan);
+	eloop_timer_free(ctx->watch_timer);
 	free(ctx->nets);
 	free(ctx);
 }
@@ -286,7 +286,7 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
 		return fmt_err(err, errlen, "out of memory");
 	r = nft_batch_update(&ctx->plan.nft, &new->nft, &d->nft, ports, n_ports,
-			     (uint32_t)time(NULL) << 8, &b);
+			     nft_conn_next_seq(ctx->nft), &b);
 	free(ports);
 	if (r >= 0 && (r = nft_commit(ctx->nft, b, err, errlen)) >= 0) {
 		log_debug("nft: updated in one batch: %zu chains added, %zu refilled, %zu "

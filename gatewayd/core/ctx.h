@@ -42,6 +42,9 @@ struct gw_ctx {
 	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
 	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */
 	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
+	/* a watch that could not read the host looks again (watch.c) */
+	struct eloop_timer *watch_timer;
+	unsigned watch_again; /* WATCH_* */
 	/* dnsmasqs told to stop and not waited for: reaped by the loop */
 	struct dnsmasq **retired;
 	size_t n_retired;

@@ -22,6 +22,7 @@
 #include "nft/commit.h"
 #include "nft/plan.h"
 
+#include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,12 +128,42 @@ static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
 	}
 }
 
-static int read_facts(struct gw_ctx *ctx, struct host_facts *f)
+static void on_watch_again(void *arg)
+{
+	struct gw_ctx *ctx = arg;
+	unsigned what = ctx->watch_again;
+
+	ctx->watch_again = 0;
+	if (what & WATCH_LINKS)
+		watch_links(ctx);
+	if (what & WATCH_ADDRS)
+		watch_addrs(ctx);
+}
+
+/* The host could not be read (a dump interrupted more often than the
+ * transport retries it, in a long burst of changes): look again shortly,
+ * whether or not another event comes. */
+static void watch_later(struct gw_ctx *ctx, unsigned what)
+{
+	if (!ctx->watch_timer &&
+	    eloop_timer_new(ctx->loop, on_watch_again, ctx, &ctx->watch_timer) < 0)
+		return;
+	ctx->watch_again |= what;
+	eloop_timer_arm(ctx->watch_timer, WATCH_AGAIN_MS);
+}
+
+static int read_facts(struct gw_ctx *ctx, struct host_facts *f, unsigned what)
 {
 	int r = rtnl_read_facts(ctx->rtnl, f);
 
+	if (r == -EINTR)
+		log_debug("watch: the host kept changing while read; looking again in %u ms",
+			  WATCH_AGAIN_MS);
+	else if (r < 0)
+		log_warnx("watch: reading links, addresses and routes: %s; looking again in %u ms",
+			  strerror(-r), WATCH_AGAIN_MS);
 	if (r < 0)
-		log_warnx("watch: reading links, addresses and routes: %s", strerror(-r));
+		watch_later(ctx, what);
 	return r;
 }
 
@@ -177,11 +208,12 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 }
 
 /* Read the host and diff it with the plan in force. */
-static int host_diff(struct gw_ctx *ctx, struct host_facts *f, struct gw_host_diff *hd)
+static int host_diff(struct gw_ctx *ctx, struct host_facts *f, struct gw_host_diff *hd,
+		     unsigned what)
 {
 	int r;
 
-	if ((r = read_facts(ctx, f)) < 0)
+	if ((r = read_facts(ctx, f, what)) < 0)
 		return r;
 	if ((r = gw_diff_host(&ctx->plan, f, hd)) < 0)
 		host_facts_free(f);
@@ -194,7 +226,7 @@ void watch_links(struct gw_ctx *ctx)
 	struct host_facts f;
 	bool repaired = false;
 
-	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd) < 0)
+	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd, WATCH_LINKS) < 0)
 		return;
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (hd.repair[i] & (GR_BRIDGE_GONE | GR_BRIDGE_DOWN)) {
@@ -204,7 +236,7 @@ void watch_links(struct gw_ctx *ctx)
 	if (repaired) {
 		gw_host_diff_release(&hd);
 		host_facts_free(&f);
-		if (host_diff(ctx, &f, &hd) < 0)
+		if (host_diff(ctx, &f, &hd, WATCH_LINKS) < 0)
 			return;
 	}
 	/* Guard first: stopping DHCP is the urgent part. */
@@ -221,7 +253,7 @@ void watch_addrs(struct gw_ctx *ctx)
 	struct host_facts f;
 	char msg[256];
 
-	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd) < 0)
+	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd, WATCH_ADDRS) < 0)
 		return;
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		const struct gw_network *n = &ctx->conf->networks[i];

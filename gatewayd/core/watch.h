@@ -5,6 +5,10 @@
 
 #include "gatewayd/core/ctx.h"
 
+#define WATCH_LINKS    1u
+#define WATCH_ADDRS    2u
+#define WATCH_AGAIN_MS 100
+
 void watch_links(struct gw_ctx *ctx);
 void watch_addrs(struct gw_ctx *ctx);
 void watch_sysctls(struct gw_ctx *ctx);

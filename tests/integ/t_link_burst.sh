@@ -47,4 +47,6 @@ in_host ip link set vx0 nomaster
 wait_until 5 sh -c "[ -n \"\$(cat $T/run/default.dnsmasq.pid 2>/dev/null)\" ]" || fail "DHCP did not resume"
 ok "foreign port after the burst: DHCP stopped, and resumed when it left"
 grep -q "Protocol error\|EPROTO" "$T/gw.log" && fail "netlink protocol errors in the log: $(grep -m1 'Protocol error' "$T/gw.log")"
+# an interrupted dump is retried whole, never given up
+grep -q "Interrupted system call" "$T/gw.log" && fail "a dump was given up: $(grep -m1 'Interrupted system call' "$T/gw.log")"
 true

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "addr.h"
 #include "text.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <confuse.h>
@@ -23,17 +24,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct sval {
-	int line;
-	char s[];
-};
-
-struct conf_ctx {
-	const char *file;
-	char *err;
-	size_t errlen;
-};
 
 /* libconfuse's error callback has no user pointer: its message and line
  * wait here until cfg_parse_buf() returns to conf_parse(), which adds the
@@ -70,7 +60,7 @@ static void conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
  * start a line of its own in the dnsmasq config we write (dhcp-script=,
  * run as root). Refused here, where every string passes, while libconfuse
  * still knows the line. */
-static int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	size_t n = strlen(value);
 	struct sval *v;
@@ -95,8 +85,6 @@ static int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *resul
 	return 0;
 }
 
-#define SVAL(name, def) CFG_PTR_CB(name, def, CFGF_NONE, sval_parse, free)
-
 static cfg_opt_t dhcp_opts[] = {
 	CFG_BOOL("enabled", cfg_true, CFGF_NONE),
 	SVAL("range", NULL),
@@ -119,7 +107,8 @@ static cfg_opt_t network_opts[] = {
 	CFG_BOOL("host_access", cfg_false, CFGF_NONE),
 	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
-	CFG_END(),
+	/* each feature's keys, from its own file */
+	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {
@@ -134,8 +123,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_END(),
 };
 
-__attribute__((format(printf, 3, 4))) static int conf_fail(struct conf_ctx *ctx, int line,
-							   const char *fmt, ...)
+int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
@@ -151,13 +139,13 @@ __attribute__((format(printf, 3, 4))) static int conf_fail(struct conf_ctx *ctx,
 	return -EINVAL;
 }
 
-static const struct sval *sval_get(cfg_t *sec, const char *name)
+const struct sval *sval_get(cfg_t *sec, const char *name)
 {
 	return cfg_getptr(sec, name);
 }
 
-static int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, char *dst,
-			 size_t len)
+int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, char *dst,
+		  size_t len)
 {
 	if (strlen(v->s) >= len)
 		return conf_fail(ctx, v->line, "%s \"%s\" is longer than %zu characters", what,
@@ -166,8 +154,8 @@ static int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char 
 	return 0;
 }
 
-static int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix,
-		       const char *what, char *dst)
+int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix, const char *what,
+		char *dst)
 {
 	char q[80];
 
@@ -386,7 +374,11 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 				pfx, conf_text_quote(q, sizeof(q), p->s));
 		strcpy(net->guest_ports[i], p->s);
 	}
-	return conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net);
+	if ((r = conf_network_dhcp(ctx, cfg_getsec(sec, "dhcp"), pfx, net)) < 0 ||
+	    (r = conf_network_mode(ctx, sec, pfx, net)) < 0 ||
+	    (r = conf_network_forwards(ctx, sec, pfx, net)) < 0)
+		return r;
+	return conf_network_hosts(ctx, sec, pfx, net);
 }
 
 static bool overlap4(const struct gw_network *a, const struct gw_network *b)
@@ -527,7 +519,10 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	for (size_t i = 0; i < c->n_networks; i++)
 		if ((r = conf_network(ctx, cfg_getnsec(root, "network", i), &c->networks[i])) < 0)
 			return r;
-	return conf_cross_check(ctx, root, c);
+	if ((r = conf_cross_check(ctx, root, c)) < 0 || (r = conf_mode_check(ctx, root, c)) < 0 ||
+	    (r = conf_forwards_check(ctx, root, c)) < 0)
+		return r;
+	return conf_hosts_check(ctx, root, c);
 }
 
 /* text: the whole file, NUL-terminated, cleaned in place. */
@@ -612,6 +607,8 @@ void conf_free(struct gw_conf *conf)
 {
 	if (!conf)
 		return;
+	for (size_t i = 0; conf->networks && i < conf->n_networks; i++)
+		conf_network_release(&conf->networks[i]);
 	free(conf->networks);
 	free(conf);
 }

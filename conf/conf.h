@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "conf/forward.h"
+#include "conf/host.h"
+#include "conf/mode.h"
 #include "lib/names.h"
 
 #define GW_CONF_DEFAULT_PATH  "/etc/gatewayd/gatewayd.conf"
@@ -45,6 +48,9 @@ struct gw_network {
 	struct in_addr dhcp_start, dhcp_end;
 	unsigned lease_time; /* seconds; 0 = infinite */
 	bool ra_enabled;
+	struct gw_net_mode m;	/* conf/mode.h */
+	struct gw_forwards fwd; /* conf/forward.h */
+	struct gw_hosts hosts;	/* conf/host.h */
 };
 
 struct gw_conf {
@@ -68,6 +74,19 @@ int conf_load_buf(const char *name, const char *buf, struct gw_conf **out, char 
 /* The built-in default used when the default path does not exist. */
 int conf_load_default(struct gw_conf **out, char *err, size_t errlen);
 void conf_free(struct gw_conf *conf);
+/* What a network owns beyond its struct (its features' lists). */
+void conf_network_release(struct gw_network *net);
+/* Each feature's part of a network: freed, deep-copied (0 or -ENOMEM),
+ * printed (normalized, inside the network's block, for gatewayd -n -v). */
+void conf_mode_release(struct gw_network *net);
+int conf_mode_dup(struct gw_network *dst, const struct gw_network *src);
+void conf_mode_print(FILE *f, const struct gw_network *net);
+void conf_forwards_release(struct gw_network *net);
+int conf_forwards_dup(struct gw_network *dst, const struct gw_network *src);
+void conf_forwards_print(FILE *f, const struct gw_network *net);
+void conf_hosts_release(struct gw_network *net);
+int conf_hosts_dup(struct gw_network *dst, const struct gw_network *src);
+void conf_hosts_print(FILE *f, const struct gw_network *net);
 /* A deep copy (the plan resolves auto subnets in its own copy: the parsed
  * config is never changed). NULL when out of memory. */
 struct gw_conf *conf_dup(const struct gw_conf *conf);

@@ -117,5 +117,26 @@ struct gw_conf *conf_dup(const struct gw_conf *conf)
 	}
 	if (conf->n_networks)
 		memcpy(c->networks, conf->networks, conf->n_networks * sizeof(*c->networks));
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		struct gw_network *d = &c->networks[i];
+		const struct gw_network *s = &conf->networks[i];
+
+		/* nothing shared: each list is the copy's own, or none */
+		d->m = (struct gw_net_mode){ 0 };
+		d->fwd = (struct gw_forwards){ 0 };
+		d->hosts = (struct gw_hosts){ 0 };
+		if (conf_mode_dup(d, s) < 0 || conf_forwards_dup(d, s) < 0 ||
+		    conf_hosts_dup(d, s) < 0) {
+			conf_free(c);
+			return NULL;
+		}
+	}
 	return c;
+}
+
+void conf_network_release(struct gw_network *net)
+{
+	conf_mode_release(net);
+	conf_forwards_release(net);
+	conf_hosts_release(net);
 }

@@ -68,7 +68,11 @@ void conf_print(FILE *f, const struct gw_conf *c)
 			fprintf(f, "        range      = \"%s-%s\"\n", a, b);
 		}
 		fprintf(f, "        lease_time = %s\n    }\n", d);
-		fprintf(f, "    ra { enabled = %s }\n}\n",
+		fprintf(f, "    ra { enabled = %s }\n",
 			n->ra_enabled && n->has_ipv6 ? "true" : "false");
+		conf_mode_print(f, n);
+		conf_forwards_print(f, n);
+		conf_hosts_print(f, n);
+		fprintf(f, "}\n");
 	}
 }

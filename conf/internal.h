@@ -1,0 +1,52 @@
+/* What the files of conf/ share while parsing (conf/ only): string values
+ * that remember their line, the error context, and the checks every
+ * feature's keys use. conf.c owns the schema's skeleton; each feature's
+ * keys and their checks live in their own file (mode.c, forward.c,
+ * host.c), spliced into the network section by their CONF_*_OPTS. */
+#ifndef GW_CONF_INTERNAL_H
+#define GW_CONF_INTERNAL_H
+
+#include <confuse.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "conf.h"
+
+/* A string value and the line it stood on. */
+struct sval {
+	int line;
+	char s[];
+};
+
+struct conf_ctx {
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+/* Every string key is parsed through this: control characters refused,
+ * the line kept. */
+int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result);
+#define SVAL(name, def)	     CFG_PTR_CB(name, def, CFGF_NONE, sval_parse, free)
+#define SVAL_LIST(name, def) CFG_PTR_LIST_CB(name, def, CFGF_NONE, sval_parse, free)
+const struct sval *sval_get(cfg_t *sec, const char *name);
+
+/* "FILE:LINE: message" into ctx->err (line 0: no line); returns -EINVAL. */
+__attribute__((format(printf, 3, 4))) int conf_fail(struct conf_ctx *ctx, int line, const char *fmt,
+						    ...);
+int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, char *dst,
+		  size_t len);
+int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix, const char *what,
+		char *dst);
+
+/* Each feature: parse its keys of one network section (pfx: "network
+ * \"NAME\": "), then check across networks once all are parsed. */
+int conf_network_mode(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
+int conf_mode_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
+			  struct gw_network *net);
+int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
+int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+
+#endif

@@ -41,7 +41,7 @@ part scale && sc_run
 read -r load1 _ </proc/loadavg
 
 echo
-echo "make bench: $(git -C "$TOP" describe --always --dirty 2>/dev/null), $(date -u '+%F %H:%M') UTC, $(nproc) CPUs," \
+echo "make bench: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "(not a git tree)"), $(date -u '+%F %H:%M') UTC, $(nproc) CPUs," \
 	"load average $load0 at start, $load1 at end; BENCH_REPS=$REPS BENCH_SECONDS=$SECS BENCH_NETS=\"$NETS\""
 echo "binaries: $GATEWAYD, $GATEWAYCTL"
 if part ruleset; then

@@ -115,30 +115,29 @@ static bool collides(const struct gw_conf *conf, const struct host_facts *f, int
 	for (size_t i = 0; i < f->n_addrs; i++) {
 		const struct host_addr *x = &f->addrs[i];
 
-		if (x->family != family || ignored_addr(x) || is_our_bridge(conf, f, x->ifindex))
+		/* the cheap test first: is_our_bridge() walks links and networks */
+		if (x->family != family || ignored_addr(x) ||
+		    !prefix_overlap(net, plen, x->addr, x->plen) ||
+		    is_our_bridge(conf, f, x->ifindex))
 			continue;
-		if (prefix_overlap(net, plen, x->addr, x->plen)) {
-			inet_ntop(family, x->addr, a, sizeof(a));
-			snprintf(msg, len, "address %s/%u on %s", a, x->plen,
-				 ifname_of(f, x->ifindex));
-			return true;
-		}
+		inet_ntop(family, x->addr, a, sizeof(a));
+		snprintf(msg, len, "address %s/%u on %s", a, x->plen, ifname_of(f, x->ifindex));
+		return true;
 	}
 	for (size_t i = 0; i < f->n_routes; i++) {
 		const struct host_route *r = &f->routes[i];
 
 		if (r->family != family || ignored_route(r) ||
+		    !prefix_overlap(net, plen, r->dst, r->plen) ||
 		    (r->ifindex && is_our_bridge(conf, f, r->ifindex)))
 			continue;
-		if (prefix_overlap(net, plen, r->dst, r->plen)) {
-			inet_ntop(family, r->dst, a, sizeof(a));
-			if (r->ifindex)
-				snprintf(msg, len, "route %s/%u dev %s", a, r->plen,
-					 ifname_of(f, r->ifindex));
-			else
-				snprintf(msg, len, "route %s/%u", a, r->plen);
-			return true;
-		}
+		inet_ntop(family, r->dst, a, sizeof(a));
+		if (r->ifindex)
+			snprintf(msg, len, "route %s/%u dev %s", a, r->plen,
+				 ifname_of(f, r->ifindex));
+		else
+			snprintf(msg, len, "route %s/%u", a, r->plen);
+		return true;
 	}
 	return false;
 }

@@ -1,12 +1,331 @@
-/* (being written: see host.h) */
+/* Static hosts, names and what DHCP/RA tell guests besides addresses
+ * (see host.h).
+ *
+ * Every value here ends up in a file dnsmasq reads (dhcp-hostsfile,
+ * addn-hosts, its config): names are DNS labels of letters, digits and
+ * '-', domains dot-separated labels of the same, addresses and MACs are
+ * parsed and written back by us; nothing else can get through.
+ *
+ * A static IPv4 address inside the DHCP range is accepted: dnsmasq never
+ * hands an address reserved for a MAC to another guest. One already leased
+ * to another guest when the host is added stays that guest's until its
+ * lease ends (README: "Static hosts and names"). */
 #include "internal.h"
+#include "addr.h"
+#include "text.h"
 
-int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+cfg_opt_t conf_host_opts[] = {
+	SVAL("mac", NULL),
+	SVAL("ipv4", NULL),
+	SVAL("ipv6", NULL),
+	CFG_END(),
+};
+
+/* One DNS label: 1-63 letters, digits and '-', not starting or ending
+ * with '-'. */
+static bool label_ok(const char *s, size_t len)
 {
-	(void)ctx, (void)sec, (void)pfx, (void)net;
+	if (len == 0 || len > GW_HOSTNAME_MAX || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isascii((unsigned char)s[i]) || !(isalnum((unsigned char)s[i]) || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static bool domain_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > GW_DOMAIN_MAX)
+		return false;
+	while (*s) {
+		const char *dot = strchrnul(s, '.');
+
+		if (!label_ok(s, (size_t)(dot - s)))
+			return false;
+		if (!*dot)
+			break;
+		s = dot + 1;
+		if (!*s)
+			return false; /* a trailing dot */
+	}
+	return true;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+				      &v[4], &v[5], &end) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[3 * i]) || !isxdigit((unsigned char)s[3 * i + 1]))
+			return -EINVAL;
+		mac[i] = (uint8_t)v[i];
+	}
 	return 0;
 }
 
+static void format_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+static int host_mac(struct conf_ctx *ctx, const struct sval *v, const char *hp, struct gw_host *h)
+{
+	static const uint8_t zero[6];
+	char q[80];
+
+	if (parse_mac(v->s, h->mac) < 0)
+		return conf_fail(ctx, v->line,
+				 "%smac %s is not a MAC address (like \"52:54:00:12:34:56\")", hp,
+				 conf_text_quote(q, sizeof(q), v->s));
+	if ((h->mac[0] & 1) || !memcmp(h->mac, zero, 6))
+		return conf_fail(ctx, v->line, "%smac %s is not a unicast MAC address", hp,
+				 conf_text_quote(q, sizeof(q), v->s));
+	h->has_mac = true;
+	return 0;
+}
+
+static int host_ipv4(struct conf_ctx *ctx, const struct sval *v, const char *hp,
+		     const struct gw_network *net, struct gw_host *h)
+{
+	uint32_t mask = addr_mask4(net->ipv4.plen), a, gw = ntohl(net->ipv4.addr.s_addr);
+	char q[80], subnet[INET_ADDRSTRLEN + 4];
+
+	conf_text_quote(q, sizeof(q), v->s);
+	if (inet_pton(AF_INET, v->s, &h->ipv4) != 1)
+		return conf_fail(ctx, v->line, "%sipv4 %s is not an IPv4 address", hp, q);
+	if (net->ipv4_auto)
+		return conf_fail(ctx, v->line,
+				 "%sipv4 %s needs a fixed ipv4 subnet, not ipv4 = auto", hp, q);
+	a = ntohl(h->ipv4.s_addr);
+	addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+	if ((a & mask) != (gw & mask))
+		return conf_fail(ctx, v->line, "%sipv4 %s is outside %s", hp, q, subnet);
+	if (a == gw)
+		return conf_fail(ctx, v->line, "%sipv4 %s is the gateway's own address", hp, q);
+	if ((a & ~mask) == 0 || (a & ~mask) == ~mask)
+		return conf_fail(ctx, v->line,
+				 "%sipv4 %s is the network or broadcast address of %s", hp, q,
+				 subnet);
+	h->has_ipv4 = true;
+	return 0;
+}
+
+static int host_ipv6(struct conf_ctx *ctx, const struct sval *v, const char *hp,
+		     const struct gw_network *net, struct gw_host *h)
+{
+	struct in6_addr a, b;
+	char q[80], subnet[INET6_ADDRSTRLEN + 4];
+
+	conf_text_quote(q, sizeof(q), v->s);
+	if (inet_pton(AF_INET6, v->s, &h->ipv6) != 1)
+		return conf_fail(ctx, v->line, "%sipv6 %s is not an IPv6 address", hp, q);
+	if (!net->has_ipv6)
+		return conf_fail(ctx, v->line, "%sipv6 %s: the network has no ipv6 subnet", hp, q);
+	if (net->ipv6_auto)
+		return conf_fail(ctx, v->line,
+				 "%sipv6 %s needs a fixed ipv6 subnet, not ipv6 = auto", hp, q);
+	a = addr_net6(&h->ipv6, net->ipv6.plen);
+	b = addr_net6(&net->ipv6.addr, net->ipv6.plen);
+	addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
+	if (memcmp(&a, &b, sizeof(a)))
+		return conf_fail(ctx, v->line, "%sipv6 %s is outside %s", hp, q, subnet);
+	if (!memcmp(&h->ipv6, &net->ipv6.addr, sizeof(a)))
+		return conf_fail(ctx, v->line, "%sipv6 %s is the gateway's own address", hp, q);
+	if (!memcmp(&h->ipv6, &a, sizeof(a)))
+		return conf_fail(ctx, v->line, "%sipv6 %s is the subnet's own prefix", hp, q);
+	h->has_ipv6 = true;
+	return 0;
+}
+
+/* The same name, MAC or address twice in one network: dnsmasq would give
+ * one of them whichever it read last. */
+static int host_dups(struct conf_ctx *ctx, cfg_t *hsec, const char *hp, const struct gw_hosts *hs,
+		     const struct gw_host *h)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t k = 0; k < hs->n; k++) {
+		const struct gw_host *o = &hs->v[k];
+
+		if (!strcasecmp(o->name, h->name))
+			return conf_fail(ctx, hsec->line,
+					 "%sthe name is already host \"%s\" (names are not "
+					 "case-sensitive)",
+					 hp, o->name);
+		if (h->has_mac && o->has_mac && !memcmp(h->mac, o->mac, 6)) {
+			format_mac(h->mac, a, sizeof(a));
+			return conf_fail(ctx, sval_get(hsec, "mac")->line,
+					 "%smac %s is already host \"%s\"'s", hp, a, o->name);
+		}
+		if (h->has_ipv4 && o->has_ipv4 && h->ipv4.s_addr == o->ipv4.s_addr) {
+			inet_ntop(AF_INET, &h->ipv4, a, sizeof(a));
+			return conf_fail(ctx, sval_get(hsec, "ipv4")->line,
+					 "%sipv4 %s is already host \"%s\"'s", hp, a, o->name);
+		}
+		if (h->has_ipv6 && o->has_ipv6 && !memcmp(&h->ipv6, &o->ipv6, 16)) {
+			inet_ntop(AF_INET6, &h->ipv6, a, sizeof(a));
+			return conf_fail(ctx, sval_get(hsec, "ipv6")->line,
+					 "%sipv6 %s is already host \"%s\"'s", hp, a, o->name);
+		}
+	}
+	return 0;
+}
+
+static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct gw_network *net,
+		    struct gw_host *h)
+{
+	const char *title = cfg_title(hsec);
+	const struct sval *v;
+	char hp[GW_NETNAME_MAX + GW_HOSTNAME_MAX + 64], q[100];
+	int r;
+
+	if (!label_ok(title, strlen(title)))
+		return conf_fail(ctx, hsec->line,
+				 "%shost %s: name must be 1-%d letters, digits or '-', not "
+				 "starting or ending with '-'",
+				 pfx, conf_text_quote(q, sizeof(q), title), GW_HOSTNAME_MAX);
+	strcpy(h->name, title);
+	snprintf(hp, sizeof(hp), "%shost \"%s\": ", pfx, title);
+	if ((v = sval_get(hsec, "mac")) && (r = host_mac(ctx, v, hp, h)) < 0)
+		return r;
+	if ((v = sval_get(hsec, "ipv4")) && (r = host_ipv4(ctx, v, hp, net, h)) < 0)
+		return r;
+	if ((v = sval_get(hsec, "ipv6")) && (r = host_ipv6(ctx, v, hp, net, h)) < 0)
+		return r;
+	if (!h->has_mac && !h->has_ipv4 && !h->has_ipv6)
+		return conf_fail(ctx, hsec->line, "%sneeds a mac, an ipv4 or an ipv6 address", hp);
+	return host_dups(ctx, hsec, hp, &net->hosts, h);
+}
+
+static int net_domain(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
+		      struct gw_hosts *hs)
+{
+	char q[GW_DOMAIN_MAX + 16];
+
+	if (!domain_ok(v->s))
+		return conf_fail(ctx, v->line,
+				 "%sdomain %s is not a DNS domain (labels of 1-63 letters, digits "
+				 "or '-' separated by '.', like \"cust-a.internal\")",
+				 pfx, conf_text_quote(q, sizeof(q), v->s));
+	strcpy(hs->domain, v->s);
+	return 0;
+}
+
+static int net_dns(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, const struct gw_network *net,
+		   struct gw_hosts *hs)
+{
+	size_t n = cfg_size(sec, "dns_servers");
+	char q[80];
+
+	if (n > GW_DNS_SERVERS_MAX)
+		return conf_fail(ctx,
+				 ((const struct sval *)cfg_getnptr(sec, "dns_servers", 8))->line,
+				 "%sat most %d dns_servers", pfx, GW_DNS_SERVERS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const struct sval *v = cfg_getnptr(sec, "dns_servers", (unsigned)i);
+		struct gw_dns_server *d = &hs->dns[i];
+
+		conf_text_quote(q, sizeof(q), v->s);
+		if (inet_pton(AF_INET, v->s, &d->a.v4) == 1) {
+			uint32_t a = ntohl(d->a.v4.s_addr);
+
+			d->family = AF_INET;
+			if ((a >> 28) >= 14 || (a >> 24) == 0 || (a >> 24) == 127)
+				return conf_fail(ctx, v->line,
+						 "%sdns_servers: %s is not a unicast address", pfx,
+						 q);
+			if (d->a.v4.s_addr == net->ipv4.addr.s_addr)
+				return conf_fail(ctx, v->line,
+						 "%sdns_servers: %s is this network's own DNS "
+						 "server",
+						 pfx, q);
+		} else if (inet_pton(AF_INET6, v->s, &d->a.v6) == 1) {
+			d->family = AF_INET6;
+			if (IN6_IS_ADDR_MULTICAST(&d->a.v6) || IN6_IS_ADDR_LINKLOCAL(&d->a.v6) ||
+			    IN6_IS_ADDR_UNSPECIFIED(&d->a.v6) || IN6_IS_ADDR_LOOPBACK(&d->a.v6))
+				return conf_fail(
+					ctx, v->line,
+					"%sdns_servers: %s is not a global or unique-local "
+					"unicast address",
+					pfx, q);
+			if (net->has_ipv6 && !memcmp(&d->a.v6, &net->ipv6.addr, 16))
+				return conf_fail(ctx, v->line,
+						 "%sdns_servers: %s is this network's own DNS "
+						 "server",
+						 pfx, q);
+		} else {
+			return conf_fail(ctx, v->line,
+					 "%sdns_servers: %s is not an IPv4 or IPv6 address", pfx,
+					 q);
+		}
+	}
+	hs->n_dns = n;
+	return 0;
+}
+
+/* RFC 8200: IPv6 needs links of 1280 bytes at least; IPv4 576. */
+static int net_mtu(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
+		   const struct gw_network *net, struct gw_hosts *hs)
+{
+	unsigned min = net->has_ipv6 ? 1280 : 576;
+	unsigned long m;
+	char *end, q[80];
+
+	conf_text_quote(q, sizeof(q), v->s);
+	errno = 0;
+	m = strtoul(v->s, &end, 10);
+	if (v->s[0] < '0' || v->s[0] > '9' || *end || errno)
+		return conf_fail(ctx, v->line, "%smtu %s is not a number of bytes", pfx, q);
+	if (m < min || m > 65535)
+		return conf_fail(ctx, v->line, "%smtu %s must be between %u%s and 65535", pfx, q,
+				 min, net->has_ipv6 ? " (IPv6's minimum)" : "");
+	hs->mtu = (unsigned)m;
+	return 0;
+}
+
+int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
+{
+	struct gw_hosts *hs = &net->hosts;
+	size_t n = cfg_size(sec, "host");
+	const struct sval *v;
+	int r;
+
+	if ((v = sval_get(sec, "domain")) && (r = net_domain(ctx, v, pfx, hs)) < 0)
+		return r;
+	if ((r = net_dns(ctx, sec, pfx, net, hs)) < 0)
+		return r;
+	if ((v = sval_get(sec, "mtu")) && (r = net_mtu(ctx, v, pfx, net, hs)) < 0)
+		return r;
+	if (n > GW_HOSTS_MAX)
+		return conf_fail(ctx, cfg_getnsec(sec, "host", GW_HOSTS_MAX)->line,
+				 "%sat most %d hosts", pfx, GW_HOSTS_MAX);
+	if (n && !(hs->v = calloc(n, sizeof(*hs->v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = one_host(ctx, cfg_getnsec(sec, "host", (unsigned)i), pfx, net,
+				  &hs->v[i])) < 0)
+			return r;
+		hs->n++;
+	}
+	return 0;
+}
+
+/* Names and addresses are per network (each network's dnsmasq answers its
+ * own guests only): nothing to compare across networks. */
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 {
 	(void)ctx, (void)root, (void)c;
@@ -15,16 +334,62 @@ int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 
 void conf_hosts_release(struct gw_network *net)
 {
-	(void)net;
+	free(net->hosts.v);
+	net->hosts.v = NULL;
+	net->hosts.n = 0;
 }
 
+/* dst->hosts was zeroed by conf_dup: copy every field, then the list. */
 int conf_hosts_dup(struct gw_network *dst, const struct gw_network *src)
 {
-	(void)dst, (void)src;
+	dst->hosts = src->hosts;
+	dst->hosts.v = NULL;
+	if (!src->hosts.n)
+		return 0;
+	if (!(dst->hosts.v = malloc(src->hosts.n * sizeof(*src->hosts.v)))) {
+		dst->hosts.n = 0;
+		return -ENOMEM;
+	}
+	memcpy(dst->hosts.v, src->hosts.v, src->hosts.n * sizeof(*src->hosts.v));
 	return 0;
 }
 
 void conf_hosts_print(FILE *f, const struct gw_network *net)
 {
-	(void)f, (void)net;
+	const struct gw_hosts *hs = &net->hosts;
+	char a[INET6_ADDRSTRLEN];
+
+	if (hs->domain[0])
+		fprintf(f, "    domain      = \"%s\"\n", hs->domain);
+	if (hs->n_dns) {
+		fprintf(f, "    dns_servers = {");
+		for (size_t i = 0; i < hs->n_dns; i++) {
+			inet_ntop(hs->dns[i].family, &hs->dns[i].a, a, sizeof(a));
+			fprintf(f, "%s\"%s\"", i ? ", " : "", a);
+		}
+		fprintf(f, "}\n");
+	}
+	if (hs->mtu)
+		fprintf(f, "    mtu         = %u\n", hs->mtu);
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct gw_host *h = &hs->v[i];
+		const char *sep = " ";
+
+		fprintf(f, "    host %s {", h->name);
+		if (h->has_mac) {
+			format_mac(h->mac, a, sizeof(a));
+			fprintf(f, "%smac = \"%s\"", sep, a);
+			sep = " ";
+		}
+		if (h->has_ipv4) {
+			inet_ntop(AF_INET, &h->ipv4, a, sizeof(a));
+			fprintf(f, "%sipv4 = \"%s\"", sep, a);
+			sep = " ";
+		}
+		if (h->has_ipv6) {
+			inet_ntop(AF_INET6, &h->ipv6, a, sizeof(a));
+			fprintf(f, "%sipv6 = \"%s\"", sep, a);
+		}
+		fprintf(f, " }\n");
+	}
 }

@@ -4,17 +4,53 @@
 #ifndef GW_CONF_HOST_H
 #define GW_CONF_HOST_H
 
+#include <confuse.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#define GW_HOSTNAME_MAX	   63  /* one DNS label */
+#define GW_DOMAIN_MAX	   253 /* a DNS name, without the trailing dot */
+#define GW_DNS_SERVERS_MAX 8
+#define GW_HOSTS_MAX	   4096 /* per network */
+
+/* The keys of one `host NAME { ... }` section (conf/host.c). */
+extern cfg_opt_t conf_host_opts[];
 
 /* The network section's keys of this feature (a list of CFG_* entries,
- * each followed by a comma), spliced into conf.c's schema. */
-#define CONF_HOST_OPTS
+ * each followed by a comma), spliced into conf.c's schema. Every value is
+ * a string that keeps its line (SVAL, conf/internal.h), mtu too. */
+#define CONF_HOST_OPTS                                                                             \
+	CFG_SEC("host", conf_host_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),            \
+		SVAL("domain", NULL), SVAL_LIST("dns_servers", NULL), SVAL("mtu", NULL),
 
-struct gw_host;
+/* A static host: a name, and a lease (mac + ipv4), a name for whatever
+ * DHCP gives the MAC (mac alone), or a name only (addresses, no mac). */
+struct gw_host {
+	char name[GW_HOSTNAME_MAX + 1]; /* letters, digits, '-' */
+	bool has_mac, has_ipv4, has_ipv6;
+	uint8_t mac[6];
+	struct in_addr ipv4;
+	struct in6_addr ipv6;
+};
+
+struct gw_dns_server {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} a;
+};
 
 struct gw_hosts {
 	size_t n;
 	struct gw_host *v;
+	char domain[GW_DOMAIN_MAX + 1]; /* "" = none */
+	/* none: the host's resolv.conf servers (dhcp/upstream.h) */
+	size_t n_dns;
+	struct gw_dns_server dns[GW_DNS_SERVERS_MAX];
+	unsigned mtu; /* told to guests by DHCP and RA; 0 = not sent */
 };
 
 #endif

@@ -10,6 +10,7 @@
  * for these addresses unless they came in on the bridge (nft/plan.c). */
 #include "dnsmasq_conf.h"
 #include "upstream.h"
+#include "hosts.h"
 #include "ra/ra.h"
 #include "conf/addr.h"
 
@@ -25,6 +26,49 @@ void dnsmasq_lease_path(const struct gw_conf *conf, const struct gw_network *net
 			size_t len)
 {
 	snprintf(buf, len, "%s/%s.leases", conf->state_dir, net->name);
+}
+
+/* A network's own upstream servers (dns_servers) instead of the host's. */
+static void dns_servers_lines(FILE *f, const struct gw_network *net)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	fprintf(f, "no-resolv\n");
+	for (size_t i = 0; i < net->hosts.n_dns; i++)
+		fprintf(f, "server=%s\n",
+			inet_ntop(net->hosts.dns[i].family, &net->hosts.dns[i].a, a, sizeof(a)));
+}
+
+/* Names: the static hosts' file (always named, even empty, so that the
+ * first host added is a SIGHUP, not a new config), and the domain that
+ * guests' names (static and from DHCP) get, answered here and never
+ * forwarded upstream. */
+static void names_lines(FILE *f, const struct gw_conf *conf, const struct gw_network *net)
+{
+	char path[GW_PATH_MAX + 64];
+	const char *dom = net->hosts.domain;
+
+	hosts_dns_path(conf, net, path, sizeof(path));
+	fprintf(f, "addn-hosts=%s\n", path);
+	if (!dom[0])
+		return;
+	fprintf(f, "domain=%s\nlocal=/%s/\nexpand-hosts\n", dom, dom);
+	if (ra_wanted(net)) /* DNSSL in the RAs, and stateless DHCPv6 */
+		fprintf(f, "dhcp-option=option6:domain-search,%s\n", dom);
+}
+
+/* Static leases (re-read on SIGHUP: dhcp/hosts.h); the search domain and
+ * the MTU (option 26; not sent unless set). */
+static void dhcp_hosts_lines(FILE *f, const struct gw_conf *conf, const struct gw_network *net)
+{
+	char path[GW_PATH_MAX + 64];
+
+	hosts_dhcp_path(conf, net, path, sizeof(path));
+	fprintf(f, "dhcp-hostsfile=%s\n", path);
+	if (net->hosts.domain[0])
+		fprintf(f, "dhcp-option=option:domain-search,%s\n", net->hosts.domain);
+	if (net->hosts.mtu)
+		fprintf(f, "dhcp-option=option:mtu,%u\n", net->hosts.mtu);
 }
 
 void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_network *net)
@@ -49,7 +93,11 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 	fprintf(f, "log-facility=-\n");
 	fprintf(f, "strict-order\ndomain-needed\nbogus-priv\nno-hosts\n");
 	/* upstream servers: from gatewayd, not resolv.conf (see upstream.h) */
-	fprintf(f, "no-resolv\nservers-file=%s/%s\n", conf->run_dir, UPSTREAM_FILE);
+	if (net->hosts.n_dns)
+		dns_servers_lines(f, net);
+	else
+		fprintf(f, "no-resolv\nservers-file=%s/%s\n", conf->run_dir, UPSTREAM_FILE);
+	names_lines(f, conf, net);
 	if (net->dhcp_enabled) {
 		char lt[32];
 
@@ -72,6 +120,7 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 		/* The guests' only server on a segment gatewayd owns: answer
 		 * at once, including clients renewing leases we don't know. */
 		fprintf(f, "dhcp-authoritative\ndhcp-no-override\ndhcp-rapid-commit\nno-ping\n");
+		dhcp_hosts_lines(f, conf, net);
 	}
 	ra_dnsmasq_lines(f, net);
 }

@@ -14,11 +14,16 @@ bool ra_wanted(const struct gw_network *net)
 
 void ra_dnsmasq_lines(FILE *f, const struct gw_network *net)
 {
+	char mtu[32] = "";
+
 	if (!ra_wanted(net))
 		return;
 	fprintf(f, "# IPv6: router advertisements (SLAAC) and stateless DHCPv6\n");
 	fprintf(f, "enable-ra\n");
 	fprintf(f, "dhcp-range=::,constructor:%s,ra-stateless,%u,%s\n", net->bridge, net->ipv6.plen,
 		"1h");
-	fprintf(f, "ra-param=%s,high,10,1800\n", net->bridge);
+	/* mtu: the network's mtu key (conf/host.h); none: not sent */
+	if (net->hosts.mtu)
+		snprintf(mtu, sizeof(mtu), "mtu:%u,", net->hosts.mtu);
+	fprintf(f, "ra-param=%s,%shigh,10,1800\n", net->bridge, mtu);
 }

@@ -384,9 +384,14 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_diff *d, bool strict, cha
 		const struct gw_net_diff *nd = &d->nets[k];
 		const struct gw_network *n;
 
-		if (nd->new_idx < 0 || !(nd->act & GA_DHCP_UP))
+		if (nd->new_idx < 0 || !(nd->act & (GA_DHCP_UP | GA_DHCP_HOSTS)))
 			continue;
 		n = &conf->networks[nd->new_idx];
+		if (!(nd->act & GA_DHCP_UP)) {
+			if (apply_dhcp_hosts(conf, n, &ctx->nets[nd->new_idx], err, errlen) < 0)
+				log_err("%s", err);
+			continue;
+		}
 		if ((r = apply_dhcp_up(ctx, conf, n, &ctx->nets[nd->new_idx], err, errlen)) < 0) {
 			if (strict)
 				return r;

@@ -55,6 +55,10 @@ struct gw_ctx {
 int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		  struct gw_net_rt *rt, char *err, size_t errlen);
 void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt);
+/* Only its static hosts changed: rewrite their files and SIGHUP its
+ * dnsmasq, which re-reads them (same pid). */
+int apply_dhcp_hosts(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt,
+		     char *err, size_t errlen);
 /* Like down, without waiting: the dnsmasq gets SIGTERM and goes to
  * ctx->retired; the loop reaps it (SIGKILL if it lingers) and only then
  * does a new dnsmasq of the same network start (rt->dhcp_pending). */

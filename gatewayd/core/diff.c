@@ -42,6 +42,10 @@ static unsigned net_changes(const struct gw_plan *old, size_t i, const struct gw
 	if (act || redo || strcmp(old->nets[i].dnsmasq_conf, new->nets[j].dnsmasq_conf) ||
 	    !dnsmasq_globals_equal(old->conf, new->conf))
 		act |= GA_DHCP_DOWN | GA_DHCP_UP;
+	/* dnsmasq re-reads its hosts files on SIGHUP, not its config. */
+	else if (strcmp(old->nets[i].dhcp_hosts, new->nets[j].dhcp_hosts) ||
+		 strcmp(old->nets[i].dns_hosts, new->nets[j].dns_hosts))
+		act |= GA_DHCP_HOSTS;
 	return act;
 }
 
@@ -87,8 +91,8 @@ void gw_diff_release(struct gw_diff *d)
 
 void gw_diff_format(unsigned act, char *buf, size_t len)
 {
-	static const char *const names[] = { "dhcp-down", "bridge-down", "addrs-del", "bridge-up",
-					     "dhcp-up" };
+	static const char *const names[] = { "dhcp-down", "bridge-down", "addrs-del",
+					     "bridge-up", "dhcp-up",	 "dhcp-hosts" };
 	size_t off = 0;
 
 	buf[0] = '\0';

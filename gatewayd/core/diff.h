@@ -19,6 +19,9 @@ enum {
 	GA_ADDRS_DEL = 1u << 2,	  /* same bridge: remove old addresses not kept */
 	GA_BRIDGE_UP = 1u << 3,	  /* create or adopt the bridge, addresses, up */
 	GA_DHCP_UP = 1u << 4,	  /* probe, write its config, start dnsmasq (new) */
+	/* only its static hosts changed: rewrite their files, SIGHUP its
+	 * dnsmasq (same pid). Never with GA_DHCP_UP, which writes them. */
+	GA_DHCP_HOSTS = 1u << 5,
 };
 
 struct gw_net_diff {

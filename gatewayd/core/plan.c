@@ -3,13 +3,17 @@
  * compare values instead of re-deriving them. */
 #include "gatewayd/core/plan.h"
 #include "dhcp/dnsmasq_conf.h"
+#include "dhcp/hosts.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *dnsmasq_text(const struct gw_conf *conf, const struct gw_network *n)
+/* One of the texts a network's dnsmasq reads (write: dnsmasq_conf_write,
+ * or a hosts file's writer with conf unused). */
+static char *dnsmasq_text(const struct gw_conf *conf, const struct gw_network *n,
+			  void (*write)(FILE *, const struct gw_conf *, const struct gw_network *))
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -17,12 +21,24 @@ static char *dnsmasq_text(const struct gw_conf *conf, const struct gw_network *n
 
 	if (!f)
 		return NULL;
-	dnsmasq_conf_write(f, conf, n);
+	write(f, conf, n);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
 	}
 	return text;
+}
+
+static void dhcp_hosts(FILE *f, const struct gw_conf *conf, const struct gw_network *n)
+{
+	(void)conf;
+	hosts_dhcp_write(f, n);
+}
+
+static void dns_hosts(FILE *f, const struct gw_conf *conf, const struct gw_network *n)
+{
+	(void)conf;
+	hosts_dns_write(f, n);
 }
 
 int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta,
@@ -47,7 +63,10 @@ int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta
 		np->fix_accept_ra = pf->fix_accept_ra[i];
 		ups[i] = np->uplink;
 		out->v6 |= conf->networks[i].has_ipv6;
-		if (!(np->dnsmasq_conf = dnsmasq_text(conf, &conf->networks[i])))
+		if (!(np->dnsmasq_conf =
+			      dnsmasq_text(conf, &conf->networks[i], dnsmasq_conf_write)) ||
+		    !(np->dhcp_hosts = dnsmasq_text(conf, &conf->networks[i], dhcp_hosts)) ||
+		    !(np->dns_hosts = dnsmasq_text(conf, &conf->networks[i], dns_hosts)))
 			goto fail;
 	}
 	if ((r = nft_plan_build(conf, ups, bridge_meta, &out->nft)) < 0)
@@ -64,7 +83,8 @@ fail:
 void gw_plan_release(struct gw_plan *p)
 {
 	for (size_t i = 0; p->nets && p->conf && i < p->conf->n_networks; i++)
-		free(p->nets[i].dnsmasq_conf);
+		free(p->nets[i].dnsmasq_conf), free(p->nets[i].dhcp_hosts),
+			free(p->nets[i].dns_hosts);
 	free(p->nets);
 	nft_plan_release(&p->nft);
 	conf_free(p->conf);

@@ -17,6 +17,9 @@ struct gw_net_plan {
 	char uplink[IFNAMSIZ];
 	bool fix_accept_ra; /* accept_ra = 2 on the uplink */
 	char *dnsmasq_conf; /* what its dnsmasq is told */
+	/* its static hosts, in the files dnsmasq re-reads on SIGHUP
+	 * (dhcp/hosts.h): compared apart from the config */
+	char *dhcp_hosts, *dns_hosts;
 };
 
 struct gw_plan {

@@ -6,6 +6,7 @@
 #include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
+#include "dhcp/hosts.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
@@ -30,6 +31,38 @@ static int dnsmasq_conf_fill(FILE *f, void *arg)
 
 	dnsmasq_conf_write(f, a->conf, a->n);
 	return 0;
+}
+
+static int dhcp_hosts_fill(FILE *f, void *arg)
+{
+	hosts_dhcp_write(f, arg);
+	return 0;
+}
+
+static int dns_hosts_fill(FILE *f, void *arg)
+{
+	hosts_dns_write(f, arg);
+	return 0;
+}
+
+/* The static hosts' files. dnsmasq re-reads them on SIGHUP after it has
+ * dropped root, so they are readable by all, like its config (names,
+ * addresses and MACs the config file already holds). */
+static int hosts_files_write(const struct gw_conf *conf, const struct gw_network *n, char *err,
+			     size_t errlen)
+{
+	char path[GW_PATH_MAX + 64];
+	int r;
+
+	hosts_dhcp_path(conf, n, path, sizeof(path));
+	if ((r = state_file_write(path, 0644, dhcp_hosts_fill, (void *)n)) < 0)
+		goto fail;
+	hosts_dns_path(conf, n, path, sizeof(path));
+	if ((r = state_file_write(path, 0644, dns_hosts_fill, (void *)n)) < 0)
+		goto fail;
+	return 0;
+fail:
+	return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, path, strerror(-r));
 }
 
 static void pid_path(const struct gw_conf *conf, const struct gw_network *n, char *buf, size_t len)
@@ -89,6 +122,8 @@ static int serve(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw
 	}
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
 	pid_path(conf, n, ppath, sizeof(ppath));
+	if ((r = hosts_files_write(conf, n, err, errlen)) < 0)
+		return r;
 	if ((r = state_file_write(cpath, 0644, dnsmasq_conf_fill,
 				  &(struct dnsmasq_conf_arg){ conf, n })) < 0)
 		return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
@@ -286,6 +321,25 @@ void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, str
 	rt->dnsmasq = NULL;
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));
 	unlink(cpath);
+	hosts_dhcp_path(conf, n, cpath, sizeof(cpath));
+	unlink(cpath);
+	hosts_dns_path(conf, n, cpath, sizeof(cpath));
+	unlink(cpath);
+}
+
+int apply_dhcp_hosts(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt,
+		     char *err, size_t errlen)
+{
+	int r;
+
+	/* No dnsmasq yet (probing, refused, its old one still going): the
+	 * files are written when it is served. */
+	if (!rt->dnsmasq)
+		return 0;
+	if ((r = hosts_files_write(conf, n, err, errlen)) < 0)
+		return r;
+	dnsmasq_reload(rt->dnsmasq);
+	return 0;
 }
 
 void apply_dhcp_retire(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,

@@ -146,6 +146,46 @@ START_TEST(test_upstream)
 }
 END_TEST
 
+/* Names, upstream servers and MTU: the hosts files are always named (the
+ * first host added is then a SIGHUP, not a new config); a domain is
+ * answered here and never forwarded, and given to guests by DHCP and RA;
+ * a network's own servers replace the host's servers-file. */
+START_TEST(test_names_mtu_servers)
+{
+	char *t = gen("run_dir = \"/r\"\n"
+		      "network a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n"
+		      " ipv6 = \"fd00:7::1/64\"\n domain = \"cust-a.internal\"\n mtu = 1400\n"
+		      " dns_servers = {\"192.0.2.53\", \"2001:db8::53\"}\n"
+		      " host web { mac = \"52:54:00:00:00:01\" ipv4 = \"10.7.0.10\" }\n}\n",
+		      0);
+
+	has_line(t, "addn-hosts=/r/a.hosts");
+	has_line(t, "dhcp-hostsfile=/r/a.dhcp-hosts");
+	has_line(t, "domain=cust-a.internal");
+	has_line(t, "local=/cust-a.internal/");
+	has_line(t, "expand-hosts");
+	has_line(t, "dhcp-option=option:domain-search,cust-a.internal");
+	has_line(t, "dhcp-option=option6:domain-search,cust-a.internal");
+	has_line(t, "dhcp-option=option:mtu,1400");
+	has_line(t, "ra-param=br-a,mtu:1400,high,10,1800");
+	has_line(t, "no-resolv");
+	has_line(t, "server=192.0.2.53");
+	has_line(t, "server=2001:db8::53");
+	ck_assert_msg(!strstr(t, "servers-file"), "%s", t);
+	/* the hosts themselves are in the files, not here */
+	ck_assert_msg(!strstr(t, "52:54:00:00:00:01") && !strstr(t, "web"), "%s", t);
+	free(t);
+
+	t = gen("run_dir = \"/r\"\nnetwork a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n}\n", 0);
+	has_line(t, "addn-hosts=/r/a.hosts");
+	has_line(t, "dhcp-hostsfile=/r/a.dhcp-hosts");
+	has_line(t, "servers-file=/r/upstream.servers");
+	ck_assert_msg(!strstr(t, "\ndomain=") && !strstr(t, "mtu") && !strstr(t, "server="), "%s",
+		      t);
+	free(t);
+}
+END_TEST
+
 Suite *dnsmasq_conf_suite(void)
 {
 	Suite *s = suite_create("dnsmasq_conf");
@@ -156,6 +196,7 @@ Suite *dnsmasq_conf_suite(void)
 	tcase_add_test(tc, test_ra_disabled);
 	tcase_add_test(tc, test_dhcp_disabled);
 	tcase_add_test(tc, test_upstream);
+	tcase_add_test(tc, test_names_mtu_servers);
 	suite_add_tcase(s, tc);
 	return s;
 }

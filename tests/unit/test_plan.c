@@ -417,6 +417,65 @@ START_TEST(test_plan_dnsmasq_text)
 }
 END_TEST
 
+/* Static hosts live in files dnsmasq re-reads on SIGHUP: a host added,
+ * changed or removed is "dhcp-hosts" for its network alone (no restart,
+ * no rule, no bridge); the config text stays the same. */
+START_TEST(test_diff_static_host)
+{
+	const char *const one[3] = { NULL,
+				     " host web { mac = \"52:54:00:00:00:01\" ipv4 = "
+				     "\"10.2.0.10\" }\n",
+				     NULL };
+	const char *const moved[3] = { NULL,
+				       " host web { mac = \"52:54:00:00:00:01\" ipv4 = "
+				       "\"10.2.0.11\" }\n",
+				       NULL };
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, one);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=dhcp-hosts c=keep");
+	ck_assert_str_eq(p.old.nets[1].dnsmasq_conf, p.new.nets[1].dnsmasq_conf);
+	ck_assert_ptr_nonnull(
+		strstr(p.new.nets[1].dhcp_hosts, "\n52:54:00:00:00:01,10.2.0.10,web\n"));
+	ck_assert_ptr_nonnull(strstr(p.new.nets[1].dns_hosts, "\n10.2.0.10 web\n"));
+	ck_assert(nft_update_empty(&p.d.nft));
+	pair_release(&p);
+
+	pair_diff(&p, NULL, one, NULL, moved);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=dhcp-hosts c=keep");
+	pair_release(&p);
+
+	pair_diff(&p, NULL, one, NULL, NULL);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=dhcp-hosts c=keep");
+	pair_release(&p);
+}
+END_TEST
+
+/* What dnsmasq only reads at start: a new domain, own upstream servers or
+ * an MTU restart that network's dnsmasq (and are never "dhcp-hosts" as
+ * well: the restart writes the hosts files anyway). */
+START_TEST(test_diff_domain)
+{
+	const char *const dom[3] = { " domain = \"a.internal\"\n",
+				     " dns_servers = {\"192.0.2.53\"}\n", " mtu = 1400\n" };
+	const char *const dom_host[3] = { " domain = \"b.internal\"\n host x { ipv4 = "
+					  "\"10.1.0.9\" }\n",
+					  NULL, NULL };
+	struct pair p;
+
+	pair_diff(&p, NULL, NULL, NULL, dom);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new),
+			 "a=dhcp-down,dhcp-up b=dhcp-down,dhcp-up c=dhcp-down,dhcp-up");
+	ck_assert(nft_update_empty(&p.d.nft));
+	pair_release(&p);
+
+	pair_diff(&p, NULL, dom, NULL, dom_host);
+	ck_assert_str_eq(acts(&p.d, &p.old, &p.new),
+			 "a=dhcp-down,dhcp-up b=dhcp-down,dhcp-up c=dhcp-down,dhcp-up");
+	pair_release(&p);
+}
+END_TEST
+
 /* The host as the watch reads it, against the plan: a's bridge is up with
  * its addresses and has a guest port and a NIC; b's is gone; c's is down
  * and lost its address. */
@@ -504,6 +563,8 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_diff_dnsmasq_user);
 	tcase_add_test(tc, test_diff_redo_refused);
 	tcase_add_test(tc, test_plan_dnsmasq_text);
+	tcase_add_test(tc, test_diff_static_host);
+	tcase_add_test(tc, test_diff_domain);
 	tcase_add_test(tc, test_diff_host);
 	tcase_add_test(tc, test_counter_kinds);
 	suite_add_tcase(s, tc);

@@ -325,9 +325,16 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 		return r;
 
 	v = sval_get(sec, "mode");
-	if (strcmp(v->s, "nat"))
-		return conf_fail(ctx, v->line, "%sunknown mode \"%s\" (expected nat)", pfx, v->s);
-	net->mode = GW_MODE_NAT;
+	if (!strcmp(v->s, "nat"))
+		net->mode = GW_MODE_NAT;
+	else if (!strcmp(v->s, "routed"))
+		net->mode = GW_MODE_ROUTED;
+	else if (!strcmp(v->s, "isolated"))
+		net->mode = GW_MODE_ISOLATED;
+	else
+		return conf_fail(ctx, v->line,
+				 "%sunknown mode \"%s\" (expected nat, routed or isolated)", pfx,
+				 v->s);
 
 	v = sval_get(sec, "ipv4");
 	if (!v)

@@ -17,7 +17,7 @@
 #define GW_PATH_MAX	      256
 #define GW_GUEST_PATTERNS_MAX 16
 
-enum gw_mode { GW_MODE_NAT };
+enum gw_mode { GW_MODE_NAT, GW_MODE_ROUTED, GW_MODE_ISOLATED };
 
 struct gw_prefix4 {
 	struct in_addr addr; /* the bridge's own address */
@@ -81,6 +81,7 @@ void conf_network_release(struct gw_network *net);
 void conf_mode_release(struct gw_network *net);
 int conf_mode_dup(struct gw_network *dst, const struct gw_network *src);
 void conf_mode_print(FILE *f, const struct gw_network *net);
+bool conf_mode_equal(const struct gw_network *a, const struct gw_network *b);
 void conf_forwards_release(struct gw_network *net);
 int conf_forwards_dup(struct gw_network *dst, const struct gw_network *src);
 void conf_forwards_print(FILE *f, const struct gw_network *net);

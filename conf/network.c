@@ -79,6 +79,8 @@ const char *conf_mode_name(enum gw_mode mode)
 {
 	switch (mode) {
 	case GW_MODE_NAT: return "nat";
+	case GW_MODE_ROUTED: return "routed";
+	case GW_MODE_ISOLATED: return "isolated";
 	}
 	return "?";
 }
@@ -100,7 +102,8 @@ bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
 	       a->dhcp_end.s_addr == b->dhcp_end.s_addr && a->lease_time == b->lease_time &&
 	       a->ra_enabled == b->ra_enabled && a->ipv4_auto == b->ipv4_auto &&
 	       a->ipv6_auto == b->ipv6_auto && a->n_guest_ports == b->n_guest_ports &&
-	       !memcmp(a->guest_ports, b->guest_ports, sizeof(a->guest_ports));
+	       !memcmp(a->guest_ports, b->guest_ports, sizeof(a->guest_ports)) &&
+	       conf_mode_equal(a, b);
 }
 
 struct gw_conf *conf_dup(const struct gw_conf *conf)

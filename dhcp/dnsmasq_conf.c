@@ -111,7 +111,12 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 		fprintf(f, "# DHCPv4\n");
 		fprintf(f, "dhcp-range=%s,%s,%s,%s\n", a, b, mask, lt);
 		inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
-		fprintf(f, "dhcp-option=option:router,%s\n", a);
+		/* isolated: no router; the option without data stops dnsmasq
+		 * from sending its default (itself) */
+		if (net->mode == GW_MODE_ISOLATED)
+			fprintf(f, "dhcp-option=option:router\n");
+		else
+			fprintf(f, "dhcp-option=option:router,%s\n", a);
 		fprintf(f, "dhcp-option=option:dns-server,%s\n", a);
 		dnsmasq_lease_path(conf, net, path, sizeof(path));
 		fprintf(f, "dhcp-leasefile=%s\n", path);

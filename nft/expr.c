@@ -8,6 +8,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <string.h>
 
@@ -250,6 +251,46 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	return 0;
 }
 
+/* "snat ip to ADDR[:MIN[-MAX]]": the address into register 1, the ports
+ * into 2 and 3, then the nat expression reading them. */
+static int e_snat(struct nftnl_rule *r, const struct nft_snat *s)
+{
+	struct nftnl_expr *e;
+	uint16_t pmin = htons(s->port_min), pmax = htons(s->port_max);
+
+	if (!(e = expr_add(r, "immediate")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	if (s->family == NFPROTO_IPV4)
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &s->addr.a4, 4);
+	else
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &s->addr.a6, 16);
+	if (s->port_min) {
+		if (!(e = expr_add(r, "immediate")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &pmin, 2);
+	}
+	if (s->port_max != s->port_min) {
+		if (!(e = expr_add(r, "immediate")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_3);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &pmax, 2);
+	}
+	if (!(e = expr_add(r, "nat")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, s->family);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	if (s->port_min) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+		if (s->port_max != s->port_min)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG_3);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+	}
+	return 0;
+}
+
 static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 {
 	static const int code[] = {
@@ -262,6 +303,8 @@ static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 
 	if (rp->verdict == NV_MASQUERADE)
 		return expr_add(r, "masq") ? 0 : -ENOMEM;
+	if (rp->verdict == NV_SNAT)
+		return e_snat(r, &rp->snat);
 	e = expr_add(r, "immediate");
 	if (!e)
 		return -ENOMEM;

@@ -23,6 +23,45 @@
 #include <netinet/in.h>
 #include <string.h>
 
+/* The NAT verdict of a rule being built: masquerade, or SNAT to the
+ * configured address. With a port range, TCP and UDP get it (nft knows
+ * ports only after a transport match) and the rest the address alone. */
+static int nat_end4(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+{
+	static const uint8_t l4[] = { IPPROTO_TCP, IPPROTO_UDP };
+	struct nft_rule_plan base;
+	int r;
+
+	if (!n->m.has_snat4)
+		return rb_end(b, ctr, NV_MASQUERADE);
+	b->r.snat.family = NFPROTO_IPV4;
+	b->r.snat.addr.a4 = n->m.snat4;
+	if (n->m.snat_port_min) {
+		base = b->r;
+		for (size_t i = 0; i < sizeof(l4); i++) {
+			b->r = base;
+			rb_add(b, NM_L4PROTO, false)->u.proto = l4[i];
+			b->r.snat.port_min = n->m.snat_port_min;
+			b->r.snat.port_max = n->m.snat_port_max;
+			if ((r = rb_end(b, ctr, NV_SNAT)) < 0)
+				return r;
+		}
+		b->r = base;
+	}
+	return rb_end(b, ctr, NV_SNAT);
+}
+
+static int nat_end6(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+{
+	if (!n->m.has_snat6)
+		return rb_end(b, ctr, NV_MASQUERADE);
+	b->r.snat.family = NFPROTO_IPV6;
+	b->r.snat.addr.a6 = n->m.snat6;
+	return rb_end(b, ctr, NV_SNAT);
+}
+
+/* Only mode = nat translates: a routed network's addresses leave as they
+ * are, an isolated network's do not leave. IPv6 only with ipv6_nat. */
 int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_network *n,
 		     const char *up, const char *ctr)
 {
@@ -30,6 +69,8 @@ int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_netwo
 	struct in_addr mc = { htonl(0xe0000000) }, bc = { htonl(0xffffffff) };
 	int r;
 
+	if (n->mode != GW_MODE_NAT)
+		return 0;
 	/* Multicast and broadcast are never NATed (as libvirt does). */
 	rb_start(b, chain);
 	rb_ifname(b, NM_OIFNAME, up);
@@ -47,11 +88,12 @@ int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_netwo
 	rb_ifname(b, NM_OIFNAME, up);
 	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
 	rb_net4(b, NM_DADDR4, true, s4, n->ipv4.plen);
-	if ((r = rb_end(b, ctr, NV_MASQUERADE)) < 0)
+	if ((r = nat_end4(b, n, ctr)) < 0)
 		return r;
-	if (n->has_ipv6) {
+	if (n->has_ipv6 && n->m.ipv6_nat) {
 		/* A ULA prefix cannot leave the host unNATed (as Incus's
-		 * ipv6.nat default): masquerade it too. */
+		 * ipv6.nat default): masquerade it too, unless ipv6_nat =
+		 * false (a prefix the upstream routes back). */
 		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
 		struct in6_addr mc6 = { .s6_addr = { 0xff } };
 
@@ -65,15 +107,28 @@ int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_netwo
 		rb_ifname(b, NM_OIFNAME, up);
 		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
 		rb_net6(b, NM_DADDR6, true, &s6, n->ipv6.plen);
-		if ((r = rb_end(b, ctr, NV_MASQUERADE)) < 0)
+		if ((r = nat_end6(b, n, ctr)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* from_NET: what came in on the bridge; to_NET: what goes out to it. */
-int plan_forward(struct rule_builder *b, const struct net_chains *c, const struct gw_network *n,
-		 const char *up, const char *spoof, const char *out, const char *in)
+static bool allows(const struct gw_network *n, const char *from)
+{
+	for (size_t k = 0; k < n->m.n_allow; k++)
+		if (!strcmp(n->m.allow_from[k], from))
+			return true;
+	return false;
+}
+
+/* from_NET: what came in on the bridge; to_NET: what goes out to it.
+ * A packet from one network to another is decided in the sender's from_
+ * chain (its accept ends the forward hook): new connections where the
+ * receiving network lists the sender in allow_from, replies the other
+ * way. */
+int plan_forward(struct rule_builder *b, const struct net_chains *c, const struct gw_conf *conf,
+		 const struct gw_network *n, const char *up, const char *spoof, const char *out,
+		 const char *in)
 {
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
 	int r;
@@ -100,21 +155,58 @@ int plan_forward(struct rule_builder *b, const struct net_chains *c, const struc
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
 
-	/* Guest -> uplink: allowed; anywhere else routed (other networks,
-	 * other host links): not. */
-	rb_start(b, c->from);
-	rb_ifname(b, NM_OIFNAME, up);
-	if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
-		return r;
+	/* Guest -> uplink: allowed (not from an isolated network); to
+	 * networks that allow_from this one, and replies to those this one
+	 * allows; anywhere else routed (other networks, other host links):
+	 * not. */
+	if (n->mode != GW_MODE_ISOLATED) {
+		rb_start(b, c->from);
+		rb_ifname(b, NM_OIFNAME, up);
+		if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *o = &conf->networks[i];
+
+		if (o == n || !allows(o, n->name))
+			continue;
+		rb_start(b, c->from);
+		rb_ifname(b, NM_OIFNAME, o->bridge);
+		if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
+			return r;
+	}
+	for (size_t k = 0; k < n->m.n_allow; k++) {
+		for (size_t i = 0; i < conf->n_networks; i++) {
+			const struct gw_network *o = &conf->networks[i];
+
+			if (strcmp(o->name, n->m.allow_from[k]))
+				continue;
+			rb_start(b, c->from);
+			rb_ifname(b, NM_OIFNAME, o->bridge);
+			rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
+			if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
+				return r;
+		}
+	}
 	rb_start(b, c->from);
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
 
-	/* Replies back to guests; nothing unsolicited. */
-	rb_start(b, c->to);
-	rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
-	if ((r = rb_end(b, in, NV_ACCEPT)) < 0)
-		return r;
+	/* Replies back to guests; nothing unsolicited, except from the
+	 * uplink to a routed network with inbound = accept. Nothing at all
+	 * to an isolated network from outside. */
+	if (n->mode != GW_MODE_ISOLATED) {
+		rb_start(b, c->to);
+		rb_add(b, NM_CTSTATE, false)->u.ctmask = CT_EST_REL;
+		if ((r = rb_end(b, in, NV_ACCEPT)) < 0)
+			return r;
+	}
+	if (n->mode == GW_MODE_ROUTED && !n->m.inbound_drop) {
+		rb_start(b, c->to);
+		rb_ifname(b, NM_IIFNAME, up);
+		if ((r = rb_end(b, in, NV_ACCEPT)) < 0)
+			return r;
+	}
 	rb_start(b, c->to);
 	return rb_end(b, NULL, NV_DROP);
 }

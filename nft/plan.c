@@ -297,7 +297,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		if (r >= 0)
 			r = plan_input(&b, c.in, n, spoof);
 		if (r >= 0)
-			r = plan_forward(&b, &c, n, uplinks[i], spoof, out, in);
+			r = plan_forward(&b, &c, conf, n, uplinks[i], spoof, out, in);
 		if (r >= 0)
 			r = plan_backstop(&b, &c, n, guard);
 	}

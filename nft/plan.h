@@ -71,7 +71,8 @@ struct nft_match {
 /* NV_VMAP: the rule looks its key (vmap_key) up in the verdict map
  * named by target and takes the verdict found there ("iifname vmap
  * @in_nets"); no element, no verdict: on to the next rule. */
-enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP, NV_VMAP };
+/* NV_SNAT: source NAT to the rule's snat address (and ports). */
+enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP, NV_VMAP, NV_SNAT };
 
 /* What a verdict map is keyed by, and what a rule looks up in it. */
 enum nft_key {
@@ -120,6 +121,15 @@ struct nft_rule_plan {
 	enum nft_verdict verdict;
 	char target[NFT_NAME_MAX]; /* NV_JUMP: the chain; NV_VMAP: the map */
 	enum nft_key vmap_key;	   /* NV_VMAP */
+	/* NV_SNAT: "snat ip to ADDR[:MIN[-MAX]]", "snat ip6 to ADDR" */
+	struct nft_snat {
+		uint8_t family; /* NFPROTO_IPV4 / NFPROTO_IPV6 */
+		union {
+			struct in_addr a4;
+			struct in6_addr a6;
+		} addr;
+		uint16_t port_min, port_max; /* 0: any port */
+	} snat;
 };
 
 struct nft_counter {

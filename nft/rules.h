@@ -40,8 +40,9 @@ int rb_vmap(struct rule_builder *b, size_t chain, enum nft_key key, const char *
 /* filter.c */
 int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_network *n,
 		     const char *up, const char *ctr);
-int plan_forward(struct rule_builder *b, const struct net_chains *c, const struct gw_network *n,
-		 const char *up, const char *spoof, const char *out, const char *in);
+int plan_forward(struct rule_builder *b, const struct net_chains *c, const struct gw_conf *conf,
+		 const struct gw_network *n, const char *up, const char *spoof, const char *out,
+		 const char *in);
 int plan_input_outside(struct rule_builder *b, size_t chain, const struct gw_network *n,
 		       const char *ctr);
 int plan_input(struct rule_builder *b, size_t chain, const struct gw_network *n, const char *spoof);

@@ -131,6 +131,18 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 		sb_add(&sb, "%s vmap @%s", nft_key_names[r->vmap_key].expr, r->target);
 		return;
 	}
+	if (r->verdict == NV_SNAT) {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(r->snat.family == NFPROTO_IPV4 ? AF_INET : AF_INET6, &r->snat.addr, a,
+			  sizeof(a));
+		sb_add(&sb, "snat %s to %s", r->snat.family == NFPROTO_IPV4 ? "ip" : "ip6", a);
+		if (r->snat.port_min)
+			sb_add(&sb, ":%u", r->snat.port_min);
+		if (r->snat.port_max != r->snat.port_min)
+			sb_add(&sb, "-%u", r->snat.port_max);
+		return;
+	}
 	sb_add(&sb, "%s", verdict[r->verdict]);
 	if (r->verdict == NV_JUMP)
 		sb_add(&sb, " %s", r->target);

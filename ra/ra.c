@@ -3,8 +3,8 @@
  * dnsmasq's "constructor:" range takes the prefix from the addresses on the
  * bridge, so the RA always announces what is really configured there.
  * ra-stateless = SLAAC for addresses plus stateless DHCPv6 for DNS; the RA
- * also carries RDNSS. The router lifetime is left at dnsmasq's default: the
- * bridge *is* the guests' IPv6 default router. */
+ * also carries RDNSS. The router lifetime is 1800 s: the bridge *is* the
+ * guests' IPv6 default router -- except on an isolated network (0). */
 #include "ra.h"
 
 bool ra_wanted(const struct gw_network *net)
@@ -25,5 +25,10 @@ void ra_dnsmasq_lines(FILE *f, const struct gw_network *net)
 	/* mtu: the network's mtu key (conf/host.h); none: not sent */
 	if (net->hosts.mtu)
 		snprintf(mtu, sizeof(mtu), "mtu:%u,", net->hosts.mtu);
-	fprintf(f, "ra-param=%s,%shigh,10,1800\n", net->bridge, mtu);
+	/* An isolated network's bridge is no router: lifetime 0 (RFC 4861),
+	 * and with it the default preference (RFC 4191 wants medium then). */
+	if (net->mode == GW_MODE_ISOLATED)
+		fprintf(f, "ra-param=%s,%s10,0\n", net->bridge, mtu);
+	else
+		fprintf(f, "ra-param=%s,%shigh,10,1800\n", net->bridge, mtu);
 }

@@ -274,6 +274,43 @@ int preflight_resolve(struct preflight *pf, bool persist, char *err, size_t errl
 	return r;
 }
 
+static bool uplink_has(const struct host_facts *f, const struct host_link *l, int family,
+		       const void *addr)
+{
+	for (size_t k = 0; k < f->n_addrs; k++)
+		if (f->addrs[k].ifindex == l->ifindex && f->addrs[k].family == family &&
+		    !memcmp(f->addrs[k].addr, addr, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+/* An SNAT address must be the uplink's own: the replies to any other come
+ * back to whoever holds it (or nobody). Only the host knows; the error
+ * still names the config line. An uplink that does not exist yet is
+ * warned about above and judged when it exists (at the next reload). */
+static int check_snat(const struct gw_conf *conf, const struct gw_network *n, const char *up,
+		      const struct host_facts *f, char *err, size_t errlen)
+{
+	const struct host_link *l = host_link_by_name(f, up);
+	char a[INET6_ADDRSTRLEN];
+
+	if (!l)
+		return 0;
+	if (n->m.has_snat4 && !uplink_has(f, l, AF_INET, &n->m.snat4))
+		return fmt_err(err, errlen,
+			       "%s:%d: network \"%s\": snat_address %s is not an address of "
+			       "uplink %s",
+			       conf->path, n->m.snat_line, n->name,
+			       inet_ntop(AF_INET, &n->m.snat4, a, sizeof(a)), up);
+	if (n->m.has_snat6 && !uplink_has(f, l, AF_INET6, &n->m.snat6))
+		return fmt_err(err, errlen,
+			       "%s:%d: network \"%s\": snat6_address %s is not an address of "
+			       "uplink %s",
+			       conf->path, n->m.snat6_line, n->name,
+			       inet_ntop(AF_INET6, &n->m.snat6, a, sizeof(a)), up);
+	return 0;
+}
+
 static int check_network(const struct gw_conf *conf, size_t i, const struct host_facts *f,
 			 struct preflight *pf, char *err, size_t errlen)
 {
@@ -291,6 +328,8 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 		log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts working "
 			  "when it appears",
 			  n->name, up);
+	if (check_snat(conf, n, up, f, err, errlen) < 0)
+		return -EINVAL;
 	if (br && strcmp(br->kind, "bridge"))
 		return fmt_err(err, errlen,
 			       "network \"%s\": device \"%s\" exists and is not a bridge "

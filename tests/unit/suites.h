@@ -13,5 +13,6 @@ Suite *state_suite(void);
 Suite *addr_suite(void);
 Suite *nl_suite(void);
 Suite *plan_suite(void);
+Suite *mode_suite(void);
 Suite *host_suite(void);
 #endif

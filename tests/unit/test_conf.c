@@ -141,7 +141,7 @@ static const struct {
 	  "b.conf:2: network \"n\": bridge \"gw/0\" is not a valid interface name (1-15 "
 	  "letters, digits, '-', '_' or '.', not \".\" or \"..\")" },
 	{ "bridge = \"gw0\"\nmode = bridged\nipv4 = \"10.1.0.1/24\"\n",
-	  "b.conf:3: network \"n\": unknown mode \"bridged\" (expected nat)" },
+	  "b.conf:3: network \"n\": unknown mode \"bridged\" (expected nat, routed or isolated)" },
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\ndhcp {\nlease_time = 1x\n}\n",
 	  "b.conf:5: network \"n\": lease_time \"1x\" is not a duration (like 3600, 90s, 30m, 1h, "
 	  "2d or infinite)" },

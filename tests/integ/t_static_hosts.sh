@@ -49,8 +49,8 @@ lease() {
 var() { sed -n "s/^$2=//p" "$T/lease-$1.env"; }
 # resolve N NAME: the address guest N's DNS server gives for NAME, or "".
 resolve() {
-	in_ns "$(guest_ns "$1")" timeout 5 busybox nslookup "$2" 10.213.0.1 2>/dev/null |
-		sed -n '/^Name:/,$s/^Address: *\([0-9.]*\)$/\1/p' | head -1
+	in_ns "$(guest_ns "$1")" timeout 5 busybox nslookup -type=a "$2" 10.213.0.1 2>/dev/null |
+		sed -n '/^Name:/,$s/^Address: *\([0-9][0-9.]*\).*/\1/p' | head -1
 }
 reload() {
 	$GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"

@@ -1,30 +1,410 @@
-/* (being written: see forward.h) */
+/* Port forwards: `forward NAME { proto = tcp; port = 2222; to =
+ * "10.213.0.10:22"; listen = "198.51.100.7" }` in a network section.
+ *
+ * Each becomes elements of nftables maps (nft/forward.c), so everything
+ * the kernel would refuse or silently get wrong is refused here with the
+ * line: overlapping listen ports (a map cannot hold two answers for one
+ * key), a target outside the network (its forward filter would never let
+ * the packets in), a range mapped to a range of another size. */
 #include "internal.h"
+#include "addr.h"
+#include "text.h"
+#include "lib/names.h"
 
-int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+cfg_opt_t conf_forward_opts[] = {
+	SVAL("proto", "tcp"), SVAL("port", NULL), SVAL("to", NULL), SVAL("listen", NULL), CFG_END(),
+};
+
+/* "N" or "N-M", 1..65535. */
+static int parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
 {
-	(void)ctx, (void)sec, (void)pfx, (void)net;
+	unsigned long a, b;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	a = strtoul(s, &end, 10);
+	b = a;
+	if (*end == '-') {
+		if (end[1] < '0' || end[1] > '9')
+			return -EINVAL;
+		b = strtoul(end + 1, &end, 10);
+	}
+	if (*end || a == 0 || a > 65535 || b == 0 || b > 65535 || a > b)
+		return -EINVAL;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
 	return 0;
 }
 
+static int parse_addr(const char *s, int *family, void *a)
+{
+	if (inet_pton(AF_INET, s, a) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* "A", "A:P", "A:P-Q", "[A6]", "[A6]:P", "[A6]:P-Q". Without a port the
+ * listen ports are kept. */
+static int parse_to(const char *s, struct gw_forward *f)
+{
+	char a[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || (n = (size_t)(close - s - 1)) >= sizeof(a))
+			return -EINVAL;
+		memcpy(a, s + 1, n);
+		a[n] = '\0';
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return -EINVAL;
+		if (parse_addr(a, &f->family, &f->to) < 0 || f->family != AF_INET6)
+			return -EINVAL;
+	} else {
+		const char *colon = strchr(s, ':');
+
+		n = colon ? (size_t)(colon - s) : strlen(s);
+		if (n >= sizeof(a))
+			return -EINVAL;
+		memcpy(a, s, n);
+		a[n] = '\0';
+		port = colon ? colon + 1 : NULL;
+		if (parse_addr(a, &f->family, &f->to) < 0 || f->family != AF_INET)
+			return -EINVAL;
+	}
+	if (!port) {
+		f->to_min = f->port_min;
+		f->to_max = f->port_max;
+		return 0;
+	}
+	return parse_ports(port, &f->to_min, &f->to_max);
+}
+
+/* The target must be a guest of this network: its forward filter lets
+ * in only what goes to its own subnets. */
+static int check_target(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
+			const struct gw_network *net, const struct gw_forward *f)
+{
+	char subnet[INET6_ADDRSTRLEN + 4];
+
+	if (f->family == AF_INET) {
+		uint32_t a = ntohl(f->to.a4.s_addr), mask = addr_mask4(net->ipv4.plen);
+		uint32_t netaddr = ntohl(net->ipv4.addr.s_addr) & mask;
+
+		if (net->ipv4_auto)
+			return conf_fail(ctx, v->line,
+					 "%sforward \"%s\": a forward needs a fixed ipv4 subnet, "
+					 "not ipv4 = auto",
+					 pfx, f->name);
+		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+		if ((a & mask) != netaddr)
+			return conf_fail(ctx, v->line, "%sforward \"%s\": to \"%s\" is outside %s",
+					 pfx, f->name, v->s, subnet);
+		if (a == netaddr || a == (netaddr | ~mask) ||
+		    f->to.a4.s_addr == net->ipv4.addr.s_addr)
+			return conf_fail(ctx, v->line,
+					 "%sforward \"%s\": to \"%s\" is the gateway, network or "
+					 "broadcast address of %s, not a guest",
+					 pfx, f->name, v->s, subnet);
+		return 0;
+	}
+	if (!net->has_ipv6)
+		return conf_fail(ctx, v->line,
+				 "%sforward \"%s\": to \"%s\" is IPv6 but the network has no ipv6",
+				 pfx, f->name, v->s);
+	if (net->ipv6_auto)
+		return conf_fail(ctx, v->line,
+				 "%sforward \"%s\": an IPv6 forward needs a fixed ipv6 subnet, not "
+				 "ipv6 = auto",
+				 pfx, f->name);
+	{
+		struct in6_addr n1 = addr_net6(&f->to.a6, net->ipv6.plen);
+		struct in6_addr n2 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
+
+		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
+		if (memcmp(&n1, &n2, sizeof(n1)))
+			return conf_fail(ctx, v->line, "%sforward \"%s\": to \"%s\" is outside %s",
+					 pfx, f->name, v->s, subnet);
+		if (!memcmp(&f->to.a6, &net->ipv6.addr, 16) || !memcmp(&f->to.a6, &n2, 16))
+			return conf_fail(ctx, v->line,
+					 "%sforward \"%s\": to \"%s\" is the gateway or subnet "
+					 "address of %s, not a guest",
+					 pfx, f->name, v->s, subnet);
+	}
+	return 0;
+}
+
+static bool listen_unicast(const struct gw_forward *f)
+{
+	if (f->family == AF_INET) {
+		uint32_t a = ntohl(f->listen.a4.s_addr);
+
+		return a && (a >> 24) != 127 && (a >> 28) < 14;
+	}
+	return !IN6_IS_ADDR_UNSPECIFIED(&f->listen.a6) && !IN6_IS_ADDR_LOOPBACK(&f->listen.a6) &&
+	       !IN6_IS_ADDR_MULTICAST(&f->listen.a6) && !IN6_IS_ADDR_V4MAPPED(&f->listen.a6);
+}
+
+/* Ports the gateway address itself serves to guests (dnsmasq): a forward
+ * on every address of the host would take them over. */
+static bool gateway_service(const struct gw_forward *f)
+{
+	static const struct {
+		uint8_t proto;
+		uint16_t port;
+	} svc[] = {
+		{ IPPROTO_UDP, 53 }, { IPPROTO_TCP, 53 }, { IPPROTO_UDP, 67 }, { IPPROTO_UDP, 547 }
+	};
+
+	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if (f->proto == svc[i].proto && f->port_min <= svc[i].port &&
+		    svc[i].port <= f->port_max)
+			return true;
+	return false;
+}
+
+static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
+		       const struct gw_network *net, struct gw_forward *f)
+{
+	const char *title = cfg_title(fsec);
+	const struct sval *proto = sval_get(fsec, "proto"), *port = sval_get(fsec, "port");
+	const struct sval *to = sval_get(fsec, "to"), *listen = sval_get(fsec, "listen");
+	char q[160];
+	unsigned n_from, n_to;
+	int fam;
+
+	if (!name_netname(title))
+		return conf_fail(ctx, fsec->line,
+				 "%sforward %s: name must be 1-%d letters, digits, '-' or '_'", pfx,
+				 conf_text_quote(q, sizeof(q), title), NAME_NET_MAX);
+	strcpy(f->name, title);
+	f->line = port ? port->line : fsec->line;
+	if (!strcmp(proto->s, "tcp"))
+		f->proto = IPPROTO_TCP;
+	else if (!strcmp(proto->s, "udp"))
+		f->proto = IPPROTO_UDP;
+	else
+		return conf_fail(ctx, proto->line, "%sforward \"%s\": proto %s is not tcp or udp",
+				 pfx, f->name, conf_text_quote(q, sizeof(q), proto->s));
+	if (!port)
+		return conf_fail(ctx, fsec->line, "%sforward \"%s\": missing port = N or \"N-M\"",
+				 pfx, f->name);
+	if (parse_ports(port->s, &f->port_min, &f->port_max) < 0)
+		return conf_fail(ctx, port->line,
+				 "%sforward \"%s\": port %s is not a port (1-65535) or a range "
+				 "\"N-M\"",
+				 pfx, f->name, conf_text_quote(q, sizeof(q), port->s));
+	if (!to)
+		return conf_fail(ctx, fsec->line,
+				 "%sforward \"%s\": missing to = \"ADDRESS:PORT\" (a guest)", pfx,
+				 f->name);
+	if (parse_to(to->s, f) < 0)
+		return conf_fail(ctx, to->line,
+				 "%sforward \"%s\": to %s is not \"ADDRESS:PORT\", "
+				 "\"ADDRESS:N-M\" or \"[IPV6]:PORT\"",
+				 pfx, f->name, conf_text_quote(q, sizeof(q), to->s));
+	n_from = (unsigned)f->port_max - f->port_min + 1;
+	n_to = (unsigned)f->to_max - f->to_min + 1;
+	if (n_to != 1 && n_to != n_from)
+		return conf_fail(ctx, to->line,
+				 "%sforward \"%s\": %u listen port%s mapped to %u target ports "
+				 "(a range maps to one port or to a range of the same size)",
+				 pfx, f->name, n_from, n_from == 1 ? "" : "s", n_to);
+	if (n_to > GW_FORWARD_RANGE_MAX)
+		return conf_fail(ctx, to->line,
+				 "%sforward \"%s\": a range mapped port for port may have at most "
+				 "%d ports, not %u",
+				 pfx, f->name, GW_FORWARD_RANGE_MAX, n_to);
+	if (check_target(ctx, to, pfx, net, f) < 0)
+		return -EINVAL;
+	f->listen_any = !listen;
+	if (listen) {
+		if (parse_addr(listen->s, &fam, &f->listen) < 0)
+			return conf_fail(ctx, listen->line,
+					 "%sforward \"%s\": listen %s is not an address", pfx,
+					 f->name, conf_text_quote(q, sizeof(q), listen->s));
+		if (fam != f->family)
+			return conf_fail(
+				ctx, listen->line,
+				"%sforward \"%s\": listen %s and to %s are not of the same "
+				"address family",
+				pfx, f->name, conf_text_quote(q, sizeof(q), listen->s), to->s);
+		if (!listen_unicast(f))
+			return conf_fail(ctx, listen->line,
+					 "%sforward \"%s\": listen %s is not a unicast address",
+					 pfx, f->name, conf_text_quote(q, sizeof(q), listen->s));
+	} else if (gateway_service(f)) {
+		return conf_fail(ctx, port->line,
+				 "%sforward \"%s\": %s port %s on every address would take over "
+				 "the guests' DNS/DHCP on the gateway address: give listen = "
+				 "\"ADDRESS\"",
+				 pfx, f->name, proto->s, port->s);
+	}
+	return 0;
+}
+
+int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
+{
+	struct gw_forwards *fw = &net->fwd;
+	size_t n = cfg_size(sec, "forward");
+	int r;
+
+	if (n && !(fw->v = calloc(n, sizeof(*fw->v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = one_forward(ctx, cfg_getnsec(sec, "forward", (unsigned)i), pfx, net,
+				     &fw->v[i])) < 0)
+			return r;
+		fw->n++;
+	}
+	return 0;
+}
+
+struct fwd_ref {
+	const struct gw_network *net;
+	const struct gw_forward *f;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct gw_forward *x = ((const struct fwd_ref *)a)->f;
+	const struct gw_forward *y = ((const struct fwd_ref *)b)->f;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->port_min != y->port_min)
+		return x->port_min < y->port_min ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static bool listen_overlap(const struct gw_forward *a, const struct gw_forward *b)
+{
+	if (a->listen_any || b->listen_any)
+		return true;
+	return !memcmp(&a->listen, &b->listen, a->family == AF_INET ? 4 : 16);
+}
+
+static void listen_text(const struct gw_forward *f, char *buf, size_t len)
+{
+	if (f->listen_any)
+		snprintf(buf, len, "every address");
+	else
+		inet_ntop(f->family, &f->listen, buf, (socklen_t)len);
+}
+
+/* Two forwards may not answer the same packet, in one network or two:
+ * same family and proto, overlapping ports, and the same listen address
+ * or one on every address. Sorted by first port, each is compared with
+ * those that start before it ends. */
 int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 {
-	(void)ctx, (void)root, (void)c;
-	return 0;
+	struct fwd_ref *v;
+	size_t n = 0, k = 0;
+	int r = 0;
+
+	(void)root;
+	for (size_t i = 0; i < c->n_networks; i++)
+		n += c->networks[i].fwd.n;
+	if (!n)
+		return 0;
+	if (!(v = calloc(n, sizeof(*v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_networks; i++)
+		for (size_t j = 0; j < c->networks[i].fwd.n; j++)
+			v[k++] = (struct fwd_ref){ &c->networks[i], &c->networks[i].fwd.v[j] };
+	qsort(v, n, sizeof(*v), ref_cmp);
+	for (size_t i = 0; i < n && !r; i++) {
+		const struct gw_forward *a = v[i].f;
+
+		for (size_t j = i + 1; j < n; j++) {
+			const struct gw_forward *b = v[j].f;
+			const struct fwd_ref *first = a->line <= b->line ? &v[i] : &v[j];
+			const struct fwd_ref *later = first == &v[i] ? &v[j] : &v[i];
+			char l[INET6_ADDRSTRLEN + 16];
+
+			if (b->family != a->family || b->proto != a->proto ||
+			    b->port_min > a->port_max)
+				break;
+			if (!listen_overlap(a, b))
+				continue;
+			listen_text(later->f, l, sizeof(l));
+			r = conf_fail(
+				ctx, later->f->line,
+				"network \"%s\": forward \"%s\": %s port%s %u-%u on %s overlaps "
+				"forward \"%s\" of network \"%s\" (line %d)",
+				later->net->name, later->f->name,
+				later->f->proto == IPPROTO_TCP ? "tcp" : "udp",
+				later->f->port_min == later->f->port_max ? "" : "s",
+				later->f->port_min, later->f->port_max, l, first->f->name,
+				first->net->name, first->f->line);
+			break;
+		}
+	}
+	free(v);
+	return r;
 }
 
 void conf_forwards_release(struct gw_network *net)
 {
-	(void)net;
+	free(net->fwd.v);
+	net->fwd.v = NULL;
+	net->fwd.n = 0;
 }
 
 int conf_forwards_dup(struct gw_network *dst, const struct gw_network *src)
 {
-	(void)dst, (void)src;
+	if (!src->fwd.n)
+		return 0;
+	if (!(dst->fwd.v = malloc(src->fwd.n * sizeof(*dst->fwd.v))))
+		return -ENOMEM;
+	memcpy(dst->fwd.v, src->fwd.v, src->fwd.n * sizeof(*dst->fwd.v));
+	dst->fwd.n = src->fwd.n;
 	return 0;
+}
+
+static void ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi)
+{
+	if (lo == hi)
+		snprintf(buf, len, "%u", lo);
+	else
+		snprintf(buf, len, "%u-%u", lo, hi);
 }
 
 void conf_forwards_print(FILE *f, const struct gw_network *net)
 {
-	(void)f, (void)net;
+	for (size_t i = 0; i < net->fwd.n; i++) {
+		const struct gw_forward *w = &net->fwd.v[i];
+		char a[INET6_ADDRSTRLEN], p[16], tp[16];
+
+		inet_ntop(w->family, &w->to, a, sizeof(a));
+		ports_text(p, sizeof(p), w->port_min, w->port_max);
+		ports_text(tp, sizeof(tp), w->to_min, w->to_max);
+		fprintf(f, "    forward %s { proto = %s; port = \"%s\"; to = \"%s%s%s:%s\"",
+			w->name, w->proto == IPPROTO_TCP ? "tcp" : "udp", p,
+			w->family == AF_INET6 ? "[" : "", a, w->family == AF_INET6 ? "]" : "", tp);
+		if (!w->listen_any) {
+			inet_ntop(w->family, &w->listen, a, sizeof(a));
+			fprintf(f, "; listen = \"%s\"", a);
+		}
+		fprintf(f, " }\n");
+	}
 }

@@ -60,6 +60,10 @@ int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, uint32_t table_
 		if (sp->vmap && (r = batch_map_elems(b, sp->family, sp->name, (uint32_t)i + 1,
 						     sp->key, sp->elems, sp->n_elems)) < 0)
 			goto fail;
+		if (!sp->vmap &&
+		    (r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, sp, (uint32_t)i + 1, sp->elems,
+					     sp->n_elems)) < 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < plan->n_rules; i++)
 		if ((r = batch_rule(b, plan, &plan->rules[i])) < 0)
@@ -123,7 +127,10 @@ static int batch_picked_elems(struct nft_batch *b, uint16_t type, const struct n
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		e[i] = sp->elems[idx[i]];
-	r = batch_map_elems_msg(b, type, sp->family, sp->name, 0, sp->key, e, n);
+	if (sp->vmap)
+		r = batch_map_elems_msg(b, type, sp->family, sp->name, 0, sp->key, e, n);
+	else
+		r = batch_set_elems_msg(b, type, sp, 0, e, n);
 	free(e);
 	return r;
 }

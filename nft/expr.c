@@ -10,6 +10,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
+#include <linux/rtnetlink.h>
 #include <string.h>
 
 static uint32_t set_id(const struct nft_plan *plan, const char *name)
@@ -121,6 +123,142 @@ static int e_l4(struct nftnl_rule *r, uint8_t *l4, uint8_t want)
 	return e_u8_eq(r, NFT_META_L4PROTO, want);
 }
 
+/* Port forwards (nft/forward.c): concatenated keys, each part loaded
+ * into the next 32-bit register, as nft does. */
+static int e_meta_to(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "meta");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	return 0;
+}
+
+static int e_payload_to(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+			uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "payload");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	return 0;
+}
+
+static int e_ct_to(struct nftnl_rule *r, uint32_t key, bool original, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr_add(r, "ct");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	if (original)
+		nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, IP_CT_DIR_ORIGINAL);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	return 0;
+}
+
+/* ADDR . meta l4proto . PORT: the address in register 1, the protocol
+ * and the port in the two 32-bit registers after it. */
+static int e_fwd_key(struct nftnl_rule *r, int key, uint8_t *family)
+{
+	bool v6 = key == NK_FWD6 || key == NK_CT_FWD6;
+	uint32_t proto_reg = v6 ? NFT_REG_2 : NFT_REG32_01;
+	uint32_t port_reg = v6 ? NFT_REG32_05 : NFT_REG32_02;
+	int e;
+
+	switch (key) {
+	case NK_FWD4:
+	case NK_FWD6:
+		if ((e = e_family(r, family, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) < 0 ||
+		    (e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4)) < 0 ||
+		    (e = e_meta_to(r, NFT_META_L4PROTO, proto_reg)) < 0)
+			return e;
+		return e_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, port_reg);
+	case NK_CT_FWD4:
+	case NK_CT_FWD6:
+		if ((e = e_ct_to(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, true, NFT_REG_1)) < 0 ||
+		    (e = e_meta_to(r, NFT_META_L4PROTO, proto_reg)) < 0)
+			return e;
+		return e_ct_to(r, NFT_CT_PROTO_DST, true, port_reg);
+	case NK_HAIRPIN4:
+	case NK_HAIRPIN6:
+		if ((e = e_family(r, family, key == NK_HAIRPIN6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) <
+			    0 ||
+		    (e = e_meta(r, NFT_META_OIFNAME)) < 0)
+			return e;
+		return e_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, key == NK_HAIRPIN6 ? 8 : 12,
+				    key == NK_HAIRPIN6 ? 16 : 4, NFT_REG_2);
+	}
+	return -EINVAL;
+}
+
+static int e_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const char *set,
+		    uint32_t dreg)
+{
+	struct nftnl_expr *x = expr_add(r, "lookup");
+
+	if (!x)
+		return -ENOMEM;
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, set));
+	if (dreg)
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, dreg);
+	return 0;
+}
+
+/* "dnat ip to KEY map @fwd4": the map gives address . port into
+ * register 1 and the 32-bit register after the address. */
+static int e_dnat_map(struct nftnl_rule *r, const struct nft_plan *plan,
+		      const struct nft_rule_plan *rp, uint8_t *family)
+{
+	bool v6 = rp->vmap_key == NK_FWD6;
+	struct nftnl_expr *x;
+	int e;
+
+	if ((e = e_fwd_key(r, rp->vmap_key, family)) < 0 ||
+	    (e = e_lookup(r, plan, rp->target, NFT_REG_1)) < 0)
+		return e;
+	if (!(x = expr_add(r, "nat")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FAMILY, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MIN, v6 ? NFT_REG_2 : NFT_REG32_01);
+	return 0;
+}
+
+/* fib daddr type local; ct status (any of mask). */
+static int e_fib_local(struct nftnl_rule *r, bool neq)
+{
+	uint32_t local = RTN_LOCAL;
+	struct nftnl_expr *x = expr_add(r, "fib");
+
+	if (!x)
+		return -ENOMEM;
+	nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	return e_cmp(r, neq, &local, 4);
+}
+
+static int e_ct_status(struct nftnl_rule *r, uint32_t mask, bool neq)
+{
+	uint32_t zero = 0;
+	int e;
+
+	if ((e = e_ct_to(r, NFT_CT_STATUS, false, NFT_REG_1)) < 0 ||
+	    (e = e_bitwise(r, &mask, 4)) < 0)
+		return e;
+	return e_cmp(r, !neq, &zero, 4);
+}
+
 static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m,
 		   uint8_t *family, uint8_t *l4)
 {
@@ -202,6 +340,12 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1)) < 0)
 			return e;
 		return e_cmp(r, m->neq, &m->u.proto, 1);
+	case NM_FIBLOCAL: return e_fib_local(r, m->neq);
+	case NM_CTSTATUS: return e_ct_status(r, m->u.ctmask, m->neq);
+	case NM_LOOKUP:
+		if ((e = e_fwd_key(r, m->u.lk.key, family)) < 0)
+			return e;
+		return e_lookup(r, plan, m->u.lk.set, 0);
 	case NM_CTSTATE: {
 		struct nftnl_expr *x = expr_add(r, "ct");
 
@@ -226,6 +370,8 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	struct nftnl_expr *x;
 	int e = 0;
 
+	if (rp->vmap_key == NK_FWD4 || rp->vmap_key == NK_FWD6)
+		return e_dnat_map(r, plan, rp, family);
 	switch (rp->vmap_key) {
 	case NK_IIFNAME: e = e_meta(r, NFT_META_IIFNAME); break;
 	case NK_OIFNAME: e = e_meta(r, NFT_META_OIFNAME); break;
@@ -239,6 +385,7 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		if ((e = e_family(r, family, NFPROTO_IPV6)) >= 0)
 			e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
 		break;
+	default: return -EINVAL;
 	}
 	if (e < 0)
 		return e;

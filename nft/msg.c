@@ -219,10 +219,50 @@ int batch_counter(struct nft_batch *b, const struct nft_counter *ctr)
 static const struct {
 	uint32_t type, len, byteorder; /* 1 host (strings), 2 big endian */
 } key_types[] = {
-	[NK_IIFNAME] = { 41, IFNAMSIZ, 1 }, [NK_OIFNAME] = { 41, IFNAMSIZ, 1 },
-	[NK_ETHER_SADDR] = { 9, 6, 2 },	    [NK_IP_DADDR] = { 7, 4, 2 },
+	[NK_IIFNAME] = { 41, IFNAMSIZ, 1 },
+	[NK_OIFNAME] = { 41, IFNAMSIZ, 1 },
+	[NK_ETHER_SADDR] = { 9, 6, 2 },
+	[NK_IP_DADDR] = { 7, 4, 2 },
 	[NK_IP6_DADDR] = { 8, 16, 2 },
+	/* concatenations: nft's type is the parts' types, 6 bits each */
+	[NK_FWD4] = { (7 << 12) | (12 << 6) | 13, 12, 2 },
+	[NK_FWD6] = { (8 << 12) | (12 << 6) | 13, 24, 2 },
+	[NK_HAIRPIN4] = { (41 << 6) | 7, IFNAMSIZ + 4, 1 },
+	[NK_HAIRPIN6] = { (41 << 6) | 8, IFNAMSIZ + 16, 1 },
 };
+
+/* Port forwards' sets (nft/forward.c): an interval set of a
+ * concatenation must say its parts' lengths; a NAT map's data is
+ * address . port (ipv4_addr . inet_service). */
+static void fwd_set_attrs(struct nftnl_set *s, const struct nft_set_plan *sp)
+{
+	/* bytes, as libnftnl takes them */
+	static const uint8_t f4[] = { 4, 1, 2 }, f6[] = { 16, 1, 2 }, h4[] = { IFNAMSIZ, 4, 0 },
+			     h6[] = { IFNAMSIZ, 16, 0 };
+	const uint8_t *fields = sp->key == NK_FWD6	 ? f6
+				: sp->key == NK_HAIRPIN4 ? h4
+				: sp->key == NK_HAIRPIN6 ? h6
+							 : f4;
+	bool v6 = sp->key == NK_FWD6;
+	uint32_t flags = 0;
+
+	if (sp->interval) {
+		flags |= NFT_SET_INTERVAL | NFT_SET_CONCAT;
+		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(f4));
+	}
+	if (sp->data) {
+		flags |= NFT_SET_MAP;
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, v6 ? (8 << 6) | 13 : (7 << 6) | 13);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, v6 ? 20 : 8);
+	}
+	if (sp->counter) {
+		struct nftnl_expr *c = nftnl_expr_alloc("counter");
+
+		if (c)
+			nftnl_set_add_expr(s, c);
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+}
 
 static struct nftnl_set *set_new(uint8_t family, const char *name)
 {
@@ -242,7 +282,7 @@ static struct nftnl_set *set_new(uint8_t family, const char *name)
 int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 {
 	struct nftnl_set *s = set_new(sp->family, sp->name);
-	enum nft_key k = sp->vmap ? sp->key : NK_IIFNAME;
+	enum nft_key k = sp->key; /* NK_IIFNAME (0) for a plain set */
 	struct nftnl_udata_buf *ud;
 	char desc[128];
 	int r;
@@ -256,6 +296,8 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
+	if (!sp->vmap && k >= NK_FWD4)
+		fwd_set_attrs(s, sp);
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {
 		nftnl_set_free(s);
@@ -265,7 +307,7 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 			   nftnl_udata_buf_len(ud));
 	nftnl_udata_buf_free(ud);
-	snprintf(desc, sizeof(desc), "%s %s %s %s", sp->vmap ? "map" : "set",
+	snprintf(desc, sizeof(desc), "%s %s %s %s", sp->vmap || sp->data ? "map" : "set",
 		 nft_family_name(sp->family), NFT_TABLE_NAME, sp->name);
 	if ((r = batch_reserve(b)) >= 0) {
 		nftnl_set_nlmsg_build_payload(
@@ -316,6 +358,67 @@ int batch_map_elems_msg(struct nft_batch *b, uint16_t type, uint8_t family, cons
 		r = batch_push(b, desc);
 	}
 	nftnl_set_free(s);
+	return r;
+}
+
+/* Elements of a port forwards' set or NAT map (nft/forward.c): key,
+ * key_end in an interval set, data in a map, a comment. A set element
+ * list is one netlink attribute, at most 64 KiB: a few hundred elements
+ * per message. */
+#define ELEMS_PER_MSG 200
+
+int batch_set_elems_msg(struct nft_batch *b, uint16_t type, const struct nft_set_plan *sp,
+			uint32_t id, const struct nft_elem *elems, size_t n)
+{
+	uint32_t klen = key_types[sp->key].len, dlen = sp->key == NK_FWD6 ? 20 : 8;
+	char desc[128];
+	int r = 0;
+
+	snprintf(desc, sizeof(desc), "%selements of %s %s %s %s",
+		 type == NFT_MSG_DELSETELEM ? "deleting " : "", sp->data ? "map" : "set",
+		 nft_family_name(sp->family), NFT_TABLE_NAME, sp->name);
+	for (size_t off = 0; off < n && r >= 0; off += ELEMS_PER_MSG) {
+		size_t m = n - off < ELEMS_PER_MSG ? n - off : ELEMS_PER_MSG;
+		struct nftnl_set *s = set_new(sp->family, sp->name);
+
+		if (!s)
+			return -ENOMEM;
+		if (id)
+			nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+		for (size_t i = off; i < off + m; i++) {
+			struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+			struct nftnl_udata_buf *ud;
+
+			if (!e) {
+				nftnl_set_free(s);
+				return -ENOMEM;
+			}
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &elems[i].key, klen);
+			if (sp->interval)
+				nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, &elems[i].key_end,
+						   klen);
+			if (sp->data && type == NFT_MSG_NEWSETELEM)
+				nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, elems[i].data, dlen);
+			if (elems[i].comment[0] && type == NFT_MSG_NEWSETELEM &&
+			    (ud = nftnl_udata_buf_alloc(sizeof(elems[i].comment) + 8))) {
+				nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT,
+						     elems[i].comment);
+				nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
+						   nftnl_udata_buf_data(ud),
+						   nftnl_udata_buf_len(ud));
+				nftnl_udata_buf_free(ud);
+			}
+			nftnl_set_elem_add(s, e);
+		}
+		if ((r = batch_reserve(b)) >= 0 && (r = batch_grow(b, m * 256)) >= 0) {
+			nftnl_set_elems_nlmsg_build_payload(
+				batch_hdr(b, type, sp->family,
+					  type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0),
+				s);
+			r = batch_push(b, desc);
+		}
+		nftnl_set_free(s);
+	}
 	return r;
 }
 

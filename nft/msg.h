@@ -25,6 +25,10 @@ int batch_map_elems_msg(struct nft_batch *b, uint16_t type, uint8_t family, cons
 			uint32_t id, enum nft_key k, const struct nft_elem *elems, size_t n);
 int batch_map_elems(struct nft_batch *b, uint8_t family, const char *map, uint32_t id,
 		    enum nft_key k, const struct nft_elem *elems, size_t n);
+/* NEWSETELEM or DELSETELEM of elements of a port forwards' set or map
+ * (not a vmap), as many messages as they need. */
+int batch_set_elems_msg(struct nft_batch *b, uint16_t type, const struct nft_set_plan *sp,
+			uint32_t id, const struct nft_elem *elems, size_t n);
 int batch_rule(struct nft_batch *b, const struct nft_plan *plan, const struct nft_rule_plan *rp);
 int batch_flush_map(struct nft_batch *b, uint8_t family, const char *map);
 int batch_chain_flush(struct nft_batch *b, const struct nft_chain_desc *d);

@@ -8,6 +8,7 @@
  * unrelated host traffic. */
 #include "plan.h"
 #include "rules.h"
+#include "forward.h"
 #include "conf/addr.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ static const struct nft_chain_desc base_chains[NC_BASE_COUNT] = {
 	[NC_FORWARD] = { NFPROTO_INET, "forward", "filter", NF_INET_FORWARD, 0 },
 	[NC_BR_OUTPUT] = { NFPROTO_BRIDGE, "output", "filter", NF_BR_LOCAL_OUT, 0 },
 	[NC_BR_FORWARD] = { NFPROTO_BRIDGE, "forward", "filter", NF_BR_FORWARD, 0 },
+	[NC_PREROUTING] = { NFPROTO_INET, "prerouting", "nat", NF_INET_PRE_ROUTING, -100 },
+	[NC_OUTPUT] = { NFPROTO_INET, "output", "nat", NF_INET_LOCAL_OUT, -100 },
 };
 
 const uint8_t nft_families[NFT_FAMILIES] = { NFPROTO_INET, NFPROTO_BRIDGE };
@@ -57,6 +60,16 @@ const struct nft_key_name nft_key_names[] = {
 	[NK_IP_DADDR] = { "ip daddr", "ipv4_addr" },
 	[NK_IP6_DADDR] = { "ip6 daddr", "ipv6_addr" },
 	[NK_IBRNAME] = { "meta ibrname", "ifname" },
+	[NK_FWD4] = { "ip daddr . meta l4proto . th dport",
+		      "ipv4_addr . inet_proto . inet_service" },
+	[NK_FWD6] = { "ip6 daddr . meta l4proto . th dport",
+		      "ipv6_addr . inet_proto . inet_service" },
+	[NK_CT_FWD4] = { "ct original ip daddr . meta l4proto . ct original proto-dst",
+			 "ipv4_addr . inet_proto . inet_service" },
+	[NK_CT_FWD6] = { "ct original ip6 daddr . meta l4proto . ct original proto-dst",
+			 "ipv6_addr . inet_proto . inet_service" },
+	[NK_HAIRPIN4] = { "oifname . ip saddr", "ifname . ipv4_addr" },
+	[NK_HAIRPIN6] = { "oifname . ip6 saddr", "ifname . ipv6_addr" },
 };
 
 void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len)
@@ -250,6 +263,9 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	plan->n_chains = NC_BASE_COUNT;
 	/* The base chains do nothing but dispatch. The bridge forward chain
 	 * through br_nets or port_nets: see plan_backstop(). */
+	/* Port forwards' traffic first: counted per forward both ways, and
+	 * let in before any network's filter (nft/forward.c). */
+	r = plan_forward_filter(&b);
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
 		bool dispatch = m != MAP_PORTS || !bridge_meta;
 		long idx;
@@ -273,6 +289,9 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		rb_start(&b, NC_POSTROUTING);
 		r = rb_jump(&b, NULL, "nat_local");
 	}
+	/* Port forwards: their maps, elements and DNAT rules. */
+	if (r >= 0)
+		r = plan_forwards(&b, conf);
 	for (size_t i = 0; i < conf->n_networks && r >= 0; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];

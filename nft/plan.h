@@ -35,6 +35,9 @@ enum nft_match_kind {
 	NM_SPORT,
 	NM_ICMP6TYPE, /* u.proto: ICMPv6 type */
 	NM_CTSTATE,   /* u.ctmask: NF_CT_STATE_* bits, "any of" */
+	NM_FIBLOCAL,  /* fib daddr type local: for the host itself */
+	NM_CTSTATUS,  /* u.ctmask: IPS_* bits, "any of" */
+	NM_LOOKUP,    /* u.lk: the key built as lk.key says, in the named set */
 };
 
 struct nft_ifname_key {
@@ -65,6 +68,10 @@ struct nft_match {
 			uint16_t port;
 		} l4;
 		uint32_t ctmask;
+		struct {
+			char set[NFT_NAME_MAX];
+			int key; /* enum nft_key */
+		} lk;
 	} u;
 };
 
@@ -85,6 +92,20 @@ enum nft_key {
 	 * came in on (meta ibrname) is a name like any other, and its map is
 	 * keyed NK_IIFNAME (type ifname). batch.c's key types stop above. */
 	NK_IBRNAME,
+	/* Port forwards (nft/forward.c): "ip daddr . meta l4proto . th
+	 * dport" (type ipv4_addr . inet_proto . inet_service), the same from
+	 * a connection's original direction ("ct original ip daddr . meta
+	 * l4proto . ct original proto-dst"), IPv6 likewise; and "oifname .
+	 * ip saddr" (type ifname . ipv4_addr), "oifname . ip6 saddr". NV_VMAP on NK_FWD4/NK_FWD6 is
+	 * not a verdict but DNAT to what the map gives (address . port):
+	 * "dnat ip to ip daddr . meta l4proto . th dport map @fwd4". */
+	NK_FWD4,
+	NK_FWD6,
+	NK_CT_FWD4,
+	NK_CT_FWD6,
+	NK_HAIRPIN4,
+	NK_HAIRPIN6,
+	NK_COUNT
 };
 
 /* Two tables: inet gatewayd (NAT and filtering) and bridge gatewayd (the
@@ -97,6 +118,8 @@ enum nft_chain_id {
 	NC_FORWARD,
 	NC_BR_OUTPUT,
 	NC_BR_FORWARD,
+	NC_PREROUTING, /* inet nat: port forwards (nft/forward.c) */
+	NC_OUTPUT,     /* inet nat: the host's own packets to a forward */
 	NC_BASE_COUNT
 };
 
@@ -137,15 +160,24 @@ struct nft_counter {
 	char name[NFT_NAME_MAX];
 };
 
-/* An element of a verdict map: key -> jump chain. */
+#define NFT_KEY_MAX  32 /* ifname . ifname */
+#define NFT_DATA_MAX 20 /* ipv6_addr . inet_service */
+
+/* An element of a verdict map: key -> jump chain; of a set: key (to
+ * key_end in an interval set); of a NAT map: key -> data (the target's
+ * address . port, as registers hold them). Concatenated keys are laid
+ * out as the registers hold them: each part padded to 4 bytes. */
 struct nft_elem {
-	union {
+	union nft_elem_key {
 		char ifname[IFNAMSIZ];
 		uint8_t mac[6];
 		struct in_addr a4;
 		struct in6_addr a6;
-	} key;
+		uint8_t raw[NFT_KEY_MAX];
+	} key, key_end;
 	char chain[NFT_NAME_MAX];
+	uint8_t data[NFT_DATA_MAX];
+	char comment[2 * NFT_NAME_MAX]; /* "" = none */
 };
 
 /* A set of interface names, or a verdict map (vmap). The maps dispatch
@@ -158,7 +190,11 @@ struct nft_set_plan {
 	char name[NFT_NAME_MAX];
 	bool vmap;
 	bool dynamic;
-	enum nft_key key; /* vmap */
+	enum nft_key key; /* vmap; and of the sets below */
+	/* Not a vmap (nft/forward.c): a set, or with data a NAT map to
+	 * NK_FWD4/NK_FWD6's targets; interval: elements are ranges (key to
+	 * key_end); counter: each element counts what it matched. */
+	bool data, interval, counter;
 	size_t n_elems;
 	struct nft_elem *elems;
 };
@@ -176,7 +212,7 @@ struct nft_key_name {
 	const char *type; /* the map's key type: "ifname", "ipv4_addr" */
 };
 /* Indexed by enum nft_key. */
-extern const struct nft_key_name nft_key_names[NK_IBRNAME + 1];
+extern const struct nft_key_name nft_key_names[NK_COUNT];
 
 /* A network's named counters: one table for the planner, which creates
  * them, and for status and metrics, which read them back. */

@@ -7,6 +7,7 @@
 #include <linux/netfilter.h>
 #include <stdbool.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -89,6 +90,13 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 		else
 			sb_add(sb, "icmpv6 type %s%u", ne, m->u.proto);
 		break;
+	case NM_FIBLOCAL: sb_add(sb, "fib daddr type %slocal", ne); break;
+	case NM_CTSTATUS:
+		sb_add(sb, "ct status %s%s", ne, m->u.ctmask == IPS_DST_NAT ? "dnat" : "?");
+		break;
+	case NM_LOOKUP:
+		sb_add(sb, "%s %s@%s", nft_key_names[m->u.lk.key].expr, ne, m->u.lk.set);
+		break;
 	case NM_CTSTATE: {
 		static const struct {
 			uint32_t bit;
@@ -127,6 +135,12 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 	}
 	if (r->counter[0])
 		sb_add(&sb, "counter name \"%s\" ", r->counter);
+	if (r->verdict == NV_VMAP && (r->vmap_key == NK_FWD4 || r->vmap_key == NK_FWD6)) {
+		/* a NAT map, not a verdict map (nft/forward.c) */
+		sb_add(&sb, "dnat %s to %s map @%s", r->vmap_key == NK_FWD4 ? "ip" : "ip6",
+		       nft_key_names[r->vmap_key].expr, r->target);
+		return;
+	}
 	if (r->verdict == NV_VMAP) {
 		sb_add(&sb, "%s vmap @%s", nft_key_names[r->vmap_key].expr, r->target);
 		return;
@@ -148,6 +162,86 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 		sb_add(&sb, " %s", r->target);
 }
 
+/* Port forwards' keys (nft/forward.c): "ADDR[-ADDR] . PROTO . PORT[-PORT]"
+ * ("0.0.0.0/0" for every address), "IFNAME" . "IFNAME"; their data
+ * "ADDR . PORT". */
+static void fwd_key_format(char *buf, size_t len, enum nft_key k, const struct nft_elem *e)
+{
+	size_t alen = k == NK_FWD6 ? 16 : 4;
+	int af = k == NK_FWD6 ? AF_INET6 : AF_INET;
+	static const uint8_t zero[16],
+		ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	char a[INET6_ADDRSTRLEN], z[INET6_ADDRSTRLEN];
+	uint16_t lo, hi;
+	struct strbuf sb = { buf, len, 0 };
+
+	buf[0] = '\0';
+	if (k == NK_HAIRPIN4 || k == NK_HAIRPIN6) {
+		af = k == NK_HAIRPIN6 ? AF_INET6 : AF_INET;
+		inet_ntop(af, e->key.raw + IFNAMSIZ, a, sizeof(a));
+		inet_ntop(af, e->key_end.raw + IFNAMSIZ, z, sizeof(z));
+		sb_add(&sb, "\"%.16s\" . %s-%s", (const char *)e->key.raw, a, z);
+		return;
+	}
+	if (k != NK_FWD4 && k != NK_FWD6)
+		return;
+	inet_ntop(af, e->key.raw, a, sizeof(a));
+	inet_ntop(af, e->key_end.raw, z, sizeof(z));
+	if (!memcmp(e->key_end.raw, ones, alen) && !memcmp(e->key.raw, zero, alen))
+		sb_add(&sb, "%s/0", a);
+	else if (memcmp(e->key.raw, e->key_end.raw, alen))
+		sb_add(&sb, "%s-%s", a, z);
+	else
+		sb_add(&sb, "%s", a);
+	memcpy(&lo, e->key.raw + alen + 4, 2);
+	memcpy(&hi, e->key_end.raw + alen + 4, 2);
+	sb_add(&sb, " . %s . %u", l4name(e->key.raw[alen]), ntohs(lo));
+	if (lo != hi)
+		sb_add(&sb, "-%u", ntohs(hi));
+}
+
+static void fwd_data_format(char *buf, size_t len, enum nft_key k, const struct nft_elem *e)
+{
+	size_t alen = k == NK_FWD6 ? 16 : 4;
+	char a[INET6_ADDRSTRLEN];
+	uint16_t port;
+
+	inet_ntop(k == NK_FWD6 ? AF_INET6 : AF_INET, e->data, a, sizeof(a));
+	memcpy(&port, e->data + alen, 2);
+	snprintf(buf, len, "%s . %u", a, ntohs(port));
+}
+
+/* A set or NAT map of port forwards. */
+static void fwd_set_print(FILE *f, const struct nft_set_plan *s)
+{
+	char key[160], data[64];
+
+	fprintf(f, "\t%s %s {\n\t\ttype %s%s%s\n", s->data ? "map" : "set", s->name,
+		nft_key_names[s->key].type, s->data ? " : " : "",
+		s->data ? (s->key == NK_FWD6 ? "ipv6_addr . inet_service"
+					     : "ipv4_addr . inet_service")
+			: "");
+	if (s->interval)
+		fprintf(f, "\t\tflags interval\n");
+	if (s->counter)
+		fprintf(f, "\t\tcounter\n");
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct nft_elem *e = &s->elems[i];
+
+		fwd_key_format(key, sizeof(key), s->key, e);
+		fprintf(f, "%s%s", i ? "\t\t\t     " : "\t\telements = { ", key);
+		if (s->data) {
+			fwd_data_format(data, sizeof(data), s->key, e);
+			fprintf(f, " : %s", data);
+		}
+		if (e->comment[0])
+			fprintf(f, " comment \"%s\"", e->comment);
+		fprintf(f, "%s\n", i + 1 < s->n_elems ? "," : " }");
+	}
+	fprintf(f, "\t}\n\n");
+}
+
 /* A map element's key as nft prints it. */
 static void key_format(char *buf, size_t len, enum nft_key k, const struct nft_elem *e)
 {
@@ -161,6 +255,7 @@ static void key_format(char *buf, size_t len, enum nft_key k, const struct nft_e
 		break;
 	case NK_IP_DADDR: inet_ntop(AF_INET, &e->key.a4, buf, (socklen_t)len); break;
 	case NK_IP6_DADDR: inet_ntop(AF_INET6, &e->key.a6, buf, (socklen_t)len); break;
+	default: fwd_key_format(buf, len, k, e); break;
 	}
 }
 
@@ -168,6 +263,10 @@ static void map_print(FILE *f, const struct nft_set_plan *s)
 {
 	char key[64];
 
+	if (!s->vmap && s->key >= NK_FWD4) {
+		fwd_set_print(f, s);
+		return;
+	}
 	if (!s->vmap) {
 		fprintf(f, "\tset %s {\n\t\ttype ifname\n\t}\n\n", s->name);
 		return;
@@ -184,9 +283,8 @@ static void map_print(FILE *f, const struct nft_set_plan *s)
 void nft_plan_print(FILE *f, const struct nft_plan *plan)
 {
 	static const char *const hook[] = {
-		[NF_INET_POST_ROUTING] = "postrouting",
-		[NF_INET_LOCAL_IN] = "input",
-		[NF_INET_FORWARD] = "forward",
+		[NF_INET_PRE_ROUTING] = "prerouting", [NF_INET_POST_ROUTING] = "postrouting",
+		[NF_INET_LOCAL_IN] = "input",	      [NF_INET_FORWARD] = "forward",
 		[NF_INET_LOCAL_OUT] = "output",
 	};
 	char line[2048];
@@ -217,7 +315,10 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 					d->type, hook[d->hooknum],
 					d->family == NFPROTO_BRIDGE ? "0"
 					: d->prio == 100	    ? "srcnat"
-								    : "filter");
+					: d->prio == -100 && d->hooknum == NF_INET_PRE_ROUTING
+						? "dstnat"
+					: d->prio == -100 ? "-100"
+							  : "filter");
 			for (size_t i = 0; i < plan->n_rules; i++) {
 				if (plan->rules[i].chain != c)
 					continue;

@@ -179,12 +179,28 @@ out:
 	return r;
 }
 
-/* Elements are built from zeroed memory: the whole key compares. */
+/* Elements are built from zeroed memory: the whole key compares, then
+ * the end of an interval's. */
+static int key_cmp(const struct nft_elem *x, const struct nft_elem *y)
+{
+	int c = memcmp(&x->key, &y->key, sizeof(x->key));
+
+	return c ? c : memcmp(&x->key_end, &y->key_end, sizeof(x->key_end));
+}
+
 static int elem_cmp(const void *a, const void *b, void *arg)
 {
 	const struct nft_elem *e = arg;
 
-	return memcmp(&e[*(const size_t *)a].key, &e[*(const size_t *)b].key, sizeof(e[0].key));
+	return key_cmp(&e[*(const size_t *)a], &e[*(const size_t *)b]);
+}
+
+/* Same key: what it leads to (a chain, a NAT target) and its comment
+ * (a forward's name). */
+static bool elem_value_equal(const struct nft_elem *x, const struct nft_elem *y)
+{
+	return !strcmp(x->chain, y->chain) && !memcmp(x->data, y->data, sizeof(x->data)) &&
+	       !strcmp(x->comment, y->comment);
 }
 
 static size_t *elems_sorted(const struct nft_set_plan *s)
@@ -220,7 +236,7 @@ static int diff_elems(const struct nft_set_plan *o, const struct nft_set_plan *n
 		} else if (c > 0) {
 			su->add[su->n_add++] = ns[j++];
 		} else {
-			if (strcmp(o->elems[os[i]].chain, n->elems[ns[j]].chain)) {
+			if (!elem_value_equal(&o->elems[os[i]], &n->elems[ns[j]])) {
 				su->del[su->n_del++] = os[i];
 				su->add[su->n_add++] = ns[j];
 			}
@@ -237,7 +253,8 @@ out:
 static bool set_desc_equal(const struct nft_set_plan *a, const struct nft_set_plan *b)
 {
 	return a->family == b->family && !strcmp(a->name, b->name) && a->vmap == b->vmap &&
-	       a->dynamic == b->dynamic && a->key == b->key;
+	       a->dynamic == b->dynamic && a->key == b->key && a->data == b->data &&
+	       a->interval == b->interval && a->counter == b->counter;
 }
 
 int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, struct nft_update *u)

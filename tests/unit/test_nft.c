@@ -80,8 +80,11 @@ static char *chain_text(const char *name)
 
 START_TEST(test_plan_dispatch)
 {
-	ck_assert_str_eq(chain_text("postrouting"), "iifname vmap @nat_nets\n"
-						    "jump nat_local\n");
+	ck_assert_str_eq(chain_text("postrouting"),
+			 "iifname vmap @nat_nets\n"
+			 "jump nat_local\n"
+			 "ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade\n"
+			 "ct status dnat oifname . ip6 saddr @fwd_hairpin6 masquerade\n");
 	/* the host's own packets from a gateway address: every network's NAT */
 	ck_assert_msg(strstr(chain_text("nat_local"),
 			     "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr != 10.50.0.0/16 "
@@ -90,8 +93,14 @@ START_TEST(test_plan_dispatch)
 	ck_assert_str_eq(chain_text("input"), "ip daddr vmap @svc4_nets\n"
 					      "ip6 daddr vmap @svc6_nets\n"
 					      "iifname vmap @in_nets\n");
-	ck_assert_str_eq(chain_text("forward"), "iifname vmap @from_nets\n"
-						"oifname vmap @to_nets\n");
+	/* port forwards first (nft/forward.c, tests/unit/test_forward.c) */
+	ck_assert_str_eq(chain_text("forward"),
+			 "ct status dnat ct original ip daddr . meta l4proto . ct original "
+			 "proto-dst @fwd_count4 accept\n"
+			 "ct status dnat ct original ip6 daddr . meta l4proto . ct original "
+			 "proto-dst @fwd_count6 accept\n"
+			 "iifname vmap @from_nets\n"
+			 "oifname vmap @to_nets\n");
 	/* the bridge table's base chains come after the inet ones */
 	ck_assert_str_eq(plan.chains[NC_BR_OUTPUT].name, "output");
 	ck_assert_str_eq(chain_text_in(&plan, "output"), "ether saddr vmap @out_nets\n");
@@ -118,7 +127,7 @@ START_TEST(test_plan_flat)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
-	ck_assert_uint_eq(base, 9); /* as for one network */
+	ck_assert_uint_eq(base, 17); /* as for one network (8 of them port forwards') */
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -133,7 +142,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 8);
+	ck_assert_uint_eq(plan.n_sets, 14); /* 6 of them port forwards' */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -395,11 +404,13 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1019), "map inet gatewayd nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1026), "map bridge gatewayd port_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1027), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1027 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1032), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1033), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1033 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1027 + plan.n_chains));
-	ck_assert_str_eq(nft_batch_describe(b, 1027 + plan.n_chains + 7),
+		      "%s", nft_batch_describe(b, 1033 + plan.n_chains));
+	/* the port forwards' rules lead the forward chain */
+	ck_assert_str_eq(nft_batch_describe(b, 1033 + plan.n_chains + 9),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

@@ -1,0 +1,26 @@
+/* Port forwards in the ruleset (nft/ only; nft/forward.c). */
+#ifndef GW_NFT_FORWARD_H
+#define GW_NFT_FORWARD_H
+
+#include "rules.h"
+
+/* The maps and sets of every network's forwards, by family: */
+#define NFT_FWD_MAP4	 "fwd4" /* listen . proto . port -> target . port */
+#define NFT_FWD_MAP6	 "fwd6"
+#define NFT_FWD_COUNT4	 "fwd_count4" /* one counting element per forward */
+#define NFT_FWD_COUNT6	 "fwd_count6"
+#define NFT_FWD_HAIRPIN4 "fwd_hairpin4" /* bridge . its subnet: masquerade */
+#define NFT_FWD_HAIRPIN6 "fwd_hairpin6"
+
+/* The forward base chain's first rules: a forwarded connection's
+ * packets, both ways, counted by its forward and accepted. Before the
+ * dispatch, so that no network's filter drops them. */
+int plan_forward_filter(struct rule_builder *b);
+/* The maps, sets and their elements, the DNAT rules (prerouting, and
+ * output for the host's own connections) and the hairpin masquerade. */
+int plan_forwards(struct rule_builder *b, const struct gw_conf *conf);
+
+/* A forward's counting element's comment: "NET/NAME". */
+void nft_forward_comment(char *buf, size_t len, const char *net, const char *name);
+
+#endif

@@ -1,0 +1,150 @@
+#!/bin/bash
+# Port forwards, each kind reached from the internet namespace: TCP one
+# port, a TCP range to one port, a TCP range to a range (port for port),
+# UDP on one listen address, IPv6. The forward filter lets them in while
+# other inbound connections to the guests stay dropped; a guest reaches a
+# forward of its own network through the host's public address (and its
+# target sees the gateway, not the guest, so the answer comes back the
+# same way); the host reaches it at its own address. Adding a forward by
+# reload changes map elements only: every chain, set and rule keeps its
+# nft handle, dnsmasq its pid, the other forwards their counters.
+#
+#   [inet] 198.51.100.1 ── up0 198.51.100.2, .3 [host: gatewayd] ── gw0
+#                                   gw0 ── vg1 ── [g1] 10.213.0.10  httpd :22
+#                                       ── vg2 ── [g2] 10.213.0.11, fd42:213::11
+#                                                      httpd :80 :90 :91 :92 [::]:443
+#                                       ── vg3 ── [g3] 10.213.0.12  udp echo :53
+#                                       ── vg4 ── [g4] 10.213.0.50  (hairpin client)
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft python3
+
+topo_init
+in_host ip addr add 198.51.100.3/24 dev up0
+FWD=(
+	'forward ssh  { proto = tcp port = 2222 to = "10.213.0.10:22" }'
+	'forward web  { proto = tcp port = "8000-8009" to = "10.213.0.11:80" }'
+	'forward webr { proto = tcp port = "9000-9002" to = "10.213.0.11:90-92" }'
+	'forward web6 { proto = tcp port = 443 to = "[fd42:213::11]:443" }'
+	'forward dns  { proto = udp port = 5353 to = "10.213.0.12:53" listen = "198.51.100.2" }'
+)
+write_conf "${FWD[@]}"
+gw_start
+
+# guest N, static addresses: guest_static N ADDR4 [ADDR6]
+guest_static() {
+	local ns; ns=$(guest_ns "$1")
+	guest_add "$1"
+	ip -n "$ns" addr add "$2/24" dev eth0
+	ip -n "$ns" route add default via 10.213.0.1
+	if [ -n "${3:-}" ]; then
+		ip -n "$ns" -6 addr add "$3/64" dev eth0 nodad
+		ip -n "$ns" -6 route add default via fd42:213::1
+	fi
+}
+# www DIR NAME: a document root whose /who says NAME and whose
+# /cgi-bin/ip prints the client's address as the server saw it.
+www() {
+	mkdir -p "$T/$1/cgi-bin"
+	echo "$2" >"$T/$1/who"
+	printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$T/$1/cgi-bin/ip"
+	chmod +x "$T/$1/cgi-bin/ip"
+}
+guest_static 1 10.213.0.10
+guest_static 2 10.213.0.11 fd42:213::11
+guest_static 3 10.213.0.12
+guest_static 4 10.213.0.50
+G1=$(guest_ns 1) G2=$(guest_ns 2) G3=$(guest_ns 3) G4=$(guest_ns 4)
+www ssh ssh
+in_ns "$G1" busybox httpd -p 10.213.0.10:22 -h "$T/ssh"
+for p in 80 90 91 92; do
+	www "w$p" "port$p"
+	in_ns "$G2" busybox httpd -p "10.213.0.11:$p" -h "$T/w$p"
+done
+www w6 v6
+in_ns "$G2" busybox httpd -p "[fd42:213::11]:443" -h "$T/w6"
+cat >"$T/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    d, a = s.recvfrom(512)
+    s.sendto(d + b" from " + a[0].encode(), a)
+PY
+cat >"$T/ask.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
+print(s.recvfrom(512)[0].decode())
+PY
+ip netns exec "$G3" python3 "$T/echo.py" 10.213.0.12 53 &
+wait_until 5 sh -c "ip netns exec $G3 ss -lun | grep -q 10.213.0.12:53" || fail "udp echo not listening"
+
+get() { local ns=$1 url=$2; in_ns "$ns" timeout 5 busybox wget -q -O - "$url" 2>/dev/null; }
+expect() { # WHAT GOT WANT
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# From the internet, each kind.
+expect "tcp 2222 -> 10.213.0.10:22" "$(get "$NS_INET" http://198.51.100.2:2222/cgi-bin/ip)" 198.51.100.1
+expect "tcp 2222 on the second address" "$(get "$NS_INET" http://198.51.100.3:2222/who)" ssh
+expect "tcp 8000 (range to one port)" "$(get "$NS_INET" http://198.51.100.2:8000/who)" port80
+expect "tcp 8009 (range to one port)" "$(get "$NS_INET" http://198.51.100.2:8009/who)" port80
+expect "tcp 9000 (range to range)" "$(get "$NS_INET" http://198.51.100.2:9000/who)" port90
+expect "tcp 9002 (range to range)" "$(get "$NS_INET" http://198.51.100.2:9002/who)" port92
+expect "tcp [2001:db8:51::2]:443" "$(get "$NS_INET" 'http://[2001:db8:51::2]:443/who')" v6
+expect "udp 5353 on 198.51.100.2" "$(in_inet timeout 5 python3 "$T/ask.py" 198.51.100.2 5353 2>/dev/null)" \
+	"hello from 198.51.100.1"
+ok "from the internet: tcp one port, range to one, range to range, IPv6, udp"
+
+# What is not forwarded stays closed.
+[ -z "$(get "$NS_INET" http://198.51.100.2:9003/who)" ] || fail "port 9003 was forwarded"
+[ -z "$(in_inet timeout 5 python3 "$T/ask.py" 198.51.100.3 5353 2>/dev/null)" ] ||
+	fail "udp 5353 answered on 198.51.100.3, which is not its listen address"
+in_inet ip route add 10.213.0.0/24 via 198.51.100.2
+[ -z "$(get "$NS_INET" http://10.213.0.10:22/who)" ] || fail "a guest was reachable directly from the internet"
+in_inet ip route del 10.213.0.0/24 via 198.51.100.2
+ok "closed: other ports, udp on another address, guests directly"
+
+# Hairpin from a guest, and the host itself.
+expect "hairpin: g4 -> 198.51.100.2:2222 (source the target sees)" \
+	"$(get "$G4" http://198.51.100.2:2222/cgi-bin/ip)" 10.213.0.1
+expect "hairpin: g4 -> 198.51.100.2:9001" "$(get "$G4" http://198.51.100.2:9001/who)" port91
+expect "the host -> 198.51.100.2:2222" "$(get "$NS_HOST" http://198.51.100.2:2222/cgi-bin/ip)" 198.51.100.2
+expect "the host -> [2001:db8:51::2]:443" "$(get "$NS_HOST" 'http://[2001:db8:51::2]:443/who')" v6
+ok "hairpin from a guest (target sees 10.213.0.1) and from the host"
+
+# Counters: one element per forward, counting both ways.
+count_of() { # SET NET/NAME -> packets
+	in_host nft list set inet gatewayd "$1" | tr ',' '\n' |
+		sed -n "s/.*counter packets \([0-9]*\) bytes [0-9]* comment \"${2//\//\\/}\".*/\1/p"
+}
+c_ssh=$(count_of fwd_count4 default/ssh)
+[ "${c_ssh:-0}" -ge 10 ] || fail "ssh's counter: '$c_ssh' packets"
+c_6=$(count_of fwd_count6 default/web6)
+[ "${c_6:-0}" -ge 10 ] || fail "web6's counter: '$c_6' packets"
+ok "counters: ssh $c_ssh packets, web6 $c_6"
+
+# One forward more, by reload: elements only.
+handles() { in_host nft -a list table inet gatewayd | grep '# handle' | sort; }
+handles >"$T/handles.before"
+pid=$(dnsmasq_pid)
+write_conf "${FWD[@]}" 'forward late { proto = tcp port = 2300 to = "10.213.0.10:22" }'
+$GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+expect "new forward tcp 2300" "$(get "$NS_INET" http://198.51.100.2:2300/who)" ssh
+handles >"$T/handles.after"
+diff "$T/handles.before" "$T/handles.after" >"$T/handles.diff" || fail "a chain, set or rule was rewritten: $(cat "$T/handles.diff")"
+[ "$(dnsmasq_pid)" = "$pid" ] || fail "dnsmasq restarted ($pid -> $(dnsmasq_pid))"
+c2=$(count_of fwd_count4 default/ssh)
+[ "${c2:-0}" -ge "$c_ssh" ] || fail "ssh's counter reset by the reload: $c_ssh -> $c2"
+grep -q "replacing them whole" "$T/gw.log" && fail "the update was refused: $(grep "replacing them whole" "$T/gw.log")"
+expect "tcp 2222 still" "$(get "$NS_INET" http://198.51.100.2:2222/who)" ssh
+ok "forward added by reload: $(wc -l <"$T/handles.after") handles unchanged, dnsmasq $pid kept, ssh counter $c_ssh -> $c2"
+
+# And removed again.
+write_conf "${FWD[@]}"
+$GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+[ -z "$(get "$NS_INET" http://198.51.100.2:2300/who)" ] || fail "removed forward still answers"
+handles >"$T/handles.after"
+diff -q "$T/handles.before" "$T/handles.after" >/dev/null || fail "removing a forward rewrote a chain"
+ok "forward removed by reload: elements only"

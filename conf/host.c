@@ -297,6 +297,60 @@ static int net_mtu(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
 	return 0;
 }
 
+/* Stateful DHCPv6 addresses from FIRST-LAST, inside the network's fixed
+ * prefix; SLAAC goes on (dnsmasq's "slaac" range: RA flags M and A). The
+ * RA is what tells guests to ask (and gives them their route), and the
+ * leases share DHCPv4's lease file: both must be on. */
+static int net_dhcp6(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
+		     const struct gw_network *net, struct gw_hosts *hs)
+{
+	char q[120], a[INET6_ADDRSTRLEN], subnet[INET6_ADDRSTRLEN + 4];
+	const char *dash = strchr(v->s, '-');
+	struct in6_addr n, ns, ne;
+
+	conf_text_quote(q, sizeof(q), v->s);
+	if (!dash || (size_t)(dash - v->s) >= sizeof(a))
+		goto bad;
+	memcpy(a, v->s, (size_t)(dash - v->s));
+	a[dash - v->s] = '\0';
+	if (inet_pton(AF_INET6, a, &hs->dhcp6_start) != 1 ||
+	    inet_pton(AF_INET6, dash + 1, &hs->dhcp6_end) != 1)
+		goto bad;
+	if (!net->has_ipv6 || net->ipv6_auto)
+		return conf_fail(ctx, v->line, "%sipv6_dhcp_range %s needs a fixed ipv6 subnet%s",
+				 pfx, q, net->ipv6_auto ? ", not ipv6 = auto" : "");
+	if (!net->ra_enabled || !net->dhcp_enabled)
+		return conf_fail(ctx, v->line,
+				 "%sipv6_dhcp_range %s needs ra and dhcp enabled (the router "
+				 "advertisement tells guests to ask; the leases share DHCPv4's "
+				 "lease file)",
+				 pfx, q);
+	n = addr_net6(&net->ipv6.addr, net->ipv6.plen);
+	ns = addr_net6(&hs->dhcp6_start, net->ipv6.plen);
+	ne = addr_net6(&hs->dhcp6_end, net->ipv6.plen);
+	addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
+	if (memcmp(&ns, &n, 16) || memcmp(&ne, &n, 16))
+		return conf_fail(ctx, v->line, "%sipv6_dhcp_range %s is outside %s", pfx, q,
+				 subnet);
+	if (memcmp(&hs->dhcp6_start, &hs->dhcp6_end, 16) > 0)
+		return conf_fail(ctx, v->line, "%sipv6_dhcp_range %s starts after it ends", pfx, q);
+	if (memcmp(&hs->dhcp6_start, &net->ipv6.addr, 16) <= 0 &&
+	    memcmp(&net->ipv6.addr, &hs->dhcp6_end, 16) <= 0)
+		return conf_fail(ctx, v->line,
+				 "%sipv6_dhcp_range %s contains the gateway address %s", pfx, q,
+				 inet_ntop(AF_INET6, &net->ipv6.addr, a, sizeof(a)));
+	if (!memcmp(&hs->dhcp6_start, &n, 16))
+		return conf_fail(ctx, v->line,
+				 "%sipv6_dhcp_range %s contains the subnet's own prefix", pfx, q);
+	hs->has_dhcp6 = true;
+	return 0;
+bad:
+	return conf_fail(ctx, v->line,
+			 "%sipv6_dhcp_range %s is not FIRST-LAST (like "
+			 "fd42:213::100-fd42:213::1ff)",
+			 pfx, q);
+}
+
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
 {
 	struct gw_hosts *hs = &net->hosts;
@@ -309,6 +363,8 @@ int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct
 	if ((r = net_dns(ctx, sec, pfx, net, hs)) < 0)
 		return r;
 	if ((v = sval_get(sec, "mtu")) && (r = net_mtu(ctx, v, pfx, net, hs)) < 0)
+		return r;
+	if ((v = sval_get(sec, "ipv6_dhcp_range")) && (r = net_dhcp6(ctx, v, pfx, net, hs)) < 0)
 		return r;
 	if (n > GW_HOSTS_MAX)
 		return conf_fail(ctx, cfg_getnsec(sec, "host", GW_HOSTS_MAX)->line,
@@ -371,6 +427,13 @@ void conf_hosts_print(FILE *f, const struct gw_network *net)
 	}
 	if (hs->mtu)
 		fprintf(f, "    mtu         = %u\n", hs->mtu);
+	if (hs->has_dhcp6) {
+		char b[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &hs->dhcp6_start, a, sizeof(a));
+		inet_ntop(AF_INET6, &hs->dhcp6_end, b, sizeof(b));
+		fprintf(f, "    ipv6_dhcp_range = \"%s-%s\"\n", a, b);
+	}
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct gw_host *h = &hs->v[i];
 		const char *sep = " ";

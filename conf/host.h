@@ -23,7 +23,8 @@ extern cfg_opt_t conf_host_opts[];
  * a string that keeps its line (SVAL, conf/internal.h), mtu too. */
 #define CONF_HOST_OPTS                                                                             \
 	CFG_SEC("host", conf_host_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),            \
-		SVAL("domain", NULL), SVAL_LIST("dns_servers", NULL), SVAL("mtu", NULL),
+		SVAL("domain", NULL), SVAL_LIST("dns_servers", NULL), SVAL("mtu", NULL),           \
+		SVAL("ipv6_dhcp_range", NULL),
 
 /* A static host: a name, and a lease (mac + ipv4), a name for whatever
  * DHCP gives the MAC (mac alone), or a name only (addresses, no mac). */
@@ -51,6 +52,9 @@ struct gw_hosts {
 	size_t n_dns;
 	struct gw_dns_server dns[GW_DNS_SERVERS_MAX];
 	unsigned mtu; /* told to guests by DHCP and RA; 0 = not sent */
+	/* stateful DHCPv6 besides SLAAC (ipv6_dhcp_range) */
+	bool has_dhcp6;
+	struct in6_addr dhcp6_start, dhcp6_end;
 };
 
 #endif

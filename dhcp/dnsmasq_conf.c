@@ -15,6 +15,7 @@
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
+#include <string.h>
 
 void dnsmasq_conf_path(const struct gw_conf *conf, const struct gw_network *net, char *buf,
 		       size_t len)
@@ -55,6 +56,22 @@ static void names_lines(FILE *f, const struct gw_conf *conf, const struct gw_net
 	fprintf(f, "domain=%s\nlocal=/%s/\nexpand-hosts\n", dom, dom);
 	if (ra_wanted(net)) /* DNSSL in the RAs, and stateless DHCPv6 */
 		fprintf(f, "dhcp-option=option6:domain-search,%s\n", dom);
+}
+
+/* DHCPv6 leases count against dhcp-lease-max too: the range's size, up
+ * to 65536. */
+static uint32_t dhcp6_size(const struct gw_network *net)
+{
+	const uint8_t *s = net->hosts.dhcp6_start.s6_addr, *e = net->hosts.dhcp6_end.s6_addr;
+	uint32_t a, b;
+
+	if (!net->hosts.has_dhcp6)
+		return 0;
+	if (memcmp(s, e, 14))
+		return 65536;
+	a = (uint32_t)s[14] << 8 | s[15];
+	b = (uint32_t)e[14] << 8 | e[15];
+	return b - a + 1;
 }
 
 /* Static leases (re-read on SIGHUP: dhcp/hosts.h); the search domain and
@@ -120,7 +137,8 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 		fprintf(f, "dhcp-option=option:dns-server,%s\n", a);
 		dnsmasq_lease_path(conf, net, path, sizeof(path));
 		fprintf(f, "dhcp-leasefile=%s\n", path);
-		size = ntohl(net->dhcp_end.s_addr) - ntohl(net->dhcp_start.s_addr) + 1;
+		size = ntohl(net->dhcp_end.s_addr) - ntohl(net->dhcp_start.s_addr) + 1 +
+		       dhcp6_size(net);
 		fprintf(f, "dhcp-lease-max=%u\n", size);
 		/* The guests' only server on a segment gatewayd owns: answer
 		 * at once, including clients renewing leases we don't know. */

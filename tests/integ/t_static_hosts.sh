@@ -1,7 +1,7 @@
 #!/bin/bash
 # Static hosts: a guest with a configured MAC gets its configured address
-# (outside the dynamic range), the MTU and the search domain; another guest
-# of the same network resolves it by name. Hosts added, changed and removed
+# (outside the dynamic range), the MTU and the search domain, and its IPv6
+# address by DHCPv6; another guest of the same network resolves it by name. Hosts added, changed and removed
 # by reload take effect with the same dnsmasq (re-read on SIGHUP, never
 # restarted).
 #
@@ -9,13 +9,14 @@
 #   [g2] any MAC               ── vg2 ├ gw0 [host: gatewayd, cust-a.internal] ── up0 ── [inet]
 #   [g3] MAC 52:54:00:00:00:11 ── vg3 ┘
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq nft
+require busybox dnsmasq nft dhclient
 
 topo_init
 hosts_conf() { # HOST LINES...
-	write_conf 'domain = "cust-a.internal"' 'mtu = 1400' "$@"
+	write_conf 'domain = "cust-a.internal"' 'mtu = 1400' \
+		'ipv6_dhcp_range = "fd42:213::100-fd42:213::1ff"' "$@"
 }
-WEB='host web { mac = "52:54:00:00:00:10" ipv4 = "10.213.0.10" }'
+WEB='host web { mac = "52:54:00:00:00:10" ipv4 = "10.213.0.10" ipv6 = "fd42:213::10" }'
 PRINTER='host printer { ipv4 = "10.213.0.200" }'
 DB='host db { mac = "52:54:00:00:00:11" ipv4 = "10.213.0.11" }'
 hosts_conf "$WEB" "$PRINTER"
@@ -69,6 +70,28 @@ case "$(var 2 ip)" in 10.213.0.1[0-9][0-9] | 10.213.0.2[0-4][0-9] | 10.213.0.250
 [ "$(resolve 2 web)" = 10.213.0.10 ] || fail "web from guest 2: '$(resolve 2 web)'"
 [ "$(resolve 2 printer.cust-a.internal)" = 10.213.0.200 ] || fail "printer from guest 2: '$(resolve 2 printer.cust-a.internal)'"
 ok "guest 2 ($(var 2 ip)) resolves web(.cust-a.internal) = 10.213.0.10 and printer = 10.213.0.200"
+
+# Stateful DHCPv6 (ipv6_dhcp_range): web's own address, another guest's
+# from the range; and web's AAAA.
+dhcp6() { # N: guest N's DHCPv6 address, or "" (dhclient gives its script no
+	# environment of ours: the output path is written into the script)
+	local ns; ns=$(guest_ns "$1")
+	printf '#!/bin/sh\ncase "$reason" in BOUND6|RENEW6|REBIND6|REBOOT6) echo "$new_ip6_address" >%s ;; esac\nexit 0\n' \
+		"$T/dhcp6-$1" >"$T/dhclient6-$1.sh"
+	chmod +x "$T/dhclient6-$1.sh"
+	ll_ready "$ns" eth0 || return 1
+	in_ns "$ns" timeout 20 dhclient -6 -1 -sf "$T/dhclient6-$1.sh" \
+		-lf "$T/dhclient6-$1.leases" -pf "$T/dhclient6-$1.pid" eth0 >"$T/dhclient6-$1.log" 2>&1
+	kill "$(cat "$T/dhclient6-$1.pid" 2>/dev/null)" 2>/dev/null
+	cat "$T/dhcp6-$1" 2>/dev/null
+}
+a6=$(dhcp6 1)
+[ "$a6" = fd42:213::10 ] || fail "web's DHCPv6 address: '$a6' ($(tail -3 "$T/dhclient6-1.log"))"
+a6=$(dhcp6 2)
+case "$a6" in fd42:213::1[0-9a-f][0-9a-f]) ;; *) fail "guest 2's DHCPv6 address: '$a6' ($(tail -3 "$T/dhclient6-2.log"))" ;; esac
+aaaa=$(in_ns "$(guest_ns 2)" timeout 5 busybox nslookup -type=aaaa web.cust-a.internal 10.213.0.1 2>/dev/null | sed -n '/^Name:/,$s/^Address: *\([0-9a-f:]*\).*/\1/p')
+[ "$aaaa" = fd42:213::10 ] || fail "web's AAAA: '$aaaa'"
+ok "DHCPv6: web gets fd42:213::10 (and its AAAA), guest 2 $a6 from the range"
 
 pid=$(dnsmasq_pid)
 [ -n "$pid" ] || fail "no dnsmasq pid"

@@ -186,6 +186,23 @@ START_TEST(test_names_mtu_servers)
 }
 END_TEST
 
+/* ipv6_dhcp_range: a stateful range that keeps SLAAC, instead of the
+ * stateless one; its size counts against dhcp-lease-max. */
+START_TEST(test_dhcp6_range)
+{
+	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n"
+		      " ipv6 = \"fd00:7::1/64\"\n ipv6_dhcp_range = \"fd00:7::100-fd00:7::1ff\"\n"
+		      " dhcp { range = \"10.7.0.100-10.7.0.199\"\n lease_time = 2h }\n}\n",
+		      0);
+
+	has_line(t, "dhcp-range=fd00:7::100,fd00:7::1ff,slaac,64,7200");
+	ck_assert_msg(!strstr(t, "ra-stateless"), "%s", t);
+	has_line(t, "dhcp-lease-max=356");
+	has_line(t, "enable-ra");
+	free(t);
+}
+END_TEST
+
 Suite *dnsmasq_conf_suite(void)
 {
 	Suite *s = suite_create("dnsmasq_conf");
@@ -197,6 +214,7 @@ Suite *dnsmasq_conf_suite(void)
 	tcase_add_test(tc, test_dhcp_disabled);
 	tcase_add_test(tc, test_upstream);
 	tcase_add_test(tc, test_names_mtu_servers);
+	tcase_add_test(tc, test_dhcp6_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,7 @@ static int load(const char *body, struct gw_conf **c, char *err, size_t errlen)
 static const char good[] = "domain = \"cust-a.internal\"\n"
 			   "dns_servers = {\"1.1.1.1\", \"2606:4700::1111\"}\n"
 			   "mtu = 1400\n"
+			   "ipv6_dhcp_range = \"fd42:213::100-fd42:213::1ff\"\n"
 			   "host web { mac = \"52:54:00:AA:bb:01\" ipv4 = \"10.213.0.10\" "
 			   "ipv6 = \"fd42:213::10\" }\n"
 			   "host db {\n mac = \"52:54:00:aa:bb:02\"\n}\n"
@@ -43,6 +44,8 @@ START_TEST(test_host_good)
 	ck_assert_int_eq(hs->dns[0].family, AF_INET);
 	ck_assert_int_eq(hs->dns[1].family, AF_INET6);
 	ck_assert_uint_eq(hs->mtu, 1400);
+	ck_assert(hs->has_dhcp6);
+	ck_assert_str_eq(inet_ntop(AF_INET6, &hs->dhcp6_end, a, sizeof(a)), "fd42:213::1ff");
 	ck_assert_uint_eq(hs->n, 3);
 	ck_assert_str_eq(hs->v[0].name, "web");
 	ck_assert(hs->v[0].has_mac && hs->v[0].has_ipv4 && hs->v[0].has_ipv6);
@@ -55,7 +58,7 @@ START_TEST(test_host_good)
 	/* none of it: nothing set */
 	ck_assert_msg(load("", &c, err, sizeof(err)) == 0, "%s", err);
 	hs = &c->networks[0].hosts;
-	ck_assert(!hs->n && !hs->n_dns && !hs->mtu && !hs->domain[0] && !hs->v);
+	ck_assert(!hs->n && !hs->n_dns && !hs->mtu && !hs->domain[0] && !hs->v && !hs->has_dhcp6);
 	conf_free(c);
 }
 END_TEST
@@ -149,6 +152,22 @@ static const struct {
 	  "65535" },
 	{ "mtu = 1400b\n", "h.conf:5: network \"n\": mtu \"1400b\" is not a number of bytes" },
 	{ "mtu = \"-1\"\n", "h.conf:5: network \"n\": mtu \"-1\" is not a number of bytes" },
+	{ "ipv6_dhcp_range = \"fd42:213::100\"\n",
+	  "h.conf:5: network \"n\": ipv6_dhcp_range \"fd42:213::100\" is not FIRST-LAST (like "
+	  "fd42:213::100-fd42:213::1ff)" },
+	{ "ipv6_dhcp_range = \"fd42:213::100-fd42:214::1ff\"\n",
+	  "h.conf:5: network \"n\": ipv6_dhcp_range \"fd42:213::100-fd42:214::1ff\" is outside "
+	  "fd42:213::/64" },
+	{ "ipv6_dhcp_range = \"fd42:213::1ff-fd42:213::100\"\n",
+	  "h.conf:5: network \"n\": ipv6_dhcp_range \"fd42:213::1ff-fd42:213::100\" starts after "
+	  "it ends" },
+	{ "ipv6_dhcp_range = \"fd42:213::-fd42:213::ff\"\n",
+	  "h.conf:5: network \"n\": ipv6_dhcp_range \"fd42:213::-fd42:213::ff\" contains the "
+	  "gateway address fd42:213::1" },
+	{ "ra { enabled = false }\nipv6_dhcp_range = \"fd42:213::100-fd42:213::1ff\"\n",
+	  "h.conf:6: network \"n\": ipv6_dhcp_range \"fd42:213::100-fd42:213::1ff\" needs ra and "
+	  "dhcp enabled (the router advertisement tells guests to ask; the leases share DHCPv4's "
+	  "lease file)" },
 	{ "host web { mac = \"52:54:00:00:00:01\" colour = blue }\n",
 	  "h.conf:5: no such option 'colour'" },
 };
@@ -222,6 +241,8 @@ START_TEST(test_host_print_dup)
 	ck_assert_msg(strstr(t1, "    dns_servers = {\"1.1.1.1\", \"2606:4700::1111\"}\n"), "%s",
 		      t1);
 	ck_assert_msg(strstr(t1, "    mtu         = 1400\n"), "%s", t1);
+	ck_assert_msg(strstr(t1, "    ipv6_dhcp_range = \"fd42:213::100-fd42:213::1ff\"\n"), "%s",
+		      t1);
 	ck_assert_msg(conf_load_buf(a->path, t1, &b, err, sizeof(err)) == 0, "%s in:\n%s", err, t1);
 	t2 = print_text(b);
 	ck_assert_str_eq(t2, t1);

@@ -398,7 +398,10 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_diff *d, bool strict, cha
 			log_err("%s", err);
 			continue;
 		}
-		log_info("network \"%s\": %s up, NAT out of %s", n->name, n->bridge,
+		log_info("network \"%s\": %s up, %s %s", n->name, n->bridge,
+			 n->mode == GW_MODE_NAT	     ? "NAT out of"
+			 : n->mode == GW_MODE_ROUTED ? "routed out of"
+						     : "isolated; uplink",
 			 ctx->plan.nets[nd->new_idx].uplink);
 	}
 	return 0;

@@ -426,7 +426,8 @@ void conf_hosts_print(FILE *f, const struct gw_network *net)
 		fprintf(f, "}\n");
 	}
 	if (hs->mtu)
-		fprintf(f, "    mtu         = %u\n", hs->mtu);
+		fprintf(f, "    mtu         = %u%s\n", hs->mtu,
+			hs->mtu_uplink ? "    # the uplink's" : "");
 	if (hs->has_dhcp6) {
 		char b[INET6_ADDRSTRLEN];
 

@@ -51,7 +51,8 @@ struct gw_hosts {
 	/* none: the host's resolv.conf servers (dhcp/upstream.h) */
 	size_t n_dns;
 	struct gw_dns_server dns[GW_DNS_SERVERS_MAX];
-	unsigned mtu; /* told to guests by DHCP and RA; 0 = not sent */
+	unsigned mtu;	 /* told to guests by DHCP and RA; 0 = not sent */
+	bool mtu_uplink; /* mtu unset: the uplink's, below 1500 (host/preflight.c) */
 	/* stateful DHCPv6 besides SLAAC (ipv6_dhcp_range) */
 	bool has_dhcp6;
 	struct in6_addr dhcp6_start, dhcp6_end;

@@ -44,6 +44,37 @@ void preflight_release(struct preflight *pf)
 	pf->conf = NULL;
 }
 
+/* A network without mtu tells its guests the uplink's, when below 1500
+ * (a tunnel, PPPoE): otherwise their full-size packets lean on path MTU
+ * discovery through the NAT. Set in the resolved copy (pf->conf), so the
+ * plan's dnsmasq text carries it and a reload that finds another MTU
+ * restarts that dnsmasq. One question per uplink (networks share one). */
+static void uplink_mtus(struct preflight *pf)
+{
+	struct rtnl *rt = NULL;
+	char last[IFNAMSIZ] = "";
+	unsigned mtu = 0;
+
+	for (size_t i = 0; i < pf->conf->n_networks; i++) {
+		struct gw_network *n = &pf->conf->networks[i];
+		struct rtnl_link l;
+
+		if (n->hosts.mtu)
+			continue;
+		if (strcmp(last, pf->uplinks[i])) {
+			snprintf(last, sizeof(last), "%s", pf->uplinks[i]);
+			mtu = 0;
+			if ((rt || rtnl_open(&rt) == 0) && rtnl_link_get(rt, last, &l) == 0)
+				mtu = l.mtu;
+		}
+		if (mtu && mtu < 1500 && mtu >= (n->has_ipv6 ? 1280u : 576u)) {
+			n->hosts.mtu = mtu;
+			n->hosts.mtu_uplink = true;
+		}
+	}
+	rtnl_close(rt);
+}
+
 static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *f,
 			   struct preflight *pf, char *err, size_t errlen)
 {
@@ -74,6 +105,7 @@ static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *
 				conf->networks[i].name);
 		snprintf(pf->uplinks[i], IFNAMSIZ, "%s", *up ? up : autoname);
 	}
+	uplink_mtus(pf);
 	return 0;
 }
 

@@ -79,6 +79,8 @@ static bool link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
 		snprintf(out->name, IFNAMSIZ, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	if (tb[IFLA_MASTER])
 		out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_MTU])
+		out->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_LINKINFO])
 		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
 		{

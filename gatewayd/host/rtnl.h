@@ -18,6 +18,7 @@ struct rtnl_link {
 	char kind[32]; /* "bridge", "veth", "tun", ... "" for a physical NIC */
 	int master;
 	unsigned flags;
+	unsigned mtu;
 };
 
 int rtnl_open(struct rtnl **out);

@@ -4,6 +4,7 @@
 # uses the host's resolver. A guest's DHCP hostname and a MAC-only static
 # host are resolvable as NAME.DOMAIN from another guest; the domain is
 # never forwarded upstream; the RAs carry the MTU and the search domain.
+# The uplink's MTU is 1450: network b, without mtu, tells its guests that.
 #
 #   [inet] 198.51.100.1 DNS: example.test = 192.0.2.10, *.cust-a.internal = 192.0.2.66
 #          198.51.100.9 DNS: example.test = 192.0.2.99  (the host's resolv.conf)
@@ -26,6 +27,9 @@ wait_until 5 grep -q started "$T/up-9.log" || fail "upstream DNS 9 did not start
 mkdir -p "/etc/netns/$NS_HOST"
 echo "nameserver 198.51.100.9" >"/etc/netns/$NS_HOST/resolv.conf"
 
+# An uplink below 1500 (a tunnel, say): networks without mtu tell guests its MTU.
+in_host ip link set up0 mtu 1450
+in_inet ip link set eth0 mtu 1450
 write_conf 'domain = "cust-a.internal"' 'dns_servers = {"198.51.100.1"}' 'mtu = 1400' \
 	'host gamma { mac = "52:54:00:00:00:33" }'
 printf 'network b {\n bridge = "gw1"\n ipv4 = "10.214.0.1/24"\n}\n' >>"$T/gw.conf"
@@ -71,12 +75,15 @@ ip -n "gwt$ID-gb" link set lo up
 ip -n "$NS_HOST" link add vgb type veth peer name eth0 netns "gwt$ID-gb"
 ip -n "$NS_HOST" link set vgb master gw1 up
 ip -n "gwt$ID-gb" link set eth0 up
-ENVOUT="$T/gb.env" in_ns "gwt$ID-gb" busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s "$T/udhcpc.sh" >/dev/null 2>&1 ||
+printf '#!/bin/sh\ncase "$1" in bound|renew) ip -4 addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"; echo "mtu=$mtu" >"$ENVOUT" ;; esac\nexit 0\n' >"$T/mtu.sh"
+chmod +x "$T/mtu.sh"
+ENVOUT="$T/gb.env" in_ns "gwt$ID-gb" busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -O mtu -s "$T/mtu.sh" >/dev/null 2>&1 ||
 	fail "guest on b got no lease"
+[ "$(cat "$T/gb.env")" = mtu=1450 ] || fail "guest on b (no mtu key, uplink 1450): '$(cat "$T/gb.env")'"
 [ "$(resolve "gwt$ID-gb" 10.214.0.1 example.test)" = 192.0.2.99 ] ||
 	fail "example.test on b: '$(resolve "gwt$ID-gb" 10.214.0.1 example.test)', expected 192.0.2.99 from the host's resolver"
 grep -q "^server=198.51.100.1$" "$T/run/default.dnsmasq.conf" || fail "default's config has no server= line"
-ok "upstream: default asks its dns_servers (192.0.2.10), b the host's resolver (192.0.2.99)"
+ok "upstream: default asks its dns_servers (192.0.2.10), b the host's resolver (192.0.2.99); b's guest got the uplink's MTU 1450"
 
 # The RAs: MTU and search domain.
 ll_ready "$G2" eth0 || fail "guest 2 has no link-local address"

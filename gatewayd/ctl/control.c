@@ -3,7 +3,7 @@
  * with short socket timeouts instead of per-client state.
  *
  *   status [--json] [NET]   leases [--json] [NET]   doctor [--json] [NET]
- *   metrics                 reload */
+ *   forwards [--json] [NET] metrics                 reload */
 #include "gatewayd/ctl/control.h"
 #include "gatewayd/core/ctx.h"
 #include "dhcp/dnsmasq_conf.h"
@@ -11,6 +11,7 @@
 #include "gatewayd/ctl/doctor.h"
 #include "lib/log.h"
 #include "gatewayd/ctl/out.h"
+#include "nft/forward_count.h"
 #include "nft/inspect.h"
 #include "nft/plan.h"
 
@@ -207,6 +208,96 @@ static int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 	return CTL_OK;
 }
 
+/* A forward's listen side and target, as written in the config. */
+static void forward_text(const struct gw_forward *f, char *listen, size_t llen, char *to,
+			 size_t tlen)
+{
+	char a[INET6_ADDRSTRLEN];
+	const char *l = "*", *lb = "", *rb = "";
+
+	if (f->family == AF_INET6)
+		lb = "[", rb = "]";
+	if (!f->listen_any) {
+		inet_ntop(f->family, &f->listen, a, sizeof(a));
+		l = a;
+	}
+	if (f->port_min == f->port_max)
+		snprintf(listen, llen, "%s%s%s:%u", f->listen_any ? "" : lb, l,
+			 f->listen_any ? "" : rb, f->port_min);
+	else
+		snprintf(listen, llen, "%s%s%s:%u-%u", f->listen_any ? "" : lb, l,
+			 f->listen_any ? "" : rb, f->port_min, f->port_max);
+	inet_ntop(f->family, &f->to, a, sizeof(a));
+	if (f->to_min == f->to_max)
+		snprintf(to, tlen, "%s%s%s:%u", lb, a, rb, f->to_min);
+	else
+		snprintf(to, tlen, "%s%s%s:%u-%u", lb, a, rb, f->to_min, f->to_max);
+}
+
+/* Port forwards with their counters (every packet of their connections,
+ * both ways, as the forward chain counts them). */
+static int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
+{
+	struct nft_fwd_count *v = NULL;
+	long n = nft_forward_counts(&v);
+
+	out_table_begin(o, "forwards", "NETWORK NAME PROTO LISTEN TO PACKETS BYTES");
+	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
+		const struct gw_network *net = &ctx->conf->networks[i];
+
+		if (which >= 0 && (size_t)which != i)
+			continue;
+		for (size_t k = 0; k < net->fwd.n; k++) {
+			const struct gw_forward *f = &net->fwd.v[k];
+			const struct nft_fwd_count *c =
+				n > 0 ? nft_forward_count_find(v, (size_t)n, net->name, f->name)
+				      : NULL;
+			char listen[INET6_ADDRSTRLEN + 16], to[INET6_ADDRSTRLEN + 16], p[24], b[24];
+
+			forward_text(f, listen, sizeof(listen), to, sizeof(to));
+			snprintf(p, sizeof(p), "%llu", c ? (unsigned long long)c->packets : 0ULL);
+			snprintf(b, sizeof(b), "%llu", c ? (unsigned long long)c->bytes : 0ULL);
+			out_row(o, 7, net->name, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp",
+				listen, to, p, b);
+		}
+	}
+	out_table_end(o);
+	free(v);
+	return CTL_OK;
+}
+
+/* Each forward's counters as Prometheus counters. */
+static void metric_forwards(FILE *f, struct gw_ctx *ctx)
+{
+	struct nft_fwd_count *v = NULL;
+	long n = nft_forward_counts(&v);
+
+	for (int bytes = 0; bytes < 2; bytes++) {
+		const char *name =
+			bytes ? "gatewayd_forward_bytes_total" : "gatewayd_forward_packets_total";
+
+		fprintf(f, "# HELP %s %s of a port forward's connections, both ways\n", name,
+			bytes ? "bytes" : "packets");
+		fprintf(f, "# TYPE %s counter\n", name);
+		for (size_t i = 0; i < ctx->conf->n_networks; i++) {
+			const struct gw_network *net = &ctx->conf->networks[i];
+
+			for (size_t k = 0; k < net->fwd.n; k++) {
+				const struct nft_fwd_count *c =
+					n > 0 ? nft_forward_count_find(v, (size_t)n, net->name,
+								       net->fwd.v[k].name)
+					      : NULL;
+
+				fprintf(f, "%s{network=\"%s\",forward=\"%s\"} %llu\n", name,
+					net->name, net->fwd.v[k].name,
+					c ? (unsigned long long)(bytes ? c->bytes : c->packets)
+					  : 0ULL);
+			}
+		}
+	}
+	free(v);
+}
+
 static void metric(FILE *f, const char *name, const char *net, uint64_t v)
 {
 	fprintf(f, "%s{network=\"%s\"} %llu\n", name, net, (unsigned long long)v);
@@ -274,6 +365,7 @@ static int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		if (nft_ctr_kinds[k].metric_bytes)
 			metric_counter(f, ctx, (enum nft_ctr)k, true);
 	}
+	metric_forwards(f, ctx);
 	return CTL_OK;
 }
 
@@ -331,6 +423,8 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 		return cmd_status(&o, c->ctx, which);
 	if (!strcmp(argv[0], "leases"))
 		return cmd_leases(&o, c->ctx, which);
+	if (!strcmp(argv[0], "forwards"))
+		return cmd_forwards(&o, c->ctx, which);
 	if (!strcmp(argv[0], "doctor")) {
 		size_t busy = 0;
 
@@ -349,7 +443,8 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 		}
 		return CTL_PENDING;
 	}
-	fprintf(f, "unknown command \"%s\" (status, leases, reload, doctor, metrics)\n", argv[0]);
+	fprintf(f, "unknown command \"%s\" (status, leases, forwards, reload, doctor, metrics)\n",
+		argv[0]);
 	return CTL_USAGE;
 }
 

@@ -2,6 +2,7 @@
  *
  *   gatewayctl [-s SOCKET] status [--json] [NET]
  *   gatewayctl [-s SOCKET] leases [--json] [NET]
+ *   gatewayctl [-s SOCKET] forwards [--json] [NET]
  *   gatewayctl [-s SOCKET] doctor [--json] [NET]
  *   gatewayctl [-s SOCKET] metrics
  *   gatewayctl [-s SOCKET] reload
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  status [NET]   networks: bridge, addresses, guests, dnsmasq, guards, counters\n"
 		"  leases [NET]   DHCP leases: MAC, IP, hostname, expiry\n"
+		"  forwards [NET] port forwards with packet and byte counters\n"
 		"  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
 		"  metrics        Prometheus text exposition\n"
 		"  reload         re-read the config (root); prints the outcome\n"

@@ -114,16 +114,24 @@ expect "the host -> 198.51.100.2:2222" "$(get "$NS_HOST" http://198.51.100.2:222
 expect "the host -> [2001:db8:51::2]:443" "$(get "$NS_HOST" 'http://[2001:db8:51::2]:443/who')" v6
 ok "hairpin from a guest (target sees 10.213.0.1) and from the host"
 
-# Counters: one element per forward, counting both ways.
-count_of() { # SET NET/NAME -> packets
-	in_host nft list set inet gatewayd "$1" | tr ',' '\n' |
-		sed -n "s/.*counter packets \([0-9]*\) bytes [0-9]* comment \"${2//\//\\/}\".*/\1/p"
+# Counters: one element per forward, counting both ways; gatewayctl
+# forwards and the metrics show them.
+ctl() { $GATEWAYCTL -s "$T/run/gatewayd.sock" "$@"; }
+count_of() { # NAME [COLUMN]: packets (6) or bytes (7) as gatewayctl forwards says
+	ctl forwards default | awk -v n="$1" -v c="${2:-6}" '$2 == n { print $c }'
 }
-c_ssh=$(count_of fwd_count4 default/ssh)
-[ "${c_ssh:-0}" -ge 10 ] || fail "ssh's counter: '$c_ssh' packets"
-c_6=$(count_of fwd_count6 default/web6)
+ctl forwards >"$T/fw.txt" || fail "gatewayctl forwards: $(cat "$T/fw.txt")"
+grep -q '^default  *webr  *tcp  *\*:9000-9002  *10.213.0.11:90-92 ' "$T/fw.txt" || fail "forwards: $(cat "$T/fw.txt")"
+grep -q '^default  *dns  *udp  *198.51.100.2:5353  *10.213.0.12:53 ' "$T/fw.txt" || fail "forwards: $(cat "$T/fw.txt")"
+c_ssh=$(count_of ssh)
+[ "${c_ssh:-0}" -ge 10 ] || fail "ssh's counter: '$c_ssh' packets ($(cat "$T/fw.txt"))"
+c_6=$(count_of web6)
 [ "${c_6:-0}" -ge 10 ] || fail "web6's counter: '$c_6' packets"
-ok "counters: ssh $c_ssh packets, web6 $c_6"
+[ "$(count_of dns)" -ge 2 ] || fail "dns's counter: '$(count_of dns)' (a query and its answer)"
+ctl forwards --json default | grep -q '"name": *"web6"' || fail "forwards --json: $(ctl forwards --json default)"
+ctl metrics | grep -q "^gatewayd_forward_packets_total{network=\"default\",forward=\"ssh\"} $c_ssh\$" ||
+	fail "metrics: $(ctl metrics | grep forward_packets)"
+ok "counters (gatewayctl forwards, metrics): ssh $c_ssh packets, web6 $c_6, dns $(count_of dns)"
 
 # One forward more, by reload: elements only.
 handles() { in_host nft -a list table inet gatewayd | grep '# handle' | sort; }
@@ -135,7 +143,7 @@ expect "new forward tcp 2300" "$(get "$NS_INET" http://198.51.100.2:2300/who)" s
 handles >"$T/handles.after"
 diff "$T/handles.before" "$T/handles.after" >"$T/handles.diff" || fail "a chain, set or rule was rewritten: $(cat "$T/handles.diff")"
 [ "$(dnsmasq_pid)" = "$pid" ] || fail "dnsmasq restarted ($pid -> $(dnsmasq_pid))"
-c2=$(count_of fwd_count4 default/ssh)
+c2=$(count_of ssh)
 [ "${c2:-0}" -ge "$c_ssh" ] || fail "ssh's counter reset by the reload: $c_ssh -> $c2"
 grep -q "replacing them whole" "$T/gw.log" && fail "the update was refused: $(grep "replacing them whole" "$T/gw.log")"
 expect "tcp 2222 still" "$(get "$NS_INET" http://198.51.100.2:2222/who)" ssh

@@ -14,5 +14,6 @@ Suite *addr_suite(void);
 Suite *nl_suite(void);
 Suite *plan_suite(void);
 Suite *mode_suite(void);
+Suite *forward_suite(void);
 Suite *host_suite(void);
 #endif

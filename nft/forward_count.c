@@ -1,0 +1,173 @@
+/* Port forwards' counters: a dump of the counting sets' elements
+ * (GETSETELEM), each element's comment and counter read with libmnl. */
+#include "forward_count.h"
+#include "forward.h"
+#include "lib/nl.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct counts {
+	struct nft_fwd_count *v;
+	size_t n, cap;
+	int err;
+};
+
+/* NFTA_COUNTER_* of a "counter" expression (NFTA_EXPR_NAME, _DATA). */
+static void counter_of(const struct nlattr *expr, struct nft_fwd_count *c)
+{
+	const struct nlattr *a, *data = NULL;
+	const char *name = NULL;
+
+	mnl_attr_for_each_nested(a, expr)
+	{
+		if (mnl_attr_get_type(a) == NFTA_EXPR_NAME)
+			name = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA)
+			data = a;
+	}
+	if (!name || strcmp(name, "counter") || !data)
+		return;
+	mnl_attr_for_each_nested(a, data)
+	{
+		if (mnl_attr_get_type(a) == NFTA_COUNTER_PACKETS)
+			c->packets = be64toh(mnl_attr_get_u64(a));
+		else if (mnl_attr_get_type(a) == NFTA_COUNTER_BYTES)
+			c->bytes = be64toh(mnl_attr_get_u64(a));
+	}
+}
+
+static void elem_read(const struct nlattr *elem, struct counts *q)
+{
+	struct nft_fwd_count c = { .name = "" };
+	const struct nlattr *a, *x;
+
+	mnl_attr_for_each_nested(a, elem)
+	{
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_SET_ELEM_USERDATA: {
+			/* TLVs: type (1 byte), length (1 byte), value */
+			const uint8_t *u = mnl_attr_get_payload(a);
+			size_t len = mnl_attr_get_payload_len(a);
+
+			for (size_t off = 0; off + 2 <= len && off + 2 + u[off + 1] <= len;
+			     off += 2 + u[off + 1])
+				if (u[off] == NFTNL_UDATA_SET_ELEM_COMMENT)
+					snprintf(c.name, sizeof(c.name), "%.*s", (int)u[off + 1],
+						 (const char *)u + off + 2);
+			break;
+		}
+		case NFTA_SET_ELEM_EXPR: counter_of(a, &c); break;
+		case NFTA_SET_ELEM_EXPRESSIONS:
+			mnl_attr_for_each_nested(x, a) counter_of(x, &c);
+			break;
+		}
+	}
+	if (!c.name[0])
+		return;
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 64;
+		struct nft_fwd_count *v = realloc(q->v, cap * sizeof(*v));
+
+		if (!v) {
+			q->err = -ENOMEM;
+			return;
+		}
+		q->v = v;
+		q->cap = cap;
+	}
+	q->v[q->n++] = c;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a, *e;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a) elem_read(e, data);
+	}
+	return 0;
+}
+
+static void counts_restart(void *data)
+{
+	((struct counts *)data)->n = 0;
+}
+
+static int dump_set(const char *set, struct counts *q)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	struct nl *nl;
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	if ((r = nl_open(NETLINK_NETFILTER, 0, 0, &nl)) < 0) {
+		nftnl_set_free(s);
+		return r;
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE_NAME);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP,
+				    nl_seq_next(nl));
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	r = nl_dump(nl, nlh, elems_cb, counts_restart, q);
+	nl_close(nl);
+	return r < 0 ? r : q->err;
+}
+
+static int count_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct nft_fwd_count *)a)->name,
+		      ((const struct nft_fwd_count *)b)->name);
+}
+
+long nft_forward_counts(struct nft_fwd_count **out)
+{
+	struct counts q4 = { 0 }, q6 = { 0 };
+	struct nft_fwd_count *v;
+	int r;
+
+	*out = NULL;
+	if ((r = dump_set(NFT_FWD_COUNT4, &q4)) < 0 || (r = dump_set(NFT_FWD_COUNT6, &q6)) < 0)
+		goto fail;
+	if (!(v = realloc(q4.v, (q4.n + q6.n + 1) * sizeof(*v)))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (q6.n)
+		memcpy(v + q4.n, q6.v, q6.n * sizeof(*v));
+	free(q6.v);
+	qsort(v, q4.n + q6.n, sizeof(*v), count_cmp);
+	*out = v;
+	return (long)(q4.n + q6.n);
+fail:
+	free(q4.v);
+	free(q6.v);
+	return r;
+}
+
+const struct nft_fwd_count *nft_forward_count_find(const struct nft_fwd_count *v, size_t n,
+						   const char *net, const char *name)
+{
+	struct nft_fwd_count key;
+
+	nft_forward_comment(key.name, sizeof(key.name), net, name);
+	return bsearch(&key, v, n, sizeof(*v), count_cmp);
+}

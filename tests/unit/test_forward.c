@@ -1,0 +1,505 @@
+/* Port forwards: each config error with FILE:LINE; one DNAT rule per
+ * family whatever the number of forwards; the batch parsed back with
+ * libnftnl (rules as `nft --debug=netlink` prints them, elements byte for
+ * byte); adding one forward by reload is element updates only. */
+#include "suites.h"
+#include "conf/conf.h"
+#include "nft/batch.h"
+#include "nft/plan.h"
+#include "nft/update.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ups[] = { "eth0", "eth0", "eth0" };
+
+/* Two networks; fa and fb are spliced into them (line 5 of the text is
+ * the first line of fa). */
+static int load(const char *fa, const char *fb, struct gw_conf **c, char *err, size_t len)
+{
+	char text[1 << 16];
+
+	snprintf(text, sizeof(text),
+		 "network a {\n"
+		 " bridge = gw0\n"
+		 " ipv4 = \"10.213.0.1/24\"\n"
+		 " ipv6 = \"fd42:213::1/64\"\n"
+		 "%s"
+		 "}\n"
+		 "network b {\n"
+		 " bridge = gw1\n"
+		 " ipv4 = \"10.214.0.1/24\"\n"
+		 "%s"
+		 "}\n",
+		 fa ? fa : "", fb ? fb : "");
+	return conf_load_buf("f.conf", text, c, err, len);
+}
+
+static const struct {
+	const char *a, *b, *err;
+} bad[] = {
+	{ " forward x { proto = sctp\n port = 1\n to = \"10.213.0.9:1\" }\n", NULL,
+	  "f.conf:5: network \"a\": forward \"x\": proto \"sctp\" is not tcp or udp" },
+	{ " forward x {\n port = 0\n to = \"10.213.0.9:1\" }\n", NULL,
+	  "f.conf:6: network \"a\": forward \"x\": port \"0\" is not a port" },
+	{ " forward x {\n port = \"9-3\"\n to = \"10.213.0.9:1\" }\n", NULL,
+	  "f.conf:6: network \"a\": forward \"x\": port \"9-3\" is not a port" },
+	{ " forward x {\n port = 70000\n to = \"10.213.0.9:1\" }\n", NULL,
+	  "f.conf:6: network \"a\": forward \"x\": port \"70000\" is not a port" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.9:x\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": to \"10.213.0.9:x\" is not \"ADDRESS:PORT\"" },
+	{ " forward x {\n port = 22\n to = \"fd42:213::9:22\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": to \"fd42:213::9:22\" is not" },
+	/* a target outside the network's subnets */
+	{ " forward x {\n port = 22\n to = \"10.214.0.9:22\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": to \"10.214.0.9:22\" is outside 10.213.0.0/24" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.1:22\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": to \"10.213.0.1:22\" is the gateway" },
+	{ NULL, " forward x {\n port = 22\n to = \"[fd42:213::9]:22\" }\n",
+	  "f.conf:11: network \"b\": forward \"x\": to \"[fd42:213::9]:22\" is IPv6 but the "
+	  "network has no ipv6" },
+	/* a range mapped to a range of another size */
+	{ " forward x {\n port = \"8000-8009\"\n to = \"10.213.0.9:80-85\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": 10 listen ports mapped to 6 target ports" },
+	{ " forward x {\n port = 8000\n to = \"10.213.0.9:80-81\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": 1 listen port mapped to 2 target ports" },
+	{ " forward x {\n port = \"1000-3000\"\n to = \"10.213.0.9:1000-3000\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": a range mapped port for port may have at "
+	  "most 1024 ports, not 2001" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"fd00::1\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"fd00::1\" and to 10.213.0.9 are not "
+	  "of the same address family" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"127.0.0.1\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"127.0.0.1\" is not a unicast" },
+	{ " forward x {\n proto = udp\n port = 53\n to = \"10.213.0.9\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": udp port 53 on every address would take "
+	  "over the guests' DNS/DHCP" },
+	/* two forwards on one listen address, port and proto */
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\" }\n"
+	  " forward y {\n port = 22\n to = \"10.213.0.8\" }\n",
+	  NULL,
+	  "f.conf:9: network \"a\": forward \"y\": tcp port 22-22 on every address overlaps "
+	  "forward \"x\" of network \"a\" (line 6)" },
+	/* overlapping ranges, across networks */
+	{ " forward x {\n port = \"8000-8009\"\n to = \"10.213.0.9:80\" }\n",
+	  " forward y {\n port = \"8005-8100\"\n to = \"10.214.0.9:80\" }\n",
+	  "f.conf:13: network \"b\": forward \"y\": tcp ports 8005-8100 on every address overlaps "
+	  "forward \"x\" of network \"a\" (line 6)" },
+	/* one on every address, one on a given address */
+	{ " forward x {\n port = 2222\n to = \"10.213.0.9:22\" }\n",
+	  " forward y {\n port = 2222\n to = \"10.214.0.9:22\"\n listen = \"198.51.100.7\" }\n",
+	  "f.conf:13: network \"b\": forward \"y\": tcp port 2222-2222 on 198.51.100.7 overlaps "
+	  "forward \"x\" of network \"a\" (line 6)" },
+	/* one name twice in a network */
+	{ " forward x {\n port = 1\n to = \"10.213.0.9\" }\n"
+	  " forward x {\n port = 2\n to = \"10.213.0.9\" }\n",
+	  NULL, "f.conf:8:" },
+};
+
+START_TEST(test_forward_errors)
+{
+	struct gw_conf *c;
+	char err[512];
+
+	ck_assert_int_lt(load(bad[_i].a, bad[_i].b, &c, err, sizeof(err)), 0);
+	ck_assert_msg(!strncmp(err, bad[_i].err, strlen(bad[_i].err)),
+		      "case %d: got \"%s\"\nwant \"%s\"", _i, err, bad[_i].err);
+}
+END_TEST
+
+/* What may stand side by side. */
+START_TEST(test_forward_ok)
+{
+	struct gw_conf *c;
+	char err[512];
+	const struct gw_forward *f;
+
+	ck_assert_msg(
+		load(" forward ssh {\n port = 2222\n to = \"10.213.0.10:22\" }\n"
+		     " forward ssh_udp {\n proto = udp\n port = 2222\n to = \"10.213.0.10:22\" }\n"
+		     " forward ssh6 {\n port = 2222\n to = \"[fd42:213::10]:22\" }\n"
+		     " forward web {\n port = \"8000-8009\"\n to = \"10.213.0.11:80-89\" }\n"
+		     " forward dns {\n proto = udp\n port = 53\n to = \"10.213.0.12\"\n listen = "
+		     "\"198.51.100.7\" }\n",
+		     " forward dns {\n proto = udp\n port = 53\n to = \"10.214.0.12\"\n listen = "
+		     "\"198.51.100.8\" }\n"
+		     " forward web {\n port = 8010\n to = \"10.214.0.11:80\" }\n",
+		     &c, err, sizeof(err)) == 0,
+		"%s", err);
+	ck_assert_uint_eq(c->networks[0].fwd.n, 5);
+	f = &c->networks[0].fwd.v[3];
+	ck_assert_str_eq(f->name, "web");
+	ck_assert_uint_eq(f->port_min, 8000);
+	ck_assert_uint_eq(f->port_max, 8009);
+	ck_assert_uint_eq(f->to_min, 80);
+	ck_assert_uint_eq(f->to_max, 89);
+	ck_assert(f->listen_any);
+	f = &c->networks[0].fwd.v[4];
+	ck_assert(!f->listen_any);
+	ck_assert_uint_eq(f->to_min, 53); /* no port: the listen port */
+	ck_assert_int_eq(c->networks[0].fwd.v[2].family, AF_INET6);
+	conf_free(c);
+}
+END_TEST
+
+static size_t rules_in(const struct nft_plan *p, size_t chain)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		n += p->rules[i].chain == chain;
+	return n;
+}
+
+static const struct nft_set_plan *set_named(const struct nft_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_sets; i++)
+		if (!strcmp(p->sets[i].name, name))
+			return &p->sets[i];
+	ck_abort_msg("no set %s", name);
+	return NULL;
+}
+
+static char *forwards_text(size_t n, size_t first_port)
+{
+	char *t = malloc(n * 80 + 1);
+	size_t off = 0;
+
+	t[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)sprintf(t + off,
+				       " forward f%zu { port = %zu to = \"10.213.0.10:80\" }\n", i,
+				       first_port + i);
+	return t;
+}
+
+/* One DNAT rule per family and hook for 1 or 1,000 forwards: the
+ * forwards are elements. */
+START_TEST(test_forward_flat)
+{
+	static const size_t counts[] = { 1, 1000 };
+
+	for (size_t k = 0; k < 2; k++) {
+		char *t = forwards_text(counts[k], 20000), err[512];
+		struct gw_conf *c;
+		struct nft_plan p;
+		char line[1024];
+
+		ck_assert_msg(load(t, NULL, &c, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
+		ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 2);
+		ck_assert_uint_eq(rules_in(&p, NC_OUTPUT), 2);
+		for (size_t i = 0; i < p.n_rules; i++) {
+			if (p.rules[i].chain != NC_PREROUTING)
+				continue;
+			nft_rule_format(&p.rules[i], line, sizeof(line));
+			ck_assert_msg(
+				!strcmp(line, "fib daddr type local dnat ip to ip daddr . meta "
+					      "l4proto . th dport map @fwd4") ||
+					!strcmp(line, "fib daddr type local dnat ip6 to ip6 daddr "
+						      ". meta l4proto . th dport map @fwd6"),
+				"%s", line);
+		}
+		ck_assert_uint_eq(set_named(&p, "fwd4")->n_elems, counts[k]);
+		ck_assert_uint_eq(set_named(&p, "fwd_count4")->n_elems, counts[k]);
+		ck_assert_uint_eq(set_named(&p, "fwd_hairpin4")->n_elems, 1);
+		ck_assert_uint_eq(set_named(&p, "fwd_hairpin6")->n_elems, 1);
+		ck_assert_str_eq(set_named(&p, "fwd_count4")->elems[counts[k] - 1].comment,
+				 counts[k] == 1 ? "a/f0" : "a/f999");
+		nft_plan_release(&p);
+		conf_free(c);
+		free(t);
+	}
+}
+END_TEST
+
+/* Range to one port: one interval element; range to range: one per port. */
+START_TEST(test_forward_elements)
+{
+	struct gw_conf *c;
+	struct nft_plan p;
+	char err[512];
+	const struct nft_set_plan *m;
+	static const uint8_t one_key[12] = { 0, 0, 0, 0, 6, 0, 0, 0, 0x1f, 0x40 },
+			     one_end[12] = { 255, 255, 255, 255, 6, 0, 0, 0, 0x1f, 0x49 },
+			     one_data[8] = { 10, 213, 0, 11, 0, 80 },
+			     rr_key[12] = { 198, 51, 100, 7, 17, 0, 0, 0, 0x23, 0x2a },
+			     rr_data[8] = { 10, 213, 0, 11, 0, 92 };
+
+	ck_assert_msg(load(" forward web {\n port = \"8000-8009\"\n to = \"10.213.0.11:80\" }\n"
+			   " forward r {\n proto = udp\n port = \"9000-9002\"\n to = "
+			   "\"10.213.0.11:90-92\"\n listen = \"198.51.100.7\" }\n",
+			   NULL, &c, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
+	m = set_named(&p, "fwd4");
+	ck_assert(m->data && m->interval && !m->vmap);
+	ck_assert_uint_eq(m->n_elems, 1 + 3);
+	ck_assert_mem_eq(m->elems[0].key.raw, one_key, 12);
+	ck_assert_mem_eq(m->elems[0].key_end.raw, one_end, 12);
+	ck_assert_mem_eq(m->elems[0].data, one_data, 8);
+	/* 9002 -> 92 */
+	ck_assert_mem_eq(m->elems[3].key.raw, rr_key, 12);
+	ck_assert_mem_eq(m->elems[3].key_end.raw, rr_key, 12);
+	ck_assert_mem_eq(m->elems[3].data, rr_data, 8);
+	ck_assert_uint_eq(set_named(&p, "fwd_count4")->n_elems, 2);
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
+/* The batch parsed back: the rules' expressions as nft --debug=netlink
+ * prints them for the same text, the map's elements with key, key end
+ * and data, the counting set's with their comments. */
+struct back {
+	char rules[64][2048];
+	size_t n_rules;
+	size_t elems;
+	char first_elem[256];
+	char comment[128];
+};
+
+/* An element's NFTA_DATA_VALUE inside attribute a, or NULL. */
+static const uint8_t *value_of(const struct nlattr *a)
+{
+	const struct nlattr *v;
+
+	if (!a)
+		return NULL;
+	mnl_attr_for_each_nested(v, a) if (mnl_attr_get_type(v) ==
+					   NFTA_DATA_VALUE) return mnl_attr_get_payload(v);
+	return NULL;
+}
+
+/* libnftnl 1.2.4 does not parse these messages back: their attributes,
+ * read with libmnl. */
+static void elems_read(const struct nlmsghdr *nlh, const char *set, struct back *b)
+{
+	const struct nlattr *a, *list = NULL, *e, *x;
+	const char *name = NULL;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET)
+			name = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			list = a;
+	}
+	if (!name || strcmp(name, set) || !list)
+		return;
+	mnl_attr_for_each_nested(e, list)
+	{
+		const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 };
+		const uint8_t *k, *ke, *d;
+
+		mnl_attr_for_each_nested(x, e) if (mnl_attr_get_type(x) <= NFTA_SET_ELEM_MAX)
+			tb[mnl_attr_get_type(x)] = x;
+		k = value_of(tb[NFTA_SET_ELEM_KEY]);
+		ke = value_of(tb[NFTA_SET_ELEM_KEY_END]);
+		d = value_of(tb[NFTA_SET_ELEM_DATA]);
+		if (!b->elems++ && k && ke && d)
+			snprintf(b->first_elem, sizeof(b->first_elem),
+				 "%u.%u.%u.%u %u %02x%02x - %u.%u.%u.%u %u %02x%02x : %u.%u.%u.%u "
+				 "%02x%02x",
+				 k[0], k[1], k[2], k[3], k[4], k[8], k[9], ke[0], ke[1], ke[2],
+				 ke[3], ke[4], ke[8], ke[9], d[0], d[1], d[2], d[3], d[4], d[5]);
+		if (tb[NFTA_SET_ELEM_USERDATA] && !b->comment[0]) {
+			const uint8_t *u = mnl_attr_get_payload(tb[NFTA_SET_ELEM_USERDATA]);
+
+			/* one TLV: type 0 (comment), length, the string with its NUL */
+			snprintf(b->comment, sizeof(b->comment), "%u %s", u[0],
+				 (const char *)u + 2);
+		}
+	}
+}
+
+static void walk(const struct nft_batch *bt, struct back *b, const char *set)
+{
+	size_t len;
+	const struct nlmsghdr *nlh = nft_batch_data(bt, &len);
+	int left = (int)len;
+
+	memset(b, 0, sizeof(*b));
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		int type = nlh->nlmsg_type & 0xff;
+
+		if (nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES)
+			continue;
+		if (type == NFT_MSG_NEWRULE && b->n_rules < 64) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+
+			ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			nftnl_rule_snprintf(b->rules[b->n_rules++], 2048, r, NFTNL_OUTPUT_DEFAULT,
+					    0);
+			nftnl_rule_free(r);
+		} else if (type == NFT_MSG_NEWSETELEM) {
+			elems_read(nlh, set, b);
+		}
+	}
+}
+
+static const char *rule_of(struct back *b, const char *chain, size_t nth)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "inet gatewayd %s", chain);
+	for (size_t i = 0; i < b->n_rules; i++)
+		if (!strncmp(b->rules[i], head, strlen(head)) &&
+		    (b->rules[i][strlen(head)] == ' ' || b->rules[i][strlen(head)] == '\n') &&
+		    nth-- == 0)
+			return strchr(b->rules[i], '\n') + 1;
+	return "not found";
+}
+
+START_TEST(test_forward_batch)
+{
+	struct gw_conf *c;
+	struct nft_plan p;
+	struct nft_batch *bt;
+	static struct back b;
+	char err[512];
+
+	ck_assert_msg(load(" forward web {\n port = \"8000-8009\"\n to = \"10.213.0.11:80\" }\n",
+			   NULL, &c, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
+	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &bt), 0);
+	walk(bt, &b, "fwd4");
+	/* fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4 */
+	ck_assert_str_eq(rule_of(&b, "prerouting", 0),
+			 "  [ fib daddr type => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+			 "  [ meta load l4proto => reg 9 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+			 "  [ lookup reg 1 set fwd4 dreg 1 ]\n"
+			 "  [ nat dnat ip addr_min reg 1 proto_min reg 9 ]\n");
+	ck_assert_str_eq(rule_of(&b, "prerouting", 1),
+			 "  [ fib daddr type => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x0000000a ]\n"
+			 "  [ payload load 16b @ network header + 24 => reg 1 ]\n"
+			 "  [ meta load l4proto => reg 2 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 13 ]\n"
+			 "  [ lookup reg 1 set fwd6 dreg 1 ]\n"
+			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
+	/* ct status dnat ct original ip daddr . meta l4proto . ct original
+	 * proto-dst @fwd_count4 accept */
+	ck_assert_str_eq(rule_of(&b, "forward", 0),
+			 "  [ ct load status => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00000000 ]\n"
+			 "  [ ct load dst_ip => reg 1 , dir original ]\n"
+			 "  [ meta load l4proto => reg 9 ]\n"
+			 "  [ ct load proto_dst => reg 10 , dir original ]\n"
+			 "  [ lookup reg 1 set fwd_count4 ]\n"
+			 "  [ immediate reg 0 accept ]\n");
+	/* ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade */
+	ck_assert_str_eq(rule_of(&b, "postrouting", 2),
+			 "  [ ct load status => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00000000 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load oifname => reg 1 ]\n"
+			 "  [ payload load 4b @ network header + 12 => reg 2 ]\n"
+			 "  [ lookup reg 1 set fwd_hairpin4 ]\n"
+			 "  [ masq ]\n");
+	ck_assert_uint_eq(b.elems, 1);
+	/* 0.0.0.0/0 . tcp . 8000-8009 : 10.213.0.11 . 80 */
+	ck_assert_str_eq(b.first_elem,
+			 "0.0.0.0 6 1f40 - 255.255.255.255 6 1f49 : 10.213.0.11 0050");
+	nft_batch_free(bt);
+	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &bt), 0);
+	walk(bt, &b, "fwd_count4");
+	ck_assert_str_eq(b.comment, "0 a/web");
+	nft_batch_free(bt);
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
+/* One forward more: one element in the map and one in the counting set,
+ * no chain, counter or other element touched; the batch says so. */
+START_TEST(test_forward_update)
+{
+	char *t0 = forwards_text(100, 20000), *t1 = malloc(100 * 80 + 200), err[512];
+	struct gw_conf *c0, *c1;
+	struct nft_plan p0, p1;
+	struct nft_update u;
+	struct nft_batch *bt;
+	size_t changed = 0;
+
+	sprintf(t1, "%s forward late { port = 2300 to = \"10.213.0.10:22\" }\n", t0);
+	ck_assert_msg(load(t0, NULL, &c0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(load(t1, NULL, &c1, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(nft_plan_build(c0, ups, false, &p0), 0);
+	ck_assert_int_eq(nft_plan_build(c1, ups, false, &p1), 0);
+	ck_assert_int_eq(nft_update_plan(&p0, &p1, &u), 0);
+	ck_assert(!u.replace);
+	ck_assert_uint_eq(u.n_add_chains + u.n_del_chains + u.n_refill, 0);
+	ck_assert_uint_eq(u.n_add_ctrs + u.n_del_ctrs, 0);
+	for (size_t i = 0; i < u.n_sets; i++) {
+		changed += u.sets[i].n_add + u.sets[i].n_del;
+		if (u.sets[i].n_add)
+			ck_assert_msg(!strcmp(p1.sets[i].name, "fwd4") ||
+					      !strcmp(p1.sets[i].name, "fwd_count4"),
+				      "%s", p1.sets[i].name);
+	}
+	ck_assert_uint_eq(changed, 2);
+	ck_assert_int_eq(nft_batch_update(&p0, &p1, &u, NULL, 0, 10, &bt), 0);
+	/* begin, the map's element, the set's element, end */
+	ck_assert_uint_eq(nft_batch_count(bt), 4);
+	ck_assert_str_eq(nft_batch_describe(bt, 11), "elements of map inet gatewayd fwd4");
+	ck_assert_str_eq(nft_batch_describe(bt, 12), "elements of set inet gatewayd fwd_count4");
+	nft_batch_free(bt);
+	nft_update_release(&u);
+
+	/* a changed target: the element goes and comes back, in one batch */
+	nft_plan_release(&p1);
+	conf_free(c1);
+	memcpy(strstr(t0, "10.213.0.10:80"), "10.213.0.20:80", 14);
+	ck_assert_msg(load(t0, NULL, &c1, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(nft_plan_build(c1, ups, false, &p1), 0);
+	ck_assert_int_eq(nft_update_plan(&p0, &p1, &u), 0);
+	changed = 0;
+	for (size_t i = 0; i < u.n_sets; i++)
+		changed += u.sets[i].n_add + u.sets[i].n_del;
+	ck_assert_uint_eq(changed, 2); /* fwd4: f0 deleted and added */
+	ck_assert_uint_eq(u.n_refill, 0);
+	nft_update_release(&u);
+	nft_plan_release(&p0);
+	nft_plan_release(&p1);
+	conf_free(c0);
+	conf_free(c1);
+	free(t0);
+	free(t1);
+}
+END_TEST
+
+Suite *forward_suite(void)
+{
+	Suite *s = suite_create("forward");
+	TCase *tc = tcase_create("forward");
+
+	tcase_add_loop_test(tc, test_forward_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_forward_ok);
+	tcase_add_test(tc, test_forward_flat);
+	tcase_add_test(tc, test_forward_elements);
+	tcase_add_test(tc, test_forward_batch);
+	tcase_add_test(tc, test_forward_update);
+	suite_add_tcase(s, tc);
+	return s;
+}

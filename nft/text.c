@@ -162,6 +162,28 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 		sb_add(&sb, " %s", r->target);
 }
 
+/* The prefix length of the range a..z (len bytes), as nft prints it, or
+ * -1 when it is no prefix. */
+static int range_plen(const uint8_t *a, const uint8_t *z, size_t len)
+{
+	int plen = 0;
+	size_t i = 0;
+
+	while (i < len && a[i] == z[i])
+		i++, plen += 8;
+	for (int bit = 7; i < len && bit >= 0; bit--, plen++)
+		if ((a[i] ^ z[i]) & (1 << bit))
+			break;
+	for (int b = 0; b < (int)len * 8; b++) {
+		bool host = b >= plen, za = a[b / 8] & (0x80 >> (b % 8)),
+		     zz = z[b / 8] & (0x80 >> (b % 8));
+
+		if (host && (za || !zz))
+			return -1;
+	}
+	return plen;
+}
+
 /* Port forwards' keys (nft/forward.c): "ADDR[-ADDR] . PROTO . PORT[-PORT]"
  * ("0.0.0.0/0" for every address), "IFNAME" . "IFNAME"; their data
  * "ADDR . PORT". */
@@ -181,7 +203,13 @@ static void fwd_key_format(char *buf, size_t len, enum nft_key k, const struct n
 		af = k == NK_HAIRPIN6 ? AF_INET6 : AF_INET;
 		inet_ntop(af, e->key.raw + IFNAMSIZ, a, sizeof(a));
 		inet_ntop(af, e->key_end.raw + IFNAMSIZ, z, sizeof(z));
-		sb_add(&sb, "\"%.16s\" . %s-%s", (const char *)e->key.raw, a, z);
+		if (range_plen(e->key.raw + IFNAMSIZ, e->key_end.raw + IFNAMSIZ,
+			       k == NK_HAIRPIN6 ? 16 : 4) >= 0)
+			sb_add(&sb, "\"%.16s\" . %s/%d", (const char *)e->key.raw, a,
+			       range_plen(e->key.raw + IFNAMSIZ, e->key_end.raw + IFNAMSIZ,
+					  k == NK_HAIRPIN6 ? 16 : 4));
+		else
+			sb_add(&sb, "\"%.16s\" . %s-%s", (const char *)e->key.raw, a, z);
 		return;
 	}
 	if (k != NK_FWD4 && k != NK_FWD6)

@@ -196,6 +196,12 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				 conf_text_quote(q, sizeof(q), title), NAME_NET_MAX);
 	strcpy(f->name, title);
 	f->line = port ? port->line : fsec->line;
+	/* nothing enters an isolated network: a forward would be ignored */
+	if (net->mode == GW_MODE_ISOLATED)
+		return conf_fail(ctx, f->line,
+				 "%sforward \"%s\": an isolated network takes no port forwards "
+				 "(mode nat or routed)",
+				 pfx, f->name);
 	if (!strcmp(proto->s, "tcp"))
 		f->proto = IPPROTO_TCP;
 	else if (!strcmp(proto->s, "udp"))
@@ -398,12 +404,12 @@ void conf_forwards_print(FILE *f, const struct gw_network *net)
 		inet_ntop(w->family, &w->to, a, sizeof(a));
 		ports_text(p, sizeof(p), w->port_min, w->port_max);
 		ports_text(tp, sizeof(tp), w->to_min, w->to_max);
-		fprintf(f, "    forward %s { proto = %s; port = \"%s\"; to = \"%s%s%s:%s\"",
+		fprintf(f, "    forward %s { proto = %s  port = \"%s\"  to = \"%s%s%s:%s\"",
 			w->name, w->proto == IPPROTO_TCP ? "tcp" : "udp", p,
 			w->family == AF_INET6 ? "[" : "", a, w->family == AF_INET6 ? "]" : "", tp);
 		if (!w->listen_any) {
 			inet_ntop(w->family, &w->listen, a, sizeof(a));
-			fprintf(f, "; listen = \"%s\"", a);
+			fprintf(f, "  listen = \"%s\"", a);
 		}
 		fprintf(f, " }\n");
 	}

@@ -99,6 +99,9 @@ static const struct {
 	  " forward y {\n port = 2222\n to = \"10.214.0.9:22\"\n listen = \"198.51.100.7\" }\n",
 	  "f.conf:13: network \"b\": forward \"y\": tcp port 2222-2222 on 198.51.100.7 overlaps "
 	  "forward \"x\" of network \"a\" (line 6)" },
+	/* nothing enters an isolated network */
+	{ " mode = isolated\n forward x {\n port = 1\n to = \"10.213.0.9\" }\n", NULL,
+	  "f.conf:7: network \"a\": forward \"x\": an isolated network takes no port forwards" },
 	/* one name twice in a network */
 	{ " forward x {\n port = 1\n to = \"10.213.0.9\" }\n"
 	  " forward x {\n port = 2\n to = \"10.213.0.9\" }\n",

@@ -46,6 +46,13 @@ static int teardown_dnsmasq(const struct gw_conf *conf)
 			n++;
 		}
 		unlink(cpath);
+		/* its static hosts' files (dhcp/hosts.h) */
+		snprintf(cpath, sizeof(cpath), "%s/%.*s.hosts", conf->run_dir,
+			 (int)(len - strlen(sfx)), e->d_name);
+		unlink(cpath);
+		snprintf(cpath, sizeof(cpath), "%s/%.*s.dhcp-hosts", conf->run_dir,
+			 (int)(len - strlen(sfx)), e->d_name);
+		unlink(cpath);
 	}
 	closedir(d);
 	return n;

@@ -128,3 +128,16 @@ wait_until 5 sh -c "[ -s $T/run/default.dnsmasq.pid ] && [ \"\$(cat $T/run/defau
 wait_until 5 sh -c "ip netns exec $(guest_ns 2) timeout 5 busybox nslookup web.cust-b.internal 10.213.0.1 2>/dev/null | grep -q 10.213.0.10" ||
 	fail "web.cust-b.internal: '$(resolve 2 web.cust-b.internal)'"
 ok "domain changed: dnsmasq restarted ($pid -> $(dnsmasq_pid)), web.cust-b.internal resolves"
+
+# The hosts files go with dnsmasq's config: on stop, and by --teardown
+# after a crash.
+gw_stop || fail "gatewayd exited non-zero"
+for f in default.hosts default.dhcp-hosts; do [ -e "$T/run/$f" ] && fail "$f left after stop"; done
+gw_start
+[ -s "$T/run/default.hosts" ] && [ -s "$T/run/default.dhcp-hosts" ] || fail "hosts files not written at start"
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+in_host "$GATEWAYD" --teardown -c "$T/gw.conf" >"$T/teardown.log" 2>&1 || fail "teardown: $(cat "$T/teardown.log")"
+for f in default.hosts default.dhcp-hosts; do [ -e "$T/run/$f" ] && fail "$f left after kill -9 and --teardown"; done
+ok "hosts files removed on stop, and by --teardown after kill -9"

@@ -6,6 +6,7 @@
  * through the supervisor's descriptors. */
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
+#include "dhcp/hosts.h"
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/plan.h"
 #include "gatewayd/ctl/control.h"
@@ -98,6 +99,12 @@ static void print_plan(const struct gw_conf *conf)
 		dnsmasq_conf_path(plan.conf, n, path, sizeof(path));
 		printf("\n# dnsmasq config for network \"%s\" (%s)\n%s", n->name, path,
 		       plan.nets[i].dnsmasq_conf);
+		if (!n->hosts.n)
+			continue;
+		hosts_dhcp_path(plan.conf, n, path, sizeof(path));
+		printf("\n# (%s)\n%s", path, plan.nets[i].dhcp_hosts);
+		hosts_dns_path(plan.conf, n, path, sizeof(path));
+		printf("\n# (%s)\n%s", path, plan.nets[i].dns_hosts);
 	}
 	gw_plan_release(&plan);
 	preflight_release(&pf);

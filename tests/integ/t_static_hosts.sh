@@ -93,6 +93,13 @@ aaaa=$(in_ns "$(guest_ns 2)" timeout 5 busybox nslookup -type=aaaa web.cust-a.in
 [ "$aaaa" = fd42:213::10 ] || fail "web's AAAA: '$aaaa'"
 ok "DHCPv6: web gets fd42:213::10 (and its AAAA), guest 2 $a6 from the range"
 
+in_host "$GATEWAYD" -n -v -c "$T/gw.conf" >"$T/nv.out" 2>&1 || fail "gatewayd -n -v: $(tail -3 "$T/nv.out")"
+grep -qx '52:54:00:00:00:10,10.213.0.10,\[fd42:213::10\],web' "$T/nv.out" &&
+	grep -qx '10.213.0.200 printer.cust-a.internal printer' "$T/nv.out" ||
+	fail "gatewayd -n -v does not show the hosts files"
+cmp -s <(sed -n '/default.dhcp-hosts)$/,/^$/p' "$T/nv.out" | sed '1d;/^$/d') "$T/run/default.dhcp-hosts" ||
+	fail "gatewayd -n -v shows another dhcp-hosts file than the one written"
+
 pid=$(dnsmasq_pid)
 [ -n "$pid" ] || fail "no dnsmasq pid"
 # Added by reload: db's lease and name, the same dnsmasq.

@@ -233,11 +233,10 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				 "%sforward \"%s\": %u listen port%s mapped to %u target ports "
 				 "(a range maps to one port or to a range of the same size)",
 				 pfx, f->name, n_from, n_from == 1 ? "" : "s", n_to);
-	if (n_to > GW_FORWARD_RANGE_MAX)
-		return conf_fail(ctx, to->line,
-				 "%sforward \"%s\": a range mapped port for port may have at most "
-				 "%d ports, not %u",
-				 pfx, f->name, GW_FORWARD_RANGE_MAX, n_to);
+	if (n_from > GW_FORWARD_RANGE_MAX)
+		return conf_fail(ctx, port->line,
+				 "%sforward \"%s\": a forward may have at most %d ports, not %u",
+				 pfx, f->name, GW_FORWARD_RANGE_MAX, n_from);
 	if (check_target(ctx, to, pfx, net, f) < 0)
 		return -EINVAL;
 	f->listen_any = !listen;

@@ -11,8 +11,8 @@
 
 #include "lib/names.h"
 
-/* A range of listen ports mapped to an equal range is one nftables
- * element per port: at most this many ports per forward. */
+/* Each listen port is an element of a hash map (nft/forward.c): at most
+ * this many ports per forward. */
 #define GW_FORWARD_RANGE_MAX 1024
 
 /* The keys of one `forward NAME { ... }` section (conf/forward.c). */

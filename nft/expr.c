@@ -163,11 +163,12 @@ static int e_ct_to(struct nftnl_rule *r, uint32_t key, bool original, uint32_t d
 	return 0;
 }
 
-/* ADDR . meta l4proto . PORT: the address in register 1, the protocol
- * and the port in the two 32-bit registers after it. */
+/* [ADDR .] meta l4proto . PORT: the address in register 1, the protocol
+ * and the port in the 32-bit registers after it; without the address,
+ * the protocol in register 1 and the port after it. */
 static int e_fwd_key(struct nftnl_rule *r, int key, uint8_t *family)
 {
-	bool v6 = key == NK_FWD6 || key == NK_CT_FWD6;
+	bool v6 = NFT_KEY_FWD6(key);
 	uint32_t proto_reg = v6 ? NFT_REG_2 : NFT_REG32_01;
 	uint32_t port_reg = v6 ? NFT_REG32_05 : NFT_REG32_02;
 	int e;
@@ -175,6 +176,11 @@ static int e_fwd_key(struct nftnl_rule *r, int key, uint8_t *family)
 	switch (key) {
 	case NK_FWD4:
 	case NK_FWD6:
+		if ((e = e_meta(r, NFT_META_L4PROTO)) < 0)
+			return e;
+		return e_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
+	case NK_FWD4_AT:
+	case NK_FWD6_AT:
 		if ((e = e_family(r, family, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) < 0 ||
 		    (e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4)) < 0 ||
 		    (e = e_meta_to(r, NFT_META_L4PROTO, proto_reg)) < 0)
@@ -182,18 +188,22 @@ static int e_fwd_key(struct nftnl_rule *r, int key, uint8_t *family)
 		return e_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, port_reg);
 	case NK_CT_FWD4:
 	case NK_CT_FWD6:
+		if ((e = e_meta(r, NFT_META_L4PROTO)) < 0)
+			return e;
+		return e_ct_to(r, NFT_CT_PROTO_DST, true, NFT_REG32_01);
+	case NK_CT_FWD4_AT:
+	case NK_CT_FWD6_AT:
 		if ((e = e_ct_to(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, true, NFT_REG_1)) < 0 ||
 		    (e = e_meta_to(r, NFT_META_L4PROTO, proto_reg)) < 0)
 			return e;
 		return e_ct_to(r, NFT_CT_PROTO_DST, true, port_reg);
 	case NK_HAIRPIN4:
 	case NK_HAIRPIN6:
-		if ((e = e_family(r, family, key == NK_HAIRPIN6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) <
-			    0 ||
+		if ((e = e_family(r, family, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) < 0 ||
 		    (e = e_meta(r, NFT_META_OIFNAME)) < 0)
 			return e;
-		return e_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, key == NK_HAIRPIN6 ? 8 : 12,
-				    key == NK_HAIRPIN6 ? 16 : 4, NFT_REG_2);
+		return e_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4,
+				    NFT_REG_2);
 	}
 	return -EINVAL;
 }
@@ -218,7 +228,7 @@ static int e_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const cha
 static int e_dnat_map(struct nftnl_rule *r, const struct nft_plan *plan,
 		      const struct nft_rule_plan *rp, uint8_t *family)
 {
-	bool v6 = rp->vmap_key == NK_FWD6;
+	bool v6 = NFT_KEY_FWD6(rp->vmap_key);
 	struct nftnl_expr *x;
 	int e;
 
@@ -370,7 +380,7 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	struct nftnl_expr *x;
 	int e = 0;
 
-	if (rp->vmap_key == NK_FWD4 || rp->vmap_key == NK_FWD6)
+	if (NFT_KEY_DNAT(rp->vmap_key))
 		return e_dnat_map(r, plan, rp, family);
 	switch (rp->vmap_key) {
 	case NK_IIFNAME: e = e_meta(r, NFT_META_IIFNAME); break;

@@ -1,32 +1,35 @@
-/* Port forwards as data: however many forwards there are, one DNAT rule
- * per family and hook, looking the packet up in a map whose elements are
- * the forwards. Pure.
+/* Port forwards as data: however many forwards there are, the same few
+ * rules, looking the packet up in hash maps whose elements are the
+ * forwards. Pure. Per family (IPv6 likewise, ip6 and fwd6):
  *
- *   prerouting (nat, dstnat): fib daddr type local
- *       dnat ip to ip daddr . meta l4proto . th dport map @fwd4
- *   output (nat, dstnat), the host's own connections, not to loopback:
- *       the same
+ *   prerouting (nat, dstnat):
+ *       fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at
+ *       fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4
+ *   output (nat), the host's own connections, not to loopback: the same
  *   forward (filter), before the dispatch:
- *       ct status dnat ct original ip daddr . meta l4proto . ct original
- *       proto-dst @fwd_count4 accept
- *   postrouting (nat): ct status dnat oifname . ip saddr @fwd_hairpin4
- *       masquerade
+ *       ct status dnat ct original ip daddr . meta l4proto . ct original proto-dst
+ *           @fwd_count4_at accept
+ *       ct status dnat meta nfproto ipv4 meta l4proto . ct original proto-dst
+ *           @fwd_count4 accept
+ *   postrouting (nat): ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade
  *
- * fwd4 is an interval map keyed by listen address . proto . port: a
- * forward on every address of the host is the range 0.0.0.0-
- * 255.255.255.255 (the rule's fib match keeps it to the host's own
- * addresses), a port range one range element when it maps to one port.
- * nftables maps a key to one address . port, so a range mapped port for
- * port to another range is one element per port (at most
- * GW_FORWARD_RANGE_MAX).
+ * fwd4 holds the forwards on every address of the host (the fib match
+ * keeps them to the host's own addresses), fwd4_at those with a listen
+ * address; a forward is in one of them, and the config refuses two that
+ * could answer the same packet, so the order of the rules does not
+ * matter. Both are hash maps, one element per port: measured here, a
+ * concatenation with intervals (pipapo) costs time in proportion to its
+ * elements -- a new connection to the last of 10,000 forwards in an
+ * interval map ran at x0.22 of 10, in a hash map at x1.0 -- so a port
+ * range is expanded, at most GW_FORWARD_RANGE_MAX ports per forward.
  *
  * NAT chains see only a connection's first packet, so the counting is
- * done in the forward chain by a set holding one element per forward,
- * each with its own counter and a comment naming it ("NET/NAME"): every
- * packet of a forwarded connection, both ways, looked up by where the
- * connection was first addressed. The same rule accepts them, whatever
- * the target network's filter would say about new inbound connections
- * (and a guest of another network reaches it like the internet does).
+ * done in the forward chain by sets with the same keys, one counter per
+ * element and a comment naming its forward ("NET/NAME"): every packet of
+ * a forwarded connection, both ways, looked up by where the connection
+ * was first addressed. The same rules accept them, whatever the target
+ * network's filter would say about new inbound connections (and a guest
+ * of another network reaches a forward like the internet does).
  *
  * Hairpin: a guest reaching a forward of its own network through the
  * host's public address is DNATed back into its bridge; the target would
@@ -61,19 +64,32 @@ static void lookup(struct rule_builder *b, enum nft_key key, const char *set)
 	m->u.lk.key = key;
 }
 
+const char *const nft_fwd_count_sets[NFT_FWD_COUNT_SETS] = { NFT_FWD_COUNT4, NFT_FWD_COUNT6,
+							     NFT_FWD_COUNT4_AT, NFT_FWD_COUNT6_AT };
+
+static void nfproto(struct rule_builder *b, bool v6)
+{
+	rb_add(b, NM_NFPROTO, false)->u.proto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+}
+
 int plan_forward_filter(struct rule_builder *b)
 {
-	int r;
+	int r = 0;
 
-	rb_start(b, NC_FORWARD);
-	rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
-	lookup(b, NK_CT_FWD4, NFT_FWD_COUNT4);
-	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
-		return r;
-	rb_start(b, NC_FORWARD);
-	rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
-	lookup(b, NK_CT_FWD6, NFT_FWD_COUNT6);
-	return rb_end(b, NULL, NV_ACCEPT);
+	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
+		rb_start(b, NC_FORWARD);
+		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+		lookup(b, v6 ? NK_CT_FWD6_AT : NK_CT_FWD4_AT,
+		       v6 ? NFT_FWD_COUNT6_AT : NFT_FWD_COUNT4_AT);
+		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+			break;
+		rb_start(b, NC_FORWARD);
+		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+		nfproto(b, v6);
+		lookup(b, v6 ? NK_CT_FWD6 : NK_CT_FWD4, v6 ? NFT_FWD_COUNT6 : NFT_FWD_COUNT4);
+		r = rb_end(b, NULL, NV_ACCEPT);
+	}
+	return r;
 }
 
 /* A set of the inet table; returns its index or -errno. */
@@ -115,22 +131,17 @@ static struct nft_elem *elem_add(struct nft_plan *p, size_t set, size_t *cap)
 	return &s->elems[s->n_elems++];
 }
 
-/* listen . proto . ports min..max into key and key_end, laid out as the
- * registers hold them (each part padded to 4 bytes). */
-static void fwd_key(struct nft_elem *e, const struct gw_forward *f, uint16_t min, uint16_t max)
+/* [listen .] proto . port into key, laid out as the registers hold them
+ * (each part padded to 4 bytes). */
+static void fwd_key(struct nft_elem *e, const struct gw_forward *f, uint16_t port)
 {
-	size_t alen = f->family == AF_INET ? 4 : 16;
-	uint16_t lo = htons(min), hi = htons(max);
+	size_t alen = f->listen_any ? 0 : f->family == AF_INET ? 4 : 16;
+	uint16_t p = htons(port);
 
-	if (f->listen_any) {
-		memset(e->key_end.raw, 0xff, alen);
-	} else {
+	if (alen)
 		memcpy(e->key.raw, &f->listen, alen);
-		memcpy(e->key_end.raw, &f->listen, alen);
-	}
-	e->key.raw[alen] = e->key_end.raw[alen] = f->proto;
-	memcpy(e->key.raw + alen + 4, &lo, 2);
-	memcpy(e->key_end.raw + alen + 4, &hi, 2);
+	e->key.raw[alen] = f->proto;
+	memcpy(e->key.raw + alen + 4, &p, 2);
 }
 
 /* target . port, as the map's data. */
@@ -143,34 +154,39 @@ static void fwd_data(struct nft_elem *e, const struct gw_forward *f, uint16_t po
 	memcpy(e->data + alen, &p, 2);
 }
 
-static int plan_rules(struct rule_builder *b)
+/* One DNAT rule for each map: KEY map @MAP, after the matches of the
+ * hook (output: not to loopback). */
+static int dnat_rule(struct rule_builder *b, size_t chain, bool v6, bool at)
 {
 	const struct in_addr lo4 = { htonl(0x7f000000) };
-	int r = 0;
 
-	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
-		enum nft_key key = v6 ? NK_FWD6 : NK_FWD4;
-		const char *map = v6 ? NFT_FWD_MAP6 : NFT_FWD_MAP4;
-
-		/* from outside, and from guests (hairpin) */
-		rb_start(b, NC_PREROUTING);
-		rb_add(b, NM_FIBLOCAL, false);
-		b->r.vmap_key = key;
-		snprintf(b->r.target, sizeof(b->r.target), "%s", map);
-		if ((r = rb_end(b, NULL, NV_VMAP)) < 0)
-			break;
-		/* the host's own connections to its addresses; loopback would
-		 * need route_localnet to leave the host */
-		rb_start(b, NC_OUTPUT);
+	rb_start(b, chain);
+	if (chain == NC_OUTPUT) {
 		if (v6)
 			rb_net6(b, NM_DADDR6, true, &in6addr_loopback, 128);
 		else
 			rb_net4(b, NM_DADDR4, true, lo4, 8);
-		rb_add(b, NM_FIBLOCAL, false);
-		b->r.vmap_key = key;
-		snprintf(b->r.target, sizeof(b->r.target), "%s", map);
-		r = rb_end(b, NULL, NV_VMAP);
 	}
+	rb_add(b, NM_FIBLOCAL, false);
+	if (!at)
+		nfproto(b, v6);
+	b->r.vmap_key = at ? (v6 ? NK_FWD6_AT : NK_FWD4_AT) : (v6 ? NK_FWD6 : NK_FWD4);
+	snprintf(b->r.target, sizeof(b->r.target), "%s",
+		 at ? (v6 ? NFT_FWD_MAP6_AT : NFT_FWD_MAP4_AT)
+		    : (v6 ? NFT_FWD_MAP6 : NFT_FWD_MAP4));
+	return rb_end(b, NULL, NV_VMAP);
+}
+
+static int plan_rules(struct rule_builder *b)
+{
+	static const size_t chains[] = { NC_PREROUTING, NC_OUTPUT };
+	int r = 0;
+
+	/* from outside and from guests (hairpin); the host's own */
+	for (size_t c = 0; c < 2; c++)
+		for (int v6 = 0; v6 < 2 && r >= 0; v6++)
+			for (int at = 1; at >= 0 && r >= 0; at--)
+				r = dnat_rule(b, chains[c], v6, at);
 	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
 		rb_start(b, NC_POSTROUTING);
 		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
@@ -210,50 +226,65 @@ static int hairpin_elems(struct nft_plan *p, const struct gw_network *n, const l
 	return 0;
 }
 
+/* The sets, in this order: map and counting set per family and listen
+ * kind, then the hairpin sets. */
+static const struct {
+	const char *name;
+	enum nft_key key;
+	bool data, interval, counter;
+} fwd_sets[] = {
+	{ NFT_FWD_MAP4, NK_FWD4, true, false, false },
+	{ NFT_FWD_MAP6, NK_FWD6, true, false, false },
+	{ NFT_FWD_MAP4_AT, NK_FWD4_AT, true, false, false },
+	{ NFT_FWD_MAP6_AT, NK_FWD6_AT, true, false, false },
+	{ NFT_FWD_COUNT4, NK_FWD4, false, false, true },
+	{ NFT_FWD_COUNT6, NK_FWD6, false, false, true },
+	{ NFT_FWD_COUNT4_AT, NK_FWD4_AT, false, false, true },
+	{ NFT_FWD_COUNT6_AT, NK_FWD6_AT, false, false, true },
+	{ NFT_FWD_HAIRPIN4, NK_HAIRPIN4, false, true, false },
+	{ NFT_FWD_HAIRPIN6, NK_HAIRPIN6, false, true, false },
+};
+#define N_FWD_SETS (sizeof(fwd_sets) / sizeof(fwd_sets[0]))
+
 int plan_forwards(struct rule_builder *b, const struct gw_conf *conf)
 {
 	struct nft_plan *p = b->plan;
-	long map[2], count[2], hairpin[2];
-	size_t cap_map[2] = { 0 }, cap_count[2] = { 0 }, cap_hp[2] = { 0 };
+	long set[N_FWD_SETS];
+	size_t cap[N_FWD_SETS] = { 0 };
 	int r;
 
-	if ((map[0] = fwd_set(p, NFT_FWD_MAP4, NK_FWD4, true, true, false)) < 0 ||
-	    (map[1] = fwd_set(p, NFT_FWD_MAP6, NK_FWD6, true, true, false)) < 0 ||
-	    (count[0] = fwd_set(p, NFT_FWD_COUNT4, NK_FWD4, false, true, true)) < 0 ||
-	    (count[1] = fwd_set(p, NFT_FWD_COUNT6, NK_FWD6, false, true, true)) < 0 ||
-	    (hairpin[0] = fwd_set(p, NFT_FWD_HAIRPIN4, NK_HAIRPIN4, false, true, false)) < 0 ||
-	    (hairpin[1] = fwd_set(p, NFT_FWD_HAIRPIN6, NK_HAIRPIN6, false, true, false)) < 0)
-		return -ENOMEM;
+	for (size_t i = 0; i < N_FWD_SETS; i++)
+		if ((set[i] = fwd_set(p, fwd_sets[i].name, fwd_sets[i].key, fwd_sets[i].data,
+				      fwd_sets[i].interval, fwd_sets[i].counter)) < 0)
+			return -ENOMEM;
 	if ((r = plan_rules(b)) < 0)
 		return r;
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
-		struct nft_elem *e;
 
 		for (size_t k = 0; k < n->fwd.n; k++) {
 			const struct gw_forward *f = &n->fwd.v[k];
-			int v6 = f->family == AF_INET6;
+			/* index of its map; its counting set is 4 further */
+			size_t m = (f->family == AF_INET6) + 2 * !f->listen_any;
 
-			if (!(e = elem_add(p, (size_t)count[v6], &cap_count[v6])))
-				return -ENOMEM;
-			fwd_key(e, f, f->port_min, f->port_max);
-			nft_forward_comment(e->comment, sizeof(e->comment), n->name, f->name);
-			if (f->to_min == f->to_max) {
-				if (!(e = elem_add(p, (size_t)map[v6], &cap_map[v6])))
-					return -ENOMEM;
-				fwd_key(e, f, f->port_min, f->port_max);
-				fwd_data(e, f, f->to_min);
-				continue;
-			}
-			/* port for port: one element each */
 			for (unsigned port = f->port_min; port <= f->port_max; port++) {
-				if (!(e = elem_add(p, (size_t)map[v6], &cap_map[v6])))
+				unsigned to = f->to_min == f->to_max
+						      ? f->to_min
+						      : f->to_min + (port - f->port_min);
+				struct nft_elem *e = elem_add(p, (size_t)set[m], &cap[m]);
+
+				if (!e)
 					return -ENOMEM;
-				fwd_key(e, f, (uint16_t)port, (uint16_t)port);
-				fwd_data(e, f, (uint16_t)(f->to_min + (port - f->port_min)));
+				fwd_key(e, f, (uint16_t)port);
+				fwd_data(e, f, (uint16_t)to);
+				if (!(e = elem_add(p, (size_t)set[m + 4], &cap[m + 4])))
+					return -ENOMEM;
+				fwd_key(e, f, (uint16_t)port);
+				nft_forward_comment(e->comment, sizeof(e->comment), n->name,
+						    f->name);
 			}
 		}
-		if (n->fwd.n && (r = hairpin_elems(p, n, hairpin, cap_hp)) < 0)
+		if (n->fwd.n && (r = hairpin_elems(p, n, &set[8], &cap[8])) < 0)
 			return r;
 	}
 	return 0;

@@ -4,13 +4,24 @@
 
 #include "rules.h"
 
-/* The maps and sets of every network's forwards, by family: */
-#define NFT_FWD_MAP4	 "fwd4" /* listen . proto . port -> target . port */
-#define NFT_FWD_MAP6	 "fwd6"
-#define NFT_FWD_COUNT4	 "fwd_count4" /* one counting element per forward */
-#define NFT_FWD_COUNT6	 "fwd_count6"
-#define NFT_FWD_HAIRPIN4 "fwd_hairpin4" /* bridge . its subnet: masquerade */
-#define NFT_FWD_HAIRPIN6 "fwd_hairpin6"
+/* The maps and sets of every network's forwards, by family: hash maps
+ * (a lookup costs the same for 10 or 10,000 elements), one for the
+ * forwards on every address of the host and one, _at, for those with a
+ * listen address. */
+#define NFT_FWD_MAP4	   "fwd4" /* proto . port -> target . port */
+#define NFT_FWD_MAP6	   "fwd6"
+#define NFT_FWD_MAP4_AT	   "fwd4_at" /* listen . proto . port -> target . port */
+#define NFT_FWD_MAP6_AT	   "fwd6_at"
+#define NFT_FWD_COUNT4	   "fwd_count4" /* the same keys, a counter each */
+#define NFT_FWD_COUNT6	   "fwd_count6"
+#define NFT_FWD_COUNT4_AT  "fwd_count4_at"
+#define NFT_FWD_COUNT6_AT  "fwd_count6_at"
+#define NFT_FWD_HAIRPIN4   "fwd_hairpin4" /* bridge . its subnet: masquerade */
+#define NFT_FWD_HAIRPIN6   "fwd_hairpin6"
+#define NFT_FWD_COUNT_SETS 4
+
+/* The counting sets, for nft/forward_count.c. */
+extern const char *const nft_fwd_count_sets[NFT_FWD_COUNT_SETS];
 
 /* The forward base chain's first rules: a forwarded connection's
  * packets, both ways, counted by its forward and accepted. Before the

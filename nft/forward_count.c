@@ -19,7 +19,7 @@
 
 struct counts {
 	struct nft_fwd_count *v;
-	size_t n, cap;
+	size_t n, cap, start; /* start: where the set being dumped begins */
 	int err;
 };
 
@@ -104,7 +104,7 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 
 static void counts_restart(void *data)
 {
-	((struct counts *)data)->n = 0;
+	((struct counts *)data)->n = ((struct counts *)data)->start;
 }
 
 static int dump_set(const char *set, struct counts *q)
@@ -127,6 +127,7 @@ static int dump_set(const char *set, struct counts *q)
 				    nl_seq_next(nl));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
+	q->start = q->n;
 	r = nl_dump(nl, nlh, elems_cb, counts_restart, q);
 	nl_close(nl);
 	return r < 0 ? r : q->err;
@@ -138,29 +139,34 @@ static int count_cmp(const void *a, const void *b)
 		      ((const struct nft_fwd_count *)b)->name);
 }
 
+/* One element per port: a forward's counts are the sum of its ports'. */
 long nft_forward_counts(struct nft_fwd_count **out)
 {
-	struct counts q4 = { 0 }, q6 = { 0 };
-	struct nft_fwd_count *v;
+	struct counts q = { 0 };
+	size_t k = 0;
 	int r;
 
 	*out = NULL;
-	if ((r = dump_set(NFT_FWD_COUNT4, &q4)) < 0 || (r = dump_set(NFT_FWD_COUNT6, &q6)) < 0)
-		goto fail;
-	if (!(v = realloc(q4.v, (q4.n + q6.n + 1) * sizeof(*v)))) {
-		r = -ENOMEM;
-		goto fail;
+	for (size_t i = 0; i < NFT_FWD_COUNT_SETS; i++)
+		if ((r = dump_set(nft_fwd_count_sets[i], &q)) < 0) {
+			free(q.v);
+			return r;
+		}
+	if (!q.n) {
+		free(q.v);
+		return 0;
 	}
-	if (q6.n)
-		memcpy(v + q4.n, q6.v, q6.n * sizeof(*v));
-	free(q6.v);
-	qsort(v, q4.n + q6.n, sizeof(*v), count_cmp);
-	*out = v;
-	return (long)(q4.n + q6.n);
-fail:
-	free(q4.v);
-	free(q6.v);
-	return r;
+	qsort(q.v, q.n, sizeof(*q.v), count_cmp);
+	for (size_t i = 1; i < q.n; i++) {
+		if (!strcmp(q.v[i].name, q.v[k].name)) {
+			q.v[k].packets += q.v[i].packets;
+			q.v[k].bytes += q.v[i].bytes;
+		} else {
+			q.v[++k] = q.v[i];
+		}
+	}
+	*out = q.v;
+	return (long)k + 1;
 }
 
 const struct nft_fwd_count *nft_forward_count_find(const struct nft_fwd_count *v, size_t n,

@@ -225,8 +225,10 @@ static const struct {
 	[NK_IP_DADDR] = { 7, 4, 2 },
 	[NK_IP6_DADDR] = { 8, 16, 2 },
 	/* concatenations: nft's type is the parts' types, 6 bits each */
-	[NK_FWD4] = { (7 << 12) | (12 << 6) | 13, 12, 2 },
-	[NK_FWD6] = { (8 << 12) | (12 << 6) | 13, 24, 2 },
+	[NK_FWD4] = { (12 << 6) | 13, 8, 2 },
+	[NK_FWD6] = { (12 << 6) | 13, 8, 2 },
+	[NK_FWD4_AT] = { (7 << 12) | (12 << 6) | 13, 12, 2 },
+	[NK_FWD6_AT] = { (8 << 12) | (12 << 6) | 13, 24, 2 },
 	[NK_HAIRPIN4] = { (41 << 6) | 7, IFNAMSIZ + 4, 1 },
 	[NK_HAIRPIN6] = { (41 << 6) | 8, IFNAMSIZ + 16, 1 },
 };
@@ -239,11 +241,11 @@ static void fwd_set_attrs(struct nftnl_set *s, const struct nft_set_plan *sp)
 	/* bytes, as libnftnl takes them */
 	static const uint8_t f4[] = { 4, 1, 2 }, f6[] = { 16, 1, 2 }, h4[] = { IFNAMSIZ, 4, 0 },
 			     h6[] = { IFNAMSIZ, 16, 0 };
-	const uint8_t *fields = sp->key == NK_FWD6	 ? f6
+	const uint8_t *fields = sp->key == NK_FWD6_AT	 ? f6
 				: sp->key == NK_HAIRPIN4 ? h4
 				: sp->key == NK_HAIRPIN6 ? h6
 							 : f4;
-	bool v6 = sp->key == NK_FWD6;
+	bool v6 = NFT_KEY_FWD6(sp->key);
 	uint32_t flags = 0;
 
 	if (sp->interval) {
@@ -296,7 +298,7 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
-	if (!sp->vmap && k >= NK_FWD4)
+	if (!sp->vmap && NFT_KEY_FWD(k))
 		fwd_set_attrs(s, sp);
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {
@@ -370,7 +372,7 @@ int batch_map_elems_msg(struct nft_batch *b, uint16_t type, uint8_t family, cons
 int batch_set_elems_msg(struct nft_batch *b, uint16_t type, const struct nft_set_plan *sp,
 			uint32_t id, const struct nft_elem *elems, size_t n)
 {
-	uint32_t klen = key_types[sp->key].len, dlen = sp->key == NK_FWD6 ? 20 : 8;
+	uint32_t klen = key_types[sp->key].len, dlen = NFT_KEY_FWD6(sp->key) ? 20 : 8;
 	char desc[128];
 	int r = 0;
 

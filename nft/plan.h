@@ -40,6 +40,13 @@ enum nft_match_kind {
 	NM_LOOKUP,    /* u.lk: the key built as lk.key says, in the named set */
 };
 
+/* Port forwards' keys (nft/forward.c): one of them; IPv6; a DNAT map's. */
+#define NFT_KEY_FWD(k) ((k) >= NK_FWD4 && (k) <= NK_HAIRPIN6)
+#define NFT_KEY_FWD6(k)                                                                            \
+	((k) == NK_FWD6 || (k) == NK_FWD6_AT || (k) == NK_CT_FWD6 || (k) == NK_CT_FWD6_AT ||       \
+	 (k) == NK_HAIRPIN6)
+#define NFT_KEY_DNAT(k) ((k) >= NK_FWD4 && (k) <= NK_FWD6_AT)
+
 struct nft_ifname_key {
 	const char *text; /* as nft prints it */
 	uint32_t meta;	  /* NFT_META_* */
@@ -92,17 +99,23 @@ enum nft_key {
 	 * came in on (meta ibrname) is a name like any other, and its map is
 	 * keyed NK_IIFNAME (type ifname). batch.c's key types stop above. */
 	NK_IBRNAME,
-	/* Port forwards (nft/forward.c): "ip daddr . meta l4proto . th
-	 * dport" (type ipv4_addr . inet_proto . inet_service), the same from
-	 * a connection's original direction ("ct original ip daddr . meta
-	 * l4proto . ct original proto-dst"), IPv6 likewise; and "oifname .
-	 * ip saddr" (type ifname . ipv4_addr), "oifname . ip6 saddr". NV_VMAP on NK_FWD4/NK_FWD6 is
-	 * not a verdict but DNAT to what the map gives (address . port):
-	 * "dnat ip to ip daddr . meta l4proto . th dport map @fwd4". */
+	/* Port forwards (nft/forward.c), keys of hash maps: "meta l4proto
+	 * . th dport" (type inet_proto . inet_service; the family's rule
+	 * checks the family), _AT with the address first ("ip daddr . meta
+	 * l4proto . th dport"); the same from a connection's original
+	 * direction ("meta l4proto . ct original proto-dst", "ct original ip
+	 * daddr . ..."); "oifname . ip saddr" (type ifname . ipv4_addr,
+	 * interval). NV_VMAP on NK_FWD4..NK_FWD6_AT is not a verdict but
+	 * DNAT to what the map gives (address . port): "dnat ip to meta
+	 * l4proto . th dport map @fwd4". */
 	NK_FWD4,
 	NK_FWD6,
+	NK_FWD4_AT,
+	NK_FWD6_AT,
 	NK_CT_FWD4,
 	NK_CT_FWD6,
+	NK_CT_FWD4_AT,
+	NK_CT_FWD6_AT,
 	NK_HAIRPIN4,
 	NK_HAIRPIN6,
 	NK_COUNT
@@ -192,7 +205,7 @@ struct nft_set_plan {
 	bool dynamic;
 	enum nft_key key; /* vmap; and of the sets below */
 	/* Not a vmap (nft/forward.c): a set, or with data a NAT map to
-	 * NK_FWD4/NK_FWD6's targets; interval: elements are ranges (key to
+	 * NFT_KEY_DNAT's targets; interval: elements are ranges (key to
 	 * key_end); counter: each element counts what it matched. */
 	bool data, interval, counter;
 	size_t n_elems;

@@ -135,9 +135,9 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 	}
 	if (r->counter[0])
 		sb_add(&sb, "counter name \"%s\" ", r->counter);
-	if (r->verdict == NV_VMAP && (r->vmap_key == NK_FWD4 || r->vmap_key == NK_FWD6)) {
+	if (r->verdict == NV_VMAP && NFT_KEY_DNAT(r->vmap_key)) {
 		/* a NAT map, not a verdict map (nft/forward.c) */
-		sb_add(&sb, "dnat %s to %s map @%s", r->vmap_key == NK_FWD4 ? "ip" : "ip6",
+		sb_add(&sb, "dnat %s to %s map @%s", NFT_KEY_FWD6(r->vmap_key) ? "ip6" : "ip",
 		       nft_key_names[r->vmap_key].expr, r->target);
 		return;
 	}
@@ -184,58 +184,45 @@ static int range_plen(const uint8_t *a, const uint8_t *z, size_t len)
 	return plen;
 }
 
-/* Port forwards' keys (nft/forward.c): "ADDR[-ADDR] . PROTO . PORT[-PORT]"
- * ("0.0.0.0/0" for every address), "IFNAME" . "IFNAME"; their data
- * "ADDR . PORT". */
+/* Port forwards' keys (nft/forward.c): "[ADDR . ]PROTO . PORT",
+ * "IFNAME" . SUBNET; their data "ADDR . PORT". */
 static void fwd_key_format(char *buf, size_t len, enum nft_key k, const struct nft_elem *e)
 {
-	size_t alen = k == NK_FWD6 ? 16 : 4;
-	int af = k == NK_FWD6 ? AF_INET6 : AF_INET;
-	static const uint8_t zero[16],
-		ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-			     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	size_t alen = k == NK_FWD6_AT ? 16 : k == NK_FWD4_AT ? 4 : 0;
+	int af = NFT_KEY_FWD6(k) ? AF_INET6 : AF_INET;
 	char a[INET6_ADDRSTRLEN], z[INET6_ADDRSTRLEN];
-	uint16_t lo, hi;
 	struct strbuf sb = { buf, len, 0 };
+	uint16_t port;
 
 	buf[0] = '\0';
 	if (k == NK_HAIRPIN4 || k == NK_HAIRPIN6) {
-		af = k == NK_HAIRPIN6 ? AF_INET6 : AF_INET;
+		alen = k == NK_HAIRPIN6 ? 16 : 4;
 		inet_ntop(af, e->key.raw + IFNAMSIZ, a, sizeof(a));
 		inet_ntop(af, e->key_end.raw + IFNAMSIZ, z, sizeof(z));
-		if (range_plen(e->key.raw + IFNAMSIZ, e->key_end.raw + IFNAMSIZ,
-			       k == NK_HAIRPIN6 ? 16 : 4) >= 0)
+		if (range_plen(e->key.raw + IFNAMSIZ, e->key_end.raw + IFNAMSIZ, alen) >= 0)
 			sb_add(&sb, "\"%.16s\" . %s/%d", (const char *)e->key.raw, a,
-			       range_plen(e->key.raw + IFNAMSIZ, e->key_end.raw + IFNAMSIZ,
-					  k == NK_HAIRPIN6 ? 16 : 4));
+			       range_plen(e->key.raw + IFNAMSIZ, e->key_end.raw + IFNAMSIZ, alen));
 		else
 			sb_add(&sb, "\"%.16s\" . %s-%s", (const char *)e->key.raw, a, z);
 		return;
 	}
-	if (k != NK_FWD4 && k != NK_FWD6)
+	if (!NFT_KEY_DNAT(k))
 		return;
-	inet_ntop(af, e->key.raw, a, sizeof(a));
-	inet_ntop(af, e->key_end.raw, z, sizeof(z));
-	if (!memcmp(e->key_end.raw, ones, alen) && !memcmp(e->key.raw, zero, alen))
-		sb_add(&sb, "%s/0", a);
-	else if (memcmp(e->key.raw, e->key_end.raw, alen))
-		sb_add(&sb, "%s-%s", a, z);
-	else
-		sb_add(&sb, "%s", a);
-	memcpy(&lo, e->key.raw + alen + 4, 2);
-	memcpy(&hi, e->key_end.raw + alen + 4, 2);
-	sb_add(&sb, " . %s . %u", l4name(e->key.raw[alen]), ntohs(lo));
-	if (lo != hi)
-		sb_add(&sb, "-%u", ntohs(hi));
+	if (alen) {
+		inet_ntop(af, e->key.raw, a, sizeof(a));
+		sb_add(&sb, "%s . ", a);
+	}
+	memcpy(&port, e->key.raw + alen + 4, 2);
+	sb_add(&sb, "%s . %u", l4name(e->key.raw[alen]), ntohs(port));
 }
 
 static void fwd_data_format(char *buf, size_t len, enum nft_key k, const struct nft_elem *e)
 {
-	size_t alen = k == NK_FWD6 ? 16 : 4;
+	size_t alen = NFT_KEY_FWD6(k) ? 16 : 4;
 	char a[INET6_ADDRSTRLEN];
 	uint16_t port;
 
-	inet_ntop(k == NK_FWD6 ? AF_INET6 : AF_INET, e->data, a, sizeof(a));
+	inet_ntop(NFT_KEY_FWD6(k) ? AF_INET6 : AF_INET, e->data, a, sizeof(a));
 	memcpy(&port, e->data + alen, 2);
 	snprintf(buf, len, "%s . %u", a, ntohs(port));
 }
@@ -247,8 +234,8 @@ static void fwd_set_print(FILE *f, const struct nft_set_plan *s)
 
 	fprintf(f, "\t%s %s {\n\t\ttype %s%s%s\n", s->data ? "map" : "set", s->name,
 		nft_key_names[s->key].type, s->data ? " : " : "",
-		s->data ? (s->key == NK_FWD6 ? "ipv6_addr . inet_service"
-					     : "ipv4_addr . inet_service")
+		s->data ? (NFT_KEY_FWD6(s->key) ? "ipv6_addr . inet_service"
+						: "ipv4_addr . inet_service")
 			: "");
 	if (s->interval)
 		fprintf(f, "\t\tflags interval\n");
@@ -291,7 +278,7 @@ static void map_print(FILE *f, const struct nft_set_plan *s)
 {
 	char key[64];
 
-	if (!s->vmap && s->key >= NK_FWD4) {
+	if (!s->vmap && NFT_KEY_FWD(s->key)) {
 		fwd_set_print(f, s);
 		return;
 	}
@@ -341,8 +328,9 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 				 * in the bridge family 0 has no name. */
 				fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n",
 					d->type, hook[d->hooknum],
-					d->family == NFPROTO_BRIDGE ? "0"
-					: d->prio == 100	    ? "srcnat"
+					d->family == NFPROTO_BRIDGE
+						? (d->prio == -200 ? "-200" : "0")
+					: d->prio == 100 ? "srcnat"
 					: d->prio == -100 && d->hooknum == NF_INET_PRE_ROUTING
 						? "dstnat"
 					: d->prio == -100 ? "-100"

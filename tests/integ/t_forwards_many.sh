@@ -23,7 +23,7 @@ grep -q "replacing them whole\|error" "$T/gw.log" && fail "$(grep "replacing\|er
 n_elems=$(in_host nft list set inet gatewayd fwd_count4 | grep -c 'comment "default/f')
 [ "$n_elems" = "$N" ] || fail "fwd_count4 holds $n_elems forwards, want $N"
 n_dnat=$(in_host nft list table inet gatewayd | grep -cE ' dnat ip6? to ')
-[ "$n_dnat" = 4 ] || fail "$n_dnat DNAT rules, want 4 (prerouting and output, IPv4 and IPv6)"
+[ "$n_dnat" = 8 ] || fail "$n_dnat DNAT rules, want 8 (prerouting and output, IPv4 and IPv6, every address and listen)"
 ok "$N forwards in one start ($(((t1 - t0) / 1000000)) ms to running with DHCP), $n_dnat DNAT rules"
 
 guest_add 1

@@ -73,8 +73,8 @@ static const struct {
 	{ " forward x {\n port = 8000\n to = \"10.213.0.9:80-81\" }\n", NULL,
 	  "f.conf:7: network \"a\": forward \"x\": 1 listen port mapped to 2 target ports" },
 	{ " forward x {\n port = \"1000-3000\"\n to = \"10.213.0.9:1000-3000\" }\n", NULL,
-	  "f.conf:7: network \"a\": forward \"x\": a range mapped port for port may have at "
-	  "most 1024 ports, not 2001" },
+	  "f.conf:6: network \"a\": forward \"x\": a forward may have at most 1024 ports, "
+	  "not 2001" },
 	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"fd00::1\" }\n", NULL,
 	  "f.conf:8: network \"a\": forward \"x\": listen \"fd00::1\" and to 10.213.0.9 are not "
 	  "of the same address family" },
@@ -185,35 +185,41 @@ static char *forwards_text(size_t n, size_t first_port)
 	return t;
 }
 
-/* One DNAT rule per family and hook for 1 or 1,000 forwards: the
- * forwards are elements. */
+/* The same DNAT rules for 1 or 1,000 forwards -- per family and hook,
+ * one for the forwards on every address and one for those with a listen
+ * address: the forwards are elements of hash maps. */
 START_TEST(test_forward_flat)
 {
 	static const size_t counts[] = { 1, 1000 };
+	static const char *const dnat[] = {
+		"fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at",
+		"fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map "
+		"@fwd4",
+		"fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_at",
+		"fib daddr type local meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map "
+		"@fwd6",
+	};
 
 	for (size_t k = 0; k < 2; k++) {
 		char *t = forwards_text(counts[k], 20000), err[512];
 		struct gw_conf *c;
 		struct nft_plan p;
 		char line[1024];
+		size_t n = 0;
 
 		ck_assert_msg(load(t, NULL, &c, err, sizeof(err)) == 0, "%s", err);
 		ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
-		ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 2);
-		ck_assert_uint_eq(rules_in(&p, NC_OUTPUT), 2);
+		ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 4);
+		ck_assert_uint_eq(rules_in(&p, NC_OUTPUT), 4);
 		for (size_t i = 0; i < p.n_rules; i++) {
 			if (p.rules[i].chain != NC_PREROUTING)
 				continue;
 			nft_rule_format(&p.rules[i], line, sizeof(line));
-			ck_assert_msg(
-				!strcmp(line, "fib daddr type local dnat ip to ip daddr . meta "
-					      "l4proto . th dport map @fwd4") ||
-					!strcmp(line, "fib daddr type local dnat ip6 to ip6 daddr "
-						      ". meta l4proto . th dport map @fwd6"),
-				"%s", line);
+			ck_assert_str_eq(line, dnat[n++]);
 		}
 		ck_assert_uint_eq(set_named(&p, "fwd4")->n_elems, counts[k]);
 		ck_assert_uint_eq(set_named(&p, "fwd_count4")->n_elems, counts[k]);
+		ck_assert_uint_eq(set_named(&p, "fwd4_at")->n_elems, 0);
 		ck_assert_uint_eq(set_named(&p, "fwd_hairpin4")->n_elems, 1);
 		ck_assert_uint_eq(set_named(&p, "fwd_hairpin6")->n_elems, 1);
 		ck_assert_str_eq(set_named(&p, "fwd_count4")->elems[counts[k] - 1].comment,
@@ -225,15 +231,15 @@ START_TEST(test_forward_flat)
 }
 END_TEST
 
-/* Range to one port: one interval element; range to range: one per port. */
+/* One element per port, in the map of its listen kind: a range to one
+ * port maps every port there, a range to a range port for port. */
 START_TEST(test_forward_elements)
 {
 	struct gw_conf *c;
 	struct nft_plan p;
 	char err[512];
 	const struct nft_set_plan *m;
-	static const uint8_t one_key[12] = { 0, 0, 0, 0, 6, 0, 0, 0, 0x1f, 0x40 },
-			     one_end[12] = { 255, 255, 255, 255, 6, 0, 0, 0, 0x1f, 0x49 },
+	static const uint8_t one_key[8] = { 6, 0, 0, 0, 0x1f, 0x49 },
 			     one_data[8] = { 10, 213, 0, 11, 0, 80 },
 			     rr_key[12] = { 198, 51, 100, 7, 17, 0, 0, 0, 0x23, 0x2a },
 			     rr_data[8] = { 10, 213, 0, 11, 0, 92 };
@@ -245,16 +251,19 @@ START_TEST(test_forward_elements)
 		      "%s", err);
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	m = set_named(&p, "fwd4");
-	ck_assert(m->data && m->interval && !m->vmap);
-	ck_assert_uint_eq(m->n_elems, 1 + 3);
-	ck_assert_mem_eq(m->elems[0].key.raw, one_key, 12);
-	ck_assert_mem_eq(m->elems[0].key_end.raw, one_end, 12);
-	ck_assert_mem_eq(m->elems[0].data, one_data, 8);
-	/* 9002 -> 92 */
-	ck_assert_mem_eq(m->elems[3].key.raw, rr_key, 12);
-	ck_assert_mem_eq(m->elems[3].key_end.raw, rr_key, 12);
-	ck_assert_mem_eq(m->elems[3].data, rr_data, 8);
-	ck_assert_uint_eq(set_named(&p, "fwd_count4")->n_elems, 2);
+	ck_assert(m->data && !m->interval && !m->vmap);
+	ck_assert_uint_eq(m->n_elems, 10);
+	/* tcp . 8009 : 10.213.0.11 . 80 */
+	ck_assert_mem_eq(m->elems[9].key.raw, one_key, 8);
+	ck_assert_mem_eq(m->elems[9].data, one_data, 8);
+	/* 198.51.100.7 . udp . 9002 : 10.213.0.11 . 92 */
+	m = set_named(&p, "fwd4_at");
+	ck_assert_uint_eq(m->n_elems, 3);
+	ck_assert_mem_eq(m->elems[2].key.raw, rr_key, 12);
+	ck_assert_mem_eq(m->elems[2].data, rr_data, 8);
+	ck_assert_uint_eq(set_named(&p, "fwd_count4")->n_elems, 10);
+	ck_assert_uint_eq(set_named(&p, "fwd_count4_at")->n_elems, 3);
+	ck_assert_str_eq(set_named(&p, "fwd_count4_at")->elems[2].comment, "a/r");
 	nft_plan_release(&p);
 	conf_free(c);
 }
@@ -302,19 +311,16 @@ static void elems_read(const struct nlmsghdr *nlh, const char *set, struct back 
 	mnl_attr_for_each_nested(e, list)
 	{
 		const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1] = { 0 };
-		const uint8_t *k, *ke, *d;
+		const uint8_t *k, *d;
 
 		mnl_attr_for_each_nested(x, e) if (mnl_attr_get_type(x) <= NFTA_SET_ELEM_MAX)
 			tb[mnl_attr_get_type(x)] = x;
 		k = value_of(tb[NFTA_SET_ELEM_KEY]);
-		ke = value_of(tb[NFTA_SET_ELEM_KEY_END]);
 		d = value_of(tb[NFTA_SET_ELEM_DATA]);
-		if (!b->elems++ && k && ke && d)
+		if (!b->elems++ && k && d)
 			snprintf(b->first_elem, sizeof(b->first_elem),
-				 "%u.%u.%u.%u %u %02x%02x - %u.%u.%u.%u %u %02x%02x : %u.%u.%u.%u "
-				 "%02x%02x",
-				 k[0], k[1], k[2], k[3], k[4], k[8], k[9], ke[0], ke[1], ke[2],
-				 ke[3], ke[4], ke[8], ke[9], d[0], d[1], d[2], d[3], d[4], d[5]);
+				 "%02x %02x%02x : %u.%u.%u.%u %02x%02x", k[0], k[4], k[5], d[0],
+				 d[1], d[2], d[3], d[4], d[5]);
 		if (tb[NFTA_SET_ELEM_USERDATA] && !b->comment[0]) {
 			const uint8_t *u = mnl_attr_get_payload(tb[NFTA_SET_ELEM_USERDATA]);
 
@@ -377,7 +383,7 @@ START_TEST(test_forward_batch)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &bt), 0);
 	walk(bt, &b, "fwd4");
-	/* fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4 */
+	/* fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at */
 	ck_assert_str_eq(rule_of(&b, "prerouting", 0),
 			 "  [ fib daddr type => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000002 ]\n"
@@ -386,9 +392,19 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
 			 "  [ meta load l4proto => reg 9 ]\n"
 			 "  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
+			 "  [ lookup reg 1 set fwd4_at dreg 1 ]\n"
+			 "  [ nat dnat ip addr_min reg 1 proto_min reg 9 ]\n");
+	/* fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4 */
+	ck_assert_str_eq(rule_of(&b, "prerouting", 1),
+			 "  [ fib daddr type => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 			 "  [ lookup reg 1 set fwd4 dreg 1 ]\n"
 			 "  [ nat dnat ip addr_min reg 1 proto_min reg 9 ]\n");
-	ck_assert_str_eq(rule_of(&b, "prerouting", 1),
+	ck_assert_str_eq(rule_of(&b, "prerouting", 2),
 			 "  [ fib daddr type => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000002 ]\n"
 			 "  [ meta load nfproto => reg 1 ]\n"
@@ -396,10 +412,19 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 16b @ network header + 24 => reg 1 ]\n"
 			 "  [ meta load l4proto => reg 2 ]\n"
 			 "  [ payload load 2b @ transport header + 2 => reg 13 ]\n"
+			 "  [ lookup reg 1 set fwd6_at dreg 1 ]\n"
+			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
+	ck_assert_str_eq(rule_of(&b, "prerouting", 3),
+			 "  [ fib daddr type => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x0000000a ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 			 "  [ lookup reg 1 set fwd6 dreg 1 ]\n"
 			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
 	/* ct status dnat ct original ip daddr . meta l4proto . ct original
-	 * proto-dst @fwd_count4 accept */
+	 * proto-dst @fwd_count4_at accept */
 	ck_assert_str_eq(rule_of(&b, "forward", 0),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
@@ -407,6 +432,18 @@ START_TEST(test_forward_batch)
 			 "  [ ct load dst_ip => reg 1 , dir original ]\n"
 			 "  [ meta load l4proto => reg 9 ]\n"
 			 "  [ ct load proto_dst => reg 10 , dir original ]\n"
+			 "  [ lookup reg 1 set fwd_count4_at ]\n"
+			 "  [ immediate reg 0 accept ]\n");
+	/* ct status dnat meta nfproto ipv4 meta l4proto . ct original
+	 * proto-dst @fwd_count4 accept */
+	ck_assert_str_eq(rule_of(&b, "forward", 1),
+			 "  [ ct load status => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00000000 ]\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ meta load l4proto => reg 1 ]\n"
+			 "  [ ct load proto_dst => reg 9 , dir original ]\n"
 			 "  [ lookup reg 1 set fwd_count4 ]\n"
 			 "  [ immediate reg 0 accept ]\n");
 	/* ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade */
@@ -420,10 +457,9 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 4b @ network header + 12 => reg 2 ]\n"
 			 "  [ lookup reg 1 set fwd_hairpin4 ]\n"
 			 "  [ masq ]\n");
-	ck_assert_uint_eq(b.elems, 1);
-	/* 0.0.0.0/0 . tcp . 8000-8009 : 10.213.0.11 . 80 */
-	ck_assert_str_eq(b.first_elem,
-			 "0.0.0.0 6 1f40 - 255.255.255.255 6 1f49 : 10.213.0.11 0050");
+	ck_assert_uint_eq(b.elems, 10);
+	/* tcp . 8000 : 10.213.0.11 . 80 */
+	ck_assert_str_eq(b.first_elem, "06 1f40 : 10.213.0.11 0050");
 	nft_batch_free(bt);
 	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &bt), 0);
 	walk(bt, &b, "fwd_count4");

@@ -96,9 +96,13 @@ START_TEST(test_plan_dispatch)
 	/* port forwards first (nft/forward.c, tests/unit/test_forward.c) */
 	ck_assert_str_eq(chain_text("forward"),
 			 "ct status dnat ct original ip daddr . meta l4proto . ct original "
-			 "proto-dst @fwd_count4 accept\n"
+			 "proto-dst @fwd_count4_at accept\n"
+			 "ct status dnat meta nfproto ipv4 meta l4proto . ct original proto-dst "
+			 "@fwd_count4 accept\n"
 			 "ct status dnat ct original ip6 daddr . meta l4proto . ct original "
-			 "proto-dst @fwd_count6 accept\n"
+			 "proto-dst @fwd_count6_at accept\n"
+			 "ct status dnat meta nfproto ipv6 meta l4proto . ct original proto-dst "
+			 "@fwd_count6 accept\n"
 			 "iifname vmap @from_nets\n"
 			 "oifname vmap @to_nets\n");
 	/* the bridge table's base chains come after the inet ones */
@@ -127,7 +131,7 @@ START_TEST(test_plan_flat)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
-	ck_assert_uint_eq(base, 17); /* as for one network (8 of them port forwards') */
+	ck_assert_uint_eq(base, 23); /* as for one network (14 of them port forwards') */
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -142,7 +146,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 14); /* 6 of them port forwards' */
+	ck_assert_uint_eq(plan.n_sets, 18); /* 10 of them port forwards' */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -404,13 +408,13 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1019), "map inet gatewayd nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1026), "map bridge gatewayd port_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1032), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1033), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1033 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1036), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1037), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1037 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1033 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1037 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1033 + plan.n_chains + 9),
+	ck_assert_str_eq(nft_batch_describe(b, 1037 + plan.n_chains + 11),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

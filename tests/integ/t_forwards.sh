@@ -97,6 +97,30 @@ expect "udp 5353 on 198.51.100.2" "$(in_inet timeout 5 python3 "$T/ask.py" 198.5
 	"hello from 198.51.100.1"
 ok "from the internet: tcp one port, range to one, range to range, IPv6, udp"
 
+# The kernel holds exactly what gatewayd -n -v prints: the maps, sets and
+# their elements, the DNAT, counting and hairpin rules (counter values
+# aside; elements compared as sorted "set: element" lines, as nft wraps
+# and orders them its own way).
+in_host "$GATEWAYD" -n -v -c "$T/gw.conf" | sed -n '/^table inet/,/^}/p' >"$T/want.nft"
+in_host nft list table inet gatewayd | grep -v '^		packets [0-9]* bytes' |
+	sed 's/ counter packets [0-9]* bytes [0-9]*//; s/ # progname .*//; /^	flags owner$/,+1d' >"$T/have.nft"
+split_elements() { # FILE: FILE.rules without element blocks, FILE.el the elements
+	awk -v el="$1.el" '
+		/^\t(map|set) / { set = $2 }
+		/elements = \{/ { inel = 1; buf = "" }
+		inel { buf = buf " " $0; if ($0 ~ /\}/) { inel = 0; sub(/.*elements = \{ */, "", buf); sub(/ *\}[^}]*$/, "", buf);
+			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); print set ": " a[i] > el } }
+			next }
+		{ print }' "$1" >"$1.rules"
+	sort -o "$1.el" "$1.el"
+}
+split_elements "$T/want.nft"
+split_elements "$T/have.nft"
+diff -u "$T/want.nft.rules" "$T/have.nft.rules" || fail "installed ruleset differs from gatewayd -n -v"
+diff -u "$T/want.nft.el" "$T/have.nft.el" || fail "installed elements differ from gatewayd -n -v"
+grep -q '^fwd4: tcp . 9002 : 10.213.0.11 . 92$' "$T/have.nft.el" || fail "no port-for-port element: $(grep fwd4 "$T/have.nft.el")"
+ok "the kernel holds what gatewayd -n -v prints ($(wc -l <"$T/have.nft.el") elements)"
+
 # What is not forwarded stays closed.
 [ -z "$(get "$NS_INET" http://198.51.100.2:9003/who)" ] || fail "port 9003 was forwarded"
 [ -z "$(in_inet timeout 5 python3 "$T/ask.py" 198.51.100.3 5353 2>/dev/null)" ] ||

@@ -173,6 +173,15 @@ grep -q "replacing them whole" "$T/gw.log" && fail "the update was refused: $(gr
 expect "tcp 2222 still" "$(get "$NS_INET" http://198.51.100.2:2222/who)" ssh
 ok "forward added by reload: $(wc -l <"$T/handles.after") handles unchanged, dnsmasq $pid kept, ssh counter $c_ssh -> $c2"
 
+# A forward's target changed by reload: its element goes and comes back
+# in the same transaction.
+write_conf "${FWD[@]/10.213.0.10:22/10.213.0.11:80}" 'forward late { proto = tcp port = 2300 to = "10.213.0.10:22" }'
+$GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+expect "ssh moved to 10.213.0.11:80" "$(get "$NS_INET" http://198.51.100.2:2222/who)" port80
+handles >"$T/handles.after"
+diff -q "$T/handles.before" "$T/handles.after" >/dev/null || fail "changing a target rewrote a chain"
+ok "a target changed by reload: elements only"
+
 # And removed again.
 write_conf "${FWD[@]}"
 $GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"

@@ -13,10 +13,10 @@
 #                                   gw0 ── vg1 ── [g1] 10.213.0.10  httpd :22
 #                                       ── vg2 ── [g2] 10.213.0.11, fd42:213::11
 #                                                      httpd :80 :90 :91 :92 [::]:443
-#                                       ── vg3 ── [g3] 10.213.0.12  udp echo :53
+#                                       ── vg3 ── [g3] 10.213.0.12  a DNS server (dnsmasq)
 #                                       ── vg4 ── [g4] 10.213.0.50  (hairpin client)
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq nft python3
+require busybox dnsmasq nft
 
 topo_init
 in_host ip addr add 198.51.100.3/24 dev up0
@@ -25,7 +25,7 @@ FWD=(
 	'forward web  { proto = tcp port = "8000-8009" to = "10.213.0.11:80" }'
 	'forward webr { proto = tcp port = "9000-9002" to = "10.213.0.11:90-92" }'
 	'forward web6 { proto = tcp port = 443 to = "[fd42:213::11]:443" }'
-	'forward dns  { proto = udp port = 5353 to = "10.213.0.12:53" listen = "198.51.100.2" }'
+	'forward dns  { proto = udp port = 53 to = "10.213.0.12:53" listen = "198.51.100.2" }'
 )
 write_conf "${FWD[@]}"
 gw_start
@@ -62,23 +62,12 @@ for p in 80 90 91 92; do
 done
 www w6 v6
 in_ns "$G2" busybox httpd -p "[fd42:213::11]:443" -h "$T/w6"
-cat >"$T/echo.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-while True:
-    d, a = s.recvfrom(512)
-    s.sendto(d + b" from " + a[0].encode(), a)
-PY
-cat >"$T/ask.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(2)
-s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
-print(s.recvfrom(512)[0].decode())
-PY
-ip netns exec "$G3" python3 "$T/echo.py" 10.213.0.12 53 &
-wait_until 5 sh -c "ip netns exec $G3 ss -lun | grep -q 10.213.0.12:53" || fail "udp echo not listening"
+# UDP: a DNS server in g3 that logs who asked
+ip netns exec "$G3" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= --user=root \
+	--listen-address=10.213.0.12 --bind-interfaces --no-resolv --address=/probe.test/192.0.2.53 \
+	--log-queries --log-facility="$T/dns3.log" &
+wait_until 5 sh -c "ip netns exec $G3 ss -lun | grep -q 10.213.0.12:53" || fail "g3's DNS server not listening"
+ask() { in_inet timeout 5 busybox nslookup probe.test "$1" 2>/dev/null | grep -c '192.0.2.53'; }
 
 get() { local ns=$1 url=$2; in_ns "$ns" timeout 5 busybox wget -q -O - "$url" 2>/dev/null; }
 expect() { # WHAT GOT WANT
@@ -93,8 +82,8 @@ expect "tcp 8009 (range to one port)" "$(get "$NS_INET" http://198.51.100.2:8009
 expect "tcp 9000 (range to range)" "$(get "$NS_INET" http://198.51.100.2:9000/who)" port90
 expect "tcp 9002 (range to range)" "$(get "$NS_INET" http://198.51.100.2:9002/who)" port92
 expect "tcp [2001:db8:51::2]:443" "$(get "$NS_INET" 'http://[2001:db8:51::2]:443/who')" v6
-expect "udp 5353 on 198.51.100.2" "$(in_inet timeout 5 python3 "$T/ask.py" 198.51.100.2 5353 2>/dev/null)" \
-	"hello from 198.51.100.1"
+expect "udp 53 on 198.51.100.2" "$(ask 198.51.100.2)" 1
+grep -q "query\[A\] probe.test from 198.51.100.1" "$T/dns3.log" || fail "g3 did not see the query from 198.51.100.1: $(cat "$T/dns3.log")"
 ok "from the internet: tcp one port, range to one, range to range, IPv6, udp"
 
 # The kernel holds exactly what gatewayd -n -v prints: the maps, sets and
@@ -123,8 +112,7 @@ ok "the kernel holds what gatewayd -n -v prints ($(wc -l <"$T/have.nft.el") elem
 
 # What is not forwarded stays closed.
 [ -z "$(get "$NS_INET" http://198.51.100.2:9003/who)" ] || fail "port 9003 was forwarded"
-[ -z "$(in_inet timeout 5 python3 "$T/ask.py" 198.51.100.3 5353 2>/dev/null)" ] ||
-	fail "udp 5353 answered on 198.51.100.3, which is not its listen address"
+[ "$(ask 198.51.100.3)" = 0 ] || fail "udp 53 answered on 198.51.100.3, which is not its listen address"
 in_inet ip route add 10.213.0.0/24 via 198.51.100.2
 [ -z "$(get "$NS_INET" http://10.213.0.10:22/who)" ] || fail "a guest was reachable directly from the internet"
 in_inet ip route del 10.213.0.0/24 via 198.51.100.2
@@ -146,7 +134,7 @@ count_of() { # NAME [COLUMN]: packets (6) or bytes (7) as gatewayctl forwards sa
 }
 ctl forwards >"$T/fw.txt" || fail "gatewayctl forwards: $(cat "$T/fw.txt")"
 grep -q '^default  *webr  *tcp  *\*:9000-9002  *10.213.0.11:90-92 ' "$T/fw.txt" || fail "forwards: $(cat "$T/fw.txt")"
-grep -q '^default  *dns  *udp  *198.51.100.2:5353  *10.213.0.12:53 ' "$T/fw.txt" || fail "forwards: $(cat "$T/fw.txt")"
+grep -q '^default  *dns  *udp  *198.51.100.2:53  *10.213.0.12:53 ' "$T/fw.txt" || fail "forwards: $(cat "$T/fw.txt")"
 c_ssh=$(count_of ssh)
 [ "${c_ssh:-0}" -ge 10 ] || fail "ssh's counter: '$c_ssh' packets ($(cat "$T/fw.txt"))"
 c_6=$(count_of web6)

@@ -230,6 +230,7 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 
 	if (preflight_new(conf, &pf) < 0)
 		return fmt_err(err, errlen, "out of memory");
+	pf.running = ctx->conf; /* NULL at start */
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0 &&
 	    (r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
@@ -281,6 +282,10 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 
 	if (d->nft.replace)
 		goto replace;
+	/* A network that leaves its bridge leaves its ports in the map:
+	 * rewritten with the ports of the networks that keep theirs. */
+	for (size_t k = 0; k < d->n; k++)
+		d->nft.ports_rewrite |= (d->nets[k].act & GA_BRIDGE_DOWN) != 0;
 	if (nft_update_empty(&d->nft))
 		return 0;
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
@@ -328,6 +333,7 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		const struct gw_net_diff *nd = &d->nets[k];
 		const struct gw_network *o, *n;
 		struct gw_net_rt *rt;
+		long keeper;
 
 		if (nd->old_idx < 0)
 			continue;
@@ -336,7 +342,12 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		rt = &old_rts[nd->old_idx];
 		if (nd->act & GA_DHCP_DOWN)
 			apply_dhcp_retire(ctx, old->conf, o, rt);
-		if (nd->act & GA_BRIDGE_DOWN) {
+		if ((nd->act & GA_BRIDGE_DOWN) && (keeper = gw_plan_bridge(new, o->bridge)) >= 0) {
+			/* Another network (a rename, a swap) takes the bridge
+			 * over: it stays, with its guests plugged in. */
+			watch_net_release(rt);
+			bridge_addrs_del(ctx, o, &new->conf->networks[keeper]);
+		} else if (nd->act & GA_BRIDGE_DOWN) {
 			watch_net_release(rt);
 			bridge_down(ctx, old->conf, o, rt);
 		} else if (nd->act & GA_ADDRS_DEL) {

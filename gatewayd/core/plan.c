@@ -92,6 +92,14 @@ void gw_plan_release(struct gw_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+long gw_plan_bridge(const struct gw_plan *p, const char *bridge)
+{
+	for (size_t i = 0; p->conf && i < p->conf->n_networks; i++)
+		if (!strcmp(p->conf->networks[i].bridge, bridge))
+			return (long)i;
+	return -1;
+}
+
 long gw_plan_find(const struct gw_plan *p, const char *name)
 {
 	for (size_t i = 0; p->conf && i < p->conf->n_networks; i++)

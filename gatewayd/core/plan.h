@@ -38,5 +38,7 @@ int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta
 void gw_plan_release(struct gw_plan *p);
 /* Network name -> index in p->conf, or -1. */
 long gw_plan_find(const struct gw_plan *p, const char *name);
+/* The network whose bridge this is, or -1. */
+long gw_plan_bridge(const struct gw_plan *p, const char *bridge);
 
 #endif

@@ -271,22 +271,16 @@ fail:
 	return 0;
 }
 
-static bool retiring(const struct gw_ctx *ctx, const char *network)
-{
-	for (size_t k = 0; k < ctx->n_retired; k++)
-		if (!strcmp(dnsmasq_network(ctx->retired[k]), network))
-			return true;
-	return false;
-}
-
 int apply_dhcp_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 		  struct gw_net_rt *rt, char *err, size_t errlen)
 {
 	char cpath[GW_PATH_MAX + 64], ppath[GW_PATH_MAX + 64];
 
-	/* Its old dnsmasq still holds the ports and the pid file. */
-	if ((rt->dhcp_pending = retiring(ctx, n->name))) {
-		log_debug("network \"%s\": its new dnsmasq starts when the old one is gone",
+	/* A retired dnsmasq may still hold this network's ports: its own old
+	 * one, or another network's that had these addresses or this bridge
+	 * (a rename, a subnet moved or swapped). Start once all are gone. */
+	if ((rt->dhcp_pending = ctx->n_retired > 0)) {
+		log_debug("network \"%s\": its dnsmasq starts when the retired ones are gone",
 			  n->name);
 		return 0;
 	}
@@ -370,16 +364,17 @@ bool apply_dhcp_reaped(struct gw_ctx *ctx, pid_t pid, int status)
 		if (dnsmasq_pid(d) > 0)
 			return true;
 		ctx->retired[k] = ctx->retired[--ctx->n_retired];
-		for (size_t i = 0; ctx->conf && ctx->nets && i < ctx->conf->n_networks; i++) {
+		dnsmasq_free(d);
+		for (size_t i = 0;
+		     !ctx->n_retired && ctx->conf && ctx->nets && i < ctx->conf->n_networks; i++) {
 			const struct gw_network *n = &ctx->conf->networks[i];
 
-			if (!ctx->nets[i].dhcp_pending || strcmp(n->name, dnsmasq_network(d)))
+			if (!ctx->nets[i].dhcp_pending)
 				continue;
 			ctx->nets[i].dhcp_pending = false;
 			if (apply_dhcp_up(ctx, ctx->conf, n, &ctx->nets[i], err, sizeof(err)) < 0)
 				log_err("%s", err);
 		}
-		dnsmasq_free(d);
 		return true;
 	}
 	return false;

@@ -70,16 +70,20 @@ static bool prefix_overlap(const uint8_t *a, unsigned alen, const uint8_t *b, un
 
 /* Interfaces of the config's own bridges are ours: their addresses and
  * connected routes are what gatewayd itself put there. */
-static bool is_our_bridge(const struct gw_conf *conf, const struct host_facts *f, int ifindex)
+static bool bridge_in(const struct gw_conf *conf, const char *name)
+{
+	for (size_t i = 0; conf && i < conf->n_networks; i++)
+		if (!strcmp(conf->networks[i].bridge, name))
+			return true;
+	return false;
+}
+
+static bool is_our_bridge(const struct gw_conf *conf, const struct gw_conf *also,
+			  const struct host_facts *f, int ifindex)
 {
 	const struct host_link *l = host_link_by_index(f, ifindex);
 
-	if (!l)
-		return false;
-	for (size_t i = 0; i < conf->n_networks; i++)
-		if (!strcmp(conf->networks[i].bridge, l->name))
-			return true;
-	return false;
+	return l && (bridge_in(conf, l->name) || bridge_in(also, l->name));
 }
 
 static const char *ifname_of(const struct host_facts *f, int ifindex)
@@ -107,8 +111,9 @@ static bool ignored_addr(const struct host_addr *a)
 }
 
 /* One subnet (family, bytes, plen) against the host. */
-static bool collides(const struct gw_conf *conf, const struct host_facts *f, int family,
-		     const uint8_t *net, unsigned plen, char *msg, size_t len)
+static bool collides(const struct gw_conf *conf, const struct gw_conf *also,
+		     const struct host_facts *f, int family, const uint8_t *net, unsigned plen,
+		     char *msg, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -118,7 +123,7 @@ static bool collides(const struct gw_conf *conf, const struct host_facts *f, int
 		/* the cheap test first: is_our_bridge() walks links and networks */
 		if (x->family != family || ignored_addr(x) ||
 		    !prefix_overlap(net, plen, x->addr, x->plen) ||
-		    is_our_bridge(conf, f, x->ifindex))
+		    is_our_bridge(conf, also, f, x->ifindex))
 			continue;
 		inet_ntop(family, x->addr, a, sizeof(a));
 		snprintf(msg, len, "address %s/%u on %s", a, x->plen, ifname_of(f, x->ifindex));
@@ -129,7 +134,7 @@ static bool collides(const struct gw_conf *conf, const struct host_facts *f, int
 
 		if (r->family != family || ignored_route(r) ||
 		    !prefix_overlap(net, plen, r->dst, r->plen) ||
-		    (r->ifindex && is_our_bridge(conf, f, r->ifindex)))
+		    (r->ifindex && is_our_bridge(conf, also, f, r->ifindex)))
 			continue;
 		inet_ntop(family, r->dst, a, sizeof(a));
 		if (r->ifindex)
@@ -145,11 +150,19 @@ static bool collides(const struct gw_conf *conf, const struct host_facts *f, int
 bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net,
 			const struct host_facts *f, char *msg, size_t len)
 {
+	return hostcheck_collides_also(conf, NULL, net, f, msg, len);
+}
+
+bool hostcheck_collides_also(const struct gw_conf *conf, const struct gw_conf *also,
+			     const struct gw_network *net, const struct host_facts *f, char *msg,
+			     size_t len)
+{
 	char what[128], subnet[INET6_ADDRSTRLEN + 8];
 	struct in_addr n4 = addr_net4(net->ipv4.addr, net->ipv4.plen);
 	struct in6_addr n6;
 
-	if (collides(conf, f, AF_INET, (const uint8_t *)&n4, net->ipv4.plen, what, sizeof(what))) {
+	if (collides(conf, also, f, AF_INET, (const uint8_t *)&n4, net->ipv4.plen, what,
+		     sizeof(what))) {
 		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
 		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet,
 			 what);
@@ -158,7 +171,7 @@ bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net
 	if (!net->has_ipv6)
 		return false;
 	n6 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
-	if (collides(conf, f, AF_INET6, n6.s6_addr, net->ipv6.plen, what, sizeof(what))) {
+	if (collides(conf, also, f, AF_INET6, n6.s6_addr, net->ipv6.plen, what, sizeof(what))) {
 		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
 		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet,
 			 what);
@@ -192,7 +205,7 @@ bool hostcheck_free4(const struct gw_conf *conf, const struct gw_network *net,
 	char msg[8];
 
 	return !overlaps_other(conf, net, AF_INET, (const uint8_t *)&subnet, plen) &&
-	       !collides(conf, f, AF_INET, (const uint8_t *)&subnet, plen, msg, sizeof(msg));
+	       !collides(conf, NULL, f, AF_INET, (const uint8_t *)&subnet, plen, msg, sizeof(msg));
 }
 
 bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
@@ -201,7 +214,7 @@ bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
 	char msg[8];
 
 	return !overlaps_other(conf, net, AF_INET6, subnet->s6_addr, plen) &&
-	       !collides(conf, f, AF_INET6, subnet->s6_addr, plen, msg, sizeof(msg));
+	       !collides(conf, NULL, f, AF_INET6, subnet->s6_addr, plen, msg, sizeof(msg));
 }
 
 int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,

@@ -34,6 +34,12 @@ const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
  * the config's own bridges excepted)? Returns true and says which in msg. */
 bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net,
 			const struct host_facts *f, char *msg, size_t len);
+/* The same, with the bridges of also (the config in force during a
+ * reload, or NULL) counted as ours too: what they carry is gatewayd's and
+ * the same reload takes it away (a subnet moved to another bridge). */
+bool hostcheck_collides_also(const struct gw_conf *conf, const struct gw_conf *also,
+			     const struct gw_network *net, const struct host_facts *f, char *msg,
+			     size_t len);
 
 /* Is this candidate subnet free of the host's addresses and routes and of
  * the config's other (already resolved) networks? */

@@ -343,6 +343,14 @@ static int check_snat(const struct gw_conf *conf, const struct gw_network *n, co
 	return 0;
 }
 
+static bool running_bridge(const struct gw_conf *running, const char *bridge)
+{
+	for (size_t i = 0; running && i < running->n_networks; i++)
+		if (!strcmp(running->networks[i].bridge, bridge))
+			return true;
+	return false;
+}
+
 static int check_network(const struct gw_conf *conf, size_t i, const struct host_facts *f,
 			 struct preflight *pf, char *err, size_t errlen)
 {
@@ -367,7 +375,10 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 			       "network \"%s\": device \"%s\" exists and is not a bridge "
 			       "(kind \"%s\"); refusing to touch it",
 			       n->name, n->bridge, br->kind[0] ? br->kind : "physical");
-	if ((port = hostcheck_foreign_port(n, f)))
+	/* A running network's bridge that has such a port is the watch's:
+	 * its guard has stopped DHCP there; a reload of any network must not
+	 * be refused for it. */
+	if ((port = hostcheck_foreign_port(n, f)) && !running_bridge(pf->running, n->bridge))
 		return fmt_err(
 			err, errlen,
 			"network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "
@@ -375,7 +386,7 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 			"Remove it (ip link set %s nomaster) or adjust guest_ports",
 			n->name, n->bridge, port->name, port->kind[0] ? port->kind : "physical",
 			port->name);
-	if (hostcheck_collides(conf, n, f, msg, sizeof(msg)))
+	if (hostcheck_collides_also(conf, pf->running, n, f, msg, sizeof(msg)))
 		return fmt_err(err, errlen, "%s%s", msg,
 			       n->ipv4_auto || n->ipv6_auto
 				       ? " (an auto subnet recorded in state_dir; "

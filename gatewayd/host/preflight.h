@@ -13,6 +13,9 @@ struct preflight {
 	/* The config as given, with auto subnets resolved: a copy that the
 	 * plan may take over (then set it to NULL). */
 	struct gw_conf *conf;
+	/* The config in force when this is a reload (else NULL): its bridges
+	 * are gatewayd's, and its guards already watch them. */
+	const struct gw_conf *running;
 	char (*uplinks)[IFNAMSIZ]; /* per network: the resolved uplink */
 	bool *fix_accept_ra;	   /* per network: set accept_ra=2 on its uplink */
 };

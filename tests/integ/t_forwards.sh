@@ -14,7 +14,7 @@
 #                                       ── vg2 ── [g2] 10.213.0.11, fd42:213::11
 #                                                      httpd :80 :90 :91 :92 [::]:443
 #                                       ── vg3 ── [g3] 10.213.0.12  a DNS server (dnsmasq)
-#                                       ── vg4 ── [g4] 10.213.0.50  (hairpin client)
+#                                       ── vg4 ── [g4] 10.213.0.50, fd42:213::50 (hairpin client)
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft
 
@@ -52,7 +52,7 @@ www() {
 guest_static 1 10.213.0.10
 guest_static 2 10.213.0.11 fd42:213::11
 guest_static 3 10.213.0.12
-guest_static 4 10.213.0.50
+guest_static 4 10.213.0.50 fd42:213::50
 G1=$(guest_ns 1) G2=$(guest_ns 2) G3=$(guest_ns 3) G4=$(guest_ns 4)
 www ssh ssh
 in_ns "$G1" busybox httpd -p 10.213.0.10:22 -h "$T/ssh"
@@ -122,9 +122,11 @@ ok "closed: other ports, udp on another address, guests directly"
 expect "hairpin: g4 -> 198.51.100.2:2222 (source the target sees)" \
 	"$(get "$G4" http://198.51.100.2:2222/cgi-bin/ip)" 10.213.0.1
 expect "hairpin: g4 -> 198.51.100.2:9001" "$(get "$G4" http://198.51.100.2:9001/who)" port91
+expect "hairpin: g4 -> [2001:db8:51::2]:443 (source the target sees)" \
+	"$(get "$G4" 'http://[2001:db8:51::2]:443/cgi-bin/ip')" '[fd42:213::1]'
 expect "the host -> 198.51.100.2:2222" "$(get "$NS_HOST" http://198.51.100.2:2222/cgi-bin/ip)" 198.51.100.2
 expect "the host -> [2001:db8:51::2]:443" "$(get "$NS_HOST" 'http://[2001:db8:51::2]:443/who')" v6
-ok "hairpin from a guest (target sees 10.213.0.1) and from the host"
+ok "hairpin from a guest (the target sees 10.213.0.1, fd42:213::1) and from the host"
 
 # Counters: one element per forward, counting both ways; gatewayctl
 # forwards and the metrics show them.

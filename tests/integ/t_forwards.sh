@@ -26,19 +26,29 @@ FWD=(
 	'forward webr { proto = tcp port = "9000-9002" to = "10.213.0.11:90-92" }'
 	'forward web6 { proto = tcp port = 443 to = "[fd42:213::11]:443" }'
 	'forward dns  { proto = udp port = 53 to = "10.213.0.12:53" listen = "198.51.100.2" }'
+	# the targets are guests with static leases, as a guest sends only
+	# from the address its lease gives it
+	'host g1 { mac = "52:54:00:f0:00:01" ipv4 = "10.213.0.10" }'
+	'host g2 { mac = "52:54:00:f0:00:02" ipv4 = "10.213.0.11" }'
+	'host g3 { mac = "52:54:00:f0:00:03" ipv4 = "10.213.0.12" }'
+	'host g4 { mac = "52:54:00:f0:00:04" ipv4 = "10.213.0.50" }'
 )
 write_conf "${FWD[@]}"
 gw_start
 
-# guest N, static addresses: guest_static N ADDR4 [ADDR6]
+# guest N with MAC 52:54:00:f0:00:0N, its static lease ADDR4, and ADDR6:
+# guest_static N ADDR4 [ADDR6]
 guest_static() {
 	local ns; ns=$(guest_ns "$1")
 	guest_add "$1"
-	ip -n "$ns" addr add "$2/24" dev eth0
-	ip -n "$ns" route add default via 10.213.0.1
+	ip -n "$ns" link set eth0 down
+	ip -n "$ns" link set eth0 address "52:54:00:f0:00:0$1"
+	ip -n "$ns" link set eth0 up
+	udhcpc_lease "$1" || fail "guest $1: no lease"
+	[ "$(lease_var "$1" ip)" = "$2" ] || fail "guest $1 leased '$(lease_var "$1" ip)', not $2"
 	if [ -n "${3:-}" ]; then
 		ip -n "$ns" -6 addr add "$3/64" dev eth0 nodad
-		ip -n "$ns" -6 route add default via fd42:213::1
+		ip -n "$ns" -6 route replace default via fd42:213::1
 	fi
 }
 # www DIR NAME: a document root whose /who says NAME and whose

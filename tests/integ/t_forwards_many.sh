@@ -14,6 +14,8 @@ fwds=()
 for ((i = 0; i < N; i++)); do
 	fwds+=("forward f$i { proto = tcp port = $((20000 + i)) to = \"10.213.0.10:80\" }")
 done
+# the target: a guest with a static lease
+fwds+=('host g1 { mac = "52:54:00:f0:00:01" ipv4 = "10.213.0.10" }')
 write_conf "${fwds[@]}"
 t0=$(date +%s%N)
 gw_start
@@ -28,8 +30,11 @@ ok "$N forwards in one start ($(((t1 - t0) / 1000000)) ms to running with DHCP),
 
 guest_add 1
 G=$(guest_ns 1)
-ip -n "$G" addr add 10.213.0.10/24 dev eth0
-ip -n "$G" route add default via 10.213.0.1
+ip -n "$G" link set eth0 down
+ip -n "$G" link set eth0 address 52:54:00:f0:00:01
+ip -n "$G" link set eth0 up
+udhcpc_lease 1 || fail "no lease"
+[ "$(lease_var 1 ip)" = 10.213.0.10 ] || fail "leased '$(lease_var 1 ip)', not 10.213.0.10"
 mkdir -p "$T/www"
 echo last >"$T/www/who"
 in_ns "$G" busybox httpd -p 10.213.0.10:80 -h "$T/www"

@@ -59,7 +59,28 @@ static void grow_queue(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, sizeof(have));
 }
 
-/* The table a deletion notification is about. */
+void nft_monitor_expect(int fd, size_t n_msgs)
+{
+	/* a notification carries what the message created: a rule with its
+	 * expressions is well under 1 KiB */
+	size_t want = n_msgs * 1024 + (256 << 10);
+	int have = 0, set;
+	socklen_t l = sizeof(have);
+
+	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &have, &l) < 0 || have < 0)
+		return;
+	if (want > MONITOR_RCVBUF_MAX)
+		want = MONITOR_RCVBUF_MAX;
+	/* getsockopt reports twice what was set */
+	if ((size_t)have / 2 >= want)
+		return;
+	set = (int)want;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &set, sizeof(set)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &set, sizeof(set));
+}
+
+/* Is a change notification about our table? Additions count as much as
+ * deletions: a rule someone put into one of our chains is not the plan. */
 static bool ours(const struct nlmsghdr *nlh, int type)
 {
 	const char *table = NULL;
@@ -76,10 +97,25 @@ static bool ours(const struct nlmsghdr *nlh, int type)
 
 	switch (type) {
 	case NFT_MSG_DELTABLE: TABLE_OF(table, NFTNL_TABLE_NAME); break;
+	case NFT_MSG_NEWCHAIN:
 	case NFT_MSG_DELCHAIN: TABLE_OF(chain, NFTNL_CHAIN_TABLE); break;
+	case NFT_MSG_NEWRULE:
 	case NFT_MSG_DELRULE: TABLE_OF(rule, NFTNL_RULE_TABLE); break;
+	case NFT_MSG_NEWSET:
 	case NFT_MSG_DELSET: TABLE_OF(set, NFTNL_SET_TABLE); break;
+	case NFT_MSG_NEWOBJ:
 	case NFT_MSG_DELOBJ: TABLE_OF(obj, NFTNL_OBJ_TABLE); break;
+	case NFT_MSG_NEWSETELEM:
+	case NFT_MSG_DELSETELEM: {
+		/* an element put into or taken out of one of our maps */
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (s && nftnl_set_elems_nlmsg_parse(nlh, s) >= 0 &&
+		    (table = nftnl_set_get_str(s, NFTNL_SET_TABLE)))
+			r = !strcmp(table, NFT_TABLE_NAME);
+		nftnl_set_free(s);
+		break;
+	}
 	}
 #undef TABLE_OF
 	return r;

@@ -5,6 +5,7 @@
 #define GW_NFT_MONITOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 int nft_monitor_open(void);
@@ -12,5 +13,9 @@ int nft_monitor_open(void);
  * table, chain, rule, set or object of ours, or if the kernel dropped
  * events (ENOBUFS) so that nobody can tell: then restore them all. */
 bool nft_monitor_drain(int fd, uint32_t own_portid);
+/* Our own transaction of about n_msgs messages is about to be committed:
+ * make the queue big enough for its notifications, so that they cannot
+ * overflow it and pass for someone else's deletion. */
+void nft_monitor_expect(int fd, size_t n_msgs);
 
 #endif

@@ -290,6 +290,8 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 		return 0;
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
 		return fmt_err(err, errlen, "out of memory");
+	/* counted generously: the notifications of the whole new ruleset */
+	nft_monitor_expect(ctx->nft_monitor_fd, new->nft.n_rules + new->nft.n_chains + 64);
 	r = nft_batch_update(&ctx->plan.nft, &new->nft, &d->nft, ports, n_ports,
 			     nft_conn_next_seq(ctx->nft), &b);
 	free(ports);
@@ -304,6 +306,7 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 	log_warnx("nft: updating gatewayd's tables failed (%s); replacing them whole",
 		  r == -ENOMEM ? "out of memory" : err);
 replace:
+	nft_monitor_expect(ctx->nft_monitor_fd, new->nft.n_rules + new->nft.n_chains + 64);
 	if ((r = nft_apply_plan(ctx->nft, &new->nft, err, errlen)) < 0)
 		return r;
 	log_debug("nft: committed tables inet and bridge %s in one batch: %zu chains, %zu rules, "

@@ -21,11 +21,14 @@ udhcpc_lease 1 || fail "no lease"
 internet_httpd
 
 for sabotage in "nft flush ruleset" "nft delete table inet gatewayd" "nft delete table bridge gatewayd" \
-		"nft flush chain inet gatewayd postrouting"; do
+		"nft flush chain inet gatewayd postrouting" \
+		"nft delete element inet gatewayd nat_nets { \"gw0\" }" \
+		"nft add rule inet gatewayd nat_default iifname \"intruder\" accept"; do
 	n=$(grep -c "restored them" "$T/gw.log")
 	t0=$(date +%s%N)
-	in_host $sabotage
+	in_host sh -c "$sabotage"
 	wait_until 3 sh -c "[ \$(grep -c 'restored them' $T/gw.log) -gt $n ]" || fail "not restored after: $sabotage"
+	in_host nft list table inet gatewayd | grep -q "iifname \"intruder\"" && fail "foreign rule kept after: $sabotage"
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	[ "$ms" -le 1000 ] || fail "restored only after $ms ms: $sabotage"
 	in_host nft list chain inet gatewayd postrouting | grep -q "vmap @nat_nets" || fail "NAT dispatch missing after: $sabotage"

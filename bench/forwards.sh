@@ -31,10 +31,14 @@ in_host sysctl -qw net.ipv4.ip_forward=1
 # the guest stays plugged in for the plain ruleset's turns.
 in_host ip link add gw0 type bridge
 in_host ip link set gw0 up
-guest g gw0 "$TARGET/24" 10.213.0.1
-ip netns exec "gwt$ID-g" perl "$BENCH/tcp_conn.pl" accept "$TARGET" 9100 &
+guest g1 gw0 "$TARGET/24" 10.213.0.1
+# a static lease for it (a guest may send only from its lease's address)
+ip -n "gwt$ID-g1" link set eth0 down
+ip -n "gwt$ID-g1" link set eth0 address 52:54:00:f0:00:01
+ip -n "gwt$ID-g1" link set eth0 up
+ip netns exec "gwt$ID-g1" perl "$BENCH/tcp_conn.pl" accept "$TARGET" 9100 &
 disown $!
-wait_until 5 sh -c "ip netns exec gwt$ID-g ss -Hltn | grep -q '$TARGET:9100 '" || fail "accept loop not listening"
+wait_until 5 sh -c "ip netns exec gwt$ID-g1 ss -Hltn | grep -q '$TARGET:9100 '" || fail "accept loop not listening"
 
 # conf N: gatewayd with N forwards to the guest's port 9100.
 conf() {
@@ -47,6 +51,7 @@ conf() {
 		echo " bridge = \"gw0\""
 		echo " ipv4 = \"10.213.0.1/24\""
 		echo " ra { enabled = false }"
+		echo " host g1 { mac = \"52:54:00:f0:00:01\" ipv4 = \"$TARGET\" }"
 		for ((i = 0; i < $1; i++)); do
 			echo " forward f$i { port = $((FIRST + i)) to = \"$TARGET:9100\" }"
 		done
@@ -86,6 +91,8 @@ turn_gatewayd() {
 	now_ms; t1=$NOW
 	echo $((t1 - t0)) >>"$T/inst-gw-$n"
 	in_host ip addr replace 10.213.0.1/24 dev gw0
+	wait_until 10 grep -q "dnsmasq\[default\]: started" "$T/gw.log"
+	udhcpc_lease 1 || fail "the guest got no lease"
 	cps $((FIRST + n - 1)) >>"$T/cps-gw-$n"
 	kill -TERM "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
 }

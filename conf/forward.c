@@ -316,6 +316,14 @@ static void listen_text(const struct gw_forward *f, char *buf, size_t len)
 		inet_ntop(f->family, &f->listen, buf, (socklen_t)len);
 }
 
+static void ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi)
+{
+	if (lo == hi)
+		snprintf(buf, len, "%u", lo);
+	else
+		snprintf(buf, len, "%u-%u", lo, hi);
+}
+
 /* Two forwards may not answer the same packet, in one network or two:
  * same family and proto, overlapping ports, and the same listen address
  * or one on every address. Sorted by first port, each is compared with
@@ -344,7 +352,7 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 			const struct gw_forward *b = v[j].f;
 			const struct fwd_ref *first = a->line <= b->line ? &v[i] : &v[j];
 			const struct fwd_ref *later = first == &v[i] ? &v[j] : &v[i];
-			char l[INET6_ADDRSTRLEN + 16];
+			char l[INET6_ADDRSTRLEN + 16], pt[16];
 
 			if (b->family != a->family || b->proto != a->proto ||
 			    b->port_min > a->port_max)
@@ -352,15 +360,14 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 			if (!listen_overlap(a, b))
 				continue;
 			listen_text(later->f, l, sizeof(l));
-			r = conf_fail(
-				ctx, later->f->line,
-				"network \"%s\": forward \"%s\": %s port%s %u-%u on %s overlaps "
-				"forward \"%s\" of network \"%s\" (line %d)",
-				later->net->name, later->f->name,
-				later->f->proto == IPPROTO_TCP ? "tcp" : "udp",
-				later->f->port_min == later->f->port_max ? "" : "s",
-				later->f->port_min, later->f->port_max, l, first->f->name,
-				first->net->name, first->f->line);
+			ports_text(pt, sizeof(pt), later->f->port_min, later->f->port_max);
+			r = conf_fail(ctx, later->f->line,
+				      "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
+				      "forward \"%s\" of network \"%s\" (line %d)",
+				      later->net->name, later->f->name,
+				      later->f->proto == IPPROTO_TCP ? "tcp" : "udp",
+				      later->f->port_min == later->f->port_max ? "" : "s", pt, l,
+				      first->f->name, first->net->name, first->f->line);
 			break;
 		}
 	}
@@ -384,14 +391,6 @@ int conf_forwards_dup(struct gw_network *dst, const struct gw_network *src)
 	memcpy(dst->fwd.v, src->fwd.v, src->fwd.n * sizeof(*dst->fwd.v));
 	dst->fwd.n = src->fwd.n;
 	return 0;
-}
-
-static void ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi)
-{
-	if (lo == hi)
-		snprintf(buf, len, "%u", lo);
-	else
-		snprintf(buf, len, "%u-%u", lo, hi);
 }
 
 void conf_forwards_print(FILE *f, const struct gw_network *net)

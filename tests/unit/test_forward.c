@@ -87,7 +87,7 @@ static const struct {
 	{ " forward x {\n port = 22\n to = \"10.213.0.9\" }\n"
 	  " forward y {\n port = 22\n to = \"10.213.0.8\" }\n",
 	  NULL,
-	  "f.conf:9: network \"a\": forward \"y\": tcp port 22-22 on every address overlaps "
+	  "f.conf:9: network \"a\": forward \"y\": tcp port 22 on every address overlaps "
 	  "forward \"x\" of network \"a\" (line 6)" },
 	/* overlapping ranges, across networks */
 	{ " forward x {\n port = \"8000-8009\"\n to = \"10.213.0.9:80\" }\n",
@@ -97,7 +97,7 @@ static const struct {
 	/* one on every address, one on a given address */
 	{ " forward x {\n port = 2222\n to = \"10.213.0.9:22\" }\n",
 	  " forward y {\n port = 2222\n to = \"10.214.0.9:22\"\n listen = \"198.51.100.7\" }\n",
-	  "f.conf:13: network \"b\": forward \"y\": tcp port 2222-2222 on 198.51.100.7 overlaps "
+	  "f.conf:13: network \"b\": forward \"y\": tcp port 2222 on 198.51.100.7 overlaps "
 	  "forward \"x\" of network \"a\" (line 6)" },
 	/* nothing enters an isolated network */
 	{ " mode = isolated\n forward x {\n port = 1\n to = \"10.213.0.9\" }\n", NULL,

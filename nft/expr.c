@@ -395,6 +395,14 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		if ((e = e_family(r, family, NFPROTO_IPV6)) >= 0)
 			e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
 		break;
+	case NK_IP_SADDR:
+		if ((e = e_family(r, family, NFPROTO_IPV4)) >= 0)
+			e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+		break;
+	case NK_IP6_SADDR:
+		if ((e = e_family(r, family, NFPROTO_IPV6)) >= 0)
+			e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16);
+		break;
 	default: return -EINVAL;
 	}
 	if (e < 0)

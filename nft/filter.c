@@ -1,5 +1,5 @@
 /* The inet table's rules of one network: NAT out of its uplink (nat_NET,
- * and nat_local for the host's own packets from a gateway address), what
+ * also for the host's own packets from a gateway address), what
  * its guests may send to the host (svc_NET, in_NET), and what may be
  * forwarded from and to them (from_NET, to_NET). Pure.
  *

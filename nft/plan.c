@@ -60,6 +60,8 @@ const struct nft_key_name nft_key_names[] = {
 	[NK_IP_DADDR] = { "ip daddr", "ipv4_addr" },
 	[NK_IP6_DADDR] = { "ip6 daddr", "ipv6_addr" },
 	[NK_IBRNAME] = { "meta ibrname", "ifname" },
+	[NK_IP_SADDR] = { "ip saddr", "ipv4_addr" },
+	[NK_IP6_SADDR] = { "ip6 saddr", "ipv6_addr" },
 	[NK_FWD4] = { "meta l4proto . th dport", "inet_proto . inet_service" },
 	[NK_FWD6] = { "meta l4proto . th dport", "inet_proto . inet_service" },
 	[NK_FWD4_AT] = { "ip daddr . meta l4proto . th dport",
@@ -180,6 +182,8 @@ enum {
 	MAP_TO,	     /* inet, oifname: forward -> to_NET */
 	MAP_OUT,     /* bridge, ether saddr (a bridge's MAC): output -> out_NET */
 	MAP_PORTS,   /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
+	MAP_LOCAL4,  /* inet, ip saddr = a gateway: postrouting -> nat_NET (the host's own) */
+	MAP_LOCAL6,  /* inet, ip6 saddr = a gateway: postrouting -> nat_NET */
 	MAP_BRIDGES, /* bridge, meta ibrname: forward -> ports_NET; bridge-meta form only */
 	MAP_COUNT
 };
@@ -192,6 +196,8 @@ static const struct {
 	size_t base_chain;
 } maps[MAP_COUNT] = {
 	[MAP_NAT] = { NFPROTO_INET, "nat_nets", NK_IIFNAME, NK_IIFNAME, NC_POSTROUTING },
+	[MAP_LOCAL4] = { NFPROTO_INET, "local4_nets", NK_IP_DADDR, NK_IP_SADDR, NC_POSTROUTING },
+	[MAP_LOCAL6] = { NFPROTO_INET, "local6_nets", NK_IP6_DADDR, NK_IP6_SADDR, NC_POSTROUTING },
 	[MAP_SVC4] = { NFPROTO_INET, "svc4_nets", NK_IP_DADDR, NK_IP_DADDR, NC_INPUT },
 	[MAP_SVC6] = { NFPROTO_INET, "svc6_nets", NK_IP6_DADDR, NK_IP6_DADDR, NC_INPUT },
 	[MAP_IN] = { NFPROTO_INET, "in_nets", NK_IIFNAME, NK_IIFNAME, NC_INPUT },
@@ -233,6 +239,14 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, bool 
 		*(size_t *)((char *)c + tab[i].off) = (size_t)idx;
 		switch (tab[i].map) {
 		case MAP_COUNT: break;
+		case MAP_NAT:
+			/* and the host's own packets from its gateway addresses */
+			r = plan_elem(p, MAP_NAT, n->bridge, IFNAMSIZ, name);
+			if (r >= 0)
+				r = plan_elem(p, MAP_LOCAL4, &n->ipv4.addr, 4, name);
+			if (r >= 0 && n->has_ipv6)
+				r = plan_elem(p, MAP_LOCAL6, &n->ipv6.addr, 16, name);
+			break;
 		case MAP_SVC4:
 			r = plan_elem(p, MAP_SVC4, &n->ipv4.addr, 4, name);
 			if (r >= 0 && n->has_ipv6)
@@ -256,7 +270,6 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		   struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
-	long nat_local = -1;
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
@@ -271,7 +284,10 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	 * let in before any network's filter (nft/forward.c). */
 	r = plan_forward_filter(&b);
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
-		bool dispatch = m != MAP_PORTS || !bridge_meta;
+		/* local4/6 dispatch after all others (below): the same rule
+		 * order in both backstop forms */
+		bool dispatch =
+			(m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 && m != MAP_LOCAL6;
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)
@@ -284,15 +300,11 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	}
 	/* The host's own packets from a gateway address (a local service
 	 * bound to 10.213.0.1 talking out of the uplink) come in on no
-	 * interface, so no bridge leads to their network: nat_local holds
-	 * every network's NAT rules. NAT chains see only the first packet
-	 * of a connection, and guests' connections never get here. */
-	if (r >= 0 && (nat_local = plan_chain(plan, NFPROTO_INET, "nat_local")) < 0)
-		r = (int)nat_local;
-	if (r >= 0) {
-		rb_start(&b, NC_POSTROUTING);
-		r = rb_jump(&b, NULL, "nat_local");
-	}
+	 * interface, so no bridge leads to their network: local4_nets and
+	 * local6_nets do, by that source address, with one lookup whatever
+	 * the number of networks. */
+	for (size_t m = MAP_LOCAL4; m <= MAP_LOCAL6 && r >= 0; m++)
+		r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	/* Port forwards: their maps, elements and DNAT rules. */
 	if (r >= 0)
 		r = plan_forwards(&b, conf);
@@ -313,8 +325,6 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		if (r < 0 || (r = plan_net_chains(plan, n, bridge_meta, &c)) < 0)
 			break;
 		r = plan_postrouting(&b, c.nat, n, uplinks[i], nat);
-		if (r >= 0)
-			r = plan_postrouting(&b, (size_t)nat_local, n, uplinks[i], nat);
 		if (r >= 0)
 			r = plan_input_outside(&b, c.svc, n, outside);
 		if (r >= 0)

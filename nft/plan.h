@@ -99,6 +99,11 @@ enum nft_key {
 	 * came in on (meta ibrname) is a name like any other, and its map is
 	 * keyed NK_IIFNAME (type ifname). batch.c's key types stop above. */
 	NK_IBRNAME,
+	/* Rule keys only too: the source address, looked up in a map keyed
+	 * ipv4_addr / ipv6_addr (the gateway addresses, for the host's own
+	 * packets). */
+	NK_IP_SADDR,
+	NK_IP6_SADDR,
 	/* Port forwards (nft/forward.c), keys of hash maps: "meta l4proto
 	 * . th dport" (type inet_proto . inet_service; the family's rule
 	 * checks the family), _AT with the address first ("ip daddr . meta

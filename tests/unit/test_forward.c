@@ -447,7 +447,7 @@ START_TEST(test_forward_batch)
 			 "  [ lookup reg 1 set fwd_count4 ]\n"
 			 "  [ immediate reg 0 accept ]\n");
 	/* ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade */
-	ck_assert_str_eq(rule_of(&b, "postrouting", 2),
+	ck_assert_str_eq(rule_of(&b, "postrouting", 3),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"

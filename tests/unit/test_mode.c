@@ -235,10 +235,9 @@ START_TEST(test_mode_plan)
 	ck_assert_str_eq(chain_rules(&p, "nat_rt"), "");
 	ck_assert_str_eq(chain_rules(&p, "nat_rd"), "");
 	ck_assert_str_eq(chain_rules(&p, "nat_iso"), "");
-	ck_assert_msg(!strstr(chain_rules(&p, "nat_local"), "10.2.0.0") &&
-			      !strstr(chain_rules(&p, "nat_local"), "10.4.0.0") &&
-			      strstr(chain_rules(&p, "nat_local"), "snat ip to 203.0.113.5\n"),
-		      "%s", chain_rules(&p, "nat_local"));
+	/* the host's own packets from a gateway address go through the same
+	 * chains (map local4_nets): routed and isolated ones translate
+	 * nothing there either */
 	/* nat allows from rt: rt's guests open connections to nat's, nat's
 	 * guests only answer them; nat opens to iso, which allows it */
 	ck_assert_str_eq(chain_rules(&p, "from_nat"),

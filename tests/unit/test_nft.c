@@ -82,14 +82,25 @@ START_TEST(test_plan_dispatch)
 {
 	ck_assert_str_eq(chain_text("postrouting"),
 			 "iifname vmap @nat_nets\n"
-			 "jump nat_local\n"
+			 "ip saddr vmap @local4_nets\n"
+			 "ip6 saddr vmap @local6_nets\n"
 			 "ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade\n"
 			 "ct status dnat oifname . ip6 saddr @fwd_hairpin6 masquerade\n");
-	/* the host's own packets from a gateway address: every network's NAT */
-	ck_assert_msg(strstr(chain_text("nat_local"),
-			     "oifname \"eth1\" ip saddr 10.50.0.0/16 ip daddr != 10.50.0.0/16 "
-			     "counter name \"nat_cust\" masquerade\n"),
-		      "%s", chain_text("nat_local"));
+	/* the host's own packets from a gateway address: to that network's
+	 * NAT chain by their source, one lookup */
+	{
+		bool found = false;
+
+		for (size_t s = 0; s < plan.n_sets; s++)
+			for (size_t e = 0;
+			     !strcmp(plan.sets[s].name, "local4_nets") && e < plan.sets[s].n_elems;
+			     e++)
+				found |= plan.sets[s].elems[e].key.a4.s_addr ==
+						 inet_addr("10.50.0.1") &&
+					 !strcmp(plan.sets[s].elems[e].chain, "nat_cust");
+		ck_assert_msg(found, "no local4_nets element 10.50.0.1 : jump nat_cust");
+	}
+	ck_assert_int_lt(chain_index(&plan, "nat_local"), 0);
 	ck_assert_str_eq(chain_text("input"), "ip daddr vmap @svc4_nets\n"
 					      "ip6 daddr vmap @svc6_nets\n"
 					      "iifname vmap @in_nets\n");
@@ -131,7 +142,7 @@ START_TEST(test_plan_flat)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
-	ck_assert_uint_eq(base, 23); /* as for one network (14 of them port forwards') */
+	ck_assert_uint_eq(base, 24); /* as for one network (14 of them port forwards') */
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -146,7 +157,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 18); /* 10 of them port forwards' */
+	ck_assert_uint_eq(plan.n_sets, 20); /* 10 of them port forwards' */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -393,7 +404,7 @@ START_TEST(test_batch_shape)
 	/* elements after the chains they jump to, before the rules */
 	for (size_t k = 0; k < plan.n_sets; k++)
 		maps_with_elems += plan.sets[k].n_elems > 0;
-	ck_assert_uint_eq(maps_with_elems, 7);
+	ck_assert_uint_eq(maps_with_elems, 9);
 	for (size_t k = 0; k < maps_with_elems; k++)
 		ck_assert_int_eq(w.types[i++], NFT_MSG_NEWSETELEM);
 	for (size_t k = 0; k < plan.n_rules; k++)
@@ -408,13 +419,14 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1019), "map inet gatewayd nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1026), "map bridge gatewayd port_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1036), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1037), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1037 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1028), "map inet gatewayd local6_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1038), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1039), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1039 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1037 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1039 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1037 + plan.n_chains + 11),
+	ck_assert_str_eq(nft_batch_describe(b, 1039 + plan.n_chains + 13),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);
@@ -844,13 +856,13 @@ START_TEST(test_batch_forms)
 	ck_assert_uint_eq(lookup_set_id(bm, "forward"), id);
 	ck_assert(set_msg(b, NFT_PORTS_MAP, &id, &type, &keylen));
 	ck_assert_uint_eq(lookup_set_id(b, "forward"), id);
-	/* its elements: the bridges (the 8th map with elements, after
-	 * out_nets; port_nets has none) */
+	/* its elements: the bridges (the 10th map with elements, after
+	 * out_nets and local4/6_nets; port_nets has none) */
 	br = set_index(&meta, NFT_BRIDGES_MAP);
-	ck_assert_int_eq(br, 8);
-	elems_of(bm, 7, text, sizeof(text));
+	ck_assert_int_eq(br, 10);
+	elems_of(bm, 9, text, sizeof(text));
 	ck_assert_str_eq(text, "gw0:-3:ports_default\ngw1:-3:ports_cust\n");
-	elems_of(b, 7, text, sizeof(text)); /* no 8th in the port-set form */
+	elems_of(b, 9, text, sizeof(text)); /* no 10th in the port-set form */
 	ck_assert_str_eq(text, "");
 	nft_batch_free(bm);
 	nft_batch_free(b);

@@ -221,8 +221,7 @@ START_TEST(test_diff_guest_ports)
 }
 END_TEST
 
-/* Another uplink: c's NAT and forward chains, and nat_local (which holds
- * every network's NAT rules). */
+/* Another uplink: c's NAT and forward chains. */
 START_TEST(test_diff_uplink)
 {
 	const char *const e[3] = { NULL, NULL, " uplink = eth1\n" };
@@ -230,8 +229,7 @@ START_TEST(test_diff_uplink)
 
 	pair_diff(&p, NULL, NULL, NULL, e);
 	ck_assert_str_eq(acts(&p.d, &p.old, &p.new), "a=keep b=keep c=keep");
-	ck_assert_str_eq(chain_names(&p.new.nft, p.d.nft.refill, p.d.nft.n_refill),
-			 "from_c,nat_c,nat_local");
+	ck_assert_str_eq(chain_names(&p.new.nft, p.d.nft.refill, p.d.nft.n_refill), "from_c,nat_c");
 	pair_release(&p);
 }
 END_TEST
@@ -251,12 +249,12 @@ START_TEST(test_diff_add_network)
 	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=keep c=keep d=bridge-up,dhcp-up");
 	ck_assert_str_eq(chain_names(&new.nft, d.nft.add_chains, d.nft.n_add_chains),
 			 "from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
-	ck_assert_str_eq(chain_names(&new.nft, d.nft.refill, d.nft.n_refill), "nat_local");
+	ck_assert_uint_eq(d.nft.n_refill, 0); /* nobody else's chain */
 	ck_assert_uint_eq(d.nft.n_del_chains + d.nft.n_del_ctrs, 0);
 	ck_assert_str_eq(counter_names(&new.nft, d.nft.add_ctrs, d.nft.n_add_ctrs),
 			 "drop_d,fwd_in_d,fwd_out_d,guard_d,nat_d,outside_d");
-	/* nat, svc4, in, from, to, out: one element each */
-	ck_assert_uint_eq(elems_changed(&d.nft), 6);
+	/* nat, local4, svc4, in, from, to, out: one element each */
+	ck_assert_uint_eq(elems_changed(&d.nft), 7);
 	ck_assert(!d.nft.ports_rewrite);
 	gw_diff_release(&d);
 	gw_plan_release(&old);
@@ -288,10 +286,10 @@ START_TEST(test_diff_remove_network)
 	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=dhcp-down,bridge-down c=keep");
 	ck_assert_str_eq(chain_names(&old.nft, d.nft.del_chains, d.nft.n_del_chains),
 			 "from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
-	ck_assert_str_eq(chain_names(&new.nft, d.nft.refill, d.nft.n_refill), "nat_local");
+	ck_assert_uint_eq(d.nft.n_refill, 0);
 	ck_assert_str_eq(counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),
 			 "drop_b,fwd_in_b,fwd_out_b,guard_b,nat_b,outside_b");
-	ck_assert_uint_eq(elems_changed(&d.nft), 6);
+	ck_assert_uint_eq(elems_changed(&d.nft), 7);
 	ck_assert(d.nft.ports_rewrite);
 
 	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
@@ -312,10 +310,8 @@ START_TEST(test_diff_remove_network)
 			last_flush = s;
 		if (!strncmp(w, "deleting chain", 14) && first_del < 0)
 			first_del = s;
-		/* nobody else's chain is touched (nat_local holds everybody's
-		 * NAT rules) */
-		if (!strstr(w, "nat_local"))
-			ck_assert_msg(!strstr(w, "_a") && !strstr(w, "_c"), "%s", w);
+		/* nobody else's chain is touched */
+		ck_assert_msg(!strstr(w, "_a") && !strstr(w, "_c"), "%s", w);
 	}
 	ck_assert_int_gt(del_elem, 0);
 	ck_assert_int_gt(flush, del_elem);

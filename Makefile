@@ -32,11 +32,11 @@ endif
 
 LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c \
 	conf/addr.c conf/conf.c conf/text.c conf/network.c conf/print.c conf/mode.c conf/forward.c conf/host.c \
-	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/text.c nft/expr.c nft/msg.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
+	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/binding.c nft/text.c nft/expr.c nft/msg.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
 	dhcp/dnsmasq_conf.c dhcp/hosts.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c \
-	gatewayd/core/apply.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/plan.c gatewayd/core/diff.c \
+	gatewayd/core/apply.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/plan.c gatewayd/core/diff.c \
 	gatewayd/ctl/control.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \

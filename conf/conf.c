@@ -105,6 +105,7 @@ static cfg_opt_t network_opts[] = {
 	SVAL("uplink", NULL),
 	CFG_PTR_LIST_CB("guest_ports", NULL, CFGF_NONE, sval_parse, free),
 	CFG_BOOL("host_access", cfg_false, CFGF_NONE),
+	CFG_BOOL("guest_binding", cfg_true, CFGF_NONE),
 	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
 	/* each feature's keys, from its own file */
@@ -362,6 +363,7 @@ static int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net
 	if (v && (r = conf_ifname(ctx, v, pfx, "uplink", net->uplink)) < 0)
 		return r;
 	net->host_access = cfg_getbool(sec, "host_access");
+	net->guest_binding = cfg_getbool(sec, "guest_binding");
 	net->n_guest_ports = cfg_size(sec, "guest_ports");
 	if (net->n_guest_ports > GW_GUEST_PATTERNS_MAX) {
 		const struct sval *extra = cfg_getnptr(sec, "guest_ports", GW_GUEST_PATTERNS_MAX);

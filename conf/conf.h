@@ -43,6 +43,7 @@ struct gw_network {
 	char guest_ports[GW_GUEST_PATTERNS_MAX][IFNAMSIZ];
 	char uplink[IFNAMSIZ]; /* "" = use the global uplink */
 	bool host_access;
+	bool guest_binding; /* nft/binding.c: guests send from their own MAC and address */
 	bool dhcp_enabled;
 	bool dhcp_range_set; /* written in the file, not the default */
 	struct in_addr dhcp_start, dhcp_end;

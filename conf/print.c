@@ -59,6 +59,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 			fprintf(f, "}\n");
 		}
 		fprintf(f, "    host_access = %s\n", n->host_access ? "true" : "false");
+		fprintf(f, "    guest_binding = %s\n", n->guest_binding ? "true" : "false");
 		conf_format_duration(n->lease_time, d, sizeof(d));
 		fprintf(f, "    dhcp {\n        enabled    = %s\n",
 			n->dhcp_enabled ? "true" : "false");

@@ -158,6 +158,10 @@ static int batch_ports_rewrite(struct nft_batch *b, const struct nft_plan *new,
 		if (plan_has_chain(new, NFPROTO_BRIDGE, ports[i].chain))
 			e[k++] = ports[i];
 	r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_PORTS_MAP);
+	/* binding's map too: the daemon refills it right after (its
+	 * elements may jump to a chain that goes) */
+	if (r >= 0)
+		r = batch_flush_map(b, NFPROTO_BRIDGE, "bind_nets");
 	if (r >= 0)
 		r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, e, k);
 	free(e);

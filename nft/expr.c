@@ -1,6 +1,7 @@
 /* A planned rule -> libnftnl expressions, the same bytecode that
  * `nft --debug=netlink` shows for the rule's text. Pure. */
 #include "expr.h"
+#include "binding.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -356,6 +357,7 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		if ((e = e_fwd_key(r, m->u.lk.key, family)) < 0)
 			return e;
 		return e_lookup(r, plan, m->u.lk.set, 0);
+	case NM_BIND: return nft_bind_expr(r, plan, m);
 	case NM_CTSTATE: {
 		struct nftnl_expr *x = expr_add(r, "ct");
 

@@ -231,6 +231,11 @@ static const struct {
 	[NK_FWD6_AT] = { (8 << 12) | (12 << 6) | 13, 24, 2 },
 	[NK_HAIRPIN4] = { (41 << 6) | 7, IFNAMSIZ + 4, 1 },
 	[NK_HAIRPIN6] = { (41 << 6) | 8, IFNAMSIZ + 16, 1 },
+	/* guest binding (nft/binding.c): iface_index is 20 */
+	[NK_BIND4] = { (20 << 12) | (9 << 6) | 7, 16, 2 },
+	[NK_BIND_MAC] = { (20 << 6) | 9, 12, 2 },
+	[NK_BIND_ETHER] = { 9, 6, 2 },
+	[NK_METER] = { 41, IFNAMSIZ, 1 },
 };
 
 /* Port forwards' sets (nft/forward.c): an interval set of a
@@ -298,8 +303,12 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
-	if (!sp->vmap && NFT_KEY_FWD(k))
+	if (!sp->vmap && k >= NK_FWD4 && k <= NK_HAIRPIN6)
 		fwd_set_attrs(s, sp);
+	if (k == NK_METER) { /* nft's "flags dynamic": rules add to it */
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
+	}
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {
 		nftnl_set_free(s);

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "rules.h"
 #include "forward.h"
+#include "binding.h"
 #include "conf/addr.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ static const struct nft_chain_desc base_chains[NC_BASE_COUNT] = {
 	[NC_BR_FORWARD] = { NFPROTO_BRIDGE, "forward", "filter", NF_BR_FORWARD, 0 },
 	[NC_PREROUTING] = { NFPROTO_INET, "prerouting", "nat", NF_INET_PRE_ROUTING, -100 },
 	[NC_OUTPUT] = { NFPROTO_INET, "output", "nat", NF_INET_LOCAL_OUT, -100 },
+	[NC_BR_PREROUTING] = { NFPROTO_BRIDGE, "prerouting", "filter", NF_BR_PRE_ROUTING, -200 },
 };
 
 const uint8_t nft_families[NFT_FAMILIES] = { NFPROTO_INET, NFPROTO_BRIDGE };
@@ -151,6 +153,12 @@ const struct nft_ctr_kind nft_ctr_kinds[NCTR_COUNT] = {
 			   "gatewayd_outside_dropped_packets_total", NULL,
 			   "DNS/DHCP packets for the network's services that did not come from "
 			   "its bridge" },
+	[NCTR_BIND] = { "bind", NFPROTO_BRIDGE, "bind_dropped",
+			"gatewayd_bind_dropped_packets_total", NULL,
+			"guest frames dropped by guest binding (address or MAC not theirs)" },
+	[NCTR_DHCP_RATE] = { "dhcp_rate", NFPROTO_BRIDGE, "dhcp_rate_dropped",
+			     "gatewayd_dhcp_rate_dropped_packets_total", NULL,
+			     "DHCP requests dropped over a guest port's rate" },
 };
 
 void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net)
@@ -305,6 +313,9 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	 * the number of networks. */
 	for (size_t m = MAP_LOCAL4; m <= MAP_LOCAL6 && r >= 0; m++)
 		r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
+	/* Guest binding: its sets and the prerouting dispatch (binding.c). */
+	if (r >= 0)
+		r = plan_binding_skeleton(&b);
 	/* Port forwards: their maps, elements and DNAT rules. */
 	if (r >= 0)
 		r = plan_forwards(&b, conf);
@@ -312,12 +323,16 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		const struct gw_network *n = &conf->networks[i];
 		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
 		char guard[NFT_NAME_MAX], outside[NFT_NAME_MAX];
+		char bind[NFT_NAME_MAX], dhcp_rate[NFT_NAME_MAX];
 		struct net_chains c;
 
 		char *names[NCTR_COUNT] = {
 			[NCTR_NAT] = nat,    [NCTR_FWD_OUT] = out, [NCTR_FWD_IN] = in,
 			[NCTR_DROP] = spoof, [NCTR_GUARD] = guard, [NCTR_OUTSIDE] = outside
 		};
+
+		names[NCTR_BIND] = bind;
+		names[NCTR_DHCP_RATE] = dhcp_rate;
 
 		for (size_t k = 0; k < NCTR_COUNT && r >= 0; k++)
 			r = plan_counter(plan, nft_ctr_kinds[k].family, names[k],
@@ -333,6 +348,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 			r = plan_forward(&b, &c, conf, n, uplinks[i], spoof, out, in);
 		if (r >= 0)
 			r = plan_backstop(&b, &c, n, guard);
+		if (r >= 0)
+			r = plan_binding(&b, n, bind, dhcp_rate);
 	}
 	if (r < 0)
 		nft_plan_release(plan);

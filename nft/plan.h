@@ -38,6 +38,7 @@ enum nft_match_kind {
 	NM_FIBLOCAL,  /* fib daddr type local: for the host itself */
 	NM_CTSTATUS,  /* u.ctmask: IPS_* bits, "any of" */
 	NM_LOOKUP,    /* u.lk: the key built as lk.key says, in the named set */
+	NM_BIND,      /* u.lk: a guest binding test (nft/binding.h): lk.key a BT_* */
 };
 
 /* Port forwards' keys (nft/forward.c): one of them; IPv6; a DNAT map's. */
@@ -123,6 +124,11 @@ enum nft_key {
 	NK_CT_FWD6_AT,
 	NK_HAIRPIN4,
 	NK_HAIRPIN6,
+	/* Guest binding (nft/binding.c): sets the daemon fills. */
+	NK_BIND4,      /* iif . ether saddr . ip saddr */
+	NK_BIND_MAC,   /* iif . ether saddr */
+	NK_BIND_ETHER, /* ether saddr */
+	NK_METER,      /* iifname, a dynamic set with a limit per element */
 	NK_COUNT
 };
 
@@ -138,6 +144,8 @@ enum nft_chain_id {
 	NC_BR_FORWARD,
 	NC_PREROUTING, /* inet nat: port forwards (nft/forward.c) */
 	NC_OUTPUT,     /* inet nat: the host's own packets to a forward */
+	/* bridge: guest binding, DHCP meter (nft/binding.c) */
+	NC_BR_PREROUTING,
 	NC_BASE_COUNT
 };
 
@@ -241,6 +249,8 @@ enum nft_ctr {
 	NCTR_DROP,
 	NCTR_GUARD,
 	NCTR_OUTSIDE,
+	NCTR_BIND,	/* guest binding: spoofed frames (nft/binding.c) */
+	NCTR_DHCP_RATE, /* DHCP requests over a port's rate */
 	NCTR_COUNT
 };
 struct nft_ctr_kind {

@@ -51,4 +51,9 @@ int plan_input(struct rule_builder *b, size_t chain, const struct gw_network *n,
 int plan_backstop(struct rule_builder *b, const struct net_chains *c, const struct gw_network *n,
 		  const char *guard);
 
+/* binding.c: the sets and prerouting dispatch; a network's bind_NET. */
+int plan_binding_skeleton(struct rule_builder *b);
+int plan_binding(struct rule_builder *b, const struct gw_network *n, const char *bind,
+		 const char *rate);
+
 #endif

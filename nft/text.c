@@ -1,6 +1,7 @@
 /* nft syntax for a plan: what `gatewayd -n -v` shows and what a person
  * compares with `nft list table inet gatewayd`. Pure. */
 #include "plan.h"
+#include "binding.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -97,6 +98,13 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 	case NM_LOOKUP:
 		sb_add(sb, "%s %s@%s", nft_key_names[m->u.lk.key].expr, ne, m->u.lk.set);
 		break;
+	case NM_BIND: {
+		char t[160];
+
+		nft_bind_format(t, sizeof(t), m);
+		sb_add(sb, "%s", t);
+		break;
+	}
 	case NM_CTSTATE: {
 		static const struct {
 			uint32_t bit;
@@ -278,6 +286,8 @@ static void map_print(FILE *f, const struct nft_set_plan *s)
 {
 	char key[64];
 
+	if (nft_bind_set_print(f, s))
+		return;
 	if (!s->vmap && NFT_KEY_FWD(s->key)) {
 		fwd_set_print(f, s);
 		return;
@@ -325,11 +335,12 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 			first = false;
 			if (d->type)
 				/* nft names inet's 0 "filter" and 100 "srcnat";
-				 * in the bridge family 0 has no name. */
+				 * in the bridge family 0 has no name, -200 is
+				 * "filter". */
 				fprintf(f, "\t\ttype %s hook %s priority %s; policy accept;\n",
 					d->type, hook[d->hooknum],
 					d->family == NFPROTO_BRIDGE
-						? (d->prio == -200 ? "-200" : "0")
+						? (d->prio == -200 ? "filter" : "0")
 					: d->prio == 100 ? "srcnat"
 					: d->prio == -100 && d->hooknum == NF_INET_PRE_ROUTING
 						? "dstnat"

@@ -4,6 +4,7 @@
  * in one transaction, dnsmasqs that go, bridges that go, bridges that
  * come, dnsmasqs that come (serve.c). Stop is the reverse of everything. */
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/diff.h"
@@ -131,6 +132,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	nft_conn_close(ctx->nft);
 	gw_plan_release(&ctx->plan);
 	eloop_timer_free(ctx->watch_timer);
+	binding_free(ctx->binding);
 	free(ctx->nets);
 	free(ctx);
 }

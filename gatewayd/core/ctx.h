@@ -45,6 +45,8 @@ struct gw_ctx {
 	/* a watch that could not read the host looks again (watch.c) */
 	struct eloop_timer *watch_timer;
 	unsigned watch_again; /* WATCH_* */
+	/* guest binding's sets (binding.c), or NULL */
+	struct gw_binding *binding;
 	/* dnsmasqs told to stop and not waited for: reaped by the loop */
 	struct dnsmasq **retired;
 	size_t n_retired;

@@ -87,7 +87,8 @@ in_ns "$G1" busybox ping -c 1 -W 2 198.51.100.1 >/dev/null || fail "guest cannot
 obs=$(in_inet nft list chain ip obs in)
 echo "$obs" | grep 'saddr 192.0.2.77' | grep -q 'packets 0 ' || fail "spoofed packets reached the internet: $obs"
 echo "$obs" | grep 'saddr 198.51.100.2' | grep -q 'packets [1-9]' || fail "observer saw no legitimate ping: $obs"
-in_host nft list counter inet gatewayd drop_default | grep -q 'packets [1-9]' || fail "drop counter did not count"
+# guest binding (bind_default, in the bridge table) drops them first
+{ in_host nft list counter inet gatewayd drop_default; in_host nft list counter bridge gatewayd bind_default; } | grep -q 'packets [1-9]' || fail "drop counter did not count"
 ok "spoofed source 192.0.2.77 dropped (legitimate ping passes)"
 
 # --- the kernel holds exactly the ruleset `gatewayd -n -v` prints (less
@@ -97,13 +98,13 @@ in_host "$GATEWAYD" -n -v -c "$T/gw.conf" | sed -n '/^table /,/^}/p' >"$T/want.n
 [ "$(grep -c '^	flags owner$' "$T/raw.nft")" = 2 ] || fail "tables are not owned by gatewayd's socket: $(head -3 "$T/raw.nft")"
 # Map elements: nft wraps them as it likes and lists them in its own
 # order, so they are compared as sorted "map: element" lines; the ports map
-# is filled at run time.
+# and guest binding's sets are filled at run time.
 split_elements() { # FILE: the ruleset without element blocks; FILE.el: the elements
 	awk -v el="$1.el" '
-		/^\tmap / { map = $2 }
+		/^\t(map|set) / { map = $2 }
 		/elements = \{/ { inel = 1; buf = "" }
 		inel { buf = buf " " $0; if ($0 ~ /\}/) { inel = 0; sub(/.*elements = \{ */, "", buf); sub(/ *\}[^}]*$/, "", buf);
-			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); if (map != "port_nets") print map ": " a[i] > el } }
+			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); if (map !~ /^(port_nets|bind_nets|bind4|bind_mac|bound_macs|dhcp_rate)$/) print map ": " a[i] > el } }
 			next }
 		{ print }' "$1" >"$1.rules"
 	sort -o "$1.el" "$1.el" 2>/dev/null || : >"$1.el"

@@ -142,7 +142,7 @@ START_TEST(test_plan_flat)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
-	ck_assert_uint_eq(base, 24); /* as for one network (14 of them port forwards') */
+	ck_assert_uint_eq(base, 25); /* as for one network (14 of them port forwards') */
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -157,7 +157,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 20); /* 10 of them port forwards' */
+	ck_assert_uint_eq(plan.n_sets, 25); /* 10 of them port forwards', 5 binding's */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -265,14 +265,17 @@ END_TEST
 
 START_TEST(test_plan_counters)
 {
-	ck_assert_uint_eq(plan.n_counters, 12);
+	ck_assert_uint_eq(plan.n_counters, 16);
 	ck_assert_str_eq(plan.counters[0].name, "nat_default");
 	ck_assert_uint_eq(plan.counters[0].family, NFPROTO_INET);
 	ck_assert_str_eq(plan.counters[4].name, "guard_default");
 	ck_assert_uint_eq(plan.counters[4].family, NFPROTO_BRIDGE);
 	ck_assert_str_eq(plan.counters[5].name, "outside_default");
 	ck_assert_uint_eq(plan.counters[5].family, NFPROTO_INET);
-	ck_assert_str_eq(plan.counters[6].name, "nat_cust");
+	ck_assert_str_eq(plan.counters[6].name, "bind_default");
+	ck_assert_uint_eq(plan.counters[6].family, NFPROTO_BRIDGE);
+	ck_assert_str_eq(plan.counters[7].name, "dhcp_rate_default");
+	ck_assert_str_eq(plan.counters[8].name, "nat_cust");
 }
 END_TEST
 
@@ -417,16 +420,18 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1003), "table bridge gatewayd");
 	ck_assert_str_eq(nft_batch_describe(b, 1007), "counter inet gatewayd nat_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1019), "map inet gatewayd nat_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1026), "map bridge gatewayd port_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1028), "map inet gatewayd local6_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1038), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1039), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1039 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1023), "map inet gatewayd nat_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1030), "map bridge gatewayd port_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1032), "map inet gatewayd local6_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1033), "map bridge gatewayd bind_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1037), "set bridge gatewayd dhcp_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1047), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1048), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1048 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1039 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1048 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1039 + plan.n_chains + 13),
+	ck_assert_str_eq(nft_batch_describe(b, 1048 + plan.n_chains + 13),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

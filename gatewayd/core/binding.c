@@ -1,0 +1,385 @@
+/* Guest binding at run time (nft/binding.c has the rules): which MAC may
+ * send from which address on which bridge port. The address comes from
+ * dnsmasq's lease file (state_dir/NET.leases) and the static hosts; the
+ * port from the bridge's forwarding database, which learned the MAC from
+ * the guest's first frames (its DHCP request, sent from 0.0.0.0, which
+ * the rules let through before a lease exists). A binding stays with its
+ * port for as long as that port is on the bridge: a second guest sending
+ * with the first one's MAC cannot move it, and a silent guest whose MAC
+ * aged out of the database keeps it.
+ *
+ * Woken by the run-time watch (links changed: watch.c) and by inotify on
+ * state_dir: dnsmasq rewrites the lease file in place (truncate, write),
+ * so its writes are gathered for BINDING_SETTLE_MS before the file is
+ * read. Each wake-up rebuilds the whole content and commits it in one
+ * transaction (nft_set_binding()). */
+#include "gatewayd/core/binding.h"
+#include "gatewayd/core/ctx.h"
+#include "gatewayd/host/hostcheck.h"
+#include "dhcp/leases.h"
+#include "lib/log.h"
+#include "lib/nl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BINDING_SETTLE_MS 20
+#define BINDING_LEASES	  4096
+
+struct bport {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;
+	size_t net;
+};
+
+struct gw_binding {
+	struct gw_ctx *ctx;
+	int ifd, wd; /* inotify on dir, or -1 */
+	char dir[GW_PATH_MAX];
+	struct eloop_timer *settle;
+	struct nl *nl; /* rtnetlink requests: the forwarding databases */
+	size_t n_ports;
+	struct bport *ports;
+	size_t n_binds;
+	struct nft_bind *binds; /* as last committed */
+};
+
+long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
+		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
+		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
+		     size_t *n_out)
+{
+	long added = 0;
+
+	for (size_t a = 0; a < n_addrs; a++) {
+		uint32_t port = 0;
+		struct nft_bind *o;
+
+		/* the port it had, if still there; else where it was learned */
+		for (size_t p = 0; p < n_prev && !port; p++)
+			if (!memcmp(prev[p].mac, addrs[a].mac, 6))
+				for (size_t k = 0; k < n_ports && !port; k++)
+					if (ports[k] == prev[p].ifindex)
+						port = ports[k];
+		for (size_t f = 0; f < n_fdb && !port; f++)
+			if (!memcmp(fdb[f].mac, addrs[a].mac, 6))
+				for (size_t k = 0; k < n_ports && !port; k++)
+					if (ports[k] == fdb[f].ifindex)
+						port = ports[k];
+		if (!port)
+			continue;
+		if (!(o = realloc(*out, (*n_out + 1) * sizeof(*o))))
+			return -ENOMEM;
+		*out = o;
+		o[*n_out] = addrs[a];
+		o[*n_out].ifindex = port;
+		(*n_out)++;
+		added++;
+	}
+	return added;
+}
+
+/* --- the forwarding databases -------------------------------------------- */
+
+struct fdb_dump {
+	struct binding_fdb *v;
+	size_t n;
+	int err;
+};
+
+static int fdb_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fdb_dump *d = data;
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	struct binding_fdb *v;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_BRIDGE ||
+	    (nd->ndm_state & NUD_PERMANENT)) /* the ports' own MACs */
+		return 0;
+	mnl_attr_for_each(a, nlh, sizeof(*nd))
+	{
+		if (mnl_attr_get_type(a) != NDA_LLADDR || mnl_attr_get_payload_len(a) != 6)
+			continue;
+		if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v))))
+			return -ENOMEM;
+		d->v = v;
+		v[d->n].ifindex = (uint32_t)nd->ndm_ifindex;
+		memcpy(v[d->n].mac, mnl_attr_get_payload(a), 6);
+		d->n++;
+	}
+	return 0;
+}
+
+static void fdb_restart(void *data)
+{
+	((struct fdb_dump *)data)->n = 0;
+}
+
+static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
+{
+	char buf[256] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_BRIDGE;
+	if (!b->nl) {
+		int r = nl_open(NETLINK_ROUTE, 0, 0, &b->nl);
+
+		if (r < 0)
+			return r;
+	}
+	return nl_dump(b->nl, nlh, fdb_cb, fdb_restart, d);
+}
+
+/* --- leases and static hosts --------------------------------------------- */
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &end) != 6 ||
+	    strlen(s) != 17)
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return true;
+}
+
+/* (MAC, IPv4 address) pairs of one network. */
+static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct lease *ls,
+		     struct nft_bind **out, size_t *n_out)
+{
+	char path[GW_PATH_MAX + 64];
+	time_t now = time(NULL);
+	int nl;
+
+	*n_out = 0;
+	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
+	nl = leases_read(path, ls, BINDING_LEASES);
+	if (nl < 0)
+		nl = 0;
+	if (!(*out = calloc((size_t)nl + n->hosts.n + 1, sizeof(**out))))
+		return -ENOMEM;
+	for (int i = 0; i < nl; i++) {
+		struct nft_bind *x = &(*out)[*n_out];
+
+		if (ls[i].v6 || (ls[i].expiry && ls[i].expiry < (uint64_t)now) ||
+		    !parse_mac(ls[i].mac, x->mac) || inet_pton(AF_INET, ls[i].ip, &x->a4) != 1)
+			continue;
+		x->has4 = true;
+		(*n_out)++;
+	}
+	for (size_t i = 0; i < n->hosts.n; i++) {
+		const struct gw_host *h = &n->hosts.v[i];
+		struct nft_bind *x = &(*out)[*n_out];
+
+		if (!h->has_mac || !h->has_ipv4)
+			continue;
+		memcpy(x->mac, h->mac, 6);
+		x->a4 = h->ipv4;
+		x->has4 = true;
+		(*n_out)++;
+	}
+	return 0;
+}
+
+/* --- sync ---------------------------------------------------------------- */
+
+static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
+{
+	struct bport *p = calloc(f->n_links + 1, sizeof(*p));
+	size_t n = 0;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *net = &conf->networks[i];
+		const struct host_link *br = host_link_by_name(f, net->bridge);
+
+		for (size_t k = 0; br && k < f->n_links; k++) {
+			const struct host_link *l = &f->links[k];
+
+			if (l->master != br->ifindex || hostcheck_test_port(l->kind, l->name) ||
+			    !hostcheck_guest_port(net, l->kind, l->name))
+				continue;
+			memcpy(p[n].name, l->name, IFNAMSIZ);
+			p[n].ifindex = (uint32_t)l->ifindex;
+			p[n++].net = i;
+		}
+	}
+	free(b->ports);
+	b->ports = p;
+	b->n_ports = n;
+}
+
+static int do_sync(struct gw_binding *b)
+{
+	const struct gw_conf *conf = b->ctx->conf;
+	struct fdb_dump fdb = { 0 };
+	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));
+	struct lease *ls = calloc(BINDING_LEASES, sizeof(*ls));
+	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
+	struct nft_bind *binds = NULL, *addrs = NULL;
+	size_t n_binds = 0, n_addrs;
+	char err[512];
+	int r = -ENOMEM;
+
+	if (!pe || !ls || !idx)
+		goto out;
+	if ((r = fdb_read(b, &fdb)) < 0) {
+		log_warnx("guest binding: reading the bridges' forwarding databases: %s",
+			  strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *n = &conf->networks[i];
+		size_t np = 0;
+		long k;
+
+		for (size_t p = 0; p < b->n_ports; p++)
+			if (b->ports[p].net == i)
+				idx[np++] = b->ports[p].ifindex;
+		if (!n->guest_binding || !np)
+			continue;
+		if ((r = net_addrs(conf, n, ls, &addrs, &n_addrs)) < 0)
+			goto out;
+		k = binding_compute(idx, np, fdb.v, fdb.n, addrs, n_addrs, b->binds, b->n_binds,
+				    &binds, &n_binds);
+		free(addrs);
+		addrs = NULL;
+		if (k < 0) {
+			r = (int)k;
+			goto out;
+		}
+	}
+	for (size_t p = 0; p < b->n_ports; p++) {
+		memcpy(pe[p].key.ifname, b->ports[p].name, IFNAMSIZ);
+		nft_bind_chain_name(conf->networks[b->ports[p].net].name, pe[p].chain,
+				    NFT_NAME_MAX);
+	}
+	if ((r = nft_set_binding(b->ctx->nft, pe, b->n_ports, binds, n_binds, err, sizeof(err))) <
+	    0) {
+		log_warnx("guest binding: %s", err);
+		goto out;
+	}
+	log_debug("guest binding: %zu port%s, %zu binding%s", b->n_ports,
+		  b->n_ports == 1 ? "" : "s", n_binds, n_binds == 1 ? "" : "s");
+	free(b->binds);
+	b->binds = binds;
+	b->n_binds = n_binds;
+	binds = NULL;
+out:
+	free(binds);
+	free(addrs);
+	free(fdb.v);
+	free(idx);
+	free(ls);
+	free(pe);
+	return r;
+}
+
+static void on_settle(void *arg)
+{
+	struct gw_binding *b = arg;
+
+	if (b->ctx->conf)
+		do_sync(b);
+}
+
+static void on_inotify(int fd, uint32_t events, void *arg)
+{
+	struct gw_binding *b = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool leases = false;
+	ssize_t len;
+
+	(void)events;
+	while ((len = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			size_t nl = ev->len ? strlen(ev->name) : 0;
+
+			leases |= nl > 7 && !strcmp(ev->name + nl - 7, ".leases");
+			p += sizeof(*ev) + ev->len;
+		}
+	if (leases && b->settle)
+		eloop_timer_arm(b->settle, BINDING_SETTLE_MS);
+}
+
+static void watch_dir(struct gw_binding *b, const char *dir)
+{
+	if (b->ifd < 0 || !strcmp(b->dir, dir))
+		return;
+	if (b->wd >= 0)
+		inotify_rm_watch(b->ifd, b->wd);
+	snprintf(b->dir, sizeof(b->dir), "%s", dir);
+	b->wd = inotify_add_watch(
+		b->ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR);
+	if (b->wd < 0)
+		log_warn("guest binding: watching %s (lease changes will be seen only when links "
+			 "change)",
+			 dir);
+}
+
+static struct gw_binding *binding_new(struct gw_ctx *ctx)
+{
+	struct gw_binding *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->ctx = ctx;
+	b->wd = -1;
+	b->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (b->ifd >= 0 && eloop_add_fd(ctx->loop, b->ifd, on_inotify, b) < 0) {
+		close(b->ifd);
+		b->ifd = -1;
+	}
+	if (b->ifd < 0)
+		log_warn("guest binding: inotify (lease changes will be seen only when links "
+			 "change)");
+	if (eloop_timer_new(ctx->loop, on_settle, b, &b->settle) < 0)
+		b->settle = NULL;
+	return b;
+}
+
+void binding_sync(struct gw_ctx *ctx, const struct host_facts *f)
+{
+	if (!ctx->conf)
+		return;
+	if (!ctx->binding && !(ctx->binding = binding_new(ctx)))
+		return;
+	watch_dir(ctx->binding, ctx->conf->state_dir);
+	if (f)
+		ports_from(ctx->binding, ctx->conf, f);
+	do_sync(ctx->binding);
+}
+
+void binding_free(struct gw_binding *b)
+{
+	if (!b)
+		return;
+	if (b->ifd >= 0) {
+		eloop_remove_fd(b->ctx->loop, b->ifd);
+		close(b->ifd);
+	}
+	eloop_timer_free(b->settle);
+	nl_close(b->nl);
+	free(b->ports);
+	free(b->binds);
+	free(b);
+}

@@ -1,0 +1,38 @@
+/* Guest binding at run time: keeps the bridge table's binding sets
+ * (nft/binding.h) equal to what the leases, the static hosts and the
+ * bridges' forwarding databases say. */
+#ifndef GW_CORE_BINDING_H
+#define GW_CORE_BINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gatewayd/host/facts.h"
+#include "nft/binding.h"
+
+struct gw_ctx;
+struct gw_binding;
+
+/* Refill the sets in one transaction. f: the host as just read (the
+ * guest ports are taken from it), or NULL to keep the last ports (a
+ * lease file changed). Starts watching state_dir's lease files the first
+ * time. Logs its own failures. */
+void binding_sync(struct gw_ctx *ctx, const struct host_facts *f);
+void binding_free(struct gw_binding *b);
+
+/* Pure, for the unit tests: the bindings of one network. ports: its guest
+ * ports' ifindexes; fdb: (ifindex, MAC) the bridge learned; addrs: (MAC,
+ * address) from its leases and static hosts; prev: the bindings in force,
+ * kept while their port stays (a silent guest's MAC ages out of the
+ * forwarding database, and its dropped frames do not teach it again).
+ * Appends to *out (realloc'd); returns how many it added or -ENOMEM. */
+struct binding_fdb {
+	uint32_t ifindex;
+	uint8_t mac[6];
+};
+long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
+		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
+		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
+		     size_t *n_out);
+
+#endif

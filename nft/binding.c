@@ -1,0 +1,431 @@
+/* Guest binding, in the bridge table where every frame a guest port
+ * sends is seen before it is bridged or routed (prerouting): a guest may
+ * only send IPv4 and ARP from the MAC and address its lease or static
+ * host gives it, on the port its MAC was learned on; and its DHCP
+ * requests are metered per port. Pure: the plan's part (the sets, the
+ * prerouting dispatch, one chain per network), the bytecode and text of
+ * its tests, and the transaction that refills the sets.
+ *
+ * Keys: the port is the input interface's index (iif), which the bridge's
+ * forwarding database gives with each learned MAC; so a binding holds
+ * iif . MAC . address and one lookup answers "is this frame's source
+ * this guest's own". A guest that forges a neighbour's MAC fails twice:
+ * the MAC is bound to another port (bound_macs / bind_mac), and the
+ * neighbour's address is bound with the neighbour's port. ARP's sender
+ * MAC and IP go through the same set, so no guest can claim the gateway's
+ * address or a neighbour's in an ARP reply or announcement.
+ *
+ * Before a guest has a lease it may still send DHCP from 0.0.0.0 and ARP
+ * probes from 0.0.0.0; everything else IPv4 or ARP is dropped and
+ * counted in bind_NET. IPv6 and frames with a VLAN tag are not looked
+ * into. Per packet: one vmap lookup to find the network, then at most
+ * three set lookups, whatever the number of guests. */
+#include "binding.h"
+#include "msg.h"
+#include "rules.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/if_ether.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nft_bind_chain_name(const char *net, char *buf, size_t len)
+{
+	snprintf(buf, len, "bind_%s", net);
+}
+
+static long bind_set(struct nft_plan *p, const char *name, enum nft_key key, bool vmap)
+{
+	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	p->sets = s;
+	memset(&s[p->n_sets], 0, sizeof(*s));
+	s[p->n_sets].family = NFPROTO_BRIDGE;
+	snprintf(s[p->n_sets].name, NFT_NAME_MAX, "%s", name);
+	s[p->n_sets].vmap = vmap;
+	s[p->n_sets].dynamic = true;
+	s[p->n_sets].key = key;
+	return (long)p->n_sets++;
+}
+
+int plan_binding_skeleton(struct rule_builder *b)
+{
+	static const struct {
+		const char *name;
+		enum nft_key key;
+		bool vmap;
+	} sets[] = {
+		{ NFT_BIND_MAP, NK_IIFNAME, true },
+		{ NFT_BIND4_SET, NK_BIND4, false },
+		{ NFT_BIND_MAC_SET, NK_BIND_MAC, false },
+		{ NFT_BIND_ETHER_SET, NK_BIND_ETHER, false },
+		{ NFT_METER_SET, NK_METER, false },
+	};
+	long r = 0;
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]) && r >= 0; i++)
+		r = bind_set(b->plan, sets[i].name, sets[i].key, sets[i].vmap);
+	if (r < 0)
+		return (int)r;
+	return rb_vmap(b, NC_BR_PREROUTING, NK_IIFNAME, NFT_BIND_MAP);
+}
+
+static void rb_bind(struct rule_builder *b, enum nft_bind_test t, bool neq, const char *set)
+{
+	struct nft_match *m = rb_add(b, NM_BIND, neq);
+
+	m->u.lk.key = t;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", set ? set : "");
+}
+
+int plan_binding(struct rule_builder *b, const struct gw_network *n, const char *bind,
+		 const char *rate)
+{
+	struct nft_plan *p = b->plan;
+	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
+	struct nft_match *m;
+	size_t chain;
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	p->chains = c;
+	memset(&c[p->n_chains], 0, sizeof(*c));
+	c[p->n_chains].family = NFPROTO_BRIDGE;
+	nft_bind_chain_name(n->name, c[p->n_chains].name, NFT_NAME_MAX);
+	chain = p->n_chains++;
+	/* The meter first, on every network: a guest that routes others
+	 * (guest_binding = false) may not empty the pool either. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		rb_start(b, chain);
+		m = rb_add(b, NM_DPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 547 : 67;
+		rb_bind(b, BT_METER, false, NFT_METER_SET);
+		if ((r = rb_end(b, rate, NV_DROP)) < 0)
+			return r;
+	}
+	if (!n->guest_binding)
+		return 0;
+	/* A MAC bound to another port. */
+	rb_start(b, chain);
+	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_BIND_ETHER_SET);
+	rb_bind(b, BT_LOOKUP_MAC, true, NFT_BIND_MAC_SET);
+	if ((r = rb_end(b, bind, NV_DROP)) < 0)
+		return r;
+	/* IPv4: DHCP before a lease, then the bound address only. */
+	rb_start(b, chain);
+	rb_bind(b, BT_SADDR4_ZERO, false, NULL);
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = 67;
+	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_bind(b, BT_LOOKUP4, false, NFT_BIND4_SET);
+	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_bind(b, BT_ETHER_IP, false, NULL);
+	if ((r = rb_end(b, bind, NV_DROP)) < 0)
+		return r;
+	/* ARP: probes (sender 0.0.0.0), then the bound MAC and address. */
+	rb_start(b, chain);
+	rb_bind(b, BT_ARP_SPA_ZERO, false, NULL);
+	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_bind(b, BT_LOOKUP_ARP, false, NFT_BIND4_SET);
+	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_bind(b, BT_ETHER_ARP, false, NULL);
+	return rb_end(b, bind, NV_DROP);
+}
+
+/* --- bytecode ------------------------------------------------------------ */
+
+static struct nftnl_expr *x_add(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (e)
+		nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static int x_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = x_add(r, "payload");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	return 0;
+}
+
+static int x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = x_add(r, "meta");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	return 0;
+}
+
+static int x_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = x_add(r, "cmp");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	return 0;
+}
+
+static uint32_t x_set_id(const struct nft_plan *plan, const char *name)
+{
+	for (size_t i = 0; i < plan->n_sets; i++)
+		if (!strcmp(plan->sets[i].name, name))
+			return (uint32_t)i + 1;
+	return 0;
+}
+
+static int x_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	struct nftnl_expr *e = x_add(r, "lookup");
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, m->u.lk.set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, x_set_id(plan, m->u.lk.set));
+	if (m->neq)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	return 0;
+}
+
+static int x_ethertype(struct nftnl_rule *r, uint16_t type)
+{
+	uint16_t be = htons(type);
+	int e = x_payload(r, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
+
+	return e < 0 ? e : x_cmp(r, &be, 2);
+}
+
+static int x_zero4(struct nftnl_rule *r, uint16_t type, uint32_t off)
+{
+	uint32_t zero = 0;
+	int e = x_ethertype(r, type);
+
+	if (e >= 0)
+		e = x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, 4, NFT_REG_1);
+	return e < 0 ? e : x_cmp(r, &zero, 4);
+}
+
+/* add @set { iifname limit rate over RATE/minute burst BURST packets } */
+static int x_meter(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	struct nftnl_expr *d, *l;
+	int e;
+
+	if ((e = x_meta(r, NFT_META_IIFNAME, NFT_REG_1)) < 0)
+		return e;
+	if (!(d = x_add(r, "dynset")) || !(l = nftnl_expr_alloc("limit")))
+		return -ENOMEM;
+	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, NFT_METER_RATE);
+	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 60);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST, NFT_METER_BURST);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, x_set_id(plan, m->u.lk.set));
+	/* the dynset owns the limit from here */
+	nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, l, 0);
+	return 0;
+}
+
+int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	int e;
+
+	switch (m->u.lk.key) {
+	case BT_ETHER_IP: return x_ethertype(r, ETH_P_IP);
+	case BT_ETHER_ARP: return x_ethertype(r, ETH_P_ARP);
+	case BT_SADDR4_ZERO: return x_zero4(r, ETH_P_IP, 12);
+	case BT_ARP_SPA_ZERO: return x_zero4(r, ETH_P_ARP, 14);
+	case BT_LOOKUP4:
+	case BT_LOOKUP_ARP: {
+		bool arp = m->u.lk.key == BT_LOOKUP_ARP;
+
+		/* iif in register 1, the MAC in the two 32-bit registers
+		 * after it, the address in the fourth: each part padded to 4
+		 * bytes, as nft lays out a concatenation. */
+		if ((e = x_ethertype(r, arp ? ETH_P_ARP : ETH_P_IP)) < 0 ||
+		    (e = x_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = arp ? x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, NFT_REG32_01)
+			     : x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
+		    (e = x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, arp ? 14 : 12, 4, NFT_REG32_03)) <
+			    0)
+			return e;
+		return x_lookup(r, plan, m);
+	}
+	case BT_LOOKUP_MAC:
+		if ((e = x_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
+	case BT_LOOKUP_ETHER:
+		if ((e = x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
+	case BT_METER: return x_meter(r, plan, m);
+	}
+	return -EINVAL;
+}
+
+void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
+{
+	const char *ne = m->neq ? "!= " : "";
+
+	switch (m->u.lk.key) {
+	case BT_ETHER_IP: snprintf(buf, len, "ether type ip"); return;
+	case BT_ETHER_ARP: snprintf(buf, len, "ether type arp"); return;
+	case BT_SADDR4_ZERO: snprintf(buf, len, "ip saddr 0.0.0.0"); return;
+	case BT_ARP_SPA_ZERO: snprintf(buf, len, "arp saddr ip 0.0.0.0"); return;
+	case BT_LOOKUP4:
+		snprintf(buf, len, "iif . ether saddr . ip saddr %s@%s", ne, m->u.lk.set);
+		return;
+	case BT_LOOKUP_ARP:
+		snprintf(buf, len, "iif . arp saddr ether . arp saddr ip %s@%s", ne, m->u.lk.set);
+		return;
+	case BT_LOOKUP_MAC: snprintf(buf, len, "iif . ether saddr %s@%s", ne, m->u.lk.set); return;
+	case BT_LOOKUP_ETHER: snprintf(buf, len, "ether saddr %s@%s", ne, m->u.lk.set); return;
+	case BT_METER:
+		snprintf(buf, len, "add @%s { iifname limit rate over %u/minute burst %u packets }",
+			 m->u.lk.set, NFT_METER_RATE, NFT_METER_BURST);
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
+int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
+{
+	static const char *const types[NK_COUNT] = {
+		[NK_BIND4] = "iface_index . ether_addr . ipv4_addr",
+		[NK_BIND_MAC] = "iface_index . ether_addr",
+		[NK_BIND_ETHER] = "ether_addr",
+		[NK_METER] = "ifname",
+	};
+
+	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
+		return 0;
+	fprintf(f, "\tset %s {\n\t\ttype %s\n", s->name, types[s->key]);
+	if (s->key == NK_METER)
+		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic\n");
+	fprintf(f, "\t}\n\n");
+	return 1;
+}
+
+/* --- the run-time refill ------------------------------------------------- */
+
+static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
+		      const struct nft_bind *binds, size_t n)
+{
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
+	struct nft_elem *e = calloc(n ? n : 1, sizeof(*e));
+	size_t k = 0;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	snprintf(sp.name, sizeof(sp.name), "%s", set);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *raw = e[k].key.raw;
+
+		switch (key) {
+		case NK_BIND4:
+			if (!binds[i].has4)
+				continue;
+			memcpy(raw, &binds[i].ifindex, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			memcpy(raw + 12, &binds[i].a4, 4);
+			break;
+		case NK_BIND_MAC:
+			memcpy(raw, &binds[i].ifindex, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			break;
+		default: memcpy(raw, binds[i].mac, 6); break;
+		}
+		/* one element per key: a MAC with two addresses is bound once */
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = !memcmp(e[j].key.raw, raw, sizeof(e[j].key.raw));
+		if (dup)
+			memset(&e[k], 0, sizeof(e[k]));
+		else
+			k++;
+	}
+	r = batch_flush_map(b, NFPROTO_BRIDGE, set);
+	if (r >= 0 && k)
+		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, k);
+	free(e);
+	return r;
+}
+
+int nft_batch_binding(uint32_t seq, const struct nft_elem *ports, size_t n_ports,
+		      const struct nft_bind *binds, size_t n, struct nft_batch **out)
+{
+	struct nft_batch *b = batch_new(seq);
+	int r;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	/* Flushed and refilled in one transaction: no frame sees them
+	 * half done. */
+	if ((r = batch_begin(b)) < 0 ||
+	    (r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_BIND_MAP)) < 0 ||
+	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_BIND_MAP, 0, NK_IIFNAME, ports, n_ports)) <
+		    0 ||
+	    (r = bind_elems(b, NFT_BIND4_SET, NK_BIND4, binds, n)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND_MAC_SET, NK_BIND_MAC, binds, n)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND_ETHER_SET, NK_BIND_ETHER, binds, n)) < 0 ||
+	    (r = batch_end(b)) < 0) {
+		nft_batch_free(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+int nft_set_binding(struct nft_conn *conn, const struct nft_elem *ports, size_t n_ports,
+		    const struct nft_bind *binds, size_t n, char *err, size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_binding(nft_conn_next_seq(conn), ports, n_ports, binds, n, &b);
+
+	if (r < 0) {
+		snprintf(err, errlen, "nft: building the binding batch: %s", strerror(-r));
+		return r;
+	}
+	r = nft_commit(conn, b, err, errlen);
+	nft_batch_free(b);
+	return r;
+}

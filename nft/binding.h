@@ -1,0 +1,73 @@
+/* Guest binding (nft/binding.c): what a guest port may send from, as sets
+ * of the bridge table that the daemon fills from leases and static hosts
+ * (gatewayd/core/binding.c), and the per-port DHCP meter. */
+#ifndef GW_NFT_BINDING_H
+#define GW_NFT_BINDING_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "batch.h"
+#include "commit.h"
+#include "plan.h"
+
+/* Guest port -> jump bind_NET: every guest port of every network. */
+#define NFT_BIND_MAP "bind_nets"
+/* iif . ether saddr . ip saddr: a guest's MAC on its port, and its IPv4
+ * address; ARP's sender MAC and IP are looked up here too. */
+#define NFT_BIND4_SET "bind4"
+/* iif . ether saddr: where each bound MAC is; and the bound MACs alone.
+ * A bound MAC is used on its own port only. */
+#define NFT_BIND_MAC_SET   "bind_mac"
+#define NFT_BIND_ETHER_SET "bound_macs"
+/* iifname, a limit per element: DHCP requests per guest port. */
+#define NFT_METER_SET	"dhcp_rate"
+#define NFT_METER_RATE	10 /* per minute, after the burst */
+#define NFT_METER_BURST 10
+
+/* The tests a rule of bind_NET makes (nft_match NM_BIND, u.lk.key). */
+enum nft_bind_test {
+	BT_ETHER_IP,  /* ether type ip */
+	BT_ETHER_ARP, /* ether type arp */
+	/* these check the ether type too, as nft does (and, as nft, do not
+	 * print it) */
+	BT_SADDR4_ZERO,	 /* ip saddr 0.0.0.0 */
+	BT_ARP_SPA_ZERO, /* arp saddr ip 0.0.0.0 */
+	BT_LOOKUP4,	 /* iif . ether saddr . ip saddr @bind4 */
+	BT_LOOKUP_ARP,	 /* iif . arp saddr ether . arp saddr ip @bind4 */
+	BT_LOOKUP_MAC,	 /* iif . ether saddr @bind_mac */
+	BT_LOOKUP_ETHER, /* ether saddr @bound_macs */
+	BT_METER,	 /* add @dhcp_rate { iifname limit rate over ... } */
+};
+
+/* One binding: this MAC on this port may use this address (has4 false:
+ * the MAC alone, no address yet). */
+struct nft_bind {
+	uint32_t ifindex;
+	uint8_t mac[6];
+	bool has4;
+	struct in_addr a4;
+};
+
+void nft_bind_chain_name(const char *net, char *buf, size_t len);
+
+/* One transaction that makes the binding sets hold exactly these: ports
+ * (port name -> jump bind_NET) in NFT_BIND_MAP, the bindings in the
+ * others. */
+int nft_batch_binding(uint32_t seq, const struct nft_elem *ports, size_t n_ports,
+		      const struct nft_bind *binds, size_t n, struct nft_batch **out);
+int nft_set_binding(struct nft_conn *conn, const struct nft_elem *ports, size_t n_ports,
+		    const struct nft_bind *binds, size_t n, char *err, size_t errlen);
+
+/* For expr.c and text.c: an NM_BIND match's bytecode and text, and the
+ * declaration of one of the sets above. */
+struct nftnl_rule;
+int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m);
+void nft_bind_format(char *buf, size_t len, const struct nft_match *m);
+/* 1 if s is one of binding's sets (printed), 0 if not. */
+int nft_bind_set_print(FILE *f, const struct nft_set_plan *s);
+
+#endif

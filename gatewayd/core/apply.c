@@ -44,7 +44,9 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 		watch_sysctls(ctx);
 	if (what & RTNL_EV_LINK)
 		watch_links(ctx);
-	if (what & (RTNL_EV_LINK | RTNL_EV_ADDR))
+	/* addresses and routes come and go with their own events (also when
+	 * a link goes down or away): a link event alone changes none */
+	if (what & RTNL_EV_ADDR)
 		watch_addrs(ctx);
 }
 

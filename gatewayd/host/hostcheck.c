@@ -111,9 +111,11 @@ static bool ignored_addr(const struct host_addr *a)
 }
 
 /* One subnet (family, bytes, plen) against the host. */
+/* own: the ifindex of the network's own bridge (0: none yet): what is on
+ * it is the network's own, told apart without a walk. */
 static bool collides(const struct gw_conf *conf, const struct gw_conf *also,
-		     const struct host_facts *f, int family, const uint8_t *net, unsigned plen,
-		     char *msg, size_t len)
+		     const struct host_facts *f, int own, int family, const uint8_t *net,
+		     unsigned plen, char *msg, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -121,7 +123,7 @@ static bool collides(const struct gw_conf *conf, const struct gw_conf *also,
 		const struct host_addr *x = &f->addrs[i];
 
 		/* the cheap test first: is_our_bridge() walks links and networks */
-		if (x->family != family || ignored_addr(x) ||
+		if (x->family != family || ignored_addr(x) || (own && x->ifindex == own) ||
 		    !prefix_overlap(net, plen, x->addr, x->plen) ||
 		    is_our_bridge(conf, also, f, x->ifindex))
 			continue;
@@ -132,7 +134,7 @@ static bool collides(const struct gw_conf *conf, const struct gw_conf *also,
 	for (size_t i = 0; i < f->n_routes; i++) {
 		const struct host_route *r = &f->routes[i];
 
-		if (r->family != family || ignored_route(r) ||
+		if (r->family != family || ignored_route(r) || (own && r->ifindex == own) ||
 		    !prefix_overlap(net, plen, r->dst, r->plen) ||
 		    (r->ifindex && is_our_bridge(conf, also, f, r->ifindex)))
 			continue;
@@ -160,8 +162,10 @@ bool hostcheck_collides_also(const struct gw_conf *conf, const struct gw_conf *a
 	char what[128], subnet[INET6_ADDRSTRLEN + 8];
 	struct in_addr n4 = addr_net4(net->ipv4.addr, net->ipv4.plen);
 	struct in6_addr n6;
+	const struct host_link *br = host_link_by_name(f, net->bridge);
+	int own = br ? br->ifindex : 0;
 
-	if (collides(conf, also, f, AF_INET, (const uint8_t *)&n4, net->ipv4.plen, what,
+	if (collides(conf, also, f, own, AF_INET, (const uint8_t *)&n4, net->ipv4.plen, what,
 		     sizeof(what))) {
 		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
 		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet,
@@ -171,7 +175,8 @@ bool hostcheck_collides_also(const struct gw_conf *conf, const struct gw_conf *a
 	if (!net->has_ipv6)
 		return false;
 	n6 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
-	if (collides(conf, also, f, AF_INET6, n6.s6_addr, net->ipv6.plen, what, sizeof(what))) {
+	if (collides(conf, also, f, own, AF_INET6, n6.s6_addr, net->ipv6.plen, what,
+		     sizeof(what))) {
 		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
 		snprintf(msg, len, "network \"%s\": subnet %s overlaps %s", net->name, subnet,
 			 what);
@@ -205,7 +210,8 @@ bool hostcheck_free4(const struct gw_conf *conf, const struct gw_network *net,
 	char msg[8];
 
 	return !overlaps_other(conf, net, AF_INET, (const uint8_t *)&subnet, plen) &&
-	       !collides(conf, NULL, f, AF_INET, (const uint8_t *)&subnet, plen, msg, sizeof(msg));
+	       !collides(conf, NULL, f, 0, AF_INET, (const uint8_t *)&subnet, plen, msg,
+			 sizeof(msg));
 }
 
 bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
@@ -214,7 +220,7 @@ bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
 	char msg[8];
 
 	return !overlaps_other(conf, net, AF_INET6, subnet->s6_addr, plen) &&
-	       !collides(conf, NULL, f, AF_INET6, subnet->s6_addr, plen, msg, sizeof(msg));
+	       !collides(conf, NULL, f, 0, AF_INET6, subnet->s6_addr, plen, msg, sizeof(msg));
 }
 
 int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,

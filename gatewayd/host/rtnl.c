@@ -331,6 +331,11 @@ static int dump(struct rtnl *r, int len, char *buf, struct host_facts *f, size_t
 	return nl_dump(r->nl, (struct nlmsghdr *)buf, cb, restart, &d);
 }
 
+static int link_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct host_link *)a)->name, ((const struct host_link *)b)->name);
+}
+
 int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
 {
 	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
@@ -344,8 +349,12 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
 	    (ret = dump(r, rtnl_msg_dump_routes(buf, sizeof(buf), 0, AF_INET), buf, out, 0,
 			facts_route_cb, facts_route_restart)) < 0 ||
 	    (ret = dump(r, rtnl_msg_dump_routes(buf, sizeof(buf), 0, AF_INET6), buf, out,
-			out->n_routes, facts_route_cb, facts_route_restart)) < 0)
+			out->n_routes, facts_route_cb, facts_route_restart)) < 0) {
 		host_facts_free(out);
+		return ret;
+	}
+	qsort(out->links, out->n_links, sizeof(*out->links), link_name_cmp);
+	out->links_by_name = true;
 	return ret;
 }
 
@@ -367,6 +376,12 @@ const struct host_link *host_link_by_index(const struct host_facts *f, int ifind
 
 const struct host_link *host_link_by_name(const struct host_facts *f, const char *name)
 {
+	if (f->links_by_name) {
+		struct host_link key = { 0 };
+
+		snprintf(key.name, sizeof(key.name), "%s", name);
+		return bsearch(&key, f->links, f->n_links, sizeof(*f->links), link_name_cmp);
+	}
 	for (size_t i = 0; i < f->n_links; i++)
 		if (!strcmp(f->links[i].name, name))
 			return &f->links[i];

@@ -15,7 +15,7 @@ static struct host_link links[] = {
 };
 static struct host_addr addrs[8];
 static struct host_route routes[8];
-static struct host_facts facts = { 8, 0, 0, links, addrs, routes };
+static struct host_facts facts = { 8, 0, 0, links, addrs, routes, false };
 
 static void add_addr(int family, const char *a, unsigned plen, int ifindex)
 {

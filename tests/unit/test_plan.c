@@ -487,7 +487,7 @@ START_TEST(test_diff_host)
 		{ AF_INET6, { 0xfd, 0x01, [15] = 1 }, 64, 10 },
 		{ AF_INET, { 10, 9, 9, 9 }, 24, 30 },
 	};
-	struct host_facts f = { 5, 3, 0, links, addrs, NULL };
+	struct host_facts f = { 5, 3, 0, links, addrs, NULL, false };
 	struct gw_host_diff hd;
 	struct gw_plan p;
 
@@ -500,6 +500,24 @@ START_TEST(test_diff_host)
 	ck_assert_ptr_null(hd.foreign[1]);
 	ck_assert_uint_eq(hd.repair[2], GR_BRIDGE_DOWN | GR_ADDR_MISSING);
 	gw_host_diff_release(&hd);
+
+	/* the same read with links sorted by name (as rtnl_read_facts gives
+	 * them), looked up by halving */
+	{
+		struct host_link sorted[] = { links[3], links[1], links[4], links[0], links[2] };
+		struct host_facts fs = f;
+
+		fs.links = sorted;
+		fs.links_by_name = true;
+		ck_assert_int_eq(gw_diff_host(&p, &fs, &hd), 0);
+		ck_assert_uint_eq(hd.repair[0], 0);
+		ck_assert_str_eq(hd.foreign[0]->name, "eth9");
+		ck_assert_uint_eq(hd.repair[1], GR_BRIDGE_GONE);
+		ck_assert_uint_eq(hd.repair[2], GR_BRIDGE_DOWN | GR_ADDR_MISSING);
+		ck_assert_ptr_null(host_link_by_name(&fs, "gw-b"));
+		ck_assert_int_eq(host_link_by_name(&fs, "tap0")->ifindex, 11);
+		gw_host_diff_release(&hd);
+	}
 
 	/* the NIC leaves, a's IPv6 address goes: the guard resumes, the
 	 * address is put back */

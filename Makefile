@@ -42,7 +42,7 @@ GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
 	tests/unit/test_addr.c tests/unit/test_nl.c tests/unit/test_plan.c tests/unit/test_forward.c tests/unit/test_host.c \
-	tests/unit/test_mode.c
+	tests/unit/test_mode.c tests/unit/test_binding.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -227,10 +227,21 @@ static int x_ethertype(struct nftnl_rule *r, uint16_t type)
 	return e < 0 ? e : x_cmp(r, &be, 2);
 }
 
+/* meta protocol: the ethertype after a VLAN tag the driver took off
+ * (which an ether type match would see as 802.1Q), as nft checks an ip
+ * match's dependency in the bridge family. */
+static int x_protocol(struct nftnl_rule *r, uint16_t type)
+{
+	uint16_t be = htons(type);
+	int e = x_meta(r, NFT_META_PROTOCOL, NFT_REG_1);
+
+	return e < 0 ? e : x_cmp(r, &be, 2);
+}
+
 static int x_zero4(struct nftnl_rule *r, uint16_t type, uint32_t off)
 {
 	uint32_t zero = 0;
-	int e = x_ethertype(r, type);
+	int e = type == ETH_P_IP ? x_protocol(r, type) : x_ethertype(r, type);
 
 	if (e >= 0)
 		e = x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, 4, NFT_REG_1);
@@ -266,8 +277,8 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	int e;
 
 	switch (m->u.lk.key) {
-	case BT_ETHER_IP: return x_ethertype(r, ETH_P_IP);
-	case BT_ETHER_ARP: return x_ethertype(r, ETH_P_ARP);
+	case BT_ETHER_IP: return x_protocol(r, ETH_P_IP);
+	case BT_ETHER_ARP: return x_protocol(r, ETH_P_ARP);
 	case BT_SADDR4_ZERO: return x_zero4(r, ETH_P_IP, 12);
 	case BT_ARP_SPA_ZERO: return x_zero4(r, ETH_P_ARP, 14);
 	case BT_LOOKUP4:
@@ -277,7 +288,7 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		/* iif in register 1, the MAC in the two 32-bit registers
 		 * after it, the address in the fourth: each part padded to 4
 		 * bytes, as nft lays out a concatenation. */
-		if ((e = x_ethertype(r, arp ? ETH_P_ARP : ETH_P_IP)) < 0 ||
+		if ((e = arp ? x_ethertype(r, ETH_P_ARP) : x_protocol(r, ETH_P_IP)) < 0 ||
 		    (e = x_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
 		    (e = arp ? x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, NFT_REG32_01)
 			     : x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
@@ -305,8 +316,8 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	const char *ne = m->neq ? "!= " : "";
 
 	switch (m->u.lk.key) {
-	case BT_ETHER_IP: snprintf(buf, len, "ether type ip"); return;
-	case BT_ETHER_ARP: snprintf(buf, len, "ether type arp"); return;
+	case BT_ETHER_IP: snprintf(buf, len, "meta protocol ip"); return;
+	case BT_ETHER_ARP: snprintf(buf, len, "meta protocol arp"); return;
 	case BT_SADDR4_ZERO: snprintf(buf, len, "ip saddr 0.0.0.0"); return;
 	case BT_ARP_SPA_ZERO: snprintf(buf, len, "arp saddr ip 0.0.0.0"); return;
 	case BT_LOOKUP4:

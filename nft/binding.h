@@ -30,8 +30,8 @@
 
 /* The tests a rule of bind_NET makes (nft_match NM_BIND, u.lk.key). */
 enum nft_bind_test {
-	BT_ETHER_IP,  /* ether type ip */
-	BT_ETHER_ARP, /* ether type arp */
+	BT_ETHER_IP,  /* meta protocol ip (also under a VLAN tag the driver took) */
+	BT_ETHER_ARP, /* meta protocol arp */
 	/* these check the ether type too, as nft does (and, as nft, do not
 	 * print it) */
 	BT_SADDR4_ZERO,	 /* ip saddr 0.0.0.0 */

@@ -16,4 +16,5 @@ Suite *plan_suite(void);
 Suite *mode_suite(void);
 Suite *forward_suite(void);
 Suite *host_suite(void);
+Suite *binding_suite(void);
 #endif

@@ -1,0 +1,317 @@
+/* Guest binding: the bridge table's prerouting dispatch and bind_NET
+ * chains in nft syntax, their bytecode parsed back from the batch and
+ * compared with what `nft --debug=netlink` prints for the same rules, the
+ * sets' declarations, the run-time refill transaction, and which port a
+ * lease's MAC is bound to (binding_compute()). */
+#include "suites.h"
+#include "conf/conf.h"
+#include "gatewayd/core/binding.h"
+#include "nft/batch.h"
+#include "nft/binding.h"
+#include "nft/plan.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char nets[] = "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n}\n"
+			   "network open {\n bridge = gw1\n ipv4 = \"10.50.0.1/24\"\n"
+			   " guest_binding = false\n}\n";
+static const char *const ups[] = { "eth0", "eth0" };
+static struct gw_conf *conf;
+static struct nft_plan plan;
+
+static void setup(void)
+{
+	char err[512];
+
+	ck_assert_int_eq(conf_load_buf("t", nets, &conf, err, sizeof(err)), 0);
+	ck_assert_int_eq(nft_plan_build(conf, ups, false, &plan), 0);
+}
+
+static void teardown(void)
+{
+	nft_plan_release(&plan);
+	conf_free(conf);
+}
+
+static char *chain_text(const char *name)
+{
+	static char out[4096];
+	char line[1024];
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t c = 0; c < plan.n_chains; c++)
+		if (!strcmp(plan.chains[c].name, name) && plan.chains[c].family == NFPROTO_BRIDGE)
+			for (size_t i = 0; i < plan.n_rules; i++)
+				if (plan.rules[i].chain == c) {
+					nft_rule_format(&plan.rules[i], line, sizeof(line));
+					off += (size_t)snprintf(out + off, sizeof(out) - off,
+								"%s\n", line);
+				}
+	return out;
+}
+
+START_TEST(test_binding_conf)
+{
+	char err[512];
+	struct gw_conf *c;
+
+	ck_assert(conf->networks[0].guest_binding);
+	ck_assert(!conf->networks[1].guest_binding);
+	ck_assert_int_lt(conf_load_buf("t",
+				       "network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n"
+				       " guest_binding = maybe\n}\n",
+				       &c, err, sizeof(err)),
+			 0);
+	ck_assert_msg(strstr(err, "t:4") && strstr(err, "guest_binding"), "%s", err);
+}
+END_TEST
+
+START_TEST(test_binding_text)
+{
+	static const char meter[] = "udp dport 67 add @dhcp_rate { iifname limit rate over "
+				    "10/minute burst 10 packets } "
+				    "counter name \"dhcp_rate_%s\" drop\n"
+				    "udp dport 547 add @dhcp_rate { iifname limit rate over "
+				    "10/minute burst 10 packets } "
+				    "counter name \"dhcp_rate_%s\" drop\n";
+	char want[2048];
+
+	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
+	snprintf(want, sizeof(want), meter, "default", "default");
+	strcat(want, "ether saddr @bound_macs iif . ether saddr != @bind_mac counter name "
+		     "\"bind_default\" drop\n"
+		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
+		     "iif . ether saddr . ip saddr @bind4 accept\n"
+		     "meta protocol ip counter name \"bind_default\" drop\n"
+		     "arp saddr ip 0.0.0.0 accept\n"
+		     "iif . arp saddr ether . arp saddr ip @bind4 accept\n"
+		     "meta protocol arp counter name \"bind_default\" drop\n");
+	ck_assert_str_eq(chain_text("bind_default"), want);
+	/* guest_binding = false: the meter only */
+	snprintf(want, sizeof(want), meter, "open", "open");
+	ck_assert_str_eq(chain_text("bind_open"), want);
+}
+END_TEST
+
+struct parsed {
+	char rules[32][1024];
+	size_t n_rules;
+	uint32_t set_flags[8], set_klen[8];
+	char set_names[8][32];
+	size_t n_sets;
+	int types[64];
+	size_t n_types;
+};
+
+static void parse(const struct nft_batch *b, const char *chain, struct parsed *p)
+{
+	size_t len;
+	const struct nlmsghdr *nlh = nft_batch_data(b, &len);
+	int left = (int)len;
+
+	memset(p, 0, sizeof(*p));
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		int type = nlh->nlmsg_type >> 8 == NFNL_SUBSYS_NFTABLES ? nlh->nlmsg_type & 0xff
+									: nlh->nlmsg_type;
+
+		if (p->n_types < 64)
+			p->types[p->n_types++] = type;
+		if (type == NFT_MSG_NEWRULE && nlh->nlmsg_type >> 8 == NFNL_SUBSYS_NFTABLES) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+
+			ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), chain) &&
+			    p->n_rules < 32)
+				nftnl_rule_snprintf(p->rules[p->n_rules++], 1024, r,
+						    NFTNL_OUTPUT_DEFAULT, 0);
+			nftnl_rule_free(r);
+		}
+		if (type == NFT_MSG_NEWSET && nlh->nlmsg_type >> 8 == NFNL_SUBSYS_NFTABLES) {
+			struct nftnl_set *s = nftnl_set_alloc();
+
+			ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
+			if (nftnl_set_get_u32(s, NFTNL_SET_FAMILY) == NFPROTO_BRIDGE &&
+			    p->n_sets < 8) {
+				snprintf(p->set_names[p->n_sets], 32, "%s",
+					 nftnl_set_get_str(s, NFTNL_SET_NAME));
+				p->set_flags[p->n_sets] = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+				p->set_klen[p->n_sets++] = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+			}
+			nftnl_set_free(s);
+		}
+	}
+	ck_assert_int_eq(left, 0);
+}
+
+/* What `nft --debug=netlink` prints for the same rules in a table of its
+ * own (objref's name aside). */
+static const char *const bytecode[] = {
+	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
+	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ meta load iifname => reg "
+	"1 ] [ dynset add reg_key 1 set dhcp_rate expr [ limit rate 10/minute burst 10 type "
+	"packets flags 0x1 ] ] [ objref type 1 name dhcp_rate_default ] [ immediate reg 0 drop ]",
+	NULL, /* the same for 547 */
+	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set bound_macs ] [ meta "
+	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
+	"bind_mac 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ payload load 4b @ network "
+	"header + 12 => reg 1 ] [ cmp eq reg 1 0x00000000 ] [ meta load l4proto => reg 1 ] [ cmp "
+	"eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg "
+	"1 0x00004300 ] [ immediate reg 0 accept ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load iif => reg 1 ] [ "
+	"payload load 6b @ link header + 6 => reg 9 ] [ payload load 4b @ network header + 12 => "
+	"reg 11 ] [ lookup reg 1 set bind4 ] [ immediate reg 0 accept ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ objref type 1 name "
+	"bind_default ] [ immediate reg 0 drop ]",
+	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ payload "
+	"load 4b @ network header + 14 => reg 1 ] [ cmp eq reg 1 0x00000000 ] [ immediate reg 0 "
+	"accept ]",
+	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ meta load "
+	"iif => reg 1 ] [ payload load 6b @ network header + 8 => reg 9 ] [ payload load 4b @ "
+	"network header + 14 => reg 11 ] [ lookup reg 1 set bind4 ] [ immediate reg 0 accept ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ objref type 1 name "
+	"bind_default ] [ immediate reg 0 drop ]",
+};
+
+/* nftnl's rule text, one line: the expressions only. */
+static void flatten(const char *in, char *out, size_t len)
+{
+	const char *p = strchr(in, '\n');
+	size_t o = 0;
+	char *q;
+
+	for (p = p ? p + 1 : in; *p && o + 2 < len; p++) {
+		if (*p == '\n') {
+			if (o && out[o - 1] != ' ')
+				out[o++] = ' ';
+			continue;
+		}
+		if (*p == ' ' && (o == 0 || out[o - 1] == ' '))
+			continue;
+		out[o++] = *p;
+	}
+	while (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	/* libnftnl prints an objref's name with a stray byte after it */
+	if ((q = strstr(out, "_default")) && q[8] != ' ')
+		memmove(q + 8, strchr(q + 8, ' '), strlen(strchr(q + 8, ' ')) + 1);
+}
+
+START_TEST(test_binding_bytecode)
+{
+	static struct parsed p;
+	struct nft_batch *b;
+	char flat[1024];
+
+	ck_assert_int_eq(nft_batch_replace(&plan, 1000, 0, &b), 0);
+	parse(b, "bind_default", &p);
+	ck_assert_uint_eq(p.n_rules, sizeof(bytecode) / sizeof(bytecode[0]));
+	for (size_t i = 0; i < p.n_rules; i++) {
+		if (!bytecode[i])
+			continue;
+		flatten(p.rules[i], flat, sizeof(flat));
+		ck_assert_str_eq(flat, bytecode[i]);
+	}
+	/* the sets: bind_nets a verdict map, dhcp_rate dynamic */
+	for (size_t i = 0; i < p.n_sets; i++) {
+		if (!strcmp(p.set_names[i], NFT_BIND_MAP))
+			ck_assert_uint_eq(p.set_flags[i], NFT_SET_MAP);
+		if (!strcmp(p.set_names[i], NFT_METER_SET))
+			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL);
+		if (!strcmp(p.set_names[i], NFT_BIND4_SET))
+			ck_assert_uint_eq(p.set_klen[i], 16);
+		if (!strcmp(p.set_names[i], NFT_BIND_MAC_SET))
+			ck_assert_uint_eq(p.set_klen[i], 12);
+	}
+	nft_batch_free(b);
+}
+END_TEST
+
+/* The refill: one transaction, each set flushed and filled. */
+START_TEST(test_binding_refill)
+{
+	static struct parsed p;
+	struct nft_elem port = { 0 };
+	struct nft_bind bi[2] = {
+		{ .ifindex = 7, .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .has4 = true },
+		{ .ifindex = 7, .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .has4 = true },
+	};
+	static const int want[] = {
+		NFNL_MSG_BATCH_BEGIN, NFT_MSG_DELSETELEM, /* flush bind_nets */
+		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bind4 */
+		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bind_mac */
+		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bound_macs */
+		NFT_MSG_NEWSETELEM,   NFNL_MSG_BATCH_END,
+	};
+	struct nft_batch *b;
+
+	inet_pton(AF_INET, "10.213.0.5", &bi[0].a4);
+	inet_pton(AF_INET, "10.213.0.6", &bi[1].a4);
+	snprintf(port.key.ifname, sizeof(port.key.ifname), "vnet3");
+	nft_bind_chain_name("default", port.chain, sizeof(port.chain));
+	ck_assert_str_eq(port.chain, "bind_default");
+	ck_assert_int_eq(nft_batch_binding(1000, &port, 1, bi, 2, &b), 0);
+	parse(b, "", &p);
+	ck_assert_uint_eq(p.n_types, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < p.n_types; i++)
+		ck_assert_int_eq(p.types[i], want[i]);
+	ck_assert_str_eq(nft_batch_describe(b, 1004), "elements of set bridge gatewayd bind4");
+	nft_batch_free(b);
+}
+END_TEST
+
+START_TEST(test_binding_compute)
+{
+	const uint32_t ports[] = { 5, 6 };
+	const struct binding_fdb fdb[] = {
+		{ 6, { 2, 0, 0, 0, 0, 1 } }, /* guest 1's MAC, now seen on port 6 */
+		{ 6, { 2, 0, 0, 0, 0, 2 } },
+		{ 9, { 2, 0, 0, 0, 0, 3 } }, /* another network's port */
+	};
+	struct nft_bind addrs[3] = {
+		{ .mac = { 2, 0, 0, 0, 0, 1 }, .has4 = true },
+		{ .mac = { 2, 0, 0, 0, 0, 2 }, .has4 = true },
+		{ .mac = { 2, 0, 0, 0, 0, 3 }, .has4 = true },
+	};
+	const struct nft_bind prev[] = { { .ifindex = 5, .mac = { 2, 0, 0, 0, 0, 1 } } };
+	struct nft_bind *out = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(binding_compute(ports, 2, fdb, 3, addrs, 3, prev, 1, &out, &n), 2);
+	ck_assert_uint_eq(n, 2);
+	/* guest 1 stays on its port although its MAC was seen elsewhere */
+	ck_assert_uint_eq(out[0].ifindex, 5);
+	ck_assert_uint_eq(out[1].ifindex, 6);
+	ck_assert_int_eq(out[1].mac[5], 2);
+	/* its port gone: where the bridge saw it last */
+	n = 0;
+	ck_assert_int_eq(binding_compute(ports + 1, 1, fdb, 3, addrs, 1, prev, 1, &out, &n), 1);
+	ck_assert_uint_eq(out[0].ifindex, 6);
+	free(out);
+}
+END_TEST
+
+Suite *binding_suite(void)
+{
+	Suite *s = suite_create("binding");
+	TCase *tc = tcase_create("binding");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_binding_conf);
+	tcase_add_test(tc, test_binding_text);
+	tcase_add_test(tc, test_binding_bytecode);
+	tcase_add_test(tc, test_binding_refill);
+	tcase_add_test(tc, test_binding_compute);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -6,7 +6,9 @@
  * the rules let through before a lease exists). A binding stays with its
  * port for as long as that port is on the bridge: a second guest sending
  * with the first one's MAC cannot move it, and a silent guest whose MAC
- * aged out of the database keeps it.
+ * aged out of the database keeps it -- also across a restart of gatewayd:
+ * the bindings in force are kept in state_dir/guest-bindings (the guest's
+ * dropped frames would not teach the bridge its port again).
  *
  * Woken by the run-time watch (links changed: watch.c) and by inotify on
  * state_dir: dnsmasq rewrites the lease file in place (truncate, write),
@@ -19,6 +21,7 @@
 #include "dhcp/leases.h"
 #include "lib/log.h"
 #include "lib/nl.h"
+#include "lib/state.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 
 #define BINDING_SETTLE_MS 20
 #define BINDING_LEASES	  4096
+#define BINDING_STATE	  "guest-bindings" /* in state_dir: "IFINDEX MAC" lines */
 
 struct bport {
 	char name[IFNAMSIZ];
@@ -51,6 +55,7 @@ struct gw_binding {
 	struct bport *ports;
 	size_t n_binds;
 	struct nft_bind *binds; /* as last committed */
+	bool loaded;		/* binds read from BINDING_STATE */
 };
 
 long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
@@ -198,6 +203,44 @@ static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, str
 	return 0;
 }
 
+static int state_fill(FILE *f, void *arg)
+{
+	const struct gw_binding *b = arg;
+
+	for (size_t i = 0; i < b->n_binds; i++) {
+		const uint8_t *m = b->binds[i].mac;
+
+		fprintf(f, "%u %02x:%02x:%02x:%02x:%02x:%02x\n", b->binds[i].ifindex, m[0], m[1],
+			m[2], m[3], m[4], m[5]);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+/* The bindings of the last run, as where each MAC was: kept by
+ * binding_compute() only while that port is still a guest port. */
+static void state_load(struct gw_binding *b, const char *dir)
+{
+	char path[GW_PATH_MAX + 32], line[64], mac[32];
+	struct nft_bind *v;
+	unsigned idx;
+	FILE *f;
+
+	b->loaded = true;
+	state_path(dir, BINDING_STATE, path, sizeof(path));
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %31s", &idx, mac) == 2 && idx &&
+		    (v = realloc(b->binds, (b->n_binds + 1) * sizeof(*v)))) {
+			b->binds = v;
+			memset(&v[b->n_binds], 0, sizeof(*v));
+			v[b->n_binds].ifindex = idx;
+			if (parse_mac(mac, v[b->n_binds].mac))
+				b->n_binds++;
+		}
+	fclose(f);
+}
+
 /* --- sync ---------------------------------------------------------------- */
 
 static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
@@ -283,6 +326,10 @@ static int do_sync(struct gw_binding *b)
 	b->binds = binds;
 	b->n_binds = n_binds;
 	binds = NULL;
+	state_path(conf->state_dir, BINDING_STATE, err, sizeof(err));
+	if ((r = state_file_write(err, 0600, state_fill, b)) < 0)
+		log_warnx("guest binding: writing %s: %s", err, strerror(-r));
+	r = 0;
 out:
 	free(binds);
 	free(addrs);
@@ -364,6 +411,8 @@ void binding_sync(struct gw_ctx *ctx, const struct host_facts *f)
 	if (!ctx->binding && !(ctx->binding = binding_new(ctx)))
 		return;
 	watch_dir(ctx->binding, ctx->conf->state_dir);
+	if (!ctx->binding->loaded)
+		state_load(ctx->binding, ctx->conf->state_dir);
 	if (f)
 		ports_from(ctx->binding, ctx->conf, f);
 	do_sync(ctx->binding);

@@ -9,7 +9,9 @@
 #    observer counts what arrives from that address with guest 2's MAC);
 #    guest 2 forging guest 1's MAC as well gets nothing through either;
 #  - a new lease is bound within a second (guest 3 pings at once);
-#  - with guest_binding = false (reload) the same takeover gets through.
+#  - with guest_binding = false (reload) the same takeover gets through;
+#  - a guest that stays silent keeps its binding across a crash and
+#    restart of gatewayd, when the bridge has forgotten where its MAC is.
 #
 #   [g1] ── vg1 ─┐
 #   [g2] ── vg2 ─┼─ gw0 [host: gatewayd, observer table ip obs] ── up0 ── [inet]
@@ -102,3 +104,18 @@ wait_until 10 grep -q "reload: new configuration applied" "$T/gw.log" || fail "r
 in_ns "$G2" ip addr add "$IP1/32" dev eth0
 takeover || fail "guest_binding = false: guest 2's packets from $IP1 still dropped"
 ok "guest_binding = false: guest 2 may send from another address"
+
+# --- crash and restart: guest 3 (IPv4 only, silent) keeps its binding
+write_conf
+kill -HUP "$GW_PID"
+wait_until 10 sh -c "grep -c 'reload: new configuration applied' $T/gw.log | grep -q 2" || fail "reload failed"
+in_ns "$G3" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+MAC3=$(in_ns "$G3" cat /sys/class/net/eth0/address)
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+in_host bridge fdb del "$MAC3" dev vg3 master 2>/dev/null
+in_host bridge fdb show br gw0 | grep -q "$MAC3" && fail "could not make the bridge forget $MAC3"
+gw_start
+wait_until 5 in_ns "$G3" busybox ping -c 1 -W 1 10.213.0.1 || fail "guest 3 lost its binding across a restart: $(in_host nft list set bridge gatewayd bind4)"
+ok "after kill -9 and a restart, with its MAC forgotten by the bridge, guest 3 still reaches the gateway"

@@ -19,7 +19,12 @@
  * probes from 0.0.0.0; everything else IPv4 or ARP is dropped and
  * counted in bind_NET. IPv6 and frames with a VLAN tag are not looked
  * into. Per packet: one vmap lookup to find the network, then at most
- * three set lookups, whatever the number of guests. */
+ * three set lookups, whatever the number of guests.
+ *
+ * The DHCP meter counts new clients (port . MAC) per port, not requests:
+ * a guest renewing often is never held back, one asking for leases for a
+ * crowd of made-up MACs gets NFT_METER_BURST and then NFT_METER_RATE a
+ * minute. */
 #include "binding.h"
 #include "msg.h"
 #include "rules.h"
@@ -67,6 +72,7 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_BIND_MAC_SET, NK_BIND_MAC, false },
 		{ NFT_BIND_ETHER_SET, NK_BIND_ETHER, false },
 		{ NFT_METER_SET, NK_METER, false },
+		{ NFT_METER_CLIENTS, NK_METER_CLIENT, false },
 	};
 	long r = 0;
 
@@ -108,8 +114,16 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		m = rb_add(b, NM_DPORT, false);
 		m->u.l4.proto = IPPROTO_UDP;
 		m->u.l4.port = v6 ? 547 : 67;
+		rb_bind(b, BT_CLIENT, true, NFT_METER_CLIENTS);
 		rb_bind(b, BT_METER, false, NFT_METER_SET);
 		if ((r = rb_end(b, rate, NV_DROP)) < 0)
+			return r;
+		rb_start(b, chain);
+		m = rb_add(b, NM_DPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 547 : 67;
+		rb_bind(b, BT_CLIENT_SEEN, false, NFT_METER_CLIENTS);
+		if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
 			return r;
 	}
 	if (!n->guest_binding)
@@ -272,6 +286,33 @@ static int x_meter(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	return 0;
 }
 
+/* iifname . ether saddr: the name in register 1, the MAC in register 2. */
+static int x_client(struct nftnl_rule *r)
+{
+	int e = x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+
+	return e < 0 ? e : x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_2);
+}
+
+/* update @dhcp_clients { iifname . ether saddr }: add, or restart its
+ * timeout. */
+static int x_client_seen(struct nftnl_rule *r, const struct nft_plan *plan,
+			 const struct nft_match *m)
+{
+	struct nftnl_expr *d;
+	int e;
+
+	if ((e = x_client(r)) < 0)
+		return e;
+	if (!(d = x_add(r, "dynset")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, x_set_id(plan, m->u.lk.set));
+	return 0;
+}
+
 int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
 	int e;
@@ -307,6 +348,11 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_METER: return x_meter(r, plan, m);
+	case BT_CLIENT:
+		if ((e = x_client(r)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
+	case BT_CLIENT_SEEN: return x_client_seen(r, plan, m);
 	}
 	return -EINVAL;
 }
@@ -328,9 +374,13 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 		return;
 	case BT_LOOKUP_MAC: snprintf(buf, len, "iif . ether saddr %s@%s", ne, m->u.lk.set); return;
 	case BT_LOOKUP_ETHER: snprintf(buf, len, "ether saddr %s@%s", ne, m->u.lk.set); return;
-	case BT_METER:
-		snprintf(buf, len, "add @%s { iifname limit rate over %u/minute burst %u packets }",
-			 m->u.lk.set, NFT_METER_RATE, NFT_METER_BURST);
+	case BT_METER: /* nft prints no burst of 5, its default */
+		snprintf(buf, len, "add @%s { iifname limit rate over %u/minute }", m->u.lk.set,
+			 NFT_METER_RATE);
+		return;
+	case BT_CLIENT: snprintf(buf, len, "iifname . ether saddr %s@%s", ne, m->u.lk.set); return;
+	case BT_CLIENT_SEEN:
+		snprintf(buf, len, "update @%s { iifname . ether saddr }", m->u.lk.set);
 		return;
 	}
 	snprintf(buf, len, "?");
@@ -343,6 +393,7 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_BIND_MAC] = "iface_index . ether_addr",
 		[NK_BIND_ETHER] = "ether_addr",
 		[NK_METER] = "ifname",
+		[NK_METER_CLIENT] = "ifname . ether_addr",
 	};
 
 	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
@@ -350,6 +401,8 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 	fprintf(f, "\tset %s {\n\t\ttype %s\n", s->name, types[s->key]);
 	if (s->key == NK_METER)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic\n");
+	if (s->key == NK_METER_CLIENT)
+		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1h\n");
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

@@ -23,10 +23,13 @@
  * A bound MAC is used on its own port only. */
 #define NFT_BIND_MAC_SET   "bind_mac"
 #define NFT_BIND_ETHER_SET "bound_macs"
-/* iifname, a limit per element: DHCP requests per guest port. */
-#define NFT_METER_SET	"dhcp_rate"
-#define NFT_METER_RATE	10 /* per minute, after the burst */
-#define NFT_METER_BURST 10
+/* DHCP clients (iifname . MAC) seen in the last hour; and, with a limit
+ * per port, how fast new ones may come: what empties a pool is many
+ * clients on one port, not one client asking often. */
+#define NFT_METER_CLIENTS "dhcp_clients"
+#define NFT_METER_SET	  "dhcp_rate"
+#define NFT_METER_RATE	  4 /* new clients per minute, after the burst */
+#define NFT_METER_BURST	  5 /* nft's default: it does not print it */
 
 /* The tests a rule of bind_NET makes (nft_match NM_BIND, u.lk.key). */
 enum nft_bind_test {
@@ -41,6 +44,8 @@ enum nft_bind_test {
 	BT_LOOKUP_MAC,	 /* iif . ether saddr @bind_mac */
 	BT_LOOKUP_ETHER, /* ether saddr @bound_macs */
 	BT_METER,	 /* add @dhcp_rate { iifname limit rate over ... } */
+	BT_CLIENT,	 /* iifname . ether saddr @dhcp_clients */
+	BT_CLIENT_SEEN,	 /* update @dhcp_clients { iifname . ether saddr } */
 };
 
 /* One binding: this MAC on this port may use this address (has4 false:

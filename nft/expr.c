@@ -468,6 +468,8 @@ static int e_verdict(struct nftnl_rule *r, const struct nft_rule_plan *rp)
 	};
 	struct nftnl_expr *e;
 
+	if (rp->verdict == NV_CONTINUE)
+		return 0;
 	if (rp->verdict == NV_MASQUERADE)
 		return expr_add(r, "masq") ? 0 : -ENOMEM;
 	if (rp->verdict == NV_SNAT)

@@ -236,6 +236,7 @@ static const struct {
 	[NK_BIND_MAC] = { (20 << 6) | 9, 12, 2 },
 	[NK_BIND_ETHER] = { 9, 6, 2 },
 	[NK_METER] = { 41, IFNAMSIZ, 1 },
+	[NK_METER_CLIENT] = { (41 << 6) | 9, IFNAMSIZ + 8, 1 },
 };
 
 /* Port forwards' sets (nft/forward.c): an interval set of a
@@ -305,10 +306,13 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	}
 	if (!sp->vmap && k >= NK_FWD4 && k <= NK_HAIRPIN6)
 		fwd_set_attrs(s, sp);
-	if (k == NK_METER) { /* nft's "flags dynamic": rules add to it */
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
+	if (k == NK_METER || k == NK_METER_CLIENT) { /* nft's "flags dynamic": rules add to it */
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
+				  NFT_SET_EVAL | (k == NK_METER_CLIENT ? NFT_SET_TIMEOUT : 0));
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
 	}
+	if (k == NK_METER_CLIENT)
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 3600 * 1000);
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {
 		nftnl_set_free(s);

@@ -87,7 +87,18 @@ struct nft_match {
  * named by target and takes the verdict found there ("iifname vmap
  * @in_nets"); no element, no verdict: on to the next rule. */
 /* NV_SNAT: source NAT to the rule's snat address (and ports). */
-enum nft_verdict { NV_ACCEPT, NV_DROP, NV_RETURN, NV_MASQUERADE, NV_JUMP, NV_VMAP, NV_SNAT };
+/* NV_CONTINUE: none, on to the next rule (a rule that only updates a set:
+ * nft/binding.c). */
+enum nft_verdict {
+	NV_ACCEPT,
+	NV_DROP,
+	NV_RETURN,
+	NV_MASQUERADE,
+	NV_JUMP,
+	NV_VMAP,
+	NV_SNAT,
+	NV_CONTINUE
+};
 
 /* What a verdict map is keyed by, and what a rule looks up in it. */
 enum nft_key {
@@ -125,10 +136,11 @@ enum nft_key {
 	NK_HAIRPIN4,
 	NK_HAIRPIN6,
 	/* Guest binding (nft/binding.c): sets the daemon fills. */
-	NK_BIND4,      /* iif . ether saddr . ip saddr */
-	NK_BIND_MAC,   /* iif . ether saddr */
-	NK_BIND_ETHER, /* ether saddr */
-	NK_METER,      /* iifname, a dynamic set with a limit per element */
+	NK_BIND4,	 /* iif . ether saddr . ip saddr */
+	NK_BIND_MAC,	 /* iif . ether saddr */
+	NK_BIND_ETHER,	 /* ether saddr */
+	NK_METER,	 /* iifname, a dynamic set with a limit per element */
+	NK_METER_CLIENT, /* iifname . ether saddr: DHCP clients seen, with a timeout */
 	NK_COUNT
 };
 

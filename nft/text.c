@@ -165,6 +165,11 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 			sb_add(&sb, "-%u", r->snat.port_max);
 		return;
 	}
+	if (r->verdict == NV_CONTINUE) { /* no verdict: drop the last space */
+		if (sb.off && sb.off < sb.len)
+			buf[--sb.off] = '\0';
+		return;
+	}
 	sb_add(&sb, "%s", verdict[r->verdict]);
 	if (r->verdict == NV_JUMP)
 		sb_add(&sb, " %s", r->target);

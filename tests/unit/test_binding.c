@@ -77,12 +77,15 @@ END_TEST
 
 START_TEST(test_binding_text)
 {
-	static const char meter[] = "udp dport 67 add @dhcp_rate { iifname limit rate over "
-				    "10/minute burst 10 packets } "
-				    "counter name \"dhcp_rate_%s\" drop\n"
-				    "udp dport 547 add @dhcp_rate { iifname limit rate over "
-				    "10/minute burst 10 packets } "
-				    "counter name \"dhcp_rate_%s\" drop\n";
+	static const char meter[] =
+		"udp dport 67 iifname . ether saddr != @dhcp_clients add @dhcp_rate { iifname "
+		"limit "
+		"rate over 4/minute } counter name \"dhcp_rate_%s\" drop\n"
+		"udp dport 67 update @dhcp_clients { iifname . ether saddr }\n"
+		"udp dport 547 iifname . ether saddr != @dhcp_clients add @dhcp_rate { iifname "
+		"limit "
+		"rate over 4/minute } counter name \"dhcp_rate_%s\" drop\n"
+		"udp dport 547 update @dhcp_clients { iifname . ether saddr }\n";
 	char want[2048];
 
 	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
@@ -105,8 +108,8 @@ END_TEST
 struct parsed {
 	char rules[32][1024];
 	size_t n_rules;
-	uint32_t set_flags[8], set_klen[8];
-	char set_names[8][32];
+	uint32_t set_flags[16], set_klen[16];
+	char set_names[16][32];
 	size_t n_sets;
 	int types[64];
 	size_t n_types;
@@ -140,7 +143,7 @@ static void parse(const struct nft_batch *b, const char *chain, struct parsed *p
 
 			ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
 			if (nftnl_set_get_u32(s, NFTNL_SET_FAMILY) == NFPROTO_BRIDGE &&
-			    p->n_sets < 8) {
+			    p->n_sets < 16) {
 				snprintf(p->set_names[p->n_sets], 32, "%s",
 					 nftnl_set_get_str(s, NFTNL_SET_NAME));
 				p->set_flags[p->n_sets] = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
@@ -157,9 +160,16 @@ static void parse(const struct nft_batch *b, const char *chain, struct parsed *p
 static const char *const bytecode[] = {
 	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
 	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ meta load iifname => reg "
-	"1 ] [ dynset add reg_key 1 set dhcp_rate expr [ limit rate 10/minute burst 10 type "
-	"packets flags 0x1 ] ] [ objref type 1 name dhcp_rate_default ] [ immediate reg 0 drop ]",
+	"1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ lookup reg 1 set dhcp_clients 0x1 ] "
+	"[ meta load iifname => reg 1 ] [ dynset add reg_key 1 set dhcp_rate expr [ limit rate "
+	"4/minute burst 5 type packets flags 0x1 ] ] [ objref type 1 name dhcp_rate_default ] [ "
+	"immediate reg 0 drop ]",
+	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
+	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ meta load iifname => reg "
+	"1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ dynset update reg_key 1 set "
+	"dhcp_clients ]",
 	NULL, /* the same for 547 */
+	NULL,
 	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set bound_macs ] [ meta "
 	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
 	"bind_mac 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
@@ -228,6 +238,8 @@ START_TEST(test_binding_bytecode)
 			ck_assert_uint_eq(p.set_flags[i], NFT_SET_MAP);
 		if (!strcmp(p.set_names[i], NFT_METER_SET))
 			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL);
+		if (!strcmp(p.set_names[i], NFT_METER_CLIENTS))
+			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL | NFT_SET_TIMEOUT);
 		if (!strcmp(p.set_names[i], NFT_BIND4_SET))
 			ck_assert_uint_eq(p.set_klen[i], 16);
 		if (!strcmp(p.set_names[i], NFT_BIND_MAC_SET))

@@ -12,7 +12,8 @@
 #                      gw-1 ── [first], gw-N ── [last], [d]   parts 2-4, 6
 #
 # BENCH_NETS="1 100 500"  BENCH_REPS=5  BENCH_SECONDS=2
-# BENCH_PARTS="ruleset guard scale" (a subset runs just those)
+# BENCH_PARTS="ruleset guard scale forwards" (a subset runs just those;
+# forwards is bench/forwards.sh, run after the others, BENCH_FORWARDS)
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt" (part 1's variants)
 ID=bench$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
@@ -24,7 +25,7 @@ perl -MTime::HiRes -MIO::Socket::UNIX -e1 2>/dev/null || skip "needs perl's Time
 NETS=${BENCH_NETS:-1 100 500}
 REPS=${BENCH_REPS:-5}
 SECS=${BENCH_SECONDS:-2}
-PARTS=${BENCH_PARTS:-ruleset guard scale}
+PARTS=${BENCH_PARTS:-ruleset guard scale forwards}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
@@ -110,3 +111,8 @@ echo "measured: $m"
 [ -s "$T/tcp-fails" ] && { echo "failed TCP connects:"; sort "$T/tcp-fails" | uniq -c; }
 [ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }
 echo "took $((SECONDS - t_begin)) s"
+# Port forwards: its own topology, in its own process.
+if part forwards; then
+	echo
+	bash "$BENCH/forwards.sh"
+fi

@@ -164,7 +164,9 @@ int batch_table(struct nft_batch *b, uint16_t type, uint8_t family, uint16_t fla
 	return r;
 }
 
-int batch_chain(struct nft_batch *b, const struct nft_chain_desc *d)
+/* NEWCHAIN (with its hook when it is a base chain) or DELCHAIN (it must
+ * be empty and unreferenced by then). */
+static int chain_msg(struct nft_batch *b, uint16_t type, const struct nft_chain_desc *d)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	char desc[128];
@@ -175,24 +177,37 @@ int batch_chain(struct nft_batch *b, const struct nft_chain_desc *d)
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, d->name);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, d->family);
-	if (d->type) {
+	if (d->type && type == NFT_MSG_NEWCHAIN) {
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, d->hooknum);
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, d->prio);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, d->type);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
-	snprintf(desc, sizeof(desc), "chain %s %s %s", nft_family_name(d->family), NFT_TABLE_NAME,
-		 d->name);
+	snprintf(desc, sizeof(desc), "%schain %s %s %s",
+		 type == NFT_MSG_DELCHAIN ? "deleting " : "", nft_family_name(d->family),
+		 NFT_TABLE_NAME, d->name);
 	if ((r = batch_reserve(b)) >= 0) {
 		nftnl_chain_nlmsg_build_payload(
-			batch_hdr(b, NFT_MSG_NEWCHAIN, d->family, NLM_F_CREATE), c);
+			batch_hdr(b, type, d->family, type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0),
+			c);
 		r = batch_push(b, desc);
 	}
 	nftnl_chain_free(c);
 	return r;
 }
 
-int batch_counter(struct nft_batch *b, const struct nft_counter *ctr)
+int batch_chain(struct nft_batch *b, const struct nft_chain_desc *d)
+{
+	return chain_msg(b, NFT_MSG_NEWCHAIN, d);
+}
+
+int batch_chain_remove(struct nft_batch *b, const struct nft_chain_desc *d)
+{
+	return chain_msg(b, NFT_MSG_DELCHAIN, d);
+}
+
+/* NEWOBJ / DELOBJ of a named counter. */
+static int counter_msg(struct nft_batch *b, uint16_t type, const struct nft_counter *ctr)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	char desc[128];
@@ -204,15 +219,27 @@ int batch_counter(struct nft_batch *b, const struct nft_counter *ctr)
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, ctr->name);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, ctr->family);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	snprintf(desc, sizeof(desc), "counter %s %s %s", nft_family_name(ctr->family),
+	snprintf(desc, sizeof(desc), "%scounter %s %s %s",
+		 type == NFT_MSG_DELOBJ ? "deleting " : "", nft_family_name(ctr->family),
 		 NFT_TABLE_NAME, ctr->name);
 	if ((r = batch_reserve(b)) >= 0) {
 		nftnl_obj_nlmsg_build_payload(
-			batch_hdr(b, NFT_MSG_NEWOBJ, ctr->family, NLM_F_CREATE), o);
+			batch_hdr(b, type, ctr->family, type == NFT_MSG_NEWOBJ ? NLM_F_CREATE : 0),
+			o);
 		r = batch_push(b, desc);
 	}
 	nftnl_obj_free(o);
 	return r;
+}
+
+int batch_counter(struct nft_batch *b, const struct nft_counter *ctr)
+{
+	return counter_msg(b, NFT_MSG_NEWOBJ, ctr);
+}
+
+int batch_counter_del(struct nft_batch *b, const struct nft_counter *ctr)
+{
+	return counter_msg(b, NFT_MSG_DELOBJ, ctr);
 }
 
 /* nft's datatype numbers and the byte order it prints keys in. */
@@ -509,49 +536,5 @@ int batch_chain_flush(struct nft_batch *b, const struct nft_chain_desc *d)
 		r = batch_push(b, desc);
 	}
 	nftnl_rule_free(rl);
-	return r;
-}
-
-/* DELCHAIN: the chain must be empty and unreferenced by then. */
-int batch_chain_remove(struct nft_batch *b, const struct nft_chain_desc *d)
-{
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	char desc[128];
-	int r;
-
-	if (!c)
-		return -ENOMEM;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE_NAME);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, d->name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, d->family);
-	snprintf(desc, sizeof(desc), "deleting chain %s %s %s", nft_family_name(d->family),
-		 NFT_TABLE_NAME, d->name);
-	if ((r = batch_reserve(b)) >= 0) {
-		nftnl_chain_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELCHAIN, d->family, 0), c);
-		r = batch_push(b, desc);
-	}
-	nftnl_chain_free(c);
-	return r;
-}
-
-int batch_counter_del(struct nft_batch *b, const struct nft_counter *ctr)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	char desc[128];
-	int r;
-
-	if (!o)
-		return -ENOMEM;
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE_NAME);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, ctr->name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, ctr->family);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	snprintf(desc, sizeof(desc), "deleting counter %s %s %s", nft_family_name(ctr->family),
-		 NFT_TABLE_NAME, ctr->name);
-	if ((r = batch_reserve(b)) >= 0) {
-		nftnl_obj_nlmsg_build_payload(batch_hdr(b, NFT_MSG_DELOBJ, ctr->family, 0), o);
-		r = batch_push(b, desc);
-	}
-	nftnl_obj_free(o);
 	return r;
 }

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf/forward.h"
@@ -108,6 +109,9 @@ void conf_network_set_ipv6(struct gw_network *net, const struct in6_addr *subnet
 
 /* Durations as written in the file: 90, 90s, 30m, 1h, 2d, infinite. */
 int conf_parse_duration(const char *s, unsigned *secs);
+/* Ports as written in the file: "PORT" or "FIRST-LAST", 1-65535; 0 or
+ * -EINVAL. */
+int conf_parse_ports(const char *s, uint16_t *lo, uint16_t *hi);
 void conf_format_duration(unsigned secs, char *buf, size_t len);
 
 #endif

@@ -21,28 +21,6 @@ cfg_opt_t conf_forward_opts[] = {
 	SVAL("proto", "tcp"), SVAL("port", NULL), SVAL("to", NULL), SVAL("listen", NULL), CFG_END(),
 };
 
-/* "N" or "N-M", 1..65535. */
-static int parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	unsigned long a, b;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	a = strtoul(s, &end, 10);
-	b = a;
-	if (*end == '-') {
-		if (end[1] < '0' || end[1] > '9')
-			return -EINVAL;
-		b = strtoul(end + 1, &end, 10);
-	}
-	if (*end || a == 0 || a > 65535 || b == 0 || b > 65535 || a > b)
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
 static int parse_addr(const char *s, int *family, void *a)
 {
 	if (inet_pton(AF_INET, s, a) == 1) {
@@ -94,7 +72,7 @@ static int parse_to(const char *s, struct gw_forward *f)
 		f->to_max = f->port_max;
 		return 0;
 	}
-	return parse_ports(port, &f->to_min, &f->to_max);
+	return conf_parse_ports(port, &f->to_min, &f->to_max);
 }
 
 /* The target must be a guest of this network: its forward filter lets
@@ -212,7 +190,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 	if (!port)
 		return conf_fail(ctx, fsec->line, "%sforward \"%s\": missing port = N or \"N-M\"",
 				 pfx, f->name);
-	if (parse_ports(port->s, &f->port_min, &f->port_max) < 0)
+	if (conf_parse_ports(port->s, &f->port_min, &f->port_max) < 0)
 		return conf_fail(ctx, port->line,
 				 "%sforward \"%s\": port %s is not a port (1-65535) or a range "
 				 "\"N-M\"",

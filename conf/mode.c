@@ -21,28 +21,6 @@ static int mode_bool(const char *s)
 	return -1;
 }
 
-/* "PORT" or "FIRST-LAST", 1-65535. */
-static int mode_ports(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	unsigned long a, b;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	a = strtoul(s, &end, 10);
-	b = a;
-	if (*end == '-') {
-		if (end[1] < '0' || end[1] > '9')
-			return -EINVAL;
-		b = strtoul(end + 1, &end, 10);
-	}
-	if (*end || a == 0 || a > 65535 || b < a || b > 65535)
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
 static int mode_snat4(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
 		      struct gw_net_mode *m)
 {
@@ -57,7 +35,7 @@ static int mode_snat4(struct conf_ctx *ctx, const struct sval *v, const char *pf
 			"%ssnat_address %s is not an IPv4 address (like \"203.0.113.5\" or "
 			"\"203.0.113.5:1024-65535\")",
 			pfx, conf_text_quote(q, sizeof(q), v->s));
-	if (colon && mode_ports(colon + 1, &m->snat_port_min, &m->snat_port_max) < 0)
+	if (colon && conf_parse_ports(colon + 1, &m->snat_port_min, &m->snat_port_max) < 0)
 		return conf_fail(ctx, v->line,
 				 "%ssnat_address %s: ports must be PORT or FIRST-LAST in 1-65535",
 				 pfx, conf_text_quote(q, sizeof(q), v->s));

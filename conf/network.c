@@ -106,6 +106,27 @@ bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
 	       conf_mode_equal(a, b) && a->guest_binding == b->guest_binding;
 }
 
+int conf_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned long a, b;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	a = strtoul(s, &end, 10);
+	b = a;
+	if (*end == '-') {
+		if (end[1] < '0' || end[1] > '9')
+			return -EINVAL;
+		b = strtoul(end + 1, &end, 10);
+	}
+	if (*end || a == 0 || a > 65535 || b < a || b > 65535)
+		return -EINVAL;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
 struct gw_conf *conf_dup(const struct gw_conf *conf)
 {
 	struct gw_conf *c = malloc(sizeof(*c));

@@ -37,7 +37,7 @@ LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c 
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c \
 	gatewayd/core/apply.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/plan.c gatewayd/core/diff.c \
-	gatewayd/ctl/control.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
+	gatewayd/ctl/control.c gatewayd/ctl/commands.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

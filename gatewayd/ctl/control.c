@@ -1,6 +1,8 @@
-/* Control socket: accept, read one request, answer, close. Requests are
- * small and answered at once, so each is handled inside the event loop
- * with short socket timeouts instead of per-client state.
+/* Control socket: accept, read one request, answer, close. Each client is
+ * a small state machine in the event loop (non-blocking reads and writes,
+ * a deadline, a cap on clients), so a slow one never stalls the guards;
+ * doctor answers later, when its self-tests are done. The commands'
+ * answers come from commands.c and doctor.c.
  *
  *   status [--json] [NET]   leases [--json] [NET]   doctor [--json] [NET]
  *   forwards [--json] [NET] metrics                 reload */

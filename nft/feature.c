@@ -83,7 +83,8 @@ static int probe_chain(struct mnl_nlmsg_batch *batch, uint32_t seq, const char *
 static int probe_rule(struct mnl_nlmsg_batch *batch, uint32_t seq, const char *table)
 {
 	static const struct nft_plan none;
-	struct nft_rule_plan rp = { .n_matches = 1, .verdict = NV_ACCEPT };
+	struct nft_match m[1] = { 0 };
+	struct nft_rule_plan rp = { .n_matches = 1, .m = m, .verdict = NV_ACCEPT };
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	int e;
 

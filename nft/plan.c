@@ -360,6 +360,8 @@ void nft_plan_release(struct nft_plan *plan)
 {
 	for (size_t i = 0; i < plan->n_sets; i++)
 		free(plan->sets[i].elems);
+	for (size_t i = 0; i < plan->n_rules; i++)
+		free(plan->rules[i].m);
 	free(plan->chains);
 	free(plan->sets);
 	free(plan->rules);

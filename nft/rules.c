@@ -11,12 +11,15 @@ void rb_start(struct rule_builder *b, size_t chain)
 {
 	memset(&b->r, 0, sizeof(b->r));
 	b->r.chain = chain;
+	b->r.m = b->m;
 }
 
 struct nft_match *rb_add(struct rule_builder *b, enum nft_match_kind kind, bool neq)
 {
-	struct nft_match *m = &b->r.m[b->r.n_matches++];
+	struct nft_match *m = &b->m[b->r.n_matches++];
 
+	/* zeroed: rules are compared byte for byte (update.c) */
+	memset(m, 0, sizeof(*m));
 	m->kind = kind;
 	m->neq = neq;
 	return m;
@@ -60,7 +63,16 @@ int rb_end(struct rule_builder *b, const char *counter, enum nft_verdict v)
 		p->rules = n;
 		p->cap_rules = cap;
 	}
-	p->rules[p->n_rules++] = b->r;
+	p->rules[p->n_rules] = b->r;
+	p->rules[p->n_rules].m = NULL;
+	if (b->r.n_matches) {
+		size_t len = b->r.n_matches * sizeof(b->m[0]);
+
+		if (!(p->rules[p->n_rules].m = malloc(len)))
+			return -ENOMEM;
+		memcpy(p->rules[p->n_rules].m, b->m, len);
+	}
+	p->n_rules++;
 	return 0;
 }
 

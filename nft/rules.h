@@ -15,9 +15,12 @@
 
 #define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
 
+/* The rule being built (r) keeps its matches in m until rb_end() copies
+ * them, exactly as many as it has, into the plan. */
 struct rule_builder {
 	struct nft_plan *plan;
 	struct nft_rule_plan r;
+	struct nft_match m[NFT_MAX_MATCHES];
 };
 
 /* One network's chains, made by plan_net_chains(). */

@@ -85,7 +85,8 @@ static bool rule_equal(const struct nft_rule_plan *a, const struct nft_rule_plan
 {
 	return a->n_matches == b->n_matches && a->verdict == b->verdict &&
 	       a->vmap_key == b->vmap_key && !strcmp(a->counter, b->counter) &&
-	       !strcmp(a->target, b->target) && !memcmp(a->m, b->m, a->n_matches * sizeof(a->m[0]));
+	       !strcmp(a->target, b->target) &&
+	       (!a->n_matches || !memcmp(a->m, b->m, a->n_matches * sizeof(a->m[0])));
 }
 
 static bool chain_rules_equal(const struct nft_plan *o, const struct rules_by_chain *og, size_t oc,

@@ -26,6 +26,7 @@
  * crowd of made-up MACs gets NFT_METER_BURST and then NFT_METER_RATE a
  * minute. */
 #include "binding.h"
+#include "expr.h"
 #include "msg.h"
 #include "rules.h"
 
@@ -166,68 +167,15 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 
 /* --- bytecode ------------------------------------------------------------ */
 
-static struct nftnl_expr *x_add(struct nftnl_rule *r, const char *name)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc(name);
-
-	if (e)
-		nftnl_rule_add_expr(r, e);
-	return e;
-}
-
-static int x_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
-{
-	struct nftnl_expr *e = x_add(r, "payload");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	return 0;
-}
-
-static int x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = x_add(r, "meta");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
-	return 0;
-}
-
-static int x_cmp(struct nftnl_rule *r, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = x_add(r, "cmp");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	return 0;
-}
-
-static uint32_t x_set_id(const struct nft_plan *plan, const char *name)
-{
-	for (size_t i = 0; i < plan->n_sets; i++)
-		if (!strcmp(plan->sets[i].name, name))
-			return (uint32_t)i + 1;
-	return 0;
-}
-
 static int x_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
-	struct nftnl_expr *e = x_add(r, "lookup");
+	struct nftnl_expr *e = expr_add(r, "lookup");
 
 	if (!e)
 		return -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, m->u.lk.set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, x_set_id(plan, m->u.lk.set));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, m->u.lk.set));
 	if (m->neq)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 	return 0;
@@ -236,9 +184,9 @@ static int x_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const str
 static int x_ethertype(struct nftnl_rule *r, uint16_t type)
 {
 	uint16_t be = htons(type);
-	int e = x_payload(r, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
+	int e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
 
-	return e < 0 ? e : x_cmp(r, &be, 2);
+	return e < 0 ? e : expr_cmp(r, false, &be, 2);
 }
 
 /* meta protocol: the ethertype after a VLAN tag the driver took off
@@ -247,9 +195,9 @@ static int x_ethertype(struct nftnl_rule *r, uint16_t type)
 static int x_protocol(struct nftnl_rule *r, uint16_t type)
 {
 	uint16_t be = htons(type);
-	int e = x_meta(r, NFT_META_PROTOCOL, NFT_REG_1);
+	int e = expr_meta(r, NFT_META_PROTOCOL, NFT_REG_1);
 
-	return e < 0 ? e : x_cmp(r, &be, 2);
+	return e < 0 ? e : expr_cmp(r, false, &be, 2);
 }
 
 static int x_zero4(struct nftnl_rule *r, uint16_t type, uint32_t off)
@@ -258,8 +206,8 @@ static int x_zero4(struct nftnl_rule *r, uint16_t type, uint32_t off)
 	int e = type == ETH_P_IP ? x_protocol(r, type) : x_ethertype(r, type);
 
 	if (e >= 0)
-		e = x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, 4, NFT_REG_1);
-	return e < 0 ? e : x_cmp(r, &zero, 4);
+		e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, 4, NFT_REG_1);
+	return e < 0 ? e : expr_cmp(r, false, &zero, 4);
 }
 
 /* add @set { iifname limit rate over RATE/minute burst BURST packets } */
@@ -268,9 +216,9 @@ static int x_meter(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	struct nftnl_expr *d, *l;
 	int e;
 
-	if ((e = x_meta(r, NFT_META_IIFNAME, NFT_REG_1)) < 0)
+	if ((e = expr_meta(r, NFT_META_IIFNAME, NFT_REG_1)) < 0)
 		return e;
-	if (!(d = x_add(r, "dynset")) || !(l = nftnl_expr_alloc("limit")))
+	if (!(d = expr_add(r, "dynset")) || !(l = nftnl_expr_alloc("limit")))
 		return -ENOMEM;
 	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, NFT_METER_RATE);
 	nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 60);
@@ -280,7 +228,7 @@ static int x_meter(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
 	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, x_set_id(plan, m->u.lk.set));
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
 	/* the dynset owns the limit from here */
 	nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, l, 0);
 	return 0;
@@ -289,9 +237,9 @@ static int x_meter(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 /* iifname . ether saddr: the name in register 1, the MAC in register 2. */
 static int x_client(struct nftnl_rule *r)
 {
-	int e = x_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	int e = expr_meta(r, NFT_META_IIFNAME, NFT_REG_1);
 
-	return e < 0 ? e : x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_2);
+	return e < 0 ? e : expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_2);
 }
 
 /* update @dhcp_clients { iifname . ether saddr }: add, or restart its
@@ -304,12 +252,12 @@ static int x_client_seen(struct nftnl_rule *r, const struct nft_plan *plan,
 
 	if ((e = x_client(r)) < 0)
 		return e;
-	if (!(d = x_add(r, "dynset")))
+	if (!(d = expr_add(r, "dynset")))
 		return -ENOMEM;
 	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
 	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, x_set_id(plan, m->u.lk.set));
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
 	return 0;
 }
 
@@ -330,21 +278,21 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		 * after it, the address in the fourth: each part padded to 4
 		 * bytes, as nft lays out a concatenation. */
 		if ((e = arp ? x_ethertype(r, ETH_P_ARP) : x_protocol(r, ETH_P_IP)) < 0 ||
-		    (e = x_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
-		    (e = arp ? x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, NFT_REG32_01)
-			     : x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
-		    (e = x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, arp ? 14 : 12, 4, NFT_REG32_03)) <
-			    0)
+		    (e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = arp ? expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, NFT_REG32_01)
+			     : expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, arp ? 14 : 12, 4,
+				      NFT_REG32_03)) < 0)
 			return e;
 		return x_lookup(r, plan, m);
 	}
 	case BT_LOOKUP_MAC:
-		if ((e = x_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
-		    (e = x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0)
+		if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0)
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_LOOKUP_ETHER:
-		if ((e = x_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0)
+		if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0)
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_METER: return x_meter(r, plan, m);

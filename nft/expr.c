@@ -15,7 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
-static uint32_t set_id(const struct nft_plan *plan, const char *name)
+uint32_t expr_set_id(const struct nft_plan *plan, const char *name)
 {
 	for (size_t i = 0; i < plan->n_sets; i++)
 		if (!strcmp(plan->sets[i].name, name))
@@ -23,7 +23,7 @@ static uint32_t set_id(const struct nft_plan *plan, const char *name)
 	return 0;
 }
 
-static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
+struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc(name);
 
@@ -32,18 +32,12 @@ static struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name)
 	return e;
 }
 
-static int e_meta(struct nftnl_rule *r, uint32_t key)
+static int e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
 {
-	struct nftnl_expr *e = expr_add(r, "meta");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	return 0;
+	return expr_payload(r, base, off, len, NFT_REG_1);
 }
 
-static int e_cmp(struct nftnl_rule *r, bool neq, const void *data, uint32_t len)
+int expr_cmp(struct nftnl_rule *r, bool neq, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = expr_add(r, "cmp");
 
@@ -52,19 +46,6 @@ static int e_cmp(struct nftnl_rule *r, bool neq, const void *data, uint32_t len)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, neq ? NFT_CMP_NEQ : NFT_CMP_EQ);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	return 0;
-}
-
-static int e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
-{
-	struct nftnl_expr *e = expr_add(r, "payload");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	return 0;
 }
 
@@ -85,9 +66,9 @@ static int e_bitwise(struct nftnl_rule *r, const void *mask, uint32_t len)
 
 static int e_u8_eq(struct nftnl_rule *r, uint32_t meta_key, uint8_t v)
 {
-	int e = e_meta(r, meta_key);
+	int e = expr_meta(r, meta_key, NFT_REG_1);
 
-	return e < 0 ? e : e_cmp(r, false, &v, 1);
+	return e < 0 ? e : expr_cmp(r, false, &v, 1);
 }
 
 static int e_prefix(struct nftnl_rule *r, const void *addr, const void *mask, uint32_t len,
@@ -102,7 +83,7 @@ static int e_prefix(struct nftnl_rule *r, const void *addr, const void *mask, ui
 		return e;
 	if (!full && (e = e_bitwise(r, mask, len)) < 0)
 		return e;
-	return e_cmp(r, neq, net, len);
+	return expr_cmp(r, neq, net, len);
 }
 
 /* *family is the layer 3 protocol an earlier match of this rule already
@@ -126,7 +107,7 @@ static int e_l4(struct nftnl_rule *r, uint8_t *l4, uint8_t want)
 
 /* Port forwards (nft/forward.c): concatenated keys, each part loaded
  * into the next 32-bit register, as nft does. */
-static int e_meta_to(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+int expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 {
 	struct nftnl_expr *e = expr_add(r, "meta");
 
@@ -137,8 +118,7 @@ static int e_meta_to(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 	return 0;
 }
 
-static int e_payload_to(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
-			uint32_t dreg)
+int expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
 {
 	struct nftnl_expr *e = expr_add(r, "payload");
 
@@ -177,33 +157,33 @@ static int e_fwd_key(struct nftnl_rule *r, int key, uint8_t *family)
 	switch (key) {
 	case NK_FWD4:
 	case NK_FWD6:
-		if ((e = e_meta(r, NFT_META_L4PROTO)) < 0)
+		if ((e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0)
 			return e;
-		return e_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
+		return expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
 	case NK_FWD4_AT:
 	case NK_FWD6_AT:
 		if ((e = e_family(r, family, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) < 0 ||
 		    (e = e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4)) < 0 ||
-		    (e = e_meta_to(r, NFT_META_L4PROTO, proto_reg)) < 0)
+		    (e = expr_meta(r, NFT_META_L4PROTO, proto_reg)) < 0)
 			return e;
-		return e_payload_to(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, port_reg);
+		return expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, port_reg);
 	case NK_CT_FWD4:
 	case NK_CT_FWD6:
-		if ((e = e_meta(r, NFT_META_L4PROTO)) < 0)
+		if ((e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0)
 			return e;
 		return e_ct_to(r, NFT_CT_PROTO_DST, true, NFT_REG32_01);
 	case NK_CT_FWD4_AT:
 	case NK_CT_FWD6_AT:
 		if ((e = e_ct_to(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, true, NFT_REG_1)) < 0 ||
-		    (e = e_meta_to(r, NFT_META_L4PROTO, proto_reg)) < 0)
+		    (e = expr_meta(r, NFT_META_L4PROTO, proto_reg)) < 0)
 			return e;
 		return e_ct_to(r, NFT_CT_PROTO_DST, true, port_reg);
 	case NK_HAIRPIN4:
 	case NK_HAIRPIN6:
 		if ((e = e_family(r, family, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4)) < 0 ||
-		    (e = e_meta(r, NFT_META_OIFNAME)) < 0)
+		    (e = expr_meta(r, NFT_META_OIFNAME, NFT_REG_1)) < 0)
 			return e;
-		return e_payload_to(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4,
+		return expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4,
 				    NFT_REG_2);
 	}
 	return -EINVAL;
@@ -218,7 +198,7 @@ static int e_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const cha
 		return -ENOMEM;
 	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, set);
-	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, set));
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, set));
 	if (dreg)
 		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, dreg);
 	return 0;
@@ -256,7 +236,7 @@ static int e_fib_local(struct nftnl_rule *r, bool neq)
 	nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
 	nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
 	nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
-	return e_cmp(r, neq, &local, 4);
+	return expr_cmp(r, neq, &local, 4);
 }
 
 static int e_ct_status(struct nftnl_rule *r, uint32_t mask, bool neq)
@@ -267,7 +247,7 @@ static int e_ct_status(struct nftnl_rule *r, uint32_t mask, bool neq)
 	if ((e = e_ct_to(r, NFT_CT_STATUS, false, NFT_REG_1)) < 0 ||
 	    (e = e_bitwise(r, &mask, 4)) < 0)
 		return e;
-	return e_cmp(r, !neq, &zero, 4);
+	return expr_cmp(r, !neq, &zero, 4);
 }
 
 static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m,
@@ -289,23 +269,23 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		size_t len = strlen(m->u.ifname);
 
 		strncpy(name, m->u.ifname, IFNAMSIZ - 1);
-		if ((e = e_meta(r, nft_ifname_keys[m->kind].meta)) < 0)
+		if ((e = expr_meta(r, nft_ifname_keys[m->kind].meta, NFT_REG_1)) < 0)
 			return e;
 		/* "tap*": compare the prefix only, as nft does. */
 		if (len && name[len - 1] == '*')
-			return e_cmp(r, m->neq, name, (uint32_t)len - 1);
-		return e_cmp(r, m->neq, name, IFNAMSIZ);
+			return expr_cmp(r, m->neq, name, (uint32_t)len - 1);
+		return expr_cmp(r, m->neq, name, IFNAMSIZ);
 	}
 	case NM_IIFSET: {
 		struct nftnl_expr *x;
 
-		if ((e = e_meta(r, NFT_META_IIFNAME)) < 0)
+		if ((e = expr_meta(r, NFT_META_IIFNAME, NFT_REG_1)) < 0)
 			return e;
 		if (!(x = expr_add(r, "lookup")))
 			return -ENOMEM;
 		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, m->u.set);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, m->u.set));
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, m->u.set));
 		if (m->neq)
 			nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 		return 0;
@@ -313,11 +293,11 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case NM_ETHER_SADDR:
 		if ((e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6)) < 0)
 			return e;
-		return e_cmp(r, m->neq, m->u.mac, 6);
+		return expr_cmp(r, m->neq, m->u.mac, 6);
 	case NM_NFPROTO:
-		if ((e = e_meta(r, NFT_META_NFPROTO)) < 0)
+		if ((e = expr_meta(r, NFT_META_NFPROTO, NFT_REG_1)) < 0)
 			return e;
-		return e_cmp(r, m->neq, &m->u.proto, 1);
+		return expr_cmp(r, m->neq, &m->u.proto, 1);
 	case NM_SADDR4:
 	case NM_DADDR4:
 		if ((e = e_family(r, family, NFPROTO_IPV4)) < 0)
@@ -333,9 +313,9 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		return e_prefix(r, &m->u.p6.addr, &mask6, 16, m->kind == NM_SADDR6 ? 8 : 24,
 				m->u.p6.plen == 128, m->neq);
 	case NM_L4PROTO:
-		if ((e = e_meta(r, NFT_META_L4PROTO)) < 0)
+		if ((e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0)
 			return e;
-		return e_cmp(r, m->neq, &m->u.proto, 1);
+		return expr_cmp(r, m->neq, &m->u.proto, 1);
 	case NM_DPORT:
 	case NM_SPORT:
 		if ((e = e_l4(r, l4, m->u.l4.proto)) < 0)
@@ -344,13 +324,13 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 				   2)) < 0)
 			return e;
 		port = htons(m->u.l4.port);
-		return e_cmp(r, m->neq, &port, 2);
+		return expr_cmp(r, m->neq, &port, 2);
 	case NM_ICMP6TYPE:
 		if ((e = e_l4(r, l4, IPPROTO_ICMPV6)) < 0)
 			return e;
 		if ((e = e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1)) < 0)
 			return e;
-		return e_cmp(r, m->neq, &m->u.proto, 1);
+		return expr_cmp(r, m->neq, &m->u.proto, 1);
 	case NM_FIBLOCAL: return e_fib_local(r, m->neq);
 	case NM_CTSTATUS: return e_ct_status(r, m->u.ctmask, m->neq);
 	case NM_LOOKUP:
@@ -368,7 +348,7 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		if ((e = e_bitwise(r, &m->u.ctmask, 4)) < 0)
 			return e;
 		/* "any of these states": (state & mask) != 0 */
-		return e_cmp(r, !m->neq, &zero, 4);
+		return expr_cmp(r, !m->neq, &zero, 4);
 	}
 	}
 	return -EINVAL;
@@ -385,9 +365,9 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	if (NFT_KEY_DNAT(rp->vmap_key))
 		return e_dnat_map(r, plan, rp, family);
 	switch (rp->vmap_key) {
-	case NK_IIFNAME: e = e_meta(r, NFT_META_IIFNAME); break;
-	case NK_OIFNAME: e = e_meta(r, NFT_META_OIFNAME); break;
-	case NK_IBRNAME: e = e_meta(r, NFT_META_BRI_IIFNAME); break;
+	case NK_IIFNAME: e = expr_meta(r, NFT_META_IIFNAME, NFT_REG_1); break;
+	case NK_OIFNAME: e = expr_meta(r, NFT_META_OIFNAME, NFT_REG_1); break;
+	case NK_IBRNAME: e = expr_meta(r, NFT_META_BRI_IIFNAME, NFT_REG_1); break;
 	case NK_ETHER_SADDR: e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6); break;
 	case NK_IP_DADDR:
 		if ((e = e_family(r, family, NFPROTO_IPV4)) >= 0)
@@ -413,7 +393,7 @@ static int e_vmap(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		return -ENOMEM;
 	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, rp->target);
-	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, set_id(plan, rp->target));
+	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, rp->target));
 	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
 	return 0;
 }

@@ -227,10 +227,10 @@ static int diff_elems(const struct nft_set_plan *o, const struct nft_set_plan *n
 	if (!os || !ns || !su->del || !su->add)
 		goto out;
 	while (i < o->n_elems || j < n->n_elems) {
+		/* the order they were sorted in: key, then an interval's end */
 		int c = i == o->n_elems	  ? 1
 			: j == n->n_elems ? -1
-					  : memcmp(&o->elems[os[i]].key, &n->elems[ns[j]].key,
-						   sizeof(o->elems[0].key));
+					  : key_cmp(&o->elems[os[i]], &n->elems[ns[j]]);
 
 		if (c < 0) {
 			su->del[su->n_del++] = os[i++];

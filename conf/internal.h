@@ -39,6 +39,10 @@ int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, 
 int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix, const char *what,
 		char *dst);
 
+/* section.c: a network section's own keys; the checks between networks. */
+int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net);
+int conf_cross_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+
 /* Each feature: parse its keys of one network section (pfx: "network
  * \"NAME\": "), then check across networks once all are parsed. */
 int conf_network_mode(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);

@@ -66,11 +66,14 @@ int gw_diff_plans(const struct gw_plan *old, const struct gw_plan *new, const bo
 		d->new_idx = j;
 		d->act = j < 0 ? GA_DHCP_DOWN | GA_BRIDGE_DOWN
 			       : net_changes(old, i, new, (size_t)j, redo_dhcp && redo_dhcp[i]);
+		d->bridge_to = d->act & GA_BRIDGE_DOWN
+				       ? gw_plan_bridge(new, old->conf->networks[i].bridge)
+				       : -1;
 	}
 	for (size_t j = 0; j < n_new; j++)
 		if (!old || gw_plan_find(old, new->conf->networks[j].name) < 0)
 			out->nets[out->n++] =
-				(struct gw_net_diff){ -1, (long)j, GA_BRIDGE_UP | GA_DHCP_UP };
+				(struct gw_net_diff){ -1, (long)j, GA_BRIDGE_UP | GA_DHCP_UP, -1 };
 	if (!old) {
 		out->nft.replace = true;
 		return 0;
@@ -79,6 +82,8 @@ int gw_diff_plans(const struct gw_plan *old, const struct gw_plan *new, const bo
 		gw_diff_release(out);
 		return r;
 	}
+	for (size_t k = 0; k < out->n; k++)
+		out->nft.ports_rewrite |= (out->nets[k].act & GA_BRIDGE_DOWN) != 0;
 	return 0;
 }
 

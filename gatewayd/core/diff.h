@@ -27,12 +27,18 @@ enum {
 struct gw_net_diff {
 	long old_idx, new_idx; /* -1: not in that plan */
 	unsigned act;	       /* GA_* */
+	/* GA_BRIDGE_DOWN: the new network that takes the bridge over (a
+	 * rename, a swap): the bridge stays, guests plugged, and only the
+	 * addresses the taker does not use go; -1: the bridge goes. */
+	long bridge_to;
 };
 
 struct gw_diff {
 	size_t n;
 	struct gw_net_diff *nets; /* old networks first (in old order), then new ones */
-	struct nft_update nft;	  /* nft.replace: both tables anew */
+	/* nft.replace: both tables anew; nft.ports_rewrite also when a
+	 * network leaves its bridge (its ports' elements must go) */
+	struct nft_update nft;
 };
 
 /* old NULL: from nothing (start). redo_dhcp (old-indexed, or NULL): old

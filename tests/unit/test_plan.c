@@ -328,6 +328,31 @@ START_TEST(test_diff_remove_network)
 }
 END_TEST
 
+/* A network renamed, keeping its bridge: the old name goes, the new one
+ * comes, and the bridge is handed over (kept, its guests plugged in);
+ * the ports map is rewritten (its elements jumped to the old chains). */
+START_TEST(test_diff_renamed_network)
+{
+	char text[4096];
+	struct gw_plan old, new;
+	struct gw_diff d;
+
+	conf_text(text, sizeof(text), NULL, NULL);
+	plan_from(text, &old);
+	memcpy(strstr(text, "network b"), "network x", 9);
+	plan_from(text, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
+	ck_assert_str_eq(acts(&d, &old, &new),
+			 "a=keep b=dhcp-down,bridge-down c=keep x=bridge-up,dhcp-up");
+	ck_assert_int_eq(d.nets[1].bridge_to, gw_plan_find(&new, "x"));
+	ck_assert_int_eq(d.nets[0].bridge_to, -1);
+	ck_assert(d.nft.ports_rewrite);
+	gw_diff_release(&d);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
 START_TEST(test_diff_bridge_renamed)
 {
 	char text[4096];
@@ -573,6 +598,7 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_diff_add_network);
 	tcase_add_test(tc, test_diff_remove_network);
 	tcase_add_test(tc, test_diff_bridge_renamed);
+	tcase_add_test(tc, test_diff_renamed_network);
 	tcase_add_test(tc, test_diff_addresses);
 	tcase_add_test(tc, test_diff_dnsmasq_user);
 	tcase_add_test(tc, test_diff_redo_refused);

@@ -11,7 +11,6 @@
  * restore fits. */
 #include "monitor.h"
 #include "plan.h"
-#include "lib/log.h"
 #include "lib/nl.h"
 
 #include <errno.h>
@@ -135,16 +134,14 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-bool nft_monitor_drain(int fd, uint32_t own_portid)
+int nft_monitor_drain(int fd, uint32_t own_portid)
 {
 	struct drain d = { own_portid, false };
 
 	if (nl_monitor_drain_fd(fd, event_cb, &d) == NL_LOST) {
 		/* A deletion may be among the events lost: assume the worst. */
-		log_debug("nftables: monitor lost events (receive queue overflowed): restoring "
-			  "the tables whatever they hold");
 		grow_queue(fd);
-		return true;
+		return NFT_MON_LOST;
 	}
-	return d.hit;
+	return d.hit ? NFT_MON_CHANGED : 0;
 }

@@ -36,6 +36,9 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 	unsigned what = rtnl_monitor_drain(fd);
 
 	(void)events;
+	if (what & RTNL_EV_LOST)
+		log_debug("rtnetlink: monitor lost events (receive queue overflowed): full resync "
+			  "of links, addresses and forwarding follows");
 	log_debug("rtnetlink:%s%s%s changed: checking bridges, ports, addresses and forwarding",
 		  what & RTNL_EV_LINK ? " links" : "",
 		  what & RTNL_EV_ADDR ? " addresses/routes" : "",
@@ -64,12 +67,17 @@ static void on_upstream_changed(void *arg)
 static void on_nft_change(int fd, uint32_t events, void *arg)
 {
 	struct gw_ctx *ctx = arg;
+	int why = nft_monitor_drain(fd, nft_conn_portid(ctx->nft));
 	char err[512];
 
 	(void)events;
-	if (!nft_monitor_drain(fd, nft_conn_portid(ctx->nft)) || !ctx->conf || !ctx->nets)
+	if (!why || !ctx->conf || !ctx->nets)
 		return;
-	log_debug("nftables: another process changed gatewayd's tables: restoring them");
+	if (why == NFT_MON_LOST)
+		log_debug("nftables: monitor lost events (receive queue overflowed): restoring "
+			  "the tables whatever they hold");
+	else
+		log_debug("nftables: another process changed gatewayd's tables: restoring them");
 	if (nft_apply_plan(ctx->nft, &ctx->plan.nft, err, sizeof(err)) < 0) {
 		log_err("nftables: our tables were changed by another process; restoring them "
 			"failed: %s",
@@ -286,10 +294,6 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 
 	if (d->nft.replace)
 		goto replace;
-	/* A network that leaves its bridge leaves its ports in the map:
-	 * rewritten with the ports of the networks that keep theirs. */
-	for (size_t k = 0; k < d->n; k++)
-		d->nft.ports_rewrite |= (d->nets[k].act & GA_BRIDGE_DOWN) != 0;
 	if (nft_update_empty(&d->nft))
 		return 0;
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
@@ -340,7 +344,6 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		const struct gw_net_diff *nd = &d->nets[k];
 		const struct gw_network *o, *n;
 		struct gw_net_rt *rt;
-		long keeper;
 
 		if (nd->old_idx < 0)
 			continue;
@@ -349,11 +352,9 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		rt = &old_rts[nd->old_idx];
 		if (nd->act & GA_DHCP_DOWN)
 			apply_dhcp_retire(ctx, old->conf, o, rt);
-		if ((nd->act & GA_BRIDGE_DOWN) && (keeper = gw_plan_bridge(new, o->bridge)) >= 0) {
-			/* Another network (a rename, a swap) takes the bridge
-			 * over: it stays, with its guests plugged in. */
+		if ((nd->act & GA_BRIDGE_DOWN) && nd->bridge_to >= 0) {
 			watch_net_release(rt);
-			bridge_addrs_del(ctx, o, &new->conf->networks[keeper]);
+			bridge_addrs_del(ctx, o, &new->conf->networks[nd->bridge_to]);
 		} else if (nd->act & GA_BRIDGE_DOWN) {
 			watch_net_release(rt);
 			bridge_down(ctx, old->conf, o, rt);

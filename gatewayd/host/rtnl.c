@@ -4,7 +4,6 @@
  * interrupted dumps. */
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
-#include "lib/log.h"
 #include "lib/nl.h"
 
 #include <errno.h>
@@ -436,9 +435,7 @@ unsigned rtnl_monitor_drain(int fd)
 	if (nl_monitor_drain_fd(fd, monitor_cb, &what) == NL_LOST) {
 		/* The events that say what changed are gone: all of it may
 		 * have. The caller re-reads links, addresses and forwarding. */
-		log_debug("rtnetlink: monitor lost events (receive queue overflowed): full resync "
-			  "of links, addresses and forwarding follows");
-		what = RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF;
+		what = RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF | RTNL_EV_LOST;
 	}
 	return what;
 }

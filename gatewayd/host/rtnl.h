@@ -47,6 +47,7 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
 #define RTNL_EV_LINK	1u
 #define RTNL_EV_ADDR	2u /* addresses or routes */
 #define RTNL_EV_NETCONF 4u /* forwarding settings */
+#define RTNL_EV_LOST	8u /* events were lost: all of the above are set */
 int rtnl_monitor_open(void);
 unsigned rtnl_monitor_drain(int fd);
 

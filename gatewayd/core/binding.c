@@ -432,3 +432,27 @@ void binding_free(struct gw_binding *b)
 	free(b->binds);
 	free(b);
 }
+
+size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (*macs)[6],
+			 size_t max)
+{
+	size_t n = 0;
+
+	if (!b)
+		return 0;
+	for (size_t i = 0; i < b->n_binds; i++) {
+		if (b->binds[i].ifindex != ifindex)
+			continue;
+		/* one MAC per binding; a MAC with two addresses counted once */
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = b->binds[k].ifindex == ifindex &&
+			       !memcmp(b->binds[k].mac, b->binds[i].mac, 6);
+		if (seen)
+			continue;
+		if (n < max)
+			memcpy(macs[n], b->binds[i].mac, 6);
+		n++;
+	}
+	return n;
+}

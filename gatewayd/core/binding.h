@@ -20,6 +20,11 @@ struct gw_binding;
 void binding_sync(struct gw_ctx *ctx, const struct host_facts *f);
 void binding_free(struct gw_binding *b);
 
+/* The MACs bound to guest port ifindex (as last committed), at most max of
+ * them into macs; returns how many there are. For status. */
+size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (*macs)[6],
+			 size_t max);
+
 /* Pure, for the unit tests: the bindings of one network. ports: its guest
  * ports' ifindexes; fdb: (ifindex, MAC) the bridge learned; addrs: (MAC,
  * address) from its leases and static hosts; prev: the bindings in force,

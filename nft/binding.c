@@ -17,9 +17,19 @@
  *
  * Before a guest has a lease it may still send DHCP from 0.0.0.0 and ARP
  * probes from 0.0.0.0; everything else IPv4 or ARP is dropped and
- * counted in bind_NET. IPv6 and frames with a VLAN tag are not looked
- * into. Per packet: one vmap lookup to find the network, then at most
- * three set lookups, whatever the number of guests.
+ * counted in bind_NET. Per packet: one vmap lookup to find the network,
+ * then at most three set lookups, whatever the number of guests.
+ *
+ * IPv6 addresses come from SLAAC and privacy extensions as much as from
+ * leases, so no list says in advance which guest may use which: an
+ * address belongs to the first guest the host sees using it (the daemon
+ * learns it from the host's neighbour table, which only a guest's own
+ * traffic fills) and stays its own while its port stays. Only then is
+ * it checked: as a source, or as the target a neighbour advertisement
+ * speaks for -- so no guest answers for the gateway (whose addresses are
+ * held from the start), or for a neighbour, or sends from a neighbour's
+ * address. Link-local addresses other than the gateway's, and addresses
+ * nobody holds yet, pass. Frames with a VLAN tag are not looked into.
  *
  * The DHCP meter counts new clients (port . MAC) per port, not requests:
  * a guest renewing often is never held back, one asking for leases for a
@@ -72,6 +82,8 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_BIND4_SET, NK_BIND4, false },
 		{ NFT_BIND_MAC_SET, NK_BIND_MAC, false },
 		{ NFT_BIND_ETHER_SET, NK_BIND_ETHER, false },
+		{ NFT_BIND6_SET, NK_BIND6, false },
+		{ NFT_CLAIM6_SET, NK_CLAIM6, false },
 		{ NFT_METER_SET, NK_METER, false },
 		{ NFT_METER_CLIENTS, NK_METER_CLIENT, false },
 	};
@@ -162,6 +174,19 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		return r;
 	rb_start(b, chain);
 	rb_bind(b, BT_ETHER_ARP, false, NULL);
+	if ((r = rb_end(b, bind, NV_DROP)) < 0)
+		return r;
+	/* IPv6: a held address, as source or as an advertised target, only
+	 * from its holder. */
+	rb_start(b, chain);
+	rb_bind(b, BT_CLAIMED6, false, NFT_CLAIM6_SET);
+	rb_bind(b, BT_LOOKUP6, true, NFT_BIND6_SET);
+	if ((r = rb_end(b, bind, NV_DROP)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_bind(b, BT_NA, false, NULL);
+	rb_bind(b, BT_NA_CLAIMED, false, NFT_CLAIM6_SET);
+	rb_bind(b, BT_LOOKUP_NA, true, NFT_BIND6_SET);
 	return rb_end(b, bind, NV_DROP);
 }
 
@@ -295,6 +320,37 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0)
 			return e;
 		return x_lookup(r, plan, m);
+	case BT_CLAIMED6:
+		if ((e = x_protocol(r, ETH_P_IPV6)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
+	case BT_LOOKUP6:
+	case BT_LOOKUP_NA: {
+		bool na = m->u.lk.key == BT_LOOKUP_NA;
+
+		/* iif . MAC . address: 4 + 8 (padded) + 16 bytes */
+		if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
+		    (e = na ? expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, NFT_REG32_03)
+			    : expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG32_03)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
+	}
+	case BT_NA: {
+		uint8_t icmp6 = IPPROTO_ICMPV6, na = 136;
+
+		if ((e = x_protocol(r, ETH_P_IPV6)) < 0 ||
+		    (e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0 ||
+		    (e = expr_cmp(r, false, &icmp6, 1)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1)) < 0)
+			return e;
+		return expr_cmp(r, false, &na, 1);
+	}
+	case BT_NA_CLAIMED:
+		if ((e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, NFT_REG_1)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
 	case BT_METER: return x_meter(r, plan, m);
 	case BT_CLIENT:
 		if ((e = x_client(r)) < 0)
@@ -330,6 +386,15 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_CLIENT_SEEN:
 		snprintf(buf, len, "update @%s { iifname . ether saddr }", m->u.lk.set);
 		return;
+	case BT_CLAIMED6: snprintf(buf, len, "ip6 saddr %s@%s", ne, m->u.lk.set); return;
+	case BT_LOOKUP6:
+		snprintf(buf, len, "iif . ether saddr . ip6 saddr %s@%s", ne, m->u.lk.set);
+		return;
+	case BT_NA: snprintf(buf, len, "icmpv6 type nd-neighbor-advert"); return;
+	case BT_NA_CLAIMED: snprintf(buf, len, "@th,64,128 %s@%s", ne, m->u.lk.set); return;
+	case BT_LOOKUP_NA:
+		snprintf(buf, len, "iif . ether saddr . @th,64,128 %s@%s", ne, m->u.lk.set);
+		return;
 	}
 	snprintf(buf, len, "?");
 }
@@ -340,6 +405,8 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_BIND4] = "iface_index . ether_addr . ipv4_addr",
 		[NK_BIND_MAC] = "iface_index . ether_addr",
 		[NK_BIND_ETHER] = "ether_addr",
+		[NK_BIND6] = "iface_index . ether_addr . ipv6_addr",
+		[NK_CLAIM6] = "ipv6_addr",
 		[NK_METER] = "ifname",
 		[NK_METER_CLIENT] = "ifname . ether_addr",
 	};
@@ -357,11 +424,24 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 
 /* --- the run-time refill ------------------------------------------------- */
 
+/* e[k] was just filled: keep it (k + 1) unless an element before it has
+ * its key (a MAC with two addresses is bound once). */
+static size_t elem_keep(struct nft_elem *e, size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		if (!memcmp(e[j].key.raw, e[k].key.raw, sizeof(e[j].key.raw))) {
+			memset(&e[k], 0, sizeof(e[k]));
+			return k;
+		}
+	return k + 1;
+}
+
 static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
-		      const struct nft_bind *binds, size_t n)
+		      const struct nft_bind *binds, size_t n, const struct in6_addr *kept,
+		      size_t n_kept)
 {
 	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
-	struct nft_elem *e = calloc(n ? n : 1, sizeof(*e));
+	struct nft_elem *e = calloc(n + n_kept + 1, sizeof(*e));
 	size_t k = 0;
 	int r;
 
@@ -379,20 +459,29 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 			memcpy(raw + 4, binds[i].mac, 6);
 			memcpy(raw + 12, &binds[i].a4, 4);
 			break;
+		case NK_BIND6:
+			if (!binds[i].has6)
+				continue;
+			memcpy(raw, &binds[i].ifindex, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			memcpy(raw + 12, &binds[i].a6, 16);
+			break;
+		case NK_CLAIM6:
+			if (!binds[i].has6)
+				continue;
+			memcpy(raw, &binds[i].a6, 16);
+			break;
 		case NK_BIND_MAC:
 			memcpy(raw, &binds[i].ifindex, 4);
 			memcpy(raw + 4, binds[i].mac, 6);
 			break;
 		default: memcpy(raw, binds[i].mac, 6); break;
 		}
-		/* one element per key: a MAC with two addresses is bound once */
-		bool dup = false;
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = !memcmp(e[j].key.raw, raw, sizeof(e[j].key.raw));
-		if (dup)
-			memset(&e[k], 0, sizeof(e[k]));
-		else
-			k++;
+		k = elem_keep(e, k);
+	}
+	for (size_t i = 0; key == NK_CLAIM6 && i < n_kept; i++) {
+		memcpy(e[k].key.raw, &kept[i], 16);
+		k = elem_keep(e, k);
 	}
 	r = batch_flush_map(b, NFPROTO_BRIDGE, set);
 	if (r >= 0 && k)
@@ -401,8 +490,7 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 	return r;
 }
 
-int nft_batch_binding(uint32_t seq, const struct nft_elem *ports, size_t n_ports,
-		      const struct nft_bind *binds, size_t n, struct nft_batch **out)
+int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
 	int r;
@@ -414,11 +502,14 @@ int nft_batch_binding(uint32_t seq, const struct nft_elem *ports, size_t n_ports
 	 * half done. */
 	if ((r = batch_begin(b)) < 0 ||
 	    (r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_BIND_MAP)) < 0 ||
-	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_BIND_MAP, 0, NK_IIFNAME, ports, n_ports)) <
+	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_BIND_MAP, 0, NK_IIFNAME, s->ports,
+				 s->n_ports)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND4_SET, NK_BIND4, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND_MAC_SET, NK_BIND_MAC, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND_ETHER_SET, NK_BIND_ETHER, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND6_SET, NK_BIND6, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_CLAIM6_SET, NK_CLAIM6, s->binds, s->n, s->kept, s->n_kept)) <
 		    0 ||
-	    (r = bind_elems(b, NFT_BIND4_SET, NK_BIND4, binds, n)) < 0 ||
-	    (r = bind_elems(b, NFT_BIND_MAC_SET, NK_BIND_MAC, binds, n)) < 0 ||
-	    (r = bind_elems(b, NFT_BIND_ETHER_SET, NK_BIND_ETHER, binds, n)) < 0 ||
 	    (r = batch_end(b)) < 0) {
 		nft_batch_free(b);
 		return r;
@@ -427,11 +518,10 @@ int nft_batch_binding(uint32_t seq, const struct nft_elem *ports, size_t n_ports
 	return 0;
 }
 
-int nft_set_binding(struct nft_conn *conn, const struct nft_elem *ports, size_t n_ports,
-		    const struct nft_bind *binds, size_t n, char *err, size_t errlen)
+int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
-	int r = nft_batch_binding(nft_conn_next_seq(conn), ports, n_ports, binds, n, &b);
+	int r = nft_batch_binding(nft_conn_next_seq(conn), s, &b);
 
 	if (r < 0) {
 		snprintf(err, errlen, "nft: building the binding batch: %s", strerror(-r));

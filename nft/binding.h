@@ -23,6 +23,13 @@
  * A bound MAC is used on its own port only. */
 #define NFT_BIND_MAC_SET   "bind_mac"
 #define NFT_BIND_ETHER_SET "bound_macs"
+/* IPv6, first come first served (RFC 6620's idea): iif . ether saddr .
+ * ip6 saddr for each address a guest holds; and every address held,
+ * with the gateway's own (kept from every guest). An address in
+ * claimed6 may be a source, or a neighbour advertisement's target, only
+ * for the port and MAC bind6 gives it; others are free to take. */
+#define NFT_BIND6_SET  "bind6"
+#define NFT_CLAIM6_SET "claimed6"
 /* DHCP clients (iifname . MAC) seen in the last hour; and, with a limit
  * per port, how fast new ones may come: what empties a pool is many
  * clients on one port, not one client asking often. */
@@ -46,26 +53,39 @@ enum nft_bind_test {
 	BT_METER,	 /* add @dhcp_rate { iifname limit rate over ... } */
 	BT_CLIENT,	 /* iifname . ether saddr @dhcp_clients */
 	BT_CLIENT_SEEN,	 /* update @dhcp_clients { iifname . ether saddr } */
+	BT_CLAIMED6,	 /* ip6 saddr @claimed6 */
+	BT_LOOKUP6,	 /* iif . ether saddr . ip6 saddr @bind6 */
+	BT_NA,		 /* icmpv6 type nd-neighbor-advert */
+	BT_NA_CLAIMED,	 /* @th,64,128 @claimed6: the advertised target */
+	BT_LOOKUP_NA,	 /* iif . ether saddr . @th,64,128 @bind6 */
 };
 
-/* One binding: this MAC on this port may use this address (has4 false:
- * the MAC alone, no address yet). */
+/* One binding: this MAC on this port may use this address (has4 and
+ * has6 false: the MAC alone, no address yet). One address each. */
 struct nft_bind {
 	uint32_t ifindex;
 	uint8_t mac[6];
-	bool has4;
+	bool has4, has6;
 	struct in_addr a4;
+	struct in6_addr a6;
 };
 
 void nft_bind_chain_name(const char *net, char *buf, size_t len);
 
 /* One transaction that makes the binding sets hold exactly these: ports
  * (port name -> jump bind_NET) in NFT_BIND_MAP, the bindings in the
- * others. */
-int nft_batch_binding(uint32_t seq, const struct nft_elem *ports, size_t n_ports,
-		      const struct nft_bind *binds, size_t n, struct nft_batch **out);
-int nft_set_binding(struct nft_conn *conn, const struct nft_elem *ports, size_t n_ports,
-		    const struct nft_bind *binds, size_t n, char *err, size_t errlen);
+ * others; claimed6 holds the bindings' IPv6 addresses and kept[] (the
+ * gateways' addresses, static hosts' whose guest is not there). */
+struct nft_bind_set {
+	const struct nft_elem *ports;
+	size_t n_ports;
+	const struct nft_bind *binds;
+	size_t n;
+	const struct in6_addr *kept;
+	size_t n_kept;
+};
+int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out);
+int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen);
 
 /* For expr.c and text.c: an NM_BIND match's bytecode and text, and the
  * declaration of one of the sets above. */

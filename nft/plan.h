@@ -139,6 +139,8 @@ enum nft_key {
 	NK_BIND4,	 /* iif . ether saddr . ip saddr */
 	NK_BIND_MAC,	 /* iif . ether saddr */
 	NK_BIND_ETHER,	 /* ether saddr */
+	NK_BIND6,	 /* iif . ether saddr . ip6 saddr */
+	NK_CLAIM6,	 /* ip6 saddr: addresses a guest holds, or the gateway's */
 	NK_METER,	 /* iifname, a dynamic set with a limit per element */
 	NK_METER_CLIENT, /* iifname . ether saddr: DHCP clients seen, with a timeout */
 	NK_COUNT

@@ -97,7 +97,11 @@ START_TEST(test_binding_text)
 		     "meta protocol ip counter name \"bind_default\" drop\n"
 		     "arp saddr ip 0.0.0.0 accept\n"
 		     "iif . arp saddr ether . arp saddr ip @bind4 accept\n"
-		     "meta protocol arp counter name \"bind_default\" drop\n");
+		     "meta protocol arp counter name \"bind_default\" drop\n"
+		     "ip6 saddr @claimed6 iif . ether saddr . ip6 saddr != @bind6 counter name "
+		     "\"bind_default\" drop\n"
+		     "icmpv6 type nd-neighbor-advert @th,64,128 @claimed6 iif . ether saddr . "
+		     "@th,64,128 != @bind6 counter name \"bind_default\" drop\n");
 	ck_assert_str_eq(chain_text("bind_default"), want);
 	/* guest_binding = false: the meter only */
 	snprintf(want, sizeof(want), meter, "open", "open");
@@ -190,6 +194,20 @@ static const char *const bytecode[] = {
 	"network header + 14 => reg 11 ] [ lookup reg 1 set bind4 ] [ immediate reg 0 accept ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ objref type 1 name "
 	"bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ payload load 16b @ network "
+	"header + 8 => reg 1 ] [ lookup reg 1 set claimed6 ] [ meta load iif => reg 1 ] [ payload "
+	"load 6b @ link header + 6 => reg 9 ] [ payload load 16b @ network header + 8 => reg 11 ] "
+	"[ lookup reg 1 set bind6 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 "
+	"drop ]",
+	/* nft has no syntax for the target's lookup: its parts as nft
+	 * makes them for "icmpv6 type nd-neighbor-advert" (with meta
+	 * protocol, as for ip) and for the saddr rule above */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ meta load l4proto => reg 1 "
+	"] [ cmp eq reg 1 0x0000003a ] [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp "
+	"eq reg 1 0x00000088 ] [ payload load 16b @ transport header + 8 => reg 1 ] [ lookup reg "
+	"1 set claimed6 ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 "
+	"] [ payload load 16b @ transport header + 8 => reg 11 ] [ lookup reg 1 set bind6 0x1 ] "
+	"[ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
 };
 
 /* nftnl's rule text, one line: the expressions only. */
@@ -254,25 +272,32 @@ START_TEST(test_binding_refill)
 {
 	static struct parsed p;
 	struct nft_elem port = { 0 };
-	struct nft_bind bi[2] = {
+	struct nft_bind bi[3] = {
 		{ .ifindex = 7, .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .has4 = true },
 		{ .ifindex = 7, .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .has4 = true },
+		{ .ifindex = 7, .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .has6 = true },
 	};
+	struct in6_addr gw;
 	static const int want[] = {
 		NFNL_MSG_BATCH_BEGIN, NFT_MSG_DELSETELEM, /* flush bind_nets */
 		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bind4 */
 		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bind_mac */
 		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bound_macs */
+		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bind6 */
+		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* claimed6 */
 		NFT_MSG_NEWSETELEM,   NFNL_MSG_BATCH_END,
 	};
 	struct nft_batch *b;
 
 	inet_pton(AF_INET, "10.213.0.5", &bi[0].a4);
 	inet_pton(AF_INET, "10.213.0.6", &bi[1].a4);
+	inet_pton(AF_INET6, "fd42:213::5", &bi[2].a6);
+	inet_pton(AF_INET6, "fd42:213::1", &gw);
 	snprintf(port.key.ifname, sizeof(port.key.ifname), "vnet3");
 	nft_bind_chain_name("default", port.chain, sizeof(port.chain));
 	ck_assert_str_eq(port.chain, "bind_default");
-	ck_assert_int_eq(nft_batch_binding(1000, &port, 1, bi, 2, &b), 0);
+	struct nft_bind_set set = { &port, 1, bi, 3, &gw, 1 };
+	ck_assert_int_eq(nft_batch_binding(1000, &set, &b), 0);
 	parse(b, "", &p);
 	ck_assert_uint_eq(p.n_types, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < p.n_types; i++)

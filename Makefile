@@ -13,6 +13,8 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
+# QEMU's ifup/ifdown scripts; gatewayctl qemu-args names them there.
+LIBEXECDIR ?= /usr/libexec/gatewayd
 BUILD   ?= build
 
 PKGS    := libmnl libnftnl libconfuse
@@ -38,11 +40,14 @@ LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c 
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c \
 	gatewayd/core/apply.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/plan.c gatewayd/core/diff.c \
 	gatewayd/ctl/control.c gatewayd/ctl/commands.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
+# user taps, attached ports (issue 10)
+LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/ctl/ports.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
 	tests/unit/test_addr.c tests/unit/test_nl.c tests/unit/test_plan.c tests/unit/test_forward.c tests/unit/test_host.c \
 	tests/unit/test_mode.c tests/unit/test_binding.c
+UNIT_SRCS += tests/unit/test_tap.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -98,6 +103,8 @@ demo:
 install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 	install -D -m 0755 $(BUILD)/gatewayd $(DESTDIR)$(SBINDIR)/gatewayd
 	install -D -m 0755 $(BUILD)/gatewayctl $(DESTDIR)$(SBINDIR)/gatewayctl
+	install -D -m 0755 scripts/qemu-ifup $(DESTDIR)$(LIBEXECDIR)/qemu-ifup
+	install -D -m 0755 scripts/qemu-ifdown $(DESTDIR)$(LIBEXECDIR)/qemu-ifdown
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' system/gatewayd.service.in >$(DESTDIR)$(UNITDIR)/gatewayd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/gatewayd.service
@@ -108,7 +115,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

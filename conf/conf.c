@@ -118,6 +118,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_BOOL("fix_accept_ra", cfg_false, CFGF_NONE),
 	CFG_FLOAT("probe_time", 1.0, CFGF_NONE),
 	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CONF_TAP_OPTS
 	CFG_END(),
 };
 
@@ -241,9 +242,10 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 		if ((r = conf_network(ctx, cfg_getnsec(root, "network", i), &c->networks[i])) < 0)
 			return r;
 	if ((r = conf_cross_check(ctx, root, c)) < 0 || (r = conf_mode_check(ctx, root, c)) < 0 ||
-	    (r = conf_forwards_check(ctx, root, c)) < 0)
+	    (r = conf_forwards_check(ctx, root, c)) < 0 ||
+	    (r = conf_hosts_check(ctx, root, c)) < 0)
 		return r;
-	return conf_hosts_check(ctx, root, c);
+	return conf_taps(ctx, root, c);
 }
 
 /* text: the whole file, NUL-terminated, cleaned in place. */
@@ -331,5 +333,6 @@ void conf_free(struct gw_conf *conf)
 	for (size_t i = 0; conf->networks && i < conf->n_networks; i++)
 		conf_network_release(&conf->networks[i]);
 	free(conf->networks);
+	free(conf->taps);
 	free(conf);
 }

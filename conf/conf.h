@@ -11,6 +11,7 @@
 #include "conf/forward.h"
 #include "conf/host.h"
 #include "conf/mode.h"
+#include "conf/tap.h"
 #include "lib/names.h"
 
 #define GW_CONF_DEFAULT_PATH  "/etc/gatewayd/gatewayd.conf"
@@ -66,6 +67,8 @@ struct gw_conf {
 	unsigned probe_ms;  /* start-time DHCP/RA probe; 0 = off */
 	size_t n_networks;
 	struct gw_network *networks;
+	size_t n_taps; /* conf/tap.h */
+	struct gw_tap *taps;
 };
 
 /* Parse and validate. On error returns -EINVAL (or -errno) and writes one

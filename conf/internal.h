@@ -52,5 +52,7 @@ int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
 int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+/* tap.c: the global tap sections, once the networks are parsed. */
+int conf_taps(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 
 #endif

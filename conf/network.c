@@ -134,6 +134,7 @@ struct gw_conf *conf_dup(const struct gw_conf *conf)
 	if (!c)
 		return NULL;
 	*c = *conf;
+	c->taps = NULL; /* its own copy, at the end */
 	c->networks = calloc(conf->n_networks ? conf->n_networks : 1, sizeof(*c->networks));
 	if (!c->networks) {
 		free(c);
@@ -154,6 +155,10 @@ struct gw_conf *conf_dup(const struct gw_conf *conf)
 			conf_free(c);
 			return NULL;
 		}
+	}
+	if (conf_taps_dup(c, conf) < 0) {
+		conf_free(c);
+		return NULL;
 	}
 	return c;
 }

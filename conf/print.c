@@ -76,4 +76,5 @@ void conf_print(FILE *f, const struct gw_conf *c)
 		conf_hosts_print(f, n);
 		fprintf(f, "}\n");
 	}
+	conf_taps_print(f, c);
 }

@@ -8,6 +8,7 @@
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/diff.h"
+#include "gatewayd/core/taps.h"
 #include "gatewayd/core/watch.h"
 #include "dhcp/supervisor.h"
 #include "dhcp/upstream.h"
@@ -45,8 +46,10 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 		  what & RTNL_EV_NETCONF ? " forwarding" : "");
 	if (what & RTNL_EV_NETCONF)
 		watch_sysctls(ctx);
-	if (what & RTNL_EV_LINK)
+	if (what & RTNL_EV_LINK) {
 		watch_links(ctx);
+		taps_watch(ctx); /* our taps and attached ports */
+	}
 	/* addresses and routes come and go with their own events (also when
 	 * a link goes down or away): a link event alone changes none */
 	if (what & RTNL_EV_ADDR)
@@ -143,6 +146,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	gw_plan_release(&ctx->plan);
 	eloop_timer_free(ctx->watch_timer);
 	binding_free(ctx->binding);
+	taps_free(ctx->taps);
 	free(ctx->nets);
 	free(ctx);
 }
@@ -434,6 +438,11 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	int r;
 
 	test_ports_remove(ctx);
+	/* our ports are known to the guard before the preflight looks */
+	if (taps_load(ctx, conf) < 0)
+		return fmt_err(err, errlen, "out of memory");
+	if ((r = taps_check(ctx, conf, err, errlen)) < 0)
+		return r;
 	/* Asked once: the answer shapes the backstop in every plan. */
 	ctx->bridge_meta = nft_bridge_meta_supported() > 0;
 	log_info("backstop mode: %s", nft_backstop_mode(ctx->bridge_meta));
@@ -460,6 +469,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 		goto fail;
 	if (!nft_conn_owned(ctx->nft) && ctx->nft_monitor_fd < 0)
 		nft_watch_start(ctx);
+	taps_apply(ctx);
 	watch_links(ctx); /* fill the ports map */
 	if ((r = resolv_watch_new(ctx->loop, conf->run_dir, on_upstream_changed, ctx,
 				  &ctx->resolv)) < 0) {
@@ -493,6 +503,7 @@ void apply_stop(struct gw_ctx *ctx)
 	for (size_t i = 0; i < conf->n_networks; i++)
 		apply_dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
 	apply_dhcp_retired_free(ctx);
+	taps_stop(ctx);
 	resolv_watch_free(ctx->resolv);
 	ctx->resolv = NULL;
 	if (nft_remove_table(ctx->nft, err, sizeof(err)) < 0)
@@ -517,6 +528,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	int r;
 
 	if ((r = reload_globals_check(ctx->conf, conf, err, errlen)) < 0 ||
+	    (r = taps_check(ctx, conf, err, errlen)) < 0 ||
 	    (r = plan_new(ctx, conf, &plan, err, errlen)) < 0)
 		return r;
 	rts = calloc(plan.conf->n_networks + 1, sizeof(*rts));
@@ -548,6 +560,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	gw_plan_release(&ctx->plan);
 	ctx->plan = plan;
 	ctx->conf = plan.conf;
+	taps_apply(ctx);
 	watch_links(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);
 	r = 0;

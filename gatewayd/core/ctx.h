@@ -47,6 +47,8 @@ struct gw_ctx {
 	unsigned watch_again; /* WATCH_* */
 	/* guest binding's sets (binding.c), or NULL */
 	struct gw_binding *binding;
+	/* gatewayd's own taps and attached ports (taps.c), or NULL */
+	struct gw_taps *taps;
 	/* dnsmasqs told to stop and not waited for: reaped by the loop */
 	struct dnsmasq **retired;
 	size_t n_retired;

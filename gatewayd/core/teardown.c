@@ -1,6 +1,7 @@
 /* --teardown: remove what a crashed gatewayd left, from the state and run
  * directories and our fixed names only -- never from a running config. */
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/taps.h"
 #include "dhcp/supervisor.h"
 #include "lib/log.h"
 #include "gatewayd/host/rtnl.h"
@@ -74,6 +75,7 @@ int apply_teardown(const struct gw_conf *conf)
 			removed++;
 		}
 	}
+	removed += taps_teardown(conf); /* before their bridges */
 	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 	state_names_read(path, &names, &nb);
 	if (nb && rtnl_open(&rt) == 0) {

@@ -2,6 +2,7 @@
  * and metrics, formatted from the running state and the kernel's
  * counters (the control socket, control.c, dispatches to them). */
 #include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/core/ctx.h"
 #include "dhcp/dnsmasq_conf.h"
@@ -95,6 +96,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	for (size_t k = 0; k < rt->n_ports; k++)
 		out_item(o, rt->ports[k]);
 	out_list_end(o);
+	ports_status(o, ctx, i); /* guest ports: origin, MAC, lease */
 	out_str(o, "dnsmasq", dnsmasq_state(rt));
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);

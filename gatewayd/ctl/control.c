@@ -5,13 +5,15 @@
  * answers come from commands.c and doctor.c.
  *
  *   status [--json] [NET]   leases [--json] [NET]   doctor [--json] [NET]
- *   forwards [--json] [NET] metrics                 reload */
+ *   forwards [--json] [NET] metrics                 reload
+ *   tap add|del, taps, attach, detach (ports.c) */
 #include "gatewayd/ctl/control.h"
 #include "gatewayd/ctl/commands.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/ctl/doctor.h"
 #include "lib/log.h"
 #include "gatewayd/ctl/out.h"
+#include "gatewayd/ctl/ports.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -66,6 +68,7 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 	const char *net = NULL;
 	struct out o;
 	long which;
+	int code;
 
 	for (tok = strtok_r(req, " \t\r\n", &save); tok && argc < 8;
 	     tok = strtok_r(NULL, " \t\r\n", &save))
@@ -84,6 +87,9 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 		fprintf(f, "gatewayd is not running any network\n");
 		return CTL_FAIL;
 	}
+	/* tap, taps, attach, detach: ports.c */
+	if ((code = ports_command(c->ctx, argc, argv, uid, json, f)) != PORTS_NOT_MINE)
+		return code;
 	if (!strcmp(argv[0], "reload")) {
 		if (uid != 0) {
 			fprintf(f, "permission denied: only root may reload gatewayd\n");

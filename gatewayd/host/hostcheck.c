@@ -16,11 +16,23 @@ bool hostcheck_test_port(const char *kind, const char *name)
 	       !strncmp(name, GW_TEST_PORT_PREFIX, sizeof(GW_TEST_PORT_PREFIX) - 1);
 }
 
+/* The one piece of state here: who answers for gatewayd's own ports. The
+ * checks stay pure functions of what they are given and of that answer. */
+static hostcheck_own_fn *own_fn;
+static void *own_arg;
+
+void hostcheck_set_own(hostcheck_own_fn *fn, void *arg)
+{
+	own_fn = fn;
+	own_arg = arg;
+}
+
 bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name)
 {
 	if (strcmp(kind, "tun") && strcmp(kind, "veth"))
 		return false;
-	if (net->n_guest_ports == 0 || hostcheck_test_port(kind, name))
+	if (net->n_guest_ports == 0 || hostcheck_test_port(kind, name) ||
+	    (own_fn && own_fn(net->name, name, own_arg)))
 		return true;
 	for (size_t i = 0; i < net->n_guest_ports; i++)
 		if (fnmatch(net->guest_ports[i], name, 0) == 0)

@@ -14,6 +14,12 @@
  * patterns, its name matches one of them. Anything else -- a physical NIC,
  * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. */
 bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name);
+/* Ports gatewayd put on a network's bridge itself (its user taps, the
+ * taps attached with gatewayctl attach) are guest ports whatever
+ * guest_ports says. The core registers who knows them (core/taps.c);
+ * NULL: nobody (the unit tests, gatewayd -n). */
+typedef bool hostcheck_own_fn(const char *network, const char *port, void *arg);
+void hostcheck_set_own(hostcheck_own_fn *fn, void *arg);
 /* The doctor's self-test plugs a veth with this prefix into a bridge for
  * a moment: a guest port whatever guest_ports says, and not one the
  * ports map needs to know. */

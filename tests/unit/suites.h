@@ -17,4 +17,5 @@ Suite *mode_suite(void);
 Suite *forward_suite(void);
 Suite *host_suite(void);
 Suite *binding_suite(void);
+Suite *tap_suite(void);
 #endif

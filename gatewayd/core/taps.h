@@ -1,0 +1,68 @@
+/* Ports gatewayd puts on its bridges itself: user-owned persistent taps
+ * (config `tap` sections and `gatewayctl tap add`) and taps attached with
+ * `gatewayctl attach` (QEMU's ifup script). Both count as guest ports
+ * whatever guest_ports says; both are remembered in state_dir and put back
+ * at start. */
+#ifndef GW_CORE_TAPS_H
+#define GW_CORE_TAPS_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+
+struct gw_ctx;
+struct gw_taps;
+
+/* state_dir files: taps added at run time ("NAME NETWORK USER GROUP",
+ * GROUP "-" for none), attached ports ("NAME NETWORK"), and the names of
+ * the taps gatewayd created (what stop and --teardown delete). */
+#define STATE_TAPS	"taps"
+#define STATE_ATTACHED	"attached"
+#define STATE_TAPS_MADE "taps.made"
+
+/* Before the first change of a start: read state_dir's records; from
+ * now on the guard counts these ports as guest ports. */
+int taps_load(struct gw_ctx *ctx, const struct gw_conf *conf);
+void taps_free(struct gw_taps *t);
+/* May conf's taps be made? A device of a tap's name that is not a tap is
+ * refused (FILE:LINE in err): nothing is applied. */
+int taps_check(struct gw_ctx *ctx, const struct gw_conf *conf, char *err, size_t errlen);
+/* With a config in force (start, reload): delete the taps whose section
+ * went, make the missing ones, plug every tap and attached port into its
+ * network's bridge and set it up. */
+void taps_apply(struct gw_ctx *ctx);
+/* A link changed: the same, one log line per repair (a tap of ours
+ * deleted, a bridge recreated); attached ports that are gone are
+ * forgotten. */
+void taps_watch(struct gw_ctx *ctx);
+/* Stop: delete the taps gatewayd made and take attached ports off the
+ * bridges; the records stay, for the next start. */
+void taps_stop(struct gw_ctx *ctx);
+/* --teardown: delete the taps a crashed instance made. Returns how many. */
+int taps_teardown(const struct gw_conf *conf);
+
+/* The commands (root only; checked by the caller). 0, or -errno with the
+ * reason in err. name: NULL for the first free gwtapN; the name made goes
+ * to out. */
+int taps_add(struct gw_ctx *ctx, const char *net, const char *user, const char *group,
+	     const char *name, char out[IFNAMSIZ], char *err, size_t errlen);
+int taps_del(struct gw_ctx *ctx, const char *name, char *err, size_t errlen);
+/* net NULL: the network named "default", else the only one. */
+int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *err, size_t errlen);
+int taps_detach(struct gw_ctx *ctx, const char *ifname, char *err, size_t errlen);
+
+/* What put this port on a bridge: "tap" (gatewayd's user tap), "script"
+ * (gatewayctl attach) or NULL (neither). */
+const char *taps_origin(const struct gw_ctx *ctx, const char *port);
+/* The i-th tap gatewayd keeps (config ones first, then run-time ones);
+ * false past the last. */
+bool taps_nth(const struct gw_ctx *ctx, size_t i, const struct gw_tap **t, bool *runtime);
+
+/* Pure, for the unit tests: one line of STATE_TAPS (user and group are
+ * looked up) or STATE_ATTACHED. 0 or -EINVAL. */
+int taps_parse_tap(const char *line, struct gw_tap *t);
+int taps_parse_attached(const char *line, char name[IFNAMSIZ], char net[NAME_NET_MAX + 1]);
+
+#endif

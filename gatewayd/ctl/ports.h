@@ -1,0 +1,24 @@
+/* gatewayctl's commands for the ports gatewayd plugs in itself -- tap
+ * add/del, taps, attach, detach -- and the guest ports that status shows
+ * (ports.c). */
+#ifndef GW_CTL_PORTS_H
+#define GW_CTL_PORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "gatewayd/ctl/out.h"
+
+struct gw_ctx;
+
+#define PORTS_NOT_MINE (-100) /* not one of these commands */
+
+/* argv[0] is the command; answers into f, returns CTL_* or PORTS_NOT_MINE. */
+int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool json, FILE *f);
+/* Network i's guest ports, inside its status object: port, origin (tap,
+ * script, helper, manual, veth), the guest's MAC and its IPv4 lease. */
+void ports_status(struct out *o, struct gw_ctx *ctx, size_t i);
+
+#endif

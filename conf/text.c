@@ -8,7 +8,11 @@
  * cfg_parse_buf(). The scanner follows libconfuse's lexer: '#' starts a
  * comment anywhere outside quotes; slash-slash (to the end of the line)
  * and slash-star (to star-slash) where a token starts; "..." strings take
- * backslash escapes, '...' strings \' and \\. */
+ * backslash escapes, '...' strings \' and \\.
+ *
+ * A ';' outside quotes ends a key as a newline would (blanked here too):
+ * `forward ssh { proto = tcp; port = 2222 }` reads as it would on three
+ * lines. libconfuse itself would take it as part of the value. */
 #include "text.h"
 #include "conf.h"
 
@@ -132,6 +136,11 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 				opened = line;
 				buf[i] = buf[i + 1] = ' ';
 				i++;
+				break;
+			}
+			if (c == ';') {
+				buf[i] = ' ';
+				token_start = true;
 				break;
 			}
 			if (c == '"')

@@ -67,6 +67,39 @@ static void expect_err(const char *text, const char *want)
 	ck_assert_str_eq(err, want);
 }
 
+/* ';' separates keys as a newline does, outside quotes only; errors
+ * still name the right line. */
+START_TEST(test_semicolons)
+{
+	char err[512] = "";
+	struct gw_conf *c = NULL;
+	const char *text = "state_dir = \"/tmp/s\"; run_dir = \"/tmp/r\";\n"
+			   "network n { bridge = gw0; ipv4 = \"10.1.0.1/24\"\n"
+			   "  forward ssh { proto = tcp; port = 2222; to = \"10.1.0.10:22\" }\n"
+			   "  host h { mac = \"52:54:00:00:00:01\"; ipv4 = \"10.1.0.9\"; }\n"
+			   "  domain = \"a;b\"\n"
+			   "}\n";
+
+	/* the quoted ';' stays: the domain is refused for it, on line 5 */
+	ck_assert_int_lt(conf_load_buf("s.conf", text, &c, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "s.conf:5:") && strstr(err, "domain"), "%s", err);
+	text = "state_dir = \"/tmp/s\"; run_dir = \"/tmp/r\";\n"
+	       "network n { bridge = gw0; ipv4 = \"10.1.0.1/24\"\n"
+	       "  forward ssh { proto = udp; port = 2222; to = \"10.1.0.10:22\" }\n"
+	       "  host h { mac = \"52:54:00:00:00:01\"; ipv4 = \"10.1.0.9\"; }\n"
+	       "}\n";
+	ck_assert_msg(conf_load_buf("s.conf", text, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(c->state_dir, "/tmp/s");
+	ck_assert_str_eq(c->networks[0].bridge, "gw0");
+	ck_assert_uint_eq(c->networks[0].hosts.n, 1);
+	ck_assert_str_eq(c->networks[0].hosts.v[0].name, "h");
+	conf_free(c);
+	expect_err("network n { bridge = gw0; ipv4 = \"10.1.0.1/24\"; dhcp { range = "
+		   "\"10.2.0.5-10.2.0.9\"; } }\n",
+		   "h.conf:1: network \"n\": dhcp range 10.2.0.5-10.2.0.9 is outside 10.1.0.0/24");
+}
+END_TEST
+
 START_TEST(test_comment_lines_simple)
 {
 	expect_err("# a\n# b\n# c\nfoo = 1\n", "h.conf:4: no such option 'foo'");
@@ -303,6 +336,7 @@ TCase *conf_text_tcase(void)
 	TCase *tc = tcase_create("text");
 
 	tcase_add_test(tc, test_comment_lines_simple);
+	tcase_add_test(tc, test_semicolons);
 	tcase_add_test(tc, test_commented_valid);
 	tcase_add_loop_test(tc, test_commented_errors, 0,
 			    sizeof(commented_bad) / sizeof(commented_bad[0]));

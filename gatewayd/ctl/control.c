@@ -63,14 +63,14 @@ static void client_doctor_done(void *arg, int fails, const char *text, size_t le
 
 static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, FILE *f)
 {
-	char *argv[8], *save = NULL, *tok, err[1024];
+	char *argv[12], *save = NULL, *tok, err[1024];
 	int argc = 0, json = 0;
 	const char *net = NULL;
 	struct out o;
 	long which;
 	int code;
 
-	for (tok = strtok_r(req, " \t\r\n", &save); tok && argc < 8;
+	for (tok = strtok_r(req, " \t\r\n", &save); tok && argc < 12;
 	     tok = strtok_r(NULL, " \t\r\n", &save))
 		argv[argc++] = tok;
 	for (int i = 1; i < argc; i++) {

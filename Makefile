@@ -23,7 +23,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 # Empty (and quiet) before deps/install.sh has run: check and demo install
 # first, then build in a sub-make that asks pkg-config again.
-XCFLAGS := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+XCFLAGS := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE -DGW_LIBEXECDIR='"$(LIBEXECDIR)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ifeq ($(V),1)
@@ -33,13 +33,15 @@ Q := @
 endif
 
 LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c \
-	conf/addr.c conf/conf.c conf/text.c conf/network.c conf/section.c conf/print.c conf/mode.c conf/forward.c conf/host.c \
+	conf/addr.c conf/conf.c conf/text.c conf/network.c conf/section.c conf/print.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c \
 	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/binding.c nft/text.c nft/expr.c nft/msg.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
 	dhcp/dnsmasq_conf.c dhcp/hosts.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c \
 	gatewayd/core/apply.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/plan.c gatewayd/core/diff.c \
 	gatewayd/ctl/control.c gatewayd/ctl/commands.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
+# QEMU: the bridge helper's ACL, qemu-args and its static leases (issue 10)
+LIB_SRCS += gatewayd/core/qemu_acl.c gatewayd/core/static_hosts.c gatewayd/ctl/qemu_args.c
 # user taps, attached ports (issue 10)
 LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/ctl/ports.c
 GW_SRCS  := gatewayd/main.c
@@ -47,6 +49,7 @@ UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
 	tests/unit/test_addr.c tests/unit/test_nl.c tests/unit/test_plan.c tests/unit/test_forward.c tests/unit/test_host.c \
 	tests/unit/test_mode.c tests/unit/test_binding.c
+UNIT_SRCS += tests/unit/test_qemu.c
 UNIT_SRCS += tests/unit/test_tap.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -115,7 +118,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

@@ -117,6 +117,7 @@ static cfg_opt_t root_opts[] = {
 	SVAL("dnsmasq_user", "dnsmasq"),
 	CFG_BOOL("fix_accept_ra", cfg_false, CFGF_NONE),
 	CFG_FLOAT("probe_time", 1.0, CFGF_NONE),
+	CONF_QEMU_OPTS
 	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CONF_TAP_OPTS
 	CFG_END(),
@@ -170,7 +171,7 @@ int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix, 
 /* Absolute, in the characters dnsmasq's config can carry unquoted (see
  * name_path); no "..": these are the directories teardown removes
  * files from, and a path that climbs out of itself is a mistake. */
-static int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst)
+int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst)
 {
 	const struct sval *v = sval_get(root, key);
 	int r = conf_copy_str(ctx, v, key, dst, GW_PATH_MAX);
@@ -226,6 +227,8 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 			   sizeof(c->dnsmasq_user))) < 0)
 		return r;
 
+	if ((r = conf_qemu(ctx, root, c)) < 0)
+		return r;
 	c->fix_accept_ra = cfg_getbool(root, "fix_accept_ra");
 	/* written as a positive test: NaN fails it too */
 	if (!(cfg_getfloat(root, "probe_time") >= 0 && cfg_getfloat(root, "probe_time") <= 30))

@@ -11,6 +11,7 @@
 #include "conf/forward.h"
 #include "conf/host.h"
 #include "conf/mode.h"
+#include "conf/qemu.h"
 #include "conf/tap.h"
 #include "lib/names.h"
 
@@ -65,6 +66,7 @@ struct gw_conf {
 	char dnsmasq_user[64];
 	bool fix_accept_ra; /* may set the uplink's accept_ra to 2 */
 	unsigned probe_ms;  /* start-time DHCP/RA probe; 0 = off */
+	struct gw_qemu qemu; /* conf/qemu.h */
 	size_t n_networks;
 	struct gw_network *networks;
 	size_t n_taps; /* conf/tap.h */
@@ -103,6 +105,9 @@ const char *conf_network_uplink(const struct gw_conf *conf, const struct gw_netw
  * this: it diffs what the networks lead to (gatewayd/core/diff.c). */
 bool conf_network_equal(const struct gw_network *a, const struct gw_network *b);
 void conf_print(FILE *f, const struct gw_conf *conf);
+/* The global keys of QEMU's bridge helper (conf/qemu.c). */
+void conf_qemu_print(FILE *f, const struct gw_conf *conf);
+bool conf_qemu_equal(const struct gw_conf *a, const struct gw_conf *b);
 /* Give an "auto" network its subnet (the bridge gets .1 / ::1) and, when
  * the file set no range, the default DHCP range. */
 /* The upper half of the subnet, never the gateway, network or broadcast. */

@@ -439,6 +439,8 @@ void conf_hosts_print(FILE *f, const struct gw_network *net)
 		const struct gw_host *h = &hs->v[i];
 		const char *sep = " ";
 
+		if (h->runtime) /* not the file's: gatewayctl static */
+			continue;
 		fprintf(f, "    host %s {", h->name);
 		if (h->has_mac) {
 			format_mac(h->mac, a, sizeof(a));
@@ -456,4 +458,99 @@ void conf_hosts_print(FILE *f, const struct gw_network *net)
 		}
 		fprintf(f, " }\n");
 	}
+}
+
+/* --- run-time static hosts (gatewayctl qemu-args --static) -------------- */
+
+bool conf_hostname_ok(const char *s)
+{
+	return label_ok(s, strlen(s));
+}
+
+int conf_mac_parse(const char *s, uint8_t mac[6])
+{
+	return parse_mac(s, mac);
+}
+
+void conf_mac_format(const uint8_t mac[6], char *buf, size_t len)
+{
+	format_mac(mac, buf, len);
+}
+
+/* The same checks as host_ipv4() and host_dups(), for a host that comes
+ * without a line to point at. */
+const char *conf_host_conflict(const struct gw_network *net, const struct gw_host *h, char *buf,
+			       size_t len)
+{
+	uint32_t mask = addr_mask4(net->ipv4.plen), gw = ntohl(net->ipv4.addr.s_addr);
+	uint32_t a = ntohl(h->ipv4.s_addr);
+	char sub[INET_ADDRSTRLEN + 4];
+
+	addr_format_net4(net->ipv4.addr, net->ipv4.plen, sub, sizeof(sub));
+	if (!conf_hostname_ok(h->name))
+		snprintf(buf, len, "\"%s\" is not a host name (a DNS label)", h->name);
+	else if (h->has_ipv4 && ((a & mask) != (gw & mask) || a == gw || (a & ~mask) == 0 ||
+				 (a & ~mask) == ~mask))
+		snprintf(buf, len, "its address is not a guest's address in %s", sub);
+	else
+		buf[0] = '\0';
+	for (size_t k = 0; k < net->hosts.n && !buf[0]; k++) {
+		const struct gw_host *o = &net->hosts.v[k];
+
+		if (!strcasecmp(o->name, h->name))
+			snprintf(buf, len, "the name is already host \"%s\"", o->name);
+		else if (h->has_mac && o->has_mac && !memcmp(h->mac, o->mac, 6))
+			snprintf(buf, len, "its MAC is already host \"%s\"'s", o->name);
+		else if (h->has_ipv4 && o->has_ipv4 && h->ipv4.s_addr == o->ipv4.s_addr)
+			snprintf(buf, len, "its address is already host \"%s\"'s", o->name);
+	}
+	return buf[0] ? buf : NULL;
+}
+
+int conf_host_append(struct gw_network *net, const struct gw_host *h)
+{
+	struct gw_host *v;
+
+	if (net->hosts.n >= GW_HOSTS_MAX)
+		return -ENOSPC;
+	if (!(v = realloc(net->hosts.v, (net->hosts.n + 1) * sizeof(*v))))
+		return -ENOMEM;
+	v[net->hosts.n++] = *h;
+	net->hosts.v = v;
+	return 0;
+}
+
+static bool addr_taken(const struct gw_network *net, uint32_t a, const struct in_addr *taken,
+		       size_t n_taken)
+{
+	for (size_t k = 0; k < net->hosts.n; k++)
+		if (net->hosts.v[k].has_ipv4 && ntohl(net->hosts.v[k].ipv4.s_addr) == a)
+			return true;
+	for (size_t k = 0; k < n_taken; k++)
+		if (ntohl(taken[k].s_addr) == a)
+			return true;
+	return false;
+}
+
+int conf_host_pick4(const struct gw_network *net, const struct in_addr *taken, size_t n_taken,
+		    struct in_addr *out)
+{
+	uint32_t mask = addr_mask4(net->ipv4.plen), gw = ntohl(net->ipv4.addr.s_addr);
+	uint32_t first = (gw & mask) + 1, last = (gw & mask) + ~mask - 1;
+	uint32_t rs = ntohl(net->dhcp_start.s_addr), re = ntohl(net->dhcp_end.s_addr);
+
+	if (net->ipv4.plen > 30)
+		return -ENOSPC;
+	/* pass 0: outside the DHCP range; pass 1: inside it */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t a = first; a <= last; a++) {
+			bool in_range = net->dhcp_enabled && rs <= a && a <= re;
+
+			if (a == gw || in_range != (pass == 1) ||
+			    addr_taken(net, (uint32_t)a, taken, n_taken))
+				continue;
+			out->s_addr = htonl((uint32_t)a);
+			return 0;
+		}
+	return -ENOSPC;
 }

@@ -34,6 +34,9 @@ struct gw_host {
 	uint8_t mac[6];
 	struct in_addr ipv4;
 	struct in6_addr ipv6;
+	/* added at run time (gatewayctl qemu-args --static), kept in
+	 * state_dir, not in the file: gatewayd/core/static_hosts.c */
+	bool runtime;
 };
 
 struct gw_dns_server {
@@ -57,5 +60,25 @@ struct gw_hosts {
 	bool has_dhcp6;
 	struct in6_addr dhcp6_start, dhcp6_end;
 };
+
+/* Run-time static hosts (gatewayd/core/static_hosts.c) pass the same
+ * rules as the file's. Pure. */
+bool conf_hostname_ok(const char *s); /* one DNS label */
+int conf_mac_parse(const char *s, uint8_t mac[6]);
+void conf_mac_format(const uint8_t mac[6], char *buf, size_t len);
+struct gw_network;
+/* Why h cannot be one of net's static hosts (outside the subnet, the
+ * gateway's address, a name, MAC or address another host has), or NULL;
+ * buf holds the words. */
+const char *conf_host_conflict(const struct gw_network *net, const struct gw_host *h, char *buf,
+			       size_t len);
+/* Append h to net's hosts: 0, -ENOSPC (GW_HOSTS_MAX) or -ENOMEM. */
+int conf_host_append(struct gw_network *net, const struct gw_host *h);
+/* A free IPv4 address for a new static host: the first in the subnet
+ * outside the DHCP range, else the first inside it; never the gateway,
+ * the network or broadcast address, a host's address or one of taken.
+ * 0, or -ENOSPC. */
+int conf_host_pick4(const struct gw_network *net, const struct in_addr *taken, size_t n_taken,
+		    struct in_addr *out);
 
 #endif

@@ -38,6 +38,10 @@ int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, 
 		  size_t len);
 int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix, const char *what,
 		char *dst);
+/* An absolute path without ".." in the characters name_path() takes. */
+int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst);
+/* qemu.c: the global keys of QEMU's bridge helper. */
+int conf_qemu(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 
 /* section.c: a network section's own keys; the checks between networks. */
 int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net);

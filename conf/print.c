@@ -29,6 +29,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 	fprintf(f, "dnsmasq_user  = \"%s\"\n", c->dnsmasq_user);
 	fprintf(f, "fix_accept_ra = %s\n", c->fix_accept_ra ? "true" : "false");
 	fprintf(f, "probe_time    = %u.%03u\n", c->probe_ms / 1000, c->probe_ms % 1000);
+	conf_qemu_print(f, c);
 	for (size_t i = 0; i < c->n_networks; i++) {
 		const struct gw_network *n = &c->networks[i];
 		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], d[32];

@@ -8,6 +8,8 @@
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/diff.h"
+#include "gatewayd/core/qemu_acl.h"
+#include "gatewayd/core/static_hosts.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/core/watch.h"
 #include "dhcp/supervisor.h"
@@ -248,9 +250,11 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 		return fmt_err(err, errlen, "out of memory");
 	pf.running = ctx->conf; /* NULL at start */
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
-	    (r = dirs_make(conf, err, errlen)) >= 0 &&
-	    (r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
-		fmt_err(err, errlen, "planning: %s", strerror(-r));
+	    (r = dirs_make(conf, err, errlen)) >= 0) {
+		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */
+		if ((r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
+			fmt_err(err, errlen, "planning: %s", strerror(-r));
+	}
 	preflight_release(&pf);
 	return r;
 }
@@ -459,7 +463,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	/* Originals recorded by a crashed instance are still the originals. */
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_state_load(path, &ctx->sysctls);
-	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0)
+	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0 ||
+	    (r = qemu_acl_sync(plan.conf, err, errlen)) < 0)
 		goto fail;
 	/* From nothing: the "old" state has no networks. */
 	ctx->plan = (struct gw_plan){ 0 };
@@ -514,6 +519,8 @@ void apply_stop(struct gw_ctx *ctx)
 	}
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_restore(&ctx->sysctls, SYSCTL_ROOT, path, sysctl_skipped);
+	if (qemu_acl_remove(conf->state_dir, err, sizeof(err)) < 0)
+		log_warnx("%s", err);
 	free(ctx->nets);
 	ctx->nets = NULL;
 }
@@ -525,6 +532,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	struct gw_diff d = { 0 };
 	bool *redo = NULL;
 	struct gw_plan plan;
+	bool acl = false;
 	int r;
 
 	if ((r = reload_globals_check(ctx->conf, conf, err, errlen)) < 0 ||
@@ -548,7 +556,10 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	/* The last refusals; then the first change, the ruleset, which
 	 * either applies whole or leaves the old one in force. */
 	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0 ||
-	    (r = nft_change(ctx, &plan, &d, err, errlen)) < 0)
+	    (r = qemu_acl_sync(plan.conf, err, errlen)) < 0)
+		goto fail;
+	acl = true;
+	if ((r = nft_change(ctx, &plan, &d, err, errlen)) < 0)
 		goto fail;
 	if (r > 0) /* both tables anew: the ports map is empty */
 		for (size_t i = 0; i < n_old; i++)
@@ -566,6 +577,12 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	r = 0;
 	goto out;
 fail:
+	if (acl) { /* QEMU's bridge helper: the bridges in force again */
+		char e2[512];
+
+		if (qemu_acl_sync(ctx->conf, e2, sizeof(e2)) < 0)
+			log_warnx("%s", e2);
+	}
 	plan.parsed = NULL; /* the caller's on failure */
 	gw_plan_release(&plan);
 out:

@@ -1,6 +1,7 @@
 /* --teardown: remove what a crashed gatewayd left, from the state and run
  * directories and our fixed names only -- never from a running config. */
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/taps.h"
 #include "dhcp/supervisor.h"
 #include "lib/log.h"
@@ -98,6 +99,12 @@ int apply_teardown(const struct gw_conf *conf)
 		if (r > 0)
 			log_info("teardown: restored %d sysctl%s", r, r == 1 ? "" : "s");
 		removed += r;
+	}
+	if ((r = qemu_acl_remove(conf->state_dir, err, sizeof(err))) < 0)
+		log_warnx("teardown: %s", err);
+	else if (r > 0) {
+		log_info("teardown: removed the QEMU bridge helper's ACL for our bridges");
+		removed++;
 	}
 	return removed;
 }

@@ -16,6 +16,7 @@
 #include <linux/netfilter.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define MAX_LEASES 4096
@@ -139,6 +140,25 @@ int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
 	return CTL_OK;
 }
 
+/* Is there a static host (file or gatewayctl qemu-args --static) with
+ * this MAC and address? */
+static bool lease_static(const struct gw_network *n, const char *mac, const char *ip)
+{
+	char m[32], a[INET_ADDRSTRLEN];
+
+	for (size_t k = 0; k < n->hosts.n; k++) {
+		const struct gw_host *h = &n->hosts.v[k];
+
+		if (!h->has_mac || !h->has_ipv4)
+			continue;
+		conf_mac_format(h->mac, m, sizeof(m));
+		inet_ntop(AF_INET, &h->ipv4, a, sizeof(a));
+		if (!strcasecmp(m, mac) && !strcmp(a, ip))
+			return true;
+	}
+	return false;
+}
+
 int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 {
 	static struct lease leases[MAX_LEASES];
@@ -161,7 +181,25 @@ int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 				snprintf(exp, sizeof(exp), "%llds",
 					 (long long)leases[k].expiry - (long long)now);
 			out_row(o, 6, n->name, leases[k].mac, leases[k].ip, leases[k].hostname, exp,
-				"dynamic");
+				!leases[k].v6 && lease_static(n, leases[k].mac, leases[k].ip)
+					? "static"
+					: "dynamic");
+		}
+		/* static hosts whose guest has not asked yet */
+		for (size_t h = 0; h < n->hosts.n; h++) {
+			const struct gw_host *sh = &n->hosts.v[h];
+			char m[32], a[INET_ADDRSTRLEN];
+			bool leased = false;
+
+			if (!sh->has_mac || !sh->has_ipv4)
+				continue;
+			conf_mac_format(sh->mac, m, sizeof(m));
+			inet_ntop(AF_INET, &sh->ipv4, a, sizeof(a));
+			for (int k = 0; k < nl && !leased; k++)
+				leased = !leases[k].v6 && !strcasecmp(leases[k].mac, m) &&
+					 !strcmp(leases[k].ip, a);
+			if (!leased)
+				out_row(o, 6, n->name, m, a, sh->name, "-", "static");
 		}
 	}
 	out_table_end(o);

@@ -6,6 +6,8 @@
  *
  *   status [--json] [NET]   leases [--json] [NET]   doctor [--json] [NET]
  *   forwards [--json] [NET] metrics                 reload
+ *   qemu-args NET [--name VM] [--helper|--script|--tap TAP] [--static],
+ *   static del NET VM (qemu_args.c)
  *   tap add|del, taps, attach, detach (ports.c) */
 #include "gatewayd/ctl/control.h"
 #include "gatewayd/ctl/commands.h"
@@ -13,6 +15,7 @@
 #include "gatewayd/ctl/doctor.h"
 #include "lib/log.h"
 #include "gatewayd/ctl/out.h"
+#include "gatewayd/ctl/qemu_args.h"
 #include "gatewayd/ctl/ports.h"
 
 #include <errno.h>
@@ -104,6 +107,10 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 	}
 	if (!strcmp(argv[0], "metrics"))
 		return cmd_metrics(f, c->ctx);
+	if (!strcmp(argv[0], "qemu-args"))
+		return qemu_args_cmd(c->ctx, argc, argv, uid, f);
+	if (!strcmp(argv[0], "static"))
+		return qemu_static_cmd(c->ctx, argc, argv, uid, f);
 	which = cmd_pick(c->ctx, net);
 	if (which == -2) {
 		fprintf(f, "no network \"%s\"\n", net);
@@ -134,7 +141,9 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 		}
 		return CTL_PENDING;
 	}
-	fprintf(f, "unknown command \"%s\" (status, leases, forwards, reload, doctor, metrics)\n",
+	fprintf(f,
+		"unknown command \"%s\" (status, leases, forwards, reload, doctor, metrics, "
+		"qemu-args, static)\n",
 		argv[0]);
 	return CTL_USAGE;
 }

@@ -6,12 +6,15 @@
  *   gatewayctl [-s SOCKET] doctor [--json] [NET]
  *   gatewayctl [-s SOCKET] metrics
  *   gatewayctl [-s SOCKET] reload
+ *   gatewayctl [-s SOCKET] qemu-args NET [--name VM] [--helper|--script|--tap TAP] [--static]
+ *   gatewayctl [-s SOCKET] static del NET VM
  *
  * The daemon does the work and formats the answer; this prints it and
  * exits with the daemon's code (0 ok, 1 failed check, 2 usage, 3 invalid
  * config on reload, 4 permission denied, 5 no such network; 6 cannot
  * reach gatewayd). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,36 @@ static void usage(FILE *f)
 		"  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
 		"  metrics        Prometheus text exposition\n"
 		"  reload         re-read the config (root); prints the outcome\n"
+		"  qemu-args NET [--name VM] [--helper | --script | --tap TAP] [--static]\n"
+		"                 QEMU options for a guest on NET (MAC from the VM name);\n"
+		"                 --static (root): a static lease for it, address on stderr\n"
+		"  static del NET VM  remove a static lease added by qemu-args --static (root)\n"
 		"socket: -s, or $GATEWAYD_SOCKET, or " CTL_DEFAULT_SOCKET "\n");
+}
+
+/* Print the whole lines of buf[0..len) (all of it when last, or when
+ * the buffer is full); returns how much is left, moved to the start. */
+static size_t answer_lines(char *buf, size_t len, int *code, bool last)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		char *nl = memchr(buf + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - buf) + 1 : len;
+		FILE *out = *code == 0 || *code == 1 ? stdout : stderr;
+
+		if (!nl && !last && (off > 0 || len < 65535))
+			break; /* the rest of the line is still to come */
+		if (*code < 0)
+			*code = atoi(buf + off);
+		else if (buf[off] == CTL_STDERR[0])
+			fwrite(buf + off + 1, 1, end - off - 1, stderr);
+		else
+			fwrite(buf + off, 1, end - off, out);
+		off = end;
+	}
+	memmove(buf, buf + off, len - off);
+	return len - off;
 }
 
 int main(int argc, char **argv)
@@ -78,23 +110,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gatewayctl: sending to gatewayd: %s\n", strerror(errno));
 		return CTL_UNREACHABLE;
 	}
-	/* First line: the exit code; then the answer as is. */
+	/* First line: the exit code; then the answer, line by line: a line
+	 * marked CTL_STDERR goes to stderr. */
 	len = 0;
 	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) {
-		char *nl;
-
 		len += (size_t)n;
-		buf[len] = '\0';
-		if (code < 0 && (nl = strchr(buf, '\n'))) {
-			code = atoi(buf);
-			fwrite(nl + 1, 1, len - (size_t)(nl + 1 - buf),
-			       code == 0 || code == 1 ? stdout : stderr);
-			len = 0;
-		} else if (code >= 0) {
-			fwrite(buf, 1, len, code == 0 || code == 1 ? stdout : stderr);
-			len = 0;
-		}
+		len = answer_lines(buf, len, &code, false);
 	}
+	answer_lines(buf, len, &code, true);
 	close(fd);
 	if (code < 0) {
 		fprintf(stderr, "gatewayctl: gatewayd closed the connection without an answer\n");

@@ -8,6 +8,9 @@
  * daemon puts it in run_dir (default /run/gatewayd). */
 #define CTL_SOCKET_NAME	   "gatewayd.sock"
 #define CTL_DEFAULT_SOCKET "/run/gatewayd/" CTL_SOCKET_NAME
+/* A line of the answer that starts with this byte goes to stderr (without
+ * it), whatever the code: notes beside an answer meant for $(...). */
+#define CTL_STDERR "\x1f"
 
 enum {
 	CTL_OK = 0,

@@ -17,5 +17,6 @@ Suite *mode_suite(void);
 Suite *forward_suite(void);
 Suite *host_suite(void);
 Suite *binding_suite(void);
+Suite *qemu_suite(void);
 Suite *tap_suite(void);
 #endif

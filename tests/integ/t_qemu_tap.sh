@@ -35,5 +35,9 @@ page=$(http_get "$NS_INET" http://198.51.100.2:8080/) || qemu_fail vm1 "port for
 [ "$page" = "gwq-page vm1" ] || qemu_fail vm1 "port forward 8080: got '$page', not the guest's page"
 ok "forward 198.51.100.2:8080 -> guest 10.213.0.10:80 from the internet namespace: '$page'"
 
+st=$(in_host "$GATEWAYCTL" -s "$T/run/gatewayd.sock" status default) || fail "gatewayctl status failed: $st"
+echo "$st" | grep -q "qtap0 origin=manual mac=$MAC ipv4=10.213.0.10\$" ||
+	fail "gatewayctl status does not show qtap0 as a hand-made tap with the guest's MAC and address: $(echo "$st" | grep -i port)"
+ok "gatewayctl status: $(echo "$st" | grep -o 'qtap0 origin=.*')"
+
 qemu_stop vm1
-ok "QEMU stopped"

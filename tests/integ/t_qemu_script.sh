@@ -1,0 +1,67 @@
+#!/bin/bash
+# A real guest under QEMU whose tap is plugged in by gatewayd's ifup
+# script: the README's "ifup/ifdown scripts" recipe. QEMU makes a tap of
+# its own, runs scripts/qemu-ifup with its name (gatewayctl attach), and
+# scripts/qemu-ifdown (gatewayctl detach) when it stops; the environment
+# names gatewayctl, its socket and the network.
+#
+#   [inet] eth0 198.51.100.1  httpd: /cgi-bin/ip answers the client's address
+#     |  veth
+#   [host] up0 198.51.100.2   gw0 10.213.0.1/24, fd42:213::1/64 (network "default")
+#                              gw1 10.214.0.1/24 (network "other")
+#                              └─ tapN (QEMU's, qemu-ifup: attach tapN other) ── guest
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/qemu/lib.sh"
+require busybox dnsmasq nft
+qemu_require
+CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
+
+MAC=52:54:00:71:00:03
+topo_init
+write_conf
+# a second network, so that GATEWAYD_NETWORK has to pick
+cat >>"$T/gw.conf" <<'CONF'
+network other {
+    bridge = "gw1"
+    mode   = nat
+    ipv4   = "10.214.0.1/24"
+    ipv6   = "fd42:214::1/64"
+    dhcp { range = "10.214.0.100-10.214.0.250" }
+    ra { enabled = true }
+}
+CONF
+internet_httpd
+gw_start
+wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq of network other did not start"
+
+QG_PREFIX=fd42:214:
+qemu_start vm3 ip netns exec "$NS_HOST" \
+	env GATEWAYCTL="$GATEWAYCTL" GATEWAYD_SOCKET="$T/run/gatewayd.sock" GATEWAYD_NETWORK=other -- \
+	-netdev "tap,id=n0,script=$TOP/scripts/qemu-ifup,downscript=$TOP/scripts/qemu-ifdown" \
+	-device "virtio-net-pci,netdev=n0,mac=$MAC"
+qemu_wait vm3 ready || qemu_fail vm3 "vm3: the guest did not finish"
+lease=$(qemu_get vm3 lease)
+case $lease in 10.214.0.1[0-9][0-9]/24" router 10.214.0.1" | 10.214.0.2[0-5][0-9]/24" router 10.214.0.1") ;;
+*) qemu_fail vm3 "vm3: lease '$lease' is not in network other's range" ;; esac
+ok "vm3: DHCPv4 lease $lease (network other, as GATEWAYD_NETWORK says)"
+a=$(qemu_get vm3 slaac)
+case $a in fd42:214::*/64) ;; *) qemu_fail vm3 "vm3: SLAAC address '$a' is not in fd42:214::/64" ;; esac
+ok "vm3: SLAAC address $a"
+a=$(qemu_get vm3 inet-saw)
+[ "$a" = 198.51.100.2 ] || qemu_fail vm3 "vm3: the internet namespace saw '$a', not the uplink's 198.51.100.2"
+ok "vm3: reached the internet namespace, which saw the uplink's address ($a)"
+say "boot: $(qemu_boot_times vm3)"
+
+tap=$(in_host ip -o link show master gw1 | awk -F': ' '$2 ~ /^tap/ { print $2; exit }')
+tap=${tap%%@*}
+[ -n "$tap" ] || fail "no tap of QEMU's on gw1: $(in_host ip -o link show master gw1)"
+grep -q "network \"other\": attached $tap to bridge gw1" "$T/gw.log" || fail "gatewayd did not log attaching $tap"
+st=$(in_host $CTL status other) || fail "gatewayctl status failed: $st"
+echo "$st" | grep -q "$tap origin=script mac=$MAC ipv4=${lease%%/*}\$" ||
+	fail "gatewayctl status does not show $tap as attached by the script with the guest's MAC and lease: $(echo "$st" | grep -i port)"
+ok "gatewayctl status: $(echo "$st" | grep -o "$tap origin=.*")"
+
+qemu_stop vm3
+wait_until 10 grep -q "network \"other\": detached $tap" "$T/gw.log" || fail "qemu-ifdown did not detach $tap"
+! grep -qw "$tap" "$T/state/attached" 2>/dev/null || fail "$tap is still in state_dir/attached after qemu-ifdown"
+ok "QEMU stopped: qemu-ifdown detached $tap, gatewayd forgot it"

@@ -29,7 +29,11 @@
  * speaks for -- so no guest answers for the gateway (whose addresses are
  * held from the start), or for a neighbour, or sends from a neighbour's
  * address. Link-local addresses other than the gateway's, and addresses
- * nobody holds yet, pass. Frames with a VLAN tag are not looked into.
+ * nobody holds yet, pass.
+ *
+ * A guest port sends no VLAN-tagged frames (802.1Q, 802.1ad): the checks
+ * above read the untagged headers, and a tagged frame would reach other
+ * guests' VLAN interfaces unchecked. guest_binding = false allows them.
  *
  * The DHCP meter counts new clients (port . MAC) per port, not requests:
  * a guest renewing often is never held back, one asking for leases for a
@@ -147,6 +151,14 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 	rb_bind(b, BT_LOOKUP_MAC, true, NFT_BIND_MAC_SET);
 	if ((r = rb_end(b, bind, NV_DROP)) < 0)
 		return r;
+	/* No VLAN tags (whether the tag is in the frame or the driver took
+	 * it off: the link header is read with the tag put back). */
+	for (int q = 0; q < 2; q++) {
+		rb_start(b, chain);
+		rb_bind(b, q ? BT_QINQ : BT_VLAN, false, NULL);
+		if ((r = rb_end(b, bind, NV_DROP)) < 0)
+			return r;
+	}
 	/* IPv4: DHCP before a lease, then the bound address only. */
 	rb_start(b, chain);
 	rb_bind(b, BT_SADDR4_ZERO, false, NULL);
@@ -320,6 +332,8 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 		if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0)
 			return e;
 		return x_lookup(r, plan, m);
+	case BT_VLAN: return x_ethertype(r, ETH_P_8021Q);
+	case BT_QINQ: return x_ethertype(r, ETH_P_8021AD);
 	case BT_CLAIMED6:
 		if ((e = x_protocol(r, ETH_P_IPV6)) < 0 ||
 		    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1)) < 0)
@@ -386,6 +400,8 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_CLIENT_SEEN:
 		snprintf(buf, len, "update @%s { iifname . ether saddr }", m->u.lk.set);
 		return;
+	case BT_VLAN: snprintf(buf, len, "ether type 8021q"); return;
+	case BT_QINQ: snprintf(buf, len, "ether type 8021ad"); return;
 	case BT_CLAIMED6: snprintf(buf, len, "ip6 saddr %s@%s", ne, m->u.lk.set); return;
 	case BT_LOOKUP6:
 		snprintf(buf, len, "iif . ether saddr . ip6 saddr %s@%s", ne, m->u.lk.set);

@@ -53,6 +53,8 @@ enum nft_bind_test {
 	BT_METER,	 /* add @dhcp_rate { iifname limit rate over ... } */
 	BT_CLIENT,	 /* iifname . ether saddr @dhcp_clients */
 	BT_CLIENT_SEEN,	 /* update @dhcp_clients { iifname . ether saddr } */
+	BT_VLAN,	 /* ether type 8021q */
+	BT_QINQ,	 /* ether type 8021ad */
 	BT_CLAIMED6,	 /* ip6 saddr @claimed6 */
 	BT_LOOKUP6,	 /* iif . ether saddr . ip6 saddr @bind6 */
 	BT_NA,		 /* icmpv6 type nd-neighbor-advert */

@@ -92,6 +92,8 @@ START_TEST(test_binding_text)
 	snprintf(want, sizeof(want), meter, "default", "default");
 	strcat(want, "ether saddr @bound_macs iif . ether saddr != @bind_mac counter name "
 		     "\"bind_default\" drop\n"
+		     "ether type 8021q counter name \"bind_default\" drop\n"
+		     "ether type 8021ad counter name \"bind_default\" drop\n"
 		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
 		     "iif . ether saddr . ip saddr @bind4 accept\n"
 		     "meta protocol ip counter name \"bind_default\" drop\n"
@@ -177,6 +179,10 @@ static const char *const bytecode[] = {
 	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set bound_macs ] [ meta "
 	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
 	"bind_mac 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000081 ] [ objref "
+	"type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ objref "
+	"type 1 name bind_default ] [ immediate reg 0 drop ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ payload load 4b @ network "
 	"header + 12 => reg 1 ] [ cmp eq reg 1 0x00000000 ] [ meta load l4proto => reg 1 ] [ cmp "
 	"eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg "

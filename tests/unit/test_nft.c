@@ -344,9 +344,9 @@ static void objref_trim(char *text)
 
 /* Walk the batch: message types in order, and rule expressions. */
 struct walk {
-	int types[256];
+	int types[512];
 	size_t n;
-	char rules[128][2048];
+	char rules[192][2048];
 	size_t n_rules;
 };
 
@@ -363,9 +363,11 @@ static void msgs_walk(const void *data, size_t len, struct walk *w)
 			type &= 0xff;
 		ck_assert(nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN ||
 			  nlh->nlmsg_type == NFNL_MSG_BATCH_END || (nlh->nlmsg_flags & NLM_F_ACK));
+		ck_assert_uint_lt(w->n, sizeof(w->types) / sizeof(w->types[0]));
 		w->types[w->n++] = type;
 		if (type == NFT_MSG_NEWRULE && nlh->nlmsg_type != NFNL_MSG_BATCH_END) {
 			struct nftnl_rule *r = nftnl_rule_alloc();
+			ck_assert_uint_lt(w->n_rules, sizeof(w->rules) / sizeof(w->rules[0]));
 			ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
 			nftnl_rule_snprintf(w->rules[w->n_rules], 2048, r, NFTNL_OUTPUT_DEFAULT, 0);
 			objref_trim(w->rules[w->n_rules++]);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A real guest under QEMU whose tap is plugged in by gatewayd's ifup
-# script: the README's "ifup/ifdown scripts" recipe. QEMU makes a tap of
+# script: the README's "ifup/ifdown scripts" recipe, the command line from
+# gatewayctl qemu-args (its default form with the ACL off). QEMU makes a tap of
 # its own, runs scripts/qemu-ifup with its name (gatewayctl attach), and
 # scripts/qemu-ifdown (gatewayctl detach) when it stops; the environment
 # names gatewayctl, its socket and the network.
@@ -16,7 +17,6 @@ require busybox dnsmasq nft
 qemu_require
 CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
 
-MAC=52:54:00:71:00:03
 topo_init
 write_conf
 # a second network, so that GATEWAYD_NETWORK has to pick
@@ -34,11 +34,20 @@ internet_httpd
 gw_start
 wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq of network other did not start"
 
+# The script form is qemu-args' default with the ACL off; it names the
+# installed scripts (LIBEXECDIR), here the tree's stand in for them.
+args=$(in_host $CTL qemu-args other --name vm3 2>"$T/args.err") || fail "qemu-args failed: $(cat "$T/args.err")"
+MAC=$(echo "$args" | sed -n 's/.*,mac=\([0-9a-f:]*\).*/\1/p')
+case $args in "-netdev tap,id=gw-other,script=/"*"/qemu-ifup,downscript=/"*"/qemu-ifdown -device virtio-net-pci,netdev=gw-other,mac=$MAC") ;;
+*) fail "qemu-args other --name vm3 (script form): '$args'" ;; esac
+grep -q "GATEWAYD_NETWORK=other" "$T/args.err" || fail "qemu-args other: no note to set GATEWAYD_NETWORK=other: $(cat "$T/args.err")"
+ok "gatewayctl qemu-args other --name vm3: $args (and: $(cat "$T/args.err"))"
+args=$(echo "$args" | sed "s|script=/[^,]*/qemu-ifup|script=$TOP/scripts/qemu-ifup|; s|downscript=/[^ ,]*/qemu-ifdown|downscript=$TOP/scripts/qemu-ifdown|")
+
 QG_PREFIX=fd42:214:
+# shellcheck disable=SC2086
 qemu_start vm3 ip netns exec "$NS_HOST" \
-	env GATEWAYCTL="$GATEWAYCTL" GATEWAYD_SOCKET="$T/run/gatewayd.sock" GATEWAYD_NETWORK=other -- \
-	-netdev "tap,id=n0,script=$TOP/scripts/qemu-ifup,downscript=$TOP/scripts/qemu-ifdown" \
-	-device "virtio-net-pci,netdev=n0,mac=$MAC"
+	env GATEWAYCTL="$GATEWAYCTL" GATEWAYD_SOCKET="$T/run/gatewayd.sock" GATEWAYD_NETWORK=other -- $args
 qemu_wait vm3 ready || qemu_fail vm3 "vm3: the guest did not finish"
 lease=$(qemu_get vm3 lease)
 case $lease in 10.214.0.1[0-9][0-9]/24" router 10.214.0.1" | 10.214.0.2[0-5][0-9]/24" router 10.214.0.1") ;;

@@ -2,7 +2,8 @@
 # A real guest under QEMU run as an unprivileged user (nobody) on a tap
 # that gatewayd made for that user from a `tap` section: the README's
 # "user-owned persistent tap" recipe, `-netdev tap,ifname=qtap1,script=no,
-# downscript=no`, no root anywhere in QEMU.
+# downscript=no` (from gatewayctl qemu-args --tap), no root anywhere in
+# QEMU.
 #
 #   [inet] eth0 198.51.100.1  httpd: /cgi-bin/ip answers the client's address
 #     |  veth
@@ -18,7 +19,6 @@ require busybox dnsmasq nft setpriv unshare
 qemu_require
 CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
 
-MAC=52:54:00:71:00:02
 topo_init
 write_conf
 echo 'tap qtap1 { network = "default" user = "nobody" }' >>"$T/gw.conf"
@@ -30,16 +30,21 @@ wait_until 10 sh -c "[ \"\$(ip netns exec $NS_HOST cat /sys/class/net/qtap1/owne
 in_host ip -d link show qtap1 | grep -q 'master gw0' || fail "qtap1 is not on gw0: $(in_host ip -d link show qtap1)"
 ok "gatewayd made qtap1 for nobody, on gw0"
 
+args=$(in_host $CTL qemu-args default --name vm2 --tap qtap1 2>"$T/args.err") || fail "qemu-args --tap failed: $(cat "$T/args.err")"
+MAC=$(echo "$args" | sed -n 's/.*,mac=\([0-9a-f:]*\).*/\1/p')
+[ "$args" = "-netdev tap,id=gw-default,ifname=qtap1,script=no,downscript=no -device virtio-net-pci,netdev=gw-default,mac=$MAC" ] ||
+	fail "qemu-args default --name vm2 --tap qtap1: '$args'"
+ok "gatewayctl qemu-args default --name vm2 --tap qtap1: $args"
+
 tun=/dev/net/tun
 if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
 	mknod -m 666 "$T/tun" c 10 200
 	tun=$T/tun
 fi
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2086
 qemu_start vm2 ip netns exec "$NS_HOST" unshare -m sh -c \
 	'[ "$0" = /dev/net/tun ] || mount --bind "$0" /dev/net/tun; exec "$@"' "$tun" \
-	setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
-	-netdev tap,id=n0,ifname=qtap1,script=no,downscript=no -device "virtio-net-pci,netdev=n0,mac=$MAC"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups -- $args
 wait_until 10 sh -c "ps -o user= -p ${QG_PID[vm2]} | grep -qx nobody" ||
 	qemu_fail vm2 "QEMU does not run as nobody: $(ps -o user=,args= -p "${QG_PID[vm2]}")"
 ok "QEMU runs as nobody"

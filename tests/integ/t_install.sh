@@ -9,6 +9,8 @@ make -s -C "$TOP" install DESTDIR="$T/root" PREFIX=/usr >"$T/make.log" 2>&1 || f
 cat >"$T/want" <<'LIST'
 ./etc/gatewayd/gatewayd.conf.example
 ./usr/lib/systemd/system/gatewayd.service
+./usr/libexec/gatewayd/qemu-ifdown
+./usr/libexec/gatewayd/qemu-ifup
 ./usr/sbin/gatewayctl
 ./usr/sbin/gatewayd
 ./usr/share/man/man5/gatewayd.conf.5
@@ -21,4 +23,5 @@ grep -q '^Type=notify$' "$T/root/usr/lib/systemd/system/gatewayd.service" || fai
 grep -q '@' "$T/root/usr/lib/systemd/system/gatewayd.service" && fail "unsubstituted @...@ in the unit"
 "$T/root/usr/sbin/gatewayd" -n -c "$T/root/etc/gatewayd/gatewayd.conf.example" || fail "installed example config does not check"
 [ -x "$T/root/usr/sbin/gatewayctl" ] || fail "gatewayctl not executable"
+[ -x "$T/root/usr/libexec/gatewayd/qemu-ifup" ] && [ -x "$T/root/usr/libexec/gatewayd/qemu-ifdown" ] || fail "QEMU's scripts not executable"
 ok "make install DESTDIR PREFIX=/usr: $(wc -l <"$T/files") files, unit points at /usr/sbin, example config checks"

@@ -25,6 +25,13 @@ void qemu_mac_from_name(const char *name, uint8_t mac[6])
 
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		h = (h ^ *p) * 0x100000001b3ull;
+	/* FNV's last multiply leaves "vm1" and "vm2" alike in the high bits:
+	 * MurmurHash3's finalizer mixes every bit into every other */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)(h >> (56 - 8 * i));
 	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);

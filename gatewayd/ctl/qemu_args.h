@@ -28,9 +28,10 @@ struct qemu_args {
 	uint8_t mac[6];
 };
 
-/* A VM's MAC from its name alone: the first six bytes of the name's
- * 64-bit FNV-1a hash (big-endian), the first octet's two low bits set to
- * 10 (unicast, locally administered). Pure. */
+/* A VM's MAC from its name alone: the name's 64-bit FNV-1a hash, mixed
+ * by MurmurHash3's fmix64 finalizer; its first six bytes (big-endian),
+ * the first octet's two low bits set to 10 (unicast, locally
+ * administered). Pure. */
 void qemu_mac_from_name(const char *name, uint8_t mac[6]);
 /* The options, on one line without a newline. Pure. */
 void qemu_args_format(const struct qemu_args *a, char *buf, size_t len);

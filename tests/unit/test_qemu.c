@@ -314,16 +314,26 @@ START_TEST(test_qemu_mac)
 	qemu_mac_from_name("vm1", b);
 	qemu_mac_from_name("vm2", c);
 	ck_assert(!memcmp(a, b, 6));
-	ck_assert(memcmp(a, c, 6));
+	/* alike names, unlike MACs: at least 3 of the 6 bytes differ */
+	{
+		int differ = 0;
+
+		for (int i = 0; i < 6; i++)
+			differ += a[i] != c[i];
+		ck_assert_int_ge(differ, 3);
+	}
 	/* unicast, locally administered */
 	ck_assert_uint_eq(a[0] & 3, 2);
 	ck_assert_uint_eq(c[0] & 3, 2);
-	/* the documented hash: FNV-1a 64 of "vm1" is 0x8c4be6a7e0a6e9e3... */
+	/* the documented hash: FNV-1a 64, then fmix64 */
 	{
 		uint64_t h = 0xcbf29ce484222325ull;
 
 		for (const char *p = "vm1"; *p; p++)
 			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
+		h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 33;
 		ck_assert_uint_eq(a[0], ((h >> 56) & 0xfc) | 2);
 		for (int i = 1; i < 6; i++)
 			ck_assert_uint_eq(a[i], (h >> (56 - 8 * i)) & 0xff);

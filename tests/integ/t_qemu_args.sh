@@ -138,3 +138,20 @@ ctl static del default vm1 >"$T/out" 2>&1 && fail "static del of a host that is 
 ctl static del nosuch vm1 >/dev/null 2>&1
 [ $? = 5 ] || fail "static del on an unknown network: not exit 5"
 ok "static del default vm1: out of the hosts file, vm2 kept, same dnsmasq; again fails; unknown network exit 5"
+
+# Not root (the socket opened to everyone, as group gatewayd would be):
+# the options yes, a static lease or its removal no.
+if command -v setpriv >/dev/null; then
+	chmod 666 "$T/run/gatewayd.sock"
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$GATEWAYCTL" -s "$T/run/gatewayd.sock" "$@"; }
+	[ "$(nobody qemu-args default --name vm1 2>/dev/null)" = "-netdev bridge,id=gw-default,br=gw0 $DEV1" ] ||
+		fail "non-root qemu-args: '$(nobody qemu-args default --name vm1 2>&1)'"
+	nobody qemu-args default --name vm3 --static >"$T/out" 2>&1
+	rc=$?
+	[ $rc = 4 ] || fail "non-root --static: exit $rc: $(cat "$T/out")"
+	nobody static del default vm2 >/dev/null 2>&1
+	[ $? = 4 ] || fail "non-root static del: not exit 4"
+	grep -q "$M2,10.213.0.3,vm2" "$T/run/default.dhcp-hosts" || fail "vm2 gone after a refused static del"
+	grep -q vm3 "$T/run/default.dhcp-hosts" && fail "vm3 added by a non-root caller"
+	ok "non-root: qemu-args answers; --static and static del refused (exit 4)"
+fi

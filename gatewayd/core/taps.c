@@ -11,6 +11,7 @@
  * (host/hostcheck.c) asks this registry, so it never sees our own port as
  * a foreign one, whatever the network's guest_ports say. */
 #include "gatewayd/core/taps.h"
+#include "gatewayd/core/taps_int.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
 #include "gatewayd/host/rtnl.h"
@@ -23,22 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct attached {
-	char name[IFNAMSIZ];
-	char net[NAME_NET_MAX + 1];
-};
-
-struct gw_taps {
-	struct gw_tap *rt; /* added at run time */
-	size_t n_rt;
-	struct attached *att;
-	size_t n_att;
-	/* the config's taps as last applied: those that leave it are deleted */
-	struct gw_tap *applied;
-	size_t n_applied;
-	char dir[GW_PATH_MAX]; /* state_dir */
-};
 
 /* --- records ------------------------------------------------------------- */
 
@@ -92,7 +77,7 @@ static int fill_attached(FILE *f, void *arg)
 	return 0;
 }
 
-static int save(const struct gw_taps *t)
+int taps_save(const struct gw_taps *t)
 {
 	char path[GW_PATH_MAX + 32];
 	int r;
@@ -165,7 +150,7 @@ static void load_attached(struct gw_taps *t, const char *line)
 
 /* --- the registry -------------------------------------------------------- */
 
-static long rt_find(const struct gw_taps *t, const char *name)
+long taps_rt_find(const struct gw_taps *t, const char *name)
 {
 	for (size_t i = 0; t && i < t->n_rt; i++)
 		if (!strcmp(t->rt[i].name, name))
@@ -173,7 +158,7 @@ static long rt_find(const struct gw_taps *t, const char *name)
 	return -1;
 }
 
-static long att_find(const struct gw_taps *t, const char *name)
+long taps_att_find(const struct gw_taps *t, const char *name)
 {
 	for (size_t i = 0; t && i < t->n_att; i++)
 		if (!strcmp(t->att[i].name, name))
@@ -182,22 +167,22 @@ static long att_find(const struct gw_taps *t, const char *name)
 }
 
 /* A tap of ours: the config's or one added at run time. */
-static const struct gw_tap *tap_find(const struct gw_ctx *ctx, const char *name)
+const struct gw_tap *taps_tap_find(const struct gw_ctx *ctx, const char *name)
 {
 	long i;
 
 	if (ctx->conf && (i = conf_tap_find(ctx->conf, name)) >= 0)
 		return &ctx->conf->taps[i];
-	if ((i = rt_find(ctx->taps, name)) >= 0)
+	if ((i = taps_rt_find(ctx->taps, name)) >= 0)
 		return &ctx->taps->rt[i];
 	return NULL;
 }
 
 const char *taps_origin(const struct gw_ctx *ctx, const char *port)
 {
-	if (tap_find(ctx, port))
+	if (taps_tap_find(ctx, port))
 		return "tap";
-	if (att_find(ctx->taps, port) >= 0)
+	if (taps_att_find(ctx->taps, port) >= 0)
 		return "script";
 	return NULL;
 }
@@ -220,12 +205,12 @@ bool taps_nth(const struct gw_ctx *ctx, size_t i, const struct gw_tap **t, bool 
 static bool own_port(const char *network, const char *port, void *arg)
 {
 	const struct gw_ctx *ctx = arg;
-	const struct gw_tap *t = tap_find(ctx, port);
+	const struct gw_tap *t = taps_tap_find(ctx, port);
 	long a;
 
 	if (t)
 		return !strcmp(t->network, network);
-	a = att_find(ctx->taps, port);
+	a = taps_att_find(ctx->taps, port);
 	return a >= 0 && !strcmp(ctx->taps->att[a].net, network);
 }
 
@@ -260,7 +245,7 @@ void taps_free(struct gw_taps *t)
 
 /* --- the host ------------------------------------------------------------ */
 
-static const struct gw_network *net_find(const struct gw_ctx *ctx, const char *name)
+const struct gw_network *taps_net_find(const struct gw_ctx *ctx, const char *name)
 {
 	for (size_t i = 0; ctx->conf && i < ctx->conf->n_networks; i++)
 		if (!strcmp(ctx->conf->networks[i].name, name))
@@ -269,9 +254,9 @@ static const struct gw_network *net_find(const struct gw_ctx *ctx, const char *n
 }
 
 /* On its network's bridge and up. 1 if something had to change. */
-static int plug(struct gw_ctx *ctx, const char *port, const char *network, char *err, size_t errlen)
+int taps_plug(struct gw_ctx *ctx, const char *port, const char *network, char *err, size_t errlen)
 {
-	const struct gw_network *n = net_find(ctx, network);
+	const struct gw_network *n = taps_net_find(ctx, network);
 	struct rtnl_link br, l;
 	int r, changed = 0;
 
@@ -298,7 +283,7 @@ static int plug(struct gw_ctx *ctx, const char *port, const char *network, char 
 
 /* The tap exists with its owner: made (and recorded first) if missing,
  * given its owner if another. 1 if it was made. */
-static int tap_make(struct gw_ctx *ctx, const struct gw_tap *t, char *err, size_t errlen)
+int taps_tap_make(struct gw_ctx *ctx, const struct gw_tap *t, char *err, size_t errlen)
 {
 	struct rtnl_link l;
 	struct tun_info ti;
@@ -331,7 +316,7 @@ static int tap_make(struct gw_ctx *ctx, const struct gw_tap *t, char *err, size_
 }
 
 /* Delete a tap if gatewayd made it; forget it either way. */
-static void tap_unmake(struct gw_ctx *ctx, const char *name, const char *why)
+void taps_tap_unmake(struct gw_ctx *ctx, const char *name, const char *why)
 {
 	struct rtnl_link l;
 	int r;
@@ -353,13 +338,13 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 	char err[300];
 	int made_now, r;
 
-	if (!net_find(ctx, t->network)) {
+	if (!taps_net_find(ctx, t->network)) {
 		log_warnx("tap %s: its network \"%s\" is not in the config; left as it is", t->name,
 			  t->network);
 		return;
 	}
-	if ((made_now = tap_make(ctx, t, err, sizeof(err))) < 0 ||
-	    (r = plug(ctx, t->name, t->network, err, sizeof(err))) < 0) {
+	if ((made_now = taps_tap_make(ctx, t, err, sizeof(err))) < 0 ||
+	    (r = taps_plug(ctx, t->name, t->network, err, sizeof(err))) < 0) {
 		log_err("tap %s: %s", t->name, err);
 		return;
 	}
@@ -385,12 +370,12 @@ static void attached_ensure(struct gw_ctx *ctx, bool repair)
 		int r;
 
 		if (rtnl_link_get(ctx->rtnl, t->att[i].name, &l) == -ENODEV ||
-		    !net_find(ctx, t->att[i].net)) {
+		    !taps_net_find(ctx, t->att[i].net)) {
 			log_info("attached port %s is gone; forgotten", t->att[i].name);
 			continue;
 		}
 		t->att[k++] = t->att[i];
-		if ((r = plug(ctx, t->att[i].name, t->att[i].net, err, sizeof(err))) < 0)
+		if ((r = taps_plug(ctx, t->att[i].name, t->att[i].net, err, sizeof(err))) < 0)
 			log_err("attached port %s: %s", t->att[i].name, err);
 		else if (r > 0 && repair)
 			log_warnx("attached port %s: put it back on network \"%s\"'s bridge",
@@ -398,7 +383,7 @@ static void attached_ensure(struct gw_ctx *ctx, bool repair)
 	}
 	t->n_att = k;
 	if (k != n)
-		save(t);
+		taps_save(t);
 }
 
 int taps_check(struct gw_ctx *ctx, const struct gw_conf *conf, char *err, size_t errlen)
@@ -430,8 +415,8 @@ void taps_apply(struct gw_ctx *ctx)
 	if (!tp || !ctx->conf)
 		return;
 	for (size_t i = 0; i < tp->n_applied; i++)
-		if (!tap_find(ctx, tp->applied[i].name))
-			tap_unmake(ctx, tp->applied[i].name, "its section left the config");
+		if (!taps_tap_find(ctx, tp->applied[i].name))
+			taps_tap_unmake(ctx, tp->applied[i].name, "its section left the config");
 	for (size_t i = 0; taps_nth(ctx, i, &t, &runtime); i++)
 		tap_ensure(ctx, t, false);
 	attached_ensure(ctx, false);
@@ -465,7 +450,7 @@ void taps_stop(struct gw_ctx *ctx)
 	if (!ctx->taps)
 		return;
 	for (size_t i = 0; ctx->conf && taps_nth(ctx, i, &t, &runtime); i++)
-		tap_unmake(ctx, t->name, "gatewayd stops");
+		taps_tap_unmake(ctx, t->name, "gatewayd stops");
 	/* Off the bridges: a bridge that is not ours stays, and the next
 	 * start puts them back. */
 	for (size_t i = 0; i < ctx->taps->n_att; i++) {
@@ -502,187 +487,4 @@ int taps_teardown(const struct gw_conf *conf)
 	free(names);
 	unlink(path);
 	return removed;
-}
-
-/* --- the commands -------------------------------------------------------- */
-
-/* What else the name is: the config's bridges, uplinks and taps, the
- * uplinks in force, our run-time taps and attached ports. */
-static const char *name_taken(const struct gw_ctx *ctx, const char *name, char *buf, size_t len)
-{
-	const char *c = conf_tap_clash(ctx->conf, name, -1, buf, len);
-
-	if (c)
-		return c;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		if (!strcmp(ctx->nets[i].uplink, name))
-			return "an uplink in use";
-	if (rt_find(ctx->taps, name) >= 0)
-		return "a tap gatewayd keeps already";
-	if (att_find(ctx->taps, name) >= 0)
-		return "an attached port";
-	return NULL;
-}
-
-static int free_name(struct gw_ctx *ctx, char out[IFNAMSIZ])
-{
-	char buf[80];
-
-	for (unsigned k = 0; k < 10000; k++) {
-		struct rtnl_link l;
-
-		snprintf(out, IFNAMSIZ, "gwtap%u", k);
-		if (!name_taken(ctx, out, buf, sizeof(buf)) &&
-		    rtnl_link_get(ctx->rtnl, out, &l) == -ENODEV)
-			return 0;
-	}
-	return -ENOSPC;
-}
-
-int taps_add(struct gw_ctx *ctx, const char *net, const char *user, const char *group,
-	     const char *name, char out[IFNAMSIZ], char *err, size_t errlen)
-{
-	struct gw_taps *t = ctx->taps;
-	struct gw_tap tap = { 0 }, *v;
-	struct rtnl_link l;
-	const char *what;
-	char buf[80];
-	int r;
-
-	if (!net_find(ctx, net))
-		return fmt_err(err, errlen, "no network \"%s\"", net);
-	if ((r = conf_tap_owner(&tap, user, group, err, errlen)) < 0)
-		return r;
-	if (name && !name_ifname(name))
-		return fmt_err(err, errlen,
-			       "\"%s\" is not a valid interface name (1-15 letters, digits, "
-			       "'-', '_' or '.')",
-			       name);
-	if (name && (what = name_taken(ctx, name, buf, sizeof(buf))))
-		return fmt_err(err, errlen, "%s is %s", name, what);
-	if (name && rtnl_link_get(ctx->rtnl, name, &l) == 0)
-		return fmt_err(err, errlen,
-			       "a device %s exists already (kind \"%s\"); a tap of its own needs "
-			       "another name (gatewayctl attach plugs an existing tap in)",
-			       name, l.kind[0] ? l.kind : "physical");
-	if (!name && free_name(ctx, tap.name) < 0)
-		return fmt_err(err, errlen, "no free gwtapN name");
-	if (name)
-		snprintf(tap.name, sizeof(tap.name), "%s", name);
-	snprintf(tap.network, sizeof(tap.network), "%s", net);
-	if (!(v = realloc(t->rt, (t->n_rt + 1) * sizeof(*v))))
-		return fmt_err(err, errlen, "out of memory");
-	t->rt = v;
-	if ((r = tap_make(ctx, &tap, err, errlen)) < 0)
-		return r;
-	t->rt[t->n_rt++] = tap;
-	if ((r = plug(ctx, tap.name, net, err, errlen)) < 0 || (r = save(t)) < 0) {
-		if (r != -EINVAL)
-			fmt_err(err, errlen, "%s/%s: %s", t->dir, STATE_TAPS, strerror(-r));
-		t->n_rt--;
-		tap_unmake(ctx, tap.name, "it could not be set up");
-		return -EINVAL;
-	}
-	log_info("network \"%s\": created tap %s for user %s%s%s (gatewayctl tap add)", net,
-		 tap.name, tap.user, tap.group[0] ? ", group " : "", tap.group);
-	memcpy(out, tap.name, IFNAMSIZ);
-	return 0;
-}
-
-int taps_del(struct gw_ctx *ctx, const char *name, char *err, size_t errlen)
-{
-	struct gw_taps *t = ctx->taps;
-	long i = rt_find(t, name);
-
-	if (i < 0 && ctx->conf && conf_tap_find(ctx->conf, name) >= 0)
-		return fmt_err(err, errlen,
-			       "tap %s is defined in %s: remove its section and reload", name,
-			       ctx->conf->path);
-	if (i < 0)
-		return fmt_err(err, errlen, "no tap %s made by gatewayctl tap add", name);
-	memmove(&t->rt[i], &t->rt[i + 1], (t->n_rt - (size_t)i - 1) * sizeof(*t->rt));
-	t->n_rt--;
-	tap_unmake(ctx, name, "gatewayctl tap del");
-	save(t);
-	return 0;
-}
-
-/* The network an attach without one goes to. */
-static const struct gw_network *default_net(const struct gw_ctx *ctx, char *err, size_t errlen)
-{
-	const struct gw_network *n = net_find(ctx, "default");
-
-	if (n)
-		return n;
-	if (ctx->conf->n_networks == 1)
-		return &ctx->conf->networks[0];
-	fmt_err(err, errlen,
-		"no network named \"default\" and %zu networks: say which one "
-		"(gatewayctl attach IFNAME NETWORK, or GATEWAYD_NETWORK=NETWORK for the QEMU "
-		"scripts)",
-		ctx->conf->n_networks);
-	return NULL;
-}
-
-int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *err, size_t errlen)
-{
-	struct gw_taps *t = ctx->taps;
-	const struct gw_network *n = net ? net_find(ctx, net) : default_net(ctx, err, errlen);
-	struct attached *v;
-	struct rtnl_link l;
-	struct tun_info ti;
-	long i;
-	int r;
-
-	if (!n)
-		return net ? fmt_err(err, errlen, "no network \"%s\"", net) : -EINVAL;
-	if (!name_ifname(ifname))
-		return fmt_err(err, errlen, "\"%s\" is not a valid interface name", ifname);
-	if ((r = rtnl_link_get(ctx->rtnl, ifname, &l)) < 0)
-		return fmt_err(err, errlen, "%s: %s", ifname,
-			       r == -ENODEV ? "no such device" : strerror(-r));
-	if (strcmp(l.kind, "tun") || tun_info_read(ifname, &ti) < 0 || !ti.tap)
-		return fmt_err(err, errlen,
-			       "%s is not a tap device (kind \"%s\"): only a guest's tap may be "
-			       "attached",
-			       ifname, l.kind[0] ? l.kind : "physical");
-	if (tap_find(ctx, ifname))
-		return fmt_err(err, errlen, "%s is a tap gatewayd keeps; it is attached already",
-			       ifname);
-	if ((i = att_find(t, ifname)) < 0) {
-		if (!(v = realloc(t->att, (t->n_att + 1) * sizeof(*v))))
-			return fmt_err(err, errlen, "out of memory");
-		t->att = v;
-		i = (long)t->n_att++;
-	}
-	/* registered before it is enslaved: the guard counts it a guest port */
-	snprintf(t->att[i].name, IFNAMSIZ, "%s", ifname);
-	snprintf(t->att[i].net, sizeof(t->att[i].net), "%s", n->name);
-	if ((r = plug(ctx, ifname, n->name, err, errlen)) < 0) {
-		t->n_att--;
-		memmove(&t->att[i], &t->att[i + 1], (t->n_att - (size_t)i) * sizeof(*t->att));
-		return r;
-	}
-	if ((r = save(t)) < 0)
-		log_warnx("%s/%s: %s; %s will not be attached again after a restart", t->dir,
-			  STATE_ATTACHED, strerror(-r), ifname);
-	log_info("network \"%s\": attached %s to bridge %s", n->name, ifname, n->bridge);
-	return 0;
-}
-
-int taps_detach(struct gw_ctx *ctx, const char *ifname, char *err, size_t errlen)
-{
-	struct gw_taps *t = ctx->taps;
-	long i = att_find(t, ifname);
-	struct rtnl_link l;
-
-	if (i < 0)
-		return fmt_err(err, errlen, "%s was not attached with gatewayctl attach", ifname);
-	if (rtnl_link_get(ctx->rtnl, ifname, &l) == 0 && l.master)
-		rtnl_link_set_master(ctx->rtnl, l.ifindex, 0);
-	log_info("network \"%s\": detached %s", t->att[i].net, ifname);
-	t->n_att--;
-	memmove(&t->att[i], &t->att[i + 1], (t->n_att - (size_t)i) * sizeof(*t->att));
-	save(t);
-	return 0;
 }

@@ -167,3 +167,18 @@ in_host ip link show gw0 >/dev/null 2>&1 && fail "gw0 made by a start that was r
 nft_host_has_table && fail "tables made by a start that was refused"
 in_host ip -d link show vmtap2 | grep -q veth || fail "vmtap2 touched by a refused start"
 ok "start refused: $(grep -o 'gw.conf:[0-9]*: tap "vmtap2"[^;]*' "$T/start.log"); no bridge, no table"
+
+# 8. a crash leaves the taps; --teardown deletes those gatewayd made only
+in_host ip tuntap add dev vmadm mode tap user daemon
+tap_conf vmtap1 vmadm
+gw_start
+wait_until 5 is_tap_of vmtap1 nobody && wait_until 5 is_tap_of vmadm nobody || fail "taps not made"
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+is_tap_of vmtap1 nobody || fail "vmtap1 went with gatewayd's crash"
+ip netns exec "$NS_HOST" "$GATEWAYD" --teardown -c "$T/gw.conf" >"$T/td.log" 2>&1 || fail "teardown: $(cat "$T/td.log")"
+grep -q "teardown: deleted tap vmtap1" "$T/td.log" || fail "teardown did not say it deleted vmtap1: $(cat "$T/td.log")"
+gone vmtap1 || fail "vmtap1 left after --teardown"
+in_host ip -d link show vmadm | grep -q "tun type tap" || fail "teardown deleted vmadm, a tap gatewayd adopted but did not make"
+ok "kill -9: vmtap1 stays; --teardown deletes it and leaves vmadm (made by the admin, adopted)"

@@ -143,7 +143,7 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 	}
 	fprintf(f,
 		"unknown command \"%s\" (status, leases, forwards, reload, doctor, metrics, "
-		"qemu-args, static)\n",
+		"qemu-args, static, taps, tap, attach, detach)\n",
 		argv[0]);
 	return CTL_USAGE;
 }

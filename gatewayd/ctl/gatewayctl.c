@@ -6,6 +6,11 @@
  *   gatewayctl [-s SOCKET] doctor [--json] [NET]
  *   gatewayctl [-s SOCKET] metrics
  *   gatewayctl [-s SOCKET] reload
+ *   gatewayctl [-s SOCKET] taps [--json]
+ *   gatewayctl [-s SOCKET] tap add NET --user USER [--group GROUP] [--name TAP]
+ *   gatewayctl [-s SOCKET] tap del TAP
+ *   gatewayctl [-s SOCKET] attach IFNAME [NET]     (QEMU's scripts/qemu-ifup)
+ *   gatewayctl [-s SOCKET] detach IFNAME           (scripts/qemu-ifdown)
  *   gatewayctl [-s SOCKET] qemu-args NET [--name VM] [--helper|--script|--tap TAP] [--static]
  *   gatewayctl [-s SOCKET] static del NET VM
  *
@@ -35,6 +40,12 @@ static void usage(FILE *f)
 		"  doctor [NET]   check the path a guest's packet takes; say what to fix\n"
 		"  metrics        Prometheus text exposition\n"
 		"  reload         re-read the config (root); prints the outcome\n"
+		"  taps           the user taps gatewayd keeps\n"
+		"  tap add NET --user USER [--group GROUP] [--name TAP]\n"
+		"                 a persistent tap USER may open, on NET's bridge (root)\n"
+		"  tap del TAP    delete a tap made by tap add (root)\n"
+		"  attach IFNAME [NET]  plug a guest's tap into NET's bridge (root)\n"
+		"  detach IFNAME  take it off again (root)\n"
 		"  qemu-args NET [--name VM] [--helper | --script | --tap TAP] [--static]\n"
 		"                 QEMU options for a guest on NET (MAC from the VM name);\n"
 		"                 --static (root): a static lease for it, address on stderr\n"

@@ -128,3 +128,5 @@ qemu_boot_times() {
 		"$(tr -d '\r' <"$T/$1.serial" | awk '$1 == "GWQ" && $NF ~ /^t=/ && $2 != "mac" { printf "%s%s %s", s, $2, substr($NF, 3); s = ", " }')" \
 		"$([ -n "$r" ] && awk -v ms=$((r - QG_START_MS[$1])) 'BEGIN { printf "%.1f", ms / 1000 }')"
 }
+# qg_t NAME KEY: the guest's clock (s) when it printed "GWQ KEY".
+qg_t() { tr -d '\r' <"$T/$1.serial" | sed -n "s/^GWQ $2 .*t=\([0-9.]*\)\$/\1/p" | head -n 1; }

@@ -171,8 +171,10 @@ const struct gw_tap *taps_tap_find(const struct gw_ctx *ctx, const char *name)
 {
 	long i;
 
-	if (ctx->conf && (i = conf_tap_find(ctx->conf, name)) >= 0)
-		return &ctx->conf->taps[i];
+	const struct gw_conf *c = ctx->conf ? ctx->conf : ctx->taps ? ctx->taps->pending : NULL;
+
+	if (c && (i = conf_tap_find(c, name)) >= 0)
+		return &c->taps[i];
 	if ((i = taps_rt_find(ctx->taps, name)) >= 0)
 		return &ctx->taps->rt[i];
 	return NULL;
@@ -222,6 +224,7 @@ int taps_load(struct gw_ctx *ctx, const struct gw_conf *conf)
 	if (!t)
 		return -ENOMEM;
 	snprintf(t->dir, sizeof(t->dir), "%s", conf->state_dir);
+	t->pending = conf;
 	rec_path(t, STATE_TAPS, path, sizeof(path));
 	read_lines(path, load_tap, t);
 	rec_path(t, STATE_ATTACHED, path, sizeof(path));
@@ -338,14 +341,20 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 	char err[300];
 	int made_now, r;
 
+	/* At start and reload what cannot be done is said loudly, once; the
+	 * watch, which runs on every link event, says it again only in debug. */
 	if (!taps_net_find(ctx, t->network)) {
-		log_warnx("tap %s: its network \"%s\" is not in the config; left as it is", t->name,
-			  t->network);
+		if (!repair)
+			log_warnx("tap %s: its network \"%s\" is not in the config; left as it is",
+				  t->name, t->network);
 		return;
 	}
 	if ((made_now = taps_tap_make(ctx, t, err, sizeof(err))) < 0 ||
 	    (r = taps_plug(ctx, t->name, t->network, err, sizeof(err))) < 0) {
-		log_err("tap %s: %s", t->name, err);
+		if (repair)
+			log_debug("tap %s: %s", t->name, err);
+		else
+			log_err("tap %s: %s", t->name, err);
 		return;
 	}
 	if (made_now && repair)
@@ -376,7 +385,7 @@ static void attached_ensure(struct gw_ctx *ctx, bool repair)
 		}
 		t->att[k++] = t->att[i];
 		if ((r = taps_plug(ctx, t->att[i].name, t->att[i].net, err, sizeof(err))) < 0)
-			log_err("attached port %s: %s", t->att[i].name, err);
+			(repair ? log_debug : log_err)("attached port %s: %s", t->att[i].name, err);
 		else if (r > 0 && repair)
 			log_warnx("attached port %s: put it back on network \"%s\"'s bridge",
 				  t->att[i].name, t->att[i].net);
@@ -414,6 +423,7 @@ void taps_apply(struct gw_ctx *ctx)
 
 	if (!tp || !ctx->conf)
 		return;
+	tp->pending = NULL;
 	for (size_t i = 0; i < tp->n_applied; i++)
 		if (!taps_tap_find(ctx, tp->applied[i].name))
 			taps_tap_unmake(ctx, tp->applied[i].name, "its section left the config");

@@ -138,6 +138,7 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	struct attached *v;
 	struct rtnl_link l;
 	struct tun_info ti;
+	bool fresh;
 	long i;
 	int r;
 
@@ -156,7 +157,7 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	if (taps_tap_find(ctx, ifname))
 		return fmt_err(err, errlen, "%s is a tap gatewayd keeps; it is attached already",
 			       ifname);
-	if ((i = taps_att_find(t, ifname)) < 0) {
+	if ((fresh = (i = taps_att_find(t, ifname)) < 0)) {
 		if (!(v = realloc(t->att, (t->n_att + 1) * sizeof(*v))))
 			return fmt_err(err, errlen, "out of memory");
 		t->att = v;
@@ -166,8 +167,8 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	snprintf(t->att[i].name, IFNAMSIZ, "%s", ifname);
 	snprintf(t->att[i].net, sizeof(t->att[i].net), "%s", n->name);
 	if ((r = taps_plug(ctx, ifname, n->name, err, errlen)) < 0) {
-		t->n_att--;
-		memmove(&t->att[i], &t->att[i + 1], (t->n_att - (size_t)i) * sizeof(*t->att));
+		if (fresh)
+			t->n_att--; /* the last one */
 		return r;
 	}
 	if ((r = taps_save(t)) < 0)

@@ -19,6 +19,9 @@ struct gw_taps {
 	struct gw_tap *applied;
 	size_t n_applied;
 	char dir[GW_PATH_MAX]; /* state_dir */
+	/* the config being started, until it is in force: its taps are
+	 * guest ports to the preflight already */
+	const struct gw_conf *pending;
 };
 
 /* Rewrite state_dir's records of run-time taps and attached ports. */

@@ -182,3 +182,16 @@ grep -q "teardown: deleted tap vmtap1" "$T/td.log" || fail "teardown did not say
 gone vmtap1 || fail "vmtap1 left after --teardown"
 in_host ip -d link show vmadm | grep -q "tun type tap" || fail "teardown deleted vmadm, a tap gatewayd adopted but did not make"
 ok "kill -9: vmtap1 stays; --teardown deletes it and leaves vmadm (made by the admin, adopted)"
+
+# 9. a tap of the config already on an admin's bridge whose guest_ports it
+# does not match (left there by a crash): a guest port at start already
+gw_stop >/dev/null 2>&1
+in_host ip link add gw0 type bridge
+in_host ip tuntap add dev vmtap1 mode tap user nobody
+in_host ip link set vmtap1 master gw0 up
+write_conf 'guest_ports = {"vg*"}'
+printf 'tap vmtap1 {\n    network = "default"\n    user    = "nobody"\n}\n' >>"$T/gw.conf"
+gw_start
+grep -q "not a guest port" "$T/gw.log" && fail "the start refused or tripped on its own tap: $(grep 'not a guest port' "$T/gw.log")"
+wait_until 5 sh -c "$CTL status default | grep -q 'guest_port *vmtap1 origin=tap'" || fail "vmtap1 not a guest port: $($CTL status default)"
+ok "vmtap1 on an admin's gw0 with guest_ports \"vg*\": started, not tripped, origin tap"

@@ -81,9 +81,15 @@ size_t qemu_acl_drop_line(char *text, size_t len, const char *line)
 	char *p;
 
 	while ((p = (char *)line_find(text, len, line, text))) {
-		/* with its newline, if it has one */
-		size_t n = ll + (p + ll < text + len && p[ll] == '\n');
+		/* with its newline; the last line has none when it was added to
+		 * a file without one (include_add): then the newline before it
+		 * was ours */
+		size_t n = ll + (p + ll < text + len);
 
+		if (p + ll == text + len && p > text) {
+			p--;
+			n++;
+		}
 		memmove(p, p + n, len - (size_t)(p - text) - n);
 		len -= n;
 	}
@@ -173,8 +179,10 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* bridge.conf includes our file: the line appended if missing (after a
- * newline if the last line has none), the file made 0644 if missing. */
+/* bridge.conf includes our file: the line appended if missing, the file
+ * made 0644 if missing. A file whose last line has no newline gets none
+ * after ours either ("\ninclude ..."), so that taking the line out again
+ * gives back the same bytes. */
 static int include_add(const char *dir, char *err, size_t errlen)
 {
 	char path[GW_PATH_MAX + 32], line[GW_PATH_MAX + 32];
@@ -195,12 +203,16 @@ static int include_add(const char *dir, char *err, size_t errlen)
 		return why(err, errlen, path, r);
 	} else if (qemu_acl_has_line(text, len, line)) {
 		goto out;
-	} else if (lseek(fd, 0, SEEK_END) < 0 ||
-		   (len && text[len - 1] != '\n' && (r = write_all(fd, "\n", 1)) < 0)) {
-		r = r < 0 ? r : -errno;
+	} else if (lseek(fd, 0, SEEK_END) < 0) {
+		r = -errno;
+	} else if (len && text[len - 1] != '\n') {
+		if ((r = write_all(fd, "\n", 1)) == 0)
+			r = write_all(fd, line, strlen(line));
+		goto done;
 	}
 	if (r == 0 && (r = write_all(fd, line, strlen(line))) == 0)
 		r = write_all(fd, "\n", 1);
+done:
 	if (r < 0)
 		why(err, errlen, path, r);
 out:
@@ -222,7 +234,7 @@ static int text_fill(FILE *f, void *arg)
 }
 
 /* Our line out of bridge.conf, the rest as it was (the file rewritten by
- * rename, with its mode). 1 if it was there. */
+ * rename, with its mode and owner). 1 if it was there. */
 static int include_del(const char *dir, char *err, size_t errlen)
 {
 	char path[GW_PATH_MAX + 32], line[GW_PATH_MAX + 32];
@@ -237,8 +249,9 @@ static int include_del(const char *dir, char *err, size_t errlen)
 		return r == -ENOENT ? 0 : why(err, errlen, path, r);
 	nlen = qemu_acl_drop_line(text, len, line);
 	if (nlen != len &&
-	    (r = state_file_write(path, st.st_mode & 07777, text_fill,
-				  &(struct text_arg){ text, nlen })) < 0)
+	    ((r = state_file_write(path, st.st_mode & 07777, text_fill,
+				   &(struct text_arg){ text, nlen })) < 0 ||
+	     (r = lchown(path, st.st_uid, st.st_gid) < 0 ? -errno : 0) < 0))
 		why(err, errlen, path, r);
 	free(text);
 	return r < 0 ? r : nlen != len;

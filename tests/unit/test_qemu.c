@@ -122,11 +122,14 @@ START_TEST(test_qemu_acl_lines)
 	strcpy(t, "include /etc/qemu/gatewayd.conf.bak\n #include /etc/qemu/gatewayd.conf\n");
 	ck_assert(!qemu_acl_has_line(t, strlen(t), inc));
 	ck_assert_uint_eq(qemu_acl_drop_line(t, strlen(t), inc), strlen(t));
-	/* last, without a newline; and twice */
+	/* last, without a newline (added so to a file without one: the
+	 * newline before it goes too); and twice */
 	strcpy(t, "include /etc/qemu/gatewayd.conf\nallow br0\ninclude /etc/qemu/gatewayd.conf");
 	n = qemu_acl_drop_line(t, strlen(t), inc);
-	ck_assert_uint_eq(n, strlen("allow br0\n"));
-	ck_assert(!memcmp(t, "allow br0\n", n));
+	ck_assert_uint_eq(n, strlen("allow br0"));
+	ck_assert(!memcmp(t, "allow br0", n));
+	strcpy(t, "include /etc/qemu/gatewayd.conf");
+	ck_assert_uint_eq(qemu_acl_drop_line(t, strlen(t), inc), 0);
 	ck_assert_uint_eq(qemu_acl_drop_line(t, 0, inc), 0);
 }
 END_TEST
@@ -220,6 +223,16 @@ START_TEST(test_qemu_acl_files)
 	ck_assert_ptr_null(slurp(qdir, "gatewayd.conf"));
 	ck_assert_int_eq(qemu_acl_remove(sdir, err, sizeof(err)), 0);
 	conf_free(one);
+
+	/* a last line without a newline: the same bytes again afterwards */
+	put(qdir, "bridge.conf", "allow br0\n# no newline");
+	ck_assert_msg(qemu_acl_sync(c, err, sizeof(err)) == 0, "%s", err);
+	snprintf(want, sizeof(want), "allow br0\n# no newline\n%.*s", (int)strlen(inc) - 1, inc);
+	ck_assert_str_eq(slurp(qdir, "bridge.conf"), want);
+	ck_assert_msg(qemu_acl_sync(c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(slurp(qdir, "bridge.conf"), want);
+	ck_assert_int_eq(qemu_acl_remove(sdir, err, sizeof(err)), 1);
+	ck_assert_str_eq(slurp(qdir, "bridge.conf"), "allow br0\n# no newline");
 
 	/* no bridge.conf: made 0644 with our line alone, and left empty */
 	ck_assert_int_eq(unlink(strcat(strcat(strcpy(want, qdir), "/"), "bridge.conf")), 0);

@@ -119,8 +119,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_FLOAT("probe_time", 1.0, CFGF_NONE),
 	CONF_QEMU_OPTS
 	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CONF_TAP_OPTS
-	CFG_END(),
+	CONF_TAP_OPTS CFG_END(),
 };
 
 int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)
@@ -245,8 +244,7 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 		if ((r = conf_network(ctx, cfg_getnsec(root, "network", i), &c->networks[i])) < 0)
 			return r;
 	if ((r = conf_cross_check(ctx, root, c)) < 0 || (r = conf_mode_check(ctx, root, c)) < 0 ||
-	    (r = conf_forwards_check(ctx, root, c)) < 0 ||
-	    (r = conf_hosts_check(ctx, root, c)) < 0)
+	    (r = conf_forwards_check(ctx, root, c)) < 0 || (r = conf_hosts_check(ctx, root, c)) < 0)
 		return r;
 	return conf_taps(ctx, root, c);
 }

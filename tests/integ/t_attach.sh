@@ -67,6 +67,11 @@ in_host ip link set vg1 master gw0 up # it fell off with the old gw0: not ours t
 udhcpc_lease 1 || fail "no lease for g1 after the restart"
 ok "restart: vmA attached again, guard ok, g1 leased"
 
+# the bridge deleted and recreated: vmA is plugged back
+in_host ip link del gw0
+wait_until 10 on_bridge vmA gw0 || fail "vmA not back on the recreated gw0"
+ok "gw0 deleted: recreated with vmA on it"
+
 # 3. what is not a tap is refused
 ip -n "$NS_HOST" link add upx type veth peer name upxp netns "$NS_INET"
 in_host ip tuntap add dev tn0 mode tun

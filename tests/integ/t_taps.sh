@@ -107,6 +107,16 @@ ok "a guest on vmtap1 got $ip2; status: vmtap1 origin=tap mac=$mac2 ipv4=$ip2; a
 kill "$RELAY"
 wait "$RELAY" 2>/dev/null
 
+# repairs: a tap of ours deleted is made again; a bridge deleted and
+# recreated gets its taps back
+in_host ip link del vmtap0
+wait_until 5 is_tap_of vmtap0 nobody || fail "vmtap0, deleted, was not made again"
+grep -q "tap vmtap0 was deleted by someone else; created it again" "$T/gw.log" || fail "the repair was not logged"
+in_host ip link del gw0
+wait_until 10 is_tap_of vmtap0 nobody && wait_until 5 is_tap_of vmtap1 nobody ||
+	fail "the taps are not back on the recreated gw0: $(in_host ip link show master gw0)"
+ok "vmtap0 deleted: made again; gw0 deleted: recreated with vmtap0 and vmtap1 on it"
+
 # 4. reload: a section added or removed touches nothing else
 pd=$(dnsmasq_pid) bi=$(ifindex gw0) t1=$(ifindex vmtap1)
 tap_conf vmtap0 vmtap1 vmtap3

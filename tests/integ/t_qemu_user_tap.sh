@@ -46,7 +46,7 @@ qemu_start vm2 ip netns exec "$NS_HOST" unshare -m sh -c \
 	'[ "$0" = /dev/net/tun ] || mount --bind "$0" /dev/net/tun; exec "$@"' "$tun" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups -- $args
 wait_until 10 sh -c "ps -o user= -p ${QG_PID[vm2]} | grep -qx nobody" ||
-	qemu_fail vm2 "QEMU does not run as nobody: $(ps -o user=,args= -p "${QG_PID[vm2]}")"
+	qemu_fail vm2 "QEMU does not run as nobody: $(ps -o user=,args= -p "${QG_PID[vm2]}" || echo it exited)"
 ok "QEMU runs as nobody"
 qemu_check_guest vm2
 say "boot: $(qemu_boot_times vm2)"

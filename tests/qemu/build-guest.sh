@@ -32,18 +32,22 @@ BUSYBOX=/bin/busybox
 [ "$file_static" = '177ELF' ] || { echo "build-guest: no $BUSYBOX (Debian package busybox-static)" >&2; exit 1; }
 
 fetch_kernel() {
-	local tmp arch meta pkg deb rel cand
+	local tmp arch meta pkg deb rel cand try
 	arch=$(dpkg --print-architecture)
 	meta=linux-image-$arch
 	# No lists yet (a fresh machine): apt knows no candidate.
 	cand=$(apt-cache policy "$meta" 2>/dev/null | sed -n 's/^ *Candidate: //p')
 	case $cand in '' | '(none)') apt-get update -q >&2 ;; esac
-	pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
-	[ -n "$pkg" ] || { echo "build-guest: apt names no kernel package behind $meta" >&2; return 1; }
 	tmp=$(mktemp -d /tmp/gw-guest-kernel.XXXXXX)
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" RETURN
-	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2)
+	# Old lists may name a kernel the archive no longer has: update, try again.
+	for try in 1 2; do
+		pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+		[ -n "$pkg" ] && (cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2) && break
+		[ $try = 1 ] || { echo "build-guest: could not download ${pkg:-the kernel package behind $meta}" >&2; return 1; }
+		apt-get update -q >&2
+	done
 	deb=$(ls "$tmp"/*.deb)
 	mkdir "$tmp/x" "$tmp/m"
 	# The package has no modules.dep (depmod makes it on install): the

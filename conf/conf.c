@@ -117,9 +117,9 @@ static cfg_opt_t root_opts[] = {
 	SVAL("dnsmasq_user", "dnsmasq"),
 	CFG_BOOL("fix_accept_ra", cfg_false, CFGF_NONE),
 	CFG_FLOAT("probe_time", 1.0, CFGF_NONE),
-	CONF_QEMU_OPTS
 	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CONF_TAP_OPTS CFG_END(),
+	/* each feature's global keys, from its own file */
+	CONF_QEMU_OPTS CONF_TAP_OPTS CFG_END(),
 };
 
 int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)

@@ -66,7 +66,8 @@ struct gw_conf {
 	char dnsmasq_user[64];
 	bool fix_accept_ra; /* may set the uplink's accept_ra to 2 */
 	unsigned probe_ms;  /* start-time DHCP/RA probe; 0 = off */
-	struct gw_qemu qemu; /* conf/qemu.h */
+	/* QEMU's bridge helper: conf/qemu.h */
+	struct gw_qemu qemu;
 	size_t n_networks;
 	struct gw_network *networks;
 	size_t n_taps; /* conf/tap.h */

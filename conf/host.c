@@ -489,8 +489,8 @@ const char *conf_host_conflict(const struct gw_network *net, const struct gw_hos
 	addr_format_net4(net->ipv4.addr, net->ipv4.plen, sub, sizeof(sub));
 	if (!conf_hostname_ok(h->name))
 		snprintf(buf, len, "\"%s\" is not a host name (a DNS label)", h->name);
-	else if (h->has_ipv4 && ((a & mask) != (gw & mask) || a == gw || (a & ~mask) == 0 ||
-				 (a & ~mask) == ~mask))
+	else if (h->has_ipv4 &&
+		 ((a & mask) != (gw & mask) || a == gw || (a & ~mask) == 0 || (a & ~mask) == ~mask))
 		snprintf(buf, len, "its address is not a guest's address in %s", sub);
 	else
 		buf[0] = '\0';

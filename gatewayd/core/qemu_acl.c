@@ -35,9 +35,10 @@ char *qemu_acl_text(const struct gw_conf *conf)
 
 	if (!f)
 		return NULL;
-	fprintf(f, "# Written by gatewayd (qemu_bridge_acl in %s): QEMU's bridge helper\n"
-		   "# may plug guests into these bridges. Rewritten on reload; removed,\n"
-		   "# with its include line in bridge.conf, when gatewayd stops.\n",
+	fprintf(f,
+		"# Written by gatewayd (qemu_bridge_acl in %s): QEMU's bridge helper\n"
+		"# may plug guests into these bridges. Rewritten on reload; removed,\n"
+		"# with its include line in bridge.conf, when gatewayd stops.\n",
 		conf->path);
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const char *br = conf->networks[i].bridge;
@@ -248,10 +249,9 @@ static int include_del(const char *dir, char *err, size_t errlen)
 	if ((r = file_read(path, &text, &len, &st, NULL)) < 0)
 		return r == -ENOENT ? 0 : why(err, errlen, path, r);
 	nlen = qemu_acl_drop_line(text, len, line);
-	if (nlen != len &&
-	    ((r = state_file_write(path, st.st_mode & 07777, text_fill,
-				   &(struct text_arg){ text, nlen })) < 0 ||
-	     (r = lchown(path, st.st_uid, st.st_gid) < 0 ? -errno : 0) < 0))
+	if (nlen != len && ((r = state_file_write(path, st.st_mode & 07777, text_fill,
+						  &(struct text_arg){ text, nlen })) < 0 ||
+			    (r = lchown(path, st.st_uid, st.st_gid) < 0 ? -errno : 0) < 0))
 		why(err, errlen, path, r);
 	free(text);
 	return r < 0 ? r : nlen != len;

@@ -255,8 +255,7 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 		 inet_ntop(AF_INET, &h.ipv4, a, sizeof(a)));
 	goto out;
 io:
-	snprintf(err, errlen, "%s/%s: %s", ctx->conf->state_dir, STATE_STATIC_HOSTS,
-		 strerror(-r));
+	snprintf(err, errlen, "%s/%s: %s", ctx->conf->state_dir, STATE_STATIC_HOSTS, strerror(-r));
 out:
 	free(l.v);
 	free(old.v);

@@ -52,7 +52,8 @@ void qemu_args_format(const struct qemu_args *a, char *buf, size_t len)
 				     a->net, a->libexec, a->libexec);
 		break;
 	case QEMU_FORM_TAP:
-		n = (size_t)snprintf(buf, len, "-netdev tap,id=gw-%s,ifname=%s,script=no,downscript=no",
+		n = (size_t)snprintf(buf, len,
+				     "-netdev tap,id=gw-%s,ifname=%s,script=no,downscript=no",
 				     a->net, a->tap);
 		break;
 	}
@@ -188,8 +189,9 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		     "says so",
 		     n->bridge, ctx->conf->qemu.conf_dir);
 	if (a.form == QEMU_FORM_SCRIPT && script_default(ctx) != i)
-		note(f, "run QEMU with GATEWAYD_NETWORK=%s in its environment (qemu-ifup's "
-			"default is another network)",
+		note(f,
+		     "run QEMU with GATEWAYD_NETWORK=%s in its environment (qemu-ifup's "
+		     "default is another network)",
 		     n->name);
 	return CTL_OK;
 }

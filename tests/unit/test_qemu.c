@@ -188,7 +188,8 @@ static struct gw_conf *acl_conf(bool on, const char *nets)
 {
 	char top[512];
 
-	snprintf(top, sizeof(top), "qemu_bridge_acl = %s\nqemu_conf_dir = \"%s\"\nstate_dir = \"%s\"",
+	snprintf(top, sizeof(top),
+		 "qemu_bridge_acl = %s\nqemu_conf_dir = \"%s\"\nstate_dir = \"%s\"",
 		 on ? "true" : "false", qdir, sdir);
 	return load(top, nets);
 }
@@ -356,7 +357,9 @@ END_TEST
 
 START_TEST(test_qemu_args_forms)
 {
-	struct qemu_args a = { .net = "default", .bridge = "gw0", .libexec = "/usr/libexec/gatewayd",
+	struct qemu_args a = { .net = "default",
+			       .bridge = "gw0",
+			       .libexec = "/usr/libexec/gatewayd",
 			       .form = QEMU_FORM_HELPER };
 	char buf[512];
 
@@ -385,9 +388,10 @@ END_TEST
 
 START_TEST(test_qemu_static_pick)
 {
-	struct gw_conf *c = load("", "network a { bridge = gw0 ipv4 = \"10.9.0.1/29\"\n"
-				     "dhcp { range = \"10.9.0.2-10.9.0.4\" }\n"
-				     "host h { mac = \"02:00:00:00:00:01\" ipv4 = \"10.9.0.5\" } }\n");
+	struct gw_conf *c =
+		load("", "network a { bridge = gw0 ipv4 = \"10.9.0.1/29\"\n"
+			 "dhcp { range = \"10.9.0.2-10.9.0.4\" }\n"
+			 "host h { mac = \"02:00:00:00:00:01\" ipv4 = \"10.9.0.5\" } }\n");
 	struct gw_network *n = &c->networks[0];
 	struct gw_host h = { .name = "vm1", .has_mac = true, .has_ipv4 = true, .runtime = true };
 	struct in_addr got, taken[3];

@@ -97,7 +97,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	for (size_t k = 0; k < rt->n_ports; k++)
 		out_item(o, rt->ports[k]);
 	out_list_end(o);
-	ports_status(o, ctx, i); /* guest ports: origin, MAC, lease */
+	ports_status(o, ctx, i, leases, nl); /* guest ports: origin, MAC, lease */
 	out_str(o, "dnsmasq", dnsmasq_state(rt));
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);

@@ -19,15 +19,12 @@
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/host/hostcheck.h"
 #include "gatewayd/host/tun.h"
-#include "dhcp/dnsmasq_conf.h"
 #include "dhcp/leases.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define PORT_LEASES_MAX 4096
-#define PORT_MACS_MAX	4
+#define PORT_MACS_MAX 4
 /* linux/if.h has it, but clashes with net/if.h */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -53,18 +50,11 @@ static const char *lease_of(const char *mac, const struct lease *v, int n)
 	return "";
 }
 
-void ports_status(struct out *o, struct gw_ctx *ctx, size_t i)
+void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct lease *leases, int nl)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
-	struct lease *leases = calloc(PORT_LEASES_MAX, sizeof(*leases));
-	char path[GW_PATH_MAX + 64];
-	int nl = 0;
 
-	if (leases) {
-		dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
-		nl = leases_read(path, leases, PORT_LEASES_MAX);
-	}
 	if (o->json) {
 		out_list_begin(o, "guest_ports");
 		o->ncols = 4;
@@ -106,7 +96,6 @@ void ports_status(struct out *o, struct gw_ctx *ctx, size_t i)
 	}
 	if (o->json)
 		out_list_end(o);
-	free(leases);
 }
 
 static int denied(FILE *f, const char *what)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "dhcp/leases.h"
 #include "gatewayd/ctl/out.h"
 
 struct gw_ctx;
@@ -18,7 +19,8 @@ struct gw_ctx;
 /* argv[0] is the command; answers into f, returns CTL_* or PORTS_NOT_MINE. */
 int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool json, FILE *f);
 /* Network i's guest ports, inside its status object: port, origin (tap,
- * script, helper, manual, veth), the guest's MAC and its IPv4 lease. */
-void ports_status(struct out *o, struct gw_ctx *ctx, size_t i);
+ * script, helper, manual, veth), the guest's MAC and its IPv4 lease
+ * (from the network's leases, as status read them: nl of them). */
+void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct lease *leases, int nl);
 
 #endif

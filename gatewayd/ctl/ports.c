@@ -77,8 +77,7 @@ void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct leas
 			char one[18];
 			const char *a;
 
-			snprintf(one, sizeof(one), "%02x:%02x:%02x:%02x:%02x:%02x", macs[m][0],
-				 macs[m][1], macs[m][2], macs[m][3], macs[m][4], macs[m][5]);
+			conf_mac_format(macs[m], one, sizeof(one));
 			a = lease_of(one, leases, nl > 0 ? nl : 0);
 			snprintf(mac + strlen(mac), sizeof(mac) - strlen(mac), "%s%s", m ? "," : "",
 				 one);

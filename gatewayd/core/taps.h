@@ -49,10 +49,13 @@ int taps_teardown(const struct gw_conf *conf);
 int taps_add(struct gw_ctx *ctx, const char *net, const char *user, const char *group,
 	     const char *name, char out[IFNAMSIZ], char *err, size_t errlen);
 int taps_del(struct gw_ctx *ctx, const char *name, char *err, size_t errlen);
-/* net NULL: the network named "default", else the only one. */
+/* net NULL: taps_default_network(). */
 int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *err, size_t errlen);
 int taps_detach(struct gw_ctx *ctx, const char *ifname, char *err, size_t errlen);
 
+/* The network an attach without one goes to (scripts/qemu-ifup without
+ * GATEWAYD_NETWORK): the one named "default", else the only one; NULL. */
+const struct gw_network *taps_default_network(const struct gw_ctx *ctx);
 /* What put this port on a bridge: "tap" (gatewayd's user tap), "script"
  * (gatewayctl attach) or NULL (neither). */
 const char *taps_origin(const struct gw_ctx *ctx, const char *port);

@@ -114,21 +114,24 @@ int taps_del(struct gw_ctx *ctx, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-/* The network an attach without one goes to. */
-static const struct gw_network *default_net(const struct gw_ctx *ctx, char *err, size_t errlen)
+const struct gw_network *taps_default_network(const struct gw_ctx *ctx)
 {
 	const struct gw_network *n = taps_net_find(ctx, "default");
 
-	if (n)
-		return n;
-	if (ctx->conf->n_networks == 1)
-		return &ctx->conf->networks[0];
-	fmt_err(err, errlen,
-		"no network named \"default\" and %zu networks: say which one "
-		"(gatewayctl attach IFNAME NETWORK, or GATEWAYD_NETWORK=NETWORK for the QEMU "
-		"scripts)",
-		ctx->conf->n_networks);
-	return NULL;
+	return n ? n : ctx->conf->n_networks == 1 ? &ctx->conf->networks[0] : NULL;
+}
+
+static const struct gw_network *default_net(const struct gw_ctx *ctx, char *err, size_t errlen)
+{
+	const struct gw_network *n = taps_default_network(ctx);
+
+	if (!n)
+		fmt_err(err, errlen,
+			"no network named \"default\" and %zu networks: say which one "
+			"(gatewayctl attach IFNAME NETWORK, or GATEWAYD_NETWORK=NETWORK for the "
+			"QEMU scripts)",
+			ctx->conf->n_networks);
+	return n;
 }
 
 int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *err, size_t errlen)

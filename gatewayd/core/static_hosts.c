@@ -186,12 +186,13 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 	struct gw_host h = { .has_mac = true, .has_ipv4 = true, .runtime = true };
 	struct stored_list l = { 0 }, old = { 0 };
 	struct in_addr *taken = NULL;
-	char m[32], a[INET_ADDRSTRLEN];
+	char m[32], a[INET_ADDRSTRLEN], net[NAME_NET_MAX + 1];
 	size_t nt;
 	long at;
 	int r;
 
 	conf_mac_format(mac, m, sizeof(m));
+	snprintf(net, sizeof(net), "%s", n->name); /* n goes with the reload */
 	if (!n->dhcp_enabled) {
 		snprintf(err, errlen, "network \"%s\" has DHCP off: no static lease to give",
 			 n->name);
@@ -251,7 +252,7 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 		goto out;
 	}
 	*out = h.ipv4;
-	log_info("network \"%s\": static host \"%s\" (%s) gets %s (gatewayctl)", n->name, name, m,
+	log_info("network \"%s\": static host \"%s\" (%s) gets %s (gatewayctl)", net, name, m,
 		 inet_ntop(AF_INET, &h.ipv4, a, sizeof(a)));
 	goto out;
 io:

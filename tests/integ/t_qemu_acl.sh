@@ -138,6 +138,30 @@ acl_is gw0
 included
 ok "refused: qemu_conf_dir mode 0775 or not root's, a symlinked bridge.conf (target untouched); a planted gatewayd.conf link is replaced, its target untouched"
 
+# With the systemd unit's capabilities only (no CAP_DAC_OVERRIDE; the unit
+# has no ProtectSystem, so /etc/qemu is writable): a bridge.conf of group
+# nobody keeps its group through our rewrite.
+if command -v setpriv >/dev/null; then
+	gw_stop || fail "gatewayd exited non-zero"
+	chgrp 65534 "$Q/bridge.conf"
+	chmod 0640 "$Q/bridge.conf"
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$TOP/system/gatewayd.service.in" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+	: >"$T/gw.log"
+	ip netns exec "$NS_HOST" setpriv --no-new-privs --bounding-set "-all,$caps" \
+		"$GATEWAYD" -f -c "$T/gw.conf" >>"$T/gw.log" 2>&1 &
+	GW_PID=$!
+	wait_until 15 grep -q "running with" "$T/gw.log" || fail "gatewayd did not come up with the unit's capabilities"
+	acl_is gw0
+	included
+	gw_stop || fail "gatewayd exited non-zero"
+	untouched "stop, with the unit's capabilities"
+	[ "$(stat -c %g:%a "$Q/bridge.conf")" = 65534:640 ] || fail "bridge.conf is now $(stat -c %U:%G:%a "$Q/bridge.conf"), not group 65534, mode 640"
+	chgrp 0 "$Q/bridge.conf"
+	chmod 0644 "$Q/bridge.conf"
+	gw_start
+	ok "with the unit's bounding set only: written, and removed with bridge.conf's group and mode kept"
+fi
+
 # The real helper, through QEMU: our files at /etc/qemu in a private mount
 # namespace (/etc/qemu bind-mounted, or /etc overlaid when the machine has
 # no /etc/qemu: nothing is created on the real filesystem).

@@ -43,11 +43,16 @@ qemu_start() {
 	"${wrap[@]}" "$QEMU" -accel tcg -m 256 -smp 1 -display none -nodefaults -no-reboot \
 		-name "$name" -serial "file:$T/$name.serial" \
 		-kernel "$QG_KERNEL" -initrd "$QG_DIR/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 cryptomgr.notests gwq_name=$name gwq_url=$QG_URL gwq_prefix=$QG_PREFIX" \
+		-append "$(qemu_cmdline "$name")" \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	QG_PID[$name]=$!
 }
 declare -A QG_START_MS=() QG_SEEN_MS=()
+# qemu_cmdline NAME: the guest kernel's command line (the test's
+# parameters for tests/qemu/init).
+qemu_cmdline() {
+	echo "console=ttyS0 quiet panic=-1 cryptomgr.notests gwq_name=$1 gwq_url=$QG_URL gwq_prefix=$QG_PREFIX"
+}
 qg_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 
 # qemu_wait NAME KEY [SECONDS]: until the guest printed "GWQ KEY" (0), a

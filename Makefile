@@ -44,6 +44,8 @@ LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c 
 LIB_SRCS += gatewayd/core/qemu_acl.c gatewayd/core/static_hosts.c gatewayd/ctl/qemu_args.c
 # user taps, attached ports (issue 10)
 LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/taps_cmd.c gatewayd/ctl/ports.c
+# BGP announcements through BIRD, pools for auto subnets (issue 11)
+LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/core/bgp.c gatewayd/ctl/bgp_ctl.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -51,6 +53,7 @@ UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf
 	tests/unit/test_mode.c tests/unit/test_binding.c
 UNIT_SRCS += tests/unit/test_qemu.c
 UNIT_SRCS += tests/unit/test_tap.c
+UNIT_SRCS += tests/unit/test_bgp.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

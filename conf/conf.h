@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "conf/bgp.h"
 #include "conf/forward.h"
 #include "conf/host.h"
 #include "conf/mode.h"
@@ -55,6 +56,7 @@ struct gw_network {
 	struct gw_net_mode m;	/* conf/mode.h */
 	struct gw_forwards fwd; /* conf/forward.h */
 	struct gw_hosts hosts;	/* conf/host.h */
+	bool announce;		/* conf/bgp.c: announced over BGP (when bgp is configured) */
 };
 
 struct gw_conf {
@@ -68,6 +70,8 @@ struct gw_conf {
 	unsigned probe_ms;  /* start-time DHCP/RA probe; 0 = off */
 	/* QEMU's bridge helper: conf/qemu.h */
 	struct gw_qemu qemu;
+	struct gw_bgp bgp;     /* conf/bgp.h */
+	struct gw_pools pools; /* conf/bgp.h: where auto subnets come from */
 	size_t n_networks;
 	struct gw_network *networks;
 	size_t n_taps; /* conf/tap.h */
@@ -109,6 +113,9 @@ void conf_print(FILE *f, const struct gw_conf *conf);
 /* The global keys of QEMU's bridge helper (conf/qemu.c). */
 void conf_qemu_print(FILE *f, const struct gw_conf *conf);
 bool conf_qemu_equal(const struct gw_conf *a, const struct gw_conf *b);
+/* The bgp section, pools and announce (conf/bgp.c). */
+void conf_bgp_print(FILE *f, const struct gw_conf *conf);
+void conf_bgp_net_print(FILE *f, const struct gw_conf *conf, const struct gw_network *net);
 /* Give an "auto" network its subnet (the bridge gets .1 / ::1) and, when
  * the file set no range, the default DHCP range. */
 /* The upper half of the subnet, never the gateway, network or broadcast. */

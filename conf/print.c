@@ -30,6 +30,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 	fprintf(f, "fix_accept_ra = %s\n", c->fix_accept_ra ? "true" : "false");
 	fprintf(f, "probe_time    = %u.%03u\n", c->probe_ms / 1000, c->probe_ms % 1000);
 	conf_qemu_print(f, c);
+	conf_bgp_print(f, c);
 	for (size_t i = 0; i < c->n_networks; i++) {
 		const struct gw_network *n = &c->networks[i];
 		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], d[32];
@@ -72,6 +73,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 		fprintf(f, "        lease_time = %s\n    }\n", d);
 		fprintf(f, "    ra { enabled = %s }\n",
 			n->ra_enabled && n->has_ipv6 ? "true" : "false");
+		conf_bgp_net_print(f, c, n);
 		conf_mode_print(f, n);
 		conf_forwards_print(f, n);
 		conf_hosts_print(f, n);

@@ -8,6 +8,7 @@
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/diff.h"
+#include "gatewayd/core/bgp.h"
 #include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/static_hosts.h"
 #include "gatewayd/core/taps.h"
@@ -484,6 +485,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	}
 	if ((r = dhcp_up(ctx, &d, true, err, errlen)) < 0)
 		goto fail;
+	bgp_update(ctx);
 	gw_diff_release(&d);
 	return 0;
 fail:
@@ -503,6 +505,7 @@ void apply_stop(struct gw_ctx *ctx)
 
 	if (!conf || !ctx->nets)
 		return;
+	bgp_stop(ctx); /* BIRD withdraws first: nothing routed to what goes */
 	for (size_t i = 0; i < conf->n_networks; i++)
 		dnsmasq_stop_begin(ctx->nets[i].dnsmasq);
 	for (size_t i = 0; i < conf->n_networks; i++)
@@ -574,6 +577,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	taps_apply(ctx);
 	watch_links(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);
+	bgp_update(ctx);
 	r = 0;
 	goto out;
 fail:

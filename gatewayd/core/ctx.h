@@ -49,6 +49,8 @@ struct gw_ctx {
 	struct gw_binding *binding;
 	/* gatewayd's own taps and attached ports (taps.c), or NULL */
 	struct gw_taps *taps;
+	/* announcing through BIRD (bgp.c), or NULL */
+	struct gw_bgp_rt *bgp;
 	/* dnsmasqs told to stop and not waited for: reaped by the loop */
 	struct dnsmasq **retired;
 	size_t n_retired;

@@ -1,6 +1,7 @@
 /* --teardown: remove what a crashed gatewayd left, from the state and run
  * directories and our fixed names only -- never from a running config. */
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/bgp.h"
 #include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/taps.h"
 #include "dhcp/supervisor.h"
@@ -100,6 +101,8 @@ int apply_teardown(const struct gw_conf *conf)
 			log_info("teardown: restored %d sysctl%s", r, r == 1 ? "" : "s");
 		removed += r;
 	}
+	/* BIRD's fragment: emptied, not removed (bird.conf includes it) */
+	bgp_teardown(conf);
 	if ((r = qemu_acl_remove(conf->state_dir, err, sizeof(err))) < 0)
 		log_warnx("teardown: %s", err);
 	else if (r > 0) {

@@ -15,6 +15,7 @@
  *   elsewhere, if at all: normally they are owned by gatewayd's socket and
  *   nobody else can touch them (see nft/commit.c and on_nft_change()). */
 #include "gatewayd/core/watch.h"
+#include "gatewayd/core/bgp.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/diff.h"
@@ -243,6 +244,7 @@ void watch_links(struct gw_ctx *ctx)
 	/* Guard first: stopping DHCP is the urgent part. */
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		check_guard(&ctx->conf->networks[i], &ctx->nets[i], hd.foreign[i]);
+	bgp_update(ctx); /* a tripped guard withdraws its network */
 	sync_ports(ctx, &f);
 	binding_sync(ctx, &f);
 	gw_host_diff_release(&hd);

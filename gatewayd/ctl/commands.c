@@ -2,6 +2,7 @@
  * and metrics, formatted from the running state and the kernel's
  * counters (the control socket, control.c, dispatches to them). */
 #include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/bgp_ctl.h"
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/core/ctx.h"
@@ -103,6 +104,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
 	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
+	bgp_ctl_status(o, ctx, i); /* announce, bgp */
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
 		struct counters c = counter((enum nft_ctr)k, n->name);
@@ -364,5 +366,6 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			metric_counter(f, ctx, (enum nft_ctr)k, true);
 	}
 	metric_forwards(f, ctx);
+	bgp_ctl_metrics(f, ctx);
 	return CTL_OK;
 }

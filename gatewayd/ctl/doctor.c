@@ -2,6 +2,7 @@
  * believes), so it also finds what other tools did: another firewall's
  * policy-drop chain, forwarding turned off, a bridge taken down. */
 #include "gatewayd/ctl/doctor.h"
+#include "gatewayd/ctl/bgp_ctl.h"
 #include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
 #include "gatewayd/host/hostcheck.h"
@@ -84,6 +85,15 @@ static void check_forwarding(struct tally *t, const struct gw_conf *conf)
 		      "ip_forward %s, ipv6 forwarding %s", v4, v6);
 	else
 		check(t, "forwarding", "ok", NULL, "ip_forward %s, ipv6 forwarding %s", v4, v6);
+}
+
+static void check_bgp(struct tally *t, struct gw_ctx *ctx)
+{
+	char detail[512];
+	const char *fix, *state = bgp_ctl_check(ctx, detail, sizeof(detail), &fix);
+
+	if (state)
+		check(t, "bgp", state, fix, "%s", detail);
 }
 
 static void check_tables(struct tally *t, struct gw_ctx *ctx)
@@ -450,6 +460,7 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 	check_forwarding(&d->t, ctx->conf);
 	check_tables(&d->t, ctx);
 	check_foreign(&d->t, ctx->conf);
+	check_bgp(&d->t, ctx);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (which < 0 || (size_t)which == i)
 			check_network(&d->t, d, ctx, i);

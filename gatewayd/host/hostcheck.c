@@ -235,13 +235,31 @@ bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
 	       !collides(conf, NULL, f, 0, AF_INET6, subnet->s6_addr, plen, msg, sizeof(msg));
 }
 
-int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,
-		    const struct host_facts *f, struct in_addr *subnet)
+static uint32_t name_hash(const char *name)
 {
 	uint32_t h = 2166136261u;
 
-	for (const char *p = net->name; *p; p++)
+	for (const char *p = name; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h;
+}
+
+int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,
+		    const struct host_facts *f, struct in_addr *subnet)
+{
+	uint32_t h = name_hash(net->name);
+
+	if (conf->pools.has4) {
+		/* the pool's /24s, from a place the name gives */
+		uint32_t base = ntohl(conf->pools.net4.s_addr), n = 1u << (24 - conf->pools.plen4);
+
+		for (uint32_t i = 0; i < n; i++) {
+			subnet->s_addr = htonl(base + (((h + i) % n) << 8));
+			if (hostcheck_free4(conf, net, f, *subnet, 24))
+				return 0;
+		}
+		return -ENOSPC;
+	}
 	/* 10.0.0.0/8 holds 65536 /24s; skip 10.0.x.0 (often a home LAN). */
 	for (uint32_t i = 0; i < 65536; i++) {
 		uint32_t k = (h + i) & 0xffff;
@@ -250,6 +268,33 @@ int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,
 			continue;
 		subnet->s_addr = htonl(0x0a000000u | (k << 8));
 		if (hostcheck_free4(conf, net, f, *subnet, 24))
+			return 0;
+	}
+	return -ENOSPC;
+}
+
+int hostcheck_pick6(const struct gw_conf *conf, const struct gw_network *net,
+		    const struct host_facts *f, struct in6_addr *subnet)
+{
+	uint32_t h = name_hash(net->name);
+	unsigned bits = 64 - conf->pools.plen6;
+	/* a /48 holds 65536 /64s; a larger pool is searched in its first
+	 * 2^20 of them (the name still spreads the start) */
+	uint64_t n = bits >= 20 ? (1u << 20) : (1ull << bits);
+
+	if (!conf->pools.has6)
+		return -EINVAL;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t k = (h + i) % n, hi = 0;
+
+		memcpy(subnet, &conf->pools.net6, sizeof(*subnet));
+		for (int b = 0; b < 8; b++)
+			hi = hi << 8 | subnet->s6_addr[b];
+		hi |= k;
+		for (int b = 7; b >= 0; b--, hi >>= 8)
+			subnet->s6_addr[b] = (uint8_t)hi;
+		memset(subnet->s6_addr + 8, 0, 8);
+		if (hostcheck_free6(conf, net, f, subnet, 64))
 			return 0;
 	}
 	return -ENOSPC;

@@ -54,12 +54,16 @@ bool hostcheck_free4(const struct gw_conf *conf, const struct gw_network *net,
 bool hostcheck_free6(const struct gw_conf *conf, const struct gw_network *net,
 		     const struct host_facts *f, const struct in6_addr *subnet, unsigned plen);
 
-/* A free private /24 for an "ipv4 = auto" network: the search through
- * 10.0.0.0/8 starts at a place derived from the network's name, so the
- * same name on the same host tends to get the same subnet. -ENOSPC if
- * none is free. */
+/* A free /24 for an "ipv4 = auto" network: the search through pool4 (or
+ * 10.0.0.0/8 without one) starts at a place derived from the network's
+ * name, so the same name on the same host tends to get the same subnet.
+ * -ENOSPC if none is free. */
 int hostcheck_pick4(const struct gw_conf *conf, const struct gw_network *net,
 		    const struct host_facts *f, struct in_addr *subnet);
+/* The same for "ipv6 = auto": a /64 of pool6 (-EINVAL without one: then
+ * the preflight picks a random ULA /64). */
+int hostcheck_pick6(const struct gw_conf *conf, const struct gw_network *net,
+		    const struct host_facts *f, struct in6_addr *subnet);
 
 /* IPv6 in the uplink check: routes learned from router advertisements on
  * this interface? */

@@ -243,6 +243,24 @@ static int pick6(const struct gw_conf *conf, const struct gw_network *n, const s
 	return -ENOSPC;
 }
 
+/* A subnet remembered from before pool4/pool6 was set or changed is
+ * chosen again: a fleet's hosts keep apart only while every auto subnet
+ * is in its host's pool. */
+static void outside_pools(const struct gw_conf *conf, struct gw_network *n)
+{
+	struct in6_addr p;
+
+	if (n->ipv4_auto && n->ipv4.addr.s_addr && conf->pools.has4 &&
+	    (n->ipv4.plen < conf->pools.plen4 ||
+	     !addr_in4(n->ipv4.addr, conf->pools.net4, conf->pools.plen4)))
+		n->ipv4.addr.s_addr = 0;
+	if (n->ipv6_auto && !IN6_IS_ADDR_UNSPECIFIED(&n->ipv6.addr) && conf->pools.has6) {
+		p = addr_net6(&n->ipv6.addr, conf->pools.plen6);
+		if (n->ipv6.plen < conf->pools.plen6 || memcmp(&p, &conf->pools.net6, sizeof(p)))
+			memset(&n->ipv6.addr, 0, sizeof(n->ipv6.addr));
+	}
+}
+
 static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool persist, char *err,
 			size_t errlen)
 {
@@ -254,19 +272,37 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 		if (!n->ipv4_auto && !n->ipv6_auto)
 			continue;
 		subnets_load(conf, n);
+		outside_pools(conf, n);
 		if (n->ipv4_auto && !n->ipv4.addr.s_addr) {
 			struct in_addr s;
+			char pool[INET_ADDRSTRLEN + 4] = "10.0.0.0/8";
+
+			if (conf->pools.has4)
+				addr_format_net4(conf->pools.net4, conf->pools.plen4, pool,
+						 sizeof(pool));
 			if ((r = hostcheck_pick4(conf, n, f, &s)) < 0)
 				return fmt_err(err, errlen,
 					       "network \"%s\": ipv4 = auto: no free /24 "
-					       "left in 10.0.0.0/8",
-					       n->name);
+					       "left in %s%s",
+					       n->name, pool,
+					       conf->pools.has4 ? " (pool4): make the pool larger"
+								: "");
 			conf_network_set_ipv4(n, s, 24);
 			chosen = true;
 		}
 		if (n->ipv6_auto && IN6_IS_ADDR_UNSPECIFIED(&n->ipv6.addr)) {
 			struct in6_addr s;
-			if ((r = pick6(conf, n, f, &s)) < 0)
+			char pool[INET6_ADDRSTRLEN + 4] = "";
+
+			if (conf->pools.has6) {
+				addr_format_net6(&conf->pools.net6, conf->pools.plen6, pool,
+						 sizeof(pool));
+				if ((r = hostcheck_pick6(conf, n, f, &s)) < 0)
+					return fmt_err(err, errlen,
+						       "network \"%s\": ipv6 = auto: no free /64 "
+						       "left in %s (pool6): make the pool larger",
+						       n->name, pool);
+			} else if ((r = pick6(conf, n, f, &s)) < 0)
 				return fmt_err(err, errlen, "network \"%s\": ipv6 = auto: %s",
 					       n->name, strerror(-r));
 			conf_network_set_ipv6(n, &s, 64);

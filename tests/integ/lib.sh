@@ -249,3 +249,50 @@ flowing() {
 	local n; n=$(wc -l <"$T/flow.out")
 	wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt $((n + 5)) ]"
 }
+
+# --- BIRD (t_bgp*): each BIRD runs in a test namespace, its files under
+# $T/bird (config, control socket, pid, log); cleanup kills it with the
+# namespace's other pids. Never in the root namespace.
+BIRD_PIDS=()
+# bird_run NS NAME: start BIRD on $T/bird/NAME.conf, wait for its socket.
+bird_run() {
+	local ns=$1 name=$2
+	# not through in_ns: $! must be bird itself (ip netns exec execs it)
+	ip netns exec "$ns" bird -f -c "$T/bird/$name.conf" -s "$T/bird/$name.ctl" \
+		-P "$T/bird/$name.pid" >>"$T/bird/$name.out" 2>&1 &
+	BIRD_PIDS+=("$!")
+	wait_until 5 test -S "$T/bird/$name.ctl" || fail "BIRD $name did not start: $(cat "$T/bird/$name.out")"
+}
+# bird_stop NAME: kill that BIRD by its pid file and wait until it is gone.
+bird_stop() {
+	local pid; pid=$(cat "$T/bird/$1.pid" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null
+	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
+	rm -f "$T/bird/$1.ctl"
+}
+# router_bird_start NS NAME ROUTER_ID AS "PEER_ADDR PEER_AS"...: an upstream
+# router importing whatever its peers announce into its namespace's own
+# kernel table; short timers so that the tests stay fast.
+router_bird_start() {
+	local ns=$1 name=$2 rid=$3 as=$4 i=0 p addr pas fam
+	shift 4
+	mkdir -p "$T/bird"
+	{
+		echo "log \"$T/bird/$name.log\" all;"
+		echo "router id $rid;"
+		echo "protocol device { scan time 1; }"
+		echo "protocol kernel { ipv4 { export all; }; }"
+		echo "protocol kernel { ipv6 { export all; }; }"
+		for p in "$@"; do
+			addr=${p% *} pas=${p#* } fam=ipv4
+			case $addr in *:*) fam=ipv6 ;; esac
+			echo "protocol bgp peer$i {"
+			echo "  local as $as; neighbor $addr as $pas;"
+			echo "  hold time 3; connect retry time 1; connect delay time 1; error wait time 1, 2;"
+			echo "  $fam { import all; export none; };"
+			echo "}"
+			i=$((i + 1))
+		done
+	} >"$T/bird/$name.conf"
+	bird_run "$ns" "$name"
+}

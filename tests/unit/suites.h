@@ -19,4 +19,5 @@ Suite *host_suite(void);
 Suite *binding_suite(void);
 Suite *qemu_suite(void);
 Suite *tap_suite(void);
+Suite *bgp_suite(void);
 #endif

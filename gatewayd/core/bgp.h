@@ -1,0 +1,39 @@
+/* Announcing networks through BIRD (the run-time part; the fragment's
+ * text is bgp_frag.c's, the control socket bird.c's). bgp_update() is
+ * called wherever what is announced may change -- start, reload, a guard
+ * tripping or releasing -- and is cheap when nothing did: the fragment
+ * is rebuilt and compared with the one written. A changed fragment is
+ * written and BIRD asked to reconfigure; a request while one is in
+ * flight waits for it (coalesced: the last fragment wins). BIRD absent:
+ * tried again every BGP_RETRY_MS, said in status and doctor. */
+#ifndef GW_CORE_BGP_H
+#define GW_CORE_BGP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "gatewayd/host/bird.h"
+
+#define BGP_RETRY_MS   2000 /* BIRD not reachable: asked again */
+#define BGP_REFRESH_MS 5000 /* sessions' states read again */
+#define BGP_TIMEOUT_MS 5000 /* one request to BIRD */
+
+struct gw_ctx;
+struct gw_network;
+
+void bgp_update(struct gw_ctx *ctx);
+/* Stop (and --teardown, with ctx NULL and conf given): the fragment of a
+ * stopped gatewayd, BIRD told at once (waiting up to a second: the loop
+ * no longer runs). */
+void bgp_stop(struct gw_ctx *ctx);
+void bgp_teardown(const struct gw_conf *conf);
+
+/* For status, doctor and metrics. */
+const char *bgp_net_state(const struct gw_ctx *ctx,
+			  const struct gw_network *n); /* announced, withdrawn, off */
+/* "" when BIRD answers; otherwise why nothing is announced. */
+const char *bgp_problem(const struct gw_ctx *ctx);
+size_t bgp_sessions(const struct gw_ctx *ctx, const struct bird_proto **out);
+
+#endif

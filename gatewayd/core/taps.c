@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* --- records ------------------------------------------------------------- */
 
@@ -470,31 +469,4 @@ void taps_stop(struct gw_ctx *ctx)
 			rtnl_link_set_master(ctx->rtnl, l.ifindex, 0);
 	}
 	hostcheck_set_own(NULL, NULL);
-}
-
-int taps_teardown(const struct gw_conf *conf)
-{
-	char path[GW_PATH_MAX + 32], (*names)[IFNAMSIZ] = NULL;
-	struct rtnl *rt = NULL;
-	size_t n = 0;
-	int removed = 0;
-
-	state_path(conf->state_dir, STATE_TAPS_MADE, path, sizeof(path));
-	if (state_names_read(path, &names, &n) < 0 || !n || rtnl_open(&rt) < 0) {
-		free(names);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct rtnl_link l;
-
-		if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, "tun") &&
-		    rtnl_link_del(rt, l.ifindex) == 0) {
-			log_info("teardown: deleted tap %s", names[i]);
-			removed++;
-		}
-	}
-	rtnl_close(rt);
-	free(names);
-	unlink(path);
-	return removed;
 }

@@ -17,7 +17,8 @@ struct gw_taps;
 
 /* state_dir files: taps added at run time ("NAME NETWORK USER GROUP",
  * GROUP "-" for none), attached ports ("NAME NETWORK"), and the names of
- * the taps gatewayd created (what stop and --teardown delete). */
+ * the taps gatewayd created (what stop and --teardown, core/teardown.c,
+ * delete). */
 #define STATE_TAPS	"taps"
 #define STATE_ATTACHED	"attached"
 #define STATE_TAPS_MADE "taps.made"
@@ -40,8 +41,6 @@ void taps_watch(struct gw_ctx *ctx);
 /* Stop: delete the taps gatewayd made and take attached ports off the
  * bridges; the records stay, for the next start. */
 void taps_stop(struct gw_ctx *ctx);
-/* --teardown: delete the taps a crashed instance made. Returns how many. */
-int taps_teardown(const struct gw_conf *conf);
 
 /* The commands (root only; checked by the caller). 0, or -errno with the
  * reason in err. name: NULL for the first free gwtapN; the name made goes

@@ -61,12 +61,39 @@ static int teardown_dnsmasq(const struct gw_conf *conf)
 	return n;
 }
 
+/* The links a state_dir file lists (what gatewayd created) that still
+ * exist with that kind; the file goes. Returns how many were deleted. */
+static int links_remove(const struct gw_conf *conf, const char *file, const char *kind,
+			const char *what)
+{
+	char path[GW_PATH_MAX + 32], (*names)[IFNAMSIZ] = NULL;
+	struct rtnl *rt = NULL;
+	size_t n = 0;
+	int removed = 0;
+
+	state_path(conf->state_dir, file, path, sizeof(path));
+	state_names_read(path, &names, &n);
+	if (n && rtnl_open(&rt) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct rtnl_link l;
+
+			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, kind) &&
+			    rtnl_link_del(rt, l.ifindex) == 0) {
+				log_info("teardown: deleted %s %s", what, names[i]);
+				removed++;
+			}
+		}
+		rtnl_close(rt);
+	}
+	free(names);
+	unlink(path);
+	return removed;
+}
+
 int apply_teardown(const struct gw_conf *conf)
 {
-	char path[GW_PATH_MAX + 32], err[512], (*names)[IFNAMSIZ] = NULL;
+	char path[GW_PATH_MAX + 32], err[512];
 	struct sysctl_state ss;
-	struct rtnl *rt = NULL;
-	size_t nb = 0;
 	int removed = teardown_dnsmasq(conf), r;
 
 	if (nft_table_exists(NFPROTO_INET) > 0 || nft_table_exists(NFPROTO_BRIDGE) > 0) {
@@ -77,23 +104,9 @@ int apply_teardown(const struct gw_conf *conf)
 			removed++;
 		}
 	}
-	removed += taps_teardown(conf); /* before their bridges */
-	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
-	state_names_read(path, &names, &nb);
-	if (nb && rtnl_open(&rt) == 0) {
-		for (size_t i = 0; i < nb; i++) {
-			struct rtnl_link l;
-
-			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, "bridge") &&
-			    rtnl_link_del(rt, l.ifindex) == 0) {
-				log_info("teardown: deleted bridge %s", names[i]);
-				removed++;
-			}
-		}
-		rtnl_close(rt);
-	}
-	free(names);
-	unlink(path);
+	/* the taps (core/taps.h) before their bridges */
+	removed += links_remove(conf, STATE_TAPS_MADE, "tun", "tap");
+	removed += links_remove(conf, STATE_BRIDGES, "bridge", "bridge");
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	if (sysctl_state_load(path, &ss) == 0 && ss.n) {
 		r = sysctl_restore(&ss, SYSCTL_ROOT, path, sysctl_skipped);

@@ -186,7 +186,7 @@ static int write_all(int fd, const char *s, size_t n)
  * gives back the same bytes. */
 static int include_add(const char *dir, char *err, size_t errlen)
 {
-	char path[GW_PATH_MAX + 32], line[GW_PATH_MAX + 32];
+	char path[GW_PATH_MAX + 32], line[GW_PATH_MAX + 32], add[GW_PATH_MAX + 40];
 	char *text = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -206,14 +206,13 @@ static int include_add(const char *dir, char *err, size_t errlen)
 		goto out;
 	} else if (lseek(fd, 0, SEEK_END) < 0) {
 		r = -errno;
-	} else if (len && text[len - 1] != '\n') {
-		if ((r = write_all(fd, "\n", 1)) == 0)
-			r = write_all(fd, line, strlen(line));
-		goto done;
 	}
-	if (r == 0 && (r = write_all(fd, line, strlen(line))) == 0)
-		r = write_all(fd, "\n", 1);
-done:
+	if (len && text[len - 1] != '\n')
+		snprintf(add, sizeof(add), "\n%s", line);
+	else
+		snprintf(add, sizeof(add), "%s\n", line);
+	if (r == 0)
+		r = write_all(fd, add, strlen(add));
 	if (r < 0)
 		why(err, errlen, path, r);
 out:

@@ -146,3 +146,19 @@ in_host ip link del vmB
 wait_until 5 grep -q "attached port vmB is gone; forgotten" "$T/gw.log" || fail "vmB's end not noticed"
 grep -q vmB "$T/state/attached" 2>/dev/null && fail "vmB still recorded after it went"
 ok "vmB deleted: forgotten"
+
+# 8. no network named default: the only one, else a clear refusal
+sed -i 's/^network default {/network a {/' "$T/gw.conf"
+$CTL reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+in_host ip tuntap add dev vmC mode tap
+code=0
+out=$(scripts "$TOP/scripts/qemu-ifup" vmC 2>&1) || code=$?
+[ "$code" = 1 ] && echo "$out" | grep -q 'no network named "default" and 2 networks: say which one' ||
+	fail "qemu-ifup with networks a and b and no GATEWAYD_NETWORK: exit $code: $out"
+off_bridge vmC || fail "vmC attached somewhere"
+write_conf
+sed -i 's/^network default {/network a {/' "$T/gw.conf"
+$CTL reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+scripts "$TOP/scripts/qemu-ifup" vmC >"$T/out" 2>&1 || fail "qemu-ifup with one network a: $(cat "$T/out")"
+wait_until 5 on_bridge vmC gw0 || fail "vmC not on gw0, network a's bridge"
+ok "no default network: refused with two ($out), the only one (a) taken with one"

@@ -46,7 +46,7 @@ in_host ip link set qtap0 master gw0 up
 # boot MAC LABEL: one boot; appends "ack snat init lease eth0" (ms, ms,
 # then the guest's clock in s) to $T/LABEL.
 boot() {
-	local mac=$1 label=$2 t0 ack= snat= n
+	local mac=$1 label=$2 t0 ack='' snat='' n
 	n=$(grep -c "DHCPACK(gw0) [0-9.]* $mac" "$T/gw.log")
 	: >"$T/arrivals"
 	qemu_start "$label" ip netns exec "$NS_HOST" -- \

@@ -261,6 +261,7 @@ bird_run() {
 	ip netns exec "$ns" bird -f -c "$T/bird/$name.conf" -s "$T/bird/$name.ctl" \
 		-P "$T/bird/$name.pid" >>"$T/bird/$name.out" 2>&1 &
 	BIRD_PIDS+=("$!")
+	disown "$!" # cleanup kills it with the namespace: no "Killed" notice
 	wait_until 5 test -S "$T/bird/$name.ctl" || fail "BIRD $name did not start: $(cat "$T/bird/$name.out")"
 }
 # bird_stop NAME: kill that BIRD by its pid file and wait until it is gone.

@@ -80,6 +80,7 @@ conf() { # [EXTRA GLOBAL LINES...] (the "other" network unless NO_OTHER)
 		[ -n "${NO_OTHER:-}" ] || {
 			echo "network other {"
 			echo "    bridge = \"gw1\"  mode = routed  ipv4 = auto  ipv6 = auto"
+			echo "    ${OTHER_EXTRA:-}"
 			echo "}"
 		}
 		for l in "$@"; do echo "$l"; done
@@ -181,6 +182,18 @@ conf
 reload
 wait_until 5 learned "$O4" 198.51.100.2 || fail "other not announced again after reload"
 ok "reload adding it back: announced again"
+OTHER_EXTRA="announce = false" conf
+t0=$(date +%s%N)
+reload
+gone_within 3 "$O4" >/dev/null || fail "announce = false by reload: $O4 still announced"
+ms=$(($(($(date +%s%N) - t0)) / 1000000))
+[ "$ms" -le 1000 ] || fail "announce = false: withdrawn after $ms ms"
+[ "$(field other announce)" = off ] || fail "status of other: $(field other announce)"
+in_host ip link show gw1 >/dev/null || fail "gw1 went away (the test wants only announce changed)"
+ok "reload to announce = false (bridge kept): $O4 withdrawn in $ms ms, status off"
+conf
+reload
+wait_until 5 learned "$O4" 198.51.100.2 || fail "other not announced again"
 
 # --- 4. kill -9 and restart
 kill -KILL "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=

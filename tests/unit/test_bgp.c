@@ -345,6 +345,19 @@ START_TEST(test_pools)
 	conf_network_set_ipv6(&c->networks[1], &s6b, 64);
 	ck_assert_int_eq(hostcheck_pick6(c, &c->networks[2], &f, &s6), -ENOSPC);
 	conf_free(c);
+
+	/* where the search starts comes from the name: two names, two
+	 * subnets, each the same every time */
+	c = load(TOP "pool4 = \"10.64.0.0/16\"\npool6 = \"fd00:abcd::/48\"\n"
+		     "network a { bridge = \"gw0\" ipv4 = auto ipv6 = auto }\n"
+		     "network b { bridge = \"gw1\" ipv4 = auto ipv6 = auto }\n");
+	ck_assert_int_eq(hostcheck_pick4(c, &c->networks[0], &f, &s), 0);
+	ck_assert_int_eq(hostcheck_pick4(c, &c->networks[1], &f, &s2), 0);
+	ck_assert_uint_ne(s.s_addr, s2.s_addr);
+	ck_assert_int_eq(hostcheck_pick6(c, &c->networks[0], &f, &s6), 0);
+	ck_assert_int_eq(hostcheck_pick6(c, &c->networks[1], &f, &s6b), 0);
+	ck_assert(memcmp(&s6, &s6b, sizeof(s6)));
+	conf_free(c);
 }
 END_TEST
 

@@ -9,9 +9,11 @@
  * The MAC comes from the VM's name only, so a guest keeps its lease and
  * its static host across runs and hosts without anything stored. */
 #include "gatewayd/ctl/qemu_args.h"
+#include "gatewayd/ctl/commands.h"
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/static_hosts.h"
+#include "gatewayd/core/taps.h"
 #include "lib/names.h"
 
 #include <arpa/inet.h>
@@ -77,24 +79,6 @@ __attribute__((format(printf, 2, 3))) static void note(FILE *f, const char *fmt,
 	fputc('\n', f);
 }
 
-static long net_find(const struct gw_ctx *ctx, const char *name)
-{
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		if (!strcmp(ctx->conf->networks[i].name, name))
-			return (long)i;
-	return -1;
-}
-
-/* The network qemu-ifup attaches to without GATEWAYD_NETWORK (the
- * contract of scripts/qemu-ifup and gatewayctl attach): "default", else
- * the only one; -1 if none. */
-static long script_default(const struct gw_ctx *ctx)
-{
-	long i = net_find(ctx, "default");
-
-	return i >= 0 ? i : ctx->conf->n_networks == 1 ? 0 : -1;
-}
-
 #define USAGE                                                                                      \
 	"usage: gatewayctl qemu-args NET [--name VM] [--helper | --script | --tap TAP] "           \
 	"[--static]\n"
@@ -153,7 +137,7 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		fprintf(f, "permission denied: only root may add a static lease (--static)\n");
 		return CTL_DENIED;
 	}
-	if ((i = net_find(ctx, net)) < 0) {
+	if ((i = cmd_pick(ctx, net)) < 0) {
 		fprintf(f, "no network \"%s\"\n", net);
 		return CTL_NO_NET;
 	}
@@ -188,7 +172,8 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		     "qemu_bridge_acl is off: qemu-bridge-helper allows %s only if %s/bridge.conf "
 		     "says so",
 		     n->bridge, ctx->conf->qemu.conf_dir);
-	if (a.form == QEMU_FORM_SCRIPT && script_default(ctx) != i)
+	/* qemu-ifup without GATEWAYD_NETWORK (gatewayctl attach) goes there */
+	if (a.form == QEMU_FORM_SCRIPT && taps_default_network(ctx) != n)
 		note(f,
 		     "run QEMU with GATEWAYD_NETWORK=%s in its environment (qemu-ifup's "
 		     "default is another network)",
@@ -211,7 +196,7 @@ int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *
 		fprintf(f, "permission denied: only root may remove a static lease\n");
 		return CTL_DENIED;
 	}
-	if ((i = net_find(ctx, argv[2])) < 0) {
+	if ((i = cmd_pick(ctx, argv[2])) < 0) {
 		fprintf(f, "no network \"%s\"\n", argv[2]);
 		return CTL_NO_NET;
 	}

@@ -88,6 +88,7 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_BIND_ETHER_SET, NK_BIND_ETHER, false },
 		{ NFT_BIND6_SET, NK_BIND6, false },
 		{ NFT_CLAIM6_SET, NK_CLAIM6, false },
+		{ NFT_GUEST_PORTS_SET, NK_GUEST_PORT, false },
 		{ NFT_METER_SET, NK_METER, false },
 		{ NFT_METER_CLIENTS, NK_METER_CLIENT, false },
 	};
@@ -361,6 +362,10 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 			return e;
 		return expr_cmp(r, false, &na, 1);
 	}
+	case BT_OIF_GUEST:
+		if ((e = expr_meta(r, NFT_META_OIFNAME, NFT_REG_1)) < 0)
+			return e;
+		return x_lookup(r, plan, m);
 	case BT_NA_CLAIMED:
 		if ((e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, NFT_REG_1)) < 0)
 			return e;
@@ -407,6 +412,7 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 		snprintf(buf, len, "iif . ether saddr . ip6 saddr %s@%s", ne, m->u.lk.set);
 		return;
 	case BT_NA: snprintf(buf, len, "icmpv6 type nd-neighbor-advert"); return;
+	case BT_OIF_GUEST: snprintf(buf, len, "oifname %s@%s", ne, m->u.lk.set); return;
 	case BT_NA_CLAIMED: snprintf(buf, len, "@th,64,128 %s@%s", ne, m->u.lk.set); return;
 	case BT_LOOKUP_NA:
 		snprintf(buf, len, "iif . ether saddr . @th,64,128 %s@%s", ne, m->u.lk.set);
@@ -423,6 +429,7 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_BIND_ETHER] = "ether_addr",
 		[NK_BIND6] = "iface_index . ether_addr . ipv6_addr",
 		[NK_CLAIM6] = "ipv6_addr",
+		[NK_GUEST_PORT] = "ifname",
 		[NK_METER] = "ifname",
 		[NK_METER_CLIENT] = "ifname . ether_addr",
 	};
@@ -506,6 +513,25 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 	return r;
 }
 
+/* guest_ports: the names of bind_nets' ports. */
+static int guest_port_elems(struct nft_batch *b, const struct nft_elem *ports, size_t n)
+{
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = NK_GUEST_PORT, .dynamic = true };
+	struct nft_elem *e = calloc(n + 1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	snprintf(sp.name, sizeof(sp.name), "%s", NFT_GUEST_PORTS_SET);
+	for (size_t i = 0; i < n; i++)
+		memcpy(e[i].key.ifname, ports[i].key.ifname, IFNAMSIZ);
+	r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_GUEST_PORTS_SET);
+	if (r >= 0 && n)
+		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, n);
+	free(e);
+	return r;
+}
+
 int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
@@ -526,6 +552,7 @@ int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_bat
 	    (r = bind_elems(b, NFT_BIND6_SET, NK_BIND6, s->binds, s->n, NULL, 0)) < 0 ||
 	    (r = bind_elems(b, NFT_CLAIM6_SET, NK_CLAIM6, s->binds, s->n, s->kept, s->n_kept)) <
 		    0 ||
+	    (r = guest_port_elems(b, s->ports, s->n_ports)) < 0 ||
 	    (r = batch_end(b)) < 0) {
 		nft_batch_free(b);
 		return r;

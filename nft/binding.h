@@ -29,6 +29,11 @@
  * claimed6 may be a source, or a neighbour advertisement's target, only
  * for the port and MAC bind6 gives it; others are free to take. */
 #define NFT_BIND6_SET  "bind6"
+/* Every guest port's name, as bind_nets has them: the backstop's guard
+ * lets our DHCP replies out through these too, where guest_ports
+ * patterns would not (gatewayd's own taps, ports attached through
+ * gatewayctl attach, whatever their names). */
+#define NFT_GUEST_PORTS_SET "guest_ports"
 #define NFT_CLAIM6_SET "claimed6"
 /* DHCP clients (iifname . MAC) seen in the last hour; and, with a limit
  * per port, how fast new ones may come: what empties a pool is many
@@ -60,6 +65,7 @@ enum nft_bind_test {
 	BT_NA,		 /* icmpv6 type nd-neighbor-advert */
 	BT_NA_CLAIMED,	 /* @th,64,128 @claimed6: the advertised target */
 	BT_LOOKUP_NA,	 /* iif . ether saddr . @th,64,128 @bind6 */
+	BT_OIF_GUEST,	 /* oifname @guest_ports */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and

@@ -2,6 +2,7 @@
  * bridge table's rules that drop DHCP/DHCPv6 server replies and router
  * advertisements leaving a guest bridge through a port that is not a
  * guest's, and entering from a guest (a rogue server in a VM). Pure. */
+#include "binding.h"
 #include "rules.h"
 
 #include <linux/if_ether.h>
@@ -95,6 +96,18 @@ int plan_backstop(struct rule_builder *b, const struct net_chains *c, const stru
 			if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 				return r;
 		}
+	}
+	if (n->n_guest_ports) {
+		/* gatewayd's own taps and attached ports, whatever their
+		 * names (the set is nft/binding.h's, kept by the daemon) */
+		struct nft_match *m;
+
+		rb_start(b, c->guard);
+		m = rb_add(b, NM_BIND, false);
+		m->u.lk.key = BT_OIF_GUEST;
+		snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_GUEST_PORTS_SET);
+		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+			return r;
 	}
 	rb_start(b, c->guard);
 	return rb_end(b, guard, NV_DROP);

@@ -264,6 +264,7 @@ static const struct {
 	[NK_BIND_ETHER] = { 9, 6, 2 },
 	[NK_BIND6] = { (20 << 12) | (9 << 6) | 8, 28, 2 },
 	[NK_CLAIM6] = { 8, 16, 2 },
+	[NK_GUEST_PORT] = { 41, IFNAMSIZ, 1 },
 	[NK_METER] = { 41, IFNAMSIZ, 1 },
 	[NK_METER_CLIENT] = { (41 << 6) | 9, IFNAMSIZ + 8, 1 },
 };

@@ -141,6 +141,7 @@ enum nft_key {
 	NK_BIND_ETHER,	 /* ether saddr */
 	NK_BIND6,	 /* iif . ether saddr . ip6 saddr */
 	NK_CLAIM6,	 /* ip6 saddr: addresses a guest holds, or the gateway's */
+	NK_GUEST_PORT,	 /* ifname: every guest port (the guard's, for our own ports) */
 	NK_METER,	 /* iifname, a dynamic set with a limit per element */
 	NK_METER_CLIENT, /* iifname . ether saddr: DHCP clients seen, with a timeout */
 	NK_COUNT

@@ -141,6 +141,17 @@ $CTL status --json b | grep -q "{\"port\":\"vmB\",\"origin\":\"script\",\"mac\":
 	fail "status --json: $($CTL status --json b)"
 ok "status: vg1 veth, vmB script, hp3 helper (each with its MAC and lease), mn5 manual"
 
+# 6b. under guest_ports = {"vg*"}, a guest behind an attached tap whose
+# name does not match gets its lease: the kernel backstop lets our DHCP
+# replies out through gatewayd's ports (set guest_ports), not only through
+# ports the patterns match
+tap_guest 4 vmD
+$CTL attach vmD default >"$T/out" 2>&1 || fail "attach vmD: $(cat "$T/out")"
+wait_until 5 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd guest_ports | grep -q vmD" ||
+	fail "vmD not in the backstop's guest_ports: $(in_host nft list set bridge gatewayd guest_ports)"
+udhcpc_lease 4 || fail "no lease for g4 behind attached vmD (guest_ports = vg*): the backstop dropped the offer"
+ok "a guest behind attached vmD (not matching guest_ports) got $(lease_var 4 ip)"
+
 # 7. an attached port that goes away is forgotten
 in_host ip link del vmB
 wait_until 5 grep -q "attached port vmB is gone; forgotten" "$T/gw.log" || fail "vmB's end not noticed"

@@ -291,6 +291,7 @@ START_TEST(test_binding_refill)
 		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bound_macs */
 		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* bind6 */
 		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* claimed6 */
+		NFT_MSG_NEWSETELEM,   NFT_MSG_DELSETELEM, /* guest_ports */
 		NFT_MSG_NEWSETELEM,   NFNL_MSG_BATCH_END,
 	};
 	struct nft_batch *b;

@@ -157,7 +157,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 28); /* 10 of them port forwards', 8 binding's */
+	ck_assert_uint_eq(plan.n_sets, 29); /* 10 of them port forwards', 9 binding's */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -315,6 +315,7 @@ START_TEST(test_plan_guest_patterns)
 			 "meta oifkind \"tun\" oifname \"vm-web\" accept\n"
 			 "meta oifkind \"veth\" oifname \"tap*\" accept\n"
 			 "meta oifkind \"veth\" oifname \"vm-web\" accept\n"
+			 "oifname @guest_ports accept\n"
 			 "counter name \"guard_n\" drop\n");
 	nft_plan_release(&p);
 	conf_free(c);
@@ -428,15 +429,16 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1033), "map bridge gatewayd bind_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1037), "set bridge gatewayd bind6");
 	ck_assert_str_eq(nft_batch_describe(b, 1038), "set bridge gatewayd claimed6");
-	ck_assert_str_eq(nft_batch_describe(b, 1039), "set bridge gatewayd dhcp_rate");
-	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd dhcp_clients");
-	ck_assert_str_eq(nft_batch_describe(b, 1050), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1051), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1051 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1039), "set bridge gatewayd guest_ports");
+	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd dhcp_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd dhcp_clients");
+	ck_assert_str_eq(nft_batch_describe(b, 1051), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1052), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1052 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1051 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1052 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1051 + plan.n_chains + 13),
+	ck_assert_str_eq(nft_batch_describe(b, 1052 + plan.n_chains + 13),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

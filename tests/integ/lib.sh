@@ -271,7 +271,7 @@ bird_stop() {
 	wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
 	rm -f "$T/bird/$1.ctl"
 }
-# router_bird_start NS NAME ROUTER_ID AS "PEER_ADDR PEER_AS"...: an upstream
+# router_bird_start NS NAME ROUTER_ID AS "PEER_ADDR PEER_AS [PASSWORD]"...: an upstream
 # router importing whatever its peers announce into its namespace's own
 # kernel table; short timers so that the tests stay fast.
 router_bird_start() {
@@ -285,10 +285,13 @@ router_bird_start() {
 		echo "protocol kernel { ipv4 { export all; }; }"
 		echo "protocol kernel { ipv6 { export all; }; }"
 		for p in "$@"; do
-			addr=${p% *} pas=${p#* } fam=ipv4
+			# shellcheck disable=SC2086
+			set -- $p
+			addr=$1 pas=$2 fam=ipv4
 			case $addr in *:*) fam=ipv6 ;; esac
 			echo "protocol bgp peer$i {"
 			echo "  local as $as; neighbor $addr as $pas;"
+			[ -n "${3:-}" ] && echo "  password \"$3\";"
 			echo "  hold time 3; connect retry time 1; connect delay time 1; error wait time 1, 2;"
 			echo "  $fam { import all; export none; };"
 			echo "}"
@@ -296,4 +299,15 @@ router_bird_start() {
 		done
 	} >"$T/bird/$name.conf"
 	bird_run "$ns" "$name"
+}
+# guest_add_at HOST_NS N BRIDGE: namespace gN whose eth0 is plugged into
+# BRIDGE of another host namespace (guest_add: gw0 of $NS_HOST).
+guest_add_at() {
+	local host=$1 n=$2 br=$3 ns=gwt$ID-g$2
+	ip netns add "$ns"
+	GUESTS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip -n "$host" link add "vg$n" type veth peer name eth0 netns "$ns"
+	ip -n "$host" link set "vg$n" master "$br" up
+	ip -n "$ns" link set eth0 up
 }

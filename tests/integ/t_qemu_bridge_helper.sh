@@ -72,7 +72,6 @@ in_host $CTL reload >/dev/null || fail "reload with the forward failed: $(tail -
 # shellcheck disable=SC2086
 qemu_start vm4 "${IN_ETC[@]}" -- $args
 qemu_check_guest vm4 "$addr"
-say "boot: $(qemu_boot_times vm4)"
 page=$(http_get "$NS_INET" http://198.51.100.2:8081/) || qemu_fail vm4 "forward 8081 -> $addr:80: no answer from the internet namespace"
 [ "$page" = "gwq-page vm4" ] || qemu_fail vm4 "forward 8081: got '$page', not the guest's page"
 ok "forward 198.51.100.2:8081 -> guest $addr:80 from the internet namespace: '$page'"

@@ -75,7 +75,6 @@ ip netns exec "$NS_HOST" unshare -m sh -c 'mount --bind "$0" /etc && exec "$@"' 
 	virt-qemu-run -r "$T/libvirt" "$T/lv1.xml" >"$T/lv1.qemu.log" 2>&1 &
 QG_PID[lv1]=$!
 qemu_check_guest lv1
-say "boot: $(qemu_boot_times lv1)"
 
 st=$(in_host $CTL status default) || fail "gatewayctl status failed: $st"
 lease=$(qemu_get lv1 lease)

@@ -44,28 +44,18 @@ grep -q "GATEWAYD_NETWORK=other" "$T/args.err" || fail "qemu-args other: no note
 ok "gatewayctl qemu-args other --name vm3: $args (and: $(cat "$T/args.err"))"
 args=$(echo "$args" | sed "s|script=/[^,]*/qemu-ifup|script=$TOP/scripts/qemu-ifup|; s|downscript=/[^ ,]*/qemu-ifdown|downscript=$TOP/scripts/qemu-ifdown|")
 
-QG_PREFIX=fd42:214:
+QG_PREFIX=fd42:214: QG_NET4=10.214.0
 # shellcheck disable=SC2086
 qemu_start vm3 ip netns exec "$NS_HOST" \
 	env GATEWAYCTL="$GATEWAYCTL" GATEWAYD_SOCKET="$T/run/gatewayd.sock" GATEWAYD_NETWORK=other -- $args
-qemu_wait vm3 ready || qemu_fail vm3 "vm3: the guest did not finish"
-lease=$(qemu_get vm3 lease)
-case $lease in 10.214.0.1[0-9][0-9]/24" router 10.214.0.1" | 10.214.0.2[0-5][0-9]/24" router 10.214.0.1") ;;
-*) qemu_fail vm3 "vm3: lease '$lease' is not in network other's range" ;; esac
-ok "vm3: DHCPv4 lease $lease (network other, as GATEWAYD_NETWORK says)"
-a=$(qemu_get vm3 slaac)
-case $a in fd42:214::*/64) ;; *) qemu_fail vm3 "vm3: SLAAC address '$a' is not in fd42:214::/64" ;; esac
-ok "vm3: SLAAC address $a"
-a=$(qemu_get vm3 inet-saw)
-[ "$a" = 198.51.100.2 ] || qemu_fail vm3 "vm3: the internet namespace saw '$a', not the uplink's 198.51.100.2"
-ok "vm3: reached the internet namespace, which saw the uplink's address ($a)"
-say "boot: $(qemu_boot_times vm3)"
+qemu_check_guest vm3 # in network other: its range and prefix
 
 tap=$(in_host ip -o link show master gw1 | awk -F': ' '$2 ~ /^tap/ { print $2; exit }')
 tap=${tap%%@*}
 [ -n "$tap" ] || fail "no tap of QEMU's on gw1: $(in_host ip -o link show master gw1)"
 grep -q "network \"other\": attached $tap to bridge gw1" "$T/gw.log" || fail "gatewayd did not log attaching $tap"
 st=$(in_host $CTL status other) || fail "gatewayctl status failed: $st"
+lease=$(qemu_get vm3 lease)
 echo "$st" | grep -q "$tap origin=script mac=$MAC ipv4=${lease%%/*}\$" ||
 	fail "gatewayctl status does not show $tap as attached by the script with the guest's MAC and lease: $(echo "$st" | grep -i port)"
 ok "gatewayctl status: $(echo "$st" | grep -o "$tap origin=.*")"

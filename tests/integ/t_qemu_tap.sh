@@ -28,7 +28,6 @@ in_host ip link set qtap0 master gw0 up
 qemu_start vm1 ip netns exec "$NS_HOST" -- \
 	-netdev tap,id=n0,ifname=qtap0,script=no,downscript=no -device "virtio-net-pci,netdev=n0,mac=$MAC"
 qemu_check_guest vm1 10.213.0.10
-say "boot: $(qemu_boot_times vm1)"
 
 [ "$(qemu_get vm1 mac)" = "$MAC" ] || qemu_fail vm1 "the guest's MAC is $(qemu_get vm1 mac), not $MAC"
 page=$(http_get "$NS_INET" http://198.51.100.2:8080/) || qemu_fail vm1 "port forward 8080 -> 10.213.0.10:80: no answer from the internet namespace"

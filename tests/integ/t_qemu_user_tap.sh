@@ -49,7 +49,6 @@ wait_until 10 sh -c "ps -o user= -p ${QG_PID[vm2]} | grep -qx nobody" ||
 	qemu_fail vm2 "QEMU does not run as nobody: $(ps -o user=,args= -p "${QG_PID[vm2]}" || echo it exited)"
 ok "QEMU runs as nobody"
 qemu_check_guest vm2
-say "boot: $(qemu_boot_times vm2)"
 
 lease=$(qemu_get vm2 lease)
 lease=${lease%%/*}

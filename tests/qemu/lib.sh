@@ -12,6 +12,7 @@
 QG_DIR=${QG_DIR:-$TOP/$BUILD/qemu-guest}
 QG_URL=${QG_URL:-http://198.51.100.1/cgi-bin/ip}
 QG_PREFIX=${QG_PREFIX:-fd42:213:}
+QG_NET4=${QG_NET4:-10.213.0} # the network's /24, its range .100-.250, its gateway .1
 QG_TIMEOUT=${QG_TIMEOUT:-120} # boot to "ready": ~10 s idle, more under load
 QEMU=${QEMU:-qemu-system-x86_64}
 declare -A QG_PID=()
@@ -111,17 +112,18 @@ qemu_check_guest() {
 		[ "$a" = "$want" ] || qemu_fail "$name" "$name: lease $lease, expected $want"
 	else
 		n=${a##*.}
-		case $a in 10.213.0.*) [ "$n" -ge 100 ] && [ "$n" -le 250 ] ;; *) false ;; esac ||
-			qemu_fail "$name" "$name: lease '$lease' is not in 10.213.0.100-250"
+		case $a in "$QG_NET4".*) [ "$n" -ge 100 ] && [ "$n" -le 250 ] ;; *) false ;; esac ||
+			qemu_fail "$name" "$name: lease '$lease' is not in $QG_NET4.100-250"
 	fi
-	case $lease in */24" router 10.213.0.1") ;; *) qemu_fail "$name" "$name: lease '$lease': not /24 via 10.213.0.1" ;; esac
+	case $lease in */24" router $QG_NET4.1") ;; *) qemu_fail "$name" "$name: lease '$lease': not /24 via $QG_NET4.1" ;; esac
 	ok "$name: DHCPv4 lease $lease"
 	a=$(qemu_get "$name" slaac)
-	case $a in fd42:213::*/64) ;; *) qemu_fail "$name" "$name: SLAAC address '$a' is not in fd42:213::/64" ;; esac
+	case $a in "$QG_PREFIX":*/64) ;; *) qemu_fail "$name" "$name: SLAAC address '$a' is not in $QG_PREFIX:/64" ;; esac
 	ok "$name: SLAAC address $a"
 	a=$(qemu_get "$name" inet-saw)
 	[ "$a" = 198.51.100.2 ] || qemu_fail "$name" "$name: the internet namespace saw '$a', not the uplink's 198.51.100.2"
 	ok "$name: reached the internet namespace, which saw the uplink's address ($a)"
+	ok "$name: boot times: $(qemu_boot_times "$name")"
 }
 
 # qemu_boot_times NAME: when the guest reached each step, on its own

@@ -6,7 +6,9 @@
  * of run-time static hosts (conf/host.c). */
 #include "suites.h"
 #include "conf/conf.h"
+#include "dhcp/hosts.h"
 #include "gatewayd/core/qemu_acl.h"
+#include "gatewayd/core/static_hosts.h"
 #include "gatewayd/ctl/qemu_args.h"
 
 #include <arpa/inet.h>
@@ -432,6 +434,54 @@ START_TEST(test_qemu_static_pick)
 }
 END_TEST
 
+/* The stored run-time hosts join the file's at plan time, read back with
+ * the file's rules: a line that breaks one, or a host that no longer fits
+ * its network, is left out. */
+START_TEST(test_qemu_static_merge)
+{
+	char top[256], *text = NULL;
+	size_t len = 0;
+	struct gw_conf *c;
+	struct gw_network *n;
+	FILE *f;
+
+	put(sdir, STATE_STATIC_HOSTS,
+	    "default vm1 02:11:22:33:44:55 10.213.0.2\n"       /* kept */
+	    "default vm2 02:11:22:33:44:5g 10.213.0.3\n"       /* bad MAC */
+	    "default -vm3 02:11:22:33:44:57 10.213.0.4\n"      /* bad name */
+	    "default vm4 02:11:22:33:44:58 10.214.0.4\n"       /* another subnet */
+	    "default web 02:11:22:33:44:59 10.213.0.6\n"       /* the file's name */
+	    "default vm6 02:11:22:33:44:5a 10.213.0.10\n"      /* the file's address */
+	    "gone vm7 02:11:22:33:44:5b 10.213.0.7\n"	       /* no such network */
+	    "default vm8 02:11:22:33:44:5c 10.213.0.8 extra\n" /* a field too many */
+	    "default vm9 02:11:22:33:44:5d 10.213.0.9\n");     /* kept */
+	snprintf(top, sizeof(top), "state_dir = \"%s\"", sdir);
+	c = load(top, "network default { bridge = gw0 ipv4 = \"10.213.0.1/24\"\n"
+		      "host web { mac = \"52:54:00:00:00:10\" ipv4 = \"10.213.0.10\" } }\n");
+	static_hosts_merge(c);
+	n = &c->networks[0];
+	ck_assert_uint_eq(n->hosts.n, 3);
+	ck_assert(!n->hosts.v[0].runtime);
+	ck_assert_str_eq(n->hosts.v[1].name, "vm1");
+	ck_assert(n->hosts.v[1].runtime && n->hosts.v[1].has_mac && n->hosts.v[1].has_ipv4);
+	ck_assert_str_eq(n->hosts.v[2].name, "vm9");
+	/* dnsmasq gets them with the file's; the printed config has only the file's */
+	f = open_memstream(&text, &len);
+	hosts_dhcp_write(f, n);
+	fclose(f);
+	ck_assert_msg(strstr(text, "\n02:11:22:33:44:55,10.213.0.2,vm1\n") &&
+			      strstr(text, "\n02:11:22:33:44:5d,10.213.0.9,vm9\n"),
+		      "%s", text);
+	free(text);
+	f = open_memstream(&text, &len);
+	conf_print(f, c);
+	fclose(f);
+	ck_assert_msg(strstr(text, "host web") && !strstr(text, "vm1"), "%s", text);
+	free(text);
+	conf_free(c);
+}
+END_TEST
+
 Suite *qemu_suite(void)
 {
 	Suite *s = suite_create("qemu");
@@ -448,6 +498,7 @@ Suite *qemu_suite(void)
 	tcase_add_test(files, test_qemu_acl_files);
 	tcase_add_test(files, test_qemu_acl_off);
 	tcase_add_test(files, test_qemu_acl_refused);
+	tcase_add_test(files, test_qemu_static_merge);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, files);
 	return s;

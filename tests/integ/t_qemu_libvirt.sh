@@ -50,7 +50,7 @@ cat >"$T/lv1.xml" <<XML
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$QG_KERNEL</kernel>
-    <initrd>$QG_DIR/initrd.gz</initrd>
+    <initrd>$QG_INITRD</initrd>
     <cmdline>$(qemu_cmdline lv1)</cmdline>
   </os>
   <features><acpi/></features>

@@ -36,6 +36,7 @@ MAC=$(echo "$args" | sed -n 's/.*,mac=\([0-9a-f:]*\).*/\1/p')
 	fail "qemu-args default --name vm2 --tap qtap1: '$args'"
 ok "gatewayctl qemu-args default --name vm2 --tap qtap1: $args"
 
+qemu_readable_by nobody
 tun=/dev/net/tun
 if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
 	mknod -m 666 "$T/tun" c 10 200

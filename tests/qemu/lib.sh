@@ -27,6 +27,19 @@ qemu_require() {
 	[ $((SECONDS - t0)) -lt 2 ] || say "built the guest in $((SECONDS - t0)) s ($(cat "$QG_DIR/kernel-package"))"
 	QG_KERNEL=$QG_DIR/vmlinux
 	[ -s "$QG_KERNEL" ] || QG_KERNEL=$QG_DIR/vmlinuz
+	QG_INITRD=$QG_DIR/initrd.gz
+}
+
+# qemu_readable_by USER: make sure USER's QEMU can read the guest's files:
+# the tree may sit where USER cannot look (a clone in /root), then the
+# files are copied into $T (0755).
+qemu_readable_by() {
+	setpriv --reuid="$1" --regid="$(id -g "$1")" --clear-groups -- test -r "$QG_KERNEL" -a -r "$QG_INITRD" && return 0
+	mkdir -p "$T/guest"
+	cp "$QG_KERNEL" "$QG_INITRD" "$T/guest/"
+	chmod 0644 "$T/guest/"*
+	QG_KERNEL=$T/guest/${QG_KERNEL##*/}
+	QG_INITRD=$T/guest/${QG_INITRD##*/}
 }
 
 # qemu_start NAME [WRAPPER...] -- NET-OPTIONS...: boot the guest in the
@@ -43,7 +56,7 @@ qemu_start() {
 	QG_START_MS[$name]=$(qg_ms)
 	"${wrap[@]}" "$QEMU" -accel tcg -m 256 -smp 1 -display none -nodefaults -no-reboot \
 		-name "$name" -serial "file:$T/$name.serial" \
-		-kernel "$QG_KERNEL" -initrd "$QG_DIR/initrd.gz" \
+		-kernel "$QG_KERNEL" -initrd "$QG_INITRD" \
 		-append "$(qemu_cmdline "$name")" \
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	QG_PID[$name]=$!

@@ -121,7 +121,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

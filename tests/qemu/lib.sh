@@ -15,7 +15,7 @@ QG_PREFIX=${QG_PREFIX:-fd42:213:}
 QG_NET4=${QG_NET4:-10.213.0} # the network's /24, its range .100-.250, its gateway .1
 QG_TIMEOUT=${QG_TIMEOUT:-120} # boot to "ready": ~10 s idle, more under load
 QEMU=${QEMU:-qemu-system-x86_64}
-declare -A QG_PID=()
+declare -A QG_PID=() QG_START_MS=() QG_SEEN_MS=()
 
 # qemu_require: the commands the guest needs, then build (or reuse) it.
 qemu_require() {
@@ -47,7 +47,7 @@ qemu_readable_by() {
 # `setpriv ...`, `env VAR=...`); each must exec what follows, so that
 # QG_PID[NAME] is QEMU's own PID. NET-OPTIONS are QEMU's -netdev/-device.
 qemu_start() {
-	local name=$1 wrap=() 
+	local name=$1 wrap=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do wrap+=("$1"); shift; done
 	[ "${1:-}" = -- ] && shift
@@ -61,7 +61,7 @@ qemu_start() {
 		"$@" </dev/null >"$T/$name.qemu.log" 2>&1 &
 	QG_PID[$name]=$!
 }
-declare -A QG_START_MS=() QG_SEEN_MS=()
+
 # qemu_cmdline NAME: the guest kernel's command line (the test's
 # parameters for tests/qemu/init).
 qemu_cmdline() {
@@ -112,10 +112,11 @@ qemu_stop() {
 	QG_PID[$1]=
 }
 
-# qemu_check_guest NAME: the guest's whole report, asserted as the user
-# would see it: a DHCPv4 lease in the range (or LEASE if given), the
-# bridge as its router, a SLAAC address in the prefix, the internet
-# namespace reached through SNAT (it saw the uplink's address).
+# qemu_check_guest NAME [ADDRESS]: the guest's whole report, asserted as
+# the user would see it: a DHCPv4 lease in QG_NET4's range (or ADDRESS),
+# the bridge as its router, a SLAAC address in QG_PREFIX, the internet
+# namespace reached through SNAT (it saw the uplink's address); then an
+# ok line with the boot's times, so that make check's output shows them.
 qemu_check_guest() {
 	local name=$1 want=${2:-} lease a n
 	qemu_wait "$name" ready || qemu_fail "$name" "$name: the guest did not finish ($(grep -c '^GWQ' "$T/$name.serial") steps)"
@@ -148,5 +149,6 @@ qemu_boot_times() {
 		"$(tr -d '\r' <"$T/$1.serial" | awk '$1 == "GWQ" && $NF ~ /^t=/ && $2 != "mac" { printf "%s%s %s", s, $2, substr($NF, 3); s = ", " }')" \
 		"$([ -n "$r" ] && awk -v ms=$((r - QG_START_MS[$1])) 'BEGIN { printf "%.1f", ms / 1000 }')"
 }
+
 # qg_t NAME KEY: the guest's clock (s) when it printed "GWQ KEY".
 qg_t() { tr -d '\r' <"$T/$1.serial" | sed -n "s/^GWQ $2 .*t=\([0-9.]*\)\$/\1/p" | head -n 1; }

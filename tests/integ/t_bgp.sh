@@ -12,6 +12,7 @@
 #  3. withdrawn within a second: a guard trip (a foreign veth joins the
 #     bridge), a reload removing the network, gatewayd stopping; each
 #     announced again when it comes back;
+#     BIRD stopped and started under a running gatewayd: status follows;
 #  4. kill -9: the bridge stays, BIRD keeps announcing it (its direct
 #     protocol follows the bridge, not gatewayd); restart: still announced.
 #
@@ -156,6 +157,18 @@ seen=$(http_get "$NS_FAR" "http://$gip:8080/cgi-bin/ip") || fail "far host canno
 seen=$(http_get "$G" "http://203.0.113.2/cgi-bin/ip") || fail "guest cannot reach the far host"
 [ "$seen" = "$gip" ] || fail "far host saw $seen, not the guest's $gip"
 ok "far host <-> guest $gip through the router, no NAT either way"
+
+# BIRD goes away while gatewayd runs: said within the refresh; back: announced
+bird_stop host
+wait_until 8 sh -c "$GATEWAYCTL -s $T/run/gatewayd.sock status default | grep -q 'BIRD not reachable'" \
+	|| fail "BIRD stopped: status still says $(field default bgp)"
+[ "$(field default announce)" = withdrawn ] || fail "BIRD stopped: announce $(field default announce)"
+learned "$NET4" 198.51.100.2 && fail "BIRD stopped: the router still has $NET4"
+host_bird_start
+wait_until 10 learned "$NET4" 198.51.100.2 || fail "BIRD back: $NET4 not announced again"
+wait_until 8 sh -c "[ \"\$($GATEWAYCTL -s $T/run/gatewayd.sock status default | awk '\$1 == \"announce\" {print \$2}')\" = announced ]" \
+	|| fail "BIRD back: status does not say announced"
+ok "BIRD stopped and started again under a running gatewayd: status followed, announced again"
 
 # --- 3. withdrawn within a second, back again
 in_host ip link add xf0 type veth peer name xf1

@@ -109,6 +109,23 @@ static long stored_find(const struct stored_list *l, const char *net, const char
 	return -1;
 }
 
+/* h in net, instead of one of the same name stored but left out (its
+ * subnet changed): picked anew. */
+static int stored_put(struct stored_list *l, const char *net, const struct gw_host *h)
+{
+	long at = stored_find(l, net, h->name);
+	struct stored *nv;
+
+	if (at >= 0)
+		l->v[at] = l->v[--l->n];
+	if (!(nv = realloc(l->v, (l->n + 1) * sizeof(*nv))))
+		return -ENOMEM;
+	l->v = nv;
+	snprintf(nv[l->n].net, sizeof(nv[l->n].net), "%s", net);
+	nv[l->n++].h = *h;
+	return 0;
+}
+
 void static_hosts_merge(struct gw_conf *conf)
 {
 	struct stored_list l;
@@ -188,7 +205,6 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 	struct in_addr *taken = NULL;
 	char m[32], a[INET_ADDRSTRLEN], net[NAME_NET_MAX + 1];
 	size_t nt;
-	long at;
 	int r;
 
 	conf_mac_format(mac, m, sizeof(m));
@@ -231,21 +247,7 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 	if ((r = stored_read(ctx->conf->state_dir, &old)) < 0 ||
 	    (r = stored_read(ctx->conf->state_dir, &l)) < 0)
 		goto io;
-	/* one stored but left out (its subnet changed): picked anew */
-	if ((at = stored_find(&l, n->name, name)) >= 0)
-		l.v[at] = l.v[--l.n];
-	{
-		struct stored *nv = realloc(l.v, (l.n + 1) * sizeof(*nv));
-
-		if (!nv) {
-			r = -ENOMEM;
-			goto io;
-		}
-		l.v = nv;
-	}
-	snprintf(l.v[l.n].net, sizeof(l.v[l.n].net), "%s", n->name);
-	l.v[l.n++].h = h;
-	if ((r = stored_write(ctx->conf->state_dir, &l)) < 0)
+	if ((r = stored_put(&l, net, &h)) < 0 || (r = stored_write(ctx->conf->state_dir, &l)) < 0)
 		goto io;
 	if ((r = reapply(ctx, err, errlen)) < 0) {
 		stored_write(ctx->conf->state_dir, &old); /* as it was */

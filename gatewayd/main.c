@@ -8,6 +8,7 @@
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/hosts.h"
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/bgp_frag.h"
 #include "gatewayd/core/plan.h"
 #include "gatewayd/ctl/control.h"
 #include "lib/eloop.h"
@@ -69,6 +70,22 @@ static int load_conf(const char *path, struct gw_conf **out, char *err, size_t e
 }
 
 /* -n -v: the desired state, as the daemon would build it. */
+/* What BIRD would read with every network live; a NAT network's forward
+ * on an uplink address is left out only when running (it needs the
+ * host's addresses). */
+static void print_bgp(const struct gw_conf *conf)
+{
+	bool *live;
+
+	if (!conf->bgp.enabled || !(live = calloc(conf->n_networks + 1, sizeof(*live))))
+		return;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		live[i] = true;
+	printf("\n# BIRD config fragment (%s)\n", conf->bgp.config_file);
+	bgp_frag_write(stdout, conf, live, NULL, NULL);
+	free(live);
+}
+
 static void print_plan(const struct gw_conf *conf)
 {
 	struct preflight pf = { 0 };
@@ -106,6 +123,7 @@ static void print_plan(const struct gw_conf *conf)
 		hosts_dns_path(plan.conf, n, path, sizeof(path));
 		printf("\n# (%s)\n%s", path, plan.nets[i].dns_hosts);
 	}
+	print_bgp(plan.conf);
 	gw_plan_release(&plan);
 	preflight_release(&pf);
 }

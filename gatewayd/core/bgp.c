@@ -43,8 +43,8 @@ struct gw_bgp_rt {
 
 struct frag_arg {
 	const struct gw_conf *conf;
-	const bool *live;
-	struct host_facts *facts; /* read only when a NAT network needs it */
+	const struct gw_net_rt *nets; /* their uplinks, "auto" resolved */
+	struct host_facts *facts;     /* read only when a NAT network needs it */
 	bool facts_read;
 	struct rtnl *rtnl;
 };
@@ -64,7 +64,10 @@ static bool on_uplink(const struct gw_network *n, int family, const void *addr, 
 		if (!fa->rtnl || rtnl_read_facts(fa->rtnl, fa->facts) < 0)
 			memset(fa->facts, 0, sizeof(*fa->facts));
 	}
-	snprintf(up, sizeof(up), "%s", conf_network_uplink(fa->conf, n));
+	snprintf(up, sizeof(up), "%s",
+		 fa->nets && fa->nets[n - fa->conf->networks].uplink[0]
+			 ? fa->nets[n - fa->conf->networks].uplink
+			 : conf_network_uplink(fa->conf, n));
 	if (!(l = host_link_by_name(fa->facts, up)))
 		return false;
 	for (size_t k = 0; k < fa->facts->n_addrs; k++)
@@ -138,7 +141,7 @@ static char *frag_text(struct gw_ctx *ctx, const bool *live, bool own)
 	struct gw_conf stopped = *ctx->conf;
 	struct host_facts facts = { 0 };
 	struct frag_arg fa = {
-		.conf = ctx->conf, .live = live, .facts = &facts, .rtnl = ctx->rtnl
+		.conf = ctx->conf, .nets = ctx->nets, .facts = &facts, .rtnl = ctx->rtnl
 	};
 	char *buf = NULL;
 	size_t len = 0;

@@ -52,7 +52,7 @@ gwconf() { # FILE DIR POOL AS ADDR4 ADDR6 BGP-EXTRA NETWORKS...
 	[ "$as" = 64512 ] && pw='  password = "md5-s3cret"'
 	mkdir -p "$d/state" "$d/run"
 	{
-		echo "uplink = \"up0\""
+		echo "uplink = auto   # up0, the default route's"
 		echo "state_dir = \"$d/state\""
 		echo "run_dir = \"$d/run\""
 		echo "pool4 = \"10.$pool.0.0/16\""

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 static cfg_opt_t neighbor_opts[] = {
 	SVAL("address", NULL),	     SVAL("as", NULL),
@@ -218,6 +219,12 @@ static int bgp_section(struct conf_ctx *ctx, cfg_t *sec, struct gw_bgp *b)
 	if ((r = conf_abs_path(ctx, sec, "bird_socket", b->socket)) < 0 ||
 	    (r = conf_abs_path(ctx, sec, "config_file", b->config_file)) < 0)
 		return r;
+	/* a UNIX socket's address holds 107 characters */
+	if (strlen(b->socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return conf_fail(ctx, sval_get(sec, "bird_socket")->line,
+				 "bgp: bird_socket \"%s\" is longer than a socket address "
+				 "(%zu characters)",
+				 b->socket, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	b->n_neighbors = cfg_size(sec, "neighbor");
 	if (b->n_neighbors == 0)
 		return conf_fail(ctx, sval_get(sec, "local_as")->line,

@@ -143,6 +143,12 @@ START_TEST(test_bgp_errors)
 		{ "bgp { local_as = 1\n neighbor x { address = \"192.0.2.1\" as = 2 } }\n"
 		  "bgp { local_as = 1\n neighbor x { address = \"192.0.2.1\" as = 2 } }\n",
 		  "b.conf:5: a second bgp section" },
+		{ "bgp { local_as = 1\n bird_socket = "
+		  "\"/run/0123456789012345678901234567890123456789012345678901234567890123456789"
+		  "012345678901234567890123456789/bird.ctl\"\n neighbor x { address = "
+		  "\"192.0.2.1\" "
+		  "as = 2 } }\n",
+		  "b.conf:4: bgp: bird_socket \"/run/0123" },
 		{ "pool4 = \"10.64.0.0/25\"\n", "b.conf:3: pool4 \"10.64.0.0/25\" is not a unicast "
 						"IPv4 prefix of length 8 to 24" },
 		{ "pool4 = \"10.64.1.0/16\"\n",

@@ -149,7 +149,10 @@ static void fdb_restart(void *data)
 	((struct fdb_dump *)data)->n = 0;
 }
 
-static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
+/* Dump one family's neighbours: AF_BRIDGE, the forwarding databases;
+ * AF_INET6, the neighbour table. */
+static int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *),
+		      void *d)
 {
 	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -158,14 +161,19 @@ static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
 	nlh->nlmsg_type = RTM_GETNEIGH;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
-	nd->ndm_family = AF_BRIDGE;
+	nd->ndm_family = family;
 	if (!b->nl) {
 		int r = nl_open(NETLINK_ROUTE, 0, 0, &b->nl);
 
 		if (r < 0)
 			return r;
 	}
-	return nl_dump(b->nl, nlh, fdb_cb, fdb_restart, d);
+	return nl_dump(b->nl, nlh, cb, restart, d);
+}
+
+static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
+{
+	return neigh_dump(b, AF_BRIDGE, fdb_cb, fdb_restart, d);
 }
 
 /* --- the neighbour table: IPv6 addresses guests use --------------------- */
@@ -176,7 +184,7 @@ struct neigh6 {
 	struct in6_addr a6;
 };
 
-struct neigh_dump {
+struct neigh_list {
 	struct neigh6 *v;
 	size_t n;
 };
@@ -208,7 +216,7 @@ static bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out)
 
 static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct neigh_dump *d = data;
+	struct neigh_list *d = data;
 	struct neigh6 x, *v;
 
 	if (!neigh_parse(nlh, &x))
@@ -222,20 +230,12 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 
 static void neigh_restart(void *data)
 {
-	((struct neigh_dump *)data)->n = 0;
+	((struct neigh_list *)data)->n = 0;
 }
 
-static int neigh_read(struct gw_binding *b, struct neigh_dump *d)
+static int neigh_read(struct gw_binding *b, struct neigh_list *d)
 {
-	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *nd;
-
-	nlh->nlmsg_type = RTM_GETNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
-	nd->ndm_family = AF_INET6;
-	return nl_dump(b->nl, nlh, neigh_cb, neigh_restart, d);
+	return neigh_dump(b, AF_INET6, neigh_cb, neigh_restart, d);
 }
 
 /* a6 is one a guest of network i may come to hold: in its prefix, not
@@ -423,7 +423,7 @@ static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const s
  * then what its guests held already, then addresses the neighbour table
  * shows in use that nobody holds; each address to one guest. */
 static long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
-		       const struct fdb_dump *fdb, const struct neigh_dump *nb,
+		       const struct fdb_dump *fdb, const struct neigh_list *nb,
 		       struct nft_bind **binds, size_t *n_binds)
 {
 	const struct gw_network *n = &b->ctx->conf->networks[i];
@@ -478,7 +478,7 @@ static int do_sync(struct gw_binding *b)
 {
 	const struct gw_conf *conf = b->ctx->conf;
 	struct fdb_dump fdb = { 0 };
-	struct neigh_dump nb = { 0 };
+	struct neigh_list nb = { 0 };
 	struct in6_addr *kept = NULL;
 	size_t n_kept = 0;
 	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));

@@ -9,6 +9,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,14 +135,42 @@ static const struct gw_network *default_net(const struct gw_ctx *ctx, char *err,
 	return n;
 }
 
+/* A tap that is something else already: a network's uplink (a VPN's tap
+ * may be one: enslaved, the host loses that uplink and the guests get its
+ * wire), or a port of a bridge that is not this network's and that
+ * gatewayctl attach did not put it on (an admin's bridge, a guest of
+ * another network): not gatewayd's to take. NULL if it may be attached. */
+static const char *attach_clash(const struct gw_ctx *ctx, const struct rtnl_link *l,
+				const struct gw_network *n, bool ours, char *buf, size_t len)
+{
+	const char *c = conf_tap_clash(ctx->conf, l->name, -1, buf, len);
+	struct rtnl_link br;
+	char master[IF_NAMESIZE];
+
+	if (c)
+		return c;
+	for (size_t i = 0; i < ctx->conf->n_networks; i++)
+		if (!strcmp(ctx->nets[i].uplink, l->name))
+			return "an uplink in use";
+	if (!l->master || ours ||
+	    (rtnl_link_get(ctx->rtnl, n->bridge, &br) == 0 && br.ifindex == l->master))
+		return NULL;
+	snprintf(buf, len,
+		 "a port of bridge %s already (take it off first: ip link set %s nomaster)",
+		 if_indextoname((unsigned)l->master, master) ? master : "?", l->name);
+	return buf;
+}
+
 int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *err, size_t errlen)
 {
 	struct gw_taps *t = ctx->taps;
 	const struct gw_network *n = net ? taps_net_find(ctx, net) : default_net(ctx, err, errlen);
 	struct attached *v;
 	struct rtnl_link l;
+	const char *what;
 	struct tun_info ti;
 	bool fresh;
+	char buf[120];
 	long i;
 	int r;
 
@@ -160,6 +189,8 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	if (taps_tap_find(ctx, ifname))
 		return fmt_err(err, errlen, "%s is a tap gatewayd keeps; it is attached already",
 			       ifname);
+	if ((what = attach_clash(ctx, &l, n, taps_att_find(t, ifname) >= 0, buf, sizeof(buf))))
+		return fmt_err(err, errlen, "%s is %s", ifname, what);
 	if ((fresh = (i = taps_att_find(t, ifname)) < 0)) {
 		if (!(v = realloc(t->att, (t->n_att + 1) * sizeof(*v))))
 			return fmt_err(err, errlen, "out of memory");

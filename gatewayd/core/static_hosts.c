@@ -226,12 +226,22 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 			*out = o->ipv4;
 			return 0;
 		}
-		snprintf(err, errlen,
-			 "network \"%s\": host \"%s\" in %s has this %s with another %s; remove "
-			 "it or choose another VM name",
-			 n->name, o->name, ctx->conf->path,
-			 strcasecmp(o->name, name) ? "MAC" : "name",
-			 strcasecmp(o->name, name) ? "name" : "MAC or no IPv4 address");
+		/* names are case-blind (DNS, dnsmasq), MACs are not: "VM1"
+		 * after "vm1" is one name with another MAC */
+		if (o->runtime)
+			snprintf(err, errlen,
+				 "network \"%s\": static host \"%s\", added by gatewayctl, has "
+				 "this %s with another %s; `gatewayctl static del %s %s` "
+				 "forgets it, or choose another VM name",
+				 n->name, o->name, strcasecmp(o->name, name) ? "MAC" : "name",
+				 strcasecmp(o->name, name) ? "name" : "MAC", n->name, o->name);
+		else
+			snprintf(err, errlen,
+				 "network \"%s\": host \"%s\" in %s has this %s with another %s; "
+				 "remove it or choose another VM name",
+				 n->name, o->name, ctx->conf->path,
+				 strcasecmp(o->name, name) ? "MAC" : "name",
+				 strcasecmp(o->name, name) ? "name" : "MAC or no IPv4 address");
 		return -EEXIST;
 	}
 	snprintf(h.name, sizeof(h.name), "%s", name);

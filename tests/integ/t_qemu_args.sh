@@ -109,6 +109,14 @@ ctl leases default >"$T/leases" || fail "leases: $(cat "$T/leases")"
 grep -q "$M1 *10.213.0.2 *vm1 .*static" "$T/leases" || fail "leases does not show vm1 as static: $(cat "$T/leases")"
 ok "--static: vm1 -> 10.213.0.2 twice, vm2 -> 10.213.0.3; same dnsmasq (pid $pid); leases shows vm1 static"
 
+# VM1 is vm1 to DNS and dnsmasq but hashes to another MAC: refused, with
+# what to do about the host gatewayctl added (not "in the config file")
+qa default --name VM1 --static
+[ $RC = 1 ] || fail "--static VM1 after vm1: rc $RC, '$OUT' '$ERR'"
+case "$ERR" in *'static host "vm1", added by gatewayctl, has this name with another MAC; `gatewayctl static del default vm1`'*) ;;
+*) fail "--static VM1 after vm1: '$ERR'" ;; esac
+ok "--static VM1 after vm1: refused (one name, another MAC), naming static del"
+
 # A DHCP client with vm1's MAC gets that address.
 guest_add 1
 ip -n "$(guest_ns 1)" link set eth0 address "$M1"

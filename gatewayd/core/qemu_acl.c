@@ -117,7 +117,7 @@ static int file_read(const char *path, char **text, size_t *len, struct stat *st
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode) || st->st_size > TEXT_MAX) {
-		r = -EINVAL;
+		r = S_ISREG(st->st_mode) ? -EFBIG : -EINVAL;
 		goto out;
 	}
 	if (!(buf = malloc((size_t)st->st_size + 1))) {
@@ -160,6 +160,10 @@ static int why(char *err, size_t errlen, const char *path, int r)
 			 path);
 	else if (r == -EINVAL)
 		snprintf(err, errlen, "qemu_bridge_acl: %s is not a regular file", path);
+	else if (r == -EFBIG)
+		snprintf(err, errlen,
+			 "qemu_bridge_acl: %s is larger than 1 MiB: not a file gatewayd edits",
+			 path);
 	else
 		snprintf(err, errlen, "qemu_bridge_acl: %s: %s", path, strerror(-r));
 	return r;

@@ -123,6 +123,11 @@ chown 65534 "$Q"
 refused "qemu_conf_dir not root's" "qemu_conf_dir \"$Q\" is owned by uid 65534"
 chown 0 "$Q"
 untouched "refused starts"
+cp "$Q/bridge.conf" "$T/bridge.conf.keep"
+head -c 2097152 /dev/zero >>"$Q/bridge.conf"
+refused "a 2 MiB bridge.conf" "bridge.conf is larger than 1 MiB: not a file gatewayd edits"
+mv "$T/bridge.conf.keep" "$Q/bridge.conf"
+rm -f "$Q/gatewayd.conf"
 printf 'allow nothing\n' >"$T/target"
 mv "$Q/bridge.conf" "$T/bridge.conf.moved"
 ln -s "$T/target" "$Q/bridge.conf"
@@ -136,7 +141,7 @@ gw_start
 [ -L "$Q/gatewayd.conf" ] && fail "gatewayd.conf is still the planted link"
 acl_is gw0
 included
-ok "refused: qemu_conf_dir mode 0775 or not root's, a symlinked bridge.conf (target untouched); a planted gatewayd.conf link is replaced, its target untouched"
+ok "refused: qemu_conf_dir mode 0775 or not root's, a 2 MiB bridge.conf, a symlinked bridge.conf (target untouched); a planted gatewayd.conf link is replaced, its target untouched"
 
 # With the systemd unit's capabilities only (no CAP_DAC_OVERRIDE; the unit
 # has no ProtectSystem, so /etc/qemu is writable): a bridge.conf of group

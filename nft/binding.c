@@ -516,7 +516,9 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 /* guest_ports: the names of bind_nets' ports. */
 static int guest_port_elems(struct nft_batch *b, const struct nft_elem *ports, size_t n)
 {
-	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = NK_GUEST_PORT, .dynamic = true };
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE,
+				   .key = NK_GUEST_PORT,
+				   .dynamic = true };
 	struct nft_elem *e = calloc(n + 1, sizeof(*e));
 	int r;
 
@@ -552,8 +554,7 @@ int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_bat
 	    (r = bind_elems(b, NFT_BIND6_SET, NK_BIND6, s->binds, s->n, NULL, 0)) < 0 ||
 	    (r = bind_elems(b, NFT_CLAIM6_SET, NK_CLAIM6, s->binds, s->n, s->kept, s->n_kept)) <
 		    0 ||
-	    (r = guest_port_elems(b, s->ports, s->n_ports)) < 0 ||
-	    (r = batch_end(b)) < 0) {
+	    (r = guest_port_elems(b, s->ports, s->n_ports)) < 0 || (r = batch_end(b)) < 0) {
 		nft_batch_free(b);
 		return r;
 	}

@@ -28,13 +28,13 @@
  * with the gateway's own (kept from every guest). An address in
  * claimed6 may be a source, or a neighbour advertisement's target, only
  * for the port and MAC bind6 gives it; others are free to take. */
-#define NFT_BIND6_SET  "bind6"
+#define NFT_BIND6_SET "bind6"
 /* Every guest port's name, as bind_nets has them: the backstop's guard
  * lets our DHCP replies out through these too, where guest_ports
  * patterns would not (gatewayd's own taps, ports attached through
  * gatewayctl attach, whatever their names). */
 #define NFT_GUEST_PORTS_SET "guest_ports"
-#define NFT_CLAIM6_SET "claimed6"
+#define NFT_CLAIM6_SET	    "claimed6"
 /* DHCP clients (iifname . MAC) seen in the last hour; and, with a limit
  * per port, how fast new ones may come: what empties a pool is many
  * clients on one port, not one client asking often. */

@@ -44,38 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BINDING_SETTLE_MS 20
-#define BINDING_LEASES	  4096
-#define BINDING_STATE	  "guest-bindings" /* in state_dir: "IFINDEX MAC [IPV6]" lines */
-
-struct bport {
-	char name[IFNAMSIZ];
-	uint32_t ifindex;
-	size_t net;
-};
-
-/* Per network: its bridge, and the addresses held from the start. */
-struct bnet {
-	uint32_t bridge; /* ifindex, 0 if not there */
-	size_t n_kept;
-	struct in6_addr *kept;
-};
-
-struct gw_binding {
-	struct gw_ctx *ctx;
-	int ifd, wd; /* inotify on dir, or -1 */
-	char dir[GW_PATH_MAX];
-	struct eloop_timer *settle;
-	struct nl *nl;	/* rtnetlink requests: the forwarding databases */
-	struct nl *mon; /* neighbour events, or NULL */
-	size_t n_nets;
-	struct bnet *nets;
-	size_t n_ports;
-	struct bport *ports;
-	size_t n_binds;
-	struct nft_bind *binds; /* as last committed */
-	bool loaded;		/* binds read from BINDING_STATE */
-};
+#include "gatewayd/core/binding_int.h"
 
 long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
 		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
@@ -114,12 +83,6 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 
 /* --- the forwarding databases -------------------------------------------- */
 
-struct fdb_dump {
-	struct binding_fdb *v;
-	size_t n;
-	int err;
-};
-
 static int fdb_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct fdb_dump *d = data;
@@ -151,8 +114,7 @@ static void fdb_restart(void *data)
 
 /* Dump one family's neighbours: AF_BRIDGE, the forwarding databases;
  * AF_INET6, the neighbour table. */
-static int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *),
-		      void *d)
+int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d)
 {
 	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -174,85 +136,6 @@ static int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*res
 static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
 {
 	return neigh_dump(b, AF_BRIDGE, fdb_cb, fdb_restart, d);
-}
-
-/* --- the neighbour table: IPv6 addresses guests use --------------------- */
-
-struct neigh6 {
-	uint32_t ifindex; /* the bridge */
-	uint8_t mac[6];
-	struct in6_addr a6;
-};
-
-struct neigh_list {
-	struct neigh6 *v;
-	size_t n;
-};
-
-/* An entry that says MAC uses address on a bridge: one learned from the
- * guest's own frames (not one still being resolved, or failed). */
-static bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out)
-{
-	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	bool dst = false, ll = false;
-
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_INET6 ||
-	    (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP | NUD_PERMANENT)))
-		return false;
-	mnl_attr_for_each(a, nlh, sizeof(*nd))
-	{
-		if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 16) {
-			memcpy(&out->a6, mnl_attr_get_payload(a), 16);
-			dst = true;
-		} else if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6) {
-			memcpy(out->mac, mnl_attr_get_payload(a), 6);
-			ll = true;
-		}
-	}
-	out->ifindex = (uint32_t)nd->ndm_ifindex;
-	return dst && ll;
-}
-
-static int neigh_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct neigh_list *d = data;
-	struct neigh6 x, *v;
-
-	if (!neigh_parse(nlh, &x))
-		return 0;
-	if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v))))
-		return -ENOMEM;
-	d->v = v;
-	v[d->n++] = x;
-	return 0;
-}
-
-static void neigh_restart(void *data)
-{
-	((struct neigh_list *)data)->n = 0;
-}
-
-static int neigh_read(struct gw_binding *b, struct neigh_list *d)
-{
-	return neigh_dump(b, AF_INET6, neigh_cb, neigh_restart, d);
-}
-
-/* a6 is one a guest of network i may come to hold: in its prefix, not
- * the gateway's. */
-static bool guest_addr6(const struct gw_network *n, const struct in6_addr *a6)
-{
-	struct in6_addr x = addr_net6(a6, n->ipv6.plen), y = addr_net6(&n->ipv6.addr, n->ipv6.plen);
-
-	return n->has_ipv6 && !memcmp(&x, &y, 16) && memcmp(a6, &n->ipv6.addr, 16);
-}
-
-static bool bound6(const struct nft_bind *v, size_t n, const struct in6_addr *a6)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].has6 && !memcmp(&v[i].a6, a6, 16))
-			return true;
-	return false;
 }
 
 /* --- leases and static hosts --------------------------------------------- */
@@ -347,7 +230,8 @@ static void state_load(struct gw_binding *b, const char *dir)
 			memset(&v[b->n_binds], 0, sizeof(*v));
 			v[b->n_binds].ifindex = idx;
 			/* an address that does not parse is dropped, the MAC kept */
-			v[b->n_binds].has6 = k == 3 && inet_pton(AF_INET6, a6, &v[b->n_binds].a6) == 1;
+			v[b->n_binds].has6 =
+				k == 3 && inet_pton(AF_INET6, a6, &v[b->n_binds].a6) == 1;
 			if (parse_mac(mac, v[b->n_binds].mac))
 				b->n_binds++;
 		}
@@ -355,41 +239,6 @@ static void state_load(struct gw_binding *b, const char *dir)
 }
 
 /* --- sync ---------------------------------------------------------------- */
-
-static void nets_free(struct gw_binding *b)
-{
-	for (size_t i = 0; i < b->n_nets; i++)
-		free(b->nets[i].kept);
-	free(b->nets);
-	b->nets = NULL;
-	b->n_nets = 0;
-}
-
-/* Each network's bridge, and the IPv6 addresses no guest may hold: the
- * bridge's own (the gateway's, link-local included) and the static
- * hosts' (their guest holds them through its binding). */
-static void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
-{
-	nets_free(b);
-	if (!(b->nets = calloc(conf->n_networks + 1, sizeof(*b->nets))))
-		return;
-	b->n_nets = conf->n_networks;
-	for (size_t i = 0; i < conf->n_networks; i++) {
-		const struct gw_network *n = &conf->networks[i];
-		const struct host_link *br = host_link_by_name(f, n->bridge);
-		struct bnet *bn = &b->nets[i];
-
-		bn->bridge = br ? (uint32_t)br->ifindex : 0;
-		if (!(bn->kept = calloc(n->hosts.n + f->n_addrs + 1, sizeof(*bn->kept))))
-			continue;
-		for (size_t k = 0; br && k < f->n_addrs; k++)
-			if (f->addrs[k].ifindex == br->ifindex && f->addrs[k].family == AF_INET6)
-				memcpy(&bn->kept[bn->n_kept++], f->addrs[k].addr, 16);
-		for (size_t k = 0; k < n->hosts.n; k++)
-			if (n->hosts.v[k].has_ipv6)
-				bn->kept[bn->n_kept++] = n->hosts.v[k].ipv6;
-	}
-}
 
 static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
 {
@@ -417,61 +266,6 @@ static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const s
 	b->ports = p;
 	b->n_ports = n;
 	nets_from(b, conf, f);
-}
-
-/* Network i's IPv6 bindings, appended to *binds: static hosts first,
- * then what its guests held already, then addresses the neighbour table
- * shows in use that nobody holds; each address to one guest. */
-static long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
-		       const struct fdb_dump *fdb, const struct neigh_list *nb,
-		       struct nft_bind **binds, size_t *n_binds)
-{
-	const struct gw_network *n = &b->ctx->conf->networks[i];
-	size_t first = *n_binds, n_cand = 0;
-	struct nft_bind *cand;
-	long k = 0;
-
-	if (!n->has_ipv6 || i >= b->n_nets)
-		return 0;
-	if (!(cand = calloc(n->hosts.n + b->n_binds + nb->n + 1, sizeof(*cand))))
-		return -ENOMEM;
-	for (size_t h = 0; h < n->hosts.n; h++)
-		if (n->hosts.v[h].has_mac && n->hosts.v[h].has_ipv6) {
-			memcpy(cand[n_cand].mac, n->hosts.v[h].mac, 6);
-			cand[n_cand].a6 = n->hosts.v[h].ipv6;
-			cand[n_cand++].has6 = true;
-		}
-	for (size_t p = 0; p < b->n_binds; p++)
-		if (b->binds[p].has6 && guest_addr6(n, &b->binds[p].a6))
-			cand[n_cand++] = b->binds[p];
-	for (size_t e = 0; e < nb->n; e++)
-		if (nb->v[e].ifindex == b->nets[i].bridge && guest_addr6(n, &nb->v[e].a6)) {
-			memcpy(cand[n_cand].mac, nb->v[e].mac, 6);
-			cand[n_cand].a6 = nb->v[e].a6;
-			cand[n_cand++].has6 = true;
-		}
-	for (size_t c = 0; c < n_cand && k >= 0; c++) {
-		if (bound6(*binds + first, *n_binds - first, &cand[c].a6))
-			continue;
-		k = binding_compute(idx, np, fdb->v, fdb->n, &cand[c], 1, b->binds, b->n_binds,
-				    binds, n_binds);
-	}
-	free(cand);
-	return k < 0 ? k : 0;
-}
-
-static long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size_t *n)
-{
-	struct in6_addr *v;
-
-	if (i >= b->n_nets || !b->nets[i].n_kept)
-		return 0;
-	if (!(v = realloc(*kept, (*n + b->nets[i].n_kept) * sizeof(*v))))
-		return -ENOMEM;
-	memcpy(v + *n, b->nets[i].kept, b->nets[i].n_kept * sizeof(*v));
-	*kept = v;
-	*n += b->nets[i].n_kept;
-	return 0;
 }
 
 static int do_sync(struct gw_binding *b)
@@ -580,44 +374,6 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 		}
 	if (leases && b->settle)
 		eloop_timer_arm(b->settle, BINDING_SETTLE_MS);
-}
-
-struct neigh_seen {
-	struct gw_binding *b;
-	bool news;
-};
-
-static int neigh_event(const struct nlmsghdr *nlh, void *data)
-{
-	struct neigh_seen *ns = data;
-	const struct gw_conf *conf = ns->b->ctx->conf;
-	struct neigh6 x;
-
-	if (!conf || ns->news || !neigh_parse(nlh, &x))
-		return 0;
-	for (size_t i = 0; i < ns->b->n_nets && i < conf->n_networks; i++)
-		if (x.ifindex == ns->b->nets[i].bridge && conf->networks[i].guest_binding &&
-		    guest_addr6(&conf->networks[i], &x.a6) &&
-		    !bound6(ns->b->binds, ns->b->n_binds, &x.a6))
-			ns->news = true;
-	return 0;
-}
-
-/* A guest started to use an IPv6 address nobody holds (or events were
- * lost): bind it. Neighbour events for addresses already held -- the
- * table's entries going stale and fresh again -- cost nothing more. */
-static void on_neigh(int fd, uint32_t events, void *arg)
-{
-	struct neigh_seen ns = { arg, false };
-	int r;
-
-	(void)fd;
-	(void)events;
-	r = nl_monitor_drain(ns.b->mon, neigh_event, &ns);
-	if (r == NL_LOST)
-		log_info("guest binding: neighbour events lost; reading the table again");
-	if ((ns.news || r == NL_LOST) && ns.b->settle)
-		eloop_timer_arm(ns.b->settle, BINDING_SETTLE_MS);
 }
 
 static void watch_dir(struct gw_binding *b, const char *dir)

@@ -1,0 +1,216 @@
+/* Guest binding for IPv6 (the rules: nft/binding.c). Addresses come from
+ * SLAAC and privacy extensions more than from leases, so nothing says in
+ * advance which guest may use which: the first guest the host's
+ * neighbour table shows using an address in its network's prefix holds
+ * it (first come, first served, as RFC 6620's FCFS SAVI), for as long as
+ * its port stays. The table fills only from a guest's own frames, which
+ * the rules let through while nobody holds the address. Static hosts'
+ * IPv6 addresses and the bridge's own are held from the start. Neighbour
+ * events that name an address nobody holds wake the sync. */
+#include "gatewayd/core/binding_int.h"
+#include "gatewayd/core/ctx.h"
+#include "conf/addr.h"
+#include "lib/log.h"
+
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- the neighbour table: IPv6 addresses guests use --------------------- */
+
+/* An entry that says MAC uses address on a bridge: one learned from the
+ * guest's own frames (not one still being resolved, or failed). */
+bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out)
+{
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	bool dst = false, ll = false;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_INET6 ||
+	    (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP | NUD_PERMANENT)))
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*nd))
+	{
+		if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 16) {
+			memcpy(&out->a6, mnl_attr_get_payload(a), 16);
+			dst = true;
+		} else if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6) {
+			memcpy(out->mac, mnl_attr_get_payload(a), 6);
+			ll = true;
+		}
+	}
+	out->ifindex = (uint32_t)nd->ndm_ifindex;
+	return dst && ll;
+}
+
+static int neigh_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct neigh_list *d = data;
+	struct neigh6 x, *v;
+
+	if (!neigh_parse(nlh, &x))
+		return 0;
+	if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v))))
+		return -ENOMEM;
+	d->v = v;
+	v[d->n++] = x;
+	return 0;
+}
+
+static void neigh_restart(void *data)
+{
+	((struct neigh_list *)data)->n = 0;
+}
+
+int neigh_read(struct gw_binding *b, struct neigh_list *d)
+{
+	return neigh_dump(b, AF_INET6, neigh_cb, neigh_restart, d);
+}
+
+/* a6 is one a guest of network i may come to hold: in its prefix, not
+ * the gateway's. */
+static bool guest_addr6(const struct gw_network *n, const struct in6_addr *a6)
+{
+	struct in6_addr x = addr_net6(a6, n->ipv6.plen), y = addr_net6(&n->ipv6.addr, n->ipv6.plen);
+
+	return n->has_ipv6 && !memcmp(&x, &y, 16) && memcmp(a6, &n->ipv6.addr, 16);
+}
+
+static bool bound6(const struct nft_bind *v, size_t n, const struct in6_addr *a6)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].has6 && !memcmp(&v[i].a6, a6, 16))
+			return true;
+	return false;
+}
+
+void nets_free(struct gw_binding *b)
+{
+	for (size_t i = 0; i < b->n_nets; i++)
+		free(b->nets[i].kept);
+	free(b->nets);
+	b->nets = NULL;
+	b->n_nets = 0;
+}
+
+/* Each network's bridge, and the IPv6 addresses no guest may hold: the
+ * bridge's own (the gateway's, link-local included) and the static
+ * hosts' (their guest holds them through its binding). */
+void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
+{
+	nets_free(b);
+	if (!(b->nets = calloc(conf->n_networks + 1, sizeof(*b->nets))))
+		return;
+	b->n_nets = conf->n_networks;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *n = &conf->networks[i];
+		const struct host_link *br = host_link_by_name(f, n->bridge);
+		struct bnet *bn = &b->nets[i];
+
+		bn->bridge = br ? (uint32_t)br->ifindex : 0;
+		if (!(bn->kept = calloc(n->hosts.n + f->n_addrs + 1, sizeof(*bn->kept))))
+			continue;
+		for (size_t k = 0; br && k < f->n_addrs; k++)
+			if (f->addrs[k].ifindex == br->ifindex && f->addrs[k].family == AF_INET6)
+				memcpy(&bn->kept[bn->n_kept++], f->addrs[k].addr, 16);
+		for (size_t k = 0; k < n->hosts.n; k++)
+			if (n->hosts.v[k].has_ipv6)
+				bn->kept[bn->n_kept++] = n->hosts.v[k].ipv6;
+	}
+}
+
+/* Network i's IPv6 bindings, appended to *binds: static hosts first,
+ * then what its guests held already, then addresses the neighbour table
+ * shows in use that nobody holds; each address to one guest. */
+long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
+		const struct fdb_dump *fdb, const struct neigh_list *nb, struct nft_bind **binds,
+		size_t *n_binds)
+{
+	const struct gw_network *n = &b->ctx->conf->networks[i];
+	size_t first = *n_binds, n_cand = 0;
+	struct nft_bind *cand;
+	long k = 0;
+
+	if (!n->has_ipv6 || i >= b->n_nets)
+		return 0;
+	if (!(cand = calloc(n->hosts.n + b->n_binds + nb->n + 1, sizeof(*cand))))
+		return -ENOMEM;
+	for (size_t h = 0; h < n->hosts.n; h++)
+		if (n->hosts.v[h].has_mac && n->hosts.v[h].has_ipv6) {
+			memcpy(cand[n_cand].mac, n->hosts.v[h].mac, 6);
+			cand[n_cand].a6 = n->hosts.v[h].ipv6;
+			cand[n_cand++].has6 = true;
+		}
+	for (size_t p = 0; p < b->n_binds; p++)
+		if (b->binds[p].has6 && guest_addr6(n, &b->binds[p].a6))
+			cand[n_cand++] = b->binds[p];
+	for (size_t e = 0; e < nb->n; e++)
+		if (nb->v[e].ifindex == b->nets[i].bridge && guest_addr6(n, &nb->v[e].a6)) {
+			memcpy(cand[n_cand].mac, nb->v[e].mac, 6);
+			cand[n_cand].a6 = nb->v[e].a6;
+			cand[n_cand++].has6 = true;
+		}
+	for (size_t c = 0; c < n_cand && k >= 0; c++) {
+		if (bound6(*binds + first, *n_binds - first, &cand[c].a6))
+			continue;
+		k = binding_compute(idx, np, fdb->v, fdb->n, &cand[c], 1, b->binds, b->n_binds,
+				    binds, n_binds);
+	}
+	free(cand);
+	return k < 0 ? k : 0;
+}
+
+long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size_t *n)
+{
+	struct in6_addr *v;
+
+	if (i >= b->n_nets || !b->nets[i].n_kept)
+		return 0;
+	if (!(v = realloc(*kept, (*n + b->nets[i].n_kept) * sizeof(*v))))
+		return -ENOMEM;
+	memcpy(v + *n, b->nets[i].kept, b->nets[i].n_kept * sizeof(*v));
+	*kept = v;
+	*n += b->nets[i].n_kept;
+	return 0;
+}
+
+struct neigh_seen {
+	struct gw_binding *b;
+	bool news;
+};
+
+static int neigh_event(const struct nlmsghdr *nlh, void *data)
+{
+	struct neigh_seen *ns = data;
+	const struct gw_conf *conf = ns->b->ctx->conf;
+	struct neigh6 x;
+
+	if (!conf || ns->news || !neigh_parse(nlh, &x))
+		return 0;
+	for (size_t i = 0; i < ns->b->n_nets && i < conf->n_networks; i++)
+		if (x.ifindex == ns->b->nets[i].bridge && conf->networks[i].guest_binding &&
+		    guest_addr6(&conf->networks[i], &x.a6) &&
+		    !bound6(ns->b->binds, ns->b->n_binds, &x.a6))
+			ns->news = true;
+	return 0;
+}
+
+/* A guest started to use an IPv6 address nobody holds (or events were
+ * lost): bind it. Neighbour events for addresses already held -- the
+ * table's entries going stale and fresh again -- cost nothing more. */
+void on_neigh(int fd, uint32_t events, void *arg)
+{
+	struct neigh_seen ns = { arg, false };
+	int r;
+
+	(void)fd;
+	(void)events;
+	r = nl_monitor_drain(ns.b->mon, neigh_event, &ns);
+	if (r == NL_LOST)
+		log_info("guest binding: neighbour events lost; reading the table again");
+	if ((ns.news || r == NL_LOST) && ns.b->settle)
+		eloop_timer_arm(ns.b->settle, BINDING_SETTLE_MS);
+}

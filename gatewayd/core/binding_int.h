@@ -1,0 +1,81 @@
+/* Guest binding's insides, shared by binding.c (IPv4 from leases and
+ * static hosts, the forwarding databases, the sync) and binding6.c (IPv6:
+ * the neighbour table, first come first served). Not for other modules:
+ * they use binding.h. */
+#ifndef GW_CORE_BINDING_INT_H
+#define GW_CORE_BINDING_INT_H
+
+#include "gatewayd/core/binding.h"
+#include "conf/conf.h"
+#include "lib/nl.h"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#define BINDING_SETTLE_MS 20
+#define BINDING_LEASES	  4096
+#define BINDING_STATE	  "guest-bindings" /* in state_dir: "IFINDEX MAC [IPV6]" lines */
+
+struct bport {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;
+	size_t net;
+};
+
+/* Per network: its bridge, and the addresses held from the start. */
+struct bnet {
+	uint32_t bridge; /* ifindex, 0 if not there */
+	size_t n_kept;
+	struct in6_addr *kept;
+};
+
+struct gw_binding {
+	struct gw_ctx *ctx;
+	int ifd, wd; /* inotify on dir, or -1 */
+	char dir[GW_PATH_MAX];
+	struct eloop_timer *settle;
+	struct nl *nl;	/* rtnetlink requests: the forwarding databases */
+	struct nl *mon; /* neighbour events, or NULL */
+	size_t n_nets;
+	struct bnet *nets;
+	size_t n_ports;
+	struct bport *ports;
+	size_t n_binds;
+	struct nft_bind *binds; /* as last committed */
+	bool loaded;		/* binds read from BINDING_STATE */
+};
+
+struct fdb_dump {
+	struct binding_fdb *v;
+	size_t n;
+	int err;
+};
+
+struct neigh6 {
+	uint32_t ifindex; /* the bridge */
+	uint8_t mac[6];
+	struct in6_addr a6;
+};
+
+struct neigh_list {
+	struct neigh6 *v;
+	size_t n;
+};
+
+/* binding.c: dump one family's neighbours over b->nl (opened on first
+ * use). */
+int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d);
+
+/* binding6.c */
+bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out);
+int neigh_read(struct gw_binding *b, struct neigh_list *d);
+void nets_free(struct gw_binding *b);
+void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f);
+long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
+		const struct fdb_dump *fdb, const struct neigh_list *nb, struct nft_bind **binds,
+		size_t *n_binds);
+long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size_t *n);
+void on_neigh(int fd, uint32_t events, void *arg);
+
+#endif

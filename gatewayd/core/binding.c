@@ -268,8 +268,17 @@ static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const s
 	nets_from(b, conf, f);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int do_sync(struct gw_binding *b)
 {
+	b->last_sync = now_ms();
 	const struct gw_conf *conf = b->ctx->conf;
 	struct fdb_dump fdb = { 0 };
 	struct neigh_list nb = { 0 };
@@ -346,6 +355,13 @@ out:
 	free(ls);
 	free(pe);
 	return r;
+}
+
+uint64_t binding_pace(const struct gw_binding *b)
+{
+	uint64_t since = now_ms() - b->last_sync;
+
+	return since >= BINDING6_GAP_MS ? BINDING_SETTLE_MS : BINDING6_GAP_MS - since;
 }
 
 static void on_settle(void *arg)

@@ -125,6 +125,26 @@ void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct ho
 /* Network i's IPv6 bindings, appended to *binds: static hosts first,
  * then what its guests held already, then addresses the neighbour table
  * shows in use that nobody holds; each address to one guest. */
+/* The table shows guest v (its MAC) using its address on bridge. */
+static bool in_table(const struct neigh_list *nb, uint32_t bridge, const struct nft_bind *v)
+{
+	for (size_t e = 0; e < nb->n; e++)
+		if (nb->v[e].ifindex == bridge && !memcmp(nb->v[e].mac, v->mac, 6) &&
+		    !memcmp(&nb->v[e].a6, &v->a6, 16))
+			return true;
+	return false;
+}
+
+/* The last of v[0..n) takes its port over BINDING6_PER_PORT addresses. */
+static bool port_full(const struct nft_bind *v, size_t n)
+{
+	size_t held = 0;
+
+	for (size_t k = 0; k + 1 < n; k++)
+		held += v[k].has6 && v[k].ifindex == v[n - 1].ifindex;
+	return held >= BINDING6_PER_PORT;
+}
+
 long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
 		const struct fdb_dump *fdb, const struct neigh_list *nb, struct nft_bind **binds,
 		size_t *n_binds)
@@ -144,20 +164,27 @@ long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
 			cand[n_cand].a6 = n->hosts.v[h].ipv6;
 			cand[n_cand++].has6 = true;
 		}
-	for (size_t p = 0; p < b->n_binds; p++)
-		if (b->binds[p].has6 && guest_addr6(n, &b->binds[p].a6))
-			cand[n_cand++] = b->binds[p];
-	for (size_t e = 0; e < nb->n; e++)
-		if (nb->v[e].ifindex == b->nets[i].bridge && guest_addr6(n, &nb->v[e].a6)) {
-			memcpy(cand[n_cand].mac, nb->v[e].mac, 6);
-			cand[n_cand].a6 = nb->v[e].a6;
-			cand[n_cand++].has6 = true;
-		}
+	/* held ones the table still shows, new ones, then held ones it
+	 * forgot: those go first when a port is over BINDING6_PER_PORT */
+	for (int stale = 0; stale < 2; stale++) {
+		for (size_t p = 0; p < b->n_binds; p++)
+			if (b->binds[p].has6 && guest_addr6(n, &b->binds[p].a6) &&
+			    in_table(nb, b->nets[i].bridge, &b->binds[p]) != stale)
+				cand[n_cand++] = b->binds[p];
+		for (size_t e = 0; !stale && e < nb->n; e++)
+			if (nb->v[e].ifindex == b->nets[i].bridge && guest_addr6(n, &nb->v[e].a6)) {
+				memcpy(cand[n_cand].mac, nb->v[e].mac, 6);
+				cand[n_cand].a6 = nb->v[e].a6;
+				cand[n_cand++].has6 = true;
+			}
+	}
 	for (size_t c = 0; c < n_cand && k >= 0; c++) {
 		if (bound6(*binds + first, *n_binds - first, &cand[c].a6))
 			continue;
 		k = binding_compute(idx, np, fdb->v, fdb->n, &cand[c], 1, b->binds, b->n_binds,
 				    binds, n_binds);
+		if (k == 1 && port_full(*binds + first, *n_binds - first))
+			(*n_binds)--; /* left unheld: it passes, unprotected */
 	}
 	free(cand);
 	return k < 0 ? k : 0;
@@ -212,5 +239,5 @@ void on_neigh(int fd, uint32_t events, void *arg)
 	if (r == NL_LOST)
 		log_info("guest binding: neighbour events lost; reading the table again");
 	if ((ns.news || r == NL_LOST) && ns.b->settle)
-		eloop_timer_arm(ns.b->settle, BINDING_SETTLE_MS);
+		eloop_timer_arm(ns.b->settle, binding_pace(ns.b));
 }

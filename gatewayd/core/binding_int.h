@@ -14,6 +14,12 @@
 #include <stdbool.h>
 
 #define BINDING_SETTLE_MS 20
+/* A guest that makes up addresses by the thousand must neither grow the
+ * sets without bound nor keep the loop busy: at most this many IPv6
+ * addresses held per port (more pass unheld), and syncs that new
+ * neighbours ask for at most every BINDING6_GAP_MS. */
+#define BINDING6_PER_PORT 32
+#define BINDING6_GAP_MS	  250
 #define BINDING_LEASES	  4096
 #define BINDING_STATE	  "guest-bindings" /* in state_dir: "IFINDEX MAC [IPV6]" lines */
 
@@ -44,6 +50,7 @@ struct gw_binding {
 	size_t n_binds;
 	struct nft_bind *binds; /* as last committed */
 	bool loaded;		/* binds read from BINDING_STATE */
+	uint64_t last_sync;	/* CLOCK_MONOTONIC ms of the last do_sync() */
 };
 
 struct fdb_dump {
@@ -66,6 +73,9 @@ struct neigh_list {
 /* binding.c: dump one family's neighbours over b->nl (opened on first
  * use). */
 int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d);
+
+/* binding.c: how long a sync that new neighbours ask for waits. */
+uint64_t binding_pace(const struct gw_binding *b);
 
 /* binding6.c */
 bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out);

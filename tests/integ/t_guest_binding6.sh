@@ -109,3 +109,19 @@ in_ns "$G2" busybox ping -6 -c 2 -W 1 -I "$A1" "$GW6" >/dev/null 2>&1 \
 in_ns "$G2" ip -6 addr del "$A1/128" dev eth0
 in_ns "$G1" busybox ping -6 -c 1 -W 2 "$GW6" >/dev/null || fail "guest 1 cannot ping the gateway after a restart"
 ok "after kill -9 and a restart, $A1 is still guest 1's alone"
+
+# --- a guest making up addresses: at most 32 held for its port (the rest
+# pass unheld), the daemon stays responsive, guest 1 keeps its own
+many=$(for i in $(seq 1 40); do printf 'ip -6 addr add fd42:213::7:%x/64 dev eth0 nodad; busybox ping -6 -c 1 -W 1 -I fd42:213::7:%x %s >/dev/null; ' "$i" "$i" "$GW6"; done)
+in_ns "$G2" sh -c "$many"
+held2() { in_host nft list set bridge gatewayd bind6 | grep -o "$MAC2 . fd42:213::[0-9a-f:]*" | wc -l; }
+wait_until 5 sh -c "[ \$(ip netns exec $NS_HOST nft list set bridge gatewayd bind6 | grep -o '$MAC2 . fd42:213::' | wc -l) -ge 32 ]" ||
+	fail "guest 2's made-up addresses were not bound: $(held2) held"
+sleep 0.6 # two more syncs' time: the count must not grow past the cap
+n=$(held2)
+[ "$n" = 32 ] || fail "guest 2 holds $n addresses: not the cap of 32"
+in_host nft list set bridge gatewayd bind6 | grep -q "$A1" || fail "guest 1's $A1 lost"
+start=$(date +%s%N)
+"$GATEWAYCTL" -s "$T/run/gatewayd.sock" status >/dev/null || fail "status did not answer"
+ms=$((($(date +%s%N) - start) / 1000000))
+ok "guest 2 using 40 made-up addresses holds 32 (the cap; the rest pass unheld); guest 1 keeps $A1; status answered in ${ms} ms"

@@ -447,15 +447,25 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 
 /* --- the run-time refill ------------------------------------------------- */
 
-/* e[k] was just filled: keep it (k + 1) unless an element before it has
- * its key (a MAC with two addresses is bound once). */
-static size_t elem_keep(struct nft_elem *e, size_t k)
+static int key_cmp(const void *a, const void *b)
 {
-	for (size_t j = 0; j < k; j++)
-		if (!memcmp(e[j].key.raw, e[k].key.raw, sizeof(e[j].key.raw))) {
-			memset(&e[k], 0, sizeof(e[k]));
-			return k;
-		}
+	return memcmp(((const struct nft_elem *)a)->key.raw, ((const struct nft_elem *)b)->key.raw,
+		      sizeof(((const struct nft_elem *)a)->key.raw));
+}
+
+/* One element per key (a MAC with two addresses is bound once): sorted,
+ * then each run of equal keys kept once -- n log n, for the thousands of
+ * bindings of a host with many guests. Returns how many are left. */
+static size_t elems_unique(struct nft_elem *e, size_t n)
+{
+	size_t k = 0;
+
+	if (n < 2)
+		return n;
+	qsort(e, n, sizeof(*e), key_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (key_cmp(&e[k], &e[i]))
+			e[++k] = e[i];
 	return k + 1;
 }
 
@@ -500,12 +510,11 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 			break;
 		default: memcpy(raw, binds[i].mac, 6); break;
 		}
-		k = elem_keep(e, k);
+		k++;
 	}
-	for (size_t i = 0; key == NK_CLAIM6 && i < n_kept; i++) {
-		memcpy(e[k].key.raw, &kept[i], 16);
-		k = elem_keep(e, k);
-	}
+	for (size_t i = 0; key == NK_CLAIM6 && i < n_kept; i++)
+		memcpy(e[k++].key.raw, &kept[i], 16);
+	k = elems_unique(e, k);
 	r = batch_flush_map(b, NFPROTO_BRIDGE, set);
 	if (r >= 0 && k)
 		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, k);

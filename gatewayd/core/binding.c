@@ -34,6 +34,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -45,6 +46,59 @@
 #include <unistd.h>
 
 #include "gatewayd/core/binding_int.h"
+
+_Static_assert(offsetof(struct nft_bind, mac) == offsetof(struct binding_fdb, mac),
+	       "first_mac() reads both the same way");
+
+/* The MAC in an nft_bind or a binding_fdb: both start with the ifindex. */
+static const uint8_t *mac_at(const void *v, size_t size, size_t i)
+{
+	return (const uint8_t *)v + i * size + offsetof(struct nft_bind, mac);
+}
+
+/* The first of v[0..n) (sorted by MAC) with this MAC, or where it would
+ * be: halving, not walking -- thousands of bindings, each looked up. */
+static size_t first_mac(const void *v, size_t size, size_t n, const uint8_t mac[6])
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(mac_at(v, size, mid), mac, 6) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint32_t port_of(const uint32_t *ports, size_t n_ports, uint32_t ifindex)
+{
+	for (size_t k = 0; k < n_ports; k++)
+		if (ports[k] == ifindex)
+			return ifindex;
+	return 0;
+}
+
+static int bind_mac_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct nft_bind *)a)->mac, ((const struct nft_bind *)b)->mac, 6);
+}
+
+static int fdb_mac_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct binding_fdb *)a)->mac, ((const struct binding_fdb *)b)->mac,
+		      6);
+}
+
+void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t n_fdb)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), bind_mac_cmp);
+	if (n_fdb > 1)
+		qsort(fdb, n_fdb, sizeof(*fdb), fdb_mac_cmp);
+}
 
 long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
 		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
@@ -58,16 +112,12 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 		struct nft_bind *o;
 
 		/* the port it had, if still there; else where it was learned */
-		for (size_t p = 0; p < n_prev && !port; p++)
-			if (!memcmp(prev[p].mac, addrs[a].mac, 6))
-				for (size_t k = 0; k < n_ports && !port; k++)
-					if (ports[k] == prev[p].ifindex)
-						port = ports[k];
-		for (size_t f = 0; f < n_fdb && !port; f++)
-			if (!memcmp(fdb[f].mac, addrs[a].mac, 6))
-				for (size_t k = 0; k < n_ports && !port; k++)
-					if (ports[k] == fdb[f].ifindex)
-						port = ports[k];
+		for (size_t p = first_mac(prev, sizeof(*prev), n_prev, addrs[a].mac);
+		     p < n_prev && !port && !memcmp(prev[p].mac, addrs[a].mac, 6); p++)
+			port = port_of(ports, n_ports, prev[p].ifindex);
+		for (size_t f = first_mac(fdb, sizeof(*fdb), n_fdb, addrs[a].mac);
+		     f < n_fdb && !port && !memcmp(fdb[f].mac, addrs[a].mac, 6); f++)
+			port = port_of(ports, n_ports, fdb[f].ifindex);
 		if (!port)
 			continue;
 		if (!(o = realloc(*out, (*n_out + 1) * sizeof(*o))))
@@ -303,6 +353,7 @@ static int do_sync(struct gw_binding *b)
 		log_warnx("guest binding: reading the neighbour table: %s", strerror(-r));
 		goto out;
 	}
+	binding_sort(b->binds, b->n_binds, fdb.v, fdb.n);
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		size_t np = 0;

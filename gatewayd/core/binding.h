@@ -25,7 +25,8 @@ void binding_free(struct gw_binding *b);
 size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (*macs)[6],
 			 size_t max);
 
-/* Pure, for the unit tests: the bindings of one network. ports: its guest
+/* Pure, for the unit tests: the bindings of one network. prev and fdb
+ * sorted by MAC (binding_sort()). ports: its guest
  * ports' ifindexes; fdb: (ifindex, MAC) the bridge learned; addrs: (MAC,
  * address) from its leases and static hosts; prev: the bindings in force,
  * kept while their port stays (a silent guest's MAC ages out of the
@@ -39,5 +40,9 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
 		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
 		     size_t *n_out);
+
+/* Sort bindings and forwarding-database entries by MAC, as
+ * binding_compute() wants them. */
+void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t n_fdb);
 
 #endif

@@ -345,6 +345,44 @@ START_TEST(test_binding_compute)
 }
 END_TEST
 
+/* Many bindings, given in any order and sorted by binding_sort(): each
+ * MAC is found, also the first and the last, and with several entries
+ * (IPv4 and IPv6) for one MAC the one on a port still there counts. */
+START_TEST(test_binding_compute_many)
+{
+	enum { N = 300 };
+	static struct nft_bind prev[N + 1];
+	static struct binding_fdb fdb[N];
+	const uint32_t ports[] = { 7, 8 };
+	struct nft_bind want[3] = { { .mac = { 2, 0, 0, 0, 0, 0 }, .has4 = true },
+				    { .mac = { 2, 0, 0, 0, 1, 43 }, .has4 = true },
+				    { .mac = { 2, 0, 0, 0, 0, 99 }, .has6 = true } };
+	struct nft_bind *out = NULL;
+	size_t n = 0;
+
+	for (int i = 0; i < N; i++) {
+		int m = (i * 7919) % N; /* every MAC once, out of order */
+
+		prev[i].ifindex = 100 + (uint32_t)m; /* ports gone */
+		prev[i].mac[0] = 2;
+		prev[i].mac[4] = (uint8_t)(m >> 8);
+		prev[i].mac[5] = (uint8_t)m;
+		fdb[i].ifindex = m == 299 ? 8 : 100;
+		memcpy(fdb[i].mac, prev[i].mac, 6);
+	}
+	prev[N] = prev[0]; /* MAC 0 twice: the second entry on port 7 */
+	prev[N].mac[5] = 0;
+	prev[N].mac[4] = 0;
+	prev[N].ifindex = 7;
+	binding_sort(prev, N + 1, fdb, N);
+	ck_assert_int_eq(binding_compute(ports, 2, fdb, N, want, 3, prev, N + 1, &out, &n), 2);
+	ck_assert_uint_eq(out[0].ifindex, 7);  /* MAC 0: its second entry */
+	ck_assert_uint_eq(out[1].ifindex, 8);  /* MAC 299 (1:43): the fdb's port */
+	ck_assert(out[1].mac[4] == 1 && out[1].mac[5] == 43);
+	free(out);
+}
+END_TEST
+
 Suite *binding_suite(void)
 {
 	Suite *s = suite_create("binding");
@@ -356,6 +394,7 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_binding_bytecode);
 	tcase_add_test(tc, test_binding_refill);
 	tcase_add_test(tc, test_binding_compute);
+	tcase_add_test(tc, test_binding_compute_many);
 	suite_add_tcase(s, tc);
 	return s;
 }

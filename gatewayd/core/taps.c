@@ -242,6 +242,7 @@ void taps_free(struct gw_taps *t)
 	free(t->rt);
 	free(t->att);
 	free(t->applied);
+	free(t->macs);
 	free(t);
 }
 
@@ -269,6 +270,12 @@ int taps_plug(struct gw_ctx *ctx, const char *port, const char *network, char *e
 			       strerror(-r));
 	if ((r = rtnl_link_get(ctx->rtnl, port, &l)) < 0)
 		return fmt_err(err, errlen, "%s: %s", port, strerror(-r));
+	if (taps_mac_tripped(ctx, l.ifindex))
+		return fmt_err(
+			err, errlen,
+			"%s took a guest's MAC or changed its own on the bridge: kept off it "
+			"until it is closed",
+			port);
 	if (l.master != br.ifindex) {
 		if ((r = rtnl_link_set_master(ctx->rtnl, l.ifindex, br.ifindex)) < 0)
 			return fmt_err(err, errlen, "enslaving %s to bridge %s: %s", port,

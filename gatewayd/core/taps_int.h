@@ -5,6 +5,8 @@
 
 #include "gatewayd/core/taps.h"
 
+struct port_mac; /* taps_mac.c */
+
 struct attached {
 	char name[IFNAMSIZ];
 	char net[NAME_NET_MAX + 1];
@@ -22,6 +24,9 @@ struct gw_taps {
 	/* the config being started, until it is in force: its taps are
 	 * guest ports to the preflight already */
 	const struct gw_conf *pending;
+	/* the MACs of the taps on our bridges (taps_mac.c) */
+	struct port_mac *macs;
+	size_t n_macs;
 };
 
 /* Rewrite state_dir's records of run-time taps and attached ports. */

@@ -19,6 +19,7 @@
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/diff.h"
+#include "gatewayd/core/taps.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
 #include "nft/commit.h"
@@ -241,6 +242,8 @@ void watch_links(struct gw_ctx *ctx)
 		if (host_diff(ctx, &f, &hd, WATCH_LINKS) < 0)
 			return;
 	}
+	/* a tap that took a guest's MAC takes its frames: off the bridge first */
+	taps_mac_guard(ctx, &f);
 	/* Guard first: stopping DHCP is the urgent part. */
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		check_guard(&ctx->conf->networks[i], &ctx->nets[i], hd.foreign[i]);

@@ -73,3 +73,25 @@ int tun_info_read(const char *name, struct tun_info *out)
 	out->group = group < 0 ? TUN_NO_ID : (unsigned)group;
 	return 0;
 }
+
+int tun_mac_read(const char *name, uint8_t mac[6])
+{
+	char path[96], buf[32];
+	unsigned v[6];
+	FILE *f;
+
+	if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", name);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f) ||
+	    sscanf(buf, "%2x:%2x:%2x:%2x:%2x:%2x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}

@@ -5,6 +5,7 @@
 #define GW_TUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define TUN_NO_ID ((unsigned)-1) /* no owner / no group */
@@ -26,5 +27,8 @@ struct tun_info {
 /* What /sys/class/net/NAME says of a tun/tap device: 0, -ENOENT when it
  * is no tun/tap device (or gone), or -errno. */
 int tun_info_read(const char *name, struct tun_info *out);
+
+/* Its own MAC, from /sys/class/net/NAME/address. 0 or -errno. */
+int tun_mac_read(const char *name, uint8_t mac[6]);
 
 #endif

@@ -1,0 +1,207 @@
+/* Taps that took a guest's MAC (see taps.h, taps_mac_guard()).
+ *
+ * Whoever holds a tap open may set the tap's own MAC: SIOCSIFHWADDR on
+ * the tun descriptor asks for no privilege, so the user of a tap gatewayd
+ * made for them, or of one QEMU's bridge helper handed over, can. On a
+ * bridge that MAC becomes a local entry of the forwarding database, and
+ * if it is another guest's, the bridge keeps that guest's frames for
+ * itself and drops the ones it sends: the guest is cut off, whatever
+ * the guest binding says. So a tap on one of our bridges is taken off it
+ * when its MAC changes while it is plugged in, or when it is first seen
+ * with a MAC that a guest on another port of the bridge is bound to.
+ * It stays off (taps_plug() asks) until its holder closes it; then it
+ * gets back the MAC it had, and the next watch plugs it in again. */
+#include "gatewayd/core/taps.h"
+#include "gatewayd/core/taps_int.h"
+#include "gatewayd/core/binding.h"
+#include "gatewayd/core/ctx.h"
+#include "gatewayd/host/rtnl.h"
+#include "gatewayd/host/tun.h"
+#include "lib/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PORT_MACS 8
+/* linux/if.h has it, but clashes with net/if.h */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+
+struct port_mac {
+	int ifindex;	/* the records are sorted by it */
+	bool seen;	/* in this pass */
+	uint8_t mac[6]; /* as first seen on the bridge */
+	bool known;	/* mac is the tap's own, not a guest's it had taken */
+	bool tripped;
+};
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* ifindex is the first member: a record compares as its ifindex */
+static struct port_mac *rec_find(const struct gw_taps *t, int ifindex)
+{
+	return t && t->n_macs ? bsearch(&ifindex, t->macs, t->n_macs, sizeof(*t->macs), cmp_int)
+			      : NULL;
+}
+
+static struct port_mac *rec_add(struct gw_taps *t, int ifindex)
+{
+	struct port_mac *v = realloc(t->macs, (t->n_macs + 1) * sizeof(*v));
+	size_t at = 0;
+
+	if (!v)
+		return NULL;
+	t->macs = v;
+	while (at < t->n_macs && v[at].ifindex < ifindex)
+		at++;
+	memmove(&v[at + 1], &v[at], (t->n_macs++ - at) * sizeof(*v));
+	v[at] = (struct port_mac){ .ifindex = ifindex };
+	return &v[at];
+}
+
+bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex)
+{
+	const struct port_mac *p = rec_find(ctx->taps, ifindex);
+
+	return p && p->tripped;
+}
+
+/* A guest on another port of bridge br is bound to mac. */
+static bool guest_mac(const struct gw_ctx *ctx, const struct host_facts *f, int br,
+		      const struct host_link *l, const uint8_t mac[6])
+{
+	uint8_t macs[PORT_MACS][6];
+
+	for (size_t i = 0; i < f->n_links; i++) {
+		const struct host_link *o = &f->links[i];
+		size_t n;
+
+		if (o->master != br || o->ifindex == l->ifindex)
+			continue;
+		n = binding_port_macs(ctx->binding, (uint32_t)o->ifindex, macs, PORT_MACS);
+		for (size_t k = 0; k < n && k < PORT_MACS; k++)
+			if (!memcmp(macs[k], mac, 6))
+				return true;
+	}
+	return false;
+}
+
+/* Our bridges' ifindexes, sorted; n set. NULL if there are none (or no memory). */
+static int *our_bridges(const struct gw_ctx *ctx, const struct host_facts *f, size_t *n)
+{
+	int *v = calloc(ctx->conf->n_networks + 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; v && i < ctx->conf->n_networks; i++) {
+		const struct host_link *br = host_link_by_name(f, ctx->conf->networks[i].bridge);
+
+		if (br)
+			v[(*n)++] = br->ifindex;
+	}
+	if (v && *n)
+		qsort(v, *n, sizeof(*v), cmp_int);
+	return v;
+}
+
+static void trip(struct gw_ctx *ctx, struct port_mac *p, const struct host_link *l,
+		 const uint8_t m[6], bool changed)
+{
+	int r;
+
+	p->tripped = true;
+	if ((r = rtnl_link_set_master(ctx->rtnl, l->ifindex, 0)) < 0)
+		log_err("tap %s: taking it off its bridge: %s", l->name, strerror(-r));
+	log_warnx("tap %s: %s %02x:%02x:%02x:%02x:%02x:%02x%s: taken off the bridge (whoever holds "
+		  "a tap may set its MAC; the bridge would keep the frames of a guest with "
+		  "that MAC for itself); back when it is closed",
+		  l->name, changed ? "its MAC was changed on the bridge, to" : "came with the MAC",
+		  m[0], m[1], m[2], m[3], m[4], m[5], changed ? "" : ", a guest's on another port");
+}
+
+/* Closed (no carrier): its own MAC back, and pluggable again. */
+static void release(struct gw_ctx *ctx, struct port_mac *p, const struct host_link *l,
+		    const uint8_t now[6])
+{
+	uint8_t mac[6];
+	int r;
+
+	if (p->known) {
+		memcpy(mac, p->mac, 6);
+	} else {
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)rand();
+		mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
+	}
+	if (memcmp(mac, now, 6) && (r = rtnl_link_set_mac(ctx->rtnl, l->ifindex, mac)) < 0) {
+		log_debug("tap %s: giving it its MAC back: %s", l->name, strerror(-r));
+		return; /* tried again on the next link event */
+	}
+	memcpy(p->mac, mac, 6);
+	p->known = true;
+	p->tripped = false;
+	log_info("tap %s was closed: its MAC is its own again, and it may be plugged in", l->name);
+}
+
+/* The records of taps no longer on a bridge go (tripped ones stay while
+ * the tap does); the order stays. */
+static void prune(struct gw_taps *t)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n_macs; i++)
+		if (t->macs[i].seen)
+			t->macs[k++] = t->macs[i];
+	t->n_macs = k;
+}
+
+void taps_mac_guard(struct gw_ctx *ctx, const struct host_facts *f)
+{
+	struct gw_taps *t = ctx->taps;
+	size_t nb;
+	int *brs;
+
+	if (!t || !ctx->conf || !(brs = our_bridges(ctx, f, &nb)))
+		return;
+	for (size_t i = 0; i < t->n_macs; i++)
+		t->macs[i].seen = false;
+	for (size_t i = 0; i < f->n_links; i++) {
+		const struct host_link *l = &f->links[i];
+		struct port_mac *p = rec_find(t, l->ifindex);
+		bool ours = l->master && nb && bsearch(&l->master, brs, nb, sizeof(*brs), cmp_int);
+		uint8_t mac[6];
+
+		if (strcmp(l->kind, "tun") || !(l->master || (p && p->tripped)) ||
+		    tun_mac_read(l->name, mac) < 0)
+			continue;
+		if (p && p->tripped) {
+			p->seen = true;
+			/* closed: released; still held and put back by someone: off */
+			if (!(l->flags & IFF_LOWER_UP))
+				release(ctx, p, l, mac);
+			else if (ours)
+				rtnl_link_set_master(ctx->rtnl, l->ifindex, 0);
+			continue;
+		}
+		if (!ours)
+			continue;
+		if (!p) {
+			if (!(p = rec_add(t, l->ifindex)))
+				continue;
+			memcpy(p->mac, mac, 6);
+			p->known = !guest_mac(ctx, f, l->master, l, mac);
+			if (!p->known)
+				trip(ctx, p, l, mac, false);
+		} else if (memcmp(p->mac, mac, 6)) {
+			trip(ctx, p, l, mac, true);
+		}
+		p->seen = true;
+	}
+	prune(t);
+	free(brs);
+}

@@ -318,6 +318,17 @@ int qemu_acl_remove(const char *state_dir, char *err, size_t errlen)
 	return r;
 }
 
+/* gatewayd's own config is dir/gatewayd.conf (qemu_conf_dir =
+ * "/etc/gatewayd", where the packages put it): our file would overwrite
+ * it, and a stop delete it. */
+static bool is_config(const struct gw_conf *conf, const char *acl)
+{
+	struct stat a, c;
+
+	return stat(acl, &a) == 0 && stat(conf->path, &c) == 0 && a.st_dev == c.st_dev &&
+	       a.st_ino == c.st_ino;
+}
+
 int qemu_acl_sync(const struct gw_conf *conf, char *err, size_t errlen)
 {
 	const char *dir = conf->qemu.conf_dir;
@@ -332,6 +343,15 @@ int qemu_acl_sync(const struct gw_conf *conf, char *err, size_t errlen)
 		return 0;
 	if ((r = state_dir_make("qemu_conf_dir", dir, 0755, err, errlen)) < 0)
 		return r;
+	state_path(dir, QEMU_ACL_FILE, path, sizeof(path));
+	if (is_config(conf, path)) {
+		snprintf(err, errlen,
+			 "qemu_bridge_acl: %s is gatewayd's own config, which the helper's ACL "
+			 "would overwrite: qemu_conf_dir is QEMU's directory (/etc/qemu), not "
+			 "gatewayd's",
+			 path);
+		return -EEXIST;
+	}
 	/* recorded first: whatever follows, a stop or --teardown finds it */
 	state_path(conf->state_dir, STATE_QEMU_ACL, path, sizeof(path));
 	if (strcmp(rec, dir) &&

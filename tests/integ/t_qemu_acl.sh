@@ -128,6 +128,17 @@ head -c 2097152 /dev/zero >>"$Q/bridge.conf"
 refused "a 2 MiB bridge.conf" "bridge.conf is larger than 1 MiB: not a file gatewayd edits"
 mv "$T/bridge.conf.keep" "$Q/bridge.conf"
 rm -f "$Q/gatewayd.conf"
+# gatewayd's own config is qemu_conf_dir/gatewayd.conf (qemu_conf_dir =
+# "/etc/gatewayd"): refused, the config left as it was (it was overwritten
+# with the ACL, and would have been deleted at stop)
+mkdir -m 0755 "$T/etcgw"
+sed "s|^qemu_conf_dir = .*|qemu_conf_dir = \"$T/etcgw\"|" "$T/gw.conf" >"$T/etcgw/gatewayd.conf"
+cp "$T/etcgw/gatewayd.conf" "$T/own.orig"
+: >"$T/gw.log"
+in_host timeout 30 "$GATEWAYD" -f -c "$T/etcgw/gatewayd.conf" >>"$T/gw.log" 2>&1 && fail "qemu_conf_dir holding our own gatewayd.conf: gatewayd started"
+grep -q "qemu_bridge_acl: $T/etcgw/gatewayd.conf is gatewayd's own config" "$T/gw.log" || fail "not said: $(tail -3 "$T/gw.log")"
+cmp -s "$T/etcgw/gatewayd.conf" "$T/own.orig" || fail "gatewayd's own config was rewritten: $(head -3 "$T/etcgw/gatewayd.conf")"
+nft_host_has_table && fail "qemu_conf_dir holding our own config: the ruleset was applied"
 printf 'allow nothing\n' >"$T/target"
 mv "$Q/bridge.conf" "$T/bridge.conf.moved"
 ln -s "$T/target" "$Q/bridge.conf"
@@ -141,7 +152,7 @@ gw_start
 [ -L "$Q/gatewayd.conf" ] && fail "gatewayd.conf is still the planted link"
 acl_is gw0
 included
-ok "refused: qemu_conf_dir mode 0775 or not root's, a 2 MiB bridge.conf, a symlinked bridge.conf (target untouched); a planted gatewayd.conf link is replaced, its target untouched"
+ok "refused: qemu_conf_dir mode 0775 or not root's, a 2 MiB bridge.conf, one holding gatewayd's own gatewayd.conf, a symlinked bridge.conf (target untouched); a planted gatewayd.conf link is replaced, its target untouched"
 
 # With the systemd unit's capabilities only (no CAP_DAC_OVERRIDE; the unit
 # has no ProtectSystem, so /etc/qemu is writable): a bridge.conf of group

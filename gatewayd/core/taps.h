@@ -43,10 +43,10 @@ void taps_watch(struct gw_ctx *ctx);
 void taps_stop(struct gw_ctx *ctx);
 
 /* Every tap on one of our bridges, whoever plugged it in (ours, QEMU's
- * bridge helper, libvirt): one whose MAC changed while it was plugged in,
- * or that came with the MAC of a guest on another port, is taken off the
- * bridge and kept off until it is closed (taps_mac.c says why). Run on
- * every link event, before the guard. */
+ * bridge helper, libvirt): one whose MAC changed while it was plugged in
+ * is taken off the bridge and kept off until it is closed; one that came
+ * with the MAC of a guest on another port gets a fresh MAC (taps_mac.c
+ * says why). Run on every link event, before the guard. */
 struct host_facts;
 void taps_mac_guard(struct gw_ctx *ctx, const struct host_facts *f);
 bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex);

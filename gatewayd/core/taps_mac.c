@@ -7,10 +7,10 @@
  * if it is another guest's, the bridge keeps that guest's frames for
  * itself and drops the ones it sends: the guest is cut off, whatever
  * the guest binding says. So a tap on one of our bridges is taken off it
- * when its MAC changes while it is plugged in, or when it is first seen
- * with a MAC that a guest on another port of the bridge is bound to.
- * It stays off (taps_plug() asks) until its holder closes it; then it
- * gets back the MAC it had, and the next watch plugs it in again. */
+ * when its MAC changes while it is plugged in; it stays off (taps_plug()
+ * asks) until its holder closes it, then gets back the MAC it had, and the
+ * next watch plugs it in again. One first seen with the MAC of a guest
+ * on another port is given a fresh MAC instead (renew()). */
 #include "gatewayd/core/taps.h"
 #include "gatewayd/core/taps_int.h"
 #include "gatewayd/core/binding.h"
@@ -21,6 +21,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define PORT_MACS 8
 /* linux/if.h has it, but clashes with net/if.h */
@@ -124,6 +125,16 @@ static void trip(struct gw_ctx *ctx, struct port_mac *p, const struct host_link 
 		  m[0], m[1], m[2], m[3], m[4], m[5], changed ? "" : ", a guest's on another port");
 }
 
+/* A MAC of the kind QEMU's bridge helper gives its taps: high (fe:...),
+ * so that the bridge never takes it for its own address. */
+static void mac_fresh(uint8_t mac[6])
+{
+	mac[0] = 0xfe;
+	if (getrandom(mac + 1, 5, GRND_NONBLOCK) != 5)
+		for (int i = 1; i < 6; i++)
+			mac[i] = (uint8_t)rand();
+}
+
 /* Closed (no carrier): its own MAC back, and pluggable again. */
 static void release(struct gw_ctx *ctx, struct port_mac *p, const struct host_link *l,
 		    const uint8_t now[6])
@@ -134,9 +145,7 @@ static void release(struct gw_ctx *ctx, struct port_mac *p, const struct host_li
 	if (p->known) {
 		memcpy(mac, p->mac, 6);
 	} else {
-		for (int i = 0; i < 6; i++)
-			mac[i] = (uint8_t)rand();
-		mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02); /* local, unicast */
+		mac_fresh(mac);
 	}
 	if (memcmp(mac, now, 6) && (r = rtnl_link_set_mac(ctx->rtnl, l->ifindex, mac)) < 0) {
 		log_debug("tap %s: giving it its MAC back: %s", l->name, strerror(-r));
@@ -150,6 +159,29 @@ static void release(struct gw_ctx *ctx, struct port_mac *p, const struct host_li
 
 /* The records of taps no longer on a bridge go (tripped ones stay while
  * the tap does); the order stays. */
+/* First seen with the MAC of a guest on another port: its holder may
+ * have set it before we looked, or a guest took the MAC libvirt derives
+ * for this tap (fe: and the VM's MAC) to keep the VM off. Either way the
+ * tap needs no particular MAC of its own: it gets a fresh one and stays
+ * plugged in. */
+static void renew(struct gw_ctx *ctx, struct port_mac *p, const struct host_link *l,
+		  const uint8_t m[6])
+{
+	int r;
+
+	mac_fresh(p->mac);
+	if ((r = rtnl_link_set_mac(ctx->rtnl, l->ifindex, p->mac)) < 0) {
+		log_err("tap %s: giving it a MAC of its own: %s", l->name, strerror(-r));
+		p->known = false;
+		trip(ctx, p, l, m, false);
+		return;
+	}
+	log_warnx("tap %s came onto the bridge with %02x:%02x:%02x:%02x:%02x:%02x, the MAC of a "
+		  "guest on another port: given %02x:%02x:%02x:%02x:%02x:%02x instead",
+		  l->name, m[0], m[1], m[2], m[3], m[4], m[5], p->mac[0], p->mac[1], p->mac[2],
+		  p->mac[3], p->mac[4], p->mac[5]);
+}
+
 static void prune(struct gw_taps *t)
 {
 	size_t k = 0;
@@ -194,9 +226,9 @@ void taps_mac_guard(struct gw_ctx *ctx, const struct host_facts *f)
 			if (!(p = rec_add(t, l->ifindex)))
 				continue;
 			memcpy(p->mac, mac, 6);
-			p->known = !guest_mac(ctx, f, l->master, l, mac);
-			if (!p->known)
-				trip(ctx, p, l, mac, false);
+			p->known = true;
+			if (guest_mac(ctx, f, l->master, l, mac))
+				renew(ctx, p, l, mac);
 		} else if (memcmp(p->mac, mac, 6)) {
 			trip(ctx, p, l, mac, true);
 		}

@@ -196,6 +196,23 @@ static size_t leased_to_others(const struct gw_conf *conf, const struct gw_netwo
 	return k;
 }
 
+/* The port forwards' IPv4 targets, added to *v: a forward may point at
+ * an address no host has yet (a guest to be set up by hand); a new VM
+ * given that address would take the forward's traffic, its service
+ * open to the uplink. */
+static size_t forward_targets(const struct gw_network *n, struct in_addr **v, size_t k)
+{
+	struct in_addr *nv = realloc(*v, (k + n->fwd.n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return k;
+	*v = nv;
+	for (size_t i = 0; i < n->fwd.n; i++)
+		if (n->fwd.v[i].family == AF_INET)
+			nv[k++] = n->fwd.v[i].to.a4;
+	return k;
+}
+
 int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint8_t mac[6],
 		     struct in_addr *out, char *err, size_t errlen)
 {
@@ -247,6 +264,7 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 	snprintf(h.name, sizeof(h.name), "%s", name);
 	memcpy(h.mac, mac, 6);
 	nt = leased_to_others(ctx->conf, n, m, &taken);
+	nt = forward_targets(n, &taken, nt);
 	r = conf_host_pick4(n, taken, nt, &h.ipv4);
 	free(taken);
 	if (r < 0) {

@@ -17,13 +17,16 @@
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/tun.h"
+#include "dhcp/dnsmasq_conf.h"
+#include "dhcp/leases.h"
 #include "lib/log.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#define PORT_MACS 8
+#define PORT_MACS  8
+#define LEASES_MAX 4096
 /* linux/if.h has it, but clashes with net/if.h */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -73,7 +76,34 @@ bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex)
 	return p && p->tripped;
 }
 
-/* A guest on another port of bridge br is bound to mac. */
+/* Network's guests by their addresses: its static hosts' MACs and its
+ * leases'. */
+static bool addressed_mac(const struct gw_conf *conf, const struct gw_network *n,
+			  const uint8_t mac[6])
+{
+	struct lease *ls = malloc(LEASES_MAX * sizeof(*ls));
+	char path[GW_PATH_MAX + 64];
+	uint8_t m[6];
+	bool found = false;
+	int nl;
+
+	for (size_t k = 0; k < n->hosts.n && !found; k++)
+		found = n->hosts.v[k].has_mac && !memcmp(n->hosts.v[k].mac, mac, 6);
+	if (found || !ls) {
+		free(ls);
+		return found;
+	}
+	dnsmasq_lease_path(conf, n, path, sizeof(path));
+	nl = leases_read(path, ls, LEASES_MAX);
+	for (int i = 0; i < nl && !found; i++)
+		found = !ls[i].v6 && conf_mac_parse(ls[i].mac, m) == 0 && !memcmp(m, mac, 6);
+	free(ls);
+	return found;
+}
+
+/* mac is a guest's on bridge br: bound to another of its ports, or
+ * given an address on its network -- which also holds right after a
+ * restart, before the binding has run, and with guest_binding off. */
 static bool guest_mac(const struct gw_ctx *ctx, const struct host_facts *f, int br,
 		      const struct host_link *l, const uint8_t mac[6])
 {
@@ -89,6 +119,13 @@ static bool guest_mac(const struct gw_ctx *ctx, const struct host_facts *f, int 
 		for (size_t k = 0; k < n && k < PORT_MACS; k++)
 			if (!memcmp(macs[k], mac, 6))
 				return true;
+	}
+	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
+		const struct gw_network *n = &ctx->conf->networks[i];
+		const struct host_link *b = host_link_by_name(f, n->bridge);
+
+		if (b && b->ifindex == br)
+			return addressed_mac(ctx->conf, n, mac);
 	}
 	return false;
 }

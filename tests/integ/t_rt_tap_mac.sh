@@ -77,3 +77,22 @@ sleep 1
 on_gw0 hp9 || fail "hp9 is not on gw0"
 reach || fail "guest 1 cut off by hp9"
 ok "hp9 plugged in with guest 1's MAC: given $(in_host cat /sys/class/net/hp9/address), still on gw0"
+
+# gatewayd restarted while the user nobody holds utap wearing guest 1's MAC: the
+# new gatewayd plugs utap in again; seen with the MAC of a guest with a
+# lease (the binding has not run yet), it gets a fresh one
+ip netns exec "$NS_HOST" unshare -m sh -c 'mount --bind "$0" /dev/net/tun; exec "$@"' "$T/tun" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- perl "$T/tap_mac.pl" utap "$MAC1" >"$T/tm.out" 2>&1 &
+HOLD=$!
+wait_until 5 grep -q ok "$T/tm.out" || fail "nobody could not set utap's MAC again: $(cat "$T/tm.out")"
+wait_until 5 sh -c "! ip -n $NS_HOST -d link show utap | grep -q ' master gw0 '" || fail "utap still on gw0 (second time)"
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+gw_start
+wait_until 5 on_gw0 utap || fail "the restarted gatewayd did not plug utap in again"
+wait_until 5 sh -c "[ \"\$(ip netns exec $NS_HOST cat /sys/class/net/utap/address)\" != $MAC1 ]" || fail "utap still wears guest 1's MAC after a restart"
+grep -q "tap utap came onto the bridge with $MAC1, the MAC of a guest on another port: given fe:" "$T/gw.log" || fail "utap not logged after the restart: $(grep utap "$T/gw.log")"
+reach || fail "guest 1 cut off after a restart"
+kill "$HOLD"
+ok "restart while utap wears guest 1's MAC: plugged in again with a fresh MAC, guest 1 reachable"

@@ -2,9 +2,10 @@
  *
  * gatewayd starts dnsmasq with --conf-file=<this file>, so /etc/dnsmasq.conf
  * and /etc/dnsmasq.d are never read. The instance is bound to the bridge
- * only: interface= plus except-interface=lo plus bind-dynamic, so it opens
- * one socket per bridge address instead of the wildcard socket that plain
- * interface= would use (CVE-2012-3411). That alone does not keep the uplink
+ * only: interface= plus except-interface=lo plus bind-interfaces or
+ * bind-dynamic (bind_mode()), so it opens one socket per bridge address
+ * instead of the wildcard socket that plain interface= would use
+ * (CVE-2012-3411). That alone does not keep the uplink
  * side out: Linux delivers a packet for the bridge's address whatever
  * interface it arrived on, so the input chain drops DNS, DHCP and DHCPv6
  * for these addresses unless they came in on the bridge (nft/plan.c). */
@@ -88,6 +89,29 @@ static void dhcp_hosts_lines(FILE *f, const struct gw_conf *conf, const struct g
 		fprintf(f, "dhcp-option=option:mtu,%u\n", net->hosts.mtu);
 }
 
+/* How dnsmasq binds its DNS sockets to the bridge's addresses.
+ *
+ * bind-dynamic follows addresses that come and go: on every address
+ * event anywhere on the host, each dnsmasq enumerates every interface's
+ * addresses again and rebinds. With 1,000 networks a burst of link or
+ * address changes is 1,000 processes each walking ~3,000 addresses, time
+ * and again, and gatewayd (the uplink guard) waits its turn for a CPU
+ * (bench/guard_many.sh).
+ *
+ * bind-interfaces binds once, at start, to the addresses the bridge has
+ * then, and does nothing on address events -- unless dnsmasq does RA or
+ * DHCPv6, which re-enumerate anyway. An IPv4-only network loses nothing:
+ * gatewayd gives the bridge its address before starting dnsmasq, the
+ * kernel gives it its link-local address when it is set up (also before),
+ * a socket bound to an address works again when a repair puts the same
+ * address back, and a recreated bridge restarts dnsmasq. With IPv6, the
+ * RAs name the bridge's link-local address as the DNS server (RDNSS), and
+ * that socket must follow the address should it change: bind-dynamic. */
+static const char *bind_mode(const struct gw_network *net)
+{
+	return net->has_ipv6 ? "bind-dynamic" : "bind-interfaces";
+}
+
 void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_network *net)
 {
 	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], path[GW_PATH_MAX + 64];
@@ -98,7 +122,7 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 		"# Written by gatewayd for network \"%s\". Do not edit: it is\n"
 		"# rewritten on every start and reload.\n",
 		net->name);
-	fprintf(f, "interface=%s\nexcept-interface=lo\nbind-dynamic\n", net->bridge);
+	fprintf(f, "interface=%s\nexcept-interface=lo\n%s\n", net->bridge, bind_mode(net));
 	inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
 	fprintf(f, "listen-address=%s\n", a);
 	if (net->has_ipv6) {

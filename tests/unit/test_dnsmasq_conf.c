@@ -76,6 +76,9 @@ START_TEST(test_no_ipv6_no_ra)
 
 	has_line(t, "interface=br-a");
 	has_line(t, "dhcp-range=192.168.7.128,192.168.7.254,255.255.255.0,infinite");
+	/* no IPv6: bound once, deaf to other interfaces' address events */
+	has_line(t, "bind-interfaces");
+	ck_assert_msg(!strstr(t, "\nbind-dynamic\n"), "both bind modes:\n%s", t);
 	ck_assert_msg(!strstr(t, "enable-ra"), "%s", t);
 	ck_assert_msg(!strstr(t, "listen-address=fd"), "%s", t);
 	free(t);
@@ -90,6 +93,8 @@ START_TEST(test_ra_disabled)
 
 	ck_assert_msg(!strstr(t, "enable-ra"), "%s", t);
 	has_line(t, "listen-address=fd00:7::1");
+	/* IPv6: the link-local socket follows the bridge */
+	has_line(t, "bind-dynamic");
 	free(t);
 }
 END_TEST

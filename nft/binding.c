@@ -25,11 +25,12 @@
  * address belongs to the first guest the host sees using it (the daemon
  * learns it from the host's neighbour table, which only a guest's own
  * traffic fills) and stays its own while its port stays. Only then is
- * it checked: as a source, or as the target a neighbour advertisement
- * speaks for -- so no guest answers for the gateway (whose addresses are
- * held from the start), or for a neighbour, or sends from a neighbour's
- * address. Link-local addresses other than the gateway's, and addresses
- * nobody holds yet, pass.
+ * it checked: as a source, as the target a neighbour advertisement
+ * speaks for, or as the target of a duplicate address probe -- so no
+ * guest answers for the gateway (whose addresses are held from the
+ * start), or for a neighbour, or sends from a neighbour's address, or
+ * makes a neighbour give its address up. Link-local addresses other than the gateway's, and
+ * addresses nobody holds yet, pass.
  *
  * A guest port sends no VLAN-tagged frames (802.1Q, 802.1ad): the checks
  * above read the untagged headers, and a tagged frame would reach other
@@ -196,11 +197,18 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 	rb_bind(b, BT_LOOKUP6, true, NFT_BIND6_SET);
 	if ((r = rb_end(b, bind, NV_DROP)) < 0)
 		return r;
-	rb_start(b, chain);
-	rb_bind(b, BT_NA, false, NULL);
-	rb_bind(b, BT_NA_CLAIMED, false, NFT_CLAIM6_SET);
-	rb_bind(b, BT_LOOKUP_NA, true, NFT_BIND6_SET);
-	return rb_end(b, bind, NV_DROP);
+	/* ... and as the target of an advertisement, or of a duplicate
+	 * address probe (a solicitation from ::), which would make its
+	 * holder give it up */
+	for (int dad = 0; dad < 2; dad++) {
+		rb_start(b, chain);
+		rb_bind(b, dad ? BT_DAD : BT_NA, false, NULL);
+		rb_bind(b, BT_NA_CLAIMED, false, NFT_CLAIM6_SET);
+		rb_bind(b, BT_LOOKUP_NA, true, NFT_BIND6_SET);
+		if ((r = rb_end(b, bind, NV_DROP)) < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* --- bytecode ------------------------------------------------------------ */
@@ -352,11 +360,18 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 			return e;
 		return x_lookup(r, plan, m);
 	}
-	case BT_NA: {
-		uint8_t icmp6 = IPPROTO_ICMPV6, na = 136;
+	case BT_NA:
+	case BT_DAD: {
+		static const uint8_t any[16];
+		uint8_t icmp6 = IPPROTO_ICMPV6, na = m->u.lk.key == BT_NA ? 136 : 135;
 
-		if ((e = x_protocol(r, ETH_P_IPV6)) < 0 ||
-		    (e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0 ||
+		if ((e = x_protocol(r, ETH_P_IPV6)) < 0)
+			return e;
+		if (m->u.lk.key == BT_DAD &&
+		    ((e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1)) < 0 ||
+		     (e = expr_cmp(r, false, any, 16)) < 0))
+			return e;
+		if ((e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0 ||
 		    (e = expr_cmp(r, false, &icmp6, 1)) < 0 ||
 		    (e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1)) < 0)
 			return e;
@@ -412,6 +427,7 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 		snprintf(buf, len, "iif . ether saddr . ip6 saddr %s@%s", ne, m->u.lk.set);
 		return;
 	case BT_NA: snprintf(buf, len, "icmpv6 type nd-neighbor-advert"); return;
+	case BT_DAD: snprintf(buf, len, "ip6 saddr :: icmpv6 type nd-neighbor-solicit"); return;
 	case BT_OIF_GUEST: snprintf(buf, len, "oifname %s@%s", ne, m->u.lk.set); return;
 	case BT_NA_CLAIMED: snprintf(buf, len, "@th,64,128 %s@%s", ne, m->u.lk.set); return;
 	case BT_LOOKUP_NA:

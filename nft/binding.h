@@ -63,6 +63,7 @@ enum nft_bind_test {
 	BT_CLAIMED6,	 /* ip6 saddr @claimed6 */
 	BT_LOOKUP6,	 /* iif . ether saddr . ip6 saddr @bind6 */
 	BT_NA,		 /* icmpv6 type nd-neighbor-advert */
+	BT_DAD,		 /* ip6 saddr :: icmpv6 type nd-neighbor-solicit */
 	BT_NA_CLAIMED,	 /* @th,64,128 @claimed6: the advertised target */
 	BT_LOOKUP_NA,	 /* iif . ether saddr . @th,64,128 @bind6 */
 	BT_OIF_GUEST,	 /* oifname @guest_ports */

@@ -242,10 +242,26 @@ static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, str
 	return 0;
 }
 
+/* This boot's id: the file's ifindexes mean nothing after a reboot
+ * (another port may have the number now). "" if it cannot be read. */
+static void boot_id(char id[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	id[0] = '\0';
+	if (f && fgets(id, 40, f))
+		id[strcspn(id, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
 static int state_fill(FILE *f, void *arg)
 {
 	const struct gw_binding *b = arg;
+	char id[40];
 
+	boot_id(id);
+	fprintf(f, "boot %s\n", id);
 	for (size_t i = 0; i < b->n_binds; i++) {
 		const uint8_t *m = b->binds[i].mac;
 
@@ -263,7 +279,7 @@ static int state_fill(FILE *f, void *arg)
  * binding_compute() only while that port is still a guest port. */
 static void state_load(struct gw_binding *b, const char *dir)
 {
-	char path[GW_PATH_MAX + 32], line[128], mac[32], a6[64];
+	char path[GW_PATH_MAX + 32], line[128], mac[32], a6[64], id[40];
 	struct nft_bind *v;
 	unsigned idx;
 	FILE *f;
@@ -273,6 +289,16 @@ static void state_load(struct gw_binding *b, const char *dir)
 	state_path(dir, BINDING_STATE, path, sizeof(path));
 	if (!(f = fopen(path, "re")))
 		return;
+	boot_id(id);
+	/* written before a reboot: its ports are gone, whatever has their
+	 * numbers now */
+	if (fgets(line, sizeof(line), f) && !strncmp(line, "boot ", 5) &&
+	    (line[strcspn(line, "\n")] = '\0', strcmp(line + 5, id))) {
+		log_info("guest binding: %s is from another boot; not used", path);
+		fclose(f);
+		return;
+	}
+	rewind(f);
 	while (fgets(line, sizeof(line), f))
 		if ((k = sscanf(line, "%u %31s %63s", &idx, mac, a6)) >= 2 && idx &&
 		    (v = realloc(b->binds, (b->n_binds + 1) * sizeof(*v)))) {
@@ -326,6 +352,37 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The MACs among addrs (leases, static hosts) that got no binding: their
+ * guest has not shown itself on a port yet. A guest that sets a static
+ * host's address by hand sends no DHCP; the first frame the bridge learns
+ * its MAC from must wake a sync (binding6.c's on_neigh). */
+static long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs,
+			size_t n_addrs, const struct nft_bind *bound, size_t n_bound)
+{
+	for (size_t a = 0; a < n_addrs; a++) {
+		bool found = false;
+		struct binding_fdb *v;
+
+		for (size_t k = 0; k < n_bound && !found; k++)
+			found = !memcmp(bound[k].mac, addrs[a].mac, 6);
+		if (found)
+			continue;
+		if (!(v = realloc(*w, (*n + 1) * sizeof(*v))))
+			return -ENOMEM;
+		*w = v;
+		v[*n].ifindex = 0;
+		memcpy(v[(*n)++].mac, addrs[a].mac, 6);
+	}
+	return 0;
+}
+
+bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
+{
+	size_t i = first_mac(b->waiting, sizeof(*b->waiting), b->n_waiting, mac);
+
+	return i < b->n_waiting && !memcmp(b->waiting[i].mac, mac, 6);
+}
+
 static int do_sync(struct gw_binding *b)
 {
 	b->last_sync = now_ms();
@@ -333,7 +390,8 @@ static int do_sync(struct gw_binding *b)
 	struct fdb_dump fdb = { 0 };
 	struct neigh_list nb = { 0 };
 	struct in6_addr *kept = NULL;
-	size_t n_kept = 0;
+	size_t n_kept = 0, n_waiting = 0;
+	struct binding_fdb *waiting = NULL;
 	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));
 	struct lease *ls = calloc(BINDING_LEASES, sizeof(*ls));
 	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
@@ -366,12 +424,17 @@ static int do_sync(struct gw_binding *b)
 			continue;
 		if ((r = net_addrs(conf, n, ls, &addrs, &n_addrs)) < 0)
 			goto out;
+		size_t net_first = n_binds;
 		k = binding_compute(idx, np, fdb.v, fdb.n, addrs, n_addrs, b->binds, b->n_binds,
 				    &binds, &n_binds);
+		if (k >= 0)
+			k = waiting_add(&waiting, &n_waiting, addrs, n_addrs, binds + net_first,
+					n_binds - net_first);
+		if (k >= 0)
+			k = net_addrs6(b, i, idx, np, &fdb, &nb, addrs, n_addrs, &binds, &n_binds);
 		free(addrs);
 		addrs = NULL;
-		if (k < 0 || (k = net_addrs6(b, i, idx, np, &fdb, &nb, &binds, &n_binds)) < 0 ||
-		    (k = kept_add(b, i, &kept, &n_kept)) < 0) {
+		if (k < 0 || (k = kept_add(b, i, &kept, &n_kept)) < 0) {
 			r = (int)k;
 			goto out;
 		}
@@ -392,6 +455,11 @@ static int do_sync(struct gw_binding *b)
 	b->binds = binds;
 	b->n_binds = n_binds;
 	binds = NULL;
+	binding_sort(NULL, 0, waiting, n_waiting);
+	free(b->waiting);
+	b->waiting = waiting;
+	b->n_waiting = n_waiting;
+	waiting = NULL;
 	state_path(conf->state_dir, BINDING_STATE, err, sizeof(err));
 	if ((r = state_file_write(err, 0600, state_fill, b)) < 0)
 		log_warnx("guest binding: writing %s: %s", err, strerror(-r));
@@ -400,6 +468,7 @@ out:
 	free(binds);
 	free(addrs);
 	free(kept);
+	free(waiting);
 	free(nb.v);
 	free(fdb.v);
 	free(idx);
@@ -514,6 +583,7 @@ void binding_free(struct gw_binding *b)
 	nl_close(b->mon);
 	nl_close(b->nl);
 	nets_free(b);
+	free(b->waiting);
 	free(b->ports);
 	free(b->binds);
 	free(b);

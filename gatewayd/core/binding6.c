@@ -145,9 +145,27 @@ static bool port_full(const struct nft_bind *v, size_t n)
 	return held >= BINDING6_PER_PORT;
 }
 
+/* The SLAAC address (EUI-64) a MAC takes in a /64: predictable from the
+ * MAC, which another guest may know (qemu-args derives MACs from VM
+ * names; the bridge floods them), and so could take first. */
+static struct in6_addr eui64(const struct gw_network *n, const uint8_t mac[6])
+{
+	struct in6_addr a = addr_net6(&n->ipv6.addr, 64);
+
+	a.s6_addr[8] = mac[0] ^ 0x02;
+	a.s6_addr[9] = mac[1];
+	a.s6_addr[10] = mac[2];
+	a.s6_addr[11] = 0xff;
+	a.s6_addr[12] = 0xfe;
+	a.s6_addr[13] = mac[3];
+	a.s6_addr[14] = mac[4];
+	a.s6_addr[15] = mac[5];
+	return a;
+}
+
 long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
-		const struct fdb_dump *fdb, const struct neigh_list *nb, struct nft_bind **binds,
-		size_t *n_binds)
+		const struct fdb_dump *fdb, const struct neigh_list *nb, const struct nft_bind *v4,
+		size_t n_v4, struct nft_bind **binds, size_t *n_binds)
 {
 	const struct gw_network *n = &b->ctx->conf->networks[i];
 	size_t first = *n_binds, n_cand = 0;
@@ -156,7 +174,7 @@ long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
 
 	if (!n->has_ipv6 || i >= b->n_nets)
 		return 0;
-	if (!(cand = calloc(n->hosts.n + b->n_binds + nb->n + 1, sizeof(*cand))))
+	if (!(cand = calloc(n->hosts.n + n_v4 + b->n_binds + nb->n + 1, sizeof(*cand))))
 		return -ENOMEM;
 	for (size_t h = 0; h < n->hosts.n; h++)
 		if (n->hosts.v[h].has_mac && n->hosts.v[h].has_ipv6) {
@@ -164,6 +182,13 @@ long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
 			cand[n_cand].a6 = n->hosts.v[h].ipv6;
 			cand[n_cand++].has6 = true;
 		}
+	/* a guest with a lease or a static host: its SLAAC address, before
+	 * anyone else who took it first */
+	for (size_t a = 0; n->ipv6.plen == 64 && a < n_v4; a++) {
+		memcpy(cand[n_cand].mac, v4[a].mac, 6);
+		cand[n_cand].a6 = eui64(n, v4[a].mac);
+		cand[n_cand++].has6 = true;
+	}
 	/* held ones the table still shows, new ones, then held ones it
 	 * forgot: those go first when a port is over BINDING6_PER_PORT */
 	for (int stale = 0; stale < 2; stale++) {
@@ -204,6 +229,24 @@ long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size
 	return 0;
 }
 
+/* The bridge learned (RTM_NEWNEIGH, AF_BRIDGE) a MAC that has an address
+ * but no binding yet. */
+static bool fdb_waiting(const struct gw_binding *b, const struct nlmsghdr *nlh)
+{
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_BRIDGE ||
+	    (nd->ndm_state & NUD_PERMANENT) || !b->n_waiting)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(*nd))
+	{
+		if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6)
+			return binding_waiting(b, mnl_attr_get_payload(a));
+	}
+	return false;
+}
+
 struct neigh_seen {
 	struct gw_binding *b;
 	bool news;
@@ -215,7 +258,13 @@ static int neigh_event(const struct nlmsghdr *nlh, void *data)
 	const struct gw_conf *conf = ns->b->ctx->conf;
 	struct neigh6 x;
 
-	if (!conf || ns->news || !neigh_parse(nlh, &x))
+	if (!conf || ns->news)
+		return 0;
+	if (fdb_waiting(ns->b, nlh)) {
+		ns->news = true;
+		return 0;
+	}
+	if (!neigh_parse(nlh, &x))
 		return 0;
 	for (size_t i = 0; i < ns->b->n_nets && i < conf->n_networks; i++)
 		if (x.ifindex == ns->b->nets[i].bridge && conf->networks[i].guest_binding &&

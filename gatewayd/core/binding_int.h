@@ -51,6 +51,8 @@ struct gw_binding {
 	struct nft_bind *binds; /* as last committed */
 	bool loaded;		/* binds read from BINDING_STATE */
 	uint64_t last_sync;	/* CLOCK_MONOTONIC ms of the last do_sync() */
+	size_t n_waiting;
+	struct binding_fdb *waiting; /* MACs with an address, not bound yet: by MAC */
 };
 
 struct fdb_dump {
@@ -76,6 +78,8 @@ int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(v
 
 /* binding.c: how long a sync that new neighbours ask for waits. */
 uint64_t binding_pace(const struct gw_binding *b);
+/* binding.c: mac has an address (lease, static host) but no binding. */
+bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6]);
 
 /* binding6.c */
 bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out);
@@ -83,8 +87,8 @@ int neigh_read(struct gw_binding *b, struct neigh_list *d);
 void nets_free(struct gw_binding *b);
 void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f);
 long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
-		const struct fdb_dump *fdb, const struct neigh_list *nb, struct nft_bind **binds,
-		size_t *n_binds);
+		const struct fdb_dump *fdb, const struct neigh_list *nb, const struct nft_bind *v4,
+		size_t n_v4, struct nft_bind **binds, size_t *n_binds);
 long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size_t *n);
 void on_neigh(int fd, uint32_t events, void *arg);
 

@@ -103,7 +103,9 @@ START_TEST(test_binding_text)
 		     "ip6 saddr @claimed6 iif . ether saddr . ip6 saddr != @bind6 counter name "
 		     "\"bind_default\" drop\n"
 		     "icmpv6 type nd-neighbor-advert @th,64,128 @claimed6 iif . ether saddr . "
-		     "@th,64,128 != @bind6 counter name \"bind_default\" drop\n");
+		     "@th,64,128 != @bind6 counter name \"bind_default\" drop\n"
+		     "ip6 saddr :: icmpv6 type nd-neighbor-solicit @th,64,128 @claimed6 iif . "
+		     "ether saddr . @th,64,128 != @bind6 counter name \"bind_default\" drop\n");
 	ck_assert_str_eq(chain_text("bind_default"), want);
 	/* guest_binding = false: the meter only */
 	snprintf(want, sizeof(want), meter, "open", "open");
@@ -214,6 +216,13 @@ static const char *const bytecode[] = {
 	"1 set claimed6 ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 "
 	"] [ payload load 16b @ transport header + 8 => reg 11 ] [ lookup reg 1 set bind6 0x1 ] "
 	"[ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ payload load 16b @ network "
+	"header + 8 => reg 1 ] [ cmp eq reg 1 0x00000000 0x00000000 0x00000000 0x00000000 ] [ meta "
+	"load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ] [ payload load 1b @ transport header "
+	"+ 0 => reg 1 ] [ cmp eq reg 1 0x00000087 ] [ payload load 16b @ transport header + 8 => "
+	"reg 1 ] [ lookup reg 1 set claimed6 ] [ meta load iif => reg 1 ] [ payload load 6b @ link "
+	"header + 6 => reg 9 ] [ payload load 16b @ transport header + 8 => reg 11 ] [ lookup reg "
+	"1 set bind6 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
 };
 
 /* nftnl's rule text, one line: the expressions only. */
@@ -376,8 +385,8 @@ START_TEST(test_binding_compute_many)
 	prev[N].ifindex = 7;
 	binding_sort(prev, N + 1, fdb, N);
 	ck_assert_int_eq(binding_compute(ports, 2, fdb, N, want, 3, prev, N + 1, &out, &n), 2);
-	ck_assert_uint_eq(out[0].ifindex, 7);  /* MAC 0: its second entry */
-	ck_assert_uint_eq(out[1].ifindex, 8);  /* MAC 299 (1:43): the fdb's port */
+	ck_assert_uint_eq(out[0].ifindex, 7); /* MAC 0: its second entry */
+	ck_assert_uint_eq(out[1].ifindex, 8); /* MAC 299 (1:43): the fdb's port */
 	ck_assert(out[1].mac[4] == 1 && out[1].mac[5] == 43);
 	free(out);
 }

@@ -12,9 +12,11 @@
 #                      gw-1 ── [first], gw-N ── [last], [d]   parts 2-4, 6
 #
 # BENCH_NETS="1 100 500"  BENCH_REPS=5  BENCH_SECONDS=2
-# BENCH_PARTS="ruleset guard scale forwards qemu" (a subset runs just those;
-# forwards is bench/forwards.sh, run after the others, BENCH_FORWARDS;
-# qemu is bench/qemu.sh, a real guest's boot to lease, BENCH_QEMU_REPS)
+# BENCH_PARTS="ruleset guard scale forwards qemu guard_many" (a subset runs
+# just those; forwards is bench/forwards.sh, run after the others,
+# BENCH_FORWARDS; qemu is bench/qemu.sh, a real guest's boot to lease,
+# BENCH_QEMU_REPS; guard_many is bench/guard_many.sh, the guard with many
+# networks after a burst of link changes, BENCH_GM_NETS)
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt" (part 1's variants)
 ID=bench$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
@@ -26,7 +28,7 @@ perl -MTime::HiRes -MIO::Socket::UNIX -e1 2>/dev/null || skip "needs perl's Time
 NETS=${BENCH_NETS:-1 100 500}
 REPS=${BENCH_REPS:-5}
 SECS=${BENCH_SECONDS:-2}
-PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu}
+PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
@@ -121,4 +123,9 @@ fi
 if part qemu; then
 	echo
 	bash "$BENCH/qemu.sh"
+fi
+# The guard with many networks: its own topology, in its own process.
+if part guard_many; then
+	echo
+	bash "$BENCH/guard_many.sh"
 fi

@@ -72,6 +72,11 @@ struct neigh_list {
 	size_t n;
 };
 
+/* binding_match.c: the first of v[0..n) (elements of size bytes, an
+ * nft_bind or a binding_fdb, sorted by MAC) with this MAC, or where it
+ * would be. */
+size_t binding_first_mac(const void *v, size_t size, size_t n, const uint8_t mac[6]);
+
 /* binding.c: dump one family's neighbours over b->nl (opened on first
  * use). */
 int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d);

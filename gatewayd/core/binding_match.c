@@ -1,0 +1,93 @@
+/* Guest binding, pure: which port each address's MAC is on (the bindings
+ * in force first, then the bridges' forwarding databases), over sorted
+ * arrays -- thousands of bindings, each looked up, on every sync. */
+#include "gatewayd/core/binding_int.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(offsetof(struct nft_bind, mac) == offsetof(struct binding_fdb, mac),
+	       "binding_first_mac() reads both the same way");
+
+/* The MAC in an nft_bind or a binding_fdb: both start with the ifindex. */
+static const uint8_t *mac_at(const void *v, size_t size, size_t i)
+{
+	return (const uint8_t *)v + i * size + offsetof(struct nft_bind, mac);
+}
+
+/* The first of v[0..n) (sorted by MAC) with this MAC, or where it would
+ * be: halving, not walking -- thousands of bindings, each looked up. */
+size_t binding_first_mac(const void *v, size_t size, size_t n, const uint8_t mac[6])
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(mac_at(v, size, mid), mac, 6) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint32_t port_of(const uint32_t *ports, size_t n_ports, uint32_t ifindex)
+{
+	for (size_t k = 0; k < n_ports; k++)
+		if (ports[k] == ifindex)
+			return ifindex;
+	return 0;
+}
+
+static int bind_mac_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct nft_bind *)a)->mac, ((const struct nft_bind *)b)->mac, 6);
+}
+
+static int fdb_mac_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct binding_fdb *)a)->mac, ((const struct binding_fdb *)b)->mac,
+		      6);
+}
+
+void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t n_fdb)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), bind_mac_cmp);
+	if (n_fdb > 1)
+		qsort(fdb, n_fdb, sizeof(*fdb), fdb_mac_cmp);
+}
+
+long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
+		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
+		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
+		     size_t *n_out)
+{
+	long added = 0;
+
+	for (size_t a = 0; a < n_addrs; a++) {
+		uint32_t port = 0;
+		struct nft_bind *o;
+
+		/* the port it had, if still there; else where it was learned */
+		for (size_t p = binding_first_mac(prev, sizeof(*prev), n_prev, addrs[a].mac);
+		     p < n_prev && !port && !memcmp(prev[p].mac, addrs[a].mac, 6); p++)
+			port = port_of(ports, n_ports, prev[p].ifindex);
+		for (size_t f = binding_first_mac(fdb, sizeof(*fdb), n_fdb, addrs[a].mac);
+		     f < n_fdb && !port && !memcmp(fdb[f].mac, addrs[a].mac, 6); f++)
+			port = port_of(ports, n_ports, fdb[f].ifindex);
+		if (!port)
+			continue;
+		if (!(o = realloc(*out, (*n_out + 1) * sizeof(*o))))
+			return -ENOMEM;
+		*out = o;
+		o[*n_out] = addrs[a];
+		o[*n_out].ifindex = port;
+		(*n_out)++;
+		added++;
+	}
+	return added;
+}

@@ -76,4 +76,11 @@ bool apply_dhcp_reaped(struct gw_ctx *ctx, pid_t pid, int status);
 /* Free every retired dnsmasq, waiting for each (stop). */
 void apply_dhcp_retired_free(struct gw_ctx *ctx);
 
+/* ctx.c: the event sources started with the daemon are in gw_ctx_new()
+ * (apply.h); these two start later, with the first config. */
+/* Our tables are not the kernel's to keep (Linux < 6.9): watch them. */
+void gw_ctx_watch_nft(struct gw_ctx *ctx);
+/* resolv.conf named other servers: every dnsmasq re-reads them. */
+void gw_ctx_upstream_changed(void *arg);
+
 #endif

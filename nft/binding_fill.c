@@ -1,0 +1,150 @@
+/* Guest binding's run-time refill (the rules are nft/binding.c's): one
+ * transaction that makes the binding sets hold exactly what the daemon
+ * computed (gatewayd/core/binding.c) -- flushed and refilled together, so
+ * no frame sees them half done. Pure up to nft_set_binding(). */
+#include "binding.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct nft_elem *)a)->key.raw, ((const struct nft_elem *)b)->key.raw,
+		      sizeof(((const struct nft_elem *)a)->key.raw));
+}
+
+/* One element per key (a MAC with two addresses is bound once): sorted,
+ * then each run of equal keys kept once -- n log n, for the thousands of
+ * bindings of a host with many guests. Returns how many are left. */
+static size_t elems_unique(struct nft_elem *e, size_t n)
+{
+	size_t k = 0;
+
+	if (n < 2)
+		return n;
+	qsort(e, n, sizeof(*e), key_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (key_cmp(&e[k], &e[i]))
+			e[++k] = e[i];
+	return k + 1;
+}
+
+static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
+		      const struct nft_bind *binds, size_t n, const struct in6_addr *kept,
+		      size_t n_kept)
+{
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
+	struct nft_elem *e = calloc(n + n_kept + 1, sizeof(*e));
+	size_t k = 0;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	snprintf(sp.name, sizeof(sp.name), "%s", set);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *raw = e[k].key.raw;
+
+		switch (key) {
+		case NK_BIND4:
+			if (!binds[i].has4)
+				continue;
+			memcpy(raw, &binds[i].ifindex, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			memcpy(raw + 12, &binds[i].a4, 4);
+			break;
+		case NK_BIND6:
+			if (!binds[i].has6)
+				continue;
+			memcpy(raw, &binds[i].ifindex, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			memcpy(raw + 12, &binds[i].a6, 16);
+			break;
+		case NK_CLAIM6:
+			if (!binds[i].has6)
+				continue;
+			memcpy(raw, &binds[i].a6, 16);
+			break;
+		case NK_BIND_MAC:
+			memcpy(raw, &binds[i].ifindex, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			break;
+		default: memcpy(raw, binds[i].mac, 6); break;
+		}
+		k++;
+	}
+	for (size_t i = 0; key == NK_CLAIM6 && i < n_kept; i++)
+		memcpy(e[k++].key.raw, &kept[i], 16);
+	k = elems_unique(e, k);
+	r = batch_flush_map(b, NFPROTO_BRIDGE, set);
+	if (r >= 0 && k)
+		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, k);
+	free(e);
+	return r;
+}
+
+/* guest_ports: the names of bind_nets' ports. */
+static int guest_port_elems(struct nft_batch *b, const struct nft_elem *ports, size_t n)
+{
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE,
+				   .key = NK_GUEST_PORT,
+				   .dynamic = true };
+	struct nft_elem *e = calloc(n + 1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	snprintf(sp.name, sizeof(sp.name), "%s", NFT_GUEST_PORTS_SET);
+	for (size_t i = 0; i < n; i++)
+		memcpy(e[i].key.ifname, ports[i].key.ifname, IFNAMSIZ);
+	r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_GUEST_PORTS_SET);
+	if (r >= 0 && n)
+		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, n);
+	free(e);
+	return r;
+}
+
+int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out)
+{
+	struct nft_batch *b = batch_new(seq);
+	int r;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	/* Flushed and refilled in one transaction: no frame sees them
+	 * half done. */
+	if ((r = batch_begin(b)) < 0 ||
+	    (r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_BIND_MAP)) < 0 ||
+	    (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_BIND_MAP, 0, NK_IIFNAME, s->ports,
+				 s->n_ports)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND4_SET, NK_BIND4, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND_MAC_SET, NK_BIND_MAC, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND_ETHER_SET, NK_BIND_ETHER, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_BIND6_SET, NK_BIND6, s->binds, s->n, NULL, 0)) < 0 ||
+	    (r = bind_elems(b, NFT_CLAIM6_SET, NK_CLAIM6, s->binds, s->n, s->kept, s->n_kept)) <
+		    0 ||
+	    (r = guest_port_elems(b, s->ports, s->n_ports)) < 0 || (r = batch_end(b)) < 0) {
+		nft_batch_free(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_binding(nft_conn_next_seq(conn), s, &b);
+
+	if (r < 0) {
+		snprintf(err, errlen, "nft: building the binding batch: %s", strerror(-r));
+		return r;
+	}
+	r = nft_commit(conn, b, err, errlen);
+	nft_batch_free(b);
+	return r;
+}

@@ -362,13 +362,9 @@ void conf_forwards_release(struct gw_network *net)
 
 int conf_forwards_dup(struct gw_network *dst, const struct gw_network *src)
 {
-	if (!src->fwd.n)
-		return 0;
-	if (!(dst->fwd.v = malloc(src->fwd.n * sizeof(*dst->fwd.v))))
-		return -ENOMEM;
-	memcpy(dst->fwd.v, src->fwd.v, src->fwd.n * sizeof(*dst->fwd.v));
-	dst->fwd.n = src->fwd.n;
-	return 0;
+	dst->fwd = src->fwd;
+	dst->fwd.v = conf_memdup(src->fwd.v, src->fwd.n * sizeof(*src->fwd.v));
+	return src->fwd.n && !dst->fwd.v ? -ENOMEM : 0;
 }
 
 void conf_forwards_print(FILE *f, const struct gw_network *net)

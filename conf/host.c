@@ -399,15 +399,8 @@ void conf_hosts_release(struct gw_network *net)
 int conf_hosts_dup(struct gw_network *dst, const struct gw_network *src)
 {
 	dst->hosts = src->hosts;
-	dst->hosts.v = NULL;
-	if (!src->hosts.n)
-		return 0;
-	if (!(dst->hosts.v = malloc(src->hosts.n * sizeof(*src->hosts.v)))) {
-		dst->hosts.n = 0;
-		return -ENOMEM;
-	}
-	memcpy(dst->hosts.v, src->hosts.v, src->hosts.n * sizeof(*src->hosts.v));
-	return 0;
+	dst->hosts.v = conf_memdup(src->hosts.v, src->hosts.n * sizeof(*src->hosts.v));
+	return src->hosts.n && !dst->hosts.v ? -ENOMEM : 0;
 }
 
 void conf_hosts_print(FILE *f, const struct gw_network *net)

@@ -40,6 +40,8 @@ int conf_ifname(struct conf_ctx *ctx, const struct sval *v, const char *prefix, 
 		char *dst);
 /* An absolute path without ".." in the characters name_path() takes. */
 int conf_abs_path(struct conf_ctx *ctx, cfg_t *root, const char *key, char *dst);
+/* A copy of len bytes (NULL for none): each feature's list in conf_dup(). */
+void *conf_memdup(const void *src, size_t len);
 /* qemu.c: the global keys of QEMU's bridge helper. */
 int conf_qemu(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 

@@ -182,16 +182,9 @@ void conf_mode_release(struct gw_network *net)
 int conf_mode_dup(struct gw_network *dst, const struct gw_network *src)
 {
 	dst->m = src->m;
-	dst->m.allow_from = NULL;
-	dst->m.n_allow = 0;
-	if (!src->m.n_allow)
-		return 0;
-	dst->m.allow_from = malloc(src->m.n_allow * sizeof(*src->m.allow_from));
-	if (!dst->m.allow_from)
-		return -ENOMEM;
-	memcpy(dst->m.allow_from, src->m.allow_from, src->m.n_allow * sizeof(*src->m.allow_from));
-	dst->m.n_allow = src->m.n_allow;
-	return 0;
+	dst->m.allow_from =
+		conf_memdup(src->m.allow_from, src->m.n_allow * sizeof(*src->m.allow_from));
+	return src->m.n_allow && !dst->m.allow_from ? -ENOMEM : 0;
 }
 
 bool conf_mode_equal(const struct gw_network *a, const struct gw_network *b)

@@ -2,6 +2,7 @@
  * subnets, comparison. No libconfuse here. */
 #include "conf.h"
 #include "addr.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,6 +127,15 @@ int conf_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
 	*lo = (uint16_t)a;
 	*hi = (uint16_t)b;
 	return 0;
+}
+
+void *conf_memdup(const void *src, size_t len)
+{
+	void *p = len ? malloc(len) : NULL;
+
+	if (p)
+		memcpy(p, src, len);
+	return p;
 }
 
 struct gw_conf *conf_dup(const struct gw_conf *conf)

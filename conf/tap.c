@@ -154,11 +154,6 @@ void conf_taps_print(FILE *f, const struct gw_conf *c)
 
 int conf_taps_dup(struct gw_conf *dst, const struct gw_conf *src)
 {
-	dst->taps = NULL;
-	if (!src->n_taps)
-		return 0;
-	if (!(dst->taps = malloc(src->n_taps * sizeof(*dst->taps))))
-		return -ENOMEM;
-	memcpy(dst->taps, src->taps, src->n_taps * sizeof(*dst->taps));
-	return 0;
+	dst->taps = conf_memdup(src->taps, src->n_taps * sizeof(*src->taps));
+	return src->n_taps && !dst->taps ? -ENOMEM : 0;
 }

@@ -311,3 +311,26 @@ guest_add_at() {
 	ip -n "$host" link set "vg$n" master "$br" up
 	ip -n "$ns" link set eth0 up
 }
+
+# behind_inet NS INET_DEV NS_DEV NET4 NET6: namespace NS (made here, removed
+# on exit) on a veth to the internet namespace, which routes for it:
+# NET4.1 and NET6::1 on INET_DEV, NET4.2 and NET6::2 on NS_DEV with its
+# default routes via them (a far host, or a second gatewayd host's uplink).
+# NET4 is three octets ("203.0.113"), NET6 a /64 prefix ("2001:db8:f:").
+behind_inet() {
+	local ns=$1 idev=$2 dev=$3 n4=$4 n6=$5
+	EXTRA_NS+=("$ns")
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	ip -n "$NS_INET" link add "$idev" type veth peer name "$dev" netns "$ns"
+	in_inet ip addr add "$n4.1/24" dev "$idev"
+	in_inet ip -6 addr add "$n6:1/64" dev "$idev" nodad
+	in_inet ip link set "$idev" up
+	ip -n "$ns" addr add "$n4.2/24" dev "$dev"
+	ip -n "$ns" -6 addr add "$n6:2/64" dev "$dev" nodad
+	ip -n "$ns" link set "$dev" up
+	ip -n "$ns" route add default via "$n4.1"
+	ip -n "$ns" -6 route add default via "$n6:1"
+	in_inet sysctl -qw net.ipv4.ip_forward=1
+	in_inet sysctl -qw net.ipv6.conf.all.forwarding=1
+}

@@ -28,20 +28,7 @@ T0=$SECONDS
 
 topo_init
 NS_FAR=gwt$ID-far
-EXTRA_NS+=("$NS_FAR")
-ip netns add "$NS_FAR"
-ip -n "$NS_FAR" link set lo up
-ip -n "$NS_INET" link add rf0 type veth peer name eth0 netns "$NS_FAR"
-in_inet ip addr add 203.0.113.1/24 dev rf0
-in_inet ip -6 addr add 2001:db8:f::1/64 dev rf0 nodad
-in_inet ip link set rf0 up
-in_ns "$NS_FAR" ip addr add 203.0.113.2/24 dev eth0
-in_ns "$NS_FAR" ip -6 addr add 2001:db8:f::2/64 dev eth0 nodad
-in_ns "$NS_FAR" ip link set eth0 up
-in_ns "$NS_FAR" ip route add default via 203.0.113.1
-in_ns "$NS_FAR" ip -6 route add default via 2001:db8:f::1
-in_inet sysctl -qw net.ipv4.ip_forward=1
-in_inet sysctl -qw net.ipv6.conf.all.forwarding=1
+behind_inet "$NS_FAR" rf0 eth0 203.0.113 2001:db8:f:
 in_host ip route add 203.0.113.0/24 via 198.51.100.1 2>/dev/null || true
 
 # The upstream router: learns from the host, installs in its own table.

@@ -19,21 +19,8 @@ T0=$SECONDS
 
 topo_init
 NS_H2=gwt$ID-host2
-EXTRA_NS+=("$NS_H2")
-ip netns add "$NS_H2"
-ip -n "$NS_H2" link set lo up
+behind_inet "$NS_H2" eth1 up0 198.51.101 2001:db8:52:
 ip -n "$NS_H2" addr add 192.0.2.77/32 dev lo
-ip -n "$NS_H2" link add up0 type veth peer name eth1 netns "$NS_INET"
-ip -n "$NS_H2" addr add 198.51.101.2/24 dev up0
-ip -n "$NS_H2" -6 addr add 2001:db8:52::2/64 dev up0 nodad
-ip -n "$NS_H2" link set up0 up
-in_inet ip addr add 198.51.101.1/24 dev eth1
-in_inet ip -6 addr add 2001:db8:52::1/64 dev eth1 nodad
-in_inet ip link set eth1 up
-ip -n "$NS_H2" route add default via 198.51.101.1
-ip -n "$NS_H2" -6 route add default via 2001:db8:52::1
-in_inet sysctl -qw net.ipv4.ip_forward=1
-in_inet sysctl -qw net.ipv6.conf.all.forwarding=1
 
 router_bird_start "$NS_INET" router 198.51.100.1 64500 \
 	"198.51.100.2 64512 md5-s3cret" "2001:db8:51::2 64512 md5-s3cret" \

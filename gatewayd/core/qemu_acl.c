@@ -13,6 +13,7 @@
  * not writable by others (state_dir's rule, lib/state.c), files are
  * opened with O_NOFOLLOW and our own file is replaced by rename. */
 #include "gatewayd/core/qemu_acl.h"
+#include "lib/log.h"
 #include "lib/names.h"
 #include "lib/state.h"
 
@@ -329,16 +330,49 @@ static bool is_config(const struct gw_conf *conf, const char *acl)
 	       a.st_ino == c.st_ino;
 }
 
+/* An earlier record (another directory, or the key now off) that cannot
+ * be acted on is not a reason to refuse this start: gatewayd's own record
+ * of what it did once, not the administrator's wish. Said once, then
+ * forgotten (a record that refused every later start was issue 16). */
+static void record_forget(const char *state_dir, const char *rec, const char *reason)
+{
+	char path[GW_PATH_MAX + 32];
+
+	log_warnx("%s; forgetting the record of %s (remove any \"include %s/%s\" line there "
+		  "by hand)",
+		  reason, rec, rec, QEMU_ACL_FILE);
+	state_path(state_dir, STATE_QEMU_ACL, path, sizeof(path));
+	unlink(path);
+}
+
+/* A start or reload refused half-way, with the record written by this
+ * call: nothing of ours stays, and no record says otherwise. The include
+ * line was not added (include_add is the last step and adds nothing when
+ * it fails). */
+static void sync_undo(const struct gw_conf *conf)
+{
+	char path[GW_PATH_MAX + 32];
+
+	state_path(conf->qemu.conf_dir, QEMU_ACL_FILE, path, sizeof(path));
+	unlink(path);
+	state_path(conf->state_dir, STATE_QEMU_ACL, path, sizeof(path));
+	unlink(path);
+}
+
 int qemu_acl_sync(const struct gw_conf *conf, char *err, size_t errlen)
 {
 	const char *dir = conf->qemu.conf_dir;
 	char rec[GW_PATH_MAX], path[GW_PATH_MAX + 32], *text;
+	bool fresh;
 	int r;
 
 	record_read(conf->state_dir, rec, sizeof(rec));
 	if (rec[0] && (!conf->qemu.bridge_acl || strcmp(rec, dir)) &&
-	    (r = qemu_acl_remove(conf->state_dir, err, errlen)) < 0)
-		return r;
+	    qemu_acl_remove(conf->state_dir, err, errlen) < 0) {
+		record_forget(conf->state_dir, rec, err);
+		err[0] = '\0';
+		rec[0] = '\0';
+	}
 	if (!conf->qemu.bridge_acl)
 		return 0;
 	if ((r = state_dir_make("qemu_conf_dir", dir, 0755, err, errlen)) < 0)
@@ -354,15 +388,24 @@ int qemu_acl_sync(const struct gw_conf *conf, char *err, size_t errlen)
 	}
 	/* recorded first: whatever follows, a stop or --teardown finds it */
 	state_path(conf->state_dir, STATE_QEMU_ACL, path, sizeof(path));
-	if (strcmp(rec, dir) &&
-	    (r = state_file_write_sync(path, 0600, record_fill, (void *)dir)) < 0)
+	fresh = strcmp(rec, dir) != 0;
+	if (fresh && (r = state_file_write_sync(path, 0600, record_fill, (void *)dir)) < 0)
 		return why(err, errlen, path, r);
-	if (!(text = qemu_acl_text(conf)))
-		return why(err, errlen, dir, -ENOMEM);
+	if (!(text = qemu_acl_text(conf))) {
+		r = why(err, errlen, dir, -ENOMEM);
+		goto out;
+	}
 	state_path(dir, QEMU_ACL_FILE, path, sizeof(path));
 	r = state_file_write(path, 0644, text_fill, &(struct text_arg){ text, strlen(text) });
 	free(text);
 	if (r < 0)
-		return why(err, errlen, path, r);
-	return include_add(dir, err, errlen);
+		why(err, errlen, path, r);
+	else
+		r = include_add(dir, err, errlen);
+out:
+	/* refused: the record goes with what it recorded, or every later
+	 * start (also with the key off) would trip over it */
+	if (r < 0 && fresh)
+		sync_undo(conf);
+	return r;
 }

@@ -130,8 +130,9 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
 	return state_dir_check(what, dir, err, errlen);
 }
 
-static int file_write(const char *path, mode_t mode, bool sync, int (*fill)(FILE *f, void *arg),
-		      void *arg)
+/* uid, gid: (uid_t)-1, (gid_t)-1 for the writer's own. */
+static int file_write(const char *path, mode_t mode, bool sync, uid_t uid, gid_t gid,
+		      int (*fill)(FILE *f, void *arg), void *arg)
 {
 	char tmp[4200];
 	FILE *f;
@@ -148,8 +149,11 @@ static int file_write(const char *path, mode_t mode, bool sync, int (*fill)(FILE
 	}
 	if (fd < 0)
 		return -errno;
-	/* The mode asked for, whatever the umask. */
-	if (fchmod(fd, mode) < 0 || !(f = fdopen(fd, "w"))) {
+	/* The mode asked for, whatever the umask; the owner on the open file
+	 * (a chown by path after the rename would follow a link). */
+	if (fchmod(fd, mode) < 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0) ||
+	    !(f = fdopen(fd, "w"))) {
 		r = -errno;
 		close(fd);
 		goto fail;
@@ -171,12 +175,18 @@ fail:
 
 int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
 {
-	return file_write(path, mode, false, fill, arg);
+	return file_write(path, mode, false, (uid_t)-1, (gid_t)-1, fill, arg);
 }
 
 int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
 {
-	return file_write(path, mode, true, fill, arg);
+	return file_write(path, mode, true, (uid_t)-1, (gid_t)-1, fill, arg);
+}
+
+int state_file_write_owned(const char *path, mode_t mode, uid_t uid, gid_t gid,
+			   int (*fill)(FILE *f, void *arg), void *arg)
+{
+	return file_write(path, mode, false, uid, gid, fill, arg);
 }
 
 int state_file_create(const char *path, mode_t mode)

@@ -30,6 +30,12 @@ void state_path(const char *dir, const char *name, char *buf, size_t len);
 int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg);
 int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg),
 			  void *arg);
+/* state_file_write, the file given to uid:gid before it takes path's
+ * name: ownership set on the open temporary file, never by path, so a
+ * directory owner who swaps path for a link between the rename and a
+ * chown cannot turn gatewayd's chown onto another file. */
+int state_file_write_owned(const char *path, mode_t mode, uid_t uid, gid_t gid,
+			   int (*fill)(FILE *f, void *arg), void *arg);
 /* Make sure path is a regular file of ours with mode (created empty if
  * missing, never through a symlink): for files another program fills. */
 int state_file_create(const char *path, mode_t mode);

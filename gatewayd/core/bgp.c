@@ -84,9 +84,12 @@ static int fill_frag(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* The directory BIRD reads: Debian's /etc/bird is bird's own (0750); a
- * real directory nobody else may write into is enough, since the file
- * is created exclusively and never through a link (lib/state.c). */
+/* The directory BIRD reads: Debian's /etc/bird is bird's own (0750). A
+ * real directory no group or other may write into is enough, even when
+ * its owner is not root: the file is created exclusively, never through a
+ * link, and given its owner on the open descriptor before it is renamed
+ * into place (lib/state.c), so the owner swapping it for a link to a
+ * root-only file changes nothing but their own directory (issue 16). */
 static int dir_ok(const char *file, gid_t *gid, char *err, size_t errlen)
 {
 	char d[GW_PATH_MAX], *slash;
@@ -125,12 +128,10 @@ static int write_file(const char *path, const char *text, char *err, size_t errl
 
 	if ((r = dir_ok(path, &gid, err, errlen)) < 0)
 		return r;
-	if ((r = state_file_write(path, 0640, fill_frag, (void *)text)) < 0) {
+	if ((r = state_file_write_owned(path, 0640, 0, gid, fill_frag, (void *)text)) < 0) {
 		fmt_err(err, errlen, "bgp: writing %s: %s", path, strerror(-r));
 		return r;
 	}
-	if (chown(path, 0, gid) < 0)
-		log_warn("bgp: chown %s", path);
 	return 0;
 }
 

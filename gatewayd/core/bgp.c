@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct gw_bgp_rt {
@@ -29,6 +30,12 @@ struct gw_bgp_rt {
 	bool loaded;	     /* ... and now it has */
 	bool reachable;
 	bool told_unreachable;
+	/* BIRD refused the configuration: asked again after backoff_ms (doubling
+	 * to BGP_BACKOFF_MAX_MS) from refused_at, and on every bgp_update() */
+	bool refused;
+	bool configuring; /* a configure request is in flight */
+	unsigned backoff_ms;
+	long long refused_at;
 	char problem[720];
 	/* names of the networks in the fragment BIRD loaded */
 	size_t n_announced;
@@ -162,9 +169,31 @@ static char *frag_text(struct gw_ctx *ctx, const bool *live, bool own)
 	return buf;
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ms until the refused configuration is asked for again (0: now). */
+static unsigned retry_left(const struct gw_bgp_rt *b)
+{
+	long long left = b->refused_at + b->backoff_ms - now_ms();
+
+	return left > 0 ? (unsigned)left : 0;
+}
+
 static void on_timer(void *arg)
 {
-	kick(arg);
+	struct gw_bgp_rt *b = arg;
+
+	/* the admin may have fixed BIRD's config since it refused: the
+	 * loop's timer, never a wait */
+	if (b->refused && !retry_left(b))
+		b->need_configure = true;
+	kick(b);
 }
 
 static struct gw_bgp_rt *rt_new(struct gw_ctx *ctx)
@@ -233,6 +262,8 @@ static void on_show(void *arg, int err, const struct bird_reply *reply)
 	b->n_sessions = n;
 	if (b->need_configure)
 		kick(b);
+	else if (b->refused && retry_left(b) < BGP_REFRESH_MS)
+		eloop_timer_arm(b->timer, retry_left(b) ? retry_left(b) : 1);
 	else
 		eloop_timer_arm(b->timer, BGP_REFRESH_MS);
 }
@@ -242,6 +273,7 @@ static void on_configure(void *arg, int err, const struct bird_reply *reply)
 	struct gw_bgp_rt *b = arg;
 	const char *msg;
 
+	b->configuring = false;
 	if (err) {
 		b->need_configure = true;
 		unreachable(b, err);
@@ -251,12 +283,18 @@ static void on_configure(void *arg, int err, const struct bird_reply *reply)
 	/* what BIRD loaded may be older than what is written now: then
 	 * need_configure was set again meanwhile and kick() goes on */
 	if (bird_code_ok(reply->code)) {
+		if (b->refused)
+			log_info("bgp: BIRD accepts %s again", b->file);
+		b->refused = false;
+		b->backoff_ms = 0;
 		b->loaded = true;
 		b->problem[0] = '\0';
-		free(b->announced);
-		b->announced = b->inflight;
-		b->n_announced = b->n_inflight;
-		b->inflight = NULL;
+		if (b->inflight) { /* else the same as loaded before */
+			free(b->announced);
+			b->announced = b->inflight;
+			b->n_announced = b->n_inflight;
+			b->inflight = NULL;
+		}
 		log_info("bgp: BIRD loaded %s: %zu network%s announced", b->file, b->n_announced,
 			 b->n_announced == 1 ? "" : "s");
 	} else {
@@ -267,8 +305,25 @@ static void on_configure(void *arg, int err, const struct bird_reply *reply)
 		b->loaded = false;
 		snprintf(b->problem, sizeof(b->problem), "BIRD refused %s: %.*s", b->file,
 			 (int)strcspn(msg, "\n"), msg);
-		log_err("bgp: %s", b->problem);
-		free(b->inflight);
+		if (!b->refused)
+			b->backoff_ms = BGP_BACKOFF_MIN_MS;
+		else if ((b->backoff_ms *= 2) > BGP_BACKOFF_MAX_MS)
+			b->backoff_ms = BGP_BACKOFF_MAX_MS;
+		if (!b->refused) /* once, not at every retry */
+			log_err("bgp: %s; asking again (backoff up to %u s) and at every change",
+				b->problem, BGP_BACKOFF_MAX_MS / 1000);
+		else
+			log_debug("bgp: BIRD refused %s again; asking again in %u s", b->file,
+				  b->backoff_ms / 1000);
+		b->refused = true;
+		b->refused_at = now_ms();
+		/* what was sent is what to send again, unless newer is written */
+		if (!b->pending) {
+			b->pending = b->inflight;
+			b->n_pending = b->n_inflight;
+		} else {
+			free(b->inflight);
+		}
 		b->inflight = NULL;
 	}
 	/* the sessions' states, now that the protocols changed */
@@ -294,6 +349,7 @@ static void kick(struct gw_bgp_rt *b)
 			return;
 		}
 		b->need_configure = false;
+		b->configuring = true;
 		if (b->pending) { /* else a retry of what is in flight already */
 			free(b->inflight);
 			b->inflight = b->pending;
@@ -353,6 +409,11 @@ void bgp_update(struct gw_ctx *ctx)
 		goto oom;
 	if (b->written && !strcmp(text, b->written)) {
 		free(text);
+		/* a change: BIRD asked again (unless a request already is) */
+		if (b->refused && !b->need_configure && !b->configuring) {
+			b->need_configure = true;
+			kick(b);
+		}
 		goto out;
 	}
 	if ((r = write_file(b->file, text, err, sizeof(err))) < 0) {

@@ -5,7 +5,9 @@
  * is rebuilt and compared with the one written. A changed fragment is
  * written and BIRD asked to reconfigure; a request while one is in
  * flight waits for it (coalesced: the last fragment wins). BIRD absent:
- * tried again every BGP_RETRY_MS, said in status and doctor. */
+ * tried again every BGP_RETRY_MS, said in status and doctor. BIRD
+ * refusing: tried again with backoff and at every bgp_update(), status
+ * recovering once it accepts. */
 #ifndef GW_CORE_BGP_H
 #define GW_CORE_BGP_H
 
@@ -18,6 +20,11 @@
 #define BGP_RETRY_MS   2000 /* BIRD not reachable: asked again */
 #define BGP_REFRESH_MS 5000 /* sessions' states read again */
 #define BGP_TIMEOUT_MS 5000 /* one request to BIRD */
+/* BIRD refused the configuration (the admin's part may be what is
+ * broken): asked again after 1 s, 2 s, 4 s ... at most 30 s, and at
+ * every bgp_update() */
+#define BGP_BACKOFF_MIN_MS 1000
+#define BGP_BACKOFF_MAX_MS 30000
 
 struct gw_ctx;
 struct gw_network;

@@ -77,7 +77,8 @@ const char *bgp_ctl_check(struct gw_ctx *ctx, char *detail, size_t dlen, const c
 		*fix = strstr(problem, "not reachable")
 			       ? "start BIRD (systemctl start bird), or set bird_socket to where "
 				 "it listens"
-			       : "fix what BIRD says, then gatewayctl reload";
+			       : "fix what BIRD says (gatewayd asks BIRD again by itself, with "
+				 "backoff up to 30 s, or at once on gatewayctl reload)";
 		return "FAIL";
 	}
 	sessions_text(ctx, s, sizeof(s), &up);

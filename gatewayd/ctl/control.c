@@ -26,13 +26,22 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Clients are served by the loop like any other descriptor: a client
  * that sends its request slowly, or reads the answer slowly, costs the
  * loop nothing; one that takes longer than CLIENT_DEADLINE_MS is dropped,
- * and at most CLIENT_MAX are connected at once. */
+ * and at most CLIENT_MAX are connected at once. The group gatewayd may
+ * connect too, so the slots are shared by uid (SO_PEERCRED): users other
+ * than root hold at most CLIENT_MAX - CLIENT_ROOT_ROOM together and
+ * CLIENT_PER_USER each, so a member of the group renewing idle
+ * connections as they are dropped never locks root out (its status, the
+ * attach that qemu-ifup runs) nor the other members. A refused client is
+ * told so (CTL_BUSY), not just hung up on. */
 #define CLIENT_MAX	   16
+#define CLIENT_ROOT_ROOM   4 /* kept for root */
+#define CLIENT_PER_USER	   8 /* per uid other than root */
 #define CLIENT_DEADLINE_MS 3000
 
 struct client {
@@ -57,6 +66,9 @@ struct control {
 	void *arg;
 	struct client *clients;
 	size_t n_clients;
+	/* refusals for want of a slot: said at most once a minute */
+	long long busy_said_ms;
+	unsigned busy_count;
 };
 
 #define CTL_PENDING (-1) /* the answer comes later (doctor) */
@@ -271,6 +283,53 @@ static void on_client_deadline(void *arg)
 	client_free(cl);
 }
 
+/* NULL if uid may have one more connection, else why not. */
+static const char *client_room(const struct control *c, uid_t uid)
+{
+	size_t mine = 0, others = 0;
+
+	if (c->n_clients >= CLIENT_MAX)
+		return "too many control connections";
+	if (uid == 0)
+		return NULL;
+	for (const struct client *cl = c->clients; cl; cl = cl->next) {
+		mine += cl->uid == uid;
+		others += cl->uid != 0;
+	}
+	if (mine >= CLIENT_PER_USER)
+		return "too many control connections from this user";
+	if (others >= CLIENT_MAX - CLIENT_ROOT_ROOM)
+		return "too many control connections from users other than root";
+	return NULL;
+}
+
+/* Refused: the answer says so in one write that a new socket's buffer
+ * always takes; never SIGPIPE (the client may be gone already). */
+static void client_refuse(struct control *c, int cfd, uid_t uid, const char *why)
+{
+	struct timespec now;
+	long long now_ms;
+	char msg[200];
+	int n = snprintf(msg, sizeof(msg), "%d\ngatewayd: %s (uid %u); try again\n", CTL_BUSY, why,
+			 (unsigned)uid);
+
+	if (send(cfd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("control: telling uid %u it was refused: %s", (unsigned)uid,
+			  strerror(errno));
+	close(cfd);
+	c->busy_count++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	if (c->busy_said_ms && now_ms - c->busy_said_ms < 60000)
+		return;
+	log_warnx("control: %s: refused %u connection%s, the last of uid %u (at most %d per "
+		  "user other than root, %d kept for root; said at most once a minute)",
+		  why, c->busy_count, c->busy_count == 1 ? "" : "s", (unsigned)uid, CLIENT_PER_USER,
+		  CLIENT_ROOT_ROOM);
+	c->busy_said_ms = now_ms;
+	c->busy_count = 0;
+}
+
 static void on_accept(int fd, uint32_t events, void *arg)
 {
 	struct control *c = arg;
@@ -281,10 +340,17 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		struct ucred cred;
 		socklen_t cl_len = sizeof(cred);
 		struct client *cl;
+		const char *why;
 
-		if (c->n_clients >= CLIENT_MAX ||
-		    getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl_len) < 0 ||
-		    !(cl = calloc(1, sizeof(*cl)))) {
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &cl_len) < 0) {
+			close(cfd);
+			continue;
+		}
+		if ((why = client_room(c, cred.uid))) {
+			client_refuse(c, cfd, cred.uid, why);
+			continue;
+		}
+		if (!(cl = calloc(1, sizeof(*cl)))) {
 			close(cfd);
 			continue;
 		}

@@ -17,8 +17,11 @@
  * The daemon does the work and formats the answer; this prints it and
  * exits with the daemon's code (0 ok, 1 failed check, 2 usage, 3 invalid
  * config on reload, 4 permission denied, 5 no such network; 6 cannot
- * reach gatewayd). */
+ * reach gatewayd; 7 gatewayd has no free connection for this user).
+ * Never killed by SIGPIPE: a daemon that hung up says why in its answer,
+ * or gatewayctl says it could not get one. */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +87,11 @@ int main(int argc, char **argv)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char req[512] = "", buf[65536];
 	size_t len = 0;
-	int fd, code = -1, i = 1;
+	int fd, code = -1, i = 1, send_err = 0, read_err = 0;
 	ssize_t n;
+
+	/* belt and braces beside MSG_NOSIGNAL: never exit 141 without a word */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (!path)
 		path = CTL_DEFAULT_SOCKET;
@@ -117,10 +123,10 @@ int main(int argc, char **argv)
 			strerror(errno), errno == EACCES ? " (root or group gatewayd only)" : "");
 		return CTL_UNREACHABLE;
 	}
-	if (write(fd, req, len) != (ssize_t)len) {
-		fprintf(stderr, "gatewayctl: sending to gatewayd: %s\n", strerror(errno));
-		return CTL_UNREACHABLE;
-	}
+	/* A daemon that refused the connection may have answered and hung
+	 * up before the request went out: the answer is read all the same. */
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+		send_err = errno ? errno : EIO;
 	/* First line: the exit code; then the answer, line by line: a line
 	 * marked CTL_STDERR goes to stderr. */
 	len = 0;
@@ -128,10 +134,19 @@ int main(int argc, char **argv)
 		len += (size_t)n;
 		len = answer_lines(buf, len, &code, false);
 	}
+	if (n < 0)
+		read_err = errno;
 	answer_lines(buf, len, &code, true);
 	close(fd);
 	if (code < 0) {
-		fprintf(stderr, "gatewayctl: gatewayd closed the connection without an answer\n");
+		if (send_err)
+			fprintf(stderr, "gatewayctl: sending to gatewayd at %s: %s\n", path,
+				strerror(send_err));
+		else
+			fprintf(stderr,
+				"gatewayctl: gatewayd at %s closed the connection without an "
+				"answer%s%s\n",
+				path, read_err ? ": " : "", read_err ? strerror(read_err) : "");
 		return CTL_UNREACHABLE;
 	}
 	return code;

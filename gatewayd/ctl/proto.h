@@ -20,6 +20,7 @@ enum {
 	CTL_DENIED = 4,	     /* only root may do that */
 	CTL_NO_NET = 5,	     /* no such network */
 	CTL_UNREACHABLE = 6, /* gatewayctl only: cannot reach gatewayd */
+	CTL_BUSY = 7,	     /* no free connection for this user: try again */
 };
 
 #endif

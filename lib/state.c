@@ -208,6 +208,17 @@ int state_file_create(const char *path, mode_t mode)
 	return r;
 }
 
+void state_boot_id(char id[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	id[0] = '\0';
+	if (f && fgets(id, 40, f))
+		id[strcspn(id, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
 void state_path(const char *dir, const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", dir, name);

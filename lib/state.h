@@ -34,6 +34,9 @@ int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, vo
  * name: ownership set on the open temporary file, never by path, so a
  * directory owner who swaps path for a link between the rename and a
  * chown cannot turn gatewayd's chown onto another file. */
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" if it cannot be
+ * read: ifindexes recorded in a state file mean nothing after a reboot. */
+void state_boot_id(char id[40]);
 int state_file_write_owned(const char *path, mode_t mode, uid_t uid, gid_t gid,
 			   int (*fill)(FILE *f, void *arg), void *arg);
 /* Make sure path is a regular file of ours with mode (created empty if

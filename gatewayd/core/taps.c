@@ -41,14 +41,17 @@ int taps_parse_tap(const char *line, struct gw_tap *t)
 		       : 0;
 }
 
-int taps_parse_attached(const char *line, char name[IFNAMSIZ], char net[NAME_NET_MAX + 1])
+int taps_parse_attached(const char *line, char name[IFNAMSIZ], char net[NAME_NET_MAX + 1],
+			int *ifindex)
 {
 	char a[32], b[64];
+	int idx = 0, k = sscanf(line, "%31s %63s %d", a, b, &idx);
 
-	if (sscanf(line, "%31s %63s", a, b) != 2 || !name_ifname(a) || !name_netname(b))
+	if (k < 2 || !name_ifname(a) || !name_netname(b) || (k == 3 && idx <= 0))
 		return -EINVAL;
 	strcpy(name, a);
 	strcpy(net, b);
+	*ifindex = k == 3 ? idx : 0;
 	return 0;
 }
 
@@ -67,12 +70,17 @@ static int fill_taps(FILE *f, void *arg)
 	return 0;
 }
 
+/* "boot ID", then "NAME NETWORK IFINDEX" per port: the ifindexes are
+ * this boot's. */
 static int fill_attached(FILE *f, void *arg)
 {
 	const struct gw_taps *t = arg;
+	char id[40];
 
+	state_boot_id(id);
+	fprintf(f, "boot %s\n", id);
 	for (size_t i = 0; i < t->n_att; i++)
-		fprintf(f, "%s %s\n", t->att[i].name, t->att[i].net);
+		fprintf(f, "%s %s %d\n", t->att[i].name, t->att[i].net, t->att[i].ifindex);
 	return 0;
 }
 
@@ -140,11 +148,34 @@ static void load_attached(struct gw_taps *t, const char *line)
 {
 	struct attached a, *v;
 
-	if (taps_parse_attached(line, a.name, a.net) < 0 ||
+	if (!strncmp(line, "boot ", 5))
+		return; /* checked by attached_load() */
+	if (taps_parse_attached(line, a.name, a.net, &a.ifindex) < 0 ||
 	    !(v = realloc(t->att, (t->n_att + 1) * sizeof(*v))))
 		return;
 	t->att = v;
 	t->att[t->n_att++] = a;
+}
+
+/* The attached ports of the last run; none if they were recorded in
+ * another boot (their QEMUs are gone, their ifindexes someone else's). */
+static void attached_load(struct gw_taps *t)
+{
+	char path[GW_PATH_MAX + 32], line[96], id[40];
+	FILE *f;
+
+	rec_path(t, STATE_ATTACHED, path, sizeof(path));
+	if (!(f = fopen(path, "re")))
+		return;
+	state_boot_id(id);
+	if (fgets(line, sizeof(line), f) && !strncmp(line, "boot ", 5) &&
+	    (line[strcspn(line, "\n")] = '\0', strcmp(line + 5, id))) {
+		log_info("%s is from another boot: its ports are not attached again", path);
+		fclose(f);
+		return;
+	}
+	fclose(f);
+	read_lines(path, load_attached, t);
 }
 
 /* --- the registry -------------------------------------------------------- */
@@ -226,8 +257,7 @@ int taps_load(struct gw_ctx *ctx, const struct gw_conf *conf)
 	t->pending = conf;
 	rec_path(t, STATE_TAPS, path, sizeof(path));
 	read_lines(path, load_tap, t);
-	rec_path(t, STATE_ATTACHED, path, sizeof(path));
-	read_lines(path, load_attached, t);
+	attached_load(t);
 	taps_free(ctx->taps);
 	ctx->taps = t;
 	hostcheck_set_own(own_port, ctx);
@@ -257,7 +287,8 @@ const struct gw_network *taps_net_find(const struct gw_ctx *ctx, const char *nam
 }
 
 /* On its network's bridge and up. 1 if something had to change. */
-int taps_plug(struct gw_ctx *ctx, const char *port, const char *network, char *err, size_t errlen)
+int taps_plug(struct gw_ctx *ctx, const char *port, int ifindex, const char *network, char *err,
+	      size_t errlen)
 {
 	const struct gw_network *n = taps_net_find(ctx, network);
 	struct rtnl_link br, l;
@@ -270,6 +301,11 @@ int taps_plug(struct gw_ctx *ctx, const char *port, const char *network, char *e
 			       strerror(-r));
 	if ((r = rtnl_link_get(ctx->rtnl, port, &l)) < 0)
 		return fmt_err(err, errlen, "%s: %s", port, strerror(-r));
+	if (ifindex && l.ifindex != ifindex) {
+		fmt_err(err, errlen, "%s is another device now (ifindex %d, not %d)", port,
+			l.ifindex, ifindex);
+		return -ESTALE;
+	}
 	if (taps_mac_tripped(ctx, l.ifindex))
 		return fmt_err(
 			err, errlen,
@@ -356,7 +392,7 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 		return;
 	}
 	if ((made_now = taps_tap_make(ctx, t, err, sizeof(err))) < 0 ||
-	    (r = taps_plug(ctx, t->name, t->network, err, sizeof(err))) < 0) {
+	    (r = taps_plug(ctx, t->name, 0, t->network, err, sizeof(err))) < 0) {
 		if (repair)
 			log_debug("tap %s: %s", t->name, err);
 		else
@@ -372,32 +408,69 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 		log_warnx("tap %s: put it back on network \"%s\"'s bridge", t->name, t->network);
 }
 
-/* Attached ports that are gone are forgotten (their QEMU went); the
+/* A recorded port is the device that was attached, not whatever has its
+ * name now: the kernel reuses names, and a tap0 made for another
+ * customer's VM after ours went (while gatewayd was stopped, or between
+ * two looks of a busy one) must stay where it is. A record of an older
+ * gatewayd (no ifindex) is trusted only for a device already on its
+ * network's bridge. */
+static bool attached_same(struct gw_ctx *ctx, struct attached *a, const struct rtnl_link *l)
+{
+	const struct gw_network *n = taps_net_find(ctx, a->net);
+	struct rtnl_link br;
+
+	if (a->ifindex)
+		return l->ifindex == a->ifindex;
+	if (n && l->master && rtnl_link_get(ctx->rtnl, n->bridge, &br) == 0 &&
+	    br.ifindex == l->master) {
+		a->ifindex = l->ifindex; /* adopted: it is where it was put */
+		return true;
+	}
+	return false;
+}
+
+/* Attached ports that are gone are forgotten (their QEMU went), and so are
+ * those whose name another device has now (left alone, said once); the
  * others go back on their bridge. */
 static void attached_ensure(struct gw_ctx *ctx, bool repair)
 {
 	struct gw_taps *t = ctx->taps;
 	size_t k = 0, n = t->n_att;
+	bool save = false;
 	char err[300];
 
 	for (size_t i = 0; i < n; i++) {
 		struct rtnl_link l;
-		int r;
+		int r, was = t->att[i].ifindex;
 
 		if (rtnl_link_get(ctx->rtnl, t->att[i].name, &l) == -ENODEV ||
 		    !taps_net_find(ctx, t->att[i].net)) {
 			log_info("attached port %s is gone; forgotten", t->att[i].name);
 			continue;
 		}
+		if (!attached_same(ctx, &t->att[i], &l)) {
+			if (was)
+				log_warnx("attached port %s (ifindex %d) is gone; the %s there now "
+					  "(ifindex %d) is another device: left alone, forgotten",
+					  t->att[i].name, was, l.name, l.ifindex);
+			else
+				log_warnx("attached port %s was recorded without its ifindex (an "
+					  "older gatewayd) and is not on network \"%s\"'s bridge: "
+					  "left alone, forgotten (gatewayctl attach it again)",
+					  t->att[i].name, t->att[i].net);
+			continue;
+		}
+		save |= was != t->att[i].ifindex;
 		t->att[k++] = t->att[i];
-		if ((r = taps_plug(ctx, t->att[i].name, t->att[i].net, err, sizeof(err))) < 0)
+		if ((r = taps_plug(ctx, t->att[i].name, t->att[i].ifindex, t->att[i].net, err,
+				   sizeof(err))) < 0)
 			(repair ? log_debug : log_err)("attached port %s: %s", t->att[i].name, err);
 		else if (r > 0 && repair)
 			log_warnx("attached port %s: put it back on network \"%s\"'s bridge",
 				  t->att[i].name, t->att[i].net);
 	}
 	t->n_att = k;
-	if (k != n)
+	if (k != n || save)
 		taps_save(t);
 }
 
@@ -472,7 +545,8 @@ void taps_stop(struct gw_ctx *ctx)
 	for (size_t i = 0; i < ctx->taps->n_att; i++) {
 		struct rtnl_link l;
 
-		if (rtnl_link_get(ctx->rtnl, ctx->taps->att[i].name, &l) == 0 && l.master)
+		if (rtnl_link_get(ctx->rtnl, ctx->taps->att[i].name, &l) == 0 && l.master &&
+		    l.ifindex == ctx->taps->att[i].ifindex)
 			rtnl_link_set_master(ctx->rtnl, l.ifindex, 0);
 	}
 	hostcheck_set_own(NULL, NULL);

@@ -72,8 +72,10 @@ const char *taps_origin(const struct gw_ctx *ctx, const char *port);
 bool taps_nth(const struct gw_ctx *ctx, size_t i, const struct gw_tap **t, bool *runtime);
 
 /* Pure, for the unit tests: one line of STATE_TAPS (user and group are
- * looked up) or STATE_ATTACHED. 0 or -EINVAL. */
+ * looked up) or STATE_ATTACHED ("NAME NETWORK IFINDEX"; *ifindex 0 for a
+ * line of an older gatewayd, which had none). 0 or -EINVAL. */
 int taps_parse_tap(const char *line, struct gw_tap *t);
-int taps_parse_attached(const char *line, char name[IFNAMSIZ], char net[NAME_NET_MAX + 1]);
+int taps_parse_attached(const char *line, char name[IFNAMSIZ], char net[NAME_NET_MAX + 1],
+			int *ifindex);
 
 #endif

@@ -84,7 +84,7 @@ int taps_add(struct gw_ctx *ctx, const char *net, const char *user, const char *
 	if ((r = taps_tap_make(ctx, &tap, err, errlen)) < 0)
 		return r;
 	t->rt[t->n_rt++] = tap;
-	if ((r = taps_plug(ctx, tap.name, net, err, errlen)) < 0 || (r = taps_save(t)) < 0) {
+	if ((r = taps_plug(ctx, tap.name, 0, net, err, errlen)) < 0 || (r = taps_save(t)) < 0) {
 		if (r != -EINVAL)
 			fmt_err(err, errlen, "%s/%s: %s", t->dir, STATE_TAPS, strerror(-r));
 		t->n_rt--;
@@ -169,7 +169,7 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	struct rtnl_link l;
 	const char *what;
 	struct tun_info ti;
-	bool fresh;
+	bool fresh, ours;
 	char buf[120];
 	long i;
 	int r;
@@ -189,9 +189,17 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	if (taps_tap_find(ctx, ifname))
 		return fmt_err(err, errlen, "%s is a tap gatewayd keeps; it is attached already",
 			       ifname);
-	if ((what = attach_clash(ctx, &l, n, taps_att_find(t, ifname) >= 0, buf, sizeof(buf))))
+	/* ours: the very device attached before, not one that took its name */
+	i = taps_att_find(t, ifname);
+	ours = i >= 0 && t->att[i].ifindex == l.ifindex;
+	if ((what = attach_clash(ctx, &l, n, ours, buf, sizeof(buf))))
 		return fmt_err(err, errlen, "%s is %s", ifname, what);
-	if ((fresh = (i = taps_att_find(t, ifname)) < 0)) {
+	if (i >= 0 && !ours) { /* the recorded device is gone: a new record */
+		t->n_att--;
+		memmove(&t->att[i], &t->att[i + 1], (t->n_att - (size_t)i) * sizeof(*t->att));
+		i = -1;
+	}
+	if ((fresh = i < 0)) {
 		if (!(v = realloc(t->att, (t->n_att + 1) * sizeof(*v))))
 			return fmt_err(err, errlen, "out of memory");
 		t->att = v;
@@ -200,7 +208,8 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	/* registered before it is enslaved: the guard counts it a guest port */
 	snprintf(t->att[i].name, IFNAMSIZ, "%s", ifname);
 	snprintf(t->att[i].net, sizeof(t->att[i].net), "%s", n->name);
-	if ((r = taps_plug(ctx, ifname, n->name, err, errlen)) < 0) {
+	t->att[i].ifindex = l.ifindex;
+	if ((r = taps_plug(ctx, ifname, l.ifindex, n->name, err, errlen)) < 0) {
 		if (fresh)
 			t->n_att--; /* the last one */
 		return r;
@@ -220,7 +229,9 @@ int taps_detach(struct gw_ctx *ctx, const char *ifname, char *err, size_t errlen
 
 	if (i < 0)
 		return fmt_err(err, errlen, "%s was not attached with gatewayctl attach", ifname);
-	if (rtnl_link_get(ctx->rtnl, ifname, &l) == 0 && l.master)
+	/* the device attached, not another that took its name since */
+	if (rtnl_link_get(ctx->rtnl, ifname, &l) == 0 && l.master &&
+	    (!t->att[i].ifindex || l.ifindex == t->att[i].ifindex))
 		rtnl_link_set_master(ctx->rtnl, l.ifindex, 0);
 	log_info("network \"%s\": detached %s", t->att[i].net, ifname);
 	t->n_att--;

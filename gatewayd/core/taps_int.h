@@ -7,9 +7,13 @@
 
 struct port_mac; /* taps_mac.c */
 
+/* A port gatewayctl attach plugged in: the device, not just its name --
+ * the kernel gives a name to the next device once its owner is gone (a
+ * tap0 of another customer's VM) -- so its ifindex, in this boot. */
 struct attached {
 	char name[IFNAMSIZ];
 	char net[NAME_NET_MAX + 1];
+	int ifindex; /* 0: recorded by an older gatewayd, not known */
 };
 
 struct gw_taps {
@@ -37,8 +41,11 @@ long taps_att_find(const struct gw_taps *t, const char *name);
 const struct gw_tap *taps_tap_find(const struct gw_ctx *ctx, const char *name);
 const struct gw_network *taps_net_find(const struct gw_ctx *ctx, const char *name);
 /* On its network's bridge and up: 1 if something changed, 0, or
- * -EINVAL with the reason in err. */
-int taps_plug(struct gw_ctx *ctx, const char *port, const char *network, char *err, size_t errlen);
+ * -EINVAL with the reason in err. ifindex: the device it must be (0: any
+ * device of that name); another device of that name is -ESTALE,
+ * untouched. */
+int taps_plug(struct gw_ctx *ctx, const char *port, int ifindex, const char *network, char *err,
+	      size_t errlen);
 /* The tap exists with its owner: made (recorded in taps.made first) if
  * missing, given its owner if another. 1 if made, 0, or -EINVAL. */
 int taps_tap_make(struct gw_ctx *ctx, const struct gw_tap *t, char *err, size_t errlen);

@@ -140,6 +140,7 @@ START_TEST(test_tap_state_lines)
 {
 	struct gw_tap t;
 	char name[IFNAMSIZ], net[NAME_NET_MAX + 1];
+	int idx;
 
 	ck_assert_int_eq(taps_parse_tap("gwtap0 default nobody nogroup\n", &t), 0);
 	ck_assert_str_eq(t.name, "gwtap0");
@@ -154,12 +155,18 @@ START_TEST(test_tap_state_lines)
 	ck_assert_int_eq(taps_parse_tap("../x default root -\n", &t), -EINVAL);
 	ck_assert_int_eq(taps_parse_tap("gwtap1 a.b root -\n", &t), -EINVAL);
 	ck_assert_int_eq(taps_parse_tap("gwtap1 default gw-no-such-user -\n", &t), -EINVAL);
-	ck_assert_int_eq(taps_parse_attached("tap5 default\n", name, net), 0);
+	ck_assert_int_eq(taps_parse_attached("tap5 default 17\n", name, net, &idx), 0);
 	ck_assert_str_eq(name, "tap5");
 	ck_assert_str_eq(net, "default");
-	ck_assert_int_eq(taps_parse_attached("tap5\n", name, net), -EINVAL);
-	ck_assert_int_eq(taps_parse_attached("tap/5 default\n", name, net), -EINVAL);
-	ck_assert_int_eq(taps_parse_attached("averyveryverylongname default\n", name, net),
+	ck_assert_int_eq(idx, 17);
+	/* an older gatewayd's line: the device is not known */
+	ck_assert_int_eq(taps_parse_attached("tap5 default\n", name, net, &idx), 0);
+	ck_assert_int_eq(idx, 0);
+	ck_assert_int_eq(taps_parse_attached("tap5 default 0\n", name, net, &idx), -EINVAL);
+	ck_assert_int_eq(taps_parse_attached("tap5 default -3\n", name, net, &idx), -EINVAL);
+	ck_assert_int_eq(taps_parse_attached("tap5\n", name, net, &idx), -EINVAL);
+	ck_assert_int_eq(taps_parse_attached("tap/5 default\n", name, net, &idx), -EINVAL);
+	ck_assert_int_eq(taps_parse_attached("averyveryverylongname default\n", name, net, &idx),
 			 -EINVAL);
 }
 END_TEST

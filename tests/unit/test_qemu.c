@@ -287,8 +287,8 @@ END_TEST
 
 START_TEST(test_qemu_acl_refused)
 {
-	struct gw_conf *c = acl_conf(true, two_nets);
-	char err[512] = "", path[256], target[256];
+	struct gw_conf *c = acl_conf(true, two_nets), *off;
+	char err[512] = "", path[256], target[256], moved[256];
 
 	/* an unsafe directory, like run_dir */
 	chmod(qdir, 0775);
@@ -305,9 +305,13 @@ START_TEST(test_qemu_acl_refused)
 	ck_assert_int_eq(qemu_acl_sync(c, err, sizeof(err)), -ELOOP);
 	ck_assert_msg(strstr(err, "bridge.conf is a symbolic link"), "%s", err);
 	ck_assert_str_eq(slurp(tmp, "target"), admin);
+	/* refused: nothing of ours left, and no record that would refuse the
+	 * next start (issue 16) */
+	ck_assert_ptr_null(slurp(qdir, "gatewayd.conf"));
+	ck_assert_ptr_null(slurp(sdir, "qemu-acl"));
+	ck_assert_int_eq(qemu_acl_remove(sdir, err, sizeof(err)), 0);
 	ck_assert_int_eq(unlink(path), 0);
-	/* ... as gatewayd.conf: replaced by our file, its target untouched
-	 * (the failed sync above wrote ours already: the link replaces it) */
+	/* ... as gatewayd.conf: replaced by our file, its target untouched */
 	snprintf(path, sizeof(path), "%s/gatewayd.conf", qdir);
 	unlink(path);
 	ck_assert_int_eq(symlink(target, path), 0);
@@ -316,6 +320,22 @@ START_TEST(test_qemu_acl_refused)
 	ck_assert_ptr_nonnull(strstr(slurp(qdir, "gatewayd.conf"), "allow gw0"));
 	ck_assert_int_eq(qemu_acl_remove(sdir, err, sizeof(err)), 1);
 	ck_assert_str_eq(slurp(tmp, "target"), admin);
+	/* a record that cannot be acted on any more (bridge.conf became a
+	 * link after a crash) does not refuse a start with the key off: said,
+	 * and forgotten */
+	ck_assert_msg(qemu_acl_sync(c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_nonnull(slurp(sdir, "qemu-acl"));
+	snprintf(path, sizeof(path), "%s/bridge.conf", qdir);
+	snprintf(moved, sizeof(moved), "%s/bridge.conf.moved", tmp);
+	ck_assert_int_eq(rename(path, moved), 0);
+	ck_assert_int_eq(symlink(target, path), 0);
+	off = acl_conf(false, two_nets);
+	ck_assert_msg(qemu_acl_sync(off, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_ptr_null(slurp(sdir, "qemu-acl"));
+	ck_assert_str_eq(slurp(tmp, "target"), admin);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rename(moved, path), 0);
+	conf_free(off);
 	conf_free(c);
 }
 END_TEST

@@ -111,6 +111,50 @@ START_TEST(test_write_no_follow)
 }
 END_TEST
 
+/* The owner is given on the new file before it takes the name: a link in
+ * its place is replaced, its target keeps its owner and bytes. (Without
+ * root only our own uid/gid can be given; that is enough to see that the
+ * new file, not the link's target, got it.) */
+START_TEST(test_write_owned)
+{
+	char path[128], victim[128], buf[64] = "";
+	struct stat st, vst;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/bird.conf", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	fputs("victim\n", f);
+	fclose(f);
+	ck_assert_int_eq(stat(victim, &vst), 0);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(state_file_write_owned(path, 0640, getuid(), getgid(), fill, "new\n"), 0);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	ck_assert_uint_eq(st.st_uid, getuid());
+	ck_assert_uint_eq(st.st_gid, getgid());
+	f = fopen(victim, "r");
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "victim\n");
+	ck_assert_int_eq(stat(victim, &st), 0);
+	ck_assert_uint_eq(st.st_mode, vst.st_mode);
+	ck_assert_uint_eq(st.st_gid, vst.st_gid);
+}
+END_TEST
+
+START_TEST(test_boot_id)
+{
+	char a[40], b[40];
+
+	state_boot_id(a);
+	state_boot_id(b);
+	ck_assert_str_eq(a, b);
+	ck_assert_uint_lt(strlen(a), 40);
+}
+END_TEST
+
 Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -120,6 +164,8 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_names_many);
 	tcase_add_test(tc, test_names_validated);
 	tcase_add_test(tc, test_write_no_follow);
+	tcase_add_test(tc, test_write_owned);
+	tcase_add_test(tc, test_boot_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

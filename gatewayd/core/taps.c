@@ -20,6 +20,7 @@
 #include "lib/state.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +244,11 @@ static bool own_port(const char *network, const char *port, void *arg)
 	if (t)
 		return !strcmp(t->network, network);
 	a = taps_att_find(ctx->taps, port);
-	return a >= 0 && !strcmp(ctx->taps->att[a].net, network);
+	if (a < 0 || strcmp(ctx->taps->att[a].net, network))
+		return false;
+	/* the device attached, not a new one that took its name (asked
+	 * before taps_watch() forgets the record in the same loop turn) */
+	return !ctx->taps->att[a].ifindex || (int)if_nametoindex(port) == ctx->taps->att[a].ifindex;
 }
 
 int taps_load(struct gw_ctx *ctx, const struct gw_conf *conf)

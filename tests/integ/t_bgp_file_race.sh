@@ -13,9 +13,7 @@
 #          $T/bird/gatewayd.conf   <- swapped by U for a link to $T/secret
 #          $T/secret         root:root 0600, the file that must not change
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq nft setpriv
-PY3=/usr/bin/python3 # not a per-user shim: the swapper runs as another user
-[ -x "$PY3" ] || skip "needs $PY3"
+require busybox dnsmasq nft setpriv perl
 
 topo_init
 U=
@@ -55,22 +53,19 @@ ok "control: the fragment is root's, group $U (the directory's), mode 0640"
 
 # The directory's owner swaps the fragment for a link, as fast as it can,
 # for at most 60 s (or until told to stop).
-cat >"$T/swap.py" <<'PY'
-import os, sys, time
-d, target, stop = sys.argv[1], sys.argv[2], sys.argv[3]
-end = time.monotonic() + 60
-n = 0
-while time.monotonic() < end and not os.path.exists(stop):
-    for _ in range(200):
-        try:
-            os.symlink(target, d + "/l")
-        except FileExistsError:
-            pass
-        os.rename(d + "/l", d + "/gatewayd.conf")
-        n += 1
-print(n)
-PY
-setpriv --reuid="$U" --regid="$U" --clear-groups "$PY3" "$T/swap.py" "$T/bird" "$T/secret" "$T/stop" >"$T/swaps" 2>&1 &
+cat >"$T/swap.pl" <<'PL'
+my ($d, $target, $stop) = @ARGV;
+my ($end, $n) = (time + 60, 0);
+while (time < $end && ! -e $stop) {
+	for (1 .. 200) {
+		symlink($target, "$d/l");
+		rename("$d/l", "$d/gatewayd.conf") or die "rename: $!\n";
+		$n++;
+	}
+}
+print "$n\n";
+PL
+setpriv --reuid="$U" --regid="$U" --clear-groups perl "$T/swap.pl" "$T/bird" "$T/secret" "$T/stop" >"$T/swaps" 2>&1 &
 SWAP_PID=$!
 wait_until 10 test -L "$T/bird/gatewayd.conf" || fail "the swapper did not start: $(cat "$T/swaps")"
 N=250

@@ -11,6 +11,7 @@
 #                             (+ a broken include, then fixed)
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft bird birdc
+# shellcheck disable=SC2034 # read by gw_spawn (lib.sh)
 GW_FLAGS=-v # the retries are logged at debug level
 
 topo_init

@@ -23,7 +23,7 @@ gw_start
 SOCK=$T/run/gatewayd.sock
 CTL="$GATEWAYCTL -s $SOCK"
 chmod 0666 "$SOCK"
-U= U2=
+U='' U2=''
 for u in $(seq 47200 47300); do
 	getent passwd "$u" >/dev/null || getent group "$u" >/dev/null && continue
 	if [ -z "$U" ]; then U=$u; else U2=$u; break; fi
@@ -53,7 +53,7 @@ wait_until 5 held 8 || fail "the holder did not connect"
 in_host ip tuntap add dev vmX mode tap
 # for 4 s: past the 3 s deadline at which the held connections are
 # dropped and renewed
-fails=0 n=0 refused_out= end=$((SECONDS + 4))
+fails=0 n=0 refused_out='' end=$((SECONDS + 4))
 while [ $SECONDS -lt $end ]; do
 	n=$((n + 1))
 	$CTL status >"$T/st" 2>&1 || { fails=$((fails + 1)); refused_out=$(cat "$T/st"); }

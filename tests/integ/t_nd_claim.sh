@@ -7,8 +7,9 @@
 # link-layer one) and counts them in claim_default: the host's neighbour
 # table learns none of those addresses as guest 1's, none is held for
 # guest 1's port, and guest 1's next address is held for guest 1 (its
-# quota of 32 is not used up). Control: guest 2's solicitation naming its
-# own MAC still teaches the host where it is.
+# quota of 32 is not used up). The same for an advertisement naming guest
+# 1's MAC for an address the host is resolving. Control: guest 2's
+# solicitation naming its own MAC still teaches the host where it is.
 #
 #   [g1: SLAAC, victim] ──────────────────── vg1 ─┐
 #                                                 gw0 [host: gatewayd, fd42:213::1/64]
@@ -55,6 +56,19 @@ ok "45 NS from guest 2 naming guest 1's MAC: none held for guest 1, none in the 
 c=$(in_host nft list counter bridge gatewayd claim_default | sed -n 's/.*packets \([0-9]*\).*/\1/p')
 [ "${c:-0}" -ge 45 ] || fail "claim_default counted ${c:-nothing}, not the 45"
 ok "claim_default counted $c"
+
+# a neighbour advertisement naming guest 1's MAC, for an address the host
+# is resolving (its entry is incomplete: an unsolicited, overriding
+# advertisement fills it)
+in_host busybox ping -6 -c 1 -W 3 fd42:213::9:99 >/dev/null 2>&1 &
+PING=$!
+wait_until 3 sh -c "ip -n $NS_HOST -6 neigh show fd42:213::9:99 dev gw0 | grep -q ." || fail "the host is not resolving fd42:213::9:99"
+in_ns "$G2" perl "$ND" "$IDX2" "$MAC1" fd42:213::9:99 fd42:213::9:99 3 "$MAC2" na
+wait "$PING" # busybox ping in the host namespace, not gatewayd
+in_host ip -6 neigh show fd42:213::9:99 dev gw0 | grep -qi "lladdr $MAC1" &&
+	fail "guest 2's advertisement naming guest 1's MAC filled the host's entry: $(in_host ip -6 neigh show fd42:213::9:99 dev gw0)"
+held1 fd42:213::9:99 && fail "fd42:213::9:99 is held for guest 1's port"
+ok "guest 2's advertisement for fd42:213::9:99 naming guest 1's MAC: the host's entry stays unfilled"
 
 # control: guest 2 naming itself
 in_ns "$G2" perl "$ND" "$IDX2" "$MAC2" fd42:213::8:1 "$GW6" 1

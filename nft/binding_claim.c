@@ -20,6 +20,9 @@
  * update fails, the lookup misses and the message is dropped (fail
  * closed), never passed unchecked.
  *
+ * The chain claim_NET holds the checks; bind_NET jumps there for DHCP
+ * to port 67 and ND types 133-136 only (see plan_binding_claims()).
+ *
  * DHCP: the BOOTP header must say op 1 (request), htype 1 (Ethernet),
  * hlen 6 -- dnsmasq keys a lease by type and length too, so another
  * htype or a longer hlen would make another client of the same 6 bytes.
@@ -46,6 +49,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void rb_claim(struct rule_builder *b, enum nft_bind_test t, bool neq)
@@ -80,6 +84,10 @@ static int claim_rule(struct rule_builder *b, size_t chain, const enum nft_bind_
 	return rb_end(b, ctr, NV_DROP);
 }
 
+/* The checks live in a chain of their own, claim_NET, which bind_NET
+ * enters only for DHCP to the server port and for router/neighbour
+ * solicitations and advertisements: every other frame a guest sends
+ * walks two rules for them, not ten. */
 int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_network *n)
 {
 	static const enum nft_bind_test nd[][2] = {
@@ -89,14 +97,38 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 		{ BT_RS, BT_SELF_LL8 },
 	};
 	static const enum nft_bind_test dhcp[] = { BT_SELF_UPDATE, BT_BOOTREQUEST, BT_SELF_CHADDR };
-	char ctr[NFT_NAME_MAX];
-	int r = 0;
+	struct nft_plan *p = b->plan;
+	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
+	char ctr[NFT_NAME_MAX], name[NFT_NAME_MAX];
+	struct nft_match *m;
+	size_t claims;
+	int r;
 
-	nft_counter_name(ctr, nft_ctr_kinds[NCTR_CLAIM].what, n->name);
+	if (!c)
+		return -ENOMEM;
+	p->chains = c;
+	memset(&c[p->n_chains], 0, sizeof(*c));
+	c[p->n_chains].family = NFPROTO_BRIDGE;
+	nft_counter_name(name, nft_ctr_kinds[NCTR_CLAIM].what, n->name);
+	snprintf(c[p->n_chains].name, NFT_NAME_MAX, "%s", name);
+	snprintf(ctr, sizeof(ctr), "%s", name); /* the counter's name too */
+	claims = p->n_chains++;
+	/* bind_NET: udp dport 67 jump claim_NET; icmpv6 type 133-136 jump
+	 * claim_NET */
+	rb_start(b, chain);
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = 67;
+	if ((r = rb_jump(b, NULL, name)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_claim(b, BT_ND_TYPES, false);
+	if ((r = rb_jump(b, NULL, name)) < 0)
+		return r;
 	for (size_t i = 0; i < sizeof(dhcp) / sizeof(dhcp[0]) && r >= 0; i++)
-		r = claim_rule(b, chain, &dhcp[i], 1, ctr, true);
+		r = claim_rule(b, claims, &dhcp[i], 1, ctr, true);
 	for (size_t i = 0; i < sizeof(nd) / sizeof(nd[0]) && r >= 0; i++)
-		r = claim_rule(b, chain, nd[i], 2, ctr, false);
+		r = claim_rule(b, claims, nd[i], 2, ctr, false);
 	return r;
 }
 

@@ -1,9 +1,10 @@
-/* The claim rules of bind_NET (nft/binding_claim.c): a DHCP chaddr and an
- * ND link-layer option must be the frame's source. Their text, right
- * after the DHCP meter on every network; their bytecode parsed back from
- * the batch and compared with what `nft --debug=netlink` prints for the
- * same rules (in a table of its own, this kernel's nft 1.0.6); the
- * mac_self set's declaration; the claim_NET counter. */
+/* The claim rules (nft/binding_claim.c): a DHCP chaddr and an ND
+ * link-layer option must be the frame's source. Their text in claim_NET,
+ * which bind_NET enters right after the DHCP meter on every network; their
+ * bytecode parsed back from the batch and compared with what
+ * `nft --debug=netlink` prints for the same rules (in a table of its own,
+ * this kernel's nft 1.0.6); the mac_self set's declaration; the claim_NET
+ * counter. */
 #include "suites.h"
 #include "conf/conf.h"
 #include "nft/batch.h"
@@ -28,6 +29,18 @@ static struct gw_conf *conf;
 static struct nft_plan plan;
 
 const char *bind_claims_text(const char *net)
+{
+	static char out[256];
+
+	snprintf(out, sizeof(out),
+		 "udp dport 67 jump claim_%1$s\n"
+		 "icmpv6 type 133-136 jump claim_%1$s\n",
+		 net);
+	return out;
+}
+
+/* claim_NET */
+static const char *claims_text(const char *net)
 {
 	static char out[2048];
 
@@ -86,22 +99,32 @@ static char *rules_text(const char *name, size_t from, size_t to)
 	return out;
 }
 
-/* After the meter's four rules, on every network (guest_binding = false
- * too). */
+/* bind_NET jumps to claim_NET right after the meter's four rules, on
+ * every network (guest_binding = false too). */
 START_TEST(test_claims_text)
 {
 	char want[2048];
 
-	snprintf(want, sizeof(want), "%s", bind_claims_text("default"));
-	ck_assert_str_eq(rules_text("bind_default", 4, 14), want);
-	snprintf(want, sizeof(want), "%s", bind_claims_text("open"));
-	ck_assert_str_eq(rules_text("bind_open", 4, 14), want);
+	ck_assert_str_eq(rules_text("bind_default", 4, 6), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_open", 4, 6), bind_claims_text("open"));
 	ck_assert_str_eq(rules_text("bind_default", 3, 4),
 			 "udp dport 547 update @dhcp_clients { iifname . ether saddr }\n");
+	snprintf(want, sizeof(want), "%s", claims_text("default"));
+	ck_assert_str_eq(rules_text("claim_default", 0, 100), want);
+	snprintf(want, sizeof(want), "%s", claims_text("open"));
+	ck_assert_str_eq(rules_text("claim_open", 0, 100), want);
 }
 END_TEST
 
+/* bind_default's jumps, then claim_default's rules */
 static const char *const bytecode[] = {
+	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
+	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ immediate reg 0 jump -> "
+	"claim_default ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ meta load l4proto => reg 1 "
+	"] [ cmp eq reg 1 0x0000003a ] [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp "
+	"gte reg 1 0x00000085 ] [ cmp lte reg 1 0x00000088 ] [ immediate reg 0 jump -> "
+	"claim_default ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load l4proto => reg 1 "
 	"] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp "
 	"eq reg 1 0x00004300 ] [ payload load 6b @ link header + 6 => reg 1 ] [ payload load 6b @ "
@@ -180,7 +203,7 @@ static void flatten(const char *in, char *out, size_t len)
 }
 
 struct walked {
-	char rules[16][1024]; /* bind_default's rules 4.. */
+	char rules[16][1024]; /* bind_default's rules 4 and 5, claim_default's */
 	size_t n_rules, seen;
 	bool set_found;
 	uint32_t set_flags, set_klen, set_ktype, set_size;
@@ -203,10 +226,16 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			struct nftnl_rule *r = nftnl_rule_alloc();
 
 			ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
-			if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "bind_default") &&
-			    w->seen++ >= 4 && w->n_rules < 16)
+			const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+			bool bind = !strcmp(chain, "bind_default");
+
+			/* bind_default's rules come first in the batch */
+			if (((bind && w->seen >= 4 && w->seen < 6) ||
+			     !strcmp(chain, "claim_default")) &&
+			    w->n_rules < 16)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,
 						    NFTNL_OUTPUT_DEFAULT, 0);
+			w->seen += bind;
 			nftnl_rule_free(r);
 		}
 		if (type == NFT_MSG_NEWSET) {
@@ -238,7 +267,7 @@ START_TEST(test_claims_bytecode)
 
 	ck_assert_int_eq(nft_batch_replace(&plan, 1000, 0, &b), 0);
 	walk(b, &w);
-	ck_assert_uint_ge(w.n_rules, n);
+	ck_assert_uint_eq(w.n_rules, n);
 	for (size_t i = 0; i < n; i++) {
 		flatten(w.rules[i], flat, sizeof(flat));
 		ck_assert_str_eq(flat, bytecode[i]);

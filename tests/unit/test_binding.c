@@ -180,16 +180,7 @@ static const char *const bytecode[] = {
 	"dhcp_clients ]",
 	NULL, /* the same for 547 */
 	NULL,
-	/* the claims: test_bind_rules.c */
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
-	NULL,
+	NULL, /* the jumps to claim_default: test_bind_rules.c */
 	NULL,
 	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set bound_macs ] [ meta "
 	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "

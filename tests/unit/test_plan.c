@@ -248,7 +248,7 @@ START_TEST(test_diff_add_network)
 	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
 	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=keep c=keep d=bridge-up,dhcp-up");
 	ck_assert_str_eq(chain_names(&new.nft, d.nft.add_chains, d.nft.n_add_chains),
-			 "bind_d,from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
+			 "bind_d,claim_d,from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
 	ck_assert_uint_eq(d.nft.n_refill, 0); /* nobody else's chain */
 	ck_assert_uint_eq(d.nft.n_del_chains + d.nft.n_del_ctrs, 0);
 	ck_assert_str_eq(
@@ -286,7 +286,7 @@ START_TEST(test_diff_remove_network)
 	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
 	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=dhcp-down,bridge-down c=keep");
 	ck_assert_str_eq(chain_names(&old.nft, d.nft.del_chains, d.nft.n_del_chains),
-			 "bind_b,from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
+			 "bind_b,claim_b,from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
 	ck_assert_uint_eq(d.nft.n_refill, 0);
 	ck_assert_str_eq(
 		counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),

@@ -34,7 +34,7 @@ endif
 
 LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c \
 	conf/addr.c conf/conf.c conf/text.c conf/network.c conf/section.c conf/print.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c \
-	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/binding.c nft/binding_fill.c nft/text.c nft/expr.c nft/msg.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
+	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/binding.c nft/binding_fill.c nft/binding_claim.c nft/text.c nft/expr.c nft/msg.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
 	dhcp/dnsmasq_conf.c dhcp/hosts.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c \
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c \
@@ -50,7 +50,7 @@ GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
 	tests/unit/test_addr.c tests/unit/test_nl.c tests/unit/test_plan.c tests/unit/test_forward.c tests/unit/test_host.c \
-	tests/unit/test_mode.c tests/unit/test_binding.c
+	tests/unit/test_mode.c tests/unit/test_binding.c tests/unit/test_bind_rules.c
 UNIT_SRCS += tests/unit/test_qemu.c
 UNIT_SRCS += tests/unit/test_tap.c
 UNIT_SRCS += tests/unit/test_bgp.c

@@ -167,6 +167,10 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 		/* The guests' only server on a segment gatewayd owns: answer
 		 * at once, including clients renewing leases we don't know. */
 		fprintf(f, "dhcp-authoritative\ndhcp-no-override\ndhcp-rapid-commit\nno-ping\n");
+		/* Leases by MAC (chaddr, which the kernel holds to the frame's
+		 * source: nft/binding_claim.c), not by client identifier: one
+		 * guest sending made-up client ids would take a lease each. */
+		fprintf(f, "dhcp-ignore-clid\n");
 		dhcp_hosts_lines(f, conf, net);
 	}
 	ra_dnsmasq_lines(f, net);

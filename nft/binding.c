@@ -92,6 +92,7 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_GUEST_PORTS_SET, NK_GUEST_PORT, false },
 		{ NFT_METER_SET, NK_METER, false },
 		{ NFT_METER_CLIENTS, NK_METER_CLIENT, false },
+		{ NFT_MAC_SELF_SET, NK_MAC_SELF, false },
 	};
 	long r = 0;
 
@@ -145,6 +146,11 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
 			return r;
 	}
+	/* [B1] Claims after the meter, on every network: a DHCP chaddr or an
+	 * ND link-layer option that is not the frame's source
+	 * (binding_claim.c). */
+	if ((r = plan_binding_claims(b, chain, n)) < 0)
+		return r;
 	if (!n->guest_binding)
 		return 0;
 	/* A MAC bound to another port. */
@@ -391,6 +397,17 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_CLIENT_SEEN: return x_client_seen(r, plan, m);
+	case BT_SELF_UPDATE:
+	case BT_BOOTREQUEST:
+	case BT_SELF_CHADDR:
+	case BT_ND_TYPES:
+	case BT_NS_UNICAST:
+	case BT_RS:
+	case BT_OPT_SLL24:
+	case BT_OPT_TLL24:
+	case BT_OPT_SLL8:
+	case BT_SELF_LL24:
+	case BT_SELF_LL8: return nft_claim_expr(r, plan, m);
 	}
 	return -EINVAL;
 }
@@ -433,6 +450,17 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_LOOKUP_NA:
 		snprintf(buf, len, "iif . ether saddr . @th,64,128 %s@%s", ne, m->u.lk.set);
 		return;
+	case BT_SELF_UPDATE:
+	case BT_BOOTREQUEST:
+	case BT_SELF_CHADDR:
+	case BT_ND_TYPES:
+	case BT_NS_UNICAST:
+	case BT_RS:
+	case BT_OPT_SLL24:
+	case BT_OPT_TLL24:
+	case BT_OPT_SLL8:
+	case BT_SELF_LL24:
+	case BT_SELF_LL8: nft_claim_format(buf, len, m); return;
 	}
 	snprintf(buf, len, "?");
 }
@@ -448,6 +476,7 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_GUEST_PORT] = "ifname",
 		[NK_METER] = "ifname",
 		[NK_METER_CLIENT] = "ifname . ether_addr",
+		[NK_MAC_SELF] = "ether_addr . ether_addr",
 	};
 
 	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
@@ -457,6 +486,9 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic\n");
 	if (s->key == NK_METER_CLIENT)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1h\n");
+	if (s->key == NK_MAC_SELF)
+		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
+			NFT_MAC_SELF_SIZE, NFT_MAC_SELF_TIMEOUT_MS / 1000);
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

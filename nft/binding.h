@@ -42,6 +42,12 @@
 #define NFT_METER_SET	  "dhcp_rate"
 #define NFT_METER_RATE	  4 /* new clients per minute, after the burst */
 #define NFT_METER_BURST	  5 /* nft's default: it does not print it */
+/* (MAC, MAC) for each guest MAC that just sent DHCP or neighbour
+ * discovery: what the claim checks compare a packet's hardware address
+ * with (nft/binding_claim.c). Full: the check fails closed. */
+#define NFT_MAC_SELF_SET	"mac_self"
+#define NFT_MAC_SELF_SIZE	65535
+#define NFT_MAC_SELF_TIMEOUT_MS 2000
 
 /* The tests a rule of bind_NET makes (nft_match NM_BIND, u.lk.key). */
 enum nft_bind_test {
@@ -67,6 +73,19 @@ enum nft_bind_test {
 	BT_NA_CLAIMED,	 /* @th,64,128 @claimed6: the advertised target */
 	BT_LOOKUP_NA,	 /* iif . ether saddr . @th,64,128 @bind6 */
 	BT_OIF_GUEST,	 /* oifname @guest_ports */
+	/* claims (nft/binding_claim.c): the hardware address a DHCP or ND
+	 * message names must be the frame's source */
+	BT_SELF_UPDATE, /* update @mac_self { ether saddr . ether saddr } */
+	BT_BOOTREQUEST, /* @th,64,24 0x10106: op, htype, hlen (Ethernet) */
+	BT_SELF_CHADDR, /* ether saddr . @th,288,48 @mac_self: the chaddr */
+	BT_ND_TYPES,	/* icmpv6 type 133-136 */
+	BT_NS_UNICAST,	/* icmpv6 type nd-neighbor-solicit ip6 saddr != :: */
+	BT_RS,		/* icmpv6 type nd-router-solicit */
+	BT_OPT_SLL24,	/* @th,192,8 0x1: NS's first option a source LL address */
+	BT_OPT_TLL24,	/* @th,192,8 0x2: NA's first option a target LL address */
+	BT_OPT_SLL8,	/* @th,64,8 0x1: RS's first option a source LL address */
+	BT_SELF_LL24,	/* ether saddr . @th,208,48 @mac_self: NS/NA's option */
+	BT_SELF_LL8,	/* ether saddr . @th,80,48 @mac_self: RS's option */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and
@@ -103,5 +122,13 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 void nft_bind_format(char *buf, size_t len, const struct nft_match *m);
 /* 1 if s is one of binding's sets (printed), 0 if not. */
 int nft_bind_set_print(FILE *f, const struct nft_set_plan *s);
+
+/* binding_claim.c: the claim rules of bind_NET (on every network), and
+ * the bytecode and text of their BT_SELF_UPDATE .. BT_SELF_LL8 tests. */
+struct rule_builder;
+struct gw_network;
+int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_network *n);
+int nft_claim_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m);
+void nft_claim_format(char *buf, size_t len, const struct nft_match *m);
 
 #endif

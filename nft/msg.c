@@ -2,6 +2,7 @@
  * tables, chains, counters, sets and their elements, rules, and their
  * deletion. Pure bytes; batch.c composes them into transactions. */
 #include "msg.h"
+#include "binding.h"
 #include "expr.h"
 
 #include <arpa/inet.h>
@@ -267,6 +268,7 @@ static const struct {
 	[NK_GUEST_PORT] = { 41, IFNAMSIZ, 1 },
 	[NK_METER] = { 41, IFNAMSIZ, 1 },
 	[NK_METER_CLIENT] = { (41 << 6) | 9, IFNAMSIZ + 8, 1 },
+	[NK_MAC_SELF] = { (9 << 6) | 9, 16, 2 },
 };
 
 /* Port forwards' sets (nft/forward.c): an interval set of a
@@ -343,6 +345,11 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	}
 	if (k == NK_METER_CLIENT)
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 3600 * 1000);
+	if (k == NK_MAC_SELF) { /* nft/binding_claim.c */
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, NFT_MAC_SELF_SIZE);
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, NFT_MAC_SELF_TIMEOUT_MS);
+	}
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {
 		nftnl_set_free(s);

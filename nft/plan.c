@@ -159,6 +159,10 @@ const struct nft_ctr_kind nft_ctr_kinds[NCTR_COUNT] = {
 	[NCTR_DHCP_RATE] = { "dhcp_rate", NFPROTO_BRIDGE, "dhcp_rate_dropped",
 			     "gatewayd_dhcp_rate_dropped_packets_total", NULL,
 			     "DHCP requests dropped over a guest port's rate" },
+	[NCTR_CLAIM] = { "claim", NFPROTO_BRIDGE, "claim_dropped",
+			 "gatewayd_claim_dropped_packets_total", NULL,
+			 "DHCP and neighbour discovery messages dropped whose hardware address "
+			 "(chaddr, link-layer option) is not the frame's source" },
 };
 
 void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net)
@@ -324,6 +328,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		char nat[NFT_NAME_MAX], spoof[NFT_NAME_MAX], out[NFT_NAME_MAX], in[NFT_NAME_MAX];
 		char guard[NFT_NAME_MAX], outside[NFT_NAME_MAX];
 		char bind[NFT_NAME_MAX], dhcp_rate[NFT_NAME_MAX];
+		char claim[NFT_NAME_MAX];
 		struct net_chains c;
 
 		char *names[NCTR_COUNT] = {
@@ -333,6 +338,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 
 		names[NCTR_BIND] = bind;
 		names[NCTR_DHCP_RATE] = dhcp_rate;
+		names[NCTR_CLAIM] = claim;
 
 		for (size_t k = 0; k < NCTR_COUNT && r >= 0; k++)
 			r = plan_counter(plan, nft_ctr_kinds[k].family, names[k],

@@ -144,6 +144,10 @@ enum nft_key {
 	NK_GUEST_PORT,	 /* ifname: every guest port (the guard's, for our own ports) */
 	NK_METER,	 /* iifname, a dynamic set with a limit per element */
 	NK_METER_CLIENT, /* iifname . ether saddr: DHCP clients seen, with a timeout */
+	/* ether saddr . ether saddr: (x, x) for each MAC that just sent DHCP
+	 * or ND, so a lookup of ether saddr . claimed MAC hits iff they are
+	 * equal (nft/binding_claim.c) */
+	NK_MAC_SELF,
 	NK_COUNT
 };
 
@@ -268,6 +272,7 @@ enum nft_ctr {
 	NCTR_OUTSIDE,
 	NCTR_BIND,	/* guest binding: spoofed frames (nft/binding.c) */
 	NCTR_DHCP_RATE, /* DHCP requests over a port's rate */
+	NCTR_CLAIM,	/* DHCP/ND whose claimed MAC is not the frame's source */
 	NCTR_COUNT
 };
 struct nft_ctr_kind {

@@ -20,4 +20,8 @@ Suite *binding_suite(void);
 Suite *qemu_suite(void);
 Suite *tap_suite(void);
 Suite *bgp_suite(void);
+/* test_bind_rules.c: the claim rules' text for one network, for
+ * test_binding.c too */
+Suite *bind_rules_suite(void);
+const char *bind_claims_text(const char *net);
 #endif

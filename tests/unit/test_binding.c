@@ -86,10 +86,11 @@ START_TEST(test_binding_text)
 		"limit "
 		"rate over 4/minute } counter name \"dhcp_rate_%s\" drop\n"
 		"udp dport 547 update @dhcp_clients { iifname . ether saddr }\n";
-	char want[2048];
+	char want[4096];
 
 	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
 	snprintf(want, sizeof(want), meter, "default", "default");
+	strcat(want, bind_claims_text("default")); /* test_bind_rules.c */
 	strcat(want, "ether saddr @bound_macs iif . ether saddr != @bind_mac counter name "
 		     "\"bind_default\" drop\n"
 		     "ether type 8021q counter name \"bind_default\" drop\n"
@@ -109,6 +110,7 @@ START_TEST(test_binding_text)
 	ck_assert_str_eq(chain_text("bind_default"), want);
 	/* guest_binding = false: the meter only */
 	snprintf(want, sizeof(want), meter, "open", "open");
+	strcat(want, bind_claims_text("open"));
 	ck_assert_str_eq(chain_text("bind_open"), want);
 }
 END_TEST
@@ -177,6 +179,8 @@ static const char *const bytecode[] = {
 	"1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ dynset update reg_key 1 set "
 	"dhcp_clients ]",
 	NULL, /* the same for 547 */
+	NULL,
+	NULL, /* the jumps to claim_default: test_bind_rules.c */
 	NULL,
 	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set bound_macs ] [ meta "
 	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "

@@ -61,6 +61,8 @@ START_TEST(test_default_network)
 	has_line(t, "dhcp-option=option:dns-server,10.213.0.1");
 	has_line(t, "dhcp-leasefile=/s/default.leases");
 	has_line(t, "dhcp-lease-max=151");
+	/* leases by MAC: made-up client ids from one MAC make one lease */
+	has_line(t, "dhcp-ignore-clid");
 	/* RA for SLAAC */
 	has_line(t, "enable-ra");
 	has_line(t, "dhcp-range=::,constructor:gw0,ra-stateless,64,1h");

@@ -157,7 +157,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 29); /* 10 of them port forwards', 9 binding's */
+	ck_assert_uint_eq(plan.n_sets, 30); /* 10 of them port forwards', 10 binding's */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -265,7 +265,7 @@ END_TEST
 
 START_TEST(test_plan_counters)
 {
-	ck_assert_uint_eq(plan.n_counters, 16);
+	ck_assert_uint_eq(plan.n_counters, 18);
 	ck_assert_str_eq(plan.counters[0].name, "nat_default");
 	ck_assert_uint_eq(plan.counters[0].family, NFPROTO_INET);
 	ck_assert_str_eq(plan.counters[4].name, "guard_default");
@@ -275,7 +275,8 @@ START_TEST(test_plan_counters)
 	ck_assert_str_eq(plan.counters[6].name, "bind_default");
 	ck_assert_uint_eq(plan.counters[6].family, NFPROTO_BRIDGE);
 	ck_assert_str_eq(plan.counters[7].name, "dhcp_rate_default");
-	ck_assert_str_eq(plan.counters[8].name, "nat_cust");
+	ck_assert_str_eq(plan.counters[8].name, "claim_default");
+	ck_assert_str_eq(plan.counters[9].name, "nat_cust");
 }
 END_TEST
 
@@ -423,22 +424,23 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1003), "table bridge gatewayd");
 	ck_assert_str_eq(nft_batch_describe(b, 1007), "counter inet gatewayd nat_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1011), "counter bridge gatewayd guard_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1023), "map inet gatewayd nat_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1030), "map bridge gatewayd port_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1032), "map inet gatewayd local6_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1033), "map bridge gatewayd bind_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1037), "set bridge gatewayd bind6");
-	ck_assert_str_eq(nft_batch_describe(b, 1038), "set bridge gatewayd claimed6");
-	ck_assert_str_eq(nft_batch_describe(b, 1039), "set bridge gatewayd guest_ports");
-	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd dhcp_rate");
-	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd dhcp_clients");
-	ck_assert_str_eq(nft_batch_describe(b, 1051), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1052), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1052 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1025), "map inet gatewayd nat_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1032), "map bridge gatewayd port_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1034), "map inet gatewayd local6_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1035), "map bridge gatewayd bind_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1039), "set bridge gatewayd bind6");
+	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd claimed6");
+	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd guest_ports");
+	ck_assert_str_eq(nft_batch_describe(b, 1042), "set bridge gatewayd dhcp_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd dhcp_clients");
+	ck_assert_str_eq(nft_batch_describe(b, 1044), "set bridge gatewayd mac_self");
+	ck_assert_str_eq(nft_batch_describe(b, 1054), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1055), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1055 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1052 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1055 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1052 + plan.n_chains + 13),
+	ck_assert_str_eq(nft_batch_describe(b, 1055 + plan.n_chains + 13),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

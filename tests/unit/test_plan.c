@@ -248,11 +248,12 @@ START_TEST(test_diff_add_network)
 	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
 	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=keep c=keep d=bridge-up,dhcp-up");
 	ck_assert_str_eq(chain_names(&new.nft, d.nft.add_chains, d.nft.n_add_chains),
-			 "bind_d,from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
+			 "bind_d,claim_d,from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
 	ck_assert_uint_eq(d.nft.n_refill, 0); /* nobody else's chain */
 	ck_assert_uint_eq(d.nft.n_del_chains + d.nft.n_del_ctrs, 0);
-	ck_assert_str_eq(counter_names(&new.nft, d.nft.add_ctrs, d.nft.n_add_ctrs),
-			 "bind_d,dhcp_rate_d,drop_d,fwd_in_d,fwd_out_d,guard_d,nat_d,outside_d");
+	ck_assert_str_eq(
+		counter_names(&new.nft, d.nft.add_ctrs, d.nft.n_add_ctrs),
+		"bind_d,claim_d,dhcp_rate_d,drop_d,fwd_in_d,fwd_out_d,guard_d,nat_d,outside_d");
 	/* nat, local4, svc4, in, from, to, out: one element each */
 	ck_assert_uint_eq(elems_changed(&d.nft), 7);
 	ck_assert(!d.nft.ports_rewrite);
@@ -285,10 +286,11 @@ START_TEST(test_diff_remove_network)
 	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &d), 0);
 	ck_assert_str_eq(acts(&d, &old, &new), "a=keep b=dhcp-down,bridge-down c=keep");
 	ck_assert_str_eq(chain_names(&old.nft, d.nft.del_chains, d.nft.n_del_chains),
-			 "bind_b,from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
+			 "bind_b,claim_b,from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
 	ck_assert_uint_eq(d.nft.n_refill, 0);
-	ck_assert_str_eq(counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),
-			 "bind_b,dhcp_rate_b,drop_b,fwd_in_b,fwd_out_b,guard_b,nat_b,outside_b");
+	ck_assert_str_eq(
+		counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),
+		"bind_b,claim_b,dhcp_rate_b,drop_b,fwd_in_b,fwd_out_b,guard_b,nat_b,outside_b");
 	ck_assert_uint_eq(elems_changed(&d.nft), 7);
 	ck_assert(d.nft.ports_rewrite);
 

@@ -500,9 +500,17 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 			 "  [ lookup reg 1 set fwd6 dreg 1 ]\n"
 			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
+	/* ct status dnat iifname vmap @fwd_closed: an isolated network's
+	 * connections to its from_ chain first */
+	ck_assert_str_eq(rule_of(&b, "forward", 0),
+			 "  [ ct load status => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00000000 ]\n"
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ lookup reg 1 set fwd_closed dreg 0 ]\n");
 	/* ct status dnat ct original ip daddr . meta l4proto . ct original
 	 * proto-dst @fwd_count4_at accept */
-	ck_assert_str_eq(rule_of(&b, "forward", 0),
+	ck_assert_str_eq(rule_of(&b, "forward", 1),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
@@ -513,7 +521,7 @@ START_TEST(test_forward_batch)
 			 "  [ immediate reg 0 accept ]\n");
 	/* ct status dnat meta nfproto ipv4 meta l4proto . ct original
 	 * proto-dst @fwd_count4 accept */
-	ck_assert_str_eq(rule_of(&b, "forward", 1),
+	ck_assert_str_eq(rule_of(&b, "forward", 2),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"

@@ -7,6 +7,7 @@
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/hosts.h"
+#include "dhcp/names.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
@@ -318,6 +319,8 @@ void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, str
 	hosts_dhcp_path(conf, n, cpath, sizeof(cpath));
 	unlink(cpath);
 	hosts_dns_path(conf, n, cpath, sizeof(cpath));
+	unlink(cpath);
+	names_pins_path(conf, n, cpath, sizeof(cpath));
 	unlink(cpath);
 }
 

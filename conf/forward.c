@@ -5,7 +5,12 @@
  * the kernel would refuse or silently get wrong is refused here with the
  * line: overlapping listen ports (a map cannot hold two answers for one
  * key), a target outside the network (its forward filter would never let
- * the packets in), a range mapped to a range of another size. */
+ * the packets in), a range mapped to a range of another size. And listen
+ * addresses that cannot be the host's own, unicast address: not
+ * multicast or "any", not inside any network's subnet (a guest's
+ * address, which BGP would announce as a /32; a gateway's, whose DNS a
+ * forward of udp/53 would take), and no tcp/179 next to a bgp section
+ * (BIRD's). */
 #include "internal.h"
 #include "addr.h"
 #include "text.h"

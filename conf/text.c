@@ -10,6 +10,10 @@
  * and slash-star (to star-slash) where a token starts; "..." strings take
  * backslash escapes, '...' strings \' and \\.
  *
+ * A string still open at the end of its line is refused here, at the
+ * line where it opens: no value may hold a newline, and libconfuse would
+ * name the line of the next quote, or the end of the file.
+ *
  * A ';' outside quotes ends a key as a newline would (blanked here too):
  * `forward ssh { proto = tcp; port = 2222 }` reads as it would on three
  * lines. libconfuse itself would take it as part of the value. */

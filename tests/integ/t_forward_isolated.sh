@@ -3,7 +3,8 @@
 # an isolated network's guest reaches nothing beyond its bridge, also not
 # through a forward's listen address (its own gateway's, the uplink's).
 # The internet reaches the forward, and so does a guest of another NAT
-# network (like the internet does: README "Port forwards").
+# network (like the internet does: README "Port forwards"). Control: a
+# reload that makes the isolated network nat lets the same guest through.
 #
 #   [inet] 198.51.100.1 ── up0 198.51.100.2 [host: gatewayd]
 #                                  ├── gw0 10.213.0.1 (nat, forward tcp/8080 -> 10.213.0.10:80) ── [g1 httpd]
@@ -60,3 +61,12 @@ in_ns "$G2" busybox ping -c 1 -W 2 10.215.0.1 >/dev/null || fail "isolated guest
 in_ns "$G2" timeout 5 busybox nslookup nosuchname 10.215.0.1 2>&1 | grep -q "NXDOMAIN\|can't find" ||
 	fail "isolated guest: no DNS from its gateway"
 ok "isolated guest $ip2: no forward through the uplink's, its gateway's or other gateways' address (0 packets at the target); gateway ping and DNS work"
+
+# control: the same guest once its network is nat (reload) reaches the
+# forward, so what stopped it above was the isolated mode
+sed -i 's/^ mode = isolated$/ mode = nat/' "$T/gw.conf"
+$GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+seen=$(http_get "$G2" http://198.51.100.2:8080/cgi-bin/ip) ||
+	fail "after lab -> nat, guest $ip2 does not reach the forward"
+[ "$seen" = "$ip2" ] || fail "after lab -> nat: guest 1 saw $seen, not $ip2"
+ok "control: reload lab -> nat, the same guest $ip2 reaches the forward (guest 1 saw $seen)"

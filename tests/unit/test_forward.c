@@ -196,6 +196,43 @@ START_TEST(test_forward_bgp_port)
 }
 END_TEST
 
+/* An auto subnet is known only at start: preflight asks again with it
+ * resolved (gatewayd/host/preflight.c). */
+START_TEST(test_forward_listen_auto)
+{
+	struct gw_conf *c;
+	char err[512], msg[400];
+	struct in_addr sub;
+
+	ck_assert_msg(
+		load(" forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"10.77.0.1\" }\n",
+		     NULL, &c, err, sizeof(err)) == 0,
+		"%s", err);
+	conf_free(c);
+	ck_assert_msg(conf_load_buf("f.conf",
+				    "network a {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n"
+				    " forward x { port = 22  to = \"10.213.0.9\"  listen = "
+				    "\"10.77.0.1\" }\n}\n"
+				    "network b {\n bridge = gw1\n ipv4 = auto\n}\n",
+				    &c, err, sizeof(err)) == 0,
+		      "%s", err);
+	/* unresolved: nothing to compare with */
+	ck_assert_ptr_null(conf_forward_listen_net(c, &c->networks[0].fwd.v[0], true));
+	inet_pton(AF_INET, "10.77.0.0", &sub);
+	conf_network_set_ipv4(&c->networks[1], sub, 24);
+	ck_assert_ptr_null(conf_forward_listen_net(c, &c->networks[0].fwd.v[0], false));
+	ck_assert_ptr_eq(conf_forward_listen_net(c, &c->networks[0].fwd.v[0], true),
+			 &c->networks[1]);
+	conf_forward_listen_msg(msg, sizeof(msg), &c->networks[0], &c->networks[0].fwd.v[0],
+				&c->networks[1]);
+	ck_assert_str_eq(msg,
+			 "network \"a\": forward \"x\": listen \"10.77.0.1\" is the gateway "
+			 "address of network \"b\", where its guests' DNS and DHCP are served: "
+			 "a forward may not listen on a gateway address");
+	conf_free(c);
+}
+END_TEST
+
 /* What may stand side by side. */
 START_TEST(test_forward_ok)
 {
@@ -621,6 +658,7 @@ Suite *forward_suite(void)
 	tcase_add_loop_test(tc, test_forward_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_forward_ok);
 	tcase_add_test(tc, test_forward_bgp_port);
+	tcase_add_test(tc, test_forward_listen_auto);
 	tcase_add_test(tc, test_forward_flat);
 	tcase_add_test(tc, test_forward_elements);
 	tcase_add_test(tc, test_forward_batch);

@@ -5,8 +5,10 @@
  * they are gathered for NAMES_SETTLE_MS, but never for more than
  * NAMES_MAX_WAIT_MS after the first (a guest renewing every few
  * milliseconds must not keep a neighbour's name unpinned). A network's
- * pins are written, and its dnsmasq sent SIGHUP, only when their text
- * changed: a renewal that changes no name costs a read and a compare.
+ * pins are written, and its dnsmasq sent SIGHUP, only when they differ
+ * from the file: a renewal that changes no name costs two reads and a
+ * compare. The file is first written before its dnsmasq starts
+ * (serve.c), which reads it then.
  *
  * Between a lease that takes a name and its pin there is this settle time
  * and dnsmasq's SIGHUP: a second guest asking for the same name inside
@@ -35,12 +37,9 @@ struct gw_names {
 	char dir[GW_PATH_MAX];
 	struct eloop_timer *settle;
 	uint64_t first; /* ms of the first event not yet synced; 0 = none */
-	/* per network (by name): the pins' text last written */
-	size_t n;
-	struct pins {
-		char net[GW_NETNAME_MAX + 1];
-		char *text;
-	} * v;
+	/* per network of ctx->conf: its lease file changed since */
+	bool *dirty;
+	size_t n_dirty;
 };
 
 static uint64_t mono_ms(void)
@@ -51,86 +50,146 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static struct pins *pins_of(struct gw_names *nm, const char *net)
-{
-	struct pins *v;
-
-	for (size_t i = 0; i < nm->n; i++)
-		if (!strcmp(nm->v[i].net, net))
-			return &nm->v[i];
-	if (!(v = realloc(nm->v, (nm->n + 1) * sizeof(*v))))
-		return NULL;
-	nm->v = v;
-	memset(&v[nm->n], 0, sizeof(*v));
-	snprintf(v[nm->n].net, sizeof(v[nm->n].net), "%s", net);
-	return &v[nm->n++];
-}
-
 static int fill(FILE *f, void *arg)
 {
 	fputs(arg, f);
 	return ferror(f) ? -EIO : 0;
 }
 
-/* One network: its pins from its lease file; written and dnsmasq told
- * only when they changed. */
-static void sync_net(struct gw_names *nm, const struct gw_conf *conf, const struct gw_network *n,
-		     struct gw_net_rt *rt, struct lease *ls)
+/* The pins' text of one network from its lease file (NULL: out of
+ * memory). */
+static char *pins_text(const struct gw_conf *conf, const struct gw_network *n)
 {
 	char path[GW_PATH_MAX + 64], *text = NULL;
+	struct lease *ls = calloc(NAMES_LEASES, sizeof(*ls));
 	size_t len = 0;
-	struct pins *p;
 	FILE *f;
-	int nl, r;
+	int nl, r = -ENOMEM;
 
-	if (!n->dhcp_enabled || !(p = pins_of(nm, n->name)))
-		return;
+	if (!ls)
+		return NULL;
 	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
 	if ((nl = leases_read(path, ls, NAMES_LEASES)) < 0)
 		nl = 0;
-	if (!(f = open_memstream(&text, &len)))
-		return;
-	r = names_pins_write(f, n, ls, (size_t)nl, (uint64_t)time(NULL));
-	if (fclose(f) || r < 0 || !text) {
-		free(text);
-		return;
+	if ((f = open_memstream(&text, &len))) {
+		r = names_pins_write(f, n, ls, (size_t)nl, (uint64_t)time(NULL));
+		if (fclose(f))
+			r = -EIO;
 	}
-	names_pins_path(conf, n, path, sizeof(path));
-	/* also when the file is gone (a new run_dir, dnsmasq stopped) */
-	if (p->text && !strcmp(p->text, text) && access(path, F_OK) == 0) {
+	free(ls);
+	if (r < 0) {
 		free(text);
-		return;
+		return NULL;
 	}
-	if ((r = state_file_write(path, 0644, fill, text)) < 0) {
-		log_warnx("network \"%s\": writing %s: %s", n->name, path, strerror(-r));
-		free(text);
-		return;
-	}
-	free(p->text);
-	p->text = text;
-	dnsmasq_reload(rt->dnsmasq);
+	return text;
 }
 
-static void sync_all(struct gw_names *nm)
+/* What the file holds now ("" when it is missing or unreadable). */
+static char *file_text(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len), *in = fopen(path, "re");
+	char buf[4096];
+	size_t k;
+
+	if (!out) {
+		if (in)
+			fclose(in);
+		return NULL;
+	}
+	while (in && (k = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, k, out);
+	if (in)
+		fclose(in);
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+int names_file_write(const struct gw_conf *conf, const struct gw_network *n)
+{
+	char path[GW_PATH_MAX + 64], *text = pins_text(conf, n);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	names_pins_path(conf, n, path, sizeof(path));
+	r = state_file_write(path, 0644, fill, text);
+	free(text);
+	return r;
+}
+
+/* One network: written, and its dnsmasq told, only when the pins differ
+ * from the file (serve.c writes it before dnsmasq starts: a SIGHUP
+ * before dnsmasq has set up its handlers would kill it). */
+static void sync_net(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt)
+{
+	char path[GW_PATH_MAX + 64], *text, *old;
+	int r;
+
+	if (!n->dhcp_enabled || !(text = pins_text(conf, n)))
+		return;
+	names_pins_path(conf, n, path, sizeof(path));
+	old = file_text(path);
+	if (old && !strcmp(old, text)) {
+		free(old);
+		free(text);
+		return;
+	}
+	free(old);
+	if ((r = state_file_write(path, 0644, fill, text)) < 0)
+		log_warnx("network \"%s\": writing %s: %s", n->name, path, strerror(-r));
+	else
+		dnsmasq_reload(rt->dnsmasq);
+	free(text);
+}
+
+/* The networks whose lease files changed (all: every one). */
+static void sync_dirty(struct gw_names *nm, bool all)
 {
 	struct gw_ctx *ctx = nm->ctx;
-	struct lease *ls;
 
 	nm->first = 0;
 	if (!ctx->conf || !ctx->nets)
 		return;
-	if (!(ls = calloc(NAMES_LEASES, sizeof(*ls)))) {
-		log_warnx("DHCP names: out of memory");
-		return;
-	}
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		sync_net(nm, ctx->conf, &ctx->conf->networks[i], &ctx->nets[i], ls);
-	free(ls);
+		if (all || (i < nm->n_dirty && nm->dirty[i]))
+			sync_net(ctx->conf, &ctx->conf->networks[i], &ctx->nets[i]);
+	if (nm->dirty)
+		memset(nm->dirty, 0, nm->n_dirty * sizeof(*nm->dirty));
+}
+
+/* "NET.leases": mark NET; false when it is no lease file of ours. */
+static bool mark(struct gw_names *nm, const char *file)
+{
+	const struct gw_conf *conf = nm->ctx->conf;
+	size_t len = strlen(file);
+
+	if (!conf || len <= 7 || strcmp(file + len - 7, ".leases"))
+		return false;
+	if (nm->n_dirty != conf->n_networks) {
+		bool *d =
+			realloc(nm->dirty, (conf->n_networks ? conf->n_networks : 1) * sizeof(*d));
+
+		if (!d)
+			return false;
+		nm->dirty = d;
+		nm->n_dirty = conf->n_networks;
+		memset(d, 0, nm->n_dirty * sizeof(*d));
+	}
+	for (size_t i = 0; i < conf->n_networks; i++)
+		if (strlen(conf->networks[i].name) == len - 7 &&
+		    !memcmp(conf->networks[i].name, file, len - 7))
+			return nm->dirty[i] = true;
+	return false;
 }
 
 static void on_settle(void *arg)
 {
-	sync_all(arg);
+	sync_dirty(arg, false);
 }
 
 static void on_inotify(int fd, uint32_t events, void *arg)
@@ -145,9 +204,9 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 	while ((len = read(fd, buf, sizeof(buf))) > 0)
 		for (char *p = buf; p < buf + len;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
-			size_t nl = ev->len ? strlen(ev->name) : 0;
 
-			leases |= nl > 7 && !strcmp(ev->name + nl - 7, ".leases");
+			if (ev->len && mark(nm, ev->name))
+				leases = true;
 			p += sizeof(*ev) + ev->len;
 		}
 	if (!leases)
@@ -161,7 +220,7 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 	else if (now - nm->first + wait > NAMES_MAX_WAIT_MS)
 		wait = NAMES_MAX_WAIT_MS - (now - nm->first);
 	if (!wait)
-		sync_all(nm);
+		sync_dirty(nm, false);
 	else
 		eloop_timer_arm(nm->settle, wait);
 }
@@ -210,7 +269,7 @@ void names_sync(struct gw_ctx *ctx)
 				 nm->dir);
 	}
 	eloop_timer_disarm(nm->settle);
-	sync_all(nm);
+	sync_dirty(nm, true);
 }
 
 void names_free(struct gw_names *nm)
@@ -222,8 +281,6 @@ void names_free(struct gw_names *nm)
 		close(nm->ifd);
 	}
 	eloop_timer_free(nm->settle);
-	for (size_t i = 0; i < nm->n; i++)
-		free(nm->v[i].text);
-	free(nm->v);
+	free(nm->dirty);
 	free(nm);
 }

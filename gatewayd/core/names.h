@@ -4,8 +4,14 @@
 #ifndef GW_CORE_NAMES_H
 #define GW_CORE_NAMES_H
 
+#include "conf/conf.h"
+
 struct gw_ctx;
 struct gw_names;
+
+/* The network's pins file from its lease file now, without telling its
+ * dnsmasq (serve.c: before it starts, and with its hosts files). */
+int names_file_write(const struct gw_conf *conf, const struct gw_network *n);
 
 /* Watch the config's state_dir (made on first use) and bring every
  * network's pins up to date now. */

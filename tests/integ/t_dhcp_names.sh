@@ -75,3 +75,6 @@ ip2=$(lease_var 2 ip)
 wait_until 5 sh -c "[ \"\$(ip netns exec $G2 timeout 5 busybox nslookup web.cust.internal 10.213.0.1 2>/dev/null | grep -c '$ip2')\" -ge 1 ]" ||
 	fail "after guest 1 released its lease, web.cust.internal does not answer guest 2's $ip2"
 ok "guest 1 released its lease: the name is free, guest 2 ($ip2) now has web"
+# the pins never cost dnsmasq its life (a SIGHUP before it is ready kills it)
+grep -q "killed by signal" "$T/gw.log" && fail "dnsmasq was killed: $(grep "killed by signal" "$T/gw.log")"
+ok "dnsmasq ran throughout (SIGHUPs only when the pins changed)"

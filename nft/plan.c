@@ -182,20 +182,17 @@ static int plan_counter(struct nft_plan *p, uint8_t family, char *out, const cha
 
 /* The maps the base chains dispatch through, in this order in the plan. */
 enum {
-	MAP_NAT,    /* inet, iifname: postrouting -> nat_NET */
-	MAP_SVC4,   /* inet, ip daddr of a gateway: input -> svc_NET */
-	MAP_SVC6,   /* inet, ip6 daddr of a gateway: input -> svc_NET */
-	MAP_IN,	    /* inet, iifname: input -> in_NET */
-	MAP_FROM,   /* inet, iifname: forward -> from_NET */
-	MAP_TO,	    /* inet, oifname: forward -> to_NET */
-	MAP_OUT,    /* bridge, ether saddr (a bridge's MAC): output -> out_NET */
-	MAP_PORTS,  /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
-	MAP_LOCAL4, /* inet, ip saddr = a gateway: postrouting -> nat_NET (the host's own) */
-	MAP_LOCAL6, /* inet, ip6 saddr = a gateway: postrouting -> nat_NET */
-	/* inet, iifname of an isolated network: forward, port forwards'
-	 * connections (ct status dnat) -> from_NET (nft/forward.c). Before
-	 * MAP_BRIDGES, which alone may be left out. */
-	MAP_FWD_CLOSED,
+	MAP_NAT,     /* inet, iifname: postrouting -> nat_NET */
+	MAP_SVC4,    /* inet, ip daddr of a gateway: input -> svc_NET */
+	MAP_SVC6,    /* inet, ip6 daddr of a gateway: input -> svc_NET */
+	MAP_IN,	     /* inet, iifname: input -> in_NET */
+	MAP_FROM,    /* inet, iifname: forward -> from_NET */
+	MAP_TO,	     /* inet, oifname: forward -> to_NET */
+	MAP_OUT,     /* bridge, ether saddr (a bridge's MAC): output -> out_NET */
+	MAP_PORTS,   /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
+	MAP_LOCAL4,  /* inet, ip saddr = a gateway: postrouting -> nat_NET (the host's own) */
+	MAP_LOCAL6,  /* inet, ip6 saddr = a gateway: postrouting -> nat_NET */
+	MAP_CLOSED,  /* inet, iifname of an isolated network: forwards' connections -> from_NET */
 	MAP_BRIDGES, /* bridge, meta ibrname: forward -> ports_NET; bridge-meta form only */
 	MAP_COUNT
 };
@@ -218,7 +215,9 @@ static const struct {
 	[MAP_OUT] = { NFPROTO_BRIDGE, "out_nets", NK_ETHER_SADDR, NK_ETHER_SADDR, NC_BR_OUTPUT },
 	[MAP_PORTS] = { NFPROTO_BRIDGE, NFT_PORTS_MAP, NK_IIFNAME, NK_IIFNAME, NC_BR_FORWARD },
 	[MAP_BRIDGES] = { NFPROTO_BRIDGE, NFT_BRIDGES_MAP, NK_IIFNAME, NK_IBRNAME, NC_BR_FORWARD },
-	[MAP_FWD_CLOSED] = { NFPROTO_INET, NFT_FWD_CLOSED_MAP, NK_IIFNAME, NK_IIFNAME, NC_FORWARD },
+	/* forward, ct status dnat (nft/forward.c). Before MAP_BRIDGES in
+	 * the enum: that one alone may be left out. */
+	[MAP_CLOSED] = { NFPROTO_INET, NFT_FWD_CLOSED_MAP, NK_IIFNAME, NK_IIFNAME, NC_FORWARD },
 };
 
 /* The network's chains, and its elements in the maps that lead there. */
@@ -276,7 +275,7 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, bool 
 		case MAP_FROM:
 			r = plan_elem(p, MAP_FROM, n->bridge, IFNAMSIZ, name);
 			if (r >= 0 && n->mode == GW_MODE_ISOLATED)
-				r = plan_elem(p, MAP_FWD_CLOSED, n->bridge, IFNAMSIZ, name);
+				r = plan_elem(p, MAP_CLOSED, n->bridge, IFNAMSIZ, name);
 			break;
 		default: r = plan_elem(p, tab[i].map, n->bridge, IFNAMSIZ, name); break;
 		}
@@ -305,7 +304,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		/* local4/6 dispatch after all others (below): the same rule
 		 * order in both backstop forms */
 		bool dispatch = (m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 &&
-				m != MAP_LOCAL6 && m != MAP_FWD_CLOSED;
+				m != MAP_LOCAL6 && m != MAP_CLOSED;
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)

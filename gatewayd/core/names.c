@@ -21,6 +21,7 @@
 #include "lib/state.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -50,10 +51,30 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+struct pins_file {
+	const char *text;
+	gid_t gid; /* dnsmasq's group: it re-reads the file after dropping root */
+};
+
+/* Guests' MACs and names, like the lease file (0600): not for every
+ * local user to read, as run_dir's other files are. The group is set on
+ * the new file before it is renamed into place. */
 static int fill(FILE *f, void *arg)
 {
-	fputs(arg, f);
+	const struct pins_file *p = arg;
+
+	if (p->gid != (gid_t)-1 && fchown(fileno(f), 0, p->gid) < 0)
+		return -errno;
+	fputs(p->text, f);
 	return ferror(f) ? -EIO : 0;
+}
+
+static int pins_file_write(const struct gw_conf *conf, const char *path, const char *text)
+{
+	const struct passwd *pw = getpwnam(conf->dnsmasq_user);
+	struct pins_file p = { text, pw ? pw->pw_gid : (gid_t)-1 };
+
+	return state_file_write(path, pw ? 0640 : 0600, fill, &p);
 }
 
 /* The pins' text of one network from its lease file (NULL: out of
@@ -117,7 +138,7 @@ int names_file_write(const struct gw_conf *conf, const struct gw_network *n)
 	if (!text)
 		return -ENOMEM;
 	names_pins_path(conf, n, path, sizeof(path));
-	r = state_file_write(path, 0644, fill, text);
+	r = pins_file_write(conf, path, text);
 	free(text);
 	return r;
 }
@@ -140,7 +161,7 @@ static void sync_net(const struct gw_conf *conf, const struct gw_network *n, str
 		return;
 	}
 	free(old);
-	if ((r = state_file_write(path, 0644, fill, text)) < 0)
+	if ((r = pins_file_write(conf, path, text)) < 0)
 		log_warnx("network \"%s\": writing %s: %s", n->name, path, strerror(-r));
 	else
 		dnsmasq_reload(rt->dnsmasq);

@@ -53,17 +53,19 @@ static uint64_t mono_ms(void)
 
 struct pins_file {
 	const char *text;
-	gid_t gid; /* dnsmasq's group: it re-reads the file after dropping root */
+	uid_t uid; /* dnsmasq's user: it re-reads the file after dropping root */
 };
 
 /* Guests' MACs and names, like the lease file (0600): not for every
- * local user to read, as run_dir's other files are. The group is set on
- * the new file before it is renamed into place. */
+ * local user to read, as run_dir's other files are. dnsmasq's own (its
+ * group is not its user's, but whatever -g or its build says): 0400, set
+ * on the new file before it is renamed into place. gatewayd never reads
+ * it back for anything but a compare. */
 static int fill(FILE *f, void *arg)
 {
 	const struct pins_file *p = arg;
 
-	if (p->gid != (gid_t)-1 && fchown(fileno(f), 0, p->gid) < 0)
+	if (p->uid != (uid_t)-1 && fchown(fileno(f), p->uid, 0) < 0)
 		return -errno;
 	fputs(p->text, f);
 	return ferror(f) ? -EIO : 0;
@@ -72,9 +74,9 @@ static int fill(FILE *f, void *arg)
 static int pins_file_write(const struct gw_conf *conf, const char *path, const char *text)
 {
 	const struct passwd *pw = getpwnam(conf->dnsmasq_user);
-	struct pins_file p = { text, pw ? pw->pw_gid : (gid_t)-1 };
+	struct pins_file p = { text, pw ? pw->pw_uid : (uid_t)-1 };
 
-	return state_file_write(path, pw ? 0640 : 0600, fill, &p);
+	return state_file_write(path, 0400, fill, &p);
 }
 
 /* The pins' text of one network from its lease file (NULL: out of

@@ -245,7 +245,8 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 			return r;
 	if ((r = conf_cross_check(ctx, root, c)) < 0 || (r = conf_mode_check(ctx, root, c)) < 0 ||
 	    (r = conf_forwards_check(ctx, root, c)) < 0 ||
-	    (r = conf_hosts_check(ctx, root, c)) < 0 || (r = conf_bgp(ctx, root, c)) < 0)
+	    (r = conf_hosts_check(ctx, root, c)) < 0 || (r = conf_bgp(ctx, root, c)) < 0 ||
+	    (r = conf_forwards_bgp_check(ctx, c)) < 0)
 		return r;
 	return conf_taps(ctx, root, c);
 }

@@ -97,6 +97,13 @@ bool conf_mode_equal(const struct gw_network *a, const struct gw_network *b);
 void conf_forwards_release(struct gw_network *net);
 int conf_forwards_dup(struct gw_network *dst, const struct gw_network *src);
 void conf_forwards_print(FILE *f, const struct gw_network *net);
+/* The network whose subnet holds f's listen address (NULL: none); with
+ * with_auto, auto subnets too (resolved ones: gatewayd/host/preflight.c).
+ * The message for it, without file:line. */
+const struct gw_network *conf_forward_listen_net(const struct gw_conf *c,
+						 const struct gw_forward *f, bool with_auto);
+void conf_forward_listen_msg(char *buf, size_t len, const struct gw_network *net,
+			     const struct gw_forward *f, const struct gw_network *in);
 void conf_hosts_release(struct gw_network *net);
 int conf_hosts_dup(struct gw_network *dst, const struct gw_network *src);
 void conf_hosts_print(FILE *f, const struct gw_network *net);

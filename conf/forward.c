@@ -5,7 +5,12 @@
  * the kernel would refuse or silently get wrong is refused here with the
  * line: overlapping listen ports (a map cannot hold two answers for one
  * key), a target outside the network (its forward filter would never let
- * the packets in), a range mapped to a range of another size. */
+ * the packets in), a range mapped to a range of another size. And listen
+ * addresses that cannot be the host's own, unicast address: not
+ * multicast or "any", not inside any network's subnet (a guest's
+ * address, which BGP would announce as a /32; a gateway's, whose DNS a
+ * forward of udp/53 would take), and no tcp/179 next to a bgp section
+ * (BIRD's). */
 #include "internal.h"
 #include "addr.h"
 #include "text.h"
@@ -129,15 +134,37 @@ static int check_target(struct conf_ctx *ctx, const struct sval *v, const char *
 	return 0;
 }
 
-static bool listen_unicast(const struct gw_forward *f)
+/* An address a packet from outside can be sent to and that names one
+ * host: not "any" (no listen means every address), loopback, multicast,
+ * broadcast or class E, nor IPv6 link-local (which link's?) or
+ * v4-mapped. */
+static const char *listen_nonunicast(const struct gw_forward *f)
 {
 	if (f->family == AF_INET) {
 		uint32_t a = ntohl(f->listen.a4.s_addr);
 
-		return a && (a >> 24) != 127 && (a >> 28) < 14;
+		if (!a)
+			return "the unspecified address (leave listen out for every address of "
+			       "the host)";
+		if ((a >> 24) == 127)
+			return "a loopback address (a DNAT from loopback cannot leave the host)";
+		if ((a >> 28) == 14)
+			return "a multicast address";
+		if ((a >> 28) == 15)
+			return a == 0xffffffffu ? "the broadcast address" : "a reserved address";
+		return NULL;
 	}
-	return !IN6_IS_ADDR_UNSPECIFIED(&f->listen.a6) && !IN6_IS_ADDR_LOOPBACK(&f->listen.a6) &&
-	       !IN6_IS_ADDR_MULTICAST(&f->listen.a6) && !IN6_IS_ADDR_V4MAPPED(&f->listen.a6);
+	if (IN6_IS_ADDR_UNSPECIFIED(&f->listen.a6))
+		return "the unspecified address (leave listen out for every address of the host)";
+	if (IN6_IS_ADDR_LOOPBACK(&f->listen.a6))
+		return "a loopback address (a DNAT from loopback cannot leave the host)";
+	if (IN6_IS_ADDR_MULTICAST(&f->listen.a6))
+		return "a multicast address";
+	if (IN6_IS_ADDR_LINKLOCAL(&f->listen.a6))
+		return "a link-local address";
+	if (IN6_IS_ADDR_V4MAPPED(&f->listen.a6))
+		return "an IPv4-mapped address (write the IPv4 address)";
+	return NULL;
 }
 
 /* Ports the gateway address itself serves to guests (dnsmasq): a forward
@@ -166,6 +193,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 	const struct sval *to = sval_get(fsec, "to"), *listen = sval_get(fsec, "listen");
 	char q[160];
 	unsigned n_from, n_to;
+	const char *why;
 	int fam;
 
 	if (!name_netname(title))
@@ -219,6 +247,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 		return -EINVAL;
 	f->listen_any = !listen;
 	if (listen) {
+		f->listen_line = listen->line;
 		if (parse_addr(listen->s, &fam, &f->listen) < 0)
 			return conf_fail(ctx, listen->line,
 					 "%sforward \"%s\": listen %s is not an address", pfx,
@@ -229,10 +258,12 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				"%sforward \"%s\": listen %s and to %s are not of the same "
 				"address family",
 				pfx, f->name, conf_text_quote(q, sizeof(q), listen->s), to->s);
-		if (!listen_unicast(f))
+		if ((why = listen_nonunicast(f)))
 			return conf_fail(ctx, listen->line,
-					 "%sforward \"%s\": listen %s is not a unicast address",
-					 pfx, f->name, conf_text_quote(q, sizeof(q), listen->s));
+					 "%sforward \"%s\": listen %s is not a unicast address of "
+					 "the host: %s",
+					 pfx, f->name, conf_text_quote(q, sizeof(q), listen->s),
+					 why);
 	} else if (gateway_service(f)) {
 		return conf_fail(ctx, port->line,
 				 "%sforward \"%s\": %s port %s on every address would take over "
@@ -302,6 +333,100 @@ static void ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi)
 		snprintf(buf, len, "%u-%u", lo, hi);
 }
 
+const struct gw_network *conf_forward_listen_net(const struct gw_conf *c,
+						 const struct gw_forward *f, bool with_auto)
+{
+	if (f->listen_any)
+		return NULL;
+	for (size_t i = 0; i < c->n_networks; i++) {
+		const struct gw_network *n = &c->networks[i];
+
+		if (f->family == AF_INET && (with_auto || !n->ipv4_auto)) {
+			uint32_t mask = addr_mask4(n->ipv4.plen);
+
+			if (n->ipv4.plen &&
+			    ((ntohl(f->listen.a4.s_addr) ^ ntohl(n->ipv4.addr.s_addr)) & mask) == 0)
+				return n;
+		} else if (f->family == AF_INET6 && n->has_ipv6 && (with_auto || !n->ipv6_auto)) {
+			struct in6_addr a = addr_net6(&f->listen.a6, n->ipv6.plen);
+			struct in6_addr b = addr_net6(&n->ipv6.addr, n->ipv6.plen);
+
+			if (n->ipv6.plen && !memcmp(&a, &b, sizeof(a)))
+				return n;
+		}
+	}
+	return NULL;
+}
+
+void conf_forward_listen_msg(char *buf, size_t len, const struct gw_network *net,
+			     const struct gw_forward *f, const struct gw_network *in)
+{
+	char a[INET6_ADDRSTRLEN], sub[INET6_ADDRSTRLEN + 4];
+	bool gw;
+
+	inet_ntop(f->family, &f->listen, a, sizeof(a));
+	if (f->family == AF_INET) {
+		addr_format_net4(in->ipv4.addr, in->ipv4.plen, sub, sizeof(sub));
+		gw = f->listen.a4.s_addr == in->ipv4.addr.s_addr;
+	} else {
+		addr_format_net6(&in->ipv6.addr, in->ipv6.plen, sub, sizeof(sub));
+		gw = !memcmp(&f->listen.a6, &in->ipv6.addr, 16);
+	}
+	if (gw)
+		snprintf(buf, len,
+			 "network \"%s\": forward \"%s\": listen \"%s\" is the gateway address "
+			 "of network \"%s\", where its guests' DNS and DHCP are served: a "
+			 "forward may not listen on a gateway address",
+			 net->name, f->name, a, in->name);
+	else
+		snprintf(buf, len,
+			 "network \"%s\": forward \"%s\": listen \"%s\" is inside network "
+			 "\"%s\"'s subnet %s: a guest's address, not the host's",
+			 net->name, f->name, a, in->name, sub);
+}
+
+/* A listen address in a network's subnet is a guest's (or a gateway's:
+ * the forward would take that network's DNS); a forward to it would be
+ * announced over BGP as a /32 inside a routed subnet. Auto subnets are
+ * known only at start (gatewayd/host/preflight.c asks again then). */
+static int listen_check(struct conf_ctx *ctx, const struct gw_conf *c)
+{
+	char msg[400];
+
+	for (size_t i = 0; i < c->n_networks; i++)
+		for (size_t j = 0; j < c->networks[i].fwd.n; j++) {
+			const struct gw_forward *f = &c->networks[i].fwd.v[j];
+			const struct gw_network *in = conf_forward_listen_net(c, f, false);
+
+			if (!in)
+				continue;
+			conf_forward_listen_msg(msg, sizeof(msg), &c->networks[i], f, in);
+			return conf_fail(ctx, f->listen_line, "%s", msg);
+		}
+	return 0;
+}
+
+/* BIRD listens on tcp/179 on every address: a forward of that port would
+ * hand the router's BGP session to a guest. */
+int conf_forwards_bgp_check(struct conf_ctx *ctx, const struct gw_conf *c)
+{
+	if (!c->bgp.enabled)
+		return 0;
+	for (size_t i = 0; i < c->n_networks; i++)
+		for (size_t j = 0; j < c->networks[i].fwd.n; j++) {
+			const struct gw_forward *f = &c->networks[i].fwd.v[j];
+
+			if (f->proto == IPPROTO_TCP && f->port_min <= 179 && 179 <= f->port_max)
+				return conf_fail(
+					ctx, f->line,
+					"network \"%s\": forward \"%s\": tcp port 179 is "
+					"BGP's, and the bgp section makes BIRD listen there: "
+					"the router's session would reach a guest",
+					c->networks[i].name, f->name);
+		}
+	return 0;
+}
+
 /* Two forwards may not answer the same packet, in one network or two:
  * same family and proto, overlapping ports, and the same listen address
  * or one on every address. Sorted by first port, each is compared with
@@ -313,6 +438,8 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	int r = 0;
 
 	(void)root;
+	if ((r = listen_check(ctx, c)) < 0)
+		return r;
 	for (size_t i = 0; i < c->n_networks; i++)
 		n += c->networks[i].fwd.n;
 	if (!n)

@@ -29,9 +29,10 @@ extern cfg_opt_t conf_forward_opts[];
  * family is the target's, the listen address has the same. */
 struct gw_forward {
 	char name[NAME_NET_MAX + 1];
-	int line;      /* of the section */
-	int family;    /* AF_INET, AF_INET6 */
-	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP */
+	int line;	 /* of the section */
+	int listen_line; /* of listen (0: none) */
+	int family;	 /* AF_INET, AF_INET6 */
+	uint8_t proto;	 /* IPPROTO_TCP, IPPROTO_UDP */
 	bool listen_any;
 	union {
 		struct in_addr a4;

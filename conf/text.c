@@ -10,6 +10,10 @@
  * and slash-star (to star-slash) where a token starts; "..." strings take
  * backslash escapes, '...' strings \' and \\.
  *
+ * A string still open at the end of its line is refused here, at the
+ * line where it opens: no value may hold a newline, and libconfuse would
+ * name the line of the next quote, or the end of the file.
+ *
  * A ';' outside quotes ends a key as a newline would (blanked here too):
  * `forward ssh { proto = tcp; port = 2222 }` reads as it would on three
  * lines. libconfuse itself would take it as part of the value. */
@@ -106,11 +110,28 @@ static int env_ref(const char *buf, size_t len, size_t i, int line, int *errline
 	return -EINVAL;
 }
 
+/* A string still open at the end of its line (or of the file): the
+ * line where it starts, and what it holds so far. */
+static int open_string(const char *buf, size_t start, size_t end, int line, int *errline, char *msg,
+		       size_t msglen)
+{
+	char s[48], q[200];
+	size_t n = end - start < sizeof(s) - 1 ? end - start : sizeof(s) - 1;
+
+	memcpy(s, buf + start, n);
+	s[n] = '\0';
+	*errline = line;
+	snprintf(msg, msglen, "string %s is not closed on its line",
+		 conf_text_escape(q, sizeof(q), s));
+	return -EINVAL;
+}
+
 int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msglen)
 {
 	enum { CODE, DQ, SQ, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
 	bool token_start = true; /* where libconfuse's lexer starts a new token */
 	int line = 1, opened = 0;
+	size_t quote = 0; /* where the open string starts */
 	const char *nul = memchr(buf, '\0', len);
 
 	/* cfg_parse_buf() would stop there and silently drop the rest. */
@@ -143,10 +164,11 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 				token_start = true;
 				break;
 			}
-			if (c == '"')
-				st = DQ;
-			else if (c == '\'')
-				st = SQ;
+			if (c == '"' || c == '\'') {
+				st = c == '"' ? DQ : SQ;
+				opened = line;
+				quote = i;
+			}
 			token_start = strchr(" \t\r\n{}()=+,", c) != NULL;
 			break;
 		case DQ:
@@ -159,6 +181,11 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 			}
 			if (st == DQ && c == '$' && next == '{')
 				return env_ref(buf, len, i, line, errline, msg, msglen);
+			/* No value may hold a newline (sval_parse), and libconfuse
+			 * would report the string where its closing quote
+			 * happens to be, lines later. */
+			if (c == '\n')
+				return open_string(buf, quote, i, opened, errline, msg, msglen);
 			if (c == (st == DQ ? '"' : '\'')) {
 				st = CODE;
 				token_start = true;
@@ -185,6 +212,8 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 		}
 		line += c == '\n';
 	}
+	if (st == DQ || st == SQ)
+		return open_string(buf, quote, len, opened, errline, msg, msglen);
 	if (st == BLOCK_COMMENT) {
 		*errline = opened;
 		snprintf(msg, msglen, "/* comment is not closed");

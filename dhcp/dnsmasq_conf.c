@@ -12,6 +12,7 @@
 #include "dnsmasq_conf.h"
 #include "upstream.h"
 #include "hosts.h"
+#include "names.h"
 #include "ra/ra.h"
 #include "conf/addr.h"
 
@@ -83,6 +84,11 @@ static void dhcp_hosts_lines(FILE *f, const struct gw_conf *conf, const struct g
 
 	hosts_dhcp_path(conf, net, path, sizeof(path));
 	fprintf(f, "dhcp-hostsfile=%s\n", path);
+	/* the names guests' leases hold, pinned to their MACs, and the
+	 * names nobody gets (dhcp/names.h) */
+	names_pins_path(conf, net, path, sizeof(path));
+	fprintf(f, "dhcp-hostsfile=%s\n", path);
+	names_reserved_lines(f);
 	if (net->hosts.domain[0])
 		fprintf(f, "dhcp-option=option:domain-search,%s\n", net->hosts.domain);
 	if (net->hosts.mtu)

@@ -7,6 +7,7 @@
  *       fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4
  *   output (nat), the host's own connections, not to loopback: the same
  *   forward (filter), before the dispatch:
+ *       ct status dnat iifname vmap @fwd_closed
  *       ct status dnat ct original ip daddr . meta l4proto . ct original proto-dst
  *           @fwd_count4_at accept
  *       ct status dnat meta nfproto ipv4 meta l4proto . ct original proto-dst
@@ -29,7 +30,11 @@
  * a forwarded connection, both ways, looked up by where the connection
  * was first addressed. The same rules accept them, whatever the target
  * network's filter would say about new inbound connections (and a guest
- * of another network reaches a forward like the internet does).
+ * of another network reaches a forward like the internet does). But
+ * nothing leaves an isolated network, not through a forward either:
+ * fwd_closed maps the bridges of isolated networks to their from_NET
+ * chains, which drop it. One more lookup per packet of a forwarded
+ * connection, whatever the number of networks or forwards.
  *
  * Hairpin: a guest reaching a forward of its own network through the
  * host's public address is DNATed back into its bridge; the target would
@@ -74,8 +79,17 @@ static void nfproto(struct rule_builder *b, bool v6)
 
 int plan_forward_filter(struct rule_builder *b)
 {
-	int r = 0;
+	int r;
 
+	/* An isolated network's guests reach no forward: fwd_closed leads
+	 * from their bridges to their from_ chain, which drops what is not
+	 * for the bridge itself (nft/plan.c, nft/filter.c). */
+	rb_start(b, NC_FORWARD);
+	rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+	b->r.vmap_key = NK_IIFNAME;
+	snprintf(b->r.target, sizeof(b->r.target), "%s", NFT_FWD_CLOSED_MAP);
+	if ((r = rb_end(b, NULL, NV_VMAP)) < 0)
+		return r;
 	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
 		rb_start(b, NC_FORWARD);
 		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;

@@ -19,6 +19,7 @@
 #define NFT_FWD_HAIRPIN4   "fwd_hairpin4" /* bridge . its subnet: masquerade */
 #define NFT_FWD_HAIRPIN6   "fwd_hairpin6"
 #define NFT_FWD_COUNT_SETS 4
+#define NFT_FWD_CLOSED_MAP "fwd_closed" /* isolated bridges -> from_NET (nft/plan.c) */
 
 /* The counting sets, for nft/forward_count.c. */
 extern const char *const nft_fwd_count_sets[NFT_FWD_COUNT_SETS];

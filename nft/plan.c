@@ -196,6 +196,7 @@ enum {
 	MAP_PORTS,   /* bridge, iifname (a bridge port): forward -> ports_NET; run-time */
 	MAP_LOCAL4,  /* inet, ip saddr = a gateway: postrouting -> nat_NET (the host's own) */
 	MAP_LOCAL6,  /* inet, ip6 saddr = a gateway: postrouting -> nat_NET */
+	MAP_CLOSED,  /* inet, iifname of an isolated network: forwards' connections -> from_NET */
 	MAP_BRIDGES, /* bridge, meta ibrname: forward -> ports_NET; bridge-meta form only */
 	MAP_COUNT
 };
@@ -218,6 +219,9 @@ static const struct {
 	[MAP_OUT] = { NFPROTO_BRIDGE, "out_nets", NK_ETHER_SADDR, NK_ETHER_SADDR, NC_BR_OUTPUT },
 	[MAP_PORTS] = { NFPROTO_BRIDGE, NFT_PORTS_MAP, NK_IIFNAME, NK_IIFNAME, NC_BR_FORWARD },
 	[MAP_BRIDGES] = { NFPROTO_BRIDGE, NFT_BRIDGES_MAP, NK_IIFNAME, NK_IBRNAME, NC_BR_FORWARD },
+	/* forward, ct status dnat (nft/forward.c). Before MAP_BRIDGES in
+	 * the enum: that one alone may be left out. */
+	[MAP_CLOSED] = { NFPROTO_INET, NFT_FWD_CLOSED_MAP, NK_IIFNAME, NK_IIFNAME, NC_FORWARD },
 };
 
 /* The network's chains, and its elements in the maps that lead there. */
@@ -272,6 +276,11 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, bool 
 			if (bridge_meta)
 				r = plan_elem(p, MAP_BRIDGES, n->bridge, IFNAMSIZ, name);
 			break;
+		case MAP_FROM:
+			r = plan_elem(p, MAP_FROM, n->bridge, IFNAMSIZ, name);
+			if (r >= 0 && n->mode == GW_MODE_ISOLATED)
+				r = plan_elem(p, MAP_CLOSED, n->bridge, IFNAMSIZ, name);
+			break;
 		default: r = plan_elem(p, tab[i].map, n->bridge, IFNAMSIZ, name); break;
 		}
 	}
@@ -298,8 +307,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
 		/* local4/6 dispatch after all others (below): the same rule
 		 * order in both backstop forms */
-		bool dispatch =
-			(m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 && m != MAP_LOCAL6;
+		bool dispatch = (m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 &&
+				m != MAP_LOCAL6 && m != MAP_CLOSED;
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)

@@ -9,6 +9,7 @@
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/diff.h"
 #include "gatewayd/core/bgp.h"
+#include "gatewayd/core/names.h"
 #include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/static_hosts.h"
 #include "gatewayd/core/taps.h"
@@ -366,6 +367,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	if ((r = dhcp_up(ctx, &d, true, err, errlen)) < 0)
 		goto fail;
 	bgp_update(ctx);
+	names_sync(ctx);
 	gw_diff_release(&d);
 	return 0;
 fail:
@@ -458,6 +460,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	watch_links(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);
 	bgp_update(ctx);
+	names_sync(ctx);
 	r = 0;
 	goto out;
 fail:

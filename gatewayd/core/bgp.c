@@ -58,13 +58,19 @@ struct frag_arg {
 
 static void kick(struct gw_bgp_rt *b);
 
-/* A forward's address on its network's uplink is the host's own: the
- * router reaches it already. */
+/* A forward's address needs no route from BIRD when it is on its
+ * network's uplink (the router reaches it already), and must get none
+ * when it is no address of this host at all: the forward answers only
+ * the host's own addresses (fib daddr type local), and a /32 for
+ * "8.8.8.8" would only pull someone else's traffic here. What is left is
+ * the routed public address on lo or a dummy. Facts that cannot be read:
+ * nothing is the host's, nothing announced. */
 static bool on_uplink(const struct gw_network *n, int family, const void *addr, void *arg)
 {
 	struct frag_arg *fa = arg;
 	const struct host_link *l;
 	char up[IFNAMSIZ];
+	bool host = false;
 
 	if (!fa->facts_read) {
 		fa->facts_read = true;
@@ -75,14 +81,15 @@ static bool on_uplink(const struct gw_network *n, int family, const void *addr, 
 		 fa->nets && fa->nets[n - fa->conf->networks].uplink[0]
 			 ? fa->nets[n - fa->conf->networks].uplink
 			 : conf_network_uplink(fa->conf, n));
-	if (!(l = host_link_by_name(fa->facts, up)))
-		return false;
+	l = host_link_by_name(fa->facts, up);
 	for (size_t k = 0; k < fa->facts->n_addrs; k++)
-		if (fa->facts->addrs[k].ifindex == l->ifindex &&
-		    fa->facts->addrs[k].family == family &&
-		    !memcmp(fa->facts->addrs[k].addr, addr, family == AF_INET ? 4 : 16))
-			return true;
-	return false;
+		if (fa->facts->addrs[k].family == family &&
+		    !memcmp(fa->facts->addrs[k].addr, addr, family == AF_INET ? 4 : 16)) {
+			if (l && fa->facts->addrs[k].ifindex == l->ifindex)
+				return true;
+			host = true;
+		}
+	return !host;
 }
 
 static int fill_frag(FILE *f, void *arg)

@@ -18,8 +18,10 @@
 
 #define BGP_PROTO_PREFIX "gatewayd_bgp_" /* + neighbour name */
 
-/* Is this address (AF_INET: 4 bytes, AF_INET6: 16) on the network's
- * uplink? A forward listening there needs no route of its own. */
+/* Does a forward's listen address (AF_INET: 4 bytes, AF_INET6: 16) go
+ * without a route of its own? True when it is on the network's uplink
+ * (the router reaches it) or no address of this host (the forward cannot
+ * answer there, and a route would pull a stranger's traffic here). */
 typedef bool bgp_on_uplink_fn(const struct gw_network *n, int family, const void *addr, void *arg);
 
 /* Does the network put anything in the fragment when live? */

@@ -6,6 +6,7 @@
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
+#include "gatewayd/core/names.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/core/watch.h"
 #include "dhcp/supervisor.h"
@@ -135,6 +136,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	eloop_timer_free(ctx->watch_timer);
 	binding_free(ctx->binding);
 	taps_free(ctx->taps);
+	names_free(ctx->names);
 	free(ctx->nets);
 	free(ctx);
 }

@@ -54,6 +54,8 @@ struct gw_ctx {
 	/* dnsmasqs told to stop and not waited for: reaped by the loop */
 	struct dnsmasq **retired;
 	size_t n_retired;
+	/* guests' DHCP names pinned to their MACs (names.c), or NULL */
+	struct gw_names *names;
 };
 
 /* serve.c: a network's dnsmasq, after the checks that may refuse it

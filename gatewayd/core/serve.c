@@ -4,9 +4,11 @@
  * in the event loop: apply_dhcp_up() returns while it listens, and the
  * network is served, or refused, when it ends. */
 #include "gatewayd/core/ctx.h"
+#include "gatewayd/core/names.h"
 #include "conf/addr.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/hosts.h"
+#include "dhcp/names.h"
 #include "dhcp/supervisor.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
@@ -59,6 +61,10 @@ static int hosts_files_write(const struct gw_conf *conf, const struct gw_network
 		goto fail;
 	hosts_dns_path(conf, n, path, sizeof(path));
 	if ((r = state_file_write(path, 0644, dns_hosts_fill, (void *)n)) < 0)
+		goto fail;
+	/* the names its guests' leases hold (names.c) */
+	names_pins_path(conf, n, path, sizeof(path));
+	if ((r = names_file_write(conf, n)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -318,6 +324,8 @@ void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, str
 	hosts_dhcp_path(conf, n, cpath, sizeof(cpath));
 	unlink(cpath);
 	hosts_dns_path(conf, n, cpath, sizeof(cpath));
+	unlink(cpath);
+	names_pins_path(conf, n, cpath, sizeof(cpath));
 	unlink(cpath);
 }
 

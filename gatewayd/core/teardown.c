@@ -56,6 +56,10 @@ static int teardown_dnsmasq(const struct gw_conf *conf)
 		snprintf(cpath, sizeof(cpath), "%s/%.*s.dhcp-hosts", conf->run_dir,
 			 (int)(len - strlen(sfx)), e->d_name);
 		unlink(cpath);
+		/* and its guests' pinned names (dhcp/names.h) */
+		snprintf(cpath, sizeof(cpath), "%s/%.*s.dhcp-names", conf->run_dir,
+			 (int)(len - strlen(sfx)), e->d_name);
+		unlink(cpath);
 	}
 	closedir(d);
 	return n;

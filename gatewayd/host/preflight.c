@@ -452,6 +452,25 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 	return 0;
 }
 
+/* conf/ refused listen addresses in fixed subnets; auto ones are known
+ * only now. */
+static int check_listen(const struct gw_conf *conf, char *err, size_t errlen)
+{
+	char msg[400];
+
+	for (size_t i = 0; i < conf->n_networks; i++)
+		for (size_t j = 0; j < conf->networks[i].fwd.n; j++) {
+			const struct gw_forward *f = &conf->networks[i].fwd.v[j];
+			const struct gw_network *in = conf_forward_listen_net(conf, f, true);
+
+			if (!in)
+				continue;
+			conf_forward_listen_msg(msg, sizeof(msg), &conf->networks[i], f, in);
+			return fmt_err(err, errlen, "%s (auto subnet)", msg);
+		}
+	return 0;
+}
+
 int preflight_check(struct preflight *pf, char *err, size_t errlen)
 {
 	struct gw_conf *conf = pf->conf;
@@ -467,6 +486,8 @@ int preflight_check(struct preflight *pf, char *err, size_t errlen)
 	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0)
 		for (size_t i = 0; i < conf->n_networks && r >= 0; i++)
 			r = check_network(conf, i, &f, pf, err, errlen);
+	if (r >= 0)
+		r = check_listen(conf, err, errlen);
 	host_facts_free(&f);
 	return r;
 }

@@ -62,6 +62,7 @@ gwconf "$T/gw2.conf" "$T/h2" 65 64513 198.51.101.1 2001:db8:52::1 \
 	'network web { bridge = "gw1"  mode = nat  ipv4 = "10.99.0.1/24"  announce = true  guest_binding = false' \
 	'  forward h { port = 80  to = "10.99.0.10:8080"  listen = "192.0.2.77" }' \
 	'  forward u { port = 81  to = "10.99.0.10:8080"  listen = "198.51.101.2" }' \
+	'  forward x { port = 82  to = "10.99.0.10:8080"  listen = "8.8.8.8" }' \
 	'}'
 
 gw_start
@@ -91,7 +92,11 @@ ok "router learned $N1 via host 1 (password session), $N2 via host 2 (own mode),
 wait_until 10 learned 192.0.2.77/32 198.51.101.2 || fail "NAT forward address 192.0.2.77/32 not announced"
 ip -n "$NS_INET" route show 10.99.0.0/24 | grep -q . && fail "the NAT network's subnet was announced"
 ip -n "$NS_INET" route show 198.51.101.2/32 | grep -q . && fail "the forward on the uplink address was announced"
-ok "host 2's NAT network: only 192.0.2.77/32 (its forward off the uplink) announced"
+# 8.8.8.8 is no address of host 2: a forward cannot answer there, and a
+# /32 for it would pull the router's traffic for someone else's address
+grep -q "8\.8\.8\.8" "$T/bird/host2.conf" && fail "a listen address that is not the host's is in BIRD's config"
+ip -n "$NS_INET" route show 8.8.8.8/32 | grep -q . && fail "a listen address that is not the host's (8.8.8.8) was announced"
+ok "host 2's NAT network: only 192.0.2.77/32 (its forward off the uplink, on lo) announced; not 8.8.8.8 (not the host's)"
 
 guest_add 1
 guest_add_at "$NS_H2" 2 gw0

@@ -39,6 +39,7 @@
 	"}\n"                                                                                      \
 	"  forward c { port = 81  to = \"10.70.0.5:81\"  listen = \"198.51.100.2\" }\n"            \
 	"  forward d { port = 82  to = \"10.70.0.5:82\" }\n"                                       \
+	"  forward e { port = 83  to = \"10.70.0.5:83\"  listen = \"192.0.2.77\" }\n"              \
 	"}\n"
 
 static struct gw_conf *load(const char *text)
@@ -173,15 +174,18 @@ START_TEST(test_bgp_errors)
 }
 END_TEST
 
-/* 198.51.100.2 is the uplink's: forward c needs no route of its own. */
+/* 198.51.100.2 is the uplink's: forward c needs no route of its own;
+ * 203.0.113.5 is the host's on another device (lo): announced; 192.0.2.77
+ * (forward e) is nobody's on this host: never announced. */
 static bool fake_uplink(const struct gw_network *n, int family, const void *addr, void *arg)
 {
-	struct in_addr up;
+	struct in_addr up, own;
 
 	(void)n;
 	(void)arg;
 	inet_pton(AF_INET, "198.51.100.2", &up);
-	return family == AF_INET && !memcmp(addr, &up, 4);
+	inet_pton(AF_INET, "203.0.113.5", &own);
+	return family != AF_INET || !memcmp(addr, &up, 4) || memcmp(addr, &own, 4);
 }
 
 static char *frag(const struct gw_conf *c, const bool *live)
@@ -210,6 +214,7 @@ START_TEST(test_bgp_fragment)
 		      "%s", t);
 	ck_assert_ptr_null(strstr(t, "gatewayd_net_gw_h1_dx")); /* its subnet is NATed */
 	ck_assert_ptr_null(strstr(t, "198.51.100.2/32"));	/* on the uplink */
+	ck_assert_ptr_null(strstr(t, "192.0.2.77"));		/* not the host's */
 	ck_assert_ptr_null(strstr(t, "router id"));		/* include mode */
 	ck_assert_msg(
 		strstr(t,

@@ -217,6 +217,15 @@ START_TEST(test_text_errors)
 		   "h.conf:1: state_dir \"${HOME}\" must be an absolute path");
 	/* inside a comment: ignored */
 	expect_err("# ${HOME}\nuplink = auto\n", "h.conf:3: no network defined");
+	/* an unterminated string: the line where it starts, not where
+	 * libconfuse finds the next quote or the end of the file */
+	expect_err("state_dir = \"/tmp/s\"\nnetwork n {\n bridge = \"b\"\n ipv4 = \"10.1.0.1/24\n"
+		   " mode = nat\n ipv6 = \"fd00::1/64\"\n}\n",
+		   "h.conf:4: string \"10.1.0.1/24 is not closed on its line");
+	expect_err("state_dir = \"/tmp/s\"\nnetwork n {\n bridge = 'b\n}\n",
+		   "h.conf:3: string 'b is not closed on its line");
+	expect_err("# a\n# b\nstate_dir = \"/tmp/s",
+		   "h.conf:3: string \"/tmp/s is not closed on its line");
 	/* NaN compares false both ways: it must not pass the range check */
 	expect_err("probe_time = nan\nnetwork n {\n bridge = b\n ipv4 = auto\n}\n",
 		   "h.conf:6: probe_time must be between 0 (off) and 30 seconds");
@@ -405,8 +414,9 @@ static const struct {
 	/* control characters, from escapes and raw, anywhere */
 	{ "dnsmasq_user = \"x\\ndhcp-script=/tmp/evil\"\n" NETOK(""),
 	  "h.conf:1: dnsmasq_user \"x\\ndhcp-script=/tmp/evil\" contains a control character" },
+	/* a raw newline: refused where the string starts */
 	{ "state_dir = \"/tmp/a\n/b\"\n" NETOK(""),
-	  "h.conf:2: state_dir \"/tmp/a\\n/b\" contains a control character" },
+	  "h.conf:1: string \"/tmp/a is not closed on its line" },
 	{ NET(" bridge = \"gw\\t0\"\n"),
 	  "h.conf:2: network \"n\": bridge \"gw\\t0\" contains a control character" },
 	{ NET(" bridge = \"gw\\x7f\"\n"),

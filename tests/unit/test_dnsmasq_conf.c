@@ -4,6 +4,7 @@
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/upstream.h"
+#include "dhcp/names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,71 @@ START_TEST(test_dhcp6_range)
 }
 END_TEST
 
+/* Guests' names (issue 16, 15): the pins' file is a second hostsfile, and
+ * wpad is a name nobody gets. */
+START_TEST(test_names_lines)
+{
+	char *t = gen("run_dir = \"/r\"\nnetwork a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n"
+		      " domain = \"cust-a.internal\"\n}\n",
+		      0);
+
+	has_line(t, "dhcp-hostsfile=/r/a.dhcp-hosts");
+	has_line(t, "dhcp-hostsfile=/r/a.dhcp-names");
+	has_line(t, "dhcp-name-match=set:gw-name-reserved,wpad");
+	has_line(t, "dhcp-ignore-names=tag:gw-name-reserved");
+	free(t);
+	/* no DHCP, no names from it */
+	t = gen("network a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n dhcp { enabled = false "
+		"}\n}\n",
+		0);
+	ck_assert_msg(!strstr(t, "dhcp-name-match") && !strstr(t, "dhcp-names"), "%s", t);
+	free(t);
+}
+END_TEST
+
+/* "MAC,NAME" for each name a live IPv4 lease holds; not a static host's
+ * MAC or name (the hosts file has those), each name once, nothing that
+ * could be more than one line. */
+START_TEST(test_names_pins)
+{
+	static const char leases[] =
+		"1000 52:54:00:00:00:01 10.7.0.101 web 01:52:54:00:00:00:01\n"
+		"0 52:54:00:00:00:02 10.7.0.102 db *\n"
+		"1000 52:54:00:00:00:03 10.7.0.103 * *\n"	/* no name */
+		"10 52:54:00:00:00:04 10.7.0.104 old *\n"	/* expired */
+		"1000 52:54:00:00:00:05 10.7.0.105 Web *\n"	/* web again */
+		"1000 52:54:00:00:00:06 10.7.0.106 printer *\n" /* a static host's name */
+		"1000 52:54:00:00:00:aa 10.7.0.107 mine *\n"	/* a static host's MAC */
+		"1000 52:54:00:00:00:08 10.7.0.108 a_b *\n"	/* not a DNS label */
+		"1000 20-01:02:03:04:05:06 10.7.0.109 ib *\n"	/* not Ethernet */
+		"duid 00:01:00:01:2c:4b:3a:1e:52:54:00:00:00:09\n"
+		"1000 12345 fd00:7::10 v6name 00:01\n";
+	struct gw_conf *c;
+	struct lease ls[16];
+	char err[256], *out = NULL;
+	size_t len = 0, n = leases_parse(leases, sizeof(leases) - 1, ls, 16);
+	FILE *f;
+
+	ck_assert_msg(conf_load_buf("t",
+				    "network a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n"
+				    " host printer { ipv4 = \"10.7.0.20\" }\n"
+				    " host mine { mac = \"52:54:00:00:00:aa\" }\n}\n",
+				    &c, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(n, 10);
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(names_pins_write(f, &c->networks[0], ls, n, 500), 0);
+	fclose(f);
+	ck_assert_str_eq(out,
+			 "# Written by gatewayd for network \"a\": the names its guests' leases "
+			 "hold.\n"
+			 "52:54:00:00:00:01,web\n"
+			 "52:54:00:00:00:02,db\n");
+	free(out);
+	conf_free(c);
+}
+END_TEST
+
 Suite *dnsmasq_conf_suite(void)
 {
 	Suite *s = suite_create("dnsmasq_conf");
@@ -222,6 +288,8 @@ Suite *dnsmasq_conf_suite(void)
 	tcase_add_test(tc, test_upstream);
 	tcase_add_test(tc, test_names_mtu_servers);
 	tcase_add_test(tc, test_dhcp6_range);
+	tcase_add_test(tc, test_names_lines);
+	tcase_add_test(tc, test_names_pins);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -83,6 +83,45 @@ static const struct {
 	{ " forward x {\n proto = udp\n port = 53\n to = \"10.213.0.9\" }\n", NULL,
 	  "f.conf:7: network \"a\": forward \"x\": udp port 53 on every address would take "
 	  "over the guests' DNS/DHCP" },
+	/* listen: only a unicast address that can be the host's (issue 16, 13) */
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"0.0.0.0\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"0.0.0.0\" is not a unicast address "
+	  "of the host: the unspecified address (leave listen out for every address of the "
+	  "host)" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"224.0.0.5\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"224.0.0.5\" is not a unicast address "
+	  "of the host: a multicast address" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"255.255.255.255\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"255.255.255.255\" is not a unicast "
+	  "address of the host: the broadcast address" },
+	{ " forward x {\n port = 22\n to = \"[fd42:213::9]\"\n listen = \"fe80::1\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"fe80::1\" is not a unicast address of "
+	  "the host: a link-local address" },
+	/* a guest's address (another network's: a routed guest's /32 would
+	 * be announced over BGP), or its own network's */
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"10.214.0.7\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"10.214.0.7\" is inside network "
+	  "\"b\"'s subnet 10.214.0.0/24: a guest's address, not the host's" },
+	{ " forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"10.213.0.255\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"10.213.0.255\" is inside network "
+	  "\"a\"'s subnet 10.213.0.0/24" },
+	/* another network's gateway, on its DNS port (issue 16, 14), and a
+	 * gateway at all, IPv6 too */
+	{ NULL,
+	  " forward x {\n proto = udp\n port = 53\n to = \"10.214.0.9\"\n listen = "
+	  "\"10.213.0.1\" }\n",
+	  "f.conf:13: network \"b\": forward \"x\": listen \"10.213.0.1\" is the gateway address "
+	  "of "
+	  "network \"a\", where its guests' DNS and DHCP are served: a forward may not listen "
+	  "on a gateway address" },
+	{ " forward x {\n port = 8080\n to = \"10.213.0.9\"\n listen = \"10.214.0.1\" }\n", NULL,
+	  "f.conf:8: network \"a\": forward \"x\": listen \"10.214.0.1\" is the gateway address of "
+	  "network \"b\"" },
+	{ " forward x {\n proto = tcp\n port = 53\n to = \"[fd42:213::9]\"\n listen = "
+	  "\"fd42:213::1\" }\n",
+	  NULL,
+	  "f.conf:9: network \"a\": forward \"x\": listen \"fd42:213::1\" is the gateway address "
+	  "of network \"a\"" },
 	/* two forwards on one listen address, port and proto */
 	{ " forward x {\n port = 22\n to = \"10.213.0.9\" }\n"
 	  " forward y {\n port = 22\n to = \"10.213.0.8\" }\n",
@@ -116,6 +155,81 @@ START_TEST(test_forward_errors)
 	ck_assert_int_lt(load(bad[_i].a, bad[_i].b, &c, err, sizeof(err)), 0);
 	ck_assert_msg(!strncmp(err, bad[_i].err, strlen(bad[_i].err)),
 		      "case %d: got \"%s\"\nwant \"%s\"", _i, err, bad[_i].err);
+}
+END_TEST
+
+/* BIRD listens on tcp/179: no forward may take it while a bgp section
+ * exists; without one, or udp, it is a port like any other. */
+START_TEST(test_forward_bgp_port)
+{
+	static const char bgp[] = "bgp {\n local_as = 64512\n neighbor up { address = "
+				  "\"198.51.100.1\"  as = 64500 }\n}\n";
+	static const char *const fwd[] = {
+		" forward x {\n port = 179\n to = \"10.213.0.9\" }\n",
+		" forward x {\n port = \"100-200\"\n to = \"10.213.0.9\"\n listen = "
+		"\"198.51.100.7\" }\n",
+		" forward x {\n proto = udp\n port = 179\n to = \"10.213.0.9\" }\n",
+	};
+	char text[1024], err[512];
+	struct gw_conf *c;
+
+	for (int with_bgp = 0; with_bgp < 2; with_bgp++)
+		for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+			int r;
+
+			snprintf(text, sizeof(text),
+				 "network a {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n%s}\n%s",
+				 fwd[i], with_bgp ? bgp : "");
+			r = conf_load_buf("f.conf", text, &c, err, sizeof(err));
+			if (with_bgp && i < 2) {
+				ck_assert_int_lt(r, 0);
+				ck_assert_str_eq(err,
+						 "f.conf:5: network \"a\": forward \"x\": tcp port "
+						 "179 is BGP's, and the bgp section makes BIRD "
+						 "listen there: the router's session would reach "
+						 "a guest");
+				continue;
+			}
+			ck_assert_msg(r == 0, "%s: %s", text, err);
+			conf_free(c);
+		}
+}
+END_TEST
+
+/* An auto subnet is known only at start: preflight asks again with it
+ * resolved (gatewayd/host/preflight.c). */
+START_TEST(test_forward_listen_auto)
+{
+	struct gw_conf *c;
+	char err[512], msg[400];
+	struct in_addr sub;
+
+	ck_assert_msg(
+		load(" forward x {\n port = 22\n to = \"10.213.0.9\"\n listen = \"10.77.0.1\" }\n",
+		     NULL, &c, err, sizeof(err)) == 0,
+		"%s", err);
+	conf_free(c);
+	ck_assert_msg(conf_load_buf("f.conf",
+				    "network a {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n"
+				    " forward x { port = 22  to = \"10.213.0.9\"  listen = "
+				    "\"10.77.0.1\" }\n}\n"
+				    "network b {\n bridge = gw1\n ipv4 = auto\n}\n",
+				    &c, err, sizeof(err)) == 0,
+		      "%s", err);
+	/* unresolved: nothing to compare with */
+	ck_assert_ptr_null(conf_forward_listen_net(c, &c->networks[0].fwd.v[0], true));
+	inet_pton(AF_INET, "10.77.0.0", &sub);
+	conf_network_set_ipv4(&c->networks[1], sub, 24);
+	ck_assert_ptr_null(conf_forward_listen_net(c, &c->networks[0].fwd.v[0], false));
+	ck_assert_ptr_eq(conf_forward_listen_net(c, &c->networks[0].fwd.v[0], true),
+			 &c->networks[1]);
+	conf_forward_listen_msg(msg, sizeof(msg), &c->networks[0], &c->networks[0].fwd.v[0],
+				&c->networks[1]);
+	ck_assert_str_eq(msg,
+			 "network \"a\": forward \"x\": listen \"10.77.0.1\" is the gateway "
+			 "address of network \"b\", where its guests' DNS and DHCP are served: "
+			 "a forward may not listen on a gateway address");
+	conf_free(c);
 }
 END_TEST
 
@@ -423,9 +537,17 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 			 "  [ lookup reg 1 set fwd6 dreg 1 ]\n"
 			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
+	/* ct status dnat iifname vmap @fwd_closed: an isolated network's
+	 * connections to its from_ chain first */
+	ck_assert_str_eq(rule_of(&b, "forward", 0),
+			 "  [ ct load status => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x00000000 ]\n"
+			 "  [ meta load iifname => reg 1 ]\n"
+			 "  [ lookup reg 1 set fwd_closed dreg 0 ]\n");
 	/* ct status dnat ct original ip daddr . meta l4proto . ct original
 	 * proto-dst @fwd_count4_at accept */
-	ck_assert_str_eq(rule_of(&b, "forward", 0),
+	ck_assert_str_eq(rule_of(&b, "forward", 1),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
@@ -436,7 +558,7 @@ START_TEST(test_forward_batch)
 			 "  [ immediate reg 0 accept ]\n");
 	/* ct status dnat meta nfproto ipv4 meta l4proto . ct original
 	 * proto-dst @fwd_count4 accept */
-	ck_assert_str_eq(rule_of(&b, "forward", 1),
+	ck_assert_str_eq(rule_of(&b, "forward", 2),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
@@ -535,6 +657,8 @@ Suite *forward_suite(void)
 
 	tcase_add_loop_test(tc, test_forward_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_forward_ok);
+	tcase_add_test(tc, test_forward_bgp_port);
+	tcase_add_test(tc, test_forward_listen_auto);
 	tcase_add_test(tc, test_forward_flat);
 	tcase_add_test(tc, test_forward_elements);
 	tcase_add_test(tc, test_forward_batch);

@@ -277,6 +277,21 @@ START_TEST(test_mode_plan)
 			 "\"fwd_out_iso\" accept\n"
 			 "counter name \"drop_iso\" drop\n");
 	ck_assert_str_eq(chain_rules(&p, "to_iso"), "drop\n");
+	/* nor through a port forward (issue 16, 12): fwd_closed leads its
+	 * bridge, and only its, to from_iso, which drops a new connection */
+	{
+		size_t k = 0, found = 0;
+
+		while (k < p.n_sets && strcmp(p.sets[k].name, "fwd_closed"))
+			k++;
+		ck_assert_uint_lt(k, p.n_sets);
+		ck_assert(p.sets[k].vmap && p.sets[k].key == NK_IIFNAME);
+		ck_assert_uint_eq(p.sets[k].n_elems, 1);
+		found = !strcmp(p.sets[k].elems[0].key.ifname, "gw3") &&
+			!strcmp(p.sets[k].elems[0].chain, "from_iso");
+		ck_assert_msg(found, "fwd_closed: %s -> %s", p.sets[k].elems[0].key.ifname,
+			      p.sets[k].elems[0].chain);
+	}
 	/* DNS, DHCP and ICMP to the gateway as in every mode */
 	ck_assert_str_eq(chain_rules(&p, "in_iso"), chain_rules(&p, "in_rd"));
 	nft_plan_release(&p);

@@ -104,8 +104,10 @@ START_TEST(test_plan_dispatch)
 	ck_assert_str_eq(chain_text("input"), "ip daddr vmap @svc4_nets\n"
 					      "ip6 daddr vmap @svc6_nets\n"
 					      "iifname vmap @in_nets\n");
-	/* port forwards first (nft/forward.c, tests/unit/test_forward.c) */
+	/* port forwards first (nft/forward.c, tests/unit/test_forward.c),
+	 * not from an isolated network */
 	ck_assert_str_eq(chain_text("forward"),
+			 "ct status dnat iifname vmap @fwd_closed\n"
 			 "ct status dnat ct original ip daddr . meta l4proto . ct original "
 			 "proto-dst @fwd_count4_at accept\n"
 			 "ct status dnat meta nfproto ipv4 meta l4proto . ct original proto-dst "
@@ -142,7 +144,7 @@ START_TEST(test_plan_flat)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
-	ck_assert_uint_eq(base, 25); /* as for one network (14 of them port forwards') */
+	ck_assert_uint_eq(base, 26); /* as for one network (15 of them port forwards') */
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -157,7 +159,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 30); /* 10 of them port forwards', 10 binding's */
+	ck_assert_uint_eq(plan.n_sets, 31); /* 11 of them port forwards', 10 binding's */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -427,20 +429,21 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1025), "map inet gatewayd nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1032), "map bridge gatewayd port_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 1034), "map inet gatewayd local6_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1035), "map bridge gatewayd bind_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1039), "set bridge gatewayd bind6");
-	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd claimed6");
-	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd guest_ports");
-	ck_assert_str_eq(nft_batch_describe(b, 1042), "set bridge gatewayd dhcp_rate");
-	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd dhcp_clients");
-	ck_assert_str_eq(nft_batch_describe(b, 1044), "set bridge gatewayd mac_self");
-	ck_assert_str_eq(nft_batch_describe(b, 1054), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1055), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1055 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1035), "map inet gatewayd fwd_closed");
+	ck_assert_str_eq(nft_batch_describe(b, 1036), "map bridge gatewayd bind_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd bind6");
+	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd claimed6");
+	ck_assert_str_eq(nft_batch_describe(b, 1042), "set bridge gatewayd guest_ports");
+	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd dhcp_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1044), "set bridge gatewayd dhcp_clients");
+	ck_assert_str_eq(nft_batch_describe(b, 1045), "set bridge gatewayd mac_self");
+	ck_assert_str_eq(nft_batch_describe(b, 1055), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1056), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1056 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1055 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1056 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1055 + plan.n_chains + 13),
+	ck_assert_str_eq(nft_batch_describe(b, 1056 + plan.n_chains + 14),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);
@@ -873,7 +876,7 @@ START_TEST(test_batch_forms)
 	/* its elements: the bridges (the 10th map with elements, after
 	 * out_nets and local4/6_nets; port_nets has none) */
 	br = set_index(&meta, NFT_BRIDGES_MAP);
-	ck_assert_int_eq(br, 10);
+	ck_assert_int_eq(br, 11);
 	elems_of(bm, 9, text, sizeof(text));
 	ck_assert_str_eq(text, "gw0:-3:ports_default\ngw1:-3:ports_cust\n");
 	elems_of(b, 9, text, sizeof(text)); /* no 10th in the port-set form */

@@ -20,7 +20,9 @@
  * Woken by the run-time watch (links changed: watch.c), by inotify on
  * state_dir: dnsmasq rewrites the lease file in place (truncate, write),
  * so its writes are gathered for BINDING_SETTLE_MS before the file is
- * read; and by neighbour events on a guest bridge that name an IPv6
+ * read (re-armed by each write, but never past BINDING_SETTLE_MAX_MS from
+ * the first one not synced: a guest renewing in a loop cannot starve
+ * everyone else's sync); and by neighbour events on a guest bridge that name an IPv6
  * address nobody holds yet. Each wake-up rebuilds the whole content and commits it in one
  * transaction (nft_set_binding()). */
 #include "gatewayd/core/binding.h"
@@ -302,6 +304,7 @@ bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
 static int do_sync(struct gw_binding *b)
 {
 	b->last_sync = now_ms();
+	b->unsynced = 0;
 	const struct gw_conf *conf = b->ctx->conf;
 	struct fdb_dump fdb = { 0 };
 	struct neigh_list nb = { 0 };
@@ -400,6 +403,24 @@ uint64_t binding_pace(const struct gw_binding *b)
 	return since >= BINDING6_GAP_MS ? BINDING_SETTLE_MS : BINDING6_GAP_MS - since;
 }
 
+uint64_t binding_settle_delay(uint64_t now, uint64_t *unsynced, uint64_t ms)
+{
+	uint64_t waited;
+
+	if (!*unsynced)
+		*unsynced = now ? now : 1;
+	waited = now - *unsynced;
+	if (waited >= BINDING_SETTLE_MAX_MS)
+		return 0;
+	return ms < BINDING_SETTLE_MAX_MS - waited ? ms : BINDING_SETTLE_MAX_MS - waited;
+}
+
+void binding_settle(struct gw_binding *b, uint64_t ms)
+{
+	if (b->settle)
+		eloop_timer_arm(b->settle, binding_settle_delay(now_ms(), &b->unsynced, ms));
+}
+
 static void on_settle(void *arg)
 {
 	struct gw_binding *b = arg;
@@ -424,8 +445,8 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 			leases |= nl > 7 && !strcmp(ev->name + nl - 7, ".leases");
 			p += sizeof(*ev) + ev->len;
 		}
-	if (leases && b->settle)
-		eloop_timer_arm(b->settle, BINDING_SETTLE_MS);
+	if (leases)
+		binding_settle(b, BINDING_SETTLE_MS);
 }
 
 static void watch_dir(struct gw_binding *b, const char *dir)

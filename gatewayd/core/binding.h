@@ -41,6 +41,12 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
 		     size_t *n_out);
 
+/* Pure, for the unit tests: how long to wait before a sync asked for at
+ * now (ms) to happen in ms, when *unsynced (0: none) is when the first
+ * change not synced yet came (set to now if 0): never past
+ * BINDING_SETTLE_MAX_MS from it. */
+uint64_t binding_settle_delay(uint64_t now, uint64_t *unsynced, uint64_t ms);
+
 /* Sort bindings and forwarding-database entries by MAC, as
  * binding_compute() wants them. */
 void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t n_fdb);

@@ -14,6 +14,10 @@
 #include <stdbool.h>
 
 #define BINDING_SETTLE_MS 20
+/* ... but no longer than this from the first write or event not synced
+ * yet: a guest renewing its lease every few milliseconds (each renewal
+ * rewrites the file) delays a sync, never starves it. */
+#define BINDING_SETTLE_MAX_MS 200
 /* A guest that makes up addresses by the thousand must neither grow the
  * sets without bound nor keep the loop busy: at most this many IPv6
  * addresses held per port (more pass unheld), and syncs that new
@@ -51,6 +55,7 @@ struct gw_binding {
 	struct nft_bind *binds; /* as last committed */
 	bool loaded;		/* binds read from BINDING_STATE */
 	uint64_t last_sync;	/* CLOCK_MONOTONIC ms of the last do_sync() */
+	uint64_t unsynced;	/* ms of the first change not synced yet, 0 if none */
 	size_t n_waiting;
 	struct binding_fdb *waiting; /* MACs with an address, not bound yet: by MAC */
 };
@@ -83,6 +88,9 @@ int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(v
 
 /* binding.c: how long a sync that new neighbours ask for waits. */
 uint64_t binding_pace(const struct gw_binding *b);
+/* binding.c: sync in ms, or sooner: at most BINDING_SETTLE_MAX_MS after
+ * the first change not synced yet. */
+void binding_settle(struct gw_binding *b, uint64_t ms);
 /* binding.c: mac has an address (lease, static host) but no binding. */
 bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6]);
 

@@ -392,6 +392,30 @@ START_TEST(test_binding_compute_many)
 }
 END_TEST
 
+/* A sync asked for again and again (a lease file rewritten every few ms)
+ * still happens BINDING_SETTLE_MAX_MS after the first request. */
+START_TEST(test_binding_settle_max)
+{
+	uint64_t unsynced = 0, due = 0;
+
+	ck_assert_uint_eq(binding_settle_delay(1000, &unsynced, 20), 20);
+	ck_assert_uint_eq(unsynced, 1000);
+	/* a write every 4 ms: each re-arms, but the deadline stays */
+	for (uint64_t t = 1004; t < 1400 && !due; t += 4) {
+		uint64_t d = binding_settle_delay(t, &unsynced, 20);
+
+		if (t + d <= t + 4 || d == 0)
+			due = t + d;
+	}
+	ck_assert_uint_ge(due, 1000 + 180);
+	ck_assert_uint_le(due, 1000 + 200);
+	ck_assert_uint_eq(binding_settle_delay(1300, &unsynced, 20), 0);
+	/* after a sync (unsynced = 0) the wait starts again */
+	unsynced = 0;
+	ck_assert_uint_eq(binding_settle_delay(2000, &unsynced, 250), 200);
+}
+END_TEST
+
 Suite *binding_suite(void)
 {
 	Suite *s = suite_create("binding");
@@ -404,6 +428,7 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_binding_refill);
 	tcase_add_test(tc, test_binding_compute);
 	tcase_add_test(tc, test_binding_compute_many);
+	tcase_add_test(tc, test_binding_settle_max);
 	suite_add_tcase(s, tc);
 	return s;
 }

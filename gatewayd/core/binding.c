@@ -122,21 +122,24 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-/* (MAC, IPv4 address) pairs of one network. */
-static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct lease *ls,
-		     struct nft_bind **out, size_t *n_out)
+int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
+		      size_t *n_out)
 {
 	char path[GW_PATH_MAX + 64];
 	time_t now = time(NULL);
+	struct lease *ls = NULL;
 	int nl;
 
 	*n_out = 0;
 	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
-	nl = leases_read(path, ls, BINDING_LEASES);
+	/* every line: dnsmasq writes the newest first */
+	nl = leases_load(path, &ls);
 	if (nl < 0)
 		nl = 0;
-	if (!(*out = calloc((size_t)nl + n->hosts.n + 1, sizeof(**out))))
+	if (!(*out = calloc((size_t)nl + n->hosts.n + 1, sizeof(**out)))) {
+		free(ls);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < nl; i++) {
 		struct nft_bind *x = &(*out)[*n_out];
 
@@ -146,6 +149,7 @@ static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, str
 		x->has4 = true;
 		(*n_out)++;
 	}
+	free(ls);
 	for (size_t i = 0; i < n->hosts.n; i++) {
 		const struct gw_host *h = &n->hosts.v[i];
 		struct nft_bind *x = &(*out)[*n_out];
@@ -277,14 +281,16 @@ static uint64_t now_ms(void)
 static long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs,
 			size_t n_addrs, const struct nft_bind *bound, size_t n_bound)
 {
-	for (size_t a = 0; a < n_addrs; a++) {
-		bool found = false;
+	/* binding_compute() bound a subsequence of addrs, in their order
+	 * (and a MAC's addresses all or none): one walk, not n^2 -- a /16's
+	 * leases are 65,000 */
+	for (size_t a = 0, k = 0; a < n_addrs; a++) {
 		struct binding_fdb *v;
 
-		for (size_t k = 0; k < n_bound && !found; k++)
-			found = !memcmp(bound[k].mac, addrs[a].mac, 6);
-		if (found)
+		if (k < n_bound && !memcmp(bound[k].mac, addrs[a].mac, 6)) {
+			k++;
 			continue;
+		}
 		if (!(v = realloc(*w, (*n + 1) * sizeof(*v))))
 			return -ENOMEM;
 		*w = v;
@@ -312,14 +318,13 @@ static int do_sync(struct gw_binding *b)
 	size_t n_kept = 0, n_waiting = 0;
 	struct binding_fdb *waiting = NULL;
 	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));
-	struct lease *ls = calloc(BINDING_LEASES, sizeof(*ls));
 	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
 	struct nft_bind *binds = NULL, *addrs = NULL;
 	size_t n_binds = 0, n_addrs;
 	char err[512];
 	int r = -ENOMEM;
 
-	if (!pe || !ls || !idx)
+	if (!pe || !idx)
 		goto out;
 	if ((r = fdb_read(b, &fdb)) < 0) {
 		log_warnx("guest binding: reading the bridges' forwarding databases: %s",
@@ -341,7 +346,7 @@ static int do_sync(struct gw_binding *b)
 				idx[np++] = b->ports[p].ifindex;
 		if (!n->guest_binding || !np)
 			continue;
-		if ((r = net_addrs(conf, n, ls, &addrs, &n_addrs)) < 0)
+		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs)) < 0)
 			goto out;
 		size_t net_first = n_binds;
 		k = binding_compute(idx, np, fdb.v, fdb.n, addrs, n_addrs, b->binds, b->n_binds,
@@ -391,7 +396,6 @@ out:
 	free(nb.v);
 	free(fdb.v);
 	free(idx);
-	free(ls);
 	free(pe);
 	return r;
 }

@@ -41,6 +41,14 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
 		     size_t *n_out);
 
+/* (MAC, IPv4 address) pairs of network n: every lease line of
+ * state_dir/NAME.leases (unexpired), then its static hosts. *out is
+ * malloc'd. 0 or -ENOMEM. */
+struct gw_conf;
+struct gw_network;
+int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
+		      size_t *n_out);
+
 /* Pure, for the unit tests: how long to wait before a sync asked for at
  * now (ms) to happen in ms, when *unsynced (0: none) is when the first
  * change not synced yet came (set to now if 0): never past

@@ -24,7 +24,6 @@
  * neighbours ask for at most every BINDING6_GAP_MS. */
 #define BINDING6_PER_PORT 32
 #define BINDING6_GAP_MS	  250
-#define BINDING_LEASES	  4096
 #define BINDING_STATE	  "guest-bindings" /* in state_dir: "IFINDEX MAC [IPV6]" lines */
 
 struct bport {

@@ -17,8 +17,10 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char nets[] = "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n}\n"
 			   "network open {\n bridge = gw1\n ipv4 = \"10.50.0.1/24\"\n"
@@ -416,6 +418,44 @@ START_TEST(test_binding_settle_max)
 }
 END_TEST
 
+/* Binding reads every lease line: dnsmasq writes the newest first, and a
+ * guest that makes up thousands of leases must not push an older guest's
+ * (the last line) out of what is read. */
+START_TEST(test_binding_all_leases)
+{
+	enum { N = 5000 };
+	char dir[] = "/tmp/gwbind.XXXXXX", path[64], cfg[512], err[512];
+	struct gw_conf *c = NULL;
+	struct nft_bind *v = NULL;
+	size_t n = 0;
+	bool found = false;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cfg, sizeof(cfg),
+		 "state_dir = \"%s\"\nnetwork big {\n bridge = gw9\n ipv4 = \"10.9.0.1/16\"\n}\n",
+		 dir);
+	ck_assert_int_eq(conf_load_buf("t", cfg, &c, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/big.leases", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (int i = 0; i < N - 1; i++) /* the newcomers, newest first */
+		fprintf(f, "0 02:00:00:00:%02x:%02x 10.9.%d.%d * *\n", (i >> 8) & 0xff, i & 0xff,
+			1 + i / 250, 1 + i % 250);
+	fprintf(f, "0 52:54:00:00:00:01 10.9.200.1 old *\n"); /* the oldest guest */
+	fclose(f);
+	ck_assert_int_eq(binding_net_addrs(c, &c->networks[0], &v, &n), 0);
+	ck_assert_uint_eq(n, N);
+	for (size_t i = 0; i < n; i++)
+		found |= v[i].mac[0] == 0x52 && v[i].mac[5] == 1 &&
+			 v[i].a4.s_addr == inet_addr("10.9.200.1");
+	ck_assert(found);
+	free(v);
+	unlink(path);
+	rmdir(dir);
+	conf_free(c);
+}
+END_TEST
+
 Suite *binding_suite(void)
 {
 	Suite *s = suite_create("binding");
@@ -429,6 +469,7 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_binding_compute);
 	tcase_add_test(tc, test_binding_compute_many);
 	tcase_add_test(tc, test_binding_settle_max);
+	tcase_add_test(tc, test_binding_all_leases);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -263,6 +263,28 @@ START_TEST(test_read)
 }
 END_TEST
 
+/* leases_load: every line, past any fixed count. */
+START_TEST(test_load_all)
+{
+	char path[] = "/tmp/gwleases.XXXXXX";
+	struct lease *l = NULL;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, "0 02:00:00:00:%02x:%02x 10.9.%d.%d * *\n", (i >> 8) & 0xff, i & 0xff,
+			i / 250, 1 + i % 250);
+	fclose(f);
+	ck_assert_int_eq(leases_load(path, &l), 5000);
+	ck_assert_str_eq(l[4999].ip, "10.9.19.250");
+	free(l);
+	ck_assert_int_eq(leases_load("/nonexistent/x.leases", &l), 0);
+	ck_assert_ptr_null(l);
+	unlink(path);
+}
+END_TEST
+
 Suite *leases_suite(void)
 {
 	Suite *s = suite_create("leases");
@@ -274,6 +296,7 @@ Suite *leases_suite(void)
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_lengths);
 	tcase_add_test(tc, test_read);
+	tcase_add_test(tc, test_load_all);
 	suite_add_tcase(s, tc);
 	tcase_add_test(to, test_table_escapes);
 	tcase_add_test(to, test_json_escapes);

@@ -92,6 +92,8 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_GUEST_PORTS_SET, NK_GUEST_PORT, false },
 		{ NFT_METER_SET, NK_METER, false },
 		{ NFT_METER_CLIENTS, NK_METER_CLIENT, false },
+		{ NFT_DHCP_MACS, NK_DHCP_MAC, false },
+		{ NFT_DHCP_SEEN, NK_DHCP_SEEN, false },
 	};
 	long r = 0;
 
@@ -108,6 +110,31 @@ static void rb_bind(struct rule_builder *b, enum nft_bind_test t, bool neq, cons
 
 	m->u.lk.key = t;
 	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", set ? set : "");
+}
+
+/* Where each MAC's own DHCP came in (issue 16 item 1). A MAC recorded on
+ * one port is dropped from every other -- any frame, so that no guest
+ * teaches the bridge's forwarding database a neighbour's MAC, before or
+ * after its binding -- and a DHCP client message records (or refreshes)
+ * its MAC on its port, first come first served. The daemon binds a
+ * lease's MAC to the port found here. */
+static int plan_dhcp_seen(struct rule_builder *b, size_t chain, const char *bind)
+{
+	struct nft_match *m;
+	int r;
+
+	rb_start(b, chain);
+	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_DHCP_MACS);
+	rb_bind(b, BT_LOOKUP_MAC, true, NFT_DHCP_SEEN);
+	if ((r = rb_end(b, bind, NV_DROP)) < 0)
+		return r;
+	rb_start(b, chain);
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = 67;
+	rb_bind(b, BT_UPDATE_MAC, false, NFT_DHCP_MACS);
+	rb_bind(b, BT_UPDATE_SEEN, false, NFT_DHCP_SEEN);
+	return rb_end(b, NULL, NV_CONTINUE);
 }
 
 int plan_binding(struct rule_builder *b, const struct gw_network *n, const char *bind,
@@ -161,6 +188,8 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		if ((r = rb_end(b, bind, NV_DROP)) < 0)
 			return r;
 	}
+	if ((r = plan_dhcp_seen(b, chain, bind)) < 0)
+		return r;
 	/* IPv4: DHCP before a lease, then the bound address only. */
 	rb_start(b, chain);
 	rb_bind(b, BT_SADDR4_ZERO, false, NULL);
@@ -307,6 +336,29 @@ static int x_client_seen(struct nftnl_rule *r, const struct nft_plan *plan,
 	return 0;
 }
 
+/* update @dhcp_macs { ether saddr }, update @dhcp_seen { iif . ether
+ * saddr }: add, or restart the timeout. */
+static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	struct nftnl_expr *d;
+	int e;
+
+	if (m->u.lk.key == BT_UPDATE_SEEN) {
+		if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0)
+			return e;
+	} else if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0) {
+		return e;
+	}
+	if (!(d = expr_add(r, "dynset")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
+	return 0;
+}
+
 int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
 	int e;
@@ -391,6 +443,8 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_CLIENT_SEEN: return x_client_seen(r, plan, m);
+	case BT_UPDATE_MAC:
+	case BT_UPDATE_SEEN: return x_update(r, plan, m);
 	}
 	return -EINVAL;
 }
@@ -433,6 +487,10 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_LOOKUP_NA:
 		snprintf(buf, len, "iif . ether saddr . @th,64,128 %s@%s", ne, m->u.lk.set);
 		return;
+	case BT_UPDATE_MAC: snprintf(buf, len, "update @%s { ether saddr }", m->u.lk.set); return;
+	case BT_UPDATE_SEEN:
+		snprintf(buf, len, "update @%s { iif . ether saddr }", m->u.lk.set);
+		return;
 	}
 	snprintf(buf, len, "?");
 }
@@ -448,6 +506,8 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_GUEST_PORT] = "ifname",
 		[NK_METER] = "ifname",
 		[NK_METER_CLIENT] = "ifname . ether_addr",
+		[NK_DHCP_MAC] = "ether_addr",
+		[NK_DHCP_SEEN] = "iface_index . ether_addr",
 	};
 
 	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
@@ -457,6 +517,9 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic\n");
 	if (s->key == NK_METER_CLIENT)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1h\n");
+	if (s->key == NK_DHCP_MAC || s->key == NK_DHCP_SEEN)
+		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %ud\n",
+			NFT_DHCP_SEEN_TIMEOUT_S / 86400);
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

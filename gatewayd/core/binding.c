@@ -123,7 +123,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 }
 
 int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
-		      size_t *n_out)
+		      size_t *n_out, size_t *n_leases)
 {
 	char path[GW_PATH_MAX + 64];
 	time_t now = time(NULL);
@@ -150,6 +150,7 @@ int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, st
 		(*n_out)++;
 	}
 	free(ls);
+	*n_leases = *n_out;
 	for (size_t i = 0; i < n->hosts.n; i++) {
 		const struct gw_host *h = &n->hosts.v[i];
 		struct nft_bind *x = &(*out)[*n_out];
@@ -312,7 +313,9 @@ static int do_sync(struct gw_binding *b)
 	b->last_sync = now_ms();
 	b->unsynced = 0;
 	const struct gw_conf *conf = b->ctx->conf;
-	struct fdb_dump fdb = { 0 };
+	struct fdb_dump fdb = { 0 }, seen = { 0 }, dmacs = { 0 };
+	struct binding_fdb *where = NULL;
+	long n_where;
 	struct neigh_list nb = { 0 };
 	struct in6_addr *kept = NULL;
 	size_t n_kept = 0, n_waiting = 0;
@@ -320,7 +323,7 @@ static int do_sync(struct gw_binding *b)
 	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));
 	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
 	struct nft_bind *binds = NULL, *addrs = NULL;
-	size_t n_binds = 0, n_addrs;
+	size_t n_binds = 0, n_addrs, n_leases;
 	char err[512];
 	int r = -ENOMEM;
 
@@ -335,7 +338,15 @@ static int do_sync(struct gw_binding *b)
 		log_warnx("guest binding: reading the neighbour table: %s", strerror(-r));
 		goto out;
 	}
+	if ((r = dhcp_records_read(&seen, &dmacs)) < 0) {
+		log_warnx("guest binding: reading the DHCP records (dhcp_seen): %s", strerror(-r));
+		goto out;
+	}
 	binding_sort(b->binds, b->n_binds, fdb.v, fdb.n);
+	if ((n_where = binding_where(seen.v, seen.n, fdb.v, fdb.n, &where)) < 0) {
+		r = (int)n_where;
+		goto out;
+	}
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		size_t np = 0;
@@ -346,11 +357,18 @@ static int do_sync(struct gw_binding *b)
 				idx[np++] = b->ports[p].ifindex;
 		if (!n->guest_binding || !np)
 			continue;
-		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs)) < 0)
+		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs, &n_leases)) < 0)
 			goto out;
 		size_t net_first = n_binds;
-		k = binding_compute(idx, np, fdb.v, fdb.n, addrs, n_addrs, b->binds, b->n_binds,
+		/* a lease: the port its own DHCP came in on; a static host
+		 * (maybe set by hand, no DHCP): that, or where the bridge
+		 * learned it */
+		k = binding_compute(idx, np, seen.v, seen.n, addrs, n_leases, b->binds, b->n_binds,
 				    &binds, &n_binds);
+		if (k >= 0)
+			k = binding_compute(idx, np, where, (size_t)n_where, addrs + n_leases,
+					    n_addrs - n_leases, b->binds, b->n_binds, &binds,
+					    &n_binds);
 		if (k >= 0)
 			k = waiting_add(&waiting, &n_waiting, addrs, n_addrs, binds + net_first,
 					n_binds - net_first);
@@ -387,8 +405,12 @@ static int do_sync(struct gw_binding *b)
 	state_path(conf->state_dir, BINDING_STATE, err, sizeof(err));
 	if ((r = state_file_write(err, 0600, state_fill, b)) < 0)
 		log_warnx("guest binding: writing %s: %s", err, strerror(-r));
+	dhcp_records_forget(b, &seen, &dmacs);
 	r = 0;
 out:
+	free(where);
+	free(seen.v);
+	free(dmacs.v);
 	free(binds);
 	free(addrs);
 	free(kept);

@@ -93,6 +93,13 @@ void binding_settle(struct gw_binding *b, uint64_t ms);
 /* binding.c: mac has an address (lease, static host) but no binding. */
 bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6]);
 
+/* binding_dhcp.c: the kernel's DHCP records (dhcp_macs, then dhcp_seen),
+ * each sorted by MAC; and the deletion of those of ports no longer among
+ * b's guest ports (and of MACs left without their port). */
+int dhcp_records_read(struct fdb_dump *seen, struct fdb_dump *macs);
+void dhcp_records_forget(struct gw_binding *b, const struct fdb_dump *seen,
+			 const struct fdb_dump *macs);
+
 /* binding6.c */
 bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out);
 int neigh_read(struct gw_binding *b, struct neigh_list *d);

@@ -1,5 +1,6 @@
 /* Guest binding, pure: which port each address's MAC is on (the bindings
- * in force first, then the bridges' forwarding databases), over sorted
+ * in force first, then the port its own DHCP came in on; for a static
+ * host without DHCP, the bridges' forwarding databases), over sorted
  * arrays -- thousands of bindings, each looked up, on every sync. */
 #include "gatewayd/core/binding_int.h"
 
@@ -59,6 +60,28 @@ void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t 
 		qsort(v, n, sizeof(*v), bind_mac_cmp);
 	if (n_fdb > 1)
 		qsort(fdb, n_fdb, sizeof(*fdb), fdb_mac_cmp);
+}
+
+long binding_where(const struct binding_fdb *seen, size_t n_seen, const struct binding_fdb *fdb,
+		   size_t n_fdb, struct binding_fdb **out)
+{
+	struct binding_fdb *v = malloc((n_seen + n_fdb + 1) * sizeof(*v));
+	size_t n = n_seen;
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	if (n_seen)
+		memcpy(v, seen, n_seen * sizeof(*v));
+	for (size_t f = 0; f < n_fdb; f++) {
+		size_t i = binding_first_mac(seen, sizeof(*seen), n_seen, fdb[f].mac);
+
+		if (i == n_seen || memcmp(seen[i].mac, fdb[f].mac, 6))
+			v[n++] = fdb[f];
+	}
+	binding_sort(NULL, 0, v, n);
+	*out = v;
+	return (long)n;
 }
 
 long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,

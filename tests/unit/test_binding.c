@@ -96,6 +96,10 @@ START_TEST(test_binding_text)
 		     "\"bind_default\" drop\n"
 		     "ether type 8021q counter name \"bind_default\" drop\n"
 		     "ether type 8021ad counter name \"bind_default\" drop\n"
+		     "ether saddr @dhcp_macs iif . ether saddr != @dhcp_seen counter name "
+		     "\"bind_default\" drop\n"
+		     "udp dport 67 update @dhcp_macs { ether saddr } update @dhcp_seen { iif . "
+		     "ether saddr }\n"
 		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
 		     "iif . ether saddr . ip saddr @bind4 accept\n"
 		     "meta protocol ip counter name \"bind_default\" drop\n"
@@ -187,6 +191,15 @@ static const char *const bytecode[] = {
 	"type 1 name bind_default ] [ immediate reg 0 drop ]",
 	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ objref "
 	"type 1 name bind_default ] [ immediate reg 0 drop ]",
+	/* issue 16 item 1: the DHCP records */
+	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set dhcp_macs ] [ meta "
+	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
+	"dhcp_seen 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
+	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ payload load 6b @ link "
+	"header + 6 => reg 1 ] [ dynset update reg_key 1 set dhcp_macs ] [ meta load iif => reg 1 "
+	"] [ payload load 6b @ link header + 6 => reg 9 ] [ dynset update reg_key 1 set dhcp_seen "
+	"]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ payload load 4b @ network "
 	"header + 12 => reg 1 ] [ cmp eq reg 1 0x00000000 ] [ meta load l4proto => reg 1 ] [ cmp "
 	"eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg "
@@ -279,6 +292,11 @@ START_TEST(test_binding_bytecode)
 			ck_assert_uint_eq(p.set_klen[i], 16);
 		if (!strcmp(p.set_names[i], NFT_BIND_MAC_SET))
 			ck_assert_uint_eq(p.set_klen[i], 12);
+		if (!strcmp(p.set_names[i], NFT_DHCP_SEEN))
+			ck_assert_uint_eq(p.set_klen[i], 12);
+		if (!strcmp(p.set_names[i], NFT_DHCP_MACS) ||
+		    !strcmp(p.set_names[i], NFT_DHCP_SEEN))
+			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL | NFT_SET_TIMEOUT);
 	}
 	nft_batch_free(b);
 }
@@ -427,7 +445,7 @@ START_TEST(test_binding_all_leases)
 	char dir[] = "/tmp/gwbind.XXXXXX", path[64], cfg[512], err[512];
 	struct gw_conf *c = NULL;
 	struct nft_bind *v = NULL;
-	size_t n = 0;
+	size_t n = 0, nl = 0;
 	bool found = false;
 	FILE *f;
 
@@ -443,7 +461,8 @@ START_TEST(test_binding_all_leases)
 			1 + i / 250, 1 + i % 250);
 	fprintf(f, "0 52:54:00:00:00:01 10.9.200.1 old *\n"); /* the oldest guest */
 	fclose(f);
-	ck_assert_int_eq(binding_net_addrs(c, &c->networks[0], &v, &n), 0);
+	ck_assert_int_eq(binding_net_addrs(c, &c->networks[0], &v, &n, &nl), 0);
+	ck_assert_uint_eq(nl, N);
 	ck_assert_uint_eq(n, N);
 	for (size_t i = 0; i < n; i++)
 		found |= v[i].mac[0] == 0x52 && v[i].mac[5] == 1 &&

@@ -157,7 +157,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 29); /* 10 of them port forwards', 9 binding's */
+	ck_assert_uint_eq(plan.n_sets, 31); /* 10 of them port forwards', 11 binding's */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -432,13 +432,15 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1039), "set bridge gatewayd guest_ports");
 	ck_assert_str_eq(nft_batch_describe(b, 1040), "set bridge gatewayd dhcp_rate");
 	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd dhcp_clients");
-	ck_assert_str_eq(nft_batch_describe(b, 1051), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1052), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1052 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1042), "set bridge gatewayd dhcp_macs");
+	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd dhcp_seen");
+	ck_assert_str_eq(nft_batch_describe(b, 1053), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1054), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1054 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1052 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1054 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1052 + plan.n_chains + 13),
+	ck_assert_str_eq(nft_batch_describe(b, 1054 + plan.n_chains + 13),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

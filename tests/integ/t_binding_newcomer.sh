@@ -89,6 +89,23 @@ wait_until 3 port_is "$MACN" "$IPN" vg3 \
 in_ns "$N" busybox ping -c 1 -W 2 10.213.0.1 >/dev/null || fail "newcomer on vg3 cannot ping the gateway"
 ok "newcomer moved to vg3: its DHCP there is bound at once"
 
+# the daemon's own part: a forwarding database that names another port
+# (a sticky entry, which no learning corrects: what A's frames taught
+# before the MAC's first DHCP could say the same) does not move a binding
+newcomer_add 3 vg4
+M=$(guest_ns 3) MACM=$(in_ns "$(guest_ns 3)" cat /sys/class/net/eth0/address)
+in_host bridge fdb add "$MACM" dev vg1 master static sticky
+# -B: the replies broadcast, as the bridge would send them to vg1
+ENVOUT="$T/udhcpc-3.env" in_ns "$M" busybox udhcpc -B -i eth0 -f -q -n -t 5 -T 2 -s "$T/udhcpc.sh" \
+	>>"$T/udhcpc-3.log" 2>&1 || fail "newcomer M: no lease"
+IPM=$(lease_var 3 ip)
+wait_until 3 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd bind4 | grep -q '$MACM'" \
+	|| fail "newcomer M $MACM never bound: $(in_host nft list set bridge gatewayd bind4)"
+[ "$(bound_port "$MACM" "$IPM")" = vg4 ] \
+	|| fail "newcomer M $MACM bound to '$(bound_port "$MACM" "$IPM")' (the FDB's vg1), not vg4 where its DHCP came in"
+ok "with the bridge naming vg1 for $MACM, its DHCP on vg4 binds it to vg4"
+in_host bridge fdb del "$MACM" dev vg1 master static
+
 # control: without guest binding the same frames take the newcomer's MAC
 write_conf 'guest_binding = false'
 kill -HUP "$GW_PID"

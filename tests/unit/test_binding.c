@@ -475,6 +475,74 @@ START_TEST(test_binding_all_leases)
 }
 END_TEST
 
+/* A static host's MAC: the port its DHCP came in on if it did DHCP (the
+ * forwarding database says otherwise: ignored), else where the bridge
+ * learned it. */
+START_TEST(test_binding_where)
+{
+	const struct binding_fdb seen[] = { { 5, { 2, 0, 0, 0, 0, 1 } } };
+	const struct binding_fdb fdb[] = {
+		{ 6, { 2, 0, 0, 0, 0, 2 } }, /* set by hand: no DHCP */
+		{ 7, { 2, 0, 0, 0, 0, 1 } }, /* a forged frame's trace */
+	};
+	const uint32_t ports[] = { 5, 6, 7 };
+	struct nft_bind addrs[2] = { { .mac = { 2, 0, 0, 0, 0, 1 }, .has4 = true },
+				     { .mac = { 2, 0, 0, 0, 0, 2 }, .has4 = true } };
+	struct binding_fdb *w = NULL;
+	struct nft_bind *out = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(binding_where(seen, 1, fdb, 2, &w), 2);
+	ck_assert_int_eq(binding_compute(ports, 3, w, 2, addrs, 2, NULL, 0, &out, &n), 2);
+	ck_assert_uint_eq(out[0].ifindex, 5);
+	ck_assert_uint_eq(out[1].ifindex, 6);
+	free(out);
+	free(w);
+}
+END_TEST
+
+/* The records of a port that is gone are deleted (with their MAC), and a
+ * MAC left without its port; those of ports still there stay. */
+START_TEST(test_binding_forget)
+{
+	const uint32_t ports[] = { 5 };
+	const struct binding_fdb seen[] = { { 5, { 2, 0, 0, 0, 0, 1 } },
+					    { 9, { 2, 0, 0, 0, 0, 2 } } };
+	const struct binding_fdb macs[] = { { 0, { 2, 0, 0, 0, 0, 1 } },
+					    { 0, { 2, 0, 0, 0, 0, 2 } },
+					    { 0, { 2, 0, 0, 0, 0, 3 } } };
+	struct nft_bind *gone = NULL;
+	uint8_t(*gm)[6] = NULL;
+	size_t ng, ngm;
+
+	ck_assert_int_eq(binding_forget(ports, 1, seen, 2, macs, 3, &gone, &ng, &gm, &ngm), 3);
+	ck_assert_uint_eq(ng, 1);
+	ck_assert_uint_eq(gone[0].ifindex, 9);
+	ck_assert_int_eq(gone[0].mac[5], 2);
+	ck_assert_uint_eq(ngm, 2);
+	ck_assert_int_eq(gm[0][5], 2);
+	ck_assert_int_eq(gm[1][5], 3);
+	free(gone);
+	free(gm);
+	/* the deletion: one transaction, dhcp_seen's then dhcp_macs' */
+	struct nft_batch *b;
+	static struct parsed p;
+	static const int want[] = { NFNL_MSG_BATCH_BEGIN, NFT_MSG_DELSETELEM, NFT_MSG_DELSETELEM,
+				    NFNL_MSG_BATCH_END };
+	const struct nft_bind one = { .ifindex = 9, .mac = { 2, 0, 0, 0, 0, 2 } };
+	const uint8_t m[1][6] = { { 2, 0, 0, 0, 0, 2 } };
+
+	ck_assert_int_eq(nft_batch_dhcp_forget(1000, &one, 1, m, 1, &b), 0);
+	parse(b, "", &p);
+	ck_assert_uint_eq(p.n_types, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(p.types[i], want[i]);
+	ck_assert_str_eq(nft_batch_describe(b, 1001),
+			 "deleting elements of set bridge gatewayd dhcp_seen");
+	nft_batch_free(b);
+}
+END_TEST
+
 Suite *binding_suite(void)
 {
 	Suite *s = suite_create("binding");
@@ -489,6 +557,8 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_binding_compute_many);
 	tcase_add_test(tc, test_binding_settle_max);
 	tcase_add_test(tc, test_binding_all_leases);
+	tcase_add_test(tc, test_binding_where);
+	tcase_add_test(tc, test_binding_forget);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,8 +6,10 @@
  * prerouting dispatch, one chain per network), the bytecode and text of
  * its tests, and the transaction that refills the sets.
  *
- * Keys: the port is the input interface's index (iif), which the bridge's
- * forwarding database gives with each learned MAC; so a binding holds
+ * Keys: the port is the input interface's index (iif), which the kernel
+ * records for each MAC whose DHCP came in on a guest port (dhcp_seen,
+ * plan_dhcp_seen(); the forwarding database, which any guest teaches, is
+ * not asked); so a binding holds
  * iif . MAC . address and one lookup answers "is this frame's source
  * this guest's own". A guest that forges a neighbour's MAC fails twice:
  * the MAC is bound to another port (bound_macs / bind_mac), and the
@@ -18,7 +20,7 @@
  * Before a guest has a lease it may still send DHCP from 0.0.0.0 and ARP
  * probes from 0.0.0.0; everything else IPv4 or ARP is dropped and
  * counted in bind_NET. Per packet: one vmap lookup to find the network,
- * then at most three set lookups, whatever the number of guests.
+ * then at most five set lookups, whatever the number of guests.
  *
  * IPv6 addresses come from SLAAC and privacy extensions as much as from
  * leases, so no list says in advance which guest may use which: an

@@ -1,9 +1,11 @@
 /* Guest binding at run time (nft/binding.c has the rules): which MAC may
  * send from which address on which bridge port. The address comes from
- * dnsmasq's lease file (state_dir/NET.leases) and the static hosts; the
- * port from the bridge's forwarding database, which learned the MAC from
- * the guest's first frames (its DHCP request, sent from 0.0.0.0, which
- * the rules let through before a lease exists). A binding stays with its
+ * dnsmasq's lease file (state_dir/NET.leases, every line) and the static
+ * hosts; the port from the kernel's record of where that MAC's own DHCP
+ * came in (dhcp_seen: binding_dhcp.c), never from the bridge's forwarding
+ * database, which any guest teaches by sending with a neighbour's MAC --
+ * but for a static host whose guest does no DHCP (its address set by
+ * hand), which has nothing else to go by. A binding stays with its
  * port for as long as that port is on the bridge: a second guest sending
  * with the first one's MAC cannot move it, and a silent guest whose MAC
  * aged out of the database keeps it -- also across a restart of gatewayd:

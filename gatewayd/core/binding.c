@@ -134,8 +134,10 @@ int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, st
 
 	*n_out = 0;
 	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
-	/* every line: dnsmasq writes the newest first */
-	nl = leases_load(path, &ls);
+	/* every line: dnsmasq writes the newest first; not while it writes */
+	nl = leases_load_settled(path, &ls);
+	if (nl == -EAGAIN)
+		return nl;
 	if (nl < 0)
 		nl = 0;
 	if (!(*out = calloc((size_t)nl + n->hosts.n + 1, sizeof(**out)))) {
@@ -277,32 +279,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The MACs among addrs (leases, static hosts) that got no binding: their
- * guest has not shown itself on a port yet. A guest that sets a static
- * host's address by hand sends no DHCP; the first frame the bridge learns
- * its MAC from must wake a sync (binding6.c's on_neigh). */
-static long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs,
-			size_t n_addrs, const struct nft_bind *bound, size_t n_bound)
-{
-	/* binding_compute() bound a subsequence of addrs, in their order
-	 * (and a MAC's addresses all or none): one walk, not n^2 -- a /16's
-	 * leases are 65,000 */
-	for (size_t a = 0, k = 0; a < n_addrs; a++) {
-		struct binding_fdb *v;
-
-		if (k < n_bound && !memcmp(bound[k].mac, addrs[a].mac, 6)) {
-			k++;
-			continue;
-		}
-		if (!(v = realloc(*w, (*n + 1) * sizeof(*v))))
-			return -ENOMEM;
-		*w = v;
-		v[*n].ifindex = 0;
-		memcpy(v[(*n)++].mac, addrs[a].mac, 6);
-	}
-	return 0;
-}
-
 bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
 {
 	size_t i = binding_first_mac(b->waiting, sizeof(*b->waiting), b->n_waiting, mac);
@@ -326,6 +302,7 @@ static int do_sync(struct gw_binding *b)
 	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
 	struct nft_bind *binds = NULL, *addrs = NULL;
 	size_t n_binds = 0, n_addrs, n_leases;
+	bool again = false;
 	char err[512];
 	int r = -ENOMEM;
 
@@ -359,7 +336,18 @@ static int do_sync(struct gw_binding *b)
 				idx[np++] = b->ports[p].ifindex;
 		if (!n->guest_binding || !np)
 			continue;
-		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs, &n_leases)) < 0)
+		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs, &n_leases)) == -EAGAIN) {
+			/* dnsmasq is writing the file: this network's bindings
+			 * as they are, and a look again soon */
+			again = true;
+			if ((k = binds_keep(b->binds, b->n_binds, idx, np, &binds, &n_binds)) < 0 ||
+			    (k = kept_add(b, i, &kept, &n_kept)) < 0) {
+				r = (int)k;
+				goto out;
+			}
+			continue;
+		}
+		if (r < 0)
 			goto out;
 		size_t net_first = n_binds;
 		/* a lease: the port its own DHCP came in on; a static host
@@ -408,6 +396,8 @@ static int do_sync(struct gw_binding *b)
 	if ((r = state_file_write(err, 0600, state_fill, b)) < 0)
 		log_warnx("guest binding: writing %s: %s", err, strerror(-r));
 	dhcp_records_forget(b, &seen, &dmacs);
+	if (again)
+		binding_settle(b, BINDING_SETTLE_MS);
 	r = 0;
 out:
 	free(where);

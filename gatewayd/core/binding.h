@@ -46,7 +46,8 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 
 /* (MAC, IPv4 address) pairs of network n: every lease line of
  * state_dir/NAME.leases (unexpired; *n_leases of them), then its static
- * hosts. *out is malloc'd. 0 or -ENOMEM. */
+ * hosts. *out is malloc'd. 0, -ENOMEM, or -EAGAIN while dnsmasq writes
+ * the file (leases_load_settled()). */
 struct gw_conf;
 struct gw_network;
 int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,

@@ -81,6 +81,14 @@ struct neigh_list {
  * would be. */
 size_t binding_first_mac(const void *v, size_t size, size_t n, const uint8_t mac[6]);
 
+/* binding_match.c: the MACs among addrs that got no binding (bound: what
+ * binding_compute() made of them), appended to *w; the bindings in force
+ * on these ports, appended to *out as they are. 0 or -ENOMEM. */
+long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs, size_t n_addrs,
+		 const struct nft_bind *bound, size_t n_bound);
+long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_t np,
+		struct nft_bind **out, size_t *n_out);
+
 /* binding.c: dump one family's neighbours over b->nl (opened on first
  * use). */
 int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d);

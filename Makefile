@@ -48,6 +48,8 @@ LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/ta
 LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/core/bgp.c gatewayd/ctl/bgp_ctl.c
 # guests keep their DHCP names (issue 16 item 15)
 LIB_SRCS += dhcp/names.c gatewayd/core/names.c
+# guest binding's DHCP records (issue 16 item 1)
+LIB_SRCS += gatewayd/core/binding_dhcp.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

@@ -7,8 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
-#define LEASES_FILE_MAX (16u << 20)
+/* A sanity cap only: dnsmasq holds at most dhcp-lease-max leases (the
+ * range's size), a few hundred bytes each -- 20 MiB for a /16 whose
+ * guests send the longest hostnames. */
+#define LEASES_FILE_MAX (256u << 20)
 
 struct field {
 	const char *s;
@@ -147,15 +152,23 @@ size_t leases_parse(const char *text, size_t len, struct lease *out, size_t max)
 	return n;
 }
 
-int leases_read(const char *path, struct lease *out, size_t max)
+/* The whole file (up to LEASES_FILE_MAX) into *buf, its length into
+ * *len. 0, or -errno; a missing file is empty. */
+static int file_slurp(const char *path, char **buf, size_t *len, struct timespec *mtime)
 {
 	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, size = 0;
-	int r;
+	struct stat st;
+	size_t size = 0;
+	int r = 0;
 
+	*buf = NULL;
+	*len = 0;
+	if (mtime)
+		*mtime = (struct timespec){ 0 };
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
+	if (mtime && fstat(fileno(f), &st) == 0)
+		*mtime = st.st_mtim;
 	/* Past the cap the rest is left unread; its first line is then
 	 * unterminated and skipped like any other. */
 	while (size < LEASES_FILE_MAX) {
@@ -163,19 +176,78 @@ int leases_read(const char *path, struct lease *out, size_t max)
 		size_t got;
 
 		size = size ? 2 * size : 65536;
-		if (!(nb = realloc(buf, size))) {
+		if (!(nb = realloc(*buf, size))) {
 			r = -ENOMEM;
-			goto out;
+			break;
 		}
-		buf = nb;
-		got = fread(buf + len, 1, size - len, f);
-		len += got;
-		if (len < size)
+		*buf = nb;
+		got = fread(*buf + *len, 1, size - *len, f);
+		*len += got;
+		if (*len < size)
 			break;
 	}
-	r = ferror(f) ? -EIO : (int)leases_parse(buf, len, out, max);
-out:
-	free(buf);
+	if (!r && ferror(f))
+		r = -EIO;
 	fclose(f);
+	if (r < 0) {
+		free(*buf);
+		*buf = NULL;
+		*len = 0;
+	}
 	return r;
+}
+
+int leases_read(const char *path, struct lease *out, size_t max)
+{
+	char *buf;
+	size_t len;
+	int r = file_slurp(path, &buf, &len, NULL);
+
+	if (r == 0)
+		r = (int)leases_parse(buf, len, out, max);
+	free(buf);
+	return r;
+}
+
+static int load(const char *path, struct lease **out, bool settled)
+{
+	size_t len, lines = 0;
+	struct timespec mt, now;
+	char *buf;
+	int r = file_slurp(path, &buf, &len, &mt);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	/* dnsmasq rewrites the file in place: truncate, write, flush. Read
+	 * in between, it is empty or ends in a cut line -- if it changed in
+	 * the last second; a file left so for longer is what it is. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (settled && (len == 0 || buf[len - 1] != '\n') && mt.tv_sec &&
+	    now.tv_sec - mt.tv_sec <= 1) {
+		free(buf);
+		return -EAGAIN;
+	}
+	for (const char *p = buf; p && (p = memchr(p, '\n', len - (size_t)(p - buf))); p++)
+		lines++;
+	if (lines && !(*out = calloc(lines, sizeof(**out))))
+		r = -ENOMEM;
+	else if (lines)
+		r = (int)leases_parse(buf, len, *out, lines);
+	free(buf);
+	if (r <= 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+int leases_load(const char *path, struct lease **out)
+{
+	return load(path, out, false);
+}
+
+int leases_load_settled(const char *path, struct lease **out)
+{
+	return load(path, out, true);
 }

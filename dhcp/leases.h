@@ -44,5 +44,16 @@ struct lease {
 size_t leases_parse(const char *text, size_t len, struct lease *out, size_t max);
 /* -errno, or the number of leases (a missing file holds none). */
 int leases_read(const char *path, struct lease *out, size_t max);
+/* Every lease in the file, however many: *out (malloc'd, the caller frees
+ * it; NULL when none) holds them all. dnsmasq writes the newest first, so
+ * a reader that stops after a fixed count loses the oldest guests to
+ * anyone who makes up enough new ones; the file's length follows the
+ * network's range (dnsmasq's dhcp-lease-max). -errno, or the count. */
+int leases_load(const char *path, struct lease **out);
+/* leases_load(), or -EAGAIN for a file that looks half written (empty, or
+ * its last line cut) and changed within the last second: dnsmasq
+ * truncates it before each rewrite, and a reader that takes that moment
+ * for "no leases" drops every binding of the network. */
+int leases_load_settled(const char *path, struct lease **out);
 
 #endif

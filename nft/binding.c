@@ -6,8 +6,10 @@
  * prerouting dispatch, one chain per network), the bytecode and text of
  * its tests, and the transaction that refills the sets.
  *
- * Keys: the port is the input interface's index (iif), which the bridge's
- * forwarding database gives with each learned MAC; so a binding holds
+ * Keys: the port is the input interface's index (iif), which the kernel
+ * records for each MAC whose DHCP came in on a guest port (dhcp_seen,
+ * plan_dhcp_seen(); the forwarding database, which any guest teaches, is
+ * not asked); so a binding holds
  * iif . MAC . address and one lookup answers "is this frame's source
  * this guest's own". A guest that forges a neighbour's MAC fails twice:
  * the MAC is bound to another port (bound_macs / bind_mac), and the
@@ -18,7 +20,7 @@
  * Before a guest has a lease it may still send DHCP from 0.0.0.0 and ARP
  * probes from 0.0.0.0; everything else IPv4 or ARP is dropped and
  * counted in bind_NET. Per packet: one vmap lookup to find the network,
- * then at most three set lookups, whatever the number of guests.
+ * then at most five set lookups, whatever the number of guests.
  *
  * IPv6 addresses come from SLAAC and privacy extensions as much as from
  * leases, so no list says in advance which guest may use which: an
@@ -93,6 +95,8 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_METER_SET, NK_METER, false },
 		{ NFT_METER_CLIENTS, NK_METER_CLIENT, false },
 		{ NFT_MAC_SELF_SET, NK_MAC_SELF, false },
+		{ NFT_DHCP_MACS, NK_DHCP_MAC, false },
+		{ NFT_DHCP_SEEN, NK_DHCP_SEEN, false },
 	};
 	long r = 0;
 
@@ -109,6 +113,31 @@ static void rb_bind(struct rule_builder *b, enum nft_bind_test t, bool neq, cons
 
 	m->u.lk.key = t;
 	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", set ? set : "");
+}
+
+/* Where each MAC's own DHCP came in (issue 16 item 1). A MAC recorded on
+ * one port is dropped from every other -- any frame, so that no guest
+ * teaches the bridge's forwarding database a neighbour's MAC, before or
+ * after its binding -- and a DHCP client message records (or refreshes)
+ * its MAC on its port, first come first served. The daemon binds a
+ * lease's MAC to the port found here. */
+static int plan_dhcp_seen(struct rule_builder *b, size_t chain, const char *bind)
+{
+	struct nft_match *m;
+	int r;
+
+	rb_start(b, chain);
+	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_DHCP_MACS);
+	rb_bind(b, BT_LOOKUP_MAC, true, NFT_DHCP_SEEN);
+	if ((r = rb_end(b, bind, NV_DROP)) < 0)
+		return r;
+	rb_start(b, chain);
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = 67;
+	rb_bind(b, BT_UPDATE_MAC, false, NFT_DHCP_MACS);
+	rb_bind(b, BT_UPDATE_SEEN, false, NFT_DHCP_SEEN);
+	return rb_end(b, NULL, NV_CONTINUE);
 }
 
 int plan_binding(struct rule_builder *b, const struct gw_network *n, const char *bind,
@@ -146,7 +175,7 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
 			return r;
 	}
-	/* [B1] Claims after the meter, on every network: a DHCP chaddr or an
+	/* Claims after the meter, on every network: a DHCP chaddr or an
 	 * ND link-layer option that is not the frame's source
 	 * (binding_claim.c). */
 	if ((r = plan_binding_claims(b, chain, n)) < 0)
@@ -167,6 +196,8 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		if ((r = rb_end(b, bind, NV_DROP)) < 0)
 			return r;
 	}
+	if ((r = plan_dhcp_seen(b, chain, bind)) < 0)
+		return r;
 	/* IPv4: DHCP before a lease, then the bound address only. */
 	rb_start(b, chain);
 	rb_bind(b, BT_SADDR4_ZERO, false, NULL);
@@ -313,6 +344,29 @@ static int x_client_seen(struct nftnl_rule *r, const struct nft_plan *plan,
 	return 0;
 }
 
+/* update @dhcp_macs { ether saddr }, update @dhcp_seen { iif . ether
+ * saddr }: add, or restart the timeout. */
+static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	struct nftnl_expr *d;
+	int e;
+
+	if (m->u.lk.key == BT_UPDATE_SEEN) {
+		if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+		    (e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0)
+			return e;
+	} else if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0) {
+		return e;
+	}
+	if (!(d = expr_add(r, "dynset")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
+	return 0;
+}
+
 int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
 	int e;
@@ -408,6 +462,8 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	case BT_OPT_SLL8:
 	case BT_SELF_LL24:
 	case BT_SELF_LL8: return nft_claim_expr(r, plan, m);
+	case BT_UPDATE_MAC:
+	case BT_UPDATE_SEEN: return x_update(r, plan, m);
 	}
 	return -EINVAL;
 }
@@ -461,6 +517,10 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_OPT_SLL8:
 	case BT_SELF_LL24:
 	case BT_SELF_LL8: nft_claim_format(buf, len, m); return;
+	case BT_UPDATE_MAC: snprintf(buf, len, "update @%s { ether saddr }", m->u.lk.set); return;
+	case BT_UPDATE_SEEN:
+		snprintf(buf, len, "update @%s { iif . ether saddr }", m->u.lk.set);
+		return;
 	}
 	snprintf(buf, len, "?");
 }
@@ -477,6 +537,8 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_METER] = "ifname",
 		[NK_METER_CLIENT] = "ifname . ether_addr",
 		[NK_MAC_SELF] = "ether_addr . ether_addr",
+		[NK_DHCP_MAC] = "ether_addr",
+		[NK_DHCP_SEEN] = "iface_index . ether_addr",
 	};
 
 	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
@@ -489,6 +551,9 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 	if (s->key == NK_MAC_SELF)
 		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
 			NFT_MAC_SELF_SIZE, NFT_MAC_SELF_TIMEOUT_MS / 1000);
+	if (s->key == NK_DHCP_MAC || s->key == NK_DHCP_SEEN)
+		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %ud\n",
+			NFT_DHCP_SEEN_TIMEOUT_S / 86400);
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

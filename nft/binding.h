@@ -48,6 +48,14 @@
 #define NFT_MAC_SELF_SET	"mac_self"
 #define NFT_MAC_SELF_SIZE	65535
 #define NFT_MAC_SELF_TIMEOUT_MS 2000
+/* Where each MAC's own DHCP came in (issue 16 item 1), first come first
+ * served: the MACs, and iif . MAC. Kept by the kernel (every DHCP client
+ * message refreshes them); a MAC in dhcp_macs sends from the port
+ * dhcp_seen gives it only. The daemon binds a lease's MAC to that port
+ * (never to what the forwarding database says, which any guest teaches)
+ * and deletes the records of ports that are gone. */
+#define NFT_DHCP_MACS "dhcp_macs"
+#define NFT_DHCP_SEEN "dhcp_seen"
 
 /* The tests a rule of bind_NET makes (nft_match NM_BIND, u.lk.key). */
 enum nft_bind_test {
@@ -86,6 +94,8 @@ enum nft_bind_test {
 	BT_OPT_SLL8,	/* @th,64,8 0x1: RS's first option a source LL address */
 	BT_SELF_LL24,	/* ether saddr . @th,208,48 @mac_self: NS/NA's option */
 	BT_SELF_LL8,	/* ether saddr . @th,80,48 @mac_self: RS's option */
+	BT_UPDATE_MAC,	/* update @dhcp_macs { ether saddr } */
+	BT_UPDATE_SEEN, /* update @dhcp_seen { iif . ether saddr } */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and
@@ -114,6 +124,14 @@ struct nft_bind_set {
 };
 int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out);
 int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen);
+
+/* One transaction deleting DHCP records (NFT_DHCP_SEEN, NFT_DHCP_MACS):
+ * seen[0..n) are (ifindex, MAC) of dhcp_seen, laid out as struct
+ * nft_bind's first two fields; each MAC goes from dhcp_macs too. */
+int nft_batch_dhcp_forget(uint32_t seq, const struct nft_bind *seen, size_t n,
+			  const uint8_t (*macs)[6], size_t n_macs, struct nft_batch **out);
+int nft_dhcp_forget(struct nft_conn *conn, const struct nft_bind *seen, size_t n,
+		    const uint8_t (*macs)[6], size_t n_macs, char *err, size_t errlen);
 
 /* For expr.c and text.c: an NM_BIND match's bytecode and text, and the
  * declaration of one of the sets above. */

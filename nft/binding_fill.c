@@ -1,7 +1,9 @@
 /* Guest binding's run-time refill (the rules are nft/binding.c's): one
  * transaction that makes the binding sets hold exactly what the daemon
  * computed (gatewayd/core/binding.c) -- flushed and refilled together, so
- * no frame sees them half done. Pure up to nft_set_binding(). */
+ * no frame sees them half done; and the deletion of DHCP records (the
+ * kernel adds them: nft/binding.c) of ports that are gone. Pure up to
+ * nft_set_binding() and nft_dhcp_forget(). */
 #include "binding.h"
 #include "msg.h"
 
@@ -142,6 +144,68 @@ int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *e
 
 	if (r < 0) {
 		snprintf(err, errlen, "nft: building the binding batch: %s", strerror(-r));
+		return r;
+	}
+	r = nft_commit(conn, b, err, errlen);
+	nft_batch_free(b);
+	return r;
+}
+
+/* --- DHCP records (issue 16 item 1) -------------------------------------- */
+
+static int forget_elems(struct nft_batch *b, const char *set, enum nft_key key,
+			const struct nft_bind *seen, size_t n, const uint8_t (*macs)[6],
+			size_t n_macs)
+{
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
+	struct nft_elem *e = calloc(n + n_macs + 1, sizeof(*e));
+	size_t k = 0;
+	int r = 0;
+
+	if (!e)
+		return -ENOMEM;
+	snprintf(sp.name, sizeof(sp.name), "%s", set);
+	for (size_t i = 0; key == NK_DHCP_SEEN && i < n; i++, k++) {
+		memcpy(e[k].key.raw, &seen[i].ifindex, 4);
+		memcpy(e[k].key.raw + 4, seen[i].mac, 6);
+	}
+	for (size_t i = 0; key == NK_DHCP_MAC && i < n_macs; i++)
+		memcpy(e[k++].key.raw, macs[i], 6);
+	k = elems_unique(e, k);
+	if (k)
+		r = batch_set_elems_msg(b, NFT_MSG_DELSETELEM, &sp, 0, e, k);
+	free(e);
+	return r;
+}
+
+int nft_batch_dhcp_forget(uint32_t seq, const struct nft_bind *seen, size_t n,
+			  const uint8_t (*macs)[6], size_t n_macs, struct nft_batch **out)
+{
+	struct nft_batch *b = batch_new(seq);
+	int r;
+
+	*out = NULL;
+	if (!b)
+		return -ENOMEM;
+	if ((r = batch_begin(b)) < 0 ||
+	    (r = forget_elems(b, NFT_DHCP_SEEN, NK_DHCP_SEEN, seen, n, macs, n_macs)) < 0 ||
+	    (r = forget_elems(b, NFT_DHCP_MACS, NK_DHCP_MAC, seen, n, macs, n_macs)) < 0 ||
+	    (r = batch_end(b)) < 0) {
+		nft_batch_free(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+int nft_dhcp_forget(struct nft_conn *conn, const struct nft_bind *seen, size_t n,
+		    const uint8_t (*macs)[6], size_t n_macs, char *err, size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_dhcp_forget(nft_conn_next_seq(conn), seen, n, macs, n_macs, &b);
+
+	if (r < 0) {
+		snprintf(err, errlen, "nft: building the DHCP records' deletion: %s", strerror(-r));
 		return r;
 	}
 	r = nft_commit(conn, b, err, errlen);

@@ -10,6 +10,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -188,4 +189,70 @@ int nft_foreign_drop_chains(struct nft_foreign_chain *out, size_t max)
 			  chain_restart, &q);
 
 	return r < 0 ? r : (int)q.n;
+}
+
+struct elems_q {
+	size_t klen;
+	int (*cb)(const uint8_t *key, void *arg);
+	void (*restart)(void *arg);
+	void *arg;
+	int err;
+};
+
+static void elems_restart(void *data)
+{
+	struct elems_q *q = data;
+
+	if (q->restart)
+		q->restart(q->arg);
+}
+
+static void set_payload(struct nlmsghdr *nlh, const void *arg)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s)
+		return;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE_NAME);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, arg);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+}
+
+static int elem_cb(struct nftnl_set_elem *e, void *data)
+{
+	struct elems_q *q = data;
+	uint32_t len = 0;
+	const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+
+	if (!key || len < q->klen)
+		return 0;
+	if ((q->err = q->cb(key, q->arg)) < 0)
+		return -1;
+	return 0;
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct elems_q *q = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0 && nftnl_set_elem_foreach(s, elem_cb, q) < 0)
+		r = q->err < 0 ? q->err : -EINVAL;
+	nftnl_set_free(s);
+	return r;
+}
+
+int nft_set_keys_read(uint8_t family, const char *set, size_t klen,
+		      int (*cb)(const uint8_t *key, void *arg), void (*restart)(void *arg),
+		      void *arg)
+{
+	struct elems_q q = { klen, cb, restart, arg, 0 };
+	int r = nft_query(NFT_MSG_GETSETELEM, family, true, set_payload, set, elems_cb,
+			  elems_restart, &q);
+
+	return r == -ENOENT ? 0 : r;
 }

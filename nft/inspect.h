@@ -1,6 +1,6 @@
-/* Reading nf_tables back: counters, rule counts, and other tables' base
- * chains that would drop guest traffic. Read-only; used by status,
- * metrics and doctor. */
+/* Reading nf_tables back: counters, rule counts, other tables' base
+ * chains that would drop guest traffic, and a set's elements. Read-only;
+ * used by status, metrics, doctor and guest binding. */
 #ifndef GW_NFT_INSPECT_H
 #define GW_NFT_INSPECT_H
 
@@ -20,5 +20,13 @@ struct nft_foreign_chain {
  * hook whose policy is drop: each one drops guest traffic that its rules
  * do not accept, whatever our table says. Returns how many (<= max). */
 int nft_foreign_drop_chains(struct nft_foreign_chain *out, size_t max);
+
+/* Every element of set SET in table FAMILY gatewayd: its key (at least
+ * klen bytes) to cb, which returns 0 or -errno (which stops the dump);
+ * restart (may be NULL) undoes what cb was told when the dump must start
+ * again. A missing set holds nothing. 0 or -errno. */
+int nft_set_keys_read(uint8_t family, const char *set, size_t klen,
+		      int (*cb)(const uint8_t *key, void *arg), void (*restart)(void *arg),
+		      void *arg);
 
 #endif

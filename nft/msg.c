@@ -269,6 +269,8 @@ static const struct {
 	[NK_METER] = { 41, IFNAMSIZ, 1 },
 	[NK_METER_CLIENT] = { (41 << 6) | 9, IFNAMSIZ + 8, 1 },
 	[NK_MAC_SELF] = { (9 << 6) | 9, 16, 2 },
+	[NK_DHCP_MAC] = { 9, 6, 2 },
+	[NK_DHCP_SEEN] = { (20 << 6) | 9, 12, 2 },
 };
 
 /* Port forwards' sets (nft/forward.c): an interval set of a
@@ -349,6 +351,11 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, NFT_MAC_SELF_SIZE);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, NFT_MAC_SELF_TIMEOUT_MS);
+	}
+	if (k == NK_DHCP_MAC || k == NK_DHCP_SEEN) { /* guest binding's DHCP records */
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)NFT_DHCP_SEEN_TIMEOUT_S * 1000);
 	}
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {

@@ -16,6 +16,10 @@
 #define NFT_TABLE_NAME	"gatewayd"
 #define NFT_MAX_MATCHES (GW_GUEST_PATTERNS_MAX + 8)
 #define NFT_NAME_MAX	64
+/* Guest binding's DHCP records (NK_DHCP_MAC, NK_DHCP_SEEN) last this
+ * long after a MAC's last DHCP message: a bound guest keeps its binding
+ * past it (the bindings in force are kept while their port stays). */
+#define NFT_DHCP_SEEN_TIMEOUT_S 86400
 
 enum nft_match_kind {
 	NM_IIFNAME, /* u.ifname; a trailing '*' matches a prefix */
@@ -148,6 +152,10 @@ enum nft_key {
 	 * or ND, so a lookup of ether saddr . claimed MAC hits iff they are
 	 * equal (nft/binding_claim.c) */
 	NK_MAC_SELF,
+	/* Guest binding's DHCP records (issue 16 item 1): dynamic, timeout
+	 * NFT_DHCP_SEEN_TIMEOUT_S. */
+	NK_DHCP_MAC,  /* ether saddr: MACs whose DHCP came in on a guest port */
+	NK_DHCP_SEEN, /* iif . ether saddr: the port each one's came in on */
 	NK_COUNT
 };
 

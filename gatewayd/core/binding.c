@@ -1,9 +1,11 @@
 /* Guest binding at run time (nft/binding.c has the rules): which MAC may
  * send from which address on which bridge port. The address comes from
- * dnsmasq's lease file (state_dir/NET.leases) and the static hosts; the
- * port from the bridge's forwarding database, which learned the MAC from
- * the guest's first frames (its DHCP request, sent from 0.0.0.0, which
- * the rules let through before a lease exists). A binding stays with its
+ * dnsmasq's lease file (state_dir/NET.leases, every line) and the static
+ * hosts; the port from the kernel's record of where that MAC's own DHCP
+ * came in (dhcp_seen: binding_dhcp.c), never from the bridge's forwarding
+ * database, which any guest teaches by sending with a neighbour's MAC --
+ * but for a static host whose guest does no DHCP (its address set by
+ * hand), which has nothing else to go by. A binding stays with its
  * port for as long as that port is on the bridge: a second guest sending
  * with the first one's MAC cannot move it, and a silent guest whose MAC
  * aged out of the database keeps it -- also across a restart of gatewayd:
@@ -20,7 +22,9 @@
  * Woken by the run-time watch (links changed: watch.c), by inotify on
  * state_dir: dnsmasq rewrites the lease file in place (truncate, write),
  * so its writes are gathered for BINDING_SETTLE_MS before the file is
- * read; and by neighbour events on a guest bridge that name an IPv6
+ * read (re-armed by each write, but never past BINDING_SETTLE_MAX_MS from
+ * the first one not synced: a guest renewing in a loop cannot starve
+ * everyone else's sync); and by neighbour events on a guest bridge that name an IPv6
  * address nobody holds yet. Each wake-up rebuilds the whole content and commits it in one
  * transaction (nft_set_binding()). */
 #include "gatewayd/core/binding.h"
@@ -120,21 +124,26 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-/* (MAC, IPv4 address) pairs of one network. */
-static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct lease *ls,
-		     struct nft_bind **out, size_t *n_out)
+int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
+		      size_t *n_out, size_t *n_leases)
 {
 	char path[GW_PATH_MAX + 64];
 	time_t now = time(NULL);
+	struct lease *ls = NULL;
 	int nl;
 
 	*n_out = 0;
 	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
-	nl = leases_read(path, ls, BINDING_LEASES);
+	/* every line: dnsmasq writes the newest first; not while it writes */
+	nl = leases_load_settled(path, &ls);
+	if (nl == -EAGAIN)
+		return nl;
 	if (nl < 0)
 		nl = 0;
-	if (!(*out = calloc((size_t)nl + n->hosts.n + 1, sizeof(**out))))
+	if (!(*out = calloc((size_t)nl + n->hosts.n + 1, sizeof(**out)))) {
+		free(ls);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < nl; i++) {
 		struct nft_bind *x = &(*out)[*n_out];
 
@@ -144,6 +153,8 @@ static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, str
 		x->has4 = true;
 		(*n_out)++;
 	}
+	free(ls);
+	*n_leases = *n_out;
 	for (size_t i = 0; i < n->hosts.n; i++) {
 		const struct gw_host *h = &n->hosts.v[i];
 		struct nft_bind *x = &(*out)[*n_out];
@@ -268,30 +279,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The MACs among addrs (leases, static hosts) that got no binding: their
- * guest has not shown itself on a port yet. A guest that sets a static
- * host's address by hand sends no DHCP; the first frame the bridge learns
- * its MAC from must wake a sync (binding6.c's on_neigh). */
-static long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs,
-			size_t n_addrs, const struct nft_bind *bound, size_t n_bound)
-{
-	for (size_t a = 0; a < n_addrs; a++) {
-		bool found = false;
-		struct binding_fdb *v;
-
-		for (size_t k = 0; k < n_bound && !found; k++)
-			found = !memcmp(bound[k].mac, addrs[a].mac, 6);
-		if (found)
-			continue;
-		if (!(v = realloc(*w, (*n + 1) * sizeof(*v))))
-			return -ENOMEM;
-		*w = v;
-		v[*n].ifindex = 0;
-		memcpy(v[(*n)++].mac, addrs[a].mac, 6);
-	}
-	return 0;
-}
-
 bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
 {
 	size_t i = binding_first_mac(b->waiting, sizeof(*b->waiting), b->n_waiting, mac);
@@ -302,21 +289,24 @@ bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
 static int do_sync(struct gw_binding *b)
 {
 	b->last_sync = now_ms();
+	b->unsynced = 0;
 	const struct gw_conf *conf = b->ctx->conf;
-	struct fdb_dump fdb = { 0 };
+	struct fdb_dump fdb = { 0 }, seen = { 0 }, dmacs = { 0 };
+	struct binding_fdb *where = NULL;
+	long n_where;
 	struct neigh_list nb = { 0 };
 	struct in6_addr *kept = NULL;
 	size_t n_kept = 0, n_waiting = 0;
 	struct binding_fdb *waiting = NULL;
 	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));
-	struct lease *ls = calloc(BINDING_LEASES, sizeof(*ls));
 	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
 	struct nft_bind *binds = NULL, *addrs = NULL;
-	size_t n_binds = 0, n_addrs;
+	size_t n_binds = 0, n_addrs, n_leases;
+	bool again = false;
 	char err[512];
 	int r = -ENOMEM;
 
-	if (!pe || !ls || !idx)
+	if (!pe || !idx)
 		goto out;
 	if ((r = fdb_read(b, &fdb)) < 0) {
 		log_warnx("guest binding: reading the bridges' forwarding databases: %s",
@@ -327,7 +317,15 @@ static int do_sync(struct gw_binding *b)
 		log_warnx("guest binding: reading the neighbour table: %s", strerror(-r));
 		goto out;
 	}
+	if ((r = dhcp_records_read(&seen, &dmacs)) < 0) {
+		log_warnx("guest binding: reading the DHCP records (dhcp_seen): %s", strerror(-r));
+		goto out;
+	}
 	binding_sort(b->binds, b->n_binds, fdb.v, fdb.n);
+	if ((n_where = binding_where(seen.v, seen.n, fdb.v, fdb.n, &where)) < 0) {
+		r = (int)n_where;
+		goto out;
+	}
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		size_t np = 0;
@@ -338,11 +336,29 @@ static int do_sync(struct gw_binding *b)
 				idx[np++] = b->ports[p].ifindex;
 		if (!n->guest_binding || !np)
 			continue;
-		if ((r = net_addrs(conf, n, ls, &addrs, &n_addrs)) < 0)
+		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs, &n_leases)) == -EAGAIN) {
+			/* dnsmasq is writing the file: this network's bindings
+			 * as they are, and a look again soon */
+			again = true;
+			if ((k = binds_keep(b->binds, b->n_binds, idx, np, &binds, &n_binds)) < 0 ||
+			    (k = kept_add(b, i, &kept, &n_kept)) < 0) {
+				r = (int)k;
+				goto out;
+			}
+			continue;
+		}
+		if (r < 0)
 			goto out;
 		size_t net_first = n_binds;
-		k = binding_compute(idx, np, fdb.v, fdb.n, addrs, n_addrs, b->binds, b->n_binds,
+		/* a lease: the port its own DHCP came in on; a static host
+		 * (maybe set by hand, no DHCP): that, or where the bridge
+		 * learned it */
+		k = binding_compute(idx, np, seen.v, seen.n, addrs, n_leases, b->binds, b->n_binds,
 				    &binds, &n_binds);
+		if (k >= 0)
+			k = binding_compute(idx, np, where, (size_t)n_where, addrs + n_leases,
+					    n_addrs - n_leases, b->binds, b->n_binds, &binds,
+					    &n_binds);
 		if (k >= 0)
 			k = waiting_add(&waiting, &n_waiting, addrs, n_addrs, binds + net_first,
 					n_binds - net_first);
@@ -379,8 +395,14 @@ static int do_sync(struct gw_binding *b)
 	state_path(conf->state_dir, BINDING_STATE, err, sizeof(err));
 	if ((r = state_file_write(err, 0600, state_fill, b)) < 0)
 		log_warnx("guest binding: writing %s: %s", err, strerror(-r));
+	dhcp_records_forget(b, &seen, &dmacs);
+	if (again)
+		binding_settle(b, BINDING_SETTLE_MS);
 	r = 0;
 out:
+	free(where);
+	free(seen.v);
+	free(dmacs.v);
 	free(binds);
 	free(addrs);
 	free(kept);
@@ -388,7 +410,6 @@ out:
 	free(nb.v);
 	free(fdb.v);
 	free(idx);
-	free(ls);
 	free(pe);
 	return r;
 }
@@ -398,6 +419,24 @@ uint64_t binding_pace(const struct gw_binding *b)
 	uint64_t since = now_ms() - b->last_sync;
 
 	return since >= BINDING6_GAP_MS ? BINDING_SETTLE_MS : BINDING6_GAP_MS - since;
+}
+
+uint64_t binding_settle_delay(uint64_t now, uint64_t *unsynced, uint64_t ms)
+{
+	uint64_t waited;
+
+	if (!*unsynced)
+		*unsynced = now ? now : 1;
+	waited = now - *unsynced;
+	if (waited >= BINDING_SETTLE_MAX_MS)
+		return 0;
+	return ms < BINDING_SETTLE_MAX_MS - waited ? ms : BINDING_SETTLE_MAX_MS - waited;
+}
+
+void binding_settle(struct gw_binding *b, uint64_t ms)
+{
+	if (b->settle)
+		eloop_timer_arm(b->settle, binding_settle_delay(now_ms(), &b->unsynced, ms));
 }
 
 static void on_settle(void *arg)
@@ -424,8 +463,8 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 			leases |= nl > 7 && !strcmp(ev->name + nl - 7, ".leases");
 			p += sizeof(*ev) + ev->len;
 		}
-	if (leases && b->settle)
-		eloop_timer_arm(b->settle, BINDING_SETTLE_MS);
+	if (leases)
+		binding_settle(b, BINDING_SETTLE_MS);
 }
 
 static void watch_dir(struct gw_binding *b, const char *dir)

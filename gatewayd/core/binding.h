@@ -1,6 +1,7 @@
 /* Guest binding at run time: keeps the bridge table's binding sets
- * (nft/binding.h) equal to what the leases, the static hosts and the
- * bridges' forwarding databases say. */
+ * (nft/binding.h) equal to what the leases and the static hosts say, on
+ * the port each MAC's own DHCP came in on (the kernel's dhcp_seen set;
+ * a static host that does no DHCP: the bridges' forwarding databases). */
 #ifndef GW_CORE_BINDING_H
 #define GW_CORE_BINDING_H
 
@@ -26,12 +27,14 @@ size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (
 			 size_t max);
 
 /* Pure, for the unit tests: the bindings of one network. prev and fdb
- * sorted by MAC (binding_sort()). ports: its guest
- * ports' ifindexes; fdb: (ifindex, MAC) the bridge learned; addrs: (MAC,
- * address) from its leases and static hosts; prev: the bindings in force,
- * kept while their port stays (a silent guest's MAC ages out of the
- * forwarding database, and its dropped frames do not teach it again).
- * Appends to *out (realloc'd); returns how many it added or -ENOMEM. */
+ * sorted by MAC (binding_sort()). ports: its guest ports' ifindexes;
+ * fdb: (ifindex, MAC) where each MAC may be bound -- for leases the port
+ * its own DHCP came in on (dhcp_seen), never the bridge's forwarding
+ * database, which any guest teaches with a neighbour's MAC; addrs: (MAC,
+ * address) from its leases or static hosts; prev: the bindings in force,
+ * kept while their port stays (a silent guest's MAC ages out, and its
+ * dropped frames do not teach it again). Appends to *out (realloc'd);
+ * returns how many it added or -ENOMEM. */
 struct binding_fdb {
 	uint32_t ifindex;
 	uint8_t mac[6];
@@ -40,6 +43,37 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
 		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
 		     size_t *n_out);
+
+/* (MAC, IPv4 address) pairs of network n: every lease line of
+ * state_dir/NAME.leases (unexpired; *n_leases of them), then its static
+ * hosts. *out is malloc'd. 0, -ENOMEM, or -EAGAIN while dnsmasq writes
+ * the file (leases_load_settled()). */
+struct gw_conf;
+struct gw_network;
+int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
+		      size_t *n_out, size_t *n_leases);
+
+/* Pure, for the unit tests: how long to wait before a sync asked for at
+ * now (ms) to happen in ms, when *unsynced (0: none) is when the first
+ * change not synced yet came (set to now if 0): never past
+ * BINDING_SETTLE_MAX_MS from it. */
+uint64_t binding_settle_delay(uint64_t now, uint64_t *unsynced, uint64_t ms);
+
+/* Pure: where a static host's MAC may be bound -- the port its DHCP came
+ * in on if it did DHCP (seen), else where the bridge learned it (fdb: a
+ * guest configured by hand sends no DHCP). *out: malloc'd, sorted by MAC;
+ * returns its length or -ENOMEM. seen sorted by MAC. */
+long binding_where(const struct binding_fdb *seen, size_t n_seen, const struct binding_fdb *fdb,
+		   size_t n_fdb, struct binding_fdb **out);
+
+/* Pure: the DHCP records to delete -- seen's (ifindex, MAC) whose port is
+ * not among ports[] into *gone (their MACs into *gone_macs too), and
+ * macs' MACs that no record of seen has into *gone_macs. seen sorted by
+ * MAC. Returns how many (both) or -ENOMEM; the caller frees both. */
+long binding_forget(const uint32_t *ports, size_t n_ports, const struct binding_fdb *seen,
+		    size_t n_seen, const struct binding_fdb *macs, size_t n_macs,
+		    struct nft_bind **gone, size_t *n_gone, uint8_t (**gone_macs)[6],
+		    size_t *n_gone_macs);
 
 /* Sort bindings and forwarding-database entries by MAC, as
  * binding_compute() wants them. */

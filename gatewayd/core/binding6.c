@@ -287,6 +287,6 @@ void on_neigh(int fd, uint32_t events, void *arg)
 	r = nl_monitor_drain(ns.b->mon, neigh_event, &ns);
 	if (r == NL_LOST)
 		log_info("guest binding: neighbour events lost; reading the table again");
-	if ((ns.news || r == NL_LOST) && ns.b->settle)
-		eloop_timer_arm(ns.b->settle, binding_pace(ns.b));
+	if (ns.news || r == NL_LOST)
+		binding_settle(ns.b, binding_pace(ns.b));
 }

@@ -14,13 +14,16 @@
 #include <stdbool.h>
 
 #define BINDING_SETTLE_MS 20
+/* ... but no longer than this from the first write or event not synced
+ * yet: a guest renewing its lease every few milliseconds (each renewal
+ * rewrites the file) delays a sync, never starves it. */
+#define BINDING_SETTLE_MAX_MS 200
 /* A guest that makes up addresses by the thousand must neither grow the
  * sets without bound nor keep the loop busy: at most this many IPv6
  * addresses held per port (more pass unheld), and syncs that new
  * neighbours ask for at most every BINDING6_GAP_MS. */
 #define BINDING6_PER_PORT 32
 #define BINDING6_GAP_MS	  250
-#define BINDING_LEASES	  4096
 #define BINDING_STATE	  "guest-bindings" /* in state_dir: "IFINDEX MAC [IPV6]" lines */
 
 struct bport {
@@ -51,6 +54,7 @@ struct gw_binding {
 	struct nft_bind *binds; /* as last committed */
 	bool loaded;		/* binds read from BINDING_STATE */
 	uint64_t last_sync;	/* CLOCK_MONOTONIC ms of the last do_sync() */
+	uint64_t unsynced;	/* ms of the first change not synced yet, 0 if none */
 	size_t n_waiting;
 	struct binding_fdb *waiting; /* MACs with an address, not bound yet: by MAC */
 };
@@ -77,14 +81,32 @@ struct neigh_list {
  * would be. */
 size_t binding_first_mac(const void *v, size_t size, size_t n, const uint8_t mac[6]);
 
+/* binding_match.c: the MACs among addrs that got no binding (bound: what
+ * binding_compute() made of them), appended to *w; the bindings in force
+ * on these ports, appended to *out as they are. 0 or -ENOMEM. */
+long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs, size_t n_addrs,
+		 const struct nft_bind *bound, size_t n_bound);
+long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_t np,
+		struct nft_bind **out, size_t *n_out);
+
 /* binding.c: dump one family's neighbours over b->nl (opened on first
  * use). */
 int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d);
 
 /* binding.c: how long a sync that new neighbours ask for waits. */
 uint64_t binding_pace(const struct gw_binding *b);
+/* binding.c: sync in ms, or sooner: at most BINDING_SETTLE_MAX_MS after
+ * the first change not synced yet. */
+void binding_settle(struct gw_binding *b, uint64_t ms);
 /* binding.c: mac has an address (lease, static host) but no binding. */
 bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6]);
+
+/* binding_dhcp.c: the kernel's DHCP records (dhcp_macs, then dhcp_seen),
+ * each sorted by MAC; and the deletion of those of ports no longer among
+ * b's guest ports (and of MACs left without their port). */
+int dhcp_records_read(struct fdb_dump *seen, struct fdb_dump *macs);
+void dhcp_records_forget(struct gw_binding *b, const struct fdb_dump *seen,
+			 const struct fdb_dump *macs);
 
 /* binding6.c */
 bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out);

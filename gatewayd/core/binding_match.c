@@ -1,5 +1,6 @@
 /* Guest binding, pure: which port each address's MAC is on (the bindings
- * in force first, then the bridges' forwarding databases), over sorted
+ * in force first, then the port its own DHCP came in on; for a static
+ * host without DHCP, the bridges' forwarding databases), over sorted
  * arrays -- thousands of bindings, each looked up, on every sync. */
 #include "gatewayd/core/binding_int.h"
 
@@ -61,6 +62,28 @@ void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t 
 		qsort(fdb, n_fdb, sizeof(*fdb), fdb_mac_cmp);
 }
 
+long binding_where(const struct binding_fdb *seen, size_t n_seen, const struct binding_fdb *fdb,
+		   size_t n_fdb, struct binding_fdb **out)
+{
+	struct binding_fdb *v = malloc((n_seen + n_fdb + 1) * sizeof(*v));
+	size_t n = n_seen;
+
+	*out = NULL;
+	if (!v)
+		return -ENOMEM;
+	if (n_seen)
+		memcpy(v, seen, n_seen * sizeof(*v));
+	for (size_t f = 0; f < n_fdb; f++) {
+		size_t i = binding_first_mac(seen, sizeof(*seen), n_seen, fdb[f].mac);
+
+		if (i == n_seen || memcmp(seen[i].mac, fdb[f].mac, 6))
+			v[n++] = fdb[f];
+	}
+	binding_sort(NULL, 0, v, n);
+	*out = v;
+	return (long)n;
+}
+
 long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding_fdb *fdb,
 		     size_t n_fdb, const struct nft_bind *addrs, size_t n_addrs,
 		     const struct nft_bind *prev, size_t n_prev, struct nft_bind **out,
@@ -90,4 +113,49 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
 		added++;
 	}
 	return added;
+}
+
+/* The MACs among addrs (leases, static hosts) that got no binding: their
+ * guest has not shown itself on a port yet. A guest that sets a static
+ * host's address by hand sends no DHCP; the first frame the bridge learns
+ * its MAC from must wake a sync (binding6.c's on_neigh). */
+long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs, size_t n_addrs,
+		 const struct nft_bind *bound, size_t n_bound)
+{
+	/* binding_compute() bound a subsequence of addrs, in their order
+	 * (and a MAC's addresses all or none): one walk, not n^2 -- a /16's
+	 * leases are 65,000 */
+	for (size_t a = 0, k = 0; a < n_addrs; a++) {
+		struct binding_fdb *v;
+
+		if (k < n_bound && !memcmp(bound[k].mac, addrs[a].mac, 6)) {
+			k++;
+			continue;
+		}
+		if (!(v = realloc(*w, (*n + 1) * sizeof(*v))))
+			return -ENOMEM;
+		*w = v;
+		v[*n].ifindex = 0;
+		memcpy(v[(*n)++].mac, addrs[a].mac, 6);
+	}
+	return 0;
+}
+
+/* The bindings in force on these ports, appended to *out as they are. */
+long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_t np,
+		struct nft_bind **out, size_t *n_out)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t p = 0; p < np; p++) {
+			struct nft_bind *o;
+
+			if (v[i].ifindex != ports[p])
+				continue;
+			if (!(o = realloc(*out, (*n_out + 1) * sizeof(*o))))
+				return -ENOMEM;
+			*out = o;
+			o[(*n_out)++] = v[i];
+			break;
+		}
+	return 0;
 }

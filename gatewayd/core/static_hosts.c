@@ -25,8 +25,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define LEASES_MAX 4096
-
 struct stored {
 	char net[NAME_NET_MAX + 1];
 	struct gw_host h;
@@ -177,16 +175,14 @@ static int reapply(struct gw_ctx *ctx, char *err, size_t errlen)
 static size_t leased_to_others(const struct gw_conf *conf, const struct gw_network *n,
 			       const char *mac, struct in_addr **out)
 {
-	struct lease *ls = malloc(LEASES_MAX * sizeof(*ls));
+	struct lease *ls = NULL;
 	char path[GW_PATH_MAX + 64];
 	size_t k = 0;
 	int nl;
 
 	*out = NULL;
-	if (!ls)
-		return 0;
 	dnsmasq_lease_path(conf, n, path, sizeof(path));
-	nl = leases_read(path, ls, LEASES_MAX);
+	nl = leases_load(path, &ls); /* every line: the newest come first */
 	if (nl > 0 && (*out = calloc((size_t)nl, sizeof(**out))))
 		for (int i = 0; i < nl; i++)
 			if (!ls[i].v6 && strcasecmp(ls[i].mac, mac) &&

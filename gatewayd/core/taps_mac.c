@@ -25,8 +25,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define PORT_MACS  8
-#define LEASES_MAX 4096
+#define PORT_MACS 8
 /* linux/if.h has it, but clashes with net/if.h */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -81,7 +80,7 @@ bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex)
 static bool addressed_mac(const struct gw_conf *conf, const struct gw_network *n,
 			  const uint8_t mac[6])
 {
-	struct lease *ls = malloc(LEASES_MAX * sizeof(*ls));
+	struct lease *ls = NULL;
 	char path[GW_PATH_MAX + 64];
 	uint8_t m[6];
 	bool found = false;
@@ -89,12 +88,10 @@ static bool addressed_mac(const struct gw_conf *conf, const struct gw_network *n
 
 	for (size_t k = 0; k < n->hosts.n && !found; k++)
 		found = n->hosts.v[k].has_mac && !memcmp(n->hosts.v[k].mac, mac, 6);
-	if (found || !ls) {
-		free(ls);
+	if (found)
 		return found;
-	}
 	dnsmasq_lease_path(conf, n, path, sizeof(path));
-	nl = leases_read(path, ls, LEASES_MAX);
+	nl = leases_load(path, &ls); /* every line: the newest come first */
 	for (int i = 0; i < nl && !found; i++)
 		found = !ls[i].v6 && conf_mac_parse(ls[i].mac, m) == 0 && !memcmp(m, mac, 6);
 	free(ls);

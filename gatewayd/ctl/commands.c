@@ -20,8 +20,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define MAX_LEASES 4096
-
 struct counters {
 	uint64_t p, b;
 };
@@ -71,7 +69,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
 	char a4[64], a6[64] = "", path[GW_PATH_MAX + 64], g[64];
-	static struct lease leases[MAX_LEASES];
+	struct lease *leases = NULL;
 	const char *err = rt->last_error[0] ? rt->last_error
 			  : rt->dnsmasq	    ? dnsmasq_last_exit(rt->dnsmasq)
 					    : "";
@@ -84,7 +82,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 		snprintf(a6 + strlen(a6), sizeof(a6) - strlen(a6), "/%u", n->ipv6.plen);
 	}
 	dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
-	nl = leases_read(path, leases, MAX_LEASES);
+	nl = leases_load(path, &leases); /* all of them: the count is shown */
 
 	out_obj_begin(o, n->name);
 	out_str(o, "network", n->name);
@@ -119,6 +117,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	}
 	out_str(o, "last_error", err);
 	out_obj_end(o);
+	free(leases);
 }
 
 /* Index of the named network, or all (-1); -2 if there is no such one. */
@@ -163,19 +162,19 @@ static bool lease_static(const struct gw_network *n, const char *mac, const char
 
 int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 {
-	static struct lease leases[MAX_LEASES];
 	time_t now = time(NULL);
 
 	out_table_begin(o, "leases", "NETWORK MAC IP HOSTNAME EXPIRES TYPE");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		const struct gw_network *n = &ctx->conf->networks[i];
 		char path[GW_PATH_MAX + 64], exp[32];
+		struct lease *leases = NULL;
 		int nl;
 
 		if (which >= 0 && (size_t)which != i)
 			continue;
 		dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
-		nl = leases_read(path, leases, MAX_LEASES);
+		nl = leases_load(path, &leases);
 		for (int k = 0; k < nl; k++) {
 			if (leases[k].expiry == 0)
 				snprintf(exp, sizeof(exp), "never");
@@ -203,6 +202,7 @@ int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 			if (!leased)
 				out_row(o, 6, n->name, m, a, sh->name, "-", "static");
 		}
+		free(leases);
 	}
 	out_table_end(o);
 	return CTL_OK;
@@ -332,8 +332,6 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		{ "gatewayd_guard_tripped", "1 while a non-guest port stops DHCP/RA", "gauge" },
 		{ "gatewayd_leases", "DHCP leases in the lease file", "gauge" },
 	};
-	static struct lease leases[MAX_LEASES];
-
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name,
 			m[k].type);
@@ -342,6 +340,7 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			const struct gw_net_rt *rt = &ctx->nets[i];
 			char path[GW_PATH_MAX + 64];
 			uint64_t v = 0;
+			struct lease *leases = NULL;
 			int nl;
 
 			switch (k) {
@@ -353,8 +352,9 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			case 2: v = rt->tripped[0] != 0; break;
 			case 3:
 				dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
-				nl = leases_read(path, leases, MAX_LEASES);
+				nl = leases_load(path, &leases);
 				v = nl > 0 ? (uint64_t)nl : 0;
+				free(leases);
 				break;
 			}
 			metric(f, m[k].name, n->name, v);

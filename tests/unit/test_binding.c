@@ -17,8 +17,10 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char nets[] = "network default {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n}\n"
 			   "network open {\n bridge = gw1\n ipv4 = \"10.50.0.1/24\"\n"
@@ -95,6 +97,10 @@ START_TEST(test_binding_text)
 		     "\"bind_default\" drop\n"
 		     "ether type 8021q counter name \"bind_default\" drop\n"
 		     "ether type 8021ad counter name \"bind_default\" drop\n"
+		     "ether saddr @dhcp_macs iif . ether saddr != @dhcp_seen counter name "
+		     "\"bind_default\" drop\n"
+		     "udp dport 67 update @dhcp_macs { ether saddr } update @dhcp_seen { iif . "
+		     "ether saddr }\n"
 		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
 		     "iif . ether saddr . ip saddr @bind4 accept\n"
 		     "meta protocol ip counter name \"bind_default\" drop\n"
@@ -189,6 +195,15 @@ static const char *const bytecode[] = {
 	"type 1 name bind_default ] [ immediate reg 0 drop ]",
 	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ objref "
 	"type 1 name bind_default ] [ immediate reg 0 drop ]",
+	/* issue 16 item 1: the DHCP records */
+	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set dhcp_macs ] [ meta "
+	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
+	"dhcp_seen 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
+	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ payload load 6b @ link "
+	"header + 6 => reg 1 ] [ dynset update reg_key 1 set dhcp_macs ] [ meta load iif => reg 1 "
+	"] [ payload load 6b @ link header + 6 => reg 9 ] [ dynset update reg_key 1 set dhcp_seen "
+	"]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ payload load 4b @ network "
 	"header + 12 => reg 1 ] [ cmp eq reg 1 0x00000000 ] [ meta load l4proto => reg 1 ] [ cmp "
 	"eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg "
@@ -281,6 +296,11 @@ START_TEST(test_binding_bytecode)
 			ck_assert_uint_eq(p.set_klen[i], 16);
 		if (!strcmp(p.set_names[i], NFT_BIND_MAC_SET))
 			ck_assert_uint_eq(p.set_klen[i], 12);
+		if (!strcmp(p.set_names[i], NFT_DHCP_SEEN))
+			ck_assert_uint_eq(p.set_klen[i], 12);
+		if (!strcmp(p.set_names[i], NFT_DHCP_MACS) ||
+		    !strcmp(p.set_names[i], NFT_DHCP_SEEN))
+			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL | NFT_SET_TIMEOUT);
 	}
 	nft_batch_free(b);
 }
@@ -396,6 +416,137 @@ START_TEST(test_binding_compute_many)
 }
 END_TEST
 
+/* A sync asked for again and again (a lease file rewritten every few ms)
+ * still happens BINDING_SETTLE_MAX_MS after the first request. */
+START_TEST(test_binding_settle_max)
+{
+	uint64_t unsynced = 0, due = 0;
+
+	ck_assert_uint_eq(binding_settle_delay(1000, &unsynced, 20), 20);
+	ck_assert_uint_eq(unsynced, 1000);
+	/* a write every 4 ms: each re-arms, but the deadline stays */
+	for (uint64_t t = 1004; t < 1400 && !due; t += 4) {
+		uint64_t d = binding_settle_delay(t, &unsynced, 20);
+
+		if (t + d <= t + 4 || d == 0)
+			due = t + d;
+	}
+	ck_assert_uint_ge(due, 1000 + 180);
+	ck_assert_uint_le(due, 1000 + 200);
+	ck_assert_uint_eq(binding_settle_delay(1300, &unsynced, 20), 0);
+	/* after a sync (unsynced = 0) the wait starts again */
+	unsynced = 0;
+	ck_assert_uint_eq(binding_settle_delay(2000, &unsynced, 250), 200);
+}
+END_TEST
+
+/* Binding reads every lease line: dnsmasq writes the newest first, and a
+ * guest that makes up thousands of leases must not push an older guest's
+ * (the last line) out of what is read. */
+START_TEST(test_binding_all_leases)
+{
+	enum { N = 5000 };
+	char dir[] = "/tmp/gwbind.XXXXXX", path[64], cfg[512], err[512];
+	struct gw_conf *c = NULL;
+	struct nft_bind *v = NULL;
+	size_t n = 0, nl = 0;
+	bool found = false;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cfg, sizeof(cfg),
+		 "state_dir = \"%s\"\nnetwork big {\n bridge = gw9\n ipv4 = \"10.9.0.1/16\"\n}\n",
+		 dir);
+	ck_assert_int_eq(conf_load_buf("t", cfg, &c, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/big.leases", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	for (int i = 0; i < N - 1; i++) /* the newcomers, newest first */
+		fprintf(f, "0 02:00:00:00:%02x:%02x 10.9.%d.%d * *\n", (i >> 8) & 0xff, i & 0xff,
+			1 + i / 250, 1 + i % 250);
+	fprintf(f, "0 52:54:00:00:00:01 10.9.200.1 old *\n"); /* the oldest guest */
+	fclose(f);
+	ck_assert_int_eq(binding_net_addrs(c, &c->networks[0], &v, &n, &nl), 0);
+	ck_assert_uint_eq(nl, N);
+	ck_assert_uint_eq(n, N);
+	for (size_t i = 0; i < n; i++)
+		found |= v[i].mac[0] == 0x52 && v[i].mac[5] == 1 &&
+			 v[i].a4.s_addr == inet_addr("10.9.200.1");
+	ck_assert(found);
+	free(v);
+	unlink(path);
+	rmdir(dir);
+	conf_free(c);
+}
+END_TEST
+
+/* A static host's MAC: the port its DHCP came in on if it did DHCP (the
+ * forwarding database says otherwise: ignored), else where the bridge
+ * learned it. */
+START_TEST(test_binding_where)
+{
+	const struct binding_fdb seen[] = { { 5, { 2, 0, 0, 0, 0, 1 } } };
+	const struct binding_fdb fdb[] = {
+		{ 6, { 2, 0, 0, 0, 0, 2 } }, /* set by hand: no DHCP */
+		{ 7, { 2, 0, 0, 0, 0, 1 } }, /* a forged frame's trace */
+	};
+	const uint32_t ports[] = { 5, 6, 7 };
+	struct nft_bind addrs[2] = { { .mac = { 2, 0, 0, 0, 0, 1 }, .has4 = true },
+				     { .mac = { 2, 0, 0, 0, 0, 2 }, .has4 = true } };
+	struct binding_fdb *w = NULL;
+	struct nft_bind *out = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(binding_where(seen, 1, fdb, 2, &w), 2);
+	ck_assert_int_eq(binding_compute(ports, 3, w, 2, addrs, 2, NULL, 0, &out, &n), 2);
+	ck_assert_uint_eq(out[0].ifindex, 5);
+	ck_assert_uint_eq(out[1].ifindex, 6);
+	free(out);
+	free(w);
+}
+END_TEST
+
+/* The records of a port that is gone are deleted (with their MAC), and a
+ * MAC left without its port; those of ports still there stay. */
+START_TEST(test_binding_forget)
+{
+	const uint32_t ports[] = { 5 };
+	const struct binding_fdb seen[] = { { 5, { 2, 0, 0, 0, 0, 1 } },
+					    { 9, { 2, 0, 0, 0, 0, 2 } } };
+	const struct binding_fdb macs[] = { { 0, { 2, 0, 0, 0, 0, 1 } },
+					    { 0, { 2, 0, 0, 0, 0, 2 } },
+					    { 0, { 2, 0, 0, 0, 0, 3 } } };
+	struct nft_bind *gone = NULL;
+	uint8_t(*gm)[6] = NULL;
+	size_t ng, ngm;
+
+	ck_assert_int_eq(binding_forget(ports, 1, seen, 2, macs, 3, &gone, &ng, &gm, &ngm), 3);
+	ck_assert_uint_eq(ng, 1);
+	ck_assert_uint_eq(gone[0].ifindex, 9);
+	ck_assert_int_eq(gone[0].mac[5], 2);
+	ck_assert_uint_eq(ngm, 2);
+	ck_assert_int_eq(gm[0][5], 2);
+	ck_assert_int_eq(gm[1][5], 3);
+	free(gone);
+	free(gm);
+	/* the deletion: one transaction, dhcp_seen's then dhcp_macs' */
+	struct nft_batch *b;
+	static struct parsed p;
+	static const int want[] = { NFNL_MSG_BATCH_BEGIN, NFT_MSG_DELSETELEM, NFT_MSG_DELSETELEM,
+				    NFNL_MSG_BATCH_END };
+	const struct nft_bind one = { .ifindex = 9, .mac = { 2, 0, 0, 0, 0, 2 } };
+	const uint8_t m[1][6] = { { 2, 0, 0, 0, 0, 2 } };
+
+	ck_assert_int_eq(nft_batch_dhcp_forget(1000, &one, 1, m, 1, &b), 0);
+	parse(b, "", &p);
+	ck_assert_uint_eq(p.n_types, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(p.types[i], want[i]);
+	ck_assert_str_eq(nft_batch_describe(b, 1001),
+			 "deleting elements of set bridge gatewayd dhcp_seen");
+	nft_batch_free(b);
+}
+END_TEST
+
 Suite *binding_suite(void)
 {
 	Suite *s = suite_create("binding");
@@ -408,6 +559,10 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_binding_refill);
 	tcase_add_test(tc, test_binding_compute);
 	tcase_add_test(tc, test_binding_compute_many);
+	tcase_add_test(tc, test_binding_settle_max);
+	tcase_add_test(tc, test_binding_all_leases);
+	tcase_add_test(tc, test_binding_where);
+	tcase_add_test(tc, test_binding_forget);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,9 +4,12 @@
 #include "dhcp/leases.h"
 #include "gatewayd/ctl/out.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static size_t parse(const char *text, struct lease *l, size_t max)
@@ -263,6 +266,53 @@ START_TEST(test_read)
 }
 END_TEST
 
+/* leases_load: every line, past any fixed count. */
+START_TEST(test_load_all)
+{
+	char path[] = "/tmp/gwleases.XXXXXX";
+	struct lease *l = NULL;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 5000; i++)
+		fprintf(f, "0 02:00:00:00:%02x:%02x 10.9.%d.%d * *\n", (i >> 8) & 0xff, i & 0xff,
+			i / 250, 1 + i % 250);
+	fclose(f);
+	ck_assert_int_eq(leases_load(path, &l), 5000);
+	ck_assert_str_eq(l[4999].ip, "10.9.19.250");
+	free(l);
+	ck_assert_int_eq(leases_load("/nonexistent/x.leases", &l), 0);
+	ck_assert_ptr_null(l);
+	unlink(path);
+}
+END_TEST
+
+/* leases_load_settled: a file caught between dnsmasq's truncate and its
+ * write (empty, or a cut last line) is "again" while fresh, and what it
+ * is once a second old. */
+START_TEST(test_load_settled)
+{
+	char path[] = "/tmp/gwleases.XXXXXX";
+	const char text[] = "0 52:54:00:12:34:57 10.0.0.3 ok *\n0 52:54:00:12:34:58 10.0";
+	struct timespec old[2] = { { time(NULL) - 10, 0 }, { time(NULL) - 10, 0 } };
+	struct lease *l = NULL;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(leases_load_settled(path, &l), -EAGAIN); /* empty, just made */
+	ck_assert_int_eq(leases_load(path, &l), 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	ck_assert_int_eq(leases_load_settled(path, &l), -EAGAIN);
+	ck_assert_int_eq(futimens(fd, old), 0);
+	ck_assert_int_eq(leases_load_settled(path, &l), 1);
+	ck_assert_str_eq(l[0].ip, "10.0.0.3");
+	free(l);
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 Suite *leases_suite(void)
 {
 	Suite *s = suite_create("leases");
@@ -274,6 +324,8 @@ Suite *leases_suite(void)
 	tcase_add_test(tc, test_bad_fields);
 	tcase_add_test(tc, test_lengths);
 	tcase_add_test(tc, test_read);
+	tcase_add_test(tc, test_load_all);
+	tcase_add_test(tc, test_load_settled);
 	suite_add_tcase(s, tc);
 	tcase_add_test(to, test_table_escapes);
 	tcase_add_test(to, test_json_escapes);

@@ -159,7 +159,7 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	ck_assert_uint_eq(plan.n_sets, 31); /* 11 of them port forwards', 10 binding's */
+	ck_assert_uint_eq(plan.n_sets, 33); /* 11 of them port forwards', 12 binding's */
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -437,13 +437,15 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd dhcp_rate");
 	ck_assert_str_eq(nft_batch_describe(b, 1044), "set bridge gatewayd dhcp_clients");
 	ck_assert_str_eq(nft_batch_describe(b, 1045), "set bridge gatewayd mac_self");
-	ck_assert_str_eq(nft_batch_describe(b, 1055), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1056), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1056 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1046), "set bridge gatewayd dhcp_macs");
+	ck_assert_str_eq(nft_batch_describe(b, 1047), "set bridge gatewayd dhcp_seen");
+	ck_assert_str_eq(nft_batch_describe(b, 1057), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1058), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1058 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1056 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1058 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1056 + plan.n_chains + 14),
+	ck_assert_str_eq(nft_batch_describe(b, 1058 + plan.n_chains + 14),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

@@ -30,7 +30,6 @@
 
 #define NAMES_SETTLE_MS	  20
 #define NAMES_MAX_WAIT_MS 200
-#define NAMES_LEASES	  4096
 
 struct gw_names {
 	struct gw_ctx *ctx;
@@ -79,20 +78,26 @@ static int pins_file_write(const struct gw_conf *conf, const char *path, const c
 	return state_file_write(path, 0400, fill, &p);
 }
 
-/* The pins' text of one network from its lease file (NULL: out of
- * memory). */
-static char *pins_text(const struct gw_conf *conf, const struct gw_network *n)
+/* The pins' text of one network from its lease file, every lease of it
+ * (dnsmasq writes the newest first: a cap would unpin the oldest guests'
+ * names). NULL with *err: out of memory, or (settled: dnsmasq runs)
+ * -EAGAIN while dnsmasq is in the middle of rewriting the file (its next
+ * write wakes us again). Before dnsmasq starts, the file is what it is. */
+static char *pins_text(const struct gw_conf *conf, const struct gw_network *n, bool settled,
+		       int *err)
 {
 	char path[GW_PATH_MAX + 64], *text = NULL;
-	struct lease *ls = calloc(NAMES_LEASES, sizeof(*ls));
+	struct lease *ls = NULL;
 	size_t len = 0;
 	FILE *f;
 	int nl, r = -ENOMEM;
 
-	if (!ls)
-		return NULL;
 	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
-	if ((nl = leases_read(path, ls, NAMES_LEASES)) < 0)
+	if ((nl = settled ? leases_load_settled(path, &ls) : leases_load(path, &ls)) == -EAGAIN) {
+		*err = -EAGAIN;
+		return NULL;
+	}
+	if (nl < 0)
 		nl = 0;
 	if ((f = open_memstream(&text, &len))) {
 		r = names_pins_write(f, n, ls, (size_t)nl, (uint64_t)time(NULL));
@@ -102,6 +107,7 @@ static char *pins_text(const struct gw_conf *conf, const struct gw_network *n)
 	free(ls);
 	if (r < 0) {
 		free(text);
+		*err = r;
 		return NULL;
 	}
 	return text;
@@ -134,11 +140,11 @@ static char *file_text(const char *path)
 
 int names_file_write(const struct gw_conf *conf, const struct gw_network *n)
 {
-	char path[GW_PATH_MAX + 64], *text = pins_text(conf, n);
-	int r;
+	char path[GW_PATH_MAX + 64], *text;
+	int r = 0;
 
-	if (!text)
-		return -ENOMEM;
+	if (!(text = pins_text(conf, n, false, &r)))
+		return r;
 	names_pins_path(conf, n, path, sizeof(path));
 	r = pins_file_write(conf, path, text);
 	free(text);
@@ -151,9 +157,9 @@ int names_file_write(const struct gw_conf *conf, const struct gw_network *n)
 static void sync_net(const struct gw_conf *conf, const struct gw_network *n, struct gw_net_rt *rt)
 {
 	char path[GW_PATH_MAX + 64], *text, *old;
-	int r;
+	int r = 0;
 
-	if (!n->dhcp_enabled || !(text = pins_text(conf, n)))
+	if (!n->dhcp_enabled || !(text = pins_text(conf, n, true, &r)))
 		return;
 	names_pins_path(conf, n, path, sizeof(path));
 	old = file_text(path);

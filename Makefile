@@ -46,6 +46,8 @@ LIB_SRCS += gatewayd/core/qemu_acl.c gatewayd/core/static_hosts.c gatewayd/ctl/q
 LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/taps_cmd.c gatewayd/core/taps_mac.c gatewayd/ctl/ports.c
 # BGP announcements through BIRD, pools for auto subnets (issue 11)
 LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/core/bgp.c gatewayd/ctl/bgp_ctl.c
+# ports not known yet: untrusted guests in the kernel (issue 16)
+LIB_SRCS += nft/untrusted.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

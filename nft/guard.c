@@ -4,6 +4,7 @@
  * guest's, and entering from a guest (a rogue server in a VM). Pure. */
 #include "binding.h"
 #include "rules.h"
+#include "untrusted.h"
 
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
@@ -12,19 +13,31 @@
 #include <netinet/in.h>
 #include <string.h>
 
-/* What a DHCP/DHCPv6 server or an IPv6 router sends. */
-static void rb_server_packet(struct rule_builder *b, int which)
+/* What a DHCP/DHCPv6 server or an IPv6 router sends. Leaving the bridge
+ * (out_NET) that is our own dnsmasq, from its server ports. Crossing the
+ * bridge from port to port (ports_NET, any_sport) it is a guest's, whose
+ * source port is its own choice: a rogue answering from port 6767 is a
+ * server all the same, so every message to a client port (68, 546) is
+ * one, and so is a BOOTREPLY (op code 2) to port 67 (one relay to
+ * another): neither is anything a guest has to send to a neighbour. */
+static void rb_server_packet(struct rule_builder *b, int which, bool any_sport)
 {
-	static const uint16_t ports[][2] = { { 67, 68 }, { 547, 546 } };
+	static const uint16_t ports[][2] = { { 67, 68 }, { 547, 546 }, { 0, 67 } };
 	struct nft_match *m;
 
 	if (which == 2) {
 		rb_add(b, NM_ICMP6TYPE, false)->u.proto = 134; /* nd-router-advert */
 		return;
 	}
-	m = rb_add(b, NM_SPORT, false);
-	m->u.l4.proto = IPPROTO_UDP;
-	m->u.l4.port = ports[which][0];
+	if (which == 3) {
+		rb_add(b, NM_UNTRUSTED, false)->u.lk.key = UT_BOOTREPLY;
+		return;
+	}
+	if (!any_sport) {
+		m = rb_add(b, NM_SPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = ports[which][0];
+	}
 	m = rb_add(b, NM_DPORT, false);
 	m->u.l4.proto = IPPROTO_UDP;
 	m->u.l4.port = ports[which][1];
@@ -66,23 +79,16 @@ int plan_backstop(struct rule_builder *b, const struct net_chains *c, const stru
 	static const char *const kinds[] = { "tun", "veth" };
 	int r;
 
-	for (int which = 0; which < 3; which++) {
-		rb_start(b, c->out);
-		rb_server_packet(b, which);
-		if ((r = rb_jump(b, NULL, guard)) < 0)
-			return r;
+	for (int which = 0; which < 4; which++) {
+		if (which < 3) {
+			rb_start(b, c->out);
+			rb_server_packet(b, which, false);
+			if ((r = rb_jump(b, NULL, guard)) < 0)
+				return r;
+		}
 		rb_start(b, c->ports);
-		rb_server_packet(b, which);
+		rb_server_packet(b, which, true);
 		if ((r = rb_end(b, guard, NV_DROP)) < 0)
-			return r;
-	}
-	if (n->n_guest_ports) {
-		/* the doctor's test port (gatewayd/hostcheck.h), whatever the
-		 * patterns say: its DHCP self-test must get our answer */
-		rb_start(b, c->guard);
-		rb_ifname(b, NM_OIFKIND, "veth");
-		rb_ifname(b, NM_OIFNAME, "gwdt*");
-		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 			return r;
 	}
 	for (size_t k = 0; k < 2; k++) {
@@ -98,8 +104,10 @@ int plan_backstop(struct rule_builder *b, const struct net_chains *c, const stru
 		}
 	}
 	if (n->n_guest_ports) {
-		/* gatewayd's own taps and attached ports, whatever their
-		 * names (the set is nft/binding.h's, kept by the daemon) */
+		/* gatewayd's own taps and attached ports, and the doctor's
+		 * test port, whatever their names (the set is nft/binding.h's,
+		 * kept by the daemon from what it made itself: never from a
+		 * name someone else can pick) */
 		struct nft_match *m;
 
 		rb_start(b, c->guard);

@@ -39,6 +39,8 @@ enum nft_match_kind {
 	NM_CTSTATUS,  /* u.ctmask: IPS_* bits, "any of" */
 	NM_LOOKUP,    /* u.lk: the key built as lk.key says, in the named set */
 	NM_BIND,      /* u.lk: a guest binding test (nft/binding.h): lk.key a BT_* */
+	/* u.lk: a test of nft/untrusted.h (ports not known yet): a UT_* */
+	NM_UNTRUSTED,
 };
 
 /* Port forwards' keys (nft/forward.c): one of them; IPv6; a DNAT map's. */
@@ -144,6 +146,10 @@ enum nft_key {
 	NK_GUEST_PORT,	 /* ifname: every guest port (the guard's, for our own ports) */
 	NK_METER,	 /* iifname, a dynamic set with a limit per element */
 	NK_METER_CLIENT, /* iifname . ether saddr: DHCP clients seen, with a timeout */
+	/* Ports not known yet (nft/untrusted.c): interval sets of our
+	 * subnets, made with the table. */
+	NK_OUR4, /* ipv4_addr */
+	NK_OUR6, /* ipv6_addr */
 	NK_COUNT
 };
 

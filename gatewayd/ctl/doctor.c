@@ -248,6 +248,7 @@ struct job {
 	size_t rec;
 	char net[GW_NETNAME_MAX + 1], bridge[IFNAMSIZ], a[IFNAMSIZ];
 	int bridge_ifindex;
+	int port_ifindex; /* the test port, told to hostcheck while it lives */
 	uint8_t mac[6];
 	struct probe_dhcp p;
 	struct eloop_timer *tick;
@@ -347,8 +348,11 @@ static void job_end(struct job *j, const char *state, const char *fix, const cha
 	probe_dhcp_close(&j->p);
 	eloop_timer_free(j->tick);
 	j->tick = NULL;
-	if (j->a[0] && rtnl_link_get(d->ctx->rtnl, j->a, &l) == 0)
+	if (j->a[0] && rtnl_link_get(d->ctx->rtnl, j->a, &l) == 0 &&
+	    (!j->port_ifindex || l.ifindex == j->port_ifindex))
 		rtnl_link_del(d->ctx->rtnl, l.ifindex);
+	hostcheck_test_port_del(j->port_ifindex);
+	j->port_ifindex = 0;
 	snprintf(r->state, sizeof(r->state), "%s", state);
 	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
@@ -409,6 +413,8 @@ static void job_start(struct job *j)
 	if ((r = rtnl_veth_create(ctx->rtnl, j->a, b)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, j->a, &la)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, b, &lb)) < 0 ||
+	    /* ours by its ifindex, before the bridge (and the watch) sees it */
+	    (r = hostcheck_test_port_add(j->port_ifindex = la.ifindex)) < 0 ||
 	    (r = rtnl_link_set_master(ctx->rtnl, la.ifindex, j->bridge_ifindex)) < 0 ||
 	    (r = rtnl_link_set_up(ctx->rtnl, la.ifindex)) < 0 ||
 	    (r = rtnl_link_set_up(ctx->rtnl, lb.ifindex)) < 0 ||

@@ -9,7 +9,9 @@
 #include "gatewayd/host/portcheck.h"
 #include "gatewayd/host/probe.h"
 #include "nft/inspect.h"
+#include "nft/feature.h"
 #include "nft/plan.h"
+#include "nft/untrusted.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -111,6 +113,21 @@ static void check_tables(struct tally *t, struct gw_ctx *ctx)
 	else
 		check(t, "gatewayd tables", "ok", NULL, "inet and bridge gatewayd, %d rules",
 		      in + br);
+}
+
+/* The backstop's form: what the kernel checks on a port gatewayd has not
+ * listed yet (nft/untrusted.c). */
+static void check_backstop(struct tally *t, const struct gw_ctx *ctx)
+{
+	const char *form = nft_backstop_mode(ctx->bridge_meta);
+
+	if (ctx->bridge_meta)
+		check(t, "backstop", "ok", NULL, "%s: %s", form, nft_backstop_gap(true));
+	else
+		check(t, "backstop", "info",
+		      "a kernel with bridge meta expressions (CONFIG_NFT_BRIDGE_META, module "
+		      "nft_meta_bridge) closes this; restart gatewayd after loading it",
+		      "%s: %s", form, nft_backstop_gap(false));
 }
 
 /* Another table's base chain with policy drop on forward/input drops what
@@ -465,6 +482,7 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 	}
 	check_forwarding(&d->t, ctx->conf);
 	check_tables(&d->t, ctx);
+	check_backstop(&d->t, ctx);
 	check_foreign(&d->t, ctx->conf);
 	check_bgp(&d->t, ctx);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)

@@ -31,6 +31,7 @@ static const struct nft_chain_desc base_chains[NC_BASE_COUNT] = {
 	[NC_PREROUTING] = { NFPROTO_INET, "prerouting", "nat", NF_INET_PRE_ROUTING, -100 },
 	[NC_OUTPUT] = { NFPROTO_INET, "output", "nat", NF_INET_LOCAL_OUT, -100 },
 	[NC_BR_PREROUTING] = { NFPROTO_BRIDGE, "prerouting", "filter", NF_BR_PRE_ROUTING, -200 },
+	[NC_BR_INPUT] = { NFPROTO_BRIDGE, "input", "filter", NF_BR_LOCAL_IN, 0 },
 };
 
 const uint8_t nft_families[NFT_FAMILIES] = { NFPROTO_INET, NFPROTO_BRIDGE };

@@ -167,6 +167,9 @@ enum nft_chain_id {
 	NC_OUTPUT,     /* inet nat: the host's own packets to a forward */
 	/* bridge: guest binding, DHCP meter (nft/binding.c) */
 	NC_BR_PREROUTING,
+	/* bridge: frames for the host itself from ports not known yet
+	 * (nft/untrusted.c) */
+	NC_BR_INPUT,
 	NC_BASE_COUNT
 };
 

@@ -20,13 +20,17 @@
  *     our guest ports (oifname in guest_ports) is on our bridge: it goes
  *     to untrusted_port. A rogue DHCP/RA server, gratuitous ARPs "the
  *     gateway is at me", reach no known guest.
- *   - prerouting: from a port not in port_nets, an ARP whose sender is
- *     in one of our subnets, an IPv4/IPv6 packet from one of our subnets
- *     or prefixes, a neighbour advertisement for an address in our
- *     prefixes or a gateway's link-local address, is dropped
- *     (unknown_port) -- towards the host as much as towards other ports.
- *     Our subnets are ours alone (the preflight refuses overlaps), so no
- *     other bridge's traffic matches.
+ *   - input: from a port not in port_nets, for the host itself, an ARP
+ *     whose sender is in one of our subnets, an IPv4/IPv6 packet from
+ *     one of our subnets or prefixes, a neighbour advertisement for an
+ *     address in our prefixes or a gateway's link-local address, is
+ *     dropped (unknown_port): no newcomer poisons the host's neighbour
+ *     entries for a guest or sends from a guest's address. Our subnets
+ *     are ours alone (the preflight refuses overlaps), so no other
+ *     bridge's traffic matches -- but a LAN an admin patched into a guest
+ *     bridge with a veth (guest_ports naming it) carries our subnets too:
+ *     hence input only, never forward, where it would cut that LAN off
+ *     (the host's copy on the LAN's bridge is the one dropped).
  *   What stays open: frames between two ports neither of which the
  *   daemon has listed yet (a rogue DHCP server reaching another newcomer),
  *   when they claim nothing of ours.
@@ -238,14 +242,14 @@ int plan_untrusted(struct rule_builder *b, const struct gw_conf *conf, bool brid
 		snprintf(rb_add(b, NM_IIFSET, true)->u.set, NFT_NAME_MAX, "%s", NFT_BIND_MAP);
 		return rb_jump(b, NULL, NFT_UNTRUSTED_CHAIN);
 	}
-	/* iifname != @port_nets jump unknown_port */
-	rb_start(b, NC_BR_PREROUTING);
-	snprintf(rb_add(b, NM_IIFSET, true)->u.set, NFT_NAME_MAX, "%s", NFT_PORTS_MAP);
+	/* iifname != @bind_nets jump unknown_port */
+	rb_start(b, NC_BR_INPUT);
+	snprintf(rb_add(b, NM_IIFSET, true)->u.set, NFT_NAME_MAX, "%s", NFT_BIND_MAP);
 	if ((r = rb_jump(b, NULL, NFT_UNKNOWN_CHAIN)) < 0)
 		return r;
-	/* iifname != @port_nets oifname @guest_ports jump untrusted_port */
+	/* iifname != @bind_nets oifname @guest_ports jump untrusted_port */
 	rb_start(b, NC_BR_FORWARD);
-	snprintf(rb_add(b, NM_IIFSET, true)->u.set, NFT_NAME_MAX, "%s", NFT_PORTS_MAP);
+	snprintf(rb_add(b, NM_IIFSET, true)->u.set, NFT_NAME_MAX, "%s", NFT_BIND_MAP);
 	rb_lk(b, NM_BIND, BT_OIF_GUEST, false, NFT_GUEST_PORTS_SET);
 	return rb_jump(b, NULL, NFT_UNTRUSTED_CHAIN);
 }

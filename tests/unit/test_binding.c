@@ -88,9 +88,7 @@ START_TEST(test_binding_text)
 		"udp dport 547 update @dhcp_clients { iifname . ether saddr }\n";
 	char want[2048];
 
-	/* then ports not known yet (nft/untrusted.c) */
-	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n"
-						   "iifname != @port_nets jump unknown_port\n");
+	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
 	snprintf(want, sizeof(want), meter, "default", "default");
 	strcat(want, "ether saddr @bound_macs iif . ether saddr != @bind_mac counter name "
 		     "\"bind_default\" drop\n"

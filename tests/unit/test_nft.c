@@ -749,13 +749,14 @@ START_TEST(test_plan_forms)
 	ck_assert_uint_eq(plan.chains[NC_BR_FORWARD].family, NFPROTO_BRIDGE);
 	ck_assert_str_eq(chain_text_at(&plan, NC_BR_FORWARD),
 			 "iifname vmap @port_nets\n"
-			 "iifname != @port_nets oifname @guest_ports jump untrusted_port\n");
+			 "iifname != @bind_nets oifname @guest_ports jump untrusted_port\n");
 	ck_assert_str_eq(chain_text_at(&meta, NC_BR_FORWARD), "meta ibrname vmap @br_nets\n");
 	/* ports not known yet (nft/untrusted.c): by their bridge, or by what
 	 * they claim and where they send */
-	ck_assert_str_eq(chain_text_at(&plan, NC_BR_PREROUTING),
-			 "iifname vmap @bind_nets\n"
-			 "iifname != @port_nets jump unknown_port\n");
+	ck_assert_str_eq(chain_text_at(&plan, NC_BR_PREROUTING), "iifname vmap @bind_nets\n");
+	ck_assert_str_eq(chain_text_at(&plan, NC_BR_INPUT),
+			 "iifname != @bind_nets jump unknown_port\n");
+	ck_assert_str_eq(chain_text_at(&meta, NC_BR_INPUT), "");
 	ck_assert_str_eq(chain_text_at(&meta, NC_BR_PREROUTING),
 			 "iifname vmap @bind_nets\n"
 			 "meta ibrname @br_nets iifname != @bind_nets jump untrusted_port\n");
@@ -765,10 +766,12 @@ START_TEST(test_plan_forms)
 	ck_assert_uint_eq(meta.n_rules + 1, plan.n_rules);
 	for (size_t i = 0, k = 0; i < plan.n_rules; i++, k++) {
 		while (i < plan.n_rules && (plan.rules[i].chain == NC_BR_FORWARD ||
-					    plan.rules[i].chain == NC_BR_PREROUTING))
+					    plan.rules[i].chain == NC_BR_PREROUTING ||
+					    plan.rules[i].chain == NC_BR_INPUT))
 			i++;
 		while (k < meta.n_rules && (meta.rules[k].chain == NC_BR_FORWARD ||
-					    meta.rules[k].chain == NC_BR_PREROUTING))
+					    meta.rules[k].chain == NC_BR_PREROUTING ||
+					    meta.rules[k].chain == NC_BR_INPUT))
 			k++;
 		if (i == plan.n_rules) {
 			ck_assert_uint_eq(k, meta.n_rules);
@@ -933,7 +936,7 @@ START_TEST(test_print_forms)
 	ck_assert(bt && mbt);
 	snprintf(want, sizeof(want),
 		 "%s\t\tiifname vmap @port_nets\n"
-		 "\t\tiifname != @port_nets oifname @guest_ports jump untrusted_port\n\t}\n",
+		 "\t\tiifname != @bind_nets oifname @guest_ports jump untrusted_port\n\t}\n",
 		 fwd_head);
 	ck_assert_msg(strstr(text, want), "%.3000s", bt);
 	ck_assert_msg(!strstr(text, "ibrname") && !strstr(text, "br_nets"), "%.3000s", bt);

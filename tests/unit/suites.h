@@ -20,4 +20,5 @@ Suite *binding_suite(void);
 Suite *qemu_suite(void);
 Suite *tap_suite(void);
 Suite *bgp_suite(void);
+Suite *untrusted_suite(void);
 #endif

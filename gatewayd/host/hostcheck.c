@@ -23,6 +23,18 @@ bool hostcheck_test_port_name(const char *kind, const char *name)
 	return true;
 }
 
+bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link *l)
+{
+	const struct host_link *peer;
+	char want[IFNAMSIZ + 1];
+
+	if (!hostcheck_test_port_name(l->kind, l->name) || l->peer <= 0 ||
+	    !(peer = host_link_by_index(f, l->peer)))
+		return false;
+	snprintf(want, sizeof(want), "%sp", l->name);
+	return !strcmp(peer->name, want) && !peer->master;
+}
+
 /* The doctor's test ports in existence: what gatewayd made (class 1 of
  * DESIGN.md's facts), told here by the one who made them. */
 static int test_ports[GW_TEST_PORTS_MAX];

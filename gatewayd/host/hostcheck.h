@@ -32,9 +32,12 @@ void hostcheck_set_own(hostcheck_own_fn *fn, void *arg);
 int hostcheck_test_port_add(int ifindex); /* -ENOSPC when full */
 void hostcheck_test_port_del(int ifindex);
 bool hostcheck_test_port(int ifindex);
-/* A name the doctor gives its ports (GW_TEST_PORT_PREFIX + 6 hex digits):
- * only for removing what a killed gatewayd left behind, at start. */
+/* A name the doctor gives its ports (GW_TEST_PORT_PREFIX + 6 hex digits). */
 bool hostcheck_test_port_name(const char *kind, const char *name);
+/* What a killed gatewayd's doctor left behind, for removal at start: a
+ * veth of that name whose peer, here, is the same name + "p" -- the pair
+ * the doctor makes, not just any device someone named gwdt... */
+bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link *l);
 
 /* The ports of the network's bridge that are not guest ports: up to max
  * of them in out; returns how many there are. The bridge is looked up by

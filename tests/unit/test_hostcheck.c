@@ -115,6 +115,28 @@ START_TEST(test_guest_port_patterns)
 }
 END_TEST
 
+/* What a killed gatewayd's doctor left: the pair it makes, not a device
+ * someone else named like it. */
+START_TEST(test_test_port_left)
+{
+	struct host_link l[] = {
+		{ 1, "gwdt0a1b2c", "veth", 3, 0, 2 },
+		{ 2, "gwdt0a1b2cp", "veth", 0, 0, 1 },
+		{ 3, "gwdt0a1b2d", "veth", 3, 0, 0 }, /* its peer elsewhere */
+		{ 4, "gwdt0a1b2e", "veth", 3, 0, 5 },
+		{ 5, "lan0", "veth", 0, 0, 4 }, /* a peer of another name */
+	};
+	struct host_facts f = { 5, 0, 0, l, NULL, NULL, false };
+
+	ck_assert(hostcheck_test_port_left(&f, &l[0]));
+	ck_assert(!hostcheck_test_port_left(&f, &l[1]));
+	ck_assert(!hostcheck_test_port_left(&f, &l[2]));
+	ck_assert(!hostcheck_test_port_left(&f, &l[3]));
+	l[1].master = 9; /* the "peer" enslaved somewhere: not the doctor's */
+	ck_assert(!hostcheck_test_port_left(&f, &l[0]));
+}
+END_TEST
+
 START_TEST(test_foreign_port)
 {
 	const struct host_link *p;
@@ -259,6 +281,7 @@ Suite *hostcheck_suite(void)
 	tcase_add_test(tc, test_foreign_port);
 	tcase_add_test(tc, test_foreign_ports);
 	tcase_add_test(tc, test_foreign_veth_patch);
+	tcase_add_test(tc, test_test_port_left);
 	tcase_add_test(tc, test_no_collision_with_own_bridge);
 	tcase_add_test(tc, test_collision_address);
 	tcase_add_test(tc, test_collision_covering_route);

@@ -10,7 +10,9 @@
 #     form) is not a guest port: the guard trips, naming it (on main: it
 #     was a guest port whatever the patterns);
 #  3. and the doctor's own test port still gets its answer under those
-#     patterns (the guard lets our offers out to the port gatewayd made).
+#     patterns (the guard lets our offers out to the port gatewayd made);
+#  4. a start removes a killed doctor's leftover pair, never a guest's veth
+#     that happens to be called gwdt0a1b2f (on main: deleted).
 #
 #   [gx rogue dnsmasq 10.99.0.1, RA 2001:db8:bad::/64] ── gwdtx ─┐
 #                                                               gw0 [host: gatewayd]
@@ -84,3 +86,14 @@ $CTL doctor >"$T/doctor.out" 2>&1
 grep -qE "^ok +DHCP self-test" "$T/doctor.out" || fail "doctor's self-test under guest_ports = vg*: $(grep -i "self-test" "$T/doctor.out")"
 grep -q "tripped" <($CTL status) && fail "the doctor's own port tripped the guard"
 ok "the doctor's own test port is still answered under guest_ports = vg*"
+
+# --- 4. a start removes a killed doctor's leftovers, not a guest's port
+# that happens to have such a name
+GZ=gwt$ID-gz
+port_add "$GZ" gwdt0a1b2f
+gw_stop || fail "gatewayd did not stop cleanly"
+write_conf
+gw_start
+ip -n "$NS_HOST" link show gwdt0a1b2f >/dev/null 2>&1 \
+	|| fail "gatewayd's start deleted a guest's veth named gwdt0a1b2f: $(grep gwdt0a1b2f "$T/gw.log")"
+ok "a guest's veth named gwdt0a1b2f survives a start (only the doctor's own pair is removed)"

@@ -337,6 +337,21 @@ static void metric_counter(FILE *f, struct gw_ctx *ctx, enum nft_ctr k, bool byt
 	}
 }
 
+/* The backstop's drops from ports not listed yet: one for the host; and
+ * its form, as a label. */
+static void metric_untrusted(FILE *f, const struct gw_ctx *ctx)
+{
+	uint64_t p = 0, b = 0;
+
+	nft_counter_read(NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
+	fprintf(f,
+		"# HELP gatewayd_untrusted_dropped_packets_total frames dropped from bridge ports "
+		"gatewayd has not listed yet\n"
+		"# TYPE gatewayd_untrusted_dropped_packets_total counter\n"
+		"gatewayd_untrusted_dropped_packets_total{backstop=\"%s\"} %llu\n",
+		nft_backstop_mode(ctx->bridge_meta), (unsigned long long)p);
+}
+
 int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 {
 	static const struct {
@@ -381,6 +396,7 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		if (nft_ctr_kinds[k].metric_bytes)
 			metric_counter(f, ctx, (enum nft_ctr)k, true);
 	}
+	metric_untrusted(f, ctx);
 	metric_forwards(f, ctx);
 	bgp_ctl_metrics(f, ctx);
 	return CTL_OK;

@@ -69,6 +69,8 @@ kill -CONT "$GW_PID"
 [ "$router" = 10.213.0.1 ] || fail "gatewayd frozen: guest 3 took router $router (the rogue's?)"
 after=$(untrusted)
 [ "${after:-0}" -gt "${before:-0}" ] || fail "untrusted_dropped_packets did not grow ($before -> $after)"
+$CTL metrics | grep -Eq "^gatewayd_untrusted_dropped_packets_total\\{backstop=\"$form\"\\} [1-9]" \
+	|| fail "metrics: $($CTL metrics | grep untrusted)"
 ok "$form, gatewayd frozen: the new port's gratuitous ARPs and rogue offers did not reach guest 3 ($((after - before)) dropped)"
 wait_until 5 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd guest_ports | grep -q vg4" \
 	|| fail "after SIGCONT, vg4 was never listed"

@@ -22,7 +22,7 @@
  * another): neither is anything a guest has to send to a neighbour. */
 static void rb_server_packet(struct rule_builder *b, int which, bool any_sport)
 {
-	static const uint16_t ports[][2] = { { 67, 68 }, { 547, 546 }, { 0, 67 } };
+	static const uint16_t ports[][2] = { { 67, 68 }, { 547, 546 } };
 	struct nft_match *m;
 
 	if (which == 2) {
@@ -45,8 +45,9 @@ static void rb_server_packet(struct rule_builder *b, int which, bool any_sport)
 
 /* The kernel backstop, in the bridge family, where each port is seen.
  * Bridge meta expressions (meta ibrname/obrname: CONFIG_NFT_BRIDGE_META;
- * kernels without it refuse them with EOPNOTSUPP) are used in one place
- * only, and only where the kernel has them (nft_bridge_meta_supported()):
+ * kernels without it refuse them with EOPNOTSUPP) are used in two places
+ * only, here and in the dispatch of ports not listed yet (untrusted.c),
+ * and only where the kernel has them (nft_bridge_meta_supported()):
  * - output: our dnsmasq's DHCP/DHCPv6 replies and RAs leave the bridge
  *   with the bridge's own MAC, which gatewayd sets (addr_bridge_mac), and
  *   out_nets maps that MAC to out_NET. There they jump to guard_NET, which
@@ -58,8 +59,8 @@ static void rb_server_packet(struct rule_builder *b, int which, bool any_sport)
  * - forward: no DHCP/RA server frame may cross the bridge from port to
  *   port: not a rogue server in a guest towards its neighbours, not a
  *   LAN's server through a wrongly enslaved uplink towards the guests.
- *   ports_NET drops them. How a frame gets there is the one difference
- *   between the plan's two forms:
+ *   ports_NET drops them. How a frame gets there is this file's one
+ *   difference between the plan's two forms:
  *   - bridge-meta form (bridge_meta): "meta ibrname vmap @br_nets", keyed
  *     by the bridge the frame came in on. Every port of the bridge is
  *     covered by the kernel alone, also one plugged in while the daemon
@@ -70,7 +71,9 @@ static void rb_server_packet(struct rule_builder *b, int which, bool any_sport)
  *     more truly than a port list that may lag behind.
  *   - port-set form: "iifname vmap @port_nets"; the daemon keeps that
  *     map's elements (port -> ports_NET) equal to the bridges' ports, so a
- *     port plugged in while it is stopped or frozen is not covered.
+ *     port plugged in while it is stopped or frozen is not covered here:
+ *     nft/untrusted.c keeps such a port's frames from the guests gatewayd
+ *     knows, and from claiming our addresses towards the host.
  *   One lookup per frame either way: flat in the number of networks.
  * Frames with a VLAN tag are not looked into. */
 int plan_backstop(struct rule_builder *b, const struct net_chains *c, const struct gw_network *n,

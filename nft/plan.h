@@ -306,8 +306,10 @@ void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len);
  * nft_bridge_meta_supported()): the backstop's forward hook then knows a
  * frame's network by the bridge it came in on (meta ibrname), so every
  * port is covered, also one plugged in while the daemon was stopped. Without
- * them, by the port (iifname), through NFT_PORTS_MAP. The plan is the same
- * otherwise, rule for rule. */
+ * them, by the port (iifname), through NFT_PORTS_MAP. Ports not listed yet
+ * are untrusted in both forms, reached differently (nft/untrusted.c). The
+ * plan is the same otherwise, rule for rule: the same chains and counters
+ * in both, the same sets but br_nets. */
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
 		   struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);

@@ -329,7 +329,7 @@ void nft_untrusted_format(char *buf, size_t len, const struct nft_match *m)
 	const char *s = m->u.lk.set;
 
 	switch (m->u.lk.key) {
-	case UT_BOOTREPLY: snprintf(buf, len, "udp dport 67 @th,64,8 2"); return;
+	case UT_BOOTREPLY: snprintf(buf, len, "udp dport 67 @th,64,8 0x2"); return;
 	case UT_IBR_SET: snprintf(buf, len, "meta ibrname @%s", s); return;
 	case UT_ARP_SPA_SET: snprintf(buf, len, "arp saddr ip @%s", s); return;
 	case UT_SADDR4_SET: snprintf(buf, len, "ip saddr @%s", s); return;

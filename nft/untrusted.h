@@ -24,7 +24,7 @@
 
 /* The tests an NM_UNTRUSTED match makes (u.lk.key; u.lk.set the set). */
 enum nft_untrusted_test {
-	UT_BOOTREPLY,	/* udp dport 67 @th,64,8 2: a DHCP server's message */
+	UT_BOOTREPLY,	/* udp dport 67 @th,64,8 0x2: a DHCP server's message */
 	UT_IBR_SET,	/* meta ibrname @set */
 	UT_ARP_SPA_SET, /* arp saddr ip @set */
 	UT_SADDR4_SET,	/* ip saddr @set */

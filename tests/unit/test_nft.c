@@ -298,7 +298,7 @@ START_TEST(test_plan_backstop)
 			 "udp dport 68 counter name \"guard_default\" drop\n"
 			 "udp dport 546 counter name \"guard_default\" drop\n"
 			 "icmpv6 type nd-router-advert counter name \"guard_default\" drop\n"
-			 "udp dport 67 @th,64,8 2 counter name \"guard_default\" drop\n");
+			 "udp dport 67 @th,64,8 0x2 counter name \"guard_default\" drop\n");
 	/* the guard chain: allow-list of guest ports, then drop */
 	ck_assert_ptr_null(plan.chains[chain_index(&plan, "guard_default")].type);
 	ck_assert_str_eq(chain_text("guard_default"), "meta oifkind \"tun\" accept\n"

@@ -112,7 +112,7 @@ START_TEST(test_server_any_sport)
 			 "udp dport 68 counter name \"guard_default\" drop\n"
 			 "udp dport 546 counter name \"guard_default\" drop\n"
 			 "icmpv6 type nd-router-advert counter name \"guard_default\" drop\n"
-			 "udp dport 67 @th,64,8 2 counter name \"guard_default\" drop\n");
+			 "udp dport 67 @th,64,8 0x2 counter name \"guard_default\" drop\n");
 	ck_assert_str_eq(text_of(&ps, "ports_default"), text_of(&bm, "ports_default"));
 	/* leaving the bridge, our own dnsmasq's, from its server ports */
 	ck_assert_str_eq(text_of(&ps, "out_default"),
@@ -241,7 +241,7 @@ START_TEST(test_untrusted_bytecode)
 			 "  [ immediate reg 0 jump -> untrusted_port ]\n");
 	ck_assert_str_eq(rule(&m, "input", 0), "not found\n");
 	ck_assert_str_eq(rule(&m, "forward", 1), "not found\n");
-	/* item 3: udp dport 67 @th,64,8 2 (op BOOTREPLY) */
+	/* item 3: udp dport 67 @th,64,8 0x2 (op BOOTREPLY) */
 	ck_assert_str_eq(rule(&w, "ports_default", 3),
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000011 ]\n"

@@ -378,7 +378,7 @@ int nft_untrusted_set_print(FILE *f, const struct nft_set_plan *s)
 const char *nft_backstop_gap(bool bridge_meta)
 {
 	return bridge_meta ? "every port of a guest bridge is checked from the moment it is "
-			     "plugged in, also while gatewayd is stopped or frozen"
+			     "plugged in, also while gatewayd is frozen"
 			   : "a port gatewayd has not listed yet (or while it is frozen) reaches "
 			     "no known guest and claims none of our addresses, but may still "
 			     "reach another port it has not listed";

@@ -4,9 +4,10 @@
 # only. Runs in the backstop form this kernel has (port-set here: no
 # bridge meta; see t_backstop_mode.sh).
 #  1. gatewayd frozen (SIGSTOP): a new guest g4 plugged in sends
-#     gratuitous ARPs "10.213.0.1 is-at me" and runs a rogue DHCP server;
-#     the known guest g3 keeps the bridge's MAC for its gateway and takes
-#     gatewayd's router on a fresh DISCOVER; the drops are counted; after
+#     gratuitous ARPs "10.213.0.1 is-at me", runs a rogue DHCP server and
+#     advertises a rogue prefix; the known guest g3 keeps the bridge's MAC
+#     for its gateway, takes gatewayd's router on a fresh DISCOVER and
+#     sees only gatewayd's RA; the drops are counted; after
 #     SIGCONT g4 becomes a normal guest and gets a lease.
 #  2. no freezing: a guest whose gratuitous ARP burst is already running
 #     while its port is enslaved (the 42-97 ms before gatewayd lists it),
@@ -18,7 +19,7 @@
 #   [g4 garp.py, rogue_dhcp.py] ─ vg4 ─┤ gw0 [host: gatewayd, frozen in 1.]
 #   [g5 garp.py] ─────────── vg5 ─┘  (2., enslaved during its burst)
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq nft python3
+require busybox dnsmasq nft python3 rdisc6
 ROUNDS=${ROUNDS:-3}
 CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
 # a frozen gatewayd would not hear the TERM of cleanup
@@ -51,6 +52,7 @@ ip netns exec "$G4" python3 "$TOP/tests/integ/rogue_dhcp.py" eth0 67 10.99.0.1 1
 	"$T/rogue.log" 2>>"$T/rogue.err" &
 rogue_pid=$!
 wait_until 5 grep -q started "$T/rogue.log" || fail "rogue did not start: $(cat "$T/rogue.err")"
+rogue_server "$G4" eth0 ra-only # and router advertisements for 2001:db8:bad::/64
 # 1.5 s of "the gateway is at me", 300 frames; then a fresh DISCOVER in g3
 ip netns exec "$G4" python3 "$TOP/tests/integ/garp.py" eth0 10.213.0.1 300 5 >"$T/garp4.out" 2>&1
 grep -q "sent [1-9]" "$T/garp4.out" || fail "guest 4 sent no ARP: $(cat "$T/garp4.out")"
@@ -61,8 +63,13 @@ got=$?
 router=$(sed -n 's/^router=//p' "$T/udhcpc-3b.env" 2>/dev/null)
 wait_until 3 grep -qi "OFFER $g3mac" "$T/rogue.log"
 offered=$?
-kill "$rogue_pid" 2>/dev/null
+ll_ready "$G3" eth0 || { kill -CONT "$GW_PID"; fail "guest 3 has no usable link-local address"; }
+in_ns "$G3" rdisc6 -m -w 3000 -r 2 eth0 >"$T/rdisc-g3.out" 2>&1
+kill "$rogue_pid" "$(cat "$T/rogue-$G4.pid")" 2>/dev/null
 kill -CONT "$GW_PID"
+grep -q "RTR-ADVERT(eth0) 2001:db8:bad::" "$T/rogue-$G4.log" || fail "the rogue never sent an RA (test proves nothing)"
+grep -q "2001:db8:bad" "$T/rdisc-g3.out" && fail "gatewayd frozen: guest 3 received the new port's RA: $(cat "$T/rdisc-g3.out")"
+grep -q "fd42:213::" "$T/rdisc-g3.out" || fail "gatewayd frozen: guest 3 did not get our own RA: $(cat "$T/rdisc-g3.out")"
 [ $offered = 0 ] || fail "the rogue never answered guest 3 (test proves nothing)"
 [ "$poisoned" = "$brmac" ] || fail "gatewayd frozen: guest 3's gateway entry now $poisoned (guest 4 is $(ip -n "$G4" link show eth0 | awk '/ether/ {print $2}')), not the bridge's $brmac"
 [ $got = 0 ] || fail "gatewayd frozen: guest 3 got no lease"
@@ -71,7 +78,7 @@ after=$(untrusted)
 [ "${after:-0}" -gt "${before:-0}" ] || fail "untrusted_dropped_packets did not grow ($before -> $after)"
 $CTL metrics | grep -Eq "^gatewayd_untrusted_dropped_packets_total\\{backstop=\"$form\"\\} [1-9]" \
 	|| fail "metrics: $($CTL metrics | grep untrusted)"
-ok "$form, gatewayd frozen: the new port's gratuitous ARPs and rogue offers did not reach guest 3 ($((after - before)) dropped)"
+ok "$form, gatewayd frozen: the new port's gratuitous ARPs, rogue offers and RAs did not reach guest 3 ($((after - before)) dropped)"
 wait_until 5 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd guest_ports | grep -q vg4" \
 	|| fail "after SIGCONT, vg4 was never listed"
 udhcpc_lease 4 || fail "after SIGCONT, guest 4 got no lease"

@@ -50,6 +50,8 @@ LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/co
 LIB_SRCS += dhcp/names.c gatewayd/core/names.c
 # guest binding's DHCP records (issue 16 item 1)
 LIB_SRCS += gatewayd/core/binding_dhcp.c
+# ports not known yet: untrusted guests in the kernel (issue 16)
+LIB_SRCS += nft/untrusted.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -58,6 +60,7 @@ UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf
 UNIT_SRCS += tests/unit/test_qemu.c
 UNIT_SRCS += tests/unit/test_tap.c
 UNIT_SRCS += tests/unit/test_bgp.c
+UNIT_SRCS += tests/unit/test_untrusted.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

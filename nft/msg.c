@@ -271,7 +271,37 @@ static const struct {
 	[NK_MAC_SELF] = { (9 << 6) | 9, 16, 2 },
 	[NK_DHCP_MAC] = { 9, 6, 2 },
 	[NK_DHCP_SEEN] = { (20 << 6) | 9, 12, 2 },
+	/* ports not known yet (nft/untrusted.c): our subnets */
+	[NK_OUR4] = { 7, 4, 2 },
+	[NK_OUR6] = { 8, 16, 2 },
 };
+
+/* An interval set of one address type (nft/untrusted.c) is the kernel's
+ * rbtree: each interval is two elements, its first address and, flagged
+ * as an end, the address after its last (none if that overflows). */
+static bool rbtree_set(const struct nft_set_plan *sp)
+{
+	return sp->interval && (sp->key == NK_OUR4 || sp->key == NK_OUR6);
+}
+
+static int rbtree_end_add(struct nftnl_set *s, const struct nft_elem *el, uint32_t klen)
+{
+	struct nftnl_set_elem *e;
+	uint8_t end[16];
+	int i;
+
+	memcpy(end, el->key_end.raw, klen);
+	for (i = (int)klen - 1; i >= 0 && ++end[i] == 0; i--)
+		;
+	if (i < 0)
+		return 0;
+	if (!(e = nftnl_set_elem_alloc()))
+		return -ENOMEM;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, klen);
+	nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+	nftnl_set_elem_add(s, e);
+	return 0;
+}
 
 /* Port forwards' sets (nft/forward.c): an interval set of a
  * concatenation must say its parts' lengths; a NAT map's data is
@@ -357,6 +387,8 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)NFT_DHCP_SEEN_TIMEOUT_S * 1000);
 	}
+	if (rbtree_set(sp))
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
 	/* nft prints the elements only if told their byte order. */
 	if (!(ud = nftnl_udata_buf_alloc(64))) {
 		nftnl_set_free(s);
@@ -453,6 +485,14 @@ int batch_set_elems_msg(struct nft_batch *b, uint16_t type, const struct nft_set
 				return -ENOMEM;
 			}
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &elems[i].key, klen);
+			if (rbtree_set(sp)) {
+				nftnl_set_elem_add(s, e);
+				if (rbtree_end_add(s, &elems[i], klen) < 0) {
+					nftnl_set_free(s);
+					return -ENOMEM;
+				}
+				continue;
+			}
 			if (sp->interval)
 				nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, &elems[i].key_end,
 						   klen);

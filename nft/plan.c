@@ -10,6 +10,7 @@
 #include "rules.h"
 #include "forward.h"
 #include "binding.h"
+#include "untrusted.h"
 #include "conf/addr.h"
 
 #include <errno.h>
@@ -30,6 +31,7 @@ static const struct nft_chain_desc base_chains[NC_BASE_COUNT] = {
 	[NC_PREROUTING] = { NFPROTO_INET, "prerouting", "nat", NF_INET_PRE_ROUTING, -100 },
 	[NC_OUTPUT] = { NFPROTO_INET, "output", "nat", NF_INET_LOCAL_OUT, -100 },
 	[NC_BR_PREROUTING] = { NFPROTO_BRIDGE, "prerouting", "filter", NF_BR_PRE_ROUTING, -200 },
+	[NC_BR_INPUT] = { NFPROTO_BRIDGE, "input", "filter", NF_BR_LOCAL_IN, 0 },
 };
 
 const uint8_t nft_families[NFT_FAMILIES] = { NFPROTO_INET, NFPROTO_BRIDGE };
@@ -78,6 +80,8 @@ const struct nft_key_name nft_key_names[] = {
 			    "ipv6_addr . inet_proto . inet_service" },
 	[NK_HAIRPIN4] = { "oifname . ip saddr", "ifname . ipv4_addr" },
 	[NK_HAIRPIN6] = { "oifname . ip6 saddr", "ifname . ipv6_addr" },
+	[NK_OUR4] = { "ip saddr", "ipv4_addr" },
+	[NK_OUR6] = { "ip6 saddr", "ipv6_addr" },
 };
 
 void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len)
@@ -329,6 +333,9 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	/* Guest binding: its sets and the prerouting dispatch (binding.c). */
 	if (r >= 0)
 		r = plan_binding_skeleton(&b);
+	/* Ports not listed yet: untrusted guests (untrusted.c). */
+	if (r >= 0)
+		r = plan_untrusted(&b, conf, bridge_meta);
 	/* Port forwards: their maps, elements and DNAT rules. */
 	if (r >= 0)
 		r = plan_forwards(&b, conf);

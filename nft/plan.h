@@ -43,6 +43,8 @@ enum nft_match_kind {
 	NM_CTSTATUS,  /* u.ctmask: IPS_* bits, "any of" */
 	NM_LOOKUP,    /* u.lk: the key built as lk.key says, in the named set */
 	NM_BIND,      /* u.lk: a guest binding test (nft/binding.h): lk.key a BT_* */
+	/* u.lk: a test of nft/untrusted.h (ports not known yet): a UT_* */
+	NM_UNTRUSTED,
 };
 
 /* Port forwards' keys (nft/forward.c): one of them; IPv6; a DNAT map's. */
@@ -156,6 +158,10 @@ enum nft_key {
 	 * NFT_DHCP_SEEN_TIMEOUT_S. */
 	NK_DHCP_MAC,  /* ether saddr: MACs whose DHCP came in on a guest port */
 	NK_DHCP_SEEN, /* iif . ether saddr: the port each one's came in on */
+	/* Ports not known yet (nft/untrusted.c): interval sets of our
+	 * subnets, made with the table. */
+	NK_OUR4, /* ipv4_addr */
+	NK_OUR6, /* ipv6_addr */
 	NK_COUNT
 };
 
@@ -173,6 +179,9 @@ enum nft_chain_id {
 	NC_OUTPUT,     /* inet nat: the host's own packets to a forward */
 	/* bridge: guest binding, DHCP meter (nft/binding.c) */
 	NC_BR_PREROUTING,
+	/* bridge: frames for the host itself from ports not known yet
+	 * (nft/untrusted.c) */
+	NC_BR_INPUT,
 	NC_BASE_COUNT
 };
 
@@ -310,8 +319,10 @@ void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len);
  * nft_bridge_meta_supported()): the backstop's forward hook then knows a
  * frame's network by the bridge it came in on (meta ibrname), so every
  * port is covered, also one plugged in while the daemon was stopped. Without
- * them, by the port (iifname), through NFT_PORTS_MAP. The plan is the same
- * otherwise, rule for rule. */
+ * them, by the port (iifname), through NFT_PORTS_MAP. Ports not listed yet
+ * are untrusted in both forms, reached differently (nft/untrusted.c). The
+ * plan is the same otherwise, rule for rule: the same chains and counters
+ * in both, the same sets but br_nets. */
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
 		   struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);

@@ -2,6 +2,7 @@
  * compares with `nft list table inet gatewayd`. Pure. */
 #include "plan.h"
 #include "binding.h"
+#include "untrusted.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -102,6 +103,13 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 		char t[160];
 
 		nft_bind_format(t, sizeof(t), m);
+		sb_add(sb, "%s", t);
+		break;
+	}
+	case NM_UNTRUSTED: {
+		char t[160];
+
+		nft_untrusted_format(t, sizeof(t), m);
 		sb_add(sb, "%s", t);
 		break;
 	}
@@ -291,7 +299,7 @@ static void map_print(FILE *f, const struct nft_set_plan *s)
 {
 	char key[64];
 
-	if (nft_bind_set_print(f, s))
+	if (nft_untrusted_set_print(f, s) || nft_bind_set_print(f, s))
 		return;
 	if (!s->vmap && NFT_KEY_FWD(s->key)) {
 		fwd_set_print(f, s);

@@ -74,17 +74,16 @@ static int dirs_make(const struct gw_conf *conf, char *err, size_t errlen)
 }
 
 /* A gatewayd killed during doctor leaves its test ports (veths named
- * GW_TEST_PORT_PREFIX + 6 hex digits, and their peers): ours by name. */
+ * GW_TEST_PORT_PREFIX + 6 hex digits, and their peers, that name + "p"):
+ * ours by the pair's names and shape (hostcheck_test_port_left()). */
 static void test_ports_remove(struct gw_ctx *ctx)
 {
-	const size_t len = sizeof(GW_TEST_PORT_PREFIX) - 1 + 6;
 	struct host_facts f;
 
 	if (rtnl_read_facts(ctx->rtnl, &f) < 0)
 		return;
 	for (size_t i = 0; i < f.n_links; i++)
-		if (hostcheck_test_port(f.links[i].kind, f.links[i].name) &&
-		    strlen(f.links[i].name) == len &&
+		if (hostcheck_test_port_left(&f, &f.links[i]) &&
 		    rtnl_link_del(ctx->rtnl, f.links[i].ifindex) == 0)
 			log_info("removed test port %s left by an earlier gatewayd's doctor",
 				 f.links[i].name);

@@ -47,8 +47,7 @@ static int ports_of(const struct host_facts *f, const char *bridge, char (**out)
 	if (!*out)
 		return -1;
 	for (size_t i = 0; br && i < f->n_links; i++)
-		if (f->links[i].master == br->ifindex &&
-		    !hostcheck_test_port(f->links[i].kind, f->links[i].name))
+		if (f->links[i].master == br->ifindex && !hostcheck_test_port(f->links[i].ifindex))
 			memcpy((*out)[(*n)++], f->links[i].name, IFNAMSIZ);
 	return 0;
 }

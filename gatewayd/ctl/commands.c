@@ -10,7 +10,9 @@
 #include "dhcp/leases.h"
 #include "nft/forward_count.h"
 #include "nft/inspect.h"
+#include "nft/feature.h"
 #include "nft/plan.h"
+#include "nft/untrusted.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +54,19 @@ static const char *guard_state(const struct gw_net_rt *rt, char *buf, size_t len
 		return buf;
 	}
 	return "ok";
+}
+
+/* The backstop's form (nft/feature.h), what it leaves open, and what it
+ * dropped from ports not known yet (one counter for the bridge table:
+ * the same for every network). */
+static void backstop_status(struct out *o, const struct gw_ctx *ctx)
+{
+	uint64_t p = 0, b = 0;
+
+	out_str(o, "backstop", nft_backstop_mode(ctx->bridge_meta));
+	out_str(o, "backstop_open", nft_backstop_gap(ctx->bridge_meta));
+	nft_counter_read(NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
+	out_int(o, "untrusted_dropped_packets", p);
 }
 
 /* "probing": the start-time probe listens before dnsmasq first serves. */
@@ -102,6 +117,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
 	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
+	backstop_status(o, ctx);
 	bgp_ctl_status(o, ctx, i); /* announce, bgp */
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
@@ -321,6 +337,21 @@ static void metric_counter(FILE *f, struct gw_ctx *ctx, enum nft_ctr k, bool byt
 	}
 }
 
+/* The backstop's drops from ports not listed yet: one for the host; and
+ * its form, as a label. */
+static void metric_untrusted(FILE *f, const struct gw_ctx *ctx)
+{
+	uint64_t p = 0, b = 0;
+
+	nft_counter_read(NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
+	fprintf(f,
+		"# HELP gatewayd_untrusted_dropped_packets_total frames dropped from bridge ports "
+		"gatewayd has not listed yet\n"
+		"# TYPE gatewayd_untrusted_dropped_packets_total counter\n"
+		"gatewayd_untrusted_dropped_packets_total{backstop=\"%s\"} %llu\n",
+		nft_backstop_mode(ctx->bridge_meta), (unsigned long long)p);
+}
+
 int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 {
 	static const struct {
@@ -365,6 +396,7 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		if (nft_ctr_kinds[k].metric_bytes)
 			metric_counter(f, ctx, (enum nft_ctr)k, true);
 	}
+	metric_untrusted(f, ctx);
 	metric_forwards(f, ctx);
 	bgp_ctl_metrics(f, ctx);
 	return CTL_OK;

@@ -9,7 +9,9 @@
 #include "gatewayd/host/portcheck.h"
 #include "gatewayd/host/probe.h"
 #include "nft/inspect.h"
+#include "nft/feature.h"
 #include "nft/plan.h"
+#include "nft/untrusted.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -111,6 +113,21 @@ static void check_tables(struct tally *t, struct gw_ctx *ctx)
 	else
 		check(t, "gatewayd tables", "ok", NULL, "inet and bridge gatewayd, %d rules",
 		      in + br);
+}
+
+/* The backstop's form: what the kernel checks on a port gatewayd has not
+ * listed yet (nft/untrusted.c). */
+static void check_backstop(struct tally *t, const struct gw_ctx *ctx)
+{
+	const char *form = nft_backstop_mode(ctx->bridge_meta);
+
+	if (ctx->bridge_meta)
+		check(t, "backstop", "ok", NULL, "%s: %s", form, nft_backstop_gap(true));
+	else
+		check(t, "backstop", "info",
+		      "a kernel with bridge meta expressions (CONFIG_NFT_BRIDGE_META, module "
+		      "nft_meta_bridge) closes this; restart gatewayd after loading it",
+		      "%s: %s", form, nft_backstop_gap(false));
 }
 
 /* Another table's base chain with policy drop on forward/input drops what
@@ -248,6 +265,7 @@ struct job {
 	size_t rec;
 	char net[GW_NETNAME_MAX + 1], bridge[IFNAMSIZ], a[IFNAMSIZ];
 	int bridge_ifindex;
+	int port_ifindex; /* the test port, told to hostcheck while it lives */
 	uint8_t mac[6];
 	struct probe_dhcp p;
 	struct eloop_timer *tick;
@@ -347,8 +365,11 @@ static void job_end(struct job *j, const char *state, const char *fix, const cha
 	probe_dhcp_close(&j->p);
 	eloop_timer_free(j->tick);
 	j->tick = NULL;
-	if (j->a[0] && rtnl_link_get(d->ctx->rtnl, j->a, &l) == 0)
+	if (j->a[0] && rtnl_link_get(d->ctx->rtnl, j->a, &l) == 0 &&
+	    (!j->port_ifindex || l.ifindex == j->port_ifindex))
 		rtnl_link_del(d->ctx->rtnl, l.ifindex);
+	hostcheck_test_port_del(j->port_ifindex);
+	j->port_ifindex = 0;
 	snprintf(r->state, sizeof(r->state), "%s", state);
 	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
@@ -409,6 +430,8 @@ static void job_start(struct job *j)
 	if ((r = rtnl_veth_create(ctx->rtnl, j->a, b)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, j->a, &la)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, b, &lb)) < 0 ||
+	    /* ours by its ifindex, before the bridge (and the watch) sees it */
+	    (r = hostcheck_test_port_add(j->port_ifindex = la.ifindex)) < 0 ||
 	    (r = rtnl_link_set_master(ctx->rtnl, la.ifindex, j->bridge_ifindex)) < 0 ||
 	    (r = rtnl_link_set_up(ctx->rtnl, la.ifindex)) < 0 ||
 	    (r = rtnl_link_set_up(ctx->rtnl, lb.ifindex)) < 0 ||
@@ -459,6 +482,7 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 	}
 	check_forwarding(&d->t, ctx->conf);
 	check_tables(&d->t, ctx);
+	check_backstop(&d->t, ctx);
 	check_foreign(&d->t, ctx->conf);
 	check_bgp(&d->t, ctx);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)

@@ -14,6 +14,9 @@ struct host_link {
 	char kind[32];	/* "" for a physical NIC */
 	int master;	/* ifindex of the bridge it is a port of, or 0 */
 	unsigned flags; /* IFF_* */
+	/* a veth's peer, when it is in this namespace too (IFLA_LINK without
+	 * IFLA_LINK_NETNSID); 0 if elsewhere or not a veth */
+	int peer;
 };
 
 struct host_addr {

@@ -4,16 +4,64 @@
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
 
-bool hostcheck_test_port(const char *kind, const char *name)
+bool hostcheck_test_port_name(const char *kind, const char *name)
 {
-	return !strcmp(kind, "veth") &&
-	       !strncmp(name, GW_TEST_PORT_PREFIX, sizeof(GW_TEST_PORT_PREFIX) - 1);
+	size_t n = sizeof(GW_TEST_PORT_PREFIX) - 1;
+
+	if (strcmp(kind, "veth") || strncmp(name, GW_TEST_PORT_PREFIX, n) || strlen(name) != n + 6)
+		return false;
+	for (size_t i = n; name[i]; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link *l)
+{
+	const struct host_link *peer;
+	char want[IFNAMSIZ + 1];
+
+	if (!hostcheck_test_port_name(l->kind, l->name) || l->peer <= 0 ||
+	    !(peer = host_link_by_index(f, l->peer)))
+		return false;
+	snprintf(want, sizeof(want), "%sp", l->name);
+	return !strcmp(peer->name, want) && !peer->master;
+}
+
+/* The doctor's test ports in existence: what gatewayd made (class 1 of
+ * DESIGN.md's facts), told here by the one who made them. */
+static int test_ports[GW_TEST_PORTS_MAX];
+
+int hostcheck_test_port_add(int ifindex)
+{
+	for (size_t i = 0; i < GW_TEST_PORTS_MAX; i++)
+		if (!test_ports[i]) {
+			test_ports[i] = ifindex;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void hostcheck_test_port_del(int ifindex)
+{
+	for (size_t i = 0; i < GW_TEST_PORTS_MAX; i++)
+		if (test_ports[i] == ifindex)
+			test_ports[i] = 0;
+}
+
+bool hostcheck_test_port(int ifindex)
+{
+	for (size_t i = 0; ifindex > 0 && i < GW_TEST_PORTS_MAX; i++)
+		if (test_ports[i] == ifindex)
+			return true;
+	return false;
 }
 
 /* The one piece of state here: who answers for gatewayd's own ports. The
@@ -27,17 +75,36 @@ void hostcheck_set_own(hostcheck_own_fn *fn, void *arg)
 	own_arg = arg;
 }
 
-bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name)
+bool hostcheck_guest_port(const struct gw_network *net, int ifindex, const char *kind,
+			  const char *name)
 {
 	if (strcmp(kind, "tun") && strcmp(kind, "veth"))
 		return false;
-	if (net->n_guest_ports == 0 || hostcheck_test_port(kind, name) ||
+	if (net->n_guest_ports == 0 || hostcheck_test_port(ifindex) ||
 	    (own_fn && own_fn(net->name, name, own_arg)))
 		return true;
 	for (size_t i = 0; i < net->n_guest_ports; i++)
 		if (fnmatch(net->guest_ports[i], name, 0) == 0)
 			return true;
 	return false;
+}
+
+/* A veth whose peer, in this namespace, is a port of another bridge: it
+ * patches our bridge into that one (a LAN, a container network), and
+ * whatever is there would get our leases and RAs. Foreign, unless
+ * guest_ports names it: then the admin said so. */
+static bool patches_bridge(const struct gw_network *net, const struct host_link *l,
+			   const struct host_facts *f, int br)
+{
+	const struct host_link *peer;
+
+	if (strcmp(l->kind, "veth") || l->peer <= 0 || hostcheck_test_port(l->ifindex) ||
+	    !(peer = host_link_by_index(f, l->peer)) || !peer->master || peer->master == br)
+		return false;
+	for (size_t i = 0; i < net->n_guest_ports; i++)
+		if (fnmatch(net->guest_ports[i], l->name, 0) == 0)
+			return false;
+	return true;
 }
 
 size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
@@ -48,7 +115,9 @@ size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_f
 
 	for (size_t i = 0; br && i < f->n_links; i++)
 		if (f->links[i].master == br->ifindex &&
-		    !hostcheck_guest_port(net, f->links[i].kind, f->links[i].name)) {
+		    (!hostcheck_guest_port(net, f->links[i].ifindex, f->links[i].kind,
+					   f->links[i].name) ||
+		     patches_bridge(net, &f->links[i], f, br->ifindex))) {
 			if (n < max)
 				out[n] = &f->links[i];
 			n++;

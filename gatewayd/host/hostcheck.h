@@ -12,23 +12,37 @@
 /* A guest port is a tun/tap device (QEMU's tapN, libvirt's vnetN) or a
  * veth (containers, test guests), and if the network lists guest_ports
  * patterns, its name matches one of them. Anything else -- a physical NIC,
- * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. */
-bool hostcheck_guest_port(const struct gw_network *net, const char *kind, const char *name);
+ * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. The doctor's test port
+ * (by its ifindex) is one whatever guest_ports says. */
+bool hostcheck_guest_port(const struct gw_network *net, int ifindex, const char *kind,
+			  const char *name);
 /* Ports gatewayd put on a network's bridge itself (its user taps, the
  * taps attached with gatewayctl attach) are guest ports whatever
  * guest_ports says. The core registers who knows them (core/taps.c);
  * NULL: nobody (the unit tests, gatewayd -n). */
 typedef bool hostcheck_own_fn(const char *network, const char *port, void *arg);
 void hostcheck_set_own(hostcheck_own_fn *fn, void *arg);
-/* The doctor's self-test plugs a veth with this prefix into a bridge for
- * a moment: a guest port whatever guest_ports says, and not one the
- * ports map needs to know. */
+/* The doctor's self-test plugs a veth into a bridge for a moment: a guest
+ * port whatever guest_ports says, and not one the ports map needs to
+ * know. What makes it the doctor's is that gatewayd made it and said so
+ * (add when made, before it is enslaved; del when deleted), by ifindex --
+ * never its name, which anyone may give a veth of theirs. */
 #define GW_TEST_PORT_PREFIX "gwdt"
-bool hostcheck_test_port(const char *kind, const char *name);
+#define GW_TEST_PORTS_MAX   64
+int hostcheck_test_port_add(int ifindex); /* -ENOSPC when full */
+void hostcheck_test_port_del(int ifindex);
+bool hostcheck_test_port(int ifindex);
+/* A name the doctor gives its ports (GW_TEST_PORT_PREFIX + 6 hex digits). */
+bool hostcheck_test_port_name(const char *kind, const char *name);
+/* What a killed gatewayd's doctor left behind, for removal at start: a
+ * veth of that name whose peer, here, is the same name + "p" -- the pair
+ * the doctor makes, not just any device someone named gwdt... */
+bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link *l);
 
 /* The ports of the network's bridge that are not guest ports: up to max
  * of them in out; returns how many there are. The bridge is looked up by
- * name in f. */
+ * name in f. A veth whose peer (in this namespace) is a port of another
+ * bridge is one of them, whatever its kind, unless guest_ports names it. */
 size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
 			       const struct host_link **out, size_t max);
 /* The first of them, or NULL. */

@@ -86,6 +86,10 @@ static bool link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
 			if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
 				snprintf(out->kind, sizeof(out->kind), "%s", mnl_attr_get_str(i));
 		}
+	/* a veth's IFLA_LINK is its peer's ifindex, in the namespace
+	 * IFLA_LINK_NETNSID names, or in ours without one */
+	if (!strcmp(out->kind, "veth") && tb[IFLA_LINK] && !tb[IFLA_LINK_NETNSID])
+		out->peer = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
 	return true;
 }
 
@@ -218,6 +222,7 @@ static int facts_link_cb(const struct nlmsghdr *nlh, void *data)
 	memcpy(links[f->n_links].kind, l.kind, sizeof(l.kind));
 	links[f->n_links].master = l.master;
 	links[f->n_links].flags = l.flags;
+	links[f->n_links].peer = l.peer;
 	f->n_links++;
 	return 0;
 }

@@ -19,6 +19,7 @@ struct rtnl_link {
 	int master;
 	unsigned flags;
 	unsigned mtu;
+	int peer; /* a veth's peer in this namespace (struct host_link's) */
 };
 
 int rtnl_open(struct rtnl **out);

@@ -24,4 +24,5 @@ Suite *bgp_suite(void);
  * test_binding.c too */
 Suite *bind_rules_suite(void);
 const char *bind_claims_text(const char *net);
+Suite *untrusted_suite(void);
 #endif

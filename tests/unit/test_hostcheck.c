@@ -9,9 +9,10 @@
 #include <string.h>
 
 static struct host_link links[] = {
-	{ 1, "lo", "", 0, 0 },	     { 2, "eth0", "", 0, 0 },	   { 3, "gw0", "bridge", 0, 0 },
-	{ 4, "tap0", "tun", 3, 0 },  { 5, "vnet7", "tun", 3, 0 },  { 6, "tun0", "tun", 0, 0 },
-	{ 7, "vx0", "vxlan", 0, 0 }, { 8, "veth1", "veth", 3, 0 },
+	{ 1, "lo", "", 0, 0, 0 },	 { 2, "eth0", "", 0, 0, 0 },
+	{ 3, "gw0", "bridge", 0, 0, 0 }, { 4, "tap0", "tun", 3, 0, 0 },
+	{ 5, "vnet7", "tun", 3, 0, 0 },	 { 6, "tun0", "tun", 0, 0, 0 },
+	{ 7, "vx0", "vxlan", 0, 0, 0 },	 { 8, "veth1", "veth", 3, 0, 0 },
 };
 static struct host_addr addrs[8];
 static struct host_route routes[8];
@@ -70,15 +71,15 @@ START_TEST(test_guest_port_kinds)
 {
 	const struct gw_network *n = &conf->networks[0];
 
-	ck_assert(hostcheck_guest_port(n, "tun", "tap0"));
-	ck_assert(hostcheck_guest_port(n, "tun", "vnet3"));
-	ck_assert(hostcheck_guest_port(n, "veth", "veth1"));
-	ck_assert(!hostcheck_guest_port(n, "", "eth0"));
-	ck_assert(!hostcheck_guest_port(n, "vxlan", "vx0"));
-	ck_assert(!hostcheck_guest_port(n, "macvlan", "mv0"));
-	ck_assert(!hostcheck_guest_port(n, "wireguard", "wg0"));
-	ck_assert(!hostcheck_guest_port(n, "bond", "bond0"));
-	ck_assert(!hostcheck_guest_port(n, "vlan", "eth0.5"));
+	ck_assert(hostcheck_guest_port(n, 0, "tun", "tap0"));
+	ck_assert(hostcheck_guest_port(n, 0, "tun", "vnet3"));
+	ck_assert(hostcheck_guest_port(n, 0, "veth", "veth1"));
+	ck_assert(!hostcheck_guest_port(n, 0, "", "eth0"));
+	ck_assert(!hostcheck_guest_port(n, 0, "vxlan", "vx0"));
+	ck_assert(!hostcheck_guest_port(n, 0, "macvlan", "mv0"));
+	ck_assert(!hostcheck_guest_port(n, 0, "wireguard", "wg0"));
+	ck_assert(!hostcheck_guest_port(n, 0, "bond", "bond0"));
+	ck_assert(!hostcheck_guest_port(n, 0, "vlan", "eth0.5"));
 }
 END_TEST
 
@@ -86,13 +87,53 @@ START_TEST(test_guest_port_patterns)
 {
 	const struct gw_network *n = &conf->networks[1];
 
-	ck_assert(hostcheck_guest_port(n, "tun", "tap0"));
-	ck_assert(hostcheck_guest_port(n, "veth", "vm-web"));
-	ck_assert(!hostcheck_guest_port(n, "tun", "vnet3"));  /* narrowed out */
-	ck_assert(!hostcheck_guest_port(n, "vxlan", "tap9")); /* kind still counts */
-	/* the doctor's test port is a guest port whatever the patterns */
-	ck_assert(hostcheck_guest_port(n, "veth", "gwdt0a1b2c"));
-	ck_assert(!hostcheck_guest_port(n, "vxlan", "gwdt0a1b2c"));
+	ck_assert(hostcheck_guest_port(n, 0, "tun", "tap0"));
+	ck_assert(hostcheck_guest_port(n, 0, "veth", "vm-web"));
+	ck_assert(!hostcheck_guest_port(n, 0, "tun", "vnet3"));	 /* narrowed out */
+	ck_assert(!hostcheck_guest_port(n, 0, "vxlan", "tap9")); /* kind still counts */
+	/* the doctor's test port is a guest port whatever the patterns: the
+	 * one gatewayd made and told, by ifindex; a veth someone named like
+	 * it is checked like any other (issue 16) */
+	ck_assert(!hostcheck_guest_port(n, 0, "veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_guest_port(n, 41, "veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_test_port(41));
+	ck_assert_int_eq(hostcheck_test_port_add(41), 0);
+	ck_assert(hostcheck_test_port(41));
+	ck_assert(!hostcheck_test_port(0));
+	ck_assert(hostcheck_guest_port(n, 41, "veth", "gwdt0a1b2c"));
+	ck_assert(hostcheck_guest_port(n, 41, "veth", "whatever"));
+	ck_assert(!hostcheck_guest_port(n, 41, "vxlan", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_guest_port(n, 42, "veth", "gwdt0a1b2c"));
+	hostcheck_test_port_del(41);
+	ck_assert(!hostcheck_test_port(41));
+	ck_assert(!hostcheck_guest_port(n, 41, "veth", "gwdt0a1b2c"));
+	/* leftovers of a killed gatewayd: its names, exactly */
+	ck_assert(hostcheck_test_port_name("veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_test_port_name("veth", "gwdt0a1b2c9"));
+	ck_assert(!hostcheck_test_port_name("veth", "gwdtx"));
+	ck_assert(!hostcheck_test_port_name("tun", "gwdt0a1b2c"));
+}
+END_TEST
+
+/* What a killed gatewayd's doctor left: the pair it makes, not a device
+ * someone else named like it. */
+START_TEST(test_test_port_left)
+{
+	struct host_link l[] = {
+		{ 1, "gwdt0a1b2c", "veth", 3, 0, 2 },
+		{ 2, "gwdt0a1b2cp", "veth", 0, 0, 1 },
+		{ 3, "gwdt0a1b2d", "veth", 3, 0, 0 }, /* its peer elsewhere */
+		{ 4, "gwdt0a1b2e", "veth", 3, 0, 5 },
+		{ 5, "lan0", "veth", 0, 0, 4 }, /* a peer of another name */
+	};
+	struct host_facts f = { 5, 0, 0, l, NULL, NULL, false };
+
+	ck_assert(hostcheck_test_port_left(&f, &l[0]));
+	ck_assert(!hostcheck_test_port_left(&f, &l[1]));
+	ck_assert(!hostcheck_test_port_left(&f, &l[2]));
+	ck_assert(!hostcheck_test_port_left(&f, &l[3]));
+	l[1].master = 9; /* the "peer" enslaved somewhere: not the doctor's */
+	ck_assert(!hostcheck_test_port_left(&f, &l[0]));
 }
 END_TEST
 
@@ -105,6 +146,29 @@ START_TEST(test_foreign_port)
 	p = hostcheck_foreign_port(&conf->networks[0], &facts);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p->name, "vx0");
+	links[6].master = 0;
+}
+END_TEST
+
+/* A veth patching gw0 into another bridge (its peer, here, is that
+ * bridge's port) is foreign: the LAN behind it would get our leases. */
+START_TEST(test_foreign_veth_patch)
+{
+	const struct host_link *p;
+
+	links[7].peer = 7; /* veth1's peer is "vx0", here a plain link */
+	ck_assert_ptr_null(hostcheck_foreign_port(&conf->networks[0], &facts));
+	links[6].master = 2; /* the peer is a port of another bridge */
+	p = hostcheck_foreign_port(&conf->networks[0], &facts);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p->name, "veth1");
+	links[6].master = 3; /* of gw0 itself: a loop, not another bridge */
+	p = hostcheck_foreign_port(&conf->networks[0], &facts);
+	ck_assert_ptr_nonnull(p); /* vx0 itself, a VXLAN on gw0 */
+	ck_assert_str_eq(p->name, "vx0");
+	links[6].master = 2;
+	links[7].peer = 0; /* the peer in another namespace: a guest */
+	ck_assert_ptr_null(hostcheck_foreign_port(&conf->networks[0], &facts));
 	links[6].master = 0;
 }
 END_TEST
@@ -216,6 +280,8 @@ Suite *hostcheck_suite(void)
 	tcase_add_test(tc, test_guest_port_patterns);
 	tcase_add_test(tc, test_foreign_port);
 	tcase_add_test(tc, test_foreign_ports);
+	tcase_add_test(tc, test_foreign_veth_patch);
+	tcase_add_test(tc, test_test_port_left);
 	tcase_add_test(tc, test_no_collision_with_own_bridge);
 	tcase_add_test(tc, test_collision_address);
 	tcase_add_test(tc, test_collision_covering_route);

@@ -187,15 +187,15 @@ START_TEST(test_tap_own_ports_are_guest_ports)
 				    "guest_ports = {\"vnet*\"}\n}\n",
 				    &c, err, sizeof(err)) == 0,
 		      "%s", err);
-	ck_assert(!hostcheck_guest_port(&c->networks[0], "tun", "vm-web"));
+	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-web"));
 	hostcheck_set_own(own, NULL);
-	ck_assert(hostcheck_guest_port(&c->networks[0], "tun", "vm-web"));
-	ck_assert(hostcheck_guest_port(&c->networks[0], "tun", "vnet0"));
-	ck_assert(!hostcheck_guest_port(&c->networks[0], "tun", "vm-db"));
+	ck_assert(hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-web"));
+	ck_assert(hostcheck_guest_port(&c->networks[0], 0, "tun", "vnet0"));
+	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-db"));
 	/* the kind still counts: a VXLAN port of that name is no guest */
-	ck_assert(!hostcheck_guest_port(&c->networks[0], "vxlan", "vm-web"));
+	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "vxlan", "vm-web"));
 	hostcheck_set_own(NULL, NULL);
-	ck_assert(!hostcheck_guest_port(&c->networks[0], "tun", "vm-web"));
+	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-web"));
 	conf_free(c);
 }
 END_TEST

@@ -107,12 +107,29 @@ int plan_binding_skeleton(struct rule_builder *b)
 	return rb_vmap(b, NC_BR_PREROUTING, NK_IIFNAME, NFT_BIND_MAP);
 }
 
-static void rb_bind(struct rule_builder *b, enum nft_bind_test t, bool neq, const char *set)
+static struct nft_match *rb_bind(struct rule_builder *b, enum nft_bind_test t, bool neq,
+				 const char *set)
 {
 	struct nft_match *m = rb_add(b, NM_BIND, neq);
 
 	m->u.lk.key = t;
 	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", set ? set : "");
+	return m;
+}
+
+/* A MAC is recorded (dhcp_macs) and bound (bound_macs) per network: two
+ * customers' VMs with the same MAC (QEMU's default 52:54:00:12:34:56) on
+ * two networks are two guests, not one guest on two ports. The chain
+ * bind_NET puts its network's tag before the MAC (nft cannot read the
+ * bridge without bridge meta; the tag is a constant of the chain). FNV-1a
+ * of the name: stable across reloads, which keep the sets; never 0. */
+uint32_t nft_net_tag(const char *net)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)net; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h ? h : 1;
 }
 
 /* Where each MAC's own DHCP came in (issue 16 item 1). A MAC recorded on
@@ -121,13 +138,13 @@ static void rb_bind(struct rule_builder *b, enum nft_bind_test t, bool neq, cons
  * after its binding -- and a DHCP client message records (or refreshes)
  * its MAC on its port, first come first served. The daemon binds a
  * lease's MAC to the port found here. */
-static int plan_dhcp_seen(struct rule_builder *b, size_t chain, const char *bind)
+static int plan_dhcp_seen(struct rule_builder *b, size_t chain, const char *bind, uint32_t tag)
 {
 	struct nft_match *m;
 	int r;
 
 	rb_start(b, chain);
-	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_DHCP_MACS);
+	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_DHCP_MACS)->u.lk.tag = tag;
 	rb_bind(b, BT_LOOKUP_MAC, true, NFT_DHCP_SEEN);
 	if ((r = rb_end(b, bind, NV_DROP)) < 0)
 		return r;
@@ -135,7 +152,7 @@ static int plan_dhcp_seen(struct rule_builder *b, size_t chain, const char *bind
 	m = rb_add(b, NM_DPORT, false);
 	m->u.l4.proto = IPPROTO_UDP;
 	m->u.l4.port = 67;
-	rb_bind(b, BT_UPDATE_MAC, false, NFT_DHCP_MACS);
+	rb_bind(b, BT_UPDATE_MAC, false, NFT_DHCP_MACS)->u.lk.tag = tag;
 	rb_bind(b, BT_UPDATE_SEEN, false, NFT_DHCP_SEEN);
 	return rb_end(b, NULL, NV_CONTINUE);
 }
@@ -184,7 +201,7 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		return 0;
 	/* A MAC bound to another port. */
 	rb_start(b, chain);
-	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_BIND_ETHER_SET);
+	rb_bind(b, BT_LOOKUP_ETHER, false, NFT_BIND_ETHER_SET)->u.lk.tag = nft_net_tag(n->name);
 	rb_bind(b, BT_LOOKUP_MAC, true, NFT_BIND_MAC_SET);
 	if ((r = rb_end(b, bind, NV_DROP)) < 0)
 		return r;
@@ -196,7 +213,7 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		if ((r = rb_end(b, bind, NV_DROP)) < 0)
 			return r;
 	}
-	if ((r = plan_dhcp_seen(b, chain, bind)) < 0)
+	if ((r = plan_dhcp_seen(b, chain, bind, nft_net_tag(n->name))) < 0)
 		return r;
 	/* IPv4: DHCP before a lease, then the bound address only. */
 	rb_start(b, chain);
@@ -344,7 +361,20 @@ static int x_client_seen(struct nftnl_rule *r, const struct nft_plan *plan,
 	return 0;
 }
 
-/* update @dhcp_macs { ether saddr }, update @dhcp_seen { iif . ether
+/* The network's tag (big endian) in register 1, the MAC after it. */
+static int x_tag(struct nftnl_rule *r, const struct nft_match *m)
+{
+	uint32_t be = htonl(m->u.lk.tag);
+	struct nftnl_expr *x = expr_add(r, "immediate");
+
+	if (!x)
+		return -ENOMEM;
+	nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(x, NFTNL_EXPR_IMM_DATA, &be, 4);
+	return expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01);
+}
+
+/* update @dhcp_macs { tag . ether saddr }, update @dhcp_seen { iif . ether
  * saddr }: add, or restart the timeout. */
 static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
@@ -355,7 +385,7 @@ static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const str
 		if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
 		    (e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0)
 			return e;
-	} else if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0) {
+	} else if ((e = x_tag(r, m)) < 0) {
 		return e;
 	}
 	if (!(d = expr_add(r, "dynset")))
@@ -398,7 +428,7 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_LOOKUP_ETHER:
-		if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG_1)) < 0)
+		if ((e = x_tag(r, m)) < 0)
 			return e;
 		return x_lookup(r, plan, m);
 	case BT_VLAN: return x_ethertype(r, ETH_P_8021Q);
@@ -484,7 +514,12 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 		snprintf(buf, len, "iif . arp saddr ether . arp saddr ip %s@%s", ne, m->u.lk.set);
 		return;
 	case BT_LOOKUP_MAC: snprintf(buf, len, "iif . ether saddr %s@%s", ne, m->u.lk.set); return;
-	case BT_LOOKUP_ETHER: snprintf(buf, len, "ether saddr %s@%s", ne, m->u.lk.set); return;
+	case BT_LOOKUP_ETHER: /* as nft lists it: nft's syntax has no
+			       * constant inside a concatenation, its
+			       * listing says so */
+		snprintf(buf, len, "0x%08x [invalid type] . ether saddr %s@%s", m->u.lk.tag, ne,
+			 m->u.lk.set);
+		return;
 	case BT_METER: /* nft prints no burst of 5, its default */
 		snprintf(buf, len, "add @%s { iifname limit rate over %u/minute }", m->u.lk.set,
 			 NFT_METER_RATE);
@@ -517,7 +552,13 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_OPT_SLL8:
 	case BT_SELF_LL24:
 	case BT_SELF_LL8: nft_claim_format(buf, len, m); return;
-	case BT_UPDATE_MAC: snprintf(buf, len, "update @%s { ether saddr }", m->u.lk.set); return;
+	case BT_UPDATE_MAC: { /* nft lists the tag's bytes read in host order */
+		uint32_t be = htonl(m->u.lk.tag), host;
+
+		memcpy(&host, &be, 4);
+		snprintf(buf, len, "update @%s { 0x%08x . ether saddr }", m->u.lk.set, host);
+		return;
+	}
 	case BT_UPDATE_SEEN:
 		snprintf(buf, len, "update @%s { iif . ether saddr }", m->u.lk.set);
 		return;
@@ -530,14 +571,14 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 	static const char *const types[NK_COUNT] = {
 		[NK_BIND4] = "iface_index . ether_addr . ipv4_addr",
 		[NK_BIND_MAC] = "iface_index . ether_addr",
-		[NK_BIND_ETHER] = "ether_addr",
+		[NK_BIND_ETHER] = "mark . ether_addr",
 		[NK_BIND6] = "iface_index . ether_addr . ipv6_addr",
 		[NK_CLAIM6] = "ipv6_addr",
 		[NK_GUEST_PORT] = "ifname",
 		[NK_METER] = "ifname",
 		[NK_METER_CLIENT] = "ifname . ether_addr",
 		[NK_MAC_SELF] = "ether_addr . ether_addr",
-		[NK_DHCP_MAC] = "ether_addr",
+		[NK_DHCP_MAC] = "mark . ether_addr",
 		[NK_DHCP_SEEN] = "iface_index . ether_addr",
 	};
 

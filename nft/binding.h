@@ -68,7 +68,7 @@ enum nft_bind_test {
 	BT_LOOKUP4,	 /* iif . ether saddr . ip saddr @bind4 */
 	BT_LOOKUP_ARP,	 /* iif . arp saddr ether . arp saddr ip @bind4 */
 	BT_LOOKUP_MAC,	 /* iif . ether saddr @bind_mac */
-	BT_LOOKUP_ETHER, /* ether saddr @bound_macs */
+	BT_LOOKUP_ETHER, /* tag . ether saddr @bound_macs (tag: nft_net_tag()) */
 	BT_METER,	 /* add @dhcp_rate { iifname limit rate over ... } */
 	BT_CLIENT,	 /* iifname . ether saddr @dhcp_clients */
 	BT_CLIENT_SEEN,	 /* update @dhcp_clients { iifname . ether saddr } */
@@ -94,7 +94,7 @@ enum nft_bind_test {
 	BT_OPT_SLL8,	/* @th,64,8 0x1: RS's first option a source LL address */
 	BT_SELF_LL24,	/* ether saddr . @th,208,48 @mac_self: NS/NA's option */
 	BT_SELF_LL8,	/* ether saddr . @th,80,48 @mac_self: RS's option */
-	BT_UPDATE_MAC,	/* update @dhcp_macs { ether saddr } */
+	BT_UPDATE_MAC,	/* update @dhcp_macs { tag . ether saddr } */
 	BT_UPDATE_SEEN, /* update @dhcp_seen { iif . ether saddr } */
 };
 
@@ -106,9 +106,12 @@ struct nft_bind {
 	bool has4, has6;
 	struct in_addr a4;
 	struct in6_addr a6;
+	uint32_t tag; /* the port's network's nft_net_tag(): bound_macs */
 };
 
 void nft_bind_chain_name(const char *net, char *buf, size_t len);
+/* A network's tag: bound_macs and dhcp_macs key a MAC by network. */
+uint32_t nft_net_tag(const char *net);
 
 /* One transaction that makes the binding sets hold exactly these: ports
  * (port name -> jump bind_NET) in NFT_BIND_MAP, the bindings in the
@@ -125,13 +128,14 @@ struct nft_bind_set {
 int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out);
 int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen);
 
-/* One transaction deleting DHCP records (NFT_DHCP_SEEN, NFT_DHCP_MACS):
- * seen[0..n) are (ifindex, MAC) of dhcp_seen, laid out as struct
- * nft_bind's first two fields; each MAC goes from dhcp_macs too. */
+/* One transaction deleting DHCP records: seen[0..n) are (ifindex, MAC)
+ * of dhcp_seen (NFT_DHCP_SEEN), laid out as struct nft_bind's first two
+ * fields; macs[0..n_macs) (tag, MAC) of dhcp_macs, the same layout with
+ * the network's tag for the ifindex. */
 int nft_batch_dhcp_forget(uint32_t seq, const struct nft_bind *seen, size_t n,
-			  const uint8_t (*macs)[6], size_t n_macs, struct nft_batch **out);
+			  const struct nft_bind *macs, size_t n_macs, struct nft_batch **out);
 int nft_dhcp_forget(struct nft_conn *conn, const struct nft_bind *seen, size_t n,
-		    const uint8_t (*macs)[6], size_t n_macs, char *err, size_t errlen);
+		    const struct nft_bind *macs, size_t n_macs, char *err, size_t errlen);
 
 /* For expr.c and text.c: an NM_BIND match's bytecode and text, and the
  * declaration of one of the sets above. */

@@ -7,6 +7,7 @@
 #include "binding.h"
 #include "msg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -74,7 +75,13 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 			memcpy(raw, &binds[i].ifindex, 4);
 			memcpy(raw + 4, binds[i].mac, 6);
 			break;
-		default: memcpy(raw, binds[i].mac, 6); break;
+		default: { /* NK_BIND_ETHER: the network's tag . MAC */
+			uint32_t be = htonl(binds[i].tag);
+
+			memcpy(raw, &be, 4);
+			memcpy(raw + 4, binds[i].mac, 6);
+			break;
+		}
 		}
 		k++;
 	}
@@ -154,7 +161,7 @@ int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *e
 /* --- DHCP records (issue 16 item 1) -------------------------------------- */
 
 static int forget_elems(struct nft_batch *b, const char *set, enum nft_key key,
-			const struct nft_bind *seen, size_t n, const uint8_t (*macs)[6],
+			const struct nft_bind *seen, size_t n, const struct nft_bind *macs,
 			size_t n_macs)
 {
 	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
@@ -169,8 +176,12 @@ static int forget_elems(struct nft_batch *b, const char *set, enum nft_key key,
 		memcpy(e[k].key.raw, &seen[i].ifindex, 4);
 		memcpy(e[k].key.raw + 4, seen[i].mac, 6);
 	}
-	for (size_t i = 0; key == NK_DHCP_MAC && i < n_macs; i++)
-		memcpy(e[k++].key.raw, macs[i], 6);
+	for (size_t i = 0; key == NK_DHCP_MAC && i < n_macs; i++, k++) {
+		uint32_t be = htonl(macs[i].ifindex); /* the tag */
+
+		memcpy(e[k].key.raw, &be, 4);
+		memcpy(e[k].key.raw + 4, macs[i].mac, 6);
+	}
 	k = elems_unique(e, k);
 	if (k)
 		r = batch_set_elems_msg(b, NFT_MSG_DELSETELEM, &sp, 0, e, k);
@@ -179,7 +190,7 @@ static int forget_elems(struct nft_batch *b, const char *set, enum nft_key key,
 }
 
 int nft_batch_dhcp_forget(uint32_t seq, const struct nft_bind *seen, size_t n,
-			  const uint8_t (*macs)[6], size_t n_macs, struct nft_batch **out)
+			  const struct nft_bind *macs, size_t n_macs, struct nft_batch **out)
 {
 	struct nft_batch *b = batch_new(seq);
 	int r;
@@ -199,7 +210,7 @@ int nft_batch_dhcp_forget(uint32_t seq, const struct nft_bind *seen, size_t n,
 }
 
 int nft_dhcp_forget(struct nft_conn *conn, const struct nft_bind *seen, size_t n,
-		    const uint8_t (*macs)[6], size_t n_macs, char *err, size_t errlen)
+		    const struct nft_bind *macs, size_t n_macs, char *err, size_t errlen)
 {
 	struct nft_batch *b = NULL;
 	int r = nft_batch_dhcp_forget(nft_conn_next_seq(conn), seen, n, macs, n_macs, &b);

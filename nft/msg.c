@@ -262,14 +262,14 @@ static const struct {
 	/* guest binding (nft/binding.c): iface_index is 20 */
 	[NK_BIND4] = { (20 << 12) | (9 << 6) | 7, 16, 2 },
 	[NK_BIND_MAC] = { (20 << 6) | 9, 12, 2 },
-	[NK_BIND_ETHER] = { 9, 6, 2 },
+	[NK_BIND_ETHER] = { (19 << 6) | 9, 12, 2 }, /* mark (19): the network's tag */
 	[NK_BIND6] = { (20 << 12) | (9 << 6) | 8, 28, 2 },
 	[NK_CLAIM6] = { 8, 16, 2 },
 	[NK_GUEST_PORT] = { 41, IFNAMSIZ, 1 },
 	[NK_METER] = { 41, IFNAMSIZ, 1 },
 	[NK_METER_CLIENT] = { (41 << 6) | 9, IFNAMSIZ + 8, 1 },
 	[NK_MAC_SELF] = { (9 << 6) | 9, 16, 2 },
-	[NK_DHCP_MAC] = { 9, 6, 2 },
+	[NK_DHCP_MAC] = { (19 << 6) | 9, 12, 2 },
 	[NK_DHCP_SEEN] = { (20 << 6) | 9, 12, 2 },
 	/* ports not known yet (nft/untrusted.c): our subnets */
 	[NK_OUR4] = { 7, 4, 2 },

@@ -84,7 +84,8 @@ struct nft_match {
 		uint32_t ctmask;
 		struct {
 			char set[NFT_NAME_MAX];
-			int key; /* enum nft_key */
+			int key;      /* enum nft_key */
+			uint32_t tag; /* the network's, nft_net_tag() (binding) */
 		} lk;
 	} u;
 };
@@ -144,7 +145,7 @@ enum nft_key {
 	/* Guest binding (nft/binding.c): sets the daemon fills. */
 	NK_BIND4,	 /* iif . ether saddr . ip saddr */
 	NK_BIND_MAC,	 /* iif . ether saddr */
-	NK_BIND_ETHER,	 /* ether saddr */
+	NK_BIND_ETHER,	 /* network tag . ether saddr */
 	NK_BIND6,	 /* iif . ether saddr . ip6 saddr */
 	NK_CLAIM6,	 /* ip6 saddr: addresses a guest holds, or the gateway's */
 	NK_GUEST_PORT,	 /* ifname: every guest port (the guard's, for our own ports) */
@@ -156,7 +157,7 @@ enum nft_key {
 	NK_MAC_SELF,
 	/* Guest binding's DHCP records (issue 16 item 1): dynamic, timeout
 	 * NFT_DHCP_SEEN_TIMEOUT_S. */
-	NK_DHCP_MAC,  /* ether saddr: MACs whose DHCP came in on a guest port */
+	NK_DHCP_MAC,  /* network tag . ether saddr: MACs whose DHCP came in on a guest port */
 	NK_DHCP_SEEN, /* iif . ether saddr: the port each one's came in on */
 	/* Ports not known yet (nft/untrusted.c): interval sets of our
 	 * subnets, made with the table. */

@@ -288,6 +288,15 @@ bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
 	return i < b->n_waiting && !memcmp(b->waiting[i].mac, mac, 6);
 }
 
+/* a network's bindings: its tag, for bound_macs (nft_net_tag()) */
+static void tags_set(struct nft_bind *v, size_t n, const char *net)
+{
+	uint32_t tag = nft_net_tag(net);
+
+	for (size_t i = 0; i < n; i++)
+		v[i].tag = tag;
+}
+
 static int do_sync(struct gw_binding *b)
 {
 	b->last_sync = now_ms();
@@ -341,12 +350,15 @@ static int do_sync(struct gw_binding *b)
 		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs, &n_leases)) == -EAGAIN) {
 			/* dnsmasq is writing the file: this network's bindings
 			 * as they are, and a look again soon */
+			size_t first = n_binds;
+
 			again = true;
 			if ((k = binds_keep(b->binds, b->n_binds, idx, np, &binds, &n_binds)) < 0 ||
 			    (k = kept_add(b, i, &kept, &n_kept)) < 0) {
 				r = (int)k;
 				goto out;
 			}
+			tags_set(binds + first, n_binds - first, n->name);
 			continue;
 		}
 		if (r < 0)
@@ -372,6 +384,7 @@ static int do_sync(struct gw_binding *b)
 			r = (int)k;
 			goto out;
 		}
+		tags_set(binds + net_first, n_binds - net_first, n->name);
 	}
 	for (size_t p = 0; p < b->n_ports; p++) {
 		memcpy(pe[p].key.ifname, b->ports[p].name, IFNAMSIZ);

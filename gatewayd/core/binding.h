@@ -67,13 +67,15 @@ long binding_where(const struct binding_fdb *seen, size_t n_seen, const struct b
 		   size_t n_fdb, struct binding_fdb **out);
 
 /* Pure: the DHCP records to delete -- seen's (ifindex, MAC) whose port is
- * not among ports[] into *gone (their MACs into *gone_macs too), and
- * macs' MACs that no record of seen has into *gone_macs. seen sorted by
- * MAC. Returns how many (both) or -ENOMEM; the caller frees both. */
-long binding_forget(const uint32_t *ports, size_t n_ports, const struct binding_fdb *seen,
-		    size_t n_seen, const struct binding_fdb *macs, size_t n_macs,
-		    struct nft_bind **gone, size_t *n_gone, uint8_t (**gone_macs)[6],
-		    size_t *n_gone_macs);
+ * not among ports[] into *gone, and macs' (tag, MAC) -- a binding_fdb
+ * whose ifindex is the network's tag -- that no record of seen on a port
+ * still there of that network (tags[], one per port) has into *gone_macs
+ * (the same layout). seen sorted by MAC. Returns how many (both) or
+ * -ENOMEM; the caller frees both. */
+long binding_forget(const uint32_t *ports, const uint32_t *tags, size_t n_ports,
+		    const struct binding_fdb *seen, size_t n_seen, const struct binding_fdb *macs,
+		    size_t n_macs, struct nft_bind **gone, size_t *n_gone,
+		    struct nft_bind **gone_macs, size_t *n_gone_macs);
 
 /* Sort bindings and forwarding-database entries by MAC, as
  * binding_compute() wants them. */

@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "nft/inspect.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <stdlib.h>
@@ -37,9 +38,13 @@ static int seen_cb(const uint8_t *key, void *arg)
 	return record_add(arg, ifindex, key + 4);
 }
 
+/* dhcp_macs' key: the network's tag (big endian) . MAC */
 static int mac_cb(const uint8_t *key, void *arg)
 {
-	return record_add(arg, 0, key);
+	uint32_t be;
+
+	memcpy(&be, key, 4);
+	return record_add(arg, ntohl(be), key + 4);
 }
 
 static void records_restart(void *arg)
@@ -51,7 +56,7 @@ int dhcp_records_read(struct fdb_dump *seen, struct fdb_dump *macs)
 {
 	/* The MACs first: a record added between the two reads is then in
 	 * seen only, never taken for a MAC without its port. */
-	int r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_DHCP_MACS, 6, mac_cb, records_restart, macs);
+	int r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_DHCP_MACS, 10, mac_cb, records_restart, macs);
 
 	if (r >= 0)
 		r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_DHCP_SEEN, 10, seen_cb, records_restart,
@@ -61,21 +66,23 @@ int dhcp_records_read(struct fdb_dump *seen, struct fdb_dump *macs)
 	return r;
 }
 
-static bool has_port(const uint32_t *ports, size_t n, uint32_t ifindex)
+/* ports[]'s index of ifindex, or n */
+static size_t port_at(const uint32_t *ports, size_t n, uint32_t ifindex)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ports[i] == ifindex)
-			return true;
-	return false;
+	size_t i = 0;
+
+	while (i < n && ports[i] != ifindex)
+		i++;
+	return i;
 }
 
-long binding_forget(const uint32_t *ports, size_t n_ports, const struct binding_fdb *seen,
-		    size_t n_seen, const struct binding_fdb *macs, size_t n_macs,
-		    struct nft_bind **gone, size_t *n_gone, uint8_t (**gone_macs)[6],
-		    size_t *n_gone_macs)
+long binding_forget(const uint32_t *ports, const uint32_t *tags, size_t n_ports,
+		    const struct binding_fdb *seen, size_t n_seen, const struct binding_fdb *macs,
+		    size_t n_macs, struct nft_bind **gone, size_t *n_gone,
+		    struct nft_bind **gone_macs, size_t *n_gone_macs)
 {
 	*gone = calloc(n_seen + 1, sizeof(**gone));
-	*gone_macs = calloc(n_seen + n_macs + 1, sizeof(**gone_macs));
+	*gone_macs = calloc(n_macs + 1, sizeof(**gone_macs));
 	*n_gone = *n_gone_macs = 0;
 	if (!*gone || !*gone_macs) {
 		free(*gone);
@@ -85,19 +92,27 @@ long binding_forget(const uint32_t *ports, size_t n_ports, const struct binding_
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n_seen; i++) {
-		if (has_port(ports, n_ports, seen[i].ifindex))
+		if (port_at(ports, n_ports, seen[i].ifindex) < n_ports)
 			continue;
 		(*gone)[*n_gone].ifindex = seen[i].ifindex;
 		memcpy((*gone)[(*n_gone)++].mac, seen[i].mac, 6);
-		memcpy((*gone_macs)[(*n_gone_macs)++], seen[i].mac, 6);
 	}
-	/* a MAC without its port (its record timed out first): it would be
-	 * kept from every port */
+	/* a MAC of a network without its port there (the port went, or its
+	 * record timed out first): it would be kept from every port of that
+	 * network */
 	for (size_t i = 0; i < n_macs; i++) {
-		size_t k = binding_first_mac(seen, sizeof(*seen), n_seen, macs[i].mac);
+		bool held = false;
 
-		if (k == n_seen || memcmp(seen[k].mac, macs[i].mac, 6))
-			memcpy((*gone_macs)[(*n_gone_macs)++], macs[i].mac, 6);
+		for (size_t k = binding_first_mac(seen, sizeof(*seen), n_seen, macs[i].mac);
+		     k < n_seen && !held && !memcmp(seen[k].mac, macs[i].mac, 6); k++) {
+			size_t p = port_at(ports, n_ports, seen[k].ifindex);
+
+			held = p < n_ports && tags[p] == macs[i].ifindex;
+		}
+		if (held)
+			continue;
+		(*gone_macs)[*n_gone_macs].ifindex = macs[i].ifindex;
+		memcpy((*gone_macs)[(*n_gone_macs)++].mac, macs[i].mac, 6);
 	}
 	return (long)(*n_gone + *n_gone_macs);
 }
@@ -106,27 +121,31 @@ void dhcp_records_forget(struct gw_binding *b, const struct fdb_dump *seen,
 			 const struct fdb_dump *macs)
 {
 	uint32_t *ports = calloc(b->n_ports + 1, sizeof(*ports));
-	struct nft_bind *gone = NULL;
-	uint8_t(*gone_macs)[6] = NULL;
+	uint32_t *tags = calloc(b->n_ports + 1, sizeof(*tags));
+	struct nft_bind *gone = NULL, *gone_macs = NULL;
 	size_t n_gone, n_gone_macs;
 	char err[512];
 	int r;
 
-	if (!ports)
-		return;
-	for (size_t i = 0; i < b->n_ports; i++)
+	if (!ports || !tags)
+		goto out;
+	for (size_t i = 0; i < b->n_ports; i++) {
 		ports[i] = b->ports[i].ifindex;
-	if (binding_forget(ports, b->n_ports, seen->v, seen->n, macs->v, macs->n, &gone, &n_gone,
-			   &gone_macs, &n_gone_macs) > 0 &&
-	    (r = nft_dhcp_forget(b->ctx->nft, gone, n_gone, (const uint8_t(*)[6])gone_macs,
-				 n_gone_macs, err, sizeof(err))) < 0)
+		tags[i] = nft_net_tag(b->ctx->conf->networks[b->ports[i].net].name);
+	}
+	if (binding_forget(ports, tags, b->n_ports, seen->v, seen->n, macs->v, macs->n, &gone,
+			   &n_gone, &gone_macs, &n_gone_macs) > 0 &&
+	    (r = nft_dhcp_forget(b->ctx->nft, gone, n_gone, gone_macs, n_gone_macs, err,
+				 sizeof(err))) < 0)
 		/* one gone meanwhile (timed out): the next sync tries again */
 		log_info("guest binding: deleting the DHCP records of %zu port%s gone: %s", n_gone,
 			 n_gone == 1 ? "" : "s", err);
 	else if (n_gone)
 		log_debug("guest binding: %zu DHCP record%s of ports gone deleted", n_gone,
 			  n_gone == 1 ? "" : "s");
+out:
 	free(gone_macs);
 	free(gone);
+	free(tags);
 	free(ports);
 }

@@ -93,13 +93,16 @@ START_TEST(test_binding_text)
 	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
 	snprintf(want, sizeof(want), meter, "default", "default");
 	strcat(want, bind_claims_text("default")); /* test_bind_rules.c */
-	strcat(want, "ether saddr @bound_macs iif . ether saddr != @bind_mac counter name "
+	strcat(want, "0x933b5bde [invalid type] . ether saddr @bound_macs iif . ether saddr != "
+		     "@bind_mac counter name "
 		     "\"bind_default\" drop\n"
 		     "ether type 8021q counter name \"bind_default\" drop\n"
 		     "ether type 8021ad counter name \"bind_default\" drop\n"
-		     "ether saddr @dhcp_macs iif . ether saddr != @dhcp_seen counter name "
+		     "0x933b5bde [invalid type] . ether saddr @dhcp_macs iif . ether saddr != "
+		     "@dhcp_seen counter name "
 		     "\"bind_default\" drop\n"
-		     "udp dport 67 update @dhcp_macs { ether saddr } update @dhcp_seen { iif . "
+		     "udp dport 67 update @dhcp_macs { 0xde5b3b93 . ether saddr } update "
+		     "@dhcp_seen { iif . "
 		     "ether saddr }\n"
 		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
 		     "iif . ether saddr . ip saddr @bind4 accept\n"
@@ -188,21 +191,25 @@ static const char *const bytecode[] = {
 	NULL,
 	NULL, /* the jumps to claim_default: test_bind_rules.c */
 	NULL,
-	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set bound_macs ] [ meta "
-	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
+	/* the network's tag, nft_net_tag("default") = 0x933b5bde, before the MAC */
+	"[ immediate reg 1 0xde5b3b93 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup "
+	"reg 1 set bound_macs ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => "
+	"reg 9 ] [ lookup reg 1 set "
 	"bind_mac 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
 	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000081 ] [ objref "
 	"type 1 name bind_default ] [ immediate reg 0 drop ]",
 	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ objref "
 	"type 1 name bind_default ] [ immediate reg 0 drop ]",
 	/* issue 16 item 1: the DHCP records */
-	"[ payload load 6b @ link header + 6 => reg 1 ] [ lookup reg 1 set dhcp_macs ] [ meta "
-	"load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup reg 1 set "
+	"[ immediate reg 1 0xde5b3b93 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup "
+	"reg 1 set dhcp_macs ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => "
+	"reg 9 ] [ lookup reg 1 set "
 	"dhcp_seen 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
 	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
-	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ payload load 6b @ link "
-	"header + 6 => reg 1 ] [ dynset update reg_key 1 set dhcp_macs ] [ meta load iif => reg 1 "
-	"] [ payload load 6b @ link header + 6 => reg 9 ] [ dynset update reg_key 1 set dhcp_seen "
+	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ immediate reg 1 "
+	"0xde5b3b93 ] [ payload load 6b @ link header + 6 => reg 9 ] [ dynset update reg_key 1 set "
+	"dhcp_macs ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ "
+	"dynset update reg_key 1 set dhcp_seen "
 	"]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ payload load 4b @ network "
 	"header + 12 => reg 1 ] [ cmp eq reg 1 0x00000000 ] [ meta load l4proto => reg 1 ] [ cmp "
@@ -506,26 +513,34 @@ START_TEST(test_binding_where)
 END_TEST
 
 /* The records of a port that is gone are deleted (with their MAC), and a
- * MAC left without its port; those of ports still there stay. */
+ * MAC left without its port; those of ports still there stay. MACs are
+ * per network (tag): the same MAC on two networks is two records, and a
+ * port of one network does not keep the other's. */
 START_TEST(test_binding_forget)
 {
-	const uint32_t ports[] = { 5 };
+	const uint32_t ports[] = { 5, 7 }, tags[] = { 100, 200 };
 	const struct binding_fdb seen[] = { { 5, { 2, 0, 0, 0, 0, 1 } },
-					    { 9, { 2, 0, 0, 0, 0, 2 } } };
-	const struct binding_fdb macs[] = { { 0, { 2, 0, 0, 0, 0, 1 } },
-					    { 0, { 2, 0, 0, 0, 0, 2 } },
-					    { 0, { 2, 0, 0, 0, 0, 3 } } };
-	struct nft_bind *gone = NULL;
-	uint8_t(*gm)[6] = NULL;
+					    { 9, { 2, 0, 0, 0, 0, 2 } },
+					    { 7, { 2, 0, 0, 0, 0, 4 } } };
+	const struct binding_fdb macs[] = { { 100, { 2, 0, 0, 0, 0, 1 } },
+					    { 100, { 2, 0, 0, 0, 0, 2 } },
+					    { 100, { 2, 0, 0, 0, 0, 3 } },
+					    { 200, { 2, 0, 0, 0, 0, 4 } },
+					    { 100, { 2, 0, 0, 0, 0, 4 } } };
+	struct nft_bind *gone = NULL, *gm = NULL;
 	size_t ng, ngm;
 
-	ck_assert_int_eq(binding_forget(ports, 1, seen, 2, macs, 3, &gone, &ng, &gm, &ngm), 3);
+	ck_assert_int_eq(binding_forget(ports, tags, 2, seen, 3, macs, 5, &gone, &ng, &gm, &ngm),
+			 4);
 	ck_assert_uint_eq(ng, 1);
 	ck_assert_uint_eq(gone[0].ifindex, 9);
 	ck_assert_int_eq(gone[0].mac[5], 2);
-	ck_assert_uint_eq(ngm, 2);
-	ck_assert_int_eq(gm[0][5], 2);
-	ck_assert_int_eq(gm[1][5], 3);
+	ck_assert_uint_eq(ngm, 3);
+	ck_assert_int_eq(gm[0].mac[5], 2);
+	ck_assert_int_eq(gm[1].mac[5], 3);
+	/* ...:04 on port 7 (tag 200) keeps network 200's record, not 100's */
+	ck_assert_int_eq(gm[2].mac[5], 4);
+	ck_assert_uint_eq(gm[2].ifindex, 100);
 	free(gone);
 	free(gm);
 	/* the deletion: one transaction, dhcp_seen's then dhcp_macs' */
@@ -534,9 +549,9 @@ START_TEST(test_binding_forget)
 	static const int want[] = { NFNL_MSG_BATCH_BEGIN, NFT_MSG_DELSETELEM, NFT_MSG_DELSETELEM,
 				    NFNL_MSG_BATCH_END };
 	const struct nft_bind one = { .ifindex = 9, .mac = { 2, 0, 0, 0, 0, 2 } };
-	const uint8_t m[1][6] = { { 2, 0, 0, 0, 0, 2 } };
+	const struct nft_bind m = { .ifindex = 100, .mac = { 2, 0, 0, 0, 0, 2 } };
 
-	ck_assert_int_eq(nft_batch_dhcp_forget(1000, &one, 1, m, 1, &b), 0);
+	ck_assert_int_eq(nft_batch_dhcp_forget(1000, &one, 1, &m, 1, &b), 0);
 	parse(b, "", &p);
 	ck_assert_uint_eq(p.n_types, 4);
 	for (size_t i = 0; i < 4; i++)

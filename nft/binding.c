@@ -593,8 +593,8 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
 			NFT_MAC_SELF_SIZE, NFT_MAC_SELF_TIMEOUT_MS / 1000);
 	if (s->key == NK_DHCP_MAC || s->key == NK_DHCP_SEEN)
-		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %ud\n",
-			NFT_DHCP_SEEN_TIMEOUT_S / 86400);
+		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
+			NFT_DHCP_SEEN_TIMEOUT_S);
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

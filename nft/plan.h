@@ -18,8 +18,16 @@
 #define NFT_NAME_MAX	64
 /* Guest binding's DHCP records (NK_DHCP_MAC, NK_DHCP_SEEN) last this
  * long after a MAC's last DHCP message: a bound guest keeps its binding
- * past it (the bindings in force are kept while their port stays). */
-#define NFT_DHCP_SEEN_TIMEOUT_S 86400
+ * past it (the bindings in force are kept while their port stays, and
+ * bound_macs keeps the MAC from other ports), so a record needs to live
+ * only from a DHCP message to the sync that binds its lease (200 ms at
+ * most). Short, because a record is first come, first served: a guest
+ * that registers a newcomer's MAC first (learned from its router
+ * solicitation, say) with one forged message keeps the newcomer's DHCP
+ * out for this long, not a day (tests/integ/t_rt_preregister.sh); and
+ * filling the set (65535) takes that many new clients in this time,
+ * which the DHCP meter does not let one port send. */
+#define NFT_DHCP_SEEN_TIMEOUT_S 20
 
 enum nft_match_kind {
 	NM_IIFNAME, /* u.ifname; a trailing '*' matches a prefix */

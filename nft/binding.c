@@ -97,6 +97,8 @@ int plan_binding_skeleton(struct rule_builder *b)
 		{ NFT_MAC_SELF_SET, NK_MAC_SELF, false },
 		{ NFT_DHCP_MACS, NK_DHCP_MAC, false },
 		{ NFT_DHCP_SEEN, NK_DHCP_SEEN, false },
+		{ NFT_MAC_CLIENTS, NK_METER_CLIENT, false },
+		{ NFT_MAC_RATE, NK_METER, false },
 	};
 	long r = 0;
 
@@ -189,6 +191,21 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		m->u.l4.proto = IPPROTO_UDP;
 		m->u.l4.port = v6 ? 547 : 67;
 		rb_bind(b, BT_CLIENT_SEEN, false, NFT_METER_CLIENTS);
+		if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
+			return r;
+	}
+	/* New source MACs per port, with guest binding (a guest that
+	 * routes or bridges others may use many): before the claims, so
+	 * that made-up MACs reach neither mac_self nor the bridge's
+	 * forwarding database but at the meter's rate. */
+	if (n->guest_binding) {
+		rb_start(b, chain);
+		rb_bind(b, BT_CLIENT, true, NFT_MAC_CLIENTS);
+		rb_bind(b, BT_METER, false, NFT_MAC_RATE);
+		if ((r = rb_end(b, bind, NV_DROP)) < 0)
+			return r;
+		rb_start(b, chain);
+		rb_bind(b, BT_CLIENT_SEEN, false, NFT_MAC_CLIENTS);
 		if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
 			return r;
 	}

@@ -42,6 +42,16 @@
 #define NFT_METER_SET	  "dhcp_rate"
 #define NFT_METER_RATE	  4 /* new clients per minute, after the burst */
 #define NFT_METER_BURST	  5 /* nft's default: it does not print it */
+/* The same per port for source MACs, on networks with guest binding:
+ * every MAC a port sends from (iifname . MAC, an hour after its last
+ * frame), and how fast new ones may come (NFT_METER_RATE a minute after
+ * NFT_METER_BURST). A guest sending from made-up MACs (neighbour
+ * solicitations, which the DHCP meter does not see) would grow the
+ * bridge's forwarding database (which each sync reads: a guest on
+ * another network was bound 9 s late), fill mac_self (every guest's
+ * DHCP and ND then fail the claim checks) and the DHCP records. */
+#define NFT_MAC_CLIENTS "mac_clients"
+#define NFT_MAC_RATE	"mac_rate"
 /* (MAC, MAC) for each guest MAC that just sent DHCP or neighbour
  * discovery: what the claim checks compare a packet's hardware address
  * with (nft/binding_claim.c). Full: the check fails closed. */

@@ -99,13 +99,18 @@ static char *rules_text(const char *name, size_t from, size_t to)
 	return out;
 }
 
-/* bind_NET jumps to claim_NET right after the meter's four rules, on
- * every network (guest_binding = false too). */
+/* bind_NET jumps to claim_NET right after the meter's four rules (and,
+ * with guest binding, the two of the source MACs' meter), on every
+ * network (guest_binding = false too). */
 START_TEST(test_claims_text)
 {
 	char want[2048];
 
-	ck_assert_str_eq(rules_text("bind_default", 4, 6), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_default", 6, 8), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_default", 4, 6),
+			 "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
+			 "over 4/minute } counter name \"bind_default\" drop\n"
+			 "update @mac_clients { iifname . ether saddr }\n");
 	ck_assert_str_eq(rules_text("bind_open", 4, 6), bind_claims_text("open"));
 	ck_assert_str_eq(rules_text("bind_default", 3, 4),
 			 "udp dport 547 update @dhcp_clients { iifname . ether saddr }\n");
@@ -230,7 +235,7 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			bool bind = !strcmp(chain, "bind_default");
 
 			/* bind_default's rules come first in the batch */
-			if (((bind && w->seen >= 4 && w->seen < 6) ||
+			if (((bind && w->seen >= 6 && w->seen < 8) ||
 			     !strcmp(chain, "claim_default")) &&
 			    w->n_rules < 16)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,

@@ -92,6 +92,9 @@ START_TEST(test_binding_text)
 
 	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
 	snprintf(want, sizeof(want), meter, "default", "default");
+	strcat(want, "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
+		     "over 4/minute } counter name \"bind_default\" drop\n"
+		     "update @mac_clients { iifname . ether saddr }\n");
 	strcat(want, bind_claims_text("default")); /* test_bind_rules.c */
 	strcat(want, "0x933b5bde [invalid type] . ether saddr @bound_macs iif . ether saddr != "
 		     "@bind_mac counter name "
@@ -189,6 +192,13 @@ static const char *const bytecode[] = {
 	"dhcp_clients ]",
 	NULL, /* the same for 547 */
 	NULL,
+	/* source MACs' meter */
+	"[ meta load iifname => reg 1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ lookup "
+	"reg 1 set mac_clients 0x1 ] [ meta load iifname => reg 1 ] [ dynset add reg_key 1 set "
+	"mac_rate expr [ limit rate 4/minute burst 5 type packets flags 0x1 ] ] [ objref type 1 "
+	"name bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load iifname => reg 1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ dynset "
+	"update reg_key 1 set mac_clients ]",
 	NULL, /* the jumps to claim_default: test_bind_rules.c */
 	NULL,
 	/* the network's tag, nft_net_tag("default") = 0x933b5bde, before the MAC */

@@ -161,8 +161,8 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	/* 11 of them port forwards', 12 binding's, 2 our subnets (untrusted.c) */
-	ck_assert_uint_eq(plan.n_sets, 35);
+	/* 11 of them port forwards', 14 binding's, 2 our subnets (untrusted.c) */
+	ck_assert_uint_eq(plan.n_sets, 37);
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -450,15 +450,17 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1046), "set bridge gatewayd mac_self");
 	ck_assert_str_eq(nft_batch_describe(b, 1047), "set bridge gatewayd dhcp_macs");
 	ck_assert_str_eq(nft_batch_describe(b, 1048), "set bridge gatewayd dhcp_seen");
-	ck_assert_str_eq(nft_batch_describe(b, 1049), "set bridge gatewayd our_nets4");
-	ck_assert_str_eq(nft_batch_describe(b, 1050), "set bridge gatewayd our_nets6");
-	ck_assert_str_eq(nft_batch_describe(b, 1060), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1061), "chain inet gatewayd postrouting");
-	ck_assert_msg(strstr(nft_batch_describe(b, 1061 + plan.n_chains),
+	ck_assert_str_eq(nft_batch_describe(b, 1049), "set bridge gatewayd mac_clients");
+	ck_assert_str_eq(nft_batch_describe(b, 1050), "set bridge gatewayd mac_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1051), "set bridge gatewayd our_nets4");
+	ck_assert_str_eq(nft_batch_describe(b, 1052), "set bridge gatewayd our_nets6");
+	ck_assert_str_eq(nft_batch_describe(b, 1062), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1063), "chain inet gatewayd postrouting");
+	ck_assert_msg(strstr(nft_batch_describe(b, 1063 + plan.n_chains),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1061 + plan.n_chains));
+		      "%s", nft_batch_describe(b, 1063 + plan.n_chains));
 	/* the port forwards' rules lead the forward chain */
-	ck_assert_str_eq(nft_batch_describe(b, 1061 + plan.n_chains + 16),
+	ck_assert_str_eq(nft_batch_describe(b, 1063 + plan.n_chains + 16),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

@@ -145,25 +145,41 @@ static bool plan_has_chain(const struct nft_plan *p, uint8_t family, const char 
 
 /* The run-time map of bridge ports, rewritten: the given ports whose
  * chains the new plan still has. */
-static int batch_ports_rewrite(struct nft_batch *b, const struct nft_plan *new,
-			       const struct nft_elem *ports, size_t n_ports)
+static size_t kept_elems(const struct nft_plan *new, const struct nft_elem *v, size_t n,
+			 struct nft_elem *out)
 {
-	struct nft_elem *e = calloc(n_ports ? n_ports : 1, sizeof(*e));
 	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (plan_has_chain(new, NFPROTO_BRIDGE, v[i].chain))
+			out[k++] = v[i];
+	return k;
+}
+
+static int batch_ports_rewrite(struct nft_batch *b, const struct nft_plan *new,
+			       const struct nft_elem *ports, size_t n_ports,
+			       const struct nft_update *u)
+{
+	size_t n = n_ports > u->n_bind_ports ? n_ports : u->n_bind_ports;
+	struct nft_elem *e = calloc(n ? n : 1, sizeof(*e));
+	size_t k;
 	int r;
 
 	if (!e)
 		return -ENOMEM;
-	for (size_t i = 0; i < n_ports; i++)
-		if (plan_has_chain(new, NFPROTO_BRIDGE, ports[i].chain))
-			e[k++] = ports[i];
+	k = kept_elems(new, ports, n_ports, e);
 	r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_PORTS_MAP);
-	/* binding's map too: the daemon refills it right after (its
-	 * elements may jump to a chain that goes) */
-	if (r >= 0)
-		r = batch_flush_map(b, NFPROTO_BRIDGE, "bind_nets");
 	if (r >= 0)
 		r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, e, k);
+	/* binding's map too (its elements may jump to a chain that goes),
+	 * its ports of the networks that stay kept: the daemon refills it
+	 * right after, but a guest port missing from it meanwhile is
+	 * untrusted (nft/untrusted.c) */
+	k = kept_elems(new, u->bind_ports, u->n_bind_ports, e);
+	if (r >= 0)
+		r = batch_flush_map(b, NFPROTO_BRIDGE, "bind_nets");
+	if (r >= 0 && k)
+		r = batch_map_elems(b, NFPROTO_BRIDGE, "bind_nets", 0, NK_IIFNAME, e, k);
 	free(e);
 	return r;
 }
@@ -211,7 +227,7 @@ int nft_batch_update(const struct nft_plan *old, const struct nft_plan *new,
 					    su->n_add)) < 0)
 			goto fail;
 	}
-	if (u->ports_rewrite && (r = batch_ports_rewrite(b, new, ports, n_ports)) < 0)
+	if (u->ports_rewrite && (r = batch_ports_rewrite(b, new, ports, n_ports, u)) < 0)
 		goto fail;
 	for (size_t i = 0; i < u->n_refill; i++)
 		if ((r = batch_chain_flush(b, &new->chains[u->refill[i]])) < 0 ||

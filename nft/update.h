@@ -34,6 +34,13 @@ struct nft_update {
 	/* A chain the run-time map of bridge ports may jump to goes away:
 	 * that map is rewritten in the same transaction. */
 	bool ports_rewrite;
+	/* ... and guest binding's map (bind_nets) with it: what it holds
+	 * now (the caller's, not freed here), kept where the new plan still
+	 * has the chains -- flushed, every guest port would be untrusted
+	 * until the daemon refills it (a reload that removes one network
+	 * cut every other network's guests off for a moment). */
+	const struct nft_elem *bind_ports;
+	size_t n_bind_ports;
 };
 
 int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, struct nft_update *u);

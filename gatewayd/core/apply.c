@@ -187,11 +187,20 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 		return 0;
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
 		return fmt_err(err, errlen, "out of memory");
+	/* guest binding's map is rewritten with it: its ports kept */
+	struct nft_elem *bind_ports =
+		d->nft.ports_rewrite
+			? binding_port_elems(ctx->binding, ctx->conf, &d->nft.n_bind_ports)
+			: NULL;
+	d->nft.bind_ports = bind_ports;
 	/* counted generously: the notifications of the whole new ruleset */
 	nft_monitor_expect(ctx->nft_monitor_fd, new->nft.n_rules + new->nft.n_chains + 64);
 	r = nft_batch_update(&ctx->plan.nft, &new->nft, &d->nft, ports, n_ports,
 			     nft_conn_next_seq(ctx->nft), &b);
 	free(ports);
+	free(bind_ports);
+	d->nft.bind_ports = NULL;
+	d->nft.n_bind_ports = 0;
 	if (r >= 0 && (r = nft_commit(ctx->nft, b, err, errlen)) >= 0) {
 		log_debug("nft: updated in one batch: %zu chains added, %zu refilled, %zu "
 			  "removed",

@@ -26,6 +26,13 @@ void binding_free(struct gw_binding *b);
 size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (*macs)[6],
 			 size_t max);
 
+/* bind_nets' elements as the daemon last made them (port name -> jump
+ * bind_NET, conf: the configuration they were made from), malloc'd, *n
+ * of them; NULL with *n = 0 if none or out of memory. For a reload that
+ * rewrites the map (nft_update.bind_ports). */
+struct nft_elem *binding_port_elems(const struct gw_binding *b, const struct gw_conf *conf,
+				    size_t *n);
+
 /* Pure, for the unit tests: the bindings of one network. prev and fdb
  * sorted by MAC (binding_sort()). ports: its guest ports' ifindexes;
  * fdb: (ifindex, MAC) where each MAC may be bound -- for leases the port

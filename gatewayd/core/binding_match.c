@@ -159,3 +159,21 @@ long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_
 		}
 	return 0;
 }
+
+struct nft_elem *binding_port_elems(const struct gw_binding *b, const struct gw_conf *conf,
+				    size_t *n)
+{
+	struct nft_elem *e;
+
+	*n = 0;
+	if (!b || !b->n_ports || !(e = calloc(b->n_ports, sizeof(*e))))
+		return NULL;
+	for (size_t p = 0; p < b->n_ports; p++) {
+		if (b->ports[p].net >= conf->n_networks)
+			continue;
+		memcpy(e[*n].key.ifname, b->ports[p].name, IFNAMSIZ);
+		nft_bind_chain_name(conf->networks[b->ports[p].net].name, e[(*n)++].chain,
+				    NFT_NAME_MAX);
+	}
+	return e;
+}

@@ -326,6 +326,29 @@ START_TEST(test_diff_remove_network)
 	ck_assert_int_gt(del_ctr, del_chain);
 	ck_assert_int_gt(ports, 0); /* the kept port of a, back in the map */
 	nft_batch_free(b);
+	/* guest binding's map: its port of a kept (were it flushed, a's
+	 * guest would be untrusted until the daemon's refill), b's gone */
+	const struct nft_elem binds[] = { { .key.ifname = "tap-a", .chain = "bind_a" },
+					  { .key.ifname = "tap-b", .chain = "bind_b" } };
+	for (size_t n = 1; n <= 2; n++) {
+		bool flushed = false, added = false;
+
+		d.nft.bind_ports = binds + 2 - n; /* tap-b only, then both */
+		d.nft.n_bind_ports = n;
+		ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b),
+				 0);
+		for (uint32_t s = 100; s < 100 + nft_batch_count(b); s++) {
+			const char *w = nft_batch_describe(b, s);
+
+			flushed |= strstr(w, "bind_nets") && strstr(w, "flush");
+			added |= !strcmp(w, "elements of map bridge gatewayd bind_nets") && flushed;
+		}
+		ck_assert(flushed);
+		ck_assert(added == (n == 2));
+		nft_batch_free(b);
+	}
+	d.nft.bind_ports = NULL;
+	d.nft.n_bind_ports = 0;
 	gw_diff_release(&d);
 	gw_plan_release(&old);
 	gw_plan_release(&new);

@@ -500,7 +500,6 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	case BT_CLIENT_SEEN: return x_client_seen(r, plan, m);
 	case BT_SELF_UPDATE:
 	case BT_BOOTREQUEST:
-	case BT_FRAG4:
 	case BT_SELF_CHADDR:
 	case BT_ND_TYPES:
 	case BT_NS_UNICAST:
@@ -561,7 +560,6 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 		return;
 	case BT_SELF_UPDATE:
 	case BT_BOOTREQUEST:
-	case BT_FRAG4:
 	case BT_SELF_CHADDR:
 	case BT_ND_TYPES:
 	case BT_NS_UNICAST:

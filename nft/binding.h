@@ -106,7 +106,6 @@ enum nft_bind_test {
 	BT_SELF_LL8,	/* ether saddr . @th,80,48 @mac_self: RS's option */
 	BT_UPDATE_MAC,	/* update @dhcp_macs { tag . ether saddr } */
 	BT_UPDATE_SEEN, /* update @dhcp_seen { iif . ether saddr } */
-	BT_FRAG4,	/* ip frag-off & 0x3fff != 0: a fragment (binding_claim.c) */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and

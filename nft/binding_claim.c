@@ -27,11 +27,7 @@
  * hlen 6 -- dnsmasq keys a lease by type and length too, so another
  * htype or a longer hlen would make another client of the same 6 bytes.
  * A relay agent inside a guest (chaddr its clients', frame its own) is
- * refused: the relay's giaddr is the guest's own claim too. A DHCP
- * message in fragments is dropped: in a first fragment that ends before
- * chaddr the load fails, the check's rule does not match, and the host
- * reassembles the message for dnsmasq unchecked (a neighbour's lease
- * released: tests/integ/t_rt_dhcp_frag.sh); no DHCP client fragments.
+ * refused: the relay's giaddr is the guest's own claim too.
  *
  * ND: Linux takes the first option of a type and ignores repeats, so the
  * option the kernel reads is the first one if the message's first option
@@ -76,10 +72,7 @@ static int claim_rule(struct rule_builder *b, size_t chain, const enum nft_bind_
 	if (dhcp) {
 		struct nft_match *m;
 
-		/* the fragment test checks the protocol itself: nft lists
-		 * it as the dependency of ip frag-off, not on its own */
-		if (t[0] != BT_FRAG4)
-			rb_claim(b, BT_ETHER_IP, false);
+		rb_claim(b, BT_ETHER_IP, false);
 		m = rb_add(b, NM_DPORT, false);
 		m->u.l4.proto = IPPROTO_UDP;
 		m->u.l4.port = 67;
@@ -103,8 +96,7 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 		{ BT_NA, BT_SELF_LL24 },	 { BT_RS, BT_OPT_SLL8 },
 		{ BT_RS, BT_SELF_LL8 },
 	};
-	static const enum nft_bind_test dhcp[] = { BT_FRAG4, BT_SELF_UPDATE, BT_BOOTREQUEST,
-						   BT_SELF_CHADDR };
+	static const enum nft_bind_test dhcp[] = { BT_SELF_UPDATE, BT_BOOTREQUEST, BT_SELF_CHADDR };
 	struct nft_plan *p = b->plan;
 	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
 	char ctr[NFT_NAME_MAX], name[NFT_NAME_MAX];
@@ -219,25 +211,6 @@ int nft_claim_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		return 0;
 	case BT_BOOTREQUEST:
 		return x_cmp_at(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, bootreq, 3, m->neq);
-	case BT_FRAG4: {
-		static const uint32_t zero;
-		uint16_t mask = htons(0x3fff);
-
-		uint16_t ip = htons(ETH_P_IP);
-
-		if ((e = expr_meta(r, NFT_META_PROTOCOL, NFT_REG_1)) < 0 ||
-		    (e = expr_cmp(r, false, &ip, 2)) < 0 ||
-		    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 6, 2, NFT_REG_1)) < 0)
-			return e;
-		if (!(x = expr_add(r, "bitwise")))
-			return -ENOMEM;
-		nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_LEN, 2);
-		nftnl_expr_set(x, NFTNL_EXPR_BITWISE_MASK, &mask, 2);
-		nftnl_expr_set(x, NFTNL_EXPR_BITWISE_XOR, &zero, 2);
-		return expr_cmp(r, m->neq, &zero, 2);
-	}
 	case BT_SELF_CHADDR: return x_self_lookup(r, plan, m, 8 + 28);
 	case BT_ND_TYPES: {
 		struct nftnl_expr *c;
@@ -280,9 +253,6 @@ void nft_claim_format(char *buf, size_t len, const struct nft_match *m)
 		snprintf(buf, len, "update @%s { ether saddr . ether saddr }", s);
 		return;
 	case BT_BOOTREQUEST: snprintf(buf, len, "@th,64,24 %s0x10106", ne); return;
-	case BT_FRAG4: /* as nft lists it */
-		snprintf(buf, len, "ip frag-off & 16383 %s0", ne);
-		return;
 	case BT_SELF_CHADDR: snprintf(buf, len, "ether saddr . @th,288,48 %s@%s", ne, s); return;
 	case BT_ND_TYPES: snprintf(buf, len, "icmpv6 type 133-136"); return;
 	case BT_NS_UNICAST:

@@ -46,7 +46,6 @@ static const char *claims_text(const char *net)
 
 	snprintf(
 		out, sizeof(out),
-		"udp dport 67 ip frag-off & 16383 != 0 counter name \"claim_%1$s\" drop\n"
 		"meta protocol ip udp dport 67 update @mac_self { ether saddr . ether saddr }\n"
 		"meta protocol ip udp dport 67 @th,64,24 != 0x10106 counter name \"claim_%1$s\" "
 		"drop\n"
@@ -131,12 +130,6 @@ static const char *const bytecode[] = {
 	"] [ cmp eq reg 1 0x0000003a ] [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp "
 	"gte reg 1 0x00000085 ] [ cmp lte reg 1 0x00000088 ] [ immediate reg 0 jump -> "
 	"claim_default ]",
-	/* a fragment of a DHCP client message */
-	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
-	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ meta load protocol => reg "
-	"1 ] [ cmp eq reg 1 0x00000008 ] [ payload load 2b @ network header + 6 => reg 1 ] [ "
-	"bitwise reg 1 = ( reg 1 & 0x0000ff3f ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ "
-	"objref type 1 name claim_default ] [ immediate reg 0 drop ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load l4proto => reg 1 "
 	"] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp "
 	"eq reg 1 0x00004300 ] [ payload load 6b @ link header + 6 => reg 1 ] [ payload load 6b @ "

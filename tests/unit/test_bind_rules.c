@@ -49,8 +49,8 @@ static const char *claims_text(const char *net)
 		"meta protocol ip udp dport 67 update @mac_self { ether saddr . ether saddr }\n"
 		"meta protocol ip udp dport 67 @th,64,24 != 0x10106 counter name \"claim_%1$s\" "
 		"drop\n"
-		"meta protocol ip udp dport 67 ether saddr . @th,288,48 != @mac_self counter name "
-		"\"claim_%1$s\" drop\n"
+		"meta protocol ip udp dport 67 ether saddr . @th,288,48 @mac_self return\n"
+		"meta protocol ip udp dport 67 counter name \"claim_%1$s\" drop\n"
 		"icmpv6 type 133-136 update @mac_self { ether saddr . ether saddr }\n"
 		"icmpv6 type nd-neighbor-solicit ip6 saddr != :: @th,192,8 != 0x1 counter name "
 		"\"claim_%1$s\" drop\n"
@@ -136,8 +136,13 @@ static const char *const bytecode[] = {
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load l4proto => reg 1 "
 	"] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp "
 	"eq reg 1 0x00004300 ] [ payload load 6b @ link header + 6 => reg 1 ] [ payload load 6b @ "
-	"transport header + 36 => reg 10 ] [ lookup reg 1 set mac_self 0x1 ] [ objref type 1 name "
-	"claim_default ] [ immediate reg 0 drop ]",
+	"transport header + 36 => reg 10 ] [ lookup reg 1 set mac_self ] [ immediate reg 0 "
+	"return ]",
+	/* fails closed: a chaddr that cannot be loaded (a first fragment
+	 * cut short) is dropped */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load l4proto => reg 1 "
+	"] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp "
+	"eq reg 1 0x00004300 ] [ objref type 1 name claim_default ] [ immediate reg 0 drop ]",
 	/* nft checks "ether type ip6" here; we check meta protocol, as
 	 * binding.c's rules do (a tag the driver took off) */
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ meta load l4proto => reg 1 "

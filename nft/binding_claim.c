@@ -111,6 +111,41 @@ static int chaddr_rules(struct rule_builder *b, size_t chain, const char *ctr)
 	return rb_end(b, ctr, NV_DROP);
 }
 
+/* ND from a new source (port . MAC) goes through the DHCP meter, as DHCP
+ * does, before it may put its source into mac_self: unmetered, one guest
+ * sending solicitations from made-up MACs as fast as it can (~100,000 a
+ * second from one veth) kept the shared set full, and a full set fails
+ * every network's claim checks closed -- every other guest's DHCP was
+ * dropped for as long as it went on (t_rt_mac_self_flood). What the
+ * meter drops is counted in dhcp_rate_NET, like the DHCP it holds back:
+ *   icmpv6 type 133-136 iifname . ether saddr != @dhcp_clients
+ *	add @dhcp_rate { iifname limit rate over 4/minute } drop
+ *   icmpv6 type 133-136 update @dhcp_clients { iifname . ether saddr } */
+static int nd_meter_rules(struct rule_builder *b, size_t chain, const struct gw_network *n)
+{
+	char rate[NFT_NAME_MAX];
+	struct nft_match *m;
+	int r;
+
+	nft_counter_name(rate, nft_ctr_kinds[NCTR_DHCP_RATE].what, n->name);
+	rb_start(b, chain);
+	rb_claim(b, BT_ND_TYPES, false);
+	m = rb_add(b, NM_BIND, true);
+	m->u.lk.key = BT_CLIENT;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_METER_CLIENTS);
+	m = rb_add(b, NM_BIND, false);
+	m->u.lk.key = BT_METER;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_METER_SET);
+	if ((r = rb_end(b, rate, NV_DROP)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_claim(b, BT_ND_TYPES, false);
+	m = rb_add(b, NM_BIND, false);
+	m->u.lk.key = BT_CLIENT_SEEN;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_METER_CLIENTS);
+	return rb_end(b, NULL, NV_CONTINUE);
+}
+
 /* The checks live in a chain of their own, claim_NET, which bind_NET
  * enters only for DHCP to the server port and for router/neighbour
  * solicitations and advertisements: every other frame a guest sends
@@ -156,6 +191,8 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 		r = claim_rule(b, claims, &dhcp[i], 1, ctr, true);
 	if (r >= 0)
 		r = chaddr_rules(b, claims, ctr);
+	if (r >= 0)
+		r = nd_meter_rules(b, claims, n);
 	for (size_t i = 0; i < sizeof(nd) / sizeof(nd[0]) && r >= 0; i++)
 		r = claim_rule(b, claims, nd[i], 2, ctr, false);
 	return r;

@@ -14,6 +14,9 @@
 #                       and makes the lease at once
 #   frag=N              send the IPv4 datagram as two fragments, the first
 #                       carrying N bytes of UDP (a multiple of 8)
+#   tags=SPEC           VLAN tags before the IPv4 header, outermost
+#                       first: TPID:VID pairs joined by ',' (hex TPID),
+#                       e.g. 8100:0,8100:0 (two priority tags)
 use strict;
 use warnings;
 use Socket;
@@ -64,7 +67,9 @@ for (1 .. $count) {
 		my $iph = pack("C C n n n C C n", 0x45, 0, 20 + length($data), $id, $fo, 64, 17, 0)
 			. ip4($sip) . ip4($dip);
 		substr($iph, 10, 2) = pack("n", csum($iph));
-		my $frame = mac($dmac) . mac($smac) . pack("n", 0x0800) . $iph . $data;
+		my $tags = join("", map { my ($tp, $vid) = split(/:/); pack("n n", hex($tp), $vid) }
+			split(/,/, $o{tags} // ""));
+		my $frame = mac($dmac) . mac($smac) . $tags . pack("n", 0x0800) . $iph . $data;
 		send($s, $frame, 0, $to) or die "send: $!";
 	}
 	select(undef, undef, undef, 0.005);

@@ -91,55 +91,38 @@ static int fill_frag(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* The directory BIRD reads: Debian's /etc/bird is bird's own (0750). A
- * real directory no group or other may write into is enough, even when
- * its owner is not root: the file is created exclusively, never through a
- * link, and given its owner on the open descriptor before it is renamed
- * into place (lib/state.c), so the owner swapping it for a link to a
- * root-only file changes nothing but their own directory (issue 16). */
-static int dir_ok(const char *file, gid_t *gid, char *err, size_t errlen)
-{
-	char d[GW_PATH_MAX], *slash;
-	struct stat st;
-
-	snprintf(d, sizeof(d), "%s", file);
-	slash = strrchr(d, '/');
-	if (slash)
-		*(slash == d ? slash + 1 : slash) = '\0';
-	if (lstat(d, &st) < 0) {
-		int e = errno;
-
-		fmt_err(err, errlen, "bgp: config_file \"%s\": directory %s: %s", file, d,
-			strerror(e));
-		return -e;
-	}
-	if (!S_ISDIR(st.st_mode) || (st.st_mode & (S_IWOTH | S_IWGRP))) {
-		fmt_err(err, errlen,
-			"bgp: config_file \"%s\": %s is %s: another user could replace what "
-			"BIRD reads",
-			file, d,
-			!S_ISDIR(st.st_mode) ? "not a directory"
-					     : "writable by others (chmod go-w)");
-		return -EPERM;
-	}
-	*gid = st.st_gid;
-	return 0;
-}
-
-/* Root's, readable by the directory's group (Debian: bird), which BIRD
- * runs as; not by others (a neighbour's password may be in it). */
+/* The directory BIRD reads: Debian's /etc/bird is bird's own (0750). It
+ * may be another user's, but not writable by group or others, and it is
+ * reached without a link that user (or anyone but root) could have
+ * planted on the way: the fragment in /etc/bird/conf.d/ must not become,
+ * through bird's link swapped for conf.d, a file in a root-only directory.
+ * The file is then created exclusively in that very directory (the
+ * descriptor, never the path again), never through a link, and given its
+ * owner on the open descriptor before it is renamed into place, so the
+ * owner swapping it for a link to a root-only file changes nothing but
+ * their own directory (issue 16). Root's, readable by the directory's
+ * group (Debian: bird), which BIRD runs as; not by others (a neighbour's
+ * password may be in it). */
 static int write_file(const char *path, const char *text, char *err, size_t errlen)
 {
-	gid_t gid;
-	int r;
+	char d[GW_PATH_MAX], what[GW_PATH_MAX + 32];
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	int dfd, r;
 
-	if ((r = dir_ok(path, &gid, err, errlen)) < 0)
-		return r;
-	if ((r = state_file_write_owned(path, 0640, 0, gid, fill_frag, (void *)text)) < 0) {
-		fmt_err(err, errlen, "bgp: writing %s: %s", path, strerror(-r));
-		return r;
+	if (!base || !base[1]) {
+		fmt_err(err, errlen, "bgp: config_file \"%s\": not a file path", path);
+		return -EINVAL;
 	}
-	return 0;
+	snprintf(d, sizeof(d), "%.*s", base == path ? 1 : (int)(base - path), path);
+	snprintf(what, sizeof(what), "bgp: config_file \"%s\": directory", path);
+	if ((dfd = state_dir_open_shared(what, d, &st, err, errlen)) < 0)
+		return dfd;
+	r = state_file_write_owned_at(dfd, base + 1, 0640, 0, st.st_gid, fill_frag, (void *)text);
+	close(dfd);
+	if (r < 0)
+		fmt_err(err, errlen, "bgp: writing %s: %s", path, strerror(-r));
+	return r;
 }
 
 /* live NULL: the fragment of a stopped gatewayd (own: BIRD's whole

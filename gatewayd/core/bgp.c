@@ -34,6 +34,9 @@ struct gw_bgp_rt {
 	 * to BGP_BACKOFF_MAX_MS) from refused_at, and on every bgp_update() */
 	bool refused;
 	bool configuring; /* a configure request is in flight */
+	/* the config in force when BIRD was last asked for what is written:
+	 * compared, never followed (a reload frees the one before) */
+	const struct gw_conf *asked_conf;
 	unsigned backoff_ms;
 	long long refused_at;
 	char problem[720];
@@ -392,8 +395,13 @@ void bgp_update(struct gw_ctx *ctx)
 		goto oom;
 	if (b->written && !strcmp(text, b->written)) {
 		free(text);
-		/* a change: BIRD asked again (unless a request already is) */
-		if (b->refused && !b->need_configure && !b->configuring) {
+		/* The same fragment. A reload (a new config: the admin may have
+		 * fixed BIRD too) asks BIRD again at once, unless a request
+		 * already is out; a link event that changed nothing here waits
+		 * for the backoff -- else every veth made on the host sent BIRD
+		 * a configure it would refuse again. */
+		if (b->refused && c != b->asked_conf && !b->need_configure && !b->configuring) {
+			b->asked_conf = c;
 			b->need_configure = true;
 			kick(b);
 		}
@@ -407,6 +415,7 @@ void bgp_update(struct gw_ctx *ctx)
 	}
 	free(b->written);
 	b->written = text;
+	b->asked_conf = c;
 	free(b->pending);
 	if (!(b->pending = calloc(c->n_networks + 1, sizeof(*b->pending))))
 		goto oom;

@@ -137,7 +137,9 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
  * second lookup by path), so a directory swapped after it was looked at
  * changes nothing. The directory reached may be another user's (BIRD's
  * /etc/bird) but not writable by group or others. Returns the descriptor
- * (its stat in *st) or -errno with err. */
+ * (its stat in *st) or -errno with err. O_PATH descriptors: the walk
+ * needs only search permission, as a lookup by path did (the unit keeps
+ * no CAP_DAC_OVERRIDE). */
 #define STATE_LINKS_MAX 40
 static int walk_refused(const char *what, const char *dir, const char *why, const char *comp,
 			const struct stat *in, char *err, size_t errlen)
@@ -162,7 +164,7 @@ int state_dir_open_shared(const char *what, const char *dir, struct stat *st, ch
 		snprintf(err, errlen, "%s \"%s\": not an absolute path", what, dir);
 		return -EINVAL;
 	}
-	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		goto fail_errno;
 	for (;;) {
 		size_t n;
@@ -215,13 +217,13 @@ int state_dir_open_shared(const char *what, const char *dir, struct stat *st, ch
 			p = path;
 			if (target[0] == '/') {
 				close(fd);
-				if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+				if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 					goto fail_errno;
 			}
 			continue;
 		}
 		/* a link swapped in since fstatat: ELOOP or ENOTDIR, refused */
-		if ((nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		if ((nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			goto fail_errno;
 		close(fd);
 		fd = nfd;

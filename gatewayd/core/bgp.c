@@ -123,7 +123,16 @@ static int write_file(const char *path, const char *text, char *err, size_t errl
 		return dfd;
 	r = state_file_write_owned_at(dfd, base + 1, 0640, 0, st.st_gid, fill_frag, (void *)text);
 	close(dfd);
-	if (r < 0)
+	/* Root refused a directory of another user: gatewayd.service keeps
+	 * no CAP_DAC_OVERRIDE, and Debian's /etc/bird is bird:bird 0750. */
+	if (r == -EACCES && st.st_uid != geteuid())
+		fmt_err(err, errlen,
+			"bgp: writing %s: %s: %s is uid %u's (mode %04o) and gatewayd runs without "
+			"CAP_DAC_OVERRIDE (gatewayd.service): set config_file in a directory root "
+			"owns, group bird (install -d -o root -g bird -m 0750 /etc/gatewayd/bird), "
+			"and include that file from bird.conf",
+			path, strerror(-r), d, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	else if (r < 0)
 		fmt_err(err, errlen, "bgp: writing %s: %s", path, strerror(-r));
 	return r;
 }

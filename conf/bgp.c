@@ -100,13 +100,14 @@ static int bgp_neighbor(struct conf_ctx *ctx, cfg_t *sec, struct gw_bgp_neighbor
 	uint8_t a4[4];
 
 	if (!bgp_name(title))
-		return conf_fail(ctx, sec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, sec),
 				 "bgp: neighbor %s: name must be 1-24 letters, digits or '_'",
 				 conf_text_quote(q, sizeof(q), title));
 	strcpy(nb->name, title);
 	snprintf(pfx, sizeof(pfx), "bgp: neighbor \"%s\": ", title);
 	if (!(v = sval_get(sec, "address")))
-		return conf_fail(ctx, sec->line, "%smissing address = \"ADDRESS\"", pfx);
+		return conf_fail(ctx, conf_sec_line(ctx, sec), "%smissing address = \"ADDRESS\"",
+				 pfx);
 	if (inet_pton(AF_INET, v->s, a4) == 1) {
 		nb->family = AF_INET;
 		memcpy(&nb->addr, a4, 4);
@@ -130,7 +131,7 @@ static int bgp_neighbor(struct conf_ctx *ctx, cfg_t *sec, struct gw_bgp_neighbor
 				 pfx, conf_text_quote(q, sizeof(q), v->s));
 	}
 	if (!(v = sval_get(sec, "as")))
-		return conf_fail(ctx, sec->line, "%smissing as = NUMBER", pfx);
+		return conf_fail(ctx, conf_sec_line(ctx, sec), "%smissing as = NUMBER", pfx);
 	if (bgp_as(v->s, &nb->as) < 0)
 		return conf_fail(ctx, v->line, "%sas %s: expected a number from 1 to 4294967295",
 				 pfx, conf_text_quote(q, sizeof(q), v->s));
@@ -192,7 +193,7 @@ static int bgp_section(struct conf_ctx *ctx, cfg_t *sec, struct gw_bgp *b)
 
 	b->enabled = true;
 	if (!(v = sval_get(sec, "local_as")))
-		return conf_fail(ctx, sec->line, "bgp: missing local_as = NUMBER");
+		return conf_fail(ctx, conf_sec_line(ctx, sec), "bgp: missing local_as = NUMBER");
 	if (bgp_as(v->s, &b->local_as) < 0)
 		return conf_fail(ctx, v->line,
 				 "bgp: local_as %s: expected a number from 1 to 4294967295",
@@ -231,8 +232,9 @@ static int bgp_section(struct conf_ctx *ctx, cfg_t *sec, struct gw_bgp *b)
 				 "bgp: no neighbor section (the router to announce "
 				 "to: neighbor NAME { address = ...  as = ... })");
 	if (b->n_neighbors > GW_BGP_NEIGHBORS_MAX)
-		return conf_fail(ctx, cfg_getnsec(sec, "neighbor", GW_BGP_NEIGHBORS_MAX)->line,
-				 "bgp: at most %d neighbors", GW_BGP_NEIGHBORS_MAX);
+		return conf_fail(
+			ctx, conf_sec_line(ctx, cfg_getnsec(sec, "neighbor", GW_BGP_NEIGHBORS_MAX)),
+			"bgp: at most %d neighbors", GW_BGP_NEIGHBORS_MAX);
 	for (size_t i = 0; i < b->n_neighbors; i++)
 		if ((r = bgp_neighbor(ctx, cfg_getnsec(sec, "neighbor", (unsigned)i),
 				      &b->neighbors[i])) < 0)
@@ -289,7 +291,7 @@ int conf_bgp(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 		const struct sval *v = sval_get(sec, "local_as");
 
 		/* a section's own line is where it ends: its first key's is nearer */
-		return conf_fail(ctx, v ? v->line : sec->line,
+		return conf_fail(ctx, v ? v->line : conf_sec_line(ctx, sec),
 				 "a second bgp section (there is one BIRD to announce through)");
 	}
 	if (n == 1 && (r = bgp_section(ctx, cfg_getnsec(root, "bgp", 0), &c->bgp)) < 0)

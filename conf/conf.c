@@ -251,11 +251,26 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	return conf_taps(ctx, root, c);
 }
 
+int conf_sec_line(const struct conf_ctx *ctx, cfg_t *sec)
+{
+	const char *title = cfg_title(sec);
+
+	for (size_t i = 0; i < ctx->n_secs; i++) {
+		const struct conf_text_sec *s = &ctx->secs[i];
+
+		if (s->close == sec->line && !strcmp(s->name, cfg_name(sec)) &&
+		    !strcmp(s->title, title ? title : ""))
+			return s->open;
+	}
+	return sec->line;
+}
+
 /* text: the whole file, NUL-terminated, cleaned in place. */
 static int conf_parse(const char *name, char *text, size_t len, struct gw_conf **out, char *err,
 		      size_t errlen)
 {
 	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen };
+	struct conf_text_sec *secs = NULL;
 	struct gw_conf *c = NULL;
 	cfg_t *root = NULL;
 	char msg[400];
@@ -264,9 +279,14 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 	*out = NULL;
 	if ((r = conf_text_clean(text, len, &line, msg, sizeof(msg))) < 0)
 		return conf_fail(&ctx, line, "%s", msg);
+	if ((r = conf_text_sections(text, len, &secs, &ctx.n_secs)) < 0)
+		return r;
+	ctx.secs = secs;
 	root = cfg_init(root_opts, CFGF_NONE);
-	if (!root)
+	if (!root) {
+		free(secs);
 		return -ENOMEM;
+	}
 	cfg_set_error_function(root, conf_errfunc);
 	confuse_err[0] = '\0';
 	confuse_line = 0;
@@ -292,6 +312,7 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 out:
 	conf_free(c);
 	cfg_free(root);
+	free(secs);
 	return r;
 }
 

@@ -197,11 +197,11 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 	int fam;
 
 	if (!name_netname(title))
-		return conf_fail(ctx, fsec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, fsec),
 				 "%sforward %s: name must be 1-%d letters, digits, '-' or '_'", pfx,
 				 conf_text_quote(q, sizeof(q), title), NAME_NET_MAX);
 	strcpy(f->name, title);
-	f->line = port ? port->line : fsec->line;
+	f->line = port ? port->line : conf_sec_line(ctx, fsec);
 	/* nothing enters an isolated network: a forward would be ignored */
 	if (net->mode == GW_MODE_ISOLATED)
 		return conf_fail(ctx, f->line,
@@ -216,15 +216,15 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 		return conf_fail(ctx, proto->line, "%sforward \"%s\": proto %s is not tcp or udp",
 				 pfx, f->name, conf_text_quote(q, sizeof(q), proto->s));
 	if (!port)
-		return conf_fail(ctx, fsec->line, "%sforward \"%s\": missing port = N or \"N-M\"",
-				 pfx, f->name);
+		return conf_fail(ctx, conf_sec_line(ctx, fsec),
+				 "%sforward \"%s\": missing port = N or \"N-M\"", pfx, f->name);
 	if (conf_parse_ports(port->s, &f->port_min, &f->port_max) < 0)
 		return conf_fail(ctx, port->line,
 				 "%sforward \"%s\": port %s is not a port (1-65535) or a range "
 				 "\"N-M\"",
 				 pfx, f->name, conf_text_quote(q, sizeof(q), port->s));
 	if (!to)
-		return conf_fail(ctx, fsec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, fsec),
 				 "%sforward \"%s\": missing to = \"ADDRESS:PORT\" (a guest)", pfx,
 				 f->name);
 	if (parse_to(to->s, f) < 0)

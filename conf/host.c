@@ -162,7 +162,7 @@ static int host_dups(struct conf_ctx *ctx, cfg_t *hsec, const char *hp, const st
 		const struct gw_host *o = &hs->v[k];
 
 		if (!strcasecmp(o->name, h->name))
-			return conf_fail(ctx, hsec->line,
+			return conf_fail(ctx, conf_sec_line(ctx, hsec),
 					 "%sthe name is already host \"%s\" (names are not "
 					 "case-sensitive)",
 					 hp, o->name);
@@ -194,7 +194,7 @@ static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct g
 	int r;
 
 	if (!label_ok(title, strlen(title)))
-		return conf_fail(ctx, hsec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, hsec),
 				 "%shost %s: name must be 1-%d letters, digits or '-', not "
 				 "starting or ending with '-'",
 				 pfx, conf_text_quote(q, sizeof(q), title), GW_HOSTNAME_MAX);
@@ -207,7 +207,8 @@ static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct g
 	if ((v = sval_get(hsec, "ipv6")) && (r = host_ipv6(ctx, v, hp, net, h)) < 0)
 		return r;
 	if (!h->has_mac && !h->has_ipv4 && !h->has_ipv6)
-		return conf_fail(ctx, hsec->line, "%sneeds a mac, an ipv4 or an ipv6 address", hp);
+		return conf_fail(ctx, conf_sec_line(ctx, hsec),
+				 "%sneeds a mac, an ipv4 or an ipv6 address", hp);
 	return host_dups(ctx, hsec, hp, &net->hosts, h);
 }
 
@@ -367,7 +368,7 @@ int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct
 	if ((v = sval_get(sec, "ipv6_dhcp_range")) && (r = net_dhcp6(ctx, v, pfx, net, hs)) < 0)
 		return r;
 	if (n > GW_HOSTS_MAX)
-		return conf_fail(ctx, cfg_getnsec(sec, "host", GW_HOSTS_MAX)->line,
+		return conf_fail(ctx, conf_sec_line(ctx, cfg_getnsec(sec, "host", GW_HOSTS_MAX)),
 				 "%sat most %d hosts", pfx, GW_HOSTS_MAX);
 	if (n && !(hs->v = calloc(n, sizeof(*hs->v))))
 		return -ENOMEM;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "conf.h"
+#include "text.h"
 
 /* A string value and the line it stood on. */
 struct sval {
@@ -22,7 +23,14 @@ struct conf_ctx {
 	const char *file;
 	char *err;
 	size_t errlen;
+	/* where the file's sections open (conf_text_sections()) */
+	const struct conf_text_sec *secs;
+	size_t n_secs;
 };
+
+/* The line where section sec opens: libconfuse's sec->line is where it
+ * closes (that, when the text does not tell). */
+int conf_sec_line(const struct conf_ctx *ctx, cfg_t *sec);
 
 /* Every string key is parsed through this: control characters refused,
  * the line kept. */

@@ -156,7 +156,7 @@ int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
 	int r;
 
 	if (!name_netname(title))
-		return conf_fail(ctx, sec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, sec),
 				 "network %s: name must be 1-%d letters, digits, '-' or '_'",
 				 conf_text_quote(pfx, sizeof(pfx), title), GW_NETNAME_MAX);
 	strcpy(net->name, title);
@@ -164,7 +164,7 @@ int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
 
 	v = sval_get(sec, "bridge");
 	if (!v)
-		return conf_fail(ctx, sec->line, "%smissing bridge = \"NAME\"", pfx);
+		return conf_fail(ctx, conf_sec_line(ctx, sec), "%smissing bridge = \"NAME\"", pfx);
 	if ((r = conf_ifname(ctx, v, pfx, "bridge", net->bridge)) < 0)
 		return r;
 
@@ -182,8 +182,8 @@ int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
 
 	v = sval_get(sec, "ipv4");
 	if (!v)
-		return conf_fail(ctx, sec->line, "%smissing ipv4 = \"ADDRESS/PREFIX\" (or auto)",
-				 pfx);
+		return conf_fail(ctx, conf_sec_line(ctx, sec),
+				 "%smissing ipv4 = \"ADDRESS/PREFIX\" (or auto)", pfx);
 	if (!strcmp(v->s, "auto"))
 		net->ipv4_auto = true;
 	else if ((r = conf_network_ipv4(ctx, v, pfx, net)) < 0)

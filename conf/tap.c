@@ -97,14 +97,15 @@ static int one_tap(struct conf_ctx *ctx, cfg_t *sec, struct gw_conf *c, size_t i
 
 	conf_text_quote(q, sizeof(q), title);
 	if (!name_ifname(title))
-		return conf_fail(ctx, sec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, sec),
 				 "tap %s is not a valid interface name (1-15 letters, digits, "
 				 "'-', '_' or '.', not \".\" or \"..\")",
 				 q);
 	strcpy(t->name, title);
-	t->line = sec->line;
+	t->line = conf_sec_line(ctx, sec);
 	if (!net)
-		return conf_fail(ctx, sec->line, "tap %s: missing network = \"NAME\"", q);
+		return conf_fail(ctx, conf_sec_line(ctx, sec), "tap %s: missing network = \"NAME\"",
+				 q);
 	for (k = 0; k < c->n_networks && strcmp(c->networks[k].name, net->s); k++)
 		;
 	if (k == c->n_networks)
@@ -112,14 +113,14 @@ static int one_tap(struct conf_ctx *ctx, cfg_t *sec, struct gw_conf *c, size_t i
 				 conf_text_quote(what, sizeof(what), net->s));
 	strcpy(t->network, net->s);
 	if (!user)
-		return conf_fail(ctx, sec->line,
+		return conf_fail(ctx, conf_sec_line(ctx, sec),
 				 "tap %s: missing user = \"NAME\" (who may open it)", q);
 	if (conf_tap_owner(t, user->s, NULL, msg, sizeof(msg)) < 0)
 		return conf_fail(ctx, user->line, "tap %s: %s", q, msg);
 	if (group && conf_tap_owner(t, user->s, group->s, msg, sizeof(msg)) < 0)
 		return conf_fail(ctx, group->line, "tap %s: %s", q, msg);
 	if ((clash = conf_tap_clash(c, t->name, (long)i, what, sizeof(what))))
-		return conf_fail(ctx, sec->line, "tap %s: that name is %s", q, clash);
+		return conf_fail(ctx, conf_sec_line(ctx, sec), "tap %s: that name is %s", q, clash);
 	return 0;
 }
 

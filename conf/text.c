@@ -173,9 +173,14 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 			break;
 		case DQ:
 		case SQ:
+			/* a backslash does not carry a string over to the next
+			 * line either: libconfuse would join the lines (a
+			 * double-quoted string) or keep the newline (a
+			 * single-quoted one), and report the value at its end */
+			if (c == '\\' && next == '\n')
+				return open_string(buf, quote, i, opened, errline, msg, msglen);
 			if (c == '\\' && i + 1 < len) {
 				/* the escaped byte is never a quote's end */
-				line += next == '\n';
 				i++;
 				continue;
 			}
@@ -219,6 +224,135 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 		snprintf(msg, msglen, "/* comment is not closed");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* --- where sections open ------------------------------------------------ */
+
+enum tok_kind { TK_NONE, TK_WORD, TK_STR, TK_PUNCT };
+
+struct tok {
+	enum tok_kind kind;
+	const char *s; /* a string's content without its quotes */
+	size_t n;
+	char c;	  /* TK_PUNCT */
+	int line; /* where it starts */
+};
+
+static bool punct(char c)
+{
+	return strchr("{}=,()+", c) != NULL;
+}
+
+/* The next token at *i (comments already blanked), counting newlines. */
+static struct tok next_tok(const char *buf, size_t len, size_t *i, int *line)
+{
+	struct tok t = { TK_NONE, NULL, 0, 0, 0 };
+
+	while (*i < len && strchr(" \t\r\n", buf[*i])) {
+		*line += buf[*i] == '\n';
+		(*i)++;
+	}
+	if (*i >= len)
+		return t;
+	t.line = *line;
+	if (buf[*i] == '"' || buf[*i] == '\'') {
+		char q = buf[(*i)++];
+
+		t.kind = TK_STR;
+		t.s = buf + *i;
+		while (*i < len && buf[*i] != q) {
+			if (buf[*i] == '\\' && *i + 1 < len)
+				(*i)++;
+			*line += buf[*i] == '\n';
+			(*i)++;
+		}
+		t.n = (size_t)(buf + *i - t.s);
+		if (*i < len)
+			(*i)++;
+		return t;
+	}
+	if (punct(buf[*i])) {
+		t.kind = TK_PUNCT;
+		t.c = buf[(*i)++];
+		return t;
+	}
+	t.kind = TK_WORD;
+	t.s = buf + *i;
+	while (*i < len && !strchr(" \t\r\n\"'", buf[*i]) && !punct(buf[*i]))
+		(*i)++;
+	t.n = (size_t)(buf + *i - t.s);
+	return t;
+}
+
+static bool is_punct(const struct tok *t, char c)
+{
+	return t->kind == TK_PUNCT && t->c == c;
+}
+
+static void tok_copy(char *dst, size_t len, const struct tok *t)
+{
+	size_t n = t->n < len - 1 ? t->n : len - 1;
+
+	memcpy(dst, t->s, n);
+	dst[n] = '\0';
+}
+
+/* A '{' opens a section when it follows "NAME" or "NAME TITLE", and a
+ * list when it follows '=' (or "+="). "NAME TITLE" when the token before
+ * the last is a word that is no key's value (not after '=' or ','). */
+int conf_text_sections(const char *buf, size_t len, struct conf_text_sec **out, size_t *n)
+{
+	struct conf_text_sec *v = NULL;
+	long stack[64]; /* index into v, or -1 for a list */
+	size_t depth = 0, cap = 0, i = 0;
+	struct tok t3 = { 0 }, t2 = { 0 }, t1 = { 0 }, t;
+	int line = 1;
+
+	*out = NULL;
+	*n = 0;
+	while ((t = next_tok(buf, len, &i, &line)).kind != TK_NONE) {
+		if (is_punct(&t, '{') && depth < sizeof(stack) / sizeof(stack[0])) {
+			long idx = -1;
+
+			if (t1.kind == TK_WORD || t1.kind == TK_STR) {
+				bool titled = t2.kind == TK_WORD && !is_punct(&t3, '=') &&
+					      !is_punct(&t3, ',');
+				const struct tok *name = titled ? &t2 : &t1;
+
+				if (name->kind == TK_WORD) {
+					if (*n == cap) {
+						struct conf_text_sec *nv = realloc(
+							v, (cap ? 2 * cap : 16) * sizeof(*v));
+
+						if (!nv) {
+							free(v);
+							*n = 0;
+							return -ENOMEM;
+						}
+						v = nv;
+						cap = cap ? 2 * cap : 16;
+					}
+					memset(&v[*n], 0, sizeof(v[*n]));
+					tok_copy(v[*n].name, sizeof(v[*n].name), name);
+					if (titled)
+						tok_copy(v[*n].title, sizeof(v[*n].title), &t1);
+					v[*n].open = name->line;
+					idx = (long)(*n)++;
+				}
+			}
+			stack[depth++] = idx;
+		} else if (is_punct(&t, '}') && depth) {
+			long idx = stack[--depth];
+
+			if (idx >= 0)
+				v[idx].close = line;
+		}
+		t3 = t2;
+		t2 = t1;
+		t1 = t;
+	}
+	*out = v;
 	return 0;
 }
 

@@ -16,6 +16,20 @@ int conf_text_read(const char *path, char **buf, size_t *len);
  * returns -EINVAL with *line and a message. */
 int conf_text_clean(char *buf, size_t len, int *line, char *msg, size_t msglen);
 
+/* Where each section of a cleaned text opens and closes. libconfuse
+ * gives a section (cfg_t) the line where it closes: "missing port" of a
+ * forward opened at line 7 was reported at its "}", lines later. name is
+ * the section's keyword, title its title as written between the quotes
+ * ("" for none). */
+struct conf_text_sec {
+	char name[32];
+	char title[64];
+	int open, close;
+};
+/* The sections of buf (after conf_text_clean()), in the order they open:
+ * a malloc'd array in *out (NULL when none), or -ENOMEM. */
+int conf_text_sections(const char *buf, size_t len, struct conf_text_sec **out, size_t *n);
+
 /* s as a double-quoted string with C escapes for '"', '\' and control
  * characters, truncated to fit (with "..."). Returns dst. */
 const char *conf_text_quote(char *dst, size_t len, const char *s);

@@ -130,8 +130,128 @@ int state_dir_make(const char *what, const char *dir, mode_t mode, char *err, si
 	return state_dir_check(what, dir, err, errlen);
 }
 
-/* uid, gid: (uid_t)-1, (gid_t)-1 for the writer's own. */
-static int file_write(const char *path, mode_t mode, bool sync, uid_t uid, gid_t gid,
+/* Open dir without trusting a link another user could have planted: a
+ * symbolic link on the way is followed only where nobody but root can
+ * have put it (a directory only root can change, or root's own link in a
+ * sticky one); every step is opened relative to the last (openat, never a
+ * second lookup by path), so a directory swapped after it was looked at
+ * changes nothing. The directory reached may be another user's (BIRD's
+ * /etc/bird) but not writable by group or others. Returns the descriptor
+ * (its stat in *st) or -errno with err. O_PATH descriptors: the walk
+ * needs only search permission, as a lookup by path did (the unit keeps
+ * no CAP_DAC_OVERRIDE). */
+#define STATE_LINKS_MAX 40
+static int walk_refused(const char *what, const char *dir, const char *why, const char *comp,
+			const struct stat *in, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "%s \"%s\": %s \"%s\" in a directory uid %u may change (mode %04o): that "
+		 "user could point it elsewhere; use a directory only root can change above it",
+		 what, dir, why, comp, (unsigned)in->st_uid, (unsigned)(in->st_mode & 07777));
+	return -EPERM;
+}
+
+int state_dir_open_shared(const char *what, const char *dir, struct stat *st, char *err,
+			  size_t errlen)
+{
+	char path[2 * PATH_MAX], rest[2 * PATH_MAX], comp[NAME_MAX + 1], target[PATH_MAX];
+	struct stat in, s;
+	int fd, nfd, links = 0, r;
+	char *p = path;
+
+	comp[0] = '\0';
+	if (dir[0] != '/' || snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "%s \"%s\": not an absolute path", what, dir);
+		return -EINVAL;
+	}
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto fail_errno;
+	for (;;) {
+		size_t n;
+		bool safe;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		if (n > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			goto fail_errno;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		if (!strcmp(comp, "."))
+			continue;
+		if (fstat(fd, &in) < 0)
+			goto fail_errno;
+		safe = !dir_unsafe(&in, true);
+		if (!strcmp(comp, "..") && (!safe || (in.st_mode & S_IWOTH))) {
+			r = walk_refused(what, dir, "\"..\" from", comp, &in, err, errlen);
+			goto fail;
+		}
+		if (fstatat(fd, comp, &s, AT_SYMLINK_NOFOLLOW) < 0)
+			goto fail_errno;
+		if (S_ISLNK(s.st_mode)) {
+			ssize_t tl;
+
+			/* sticky and writable by others: only root's own link */
+			if (!safe || ((in.st_mode & (S_IWGRP | S_IWOTH)) && s.st_uid != 0)) {
+				r = walk_refused(what, dir, "a symbolic link", comp, &in, err,
+						 errlen);
+				goto fail;
+			}
+			if (++links > STATE_LINKS_MAX) {
+				errno = ELOOP;
+				goto fail_errno;
+			}
+			if ((tl = readlinkat(fd, comp, target, sizeof(target) - 1)) < 0)
+				goto fail_errno;
+			target[tl] = '\0';
+			if (snprintf(rest, sizeof(rest), "%s/%s", target, p) >= (int)sizeof(rest)) {
+				errno = ENAMETOOLONG;
+				goto fail_errno;
+			}
+			memcpy(path, rest, strlen(rest) + 1);
+			p = path;
+			if (target[0] == '/') {
+				close(fd);
+				if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+					goto fail_errno;
+			}
+			continue;
+		}
+		/* a link swapped in since fstatat: ELOOP or ENOTDIR, refused */
+		if ((nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			goto fail_errno;
+		close(fd);
+		fd = nfd;
+	}
+	if (fstat(fd, st) < 0)
+		goto fail_errno;
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "%s \"%s\" is writable by others (mode %04o): another user could "
+			 "replace what is written there (chmod go-w)",
+			 what, dir, (unsigned)(st->st_mode & 07777));
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+fail_errno:
+	r = -errno;
+	snprintf(err, errlen, "%s \"%s\": %s%s%s", what, dir, comp, comp[0] ? ": " : "",
+		 strerror(-r));
+fail:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* path relative to dfd (AT_FDCWD: as given); uid, gid: (uid_t)-1,
+ * (gid_t)-1 for the writer's own. */
+static int file_write(int dfd, const char *path, mode_t mode, bool sync, uid_t uid, gid_t gid,
 		      int (*fill)(FILE *f, void *arg), void *arg)
 {
 	char tmp[4200];
@@ -140,12 +260,12 @@ static int file_write(const char *path, mode_t mode, bool sync, uid_t uid, gid_t
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0 && errno == EEXIST) {
 		/* left by a crash (or planted): it goes, whatever it is */
-		if (unlink(tmp) < 0)
+		if (unlinkat(dfd, tmp, 0) < 0)
 			return -errno;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	}
 	if (fd < 0)
 		return -errno;
@@ -164,29 +284,37 @@ static int file_write(const char *path, mode_t mode, bool sync, uid_t uid, gid_t
 		r = r < 0 ? r : -errno;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
+	if (r == 0 && renameat(dfd, tmp, dfd, path) < 0)
 		r = -errno;
 	if (r == 0)
 		return 0;
 fail:
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
 	return r;
 }
 
 int state_file_write(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
 {
-	return file_write(path, mode, false, (uid_t)-1, (gid_t)-1, fill, arg);
+	return file_write(AT_FDCWD, path, mode, false, (uid_t)-1, (gid_t)-1, fill, arg);
 }
 
 int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, void *arg), void *arg)
 {
-	return file_write(path, mode, true, (uid_t)-1, (gid_t)-1, fill, arg);
+	return file_write(AT_FDCWD, path, mode, true, (uid_t)-1, (gid_t)-1, fill, arg);
 }
 
 int state_file_write_owned(const char *path, mode_t mode, uid_t uid, gid_t gid,
 			   int (*fill)(FILE *f, void *arg), void *arg)
 {
-	return file_write(path, mode, false, uid, gid, fill, arg);
+	return file_write(AT_FDCWD, path, mode, false, uid, gid, fill, arg);
+}
+
+int state_file_write_owned_at(int dfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+			      int (*fill)(FILE *f, void *arg), void *arg)
+{
+	if (strchr(name, '/'))
+		return -EINVAL;
+	return file_write(dfd, name, mode, false, uid, gid, fill, arg);
 }
 
 int state_file_create(const char *path, mode_t mode)

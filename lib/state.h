@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define STATE_BRIDGES "bridges"	     /* in state_dir: bridges gatewayd created */
@@ -39,6 +40,17 @@ int state_file_write_sync(const char *path, mode_t mode, int (*fill)(FILE *f, vo
 void state_boot_id(char id[40]);
 int state_file_write_owned(const char *path, mode_t mode, uid_t uid, gid_t gid,
 			   int (*fill)(FILE *f, void *arg), void *arg);
+/* A directory another user reads from (and may own: Debian's /etc/bird is
+ * bird's), opened without following a link that anyone but root could
+ * have planted on the way, each step relative to the last: a directory
+ * swapped for a link between a check and a write changes nothing. Not
+ * writable by group or others. The descriptor (its stat in *st), or
+ * -errno with err saying why (what: "bgp: config_file"). */
+int state_dir_open_shared(const char *what, const char *dir, struct stat *st, char *err,
+			  size_t errlen);
+/* state_file_write_owned for name (no '/') in the directory dfd. */
+int state_file_write_owned_at(int dfd, const char *name, mode_t mode, uid_t uid, gid_t gid,
+			      int (*fill)(FILE *f, void *arg), void *arg);
 /* Make sure path is a regular file of ours with mode (created empty if
  * missing, never through a symlink): for files another program fills. */
 int state_file_create(const char *path, mode_t mode);

@@ -84,6 +84,68 @@ static int claim_rule(struct rule_builder *b, size_t chain, const enum nft_bind_
 	return rb_end(b, ctr, NV_DROP);
 }
 
+/* The chaddr check fails closed: "chaddr is the source: return", then
+ * drop. A rule whose payload load fails does not match, so the other
+ * form ("!= @mac_self drop") passed a message whose chaddr the frame does
+ * not hold: the first of two IPv4 fragments, cut before byte 36 of the
+ * UDP header, which the host reassembles before dnsmasq reads it (and
+ * the later fragments, without a UDP header, never enter claim_NET). */
+static int chaddr_rules(struct rule_builder *b, size_t chain, const char *ctr)
+{
+	struct nft_match *m;
+	int r;
+
+	rb_start(b, chain);
+	rb_claim(b, BT_ETHER_IP, false);
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = 67;
+	rb_claim(b, BT_SELF_CHADDR, false);
+	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_claim(b, BT_ETHER_IP, false);
+	m = rb_add(b, NM_DPORT, false);
+	m->u.l4.proto = IPPROTO_UDP;
+	m->u.l4.port = 67;
+	return rb_end(b, ctr, NV_DROP);
+}
+
+/* ND from a new source (port . MAC) goes through the DHCP meter, as DHCP
+ * does, before it may put its source into mac_self: unmetered, one guest
+ * sending solicitations from made-up MACs as fast as it can (~100,000 a
+ * second from one veth) kept the shared set full, and a full set fails
+ * every network's claim checks closed -- every other guest's DHCP was
+ * dropped for as long as it went on (t_rt_mac_self_flood). What the
+ * meter drops is counted in dhcp_rate_NET, like the DHCP it holds back:
+ *   icmpv6 type 133-136 iifname . ether saddr != @dhcp_clients
+ *	add @dhcp_rate { iifname limit rate over 4/minute } drop
+ *   icmpv6 type 133-136 update @dhcp_clients { iifname . ether saddr } */
+static int nd_meter_rules(struct rule_builder *b, size_t chain, const struct gw_network *n)
+{
+	char rate[NFT_NAME_MAX];
+	struct nft_match *m;
+	int r;
+
+	nft_counter_name(rate, nft_ctr_kinds[NCTR_DHCP_RATE].what, n->name);
+	rb_start(b, chain);
+	rb_claim(b, BT_ND_TYPES, false);
+	m = rb_add(b, NM_BIND, true);
+	m->u.lk.key = BT_CLIENT;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_METER_CLIENTS);
+	m = rb_add(b, NM_BIND, false);
+	m->u.lk.key = BT_METER;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_METER_SET);
+	if ((r = rb_end(b, rate, NV_DROP)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_claim(b, BT_ND_TYPES, false);
+	m = rb_add(b, NM_BIND, false);
+	m->u.lk.key = BT_CLIENT_SEEN;
+	snprintf(m->u.lk.set, sizeof(m->u.lk.set), "%s", NFT_METER_CLIENTS);
+	return rb_end(b, NULL, NV_CONTINUE);
+}
+
 /* The checks live in a chain of their own, claim_NET, which bind_NET
  * enters only for DHCP to the server port and for router/neighbour
  * solicitations and advertisements: every other frame a guest sends
@@ -96,7 +158,7 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 		{ BT_NA, BT_SELF_LL24 },	 { BT_RS, BT_OPT_SLL8 },
 		{ BT_RS, BT_SELF_LL8 },
 	};
-	static const enum nft_bind_test dhcp[] = { BT_SELF_UPDATE, BT_BOOTREQUEST, BT_SELF_CHADDR };
+	static const enum nft_bind_test dhcp[] = { BT_SELF_UPDATE, BT_BOOTREQUEST };
 	struct nft_plan *p = b->plan;
 	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
 	char ctr[NFT_NAME_MAX], name[NFT_NAME_MAX];
@@ -127,6 +189,10 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 		return r;
 	for (size_t i = 0; i < sizeof(dhcp) / sizeof(dhcp[0]) && r >= 0; i++)
 		r = claim_rule(b, claims, &dhcp[i], 1, ctr, true);
+	if (r >= 0)
+		r = chaddr_rules(b, claims, ctr);
+	if (r >= 0)
+		r = nd_meter_rules(b, claims, n);
 	for (size_t i = 0; i < sizeof(nd) / sizeof(nd[0]) && r >= 0; i++)
 		r = claim_rule(b, claims, nd[i], 2, ctr, false);
 	return r;

@@ -448,10 +448,13 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	}
 	/* The last refusals; then the first change, the ruleset, which
 	 * either applies whole or leaves the old one in force. */
-	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0 ||
-	    (r = qemu_acl_sync(plan.conf, err, errlen)) < 0)
+	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0)
 		goto fail;
+	/* set before: a sync refused half-way (another qemu_conf_dir whose
+	 * bridge.conf is a link) has taken the running ACL out already */
 	acl = true;
+	if ((r = qemu_acl_sync(plan.conf, err, errlen)) < 0)
+		goto fail;
 	if ((r = nft_change(ctx, &plan, &d, err, errlen)) < 0)
 		goto fail;
 	if (r > 0) /* both tables anew: the ports map is empty */

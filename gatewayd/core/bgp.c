@@ -34,6 +34,9 @@ struct gw_bgp_rt {
 	 * to BGP_BACKOFF_MAX_MS) from refused_at, and on every bgp_update() */
 	bool refused;
 	bool configuring; /* a configure request is in flight */
+	/* the config in force when BIRD was last asked for what is written:
+	 * compared, never followed (a reload frees the one before) */
+	const struct gw_conf *asked_conf;
 	unsigned backoff_ms;
 	long long refused_at;
 	char problem[720];
@@ -98,55 +101,47 @@ static int fill_frag(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* The directory BIRD reads: Debian's /etc/bird is bird's own (0750). A
- * real directory no group or other may write into is enough, even when
- * its owner is not root: the file is created exclusively, never through a
- * link, and given its owner on the open descriptor before it is renamed
- * into place (lib/state.c), so the owner swapping it for a link to a
- * root-only file changes nothing but their own directory (issue 16). */
-static int dir_ok(const char *file, gid_t *gid, char *err, size_t errlen)
-{
-	char d[GW_PATH_MAX], *slash;
-	struct stat st;
-
-	snprintf(d, sizeof(d), "%s", file);
-	slash = strrchr(d, '/');
-	if (slash)
-		*(slash == d ? slash + 1 : slash) = '\0';
-	if (lstat(d, &st) < 0) {
-		int e = errno;
-
-		fmt_err(err, errlen, "bgp: config_file \"%s\": directory %s: %s", file, d,
-			strerror(e));
-		return -e;
-	}
-	if (!S_ISDIR(st.st_mode) || (st.st_mode & (S_IWOTH | S_IWGRP))) {
-		fmt_err(err, errlen,
-			"bgp: config_file \"%s\": %s is %s: another user could replace what "
-			"BIRD reads",
-			file, d,
-			!S_ISDIR(st.st_mode) ? "not a directory"
-					     : "writable by others (chmod go-w)");
-		return -EPERM;
-	}
-	*gid = st.st_gid;
-	return 0;
-}
-
-/* Root's, readable by the directory's group (Debian: bird), which BIRD
- * runs as; not by others (a neighbour's password may be in it). */
+/* The directory BIRD reads: Debian's /etc/bird is bird's own (0750). It
+ * may be another user's, but not writable by group or others, and it is
+ * reached without a link that user (or anyone but root) could have
+ * planted on the way: the fragment in /etc/bird/conf.d/ must not become,
+ * through bird's link swapped for conf.d, a file in a root-only directory.
+ * The file is then created exclusively in that very directory (the
+ * descriptor, never the path again), never through a link, and given its
+ * owner on the open descriptor before it is renamed into place, so the
+ * owner swapping it for a link to a root-only file changes nothing but
+ * their own directory (issue 16). Root's, readable by the directory's
+ * group (Debian: bird), which BIRD runs as; not by others (a neighbour's
+ * password may be in it). */
 static int write_file(const char *path, const char *text, char *err, size_t errlen)
 {
-	gid_t gid;
-	int r;
+	char d[GW_PATH_MAX], what[GW_PATH_MAX + 32];
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	int dfd, r;
 
-	if ((r = dir_ok(path, &gid, err, errlen)) < 0)
-		return r;
-	if ((r = state_file_write_owned(path, 0640, 0, gid, fill_frag, (void *)text)) < 0) {
-		fmt_err(err, errlen, "bgp: writing %s: %s", path, strerror(-r));
-		return r;
+	if (!base || !base[1]) {
+		fmt_err(err, errlen, "bgp: config_file \"%s\": not a file path", path);
+		return -EINVAL;
 	}
-	return 0;
+	snprintf(d, sizeof(d), "%.*s", base == path ? 1 : (int)(base - path), path);
+	snprintf(what, sizeof(what), "bgp: config_file \"%s\": directory", path);
+	if ((dfd = state_dir_open_shared(what, d, &st, err, errlen)) < 0)
+		return dfd;
+	r = state_file_write_owned_at(dfd, base + 1, 0640, 0, st.st_gid, fill_frag, (void *)text);
+	close(dfd);
+	/* Root refused a directory of another user: gatewayd.service keeps
+	 * no CAP_DAC_OVERRIDE, and Debian's /etc/bird is bird:bird 0750. */
+	if (r == -EACCES && st.st_uid != geteuid())
+		fmt_err(err, errlen,
+			"bgp: writing %s: %s: %s is uid %u's (mode %04o) and gatewayd runs without "
+			"CAP_DAC_OVERRIDE (gatewayd.service): set config_file in a directory root "
+			"owns, group bird (install -d -o root -g bird -m 0750 /etc/gatewayd/bird), "
+			"and include that file from bird.conf",
+			path, strerror(-r), d, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	else if (r < 0)
+		fmt_err(err, errlen, "bgp: writing %s: %s", path, strerror(-r));
+	return r;
 }
 
 /* live NULL: the fragment of a stopped gatewayd (own: BIRD's whole
@@ -416,8 +411,13 @@ void bgp_update(struct gw_ctx *ctx)
 		goto oom;
 	if (b->written && !strcmp(text, b->written)) {
 		free(text);
-		/* a change: BIRD asked again (unless a request already is) */
-		if (b->refused && !b->need_configure && !b->configuring) {
+		/* The same fragment. A reload (a new config: the admin may have
+		 * fixed BIRD too) asks BIRD again at once, unless a request
+		 * already is out; a link event that changed nothing here waits
+		 * for the backoff -- else every veth made on the host sent BIRD
+		 * a configure it would refuse again. */
+		if (b->refused && c != b->asked_conf && !b->need_configure && !b->configuring) {
+			b->asked_conf = c;
 			b->need_configure = true;
 			kick(b);
 		}
@@ -431,6 +431,7 @@ void bgp_update(struct gw_ctx *ctx)
 	}
 	free(b->written);
 	b->written = text;
+	b->asked_conf = c;
 	free(b->pending);
 	if (!(b->pending = calloc(c->n_networks + 1, sizeof(*b->pending))))
 		goto oom;

@@ -72,7 +72,7 @@ struct control {
 };
 
 #define CTL_PENDING (-1) /* the answer comes later (doctor) */
-#define DOCTOR_MAX  2
+#define DOCTOR_MAX  2	 /* at once; one of them kept for root */
 
 static void client_doctor_done(void *arg, int fails, const char *text, size_t len);
 
@@ -136,12 +136,26 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 	if (!strcmp(argv[0], "forwards"))
 		return cmd_forwards(&o, c->ctx, which);
 	if (!strcmp(argv[0], "doctor")) {
-		size_t busy = 0;
+		size_t busy = 0, mine = 0, others = 0;
 
-		/* each holds test ports and a client slot for seconds */
-		for (struct client *o2 = c->clients; o2; o2 = o2->next)
+		/* Each holds test ports and a client slot for seconds. Like
+		 * the slots, one is kept for root: users other than root run
+		 * one at a time each and DOCTOR_MAX - 1 together, so a member
+		 * of the group running doctor in a loop never leaves root's
+		 * "running already". */
+		for (struct client *o2 = c->clients; o2; o2 = o2->next) {
 			busy += o2->doc != NULL;
-		if (busy >= DOCTOR_MAX) {
+			mine += o2->doc && o2->uid == uid;
+			others += o2->doc && o2->uid != 0;
+		}
+		if (uid != 0 && mine) {
+			fprintf(f,
+				"a doctor of yours (uid %u) is running already; try again when "
+				"it is done\n",
+				(unsigned)uid);
+			return CTL_FAIL;
+		}
+		if (busy >= DOCTOR_MAX || (uid != 0 && others >= DOCTOR_MAX - 1)) {
 			fprintf(f,
 				"%zu doctors are running already; try again when they are done\n",
 				busy);

@@ -27,10 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "gatewayd/ctl/proto.h"
+
+/* How long gatewayctl waits for gatewayd: for room in its listen backlog
+ * (connect) and for each piece of the answer. gatewayd drops a client
+ * after 3 s, so only a frozen or stuck gatewayd makes it wait this long
+ * -- and qemu-ifup (attach) must not hang with it. doctor and reload do
+ * their work before they answer. $GATEWAYCTL_TIMEOUT (seconds) sets it. */
+#define WAIT_S	    30
+#define WAIT_LONG_S 300
 
 static void usage(FILE *f)
 {
@@ -87,7 +96,9 @@ int main(int argc, char **argv)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char req[512] = "", buf[65536];
 	size_t len = 0;
-	int fd, code = -1, i = 1, send_err = 0, read_err = 0;
+	int fd, code = -1, i = 1, send_err = 0, read_err = 0, wait_s = WAIT_S;
+	const char *tenv = getenv("GATEWAYCTL_TIMEOUT");
+	struct timeval tv = { 0 };
 	ssize_t n;
 
 	/* belt and braces beside MSG_NOSIGNAL: never exit 141 without a word */
@@ -112,15 +123,34 @@ int main(int argc, char **argv)
 					argv[i]);
 	}
 	req[len++] = '\n';
+	if (!strncmp(req, "doctor", 6) || !strncmp(req, "reload", 6))
+		wait_s = WAIT_LONG_S;
+	if (tenv && atoi(tenv) > 0)
+		wait_s = atoi(tenv);
+	tv.tv_sec = wait_s;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		fprintf(stderr, "gatewayctl: socket path too long\n");
 		return 2;
 	}
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* SO_SNDTIMEO bounds connect() too: a UNIX socket waits there for
+	 * room in a backlog that a frozen gatewayd never drains */
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "gatewayctl: cannot reach gatewayd at %s: %s%s\n", path,
-			strerror(errno), errno == EACCES ? " (root or group gatewayd only)" : "");
+		if (errno == EAGAIN)
+			fprintf(stderr,
+				"gatewayctl: no answer from gatewayd at %s within %d s: its "
+				"connections are not taken (is it frozen?)\n",
+				path, wait_s);
+		else
+			fprintf(stderr, "gatewayctl: cannot reach gatewayd at %s: %s%s\n", path,
+				strerror(errno),
+				errno == EACCES ? " (root or group gatewayd only)" : "");
 		return CTL_UNREACHABLE;
 	}
 	/* A daemon that refused the connection may have answered and hung
@@ -139,7 +169,12 @@ int main(int argc, char **argv)
 	answer_lines(buf, len, &code, true);
 	close(fd);
 	if (code < 0) {
-		if (send_err)
+		if (read_err == EAGAIN || send_err == EAGAIN)
+			fprintf(stderr,
+				"gatewayctl: no answer from gatewayd at %s within %d s (is it "
+				"frozen?)\n",
+				path, wait_s);
+		else if (send_err)
 			fprintf(stderr, "gatewayctl: sending to gatewayd at %s: %s\n", path,
 				strerror(send_err));
 		else

@@ -350,7 +350,10 @@ int bird_request_sync(const char *socket, const char *cmd, unsigned timeout_ms,
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
-	if ((b.fd = open_socket(socket, 0)) < 0)
+	/* Non-blocking, like the loop's: a hung BIRD whose backlog is full
+	 * must fail the connect at once (EAGAIN), not hold a stopping or
+	 * reloading gatewayd for ever; the answer is waited for with poll. */
+	if ((b.fd = open_socket(socket, SOCK_NONBLOCK)) < 0)
 		return b.fd;
 	while (r == 0) {
 		struct pollfd p = { .fd = b.fd, .events = POLLIN };
@@ -362,7 +365,7 @@ int bird_request_sync(const char *socket, const char *cmd, unsigned timeout_ms,
 			break;
 		}
 		n = read(b.fd, b.in + b.in_len, sizeof(b.in) - b.in_len);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -ECONNRESET;

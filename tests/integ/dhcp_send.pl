@@ -12,6 +12,11 @@
 #   rapid=1             rapid commit (option 80): dnsmasq with
 #                       dhcp-rapid-commit answers a DISCOVER with an ACK
 #                       and makes the lease at once
+#   frag=N              send the IPv4 datagram as two fragments, the first
+#                       carrying N bytes of UDP (a multiple of 8)
+#   tags=SPEC           VLAN tags before the IPv4 header, outermost
+#                       first: TPID:VID pairs joined by ',' (hex TPID),
+#                       e.g. 8100:0,8100:0 (two priority tags)
 use strict;
 use warnings;
 use Socket;
@@ -53,11 +58,19 @@ for (1 .. $count) {
 		. ("\0" x 192) . pack("N", 0x63825363) . $opts;
 	$bootp .= "\0" x (300 - length($bootp)) if length($bootp) < 300;
 	my $udp = pack("n n n n", 68, 67, 8 + length($bootp), 0) . $bootp;
-	my $iph = pack("C C n n n C C n", 0x45, 0, 20 + length($udp), int(rand(65536)), 0, 64, 17, 0)
-		. ip4($sip) . ip4($dip);
-	substr($iph, 10, 2) = pack("n", csum($iph));
-	my $frame = mac($dmac) . mac($smac) . pack("n", 0x0800) . $iph . $udp;
+	my $id = int(rand(65536));
+	my @parts = $o{frag} ? ([0x2000, substr($udp, 0, $o{frag})], [$o{frag} / 8, substr($udp, $o{frag})])
+		: ([0, $udp]);
 	my $to = pack("S n i S C C a8", 17, 0x0800, $idx, 1, 0, 6, mac($dmac));
-	send($s, $frame, 0, $to) or die "send: $!";
+	for my $p (@parts) {
+		my ($fo, $data) = @$p;
+		my $iph = pack("C C n n n C C n", 0x45, 0, 20 + length($data), $id, $fo, 64, 17, 0)
+			. ip4($sip) . ip4($dip);
+		substr($iph, 10, 2) = pack("n", csum($iph));
+		my $tags = join("", map { my ($tp, $vid) = split(/:/); pack("n n", hex($tp), $vid) }
+			split(/,/, $o{tags} // ""));
+		my $frame = mac($dmac) . mac($smac) . $tags . pack("n", 0x0800) . $iph . $data;
+		send($s, $frame, 0, $to) or die "send: $!";
+	}
 	select(undef, undef, undef, 0.005);
 }

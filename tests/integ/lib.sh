@@ -13,6 +13,9 @@
 # Nothing here touches the root namespace: every `ip` call names a netns.
 
 set -u
+# Debian's own tools first: a user's PATH may put other builds ahead of
+# them (a pyenv python3, say), which a fresh machine does not have.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 GATEWAYD=${GATEWAYD:-$TOP/$BUILD/gatewayd}

@@ -49,8 +49,12 @@ static const char *claims_text(const char *net)
 		"meta protocol ip udp dport 67 update @mac_self { ether saddr . ether saddr }\n"
 		"meta protocol ip udp dport 67 @th,64,24 != 0x10106 counter name \"claim_%1$s\" "
 		"drop\n"
-		"meta protocol ip udp dport 67 ether saddr . @th,288,48 != @mac_self counter name "
-		"\"claim_%1$s\" drop\n"
+		"meta protocol ip udp dport 67 ether saddr . @th,288,48 @mac_self return\n"
+		"meta protocol ip udp dport 67 counter name \"claim_%1$s\" drop\n"
+		"icmpv6 type 133-136 iifname . ether saddr != @dhcp_clients add @dhcp_rate { "
+		"iifname "
+		"limit rate over 4/minute } counter name \"dhcp_rate_%1$s\" drop\n"
+		"icmpv6 type 133-136 update @dhcp_clients { iifname . ether saddr }\n"
 		"icmpv6 type 133-136 update @mac_self { ether saddr . ether saddr }\n"
 		"icmpv6 type nd-neighbor-solicit ip6 saddr != :: @th,192,8 != 0x1 counter name "
 		"\"claim_%1$s\" drop\n"
@@ -141,8 +145,25 @@ static const char *const bytecode[] = {
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load l4proto => reg 1 "
 	"] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp "
 	"eq reg 1 0x00004300 ] [ payload load 6b @ link header + 6 => reg 1 ] [ payload load 6b @ "
-	"transport header + 36 => reg 10 ] [ lookup reg 1 set mac_self 0x1 ] [ objref type 1 name "
-	"claim_default ] [ immediate reg 0 drop ]",
+	"transport header + 36 => reg 10 ] [ lookup reg 1 set mac_self ] [ immediate reg 0 "
+	"return ]",
+	/* fails closed: a chaddr that cannot be loaded (a first fragment
+	 * cut short) is dropped */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load l4proto => reg 1 "
+	"] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp "
+	"eq reg 1 0x00004300 ] [ objref type 1 name claim_default ] [ immediate reg 0 drop ]",
+	/* ND from a new port . MAC through the DHCP meter, then known */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ meta load l4proto => reg 1 "
+	"] [ cmp eq reg 1 0x0000003a ] [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp "
+	"gte reg 1 0x00000085 ] [ cmp lte reg 1 0x00000088 ] [ meta load iifname => reg 1 ] [ "
+	"payload load 6b @ link header + 6 => reg 2 ] [ lookup reg 1 set dhcp_clients 0x1 ] [ meta "
+	"load iifname => reg 1 ] [ dynset add reg_key 1 set dhcp_rate expr [ limit rate 4/minute "
+	"burst 5 type packets flags 0x1 ] ] [ objref type 1 name dhcp_rate_default ] [ immediate "
+	"reg 0 drop ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ meta load l4proto => reg 1 "
+	"] [ cmp eq reg 1 0x0000003a ] [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp "
+	"gte reg 1 0x00000085 ] [ cmp lte reg 1 0x00000088 ] [ meta load iifname => reg 1 ] [ "
+	"payload load 6b @ link header + 6 => reg 2 ] [ dynset update reg_key 1 set dhcp_clients ]",
 	/* nft checks "ether type ip6" here; we check meta protocol, as
 	 * binding.c's rules do (a tag the driver took off) */
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ meta load l4proto => reg 1 "
@@ -208,7 +229,7 @@ static void flatten(const char *in, char *out, size_t len)
 }
 
 struct walked {
-	char rules[16][1024]; /* bind_default's rules 4 and 5, claim_default's */
+	char rules[20][1024]; /* bind_default's rules 4 and 5, claim_default's */
 	size_t n_rules, seen;
 	bool set_found;
 	uint32_t set_flags, set_klen, set_ktype, set_size;
@@ -237,7 +258,7 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			/* bind_default's rules come first in the batch */
 			if (((bind && w->seen >= 6 && w->seen < 8) ||
 			     !strcmp(chain, "claim_default")) &&
-			    w->n_rules < 16)
+			    w->n_rules < 20)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,
 						    NFTNL_OUTPUT_DEFAULT, 0);
 			w->seen += bind;

@@ -154,9 +154,10 @@ static const struct {
 	{ "bridge = \"gw0\"\nipv4 = \"10.1.0.1/24\"\nuplink = \"gw0\"\n",
 	  "b.conf:2: network \"n\": bridge \"gw0\" is the uplink; gatewayd never serves or bridges "
 	  "the uplink" },
-	{ "ipv4 = \"10.1.0.1/24\"\n", "b.conf:3: network \"n\": missing bridge = \"NAME\"" },
+	/* at the line where the section opens, not where it closes */
+	{ "ipv4 = \"10.1.0.1/24\"\n", "b.conf:1: network \"n\": missing bridge = \"NAME\"" },
 	{ "bridge = \"gw0\"\n",
-	  "b.conf:3: network \"n\": missing ipv4 = \"ADDRESS/PREFIX\" (or auto)" },
+	  "b.conf:1: network \"n\": missing ipv4 = \"ADDRESS/PREFIX\" (or auto)" },
 };
 
 START_TEST(test_errors)

@@ -226,6 +226,23 @@ START_TEST(test_text_errors)
 		   "h.conf:3: string 'b is not closed on its line");
 	expect_err("# a\n# b\nstate_dir = \"/tmp/s",
 		   "h.conf:3: string \"/tmp/s is not closed on its line");
+	/* nor carried over by a backslash: libconfuse joined the lines and
+	 * named the line where the string ended */
+	expect_err("state_dir = \"/tmp/s\"\nnetwork n {\n bridge = \"gw0\\\n x\"\n}\n",
+		   "h.conf:3: string \"gw0 is not closed on its line");
+	expect_err("state_dir = \"/tmp/s\"\nnetwork n {\n bridge = 'gw0\\\n x'\n}\n",
+		   "h.conf:3: string 'gw0 is not closed on its line");
+	/* a section's missing key: the line where it opens, not its "}" */
+	expect_err("state_dir = \"/tmp/s\"\nnetwork n {\n bridge = \"gw0\"\n ipv4 = "
+		   "\"10.1.0.1/24\"\n allow_from = {\n \"m\" }\n forward x {\n  proto = tcp\n\n"
+		   "  to = \"10.1.0.5:22\"\n }\n}\nnetwork m { bridge = gw1 ipv4 = \"10.2.0.1/24\" "
+		   "}\n",
+		   "h.conf:7: network \"n\": forward \"x\": missing port = N or \"N-M\"");
+	expect_err("state_dir = \"/tmp/s\"\nnetwork n\n{\n ipv4 = \"10.1.0.1/24\"\n\n\n}\n",
+		   "h.conf:2: network \"n\": missing bridge = \"NAME\"");
+	expect_err("state_dir = \"/tmp/s\"\nbgp {\n neighbor \"r1\" {\n  as = 65000\n }\n"
+		   " local_as = 65001\n}\nnetwork n { bridge = gw0 ipv4 = \"10.1.0.1/24\" }\n",
+		   "h.conf:3: bgp: neighbor \"r1\": missing address = \"ADDRESS\"");
 	/* NaN compares false both ways: it must not pass the range check */
 	expect_err("probe_time = nan\nnetwork n {\n bridge = b\n ipv4 = auto\n}\n",
 		   "h.conf:6: probe_time must be between 0 (off) and 30 seconds");
@@ -242,6 +259,39 @@ START_TEST(test_text_clean)
 
 	ck_assert_int_eq(conf_text_clean(buf, strlen(buf), &line, msg, sizeof(msg)), 0);
 	ck_assert_str_eq(buf, want);
+}
+END_TEST
+
+/* Where sections open and close; a list's braces are no section. */
+START_TEST(test_text_sections)
+{
+	const char *text = "network a {\n allow_from = {\"b\",\n \"c\"}\n dhcp {\n }\n"
+			   " mtu = 1400 ra { enabled = true }\n host \"w\" {\n\n }\n}\n"
+			   "network b\n{\n}\n";
+	struct conf_text_sec *v;
+	size_t n;
+
+	ck_assert_int_eq(conf_text_sections(text, strlen(text), &v, &n), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(v[0].name, "network");
+	ck_assert_str_eq(v[0].title, "a");
+	ck_assert_int_eq(v[0].open, 1);
+	ck_assert_int_eq(v[0].close, 10);
+	ck_assert_str_eq(v[1].name, "dhcp");
+	ck_assert_str_eq(v[1].title, "");
+	ck_assert_int_eq(v[1].open, 4);
+	ck_assert_int_eq(v[1].close, 5);
+	ck_assert_str_eq(v[2].name, "ra");
+	ck_assert_int_eq(v[2].open, 6);
+	ck_assert_int_eq(v[2].close, 6);
+	ck_assert_str_eq(v[3].name, "host");
+	ck_assert_str_eq(v[3].title, "w");
+	ck_assert_int_eq(v[3].open, 7);
+	ck_assert_int_eq(v[3].close, 9);
+	ck_assert_str_eq(v[4].title, "b");
+	ck_assert_int_eq(v[4].open, 11); /* its name's line, not its brace's */
+	ck_assert_int_eq(v[4].close, 13);
+	free(v);
 }
 END_TEST
 
@@ -352,6 +402,7 @@ TCase *conf_text_tcase(void)
 	tcase_add_loop_test(tc, test_hash_in_quotes, 0, sizeof(quoting) / sizeof(quoting[0]));
 	tcase_add_test(tc, test_text_errors);
 	tcase_add_test(tc, test_text_clean);
+	tcase_add_test(tc, test_text_sections);
 	tcase_add_test(tc, test_file_nul);
 	tcase_add_test(tc, test_example_file_lines);
 	return tc;

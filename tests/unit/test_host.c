@@ -117,7 +117,7 @@ static const struct {
 	{ "host Web { mac = \"52:54:00:00:00:01\" }\nhost web { mac = \"52:54:00:00:00:02\" }\n",
 	  "h.conf:6: network \"n\": host \"web\": the name is already host \"Web\" (names are not "
 	  "case-sensitive)" },
-	{ "host web {\n}\n", "h.conf:6: network \"n\": host \"web\": needs a mac, an ipv4 or an "
+	{ "host web {\n}\n", "h.conf:5: network \"n\": host \"web\": needs a mac, an ipv4 or an "
 			     "ipv6 address" },
 	{ "domain = \"cust_a.internal\"\n",
 	  "h.conf:5: network \"n\": domain \"cust_a.internal\" is not a DNS domain (labels of "

@@ -144,6 +144,52 @@ START_TEST(test_write_owned)
 }
 END_TEST
 
+/* The BIRD fragment's directory: a link on the way is followed only where
+ * nobody else could have planted it; one in a directory others may write
+ * into is refused, and so is a final directory others may write into;
+ * the file is written in the directory opened, not by path again. */
+START_TEST(test_dir_open_shared)
+{
+	char real[128], wide[128], p[192], err[512];
+	struct stat st;
+	int fd;
+
+	snprintf(real, sizeof(real), "%s/real", dir);
+	snprintf(wide, sizeof(wide), "%s/wide", dir);
+	ck_assert_int_eq(mkdir(real, 0750), 0);
+	ck_assert_int_eq(mkdir(wide, 0755), 0);
+	ck_assert_int_eq(chmod(wide, 0777), 0);
+	/* our own link in our own directory: followed */
+	snprintf(p, sizeof(p), "%s/l", dir);
+	ck_assert_int_eq(symlink("real", p), 0);
+	fd = state_dir_open_shared("t", p, &st, err, sizeof(err));
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(
+		state_file_write_owned_at(fd, "f.conf", 0640, (uid_t)-1, (gid_t)-1, fill, "x\n"),
+		0);
+	ck_assert_int_eq(
+		state_file_write_owned_at(fd, "a/b", 0640, (uid_t)-1, (gid_t)-1, fill, "x\n"),
+		-EINVAL);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/f.conf", real);
+	ck_assert_int_eq(access(p, F_OK), 0);
+	unlink(p);
+	/* a link in a directory everyone may write into: refused */
+	snprintf(p, sizeof(p), "%s/l", wide);
+	ck_assert_int_eq(symlink(real, p), 0);
+	ck_assert_int_eq(state_dir_open_shared("t", p, &st, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "a symbolic link \"l\""));
+	unlink(p);
+	/* a final directory others may write into: refused */
+	ck_assert_int_eq(state_dir_open_shared("t", wide, &st, err, sizeof(err)), -EPERM);
+	ck_assert_int_eq(state_dir_open_shared("t", "relative", &st, err, sizeof(err)), -EINVAL);
+	snprintf(p, sizeof(p), "%s/l", dir);
+	unlink(p);
+	rmdir(real);
+	rmdir(wide);
+}
+END_TEST
+
 START_TEST(test_boot_id)
 {
 	char a[40], b[40];
@@ -166,6 +212,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_write_no_follow);
 	tcase_add_test(tc, test_write_owned);
 	tcase_add_test(tc, test_boot_id);
+	tcase_add_test(tc, test_dir_open_shared);
 	suite_add_tcase(s, tc);
 	return s;
 }

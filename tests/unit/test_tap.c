@@ -47,7 +47,7 @@ START_TEST(test_tap_good)
 	ck_assert_str_eq(c->taps[1].network, "m");
 	ck_assert_uint_eq(c->taps[1].uid, 0);
 	ck_assert(c->taps[1].gid == GW_TAP_NO_GROUP);
-	ck_assert_int_eq(c->taps[1].line, 12); /* libconfuse: where the section ends */
+	ck_assert_int_eq(c->taps[1].line, 9); /* where it opens (libconfuse: where it ends) */
 	ck_assert_int_eq(conf_tap_find(c, "gwtap7"), 1);
 	ck_assert_int_eq(conf_tap_find(c, "gwtap8"), -1);
 

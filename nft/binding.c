@@ -500,6 +500,9 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	case BT_CLIENT_SEEN: return x_client_seen(r, plan, m);
 	case BT_SELF_UPDATE:
 	case BT_BOOTREQUEST:
+	case BT_PROTO_VLAN:
+	case BT_PROTO_QINQ:
+	case BT_VLAN_ID0:
 	case BT_SELF_CHADDR:
 	case BT_ND_TYPES:
 	case BT_NS_UNICAST:
@@ -560,6 +563,9 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 		return;
 	case BT_SELF_UPDATE:
 	case BT_BOOTREQUEST:
+	case BT_PROTO_VLAN:
+	case BT_PROTO_QINQ:
+	case BT_VLAN_ID0:
 	case BT_SELF_CHADDR:
 	case BT_ND_TYPES:
 	case BT_NS_UNICAST:

@@ -106,6 +106,10 @@ enum nft_bind_test {
 	BT_SELF_LL8,	/* ether saddr . @th,80,48 @mac_self: RS's option */
 	BT_UPDATE_MAC,	/* update @dhcp_macs { tag . ether saddr } */
 	BT_UPDATE_SEEN, /* update @dhcp_seen { iif . ether saddr } */
+	/* binding_claim.c: two tags, the outer one a priority tag */
+	BT_PROTO_VLAN, /* meta protocol 8021q */
+	BT_PROTO_QINQ, /* meta protocol 8021ad */
+	BT_VLAN_ID0,   /* vlan id 0: the outer tag's VID */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and

@@ -175,6 +175,21 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 	snprintf(c[p->n_chains].name, NFT_NAME_MAX, "%s", name);
 	snprintf(ctr, sizeof(ctr), "%s", name); /* the counter's name too */
 	claims = p->n_chains++;
+	/* bind_NET: a frame with two tags whose outer one is a priority tag
+	 * (VID 0) is dropped: the port's receive path takes the outer tag
+	 * out of the frame, so "udp dport 67" sees a VLAN type and does not
+	 * match, yet the bridge device strips every VID-0 tag before dnsmasq
+	 * reads it -- DHCP past the claims and the meter, also with
+	 * guest_binding = false (tests/integ/t_rt_dhcp_vlan0.sh). meta
+	 * protocol is the type under the outer tag: a VLAN type there means
+	 * two tags at least. One tag passes: its inner frame is checked. */
+	for (int q = 0; q < 2; q++) {
+		rb_start(b, chain);
+		rb_claim(b, q ? BT_PROTO_QINQ : BT_PROTO_VLAN, false);
+		rb_claim(b, BT_VLAN_ID0, false);
+		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+			return r;
+	}
 	/* bind_NET: udp dport 67 jump claim_NET; icmpv6 type 133-136 jump
 	 * claim_NET */
 	rb_start(b, chain);
@@ -277,6 +292,29 @@ int nft_claim_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		return 0;
 	case BT_BOOTREQUEST:
 		return x_cmp_at(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, bootreq, 3, m->neq);
+	case BT_PROTO_VLAN:
+	case BT_PROTO_QINQ: {
+		uint16_t be = htons(m->u.lk.key == BT_PROTO_VLAN ? ETH_P_8021Q : ETH_P_8021AD);
+
+		if ((e = expr_meta(r, NFT_META_PROTOCOL, NFT_REG_1)) < 0)
+			return e;
+		return expr_cmp(r, false, &be, 2);
+	}
+	case BT_VLAN_ID0: {
+		static const uint16_t zero;
+		uint16_t mask = htons(0x0fff);
+
+		if ((e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 14, 2, NFT_REG_1)) < 0)
+			return e;
+		if (!(x = expr_add(r, "bitwise")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_LEN, 2);
+		nftnl_expr_set(x, NFTNL_EXPR_BITWISE_MASK, &mask, 2);
+		nftnl_expr_set(x, NFTNL_EXPR_BITWISE_XOR, &zero, 2);
+		return expr_cmp(r, false, &zero, 2);
+	}
 	case BT_SELF_CHADDR: return x_self_lookup(r, plan, m, 8 + 28);
 	case BT_ND_TYPES: {
 		struct nftnl_expr *c;
@@ -319,6 +357,11 @@ void nft_claim_format(char *buf, size_t len, const struct nft_match *m)
 		snprintf(buf, len, "update @%s { ether saddr . ether saddr }", s);
 		return;
 	case BT_BOOTREQUEST: snprintf(buf, len, "@th,64,24 %s0x10106", ne); return;
+	case BT_PROTO_VLAN: snprintf(buf, len, "meta protocol 8021q"); return;
+	case BT_PROTO_QINQ: snprintf(buf, len, "meta protocol 8021ad"); return;
+	case BT_VLAN_ID0: /* nft's "vlan id 0", as nft lists it without ether type 8021q */
+		snprintf(buf, len, "@ll,112,16 & 0xfff == 0x0");
+		return;
 	case BT_SELF_CHADDR: snprintf(buf, len, "ether saddr . @th,288,48 %s@%s", ne, s); return;
 	case BT_ND_TYPES: snprintf(buf, len, "icmpv6 type 133-136"); return;
 	case BT_NS_UNICAST:

@@ -33,6 +33,9 @@ const char *bind_claims_text(const char *net)
 	static char out[256];
 
 	snprintf(out, sizeof(out),
+		 "meta protocol 8021q @ll,112,16 & 0xfff == 0x0 counter name \"claim_%1$s\" drop\n"
+		 "meta protocol 8021ad @ll,112,16 & 0xfff == 0x0 counter name \"claim_%1$s\" "
+		 "drop\n"
 		 "udp dport 67 jump claim_%1$s\n"
 		 "icmpv6 type 133-136 jump claim_%1$s\n",
 		 net);
@@ -110,12 +113,12 @@ START_TEST(test_claims_text)
 {
 	char want[2048];
 
-	ck_assert_str_eq(rules_text("bind_default", 6, 8), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_default", 6, 10), bind_claims_text("default"));
 	ck_assert_str_eq(rules_text("bind_default", 4, 6),
 			 "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
 			 "over 4/minute } counter name \"bind_default\" drop\n"
 			 "update @mac_clients { iifname . ether saddr }\n");
-	ck_assert_str_eq(rules_text("bind_open", 4, 6), bind_claims_text("open"));
+	ck_assert_str_eq(rules_text("bind_open", 4, 8), bind_claims_text("open"));
 	ck_assert_str_eq(rules_text("bind_default", 3, 4),
 			 "udp dport 547 update @dhcp_clients { iifname . ether saddr }\n");
 	snprintf(want, sizeof(want), "%s", claims_text("default"));
@@ -127,6 +130,13 @@ END_TEST
 
 /* bind_default's jumps, then claim_default's rules */
 static const char *const bytecode[] = {
+	/* two tags, the outer one a priority tag */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000081 ] [ payload load 2b @ link "
+	"header + 14 => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x0000ff0f ) ^ 0x00000000 ] [ cmp eq "
+	"reg 1 0x00000000 ] [ objref type 1 name claim_default ] [ immediate reg 0 drop ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ payload load 2b @ link "
+	"header + 14 => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x0000ff0f ) ^ 0x00000000 ] [ cmp eq "
+	"reg 1 0x00000000 ] [ objref type 1 name claim_default ] [ immediate reg 0 drop ]",
 	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
 	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ immediate reg 0 jump -> "
 	"claim_default ]",
@@ -256,7 +266,7 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			bool bind = !strcmp(chain, "bind_default");
 
 			/* bind_default's rules come first in the batch */
-			if (((bind && w->seen >= 6 && w->seen < 8) ||
+			if (((bind && w->seen >= 6 && w->seen < 10) ||
 			     !strcmp(chain, "claim_default")) &&
 			    w->n_rules < 20)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,

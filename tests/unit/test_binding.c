@@ -199,7 +199,9 @@ static const char *const bytecode[] = {
 	"name bind_default ] [ immediate reg 0 drop ]",
 	"[ meta load iifname => reg 1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ dynset "
 	"update reg_key 1 set mac_clients ]",
-	NULL, /* the jumps to claim_default: test_bind_rules.c */
+	NULL, /* the priority tags' drops and the jumps to claim_default: */
+	NULL, /* test_bind_rules.c */
+	NULL,
 	NULL,
 	/* the network's tag, nft_net_tag("default") = 0x933b5bde, before the MAC */
 	"[ immediate reg 1 0xde5b3b93 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup "

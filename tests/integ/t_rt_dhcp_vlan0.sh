@@ -1,7 +1,6 @@
 #!/bin/bash
-# OPEN FINDING (red team r2), not fixed: rename to t_rt_dhcp_vlan0.sh when
-# it passes. The fix is in nft/binding.c (see below), which another helper
-# owns. It fails today.
+# Red team r2's finding, fixed by r3 in nft/binding_claim.c (the rule
+# suggested below, in bind_NET of every network).
 #
 # The claim checks (chaddr = frame source) and the DHCP meter, promised on
 # every network also with guest_binding = false, are skipped by a DHCP

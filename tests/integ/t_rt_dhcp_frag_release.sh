@@ -34,7 +34,7 @@ grep -q " $MAC1 $IP1 " "$T/state/default.leases" || fail "guest 1's lease not in
 claims() { in_host nft list counter bridge gatewayd claim_default | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
 c0=$(claims)
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	in_ns "$G2" python3 "$TOP/tests/integ/dhcp_frag.py" eth0 "$MAC2" "$GWMAC" "$IP2" 10.213.0.1 \
 		"$MAC1" "$IP1" 10.213.0.1 >/dev/null || fail "dhcp_frag.py failed"
 done

@@ -64,18 +64,13 @@ void nft_bind_chain_name(const char *net, char *buf, size_t len)
 
 static long bind_set(struct nft_plan *p, const char *name, enum nft_key key, bool vmap)
 {
-	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
+	long i = nft_plan_set_add(p, NFPROTO_BRIDGE, name, key);
 
-	if (!s)
-		return -ENOMEM;
-	p->sets = s;
-	memset(&s[p->n_sets], 0, sizeof(*s));
-	s[p->n_sets].family = NFPROTO_BRIDGE;
-	snprintf(s[p->n_sets].name, NFT_NAME_MAX, "%s", name);
-	s[p->n_sets].vmap = vmap;
-	s[p->n_sets].dynamic = true;
-	s[p->n_sets].key = key;
-	return (long)p->n_sets++;
+	if (i >= 0) {
+		p->sets[i].vmap = vmap;
+		p->sets[i].dynamic = true;
+	}
+	return i;
 }
 
 int plan_binding_skeleton(struct rule_builder *b)
@@ -162,19 +157,16 @@ static int plan_dhcp_seen(struct rule_builder *b, size_t chain, const char *bind
 int plan_binding(struct rule_builder *b, const struct gw_network *n, const char *bind,
 		 const char *rate)
 {
-	struct nft_plan *p = b->plan;
-	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
+	char name[NFT_NAME_MAX];
 	struct nft_match *m;
+	long idx;
 	size_t chain;
 	int r;
 
-	if (!c)
-		return -ENOMEM;
-	p->chains = c;
-	memset(&c[p->n_chains], 0, sizeof(*c));
-	c[p->n_chains].family = NFPROTO_BRIDGE;
-	nft_bind_chain_name(n->name, c[p->n_chains].name, NFT_NAME_MAX);
-	chain = p->n_chains++;
+	nft_bind_chain_name(n->name, name, sizeof(name));
+	if ((idx = nft_plan_chain_add(b->plan, NFPROTO_BRIDGE, name)) < 0)
+		return (int)idx;
+	chain = (size_t)idx;
 	/* The meter first, on every network: a guest that routes others
 	 * (guest_binding = false) may not empty the pool either. */
 	for (int v6 = 0; v6 < 2; v6++) {

@@ -159,22 +159,16 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 		{ BT_RS, BT_SELF_LL8 },
 	};
 	static const enum nft_bind_test dhcp[] = { BT_SELF_UPDATE, BT_BOOTREQUEST };
-	struct nft_plan *p = b->plan;
-	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
-	char ctr[NFT_NAME_MAX], name[NFT_NAME_MAX];
+	char ctr[NFT_NAME_MAX]; /* the chain's name, and its counter's */
 	struct nft_match *m;
+	long idx;
 	size_t claims;
 	int r;
 
-	if (!c)
-		return -ENOMEM;
-	p->chains = c;
-	memset(&c[p->n_chains], 0, sizeof(*c));
-	c[p->n_chains].family = NFPROTO_BRIDGE;
-	nft_counter_name(name, nft_ctr_kinds[NCTR_CLAIM].what, n->name);
-	snprintf(c[p->n_chains].name, NFT_NAME_MAX, "%s", name);
-	snprintf(ctr, sizeof(ctr), "%s", name); /* the counter's name too */
-	claims = p->n_chains++;
+	nft_counter_name(ctr, nft_ctr_kinds[NCTR_CLAIM].what, n->name);
+	if ((idx = nft_plan_chain_add(b->plan, NFPROTO_BRIDGE, ctr)) < 0)
+		return (int)idx;
+	claims = (size_t)idx;
 	/* bind_NET: a frame with two tags whose outer one is a priority tag
 	 * (VID 0) is dropped: the port's receive path takes the outer tag
 	 * out of the frame, so "udp dport 67" sees a VLAN type and does not
@@ -196,11 +190,11 @@ int plan_binding_claims(struct rule_builder *b, size_t chain, const struct gw_ne
 	m = rb_add(b, NM_DPORT, false);
 	m->u.l4.proto = IPPROTO_UDP;
 	m->u.l4.port = 67;
-	if ((r = rb_jump(b, NULL, name)) < 0)
+	if ((r = rb_jump(b, NULL, ctr)) < 0)
 		return r;
 	rb_start(b, chain);
 	rb_claim(b, BT_ND_TYPES, false);
-	if ((r = rb_jump(b, NULL, name)) < 0)
+	if ((r = rb_jump(b, NULL, ctr)) < 0)
 		return r;
 	for (size_t i = 0; i < sizeof(dhcp) / sizeof(dhcp[0]) && r >= 0; i++)
 		r = claim_rule(b, claims, &dhcp[i], 1, ctr, true);

@@ -110,20 +110,14 @@ int plan_forward_filter(struct rule_builder *b)
 static long fwd_set(struct nft_plan *p, const char *name, enum nft_key key, bool data,
 		    bool interval, bool counter)
 {
-	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
+	long i = nft_plan_set_add(p, NFPROTO_INET, name, key);
 
-	if (!s)
-		return -ENOMEM;
-	p->sets = s;
-	s += p->n_sets;
-	memset(s, 0, sizeof(*s));
-	s->family = NFPROTO_INET;
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->key = key;
-	s->data = data;
-	s->interval = interval;
-	s->counter = counter;
-	return (long)p->n_sets++;
+	if (i >= 0) {
+		p->sets[i].data = data;
+		p->sets[i].interval = interval;
+		p->sets[i].counter = counter;
+	}
+	return i;
 }
 
 /* Elements are appended to a growing array: 10,000 forwards must not

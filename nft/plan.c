@@ -89,22 +89,32 @@ void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len)
 	snprintf(buf, len, "ports_%s", net->name);
 }
 
-/* A verdict map; returns its index or -errno. */
-static long plan_map(struct nft_plan *p, uint8_t family, const char *name, enum nft_key key,
-		     bool dynamic)
+long nft_plan_set_add(struct nft_plan *p, uint8_t family, const char *name, enum nft_key key)
 {
 	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
 	p->sets = s;
-	memset(&s[p->n_sets], 0, sizeof(*s));
-	s[p->n_sets].family = family;
-	snprintf(s[p->n_sets].name, NFT_NAME_MAX, "%s", name);
-	s[p->n_sets].vmap = true;
-	s[p->n_sets].dynamic = dynamic;
-	s[p->n_sets].key = key;
+	s += p->n_sets;
+	memset(s, 0, sizeof(*s));
+	s->family = family;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->key = key;
 	return (long)p->n_sets++;
+}
+
+/* A verdict map; returns its index or -errno. */
+static long plan_map(struct nft_plan *p, uint8_t family, const char *name, enum nft_key key,
+		     bool dynamic)
+{
+	long i = nft_plan_set_add(p, family, name, key);
+
+	if (i >= 0) {
+		p->sets[i].vmap = true;
+		p->sets[i].dynamic = dynamic;
+	}
+	return i;
 }
 
 /* Map element key -> jump chain; key points to as many bytes as the map's
@@ -125,8 +135,7 @@ static int plan_elem(struct nft_plan *p, size_t map, const void *key, size_t key
 	return 0;
 }
 
-/* A regular chain; returns its index or -errno. */
-static long plan_chain(struct nft_plan *p, uint8_t family, const char *name)
+long nft_plan_chain_add(struct nft_plan *p, uint8_t family, const char *name)
 {
 	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
 
@@ -254,7 +263,7 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, bool 
 		long idx;
 
 		snprintf(name, sizeof(name), "%s_%s", tab[i].prefix, n->name);
-		if ((idx = plan_chain(p, tab[i].family, name)) < 0)
+		if ((idx = nft_plan_chain_add(p, tab[i].family, name)) < 0)
 			return (int)idx;
 		*(size_t *)((char *)c + tab[i].off) = (size_t)idx;
 		switch (tab[i].map) {

@@ -335,6 +335,10 @@ void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len);
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
 		   struct nft_plan *plan);
 void nft_plan_release(struct nft_plan *plan);
+/* The planners' one way to add a chain or a set (zeroed but for family,
+ * name and key): its index, or -ENOMEM. */
+long nft_plan_chain_add(struct nft_plan *p, uint8_t family, const char *name);
+long nft_plan_set_add(struct nft_plan *p, uint8_t family, const char *name, enum nft_key key);
 
 /* nft syntax, as `nft list table ...` would show both tables. */
 void nft_plan_print(FILE *f, const struct nft_plan *plan);

@@ -53,17 +53,11 @@
 
 static long our_set(struct nft_plan *p, const char *name, enum nft_key key)
 {
-	struct nft_set_plan *s = realloc(p->sets, (p->n_sets + 1) * sizeof(*s));
+	long i = nft_plan_set_add(p, NFPROTO_BRIDGE, name, key);
 
-	if (!s)
-		return -ENOMEM;
-	p->sets = s;
-	memset(&s[p->n_sets], 0, sizeof(*s));
-	s[p->n_sets].family = NFPROTO_BRIDGE;
-	snprintf(s[p->n_sets].name, NFT_NAME_MAX, "%s", name);
-	s[p->n_sets].key = key;
-	s[p->n_sets].interval = true;
-	return (long)p->n_sets++;
+	if (i >= 0)
+		p->sets[i].interval = true;
+	return i;
 }
 
 /* One interval, from addr to addr with its host bits set; len 4 or 16. */
@@ -131,19 +125,6 @@ static int our_sets(struct nft_plan *p, const struct gw_conf *conf)
 			r = our_elem(&p->sets[i6], &ll, 128, 16);
 	}
 	return r;
-}
-
-static long our_chain(struct nft_plan *p, const char *name)
-{
-	struct nft_chain_desc *c = realloc(p->chains, (p->n_chains + 1) * sizeof(*c));
-
-	if (!c)
-		return -ENOMEM;
-	p->chains = c;
-	memset(&c[p->n_chains], 0, sizeof(*c));
-	c[p->n_chains].family = NFPROTO_BRIDGE;
-	snprintf(c[p->n_chains].name, NFT_NAME_MAX, "%s", name);
-	return (long)p->n_chains++;
 }
 
 static void rb_ut(struct rule_builder *b, enum nft_untrusted_test t, const char *set)
@@ -227,11 +208,11 @@ int plan_untrusted(struct rule_builder *b, const struct gw_conf *conf, bool brid
 	snprintf(ctr[p->n_counters++].name, NFT_NAME_MAX, "%s", NFT_UNTRUSTED_CTR);
 	if ((r = our_sets(p, conf)) < 0)
 		return r;
-	if ((ut = our_chain(p, NFT_UNTRUSTED_CHAIN)) < 0)
+	if ((ut = nft_plan_chain_add(p, NFPROTO_BRIDGE, NFT_UNTRUSTED_CHAIN)) < 0)
 		return (int)ut;
 	/* unknown_port in both forms (the same chains and sets either way);
 	 * the bridge-meta form does not jump there: it needs no guess */
-	if ((unk = our_chain(p, NFT_UNKNOWN_CHAIN)) < 0)
+	if ((unk = nft_plan_chain_add(p, NFPROTO_BRIDGE, NFT_UNKNOWN_CHAIN)) < 0)
 		return (int)unk;
 	if ((r = untrusted_rules(b, (size_t)ut)) < 0 || (r = unknown_rules(b, (size_t)unk)) < 0)
 		return r;

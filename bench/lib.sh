@@ -38,20 +38,43 @@ net_conf() {
 	} >"$T/gw.conf"
 }
 
+# guest_mac ADDR: the MAC the bench gives the guest with IPv4 ADDR
+# (52:54:00 and the address's last three bytes), so a config can name it
+# in a static host and the guest's DHCP exchange binds it to ADDR.
+guest_mac() {
+	local a b c d
+	IFS=. read -r a b c d <<<"${1%/*}"
+	printf '52:54:00:%02x:%02x:%02x\n' "$b" "$c" "$d"
+}
+
 # guest NAME BRIDGE ADDR/PLEN GW: namespace gwt$ID-NAME, its eth0 a veth
-# whose host end vNAME is plugged into BRIDGE.
+# whose host end vNAME is plugged into BRIDGE; eth0's MAC is guest_mac ADDR.
 guest() {
 	local ns=gwt$ID-$1
 	ip netns add "$ns"
 	GUESTS+=("$ns")
 	ip -n "$ns" link set lo up
-	ip -n "$NS_HOST" link add "v$1" type veth peer name eth0 netns "$ns"
+	ip -n "$NS_HOST" link add "v$1" type veth peer name eth0 netns "$ns" address "$(guest_mac "$3")"
 	ip -n "$NS_HOST" link set "v$1" master "$2" up
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" addr add "$3" dev eth0
 	ip -n "$ns" route add default via "$4"
 }
 unguest() { ip netns del "gwt$ID-$1"; }
+
+# host_line NAME ADDR: a static host for guest NAME (config line), so its
+# DHCP lease is the address it already has.
+host_line() { printf ' host %s { mac = "%s" ipv4 = "%s" }\n' "$1" "$(guest_mac "$2")" "${2%/*}"; }
+
+# bind_guest NS: one DHCP exchange from NS (its static host's address,
+# which it already has), so gatewayd binds the guest to its port: since
+# guest binding, a guest that never did DHCP sends nothing through. Then
+# wait until a ping gets through.
+bind_guest() {
+	ip netns exec "$1" busybox udhcpc -i eth0 -f -q -n -t 10 -T 1 -s /bin/true >>"$T/udhcpc.log" 2>&1 ||
+		fail "$1 got no lease"
+	wait_until 10 ip netns exec "$1" busybox ping -c 1 -W 1 "$INET_IP" || fail "$1: no ping through after its lease"
+}
 
 # warm NS: one ping through, so neither ARP nor a changed bridge MAC is
 # part of the first measured packets.
@@ -68,12 +91,20 @@ inet_rx() { in_inet cat /sys/class/net/eth0/statistics/rx_packets; }
 # receiving socket kept up), over BENCH_SECONDS, the client sending as
 # fast as it can.
 udp_pps() {
-	local a b s
 	warm "$1"
-	a=$(inet_rx)
-	s=$(ip netns exec "$1" iperf3 -c "$INET_IP" -p "$2" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+	udp_pps_to "$1" "$NS_INET" "$INET_IP" "$2"
+}
+
+# udp_pps_to NS TO_NS TO_IP PORT: the same to the iperf3 server at TO_IP
+# in namespace TO_NS, counted at TO_NS's eth0 (guest -> guest: warmed by
+# one ping to TO_IP).
+udp_pps_to() {
+	local a b s
+	[ "$2" = "$NS_INET" ] || ip netns exec "$1" busybox ping -c 1 -W 2 "$3" >/dev/null 2>&1
+	a=$(ip netns exec "$2" cat /sys/class/net/eth0/statistics/rx_packets)
+	s=$(ip netns exec "$1" iperf3 -c "$3" -p "$4" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
 		awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"seconds"/ { print $2 + 0; exit }')
-	b=$(inet_rx)
+	b=$(ip netns exec "$2" cat /sys/class/net/eth0/statistics/rx_packets)
 	awk -v p=$((b - a)) -v s="${s:-0}" 'BEGIN { if (s > 0) printf "%d\n", p / s; else print "-" }'
 }
 

@@ -18,6 +18,10 @@
 # BENCH_QEMU_REPS; guard_many is bench/guard_many.sh, the guard with many
 # networks after a burst of link changes, BENCH_GM_NETS)
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt" (part 1's variants)
+# BENCH_GATEWAYD_OLD=/path/to/old/gatewayd adds part 1's variant
+# gatewayd_old (that binary, same config) and the ratio new / old, e.g.
+#   BENCH_PARTS=ruleset BENCH_VARIANTS="gatewayd gatewayd_old" BENCH_REPS=15 \
+#   BENCH_GATEWAYD_OLD=/path/to/old/build/gatewayd make bench
 ID=bench$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +37,15 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
 . "$BENCH/scale.sh"
+
+# rs_line LABEL REF V [ratios]: part 1's row for variant V, ratios to REF
+# (only the ratios with "ratios").
+rs_line() {
+	local u=${RS_UDP[$3]} t=${RS_TCP[$3]} g=${RS_GG[$3]}
+	[ "${4:-}" = ratios ] && u= t= g=
+	printf '%-40s %10s %7s %11s %7s %10s %7s\n' "$1" "$u" "$(ratio "${RS_UDP[$2]}" "${RS_UDP[$3]}")" \
+		"$t" "$(ratio "${RS_TCP[$2]}" "${RS_TCP[$3]}")" "$g" "$(ratio "${RS_GG[$2]}" "${RS_GG[$3]}")"
+}
 
 t_begin=$SECONDS
 read -r load0 _ </proc/loadavg
@@ -50,25 +63,26 @@ echo "make bench: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo 
 echo "binaries: $GATEWAYD, $GATEWAYCTL"
 if part ruleset; then
 	echo
-	echo "1. What the ruleset costs: guest -> internet, one network; median of $REPS x $SECS s, variants taking turns"
-	printf '%-40s %10s %7s %11s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio
+	echo "1. What the ruleset costs: guest -> internet and guest -> guest (one bridge), one network;"
+	echo "   median of $REPS x $SECS s, variants taking turns"
+	printf '%-40s %10s %7s %11s %7s %10s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio "a->b pkt/s" ratio
 	for v in "${RS_VARIANTS[@]}"; do
 		case $v in
 		none) label="no ruleset (routed back, no NAT)" ;;
 		masq) label="bare masquerade (1 nft rule)" ;;
 		masqfwd) label="masquerade + 1-rule forward filter" ;;
 		gatewayd) label="gatewayd, 1 network" ;;
+		gatewayd_old) label="gatewayd_old, 1 network" ;;
 		libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
 		esac
-		printf '%-40s %10s %7s %11s %7s\n' "$label" "${RS_UDP[$v]}" "$(ratio "${RS_UDP[none]}" "${RS_UDP[$v]}")" \
-			"${RS_TCP[$v]}" "$(ratio "${RS_TCP[none]}" "${RS_TCP[$v]}")"
+		rs_line "$label" none "$v"
 	done
-	[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-		printf '%-40s %10s %7s %11s %7s\n' "gatewayd / bare masquerade" "" "$(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}")" \
-			"" "$(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
+	[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / bare masquerade" masq gatewayd ratios
 	[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-		printf '%-40s %10s %7s %11s %7s\n' "gatewayd / masquerade + forward filter" "" \
-			"$(ratio "${RS_UDP[masqfwd]}" "${RS_UDP[gatewayd]}")" "" "$(ratio "${RS_TCP[masqfwd]}" "${RS_TCP[gatewayd]}")"
+		rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios
+	[ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+		rs_line "gatewayd / gatewayd_old" gatewayd_old gatewayd ratios
+	[ -n "${RS_UDP[gatewayd_old]:-}" ] && echo "gatewayd_old: $BENCH_GATEWAYD_OLD"
 fi
 if part scale; then
 	echo
@@ -101,6 +115,8 @@ m=
 part ruleset && [ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && m="gatewayd/masquerade UDP $(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
 part ruleset && [ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 	m="$m (/masquerade + forward filter UDP $(ratio "${RS_UDP[masqfwd]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masqfwd]}" "${RS_TCP[gatewayd]}"))"
+part ruleset && [ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+	m="${m:+$m; }gatewayd/gatewayd_old UDP $(ratio "${RS_UDP[gatewayd_old]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[gatewayd_old]}" "${RS_TCP[gatewayd]}"), guest->guest UDP $(ratio "${RS_GG[gatewayd_old]}" "${RS_GG[gatewayd]}")"
 if part scale; then
 	u= t=
 	for n in $NETS; do

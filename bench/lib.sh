@@ -21,7 +21,8 @@ progress() { printf '  [%s] %s\n' "$(date +%T)" "$*" >&2; }
 subnet() { echo "10.$((100 + $1 / 256)).$(($1 % 256))"; }
 
 # net_conf N [CHANGED]: N networks gw-1..gw-N, no RA, no start probe;
-# network CHANGED (if any) gets a 2h lease instead of 1h.
+# network CHANGED (if any) gets a 2h lease instead of 1h. Static hosts for
+# scale.sh's guests first (network 1) and last (network N).
 net_conf() {
 	local i lt
 	{
@@ -32,8 +33,11 @@ net_conf() {
 		for i in $(seq 1 "$1"); do
 			lt=1h
 			[ "$i" = "${2:-0}" ] && lt=2h
-			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n dhcp { lease_time = %s }\n ra { enabled = false }\n}\n' \
+			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n dhcp { lease_time = %s }\n ra { enabled = false }\n' \
 				"$i" "$i" "$(subnet "$i")" "$lt"
+			[ "$i" = 1 ] && host_line first "$(subnet 1).50"
+			[ "$i" = "$1" ] && host_line last "$(subnet "$i").60"
+			echo "}"
 		done
 	} >"$T/gw.conf"
 }

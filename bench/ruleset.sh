@@ -13,6 +13,9 @@
 #             previous main's build/gatewayd; added to the variants when
 #             set): what a change to the ruleset costs, old vs new, in one
 #             run
+#   gatewayd_NAME  the binary PATH named NAME=PATH in BENCH_GATEWAYD_ALT
+#             (space-separated; each added to the variants): e.g. builds
+#             with one rule left out, to find what a change costs
 #   libvirt   libvirt's iptables rules for a NAT network (LIBVIRT_INP/OUT/
 #             FWX/FWI/FWO/PRT), written from memory of libvirt >= 5.1
 #
@@ -27,7 +30,14 @@
 
 # BENCH_VARIANTS picks some (always with none, the reference), e.g. for a
 # longer masq/gatewayd comparison.
-read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt${BENCH_GATEWAYD_OLD:+ gatewayd_old}}"
+declare -A RS_BIN=([gatewayd]=$GATEWAYD)
+[ -n "${BENCH_GATEWAYD_OLD:-}" ] && RS_BIN[gatewayd_old]=$BENCH_GATEWAYD_OLD
+RS_ALT=
+for a in ${BENCH_GATEWAYD_ALT:-}; do
+	RS_BIN[gatewayd_${a%%=*}]=${a#*=}
+	RS_ALT="$RS_ALT gatewayd_${a%%=*}"
+done
+read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt${BENCH_GATEWAYD_OLD:+ gatewayd_old}$RS_ALT}"
 [ "${RS_VARIANTS[0]}" = none ] || RS_VARIANTS=(none "${RS_VARIANTS[@]}")
 RS_BR=gwa
 RS_NET=10.200.0
@@ -125,14 +135,15 @@ table ip benchmasq {
 }
 NFT
 		;;
-	gatewayd | gatewayd_old)
+	gatewayd*)
 		# gatewayd puts the address on (and takes it off at stop); each
 		# binary its own state (bindings, leases), from scratch each turn
 		in_host ip addr del "$RS_NET.1/24" dev "$RS_BR"
 		sed "s|/state-a\"|/state-a-$1\"|" "$T/gw-a.conf" >"$T/gw.conf"
 		rm -rf "$T/state-a-$1"
 		mkdir -p "$T/state-a-$1" "$T/run-a"
-		if [ "$1" = gatewayd_old ]; then GATEWAYD=$BENCH_GATEWAYD_OLD gw_spawn; else gw_spawn; fi
+		[ -x "${RS_BIN[$1]:-}" ] || fail "variant $1: no binary (BENCH_GATEWAYD_OLD, BENCH_GATEWAYD_ALT)"
+		GATEWAYD=${RS_BIN[$1]} gw_spawn
 		wait_until 10 dnsmasq_a_runs || fail "network a: no dnsmasq ($1)"
 		bind_guest "gwt$ID-a"
 		bind_guest "gwt$ID-b"
@@ -146,7 +157,7 @@ rs_off() {
 	case $1 in
 	none) ;;
 	masq | masqfwd) in_host nft delete table ip benchmasq ;;
-	gatewayd | gatewayd_old)
+	gatewayd*)
 		gw_stop || fail "gatewayd (network a, $1) exit status"
 		in_host ip addr add "$RS_NET.1/24" dev "$RS_BR"
 		;;

@@ -22,6 +22,8 @@
 # gatewayd_old (that binary, same config) and the ratio new / old, e.g.
 #   BENCH_PARTS=ruleset BENCH_VARIANTS="gatewayd gatewayd_old" BENCH_REPS=15 \
 #   BENCH_GATEWAYD_OLD=/path/to/old/build/gatewayd make bench
+# BENCH_GATEWAYD_ALT="NAME=/path ..." adds variants gatewayd_NAME likewise
+# BENCH_RAW=DIR keeps every sample (DIR/rs-udp-VARIANT ..., one a line)
 ID=bench$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -72,7 +74,7 @@ if part ruleset; then
 		masq) label="bare masquerade (1 nft rule)" ;;
 		masqfwd) label="masquerade + 1-rule forward filter" ;;
 		gatewayd) label="gatewayd, 1 network" ;;
-		gatewayd_old) label="gatewayd_old, 1 network" ;;
+		gatewayd_*) label="$v, 1 network" ;;
 		libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
 		esac
 		rs_line "$label" none "$v"
@@ -80,9 +82,14 @@ if part ruleset; then
 	[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / bare masquerade" masq gatewayd ratios
 	[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 		rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios
-	[ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-		rs_line "gatewayd / gatewayd_old" gatewayd_old gatewayd ratios
-	[ -n "${RS_UDP[gatewayd_old]:-}" ] && echo "gatewayd_old: $BENCH_GATEWAYD_OLD"
+	for v in "${RS_VARIANTS[@]}"; do
+		case $v in
+		gatewayd_*)
+			[ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / $v" "$v" gatewayd ratios
+			echo "  $v: ${RS_BIN[$v]}"
+			;;
+		esac
+	done
 fi
 if part scale; then
 	echo
@@ -127,6 +134,7 @@ if part scale; then
 fi
 part guard && m="${m:+$m; }guard median/max: idle ${GD_MED[idle]}/${GD_MAX[idle]}, doctor ${GD_MED[doctor]}/${GD_MAX[doctor]}, clients ${GD_MED[clients]}/${GD_MAX[clients]}, load ${GD_MED[load]}/${GD_MAX[load]} ms"
 echo "measured: $m"
+[ -n "${BENCH_RAW:-}" ] && mkdir -p "$BENCH_RAW" && cp "$T"/rs-* "$T"/sc-* "$BENCH_RAW"/ 2>/dev/null
 [ -s "$T/tcp-fails" ] && { echo "failed TCP connects:"; sort "$T/tcp-fails" | uniq -c; }
 [ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }
 echo "took $((SECONDS - t_begin)) s"

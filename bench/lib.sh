@@ -102,25 +102,39 @@ udp_pps() {
 # udp_pps_to NS TO_NS TO_IP PORT: the same to the iperf3 server at TO_IP
 # in namespace TO_NS, counted at TO_NS's eth0 (guest -> guest: warmed by
 # one ping to TO_IP).
+#
+# With CPU_OUT=FILE, also appends to FILE the packets per CPU-second of
+# the sender (iperf3's user + system time). The kernel runs the whole
+# path -- bridge, ruleset, routing, the far veth -- in the sender's
+# softirqs, charged to the sender (no IRQ time accounting here: see
+# cpu_note), so this is what a packet costs, and far less hostage to other
+# load on a shared machine than packets per wall-clock second.
 udp_pps_to() {
-	local a b s
+	local a b s c
 	[ "$2" = "$NS_INET" ] || ip netns exec "$1" busybox ping -c 1 -W 2 "$3" >/dev/null 2>&1
 	a=$(ip netns exec "$2" cat /sys/class/net/eth0/statistics/rx_packets)
-	s=$(ip netns exec "$1" iperf3 -c "$3" -p "$4" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
-		awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"seconds"/ { print $2 + 0; exit }')
+	s=$( { TIMEFORMAT='%3U %3S'; time ip netns exec "$1" iperf3 -c "$3" -p "$4" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+		awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"seconds"/ { print $2 + 0; exit }'; } 2>"$T/cpu-time")
 	b=$(ip netns exec "$2" cat /sys/class/net/eth0/statistics/rx_packets)
 	awk -v p=$((b - a)) -v s="${s:-0}" 'BEGIN { if (s > 0) printf "%d\n", p / s; else print "-" }'
+	[ -n "${CPU_OUT:-}" ] && read -r c <"$T/cpu-time" &&
+		awk -v p=$((b - a)) -v c="$c" 'BEGIN { split(c, t, " "); c = t[1] + t[2]; if (c > 0) printf "%d\n", p / c; else print "-" }' >>"$CPU_OUT"
+	return 0
 }
 
 # tcp_cps NS: new TCP connections per second from NS to the accept loop in
 # the internet namespace (one connector, BENCH_SECONDS). Failed connects
-# are added to $T/tcp-fails.
+# are added to $T/tcp-fails. CPU_OUT=FILE: connections per CPU-second of
+# the connector, as in udp_pps_to.
 tcp_cps() {
-	local r
+	local r c
 	warm "$1"
-	r=$(ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "$INET_IP" 9100 "$SECS")
+	r=$( { TIMEFORMAT='%3U %3S'; time ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "$INET_IP" 9100 "$SECS"; } 2>"$T/cpu-time")
 	[ "${r#* }" = 0 ] || echo "${r#* } failed connects from $1" >>"$T/tcp-fails"
 	echo "${r%% *}"
+	[ -n "${CPU_OUT:-}" ] && read -r c <"$T/cpu-time" &&
+		awk -v r="${r%% *}" -v c="$c" -v s="$SECS" 'BEGIN { split(c, t, " "); c = t[1] + t[2]; if (c > 0) printf "%d\n", r * s / c; else print "-" }' >>"$CPU_OUT"
+	return 0
 }
 
 # servers: iperf3 on 5201-5203 and the TCP accept loop on 9100, in inet.

@@ -181,9 +181,9 @@ rs_run() {
 			v=${RS_VARIANTS[$(((i + r - 1) % ${#RS_VARIANTS[@]}))]}
 			progress "ruleset: rep $r/$REPS, $v"
 			rs_on "$v"
-			udp_pps "gwt$ID-a" 5201 >>"$T/rs-udp-$v"
-			tcp_cps "gwt$ID-a" >>"$T/rs-tcp-$v"
-			udp_pps_to "gwt$ID-a" "gwt$ID-b" "$RS_NET.60" 5201 >>"$T/rs-gg-$v"
+			CPU_OUT=$T/rs-udpc-$v udp_pps "gwt$ID-a" 5201 >>"$T/rs-udp-$v"
+			CPU_OUT=$T/rs-tcpc-$v tcp_cps "gwt$ID-a" >>"$T/rs-tcp-$v"
+			CPU_OUT=$T/rs-ggc-$v udp_pps_to "gwt$ID-a" "gwt$ID-b" "$RS_NET.60" 5201 >>"$T/rs-gg-$v"
 			rs_off "$v"
 		done
 	done
@@ -191,6 +191,9 @@ rs_run() {
 		RS_UDP[$v]=$(median <"$T/rs-udp-$v")
 		RS_TCP[$v]=$(median <"$T/rs-tcp-$v")
 		RS_GG[$v]=$(median <"$T/rs-gg-$v")
+		RS_UDPC[$v]=$(median <"$T/rs-udpc-$v")
+		RS_TCPC[$v]=$(median <"$T/rs-tcpc-$v")
+		RS_GGC[$v]=$(median <"$T/rs-ggc-$v")
 	done
 }
-declare -A RS_UDP RS_TCP RS_GG
+declare -A RS_UDP RS_TCP RS_GG RS_UDPC RS_TCPC RS_GGC

@@ -42,11 +42,14 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # rs_line LABEL REF V [ratios]: part 1's row for variant V, ratios to REF
 # (only the ratios with "ratios").
+# With "cpu", the same per CPU-second of the sender.
 rs_line() {
-	local u=${RS_UDP[$3]} t=${RS_TCP[$3]} g=${RS_GG[$3]}
+	local -n U=RS_UDP T=RS_TCP G=RS_GG
+	[ "${5:-}" = cpu ] && { local -n U=RS_UDPC T=RS_TCPC G=RS_GGC; }
+	local u=${U[$3]} t=${T[$3]} g=${G[$3]}
 	[ "${4:-}" = ratios ] && u= t= g=
-	printf '%-40s %10s %7s %11s %7s %10s %7s\n' "$1" "$u" "$(ratio "${RS_UDP[$2]}" "${RS_UDP[$3]}")" \
-		"$t" "$(ratio "${RS_TCP[$2]}" "${RS_TCP[$3]}")" "$g" "$(ratio "${RS_GG[$2]}" "${RS_GG[$3]}")"
+	printf '%-40s %10s %7s %11s %7s %10s %7s\n' "$1" "$u" "$(ratio "${U[$2]}" "${U[$3]}")" \
+		"$t" "$(ratio "${T[$2]}" "${T[$3]}")" "$g" "$(ratio "${G[$2]}" "${G[$3]}")"
 }
 
 t_begin=$SECONDS
@@ -67,28 +70,36 @@ if part ruleset; then
 	echo
 	echo "1. What the ruleset costs: guest -> internet and guest -> guest (one bridge), one network;"
 	echo "   median of $REPS x $SECS s, variants taking turns"
-	printf '%-40s %10s %7s %11s %7s %10s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio "a->b pkt/s" ratio
-	for v in "${RS_VARIANTS[@]}"; do
-		case $v in
-		none) label="no ruleset (routed back, no NAT)" ;;
-		masq) label="bare masquerade (1 nft rule)" ;;
-		masqfwd) label="masquerade + 1-rule forward filter" ;;
-		gatewayd) label="gatewayd, 1 network" ;;
-		gatewayd_*) label="$v, 1 network" ;;
-		libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
-		esac
-		rs_line "$label" none "$v"
+	for how in wall cpu; do
+		if [ $how = wall ]; then
+			echo "   per second:"
+		else
+			echo "   per CPU-second of the sender (its softirqs carry the packet through; steadier when the machine is shared):"
+		fi
+		printf '%-40s %10s %7s %11s %7s %10s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio "a->b pkt/s" ratio
+		for v in "${RS_VARIANTS[@]}"; do
+			case $v in
+			none) label="no ruleset (routed back, no NAT)" ;;
+			masq) label="bare masquerade (1 nft rule)" ;;
+			masqfwd) label="masquerade + 1-rule forward filter" ;;
+			gatewayd) label="gatewayd, 1 network" ;;
+			gatewayd_*) label="$v, 1 network" ;;
+			libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
+			esac
+			rs_line "$label" none "$v" "" $how
+		done
+		[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+			rs_line "gatewayd / bare masquerade" masq gatewayd ratios $how
+		[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+			rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios $how
+		for v in "${RS_VARIANTS[@]}"; do
+			case $v in
+			gatewayd_*) [ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / $v" "$v" gatewayd ratios $how ;;
+			esac
+		done
 	done
-	[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / bare masquerade" masq gatewayd ratios
-	[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-		rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios
 	for v in "${RS_VARIANTS[@]}"; do
-		case $v in
-		gatewayd_*)
-			[ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / $v" "$v" gatewayd ratios
-			echo "  $v: ${RS_BIN[$v]}"
-			;;
-		esac
+		case $v in gatewayd_*) echo "  $v: ${RS_BIN[$v]}" ;; esac
 	done
 fi
 if part scale; then
@@ -123,7 +134,7 @@ part ruleset && [ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && 
 part ruleset && [ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 	m="$m (/masquerade + forward filter UDP $(ratio "${RS_UDP[masqfwd]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masqfwd]}" "${RS_TCP[gatewayd]}"))"
 part ruleset && [ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-	m="${m:+$m; }gatewayd/gatewayd_old UDP $(ratio "${RS_UDP[gatewayd_old]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[gatewayd_old]}" "${RS_TCP[gatewayd]}"), guest->guest UDP $(ratio "${RS_GG[gatewayd_old]}" "${RS_GG[gatewayd]}")"
+	m="${m:+$m; }gatewayd/gatewayd_old UDP $(ratio "${RS_UDP[gatewayd_old]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[gatewayd_old]}" "${RS_TCP[gatewayd]}"), guest->guest UDP $(ratio "${RS_GG[gatewayd_old]}" "${RS_GG[gatewayd]}") (per CPU-second: $(ratio "${RS_UDPC[gatewayd_old]}" "${RS_UDPC[gatewayd]}"), $(ratio "${RS_TCPC[gatewayd_old]}" "${RS_TCPC[gatewayd]}"), $(ratio "${RS_GGC[gatewayd_old]}" "${RS_GGC[gatewayd]}"))"
 if part scale; then
 	u= t=
 	for n in $NETS; do

@@ -47,7 +47,7 @@ rs_line() {
 	local -n U=RS_UDP T=RS_TCP G=RS_GG
 	[ "${5:-}" = cpu ] && { local -n U=RS_UDPC T=RS_TCPC G=RS_GGC; }
 	local u=${U[$3]} t=${T[$3]} g=${G[$3]}
-	[ "${4:-}" = ratios ] && u= t= g=
+	[ "${4:-}" = ratios ] && u='' t='' g=''
 	printf '%-40s %10s %7s %11s %7s %10s %7s\n' "$1" "$u" "$(ratio "${U[$2]}" "${U[$3]}")" \
 		"$t" "$(ratio "${T[$2]}" "${T[$3]}")" "$g" "$(ratio "${G[$2]}" "${G[$3]}")"
 }
@@ -136,7 +136,7 @@ part ruleset && [ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] 
 part ruleset && [ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 	m="${m:+$m; }gatewayd/gatewayd_old UDP $(ratio "${RS_UDP[gatewayd_old]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[gatewayd_old]}" "${RS_TCP[gatewayd]}"), guest->guest UDP $(ratio "${RS_GG[gatewayd_old]}" "${RS_GG[gatewayd]}") (per CPU-second: $(ratio "${RS_UDPC[gatewayd_old]}" "${RS_UDPC[gatewayd]}"), $(ratio "${RS_TCPC[gatewayd_old]}" "${RS_TCPC[gatewayd]}"), $(ratio "${RS_GGC[gatewayd_old]}" "${RS_GGC[gatewayd]}"))"
 if part scale; then
-	u= t=
+	u='' t=''
 	for n in $NETS; do
 		u="$u $(ratio "${SC_UDP1[$n]}" "${SC_UDPN[$n]}")"
 		t="$t $(ratio "${SC_TCP1[$n]}" "${SC_TCPN[$n]}")"
@@ -146,6 +146,24 @@ fi
 part guard && m="${m:+$m; }guard median/max: idle ${GD_MED[idle]}/${GD_MAX[idle]}, doctor ${GD_MED[doctor]}/${GD_MAX[doctor]}, clients ${GD_MED[clients]}/${GD_MAX[clients]}, load ${GD_MED[load]}/${GD_MAX[load]} ms"
 echo "measured: $m"
 [ -n "${BENCH_RAW:-}" ] && mkdir -p "$BENCH_RAW" && cp "$T"/rs-* "$T"/sc-* "$BENCH_RAW"/ 2>/dev/null
+# A figure that is missing or 0 means the bench itself is broken (e.g. a
+# guest gatewayd does not let through): say so and fail, so a short smoke
+# run in CI catches it.
+broken=''
+if part ruleset; then
+	for v in "${RS_VARIANTS[@]}"; do
+		for f in "UDP ${RS_UDP[$v]}" "TCP ${RS_TCP[$v]}" "guest->guest ${RS_GG[$v]}"; do
+			case ${f#* } in '' | - | 0) broken="$broken; part 1, $v: no ${f% *} figure" ;; esac
+		done
+	done
+fi
+if part scale; then
+	for n in $NETS; do
+		for f in "${SC_UDP1[$n]}" "${SC_UDPN[$n]}" "${SC_TCP1[$n]}" "${SC_TCPN[$n]}"; do
+			case $f in '' | - | 0) broken="$broken; scale, $n networks: a packet figure is missing" ;; esac
+		done
+	done
+fi
 [ -s "$T/tcp-fails" ] && { echo "failed TCP connects:"; sort "$T/tcp-fails" | uniq -c; }
 [ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }
 echo "took $((SECONDS - t_begin)) s"
@@ -164,3 +182,4 @@ if part guard_many; then
 	echo
 	bash "$BENCH/guard_many.sh"
 fi
+[ -z "$broken" ] || fail "measured nothing: ${broken#; }"

@@ -22,6 +22,8 @@ GD_CONDS=(idle doctor clients load)
 gd_setup() {
 	in_host ip link add vxf type vxlan id 42 dstport 4789
 	in_host ip link set vxf up
+	# gatewayd first: its guest a binds by DHCP, which the table below drops
+	rs_on gatewayd
 	in_host nft -f - <<'NFT'
 table inet hostfw {
 	chain in {
@@ -30,7 +32,6 @@ table inet hostfw {
 	}
 }
 NFT
-	rs_on gatewayd
 	GD_CTL="$GATEWAYCTL -s $T/run-a/gatewayd.sock"
 }
 

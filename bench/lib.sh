@@ -21,7 +21,8 @@ progress() { printf '  [%s] %s\n' "$(date +%T)" "$*" >&2; }
 subnet() { echo "10.$((100 + $1 / 256)).$(($1 % 256))"; }
 
 # net_conf N [CHANGED]: N networks gw-1..gw-N, no RA, no start probe;
-# network CHANGED (if any) gets a 2h lease instead of 1h.
+# network CHANGED (if any) gets a 2h lease instead of 1h. Static hosts for
+# scale.sh's guests first (network 1) and last (network N).
 net_conf() {
 	local i lt
 	{
@@ -32,26 +33,52 @@ net_conf() {
 		for i in $(seq 1 "$1"); do
 			lt=1h
 			[ "$i" = "${2:-0}" ] && lt=2h
-			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n dhcp { lease_time = %s }\n ra { enabled = false }\n}\n' \
+			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n dhcp { lease_time = %s }\n ra { enabled = false }\n' \
 				"$i" "$i" "$(subnet "$i")" "$lt"
+			[ "$i" = 1 ] && host_line first "$(subnet 1).50"
+			[ "$i" = "$1" ] && host_line last "$(subnet "$i").60"
+			echo "}"
 		done
 	} >"$T/gw.conf"
 }
 
+# guest_mac ADDR: the MAC the bench gives the guest with IPv4 ADDR
+# (52:54:00 and the address's last three bytes), so a config can name it
+# in a static host and the guest's DHCP exchange binds it to ADDR.
+guest_mac() {
+	local a b c d
+	IFS=. read -r a b c d <<<"${1%/*}"
+	printf '52:54:00:%02x:%02x:%02x\n' "$b" "$c" "$d"
+}
+
 # guest NAME BRIDGE ADDR/PLEN GW: namespace gwt$ID-NAME, its eth0 a veth
-# whose host end vNAME is plugged into BRIDGE.
+# whose host end vNAME is plugged into BRIDGE; eth0's MAC is guest_mac ADDR.
 guest() {
 	local ns=gwt$ID-$1
 	ip netns add "$ns"
 	GUESTS+=("$ns")
 	ip -n "$ns" link set lo up
-	ip -n "$NS_HOST" link add "v$1" type veth peer name eth0 netns "$ns"
+	ip -n "$NS_HOST" link add "v$1" type veth peer name eth0 netns "$ns" address "$(guest_mac "$3")"
 	ip -n "$NS_HOST" link set "v$1" master "$2" up
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" addr add "$3" dev eth0
 	ip -n "$ns" route add default via "$4"
 }
 unguest() { ip netns del "gwt$ID-$1"; }
+
+# host_line NAME ADDR: a static host for guest NAME (config line), so its
+# DHCP lease is the address it already has.
+host_line() { printf ' host %s { mac = "%s" ipv4 = "%s" }\n' "$1" "$(guest_mac "$2")" "${2%/*}"; }
+
+# bind_guest NS: one DHCP exchange from NS (its static host's address,
+# which it already has), so gatewayd binds the guest to its port: since
+# guest binding, a guest that never did DHCP sends nothing through. Then
+# wait until a ping gets through.
+bind_guest() {
+	ip netns exec "$1" busybox udhcpc -i eth0 -f -q -n -t 10 -T 1 -s /bin/true >>"$T/udhcpc.log" 2>&1 ||
+		fail "$1 got no lease"
+	wait_until 10 ip netns exec "$1" busybox ping -c 1 -W 1 "$INET_IP" || fail "$1: no ping through after its lease"
+}
 
 # warm NS: one ping through, so neither ARP nor a changed bridge MAC is
 # part of the first measured packets.
@@ -68,24 +95,46 @@ inet_rx() { in_inet cat /sys/class/net/eth0/statistics/rx_packets; }
 # receiving socket kept up), over BENCH_SECONDS, the client sending as
 # fast as it can.
 udp_pps() {
-	local a b s
 	warm "$1"
-	a=$(inet_rx)
-	s=$(ip netns exec "$1" iperf3 -c "$INET_IP" -p "$2" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
-		awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"seconds"/ { print $2 + 0; exit }')
-	b=$(inet_rx)
+	udp_pps_to "$1" "$NS_INET" "$INET_IP" "$2"
+}
+
+# udp_pps_to NS TO_NS TO_IP PORT: the same to the iperf3 server at TO_IP
+# in namespace TO_NS, counted at TO_NS's eth0 (guest -> guest: warmed by
+# one ping to TO_IP).
+#
+# With CPU_OUT=FILE, also appends to FILE the packets per CPU-second of
+# the sender (iperf3's user + system time). The kernel runs the whole
+# path -- bridge, ruleset, routing, the far veth -- in the sender's
+# softirqs, charged to the sender (no IRQ time accounting here: see
+# cpu_note), so this is what a packet costs, and far less hostage to other
+# load on a shared machine than packets per wall-clock second.
+udp_pps_to() {
+	local a b s c
+	[ "$2" = "$NS_INET" ] || ip netns exec "$1" busybox ping -c 1 -W 2 "$3" >/dev/null 2>&1
+	a=$(ip netns exec "$2" cat /sys/class/net/eth0/statistics/rx_packets)
+	s=$( { TIMEFORMAT='%3U %3S'; time ip netns exec "$1" iperf3 -c "$3" -p "$4" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null |
+		awk -F'[:,]' '/"sum_sent"/ { f = 1 } f && /"seconds"/ { print $2 + 0; exit }'; } 2>"$T/cpu-time")
+	b=$(ip netns exec "$2" cat /sys/class/net/eth0/statistics/rx_packets)
 	awk -v p=$((b - a)) -v s="${s:-0}" 'BEGIN { if (s > 0) printf "%d\n", p / s; else print "-" }'
+	[ -n "${CPU_OUT:-}" ] && read -r c <"$T/cpu-time" &&
+		awk -v p=$((b - a)) -v c="$c" 'BEGIN { split(c, t, " "); c = t[1] + t[2]; if (c > 0) printf "%d\n", p / c; else print "-" }' >>"$CPU_OUT"
+	return 0
 }
 
 # tcp_cps NS: new TCP connections per second from NS to the accept loop in
 # the internet namespace (one connector, BENCH_SECONDS). Failed connects
-# are added to $T/tcp-fails.
+# are added to $T/tcp-fails. CPU_OUT=FILE: connections per CPU-second of
+# the connector, as in udp_pps_to.
 tcp_cps() {
-	local r
+	local r c
 	warm "$1"
-	r=$(ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "$INET_IP" 9100 "$SECS")
+	r=$( { TIMEFORMAT='%3U %3S'; time ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "$INET_IP" 9100 "$SECS"; } 2>"$T/cpu-time")
 	[ "${r#* }" = 0 ] || echo "${r#* } failed connects from $1" >>"$T/tcp-fails"
 	echo "${r%% *}"
+	[ -n "${CPU_OUT:-}" ] && read -r c <"$T/cpu-time" &&
+		awk -v r="${r%% *}" -v c="$c" -v s="$SECS" 'BEGIN { split(c, t, " "); c = t[1] + t[2]; if (c > 0) printf "%d\n", r * s / c; else print "-" }' >>"$CPU_OUT"
+	return 0
 }
 
 # servers: iperf3 on 5201-5203 and the TCP accept loop on 9100, in inet.

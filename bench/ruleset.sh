@@ -9,14 +9,35 @@
 #   masqfwd   the same plus a forward filter chain with one accept rule: the
 #             least any gateway that filters what its guests send pays
 #   gatewayd  gatewayd with one network on gwa
+#   gatewayd_old  the same with the binary BENCH_GATEWAYD_OLD (e.g. the
+#             previous main's build/gatewayd; added to the variants when
+#             set): what a change to the ruleset costs, old vs new, in one
+#             run
+#   gatewayd_NAME  the binary PATH named NAME=PATH in BENCH_GATEWAYD_ALT
+#             (space-separated; each added to the variants): e.g. builds
+#             with one rule left out, to find what a change costs
 #   libvirt   libvirt's iptables rules for a NAT network (LIBVIRT_INP/OUT/
 #             FWX/FWI/FWO/PRT), written from memory of libvirt >= 5.1
 #
-#   [a] eth0 10.200.0.50 ── va ── gwa 10.200.0.1 [host] up0 ── [inet]
+#   [a] eth0 10.200.0.50 ── va ──┐
+#   [b] eth0 10.200.0.60 ── vb ── gwa 10.200.0.1 [host] up0 ── [inet]
+#
+# Guest -> internet: UDP packets/s and TCP connections/s from a. Guest ->
+# guest: UDP packets/s from a to b on the same bridge (bridged, not routed:
+# what the bridge-family table costs). a and b are static hosts in
+# gatewayd's config and each does one DHCP exchange when gatewayd starts,
+# so they are bound as a guest with a lease is.
 
 # BENCH_VARIANTS picks some (always with none, the reference), e.g. for a
 # longer masq/gatewayd comparison.
-read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt}"
+declare -A RS_BIN=([gatewayd]=$GATEWAYD)
+[ -n "${BENCH_GATEWAYD_OLD:-}" ] && RS_BIN[gatewayd_old]=$BENCH_GATEWAYD_OLD
+RS_ALT=
+for a in ${BENCH_GATEWAYD_ALT:-}; do
+	RS_BIN[gatewayd_${a%%=*}]=${a#*=}
+	RS_ALT="$RS_ALT gatewayd_${a%%=*}"
+done
+read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt${BENCH_GATEWAYD_OLD:+ gatewayd_old}$RS_ALT}"
 [ "${RS_VARIANTS[0]}" = none ] || RS_VARIANTS=(none "${RS_VARIANTS[@]}")
 RS_BR=gwa
 RS_NET=10.200.0
@@ -28,12 +49,18 @@ rs_setup() {
 	in_host ip addr add "$RS_NET.1/24" dev "$RS_BR"
 	in_inet ip route add "$RS_NET.0/24" via 198.51.100.2
 	guest a "$RS_BR" "$RS_NET.50/24" "$RS_NET.1"
+	guest b "$RS_BR" "$RS_NET.60/24" "$RS_NET.1"
+	ip netns exec "gwt$ID-b" iperf3 -s -D -p 5201 -B "$RS_NET.60" --logfile "$T/iperf-b.log" --pidfile "$T/iperf-b.pid"
+	wait_until 5 sh -c "ip netns exec gwt$ID-b ss -Hltn | grep -q '$RS_NET.60:5201 '" || fail "iperf3 in b not listening"
 	{
 		echo "uplink = up0"
 		echo "state_dir = \"$T/state-a\""
 		echo "run_dir = \"$T/run-a\""
 		echo "probe_time = 0"
-		printf 'network a {\n bridge = "%s"\n ipv4 = "%s.1/24"\n ra { enabled = false }\n}\n' "$RS_BR" "$RS_NET"
+		printf 'network a {\n bridge = "%s"\n ipv4 = "%s.1/24"\n ra { enabled = false }\n' "$RS_BR" "$RS_NET"
+		host_line a "$RS_NET.50"
+		host_line b "$RS_NET.60"
+		echo "}"
 	} >"$T/gw-a.conf"
 	IPT_BACKEND=$(in_host iptables -V 2>/dev/null | grep -o 'nf_tables\|legacy')
 }
@@ -108,13 +135,18 @@ table ip benchmasq {
 }
 NFT
 		;;
-	gatewayd)
-		# gatewayd puts the address on (and takes it off at stop)
+	gatewayd*)
+		# gatewayd puts the address on (and takes it off at stop); each
+		# binary its own state (bindings, leases), from scratch each turn
 		in_host ip addr del "$RS_NET.1/24" dev "$RS_BR"
-		cp "$T/gw-a.conf" "$T/gw.conf"
-		mkdir -p "$T/state-a" "$T/run-a"
-		gw_spawn
-		wait_until 10 dnsmasq_a_runs || fail "network a: no dnsmasq"
+		sed "s|/state-a\"|/state-a-$1\"|" "$T/gw-a.conf" >"$T/gw.conf"
+		rm -rf "$T/state-a-$1"
+		mkdir -p "$T/state-a-$1" "$T/run-a"
+		[ -x "${RS_BIN[$1]:-}" ] || fail "variant $1: no binary (BENCH_GATEWAYD_OLD, BENCH_GATEWAYD_ALT)"
+		GATEWAYD=${RS_BIN[$1]} gw_spawn
+		wait_until 10 dnsmasq_a_runs || fail "network a: no dnsmasq ($1)"
+		bind_guest "gwt$ID-a"
+		bind_guest "gwt$ID-b"
 		;;
 	libvirt) rs_libvirt_rules | in_host iptables-restore ;;
 	esac
@@ -125,8 +157,8 @@ rs_off() {
 	case $1 in
 	none) ;;
 	masq | masqfwd) in_host nft delete table ip benchmasq ;;
-	gatewayd)
-		gw_stop || fail "gatewayd (network a) exit status"
+	gatewayd*)
+		gw_stop || fail "gatewayd (network a, $1) exit status"
 		in_host ip addr add "$RS_NET.1/24" dev "$RS_BR"
 		;;
 	libvirt)
@@ -149,14 +181,19 @@ rs_run() {
 			v=${RS_VARIANTS[$(((i + r - 1) % ${#RS_VARIANTS[@]}))]}
 			progress "ruleset: rep $r/$REPS, $v"
 			rs_on "$v"
-			udp_pps "gwt$ID-a" 5201 >>"$T/rs-udp-$v"
-			tcp_cps "gwt$ID-a" >>"$T/rs-tcp-$v"
+			CPU_OUT=$T/rs-udpc-$v udp_pps "gwt$ID-a" 5201 >>"$T/rs-udp-$v"
+			CPU_OUT=$T/rs-tcpc-$v tcp_cps "gwt$ID-a" >>"$T/rs-tcp-$v"
+			CPU_OUT=$T/rs-ggc-$v udp_pps_to "gwt$ID-a" "gwt$ID-b" "$RS_NET.60" 5201 >>"$T/rs-gg-$v"
 			rs_off "$v"
 		done
 	done
 	for v in "${RS_VARIANTS[@]}"; do
 		RS_UDP[$v]=$(median <"$T/rs-udp-$v")
 		RS_TCP[$v]=$(median <"$T/rs-tcp-$v")
+		RS_GG[$v]=$(median <"$T/rs-gg-$v")
+		RS_UDPC[$v]=$(median <"$T/rs-udpc-$v")
+		RS_TCPC[$v]=$(median <"$T/rs-tcpc-$v")
+		RS_GGC[$v]=$(median <"$T/rs-ggc-$v")
 	done
 }
-declare -A RS_UDP RS_TCP
+declare -A RS_UDP RS_TCP RS_GG RS_UDPC RS_TCPC RS_GGC

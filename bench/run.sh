@@ -18,6 +18,12 @@
 # BENCH_QEMU_REPS; guard_many is bench/guard_many.sh, the guard with many
 # networks after a burst of link changes, BENCH_GM_NETS)
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt" (part 1's variants)
+# BENCH_GATEWAYD_OLD=/path/to/old/gatewayd adds part 1's variant
+# gatewayd_old (that binary, same config) and the ratio new / old, e.g.
+#   BENCH_PARTS=ruleset BENCH_VARIANTS="gatewayd gatewayd_old" BENCH_REPS=15 \
+#   BENCH_GATEWAYD_OLD=/path/to/old/build/gatewayd make bench
+# BENCH_GATEWAYD_ALT="NAME=/path ..." adds variants gatewayd_NAME likewise
+# BENCH_RAW=DIR keeps every sample (DIR/rs-udp-VARIANT ..., one a line)
 ID=bench$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +39,18 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
 . "$BENCH/scale.sh"
+
+# rs_line LABEL REF V [ratios]: part 1's row for variant V, ratios to REF
+# (only the ratios with "ratios").
+# With "cpu", the same per CPU-second of the sender.
+rs_line() {
+	local -n U=RS_UDP T=RS_TCP G=RS_GG
+	[ "${5:-}" = cpu ] && { local -n U=RS_UDPC T=RS_TCPC G=RS_GGC; }
+	local u=${U[$3]} t=${T[$3]} g=${G[$3]}
+	[ "${4:-}" = ratios ] && u='' t='' g=''
+	printf '%-40s %10s %7s %11s %7s %10s %7s\n' "$1" "$u" "$(ratio "${U[$2]}" "${U[$3]}")" \
+		"$t" "$(ratio "${T[$2]}" "${T[$3]}")" "$g" "$(ratio "${G[$2]}" "${G[$3]}")"
+}
 
 t_begin=$SECONDS
 read -r load0 _ </proc/loadavg
@@ -50,25 +68,39 @@ echo "make bench: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo 
 echo "binaries: $GATEWAYD, $GATEWAYCTL"
 if part ruleset; then
 	echo
-	echo "1. What the ruleset costs: guest -> internet, one network; median of $REPS x $SECS s, variants taking turns"
-	printf '%-40s %10s %7s %11s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio
-	for v in "${RS_VARIANTS[@]}"; do
-		case $v in
-		none) label="no ruleset (routed back, no NAT)" ;;
-		masq) label="bare masquerade (1 nft rule)" ;;
-		masqfwd) label="masquerade + 1-rule forward filter" ;;
-		gatewayd) label="gatewayd, 1 network" ;;
-		libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
-		esac
-		printf '%-40s %10s %7s %11s %7s\n' "$label" "${RS_UDP[$v]}" "$(ratio "${RS_UDP[none]}" "${RS_UDP[$v]}")" \
-			"${RS_TCP[$v]}" "$(ratio "${RS_TCP[none]}" "${RS_TCP[$v]}")"
+	echo "1. What the ruleset costs: guest -> internet and guest -> guest (one bridge), one network;"
+	echo "   median of $REPS x $SECS s, variants taking turns"
+	for how in wall cpu; do
+		if [ $how = wall ]; then
+			echo "   per second:"
+		else
+			echo "   per CPU-second of the sender (its softirqs carry the packet through; steadier when the machine is shared):"
+		fi
+		printf '%-40s %10s %7s %11s %7s %10s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio "a->b pkt/s" ratio
+		for v in "${RS_VARIANTS[@]}"; do
+			case $v in
+			none) label="no ruleset (routed back, no NAT)" ;;
+			masq) label="bare masquerade (1 nft rule)" ;;
+			masqfwd) label="masquerade + 1-rule forward filter" ;;
+			gatewayd) label="gatewayd, 1 network" ;;
+			gatewayd_*) label="$v, 1 network" ;;
+			libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
+			esac
+			rs_line "$label" none "$v" "" $how
+		done
+		[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+			rs_line "gatewayd / bare masquerade" masq gatewayd ratios $how
+		[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+			rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios $how
+		for v in "${RS_VARIANTS[@]}"; do
+			case $v in
+			gatewayd_*) [ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / $v" "$v" gatewayd ratios $how ;;
+			esac
+		done
 	done
-	[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-		printf '%-40s %10s %7s %11s %7s\n' "gatewayd / bare masquerade" "" "$(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}")" \
-			"" "$(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
-	[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-		printf '%-40s %10s %7s %11s %7s\n' "gatewayd / masquerade + forward filter" "" \
-			"$(ratio "${RS_UDP[masqfwd]}" "${RS_UDP[gatewayd]}")" "" "$(ratio "${RS_TCP[masqfwd]}" "${RS_TCP[gatewayd]}")"
+	for v in "${RS_VARIANTS[@]}"; do
+		case $v in gatewayd_*) echo "  $v: ${RS_BIN[$v]}" ;; esac
+	done
 fi
 if part scale; then
 	echo
@@ -101,8 +133,10 @@ m=
 part ruleset && [ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && m="gatewayd/masquerade UDP $(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
 part ruleset && [ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 	m="$m (/masquerade + forward filter UDP $(ratio "${RS_UDP[masqfwd]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masqfwd]}" "${RS_TCP[gatewayd]}"))"
+part ruleset && [ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+	m="${m:+$m; }gatewayd/gatewayd_old UDP $(ratio "${RS_UDP[gatewayd_old]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[gatewayd_old]}" "${RS_TCP[gatewayd]}"), guest->guest UDP $(ratio "${RS_GG[gatewayd_old]}" "${RS_GG[gatewayd]}") (per CPU-second: $(ratio "${RS_UDPC[gatewayd_old]}" "${RS_UDPC[gatewayd]}"), $(ratio "${RS_TCPC[gatewayd_old]}" "${RS_TCPC[gatewayd]}"), $(ratio "${RS_GGC[gatewayd_old]}" "${RS_GGC[gatewayd]}"))"
 if part scale; then
-	u= t=
+	u='' t=''
 	for n in $NETS; do
 		u="$u $(ratio "${SC_UDP1[$n]}" "${SC_UDPN[$n]}")"
 		t="$t $(ratio "${SC_TCP1[$n]}" "${SC_TCPN[$n]}")"
@@ -111,6 +145,25 @@ if part scale; then
 fi
 part guard && m="${m:+$m; }guard median/max: idle ${GD_MED[idle]}/${GD_MAX[idle]}, doctor ${GD_MED[doctor]}/${GD_MAX[doctor]}, clients ${GD_MED[clients]}/${GD_MAX[clients]}, load ${GD_MED[load]}/${GD_MAX[load]} ms"
 echo "measured: $m"
+[ -n "${BENCH_RAW:-}" ] && mkdir -p "$BENCH_RAW" && cp "$T"/rs-* "$T"/sc-* "$BENCH_RAW"/ 2>/dev/null
+# A figure that is missing or 0 means the bench itself is broken (e.g. a
+# guest gatewayd does not let through): say so and fail, so a short smoke
+# run in CI catches it.
+broken=''
+if part ruleset; then
+	for v in "${RS_VARIANTS[@]}"; do
+		for f in "UDP ${RS_UDP[$v]}" "TCP ${RS_TCP[$v]}" "guest->guest ${RS_GG[$v]}"; do
+			case ${f#* } in '' | - | 0) broken="$broken; part 1, $v: no ${f% *} figure" ;; esac
+		done
+	done
+fi
+if part scale; then
+	for n in $NETS; do
+		for f in "${SC_UDP1[$n]}" "${SC_UDPN[$n]}" "${SC_TCP1[$n]}" "${SC_TCPN[$n]}"; do
+			case $f in '' | - | 0) broken="$broken; scale, $n networks: a packet figure is missing" ;; esac
+		done
+	done
+fi
 [ -s "$T/tcp-fails" ] && { echo "failed TCP connects:"; sort "$T/tcp-fails" | uniq -c; }
 [ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }
 echo "took $((SECONDS - t_begin)) s"
@@ -129,3 +182,4 @@ if part guard_many; then
 	echo
 	bash "$BENCH/guard_many.sh"
 fi
+[ -z "$broken" ] || fail "measured nothing: ${broken#; }"

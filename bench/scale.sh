@@ -58,6 +58,8 @@ sc_packets() {
 	local n=$1 r
 	guest first gw-1 "$(subnet 1).50/24" "$(subnet 1).1"
 	guest last "gw-$n" "$(subnet "$n").60/24" "$(subnet "$n").1"
+	bind_guest "gwt$ID-first"
+	bind_guest "gwt$ID-last"
 	for r in $(seq 1 "$REPS"); do # ABBA: which goes first swaps each time
 		progress "$n networks: packets, rep $r/$REPS"
 		if [ $((r % 2)) = 1 ]; then

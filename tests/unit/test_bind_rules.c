@@ -106,15 +106,15 @@ static char *rules_text(const char *name, size_t from, size_t to)
 	return out;
 }
 
-/* bind_NET jumps to claim_NET right after the meter's four rules (and,
- * with guest binding, the two of the source MACs' meter), on every
- * network (guest_binding = false too). */
+/* bind_NET jumps to claim_NET right after the meter's four rules, on
+ * every network (guest_binding = false too); with guest binding the
+ * source MACs' meter comes after the VLAN drops and the fast path. */
 START_TEST(test_claims_text)
 {
 	char want[2048];
 
-	ck_assert_str_eq(rules_text("bind_default", 6, 10), bind_claims_text("default"));
-	ck_assert_str_eq(rules_text("bind_default", 4, 6),
+	ck_assert_str_eq(rules_text("bind_default", 4, 8), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_default", 11, 13),
 			 "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
 			 "over 4/minute } counter name \"bind_default\" drop\n"
 			 "update @mac_clients { iifname . ether saddr }\n");
@@ -266,7 +266,7 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			bool bind = !strcmp(chain, "bind_default");
 
 			/* bind_default's rules come first in the batch */
-			if (((bind && w->seen >= 6 && w->seen < 10) ||
+			if (((bind && w->seen >= 4 && w->seen < 8) ||
 			     !strcmp(chain, "claim_default")) &&
 			    w->n_rules < 20)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,

@@ -92,15 +92,16 @@ START_TEST(test_binding_text)
 
 	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
 	snprintf(want, sizeof(want), meter, "default", "default");
-	strcat(want, "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
-		     "over 4/minute } counter name \"bind_default\" drop\n"
-		     "update @mac_clients { iifname . ether saddr }\n");
 	strcat(want, bind_claims_text("default")); /* test_bind_rules.c */
-	strcat(want, "0x933b5bde [invalid type] . ether saddr @bound_macs iif . ether saddr != "
+	strcat(want, "ether type 8021q counter name \"bind_default\" drop\n"
+		     "ether type 8021ad counter name \"bind_default\" drop\n"
+		     "iif . ether saddr . ip saddr @bind4 accept\n"
+		     "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
+		     "over 4/minute } counter name \"bind_default\" drop\n"
+		     "update @mac_clients { iifname . ether saddr }\n"
+		     "0x933b5bde [invalid type] . ether saddr @bound_macs iif . ether saddr != "
 		     "@bind_mac counter name "
 		     "\"bind_default\" drop\n"
-		     "ether type 8021q counter name \"bind_default\" drop\n"
-		     "ether type 8021ad counter name \"bind_default\" drop\n"
 		     "0x933b5bde [invalid type] . ether saddr @dhcp_macs iif . ether saddr != "
 		     "@dhcp_seen counter name "
 		     "\"bind_default\" drop\n"
@@ -192,6 +193,18 @@ static const char *const bytecode[] = {
 	"dhcp_clients ]",
 	NULL, /* the same for 547 */
 	NULL,
+	NULL, /* the priority tags' drops and the jumps to claim_default: */
+	NULL, /* test_bind_rules.c */
+	NULL,
+	NULL,
+	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000081 ] [ objref "
+	"type 1 name bind_default ] [ immediate reg 0 drop ]",
+	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ objref "
+	"type 1 name bind_default ] [ immediate reg 0 drop ]",
+	/* the fast path: a bound guest's IPv4 */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load iif => reg 1 ] [ "
+	"payload load 6b @ link header + 6 => reg 9 ] [ payload load 4b @ network header + 12 => "
+	"reg 11 ] [ lookup reg 1 set bind4 ] [ immediate reg 0 accept ]",
 	/* source MACs' meter */
 	"[ meta load iifname => reg 1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ lookup "
 	"reg 1 set mac_clients 0x1 ] [ meta load iifname => reg 1 ] [ dynset add reg_key 1 set "
@@ -199,19 +212,11 @@ static const char *const bytecode[] = {
 	"name bind_default ] [ immediate reg 0 drop ]",
 	"[ meta load iifname => reg 1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ dynset "
 	"update reg_key 1 set mac_clients ]",
-	NULL, /* the priority tags' drops and the jumps to claim_default: */
-	NULL, /* test_bind_rules.c */
-	NULL,
-	NULL,
 	/* the network's tag, nft_net_tag("default") = 0x933b5bde, before the MAC */
 	"[ immediate reg 1 0xde5b3b93 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup "
 	"reg 1 set bound_macs ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => "
 	"reg 9 ] [ lookup reg 1 set "
 	"bind_mac 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
-	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000081 ] [ objref "
-	"type 1 name bind_default ] [ immediate reg 0 drop ]",
-	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000a888 ] [ objref "
-	"type 1 name bind_default ] [ immediate reg 0 drop ]",
 	/* issue 16 item 1: the DHCP records */
 	"[ immediate reg 1 0xde5b3b93 ] [ payload load 6b @ link header + 6 => reg 9 ] [ lookup "
 	"reg 1 set dhcp_macs ] [ meta load iif => reg 1 ] [ payload load 6b @ link header + 6 => "

@@ -193,19 +193,33 @@ void probe_start_close(struct probe_start *p)
 
 int probe_dhcp_open(struct probe_dhcp *p, int ifindex, const uint8_t server_mac[6])
 {
-	uint8_t client[6];
+	struct sockaddr_ll me;
+	socklen_t len = sizeof(me);
+	int r;
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	p->ifindex = ifindex;
 	memcpy(p->server_mac, server_mac, 6);
-	/* ask as a stranger would: a random locally administered MAC */
-	if (getrandom(&p->xid, sizeof(p->xid), 0) != sizeof(p->xid) || getrandom(client, 6, 0) != 6)
+	if (getrandom(&p->xid, sizeof(p->xid), 0) != sizeof(p->xid))
 		return -errno;
-	client[0] = (uint8_t)((client[0] & 0xfe) | 0x02);
-	p->len = dhcp_build_discover(p->discover, sizeof(p->discover), client, p->xid);
-	p->fd = packet_probe(ifindex, ETH_P_IP, bcast, p->discover, p->len);
-	return p->fd < 0 ? p->fd : 0;
+	if ((p->fd = packet_probe(ifindex, ETH_P_IP, bcast, NULL, 0)) < 0)
+		return p->fd;
+	/* ask as the device itself (a fresh test port: a stranger): the
+	 * kernel sends with its MAC, and guest binding's claim checks drop a
+	 * DISCOVER whose chaddr is not the frame's source */
+	if (getsockname(p->fd, (struct sockaddr *)&me, &len) < 0 || me.sll_halen != 6) {
+		r = me.sll_halen != 6 ? -EINVAL : -errno;
+		close(p->fd);
+		p->fd = -1;
+		return r;
+	}
+	p->len = dhcp_build_discover(p->discover, sizeof(p->discover), me.sll_addr, p->xid);
+	if ((r = probe_dhcp_resend(p)) < 0) {
+		close(p->fd);
+		p->fd = -1;
+	}
+	return r;
 }
 
 int probe_dhcp_resend(struct probe_dhcp *p)

@@ -35,12 +35,12 @@ int probe_start_read(struct probe_start *p, int fd, char *what, size_t len);
 void probe_start_close(struct probe_start *p);
 
 /* The doctor's self-test, driven by the caller's event loop: ifindex is a
- * test port plugged into the bridge; the DISCOVER comes from a random
- * client MAC and only an answer from our own server (from server_mac, the
- * bridge's) counts. open() sends the first DISCOVER; the caller waits for
- * p->fd to be readable (then read(): 1 and what answered, 0, or -errno)
- * and calls resend() now and then: a just-plugged port drops frames until the
- * kernel's link watch has seen its carrier. */
+ * test port plugged into the bridge; the DISCOVER's chaddr is the port's
+ * own MAC (fresh and random: a stranger's; a chaddr that is not the
+ * frame's source is what guest binding drops) and only an answer from our own server (from
+ * server_mac, the bridge's) counts. open() sends the first DISCOVER; the caller waits for p->fd to
+ * be readable (then read(): 1 and what answered, 0, or -errno) and calls resend() now and then: a
+ * just-plugged port drops frames until the kernel's link watch has seen its carrier. */
 struct probe_dhcp {
 	int fd, ifindex;
 	uint32_t xid;

@@ -134,7 +134,7 @@ ok "reload adding vmtap3 and removing vmtap0: same dnsmasq ($pd), same gw0, vmta
 # 5. a tap named like a device that is not a tap: refused, nothing applied
 in_host ip link add vmtap2 type veth peer name vmtap2p
 tap_conf vmtap1 vmtap3 vmtap2
-line=$(grep -n '^}' "$T/gw.conf" | tail -n 1 | cut -d: -f1)
+line=$(grep -n '^tap vmtap2 {' "$T/gw.conf" | cut -d: -f1) # where its section opens
 code=0
 $CTL reload >"$T/out" 2>&1 || code=$?
 [ "$code" = 3 ] || fail "reload with a tap named like a veth: exit $code, $(cat "$T/out")"

@@ -86,6 +86,35 @@ topo_init() {
 }
 
 # write_conf [EXTRA NETWORK LINES...]: the standard test config.
+# Two networks with DHCP, default on gw0 (10.213.0.0/24) and other on gw1
+# (10.214.0.0/24), gatewayd started and both serving.
+gw_start_two() {
+	cat >"$T/gw.conf" <<EOC
+uplink    = auto
+state_dir = "$T/state"
+run_dir   = "$T/run"
+network default {
+    bridge = "gw0"
+    ipv4   = "10.213.0.1/24"
+    dhcp {
+        range      = "10.213.0.100-10.213.0.200"
+        lease_time = 1h
+    }
+}
+network other {
+    bridge = "gw1"
+    ipv4   = "10.214.0.1/24"
+    dhcp {
+        range      = "10.214.0.100-10.214.0.200"
+        lease_time = 1h
+    }
+}
+EOC
+	gw_start
+	wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq[other] did not start"
+	wait_until 5 in_host ip link show gw1 >/dev/null 2>&1 || fail "no gw1"
+}
+
 write_conf() {
 	{
 		echo "uplink    = auto"

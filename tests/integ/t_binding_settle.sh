@@ -16,29 +16,7 @@ require busybox dnsmasq nft python3
 
 BOUND=${BOUND:-2} # seconds
 topo_init
-cat >"$T/gw.conf" <<EOC
-uplink    = auto
-state_dir = "$T/state"
-run_dir   = "$T/run"
-network default {
-    bridge = "gw0"
-    ipv4   = "10.213.0.1/24"
-    dhcp {
-        range      = "10.213.0.100-10.213.0.200"
-        lease_time = 1h
-    }
-}
-network other {
-    bridge = "gw1"
-    ipv4   = "10.214.0.1/24"
-    dhcp {
-        range      = "10.214.0.100-10.214.0.200"
-        lease_time = 1h
-    }
-}
-EOC
-gw_start
-wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq[other] did not start"
+gw_start_two
 guest_add 1
 G1=$(guest_ns 1)
 udhcpc_lease 1 || fail "guest 1: no lease"

@@ -15,30 +15,7 @@ require busybox dnsmasq nft
 
 MAC=52:54:00:12:34:56
 topo_init
-cat >"$T/gw.conf" <<EOC
-uplink    = auto
-state_dir = "$T/state"
-run_dir   = "$T/run"
-network default {
-    bridge = "gw0"
-    ipv4   = "10.213.0.1/24"
-    dhcp {
-        range      = "10.213.0.100-10.213.0.200"
-        lease_time = 1h
-    }
-}
-network other {
-    bridge = "gw1"
-    ipv4   = "10.214.0.1/24"
-    dhcp {
-        range      = "10.214.0.100-10.214.0.200"
-        lease_time = 1h
-    }
-}
-EOC
-gw_start
-wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq[other] did not start"
-wait_until 5 in_host ip link show gw1 >/dev/null 2>&1 || fail "no gw1"
+gw_start_two
 
 # guest N BRIDGE: namespace gN, eth0 with MAC, plugged into BRIDGE as vgN
 guest() {

@@ -169,25 +169,12 @@ int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, st
 	return 0;
 }
 
-/* This boot's id: the file's ifindexes mean nothing after a reboot
- * (another port may have the number now). "" if it cannot be read. */
-static void boot_id(char id[40])
-{
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-
-	id[0] = '\0';
-	if (f && fgets(id, 40, f))
-		id[strcspn(id, "\n")] = '\0';
-	if (f)
-		fclose(f);
-}
-
 static int state_fill(FILE *f, void *arg)
 {
 	const struct gw_binding *b = arg;
 	char id[40];
 
-	boot_id(id);
+	state_boot_id(id); /* the file's ifindexes mean nothing after a reboot */
 	fprintf(f, "boot %s\n", id);
 	for (size_t i = 0; i < b->n_binds; i++) {
 		const uint8_t *m = b->binds[i].mac;
@@ -216,7 +203,7 @@ static void state_load(struct gw_binding *b, const char *dir)
 	state_path(dir, BINDING_STATE, path, sizeof(path));
 	if (!(f = fopen(path, "re")))
 		return;
-	boot_id(id);
+	state_boot_id(id);
 	/* written before a reboot: its ports are gone, whatever has their
 	 * numbers now */
 	if (fgets(line, sizeof(line), f) && !strncmp(line, "boot ", 5) &&

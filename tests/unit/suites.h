@@ -24,5 +24,7 @@ Suite *bgp_suite(void);
  * test_binding.c too */
 Suite *bind_rules_suite(void);
 const char *bind_claims_text(const char *net);
+/* test_binding.c: a rule as libnftnl prints it, on one line */
+void rule_flatten(const char *in, char *out, size_t len);
 Suite *untrusted_suite(void);
 #endif

@@ -213,31 +213,6 @@ static const char *const bytecode[] = {
 	"claim_default ] [ immediate reg 0 drop ]",
 };
 
-/* nftnl's rule text, one line: the expressions only (objref's name
- * without the stray byte libnftnl prints after it). */
-static void flatten(const char *in, char *out, size_t len)
-{
-	const char *p = strchr(in, '\n');
-	size_t o = 0;
-	char *q;
-
-	for (p = p ? p + 1 : in; *p && o + 2 < len; p++) {
-		if (*p == '\n') {
-			if (o && out[o - 1] != ' ')
-				out[o++] = ' ';
-			continue;
-		}
-		if (*p == ' ' && (o == 0 || out[o - 1] == ' '))
-			continue;
-		out[o++] = *p;
-	}
-	while (o && out[o - 1] == ' ')
-		o--;
-	out[o] = '\0';
-	if ((q = strstr(out, "_default")) && q[8] != ' ')
-		memmove(q + 8, strchr(q + 8, ' '), strlen(strchr(q + 8, ' ')) + 1);
-}
-
 struct walked {
 	char rules[20][1024]; /* bind_default's rules 4 and 5, claim_default's */
 	size_t n_rules, seen;
@@ -305,7 +280,7 @@ START_TEST(test_claims_bytecode)
 	walk(b, &w);
 	ck_assert_uint_eq(w.n_rules, n);
 	for (size_t i = 0; i < n; i++) {
-		flatten(w.rules[i], flat, sizeof(flat));
+		rule_flatten(w.rules[i], flat, sizeof(flat));
 		ck_assert_str_eq(flat, bytecode[i]);
 	}
 	/* ether_addr . ether_addr, each part 8 bytes; rules add to it, with

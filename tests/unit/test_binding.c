@@ -268,8 +268,10 @@ static const char *const bytecode[] = {
 	"1 set bind6 0x1 ] [ objref type 1 name bind_default ] [ immediate reg 0 drop ]",
 };
 
-/* nftnl's rule text, one line: the expressions only. */
-static void flatten(const char *in, char *out, size_t len)
+/* nftnl's rule text, one line: the expressions only (objref's name
+ * without the stray byte libnftnl prints after it); test_bind_rules.c's
+ * too. */
+void rule_flatten(const char *in, char *out, size_t len)
 {
 	const char *p = strchr(in, '\n');
 	size_t o = 0;
@@ -305,7 +307,7 @@ START_TEST(test_binding_bytecode)
 	for (size_t i = 0; i < p.n_rules; i++) {
 		if (!bytecode[i])
 			continue;
-		flatten(p.rules[i], flat, sizeof(flat));
+		rule_flatten(p.rules[i], flat, sizeof(flat));
 		ck_assert_str_eq(flat, bytecode[i]);
 	}
 	/* the sets: bind_nets a verdict map, dhcp_rate dynamic */

@@ -250,19 +250,9 @@ static int x_pair(struct nftnl_rule *r, uint32_t base, uint32_t off)
 static int x_self_lookup(struct nftnl_rule *r, const struct nft_plan *plan,
 			 const struct nft_match *m, uint32_t off)
 {
-	struct nftnl_expr *x;
 	int e = x_pair(r, NFT_PAYLOAD_TRANSPORT_HEADER, off);
 
-	if (e < 0)
-		return e;
-	if (!(x = expr_add(r, "lookup")))
-		return -ENOMEM;
-	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, m->u.lk.set);
-	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, m->u.lk.set));
-	if (m->neq)
-		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-	return 0;
+	return e < 0 ? e : expr_lookup(r, plan, m->u.lk.set, m->neq);
 }
 
 int nft_claim_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
@@ -277,13 +267,7 @@ int nft_claim_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case BT_SELF_UPDATE:
 		if ((e = x_pair(r, NFT_PAYLOAD_LL_HEADER, 6)) < 0)
 			return e;
-		if (!(x = expr_add(r, "dynset")))
-			return -ENOMEM;
-		nftnl_expr_set_u32(x, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-		nftnl_expr_set_str(x, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
-		return 0;
+		return expr_update(r, plan, m->u.lk.set);
 	case BT_BOOTREQUEST:
 		return x_cmp_at(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, bootreq, 3, m->neq);
 	case BT_PROTO_VLAN:

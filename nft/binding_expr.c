@@ -21,16 +21,7 @@
 
 static int x_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
-	struct nftnl_expr *e = expr_add(r, "lookup");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, m->u.lk.set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, m->u.lk.set));
-	if (m->neq)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-	return 0;
+	return expr_lookup(r, plan, m->u.lk.set, m->neq);
 }
 
 static int x_ethertype(struct nftnl_rule *r, uint16_t type)
@@ -99,18 +90,9 @@ static int x_client(struct nftnl_rule *r)
 static int x_client_seen(struct nftnl_rule *r, const struct nft_plan *plan,
 			 const struct nft_match *m)
 {
-	struct nftnl_expr *d;
-	int e;
+	int e = x_client(r);
 
-	if ((e = x_client(r)) < 0)
-		return e;
-	if (!(d = expr_add(r, "dynset")))
-		return -ENOMEM;
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
-	return 0;
+	return e < 0 ? e : expr_update(r, plan, m->u.lk.set);
 }
 
 /* The network's tag (big endian) in register 1, the MAC after it. */
@@ -130,7 +112,6 @@ static int x_tag(struct nftnl_rule *r, const struct nft_match *m)
  * saddr }: add, or restart the timeout. */
 static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
-	struct nftnl_expr *d;
 	int e;
 
 	if (m->u.lk.key == BT_UPDATE_SEEN) {
@@ -140,13 +121,7 @@ static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const str
 	} else if ((e = x_tag(r, m)) < 0) {
 		return e;
 	}
-	if (!(d = expr_add(r, "dynset")))
-		return -ENOMEM;
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, m->u.lk.set);
-	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, m->u.lk.set));
-	return 0;
+	return expr_update(r, plan, m->u.lk.set);
 }
 
 int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)

@@ -190,16 +190,51 @@ static int e_fwd_key(struct nftnl_rule *r, int key, uint8_t *family)
 	return -EINVAL;
 }
 
-static int e_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const char *set,
-		    uint32_t dreg)
+/* lookup of register 1 in set (by name and, if the batch makes it, id) */
+static struct nftnl_expr *lookup_add(struct nftnl_rule *r, const struct nft_plan *plan,
+				     const char *set)
 {
 	struct nftnl_expr *x = expr_add(r, "lookup");
 
+	if (x) {
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, set);
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, set));
+	}
+	return x;
+}
+
+int expr_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const char *set, bool neq)
+{
+	struct nftnl_expr *x = lookup_add(r, plan, set);
+
 	if (!x)
 		return -ENOMEM;
-	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, set);
-	nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, set));
+	if (neq)
+		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	return 0;
+}
+
+int expr_update(struct nftnl_rule *r, const struct nft_plan *plan, const char *set)
+{
+	struct nftnl_expr *d = expr_add(r, "dynset");
+
+	if (!d)
+		return -ENOMEM;
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, set);
+	nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, set));
+	return 0;
+}
+
+static int e_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const char *set,
+		    uint32_t dreg)
+{
+	struct nftnl_expr *x = lookup_add(r, plan, set);
+
+	if (!x)
+		return -ENOMEM;
 	if (dreg)
 		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_DREG, dreg);
 	return 0;
@@ -277,20 +312,10 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 			return expr_cmp(r, m->neq, name, (uint32_t)len - 1);
 		return expr_cmp(r, m->neq, name, IFNAMSIZ);
 	}
-	case NM_IIFSET: {
-		struct nftnl_expr *x;
-
+	case NM_IIFSET:
 		if ((e = expr_meta(r, NFT_META_IIFNAME, NFT_REG_1)) < 0)
 			return e;
-		if (!(x = expr_add(r, "lookup")))
-			return -ENOMEM;
-		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(x, NFTNL_EXPR_LOOKUP_SET, m->u.set);
-		nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, m->u.set));
-		if (m->neq)
-			nftnl_expr_set_u32(x, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-		return 0;
-	}
+		return expr_lookup(r, plan, m->u.set, m->neq);
 	case NM_ETHER_SADDR:
 		if ((e = e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6)) < 0)
 			return e;

@@ -18,6 +18,10 @@ struct nftnl_expr *expr_add(struct nftnl_rule *r, const char *name);
 int expr_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 int expr_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg);
 int expr_cmp(struct nftnl_rule *r, bool neq, const void *data, uint32_t len);
+/* Register 1 looked up in set (neq: not in it); register 1's key added
+ * to set, or its timeout restarted (dynset update). */
+int expr_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const char *set, bool neq);
+int expr_update(struct nftnl_rule *r, const struct nft_plan *plan, const char *set);
 /* The id of a set the same batch creates (index + 1), 0 if none. */
 uint32_t expr_set_id(const struct nft_plan *plan, const char *name);
 

@@ -255,18 +255,6 @@ static int x_cmp8(struct nftnl_rule *r, int meta, uint32_t off, uint8_t v)
 	return e < 0 ? e : expr_cmp(r, false, &v, 1);
 }
 
-static int x_lookup(struct nftnl_rule *r, const struct nft_plan *plan, const char *set)
-{
-	struct nftnl_expr *e = expr_add(r, "lookup");
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, expr_set_id(plan, set));
-	return 0;
-}
-
 int nft_untrusted_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
 	uint16_t port = htons(67);
@@ -302,7 +290,7 @@ int nft_untrusted_expr(struct nftnl_rule *r, const struct nft_plan *plan, const 
 		break;
 	default: return -EINVAL;
 	}
-	return e < 0 ? e : x_lookup(r, plan, m->u.lk.set);
+	return e < 0 ? e : expr_lookup(r, plan, m->u.lk.set, false);
 }
 
 void nft_untrusted_format(char *buf, size_t len, const struct nft_match *m)

@@ -115,6 +115,39 @@ EOC
 	wait_until 5 in_host ip link show gw1 >/dev/null 2>&1 || fail "no gw1"
 }
 
+# One network on gw0 with a 16-address pool (.100-.115), for the DHCP
+# claim tests; extra lines for the network section as arguments. gatewayd
+# started, guest 1 plugged in; G1, MAC1 and IDX1 name its namespace and
+# eth0 (dhcp_send.pl writes raw frames from it).
+gw_start_pool16() {
+	{
+		cat <<CONF
+uplink    = auto
+state_dir = "$T/state"
+run_dir   = "$T/run"
+network default {
+    bridge = "gw0"
+    ipv4   = "10.213.0.1/24"
+CONF
+		for l in "$@"; do echo "    $l"; done
+		cat <<CONF
+    dhcp {
+        range      = "10.213.0.100-10.213.0.115"
+        lease_time = 1h
+    }
+}
+CONF
+	} >"$T/gw.conf"
+	gw_start
+	guest_add 1
+	G1=$(guest_ns 1)
+	MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
+	IDX1=$(in_ns "$G1" cat /sys/class/net/eth0/ifindex)
+}
+
+# The packets of a named counter of the bridge table.
+bridge_counter() { in_host nft list counter bridge gatewayd "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+
 write_conf() {
 	{
 		echo "uplink    = auto"

@@ -16,28 +16,10 @@
 require busybox dnsmasq nft perl
 
 topo_init
-cat >"$T/gw.conf" <<CONF
-uplink    = auto
-state_dir = "$T/state"
-run_dir   = "$T/run"
-network default {
-    bridge = "gw0"
-    ipv4   = "10.213.0.1/24"
-    dhcp {
-        range      = "10.213.0.100-10.213.0.115"
-        lease_time = 1h
-    }
-}
-CONF
-gw_start
-guest_add 1
+gw_start_pool16
 guest_add 2
-G1=$(guest_ns 1)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-IDX1=$(in_ns "$G1" cat /sys/class/net/eth0/ifindex)
 LEASES=$T/state/default.leases
 send1() { in_ns "$G1" perl "$TOP/tests/integ/dhcp_send.pl" "$IDX1" "$MAC1" ff:ff:ff:ff:ff:ff 0.0.0.0 255.255.255.255 "$@"; }
-counter() { in_host nft list counter bridge gatewayd "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
 send1 discover 200 chaddr=random rapid=1 || fail "dhcp_send.pl failed"
 # the control: after the flood, so that when its lease is there dnsmasq has
@@ -51,9 +33,9 @@ own=$(grep -ic " $MAC1 " "$LEASES")
 ok "200 DISCOVERs from $MAC1 with made-up chaddrs: no lease made"
 [ "$own" = 1 ] || fail "20 client identifiers from one MAC made $own leases"
 ok "control: 20 DISCOVERs from $MAC1 for itself, 20 client ids: one lease, $(grep -i " $MAC1 " "$LEASES" | cut -d' ' -f3)"
-n=$(counter claim_default)
+n=$(bridge_counter claim_default)
 [ "${n:-0}" -ge 200 ] || fail "claim_default counted ${n:-nothing}, not the 200 dropped"
-rate=$(counter dhcp_rate_default)
+rate=$(bridge_counter dhcp_rate_default)
 ok "claim_default counted $n (the meter, which counts Ethernet sources: $rate)"
 udhcpc_lease 2 || fail "guest 2 got no lease"
 ok "guest 2 still gets a lease: $(lease_var 2 ip)"

@@ -18,25 +18,8 @@
 require busybox dnsmasq nft perl
 
 topo_init
-cat >"$T/gw.conf" <<CONF
-uplink    = auto
-state_dir = "$T/state"
-run_dir   = "$T/run"
-network default {
-    bridge = "gw0"
-    ipv4   = "10.213.0.1/24"
-    dhcp {
-        range      = "10.213.0.100-10.213.0.115"
-        lease_time = 1h
-    }
-}
-CONF
-gw_start
-guest_add 1
+gw_start_pool16
 guest_add 2
-G1=$(guest_ns 1)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-IDX1=$(in_ns "$G1" cat /sys/class/net/eth0/ifindex)
 LEASES=$T/state/default.leases
 udhcpc_lease 1 || fail "guest 1: no lease"
 IP1=$(lease_var 1 ip)
@@ -45,9 +28,8 @@ wait_until 10 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd bind4 |
 	fail "guest 1 was not bound"
 ok "guest 1 bound at $IP1"
 send1() { in_ns "$G1" perl "$TOP/tests/integ/dhcp_send.pl" "$IDX1" "$MAC1" ff:ff:ff:ff:ff:ff "$IP1" 255.255.255.255 "$@"; }
-counter() { in_host nft list counter bridge gatewayd "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
 
-before=$(counter claim_default)
+before=$(bridge_counter claim_default)
 send1 discover 20 chaddr=random rapid=1 frag=32 || fail "dhcp_send.pl failed"
 # then the same guest's own chaddr, whole: when dnsmasq has answered it,
 # it has read everything before it
@@ -59,7 +41,7 @@ wait_until 10 sh -c "[ \$(grep -ci 'DHCPACK(gw0) [0-9.]* $MAC1' '$T/gw.log') -gt
 others=$(grep -vic " $MAC1 " "$LEASES")
 [ "$others" = 0 ] || fail "20 fragmented DISCOVERs with made-up chaddrs from $MAC1 made $others leases: $(cat "$LEASES")"
 ok "20 fragmented DISCOVERs with made-up chaddrs: no lease made"
-after=$(counter claim_default)
+after=$(bridge_counter claim_default)
 [ "$after" -ge $((before + 20)) ] || fail "claim_default counted $before -> $after, not 20 more"
 ok "claim_default counted them: $before -> $after"
 grep -qi " $MAC1 " "$LEASES" || fail "guest 1's own lease is gone"

@@ -24,25 +24,7 @@
 require dnsmasq nft perl
 
 topo_init
-cat >"$T/gw.conf" <<CONF
-uplink    = auto
-state_dir = "$T/state"
-run_dir   = "$T/run"
-network default {
-    bridge = "gw0"
-    ipv4   = "10.213.0.1/24"
-    guest_binding = false
-    dhcp {
-        range      = "10.213.0.100-10.213.0.115"
-        lease_time = 1h
-    }
-}
-CONF
-gw_start
-guest_add 1
-G1=$(guest_ns 1)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-IDX1=$(in_ns "$G1" cat /sys/class/net/eth0/ifindex)
+gw_start_pool16 "guest_binding = false"
 LEASES=$T/state/default.leases
 send1() { in_ns "$G1" perl "$TOP/tests/integ/dhcp_send.pl" "$IDX1" "$MAC1" ff:ff:ff:ff:ff:ff 0.0.0.0 255.255.255.255 "$@"; }
 acks() { grep -ci "DHCPACK(gw0) [0-9.]* $MAC1" "$T/gw.log"; }

@@ -315,6 +315,24 @@ flowing() {
 	wait_until 5 sh -c "[ \$(wc -l <$T/flow.out) -gt $((n + 5)) ]"
 }
 
+# gw.conf: one routed network (10.64.0.0/24 on gw0) announced through the
+# BIRD that bird_run started in the host namespace ($T/bird/host.ctl), to
+# the router at 198.51.100.1 (AS 64500); the fragment in $T/bird.
+bgp_routed_conf() {
+	{
+		echo "uplink = \"up0\""
+		echo "state_dir = \"$T/state\""
+		echo "run_dir = \"$T/run\""
+		echo "bgp {"
+		echo "    local_as = 64512"
+		echo "    bird_socket = \"$T/bird/host.ctl\""
+		echo "    config_file = \"$T/bird/gatewayd.conf\""
+		echo "    neighbor up4 { address = \"198.51.100.1\"  as = 64500 }"
+		echo "}"
+		echo 'network default { bridge = "gw0" mode = routed ipv4 = "10.64.0.1/24" dhcp { range = "10.64.0.100-10.64.0.200" } }'
+	} >"$T/gw.conf"
+}
+
 # --- BIRD (t_bgp*): each BIRD runs in a test namespace, its files under
 # $T/bird (config, control socket, pid, log); cleanup kills it with the
 # namespace's other pids. Never in the root namespace.

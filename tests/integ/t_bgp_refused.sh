@@ -30,18 +30,7 @@ bird_run "$NS_HOST" host
 # the administrator's mistake, not yet read by BIRD
 echo "include \"$T/bird/missing.conf\";" >>"$T/bird/host.conf"
 
-{
-	echo "uplink = \"up0\""
-	echo "state_dir = \"$T/state\""
-	echo "run_dir = \"$T/run\""
-	echo "bgp {"
-	echo "    local_as = 64512"
-	echo "    bird_socket = \"$T/bird/host.ctl\""
-	echo "    config_file = \"$T/bird/gatewayd.conf\""
-	echo "    neighbor up4 { address = \"198.51.100.1\"  as = 64500 }"
-	echo "}"
-	echo 'network default { bridge = "gw0" mode = routed ipv4 = "10.64.0.1/24" dhcp { range = "10.64.0.100-10.64.0.200" } }'
-} >"$T/gw.conf"
+bgp_routed_conf
 ctl() { "$GATEWAYCTL" -s "$T/run/gatewayd.sock" "$@"; }
 field() { ctl status "$1" | awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }'; }
 announce_is() { [ "$(field default announce)" = "$1" ]; }

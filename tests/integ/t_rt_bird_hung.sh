@@ -26,18 +26,7 @@ include "$T/bird/gatewayd.conf";
 EOF
 : >"$T/bird/gatewayd.conf"
 bird_run "$NS_HOST" host
-{
-	echo "uplink = \"up0\""
-	echo "state_dir = \"$T/state\""
-	echo "run_dir = \"$T/run\""
-	echo "bgp {"
-	echo "    local_as = 64512"
-	echo "    bird_socket = \"$T/bird/host.ctl\""
-	echo "    config_file = \"$T/bird/gatewayd.conf\""
-	echo "    neighbor up4 { address = \"198.51.100.1\"  as = 64500 }"
-	echo "}"
-	echo 'network default { bridge = "gw0" mode = routed ipv4 = "10.64.0.1/24" dhcp { range = "10.64.0.100-10.64.0.200" } }'
-} >"$T/gw.conf"
+bgp_routed_conf
 announced() { "$GATEWAYCTL" -s "$T/run/gatewayd.sock" status default | awk '$1 == "announce" { print $2 }' | grep -qx announced; }
 stop_within() { # SECONDS: SIGTERM, gatewayd gone within that time
 	local pid=$GW_PID

@@ -187,6 +187,26 @@ int eloop_timer_arm(struct eloop_timer *t, uint64_t msec)
 	return timerfd_settime(t->fd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
+uint64_t eloop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t eloop_settle_ms(uint64_t now, uint64_t *first, uint64_t ms, uint64_t max)
+{
+	uint64_t waited;
+
+	if (!*first)
+		*first = now ? now : 1;
+	waited = now - *first;
+	if (waited >= max)
+		return 0;
+	return ms < max - waited ? ms : max - waited;
+}
+
 void eloop_timer_disarm(struct eloop_timer *t)
 {
 	struct itimerspec its = { 0 };

@@ -25,5 +25,13 @@ int eloop_timer_new(struct eloop *loop, eloop_timer_cb cb, void *arg, struct elo
 int eloop_timer_arm(struct eloop_timer *t, uint64_t msec);
 void eloop_timer_disarm(struct eloop_timer *t);
 void eloop_timer_free(struct eloop_timer *t);
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t eloop_now_ms(void);
+/* A debounce with a maximum wait: how long to wait (0: now) for an event
+ * at now that asks for ms more quiet, when *first (0: none yet; set here)
+ * is when the first event not yet handled came and nothing may wait past
+ * first + max. A stream of events delays the handling, never starves it.
+ * Pure; the caller sets *first = 0 when it has handled them. */
+uint64_t eloop_settle_ms(uint64_t now, uint64_t *first, uint64_t ms, uint64_t max);
 
 #endif

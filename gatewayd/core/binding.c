@@ -260,14 +260,6 @@ static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const s
 	nets_from(b, conf, f);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
 {
 	size_t i = binding_first_mac(b->waiting, sizeof(*b->waiting), b->n_waiting, mac);
@@ -286,7 +278,7 @@ static void tags_set(struct nft_bind *v, size_t n, const char *net)
 
 static int do_sync(struct gw_binding *b)
 {
-	b->last_sync = now_ms();
+	b->last_sync = eloop_now_ms();
 	b->unsynced = 0;
 	const struct gw_conf *conf = b->ctx->conf;
 	struct fdb_dump fdb = { 0 }, seen = { 0 }, dmacs = { 0 };
@@ -418,27 +410,20 @@ out:
 
 uint64_t binding_pace(const struct gw_binding *b)
 {
-	uint64_t since = now_ms() - b->last_sync;
+	uint64_t since = eloop_now_ms() - b->last_sync;
 
 	return since >= BINDING6_GAP_MS ? BINDING_SETTLE_MS : BINDING6_GAP_MS - since;
 }
 
 uint64_t binding_settle_delay(uint64_t now, uint64_t *unsynced, uint64_t ms)
 {
-	uint64_t waited;
-
-	if (!*unsynced)
-		*unsynced = now ? now : 1;
-	waited = now - *unsynced;
-	if (waited >= BINDING_SETTLE_MAX_MS)
-		return 0;
-	return ms < BINDING_SETTLE_MAX_MS - waited ? ms : BINDING_SETTLE_MAX_MS - waited;
+	return eloop_settle_ms(now, unsynced, ms, BINDING_SETTLE_MAX_MS);
 }
 
 void binding_settle(struct gw_binding *b, uint64_t ms)
 {
 	if (b->settle)
-		eloop_timer_arm(b->settle, binding_settle_delay(now_ms(), &b->unsynced, ms));
+		eloop_timer_arm(b->settle, binding_settle_delay(eloop_now_ms(), &b->unsynced, ms));
 }
 
 static void on_settle(void *arg)

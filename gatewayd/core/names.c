@@ -42,14 +42,6 @@ struct gw_names {
 	size_t n_dirty;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct pins_file {
 	const char *text;
 	uid_t uid; /* dnsmasq's user: it re-reads the file after dropping root */
@@ -226,7 +218,7 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 	struct gw_names *nm = arg;
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool leases = false;
-	uint64_t now, wait = NAMES_SETTLE_MS;
+	uint64_t wait;
 	ssize_t len;
 
 	(void)events;
@@ -240,14 +232,8 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 		}
 	if (!leases)
 		return;
-	now = mono_ms();
-	if (!nm->first)
-		nm->first = now;
 	/* re-armed by every write, but never past the first one's limit */
-	if (now - nm->first >= NAMES_MAX_WAIT_MS)
-		wait = 0;
-	else if (now - nm->first + wait > NAMES_MAX_WAIT_MS)
-		wait = NAMES_MAX_WAIT_MS - (now - nm->first);
+	wait = eloop_settle_ms(eloop_now_ms(), &nm->first, NAMES_SETTLE_MS, NAMES_MAX_WAIT_MS);
 	if (!wait)
 		sync_dirty(nm, false);
 	else

@@ -12,6 +12,7 @@
 #include "lib/eloop.h"
 #include "gatewayd/host/resolv.h"
 #include "gatewayd/host/rtnl.h"
+#include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/sysctl.h"
 #include "nft/commit.h"
 
@@ -38,6 +39,8 @@ struct gw_ctx {
 	struct gw_net_rt *nets; /* parallel to conf->networks */
 	struct sysctl_state sysctls;
 	int monitor_fd;
+	/* the host as of the last batch of rtnetlink events (host/snapshot.h) */
+	struct host_snap *snap;
 	struct nft_conn *nft;	     /* owns our tables for the daemon's life */
 	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
 	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */

@@ -288,6 +288,17 @@ void watch_addrs(struct gw_ctx *ctx)
 	host_facts_free(&f);
 }
 
+/* Transitional: the whole host again, whatever changed. */
+void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
+{
+	if (ch->all || ch->netconf)
+		watch_sysctls(ctx);
+	if (ch->all || ch->n_links)
+		watch_links(ctx);
+	if (ch->all || ch->n_addrs || ch->n_routes)
+		watch_addrs(ctx);
+}
+
 void watch_sysctls(struct gw_ctx *ctx)
 {
 	int r;

@@ -4,10 +4,18 @@
 #define GW_CORE_WATCH_H
 
 #include "gatewayd/core/ctx.h"
+#include "gatewayd/host/snapshot.h"
 
 #define WATCH_LINKS    1u
 #define WATCH_ADDRS    2u
 #define WATCH_AGAIN_MS 100
+
+/* One batch of host events: ctx->snap already brought up to date by
+ * host_snap_drain(), ch says what changed (ch->all: everything may have:
+ * start, a resync). Computes what the plan in force wants at run time
+ * from the snapshot and carries out only the difference; a batch that
+ * touched none of our bridges does nothing. */
+void watch_host(struct gw_ctx *ctx, const struct host_change *ch);
 
 void watch_links(struct gw_ctx *ctx);
 void watch_addrs(struct gw_ctx *ctx);

@@ -36,8 +36,10 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 	if (what & RTNL_EV_NETCONF)
 		watch_sysctls(ctx);
 	if (what & RTNL_EV_LINK) {
+		struct host_change all = { .all = true };
+
 		watch_links(ctx);
-		taps_watch(ctx); /* our taps and attached ports */
+		taps_watch(ctx, NULL, &all); /* our taps and attached ports */
 	}
 	/* addresses and routes come and go with their own events (also when
 	 * a link goes down or away): a link event alone changes none */

@@ -437,17 +437,23 @@ static bool attached_same(struct gw_ctx *ctx, struct attached *a, const struct r
 /* Attached ports that are gone are forgotten (their QEMU went), and so are
  * those whose name another device has now (left alone, said once); the
  * others go back on their bridge. */
-static void attached_ensure(struct gw_ctx *ctx, bool repair)
+static void attached_ensure(struct gw_ctx *ctx, const struct host_facts *f,
+			    const struct host_change *ch)
 {
 	struct gw_taps *t = ctx->taps;
 	size_t k = 0, n = t->n_att;
-	bool save = false;
+	bool save = false, repair = ch != NULL;
 	char err[300];
 
 	for (size_t i = 0; i < n; i++) {
+		const struct gw_network *net = taps_net_find(ctx, t->att[i].net);
 		struct rtnl_link l;
 		int r, was = t->att[i].ifindex;
 
+		if (ch && net && !taps_touched(t->att[i].name, net->bridge, f, ch)) {
+			t->att[k++] = t->att[i];
+			continue;
+		}
 		if (rtnl_link_get(ctx->rtnl, t->att[i].name, &l) == -ENODEV ||
 		    !taps_net_find(ctx, t->att[i].net)) {
 			log_info("attached port %s is gone; forgotten", t->att[i].name);
@@ -513,7 +519,7 @@ void taps_apply(struct gw_ctx *ctx)
 			taps_tap_unmake(ctx, tp->applied[i].name, "its section left the config");
 	for (size_t i = 0; taps_nth(ctx, i, &t, &runtime); i++)
 		tap_ensure(ctx, t, false);
-	attached_ensure(ctx, false);
+	attached_ensure(ctx, NULL, NULL);
 	copy = malloc((ctx->conf->n_taps + 1) * sizeof(*copy));
 	if (!copy)
 		return;
@@ -524,16 +530,35 @@ void taps_apply(struct gw_ctx *ctx)
 	tp->n_applied = ctx->conf->n_taps;
 }
 
-void taps_watch(struct gw_ctx *ctx)
+bool taps_touched(const char *port, const char *bridge, const struct host_facts *f,
+		  const struct host_change *ch)
 {
+	if (ch->all)
+		return true;
+	for (size_t k = 0; k < ch->n_links; k++) {
+		const struct host_link_change *c = &ch->links[k];
+		const struct host_link *l = c->gone ? NULL : host_link_by_index(f, c->ifindex);
+
+		if (!strcmp(c->old_name, port) || !strcmp(c->old_name, bridge) ||
+		    (l && (!strcmp(l->name, port) || !strcmp(l->name, bridge))))
+			return true;
+	}
+	return false;
+}
+
+void taps_watch(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
+{
+	const struct gw_network *n;
 	const struct gw_tap *t;
 	bool runtime;
 
 	if (!ctx->taps || !ctx->conf)
 		return;
 	for (size_t i = 0; taps_nth(ctx, i, &t, &runtime); i++)
-		tap_ensure(ctx, t, true);
-	attached_ensure(ctx, true);
+		if (!(n = taps_net_find(ctx, t->network)) ||
+		    taps_touched(t->name, n->bridge, f, ch))
+			tap_ensure(ctx, t, true);
+	attached_ensure(ctx, f, ch);
 }
 
 void taps_stop(struct gw_ctx *ctx)

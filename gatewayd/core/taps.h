@@ -34,10 +34,19 @@ int taps_check(struct gw_ctx *ctx, const struct gw_conf *conf, char *err, size_t
  * went, make the missing ones, plug every tap and attached port into its
  * network's bridge and set it up. */
 void taps_apply(struct gw_ctx *ctx);
-/* A link changed: the same, one log line per repair (a tap of ours
- * deleted, a bridge recreated); attached ports that are gone are
- * forgotten. */
-void taps_watch(struct gw_ctx *ctx);
+/* A batch of link events (f: the host now, ch: what changed): the same
+ * for the taps and attached ports it concerns, one log line per repair (a
+ * tap of ours deleted, a bridge recreated); attached ports that are gone
+ * are forgotten. A batch that names none of them, nor their bridges,
+ * costs no netlink request: with a thousand VMs' taps, a container's veth
+ * coming and going must not make the daemon ask after each tap. */
+struct host_facts;
+struct host_change;
+void taps_watch(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch);
+/* Pure: does ch concern port (by its name before or after) or its
+ * network's bridge? Always with ch->all. */
+bool taps_touched(const char *port, const char *bridge, const struct host_facts *f,
+		  const struct host_change *ch);
 /* Stop: delete the taps gatewayd made and take attached ports off the
  * bridges; the records stay, for the next start. */
 void taps_stop(struct gw_ctx *ctx);
@@ -47,7 +56,6 @@ void taps_stop(struct gw_ctx *ctx);
  * is taken off the bridge and kept off until it is closed; one that came
  * with the MAC of a guest on another port gets a fresh MAC (taps_mac.c
  * says why). Run on every link event, before the guard. */
-struct host_facts;
 void taps_mac_guard(struct gw_ctx *ctx, const struct host_facts *f);
 bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex);
 

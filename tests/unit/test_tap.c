@@ -7,6 +7,7 @@
 #include "conf/conf.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/host/hostcheck.h"
+#include "gatewayd/host/snapshot.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -200,6 +201,48 @@ START_TEST(test_tap_own_ports_are_guest_ports)
 }
 END_TEST
 
+/* The watch asks after a tap only when a batch of link events names it
+ * or its bridge: a container's veth coming and going costs nothing per
+ * tap (issue 17). */
+START_TEST(test_tap_touched)
+{
+	struct host_link links[] = {
+		{ .ifindex = 5, .name = "gw0", .kind = "bridge" },
+		{ .ifindex = 7, .name = "tap0", .kind = "tun", .master = 5 },
+		{ .ifindex = 9, .name = "vethx", .kind = "veth" },
+		{ .ifindex = 11, .name = "gw1", .kind = "bridge" },
+	};
+	struct host_facts f = { .n_links = 4, .links = links };
+	struct host_link_change c = { .ifindex = 9, .added = true };
+	struct host_change ch = { .n_links = 1, .links = &c };
+
+	/* a foreign veth made: neither the tap nor its bridge */
+	ck_assert(!taps_touched("tap0", "gw0", &f, &ch));
+	/* ...nor when it goes (named by its old name only) */
+	c = (struct host_link_change){ .ifindex = 9, .gone = true, .old_name = "vethx" };
+	ck_assert(!taps_touched("tap0", "gw0", &f, &ch));
+	/* another network's bridge */
+	c = (struct host_link_change){ .ifindex = 11, .old_name = "gw1" };
+	ck_assert(!taps_touched("tap0", "gw0", &f, &ch));
+	/* the tap itself changed, went, or was renamed away */
+	c = (struct host_link_change){ .ifindex = 7, .old_name = "tap0", .old_master = 5 };
+	ck_assert(taps_touched("tap0", "gw0", &f, &ch));
+	c = (struct host_link_change){ .ifindex = 7, .gone = true, .old_name = "tap0" };
+	ck_assert(taps_touched("tap0", "gw0", &f, &ch));
+	links[1].ifindex = 8; /* a new device now has its name */
+	c = (struct host_link_change){ .ifindex = 8, .added = true };
+	ck_assert(taps_touched("tap0", "gw0", &f, &ch));
+	/* its bridge deleted or recreated */
+	c = (struct host_link_change){ .ifindex = 5, .gone = true, .old_name = "gw0" };
+	ck_assert(taps_touched("tap0", "gw0", &f, &ch));
+	c = (struct host_link_change){ .ifindex = 5, .added = true };
+	ck_assert(taps_touched("tap0", "gw0", &f, &ch));
+	/* a full re-read: every tap */
+	ch = (struct host_change){ .all = true };
+	ck_assert(taps_touched("tap0", "gw0", &f, &ch));
+}
+END_TEST
+
 Suite *tap_suite(void)
 {
 	Suite *s = suite_create("tap");
@@ -210,6 +253,7 @@ Suite *tap_suite(void)
 	tcase_add_test(tc, test_tap_global_uplink);
 	tcase_add_test(tc, test_tap_state_lines);
 	tcase_add_test(tc, test_tap_own_ports_are_guest_ports);
+	tcase_add_test(tc, test_tap_touched);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -248,6 +248,9 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		o = &old->conf->networks[nd->old_idx];
 		n = nd->new_idx >= 0 ? &new->conf->networks[nd->new_idx] : NULL;
 		rt = &old_rts[nd->old_idx];
+		/* a network that goes on keeps being a router: no last RA */
+		if ((nd->act & GA_DHCP_DOWN) && n)
+			serve_ra_stop(rt, false);
 		if (nd->act & GA_DHCP_DOWN)
 			apply_dhcp_retire(ctx, old->conf, o, rt);
 		if ((nd->act & GA_BRIDGE_DOWN) && nd->bridge_to >= 0) {

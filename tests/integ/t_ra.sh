@@ -5,6 +5,8 @@
 #     rdisc6 shows the bridge's MAC, the MTU, the prefix, the DNS server
 #     (the bridge's own fd42:213::1, where dnsmasq answers over IPv6) and
 #     the search domain; a solicitation is answered within a second;
+#     dnsmasq (bound once, bind-interfaces) answers DNS on fd42:213::1
+#     again after someone removed the address and gatewayd put it back;
 #  2. a guest flooding router solicitations gets a bounded number of RAs
 #     back, and costs gatewayd bounded CPU;
 #  3. the uplink guard: a VXLAN port joins the bridge -> no RA at all, not
@@ -66,6 +68,15 @@ in_ns "$G1" timeout 5 busybox nslookup nosuchname fd42:213::1 2>&1 | grep -q "NX
 grep "dnsmasq\[default\]" "$T/gw.log" | grep -qi "router advertisement" &&
 	fail "dnsmasq sends RAs: $(grep 'dnsmasq\[default\]' "$T/gw.log" | grep -i 'router advert')"
 ok "RS answered in $ms ms: prefix, 1800 s router, MTU, RDNSS fd42:213::1 (DNS answers there), DNSSL; SLAAC and default via $ll"
+
+# the RDNSS address taken away and put back by the watch: dnsmasq's socket,
+# bound to it once, serves again
+in_host ip -6 addr del fd42:213::1/64 dev gw0
+wait_until 5 grep -q "an address of bridge gw0 was removed; added it again" "$T/gw.log" ||
+	fail "the watch did not put fd42:213::1 back"
+in_ns "$G1" timeout 5 busybox nslookup nosuchname fd42:213::1 2>&1 | grep -q "NXDOMAIN\|can't find" ||
+	fail "no DNS on fd42:213::1 after the address came back"
+ok "fd42:213::1 removed and put back: dnsmasq answers there again"
 
 # --- 2. a guest flooding solicitations
 guest_add 2

@@ -345,4 +345,5 @@ void ra_iface_stop(struct ra_iface *i, bool final)
 void ra_iface_stats(const struct ra_iface *i, struct ra_stats *s)
 {
 	*s = i ? i->st : (struct ra_stats){ 0 };
+	s->paused = i && i->paused;
 }

@@ -45,7 +45,8 @@ void ra_iface_pause(struct ra_iface *i);
 void ra_iface_resume(struct ra_iface *i);
 
 struct ra_stats {
-	unsigned long sent, solicited, rs, rs_limited;
+	bool paused;
+	unsigned long sent, solicited, rs, rs_limited; /* RAs; of them unicast answers; RSs */
 };
 void ra_iface_stats(const struct ra_iface *i, struct ra_stats *s);
 

@@ -72,7 +72,7 @@ ok "RS answered in $ms ms: prefix, 1800 s router, MTU, RDNSS fd42:213::1 (DNS an
 # the RDNSS address taken away and put back by the watch: dnsmasq's socket,
 # bound to it once, serves again
 in_host ip -6 addr del fd42:213::1/64 dev gw0
-wait_until 5 grep -q "an address of bridge gw0 was removed; added it again" "$T/gw.log" ||
+wait_until 15 grep -q "an address of bridge gw0 was removed; added it again" "$T/gw.log" ||
 	fail "the watch did not put fd42:213::1 back"
 in_ns "$G1" timeout 5 busybox nslookup nosuchname fd42:213::1 2>&1 | grep -q "NXDOMAIN\|can't find" ||
 	fail "no DNS on fd42:213::1 after the address came back"
@@ -105,6 +105,8 @@ ll_ready "$NS_LAN" vx0 || fail "lan vx0 has no usable link-local address"
 in_host ip link set vx0 master gw0
 wait_until 2 grep -q "port vx0 (kind \"vxlan\") joined bridge gw0 and is not a guest port" "$T/gw.log" ||
 	fail "the guard did not trip"
+st=$($GATEWAYCTL -s "$T/run/gatewayd.sock" status default)
+echo "$st" | grep -Eq "^ *ra +paused" || fail "status does not say the RAs are paused: $st"
 c0=$(ra_count "$G1")
 in_ns "$G1" rdisc6 -1 -w 1000 -r 2 eth0 >"$T/rdisc-g1.out" 2>&1 && fail "guard tripped, yet a solicitation was answered: $(cat "$T/rdisc-g1.out")"
 ip netns exec "$NS_LAN" rdisc6 -1 -w 1000 -r 2 vx0 >"$T/rdisc-lan.out" 2>&1 && fail "RA reached the LAN: $(cat "$T/rdisc-lan.out")"
@@ -115,6 +117,9 @@ c0=$(ra_count "$G1")
 in_host ip link set vx0 nomaster
 wait_until 2 sh -c "[ \$(ip netns exec $G1 nft list chain inet obs in | sed -n 's/.*packets \([0-9]*\).*/\1/p') -gt $c0 ]" ||
 	fail "no RA within 2 s of vx0 leaving"
+st=$($GATEWAYCTL -s "$T/run/gatewayd.sock" status default)
+echo "$st" | grep -Eq "^ *ra +sending" && echo "$st" | grep -Eq "^ *ra_solicitations +[1-9][0-9]{3}" ||
+	fail "status after the guard: $st"
 ok "guard: no RA (unsolicited or solicited, guest or LAN) while vx0 was in gw0; RAs back when it left"
 
 # --- 4. the last RA

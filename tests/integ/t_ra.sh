@@ -11,7 +11,10 @@
 #     back, and costs gatewayd bounded CPU;
 #  3. the uplink guard: a VXLAN port joins the bridge -> no RA at all, not
 #     even to a solicitation, until it leaves; then RAs come back at once;
-#  4. gatewayd stops -> its last RA (router lifetime 0) takes the guest's
+#  4. a reload that restarts the network's dnsmasq (a new DHCP range)
+#     sends no last RA: the guest never loses its default route; a reload
+#     that turns RA off does: the default route goes at once;
+#  5. gatewayd stops -> its last RA (router lifetime 0) takes the guest's
 #     default route away at once.
 #
 #   [lan] vx0 ~~vxlan~~ vx0 ─┐   (3. only)
@@ -122,7 +125,29 @@ echo "$st" | grep -Eq "^ *ra +sending" && echo "$st" | grep -Eq "^ *ra_solicitat
 	fail "status after the guard: $st"
 ok "guard: no RA (unsolicited or solicited, guest or LAN) while vx0 was in gw0; RAs back when it left"
 
-# --- 4. the last RA
+# --- 4. reloads
+CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
+wait_until 5 sh -c "ip -n $G1 -6 route show default | grep -q 'via $ll'" || fail "no default route before the reloads"
+ip -n "$G1" monitor route >"$T/routes.mon" 2>&1 &
+mon=$!
+dpid=$(dnsmasq_pid)
+sed -i 's/10.213.0.100-10.213.0.250/10.213.0.100-10.213.0.249/' "$T/gw.conf"
+$CTL reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+wait_until 10 sh -c "p=\$(cat $T/run/default.dnsmasq.pid 2>/dev/null) && [ -n \"\$p\" ] && [ \"\$p\" != $dpid ]" ||
+	fail "dnsmasq not restarted by the new range"
+wait_until 5 sh -c "$CTL status default | grep -Eq '^ *ra +sending'" || fail "RAs not back after the reload"
+sleep 1 # a last RA would have taken the route away by now
+grep -q "Deleted default" "$T/routes.mon" && fail "the reload took guest 1's default route away: $(cat "$T/routes.mon")"
+sed -i 's/ra { enabled = true }/ra { enabled = false }/' "$T/gw.conf"
+$CTL reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+wait_until 3 sh -c "! ip -n $G1 -6 route show default | grep -q ." ||
+	fail "RA turned off, yet guest 1 keeps its default route: $(ip -n "$G1" -6 route show default)"
+kill "$mon"
+sed -i 's/ra { enabled = false }/ra { enabled = true }/' "$T/gw.conf"
+$CTL reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+ok "reloads: a new DHCP range kept guest 1's default route; ra { enabled = false } took it away at once"
+
+# --- 5. the last RA
 wait_until 5 sh -c "ip -n $G1 -6 route show default | grep -q 'via $ll'" || fail "no default route before the stop"
 gw_stop || fail "gatewayd exited with an error"
 wait_until 2 sh -c "! ip -n $G1 -6 route show default | grep -q ." ||

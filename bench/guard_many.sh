@@ -13,13 +13,16 @@
 # Variants (taking turns, each its own gatewayd start): how dnsmasq binds
 # its DNS sockets, forced by a wrapper around dnsmasq (gatewayd.conf's
 # `dnsmasq` key) that rewrites the bind-* line of the config gatewayd wrote
-# (gatewayd itself writes bind-interfaces for a network without IPv6,
-# bind-dynamic for one with IPv6: dhcp/dnsmasq_conf.c):
+# (gatewayd itself writes bind-interfaces, IPv6 or not, and sends the RAs
+# itself: dhcp/dnsmasq_conf.c, ra/router.c; before issue 17 it wrote
+# bind-dynamic and enable-ra for a network with IPv6):
 #   dynamic     bind-dynamic: on every address event on the host, each
 #               dnsmasq enumerates every interface's addresses again
 #   interfaces  bind-interfaces: sockets bound once, to the addresses the
 #               bridge has when dnsmasq starts (gatewayd adds them first);
 #               no work on address events (without RA and DHCPv6)
+#   asis        the config as gatewayd wrote it, nothing rewritten: what
+#               this build really runs (GATEWAYD=... compares builds)
 #
 #   vxf ─┐                       bx1..bxB ═ by1..byB (made and deleted)
 #        gw-N [host: gatewayd, gw-1 .. gw-N] ── up0 ── [inet]
@@ -28,7 +31,8 @@
 # networks take BENCH_GM_BURST=50: bind-dynamic's burst alone then takes
 # minutes, 200 would take the better part of an hour)
 # BENCH_GM_VARIANTS="dynamic interfaces"  BENCH_GM_V6=1 (networks with
-# IPv6 and RA too)
+# IPv6 and RA too); BENCH_GM_VARIANTS=asis GATEWAYD=old/build/gatewayd
+# measures another build's real config
 ID=benchgm$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +57,8 @@ for v in "${VARIANTS[@]}"; do
 #!/bin/sh
 # \$1 = --keep-in-foreground, \$2 = --conf-file=PATH (dhcp/supervisor.c)
 c=\${2#--conf-file=}
-sed 's/^bind-\(dynamic\|interfaces\)\$/bind-$v/' "\$c" >"\$c.$v" || exit 1
+[ $v = asis ] && e= || e='s/^bind-\(dynamic\|interfaces\)\$/bind-$v/'
+sed "\$e" "\$c" >"\$c.$v" || exit 1
 exec "$DNSMASQ" "\$1" "--conf-file=\$c.$v"
 EOF
 	chmod 755 "$T/dnsmasq-$v"
@@ -113,7 +118,8 @@ gm_start() {
 		fail "$2, $1 networks: only $(grep -c 'dnsmasq\[n[0-9]*\]: started' "$T/gw.log") dnsmasq started"
 	now_ms
 	echo $((NOW - t0)) >>"$T/gm-start-$1-$2"
-	grep -q "^bind-$2\$" "$T/run/n$1.dnsmasq.conf.$2" || fail "wrapper did not force bind-$2"
+	[ "$2" = asis ] || grep -q "^bind-$2\$" "$T/run/n$1.dnsmasq.conf.$2" ||
+		fail "wrapper did not force bind-$2"
 	sleep 3 # let the start's own events settle
 }
 

@@ -2,8 +2,8 @@
  *
  * gatewayd starts dnsmasq with --conf-file=<this file>, so /etc/dnsmasq.conf
  * and /etc/dnsmasq.d are never read. The instance is bound to the bridge
- * only: interface= plus except-interface=lo plus bind-interfaces or
- * bind-dynamic (bind_mode()), so it opens one socket per bridge address
+ * only: interface= plus except-interface=lo plus bind-interfaces (see
+ * the note above dnsmasq_conf_write()), so it opens one socket per bridge address
  * instead of the wildcard socket that plain interface= would use
  * (CVE-2012-3411). That alone does not keep the uplink
  * side out: Linux delivers a packet for the bridge's address whatever
@@ -56,7 +56,8 @@ static void names_lines(FILE *f, const struct gw_conf *conf, const struct gw_net
 	if (!dom[0])
 		return;
 	fprintf(f, "domain=%s\nlocal=/%s/\nexpand-hosts\n", dom, dom);
-	if (ra_wanted(net)) /* DNSSL in the RAs, and stateless DHCPv6 */
+	/* gatewayd's RAs carry it (DNSSL); DHCPv6 clients ask dnsmasq */
+	if (ra_dhcp6_wanted(net))
 		fprintf(f, "dhcp-option=option6:domain-search,%s\n", dom);
 }
 
@@ -95,29 +96,25 @@ static void dhcp_hosts_lines(FILE *f, const struct gw_conf *conf, const struct g
 		fprintf(f, "dhcp-option=option:mtu,%u\n", net->hosts.mtu);
 }
 
-/* How dnsmasq binds its DNS sockets to the bridge's addresses.
+/* How dnsmasq binds its DNS sockets: bind-interfaces, always.
  *
  * bind-dynamic follows addresses that come and go: on every address
  * event anywhere on the host, each dnsmasq enumerates every interface's
- * addresses again and rebinds. With 1,000 networks a burst of link or
- * address changes is 1,000 processes each walking ~3,000 addresses, time
- * and again, and gatewayd (the uplink guard) waits its turn for a CPU
- * (bench/guard_many.sh).
+ * addresses again and rebinds. So does a dnsmasq doing RA or DHCPv6,
+ * whatever its bind mode. With 300 networks that was 300 processes each
+ * walking every address on the host, time and again: 205-230 s of CPU for
+ * 100 veth pairs coming and going (bench/guard_many.sh), and the uplink
+ * guard waiting its turn for a CPU.
  *
- * bind-interfaces binds once, at start, to the addresses the bridge has
- * then, and does nothing on address events -- unless dnsmasq does RA or
- * DHCPv6, which re-enumerate anyway. An IPv4-only network loses nothing:
- * gatewayd gives the bridge its address before starting dnsmasq, the
- * kernel gives it its link-local address when it is set up (also before),
- * a socket bound to an address works again when a repair puts the same
- * address back, and a recreated bridge restarts dnsmasq. With IPv6, the
- * RAs name the bridge's link-local address as the DNS server (RDNSS), and
- * that socket must follow the address should it change: bind-dynamic. */
-static const char *bind_mode(const struct gw_network *net)
-{
-	return net->has_ipv6 ? "bind-dynamic" : "bind-interfaces";
-}
-
+ * bind-interfaces binds once, at start, to the listen-address= addresses
+ * the bridge has then, and does nothing on address events. gatewayd gives
+ * the bridge its addresses before starting dnsmasq, with DAD off (so the
+ * IPv6 one is not tentative and binds at once); a socket bound to an
+ * address works again when a repair puts the same address back, and a
+ * recreated bridge restarts dnsmasq. The RAs (gatewayd's own, ra/router.c)
+ * name that IPv6 address, not the link-local one, as the DNS server
+ * (RDNSS). Only a network with a stateful DHCPv6 range still has a
+ * dnsmasq that re-reads addresses on such events. */
 void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_network *net)
 {
 	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN], path[GW_PATH_MAX + 64];
@@ -128,7 +125,7 @@ void dnsmasq_conf_write(FILE *f, const struct gw_conf *conf, const struct gw_net
 		"# Written by gatewayd for network \"%s\". Do not edit: it is\n"
 		"# rewritten on every start and reload.\n",
 		net->name);
-	fprintf(f, "interface=%s\nexcept-interface=lo\n%s\n", net->bridge, bind_mode(net));
+	fprintf(f, "interface=%s\nexcept-interface=lo\nbind-interfaces\n", net->bridge);
 	inet_ntop(AF_INET, &net->ipv4.addr, a, sizeof(a));
 	fprintf(f, "listen-address=%s\n", a);
 	if (net->has_ipv6) {

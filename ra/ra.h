@@ -1,4 +1,5 @@
-/* IPv6 router advertisements: what dnsmasq is told to send. Pure. */
+/* IPv6 on a network: whether it is advertised, and what dnsmasq is told
+ * (stateful DHCPv6 only). Pure. */
 #ifndef GW_RA_H
 #define GW_RA_H
 
@@ -7,8 +8,11 @@
 
 #include "conf/conf.h"
 
+/* gatewayd sends router advertisements on this network's bridge */
 bool ra_wanted(const struct gw_network *net);
-/* The RA and DHCPv6 lines of a network's dnsmasq config. */
+/* and its dnsmasq serves stateful DHCPv6 (ipv6_dhcp_range) */
+bool ra_dhcp6_wanted(const struct gw_network *net);
+/* The DHCPv6 lines of a network's dnsmasq config. */
 void ra_dnsmasq_lines(FILE *f, const struct gw_network *net);
 
 #endif

@@ -18,6 +18,7 @@
 #include "dhcp/upstream.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
+#include "ra/ra.h"
 #include "gatewayd/host/preflight.h"
 #include "gatewayd/host/rtnl.h"
 #include "lib/state.h"
@@ -222,6 +223,16 @@ replace:
 	return 1;
 }
 
+/* o is advertised again as n, on the same bridge with the same prefix:
+ * no last RA between the two (its guests would drop their default route
+ * for nothing). RAs turned off, or a prefix that changes, do get it (the
+ * old prefix is deprecated at once). */
+static bool ra_goes_on(const struct gw_network *o, const struct gw_network *n)
+{
+	return ra_wanted(n) && !strcmp(o->bridge, n->bridge) && o->ipv6.plen == n->ipv6.plen &&
+	       !memcmp(&o->ipv6.addr, &n->ipv6.addr, sizeof(o->ipv6.addr));
+}
+
 /* Carry out d (from the plan in force, if any, to new; nft already
  * done). old_rts is indexed like the old plan, rts like new. A network
  * whose bridge cannot be made is logged and skipped (the others go on)
@@ -248,6 +259,9 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		o = &old->conf->networks[nd->old_idx];
 		n = nd->new_idx >= 0 ? &new->conf->networks[nd->new_idx] : NULL;
 		rt = &old_rts[nd->old_idx];
+		/* a network advertised on as before takes no last RA */
+		if ((nd->act & GA_DHCP_DOWN) && n && ra_goes_on(o, n))
+			serve_ra_stop(rt, false);
 		if (nd->act & GA_DHCP_DOWN)
 			apply_dhcp_retire(ctx, old->conf, o, rt);
 		if ((nd->act & GA_BRIDGE_DOWN) && nd->bridge_to >= 0) {

@@ -139,6 +139,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	binding_free(ctx->binding);
 	taps_free(ctx->taps);
 	names_free(ctx->names);
+	ra_router_free(ctx->ra);
 	free(ctx->nets);
 	free(ctx);
 }

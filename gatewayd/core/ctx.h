@@ -15,11 +15,13 @@
 #include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/sysctl.h"
 #include "nft/commit.h"
+#include "ra/router.h"
 
 struct gw_net_rt {
 	char uplink[IFNAMSIZ];
 	bool created_bridge;
 	struct dnsmasq *dnsmasq;
+	struct ra_iface *ra;	   /* gatewayd's RAs on the bridge, with dnsmasq; or NULL */
 	bool refused;		   /* start-time probe found another server */
 	struct serve_probe *probe; /* start-time probe under way (serve.c), or NULL */
 	bool dhcp_pending;	   /* starts once its old dnsmasq is gone (retired) */
@@ -57,6 +59,9 @@ struct gw_ctx {
 	/* dnsmasqs told to stop and not waited for: reaped by the loop */
 	struct dnsmasq **retired;
 	size_t n_retired;
+	/* the router advertisement sender (ra/router.h), from the first
+	 * network that is advertised; or NULL */
+	struct ra_router *ra;
 	/* guests' DHCP names pinned to their MACs (names.c), or NULL */
 	struct gw_names *names;
 };
@@ -80,6 +85,14 @@ void apply_dhcp_retire(struct gw_ctx *ctx, const struct gw_conf *conf, const str
 bool apply_dhcp_reaped(struct gw_ctx *ctx, pid_t pid, int status);
 /* Free every retired dnsmasq, waiting for each (stop). */
 void apply_dhcp_retired_free(struct gw_ctx *ctx);
+
+/* serve.c: gatewayd's own router advertisements on a network's bridge
+ * go with its dnsmasq (started where it is served, paused while the
+ * guard is tripped: ra_iface_pause/resume); start again after the bridge
+ * was recreated (a new ifindex); stop without the last RA, which says
+ * "no router here" (final), when the network goes on under new settings. */
+void serve_ra_restart(struct gw_ctx *ctx, const struct gw_network *n, struct gw_net_rt *rt);
+void serve_ra_stop(struct gw_net_rt *rt, bool final);
 
 /* ctx.c: the event sources started with the daemon are in gw_ctx_new()
  * (apply.h); these two start later, with the first config. */

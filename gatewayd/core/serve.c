@@ -16,6 +16,7 @@
 #include "gatewayd/host/probe.h"
 #include "gatewayd/host/rtnl.h"
 #include "lib/state.h"
+#include "ra/ra.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -108,6 +109,49 @@ static void refuse(struct gw_net_rt *rt, const struct gw_network *n, const char 
 	rt->refused = true;
 }
 
+/* gatewayd's own router advertisements on n's bridge, where its dnsmasq
+ * would have sent them (ra_wanted): started with dnsmasq, paused while
+ * the guard is tripped. A failure is logged and the network goes on
+ * without RAs (its guests keep IPv4). */
+static void ra_start(struct gw_ctx *ctx, const struct gw_network *n, struct gw_net_rt *rt)
+{
+	struct ra_params p;
+	struct rtnl_link l;
+	uint8_t mac[6];
+	int r;
+
+	if (!ra_wanted(n) || rt->ra)
+		return;
+	if ((r = rtnl_link_get(ctx->rtnl, n->bridge, &l)) < 0 ||
+	    (!ctx->ra && (r = ra_router_new(ctx->loop, &ctx->ra)) < 0))
+		goto fail;
+	addr_bridge_mac(n->name, mac);
+	ra_params_from_net(n, mac, &p);
+	if ((r = ra_iface_start(ctx->ra, n->bridge, l.ifindex, &p, rt->tripped[0] != '\0',
+				&rt->ra)) < 0)
+		goto fail;
+	return;
+fail:
+	log_err("network \"%s\": NOT sending router advertisements on %s: %s", n->name, n->bridge,
+		strerror(-r));
+	snprintf(rt->last_error, sizeof(rt->last_error), "no router advertisements: %s",
+		 strerror(-r));
+}
+
+void serve_ra_stop(struct gw_net_rt *rt, bool final)
+{
+	ra_iface_stop(rt->ra, final);
+	rt->ra = NULL;
+}
+
+void serve_ra_restart(struct gw_ctx *ctx, const struct gw_network *n, struct gw_net_rt *rt)
+{
+	if (!rt->ra)
+		return;
+	serve_ra_stop(rt, false);
+	ra_start(ctx, n, rt);
+}
+
 /* Write the config and start dnsmasq, unless something holds its ports.
  * While the guard is tripped (a non-guest port joined during the probe)
  * dnsmasq is made but not started: the guard starts it when the port
@@ -144,6 +188,7 @@ static int serve(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw
 	    (!rt->tripped[0] && (r = dnsmasq_start(rt->dnsmasq)) < 0))
 		return fmt_err(err, errlen, "network \"%s\": starting %s: %s", n->name,
 			       conf->dnsmasq, strerror(-r));
+	ra_start(ctx, n, rt);
 	return 0;
 }
 
@@ -317,6 +362,7 @@ void apply_dhcp_down(const struct gw_conf *conf, const struct gw_network *n, str
 	char cpath[GW_PATH_MAX + 64];
 
 	probe_cancel(n, rt);
+	serve_ra_stop(rt, true); /* "no router here any more" */
 	dnsmasq_free(rt->dnsmasq);
 	rt->dnsmasq = NULL;
 	dnsmasq_conf_path(conf, n, cpath, sizeof(cpath));

@@ -113,6 +113,7 @@ static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
 			 bad->name, bad->kind[0] ? bad->kind : "physical");
 		/* SIGTERM now; the loop reaps it (and SIGKILLs it if it lingers) */
 		dnsmasq_stop_begin(rt->dnsmasq);
+		ra_iface_pause(rt->ra);
 		log_err("network \"%s\": port %s (kind \"%s\") joined bridge %s and is not a guest "
 			"port: DHCP and router advertisements STOPPED on this network until it "
 			"leaves (ip link set %s nomaster)",
@@ -127,6 +128,7 @@ static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
 		rt->tripped[0] = '\0';
 		if (rt->dnsmasq && !rt->refused && dnsmasq_start(rt->dnsmasq) < 0)
 			log_err("network \"%s\": restarting dnsmasq failed", n->name);
+		ra_iface_resume(rt->ra);
 	}
 }
 
@@ -198,6 +200,7 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 		log_warnx("network \"%s\": bridge %s was deleted; recreated it with its addresses, "
 			  "put back %zu of its %zu ports and restarted dnsmasq",
 			  n->name, n->bridge, back, rt->n_ports);
+		serve_ra_restart(ctx, n, rt); /* the new bridge's ifindex */
 		/* Not waited for: it starts again once the loop has reaped it. */
 		if (rt->dnsmasq && !rt->refused && !rt->tripped[0]) {
 			dnsmasq_stop_begin(rt->dnsmasq);

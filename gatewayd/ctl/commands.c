@@ -79,6 +79,17 @@ static const char *dnsmasq_state(const struct gw_net_rt *rt)
 	return rt->dnsmasq && dnsmasq_pid(rt->dnsmasq) > 0 ? "running" : "stopped";
 }
 
+/* gatewayd's own router advertisements on the bridge (ra/router.h) */
+static void ra_status(struct out *o, const struct gw_net_rt *rt)
+{
+	struct ra_stats st;
+
+	ra_iface_stats(rt->ra, &st);
+	out_str(o, "ra", !rt->ra ? "off" : st.paused ? "paused" : "sending");
+	out_int(o, "ra_sent", st.sent);
+	out_int(o, "ra_solicitations", st.rs);
+}
+
 static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
@@ -116,6 +127,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
+	ra_status(o, rt);
 	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
 	backstop_status(o, ctx);
 	bgp_ctl_status(o, ctx, i); /* announce, bgp */

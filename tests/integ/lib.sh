@@ -284,6 +284,21 @@ rogue_server() {
 	wait_until 5 grep -q "started" "$T/rogue-$ns.log" || fail "rogue dnsmasq did not start"
 }
 
+# ra_standin: gatewayd sends the RAs itself (ra/router.c), so a frozen
+# gatewayd (SIGSTOP, to test the kernel backstop alone) sends none. This
+# dnsmasq in the host namespace advertises fd42:213::/64 on gw0 in its
+# place: the same frames (the bridge's MAC and link-local address) through
+# the same rules. ra_standin_stop ends it.
+ra_standin() {
+	ip netns exec "$NS_HOST" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= \
+		--port=0 --interface=gw0 --bind-interfaces --user=root --enable-ra \
+		--dhcp-range=fd42:213::,ra-only --ra-param=gw0,high,4,600 \
+		--log-facility="$T/standin.log" &
+	echo $! >"$T/standin.pid"
+	wait_until 5 grep -q "started" "$T/standin.log" || fail "stand-in RA sender did not start"
+}
+ra_standin_stop() { kill "$(cat "$T/standin.pid")" 2>/dev/null; }
+
 # no_lease NS IFACE: a DHCP client on IFACE in NS must get nothing.
 no_lease() {
 	! ip netns exec "$1" busybox udhcpc -i "$2" -f -q -n -t 3 -T 1 -s /bin/true >/dev/null 2>&1

@@ -9,14 +9,15 @@
 #    guest port, with the test hook GATEWAYD_TEST_PROBE_ALL=1 (answers
 #    count only through a non-guest port, but such a port already makes
 #    preflight refuse the bridge; the probe's choice of ports is
-#    unit-tested in test_hostcheck.c);
+#    unit-tested in test_hostcheck.c); nor does gatewayd send its own
+#    router advertisements there;
 #  - something else holding port 53 on the bridge address: the process is
 #    named instead of dnsmasq's bare "Address already in use".
 #
 #   [host] gw0 (made before gatewayd, adopted) ── vr ── [rogue: dnsmasq]
 #                                               └─ vg2 ── [g2]
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq nft
+require busybox dnsmasq nft rdisc6
 
 topo_init
 R=gwt$ID-rogue
@@ -54,7 +55,10 @@ echo "$st" | grep -q "guard *refused" && echo "$st" | grep -q "dnsmasq *stopped"
 	&& echo "$st" | grep -q "last_error *not serving: .* on vr already answers on gw0" || fail "status: $st"
 sleep 1
 grep -q "dnsmasq\[default\]: started" "$T/gw.log" && fail "dnsmasq started on a refused network"
-ok "probe heard the rogue: $(echo "$line" | sed 's/^gatewayd: error: //; s/: NOT serving.*//'); status shows it refused"
+ll_ready "$(guest_ns 2)" eth0 || fail "guest 2 has no usable link-local address"
+in_ns "$(guest_ns 2)" rdisc6 -m -w 2000 -r 2 eth0 >"$T/rdisc-refused.out" 2>&1
+grep -q "fd42:213::" "$T/rdisc-refused.out" && fail "RAs on a refused network: $(cat "$T/rdisc-refused.out")"
+ok "probe heard the rogue: $(echo "$line" | sed 's/^gatewayd: error: //; s/: NOT serving.*//'); status shows it refused; no RA"
 gw_stop || fail "gatewayd exit status on SIGTERM"
 kill "$(cat "$T/rogue-$R.pid")"
 wait "$(cat "$T/rogue-$R.pid")" 2>/dev/null

@@ -7,7 +7,8 @@
 #     gratuitous ARPs "10.213.0.1 is-at me", runs a rogue DHCP server and
 #     advertises a rogue prefix; the known guest g3 keeps the bridge's MAC
 #     for its gateway, takes gatewayd's router on a fresh DISCOVER and
-#     sees only gatewayd's RA; the drops are counted; after
+#     sees only gatewayd's RA (sent by a stand-in while gatewayd is
+#     frozen: ra_standin in lib.sh); the drops are counted; after
 #     SIGCONT g4 becomes a normal guest and gets a lease.
 #  2. no freezing: a guest whose gratuitous ARP burst is already running
 #     while its port is enslaved (the 42-97 ms before gatewayd lists it),
@@ -45,6 +46,7 @@ before=$(untrusted)
 
 # --- 1. frozen
 kill -STOP "$GW_PID"
+ra_standin
 guest_add 4
 G4=$(guest_ns 4)
 g3mac=$(ip -n "$G3" link show eth0 | awk '/ether/ {print $2}')
@@ -66,6 +68,7 @@ offered=$?
 ll_ready "$G3" eth0 || { kill -CONT "$GW_PID"; fail "guest 3 has no usable link-local address"; }
 in_ns "$G3" rdisc6 -m -w 3000 -r 2 eth0 >"$T/rdisc-g3.out" 2>&1
 kill "$rogue_pid" "$(cat "$T/rogue-$G4.pid")" 2>/dev/null
+ra_standin_stop
 kill -CONT "$GW_PID"
 grep -q "RTR-ADVERT(eth0) 2001:db8:bad::" "$T/rogue-$G4.log" || fail "the rogue never sent an RA (test proves nothing)"
 grep -q "2001:db8:bad" "$T/rdisc-g3.out" && fail "gatewayd frozen: guest 3 received the new port's RA: $(cat "$T/rdisc-g3.out")"

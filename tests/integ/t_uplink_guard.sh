@@ -2,9 +2,10 @@
 # Never serve the uplink: a VXLAN port (standing in for a physical NIC)
 # enslaved to a running guest bridge, with a DHCP client and rdisc6 on the
 # far side.
-#  1. backstop alone: gatewayd frozen (SIGSTOP), dnsmasq left running:
-#     the bridge-family rules keep offers and RAs off the VXLAN port while a
-#     veth guest on the same bridge still gets its lease;
+#  1. backstop alone: gatewayd frozen (SIGSTOP), dnsmasq left running and
+#     a stand-in sending gatewayd's RAs (ra_standin): the bridge-family
+#     rules keep offers and RAs off the VXLAN port while a veth guest on
+#     the same bridge still gets its lease and its RAs;
 #  2. the watch: gatewayd running: dnsmasq stopped within a second of the
 #     port joining, logged with the port's name, resumed when it leaves;
 #  3. guest_ports patterns narrow what counts as a guest port.
@@ -25,6 +26,7 @@ udhcpc_lease 1 || fail "control guest got no lease"
 
 # --- 1. the kernel backstop on its own
 kill -STOP "$GW_PID"
+ra_standin
 in_host ip link set vx0 master gw0
 dpid=$(dnsmasq_pid)
 no_lease "$NS_LAN" vx0 || fail "backstop: the LAN side got a DHCP lease"
@@ -37,6 +39,7 @@ in_ns "$G1" rdisc6 -1 -w 1500 -r 2 eth0 >"$T/rdisc-g1.out" 2>&1 || fail "backsto
 alive "$dpid" || fail "dnsmasq died while gatewayd was frozen"
 in_host nft list counter bridge gatewayd guard_default | grep -q 'packets [1-9]' || fail "guard counter did not count"
 ok "backstop alone (gatewayd frozen, dnsmasq running): no lease, no RA through vx0; veth guest served"
+ra_standin_stop
 kill -CONT "$GW_PID"
 wait_until 5 grep -q "DHCPOFFER(gw0).*$(ip -n "$NS_LAN" link show vx0 | awk '/ether/ {print $2}')" "$T/gw.log" \
 	|| fail "dnsmasq never offered to the LAN client: the backstop was not what stopped it"

@@ -1,5 +1,6 @@
 /* The dnsmasq config generator: bound to the bridge only, the range and
- * lease time, lease file in state_dir, RA lines from ra/. */
+ * lease time, lease file in state_dir, DHCPv6 lines from ra/; never RA
+ * (gatewayd sends those itself: test_ra.c). */
 #include "suites.h"
 #include "conf/conf.h"
 #include "dhcp/dnsmasq_conf.h"
@@ -48,10 +49,11 @@ START_TEST(test_default_network)
 	has_line(t, "no-resolv");
 	has_line(t, "servers-file=/r/upstream.servers");
 	has_line(t, "except-interface=lo");
-	has_line(t, "bind-dynamic");
+	/* with IPv6 too: bound once, deaf to the host's address events */
+	has_line(t, "bind-interfaces");
 	has_line(t, "listen-address=10.213.0.1");
 	has_line(t, "listen-address=fd42:213::1");
-	ck_assert_msg(!strstr(t, "\nbind-interfaces\n"), "both bind modes");
+	ck_assert_msg(!strstr(t, "\nbind-dynamic\n"), "both bind modes");
 	/* unprivileged, no pid file of its own, logs to our pipe */
 	has_line(t, "user=dnsmasq");
 	has_line(t, "pid-file=");
@@ -64,9 +66,15 @@ START_TEST(test_default_network)
 	has_line(t, "dhcp-lease-max=151");
 	/* leases by MAC: made-up client ids from one MAC make one lease */
 	has_line(t, "dhcp-ignore-clid");
-	/* RA for SLAAC */
-	has_line(t, "enable-ra");
-	has_line(t, "dhcp-range=::,constructor:gw0,ra-stateless,64,1h");
+	/* RA for SLAAC: gatewayd's own, never dnsmasq's (which would make
+	 * it re-read the host's addresses on every address event), and no
+	 * DHCPv6 without a stateful range */
+	ck_assert_msg(!strstr(t, "enable-ra") && !strstr(t, "ra-param") &&
+			      !strstr(t, "constructor") && !strstr(t, "dhcp-range=::") &&
+			      !strstr(t, "option6:"),
+		      "%s", t);
+	has_line(t, "# router advertisements (sent by gatewayd, not dnsmasq): prefix fd42:213::/64 "
+		    "SLAAC, router lifetime 1800, DNS fd42:213::1");
 	free(t);
 }
 END_TEST
@@ -94,10 +102,9 @@ START_TEST(test_ra_disabled)
 		      " ipv6 = \"fd00:7::1/64\"\n ra { enabled = false }\n}\n",
 		      0);
 
-	ck_assert_msg(!strstr(t, "enable-ra"), "%s", t);
+	ck_assert_msg(!strstr(t, "enable-ra") && !strstr(t, "router advertisements"), "%s", t);
 	has_line(t, "listen-address=fd00:7::1");
-	/* IPv6: the link-local socket follows the bridge */
-	has_line(t, "bind-dynamic");
+	has_line(t, "bind-interfaces");
 	free(t);
 }
 END_TEST
@@ -173,9 +180,12 @@ START_TEST(test_names_mtu_servers)
 	has_line(t, "local=/cust-a.internal/");
 	has_line(t, "expand-hosts");
 	has_line(t, "dhcp-option=option:domain-search,cust-a.internal");
-	has_line(t, "dhcp-option=option6:domain-search,cust-a.internal");
+	/* in gatewayd's RAs (DNSSL), not stateless DHCPv6: there is none */
+	ck_assert_msg(!strstr(t, "option6:domain-search"), "%s", t);
 	has_line(t, "dhcp-option=option:mtu,1400");
-	has_line(t, "ra-param=br-a,mtu:1400,high,10,1800");
+	ck_assert_msg(!strstr(t, "ra-param"), "%s", t);
+	has_line(t, "# router advertisements (sent by gatewayd, not dnsmasq): prefix fd00:7::/64 "
+		    "SLAAC, router lifetime 1800, DNS fd00:7::1, search cust-a.internal, MTU 1400");
 	has_line(t, "no-resolv");
 	has_line(t, "server=192.0.2.53");
 	has_line(t, "server=2001:db8::53");
@@ -194,8 +204,8 @@ START_TEST(test_names_mtu_servers)
 }
 END_TEST
 
-/* ipv6_dhcp_range: a stateful range that keeps SLAAC, instead of the
- * stateless one; its size counts against dhcp-lease-max. */
+/* ipv6_dhcp_range: stateful DHCPv6 (gatewayd's RAs keep SLAAC and set M
+ * and O); its size counts against dhcp-lease-max. */
 START_TEST(test_dhcp6_range)
 {
 	char *t = gen("network a {\n bridge = br-a\n ipv4 = \"10.7.0.1/24\"\n"
@@ -203,10 +213,14 @@ START_TEST(test_dhcp6_range)
 		      " dhcp { range = \"10.7.0.100-10.7.0.199\"\n lease_time = 2h }\n}\n",
 		      0);
 
-	has_line(t, "dhcp-range=fd00:7::100,fd00:7::1ff,slaac,64,7200");
-	ck_assert_msg(!strstr(t, "ra-stateless"), "%s", t);
+	/* no "slaac" (or any ra-* mode): that would turn dnsmasq's RA on */
+	has_line(t, "dhcp-range=fd00:7::100,fd00:7::1ff,64,7200");
+	ck_assert_msg(!strstr(t, "ra-stateless") && !strstr(t, "slaac") && !strstr(t, "enable-ra"),
+		      "%s", t);
 	has_line(t, "dhcp-lease-max=356");
-	has_line(t, "enable-ra");
+	has_line(t, "bind-interfaces");
+	has_line(t, "# router advertisements (sent by gatewayd, not dnsmasq): prefix fd00:7::/64 "
+		    "SLAAC, router lifetime 1800, DNS fd00:7::1, M and O flags");
 	free(t);
 }
 END_TEST

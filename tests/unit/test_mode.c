@@ -401,10 +401,10 @@ START_TEST(test_mode_dnsmasq_isolated)
 	ck_assert_msg(strstr(t[0], "\ndhcp-option=option:router\n") &&
 			      !strstr(t[0], "option:router,") &&
 			      strstr(t[0], "\ndhcp-option=option:dns-server,10.1.0.1\n") &&
-			      strstr(t[0], "\nra-param=gw0,10,0\n"),
+			      strstr(t[0], "router lifetime 0,") && !strstr(t[0], "ra-param"),
 		      "%s", t[0]);
 	ck_assert_msg(strstr(t[1], "\ndhcp-option=option:router,10.2.0.1\n") &&
-			      strstr(t[1], "\nra-param=gw1,high,10,1800\n"),
+			      strstr(t[1], "router lifetime 1800,"),
 		      "%s", t[1]);
 	free(t[0]);
 	free(t[1]);

@@ -49,14 +49,14 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, char *err
 			continue;
 		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", p->nets[i].uplink);
 		if ((r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, key, "2", path)) < 0)
-			return fmt_err(err, errlen, "setting %s = 2: %s", key, strerror(-r));
+			return fmt_errno(err, errlen, r, "setting %s = 2: %s", key, strerror(-r));
 		if (r > 0)
 			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), "
 				  "so it keeps its RA-learned IPv6 routes with forwarding on",
 				  p->conf->networks[i].name, p->nets[i].uplink);
 	}
 	if ((r = bridge_forwarding(ctx, p->conf, p->v6)) < 0)
-		return fmt_err(err, errlen, "enabling forwarding: %s", strerror(-r));
+		return fmt_errno(err, errlen, r, "enabling forwarding: %s", strerror(-r));
 	return 0;
 }
 
@@ -127,14 +127,14 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 	struct preflight pf = { 0 };
 	int r;
 
-	if (preflight_new(conf, &pf) < 0)
-		return fmt_err(err, errlen, "out of memory");
+	if ((r = preflight_new(conf, &pf)) < 0)
+		return fmt_errno(err, errlen, r, "out of memory");
 	pf.running = ctx->conf; /* NULL at start */
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0) {
 		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */
 		if ((r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
-			fmt_err(err, errlen, "planning: %s", strerror(-r));
+			fmt_errno(err, errlen, r, "planning: %s", strerror(-r));
 	}
 	preflight_release(&pf);
 	return r;
@@ -186,7 +186,7 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 	if (nft_update_empty(&d->nft))
 		return 0;
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
-		return fmt_err(err, errlen, "out of memory");
+		return fmt_errno(err, errlen, -ENOMEM, "out of memory");
 	/* guest binding's map is rewritten with it: its ports kept */
 	struct nft_elem *bind_ports =
 		d->nft.ports_rewrite
@@ -333,8 +333,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 
 	test_ports_remove(ctx);
 	/* our ports are known to the guard before the preflight looks */
-	if (taps_load(ctx, conf) < 0)
-		return fmt_err(err, errlen, "out of memory");
+	if ((r = taps_load(ctx, conf)) < 0)
+		return fmt_errno(err, errlen, r, "out of memory");
 	if ((r = taps_check(ctx, conf, err, errlen)) < 0)
 		return r;
 	/* Asked once: the answer shapes the backstop in every plan. */
@@ -347,7 +347,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	ctx->conf = plan.conf;
 	if (!(ctx->nets = calloc(plan.conf->n_networks + 1, sizeof(*ctx->nets))) ||
 	    gw_diff_plans(NULL, &plan, NULL, &d) < 0) {
-		r = fmt_err(err, errlen, "out of memory");
+		r = fmt_errno(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	/* Originals recorded by a crashed instance are still the originals. */
@@ -368,8 +368,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	watch_links(ctx); /* fill the ports map */
 	if ((r = resolv_watch_new(ctx->loop, conf->run_dir, gw_ctx_upstream_changed, ctx,
 				  &ctx->resolv)) < 0) {
-		r = fmt_err(err, errlen, "writing %s/%s: %s", conf->run_dir, UPSTREAM_FILE,
-			    strerror(-r));
+		r = fmt_errno(err, errlen, r, "writing %s/%s: %s", conf->run_dir, UPSTREAM_FILE,
+			      strerror(-r));
 		goto fail;
 	}
 	if ((r = dhcp_up(ctx, &d, true, err, errlen)) < 0)
@@ -435,7 +435,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	rts = calloc(plan.conf->n_networks + 1, sizeof(*rts));
 	redo = calloc(n_old + 1, sizeof(*redo));
 	if (!rts || !redo) {
-		r = fmt_err(err, errlen, "out of memory");
+		r = fmt_errno(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	/* A network refused at its probe is probed again: the user was
@@ -443,7 +443,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	for (size_t i = 0; i < n_old; i++)
 		redo[i] = ctx->nets[i].refused;
 	if ((r = gw_diff_plans(&ctx->plan, &plan, redo, &d)) < 0) {
-		r = fmt_err(err, errlen, "out of memory");
+		r = fmt_errno(err, errlen, r, "out of memory");
 		goto fail;
 	}
 	/* The last refusals; then the first change, the ruleset, which

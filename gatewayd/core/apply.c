@@ -1,7 +1,9 @@
 /* Apply and take down: execute a diff (core/diff.c) between the desired
  * state in force and a new one. Order: every check that can refuse (the
- * preflight, the plan) before the first change; then the nftables change
- * in one transaction, dnsmasqs that go, bridges that go, bridges that
+ * preflight, the plan) before the first change; then the changes that can
+ * fail -- sysctls, QEMU's ACL, the nftables change in one transaction --
+ * with the first two put back if a later one fails (a reload changes
+ * nothing or all); then dnsmasqs that go, bridges that go, bridges that
  * come, dnsmasqs that come (serve.c). Stop is the reverse of everything. */
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/binding.h"
@@ -37,8 +39,10 @@
 
 /* The sysctls the plan needs: forwarding, and accept_ra = 2 on uplinks
  * that need it (the one change gatewayd makes to an uplink; recorded,
- * restored). */
-static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, char *err, size_t errlen)
+ * restored). With u (a reload), what is written is noted there, so that
+ * a step failing later puts it back. */
+static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, struct sysctl_undo *u,
+			  char *err, size_t errlen)
 {
 	char path[GW_PATH_MAX + 32], key[128];
 	int r;
@@ -48,14 +52,14 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, char *err
 		if (!p->nets[i].fix_accept_ra)
 			continue;
 		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", p->nets[i].uplink);
-		if ((r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, key, "2", path)) < 0)
+		if ((r = sysctl_ensure_undo(&ctx->sysctls, SYSCTL_ROOT, key, "2", path, u)) < 0)
 			return fmt_errno(err, errlen, r, "setting %s = 2: %s", key, strerror(-r));
 		if (r > 0)
 			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), "
 				  "so it keeps its RA-learned IPv6 routes with forwarding on",
 				  p->conf->networks[i].name, p->nets[i].uplink);
 	}
-	if ((r = bridge_forwarding(ctx, p->conf, p->v6)) < 0)
+	if ((r = bridge_forwarding_undo(ctx, p->conf, p->v6, u)) < 0)
 		return fmt_errno(err, errlen, r, "enabling forwarding: %s", strerror(-r));
 	return 0;
 }
@@ -353,7 +357,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	/* Originals recorded by a crashed instance are still the originals. */
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_state_load(path, &ctx->sysctls);
-	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0 ||
+	if ((r = ensure_sysctls(ctx, &plan, NULL, err, errlen)) < 0 ||
 	    (r = qemu_acl_sync(plan.conf, err, errlen)) < 0)
 		goto fail;
 	/* From nothing: the "old" state has no networks. */
@@ -423,9 +427,10 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	size_t n_old = ctx->conf->n_networks;
 	struct gw_net_rt *rts = NULL;
 	struct gw_diff d = { 0 };
+	struct sysctl_undo undo;
 	bool *redo = NULL;
 	struct gw_plan plan;
-	bool acl = false;
+	bool acl = false, sysctls = false;
 	int r;
 
 	if ((r = reload_globals_check(ctx->conf, conf, err, errlen)) < 0 ||
@@ -446,9 +451,14 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 		r = fmt_errno(err, errlen, r, "out of memory");
 		goto fail;
 	}
-	/* The last refusals; then the first change, the ruleset, which
-	 * either applies whole or leaves the old one in force. */
-	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0)
+	/* The changes that can fail: sysctls, QEMU's ACL and the ruleset,
+	 * which either applies whole or leaves the old one in force. The
+	 * first two are put back when a later one fails: a reload changes
+	 * nothing or all. After the ruleset nothing fails the reload (a
+	 * network that cannot be brought up is logged, the others go on). */
+	sysctl_undo_begin(&undo, &ctx->sysctls);
+	sysctls = true;
+	if ((r = ensure_sysctls(ctx, &plan, &undo, err, errlen)) < 0)
 		goto fail;
 	/* set before: a sync refused half-way (another qemu_conf_dir whose
 	 * bridge.conf is a link) has taken the running ACL out already */
@@ -480,6 +490,15 @@ fail:
 
 		if (qemu_acl_sync(ctx->conf, e2, sizeof(e2)) < 0)
 			log_warnx("%s", e2);
+	}
+	if (sysctls) { /* the values in force before, and their record */
+		char path[GW_PATH_MAX + 32];
+		int k;
+
+		state_path(ctx->conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+		if ((k = sysctl_undo(&undo, &ctx->sysctls, SYSCTL_ROOT, path)) > 0)
+			log_info("reload: put back %d sysctl%s it had written", k,
+				 k == 1 ? "" : "s");
 	}
 	plan.parsed = NULL; /* the caller's on failure */
 	gw_plan_release(&plan);

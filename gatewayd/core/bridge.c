@@ -18,19 +18,26 @@ static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
 	return state_names_has(path, bridge);
 }
 
-int bridge_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6)
+int bridge_forwarding_undo(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6,
+			   struct sysctl_undo *u)
 {
 	char path[GW_PATH_MAX + 32];
 	int r, changed;
 
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
-	r = changed = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
+	r = changed =
+		sysctl_ensure_undo(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path, u);
 	if (r >= 0 && v6) {
-		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1",
-				  path);
+		r = sysctl_ensure_undo(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding",
+				       "1", path, u);
 		changed |= r;
 	}
 	return r < 0 ? r : changed;
+}
+
+int bridge_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6)
+{
+	return bridge_forwarding_undo(ctx, conf, v6, NULL);
 }
 
 /* The bridge is a router on a segment gatewayd owns:

@@ -27,9 +27,10 @@ struct nft_counters {
 
 #define NFT_CTRS_NAMED	  1u /* the counter objects (status, metrics) */
 #define NFT_CTRS_FORWARDS 2u /* the forwards' counting sets */
-/* What `what` asks for, over one socket. 0 or -errno; what was not read
- * reads as zero. Release c even on error. */
-int nft_counters_read(unsigned what, struct nft_counters *c);
+/* What `what` asks for, over one socket; net (NULL: every network): only
+ * that network's named counters and the backstop's. 0 or -errno; what was
+ * not read reads as zero. Release c even on error. */
+int nft_counters_read(unsigned what, const char *net, struct nft_counters *c);
 void nft_counters_release(struct nft_counters *c);
 
 /* One GETOBJ reply: a counter object of table gatewayd is added, anything

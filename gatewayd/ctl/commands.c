@@ -152,7 +152,8 @@ int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
 {
 	struct nft_counters cs;
 
-	nft_counters_read(NFT_CTRS_NAMED, &cs); /* unread: zeros, as before */
+	/* unread: zeros, as before */
+	nft_counters_read(NFT_CTRS_NAMED, which < 0 ? NULL : ctx->conf->networks[which].name, &cs);
 	out_doc_begin(o, "networks");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (which < 0 || (size_t)which == i)
@@ -263,7 +264,7 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 	struct nft_fwd_count *v;
 	long n;
 
-	nft_counters_read(NFT_CTRS_FORWARDS, &cs);
+	nft_counters_read(NFT_CTRS_FORWARDS, NULL, &cs);
 	v = cs.fwd;
 	n = (long)cs.n_fwd;
 
@@ -403,7 +404,7 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 		}
 	}
 	/* every counter the figures need: one socket, read once */
-	nft_counters_read(NFT_CTRS_NAMED | NFT_CTRS_FORWARDS, &cs);
+	nft_counters_read(NFT_CTRS_NAMED | NFT_CTRS_FORWARDS, NULL, &cs);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
 		metric_counter(f, ctx, &cs, (enum nft_ctr)k, false);
 		if (nft_ctr_kinds[k].metric_bytes)

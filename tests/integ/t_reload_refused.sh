@@ -11,10 +11,10 @@
 # hook GATEWAYD_TEST_NFT_REFUSE=refuseme makes that commit fail as a
 # kernel refusal does. Then:
 #  - gatewayctl reload exits 8, "failed to apply:" with the cause (EPERM),
-#    and the log says "reload: failed to apply";
+#    and the log says "reload: failed to apply" (also for SIGHUP);
 #  - nothing a user can see changed: both sysctls and their record, the
 #    ruleset, the links, status, dnsmasq's pid;
-#  - an invalid config exits 3 "invalid config:";
+#  - an invalid config exits 3 "invalid config:" (SIGHUP: that log line);
 #  - the same change under another name applies (exit 0): forwarding and
 #    accept_ra = 2 now (the sysctls above could change: the test can fail).
 . "$(dirname "$0")/lib.sh"
@@ -86,6 +86,13 @@ grep -q "reload: failed to apply: nft: .*Operation not permitted.*; nothing chan
 seen >"$T/after"
 diff "$T/before" "$T/after" >"$T/diff" || fail "a refused reload changed what a user sees: $(cat "$T/diff")"
 ok "refused commit: exit 8, '$(head -1 "$T/out" | cut -c1-60)...'; sysctls, record, ruleset, links, status unchanged"
+# the same by SIGHUP: its log line says which
+kill -HUP "$GW_PID"
+wait_until 10 sh -c "[ \$(grep -c 'reload: failed to apply: nft: ' $T/gw.log) = 2 ]" \
+	|| fail "SIGHUP: no second 'reload: failed to apply' line"
+seen >"$T/after"
+diff "$T/before" "$T/after" >"$T/diff" || fail "a refused SIGHUP reload changed what a user sees: $(cat "$T/diff")"
+ok "SIGHUP: 'reload: failed to apply: ...', nothing changed"
 
 # --- an invalid config: exit 3
 conf refuseme
@@ -94,7 +101,10 @@ in_host $CTL reload >"$T/out" 2>&1; rc=$?
 [ $rc = 3 ] || fail "reload of an invalid config: exit $rc, expected 3: $(cat "$T/out")"
 grep -q "^invalid config: $T/gw.conf:[0-9]*: network \"refuseme\": ipv4" "$T/out" \
 	|| fail "not 'invalid config' with FILE:LINE: $(cat "$T/out")"
-grep -q "reload: invalid config: " "$T/gw.log" || fail "no 'invalid config' log line"
+grep -q "reload: invalid config: $T/gw.conf:[0-9]*: " "$T/gw.log" || fail "no 'invalid config' log line"
+kill -HUP "$GW_PID"
+wait_until 10 sh -c "[ \$(grep -c 'reload: invalid config: ' $T/gw.log) = 2 ]" \
+	|| fail "SIGHUP: no second 'reload: invalid config' line"
 seen >"$T/after"
 diff "$T/before" "$T/after" >"$T/diff" || fail "an invalid config changed what a user sees: $(cat "$T/diff")"
 ok "invalid config: exit 3, FILE:LINE, nothing changed"

@@ -89,10 +89,3 @@ int fmt_errno(char *err, size_t len, int r, const char *fmt, ...)
 	/* an error, whatever the caller passed: never success */
 	return r < 0 ? r : -EIO;
 }
-
-const char *gw_strerror(int r)
-{
-	if (r < 0)
-		r = -r;
-	return r == GW_EREFUSED ? "refused: invalid config or request" : strerror(r);
-}

@@ -18,7 +18,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * config (or a check of the config against the host), a bad request --
  * as opposed to a failure of the system doing it (-ENOMEM, -EPERM, or a
  * kernel that answers -EINVAL). A reload refused this way is "invalid
- * config" (gatewayctl exit 3), any other error "failed to apply". */
+ * config" (gatewayctl exit 3), any other error "failed to apply". It
+ * always comes with its message (fmt_err()): strerror() cannot name it. */
 #define GW_EREFUSED 4096
 
 /* For layers that do not log but let their caller decide: write one
@@ -28,7 +29,5 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fmt_err(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int fmt_errno(char *err, size_t len, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* strerror() that also names GW_EREFUSED; takes r < 0 as well. */
-const char *gw_strerror(int r);
 
 #endif

@@ -162,8 +162,9 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 				busy);
 			return CTL_FAIL;
 		}
-		if (doctor_start(c->ctx, which, json, client_doctor_done, cl, &cl->doc) < 0) {
-			fprintf(f, "doctor: out of memory\n");
+		if ((code = doctor_start(c->ctx, which, json, client_doctor_done, cl, &cl->doc)) <
+		    0) {
+			fprintf(f, "doctor: %s\n", strerror(-code));
 			return CTL_FAIL;
 		}
 		return CTL_PENDING;

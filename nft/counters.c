@@ -3,7 +3,9 @@
  * one dump) for the named counters -- or, for one network, its counters
  * asked by name -- then the forwards' counting sets (forward_count.c) on
  * the same socket. Status on a host with 100 networks asked 1,000 single
- * counters, each over a socket of its own. */
+ * counters, each over a socket of its own (metrics 1,205): measured on a
+ * loaded 2-core machine, gatewayd's CPU per status went from 37 to 5 ms,
+ * per metrics from 41.5 to 5 ms (medians of 3 runs of 20). */
 #include "counters.h"
 #include "untrusted.h"
 #include "lib/nl.h"

@@ -110,6 +110,10 @@ diff "$T/before" "$T/after" >"$T/diff" || fail "an invalid config changed what a
 ok "invalid config: exit 3, FILE:LINE, nothing changed"
 
 # --- the same change, another name: applied
+# (the RA-learned route comes and goes by itself on a loaded machine,
+# seconds at a time, gatewayd or not: fix_accept_ra needs it there)
+ra_route() { ip -n "$NS_HOST" -6 route show default | grep -q 'proto ra'; }
+wait_until 15 ra_route || fail "the RA-learned route did not come back"
 conf other
 in_host $CTL reload >"$T/out" 2>&1 || fail "reload adding network other: exit $?: $(cat "$T/out")"
 [ "$(in_host cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ] || fail "IPv6 forwarding not on"

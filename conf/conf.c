@@ -265,6 +265,15 @@ int conf_sec_line(const struct conf_ctx *ctx, cfg_t *sec)
 	return sec->line;
 }
 
+/* A check writes its own message; an error met on the way (out of
+ * memory) has none: name it, with its errno kept. */
+static int parse_err(const char *name, int r, char *err, size_t errlen)
+{
+	if (r < 0 && errlen && !err[0])
+		snprintf(err, errlen, "%s: %s", name, strerror(-r));
+	return r;
+}
+
 /* text: the whole file, NUL-terminated, cleaned in place. */
 static int conf_parse(const char *name, char *text, size_t len, struct gw_conf **out, char *err,
 		      size_t errlen)
@@ -277,15 +286,17 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 	int r, line;
 
 	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
 	if ((r = conf_text_clean(text, len, &line, msg, sizeof(msg))) < 0)
 		return conf_fail(&ctx, line, "%s", msg);
 	if ((r = conf_text_sections(text, len, &secs, &ctx.n_secs)) < 0)
-		return r;
+		return parse_err(name, r, err, errlen);
 	ctx.secs = secs;
 	root = cfg_init(root_opts, CFGF_NONE);
 	if (!root) {
 		free(secs);
-		return -ENOMEM;
+		return parse_err(name, -ENOMEM, err, errlen);
 	}
 	cfg_set_error_function(root, conf_errfunc);
 	confuse_err[0] = '\0';
@@ -313,7 +324,7 @@ out:
 	conf_free(c);
 	cfg_free(root);
 	free(secs);
-	return r;
+	return parse_err(name, r, err, errlen);
 }
 
 int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t errlen)
@@ -338,8 +349,10 @@ int conf_load_buf(const char *name, const char *buf, struct gw_conf **out, char 
 	int r;
 
 	*out = NULL;
-	if (!text)
+	if (!text) {
+		snprintf(err, errlen, "%s: %s", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	r = conf_parse(name, text, strlen(text), out, err, errlen);
 	free(text);
 	return r;

@@ -180,10 +180,14 @@ static int reload(void *arg, char *err, size_t errlen)
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
 		    (unsigned long long)ts.tv_sec * 1000000ull +
 			    (unsigned long long)ts.tv_nsec / 1000);
-	if ((r = load_conf(d->conf_path, &conf, err, errlen)) < 0 ||
-	    (r = apply_reload(d->ctx, conf, err, errlen)) < 0) {
+	/* The file is the config: one that cannot be read or does not parse
+	 * is refused (its errno is in err); running out of memory is not. */
+	if ((r = load_conf(d->conf_path, &conf, err, errlen)) < 0 && r != -ENOMEM)
+		r = -GW_EREFUSED;
+	if (r < 0 || (r = apply_reload(d->ctx, conf, err, errlen)) < 0) {
 		conf_free(conf); /* NULL if it did not parse */
-		log_err("reload: %s; keeping the running configuration", err);
+		log_err("reload: %s: %s; nothing changed, keeping the running configuration",
+			r == -GW_EREFUSED ? "invalid config" : "failed to apply", err);
 		notify_send("READY=1\nSTATUS=reload failed, old configuration kept: %s", err);
 		return r;
 	}

@@ -1,4 +1,9 @@
-/* The one mutable global outside a context struct: where log lines go. */
+/* Logging: where log lines go (stderr or syslog) and how verbose, set
+ * once by log_init(), in file-static state -- not the only state outside
+ * a context struct: conf/conf.c keeps libconfuse's last error (its error
+ * callback takes no user pointer), gatewayd/host/hostcheck.c the doctor's
+ * test ports and the callback that tells it which ports are gatewayd's.
+ * And fmt_err()/fmt_errno(), the message-and-code helpers. */
 #include "lib/log.h"
 
 #include <errno.h>
@@ -71,5 +76,16 @@ int fmt_err(char *err, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
+	return -GW_EREFUSED;
+}
+
+int fmt_errno(char *err, size_t len, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	/* an error, whatever the caller passed: never success */
+	return r < 0 ? r : -EIO;
 }

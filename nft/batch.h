@@ -43,5 +43,7 @@ const void *nft_batch_data(const struct nft_batch *b, size_t *len);
 size_t nft_batch_count(const struct nft_batch *b);
 /* What the message with this sequence number creates, for error messages. */
 const char *nft_batch_describe(const struct nft_batch *b, uint32_t seq);
+/* The description of the first message that mentions word, or NULL. */
+const char *nft_batch_find(const struct nft_batch *b, const char *word);
 
 #endif

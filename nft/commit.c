@@ -93,6 +93,18 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 			 strerror(-r));
 		return r;
 	}
+	/* Test hook, for the tests alone (tests/integ/t_reload_refused.sh):
+	 * a batch with a message about GATEWAYD_TEST_NFT_REFUSE (a network's
+	 * name, say) is refused whole, as the kernel refuses a batch (with
+	 * EPERM: a table another socket owns), and nothing is sent. */
+	const char *refuse = getenv("GATEWAYD_TEST_NFT_REFUSE"), *what;
+
+	if (refuse && *refuse && (what = nft_batch_find(b, refuse))) {
+		snprintf(err, errlen, "nft: %s: %s (GATEWAYD_TEST_NFT_REFUSE)", what,
+			 strerror(EPERM));
+		r = -EPERM;
+		goto out;
+	}
 	data = nft_batch_data(b, &len);
 	r = nl_request(nl, data, len, NULL, NULL, &e);
 	if (r < 0 && e.seq)
@@ -101,6 +113,7 @@ int nft_commit(struct nft_conn *conn, const struct nft_batch *b, char *err, size
 	else if (r < 0)
 		snprintf(err, errlen, "nft: committing a batch of %zu messages: %s",
 			 nft_batch_count(b), strerror(-r));
+out:
 	if (!conn)
 		nl_close(nl);
 	return r;

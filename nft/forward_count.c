@@ -1,5 +1,6 @@
 /* Port forwards' counters: a dump of the counting sets' elements
- * (GETSETELEM), each element's comment and counter read with libmnl. */
+ * (GETSETELEM) over one socket, each element's comment and counter read
+ * with libmnl. */
 #include "forward_count.h"
 #include "forward.h"
 #include "lib/nl.h"
@@ -107,20 +108,15 @@ static void counts_restart(void *data)
 	((struct counts *)data)->n = ((struct counts *)data)->start;
 }
 
-static int dump_set(const char *set, struct counts *q)
+static int dump_set(struct nl *nl, const char *set, struct counts *q)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	struct nl *nl;
 	int r;
 
 	if (!s)
 		return -ENOMEM;
-	if ((r = nl_open(NETLINK_NETFILTER, 0, 0, &nl)) < 0) {
-		nftnl_set_free(s);
-		return r;
-	}
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE_NAME);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP,
@@ -129,7 +125,6 @@ static int dump_set(const char *set, struct counts *q)
 	nftnl_set_free(s);
 	q->start = q->n;
 	r = nl_dump(nl, nlh, elems_cb, counts_restart, q);
-	nl_close(nl);
 	return r < 0 ? r : q->err;
 }
 
@@ -140,7 +135,7 @@ static int count_cmp(const void *a, const void *b)
 }
 
 /* One element per port: a forward's counts are the sum of its ports'. */
-long nft_forward_counts(struct nft_fwd_count **out)
+long nft_forward_counts_nl(struct nl *nl, struct nft_fwd_count **out)
 {
 	struct counts q = { 0 };
 	size_t k = 0;
@@ -148,7 +143,7 @@ long nft_forward_counts(struct nft_fwd_count **out)
 
 	*out = NULL;
 	for (size_t i = 0; i < NFT_FWD_COUNT_SETS; i++)
-		if ((r = dump_set(nft_fwd_count_sets[i], &q)) < 0) {
+		if ((r = dump_set(nl, nft_fwd_count_sets[i], &q)) < 0) {
 			free(q.v);
 			return r;
 		}

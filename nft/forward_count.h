@@ -12,9 +12,11 @@ struct nft_fwd_count {
 	uint64_t packets, bytes;
 };
 
-/* Every forward's counter, sorted by name (for nft_forward_count_find).
- * *out is the caller's to free. Returns how many, or -errno. */
-long nft_forward_counts(struct nft_fwd_count **out);
+/* Every forward's counter, sorted by name (for nft_forward_count_find),
+ * read over nl (nft/counters.c: one socket per command). *out is the
+ * caller's to free. Returns how many, or -errno. */
+struct nl;
+long nft_forward_counts_nl(struct nl *nl, struct nft_fwd_count **out);
 const struct nft_fwd_count *nft_forward_count_find(const struct nft_fwd_count *v, size_t n,
 						   const char *net, const char *name);
 

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
-#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -74,48 +73,6 @@ int nft_table_exists(uint8_t family)
 	if (r == -ENOENT)
 		return 0;
 	return r < 0 ? r : n > 0;
-}
-
-struct counter_q {
-	const char *name;
-	uint64_t pkts, bytes;
-};
-
-static void counter_payload(struct nlmsghdr *nlh, const void *arg)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-
-	if (!o)
-		return;
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NFT_TABLE_NAME);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, arg);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	nftnl_obj_nlmsg_build_payload(nlh, o);
-	nftnl_obj_free(o);
-}
-
-static int counter_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct counter_q *q = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
-
-	if (o && nftnl_obj_nlmsg_parse(nlh, o) == 0) {
-		q->pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
-		q->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
-	}
-	nftnl_obj_free(o);
-	return 0;
-}
-
-int nft_counter_read(uint8_t family, const char *name, uint64_t *packets, uint64_t *bytes)
-{
-	struct counter_q q = { name, 0, 0 };
-	int r = nft_query(NFT_MSG_GETOBJ, family, false, counter_payload, name, counter_cb, NULL,
-			  &q);
-
-	*packets = q.pkts;
-	*bytes = q.bytes;
-	return r;
 }
 
 static void table_payload(struct nlmsghdr *nlh, const void *arg)

@@ -1,6 +1,6 @@
-/* Reading nf_tables back: counters, rule counts, other tables' base
- * chains that would drop guest traffic, and a set's elements. Read-only;
- * used by status, metrics, doctor and guest binding. */
+/* Reading nf_tables back: rule counts, other tables' base chains that
+ * would drop guest traffic, and a set's elements. Read-only; used by
+ * doctor and guest binding (counters: nft/counters.h). */
 #ifndef GW_NFT_INSPECT_H
 #define GW_NFT_INSPECT_H
 
@@ -9,7 +9,6 @@
 
 /* Does table FAMILY gatewayd exist? 1 yes, 0 no, <0 error. */
 int nft_table_exists(uint8_t family);
-int nft_counter_read(uint8_t family, const char *name, uint64_t *packets, uint64_t *bytes);
 /* Rules in our table of this family; -ENOENT without the table. */
 int nft_rule_count(uint8_t family);
 

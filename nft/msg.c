@@ -143,6 +143,14 @@ const char *nft_batch_describe(const struct nft_batch *b, uint32_t seq)
 	return i < b->n_desc && b->desc[i] ? b->desc[i] : "unknown message";
 }
 
+const char *nft_batch_find(const struct nft_batch *b, const char *word)
+{
+	for (size_t i = 0; i < b->n_desc; i++)
+		if (b->desc[i] && strstr(b->desc[i], word))
+			return b->desc[i];
+	return NULL;
+}
+
 int batch_table(struct nft_batch *b, uint16_t type, uint8_t family, uint16_t flags,
 		uint32_t table_flags)
 {

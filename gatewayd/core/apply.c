@@ -1,7 +1,9 @@
 /* Apply and take down: execute a diff (core/diff.c) between the desired
  * state in force and a new one. Order: every check that can refuse (the
- * preflight, the plan) before the first change; then the nftables change
- * in one transaction, dnsmasqs that go, bridges that go, bridges that
+ * preflight, the plan) before the first change; then the changes that can
+ * fail -- sysctls, QEMU's ACL, the nftables change in one transaction --
+ * with the first two put back if a later one fails (a reload changes
+ * nothing or all); then dnsmasqs that go, bridges that go, bridges that
  * come, dnsmasqs that come (serve.c). Stop is the reverse of everything. */
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/binding.h"
@@ -38,8 +40,10 @@
 
 /* The sysctls the plan needs: forwarding, and accept_ra = 2 on uplinks
  * that need it (the one change gatewayd makes to an uplink; recorded,
- * restored). */
-static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, char *err, size_t errlen)
+ * restored). With u (a reload), what is written is noted there, so that
+ * a step failing later puts it back. */
+static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, struct sysctl_undo *u,
+			  char *err, size_t errlen)
 {
 	char path[GW_PATH_MAX + 32], key[128];
 	int r;
@@ -49,15 +53,15 @@ static int ensure_sysctls(struct gw_ctx *ctx, const struct gw_plan *p, char *err
 		if (!p->nets[i].fix_accept_ra)
 			continue;
 		snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", p->nets[i].uplink);
-		if ((r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, key, "2", path)) < 0)
-			return fmt_err(err, errlen, "setting %s = 2: %s", key, strerror(-r));
+		if ((r = sysctl_ensure_undo(&ctx->sysctls, SYSCTL_ROOT, key, "2", path, u)) < 0)
+			return fmt_errno(err, errlen, r, "setting %s = 2: %s", key, strerror(-r));
 		if (r > 0)
 			log_warnx("network \"%s\": set accept_ra = 2 on uplink %s (fix_accept_ra), "
 				  "so it keeps its RA-learned IPv6 routes with forwarding on",
 				  p->conf->networks[i].name, p->nets[i].uplink);
 	}
-	if ((r = bridge_forwarding(ctx, p->conf, p->v6)) < 0)
-		return fmt_err(err, errlen, "enabling forwarding: %s", strerror(-r));
+	if ((r = bridge_forwarding_undo(ctx, p->conf, p->v6, u)) < 0)
+		return fmt_errno(err, errlen, r, "enabling forwarding: %s", strerror(-r));
 	return 0;
 }
 
@@ -128,14 +132,14 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 	struct preflight pf = { 0 };
 	int r;
 
-	if (preflight_new(conf, &pf) < 0)
-		return fmt_err(err, errlen, "out of memory");
+	if ((r = preflight_new(conf, &pf)) < 0)
+		return fmt_errno(err, errlen, r, "out of memory");
 	pf.running = ctx->conf; /* NULL at start */
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0) {
 		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */
 		if ((r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
-			fmt_err(err, errlen, "planning: %s", strerror(-r));
+			fmt_errno(err, errlen, r, "planning: %s", strerror(-r));
 	}
 	preflight_release(&pf);
 	return r;
@@ -187,7 +191,7 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 	if (nft_update_empty(&d->nft))
 		return 0;
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
-		return fmt_err(err, errlen, "out of memory");
+		return fmt_errno(err, errlen, -ENOMEM, "out of memory");
 	/* guest binding's map is rewritten with it: its ports kept */
 	struct nft_elem *bind_ports =
 		d->nft.ports_rewrite
@@ -347,8 +351,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 
 	test_ports_remove(ctx);
 	/* our ports are known to the guard before the preflight looks */
-	if (taps_load(ctx, conf) < 0)
-		return fmt_err(err, errlen, "out of memory");
+	if ((r = taps_load(ctx, conf)) < 0)
+		return fmt_errno(err, errlen, r, "out of memory");
 	if ((r = taps_check(ctx, conf, err, errlen)) < 0)
 		return r;
 	/* Asked once: the answer shapes the backstop in every plan. */
@@ -361,13 +365,13 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	ctx->conf = plan.conf;
 	if (!(ctx->nets = calloc(plan.conf->n_networks + 1, sizeof(*ctx->nets))) ||
 	    gw_diff_plans(NULL, &plan, NULL, &d) < 0) {
-		r = fmt_err(err, errlen, "out of memory");
+		r = fmt_errno(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	/* Originals recorded by a crashed instance are still the originals. */
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_state_load(path, &ctx->sysctls);
-	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0 ||
+	if ((r = ensure_sysctls(ctx, &plan, NULL, err, errlen)) < 0 ||
 	    (r = qemu_acl_sync(plan.conf, err, errlen)) < 0)
 		goto fail;
 	/* From nothing: the "old" state has no networks. */
@@ -382,8 +386,8 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	watch_links(ctx); /* fill the ports map */
 	if ((r = resolv_watch_new(ctx->loop, conf->run_dir, gw_ctx_upstream_changed, ctx,
 				  &ctx->resolv)) < 0) {
-		r = fmt_err(err, errlen, "writing %s/%s: %s", conf->run_dir, UPSTREAM_FILE,
-			    strerror(-r));
+		r = fmt_errno(err, errlen, r, "writing %s/%s: %s", conf->run_dir, UPSTREAM_FILE,
+			      strerror(-r));
 		goto fail;
 	}
 	if ((r = dhcp_up(ctx, &d, true, err, errlen)) < 0)
@@ -437,9 +441,10 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	size_t n_old = ctx->conf->n_networks;
 	struct gw_net_rt *rts = NULL;
 	struct gw_diff d = { 0 };
+	struct sysctl_undo undo;
 	bool *redo = NULL;
 	struct gw_plan plan;
-	bool acl = false;
+	bool acl = false, sysctls = false;
 	int r;
 
 	if ((r = reload_globals_check(ctx->conf, conf, err, errlen)) < 0 ||
@@ -449,7 +454,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	rts = calloc(plan.conf->n_networks + 1, sizeof(*rts));
 	redo = calloc(n_old + 1, sizeof(*redo));
 	if (!rts || !redo) {
-		r = fmt_err(err, errlen, "out of memory");
+		r = fmt_errno(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	/* A network refused at its probe is probed again: the user was
@@ -457,12 +462,17 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	for (size_t i = 0; i < n_old; i++)
 		redo[i] = ctx->nets[i].refused;
 	if ((r = gw_diff_plans(&ctx->plan, &plan, redo, &d)) < 0) {
-		r = fmt_err(err, errlen, "out of memory");
+		r = fmt_errno(err, errlen, r, "out of memory");
 		goto fail;
 	}
-	/* The last refusals; then the first change, the ruleset, which
-	 * either applies whole or leaves the old one in force. */
-	if ((r = ensure_sysctls(ctx, &plan, err, errlen)) < 0)
+	/* The changes that can fail: sysctls, QEMU's ACL and the ruleset,
+	 * which either applies whole or leaves the old one in force. The
+	 * first two are put back when a later one fails: a reload changes
+	 * nothing or all. After the ruleset nothing fails the reload (a
+	 * network that cannot be brought up is logged, the others go on). */
+	sysctl_undo_begin(&undo, &ctx->sysctls);
+	sysctls = true;
+	if ((r = ensure_sysctls(ctx, &plan, &undo, err, errlen)) < 0)
 		goto fail;
 	/* set before: a sync refused half-way (another qemu_conf_dir whose
 	 * bridge.conf is a link) has taken the running ACL out already */
@@ -494,6 +504,15 @@ fail:
 
 		if (qemu_acl_sync(ctx->conf, e2, sizeof(e2)) < 0)
 			log_warnx("%s", e2);
+	}
+	if (sysctls) { /* the values in force before, and their record */
+		char path[GW_PATH_MAX + 32];
+		int k;
+
+		state_path(ctx->conf->state_dir, STATE_SYSCTL, path, sizeof(path));
+		if ((k = sysctl_undo(&undo, &ctx->sysctls, SYSCTL_ROOT, path)) > 0)
+			log_info("reload: put back %d sysctl%s it had written", k,
+				 k == 1 ? "" : "s");
 	}
 	plan.parsed = NULL; /* the caller's on failure */
 	gw_plan_release(&plan);

@@ -1,8 +1,13 @@
 /* Apply: turns a validated config into the desired state (core/plan.h)
  * and carries out its diff with the state in force: bridges, sysctls, the
  * two nftables tables, one supervised dnsmasq per network; and takes all
- * of it down again. With bridge.c, serve.c and watch.c, the only part of
- * gatewayd that changes the host or spawns. */
+ * of it down again. Start and reload change the host only through here
+ * (with bridge.c and serve.c). It is not the only part that changes the
+ * host: at run time watch.c repairs what drifted (bridges, addresses,
+ * sysctls, the ports map), taps*.c make and plug taps, binding*.c refill
+ * the binding sets, bgp.c writes BIRD's fragment, qemu_acl.c QEMU's ACL,
+ * names.c and static_hosts.c dnsmasq's host files, gatewayd/host/resolv.c
+ * the upstream file, and doctor (gatewayd/ctl/) plugs test ports in. */
 #ifndef GW_APPLY_H
 #define GW_APPLY_H
 
@@ -24,7 +29,10 @@ void gw_ctx_free(struct gw_ctx *ctx);
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
 /* Switch to a new config: only what the diff names is touched (an
  * unchanged network keeps its dnsmasq, chains and counters). On failure
- * the old config stays in force. Takes conf on success only. */
+ * the old config stays in force and nothing changed (sysctls and QEMU's
+ * ACL written before a refused commit are put back): -GW_EREFUSED (with
+ * the reason in err) when a check refused the config, else the -errno
+ * applying it met. Takes conf on success only. */
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
 /* Take down everything (dnsmasq, table, bridges we created, sysctls). */
 void apply_stop(struct gw_ctx *ctx);

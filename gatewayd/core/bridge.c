@@ -18,19 +18,26 @@ static bool bridge_listed(const struct gw_conf *conf, const char *bridge)
 	return state_names_has(path, bridge);
 }
 
-int bridge_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6)
+int bridge_forwarding_undo(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6,
+			   struct sysctl_undo *u)
 {
 	char path[GW_PATH_MAX + 32];
 	int r, changed;
 
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
-	r = changed = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path);
+	r = changed =
+		sysctl_ensure_undo(&ctx->sysctls, SYSCTL_ROOT, "net/ipv4/ip_forward", "1", path, u);
 	if (r >= 0 && v6) {
-		r = sysctl_ensure(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding", "1",
-				  path);
+		r = sysctl_ensure_undo(&ctx->sysctls, SYSCTL_ROOT, "net/ipv6/conf/all/forwarding",
+				       "1", path, u);
 		changed |= r;
 	}
 	return r < 0 ? r : changed;
+}
+
+int bridge_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6)
+{
+	return bridge_forwarding_undo(ctx, conf, v6, NULL);
 }
 
 /* The bridge is a router on a segment gatewayd owns:
@@ -67,12 +74,13 @@ int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_ne
 		/* Record first: a crash right after creating still finds it. */
 		state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 		if ((r = state_names_add(path, n->bridge)) < 0)
-			return fmt_err(err, errlen, "%s: %s", path, strerror(-r));
+			return fmt_errno(err, errlen, r, "%s: %s", path, strerror(-r));
 		addr_bridge_mac(n->name, mac);
 		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac)) < 0) {
 			state_names_remove(path, n->bridge);
-			return fmt_err(err, errlen, "network \"%s\": creating bridge \"%s\": %s",
-				       n->name, n->bridge, strerror(-r));
+			return fmt_errno(err, errlen, r,
+					 "network \"%s\": creating bridge \"%s\": %s", n->name,
+					 n->bridge, strerror(-r));
 		}
 		rt->created_bridge = true;
 		log_info("network \"%s\": created bridge %s", n->name, n->bridge);
@@ -81,30 +89,30 @@ int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_ne
 		rt->created_bridge = bridge_listed(conf, n->bridge);
 	}
 	if (r < 0)
-		return fmt_err(err, errlen, "network \"%s\": bridge \"%s\": %s", n->name, n->bridge,
-			       strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": bridge \"%s\": %s", n->name,
+				 n->bridge, strerror(-r));
 	if (strcmp(l.kind, "bridge"))
 		return fmt_err(err, errlen, "network \"%s\": device \"%s\" is not a bridge",
 			       n->name, n->bridge);
 	if ((r = bridge_sysctls(n)) < 0)
-		return fmt_err(err, errlen, "network \"%s\": IPv6 settings of %s: %s", n->name,
-			       n->bridge, strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": IPv6 settings of %s: %s", n->name,
+				 n->bridge, strerror(-r));
 	/* Also on a bridge we adopted: a bridge without an explicit MAC takes
 	 * its ports' and changes it as they come and go, and the backstop
 	 * rules know our own DHCP/RA frames by this address. */
 	addr_bridge_mac(n->name, mac);
 	if ((r = rtnl_link_set_mac(ctx->rtnl, l.ifindex, mac)) < 0)
-		return fmt_err(err, errlen, "network \"%s\": setting the MAC of %s: %s", n->name,
-			       n->bridge, strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": setting the MAC of %s: %s",
+				 n->name, n->bridge, strerror(-r));
 	r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET, &n->ipv4.addr, n->ipv4.plen);
 	if (r >= 0 && n->has_ipv6)
 		r = rtnl_addr_add(ctx->rtnl, l.ifindex, AF_INET6, &n->ipv6.addr, n->ipv6.plen);
 	if (r < 0)
-		return fmt_err(err, errlen, "network \"%s\": adding addresses to %s: %s", n->name,
-			       n->bridge, strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": adding addresses to %s: %s",
+				 n->name, n->bridge, strerror(-r));
 	if ((r = rtnl_link_set_up(ctx->rtnl, l.ifindex)) < 0)
-		return fmt_err(err, errlen, "network \"%s\": setting %s up: %s", n->name, n->bridge,
-			       strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": setting %s up: %s", n->name,
+				 n->bridge, strerror(-r));
 	return 0;
 }
 

@@ -20,7 +20,11 @@ void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw
  * network's new config, or NULL) puts there too. */
 void bridge_addrs_del(struct gw_ctx *ctx, const struct gw_network *n,
 		      const struct gw_network *keep);
-/* Forwarding on (IPv6 too if v6); 1 if something had to be written. */
+/* Forwarding on (IPv6 too if v6); 1 if something had to be written.
+ * With u, what was written is noted there to be undone (sysctl_undo()). */
 int bridge_forwarding(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6);
+struct sysctl_undo;
+int bridge_forwarding_undo(struct gw_ctx *ctx, const struct gw_conf *conf, bool v6,
+			   struct sysctl_undo *u);
 
 #endif

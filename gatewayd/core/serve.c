@@ -69,7 +69,8 @@ static int hosts_files_write(const struct gw_conf *conf, const struct gw_network
 		goto fail;
 	return 0;
 fail:
-	return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, path, strerror(-r));
+	return fmt_errno(err, errlen, r, "network \"%s\": writing %s: %s", n->name, path,
+			 strerror(-r));
 }
 
 static void pid_path(const struct gw_conf *conf, const struct gw_network *n, char *buf, size_t len)
@@ -176,18 +177,18 @@ static int serve(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw
 		return r;
 	if ((r = state_file_write(cpath, 0644, dnsmasq_conf_fill,
 				  &(struct dnsmasq_conf_arg){ conf, n })) < 0)
-		return fmt_err(err, errlen, "network \"%s\": writing %s: %s", n->name, cpath,
-			       strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": writing %s: %s", n->name, cpath,
+				 strerror(-r));
 	/* dnsmasq opens its lease file as root before it drops privileges,
 	 * and would create it world-readable: guests' MACs and names. */
 	dnsmasq_lease_path(conf, n, lpath, sizeof(lpath));
 	if (n->dhcp_enabled && (r = state_file_create(lpath, 0600)) < 0)
-		return fmt_err(err, errlen, "network \"%s\": lease file %s: %s", n->name, lpath,
-			       strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": lease file %s: %s", n->name,
+				 lpath, strerror(-r));
 	if ((r = dnsmasq_new(ctx->loop, &p, &rt->dnsmasq)) < 0 ||
 	    (!rt->tripped[0] && (r = dnsmasq_start(rt->dnsmasq)) < 0))
-		return fmt_err(err, errlen, "network \"%s\": starting %s: %s", n->name,
-			       conf->dnsmasq, strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": starting %s: %s", n->name,
+				 conf->dnsmasq, strerror(-r));
 	ra_start(ctx, n, rt);
 	return 0;
 }

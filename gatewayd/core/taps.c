@@ -302,10 +302,10 @@ int taps_plug(struct gw_ctx *ctx, const char *port, int ifindex, const char *net
 	if (!n)
 		return fmt_err(err, errlen, "no network \"%s\"", network);
 	if ((r = rtnl_link_get(ctx->rtnl, n->bridge, &br)) < 0)
-		return fmt_err(err, errlen, "bridge %s of network \"%s\": %s", n->bridge, n->name,
-			       strerror(-r));
+		return fmt_errno(err, errlen, r, "bridge %s of network \"%s\": %s", n->bridge,
+				 n->name, strerror(-r));
 	if ((r = rtnl_link_get(ctx->rtnl, port, &l)) < 0)
-		return fmt_err(err, errlen, "%s: %s", port, strerror(-r));
+		return fmt_errno(err, errlen, r, "%s: %s", port, strerror(-r));
 	if (ifindex && l.ifindex != ifindex) {
 		fmt_err(err, errlen, "%s is another device now (ifindex %d, not %d)", port,
 			l.ifindex, ifindex);
@@ -319,13 +319,13 @@ int taps_plug(struct gw_ctx *ctx, const char *port, int ifindex, const char *net
 			port);
 	if (l.master != br.ifindex) {
 		if ((r = rtnl_link_set_master(ctx->rtnl, l.ifindex, br.ifindex)) < 0)
-			return fmt_err(err, errlen, "enslaving %s to bridge %s: %s", port,
-				       n->bridge, strerror(-r));
+			return fmt_errno(err, errlen, r, "enslaving %s to bridge %s: %s", port,
+					 n->bridge, strerror(-r));
 		changed = 1;
 	}
 	if (!(l.flags & IFF_UP)) {
 		if ((r = rtnl_link_set_up(ctx->rtnl, l.ifindex)) < 0)
-			return fmt_err(err, errlen, "setting %s up: %s", port, strerror(-r));
+			return fmt_errno(err, errlen, r, "setting %s up: %s", port, strerror(-r));
 		changed = 1;
 	}
 	return changed;
@@ -351,16 +351,16 @@ int taps_tap_make(struct gw_ctx *ctx, const struct gw_tap *t, char *err, size_t 
 				       "tap %s is open (a guest runs on it): its owner stays "
 				       "uid %d until it is closed",
 				       t->name, (int)ti.owner);
-		return r < 0 ? fmt_err(err, errlen, "tap %s: setting its owner: %s", t->name,
-				       strerror(-r))
+		return r < 0 ? fmt_errno(err, errlen, r, "tap %s: setting its owner: %s", t->name,
+					 strerror(-r))
 			     : 0;
 	}
 	if (r != -ENODEV)
-		return fmt_err(err, errlen, "%s: %s", t->name, strerror(-r));
+		return fmt_errno(err, errlen, r, "%s: %s", t->name, strerror(-r));
 	made_edit(ctx->taps, t->name, true);
 	if ((r = tun_tap_create(t->name, t->uid, t->gid)) < 0) {
 		made_edit(ctx->taps, t->name, false);
-		return fmt_err(err, errlen, "creating tap %s: %s", t->name, strerror(-r));
+		return fmt_errno(err, errlen, r, "creating tap %s: %s", t->name, strerror(-r));
 	}
 	return 1;
 }

@@ -79,17 +79,18 @@ int taps_add(struct gw_ctx *ctx, const char *net, const char *user, const char *
 		snprintf(tap.name, sizeof(tap.name), "%s", name);
 	snprintf(tap.network, sizeof(tap.network), "%s", net);
 	if (!(v = realloc(t->rt, (t->n_rt + 1) * sizeof(*v))))
-		return fmt_err(err, errlen, "out of memory");
+		return fmt_errno(err, errlen, -ENOMEM, "out of memory");
 	t->rt = v;
 	if ((r = taps_tap_make(ctx, &tap, err, errlen)) < 0)
 		return r;
 	t->rt[t->n_rt++] = tap;
-	if ((r = taps_plug(ctx, tap.name, 0, net, err, errlen)) < 0 || (r = taps_save(t)) < 0) {
-		if (r != -EINVAL)
-			fmt_err(err, errlen, "%s/%s: %s", t->dir, STATE_TAPS, strerror(-r));
+	/* taps_plug() wrote its own message */
+	if ((r = taps_plug(ctx, tap.name, 0, net, err, errlen)) >= 0 && (r = taps_save(t)) < 0)
+		fmt_errno(err, errlen, r, "%s/%s: %s", t->dir, STATE_TAPS, strerror(-r));
+	if (r < 0) {
 		t->n_rt--;
 		taps_tap_unmake(ctx, tap.name, "it could not be set up");
-		return -EINVAL;
+		return r;
 	}
 	log_info("network \"%s\": created tap %s for user %s%s%s (gatewayctl tap add)", net,
 		 tap.name, tap.user, tap.group[0] ? ", group " : "", tap.group);
@@ -175,12 +176,12 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	int r;
 
 	if (!n)
-		return net ? fmt_err(err, errlen, "no network \"%s\"", net) : -EINVAL;
+		return net ? fmt_err(err, errlen, "no network \"%s\"", net) : -GW_EREFUSED;
 	if (!name_ifname(ifname))
 		return fmt_err(err, errlen, "\"%s\" is not a valid interface name", ifname);
 	if ((r = rtnl_link_get(ctx->rtnl, ifname, &l)) < 0)
-		return fmt_err(err, errlen, "%s: %s", ifname,
-			       r == -ENODEV ? "no such device" : strerror(-r));
+		return fmt_errno(err, errlen, r, "%s: %s", ifname,
+				 r == -ENODEV ? "no such device" : strerror(-r));
 	if (strcmp(l.kind, "tun") || tun_info_read(ifname, &ti) < 0 || !ti.tap)
 		return fmt_err(err, errlen,
 			       "%s is not a tap device (kind \"%s\"): only a guest's tap may be "
@@ -201,7 +202,7 @@ int taps_attach(struct gw_ctx *ctx, const char *ifname, const char *net, char *e
 	}
 	if ((fresh = i < 0)) {
 		if (!(v = realloc(t->att, (t->n_att + 1) * sizeof(*v))))
-			return fmt_err(err, errlen, "out of memory");
+			return fmt_errno(err, errlen, -ENOMEM, "out of memory");
 		t->att = v;
 		i = (long)t->n_att++;
 	}

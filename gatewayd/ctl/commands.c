@@ -8,7 +8,7 @@
 #include "gatewayd/core/ctx.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/leases.h"
-#include "nft/forward_count.h"
+#include "nft/counters.h"
 #include "nft/inspect.h"
 #include "nft/feature.h"
 #include "nft/plan.h"
@@ -26,13 +26,14 @@ struct counters {
 	uint64_t p, b;
 };
 
-static struct counters counter(enum nft_ctr k, const char *net)
+/* cs: every counter, read once for the whole command (nft/counters.h) */
+static struct counters counter(const struct nft_counters *cs, enum nft_ctr k, const char *net)
 {
 	struct counters c = { 0, 0 };
 	char name[NFT_NAME_MAX];
 
 	nft_counter_name(name, nft_ctr_kinds[k].what, net);
-	nft_counter_read(nft_ctr_kinds[k].family, name, &c.p, &c.b);
+	nft_counters_get(cs, nft_ctr_kinds[k].family, name, &c.p, &c.b);
 	return c;
 }
 
@@ -59,13 +60,13 @@ static const char *guard_state(const struct gw_net_rt *rt, char *buf, size_t len
 /* The backstop's form (nft/feature.h), what it leaves open, and what it
  * dropped from ports not known yet (one counter for the bridge table:
  * the same for every network). */
-static void backstop_status(struct out *o, const struct gw_ctx *ctx)
+static void backstop_status(struct out *o, const struct gw_ctx *ctx, const struct nft_counters *cs)
 {
 	uint64_t p = 0, b = 0;
 
 	out_str(o, "backstop", nft_backstop_mode(ctx->bridge_meta));
 	out_str(o, "backstop_open", nft_backstop_gap(ctx->bridge_meta));
-	nft_counter_read(NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
+	nft_counters_get(cs, NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
 	out_int(o, "untrusted_dropped_packets", p);
 }
 
@@ -90,7 +91,7 @@ static void ra_status(struct out *o, const struct gw_net_rt *rt)
 	out_int(o, "ra_solicitations", st.rs);
 }
 
-static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
+static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct nft_counters *cs)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
@@ -129,11 +130,11 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
 	ra_status(o, rt);
 	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
-	backstop_status(o, ctx);
+	backstop_status(o, ctx, cs);
 	bgp_ctl_status(o, ctx, i); /* announce, bgp */
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
-		struct counters c = counter((enum nft_ctr)k, n->name);
+		struct counters c = counter(cs, (enum nft_ctr)k, n->name);
 		char key[64];
 
 		snprintf(key, sizeof(key), "%s_packets", nft_ctr_kinds[k].status);
@@ -161,11 +162,16 @@ long cmd_pick(struct gw_ctx *ctx, const char *net)
 
 int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
 {
+	struct nft_counters cs;
+
+	/* unread: zeros, as before */
+	nft_counters_read(NFT_CTRS_NAMED, which < 0 ? NULL : ctx->conf->networks[which].name, &cs);
 	out_doc_begin(o, "networks");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (which < 0 || (size_t)which == i)
-			status_one(o, ctx, i);
+			status_one(o, ctx, i, &cs);
 	out_doc_end(o);
+	nft_counters_release(&cs);
 	return CTL_OK;
 }
 
@@ -266,8 +272,13 @@ static void forward_text(const struct gw_forward *f, char *listen, size_t llen, 
  * both ways, as the forward chain counts them). */
 int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 {
-	struct nft_fwd_count *v = NULL;
-	long n = nft_forward_counts(&v);
+	struct nft_counters cs;
+	struct nft_fwd_count *v;
+	long n;
+
+	nft_counters_read(NFT_CTRS_FORWARDS, NULL, &cs);
+	v = cs.fwd;
+	n = (long)cs.n_fwd;
 
 	out_table_begin(o, "forwards", "NETWORK NAME PROTO LISTEN TO PACKETS BYTES");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
@@ -290,15 +301,15 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 		}
 	}
 	out_table_end(o);
-	free(v);
+	nft_counters_release(&cs);
 	return CTL_OK;
 }
 
 /* Each forward's counters as Prometheus counters. */
-static void metric_forwards(FILE *f, struct gw_ctx *ctx)
+static void metric_forwards(FILE *f, struct gw_ctx *ctx, const struct nft_counters *cs)
 {
-	struct nft_fwd_count *v = NULL;
-	long n = nft_forward_counts(&v);
+	const struct nft_fwd_count *v = cs->fwd;
+	long n = (long)cs->n_fwd;
 
 	for (int bytes = 0; bytes < 2; bytes++) {
 		const char *name =
@@ -323,7 +334,6 @@ static void metric_forwards(FILE *f, struct gw_ctx *ctx)
 			}
 		}
 	}
-	free(v);
 }
 
 static void metric(FILE *f, const char *name, const char *net, uint64_t v)
@@ -332,7 +342,8 @@ static void metric(FILE *f, const char *name, const char *net, uint64_t v)
 }
 
 /* One counter kind (nft_ctr_kinds) as a Prometheus counter. */
-static void metric_counter(FILE *f, struct gw_ctx *ctx, enum nft_ctr k, bool bytes)
+static void metric_counter(FILE *f, struct gw_ctx *ctx, const struct nft_counters *cs,
+			   enum nft_ctr k, bool bytes)
 {
 	const struct nft_ctr_kind *c = &nft_ctr_kinds[k];
 	const char *name = bytes ? c->metric_bytes : c->metric_packets;
@@ -343,7 +354,7 @@ static void metric_counter(FILE *f, struct gw_ctx *ctx, enum nft_ctr k, bool byt
 		fprintf(f, "# HELP %s %s\n", name, c->help);
 	fprintf(f, "# TYPE %s counter\n", name);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
-		struct counters v = counter(k, ctx->conf->networks[i].name);
+		struct counters v = counter(cs, k, ctx->conf->networks[i].name);
 
 		metric(f, name, ctx->conf->networks[i].name, bytes ? v.b : v.p);
 	}
@@ -351,11 +362,11 @@ static void metric_counter(FILE *f, struct gw_ctx *ctx, enum nft_ctr k, bool byt
 
 /* The backstop's drops from ports not listed yet: one for the host; and
  * its form, as a label. */
-static void metric_untrusted(FILE *f, const struct gw_ctx *ctx)
+static void metric_untrusted(FILE *f, const struct gw_ctx *ctx, const struct nft_counters *cs)
 {
 	uint64_t p = 0, b = 0;
 
-	nft_counter_read(NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
+	nft_counters_get(cs, NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
 	fprintf(f,
 		"# HELP gatewayd_untrusted_dropped_packets_total frames dropped from bridge ports "
 		"gatewayd has not listed yet\n"
@@ -366,6 +377,7 @@ static void metric_untrusted(FILE *f, const struct gw_ctx *ctx)
 
 int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 {
+	struct nft_counters cs;
 	static const struct {
 		const char *name, *help, *type;
 	} m[] = {
@@ -403,13 +415,16 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			metric(f, m[k].name, n->name, v);
 		}
 	}
+	/* every counter the figures need: one socket, read once */
+	nft_counters_read(NFT_CTRS_NAMED | NFT_CTRS_FORWARDS, NULL, &cs);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
-		metric_counter(f, ctx, (enum nft_ctr)k, false);
+		metric_counter(f, ctx, &cs, (enum nft_ctr)k, false);
 		if (nft_ctr_kinds[k].metric_bytes)
-			metric_counter(f, ctx, (enum nft_ctr)k, true);
+			metric_counter(f, ctx, &cs, (enum nft_ctr)k, true);
 	}
-	metric_untrusted(f, ctx);
-	metric_forwards(f, ctx);
+	metric_untrusted(f, ctx, &cs);
+	metric_forwards(f, ctx, &cs);
+	nft_counters_release(&cs);
 	bgp_ctl_metrics(f, ctx);
 	return CTL_OK;
 }

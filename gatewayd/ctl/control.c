@@ -110,9 +110,10 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 			fprintf(f, "permission denied: only root may reload gatewayd\n");
 			return CTL_DENIED;
 		}
-		if (c->reload(c->arg, err, sizeof(err)) < 0) {
-			fprintf(f, "%s\nnothing changed: the running configuration stays\n", err);
-			return CTL_CONFIG;
+		if ((code = c->reload(c->arg, err, sizeof(err))) < 0) {
+			fprintf(f, "%s: %s\nnothing changed: the running configuration stays\n",
+				code == -GW_EREFUSED ? "invalid config" : "failed to apply", err);
+			return code == -GW_EREFUSED ? CTL_CONFIG : CTL_APPLY;
 		}
 		fprintf(f, "reloaded: new configuration applied\n");
 		return CTL_OK;
@@ -161,8 +162,9 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 				busy);
 			return CTL_FAIL;
 		}
-		if (doctor_start(c->ctx, which, json, client_doctor_done, cl, &cl->doc) < 0) {
-			fprintf(f, "doctor: out of memory\n");
+		if ((code = doctor_start(c->ctx, which, json, client_doctor_done, cl, &cl->doc)) <
+		    0) {
+			fprintf(f, "doctor: %s\n", strerror(-code));
 			return CTL_FAIL;
 		}
 		return CTL_PENDING;

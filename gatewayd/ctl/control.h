@@ -12,7 +12,9 @@
 struct control;
 struct gw_ctx;
 
-/* Reload as SIGHUP does; 0, or -errno with the reason (FILE:LINE: ...). */
+/* Reload as SIGHUP does; 0, or with the reason in err (FILE:LINE: ...)
+ * -GW_EREFUSED for an invalid config (CTL_CONFIG) or -errno when applying
+ * it failed (CTL_APPLY). Either way nothing changed. */
 typedef int (*control_reload_fn)(void *arg, char *err, size_t errlen);
 
 int control_new(struct eloop *loop, struct gw_ctx *ctx, const char *path, control_reload_fn reload,

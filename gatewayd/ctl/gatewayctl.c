@@ -17,7 +17,9 @@
  * The daemon does the work and formats the answer; this prints it and
  * exits with the daemon's code (0 ok, 1 failed check, 2 usage, 3 invalid
  * config on reload, 4 permission denied, 5 no such network; 6 cannot
- * reach gatewayd; 7 gatewayd has no free connection for this user).
+ * reach gatewayd; 7 gatewayd has no free connection for this user; 8 the
+ * reload's config is valid but applying it failed -- out of memory, a
+ * ruleset the kernel refused...; after 3 or 8 nothing changed).
  * Never killed by SIGPIPE: a daemon that hung up says why in its answer,
  * or gatewayctl says it could not get one. */
 #include <errno.h>
@@ -62,7 +64,10 @@ static void usage(FILE *f)
 		"                 QEMU options for a guest on NET (MAC from the VM name);\n"
 		"                 --static (root): a static lease for it, address on stderr\n"
 		"  static del NET VM  remove a static lease added by qemu-args --static (root)\n"
-		"socket: -s, or $GATEWAYD_SOCKET, or " CTL_DEFAULT_SOCKET "\n");
+		"socket: -s, or $GATEWAYD_SOCKET, or " CTL_DEFAULT_SOCKET "\n"
+		"exit: 0 ok, 1 a check failed, 2 usage, 3 reload: invalid config, 4 permission\n"
+		"      denied, 5 no such network, 6 gatewayd unreachable, 7 busy, 8 reload:\n"
+		"      applying failed (after 3 or 8 nothing changed)\n");
 }
 
 /* Print the whole lines of buf[0..len) (all of it when last, or when

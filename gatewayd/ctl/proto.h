@@ -21,6 +21,8 @@ enum {
 	CTL_NO_NET = 5,	     /* no such network */
 	CTL_UNREACHABLE = 6, /* gatewayctl only: cannot reach gatewayd */
 	CTL_BUSY = 7,	     /* no free connection for this user: try again */
+	CTL_APPLY = 8,	     /* reload: the config is valid, applying it failed
+				(out of memory, a refused ruleset...); nothing changed */
 };
 
 #endif

@@ -223,8 +223,8 @@ static int subnets_save(const struct gw_conf *conf, const struct gw_network *n, 
 		return r;
 	subnets_path(conf, n, path, sizeof(path));
 	if ((r = state_file_write_sync(path, 0644, subnets_fill, (void *)n)) < 0)
-		return fmt_err(err, errlen, "network \"%s\": recording auto subnets in %s: %s",
-			       n->name, path, strerror(-r));
+		return fmt_errno(err, errlen, r, "network \"%s\": recording auto subnets in %s: %s",
+				 n->name, path, strerror(-r));
 	return 0;
 }
 
@@ -303,8 +303,8 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 						       "left in %s (pool6): make the pool larger",
 						       n->name, pool);
 			} else if ((r = pick6(conf, n, f, &s)) < 0)
-				return fmt_err(err, errlen, "network \"%s\": ipv6 = auto: %s",
-					       n->name, strerror(-r));
+				return fmt_errno(err, errlen, r, "network \"%s\": ipv6 = auto: %s",
+						 n->name, strerror(-r));
 			conf_network_set_ipv6(n, &s, 64);
 			chosen = true;
 		}
@@ -320,12 +320,12 @@ static int read_facts(struct host_facts *f, char *err, size_t errlen)
 	int r;
 
 	if ((r = rtnl_open(&rt)) < 0)
-		return fmt_err(err, errlen, "rtnetlink: %s", strerror(-r));
+		return fmt_errno(err, errlen, r, "rtnetlink: %s", strerror(-r));
 	r = rtnl_read_facts(rt, f);
 	rtnl_close(rt);
 	if (r < 0)
-		return fmt_err(err, errlen, "reading links, addresses and routes: %s",
-			       strerror(-r));
+		return fmt_errno(err, errlen, r, "reading links, addresses and routes: %s",
+				 strerror(-r));
 	return 0;
 }
 
@@ -394,6 +394,7 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 	const char *up = pf->uplinks[i];
 	const struct host_link *br = host_link_by_name(f, n->bridge), *port;
 	char msg[256], key[128], val[16];
+	int r;
 
 	if (!strcmp(n->bridge, up))
 		return fmt_err(err, errlen,
@@ -404,8 +405,8 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 		log_warnx("network \"%s\": uplink \"%s\" does not exist (yet); NAT starts working "
 			  "when it appears",
 			  n->name, up);
-	if (check_snat(conf, n, up, f, err, errlen) < 0)
-		return -EINVAL;
+	if ((r = check_snat(conf, n, up, f, err, errlen)) < 0)
+		return r;
 	if (br && strcmp(br->kind, "bridge"))
 		return fmt_err(err, errlen,
 			       "network \"%s\": device \"%s\" exists and is not a bridge "

@@ -273,6 +273,55 @@ int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, con
 	return 1;
 }
 
+void sysctl_undo_begin(struct sysctl_undo *u, const struct sysctl_state *s)
+{
+	u->before = *s;
+	u->n = 0;
+}
+
+int sysctl_ensure_undo(struct sysctl_state *s, const char *root, const char *key, const char *value,
+		       const char *state_path, struct sysctl_undo *u)
+{
+	char was[64] = "";
+	int r;
+
+	if (u && !sysctl_key_check(key) && (r = sysctl_read(root, key, was, sizeof(was))) < 0)
+		return r;
+	r = sysctl_ensure(s, root, key, value, state_path);
+	if (r > 0 && u && u->n < SYSCTL_MAX_RECS) {
+		struct sysctl_rec *w = &u->recs[u->n++];
+
+		snprintf(w->key, sizeof(w->key), "%s", key);
+		snprintf(w->orig, sizeof(w->orig), "%s", was);
+		snprintf(w->written, sizeof(w->written), "%s", value);
+	}
+	return r;
+}
+
+int sysctl_undo(struct sysctl_undo *u, struct sysctl_state *s, const char *root,
+		const char *state_path)
+{
+	int undone = 0;
+	char cur[64];
+
+	for (size_t i = u->n; i-- > 0;) {
+		const struct sysctl_rec *w = &u->recs[i];
+
+		/* someone else's value since: theirs */
+		if (sysctl_read(root, w->key, cur, sizeof(cur)) < 0 || strcmp(cur, w->written))
+			continue;
+		if (sysctl_write(root, w->key, w->orig) == 0)
+			undone++;
+	}
+	u->n = 0;
+	*s = u->before;
+	if (s->n)
+		sysctl_state_save(state_path, s);
+	else
+		unlink(state_path);
+	return undone;
+}
+
 int sysctl_restore(struct sysctl_state *s, const char *root, const char *state_path,
 		   void (*skipped)(const struct sysctl_rec *rec, const char *now))
 {

@@ -51,6 +51,25 @@ int sysctl_write(const char *root, const char *key, const char *value);
 int sysctl_ensure(struct sysctl_state *s, const char *root, const char *key, const char *value,
 		  const char *state_path);
 
+/* What a run of sysctl_ensure_undo() calls changed, so that a step that
+ * fails after them can put it back: a reload refused by the kernel
+ * changes nothing (core/apply.c). recs[].orig is the value each write
+ * replaced, recs[].written what it wrote. */
+struct sysctl_undo {
+	struct sysctl_state before; /* the record as it was */
+	size_t n;
+	struct sysctl_rec recs[SYSCTL_MAX_RECS];
+};
+void sysctl_undo_begin(struct sysctl_undo *u, const struct sysctl_state *s);
+/* sysctl_ensure(), noting in u (NULL: not) the value a write replaced. */
+int sysctl_ensure_undo(struct sysctl_state *s, const char *root, const char *key, const char *value,
+		       const char *state_path, struct sysctl_undo *u);
+/* Put back, the last first, each value written since sysctl_undo_begin()
+ * where the sysctl still holds it, and s and state_path as they were.
+ * Returns how many were put back. */
+int sysctl_undo(struct sysctl_undo *u, struct sysctl_state *s, const char *root,
+		const char *state_path);
+
 /* Put back every recorded original whose sysctl still holds our value.
  * Calls skipped() for each one that someone else changed since. Empties s
  * and removes state_path. Returns the number restored. */

@@ -28,6 +28,7 @@ grep -q "leases *1" "$T/st" || fail "status lease count"
 grep -Eq "nat_packets +[1-9]" "$T/st" || fail "status shows no NATed packets"
 in_host $CTL status --json default >"$T/st.json" || fail "status --json"
 grep -q '"bridge":"gw0"' "$T/st.json" && grep -q '"guard":"ok"' "$T/st.json" || fail "json: $(cat "$T/st.json")"
+grep -Eq '"nat_packets":[1-9]' "$T/st.json" || fail "status of one network (its counters asked by name) shows no NATed packets"
 in_host $CTL status nosuch >/dev/null 2>&1; rc=$?
 [ $rc = 5 ] || fail "status of an unknown network: exit $rc"
 ok "status: bridge up, guest vg1, dnsmasq pid, guard ok, 1 lease, NAT counted; --json; unknown net -> 5"

@@ -7,12 +7,14 @@
 #include "suites.h"
 #include "conf/conf.h"
 #include "nft/batch.h"
+#include "nft/counters.h"
 #include "nft/feature.h"
 #include "nft/plan.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
@@ -1028,6 +1030,77 @@ START_TEST(test_probe_hook)
 }
 END_TEST
 
+/* One object as a GETOBJ dump answers it (NEWOBJ), parsed into c. */
+static void obj_reply(struct nft_counters *c, uint8_t family, const char *table, const char *name,
+		      uint32_t type, uint64_t pkts, uint64_t bytes)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWOBJ, family, NLM_F_MULTI, 7);
+
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, type);
+	if (type == NFT_OBJECT_COUNTER) {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, pkts);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, bytes);
+	} else {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_QUOTA_BYTES, bytes);
+	}
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	ck_assert_int_eq(nft_counters_parse(nlh, c), 0);
+}
+
+/* status and metrics read every counter in one dump and look each one up:
+ * by family and name; another table's or another type's objects are not
+ * ours; a missing counter reads as zero (as a failed single read did). */
+START_TEST(test_counters_lookup)
+{
+	struct nft_counters c = { 0 };
+	const struct nft_ctr_val *v;
+	uint64_t p = 1, b = 1;
+	char name[NFT_NAME_MAX];
+
+	obj_reply(&c, NFPROTO_INET, NFT_TABLE_NAME, "nat_b", NFT_OBJECT_COUNTER, 3, 300);
+	obj_reply(&c, NFPROTO_BRIDGE, NFT_TABLE_NAME, "nat_a", NFT_OBJECT_COUNTER, 9, 900);
+	obj_reply(&c, NFPROTO_INET, NFT_TABLE_NAME, "nat_a", NFT_OBJECT_COUNTER, 5, 500);
+	obj_reply(&c, NFPROTO_INET, "other", "nat_c", NFT_OBJECT_COUNTER, 1, 1);
+	obj_reply(&c, NFPROTO_INET, NFT_TABLE_NAME, "quota_a", NFT_OBJECT_QUOTA, 0, 10);
+	/* a network per counter, in the kernel's order (by handle, not name) */
+	for (int i = 999; i >= 0; i--) {
+		snprintf(name, sizeof(name), "drop_net%d", i);
+		obj_reply(&c, NFPROTO_INET, NFT_TABLE_NAME, name, NFT_OBJECT_COUNTER, (uint64_t)i,
+			  2 * (uint64_t)i);
+	}
+	ck_assert_uint_eq(c.n, 1003);
+	nft_counters_sort(&c);
+	v = nft_counters_find(&c, NFPROTO_INET, "nat_a");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(v->packets, 5);
+	ck_assert_uint_eq(v->bytes, 500);
+	nft_counters_get(&c, NFPROTO_BRIDGE, "nat_a", &p, &b);
+	ck_assert_uint_eq(p, 9);
+	ck_assert_uint_eq(b, 900);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "drop_net%d", i);
+		nft_counters_get(&c, NFPROTO_INET, name, &p, &b);
+		ck_assert_uint_eq(p, (uint64_t)i);
+		ck_assert_uint_eq(b, 2 * (uint64_t)i);
+	}
+	ck_assert_ptr_null(nft_counters_find(&c, NFPROTO_INET, "nat_c"));
+	ck_assert_ptr_null(nft_counters_find(&c, NFPROTO_INET, "quota_a"));
+	ck_assert_ptr_null(nft_counters_find(&c, NFPROTO_BRIDGE, "nat_b"));
+	nft_counters_get(&c, NFPROTO_INET, "nat_missing", &p, &b);
+	ck_assert_uint_eq(p, 0);
+	ck_assert_uint_eq(b, 0);
+	nft_counters_release(&c);
+	/* nothing read (the dump failed): every counter zero */
+	nft_counters_get(&c, NFPROTO_INET, "nat_a", &p, &b);
+	ck_assert_uint_eq(p + b, 0);
+}
+END_TEST
+
 Suite *nft_suite(void)
 {
 	Suite *s = suite_create("nft");
@@ -1041,6 +1114,7 @@ Suite *nft_suite(void)
 	tcase_add_test(tc, test_plan_forward);
 	tcase_add_test(tc, test_plan_input);
 	tcase_add_test(tc, test_plan_counters);
+	tcase_add_test(tc, test_counters_lookup);
 	tcase_add_test(tc, test_plan_backstop);
 	tcase_add_test(tc, test_plan_guest_patterns);
 	tcase_add_test(tc, test_batch_ports_map);

@@ -2,6 +2,7 @@
  * per-customer host has hundreds of bridges), names read back with the
  * config's rule, the safe writer refusing to follow a planted link. */
 #include "suites.h"
+#include "lib/log.h"
 #include "lib/state.h"
 
 #include <dirent.h>
@@ -201,6 +202,21 @@ START_TEST(test_boot_id)
 }
 END_TEST
 
+/* Errors keep their cause: a refusal is told from any errno, an errno
+ * met on the way comes back as it was (not flattened to -EINVAL). */
+START_TEST(test_err_kinds)
+{
+	char err[64];
+
+	ck_assert_int_eq(fmt_err(err, sizeof(err), "bad %s", "value"), -GW_EREFUSED);
+	ck_assert_str_eq(err, "bad value");
+	ck_assert_int_eq(fmt_errno(err, sizeof(err), -ENOMEM, "out of %s", "memory"), -ENOMEM);
+	ck_assert_str_eq(err, "out of memory");
+	ck_assert_int_eq(fmt_errno(err, sizeof(err), -EPERM, "x"), -EPERM);
+	ck_assert_int_eq(fmt_errno(err, sizeof(err), 0, "x"), -EIO); /* never success */
+}
+END_TEST
+
 Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -213,6 +229,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_write_owned);
 	tcase_add_test(tc, test_boot_id);
 	tcase_add_test(tc, test_dir_open_shared);
+	tcase_add_test(tc, test_err_kinds);
 	suite_add_tcase(s, tc);
 	return s;
 }

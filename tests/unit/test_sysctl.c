@@ -101,6 +101,63 @@ START_TEST(test_no_restore_when_changed_by_others)
 }
 END_TEST
 
+/* A reload that fails after its sysctl writes puts them back: the
+ * values (also one gatewayd wrote before, changed by someone since: the
+ * reload's write is undone to that value, not to the original) and the
+ * record, in memory and in the state file. */
+START_TEST(test_undo_puts_back)
+{
+	struct sysctl_state s = { 0 }, back;
+	struct sysctl_undo u;
+
+	put("net/ipv6/conf/all/forwarding", "0");
+	put("net/ipv6/conf/up0/accept_ra", "1");
+	ck_assert_int_eq(sysctl_ensure(&s, root, "net/ipv4/ip_forward", "1", statef), 1);
+	put("net/ipv4/ip_forward", "0"); /* someone turned it off since */
+	sysctl_undo_begin(&u, &s);
+	ck_assert_int_eq(sysctl_ensure_undo(&s, root, "net/ipv4/ip_forward", "1", statef, &u), 1);
+	ck_assert_int_eq(
+		sysctl_ensure_undo(&s, root, "net/ipv6/conf/all/forwarding", "1", statef, &u), 1);
+	ck_assert_int_eq(
+		sysctl_ensure_undo(&s, root, "net/ipv6/conf/up0/accept_ra", "2", statef, &u), 1);
+	/* already right: nothing to undo */
+	ck_assert_int_eq(
+		sysctl_ensure_undo(&s, root, "net/ipv6/conf/up0/accept_ra", "2", statef, &u), 0);
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert_int_eq(sysctl_undo(&u, &s, root, statef), 3);
+	ck_assert_str_eq(get("net/ipv4/ip_forward"), "0");
+	ck_assert_str_eq(get("net/ipv6/conf/all/forwarding"), "0");
+	ck_assert_str_eq(get("net/ipv6/conf/up0/accept_ra"), "1");
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(sysctl_state_load(statef, &back), 0);
+	ck_assert_uint_eq(back.n, 1);
+	ck_assert_str_eq(back.recs[0].key, "net/ipv4/ip_forward");
+	ck_assert_str_eq(back.recs[0].orig, "0");
+}
+END_TEST
+
+/* Nothing recorded before: no state file after; a value someone else
+ * set since the reload's write is theirs, left alone. */
+START_TEST(test_undo_from_nothing)
+{
+	struct sysctl_state s = { 0 };
+	struct sysctl_undo u;
+
+	put("net/ipv6/conf/all/forwarding", "0");
+	sysctl_undo_begin(&u, &s);
+	ck_assert_int_eq(sysctl_ensure_undo(&s, root, "net/ipv4/ip_forward", "1", statef, &u), 1);
+	ck_assert_int_eq(
+		sysctl_ensure_undo(&s, root, "net/ipv6/conf/all/forwarding", "1", statef, &u), 1);
+	put("net/ipv6/conf/all/forwarding", "7");
+	ck_assert_int_eq(access(statef, F_OK), 0);
+	ck_assert_int_eq(sysctl_undo(&u, &s, root, statef), 1);
+	ck_assert_str_eq(get("net/ipv4/ip_forward"), "0");
+	ck_assert_str_eq(get("net/ipv6/conf/all/forwarding"), "7");
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_int_eq(access(statef, F_OK), -1);
+}
+END_TEST
+
 START_TEST(test_crash_keeps_original)
 {
 	struct sysctl_state first = { 0 }, second;
@@ -260,6 +317,8 @@ Suite *sysctl_suite(void)
 	tcase_add_test(tc, test_restore_when_still_ours);
 	tcase_add_test(tc, test_no_restore_when_changed_by_others);
 	tcase_add_test(tc, test_crash_keeps_original);
+	tcase_add_test(tc, test_undo_puts_back);
+	tcase_add_test(tc, test_undo_from_nothing);
 	tcase_add_test(tc, test_state_parse);
 	tcase_add_test(tc, test_missing_sysctl);
 	tcase_add_test(tc, test_key_check);

@@ -1,0 +1,87 @@
+#!/usr/bin/perl
+# CPU time of gatewayd and its dnsmasqs, for bench/events.sh.
+#
+#   ev_cpu.pl RUN_DIR GW_PID
+#       prints "GW_US DNSMASQ_US SYS_MS T_MS NDNSMASQ": gatewayd's and all
+#       running dnsmasqs' (RUN_DIR/*.dnsmasq.pid) CPU time in µs, the
+#       whole machine's busy time (/proc/stat: all but idle and iowait,
+#       every CPU, every process -- other load on the machine included --
+#       less this sampler's own) in ms, the wall clock in ms, and how many dnsmasqs were counted
+#   ev_cpu.pl RUN_DIR GW_PID quiet DNS_IDLE_US MAX_S
+#       waits until both are quiet -- over one second gatewayd used under
+#       2 ms and the dnsmasqs under DNS_IDLE_US (their idle CPU per second,
+#       e.g. periodic RAs) plus 5 ms -- and prints the sample from the
+#       start of that quiet second (so the figure is the work, not the
+#       wait); after MAX_S seconds the last sample, with "busy" appended.
+#
+# CPU time is the scheduler's sum_exec_runtime (/proc/PID/task/*/schedstat,
+# ns) where the kernel has it, else utime + stime (/proc/PID/stat, ticks):
+# both count the same thing, the first to the ns instead of 10 ms.
+use strict;
+use warnings;
+use POSIX qw(sysconf _SC_CLK_TCK);
+use Time::HiRes qw(time usleep);
+
+my ($run, $gw, $mode, $idle, $max) = @ARGV;
+my $hz = sysconf(_SC_CLK_TCK) || 100;
+
+sub slurp { open(my $h, '<', $_[0]) or return undef; local $/; my $s = <$h>; return $s; }
+
+# cpu_us PID: the process's CPU time (µs), 0 if gone.
+sub cpu_us {
+	my ($pid) = @_;
+	my $us = 0;
+	my @tasks = glob("/proc/$pid/task/*");
+	return 0 unless @tasks;
+	if (-r "$tasks[0]/schedstat") {
+		for my $t (@tasks) {
+			my $s = slurp("$t/schedstat") // next;
+			$us += (split / /, $s)[0] / 1000;
+		}
+		return int($us);
+	}
+	my $l = slurp("/proc/$pid/stat") // return 0;
+	$l =~ s/^.*\) //;
+	my @a = split / /, $l;
+	return int(($a[11] + $a[12]) * 1e6 / $hz);
+}
+
+sub sample {
+	my ($d, $n) = (0, 0);
+	for my $f (glob("$run/*.dnsmasq.pid")) {
+		my $p = slurp($f) // next;
+		chomp $p;
+		next unless $p =~ /^\d+$/;
+		$d += cpu_us($p);
+		$n++;
+	}
+	my @c = split /\s+/, (grep { /^cpu / } split /\n/, slurp('/proc/stat'))[0];
+	my $busy = 0;
+	$busy += $c[$_] // 0 for (1, 2, 3, 6, 7, 8);
+	# less this process's own CPU (the waits sample every 0.25 s)
+	my ($u, $sy) = times;
+	return [cpu_us($gw), $d, int($busy * 1000 / $hz - ($u + $sy) * 1000), int(time * 1000), $n];
+}
+
+my $s = sample();
+if (($mode // '') ne 'quiet') {
+	print "@$s\n";
+	exit 0;
+}
+my @w = ($s);
+my $end = time + $max;
+for (;;) {
+	usleep(250_000);
+	push @w, sample();
+	shift @w while @w > 5; # the last second, in quarters
+	my ($a, $b) = ($w[0], $w[-1]);
+	# a dnsmasq that went or came between the samples makes its sum jump
+	if (@w == 5 && $a->[4] == $b->[4] && $b->[0] - $a->[0] < 2000 && $b->[1] - $a->[1] < $idle + 5000) {
+		print "@$a\n";
+		exit 0;
+	}
+	if (time > $end) {
+		print "@$b busy\n";
+		exit 0;
+	}
+}

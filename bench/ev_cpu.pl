@@ -7,12 +7,13 @@
 #       whole machine's busy time (/proc/stat: all but idle and iowait,
 #       every CPU, every process -- other load on the machine included --
 #       less this sampler's own) in ms, the wall clock in ms, and how many dnsmasqs were counted
-#   ev_cpu.pl RUN_DIR GW_PID quiet DNS_IDLE_US MAX_S
+#   ev_cpu.pl RUN_DIR GW_PID quiet GW_IDLE_US DNS_IDLE_US MAX_S
 #       waits until both are quiet -- over one second gatewayd used under
-#       2 ms and the dnsmasqs under DNS_IDLE_US (their idle CPU per second,
-#       e.g. periodic RAs) plus 5 ms -- and prints the sample from the
-#       start of that quiet second (so the figure is the work, not the
-#       wait); after MAX_S seconds the last sample, with "busy" appended.
+#       1.5 x GW_IDLE_US (its idle CPU per second: e.g. periodic RAs) plus
+#       2 ms, the dnsmasqs under 1.5 x DNS_IDLE_US plus 5 ms -- and prints
+#       the sample from the start of that quiet second (so the figure is
+#       the work, not the wait); after MAX_S seconds the last sample, with
+#       "busy" appended.
 #
 # CPU time is the scheduler's sum_exec_runtime (/proc/PID/task/*/schedstat,
 # ns) where the kernel has it, else utime + stime (/proc/PID/stat, ticks):
@@ -22,7 +23,7 @@ use warnings;
 use POSIX qw(sysconf _SC_CLK_TCK);
 use Time::HiRes qw(time usleep);
 
-my ($run, $gw, $mode, $idle, $max) = @ARGV;
+my ($run, $gw, $mode, $gw_idle, $dns_idle, $max) = @ARGV;
 my $hz = sysconf(_SC_CLK_TCK) || 100;
 
 sub slurp { open(my $h, '<', $_[0]) or return undef; local $/; my $s = <$h>; return $s; }
@@ -76,7 +77,9 @@ for (;;) {
 	shift @w while @w > 5; # the last second, in quarters
 	my ($a, $b) = ($w[0], $w[-1]);
 	# a dnsmasq that went or came between the samples makes its sum jump
-	if (@w == 5 && $a->[4] == $b->[4] && $b->[0] - $a->[0] < 2000 && $b->[1] - $a->[1] < $idle + 5000) {
+	my $s = ($b->[3] - $a->[3]) / 1000;
+	if (@w == 5 && $a->[4] == $b->[4] && $b->[0] - $a->[0] < (1.5 * $gw_idle + 2000) * $s &&
+		$b->[1] - $a->[1] < (1.5 * $dns_idle + 5000) * $s) {
 		print "@$a\n";
 		exit 0;
 	}

@@ -12,8 +12,12 @@
 #       1.5 x GW_IDLE_US (its idle CPU per second: e.g. periodic RAs) plus
 #       2 ms, the dnsmasqs under 1.5 x DNS_IDLE_US plus 5 ms -- and prints
 #       the sample from the start of that quiet second (so the figure is
-#       the work, not the wait); after MAX_S seconds the last sample, with
-#       "busy" appended.
+#       the work, not the wait); or, after 20 s, once both have used CPU at
+#       a steady rate for 5 s (each second within 30 % + 2 / 5 ms of the
+#       mean: a background that changed since idle was measured), the
+#       sample from the start of those 5 s with "steady GW_US DNSMASQ_US"
+#       (the rates per s) appended; after MAX_S seconds the last sample,
+#       with "busy" appended.
 #
 # CPU time is the scheduler's sum_exec_runtime (/proc/PID/task/*/schedstat,
 # ns) where the kernel has it, else utime + stime (/proc/PID/stat, ticks):
@@ -70,21 +74,41 @@ if (($mode // '') ne 'quiet') {
 	exit 0;
 }
 my @w = ($s);
-my $end = time + $max;
+my $t0 = time;
+my $end = $t0 + $max;
+# rate I J K: field K's µs per s from sample I to J
+sub rate { my ($i, $j, $k) = @_; return ($j->[$k] - $i->[$k]) * 1000 / (($j->[3] - $i->[3]) || 1); }
 for (;;) {
 	usleep(250_000);
 	push @w, sample();
-	shift @w while @w > 5; # the last second, in quarters
-	my ($a, $b) = ($w[0], $w[-1]);
+	shift @w while @w > 21; # the last five seconds, in quarters
+	my ($p, $q) = ($w[-5] // $w[0], $w[-1]);
 	# a dnsmasq that went or came between the samples makes its sum jump
-	my $s = ($b->[3] - $a->[3]) / 1000;
-	if (@w == 5 && $a->[4] == $b->[4] && $b->[0] - $a->[0] < (1.5 * $gw_idle + 2000) * $s &&
-		$b->[1] - $a->[1] < (1.5 * $dns_idle + 5000) * $s) {
-		print "@$a\n";
+	if (@w >= 5 && $p->[4] == $q->[4] && rate($p, $q, 0) < 1.5 * $gw_idle + 2000 &&
+		rate($p, $q, 1) < 1.5 * $dns_idle + 5000) {
+		print "@$p\n";
 		exit 0;
 	}
+	# Not back to idle after 20 s, but steady for 5 s: a background that
+	# changed since idle was measured (a timer that started later). Quiet
+	# too, with the steady rates appended, "steady GW_US DNSMASQ_US" per s.
+	if (time - $t0 > 20 && @w == 21 && $w[0]->[4] == $q->[4]) {
+		my (@g, @d);
+		for my $i (0 .. 4) {
+			push @g, rate($w[4 * $i], $w[4 * $i + 4], 0);
+			push @d, rate($w[4 * $i], $w[4 * $i + 4], 1);
+		}
+		my @gs = sort { $a <=> $b } @g;
+		my @ds = sort { $a <=> $b } @d;
+		my $gm = rate($w[0], $q, 0);
+		my $dm = rate($w[0], $q, 1);
+		if ($gs[-1] - $gs[0] <= 0.3 * $gm + 2000 && $ds[-1] - $ds[0] <= 0.3 * $dm + 5000) {
+			printf "%s steady %d %d\n", "@{$w[0]}", $gm, $dm;
+			exit 0;
+		}
+	}
 	if (time > $end) {
-		print "@$b busy\n";
+		print "@$q busy\n";
 		exit 0;
 	}
 }

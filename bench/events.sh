@@ -30,10 +30,10 @@
 #   and the dnsmasqs under 1.5 x theirs + 5 ms (idle: measured for 5 s
 #   after each start has settled -- periodic RAs, timers, dnsmasq's log
 #   lines that gatewayd relays); a figure is from the start of the work to
-#   the start of that second. Part 4's figures are less the idle CPU for
-#   that time (a VM start takes a second or two: idle CPU would count as
-#   the start's); 1.'s and 2.'s are not (with the old code 2. takes
-#   minutes, in which the starved dnsmasqs send fewer RAs than idle).
+#   the start of that second. The figures are net of idle, less the idle
+#   CPU for the time they took (with RA timers on 1,000 bridges idle is
+#   not small), 1. and 2. raw too (with the old code 2. takes minutes, in
+#   which the starved dnsmasqs send fewer RAs than idle: net undercounts).
 #   Or, after 20 s, CPU at a steady rate for 5 s: a background that came
 #   after idle was measured (a timer); the notes say so and at what rate,
 #   and the figure includes that background for the time it took.
@@ -195,7 +195,8 @@ ev_stop() {
 		fail "bridges left after stop"
 }
 
-# 1. link events: "EVENTS GW_MS" to $T/links-N-V
+# 1. link events: "EVENTS GW_MS GW_NET_MS" to $T/links-N-V (net: less
+# gatewayd's idle CPU for the time it took)
 ev_links() {
 	local a n
 	ev_monitor link
@@ -203,11 +204,11 @@ ev_links() {
 	in_host ip -batch "$T/links" || fail "link batch"
 	quiet "link events"
 	n=$(ev_events ' e[xy][0-9]+[@:]')
-	echo "$n $(diff_ms "$a" "$Q" 1)" >>"$T/links-$N-$V"
+	echo "$n $(diff_ms "$a" "$Q" 1) $(diff_ms "$a" "$Q" 1 net)" >>"$T/links-$N-$V"
 }
 
 # 2. and 3.: the burst, at once the guard; then quiet. To $T/burst-N-V
-# "EVENTS BATCH_MS GW_MS DNSMASQ_MS WALL_MS" and $T/guard-N-V
+# "EVENTS BATCH_MS GW_MS DNSMASQ_MS WALL_MS GW_NET_MS DNSMASQ_NET_MS" and $T/guard-N-V
 # "DHCP_MS LOG_MS RA_STOP_MS RA_BEFORE RA_AFTER GAP".
 ev_burst() {
 	local a pid t0 t1 r n
@@ -224,8 +225,10 @@ ev_burst() {
 	n=$(ev_events ' b[xy][0-9]+[@: ]')
 	set -- $r
 	# n$N's dnsmasq is gone from the last sample: add its CPU when last seen
-	echo "$n $((t1 - t0)) $(diff_ms "$a" "$Q" 1) $(awk -v d="$(diff_ms "$a" "$Q" 2)" -v l="$([ "$1" = timeout ] && echo 0 || echo "$7")" 'BEGIN { printf "%.1f\n", d + l / 1000 }') \
-		$(diff_ms "$a" "$Q" 4)" >>"$T/burst-$N-$V"
+	local l
+	l=$([ "$1" = timeout ] && echo 0 || echo "$7")
+	echo "$n $((t1 - t0)) $(diff_ms "$a" "$Q" 1) $(awk -v d="$(diff_ms "$a" "$Q" 2)" -v l="$l" 'BEGIN { printf "%.1f\n", d + l / 1000 }') \
+		$(diff_ms "$a" "$Q" 4) $(diff_ms "$a" "$Q" 1 net) $(awk -v d="$(diff_ms "$a" "$Q" 2 net)" -v l="$l" 'BEGIN { printf "%.1f\n", d + l / 1000 }')" >>"$T/burst-$N-$V"
 	# RA stopped: the later of DHCP stopped and the last live RA after the join
 	local ra=$1
 	case $3 in
@@ -284,8 +287,9 @@ col() { awk -v c="$1" '{ print $c }' "$2"; }
 med() { col "$1" "$2" | awk '{ printf "%d\n", $1 * 1000 }' | median | awk '$1 != "-" { printf "%.1f\n", $1 / 1000; next } { print }'; }
 medi() { col "$1" "$2" | median; }
 all() { col "$1" "$2" | tr '\n' ' '; }
-# per_event FILE: gatewayd ms per event, each repetition's, median
-per_event() { awk '$1 > 0 { printf "%d\n", $2 / $1 * 1000 }' "$1" | median | awk '$1 != "-" { printf "%.3f\n", $1 / 1000; next } { print }'; }
+# per_event FILE COL: gatewayd ms per event (COL 2 raw, 3 net), each
+# repetition's, median
+per_event() { awk -v c="$2" '$1 > 0 { printf "%d\n", $c / $1 * 1000 }' "$1" | median | awk '$1 != "-" { printf "%.3f\n", $1 / 1000; next } { print }'; }
 s_of() { awk -v v="$1" 'BEGIN { if (v == "-") print "-"; else printf "%.2f\n", v / 1000 }'; }
 
 echo
@@ -295,14 +299,16 @@ echo "${V6:+IPv6 + RA on every network; }BENCH_EV_REPS=$REPS, medians (each repe
 for v in "${VARIANTS[@]}"; do echo "  $v: ${BIN[$v]}"; done
 echo
 echo "1. $LINKS veth pairs made and deleted (link events only, none on our bridges); 2. $BURST veth pairs made,"
-echo "   up, addressed, deleted (link + address events), then 3.; CPU until quiet, s"
-printf '%-6s %-13s %7s %10s %7s %7s %10s %10s  %s\n' nets variant "link ev" "gw ms/ev" "burst" events "gw CPU" "dnsmasq" "gw CPU, dnsmasq CPU (each)"
-printf '%-6s %-13s %7s %10s %7s %7s %10s %10s\n' "" "" "" "<= 0.2" "s" "" "<= 0.5" "<= 5"
+echo "   up, addressed, deleted (link + address events), then 3.; CPU until quiet, s. Net of idle (the idle CPU"
+echo "   for the time it took taken off) and raw; over the old code's minutes-long bursts the starved dnsmasqs"
+echo "   send fewer RAs than idle, so net undercounts there (even below 0): read raw"
+printf '%-6s %-13s %7s %9s %7s %7s %7s %8s %8s  %s\n' nets variant "link ev" "gw ms/ev" raw "burst" events "gw CPU" "dnsmasq" "raw gw/dnsmasq CPU (each)"
+printf '%-6s %-13s %7s %9s %7s %7s %7s %8s %8s\n' "" "" "" "<= 0.2" "" "s" "" "<= 0.5" "<= 5"
 for N in $NETS; do
 	for v in "${VARIANTS[@]}"; do
 		l=$T/links-$N-$v b=$T/burst-$N-$v
-		printf '%-6s %-13s %7s %10s %7s %7s %10s %10s  %s\n' "$N" "$v" "$(medi 1 "$l")" "$(per_event "$l")" \
-			"$(s_of "$(medi 5 "$b")")" "$(medi 1 "$b")" "$(s_of "$(med 3 "$b")")" "$(s_of "$(med 4 "$b")")" \
+		printf '%-6s %-13s %7s %9s %7s %7s %7s %8s %8s  %s\n' "$N" "$v" "$(medi 1 "$l")" "$(per_event "$l" 3)" \
+			"$(per_event "$l" 2)" "$(s_of "$(medi 5 "$b")")" "$(medi 1 "$b")" "$(s_of "$(med 6 "$b")")" "$(s_of "$(med 7 "$b")")" \
 			"$(awk '{ printf "%.2f/%.2f ", $3 / 1000, $4 / 1000 }' "$b")"
 	done
 done
@@ -332,7 +338,7 @@ for N in $NETS; do
 			"$s" "$(ratio "$(medi 3 "$T/vm-$REF-$v")" "$s")" "$(all 2 "$m")"
 	done
 done
-echo "idle CPU, gatewayd/dnsmasqs, ms per s (subtracted from 4.'s figures for the time they took):"
+echo "idle CPU, gatewayd/dnsmasqs, ms per s (what \"net\" takes off for the time a figure took):"
 echo "  $(for N in $NETS; do for v in "${VARIANTS[@]}"; do
 	printf '%s %s: %s; ' "$N" "$v" "$(awk '{ printf "%.1f/%.1f ", $1 / 1000, $2 / 1000 }' "$T/idle-$N-$v")"; done; done)"
 [ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }

@@ -12,14 +12,23 @@
 #                      gw-1 ── [first], gw-N ── [last], [d]   parts 2-4, 6
 #
 # BENCH_NETS="1 100 500"  BENCH_REPS=5  BENCH_SECONDS=2
-# BENCH_PARTS="ruleset guard scale forwards qemu guard_many" (a subset runs
-# just those; forwards is bench/forwards.sh, run after the others,
-# BENCH_FORWARDS; qemu is bench/qemu.sh, a real guest's boot to lease,
-# BENCH_QEMU_REPS; guard_many is bench/guard_many.sh, the guard with many
-# networks after a burst of link changes, BENCH_GM_NETS)
+# BENCH_PARTS="ruleset guard scale forwards qemu guard_many events" (a
+# subset runs just those; forwards is bench/forwards.sh, run after the
+# others, BENCH_FORWARDS; qemu is bench/qemu.sh, a real guest's boot to
+# lease, BENCH_QEMU_REPS; guard_many is bench/guard_many.sh, the guard with
+# many networks after a burst of link changes, BENCH_GM_NETS; events is
+# bench/events.sh, issue 17's goals with the goal beside each figure:
+# gatewayd's CPU per host link event, a burst of veth pairs' CPU, the
+# guard's DHCP and RA reaction right after it, a VM start's CPU at N vs 1
+# network; BENCH_EV_NETS="1 1000" BENCH_EV_REPS=3 BENCH_EV_LINKS=200
+# BENCH_EV_BURST=200 BENCH_EV_VMS=5 BENCH_EV_V6=1 BENCH_EV_QUIET_MAX=600,
+# and with BENCH_GATEWAYD_OLD both binaries taking turns -- main 7cf2d13's
+# IPv6 dnsmasqs take hours at 1,000 networks: give it e.g.
+# BENCH_EV_NETS="1 300" BENCH_EV_BURST=100)
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt" (part 1's variants)
 # BENCH_GATEWAYD_OLD=/path/to/old/gatewayd adds part 1's variant
-# gatewayd_old (that binary, same config) and the ratio new / old, e.g.
+# gatewayd_old (that binary, same config) and the ratio new / old, and
+# runs part events with both, e.g.
 #   BENCH_PARTS=ruleset BENCH_VARIANTS="gatewayd gatewayd_old" BENCH_REPS=15 \
 #   BENCH_GATEWAYD_OLD=/path/to/old/build/gatewayd make bench
 # BENCH_GATEWAYD_ALT="NAME=/path ..." adds variants gatewayd_NAME likewise
@@ -34,7 +43,7 @@ perl -MTime::HiRes -MIO::Socket::UNIX -e1 2>/dev/null || skip "needs perl's Time
 NETS=${BENCH_NETS:-1 100 500}
 REPS=${BENCH_REPS:-5}
 SECS=${BENCH_SECONDS:-2}
-PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many}
+PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many events}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
@@ -181,5 +190,11 @@ fi
 if part guard_many; then
 	echo
 	bash "$BENCH/guard_many.sh"
+fi
+# Host events with many networks (issue 17's goals): its own topology, in
+# its own process.
+if part events; then
+	echo
+	bash "$BENCH/events.sh"
 fi
 [ -z "$broken" ] || fail "measured nothing: ${broken#; }"

@@ -38,6 +38,14 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, uns
 
 /* Links, addresses and main-table routes of the current namespace. */
 int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
+/* A struct host_link from a parsed link (rtnl_msg_parse_link()). */
+void host_link_from(struct host_link *out, const struct rtnl_link *l);
+/* The order of host_facts.links: by name (qsort/bsearch). */
+int host_link_name_cmp(const void *a, const void *b);
+/* Room for one more element in an array of n that grew one at a time from
+ * NULL by this function (capacity 8, then doubling): p, or the array
+ * moved, or NULL (out of memory; p is still valid). */
+void *host_facts_grow(void *p, size_t n, size_t size);
 
 /* A socket subscribed to link, address, route and netconf (forwarding)
  * changes, for the event loop; rtnl_monitor_drain() reads what is queued

@@ -23,6 +23,12 @@
 struct rtnl;
 struct host_snap;
 
+/* The link flags a change is recorded for: up/down and carrier (a tap
+ * QEMU closed). The facts hold all of them as the kernel last said; a
+ * notification that changes only others (IFF_RUNNING, ...), statistics
+ * or the MTU is not a change. */
+#define HOST_LINK_FLAGS (IFF_UP | 0x10000 /* IFF_LOWER_UP */)
+
 /* One link that appeared, went away or changed (name, master, flags, kind,
  * peer). Its state now is in the snapshot's facts (host_link_by_index()),
  * unless gone. */
@@ -65,11 +71,18 @@ int host_snap_drain(struct host_snap *s, int fd, struct host_change *ch);
  * a caller knows the snapshot is stale); ch->all set. */
 int host_snap_reread(struct host_snap *s, struct host_change *ch);
 void host_change_release(struct host_change *ch);
+/* Moves on with every drain or re-read: what was read from the host for
+ * one generation (the forwarding databases, the neighbours) may be kept
+ * until it changes. */
+unsigned host_snap_gen(const struct host_snap *s);
 
 /* Pure, for the unit tests: apply one rtnetlink message (RTM_NEWLINK,
  * RTM_DELLINK, RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE,
- * RTM_NEWNETCONF, RTM_DELNETCONF) to facts, recording the change. 0 or
- * -ENOMEM. */
+ * RTM_NEWNETCONF, RTM_DELNETCONF) to facts, recording the change (into
+ * ch, which starts zeroed and gathers a batch). Links are kept sorted by
+ * name (facts not sorted yet are sorted first). ch->netconf is set only
+ * for the forwarding of "all" (the only one the daemon keeps), not the
+ * announcements every new link makes. 0 or -ENOMEM. */
 struct nlmsghdr;
 int host_facts_apply(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch);
 

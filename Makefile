@@ -61,6 +61,7 @@ UNIT_SRCS += tests/unit/test_qemu.c
 UNIT_SRCS += tests/unit/test_tap.c
 UNIT_SRCS += tests/unit/test_bgp.c
 UNIT_SRCS += tests/unit/test_untrusted.c
+UNIT_SRCS += tests/unit/test_snapshot.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -1,8 +1,9 @@
 /* The daemon's context and the event sources it owns from the start: the
- * rtnetlink monitor (links, addresses, forwarding: watch.c and taps.c
- * act on it), the nftables monitor where the kernel cannot own our tables
- * (someone else's flush is undone), and the resolv.conf watch (every
- * dnsmasq re-reads its upstream servers). */
+ * rtnetlink monitor (links, addresses, forwarding: each batch of events
+ * brings the host snapshot up to date once -- host/snapshot.c -- then
+ * watch.c and taps.c act on what changed), the nftables monitor where the kernel cannot own our
+ * tables (someone else's flush is undone), and the resolv.conf watch (every dnsmasq re-reads its
+ * upstream servers). */
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
@@ -12,6 +13,8 @@
 #include "dhcp/supervisor.h"
 #include "lib/log.h"
 #include "gatewayd/host/rtnl.h"
+#include "gatewayd/host/snapshot.h"
+#include "lib/nl.h"
 #include "nft/commit.h"
 #include "nft/monitor.h"
 
@@ -20,29 +23,84 @@
 #include <string.h>
 #include <unistd.h>
 
+static void snap_later(struct gw_ctx *ctx);
+
+/* Bring ctx->snap up to date with what the monitor holds (fd), or read it
+ * in full (fd -1, or no snapshot yet): ch says what changed. */
+static int snap_update(struct gw_ctx *ctx, int fd, struct host_change *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	if (ctx->snap && fd >= 0)
+		return host_snap_drain(ctx->snap, fd, ch);
+	if (ctx->snap)
+		return host_snap_reread(ctx->snap, ch);
+	/* none yet (the first read failed): what is queued is in the read */
+	if (fd >= 0)
+		nl_monitor_drain_fd(fd, NULL, NULL);
+	ch->all = ch->netconf = true;
+	return host_snap_new(ctx->rtnl, &ctx->snap);
+}
+
+/* One batch: the snapshot brought up to date once, then the watch acts on
+ * what changed (and the taps, when links did and taps is set). A snapshot
+ * that could not be read is read again shortly, whether or not another
+ * event comes (never a busy loop). */
+static void host_batch(struct gw_ctx *ctx, int fd, bool taps)
+{
+	struct host_change ch;
+	int r = snap_update(ctx, fd, &ch);
+
+	if (r < 0) {
+		if (r == -EINTR)
+			log_debug("rtnetlink: the host kept changing while read; reading it again "
+				  "in %u ms",
+				  WATCH_AGAIN_MS);
+		else
+			log_warnx("rtnetlink: reading links, addresses and routes: %s; reading "
+				  "them again in %u ms",
+				  strerror(-r), WATCH_AGAIN_MS);
+		snap_later(ctx);
+		host_change_release(&ch);
+		return;
+	}
+	if (ch.all)
+		log_debug("rtnetlink: host read in full (start, or events lost): checking "
+			  "bridges, ports, addresses and forwarding");
+	else
+		log_debug("rtnetlink: %zu link%s, %zu address%s, %zu route%s changed%s", ch.n_links,
+			  ch.n_links == 1 ? "" : "s", ch.n_addrs, ch.n_addrs == 1 ? "" : "es",
+			  ch.n_routes, ch.n_routes == 1 ? "" : "s",
+			  ch.netconf ? ", and forwarding" : "");
+	watch_host(ctx, &ch);
+	if (taps && (ch.all || ch.n_links))
+		taps_watch(ctx); /* our taps and attached ports */
+	host_change_release(&ch);
+}
+
+static void on_snap_again(void *arg)
+{
+	host_batch(arg, -1, true);
+}
+
+static void snap_later(struct gw_ctx *ctx)
+{
+	if (!ctx->snap_timer &&
+	    eloop_timer_new(ctx->loop, on_snap_again, ctx, &ctx->snap_timer) < 0)
+		return;
+	eloop_timer_arm(ctx->snap_timer, WATCH_AGAIN_MS);
+}
+
 static void on_monitor(int fd, uint32_t events, void *arg)
 {
-	struct gw_ctx *ctx = arg;
-	unsigned what = rtnl_monitor_drain(fd);
-
 	(void)events;
-	if (what & RTNL_EV_LOST)
-		log_debug("rtnetlink: monitor lost events (receive queue overflowed): full resync "
-			  "of links, addresses and forwarding follows");
-	log_debug("rtnetlink:%s%s%s changed: checking bridges, ports, addresses and forwarding",
-		  what & RTNL_EV_LINK ? " links" : "",
-		  what & RTNL_EV_ADDR ? " addresses/routes" : "",
-		  what & RTNL_EV_NETCONF ? " forwarding" : "");
-	if (what & RTNL_EV_NETCONF)
-		watch_sysctls(ctx);
-	if (what & RTNL_EV_LINK) {
-		watch_links(ctx);
-		taps_watch(ctx); /* our taps and attached ports */
-	}
-	/* addresses and routes come and go with their own events (also when
-	 * a link goes down or away): a link event alone changes none */
-	if (what & RTNL_EV_ADDR)
-		watch_addrs(ctx);
+	host_batch(arg, fd, true);
+}
+
+void gw_ctx_host_resync(struct gw_ctx *ctx)
+{
+	if (ctx->snap_timer)
+		eloop_timer_disarm(ctx->snap_timer);
+	host_batch(ctx, -1, false);
 }
 
 /* resolv.conf named other servers: every dnsmasq re-reads them. */
@@ -80,7 +138,7 @@ static void on_nft_change(int fd, uint32_t events, void *arg)
 		  "lost); restored them whole");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		watch_net_release(&ctx->nets[i]);
-	watch_links(ctx);
+	gw_ctx_host_resync(ctx);
 }
 
 void gw_ctx_watch_nft(struct gw_ctx *ctx)
@@ -111,6 +169,14 @@ int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 	if ((r = ctx->monitor_fd = rtnl_monitor_open()) < 0 ||
 	    (r = eloop_add_fd(loop, ctx->monitor_fd, on_monitor, ctx)) < 0)
 		goto fail;
+	/* Then the host as it is; the events queued meanwhile are applied on
+	 * top (each says what its object is now). Read again later if the
+	 * host keeps changing under the read. */
+	if ((r = host_snap_new(ctx->rtnl, &ctx->snap)) < 0) {
+		log_debug("rtnetlink: first read of the host: %s; again in %u ms", strerror(-r),
+			  WATCH_AGAIN_MS);
+		snap_later(ctx);
+	}
 	*out = ctx;
 	return 0;
 fail:
@@ -134,6 +200,8 @@ void gw_ctx_free(struct gw_ctx *ctx)
 	nft_conn_close(ctx->nft);
 	gw_plan_release(&ctx->plan);
 	eloop_timer_free(ctx->watch_timer);
+	eloop_timer_free(ctx->snap_timer);
+	host_snap_free(ctx->snap);
 	binding_free(ctx->binding);
 	taps_free(ctx->taps);
 	names_free(ctx->names);

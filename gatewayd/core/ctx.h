@@ -41,10 +41,11 @@ struct gw_ctx {
 	int monitor_fd;
 	/* the host as of the last batch of rtnetlink events (host/snapshot.h) */
 	struct host_snap *snap;
-	struct nft_conn *nft;	     /* owns our tables for the daemon's life */
-	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
-	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */
-	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
+	struct eloop_timer *snap_timer; /* a failed read of it, read again */
+	struct nft_conn *nft;		/* owns our tables for the daemon's life */
+	int nft_monitor_fd;		/* -1, or nf_tables events when not owned */
+	bool bridge_meta;		/* the backstop matches bridges (meta ibrname) */
+	struct resolv_watch *resolv;	/* upstream DNS servers for every dnsmasq */
 	/* a watch that could not read the host looks again (watch.c) */
 	struct eloop_timer *watch_timer;
 	unsigned watch_again; /* WATCH_* */
@@ -87,5 +88,10 @@ void apply_dhcp_retired_free(struct gw_ctx *ctx);
 void gw_ctx_watch_nft(struct gw_ctx *ctx);
 /* resolv.conf named other servers: every dnsmasq re-reads them. */
 void gw_ctx_upstream_changed(void *arg);
+/* Read the host afresh into ctx->snap and act on all of it (watch_host()
+ * with ch->all; the taps are the caller's): start, reload, our tables put
+ * back. A
+ * failed read is tried again WATCH_AGAIN_MS later. */
+void gw_ctx_host_resync(struct gw_ctx *ctx);
 
 #endif

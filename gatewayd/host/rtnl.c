@@ -333,32 +333,3 @@ int rtnl_monitor_open(void)
 		nl_set_rcvbuf(nl, size);
 	return nl_release(nl);
 }
-
-static int monitor_cb(const struct nlmsghdr *nlh, void *data)
-{
-	unsigned *what = data;
-
-	switch (nlh->nlmsg_type) {
-	case RTM_NEWLINK:
-	case RTM_DELLINK: *what |= RTNL_EV_LINK; break;
-	case RTM_NEWADDR:
-	case RTM_DELADDR:
-	case RTM_NEWROUTE:
-	case RTM_DELROUTE: *what |= RTNL_EV_ADDR; break;
-	case RTM_NEWNETCONF:
-	case RTM_DELNETCONF: *what |= RTNL_EV_NETCONF; break;
-	}
-	return 0;
-}
-
-unsigned rtnl_monitor_drain(int fd)
-{
-	unsigned what = 0;
-
-	if (nl_monitor_drain_fd(fd, monitor_cb, &what) == NL_LOST) {
-		/* The events that say what changed are gone: all of it may
-		 * have. The caller re-reads links, addresses and forwarding. */
-		what = RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF | RTNL_EV_LOST;
-	}
-	return what;
-}

@@ -48,16 +48,10 @@ int host_link_name_cmp(const void *a, const void *b);
 void *host_facts_grow(void *p, size_t n, size_t size);
 
 /* A socket subscribed to link, address, route and netconf (forwarding)
- * changes, for the event loop; rtnl_monitor_drain() reads what is queued
- * and says which kinds changed. When the kernel dropped events (its queue
- * overflowed: ENOBUFS) it returns every bit, so the caller re-reads it
- * all. The environment variable GATEWAYD_TEST_MONITOR_RCVBUF (bytes) sets
- * a tiny receive buffer, for tests that make it overflow. */
-#define RTNL_EV_LINK	1u
-#define RTNL_EV_ADDR	2u /* addresses or routes */
-#define RTNL_EV_NETCONF 4u /* forwarding settings */
-#define RTNL_EV_LOST	8u /* events were lost: all of the above are set */
+ * changes, for the event loop: host_snap_drain() (snapshot.h) reads it.
+ * The environment variable GATEWAYD_TEST_MONITOR_RCVBUF (bytes) sets a
+ * tiny receive buffer, for tests that make it overflow (then the snapshot
+ * is read again in full). */
 int rtnl_monitor_open(void);
-unsigned rtnl_monitor_drain(int fd);
 
 #endif

@@ -63,9 +63,13 @@ static void host_batch(struct gw_ctx *ctx, int fd, bool taps)
 		host_change_release(&ch);
 		return;
 	}
-	if (ch.all)
-		log_debug("rtnetlink: host read in full (start, or events lost): checking "
-			  "bridges, ports, addresses and forwarding");
+	if (ch.lost)
+		log_debug("rtnetlink: monitor lost events (receive queue overflowed): the host "
+			  "was read again in full; checking bridges, ports, addresses and "
+			  "forwarding");
+	else if (ch.all)
+		log_debug("rtnetlink: host read in full: checking bridges, ports, addresses and "
+			  "forwarding");
 	else
 		log_debug("rtnetlink: %zu link%s, %zu address%s, %zu route%s changed%s", ch.n_links,
 			  ch.n_links == 1 ? "" : "s", ch.n_addrs, ch.n_addrs == 1 ? "" : "es",

@@ -375,6 +375,7 @@ struct drain {
 	struct host_snap *s;
 	struct host_change *ch;
 	int err;
+	bool lost;
 };
 
 static int drain_cb(const struct nlmsghdr *nlh, void *data)
@@ -388,17 +389,23 @@ static int drain_cb(const struct nlmsghdr *nlh, void *data)
 
 int host_snap_drain(struct host_snap *s, int fd, struct host_change *ch)
 {
-	struct drain d = { s, ch, 0 };
+	struct drain d = { s, ch, 0, false };
 	int ret;
 
 	memset(ch, 0, sizeof(*ch));
 	s->gen++;
 	ret = nl_monitor_drain_fd(fd, drain_cb, &d);
-	if (ret == NL_LOST)
+	if (ret == NL_LOST) {
+		s->stale = d.lost = true;
+		ret = 0;
+	}
+	if (ret < 0) {
 		s->stale = true;
-	else if (ret < 0)
 		return ret;
-	if (s->stale)
-		return host_snap_reread(s, ch);
-	return 0;
+	}
+	if (!s->stale)
+		return 0;
+	ret = host_snap_reread(s, ch);
+	ch->lost = ret == 0 && d.lost;
+	return ret;
 }

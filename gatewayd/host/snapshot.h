@@ -46,6 +46,7 @@ struct host_link_change {
  * (added): a collision check looks at these, not at the whole host. */
 struct host_change {
 	bool all;
+	bool lost;    /* all, because the kernel dropped events (ENOBUFS) */
 	bool netconf; /* a forwarding setting changed */
 	size_t n_links, n_addrs, n_routes;
 	struct host_link_change *links;

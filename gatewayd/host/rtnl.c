@@ -242,6 +242,11 @@ static void facts_route_restart(void *data)
 	d->f->n_routes = d->mark;
 }
 
+int rtnl_dump(struct rtnl *r, void *req, rtnl_cb cb, void (*restart)(void *data), void *data)
+{
+	return nl_dump(r->nl, req, cb, restart, data);
+}
+
 /* One dump into f; an interrupted one is run again by nl_dump. */
 static int dump(struct rtnl *r, int len, char *buf, struct host_facts *f, size_t mark, nl_cb cb,
 		void (*restart)(void *data))

@@ -11,6 +11,7 @@
 #include "gatewayd/host/facts.h"
 
 struct rtnl;
+struct nlmsghdr;
 
 struct rtnl_link {
 	int ifindex;
@@ -35,6 +36,13 @@ int rtnl_link_set_master(struct rtnl *r, int ifindex, int master);
 int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
+
+/* One dump request built by rtnl_msg.c (its seq is set here), each reply
+ * to cb; an interrupted dump is run again after restart(data) (lib/nl.h
+ * nl_dump()). For host/ (neigh.c): the rest of the daemon asks for what
+ * it needs by name. */
+typedef int (*rtnl_cb)(const struct nlmsghdr *nlh, void *data);
+int rtnl_dump(struct rtnl *r, void *req, rtnl_cb cb, void (*restart)(void *data), void *data);
 
 /* Links, addresses and main-table routes of the current namespace. */
 int rtnl_read_facts(struct rtnl *r, struct host_facts *out);

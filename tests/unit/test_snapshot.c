@@ -11,6 +11,7 @@
  * dump request is compared byte for byte, as test_nl.c does for the
  * others. */
 #include "suites.h"
+#include "gatewayd/host/neigh.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
 #include "gatewayd/host/snapshot.h"
@@ -27,7 +28,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static char mb[1024] __attribute__((aligned(4)));
 
@@ -564,10 +567,48 @@ START_TEST(test_many_links)
 }
 END_TEST
 
+/* The real thing, no root needed (reads only): the snapshot of this
+ * namespace agrees with a fresh read, a quiet monitor changes nothing,
+ * and the neighbour dumps parse. */
+START_TEST(test_kernel)
+{
+	struct rtnl *r;
+	struct host_snap *s;
+	struct host_facts g;
+	struct host_fdb *fdb = NULL;
+	struct host_neigh6 *nb = NULL;
+	size_t n_fdb = 99, n_nb = 99;
+	int fd;
+
+	ck_assert_int_eq(rtnl_open(&r), 0);
+	ck_assert_int_ge(fd = rtnl_monitor_open(), 0);
+	ck_assert_int_eq(host_snap_new(r, &s), 0);
+	ck_assert_int_eq(rtnl_read_facts(r, &g), 0);
+	ck_assert_uint_eq(host_snap_facts(s)->n_links, g.n_links);
+	ck_assert_uint_gt(g.n_links, 0); /* lo */
+	ck_assert_ptr_nonnull(host_link_by_name(host_snap_facts(s), "lo"));
+	ck_assert_int_eq(host_snap_drain(s, fd, &ch), 0);
+	ck_assert(!ch.all);
+	ck_assert_uint_eq(ch.n_links + ch.n_addrs + ch.n_routes, 0);
+	ck_assert_int_eq(host_snap_reread(s, &ch), 0);
+	ck_assert(ch.all);
+	ck_assert_int_eq(host_fdb_read(r, 0, &fdb, &n_fdb), 0);
+	ck_assert_int_eq(host_neigh6_read(r, &nb, &n_nb), 0);
+	ck_assert_uint_ne(n_fdb, 99);
+	ck_assert_uint_ne(n_nb, 99);
+	free(fdb);
+	free(nb);
+	host_facts_free(&g);
+	host_snap_free(s);
+	close(fd);
+	rtnl_close(r);
+}
+END_TEST
+
 Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
-	TCase *a = tcase_create("apply"), *p = tcase_create("parse");
+	TCase *a = tcase_create("apply"), *p = tcase_create("parse"), *k = tcase_create("kernel");
 
 	tcase_add_checked_fixture(a, setup, teardown);
 	tcase_add_test(a, test_veth_made_deleted);
@@ -583,7 +624,10 @@ Suite *snapshot_suite(void)
 	tcase_add_test(p, test_neigh_dump_bytes);
 #endif
 	tcase_add_test(p, test_parse_neigh);
+	tcase_add_checked_fixture(k, setup, teardown);
+	tcase_add_test(k, test_kernel);
 	suite_add_tcase(s, a);
 	suite_add_tcase(s, p);
+	suite_add_tcase(s, k);
 	return s;
 }

@@ -78,8 +78,10 @@ static void uplink_mtus(struct preflight *pf)
 		if (strcmp(last, pf->uplinks[i])) {
 			snprintf(last, sizeof(last), "%s", pf->uplinks[i]);
 			mtu = 0;
-			if (!tried)
-				tried = true, rt = pf_rtnl(pf);
+			if (!tried) {
+				rt = pf_rtnl(pf);
+				tried = true;
+			}
 			if (rt && rtnl_link_get(rt, last, &l) == 0)
 				mtu = l.mtu;
 		}

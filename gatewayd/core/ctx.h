@@ -42,10 +42,13 @@ struct gw_ctx {
 	/* the host as of the last batch of rtnetlink events (host/snapshot.h) */
 	struct host_snap *snap;
 	struct eloop_timer *snap_timer; /* a failed read of it, read again */
-	struct nft_conn *nft;		/* owns our tables for the daemon's life */
-	int nft_monitor_fd;		/* -1, or nf_tables events when not owned */
-	bool bridge_meta;		/* the backstop matches bridges (meta ibrname) */
-	struct resolv_watch *resolv;	/* upstream DNS servers for every dnsmasq */
+	/* tests (GATEWAYD_TEST_SNAP_CHECK=1): the snapshot compared with a
+	 * fresh read once events stop for SNAP_CHECK_MS, or NULL */
+	struct eloop_timer *snap_check;
+	struct nft_conn *nft;	     /* owns our tables for the daemon's life */
+	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
+	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */
+	struct resolv_watch *resolv; /* upstream DNS servers for every dnsmasq */
 	/* a watch that could not read the host looks again (watch.c) */
 	struct eloop_timer *watch_timer;
 	unsigned watch_again; /* WATCH_* */

@@ -77,6 +77,15 @@ void host_change_release(struct host_change *ch);
  * until it changes. */
 unsigned host_snap_gen(const struct host_snap *s);
 
+/* Pure: a and b hold the same links (name, ifindex, kind, master, peer,
+ * HOST_LINK_FLAGS), addresses and routes, in any order: 0, or 1 with the
+ * first difference described in msg. */
+int host_facts_cmp(const struct host_facts *a, const struct host_facts *b, char *msg, size_t len);
+/* The snapshot against a fresh read of the host (tests: a snapshot kept
+ * from events must not drift from the kernel): 0 same, 1 differs (msg),
+ * or a negative errno. Call it when no events are queued. */
+int host_snap_check(struct host_snap *s, char *msg, size_t len);
+
 /* Pure, for the unit tests: apply one rtnetlink message (RTM_NEWLINK,
  * RTM_DELLINK, RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE,
  * RTM_NEWNETCONF, RTM_DELNETCONF) to facts, recording the change (into

@@ -420,6 +420,59 @@ START_TEST(test_routes)
 }
 END_TEST
 
+/* The test hook's comparison: the same facts in another order agree; a
+ * link's master, an address or a route missing on one side does not. */
+START_TEST(test_facts_cmp)
+{
+	struct host_facts g = { 0 };
+	struct host_change c = { 0 };
+	char msg[256];
+
+	base();
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.0.1", 24, 5));
+	apply(addr_msg(RTM_NEWADDR, AF_INET6, "fd00::1", 64, 5));
+	apply(route_msg(RTM_NEWROUTE, 0, AF_INET, "10.0.0.0", 24, 5, RT_TABLE_MAIN));
+	/* the same, the other way round */
+	ck_assert_int_eq(
+		host_facts_apply(&g, addr_msg(RTM_NEWADDR, AF_INET6, "fd00::1", 64, 5), &c), 0);
+	ck_assert_int_eq(host_facts_apply(&g,
+					  route_msg(RTM_NEWROUTE, 0, AF_INET, "10.0.0.0", 24, 5,
+						    RT_TABLE_MAIN),
+					  &c),
+			 0);
+	ck_assert_int_eq(
+		host_facts_apply(&g, addr_msg(RTM_NEWADDR, AF_INET, "10.0.0.1", 24, 5), &c), 0);
+	ck_assert_int_eq(host_facts_apply(&g,
+					  link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 5,
+									     .name = "br0",
+									     .kind = "bridge",
+									     .flags = IFF_UP }),
+					  &c),
+			 0);
+	ck_assert_int_eq(host_facts_apply(&g,
+					  link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 1,
+									     .name = "lo",
+									     .flags = IFF_UP }),
+					  &c),
+			 0);
+	ck_assert_int_eq(host_facts_cmp(&f, &g, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(host_facts_apply(&g,
+					  route_msg(RTM_DELROUTE, 0, AF_INET, "10.0.0.0", 24, 5,
+						    RT_TABLE_MAIN),
+					  &c),
+			 0);
+	ck_assert_int_eq(host_facts_cmp(&f, &g, msg, sizeof(msg)), 1);
+	ck_assert_str_eq(msg, "route 10.0.0.0/24 dev 5 metric 0 only in the first");
+	apply(route_msg(RTM_DELROUTE, 0, AF_INET, "10.0.0.0", 24, 5, RT_TABLE_MAIN));
+	apply(link_msg(RTM_NEWLINK,
+		       (struct lk){ .ifindex = 1, .name = "lo", .master = 5, .flags = IFF_UP }));
+	ck_assert_int_eq(host_facts_cmp(&f, &g, msg, sizeof(msg)), 1);
+	ck_assert_str_eq(msg, "link 1 lo (kind \"\", master 5, peer 0, flags 0x1) differs");
+	host_facts_free(&g);
+	host_change_release(&c);
+}
+END_TEST
+
 /* The dumps' parsers are the events': a facts read from a dump and one
  * kept from events agree. */
 START_TEST(test_parse_link)
@@ -619,6 +672,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(a, test_addresses);
 	tcase_add_test(a, test_routes);
 	tcase_add_test(a, test_many_links);
+	tcase_add_test(a, test_facts_cmp);
 	tcase_add_test(p, test_parse_link);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	tcase_add_test(p, test_neigh_dump_bytes);

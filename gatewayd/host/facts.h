@@ -18,6 +18,7 @@ struct host_link {
 	/* a veth's peer, when it is in this namespace too (IFLA_LINK without
 	 * IFLA_LINK_NETNSID); 0 if elsewhere or not a veth */
 	int peer;
+	uint8_t mac[6]; /* IFLA_ADDRESS, zero if none or not 6 bytes */
 };
 
 struct host_addr {

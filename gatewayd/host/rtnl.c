@@ -158,6 +158,7 @@ void host_link_from(struct host_link *out, const struct rtnl_link *l)
 	out->master = l->master;
 	out->flags = l->flags;
 	out->peer = l->peer;
+	memcpy(out->mac, l->mac, 6);
 }
 
 void *host_facts_grow(void *p, size_t n, size_t size)

@@ -20,7 +20,8 @@ struct rtnl_link {
 	int master;
 	unsigned flags;
 	unsigned mtu;
-	int peer; /* a veth's peer in this namespace (struct host_link's) */
+	int peer;	/* a veth's peer in this namespace (struct host_link's) */
+	uint8_t mac[6]; /* zero if none or not 6 bytes */
 };
 
 int rtnl_open(struct rtnl **out);

@@ -312,6 +312,8 @@ bool rtnl_msg_parse_link(const struct nlmsghdr *nlh, struct rtnl_link *out)
 	get_str(tb[IFLA_IFNAME], out->name, sizeof(out->name));
 	out->master = (int)get_u32(tb[IFLA_MASTER], 0);
 	out->mtu = get_u32(tb[IFLA_MTU], 0);
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
+		memcpy(out->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO])
 		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
 		{

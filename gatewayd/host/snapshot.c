@@ -35,7 +35,8 @@ struct host_snap {
 static bool link_same(const struct host_link *a, const struct host_link *b)
 {
 	return !strcmp(a->name, b->name) && a->master == b->master && a->peer == b->peer &&
-	       !strcmp(a->kind, b->kind) && !((a->flags ^ b->flags) & HOST_LINK_FLAGS);
+	       !strcmp(a->kind, b->kind) && !((a->flags ^ b->flags) & HOST_LINK_FLAGS) &&
+	       !memcmp(a->mac, b->mac, 6);
 }
 
 static struct host_link_change *change_find(struct host_change *ch, int ifindex)
@@ -221,7 +222,7 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 		f->links[i] = l;
 	}
 	if (link_same(&old, &l))
-		return 0; /* statistics, carrier of a port, MTU: nothing we keep */
+		return 0; /* statistics, IFF_RUNNING, MTU: nothing we keep */
 	if (note_link(ch, l.ifindex, &old, false) < 0)
 		return -ENOMEM;
 	/* down: the kernel flushed its IPv4 routes without a word */

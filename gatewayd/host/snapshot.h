@@ -30,8 +30,8 @@ struct host_snap;
 #define HOST_LINK_FLAGS (IFF_UP | 0x10000 /* IFF_LOWER_UP */)
 
 /* One link that appeared, went away or changed (name, master, flags, kind,
- * peer). Its state now is in the snapshot's facts (host_link_by_index()),
- * unless gone. */
+ * peer, MAC: a tap whose MAC changed on a bridge is taken off it). Its state now is in the
+ * snapshot's facts (host_link_by_index()), unless gone. */
 struct host_link_change {
 	int ifindex;
 	bool added, gone;

@@ -53,6 +53,7 @@ struct lk {
 	int master, peer;
 	unsigned flags, mtu;
 	uint64_t rx_packets; /* != 0: IFLA_STATS64 */
+	uint8_t mac_last;    /* IFLA_ADDRESS 52:54:00:00:00:mac_last */
 };
 
 /* RTM_NEWLINK / RTM_DELLINK as the kernel sends it (rtnl_fill_ifinfo). */
@@ -66,6 +67,11 @@ static const struct nlmsghdr *link_msg(uint16_t type, struct lk l)
 	ifi->ifi_flags = l.flags;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, l.name);
 	mnl_attr_put_u32(nlh, IFLA_MTU, l.mtu ? l.mtu : 1500);
+	{
+		uint8_t mac[6] = { 0x52, 0x54, 0, 0, 0, l.mac_last };
+
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	}
 	if (l.master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)l.master);
 	if (l.peer)
@@ -322,12 +328,21 @@ START_TEST(test_nothing_kept_changed)
 						 .flags = IFF_UP }));
 	ck_assert_uint_eq(ch.n_links, 0);
 	ck_assert_uint_eq(host_link_by_index(&f, 5)->flags, IFF_UP); /* as last said */
-	/* carrier is kept (a tap QEMU closed) */
+	/* carrier is kept (a tap QEMU closed), and the MAC (a tap's changed
+	 * on a bridge) */
 	apply(link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 5,
 						 .name = "br0",
 						 .kind = "bridge",
 						 .flags = IFF_UP | HOST_LINK_FLAGS }));
 	ck_assert_uint_eq(ch.n_links, 1);
+	batch();
+	apply(link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 5,
+						 .name = "br0",
+						 .kind = "bridge",
+						 .mac_last = 7,
+						 .flags = IFF_UP | HOST_LINK_FLAGS }));
+	ck_assert_uint_eq(ch.n_links, 1);
+	ck_assert_uint_eq(host_link_by_index(&f, 5)->mac[5], 7);
 	/* a per-device forwarding announcement (every new link makes one) */
 	{
 		struct nlmsghdr *nlh = hdr(RTM_NEWNETCONF, 0, sizeof(struct netconfmsg));

@@ -13,6 +13,8 @@
 # BENCH_HE_NETS="100 1000"  BENCH_HE_PAIRS=200  BENCH_REPS=3
 # BENCH_HE_BINS="old=/path/gatewayd new=build/gatewayd ..." (label=binary,
 # taking turns; default: this tree's build/gatewayd as "this")
+# BENCH_HE_PERF=/tmp/prefix: perf record gatewayd during each burst, the
+# top of `perf report` into PREFIX-N-LABEL.txt
 ID=benchhe$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -74,10 +76,21 @@ for N in $NETS; do
 			ip netns exec "$NS_HOST" ip -o monitor link >"$T/mon" 2>/dev/null &
 			mon=$!
 			sleep 0.2
+			if [ -n "${BENCH_HE_PERF:-}" ]; then
+				perf record -q -g -p "$GW_PID" -o "$T/perf-$N-$label.data" >/dev/null 2>&1 &
+				perf=$!
+				sleep 0.5
+			fi
 			c0=$(cpu_ns)
 			in_host ip -batch "$T/burst" || fail "burst"
 			wait_until 300 idle || fail "gatewayd does not settle after the burst"
 			c1=$(cpu_ns)
+			if [ -n "${BENCH_HE_PERF:-}" ]; then
+				kill -INT "$perf"
+				wait "$perf"
+				perf report -i "$T/perf-$N-$label.data" --stdio --no-children 2>/dev/null |
+					grep -v '^$' | head -60 >"$BENCH_HE_PERF-$N-$label.txt"
+			fi
 			kill "$mon"
 			wait "$mon" 2>/dev/null
 			ev=$(grep -c . "$T/mon")

@@ -1,9 +1,9 @@
 /* The daemon's context and the event sources it owns from the start: the
  * rtnetlink monitor (links, addresses, forwarding: each batch of events
  * brings the host snapshot up to date once -- host/snapshot.c -- then
- * watch.c and taps.c act on what changed), the nftables monitor where the kernel cannot own our
- * tables (someone else's flush is undone), and the resolv.conf watch (every dnsmasq re-reads its
- * upstream servers). */
+ * watch.c and taps.c act on what changed), the nftables monitor where the
+ * kernel cannot own our tables (someone else's flush is undone), and the
+ * resolv.conf watch (every dnsmasq re-reads its upstream servers). */
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"

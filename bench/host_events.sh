@@ -88,7 +88,7 @@ for N in $NETS; do
 			if [ -n "${BENCH_HE_PERF:-}" ]; then
 				kill -INT "$perf"
 				wait "$perf"
-				perf report -i "$T/perf-$N-$label.data" --stdio --no-children 2>/dev/null |
+				perf report -i "$T/perf-$N-$label.data" --stdio --no-children -g none --percent-limit 0.5 2>/dev/null |
 					grep -v '^$' | head -60 >"$BENCH_HE_PERF-$N-$label.txt"
 			fi
 			kill "$mon"

@@ -61,13 +61,8 @@ static void on_snap_check(void *arg)
 
 static void snap_check_later(struct gw_ctx *ctx)
 {
-	const char *on = getenv("GATEWAYD_TEST_SNAP_CHECK");
-
-	if (!on || strcmp(on, "1") ||
-	    (!ctx->snap_check &&
-	     eloop_timer_new(ctx->loop, on_snap_check, ctx, &ctx->snap_check) < 0))
-		return;
-	eloop_timer_arm(ctx->snap_check, SNAP_CHECK_MS);
+	if (ctx->snap_check) /* made at start when the test asks */
+		eloop_timer_arm(ctx->snap_check, SNAP_CHECK_MS);
 }
 
 /* Bring ctx->snap up to date with what the monitor holds (fd), or read it
@@ -223,6 +218,10 @@ int gw_ctx_new(struct eloop *loop, struct gw_ctx **out)
 	if ((r = ctx->monitor_fd = rtnl_monitor_open()) < 0 ||
 	    (r = eloop_add_fd(loop, ctx->monitor_fd, on_monitor, ctx)) < 0)
 		goto fail;
+	if (getenv("GATEWAYD_TEST_SNAP_CHECK") &&
+	    !strcmp(getenv("GATEWAYD_TEST_SNAP_CHECK"), "1") &&
+	    eloop_timer_new(loop, on_snap_check, ctx, &ctx->snap_check) < 0)
+		ctx->snap_check = NULL;
 	/* Then the host as it is; the events queued meanwhile are applied on
 	 * top (each says what its object is now). Read again later if the
 	 * host keeps changing under the read. */

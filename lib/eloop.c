@@ -22,6 +22,10 @@ struct eloop {
 	int epfd;
 	int quit, code;
 	struct eloop_fd *fds;
+	/* entries marked dead since the last reap: a round with none walks
+	 * nothing (with 1,000 networks the list holds thousands of entries,
+	 * and walking it after every event was most of an event's cost) */
+	size_t n_dead;
 };
 
 struct eloop_timer {
@@ -51,6 +55,9 @@ static void eloop_reap(struct eloop *l)
 {
 	struct eloop_fd **pp = &l->fds;
 
+	if (!l->n_dead)
+		return;
+	l->n_dead = 0;
 	while (*pp) {
 		struct eloop_fd *e = *pp;
 		if (e->dead) {
@@ -68,6 +75,7 @@ void eloop_free(struct eloop *l)
 		return;
 	for (struct eloop_fd *e = l->fds; e; e = e->next)
 		e->dead = 1;
+	l->n_dead = 1;
 	eloop_reap(l);
 	close(l->epfd);
 	free(l);
@@ -111,6 +119,7 @@ void eloop_remove_fd(struct eloop *l, int fd)
 		if (e->fd == fd && !e->dead) {
 			epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 			e->dead = 1;
+			l->n_dead++;
 		}
 }
 

@@ -135,6 +135,7 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 	if ((r = preflight_new(conf, &pf)) < 0)
 		return fmt_errno(err, errlen, r, "out of memory");
 	pf.running = ctx->conf; /* NULL at start */
+	pf.rtnl = ctx->rtnl;
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0) {
 		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */
@@ -383,7 +384,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	if (!nft_conn_owned(ctx->nft) && ctx->nft_monitor_fd < 0)
 		gw_ctx_watch_nft(ctx);
 	taps_apply(ctx);
-	watch_links(ctx); /* fill the ports map */
+	gw_ctx_host_resync(ctx); /* fill the ports map */
 	if ((r = resolv_watch_new(ctx->loop, conf->run_dir, gw_ctx_upstream_changed, ctx,
 				  &ctx->resolv)) < 0) {
 		r = fmt_errno(err, errlen, r, "writing %s/%s: %s", conf->run_dir, UPSTREAM_FILE,
@@ -492,7 +493,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	ctx->plan = plan;
 	ctx->conf = plan.conf;
 	taps_apply(ctx);
-	watch_links(ctx);
+	gw_ctx_host_resync(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);
 	bgp_update(ctx);
 	names_sync(ctx);

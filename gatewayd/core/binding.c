@@ -30,6 +30,7 @@
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
+#include "gatewayd/host/neigh.h"
 #include "conf/addr.h"
 #include "dhcp/leases.h"
 #include "lib/log.h"
@@ -39,9 +40,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
-#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,59 +52,21 @@
 
 /* --- the forwarding databases -------------------------------------------- */
 
-static int fdb_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct fdb_dump *d = data;
-	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	struct binding_fdb *v;
-
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_BRIDGE ||
-	    (nd->ndm_state & NUD_PERMANENT)) /* the ports' own MACs */
-		return 0;
-	mnl_attr_for_each(a, nlh, sizeof(*nd))
-	{
-		if (mnl_attr_get_type(a) != NDA_LLADDR || mnl_attr_get_payload_len(a) != 6)
-			continue;
-		if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v))))
-			return -ENOMEM;
-		d->v = v;
-		v[d->n].ifindex = (uint32_t)nd->ndm_ifindex;
-		memcpy(v[d->n].mac, mnl_attr_get_payload(a), 6);
-		d->n++;
-	}
-	return 0;
-}
-
-static void fdb_restart(void *data)
-{
-	((struct fdb_dump *)data)->n = 0;
-}
-
-/* Dump one family's neighbours: AF_BRIDGE, the forwarding databases;
- * AF_INET6, the neighbour table. */
-int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d)
-{
-	char buf[256] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ndmsg *nd;
-
-	nlh->nlmsg_type = RTM_GETNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
-	nd->ndm_family = family;
-	if (!b->nl) {
-		int r = nl_open(NETLINK_ROUTE, 0, 0, &b->nl);
-
-		if (r < 0)
-			return r;
-	}
-	return nl_dump(b->nl, nlh, cb, restart, d);
-}
-
 static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
 {
-	return neigh_dump(b, AF_BRIDGE, fdb_cb, fdb_restart, d);
+	struct host_fdb *v = NULL;
+	size_t n = 0;
+	int r = host_fdb_read(b->ctx->rtnl, 0, &v, &n);
+
+	if (r == 0 && !(d->v = calloc(n + 1, sizeof(*d->v))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		d->v[i].ifindex = (uint32_t)v[i].ifindex;
+		memcpy(d->v[i].mac, v[i].mac, 6);
+	}
+	d->n = r == 0 ? n : 0;
+	free(v);
+	return r;
 }
 
 /* --- leases and static hosts --------------------------------------------- */
@@ -523,7 +484,6 @@ void binding_free(struct gw_binding *b)
 	if (b->mon)
 		eloop_remove_fd(b->ctx->loop, nl_fd(b->mon));
 	nl_close(b->mon);
-	nl_close(b->nl);
 	nets_free(b);
 	free(b->waiting);
 	free(b->ports);

@@ -10,64 +10,32 @@
 #include "gatewayd/core/binding_int.h"
 #include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
+#include "gatewayd/host/neigh.h"
 #include "lib/log.h"
 
 #include <errno.h>
-#include <linux/neighbour.h>
-#include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* --- the neighbour table: IPv6 addresses guests use --------------------- */
 
-/* An entry that says MAC uses address on a bridge: one learned from the
- * guest's own frames (not one still being resolved, or failed). */
-bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out)
-{
-	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	bool dst = false, ll = false;
-
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_INET6 ||
-	    (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP | NUD_PERMANENT)))
-		return false;
-	mnl_attr_for_each(a, nlh, sizeof(*nd))
-	{
-		if (mnl_attr_get_type(a) == NDA_DST && mnl_attr_get_payload_len(a) == 16) {
-			memcpy(&out->a6, mnl_attr_get_payload(a), 16);
-			dst = true;
-		} else if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6) {
-			memcpy(out->mac, mnl_attr_get_payload(a), 6);
-			ll = true;
-		}
-	}
-	out->ifindex = (uint32_t)nd->ndm_ifindex;
-	return dst && ll;
-}
-
-static int neigh_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct neigh_list *d = data;
-	struct neigh6 x, *v;
-
-	if (!neigh_parse(nlh, &x))
-		return 0;
-	if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v))))
-		return -ENOMEM;
-	d->v = v;
-	v[d->n++] = x;
-	return 0;
-}
-
-static void neigh_restart(void *data)
-{
-	((struct neigh_list *)data)->n = 0;
-}
-
+/* What the neighbour table shows guests using (host/neigh.c). */
 int neigh_read(struct gw_binding *b, struct neigh_list *d)
 {
-	return neigh_dump(b, AF_INET6, neigh_cb, neigh_restart, d);
+	struct host_neigh6 *v = NULL;
+	size_t n = 0;
+	int r = host_neigh6_read(b->ctx->rtnl, &v, &n);
+
+	if (r == 0 && !(d->v = calloc(n + 1, sizeof(*d->v))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		d->v[i].ifindex = (uint32_t)v[i].ifindex;
+		memcpy(d->v[i].mac, v[i].mac, 6);
+		d->v[i].a6 = v[i].a6;
+	}
+	d->n = r == 0 ? n : 0;
+	free(v);
+	return r;
 }
 
 /* a6 is one a guest of network i may come to hold: in its prefix, not
@@ -233,18 +201,9 @@ long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size
  * but no binding yet. */
 static bool fdb_waiting(const struct gw_binding *b, const struct nlmsghdr *nlh)
 {
-	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
+	struct host_fdb e;
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != AF_BRIDGE ||
-	    (nd->ndm_state & NUD_PERMANENT) || !b->n_waiting)
-		return false;
-	mnl_attr_for_each(a, nlh, sizeof(*nd))
-	{
-		if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6)
-			return binding_waiting(b, mnl_attr_get_payload(a));
-	}
-	return false;
+	return b->n_waiting && rtnl_msg_parse_fdb(nlh, &e) && binding_waiting(b, e.mac);
 }
 
 struct neigh_seen {
@@ -256,7 +215,7 @@ static int neigh_event(const struct nlmsghdr *nlh, void *data)
 {
 	struct neigh_seen *ns = data;
 	const struct gw_conf *conf = ns->b->ctx->conf;
-	struct neigh6 x;
+	struct host_neigh6 x;
 
 	if (!conf || ns->news)
 		return 0;
@@ -264,11 +223,11 @@ static int neigh_event(const struct nlmsghdr *nlh, void *data)
 		ns->news = true;
 		return 0;
 	}
-	if (!neigh_parse(nlh, &x))
+	if (!rtnl_msg_parse_neigh6(nlh, &x))
 		return 0;
 	for (size_t i = 0; i < ns->b->n_nets && i < conf->n_networks; i++)
-		if (x.ifindex == ns->b->nets[i].bridge && conf->networks[i].guest_binding &&
-		    guest_addr6(&conf->networks[i], &x.a6) &&
+		if ((uint32_t)x.ifindex == ns->b->nets[i].bridge &&
+		    conf->networks[i].guest_binding && guest_addr6(&conf->networks[i], &x.a6) &&
 		    !bound6(ns->b->binds, ns->b->n_binds, &x.a6))
 			ns->news = true;
 	return 0;

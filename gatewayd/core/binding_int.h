@@ -44,7 +44,6 @@ struct gw_binding {
 	int ifd, wd; /* inotify on dir, or -1 */
 	char dir[GW_PATH_MAX];
 	struct eloop_timer *settle;
-	struct nl *nl;	/* rtnetlink requests: the forwarding databases */
 	struct nl *mon; /* neighbour events, or NULL */
 	size_t n_nets;
 	struct bnet *nets;
@@ -89,10 +88,6 @@ long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs
 long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_t np,
 		struct nft_bind **out, size_t *n_out);
 
-/* binding.c: dump one family's neighbours over b->nl (opened on first
- * use). */
-int neigh_dump(struct gw_binding *b, uint8_t family, nl_cb cb, void (*restart)(void *), void *d);
-
 /* binding.c: how long a sync that new neighbours ask for waits. */
 uint64_t binding_pace(const struct gw_binding *b);
 /* binding.c: sync in ms, or sooner: at most BINDING_SETTLE_MAX_MS after
@@ -109,7 +104,6 @@ void dhcp_records_forget(struct gw_binding *b, const struct fdb_dump *seen,
 			 const struct fdb_dump *macs);
 
 /* binding6.c */
-bool neigh_parse(const struct nlmsghdr *nlh, struct neigh6 *out);
 int neigh_read(struct gw_binding *b, struct neigh_list *d);
 void nets_free(struct gw_binding *b);
 void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f);

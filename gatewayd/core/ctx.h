@@ -43,6 +43,10 @@ struct gw_ctx {
 	int monitor_fd;
 	/* the host as of the last batch of rtnetlink events (host/snapshot.h) */
 	struct host_snap *snap;
+	struct eloop_timer *snap_timer; /* a failed read of it, read again */
+	/* tests (GATEWAYD_TEST_SNAP_CHECK=1): the snapshot compared with a
+	 * fresh read once events stop for SNAP_CHECK_MS, or NULL */
+	struct eloop_timer *snap_check;
 	struct nft_conn *nft;	     /* owns our tables for the daemon's life */
 	int nft_monitor_fd;	     /* -1, or nf_tables events when not owned */
 	bool bridge_meta;	     /* the backstop matches bridges (meta ibrname) */
@@ -100,5 +104,10 @@ void serve_ra_stop(struct gw_net_rt *rt, bool final);
 void gw_ctx_watch_nft(struct gw_ctx *ctx);
 /* resolv.conf named other servers: every dnsmasq re-reads them. */
 void gw_ctx_upstream_changed(void *arg);
+/* Read the host afresh into ctx->snap and act on all of it (watch_host()
+ * with ch->all; the taps are the caller's): start, reload, our tables put
+ * back. A
+ * failed read is tried again WATCH_AGAIN_MS later. */
+void gw_ctx_host_resync(struct gw_ctx *ctx);
 
 #endif

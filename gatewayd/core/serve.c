@@ -260,8 +260,8 @@ static void probe_deadline(void *arg)
  * port, so that the probe runs on a bridge of guests too.
  *
  * The bridge's ports are the watch's (rt->ports), refreshed by the
- * watch_links() that runs just before the dnsmasqs come up: one dump for
- * all networks, not one each (1,000 networks started in 51 s instead of
+ * watch (gw_ctx_host_resync()) that runs just before the dnsmasqs come
+ * up: one read for all networks, not one each (1,000 networks started in 51 s instead of
  * 18 s with one dump per network). Should that list be stale (the ports
  * map could not be updated), the guard has still seen the fresh ports: a
  * non-guest port has tripped it, and dnsmasq waits until it leaves. */

@@ -1,5 +1,6 @@
 /* What the host looks like, as plain data: read over rtnetlink by
- * rtnl_read_facts(), judged by the pure checks in hostcheck.c. */
+ * rtnl_read_facts(), kept current from events by host/snapshot.c,
+ * judged by the pure checks in hostcheck.c. */
 #ifndef GW_FACTS_H
 #define GW_FACTS_H
 
@@ -17,6 +18,7 @@ struct host_link {
 	/* a veth's peer, when it is in this namespace too (IFLA_LINK without
 	 * IFLA_LINK_NETNSID); 0 if elsewhere or not a veth */
 	int peer;
+	uint8_t mac[6]; /* IFLA_ADDRESS, zero if none or not 6 bytes */
 };
 
 struct host_addr {
@@ -40,9 +42,10 @@ struct host_facts {
 	struct host_link *links;
 	struct host_addr *addrs;
 	struct host_route *routes; /* main table only */
-	/* links sorted by name (rtnl_read_facts): looked up by halving, not
-	 * walked -- with 1,000 networks the watch asks thousands of times a
-	 * pass. Facts made by hand (tests) leave it false. */
+	/* links sorted by name (rtnl_read_facts, host_facts_apply): looked
+	 * up by halving, not walked -- with 1,000 networks the watch asks
+	 * thousands of times a pass. Facts made by hand (tests) leave it
+	 * false. */
 	bool links_by_name;
 };
 

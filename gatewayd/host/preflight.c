@@ -34,8 +34,21 @@ int preflight_new(const struct gw_conf *conf, struct preflight *pf)
 	return 0;
 }
 
+/* The daemon's transport (pf->rtnl), or one of our own, opened once:
+ * NULL when it cannot be (pf->rtnl_err says why). */
+static struct rtnl *pf_rtnl(struct preflight *pf)
+{
+	if (!pf->rtnl && (pf->rtnl_err = rtnl_open(&pf->rtnl)) == 0)
+		pf->own_rtnl = true;
+	return pf->rtnl;
+}
+
 void preflight_release(struct preflight *pf)
 {
+	if (pf->own_rtnl)
+		rtnl_close(pf->rtnl);
+	pf->rtnl = NULL;
+	pf->own_rtnl = false;
 	free(pf->uplinks);
 	free(pf->fix_accept_ra);
 	conf_free(pf->conf);
@@ -52,6 +65,7 @@ void preflight_release(struct preflight *pf)
 static void uplink_mtus(struct preflight *pf)
 {
 	struct rtnl *rt = NULL;
+	bool tried = false;
 	char last[IFNAMSIZ] = "";
 	unsigned mtu = 0;
 
@@ -64,7 +78,11 @@ static void uplink_mtus(struct preflight *pf)
 		if (strcmp(last, pf->uplinks[i])) {
 			snprintf(last, sizeof(last), "%s", pf->uplinks[i]);
 			mtu = 0;
-			if ((rt || rtnl_open(&rt) == 0) && rtnl_link_get(rt, last, &l) == 0)
+			if (!tried) {
+				rt = pf_rtnl(pf);
+				tried = true;
+			}
+			if (rt && rtnl_link_get(rt, last, &l) == 0)
 				mtu = l.mtu;
 		}
 		if (mtu && mtu < 1500 && mtu >= (n->has_ipv6 ? 1280u : 576u)) {
@@ -72,7 +90,6 @@ static void uplink_mtus(struct preflight *pf)
 			n->hosts.mtu_uplink = true;
 		}
 	}
-	rtnl_close(rt);
 }
 
 static int resolve_uplinks(const struct gw_conf *conf, const struct host_facts *f,
@@ -314,16 +331,15 @@ static int resolve_auto(struct gw_conf *conf, const struct host_facts *f, bool p
 	return 0;
 }
 
-static int read_facts(struct host_facts *f, char *err, size_t errlen)
+static int read_facts(struct preflight *pf, struct host_facts *f, char *err, size_t errlen)
 {
-	struct rtnl *rt;
+	struct rtnl *rt = pf_rtnl(pf);
 	int r;
 
-	if ((r = rtnl_open(&rt)) < 0)
-		return fmt_errno(err, errlen, r, "rtnetlink: %s", strerror(-r));
-	r = rtnl_read_facts(rt, f);
-	rtnl_close(rt);
-	if (r < 0)
+	if (!rt)
+		return fmt_errno(err, errlen, pf->rtnl_err, "rtnetlink: %s",
+				 strerror(-pf->rtnl_err));
+	if ((r = rtnl_read_facts(rt, f)) < 0)
 		return fmt_errno(err, errlen, r, "reading links, addresses and routes: %s",
 				 strerror(-r));
 	return 0;
@@ -334,7 +350,7 @@ int preflight_resolve(struct preflight *pf, bool persist, char *err, size_t errl
 	struct host_facts f;
 	int r;
 
-	if ((r = read_facts(&f, err, errlen)) < 0)
+	if ((r = read_facts(pf, &f, err, errlen)) < 0)
 		return r;
 	if ((r = resolve_uplinks(pf->conf, &f, pf, err, errlen)) >= 0)
 		r = resolve_auto(pf->conf, &f, persist, err, errlen);
@@ -481,7 +497,7 @@ int preflight_check(struct preflight *pf, char *err, size_t errlen)
 	if (access(conf->dnsmasq, X_OK) < 0)
 		return fmt_err(err, errlen, "dnsmasq = \"%s\": %s (install dnsmasq-base)",
 			       conf->dnsmasq, strerror(errno));
-	if ((r = read_facts(&f, err, errlen)) < 0)
+	if ((r = read_facts(pf, &f, err, errlen)) < 0)
 		return r;
 	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0 &&
 	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0)

@@ -9,6 +9,8 @@
 
 #include "conf/conf.h"
 
+struct rtnl;
+
 struct preflight {
 	/* The config as given, with auto subnets resolved: a copy that the
 	 * plan may take over (then set it to NULL). */
@@ -18,6 +20,11 @@ struct preflight {
 	const struct gw_conf *running;
 	char (*uplinks)[IFNAMSIZ]; /* per network: the resolved uplink */
 	bool *fix_accept_ra;	   /* per network: set accept_ra=2 on its uplink */
+	/* The daemon's rtnetlink transport (set by the caller), or NULL: then
+	 * one is opened when first needed and closed by preflight_release(). */
+	struct rtnl *rtnl;
+	bool own_rtnl;
+	int rtnl_err;
 };
 
 int preflight_new(const struct gw_conf *conf, struct preflight *pf);

@@ -52,47 +52,6 @@ static int request(struct rtnl *r, char *buf, int len, nl_cb cb, void *data)
 	return nl_request(r->nl, buf, (size_t)len, cb, data, NULL);
 }
 
-static int link_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(a, IFLA_MAX) >= 0)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-/* One RTM_NEWLINK into out; false for any other message. */
-static bool link_parse(const struct nlmsghdr *nlh, struct rtnl_link *out)
-{
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
-	const struct nlattr *i;
-
-	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return false;
-	mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb);
-	memset(out, 0, sizeof(*out));
-	out->ifindex = ifi->ifi_index;
-	out->flags = ifi->ifi_flags;
-	if (tb[IFLA_IFNAME])
-		snprintf(out->name, IFNAMSIZ, "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
-	if (tb[IFLA_MASTER])
-		out->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
-	if (tb[IFLA_MTU])
-		out->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
-	if (tb[IFLA_LINKINFO])
-		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
-		{
-			if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
-				snprintf(out->kind, sizeof(out->kind), "%s", mnl_attr_get_str(i));
-		}
-	/* a veth's IFLA_LINK is its peer's ifindex, in the namespace
-	 * IFLA_LINK_NETNSID names, or in ours without one */
-	if (!strcmp(out->kind, "veth") && tb[IFLA_LINK] && !tb[IFLA_LINK_NETNSID])
-		out->peer = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
-	return true;
-}
-
 struct link_query {
 	struct rtnl_link *out;
 	bool found;
@@ -102,7 +61,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct link_query *q = data;
 
-	q->found |= link_parse(nlh, q->out);
+	q->found |= nlh->nlmsg_type == RTM_NEWLINK && rtnl_msg_parse_link(nlh, q->out);
 	return 0;
 }
 
@@ -190,7 +149,19 @@ int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, uns
 
 /* --- host facts ---------------------------------------------------------- */
 
-static void *grow(void *p, size_t n, size_t size)
+void host_link_from(struct host_link *out, const struct rtnl_link *l)
+{
+	memset(out, 0, sizeof(*out));
+	out->ifindex = l->ifindex;
+	memcpy(out->name, l->name, IFNAMSIZ);
+	memcpy(out->kind, l->kind, sizeof(out->kind));
+	out->master = l->master;
+	out->flags = l->flags;
+	out->peer = l->peer;
+	memcpy(out->mac, l->mac, 6);
+}
+
+void *host_facts_grow(void *p, size_t n, size_t size)
 {
 	/* Capacity 8, then doubling: n is the count before adding one. */
 	if (n < 8 ? n != 0 : (n & (n - 1)) != 0)
@@ -211,19 +182,13 @@ static int facts_link_cb(const struct nlmsghdr *nlh, void *data)
 	struct rtnl_link l;
 	struct host_link *links;
 
-	if (!link_parse(nlh, &l))
+	if (nlh->nlmsg_type != RTM_NEWLINK || !rtnl_msg_parse_link(nlh, &l))
 		return 0;
-	links = grow(f->links, f->n_links, sizeof(*links));
+	links = host_facts_grow(f->links, f->n_links, sizeof(*links));
 	if (!links)
 		return -ENOMEM;
 	f->links = links;
-	links[f->n_links].ifindex = l.ifindex;
-	memcpy(links[f->n_links].name, l.name, IFNAMSIZ);
-	memcpy(links[f->n_links].kind, l.kind, sizeof(l.kind));
-	links[f->n_links].master = l.master;
-	links[f->n_links].flags = l.flags;
-	links[f->n_links].peer = l.peer;
-	f->n_links++;
+	host_link_from(&links[f->n_links++], &l);
 	return 0;
 }
 
@@ -234,39 +199,18 @@ static void facts_link_restart(void *data)
 	d->f->n_links = d->mark;
 }
 
-static int addr_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(a, IFA_MAX) >= 0)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
 static int facts_addr_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct host_facts *f = ((struct facts_dump *)data)->f;
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
-	const struct nlattr *a;
-	struct host_addr *addrs;
+	struct host_addr a, *addrs;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+	if (nlh->nlmsg_type != RTM_NEWADDR || !rtnl_msg_parse_addr(nlh, &a))
 		return 0;
-	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
-	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a || mnl_attr_get_payload_len(a) > 16)
-		return 0;
-	addrs = grow(f->addrs, f->n_addrs, sizeof(*addrs));
+	addrs = host_facts_grow(f->addrs, f->n_addrs, sizeof(*addrs));
 	if (!addrs)
 		return -ENOMEM;
 	f->addrs = addrs;
-	memset(&addrs[f->n_addrs], 0, sizeof(addrs[0]));
-	addrs[f->n_addrs].family = ifa->ifa_family;
-	addrs[f->n_addrs].plen = ifa->ifa_prefixlen;
-	addrs[f->n_addrs].ifindex = (int)ifa->ifa_index;
-	memcpy(addrs[f->n_addrs].addr, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
-	f->n_addrs++;
+	addrs[f->n_addrs++] = a;
 	return 0;
 }
 
@@ -277,43 +221,18 @@ static void facts_addr_restart(void *data)
 	d->f->n_addrs = d->mark;
 }
 
-static int route_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(a, RTA_MAX) >= 0)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
 static int facts_route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct host_facts *f = ((struct facts_dump *)data)->f;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
-	struct host_route *routes, *rt;
-	uint32_t table;
+	struct host_route rt, *routes;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+	if (nlh->nlmsg_type != RTM_NEWROUTE || !rtnl_msg_parse_route(nlh, &rt))
 		return 0;
-	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
-	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	if (table != RT_TABLE_MAIN)
-		return 0;
-	routes = grow(f->routes, f->n_routes, sizeof(*routes));
+	routes = host_facts_grow(f->routes, f->n_routes, sizeof(*routes));
 	if (!routes)
 		return -ENOMEM;
 	f->routes = routes;
-	rt = &routes[f->n_routes++];
-	memset(rt, 0, sizeof(*rt));
-	rt->family = rtm->rtm_family;
-	rt->plen = rtm->rtm_dst_len;
-	rt->protocol = rtm->rtm_protocol;
-	rt->ifindex = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
-	rt->metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
-		memcpy(rt->dst, mnl_attr_get_payload(tb[RTA_DST]),
-		       mnl_attr_get_payload_len(tb[RTA_DST]));
+	routes[f->n_routes++] = rt;
 	return 0;
 }
 
@@ -322,6 +241,11 @@ static void facts_route_restart(void *data)
 	struct facts_dump *d = data;
 
 	d->f->n_routes = d->mark;
+}
+
+int rtnl_dump(struct rtnl *r, void *req, rtnl_cb cb, void (*restart)(void *data), void *data)
+{
+	return nl_dump(r->nl, req, cb, restart, data);
 }
 
 /* One dump into f; an interrupted one is run again by nl_dump. */
@@ -335,7 +259,7 @@ static int dump(struct rtnl *r, int len, char *buf, struct host_facts *f, size_t
 	return nl_dump(r->nl, (struct nlmsghdr *)buf, cb, restart, &d);
 }
 
-static int link_name_cmp(const void *a, const void *b)
+int host_link_name_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct host_link *)a)->name, ((const struct host_link *)b)->name);
 }
@@ -357,7 +281,7 @@ int rtnl_read_facts(struct rtnl *r, struct host_facts *out)
 		host_facts_free(out);
 		return ret;
 	}
-	qsort(out->links, out->n_links, sizeof(*out->links), link_name_cmp);
+	qsort(out->links, out->n_links, sizeof(*out->links), host_link_name_cmp);
 	out->links_by_name = true;
 	return ret;
 }
@@ -384,7 +308,7 @@ const struct host_link *host_link_by_name(const struct host_facts *f, const char
 		struct host_link key = { 0 };
 
 		snprintf(key.name, sizeof(key.name), "%s", name);
-		return bsearch(&key, f->links, f->n_links, sizeof(*f->links), link_name_cmp);
+		return bsearch(&key, f->links, f->n_links, sizeof(*f->links), host_link_name_cmp);
 	}
 	for (size_t i = 0; i < f->n_links; i++)
 		if (!strcmp(f->links[i].name, name))
@@ -414,33 +338,4 @@ int rtnl_monitor_open(void)
 	if (size > 0)
 		nl_set_rcvbuf(nl, size);
 	return nl_release(nl);
-}
-
-static int monitor_cb(const struct nlmsghdr *nlh, void *data)
-{
-	unsigned *what = data;
-
-	switch (nlh->nlmsg_type) {
-	case RTM_NEWLINK:
-	case RTM_DELLINK: *what |= RTNL_EV_LINK; break;
-	case RTM_NEWADDR:
-	case RTM_DELADDR:
-	case RTM_NEWROUTE:
-	case RTM_DELROUTE: *what |= RTNL_EV_ADDR; break;
-	case RTM_NEWNETCONF:
-	case RTM_DELNETCONF: *what |= RTNL_EV_NETCONF; break;
-	}
-	return 0;
-}
-
-unsigned rtnl_monitor_drain(int fd)
-{
-	unsigned what = 0;
-
-	if (nl_monitor_drain_fd(fd, monitor_cb, &what) == NL_LOST) {
-		/* The events that say what changed are gone: all of it may
-		 * have. The caller re-reads links, addresses and forwarding. */
-		what = RTNL_EV_LINK | RTNL_EV_ADDR | RTNL_EV_NETCONF | RTNL_EV_LOST;
-	}
-	return what;
 }

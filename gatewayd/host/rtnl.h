@@ -11,6 +11,7 @@
 #include "gatewayd/host/facts.h"
 
 struct rtnl;
+struct nlmsghdr;
 
 struct rtnl_link {
 	int ifindex;
@@ -19,7 +20,8 @@ struct rtnl_link {
 	int master;
 	unsigned flags;
 	unsigned mtu;
-	int peer; /* a veth's peer in this namespace (struct host_link's) */
+	int peer;	/* a veth's peer in this namespace (struct host_link's) */
+	uint8_t mac[6]; /* zero if none or not 6 bytes */
 };
 
 int rtnl_open(struct rtnl **out);
@@ -36,20 +38,29 @@ int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 
+/* One dump request built by rtnl_msg.c (its seq is set here), each reply
+ * to cb; an interrupted dump is run again after restart(data) (lib/nl.h
+ * nl_dump()). For host/ (neigh.c): the rest of the daemon asks for what
+ * it needs by name. */
+typedef int (*rtnl_cb)(const struct nlmsghdr *nlh, void *data);
+int rtnl_dump(struct rtnl *r, void *req, rtnl_cb cb, void (*restart)(void *data), void *data);
+
 /* Links, addresses and main-table routes of the current namespace. */
 int rtnl_read_facts(struct rtnl *r, struct host_facts *out);
+/* A struct host_link from a parsed link (rtnl_msg_parse_link()). */
+void host_link_from(struct host_link *out, const struct rtnl_link *l);
+/* The order of host_facts.links: by name (qsort/bsearch). */
+int host_link_name_cmp(const void *a, const void *b);
+/* Room for one more element in an array of n that grew one at a time from
+ * NULL by this function (capacity 8, then doubling): p, or the array
+ * moved, or NULL (out of memory; p is still valid). */
+void *host_facts_grow(void *p, size_t n, size_t size);
 
 /* A socket subscribed to link, address, route and netconf (forwarding)
- * changes, for the event loop; rtnl_monitor_drain() reads what is queued
- * and says which kinds changed. When the kernel dropped events (its queue
- * overflowed: ENOBUFS) it returns every bit, so the caller re-reads it
- * all. The environment variable GATEWAYD_TEST_MONITOR_RCVBUF (bytes) sets
- * a tiny receive buffer, for tests that make it overflow. */
-#define RTNL_EV_LINK	1u
-#define RTNL_EV_ADDR	2u /* addresses or routes */
-#define RTNL_EV_NETCONF 4u /* forwarding settings */
-#define RTNL_EV_LOST	8u /* events were lost: all of the above are set */
+ * changes, for the event loop: host_snap_drain() (snapshot.h) reads it.
+ * The environment variable GATEWAYD_TEST_MONITOR_RCVBUF (bytes) sets a
+ * tiny receive buffer, for tests that make it overflow (then the snapshot
+ * is read again in full). */
 int rtnl_monitor_open(void);
-unsigned rtnl_monitor_drain(int fd);
 
 #endif

@@ -1,18 +1,22 @@
-/* rtnetlink request builders (see rtnl_msg.h). The bytes are the ABI:
- * struct nlmsghdr, then struct ifinfomsg / ifaddrmsg / rtmsg, then
- * attributes, each padded to 4 bytes; libmnl's *_check helpers refuse to
- * write past size. */
+/* rtnetlink request builders and reply/event parsers (see rtnl_msg.h).
+ * The bytes are the ABI: struct nlmsghdr, then struct ifinfomsg /
+ * ifaddrmsg / rtmsg / ndmsg, then attributes, each padded to 4 bytes;
+ * libmnl's *_check helpers refuse to write past size, and the parsers
+ * check each length before they read. */
 #include "gatewayd/host/rtnl_msg.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -234,4 +238,182 @@ int rtnl_msg_dump_addrs(void *buf, size_t size, uint32_t seq)
 int rtnl_msg_dump_routes(void *buf, size_t size, uint32_t seq, int family)
 {
 	return dump(buf, size, seq, RTM_GETROUTE, (uint8_t)family, sizeof(struct rtmsg));
+}
+
+int rtnl_msg_dump_neigh(void *buf, size_t size, uint32_t seq, int family, int master)
+{
+	int len = dump(buf, size, seq, RTM_GETNEIGH, (uint8_t)family, sizeof(struct ndmsg));
+
+	/* the kernel reads NDA_MASTER of an AF_BRIDGE dump request as "only
+	 * this bridge's ports" */
+	if (len < 0 || !master)
+		return len;
+	return done(buf, mnl_attr_put_u32_check(buf, size, NDA_MASTER, (uint32_t)master));
+}
+
+/* --- parsers ------------------------------------------------------------- */
+
+/* The attributes after a family header of hdrlen bytes into tb[0..max],
+ * each at most once (the last wins); false when the message is shorter
+ * than its header. */
+struct attrs {
+	const struct nlattr **tb;
+	unsigned max;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct attrs *at = data;
+
+	if (mnl_attr_get_type(a) <= at->max)
+		at->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static bool parse(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb, unsigned max)
+{
+	struct attrs at = { tb, max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (nlh->nlmsg_len < NLMSG_LENGTH(hdrlen))
+		return false;
+	return mnl_attr_parse(nlh, (unsigned)hdrlen, attr_cb, &at) >= 0;
+}
+
+static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
+{
+	return a && mnl_attr_get_payload_len(a) >= 4 ? mnl_attr_get_u32(a) : dflt;
+}
+
+/* A string attribute into out (size bytes), cut at size - 1 or its NUL. */
+static void get_str(const struct nlattr *a, char *out, size_t size)
+{
+	size_t n = a ? mnl_attr_get_payload_len(a) : 0;
+	const char *s = a ? mnl_attr_get_payload(a) : "";
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	out[strnlen(out, n)] = '\0';
+}
+
+bool rtnl_msg_parse_link(const struct nlmsghdr *nlh, struct rtnl_link *out)
+{
+	const struct nlattr *tb[IFLA_MAX + 1], *i;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
+	    !parse(nlh, sizeof(*ifi), tb, IFLA_MAX) || ifi->ifi_family != AF_UNSPEC)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	get_str(tb[IFLA_IFNAME], out->name, sizeof(out->name));
+	out->master = (int)get_u32(tb[IFLA_MASTER], 0);
+	out->mtu = get_u32(tb[IFLA_MTU], 0);
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
+		memcpy(out->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
+	if (tb[IFLA_LINKINFO])
+		mnl_attr_for_each_nested(i, tb[IFLA_LINKINFO])
+		{
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
+				get_str(i, out->kind, sizeof(out->kind));
+		}
+	/* a veth's IFLA_LINK is its peer's ifindex, in the namespace
+	 * IFLA_LINK_NETNSID names, or in ours without one */
+	if (!strcmp(out->kind, "veth") && !tb[IFLA_LINK_NETNSID])
+		out->peer = (int)get_u32(tb[IFLA_LINK], 0);
+	return true;
+}
+
+bool rtnl_msg_parse_addr(const struct nlmsghdr *nlh, struct host_addr *out)
+{
+	const struct nlattr *tb[IFA_MAX + 1], *a;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	size_t alen;
+
+	if ((nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR) ||
+	    !parse(nlh, sizeof(*ifa), tb, IFA_MAX))
+		return false;
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	alen = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
+	if (!a || !alen || mnl_attr_get_payload_len(a) != alen)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->family = ifa->ifa_family;
+	out->plen = ifa->ifa_prefixlen;
+	out->ifindex = (int)ifa->ifa_index;
+	memcpy(out->addr, mnl_attr_get_payload(a), alen);
+	return true;
+}
+
+bool rtnl_msg_parse_route(const struct nlmsghdr *nlh, struct host_route *out)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
+	    !parse(nlh, sizeof(*rtm), tb, RTA_MAX) ||
+	    get_u32(tb[RTA_TABLE], rtm->rtm_table) != RT_TABLE_MAIN)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->family = rtm->rtm_family;
+	out->plen = rtm->rtm_dst_len;
+	out->protocol = rtm->rtm_protocol;
+	out->ifindex = (int)get_u32(tb[RTA_OIF], 0);
+	out->metric = get_u32(tb[RTA_PRIORITY], 0);
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
+		memcpy(out->dst, mnl_attr_get_payload(tb[RTA_DST]),
+		       mnl_attr_get_payload_len(tb[RTA_DST]));
+	return true;
+}
+
+static const struct ndmsg *neigh_hdr(const struct nlmsghdr *nlh, const struct nlattr **tb,
+				     int family)
+{
+	const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || !parse(nlh, sizeof(*nd), tb, NDA_MAX) ||
+	    nd->ndm_family != family)
+		return NULL;
+	return nd;
+}
+
+bool rtnl_msg_parse_fdb(const struct nlmsghdr *nlh, struct host_fdb *out)
+{
+	const struct nlattr *tb[NDA_MAX + 1];
+	const struct ndmsg *nd = neigh_hdr(nlh, tb, AF_BRIDGE);
+
+	if (!nd || (nd->ndm_state & NUD_PERMANENT) || /* the ports' own MACs */
+	    !tb[NDA_LLADDR] || mnl_attr_get_payload_len(tb[NDA_LLADDR]) != 6)
+		return false;
+	out->ifindex = nd->ndm_ifindex;
+	out->master = (int)get_u32(tb[NDA_MASTER], 0);
+	memcpy(out->mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+	return true;
+}
+
+bool rtnl_msg_parse_neigh6(const struct nlmsghdr *nlh, struct host_neigh6 *out)
+{
+	const struct nlattr *tb[NDA_MAX + 1];
+	const struct ndmsg *nd = neigh_hdr(nlh, tb, AF_INET6);
+
+	if (!nd || (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP | NUD_PERMANENT)) ||
+	    !tb[NDA_DST] || mnl_attr_get_payload_len(tb[NDA_DST]) != 16 || !tb[NDA_LLADDR] ||
+	    mnl_attr_get_payload_len(tb[NDA_LLADDR]) != 6)
+		return false;
+	out->ifindex = nd->ndm_ifindex;
+	memcpy(out->mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+	memcpy(&out->a6, mnl_attr_get_payload(tb[NDA_DST]), 16);
+	return true;
+}
+
+bool rtnl_msg_parse_netconf_forwarding(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[NETCONFA_MAX + 1];
+
+	return nlh->nlmsg_type == RTM_NEWNETCONF &&
+	       parse(nlh, sizeof(struct netconfmsg), tb, NETCONFA_MAX) && tb[NETCONFA_FORWARDING] &&
+	       (int32_t)get_u32(tb[NETCONFA_IFINDEX], 0) == NETCONFA_IFINDEX_ALL;
 }

@@ -23,9 +23,15 @@
 struct rtnl;
 struct host_snap;
 
+/* The link flags a change is recorded for: up/down and carrier (a tap
+ * QEMU closed). The facts hold all of them as the kernel last said; a
+ * notification that changes only others (IFF_RUNNING, ...), statistics
+ * or the MTU is not a change. */
+#define HOST_LINK_FLAGS (IFF_UP | 0x10000 /* IFF_LOWER_UP */)
+
 /* One link that appeared, went away or changed (name, master, flags, kind,
- * peer). Its state now is in the snapshot's facts (host_link_by_index()),
- * unless gone. */
+ * peer, MAC: a tap whose MAC changed on a bridge is taken off it). Its state now is in the
+ * snapshot's facts (host_link_by_index()), unless gone. */
 struct host_link_change {
 	int ifindex;
 	bool added, gone;
@@ -40,6 +46,7 @@ struct host_link_change {
  * (added): a collision check looks at these, not at the whole host. */
 struct host_change {
 	bool all;
+	bool lost;    /* all, because the kernel dropped events (ENOBUFS) */
 	bool netconf; /* a forwarding setting changed */
 	size_t n_links, n_addrs, n_routes;
 	struct host_link_change *links;
@@ -65,11 +72,27 @@ int host_snap_drain(struct host_snap *s, int fd, struct host_change *ch);
  * a caller knows the snapshot is stale); ch->all set. */
 int host_snap_reread(struct host_snap *s, struct host_change *ch);
 void host_change_release(struct host_change *ch);
+/* Moves on with every drain or re-read: what was read from the host for
+ * one generation (the forwarding databases, the neighbours) may be kept
+ * until it changes. */
+unsigned host_snap_gen(const struct host_snap *s);
+
+/* Pure: a and b hold the same links (name, ifindex, kind, master, peer,
+ * HOST_LINK_FLAGS), addresses and routes, in any order: 0, or 1 with the
+ * first difference described in msg. */
+int host_facts_cmp(const struct host_facts *a, const struct host_facts *b, char *msg, size_t len);
+/* The snapshot against a fresh read of the host (tests: a snapshot kept
+ * from events must not drift from the kernel): 0 same, 1 differs (msg),
+ * or a negative errno. Call it when no events are queued. */
+int host_snap_check(struct host_snap *s, char *msg, size_t len);
 
 /* Pure, for the unit tests: apply one rtnetlink message (RTM_NEWLINK,
  * RTM_DELLINK, RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE,
- * RTM_NEWNETCONF, RTM_DELNETCONF) to facts, recording the change. 0 or
- * -ENOMEM. */
+ * RTM_NEWNETCONF, RTM_DELNETCONF) to facts, recording the change (into
+ * ch, which starts zeroed and gathers a batch). Links are kept sorted by
+ * name (facts not sorted yet are sorted first). ch->netconf is set only
+ * for the forwarding of "all" (the only one the daemon keeps), not the
+ * announcements every new link makes. 0 or -ENOMEM. */
 struct nlmsghdr;
 int host_facts_apply(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch);
 

@@ -28,4 +28,5 @@ const char *bind_claims_text(const char *net);
 void rule_flatten(const char *in, char *out, size_t len);
 Suite *untrusted_suite(void);
 Suite *ra_suite(void);
+Suite *snapshot_suite(void);
 #endif

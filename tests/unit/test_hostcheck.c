@@ -9,10 +9,10 @@
 #include <string.h>
 
 static struct host_link links[] = {
-	{ 1, "lo", "", 0, 0, 0 },	 { 2, "eth0", "", 0, 0, 0 },
-	{ 3, "gw0", "bridge", 0, 0, 0 }, { 4, "tap0", "tun", 3, 0, 0 },
-	{ 5, "vnet7", "tun", 3, 0, 0 },	 { 6, "tun0", "tun", 0, 0, 0 },
-	{ 7, "vx0", "vxlan", 0, 0, 0 },	 { 8, "veth1", "veth", 3, 0, 0 },
+	{ 1, "lo", "", 0, 0, 0, { 0 } },	{ 2, "eth0", "", 0, 0, 0, { 0 } },
+	{ 3, "gw0", "bridge", 0, 0, 0, { 0 } }, { 4, "tap0", "tun", 3, 0, 0, { 0 } },
+	{ 5, "vnet7", "tun", 3, 0, 0, { 0 } },	{ 6, "tun0", "tun", 0, 0, 0, { 0 } },
+	{ 7, "vx0", "vxlan", 0, 0, 0, { 0 } },	{ 8, "veth1", "veth", 3, 0, 0, { 0 } },
 };
 static struct host_addr addrs[8];
 static struct host_route routes[8];
@@ -120,11 +120,11 @@ END_TEST
 START_TEST(test_test_port_left)
 {
 	struct host_link l[] = {
-		{ 1, "gwdt0a1b2c", "veth", 3, 0, 2 },
-		{ 2, "gwdt0a1b2cp", "veth", 0, 0, 1 },
-		{ 3, "gwdt0a1b2d", "veth", 3, 0, 0 }, /* its peer elsewhere */
-		{ 4, "gwdt0a1b2e", "veth", 3, 0, 5 },
-		{ 5, "lan0", "veth", 0, 0, 4 }, /* a peer of another name */
+		{ 1, "gwdt0a1b2c", "veth", 3, 0, 2, { 0 } },
+		{ 2, "gwdt0a1b2cp", "veth", 0, 0, 1, { 0 } },
+		{ 3, "gwdt0a1b2d", "veth", 3, 0, 0, { 0 } }, /* its peer elsewhere */
+		{ 4, "gwdt0a1b2e", "veth", 3, 0, 5, { 0 } },
+		{ 5, "lan0", "veth", 0, 0, 4, { 0 } }, /* a peer of another name */
 	};
 	struct host_facts f = { 5, 0, 0, l, NULL, NULL, false };
 

@@ -530,9 +530,11 @@ END_TEST
 START_TEST(test_diff_host)
 {
 	struct host_link links[] = {
-		{ 1, "lo", "", 0, IFF_UP, 0 },	      { 10, "gw-a", "bridge", 0, IFF_UP, 0 },
-		{ 11, "tap0", "tun", 10, IFF_UP, 0 }, { 12, "eth9", "", 10, IFF_UP, 0 },
-		{ 30, "gw-c", "bridge", 0, 0, 0 },
+		{ 1, "lo", "", 0, IFF_UP, 0, { 0 } },
+		{ 10, "gw-a", "bridge", 0, IFF_UP, 0, { 0 } },
+		{ 11, "tap0", "tun", 10, IFF_UP, 0, { 0 } },
+		{ 12, "eth9", "", 10, IFF_UP, 0, { 0 } },
+		{ 30, "gw-c", "bridge", 0, 0, 0, { 0 } },
 	};
 	struct host_addr addrs[] = {
 		{ AF_INET, { 10, 1, 0, 1 }, 24, 10 },

@@ -6,13 +6,12 @@
  * one's bridge and hop limit (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT), and
  * sends with hop limit 255 to ff02::1 (or to a soliciting guest) through
  * the bridge named in IPV6_PKTINFO. Each bridge has one timer: the next
- * multicast RA. A solicitation from a guest's address is answered by
- * unicast at once while the bridge's token bucket lasts; beyond that, and
- * from ::, it brings the next multicast RA forward to no sooner than
- * RA_MCAST_MIN_GAP_MS after the last. A guest flooding solicitations so
- * costs one recvmsg and a parse each, and at most one unicast RA per
- * RA_SOLICITED_EVERY_MS plus one multicast RA per RA_MCAST_MIN_GAP_MS.
- * The kernel checks the ICMPv6 checksum of what raw sockets receive and
+ * multicast RA. A solicitation from a guest's link-local address is
+ * answered by unicast at once while the bridge's token bucket lasts;
+ * beyond that, and from :: or a global address, it brings the next multicast RA forward to no
+ * sooner than RA_MCAST_MIN_GAP_MS after the last. A guest flooding solicitations so costs one
+ * recvmsg and a parse each, and at most one unicast RA per RA_SOLICITED_EVERY_MS plus one multicast
+ * RA per RA_MCAST_MIN_GAP_MS. The kernel checks the ICMPv6 checksum of what raw sockets receive and
  * fills it in what they send. */
 #include "router.h"
 #include "lib/log.h"
@@ -146,7 +145,13 @@ static void solicited(struct ra_iface *i, const struct in6_addr *src, uint64_t n
 								  : i->tokens + (unsigned)add;
 		i->tokens_ms += add * RA_SOLICITED_EVERY_MS;
 	}
-	if (!IN6_IS_ADDR_UNSPECIFIED(src) && i->tokens) {
+	/* Unicast only to a link-local source: the kernel sends that from
+	 * the bridge's own link-local address and only through the bridge.
+	 * To any other source it would pick a global source address, which
+	 * makes guests drop the RA (RFC 4861 6.1.2), and route it as it
+	 * routes that address: out of the uplink for one that is not on the
+	 * bridge's link. Those, and ::, get the multicast RA instead. */
+	if (IN6_IS_ADDR_LINKLOCAL(src) && i->tokens) {
 		i->tokens--;
 		if (send_ra(i, i->msg, i->len, src) == 0) {
 			i->st.solicited++;

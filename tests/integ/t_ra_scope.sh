@@ -1,0 +1,84 @@
+#!/bin/bash
+# gatewayd's router advertisements leave only through the bridge they
+# belong to (issue 17 item 4, red team):
+#  1. a guest's solicitation from its address in the network's prefix is
+#     answered from the bridge's link-local address (a unicast answer
+#     would go out from fd42:213::1, and RFC 4861 6.1.2 has guests drop
+#     that): the multicast RA on the bridge answers it;
+#  2. a guest's solicitation from a global source that is not on the
+#     bridge's link (the uplink's 2001:db8:51::1, or the off-link
+#     2001:db8:77::9) gets no unicast RA routed out of the uplink: answers
+#     go to link-local sources only, others get the next multicast RA on
+#     the bridge; a link-local one is still answered at once;
+#  3. a solicitation arriving on the uplink is never answered.
+#
+#   [g1 rs_send.py] ─ vg1 ─ gw0 fd42:213::1 [host: gatewayd] up0 ── eth0 [inet: counts RAs]
+#                                            2001:db8:51::2      2001:db8:51::1
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft python3 rdisc6
+
+# RAs that NS saw at all (prerouting: also those not addressed to it)
+ra_count_init() {
+	in_ns "$1" nft add table inet obs
+	in_ns "$1" nft add chain inet obs pre '{ type filter hook prerouting priority -300; }'
+	in_ns "$1" nft add rule inet obs pre icmpv6 type nd-router-advert counter
+	# RFC 4861 6.1.2: a host drops an RA whose source is not link-local
+	in_ns "$1" nft add chain inet obs bad '{ type filter hook prerouting priority -299; }'
+	in_ns "$1" nft add rule inet obs bad icmpv6 type nd-router-advert ip6 saddr != fe80::/10 counter
+}
+bad_count() { in_ns "$1" nft list chain inet obs bad | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+ra_count() { in_ns "$1" nft list chain inet obs pre | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+RS="$TOP/tests/integ/rs_send.py"
+
+topo_init
+write_conf
+gw_start
+guest_add 1
+G1=$(guest_ns 1)
+ra_count_init "$G1"
+ra_count_init "$NS_INET"
+ll_ready "$G1" eth0 || fail "guest 1 has no usable link-local address"
+wait_until 10 sh -c "[ \$(ip netns exec $G1 nft list chain inet obs pre | sed -n 's/.*packets \([0-9]*\).*/\1/p') -ge 1 ]" ||
+	fail "guest 1 got no RA at all"
+
+# --- 1. a solicitation from the guest's address in fd42:213::/64
+in_ns "$G1" ip -6 addr add fd42:213::99/128 dev eth0 nodad
+wait_until 5 sh -c "ip -n $G1 -6 addr show dev eth0 | grep -q fd42:213::99" || fail "no fd42:213::99 on guest 1"
+g0=$(ra_count "$G1")
+in_ns "$G1" python3 "$RS" eth0 fd42:213::99 || fail "rs_send from fd42:213::99"
+wait_until 4 sh -c "[ \$(ip netns exec $G1 nft list chain inet obs pre | sed -n 's/.*packets \([0-9]*\).*/\1/p') -gt $g0 ]" ||
+	fail "no RA within 4 s of a solicitation from fd42:213::99"
+[ "$(bad_count "$G1")" = 0 ] || fail "$(bad_count "$G1") RA(s) to guest 1 from a source that is not link-local"
+ok "solicitation from fd42:213::99: answered from the bridge's link-local address"
+
+# --- 2. solicitations from global sources not on gw0's link
+in_ns "$G1" ip -6 addr add 2001:db8:51::1/128 dev eth0 nodad
+in_ns "$G1" ip -6 addr add 2001:db8:77::9/128 dev eth0 nodad
+wait_until 5 sh -c "ip -n $G1 -6 addr show dev eth0 | grep -q 2001:db8:77::9" || fail "no address on guest 1"
+i0=$(ra_count "$NS_INET") g0=$(ra_count "$G1")
+for src in 2001:db8:51::1 2001:db8:77::9; do
+	in_ns "$G1" python3 "$RS" eth0 "$src" || fail "rs_send from $src"
+	in_ns "$G1" python3 "$RS" eth0 "$src" fe80::1 || true # to the bridge's address, whatever it is
+	sleep 4 # sent 1.5 s after the last multicast RA at most
+done
+i1=$(ra_count "$NS_INET") g1=$(ra_count "$G1")
+[ "$i1" = "$i0" ] || fail "$((i1 - i0)) RA(s) left through the uplink for a guest's solicitation from a global source"
+[ "$g1" -gt "$g0" ] || fail "guest 1 got no (multicast) RA for its solicitations"
+sol=$($GATEWAYCTL -s "$T/run/gatewayd.sock" status default | awk '$1 == "ra_solicitations" {print $2}')
+say "solicitations counted: $sol"
+ok "global-source solicitations: no RA out of the uplink, guest 1 got $((g1 - g0)) on gw0"
+
+# a link-local one is answered at once (unicast)
+g0=$(ra_count "$G1")
+t0=$(date +%s%N)
+in_ns "$G1" rdisc6 -1 -w 1000 -r 1 eth0 >/dev/null 2>&1 || fail "link-local solicitation not answered within 1 s"
+ok "link-local solicitation answered in $((($(date +%s%N) - t0) / 1000000)) ms"
+
+# --- 3. a solicitation from the uplink's side
+ll_ready "$NS_INET" eth0 || fail "inet has no usable link-local address"
+i0=$(ra_count "$NS_INET")
+in_inet rdisc6 -1 -w 1000 -r 3 eth0 >"$T/rdisc-inet.out" 2>&1 && fail "RS on the uplink answered: $(cat "$T/rdisc-inet.out")"
+in_inet python3 "$RS" eth0 2001:db8:51::1 ff02::2 5 || fail "rs_send on inet"
+sleep 1
+[ "$(ra_count "$NS_INET")" = "$i0" ] || fail "RA towards the uplink after solicitations from there"
+ok "solicitations from the uplink: never answered"

@@ -4,14 +4,16 @@
  *
  * The socket passes only router solicitations (ICMP6_FILTER), tells each
  * one's bridge and hop limit (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT), and
- * sends with hop limit 255 to ff02::1 (or to a soliciting guest) through
- * the bridge named in IPV6_PKTINFO. Each bridge has one timer: the next
- * multicast RA. A solicitation from a guest's link-local address is
- * answered by unicast at once while the bridge's token bucket lasts;
- * beyond that, and from :: or a global address, it brings the next multicast RA forward to no
- * sooner than RA_MCAST_MIN_GAP_MS after the last. A guest flooding solicitations so costs one
- * recvmsg and a parse each, and at most one unicast RA per RA_SOLICITED_EVERY_MS plus one multicast
- * RA per RA_MCAST_MIN_GAP_MS. The kernel checks the ICMPv6 checksum of what raw sockets receive and
+ * sends with hop limit 255 to ff02::1 (or to a soliciting guest's
+ * link-local address) through the bridge its scope id names. Each bridge
+ * has one timer: the next multicast RA. A solicitation from a guest's
+ * link-local address is answered by unicast at once while the bridge's
+ * token bucket lasts; beyond that, and from :: or a global address, it
+ * brings the next multicast RA forward to no sooner than
+ * RA_MCAST_MIN_GAP_MS after the last. A guest flooding solicitations so
+ * costs one recvmsg and a parse each, and at most one unicast RA per
+ * RA_SOLICITED_EVERY_MS plus one multicast RA per RA_MCAST_MIN_GAP_MS.
+ * The kernel checks the ICMPv6 checksum of what raw sockets receive and
  * fills it in what they send. */
 #include "router.h"
 #include "lib/log.h"
@@ -66,31 +68,20 @@ static uint64_t rnd_between(struct ra_router *r, uint64_t lo, uint64_t hi)
 	return lo + r->rnd % (hi - lo + 1);
 }
 
+/* to is ff02::1 or a link-local address: link-scoped, so sin6_scope_id
+ * alone names the bridge it leaves through. No IPV6_PKTINFO: a control
+ * message that large comes out of the socket's option memory
+ * (net.core.optmem_max), which the ff02::2 memberships of a few hundred
+ * bridges use up, and then every send failed with ENOBUFS. */
 static int send_ra(struct ra_iface *i, const uint8_t *msg, size_t len, const struct in6_addr *to)
 {
-	struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_addr = *to };
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} c;
-	struct iovec iov = { (void *)msg, len };
-	struct msghdr mh = { .msg_name = &dst,
-			     .msg_namelen = sizeof(dst),
-			     .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = c.buf,
-			     .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)i->ifindex };
+	struct sockaddr_in6 dst = { .sin6_family = AF_INET6,
+				    .sin6_addr = *to,
+				    .sin6_scope_id = (uint32_t)i->ifindex };
 
-	/* link-local destinations need their interface */
-	dst.sin6_scope_id = (uint32_t)i->ifindex;
-	memset(c.buf, 0, sizeof(c.buf));
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	if (sendmsg(i->r->fd, &mh, MSG_DONTWAIT) < 0)
+	if (!IN6_IS_ADDR_MC_LINKLOCAL(to) && !IN6_IS_ADDR_LINKLOCAL(to))
+		return -EINVAL;
+	if (sendto(i->r->fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 		return -errno;
 	i->st.sent++;
 	return 0;
@@ -285,7 +276,10 @@ int ra_iface_start(struct ra_router *r, const char *name, int ifindex, const str
 		return e;
 	}
 	/* Solicitations go to all-routers: the bridge (a router, forwarding
-	 * on) is in the group already; this keeps it so whatever the sysctls. */
+	 * on) is in the group already; this keeps it so whatever the sysctls.
+	 * Past optmem_max (~56 bytes a membership: ~365 bridges at 20480,
+	 * the default before Linux 6.9) joins fail with ENOMEM; forwarding
+	 * keeps the bridges in the group, and sending needs none of it. */
 	if (setsockopt(r->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr)) < 0 &&
 	    errno != EADDRINUSE)
 		log_debug("ra: %s: joining ff02::2: %s", name, strerror(errno));

@@ -7,10 +7,13 @@
 #     that): the multicast RA on the bridge answers it;
 #  2. a guest's solicitation from a global source that is not on the
 #     bridge's link (the uplink's 2001:db8:51::1, or the off-link
-#     2001:db8:77::9) gets no unicast RA routed out of the uplink: answers
-#     go to link-local sources only, others get the next multicast RA on
-#     the bridge; a link-local one is still answered at once;
-#  3. a solicitation arriving on the uplink is never answered.
+#     2001:db8:77::9) gets no unicast RA routed out of the uplink (the
+#     input rules' anti-spoofing drops those too); a link-local one is
+#     still answered at once;
+#  3. a solicitation arriving on the uplink is never answered;
+#  4. gw0 deleted: gatewayd makes it again (a new ifindex) and its RAs
+#     follow it; gw0 renamed gwold: RAs go to the new gw0 gatewayd makes,
+#     none to the guest left on gwold, which is not ours any more.
 #
 #   [g1 rs_send.py] ─ vg1 ─ gw0 fd42:213::1 [host: gatewayd] up0 ── eth0 [inet: counts RAs]
 #                                            2001:db8:51::2      2001:db8:51::1
@@ -55,18 +58,16 @@ ok "solicitation from fd42:213::99: answered from the bridge's link-local addres
 in_ns "$G1" ip -6 addr add 2001:db8:51::1/128 dev eth0 nodad
 in_ns "$G1" ip -6 addr add 2001:db8:77::9/128 dev eth0 nodad
 wait_until 5 sh -c "ip -n $G1 -6 addr show dev eth0 | grep -q 2001:db8:77::9" || fail "no address on guest 1"
-i0=$(ra_count "$NS_INET") g0=$(ra_count "$G1")
+i0=$(ra_count "$NS_INET")
 for src in 2001:db8:51::1 2001:db8:77::9; do
 	in_ns "$G1" python3 "$RS" eth0 "$src" || fail "rs_send from $src"
-	in_ns "$G1" python3 "$RS" eth0 "$src" fe80::1 || true # to the bridge's address, whatever it is
-	sleep 4 # sent 1.5 s after the last multicast RA at most
 done
-i1=$(ra_count "$NS_INET") g1=$(ra_count "$G1")
+sleep 1 # a unicast answer goes at once
+i1=$(ra_count "$NS_INET")
 [ "$i1" = "$i0" ] || fail "$((i1 - i0)) RA(s) left through the uplink for a guest's solicitation from a global source"
-[ "$g1" -gt "$g0" ] || fail "guest 1 got no (multicast) RA for its solicitations"
-sol=$($GATEWAYCTL -s "$T/run/gatewayd.sock" status default | awk '$1 == "ra_solicitations" {print $2}')
-say "solicitations counted: $sol"
-ok "global-source solicitations: no RA out of the uplink, guest 1 got $((g1 - g0)) on gw0"
+# (gatewayd's input rules drop these sources too, so they may not even
+# reach it: the multicast RA comes on the timer)
+ok "global-source solicitations: no RA out of the uplink"
 
 # a link-local one is answered at once (unicast)
 g0=$(ra_count "$G1")
@@ -82,3 +83,25 @@ in_inet python3 "$RS" eth0 2001:db8:51::1 ff02::2 5 || fail "rs_send on inet"
 sleep 1
 [ "$(ra_count "$NS_INET")" = "$i0" ] || fail "RA towards the uplink after solicitations from there"
 ok "solicitations from the uplink: never answered"
+
+# --- 4. the bridge deleted, then renamed
+CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
+idx0=$(in_host cat /sys/class/net/gw0/ifindex)
+in_host ip link del gw0
+wait_until 10 grep -q "bridge gw0 was deleted; recreated it" "$T/gw.log" || fail "gw0 not recreated"
+wait_until 5 sh -c "ip -n $NS_HOST link show vg1 | grep -q 'master gw0'" || fail "vg1 not put back into gw0"
+ll_ready "$NS_HOST" gw0 || fail "new gw0 has no link-local address"
+in_ns "$G1" rdisc6 -1 -w 1000 -r 3 eth0 >"$T/rdisc.out" 2>&1 || fail "no RA on the recreated gw0: $(cat "$T/rdisc.out")"
+ok "gw0 deleted and recreated (ifindex $idx0 -> $(in_host cat /sys/class/net/gw0/ifindex)): RAs follow it"
+in_host ip link set gw0 down
+in_host ip link set gw0 name gwold
+in_host ip link set gwold up
+wait_until 10 sh -c "ip -n $NS_HOST link show gw0 >/dev/null 2>&1" || fail "gw0 not made again after the rename"
+guest_add 2
+G2=$(guest_ns 2)
+ll_ready "$G2" eth0 || fail "guest 2 has no usable link-local address"
+ll_ready "$NS_HOST" gw0 || fail "new gw0 has no link-local address"
+in_ns "$G2" rdisc6 -1 -w 1000 -r 3 eth0 >"$T/rdisc.out" 2>&1 || fail "no RA on the new gw0: $(cat "$T/rdisc.out")"
+in_ns "$G1" rdisc6 -1 -w 1000 -r 2 eth0 >"$T/rdisc.out" 2>&1 && fail "RA on the renamed gwold: $(cat "$T/rdisc.out")"
+$CTL status default | grep -Eq "^ *ra +sending" || fail "status after the rename: $($CTL status default)"
+ok "gw0 renamed gwold: RAs on the new gw0, none on gwold"

@@ -2,7 +2,8 @@
  * every served bridge, replacing dnsmasq's enable-ra, whose dnsmasqs each
  * walked every interface's addresses on every address event on the host.
  *
- * The socket passes only router solicitations (ICMP6_FILTER), tells each
+ * The socket passes only router solicitations (ICMP6_FILTER) that came in
+ * on a bridge being served (a BPF filter on the ifindex), tells each
  * one's bridge and hop limit (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT), and
  * sends with hop limit 255 to ff02::1 (or to a soliciting guest's
  * link-local address) through the bridge its scope id names. Each bridge
@@ -19,6 +20,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <stdio.h>
@@ -29,6 +31,8 @@
 #include <unistd.h>
 
 #define RA_READS_PER_TURN 64 /* then the loop's other fds get a turn */
+/* the socket filter's room: two instructions a bridge, of BPF_MAXINSNS */
+#define RA_FILTER_MAX ((BPF_MAXINSNS - 2) / 2)
 
 struct ra_iface {
 	struct ra_router *r;
@@ -159,6 +163,47 @@ static void solicited(struct ra_iface *i, const struct in6_addr *src, uint64_t n
 		arm(i, now, at);
 }
 
+/* The kernel queues for the socket only solicitations that came in on a
+ * bridge being served (not paused): what arrives on the uplink or on any
+ * other interface costs gatewayd nothing and cannot fill the receive
+ * queue that every bridge shares. A classic BPF filter on the arrival
+ * ifindex, two instructions a bridge; past RA_FILTER_MAX bridges none,
+ * and on_readable() sorts them out as before. */
+static void refilter(struct ra_router *r)
+{
+	struct sock_filter *f;
+	struct sock_fprog prog;
+	size_t n = 0, k = 0;
+
+	for (struct ra_iface *i = r->ifaces; i; i = i->next)
+		n += !i->paused;
+	if (n > RA_FILTER_MAX) {
+		setsockopt(r->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+		return;
+	}
+	if (!(f = calloc(2 * n + 2, sizeof(*f)))) {
+		setsockopt(r->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+		return;
+	}
+	f[k++] =
+		(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX);
+	for (struct ra_iface *i = r->ifaces; i; i = i->next) {
+		if (i->paused)
+			continue;
+		/* equal: on to the accept right after; else skip it */
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (uint32_t)i->ifindex, 0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	prog = (struct sock_fprog){ .len = (unsigned short)k, .filter = f };
+	if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+		log_debug("ra: socket filter: %s", strerror(errno));
+		setsockopt(r->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	}
+	free(f);
+}
+
 static void on_readable(int fd, uint32_t events, void *arg)
 {
 	struct ra_router *r = arg;
@@ -227,6 +272,7 @@ int ra_router_new(struct eloop *loop, struct ra_router **out)
 	    setsockopt(r->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
 	    setsockopt(r->fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) < 0)
 		goto fail;
+	refilter(r); /* no bridge served yet: nothing let through */
 	if ((e = eloop_add_fd(loop, r->fd, on_readable, r)) < 0) {
 		errno = -e;
 		goto fail;
@@ -300,6 +346,7 @@ void ra_iface_pause(struct ra_iface *i)
 		return;
 	i->paused = true;
 	eloop_timer_disarm(i->timer);
+	refilter(i->r);
 }
 
 void ra_iface_resume(struct ra_iface *i)
@@ -307,6 +354,7 @@ void ra_iface_resume(struct ra_iface *i)
 	if (!i || !i->paused)
 		return;
 	i->paused = false;
+	refilter(i->r);
 	i->initial = RA_INITIAL;
 	send_mcast(i, eloop_now_ms());
 }
@@ -337,6 +385,7 @@ void ra_iface_stop(struct ra_iface *i, bool final)
 			*pp = i->next;
 			break;
 		}
+	refilter(i->r);
 	eloop_timer_free(i->timer);
 	free(i);
 }

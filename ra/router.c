@@ -2,13 +2,15 @@
  * every served bridge, replacing dnsmasq's enable-ra, whose dnsmasqs each
  * walked every interface's addresses on every address event on the host.
  *
- * The socket passes only router solicitations (ICMP6_FILTER), tells each
+ * The socket passes only router solicitations (ICMP6_FILTER) that came in
+ * on a bridge being served (a BPF filter on the ifindex), tells each
  * one's bridge and hop limit (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT), and
- * sends with hop limit 255 to ff02::1 (or to a soliciting guest) through
- * the bridge named in IPV6_PKTINFO. Each bridge has one timer: the next
- * multicast RA. A solicitation from a guest's address is answered by
- * unicast at once while the bridge's token bucket lasts; beyond that, and
- * from ::, it brings the next multicast RA forward to no sooner than
+ * sends with hop limit 255 to ff02::1 (or to a soliciting guest's
+ * link-local address) through the bridge its scope id names. Each bridge
+ * has one timer: the next multicast RA. A solicitation from a guest's
+ * link-local address is answered by unicast at once while the bridge's
+ * token bucket lasts; beyond that, and from :: or a global address, it
+ * brings the next multicast RA forward to no sooner than
  * RA_MCAST_MIN_GAP_MS after the last. A guest flooding solicitations so
  * costs one recvmsg and a parse each, and at most one unicast RA per
  * RA_SOLICITED_EVERY_MS plus one multicast RA per RA_MCAST_MIN_GAP_MS.
@@ -18,6 +20,7 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <stdio.h>
@@ -28,6 +31,8 @@
 #include <unistd.h>
 
 #define RA_READS_PER_TURN 64 /* then the loop's other fds get a turn */
+/* the socket filter's room: two instructions a bridge, of BPF_MAXINSNS */
+#define RA_FILTER_MAX ((BPF_MAXINSNS - 2) / 2)
 
 struct ra_iface {
 	struct ra_router *r;
@@ -67,31 +72,20 @@ static uint64_t rnd_between(struct ra_router *r, uint64_t lo, uint64_t hi)
 	return lo + r->rnd % (hi - lo + 1);
 }
 
+/* to is ff02::1 or a link-local address: link-scoped, so sin6_scope_id
+ * alone names the bridge it leaves through. No IPV6_PKTINFO: a control
+ * message that large comes out of the socket's option memory
+ * (net.core.optmem_max), which the ff02::2 memberships of a few hundred
+ * bridges use up, and then every send failed with ENOBUFS. */
 static int send_ra(struct ra_iface *i, const uint8_t *msg, size_t len, const struct in6_addr *to)
 {
-	struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_addr = *to };
-	union {
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-		struct cmsghdr align;
-	} c;
-	struct iovec iov = { (void *)msg, len };
-	struct msghdr mh = { .msg_name = &dst,
-			     .msg_namelen = sizeof(dst),
-			     .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = c.buf,
-			     .msg_controllen = sizeof(c.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)i->ifindex };
+	struct sockaddr_in6 dst = { .sin6_family = AF_INET6,
+				    .sin6_addr = *to,
+				    .sin6_scope_id = (uint32_t)i->ifindex };
 
-	/* link-local destinations need their interface */
-	dst.sin6_scope_id = (uint32_t)i->ifindex;
-	memset(c.buf, 0, sizeof(c.buf));
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-	if (sendmsg(i->r->fd, &mh, MSG_DONTWAIT) < 0)
+	if (!IN6_IS_ADDR_MC_LINKLOCAL(to) && !IN6_IS_ADDR_LINKLOCAL(to))
+		return -EINVAL;
+	if (sendto(i->r->fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 		return -errno;
 	i->st.sent++;
 	return 0;
@@ -146,7 +140,13 @@ static void solicited(struct ra_iface *i, const struct in6_addr *src, uint64_t n
 								  : i->tokens + (unsigned)add;
 		i->tokens_ms += add * RA_SOLICITED_EVERY_MS;
 	}
-	if (!IN6_IS_ADDR_UNSPECIFIED(src) && i->tokens) {
+	/* Unicast only to a link-local source: the kernel sends that from
+	 * the bridge's own link-local address and only through the bridge.
+	 * To any other source it would pick a global source address, which
+	 * makes guests drop the RA (RFC 4861 6.1.2), and route it as it
+	 * routes that address: out of the uplink for one that is not on the
+	 * bridge's link. Those, and ::, get the multicast RA instead. */
+	if (IN6_IS_ADDR_LINKLOCAL(src) && i->tokens) {
 		i->tokens--;
 		if (send_ra(i, i->msg, i->len, src) == 0) {
 			i->st.solicited++;
@@ -161,6 +161,47 @@ static void solicited(struct ra_iface *i, const struct in6_addr *src, uint64_t n
 		at = now;
 	if (at < i->next_ms)
 		arm(i, now, at);
+}
+
+/* The kernel queues for the socket only solicitations that came in on a
+ * bridge being served (not paused): what arrives on the uplink or on any
+ * other interface costs gatewayd nothing and cannot fill the receive
+ * queue that every bridge shares. A classic BPF filter on the arrival
+ * ifindex, two instructions a bridge; past RA_FILTER_MAX bridges none,
+ * and on_readable() sorts them out as before. */
+static void refilter(struct ra_router *r)
+{
+	struct sock_filter *f;
+	struct sock_fprog prog;
+	size_t n = 0, k = 0;
+
+	for (struct ra_iface *i = r->ifaces; i; i = i->next)
+		n += !i->paused;
+	if (n > RA_FILTER_MAX) {
+		setsockopt(r->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+		return;
+	}
+	if (!(f = calloc(2 * n + 2, sizeof(*f)))) {
+		setsockopt(r->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+		return;
+	}
+	f[k++] =
+		(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX);
+	for (struct ra_iface *i = r->ifaces; i; i = i->next) {
+		if (i->paused)
+			continue;
+		/* equal: on to the accept right after; else skip it */
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (uint32_t)i->ifindex, 0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	prog = (struct sock_fprog){ .len = (unsigned short)k, .filter = f };
+	if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+		log_debug("ra: socket filter: %s", strerror(errno));
+		setsockopt(r->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	}
+	free(f);
 }
 
 static void on_readable(int fd, uint32_t events, void *arg)
@@ -231,6 +272,7 @@ int ra_router_new(struct eloop *loop, struct ra_router **out)
 	    setsockopt(r->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
 	    setsockopt(r->fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) < 0)
 		goto fail;
+	refilter(r); /* no bridge served yet: nothing let through */
 	if ((e = eloop_add_fd(loop, r->fd, on_readable, r)) < 0) {
 		errno = -e;
 		goto fail;
@@ -280,7 +322,10 @@ int ra_iface_start(struct ra_router *r, const char *name, int ifindex, const str
 		return e;
 	}
 	/* Solicitations go to all-routers: the bridge (a router, forwarding
-	 * on) is in the group already; this keeps it so whatever the sysctls. */
+	 * on) is in the group already; this keeps it so whatever the sysctls.
+	 * Past optmem_max (~56 bytes a membership: ~365 bridges at 20480,
+	 * the default before Linux 6.9) joins fail with ENOMEM; forwarding
+	 * keeps the bridges in the group, and sending needs none of it. */
 	if (setsockopt(r->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr)) < 0 &&
 	    errno != EADDRINUSE)
 		log_debug("ra: %s: joining ff02::2: %s", name, strerror(errno));
@@ -301,6 +346,7 @@ void ra_iface_pause(struct ra_iface *i)
 		return;
 	i->paused = true;
 	eloop_timer_disarm(i->timer);
+	refilter(i->r);
 }
 
 void ra_iface_resume(struct ra_iface *i)
@@ -308,6 +354,7 @@ void ra_iface_resume(struct ra_iface *i)
 	if (!i || !i->paused)
 		return;
 	i->paused = false;
+	refilter(i->r);
 	i->initial = RA_INITIAL;
 	send_mcast(i, eloop_now_ms());
 }
@@ -338,6 +385,7 @@ void ra_iface_stop(struct ra_iface *i, bool final)
 			*pp = i->next;
 			break;
 		}
+	refilter(i->r);
 	eloop_timer_free(i->timer);
 	free(i);
 }

@@ -27,4 +27,5 @@ const char *bind_claims_text(const char *net);
 /* test_binding.c: a rule as libnftnl prints it, on one line */
 void rule_flatten(const char *in, char *out, size_t len);
 Suite *untrusted_suite(void);
+Suite *rtplan_suite(void);
 #endif

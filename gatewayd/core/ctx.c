@@ -33,16 +33,10 @@ static void on_monitor(int fd, uint32_t events, void *arg)
 		  what & RTNL_EV_LINK ? " links" : "",
 		  what & RTNL_EV_ADDR ? " addresses/routes" : "",
 		  what & RTNL_EV_NETCONF ? " forwarding" : "");
-	if (what & RTNL_EV_NETCONF)
-		watch_sysctls(ctx);
-	if (what & RTNL_EV_LINK) {
-		watch_links(ctx);
+	if (what)
+		watch_host(ctx, &(struct host_change){ .netconf = (what & RTNL_EV_NETCONF) != 0 });
+	if (what & RTNL_EV_LINK)
 		taps_watch(ctx); /* our taps and attached ports */
-	}
-	/* addresses and routes come and go with their own events (also when
-	 * a link goes down or away): a link event alone changes none */
-	if (what & RTNL_EV_ADDR)
-		watch_addrs(ctx);
 }
 
 /* resolv.conf named other servers: every dnsmasq re-reads them. */

@@ -85,8 +85,8 @@ void rt_touched(const struct gw_plan *p, const struct host_facts *f, const struc
 struct tnet {
 	int bridge;	 /* ifindex, 0 if gone */
 	size_t net, act; /* index in the plan, in the diff */
-	size_t n_ports;
-	char (*ports)[IFNAMSIZ];
+	size_t n_ports, n_tests;
+	char (*ports)[IFNAMSIZ], (*tests)[IFNAMSIZ];
 	const struct host_link *foreign;
 };
 
@@ -111,6 +111,19 @@ static bool has_addr(const struct host_facts *f, int ifindex, int family, const 
 	return false;
 }
 
+static int names_push(char (**v)[IFNAMSIZ], size_t *n, const char *name)
+{
+	if (!(*n % 8)) {
+		void *p = realloc(*v, (*n + 8) * IFNAMSIZ);
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+	}
+	memcpy((*v)[(*n)++], name, IFNAMSIZ);
+	return 0;
+}
+
 /* Ports and the first foreign port of each touched network's bridge;
  * t sorted by bridge ifindex. */
 static int walk_links(const struct gw_plan *p, const struct host_facts *f, struct tnet *t,
@@ -127,20 +140,17 @@ static int walk_links(const struct gw_plan *p, const struct host_facts *f, struc
 		if (!x->foreign && hostcheck_foreign_link(net, f, l, x->bridge))
 			x->foreign = l;
 		/* the doctor's test port is no port the map needs to know */
-		if (hostcheck_test_port(l->ifindex))
-			continue;
-		if (!(x->n_ports % 8)) {
-			void *v = realloc(x->ports, (x->n_ports + 8) * IFNAMSIZ);
-
-			if (!v)
-				return -ENOMEM;
-			x->ports = v;
-		}
-		memcpy(x->ports[x->n_ports++], l->name, IFNAMSIZ);
+		if (names_push(hostcheck_test_port(l->ifindex) ? &x->tests : &x->ports,
+			       hostcheck_test_port(l->ifindex) ? &x->n_tests : &x->n_ports,
+			       l->name) < 0)
+			return -ENOMEM;
 	}
-	for (size_t k = 0; k < nt; k++)
+	for (size_t k = 0; k < nt; k++) {
 		if (t[k].n_ports > 1)
 			qsort(t[k].ports, t[k].n_ports, IFNAMSIZ, name_cmp);
+		if (t[k].n_tests > 1)
+			qsort(t[k].tests, t[k].n_tests, IFNAMSIZ, name_cmp);
+	}
 	return 0;
 }
 
@@ -207,7 +217,8 @@ static void guard_of(const struct gw_net_rt *rt, const struct host_link *bad, st
 
 static bool act_empty(const struct rt_net_act *a)
 {
-	return !a->repair && !a->guard && !a->ports_changed && !a->collision_changed;
+	return !a->repair && !a->guard && !a->ports_changed && !a->tests_changed &&
+	       !a->collision_changed;
 }
 
 static int check_nets(const struct gw_plan *p, const struct host_facts *f,
@@ -256,6 +267,12 @@ static int check_nets(const struct gw_plan *p, const struct host_facts *f,
 		struct rt_net_act *a = &d->nets[t[k].act];
 
 		guard_of(rt, t[k].foreign, a);
+		if (!ports_equal(rt->test_ports, rt->n_test_ports, t[k].tests, t[k].n_tests)) {
+			a->tests_changed = true;
+			a->test_ports = t[k].tests;
+			a->n_test_ports = t[k].n_tests;
+			t[k].tests = NULL;
+		}
 		if (ports_equal(rt->ports, rt->n_ports, t[k].ports, t[k].n_ports))
 			continue;
 		if ((r = port_deltas(&p->conf->networks[t[k].net], rt->ports, rt->n_ports,
@@ -267,8 +284,10 @@ static int check_nets(const struct gw_plan *p, const struct host_facts *f,
 		t[k].ports = NULL;
 	}
 out:
-	for (size_t k = 0; k < nt; k++)
+	for (size_t k = 0; k < nt; k++) {
 		free(t[k].ports);
+		free(t[k].tests);
+	}
 	free(t);
 	return r;
 }
@@ -320,10 +339,12 @@ int rt_diff(const struct gw_plan *p, const struct host_facts *f, const struct ho
 	/* only what has something to do */
 	size_t k = 0;
 	for (size_t i = 0; i < out->n; i++)
-		if (!act_empty(&out->nets[i]))
+		if (!act_empty(&out->nets[i])) {
 			out->nets[k++] = out->nets[i];
-		else
+		} else {
 			free(out->nets[i].ports);
+			free(out->nets[i].test_ports);
+		}
 	out->n = k;
 out:
 	if (r < 0)
@@ -334,8 +355,10 @@ out:
 
 void rt_diff_release(struct rt_diff *d)
 {
-	for (size_t i = 0; d->nets && i < d->n; i++)
+	for (size_t i = 0; d->nets && i < d->n; i++) {
 		free(d->nets[i].ports);
+		free(d->nets[i].test_ports);
+	}
 	free(d->nets);
 	free(d->del);
 	free(d->add);
@@ -367,6 +390,10 @@ void rt_diff_format(const struct rt_diff *d, const struct gw_plan *p, char *buf,
 		}
 		if (a->ports_changed) {
 			OUT("%sports", first ? "" : ",");
+			first = false;
+		}
+		if (a->tests_changed) {
+			OUT("%stest-ports", first ? "" : ",");
 			first = false;
 		}
 		if (a->collision_changed)

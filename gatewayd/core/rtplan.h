@@ -40,6 +40,11 @@ struct rt_net_act {
 	bool ports_changed;
 	size_t n_ports;
 	char (*ports)[IFNAMSIZ];
+	/* the doctor's test ports on its bridge changed (binding's inputs
+	 * too, not the map's): test_ports[] as they are now, sorted */
+	bool tests_changed;
+	size_t n_test_ports;
+	char (*test_ports)[IFNAMSIZ];
 	/* 1: an overlap begins or reads differently (collision says it),
 	 * -1: the one in force ended */
 	int collision_changed;

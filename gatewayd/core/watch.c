@@ -42,6 +42,9 @@ void watch_net_release(struct gw_net_rt *rt)
 	free(rt->ports);
 	rt->ports = NULL;
 	rt->n_ports = 0;
+	free(rt->test_ports);
+	rt->test_ports = NULL;
+	rt->n_test_ports = 0;
 }
 
 static void on_watch_again(void *arg)
@@ -153,19 +156,24 @@ static int ports_commit(struct gw_ctx *ctx, struct rt_diff *d)
 	char err[512];
 	int r;
 
-	if (!d->n_add && !d->n_del)
-		return 0;
-	if ((r = nft_ports_delta(ctx->nft, d->del, d->n_del, d->add, d->n_add, err, sizeof(err))) <
-	    0) {
+	if ((d->n_add || d->n_del) && (r = nft_ports_delta(ctx->nft, d->del, d->n_del, d->add,
+							   d->n_add, err, sizeof(err))) < 0) {
 		log_warnx("watch: %s; looking again in %u ms", err, WATCH_AGAIN_MS);
 		return r;
 	}
-	log_debug("map %s: %zu port%s deleted, %zu added", NFT_PORTS_MAP, d->n_del,
-		  d->n_del == 1 ? "" : "s", d->n_add);
+	if (d->n_add || d->n_del)
+		log_debug("map %s: %zu port%s deleted, %zu added", NFT_PORTS_MAP, d->n_del,
+			  d->n_del == 1 ? "" : "s", d->n_add);
 	for (size_t k = 0; k < d->n; k++) {
 		struct rt_net_act *a = &d->nets[k];
 		struct gw_net_rt *rt = &ctx->nets[a->net];
 
+		if (a->tests_changed) {
+			free(rt->test_ports);
+			rt->test_ports = a->test_ports;
+			rt->n_test_ports = a->n_test_ports;
+			a->test_ports = NULL;
+		}
 		if (!a->ports_changed)
 			continue;
 		free(rt->ports);
@@ -202,7 +210,7 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 			repair_addrs(ctx, a->net);
 		bgp |= a->repair != 0;
 		collision_note(ctx, a);
-		ports |= a->ports_changed;
+		ports |= a->ports_changed || a->tests_changed;
 	}
 	if (bgp)
 		bgp_update_facts(ctx, f); /* a tripped guard withdraws its network */

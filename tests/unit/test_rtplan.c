@@ -8,6 +8,7 @@
 #include "gatewayd/core/diff.h"
 #include "gatewayd/core/plan.h"
 #include "gatewayd/core/rtplan.h"
+#include "gatewayd/host/hostcheck.h"
 #include "gatewayd/host/preflight.h"
 
 #include <arpa/inet.h>
@@ -406,6 +407,17 @@ START_TEST(test_rt_all_as_full_check)
 }
 END_TEST
 
+/* The doctor's test port: in no map, but binding's guest_ports must know
+ * it (our answer to its self-test goes out through it). */
+START_TEST(test_rt_test_port)
+{
+	ck_assert_int_eq(hostcheck_test_port_add(60), 0);
+	link_add(&after, 60, "gwdt0a1b2c", "veth", 10);
+	ck_assert_str_eq(diff_of(false), "a:test-ports");
+	hostcheck_test_port_del(60);
+}
+END_TEST
+
 /* A port in force for a network the batch did not touch (its move was
  * lost with the events): deleted there in the same batch. */
 START_TEST(test_rt_stale_elsewhere)
@@ -446,6 +458,7 @@ Suite *rtplan_suite(void)
 	tcase_add_test(tc, test_rt_netconf);
 	tcase_add_test(tc, test_rt_all_as_full_check);
 	tcase_add_test(tc, test_rt_stale_elsewhere);
+	tcase_add_test(tc, test_rt_test_port);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -89,6 +89,10 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libgw.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
 
+# the run-time diff's CPU per host event, without the kernel (bench/rtdiff_cost.c)
+$(BUILD)/rtdiff-cost: $(BUILD)/obj/bench/rtdiff_cost.o $(BUILD)/libgw.a
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
 unit: $(BUILD)/unit-tests
 	tests/layout.sh
 	$(BUILD)/unit-tests

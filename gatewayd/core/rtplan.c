@@ -102,8 +102,92 @@ static int name_cmp(const void *a, const void *b)
 	return strncmp(a, b, IFNAMSIZ);
 }
 
-static bool has_addr(const struct host_facts *f, int ifindex, int family, const void *a)
+/* With many networks to look at (ch->all: start, a resync), the host's
+ * addresses sorted (a bridge's found by halving), and for the overlap
+ * checks only the addresses and routes on none of our bridges -- what is
+ * on them is never an overlap, so the answers are the same: N log A
+ * instead of N x (A + R). A few networks are looked at directly. */
+#define MANY_NETS 16
+
+struct hindex {
+	struct host_addr *sorted;
+	size_t n_sorted;
+	struct host_facts others;
+};
+
+static int addr_cmp(const void *x, const void *y)
 {
+	const struct host_addr *a = x, *b = y;
+
+	if (a->ifindex != b->ifindex)
+		return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+	if (a->family != b->family)
+		return (a->family > b->family) - (a->family < b->family);
+	return memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void hindex_release(struct hindex *h)
+{
+	free(h->sorted);
+	free(h->others.addrs);
+	free(h->others.routes);
+	memset(h, 0, sizeof(*h));
+}
+
+static int hindex_make(const struct gw_plan *p, const struct host_facts *f, struct hindex *h)
+{
+	size_t n = p->conf->n_networks, nb = 0;
+	int *brs = calloc(n + 1, sizeof(*brs));
+
+	memset(h, 0, sizeof(*h));
+	h->others = *f;
+	h->others.n_addrs = h->others.n_routes = 0;
+	h->sorted = malloc((f->n_addrs + 1) * sizeof(*h->sorted));
+	h->others.addrs = malloc((f->n_addrs + 1) * sizeof(*f->addrs));
+	h->others.routes = malloc((f->n_routes + 1) * sizeof(*f->routes));
+	if (!brs || !h->sorted || !h->others.addrs || !h->others.routes) {
+		free(brs);
+		hindex_release(h);
+		return -ENOMEM;
+	}
+	memcpy(h->sorted, f->addrs, f->n_addrs * sizeof(*f->addrs));
+	h->n_sorted = f->n_addrs;
+	qsort(h->sorted, h->n_sorted, sizeof(*h->sorted), addr_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct host_link *br = host_link_by_name(f, p->conf->networks[i].bridge);
+
+		if (br)
+			brs[nb++] = br->ifindex;
+	}
+	qsort(brs, nb, sizeof(*brs), int_cmp);
+	for (size_t i = 0; i < f->n_addrs; i++)
+		if (!nb || !bsearch(&f->addrs[i].ifindex, brs, nb, sizeof(*brs), int_cmp))
+			h->others.addrs[h->others.n_addrs++] = f->addrs[i];
+	for (size_t i = 0; i < f->n_routes; i++)
+		if (!f->routes[i].ifindex || !nb ||
+		    !bsearch(&f->routes[i].ifindex, brs, nb, sizeof(*brs), int_cmp))
+			h->others.routes[h->others.n_routes++] = f->routes[i];
+	free(brs);
+	return 0;
+}
+
+static bool has_addr(const struct host_facts *f, const struct hindex *h, int ifindex, int family,
+		     const void *a)
+{
+	if (h->sorted) {
+		struct host_addr key = { .family = family, .ifindex = ifindex };
+
+		memcpy(key.addr, a, family == AF_INET ? 4 : 16);
+		return h->n_sorted &&
+		       bsearch(&key, h->sorted, h->n_sorted, sizeof(*h->sorted), addr_cmp);
+	}
 	for (size_t i = 0; i < f->n_addrs; i++)
 		if (f->addrs[i].ifindex == ifindex && f->addrs[i].family == family &&
 		    !memcmp(f->addrs[i].addr, a, family == AF_INET ? 4 : 16))
@@ -224,12 +308,19 @@ static bool act_empty(const struct rt_net_act *a)
 static int check_nets(const struct gw_plan *p, const struct host_facts *f,
 		      const struct gw_net_rt *rts, bool *touched, struct rt_diff *d)
 {
-	size_t n = p->conf->n_networks, nt = 0;
+	size_t n = p->conf->n_networks, nt = 0, many = 0;
 	struct tnet *t = calloc(n + 1, sizeof(*t));
+	struct hindex h = { 0 };
 	int r = 0;
 
 	if (!t)
 		return -ENOMEM;
+	for (size_t i = 0; i < n && many <= MANY_NETS; i++)
+		many += touched[i];
+	if (many > MANY_NETS && (r = hindex_make(p, f, &h)) < 0) {
+		free(t);
+		return r;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct gw_network *net = &p->conf->networks[i];
 		const struct host_link *br;
@@ -240,7 +331,7 @@ static int check_nets(const struct gw_plan *p, const struct host_facts *f,
 		if (!touched[i])
 			continue;
 		a = act_new(d, i);
-		col = hostcheck_collides(p->conf, net, f, msg, sizeof(msg));
+		col = hostcheck_collides(p->conf, net, h.sorted ? &h.others : f, msg, sizeof(msg));
 		if (col && strcmp(msg, rts[i].collision)) {
 			a->collision_changed = 1;
 			snprintf(a->collision, sizeof(a->collision), "%s", msg);
@@ -254,8 +345,8 @@ static int check_nets(const struct gw_plan *p, const struct host_facts *f,
 		}
 		if (!(br->flags & IFF_UP))
 			a->repair |= GR_BRIDGE_DOWN;
-		if (!has_addr(f, br->ifindex, AF_INET, &net->ipv4.addr) ||
-		    (net->has_ipv6 && !has_addr(f, br->ifindex, AF_INET6, &net->ipv6.addr)))
+		if (!has_addr(f, &h, br->ifindex, AF_INET, &net->ipv4.addr) ||
+		    (net->has_ipv6 && !has_addr(f, &h, br->ifindex, AF_INET6, &net->ipv6.addr)))
 			a->repair |= GR_ADDR_MISSING;
 		t[nt++] = (struct tnet){ .bridge = br->ifindex, .net = i, .act = d->n - 1 };
 	}
@@ -289,6 +380,7 @@ out:
 		free(t[k].tests);
 	}
 	free(t);
+	hindex_release(&h);
 	return r;
 }
 

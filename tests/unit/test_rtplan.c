@@ -438,6 +438,65 @@ START_TEST(test_rt_stale_elsewhere)
 }
 END_TEST
 
+/* ch->all over many networks (the indexed path: addresses found by
+ * halving, overlaps checked against what is on none of our bridges):
+ * the same answers as the direct one. */
+START_TEST(test_rt_all_many)
+{
+	char text[8192], out[1024];
+	size_t off = 0;
+	struct preflight pf = { 0 };
+	struct gw_conf *conf;
+	struct gw_plan big;
+	static struct host_link l[64];
+	static struct host_addr a[64];
+	static struct host_route r[8];
+	struct host_facts f = { 0, 0, 0, l, a, r, false };
+	struct host_change ch = { .all = true };
+	struct rt_diff d;
+	static struct gw_net_rt rt[20];
+	char err[256];
+
+	for (int i = 0; i < 20; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"network n%d {\n bridge = br%d\n ipv4 = \"10.9.%d.1/24\"\n "
+					"ipv6 = \"fd09:%x::1/64\"\n}\n",
+					i, i, i, i + 1);
+	ck_assert_msg(conf_load_buf("t.conf", text, &conf, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(preflight_new(conf, &pf), 0);
+	for (size_t i = 0; i < conf->n_networks; i++)
+		snprintf(pf.uplinks[i], IFNAMSIZ, "eth0");
+	ck_assert_int_eq(gw_plan_build(conf, &pf, false, &big), 0);
+	preflight_release(&pf);
+	l[f.n_links++] = (struct host_link){ 2, "eth0", "", 0, IFF_UP, 0 };
+	for (int i = 0; i < 20; i++) {
+		const struct gw_network *n = &big.conf->networks[i];
+		struct host_link *br = &l[f.n_links++];
+
+		*br = (struct host_link){ .ifindex = 100 + i, .flags = i == 3 ? 0 : IFF_UP };
+		snprintf(br->name, IFNAMSIZ, "br%d", i);
+		snprintf(br->kind, sizeof(br->kind), "bridge");
+		a[f.n_addrs] =
+			(struct host_addr){ .family = AF_INET, .plen = 24, .ifindex = 100 + i };
+		memcpy(a[f.n_addrs++].addr, &n->ipv4.addr, 4);
+		if (i == 5) /* its IPv6 address removed */
+			continue;
+		a[f.n_addrs] =
+			(struct host_addr){ .family = AF_INET6, .plen = 64, .ifindex = 100 + i };
+		memcpy(a[f.n_addrs++].addr, &n->ipv6.addr, 16);
+	}
+	l[f.n_links++] = (struct host_link){ 300, "vx0", "vxlan", 107, IFF_UP, 0 };
+	a[f.n_addrs] = (struct host_addr){ .family = AF_INET, .plen = 24, .ifindex = 2 };
+	inet_pton(AF_INET, "10.9.12.7", a[f.n_addrs++].addr); /* overlaps n12 */
+	ck_assert_int_eq(rt_diff(&big, &f, &ch, rt, &d), 0);
+	rt_diff_format(&d, &big, out, sizeof(out));
+	ck_assert_str_eq(out, "n3:repair(down) n5:repair(addr) n7:trip(vx0),ports n12:collision "
+			      "+vx0@ports_n7");
+	rt_diff_release(&d);
+	gw_plan_release(&big);
+}
+END_TEST
+
 Suite *rtplan_suite(void)
 {
 	Suite *s = suite_create("rtplan");
@@ -459,6 +518,7 @@ Suite *rtplan_suite(void)
 	tcase_add_test(tc, test_rt_all_as_full_check);
 	tcase_add_test(tc, test_rt_stale_elsewhere);
 	tcase_add_test(tc, test_rt_test_port);
+	tcase_add_test(tc, test_rt_all_many);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -82,10 +82,11 @@ int main(int argc, char **argv)
 	size_t sink = 0;
 
 	for (size_t i = 0; i < n; i++)
-		off += (size_t)snprintf(text + off, len - off,
-					"network n%zu {\n bridge = gw%zu\n ipv4 = \"10.%zu.%zu.1/24\"\n "
-					"ipv6 = \"fd00:%zx::1/64\"\n}\n",
-					i, i, 1 + i / 256, i % 256, i + 1);
+		off += (size_t)snprintf(
+			text + off, len - off,
+			"network n%zu {\n bridge = gw%zu\n ipv4 = \"10.%zu.%zu.1/24\"\n "
+			"ipv6 = \"fd00:%zx::1/64\"\n}\n",
+			i, i, 1 + i / 256, i % 256, i + 1);
 	if (conf_load_buf("bench.conf", text, &conf, err, sizeof(err)) < 0 ||
 	    preflight_new(conf, &pf) < 0) {
 		fprintf(stderr, "config: %s\n", err);
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
 		*br = (struct host_link){ .ifindex = (int)(10 + 2 * i), .flags = IFF_UP };
 		snprintf(br->name, IFNAMSIZ, "%s", net->bridge);
 		snprintf(br->kind, sizeof(br->kind), "bridge");
-		*tap = (struct host_link){ .ifindex = (int)(11 + 2 * i), .master = br->ifindex,
+		*tap = (struct host_link){ .ifindex = (int)(11 + 2 * i),
+					   .master = br->ifindex,
 					   .flags = IFF_UP };
 		snprintf(tap->name, IFNAMSIZ, "tap%u", (unsigned)(i % 1000000));
 		snprintf(tap->kind, sizeof(tap->kind), "tun");

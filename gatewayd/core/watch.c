@@ -187,7 +187,7 @@ static int ports_commit(struct gw_ctx *ctx, struct rt_diff *d)
 /* One batch: the diff, carried out. refill: the binding sets flushed and
  * refilled whatever changed (start, reload, tables restored). */
 static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch,
-		      bool refill)
+		      bool refill, bool sysctls)
 {
 	struct rt_diff d;
 	bool bgp, ports = false;
@@ -219,7 +219,7 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 	/* binding's inputs: the guest ports */
 	if (refill || ports)
 		binding_sync(ctx, f, refill);
-	if (d.sysctls)
+	if (d.sysctls && sysctls)
 		watch_sysctls(ctx);
 	rt_diff_release(&d);
 }
@@ -227,7 +227,7 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 void watch_host_facts(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
 {
 	if (ctx->conf && ctx->nets)
-		watch_run(ctx, f, ch, false);
+		watch_run(ctx, f, ch, false, true);
 }
 
 void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
@@ -242,7 +242,7 @@ void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
 	 * watch_host_facts(ctx, host_snap_facts(ctx->snap), ch). */
 	if (read_facts(ctx, &own, WATCH_LINKS) < 0)
 		return;
-	watch_run(ctx, &own, &(struct host_change){ .all = true, .netconf = ch->netconf }, false);
+	watch_run(ctx, &own, &(struct host_change){ .all = true }, false, ch->all || ch->netconf);
 	host_facts_free(&own);
 }
 
@@ -252,7 +252,7 @@ void watch_links(struct gw_ctx *ctx)
 
 	if (!ctx->conf || !ctx->nets || read_facts(ctx, &f, WATCH_LINKS) < 0)
 		return;
-	watch_run(ctx, &f, &(struct host_change){ .all = true }, true);
+	watch_run(ctx, &f, &(struct host_change){ .all = true }, true, false);
 	host_facts_free(&f);
 }
 

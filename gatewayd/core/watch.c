@@ -185,7 +185,9 @@ static int ports_commit(struct gw_ctx *ctx, struct rt_diff *d)
 }
 
 /* One batch: the diff, carried out. refill: the binding sets flushed and
- * refilled whatever changed (start, reload, tables restored). */
+ * refilled whatever changed -- a full read (ch->all: start, reload,
+ * tables restored, events lost) may follow anything, the sets emptied by
+ * a new ruleset included. sysctls: forwarding checked if the diff says. */
 static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch,
 		      bool refill, bool sysctls)
 {
@@ -227,7 +229,7 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 void watch_host_facts(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
 {
 	if (ctx->conf && ctx->nets)
-		watch_run(ctx, f, ch, false, true);
+		watch_run(ctx, f, ch, ch->all, true);
 }
 
 void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
@@ -242,7 +244,7 @@ void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
 	 * watch_host_facts(ctx, host_snap_facts(ctx->snap), ch). */
 	if (read_facts(ctx, &own, WATCH_LINKS) < 0)
 		return;
-	watch_run(ctx, &own, &(struct host_change){ .all = true }, false, ch->all || ch->netconf);
+	watch_run(ctx, &own, &(struct host_change){ .all = true }, ch->all, ch->all || ch->netconf);
 	host_facts_free(&own);
 }
 

@@ -12,9 +12,10 @@
 
 /* One batch of host events: ctx->snap already brought up to date by
  * host_snap_drain(), ch says what changed (ch->all: everything may have:
- * start, a resync). Computes what the plan in force wants at run time
- * from the snapshot and carries out only the difference; a batch that
- * touched none of our bridges does nothing. */
+ * start, reload, a resync; then guest binding's sets are refilled whole).
+ * Computes what the plan in force wants at run time from the snapshot and
+ * carries out only the difference; a batch that touched none of our
+ * bridges does nothing. */
 void watch_host(struct gw_ctx *ctx, const struct host_change *ch);
 /* The same with the host as f says it is now (the snapshot's facts). */
 void watch_host_facts(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch);

@@ -101,8 +101,12 @@ int main(int argc, char **argv)
 	f.links = calloc(2 * n + 4, sizeof(*f.links));
 	f.addrs = calloc(3 * n + 2, sizeof(*f.addrs));
 	f.routes = calloc(2 * n + 2, sizeof(*f.routes));
-	f.links[f.n_links++] = (struct host_link){ 1, "lo", "", 0, IFF_UP, 0 };
-	f.links[f.n_links++] = (struct host_link){ 2, "eth0", "", 0, IFF_UP, 0 };
+	f.links[f.n_links++] = (struct host_link){
+		.ifindex = 1, .name = "lo", .kind = "", .master = 0, .flags = IFF_UP, .peer = 0
+	};
+	f.links[f.n_links++] = (struct host_link){
+		.ifindex = 2, .name = "eth0", .kind = "", .master = 0, .flags = IFF_UP, .peer = 0
+	};
 	for (size_t i = 0; i < n; i++) {
 		struct host_link *br = &f.links[f.n_links++], *tap = &f.links[f.n_links++];
 		const struct gw_network *net = &plan.conf->networks[i];
@@ -134,8 +138,18 @@ int main(int argc, char **argv)
 		rts[i].n_ports = 1;
 		memcpy(rts[i].ports[0], tap->name, IFNAMSIZ);
 	}
-	f.links[f.n_links++] = (struct host_link){ 900001, "veth-c1", "veth", 0, IFF_UP, 900002 };
-	f.links[f.n_links++] = (struct host_link){ 900002, "veth-c1p", "veth", 0, IFF_UP, 900001 };
+	f.links[f.n_links++] = (struct host_link){ .ifindex = 900001,
+						   .name = "veth-c1",
+						   .kind = "veth",
+						   .master = 0,
+						   .flags = IFF_UP,
+						   .peer = 900002 };
+	f.links[f.n_links++] = (struct host_link){ .ifindex = 900002,
+						   .name = "veth-c1p",
+						   .kind = "veth",
+						   .master = 0,
+						   .flags = IFF_UP,
+						   .peer = 900001 };
 	qsort(f.links, f.n_links, sizeof(*f.links), link_cmp);
 	f.links_by_name = true;
 

@@ -468,7 +468,9 @@ START_TEST(test_rt_all_many)
 		snprintf(pf.uplinks[i], IFNAMSIZ, "eth0");
 	ck_assert_int_eq(gw_plan_build(conf, &pf, false, &big), 0);
 	preflight_release(&pf);
-	l[f.n_links++] = (struct host_link){ 2, "eth0", "", 0, IFF_UP, 0 };
+	l[f.n_links++] = (struct host_link){
+		.ifindex = 2, .name = "eth0", .kind = "", .master = 0, .flags = IFF_UP, .peer = 0
+	};
 	for (int i = 0; i < 20; i++) {
 		const struct gw_network *n = &big.conf->networks[i];
 		struct host_link *br = &l[f.n_links++];
@@ -485,7 +487,12 @@ START_TEST(test_rt_all_many)
 			(struct host_addr){ .family = AF_INET6, .plen = 64, .ifindex = 100 + i };
 		memcpy(a[f.n_addrs++].addr, &n->ipv6.addr, 16);
 	}
-	l[f.n_links++] = (struct host_link){ 300, "vx0", "vxlan", 107, IFF_UP, 0 };
+	l[f.n_links++] = (struct host_link){ .ifindex = 300,
+					     .name = "vx0",
+					     .kind = "vxlan",
+					     .master = 107,
+					     .flags = IFF_UP,
+					     .peer = 0 };
 	a[f.n_addrs] = (struct host_addr){ .family = AF_INET, .plen = 24, .ifindex = 2 };
 	inet_pton(AF_INET, "10.9.12.7", a[f.n_addrs++].addr); /* overlaps n12 */
 	ck_assert_int_eq(rt_diff(&big, &f, &ch, rt, &d), 0);

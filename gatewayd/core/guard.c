@@ -307,6 +307,20 @@ static void tap_check(struct gw_ctx *ctx, const struct host_facts *f, const stru
 	p->seen = true;
 }
 
+/* Does the batch name a tap, or a link we keep a record of? (A VM's tap
+ * elsewhere, a container's veth: nothing to look at.) */
+static bool tun_changed(const struct gw_taps *t, const struct host_facts *f,
+			const struct host_change *ch)
+{
+	for (size_t k = 0; k < ch->n_links; k++) {
+		const struct host_link *l = host_link_by_index(f, ch->links[k].ifindex);
+
+		if (rec_find(t, ch->links[k].ifindex) || (l && !strcmp(l->kind, "tun")))
+			return true;
+	}
+	return false;
+}
+
 void guard_tap_mac(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
 {
 	struct gw_taps *t = ctx->taps;
@@ -314,7 +328,8 @@ void guard_tap_mac(struct gw_ctx *ctx, const struct host_facts *f, const struct 
 	size_t nb;
 	int *brs;
 
-	if (!t || !ctx->conf || (!all && !ch->n_links) || !(brs = our_bridges(ctx, f, &nb)))
+	if (!t || !ctx->conf || (!all && !tun_changed(t, f, ch)) ||
+	    !(brs = our_bridges(ctx, f, &nb)))
 		return;
 	/* every record stays but those of the links looked at again */
 	for (size_t i = 0; i < t->n_macs; i++)

@@ -306,17 +306,15 @@ static bool act_empty(const struct rt_net_act *a)
 }
 
 static int check_nets(const struct gw_plan *p, const struct host_facts *f,
-		      const struct gw_net_rt *rts, bool *touched, struct rt_diff *d)
+		      const struct gw_net_rt *rts, bool *touched, size_t many, struct rt_diff *d)
 {
-	size_t n = p->conf->n_networks, nt = 0, many = 0;
-	struct tnet *t = calloc(n + 1, sizeof(*t));
+	size_t n = p->conf->n_networks, nt = 0;
+	struct tnet *t = calloc(many + 1, sizeof(*t));
 	struct hindex h = { 0 };
 	int r = 0;
 
 	if (!t)
 		return -ENOMEM;
-	for (size_t i = 0; i < n && many <= MANY_NETS; i++)
-		many += touched[i];
 	if (many > MANY_NETS && (r = hindex_make(p, f, &h)) < 0) {
 		free(t);
 		return r;
@@ -405,25 +403,27 @@ static bool stale_elsewhere(const struct gw_plan *p, const struct gw_net_rt *rts
 int rt_diff(const struct gw_plan *p, const struct host_facts *f, const struct host_change *ch,
 	    const struct gw_net_rt *rts, struct rt_diff *out)
 {
-	size_t n = p->conf ? p->conf->n_networks : 0;
+	size_t n = p->conf ? p->conf->n_networks : 0, nt;
 	bool *touched = calloc(n + 1, sizeof(*touched));
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->sysctls = ch->all || ch->netconf;
-	if (!touched || !(out->nets = calloc(n + 1, sizeof(*out->nets)))) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!touched)
+		return -ENOMEM;
 	rt_touched(p, f, ch, rts, touched);
 	for (int pass = 0; pass < 2; pass++) {
 		rt_diff_release(out);
 		out->sysctls = ch->all || ch->netconf;
-		if (!(out->nets = calloc(n + 1, sizeof(*out->nets)))) {
+		/* sized by what the batch touched: an event elsewhere costs
+		 * no clearing of a thousand entries */
+		nt = 0;
+		for (size_t i = 0; i < n; i++)
+			nt += touched[i];
+		if (!(out->nets = calloc(nt + 1, sizeof(*out->nets)))) {
 			r = -ENOMEM;
 			goto out;
 		}
-		if (n && (r = check_nets(p, f, rts, touched, out)) < 0)
+		if (nt && (r = check_nets(p, f, rts, touched, nt, out)) < 0)
 			goto out;
 		if (!out->n_add || !stale_elsewhere(p, rts, out, touched))
 			break;

@@ -2,9 +2,10 @@
 # gatewayd's CPU per host link event that touches none of its bridges
 # (issue 17): N networks (DHCP off, so that only gatewayd works), one
 # guest port each on the first; then PAIRS veth pairs made, set up and
-# deleted in the host namespace (one `ip -batch` each) -- about 4 link
-# events a pair -- and gatewayd's utime + stime (/proc/PID/stat) over the
-# burst, once it is quiet again. Prints one line per N.
+# deleted in the host namespace (one `ip -batch` each: links, their
+# link-local addresses and routes, about a dozen rtnetlink events a pair,
+# counted with ip monitor) and gatewayd's utime + stime (/proc/PID/stat)
+# over the burst, once it is quiet again. Prints one line per N.
 #
 #   bx1..bxP ═ by1..byP (made, up, deleted)
 #   [host: gatewayd, gw-1 .. gw-N] ── up0 ── [inet]
@@ -54,14 +55,23 @@ for n in $NETS; do
 		echo "link set by$i up"
 	done >"$T/up"
 	for i in $(seq 1 "$PAIRS"); do echo "link del bx$i"; done >"$T/del"
+	in_host ip monitor link address route netconf >"$T/events" 2>/dev/null &
+	mon=$!
+	sleep 0.2
 	c0=$(cpu)
 	in_host ip -batch "$T/add"
 	in_host ip -batch "$T/up"
 	in_host ip -batch "$T/del"
 	wait_until 300 quiet
 	c1=$(cpu)
+	kill "$mon"
+	wait "$mon" 2>/dev/null
 	ticks=$((c1 - c0))
-	echo "networks $n: $PAIRS veth pairs made, up, deleted: gatewayd $((ticks * 1000 / HZ)) ms CPU," \
-		"$(awk -v t="$ticks" -v hz="$HZ" -v p="$PAIRS" 'BEGIN { printf "%.2f", t * 1000 / hz / (p * 4) }') ms per link event"
+	# rtnetlink messages (ip monitor's lines that start one; continuation
+	# lines are indented)
+	ev=$(grep -vc '^[[:space:]]' "$T/events")
+	echo "networks $n: $PAIRS veth pairs made, up, deleted ($ev rtnetlink events):" \
+		"gatewayd $((ticks * 1000 / HZ)) ms CPU," \
+		"$(awk -v t="$ticks" -v hz="$HZ" -v e="$ev" 'BEGIN { printf "%.3f", t * 1000 / hz / (e ? e : 1) }') ms per event"
 	gw_stop
 done

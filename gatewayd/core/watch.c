@@ -45,6 +45,31 @@ void watch_net_release(struct gw_net_rt *rt)
 	free(rt->test_ports);
 	rt->test_ports = NULL;
 	rt->n_test_ports = 0;
+	free(rt->left);
+	rt->left = NULL;
+	rt->n_left = 0;
+}
+
+/* How long after its ports left a deleted bridge's repair still plugs
+ * them back. */
+#define WATCH_LEFT_MS 2000
+
+/* The ports of old not in new (both sorted), as rt->left. */
+static void ports_left(struct gw_net_rt *rt, char (*new)[IFNAMSIZ], size_t n_new)
+{
+	char(*v)[IFNAMSIZ] = calloc(rt->n_ports + 1, IFNAMSIZ);
+	size_t k = 0;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < rt->n_ports; i++)
+		if (!n_new || !bsearch(rt->ports[i], new, n_new, IFNAMSIZ,
+				       (int (*)(const void *, const void *))strcmp))
+			memcpy(v[k++], rt->ports[i], IFNAMSIZ);
+	free(rt->left);
+	rt->left = v;
+	rt->n_left = k;
+	rt->left_at = eloop_now_ms();
 }
 
 static void on_watch_again(void *arg)
@@ -98,19 +123,26 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 		size_t back = 0;
 
 		/* Its ports fell off with it: plug back those we knew that
-		 * still exist and are free. */
+		 * still exist and are free -- also those the events said left
+		 * just before (a bridge drops its ports, then goes). */
+		size_t n_left = eloop_now_ms() - rt->left_at < WATCH_LEFT_MS ? rt->n_left : 0;
+		size_t all = rt->n_ports + n_left;
+
 		if (rtnl_link_get(ctx->rtnl, n->bridge, &nb) == 0)
-			for (size_t k = 0; k < rt->n_ports; k++)
-				if (rtnl_link_get(ctx->rtnl, rt->ports[k], &port) == 0 &&
-				    !port.master &&
+			for (size_t k = 0; k < all; k++) {
+				const char *name =
+					k < rt->n_ports ? rt->ports[k] : rt->left[k - rt->n_ports];
+
+				if (rtnl_link_get(ctx->rtnl, name, &port) == 0 && !port.master &&
 				    rtnl_link_set_master(ctx->rtnl, port.ifindex, nb.ifindex) ==
 					    0 &&
 				    rtnl_link_set_up(ctx->rtnl, port.ifindex) == 0)
 					back++;
+			}
 		/* dnsmasq's DHCP socket was bound to the old device. */
 		log_warnx("network \"%s\": bridge %s was deleted; recreated it with its addresses, "
 			  "put back %zu of its %zu ports and restarted dnsmasq",
-			  n->name, n->bridge, back, rt->n_ports);
+			  n->name, n->bridge, back, all);
 		/* Not waited for: it starts again once the loop has reaped it. */
 		if (rt->dnsmasq && !rt->refused && !rt->tripped[0]) {
 			dnsmasq_stop_begin(rt->dnsmasq);
@@ -176,6 +208,7 @@ static int ports_commit(struct gw_ctx *ctx, struct rt_diff *d)
 		}
 		if (!a->ports_changed)
 			continue;
+		ports_left(rt, a->ports, a->n_ports);
 		free(rt->ports);
 		rt->ports = a->ports;
 		rt->n_ports = a->n_ports;

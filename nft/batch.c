@@ -116,6 +116,32 @@ int nft_batch_port_elems(uint32_t seq, const struct nft_elem *elems, size_t n,
 	return 0;
 }
 
+int nft_batch_port_delta(uint32_t seq, const struct nft_elem *del, size_t n_del,
+			 const struct nft_elem *add, size_t n_add, struct nft_batch **out)
+{
+	struct nft_batch *b;
+	int r;
+
+	*out = NULL;
+	if (!n_del && !n_add)
+		return 0;
+	if (!(b = batch_new(seq)))
+		return -ENOMEM;
+	/* deletes first: a port that moves is deleted and added again in
+	 * the same transaction, never in the map twice or missing */
+	if ((r = batch_begin(b)) < 0 ||
+	    (n_del && (r = batch_map_elems_msg(b, NFT_MSG_DELSETELEM, NFPROTO_BRIDGE, NFT_PORTS_MAP,
+					       0, NK_IIFNAME, del, n_del)) < 0) ||
+	    (n_add && (r = batch_map_elems(b, NFPROTO_BRIDGE, NFT_PORTS_MAP, 0, NK_IIFNAME, add,
+					   n_add)) < 0) ||
+	    (r = batch_end(b)) < 0) {
+		nft_batch_free(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
 /* Elements of map sp picked by idx, for one message. */
 static int batch_picked_elems(struct nft_batch *b, uint16_t type, const struct nft_set_plan *sp,
 			      const size_t *idx, size_t n)

@@ -29,6 +29,11 @@ int nft_batch_delete(uint32_t seq, uint32_t table_flags, struct nft_batch **out)
  * (NFT_PORTS_MAP) hold exactly these: port name -> jump ports_NET. */
 int nft_batch_port_elems(uint32_t seq, const struct nft_elem *elems, size_t n,
 			 struct nft_batch **out);
+/* One transaction that deletes del[] from NFT_PORTS_MAP and then adds
+ * add[] (port -> jump ports_NET); *out NULL when both are empty: nothing
+ * to send. */
+int nft_batch_port_delta(uint32_t seq, const struct nft_elem *del, size_t n_del,
+			 const struct nft_elem *add, size_t n_add, struct nft_batch **out);
 /* One transaction that turns the tables from old into new as u says
  * (nft_update_plan(), !u->replace), leaving everything else alone. ports:
  * what the run-time map of bridge ports holds now, kept where the new plan

@@ -1,10 +1,14 @@
 /* Guest binding, in the bridge table where every frame a guest port
  * sends is seen before it is bridged or routed (prerouting): a guest may
  * only send IPv4 and ARP from the MAC and address its lease or static
- * host gives it, on the port its MAC was learned on; and its DHCP
- * requests are metered per port. Pure: the plan's part (the sets, the
- * prerouting dispatch, one chain per network), the bytecode and text of
- * its tests, and the transaction that refills the sets.
+ * host gives it, and IPv6 from the addresses it holds (below), on the
+ * port its own DHCP came in on; and its DHCP requests are metered per
+ * port. This file is the plan's part, pure: the sets, the prerouting
+ * dispatch, one chain per network and its rules. Their tests' bytecode
+ * and text are in binding_expr.c, the claim rules (a DHCP chaddr or an ND
+ * link-layer option must be the frame's source) in binding_claim.c, and
+ * the run-time fill of the sets -- element deltas, or a flush and refill
+ * at start and reload -- in binding_fill.c.
  *
  * Keys: the port is the input interface's index (iif), which the kernel
  * records for each MAC whose DHCP came in on a guest port (dhcp_seen,
@@ -41,9 +45,7 @@
  * The DHCP meter counts new clients (port . MAC) per port, not requests:
  * a guest renewing often is never held back, one asking for leases for a
  * crowd of made-up MACs gets NFT_METER_BURST and then NFT_METER_RATE a
- * minute.
- *
- * Their bytecode and text are in binding_expr.c. */
+ * minute. */
 #include "binding.h"
 #include "rules.h"
 

@@ -141,6 +141,24 @@ struct nft_bind_set {
 };
 int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_batch **out);
 int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen);
+/* The same as each set's elements, sorted and one per key: bind_nets,
+ * bind4, bind_mac, bound_macs, bind6, claimed6, guest_ports. */
+#define NFT_BIND_SETS 7
+struct nft_bind_elems {
+	size_t n[NFT_BIND_SETS];
+	struct nft_elem *v[NFT_BIND_SETS];
+};
+int nft_bind_elems_make(const struct nft_bind_set *s, struct nft_bind_elems *out);
+void nft_bind_elems_release(struct nft_bind_elems *e);
+/* One transaction that turns the sets holding old into new: what old has
+ * and new not deleted, then what new has and old not added. *out NULL
+ * when they are equal: nothing to send. */
+int nft_batch_binding_delta(uint32_t seq, const struct nft_bind_elems *old,
+			    const struct nft_bind_elems *new, struct nft_batch **out);
+/* 1 if a transaction was committed, 0 if there was nothing to change,
+ * or -errno (err says why). */
+int nft_set_binding_delta(struct nft_conn *conn, const struct nft_bind_elems *old,
+			  const struct nft_bind_elems *new, char *err, size_t errlen);
 
 /* One transaction deleting DHCP records: seen[0..n) are (ifindex, MAC)
  * of dhcp_seen (NFT_DHCP_SEEN), laid out as struct nft_bind's first two

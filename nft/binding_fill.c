@@ -1,9 +1,12 @@
-/* Guest binding's run-time refill (the rules are nft/binding.c's): one
- * transaction that makes the binding sets hold exactly what the daemon
- * computed (gatewayd/core/binding.c) -- flushed and refilled together, so
- * no frame sees them half done; and the deletion of DHCP records (the
- * kernel adds them: nft/binding.c) of ports that are gone. Pure up to
- * nft_set_binding() and nft_dhcp_forget(). */
+/* Guest binding's run-time fill (the rules are nft/binding.c's): what the
+ * daemon computed (gatewayd/core/binding.c) as each set's elements, and
+ * one transaction that makes the sets hold them -- at start, reload and
+ * after a restore flushed and refilled together (nft_set_binding()), at
+ * run time only the elements that differ from those in force, deletes
+ * then adds (nft_set_binding_delta(); nothing sent when they are equal):
+ * no frame sees them half done either way. And the deletion of DHCP
+ * records (the kernel adds them: nft/binding.c) of ports that are gone.
+ * Pure up to nft_set_binding*() and nft_dhcp_forget(). */
 #include "binding.h"
 #include "msg.h"
 
@@ -36,18 +39,16 @@ static size_t elems_unique(struct nft_elem *e, size_t n)
 	return k + 1;
 }
 
-static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
-		      const struct nft_bind *binds, size_t n, const struct in6_addr *kept,
-		      size_t n_kept)
+/* One set's elements from the bindings (and kept, for claimed6): sorted,
+ * one per key. *out malloc'd; returns how many or -ENOMEM. */
+static long bind_elems_make(enum nft_key key, const struct nft_bind *binds, size_t n,
+			    const struct in6_addr *kept, size_t n_kept, struct nft_elem **out)
 {
-	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
 	struct nft_elem *e = calloc(n + n_kept + 1, sizeof(*e));
 	size_t k = 0;
-	int r;
 
-	if (!e)
+	if (!(*out = e))
 		return -ENOMEM;
-	snprintf(sp.name, sizeof(sp.name), "%s", set);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *raw = e[k].key.raw;
 
@@ -87,10 +88,31 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 	}
 	for (size_t i = 0; key == NK_CLAIM6 && i < n_kept; i++)
 		memcpy(e[k++].key.raw, &kept[i], 16);
-	k = elems_unique(e, k);
+	return (long)elems_unique(e, k);
+}
+
+static struct nft_set_plan bind_set_plan(const char *set, enum nft_key key)
+{
+	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE, .key = key, .dynamic = true };
+
+	snprintf(sp.name, sizeof(sp.name), "%s", set);
+	return sp;
+}
+
+static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
+		      const struct nft_bind *binds, size_t n, const struct in6_addr *kept,
+		      size_t n_kept)
+{
+	struct nft_set_plan sp = bind_set_plan(set, key);
+	struct nft_elem *e;
+	long k = bind_elems_make(key, binds, n, kept, n_kept, &e);
+	int r;
+
+	if (k < 0)
+		return (int)k;
 	r = batch_flush_map(b, NFPROTO_BRIDGE, set);
 	if (r >= 0 && k)
-		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, k);
+		r = batch_set_elems_msg(b, NFT_MSG_NEWSETELEM, &sp, 0, e, (size_t)k);
 	free(e);
 	return r;
 }
@@ -98,15 +120,12 @@ static int bind_elems(struct nft_batch *b, const char *set, enum nft_key key,
 /* guest_ports: the names of bind_nets' ports. */
 static int guest_port_elems(struct nft_batch *b, const struct nft_elem *ports, size_t n)
 {
-	struct nft_set_plan sp = { .family = NFPROTO_BRIDGE,
-				   .key = NK_GUEST_PORT,
-				   .dynamic = true };
+	struct nft_set_plan sp = bind_set_plan(NFT_GUEST_PORTS_SET, NK_GUEST_PORT);
 	struct nft_elem *e = calloc(n + 1, sizeof(*e));
 	int r;
 
 	if (!e)
 		return -ENOMEM;
-	snprintf(sp.name, sizeof(sp.name), "%s", NFT_GUEST_PORTS_SET);
 	for (size_t i = 0; i < n; i++)
 		memcpy(e[i].key.ifname, ports[i].key.ifname, IFNAMSIZ);
 	r = batch_flush_map(b, NFPROTO_BRIDGE, NFT_GUEST_PORTS_SET);
@@ -142,6 +161,156 @@ int nft_batch_binding(uint32_t seq, const struct nft_bind_set *s, struct nft_bat
 	}
 	*out = b;
 	return 0;
+}
+
+/* --- element deltas --------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	enum nft_key key;
+} bind_sets[NFT_BIND_SETS] = {
+	{ NFT_BIND_MAP, NK_IIFNAME },
+	{ NFT_BIND4_SET, NK_BIND4 },
+	{ NFT_BIND_MAC_SET, NK_BIND_MAC },
+	{ NFT_BIND_ETHER_SET, NK_BIND_ETHER },
+	{ NFT_BIND6_SET, NK_BIND6 },
+	{ NFT_CLAIM6_SET, NK_CLAIM6 },
+	{ NFT_GUEST_PORTS_SET, NK_GUEST_PORT },
+};
+
+int nft_bind_elems_make(const struct nft_bind_set *s, struct nft_bind_elems *out)
+{
+	long k;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 1; i < NFT_BIND_SETS - 1; i++) {
+		k = bind_elems_make(bind_sets[i].key, s->binds, s->n, s->kept, s->n_kept,
+				    &out->v[i]);
+		if (k < 0)
+			goto oom;
+		out->n[i] = (size_t)k;
+	}
+	/* the map (port -> jump bind_NET) and guest_ports (its ports) */
+	if (!(out->v[0] = calloc(s->n_ports + 1, sizeof(*out->v[0]))) ||
+	    !(out->v[NFT_BIND_SETS - 1] = calloc(s->n_ports + 1, sizeof(*out->v[0]))))
+		goto oom;
+	memcpy(out->v[0], s->ports, s->n_ports * sizeof(*s->ports));
+	out->n[0] = elems_unique(out->v[0], s->n_ports);
+	for (size_t i = 0; i < out->n[0]; i++)
+		memcpy(out->v[NFT_BIND_SETS - 1][i].key.ifname, out->v[0][i].key.ifname, IFNAMSIZ);
+	out->n[NFT_BIND_SETS - 1] = out->n[0];
+	return 0;
+oom:
+	nft_bind_elems_release(out);
+	return -ENOMEM;
+}
+
+void nft_bind_elems_release(struct nft_bind_elems *e)
+{
+	for (size_t i = 0; i < NFT_BIND_SETS; i++)
+		free(e->v[i]);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Same key, and for the map the same chain. */
+static int elem_cmp(const struct nft_elem *a, const struct nft_elem *b, bool map)
+{
+	int c = key_cmp(a, b);
+
+	return c || !map ? c : strcmp(a->chain, b->chain);
+}
+
+/* a minus b (both sorted, one per key) into out; how many. */
+static size_t elems_minus(const struct nft_elem *a, size_t na, const struct nft_elem *b, size_t nb,
+			  bool map, struct nft_elem *out)
+{
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < na) {
+		int c = j < nb ? key_cmp(&a[i], &b[j]) : -1;
+
+		if (c < 0) {
+			out[k++] = a[i++];
+		} else if (c > 0) {
+			j++;
+		} else {
+			if (elem_cmp(&a[i], &b[j], map))
+				out[k++] = a[i];
+			i++;
+			j++;
+		}
+	}
+	return k;
+}
+
+static int delta_msgs(struct nft_batch *b, size_t set, uint16_t type, const struct nft_elem *e,
+		      size_t n)
+{
+	struct nft_set_plan sp = bind_set_plan(bind_sets[set].name, bind_sets[set].key);
+
+	if (!n)
+		return 0;
+	if (set == 0)
+		return batch_map_elems_msg(b, type, NFPROTO_BRIDGE, NFT_BIND_MAP, 0, NK_IIFNAME, e,
+					   n);
+	return batch_set_elems_msg(b, type, &sp, 0, e, n);
+}
+
+int nft_batch_binding_delta(uint32_t seq, const struct nft_bind_elems *old,
+			    const struct nft_bind_elems *new, struct nft_batch **out)
+{
+	struct nft_batch *b = NULL;
+	struct nft_elem *tmp = NULL;
+	size_t max = 1;
+	int r = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < NFT_BIND_SETS; i++)
+		max += old->n[i] + new->n[i];
+	if (!(tmp = calloc(max, sizeof(*tmp))))
+		return -ENOMEM;
+	/* deletes of every set first, then adds: a port or MAC that moves
+	 * is deleted and added again in the same transaction */
+	for (int pass = 0; pass < 2 && r >= 0; pass++)
+		for (size_t i = 0; i < NFT_BIND_SETS && r >= 0; i++) {
+			const struct nft_bind_elems *x = pass ? new : old, *y = pass ? old : new;
+			size_t k = elems_minus(x->v[i], x->n[i], y->v[i], y->n[i], i == 0, tmp);
+
+			if (!k)
+				continue;
+			if (!b && (!(b = batch_new(seq)) || (r = batch_begin(b)) < 0)) {
+				r = b ? r : -ENOMEM;
+				break;
+			}
+			r = delta_msgs(b, i, pass ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, tmp,
+				       k);
+		}
+	if (r >= 0 && b)
+		r = batch_end(b);
+	free(tmp);
+	if (r < 0) {
+		nft_batch_free(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+int nft_set_binding_delta(struct nft_conn *conn, const struct nft_bind_elems *old,
+			  const struct nft_bind_elems *new, char *err, size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_binding_delta(nft_conn_next_seq(conn), old, new, &b);
+
+	if (r < 0) {
+		snprintf(err, errlen, "nft: building the binding delta: %s", strerror(-r));
+		return r;
+	}
+	if (!b)
+		return 0;
+	r = nft_commit(conn, b, err, errlen);
+	nft_batch_free(b);
+	return r < 0 ? r : 1;
 }
 
 int nft_set_binding(struct nft_conn *conn, const struct nft_bind_set *s, char *err, size_t errlen)

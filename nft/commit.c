@@ -179,3 +179,14 @@ int nft_set_ports(struct nft_conn *conn, const struct nft_elem *elems, size_t n,
 
 	return commit_built(conn, r, b, err, errlen);
 }
+
+int nft_ports_delta(struct nft_conn *conn, const struct nft_elem *del, size_t n_del,
+		    const struct nft_elem *add, size_t n_add, char *err, size_t errlen)
+{
+	struct nft_batch *b = NULL;
+	int r = nft_batch_port_delta(seq_base(conn), del, n_del, add, n_add, &b);
+
+	if (r >= 0 && !b)
+		return 0; /* nothing to send */
+	return commit_built(conn, r, b, err, errlen);
+}

@@ -31,5 +31,9 @@ int nft_remove_table(struct nft_conn *conn, char *err, size_t errlen);
  * (port -> jump ports_NET), in one transaction. */
 int nft_set_ports(struct nft_conn *conn, const struct nft_elem *elems, size_t n, char *err,
 		  size_t errlen);
+/* The same as element deltas: delete del[], then add add[], in one
+ * transaction; nothing is sent when both are empty. */
+int nft_ports_delta(struct nft_conn *conn, const struct nft_elem *del, size_t n_del,
+		    const struct nft_elem *add, size_t n_add, char *err, size_t errlen);
 
 #endif

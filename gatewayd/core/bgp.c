@@ -54,7 +54,10 @@ struct gw_bgp_rt {
 struct frag_arg {
 	const struct gw_conf *conf;
 	const struct gw_net_rt *nets; /* their uplinks, "auto" resolved */
-	struct host_facts *facts;     /* read only when a NAT network needs it */
+	/* the host: given (the watch's snapshot), or read only when a NAT
+	 * network needs it, into own */
+	const struct host_facts *facts;
+	struct host_facts own;
 	bool facts_read;
 	struct rtnl *rtnl;
 };
@@ -75,10 +78,11 @@ static bool on_uplink(const struct gw_network *n, int family, const void *addr, 
 	char up[IFNAMSIZ];
 	bool host = false;
 
-	if (!fa->facts_read) {
+	if (!fa->facts) {
 		fa->facts_read = true;
-		if (!fa->rtnl || rtnl_read_facts(fa->rtnl, fa->facts) < 0)
-			memset(fa->facts, 0, sizeof(*fa->facts));
+		if (!fa->rtnl || rtnl_read_facts(fa->rtnl, &fa->own) < 0)
+			memset(&fa->own, 0, sizeof(fa->own));
+		fa->facts = &fa->own;
 	}
 	snprintf(up, sizeof(up), "%s",
 		 fa->nets && fa->nets[n - fa->conf->networks].uplink[0]
@@ -146,12 +150,12 @@ static int write_file(const char *path, const char *text, char *err, size_t errl
 
 /* live NULL: the fragment of a stopped gatewayd (own: BIRD's whole
  * config, as it was). */
-static char *frag_text(struct gw_ctx *ctx, const bool *live, bool own)
+static char *frag_text(struct gw_ctx *ctx, const bool *live, bool own,
+		       const struct host_facts *facts)
 {
 	struct gw_conf stopped = *ctx->conf;
-	struct host_facts facts = { 0 };
 	struct frag_arg fa = {
-		.conf = ctx->conf, .nets = ctx->nets, .facts = &facts, .rtnl = ctx->rtnl
+		.conf = ctx->conf, .nets = ctx->nets, .facts = facts, .rtnl = ctx->rtnl
 	};
 	char *buf = NULL;
 	size_t len = 0;
@@ -167,7 +171,7 @@ static char *frag_text(struct gw_ctx *ctx, const bool *live, bool own)
 		buf = NULL;
 	}
 	if (fa.facts_read)
-		host_facts_free(&facts);
+		host_facts_free(&fa.own);
 	return buf;
 }
 
@@ -381,6 +385,11 @@ static bool *live_nets(struct gw_ctx *ctx)
 
 void bgp_update(struct gw_ctx *ctx)
 {
+	bgp_update_facts(ctx, NULL);
+}
+
+void bgp_update_facts(struct gw_ctx *ctx, const struct host_facts *facts)
+{
 	const struct gw_conf *c = ctx->conf;
 	struct gw_bgp_rt *b = ctx->bgp;
 	char err[700], *text;
@@ -407,7 +416,7 @@ void bgp_update(struct gw_ctx *ctx)
 			goto oom;
 	}
 	/* bgp removed by a reload: the stopped fragment, BIRD told */
-	if (!(text = frag_text(ctx, live, b->own)))
+	if (!(text = frag_text(ctx, live, b->own, facts)))
 		goto oom;
 	if (b->written && !strcmp(text, b->written)) {
 		free(text);

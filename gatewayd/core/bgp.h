@@ -30,6 +30,10 @@ struct gw_ctx;
 struct gw_network;
 
 void bgp_update(struct gw_ctx *ctx);
+/* The same with the host as the watch has it (NULL: read it if a NAT
+ * network's forwards need it): no second read per event. */
+struct host_facts;
+void bgp_update_facts(struct gw_ctx *ctx, const struct host_facts *facts);
 /* Stop (and --teardown, with ctx NULL and conf given): the fragment of a
  * stopped gatewayd, BIRD told at once (waiting up to a second: the loop
  * no longer runs). */

@@ -237,7 +237,70 @@ static void tags_set(struct nft_bind *v, size_t n, const char *net)
 		v[i].tag = tag;
 }
 
-static int do_sync(struct gw_binding *b)
+/* Write BINDING_STATE if its text changed. */
+static void state_save(struct gw_binding *b, const char *dir)
+{
+	char path[GW_PATH_MAX + 32], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r;
+
+	if (!f)
+		return;
+	r = state_fill(f, b);
+	if (fclose(f) != 0 || r < 0) {
+		free(text);
+		return;
+	}
+	if (b->state_text && len == b->state_len && !memcmp(text, b->state_text, len)) {
+		free(text);
+		return;
+	}
+	state_path(dir, BINDING_STATE, path, sizeof(path));
+	if ((r = state_file_write(path, 0600, state_fill, b)) < 0) {
+		log_warnx("guest binding: writing %s: %s", path, strerror(-r));
+		free(text);
+		return;
+	}
+	free(b->state_text);
+	b->state_text = text;
+	b->state_len = len;
+}
+
+/* Commit the sets: only the elements that differ from those in force,
+ * unless refill (or nothing known in force: flushed and refilled). */
+static int sets_commit(struct gw_binding *b, const struct nft_bind_set *set, bool refill)
+{
+	struct nft_bind_elems now;
+	char err[512];
+	int r;
+
+	if ((r = nft_bind_elems_make(set, &now)) < 0) {
+		log_warnx("guest binding: %s", strerror(-r));
+		return r;
+	}
+	if (!refill && b->in_force_valid) {
+		r = nft_set_binding_delta(b->ctx->nft, &b->in_force, &now, err, sizeof(err));
+		if (r < 0) /* someone else's hand in our sets: refilled whole */
+			log_debug("guest binding: %s; refilling the sets", err);
+		else if (r > 0)
+			log_debug("guest binding: sets changed");
+	}
+	if (refill || !b->in_force_valid || r < 0) {
+		b->in_force_valid = false;
+		if ((r = nft_set_binding(b->ctx->nft, set, err, sizeof(err))) < 0) {
+			log_warnx("guest binding: %s", err);
+			nft_bind_elems_release(&now);
+			return r;
+		}
+	}
+	nft_bind_elems_release(&b->in_force);
+	b->in_force = now;
+	b->in_force_valid = true;
+	return 0;
+}
+
+static int do_sync(struct gw_binding *b, bool refill)
 {
 	b->last_sync = eloop_now_ms();
 	b->unsynced = 0;
@@ -254,7 +317,6 @@ static int do_sync(struct gw_binding *b)
 	struct nft_bind *binds = NULL, *addrs = NULL;
 	size_t n_binds = 0, n_addrs, n_leases;
 	bool again = false;
-	char err[512];
 	int r = -ENOMEM;
 
 	if (!pe || !idx)
@@ -332,10 +394,8 @@ static int do_sync(struct gw_binding *b)
 				    NFT_NAME_MAX);
 	}
 	struct nft_bind_set set = { pe, b->n_ports, binds, n_binds, kept, n_kept };
-	if ((r = nft_set_binding(b->ctx->nft, &set, err, sizeof(err))) < 0) {
-		log_warnx("guest binding: %s", err);
+	if ((r = sets_commit(b, &set, refill)) < 0)
 		goto out;
-	}
 	log_debug("guest binding: %zu port%s, %zu binding%s", b->n_ports,
 		  b->n_ports == 1 ? "" : "s", n_binds, n_binds == 1 ? "" : "s");
 	free(b->binds);
@@ -347,9 +407,7 @@ static int do_sync(struct gw_binding *b)
 	b->waiting = waiting;
 	b->n_waiting = n_waiting;
 	waiting = NULL;
-	state_path(conf->state_dir, BINDING_STATE, err, sizeof(err));
-	if ((r = state_file_write(err, 0600, state_fill, b)) < 0)
-		log_warnx("guest binding: writing %s: %s", err, strerror(-r));
+	state_save(b, conf->state_dir);
 	dhcp_records_forget(b, &seen, &dmacs);
 	if (again)
 		binding_settle(b, BINDING_SETTLE_MS);
@@ -392,7 +450,7 @@ static void on_settle(void *arg)
 	struct gw_binding *b = arg;
 
 	if (b->ctx->conf)
-		do_sync(b);
+		do_sync(b, false);
 }
 
 static void on_inotify(int fd, uint32_t events, void *arg)
@@ -458,7 +516,7 @@ static struct gw_binding *binding_new(struct gw_ctx *ctx)
 	return b;
 }
 
-void binding_sync(struct gw_ctx *ctx, const struct host_facts *f)
+void binding_sync(struct gw_ctx *ctx, const struct host_facts *f, bool refill)
 {
 	if (!ctx->conf)
 		return;
@@ -469,7 +527,7 @@ void binding_sync(struct gw_ctx *ctx, const struct host_facts *f)
 		state_load(ctx->binding, ctx->conf->state_dir);
 	if (f)
 		ports_from(ctx->binding, ctx->conf, f);
-	do_sync(ctx->binding);
+	do_sync(ctx->binding, refill);
 }
 
 void binding_free(struct gw_binding *b)
@@ -488,6 +546,8 @@ void binding_free(struct gw_binding *b)
 	free(b->waiting);
 	free(b->ports);
 	free(b->binds);
+	nft_bind_elems_release(&b->in_force);
+	free(b->state_text);
 	free(b);
 }
 

@@ -5,6 +5,7 @@
 #ifndef GW_CORE_BINDING_H
 #define GW_CORE_BINDING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,11 +15,14 @@
 struct gw_ctx;
 struct gw_binding;
 
-/* Refill the sets in one transaction. f: the host as just read (the
- * guest ports are taken from it), or NULL to keep the last ports (a
- * lease file changed). Starts watching state_dir's lease files the first
- * time. Logs its own failures. */
-void binding_sync(struct gw_ctx *ctx, const struct host_facts *f);
+/* Bring the sets in line with the leases, static hosts and guest ports,
+ * in one transaction of the elements that differ (none: nothing sent);
+ * refill: flushed and refilled whole (start, reload, tables restored).
+ * f: the host as just read (the guest ports are taken from it), or NULL
+ * to keep the last ports (a lease file changed). Called by the watch only
+ * when a network's ports changed. Starts watching state_dir's lease files
+ * the first time. Logs its own failures. */
+void binding_sync(struct gw_ctx *ctx, const struct host_facts *f, bool refill);
 void binding_free(struct gw_binding *b);
 
 /* The MACs bound to guest port ifindex (as last committed), at most max of

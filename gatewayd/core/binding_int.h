@@ -56,6 +56,13 @@ struct gw_binding {
 	uint64_t unsynced;	/* ms of the first change not synced yet, 0 if none */
 	size_t n_waiting;
 	struct binding_fdb *waiting; /* MACs with an address, not bound yet: by MAC */
+	/* the sets' elements as last committed (valid: in force), so that a
+	 * sync sends only what differs; and BINDING_STATE's text as last
+	 * written, so that it is written only when it changes */
+	struct nft_bind_elems in_force;
+	bool in_force_valid;
+	char *state_text;
+	size_t state_len;
 };
 
 struct fdb_dump {

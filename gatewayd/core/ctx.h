@@ -28,9 +28,20 @@ struct gw_net_rt {
 	/* run-time watch */
 	size_t n_ports;
 	char (*ports)[IFNAMSIZ]; /* bridge ports as last put into ports_NET */
-	char tripped[IFNAMSIZ];	 /* non-guest port that stopped DHCP/RA, or "" */
-	char collision[256];	 /* last overlap warned about, or "" */
-	char last_error[700];	 /* for gatewayctl status */
+	/* the doctor's test ports on its bridge: in no map, but guest
+	 * binding's guest_ports set lets our answer to them out */
+	size_t n_test_ports;
+	char (*test_ports)[IFNAMSIZ];
+	/* ports that left the bridge in the last change of its ports, and
+	 * when (eloop_now_ms()): a bridge being deleted drops its ports
+	 * first, maybe in an earlier batch of events than its own deletion,
+	 * and its repair plugs them back */
+	size_t n_left;
+	char (*left)[IFNAMSIZ];
+	uint64_t left_at;
+	char tripped[IFNAMSIZ]; /* non-guest port that stopped DHCP/RA, or "" */
+	char collision[256];	/* last overlap warned about, or "" */
+	char last_error[700];	/* for gatewayctl status */
 };
 
 struct gw_ctx {

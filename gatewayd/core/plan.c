@@ -41,6 +41,13 @@ static void dns_hosts(FILE *f, const struct gw_conf *conf, const struct gw_netwo
 	hosts_dns_write(f, n);
 }
 
+static int bridge_cmp(const void *a, const void *b, void *conf)
+{
+	const struct gw_network *v = ((const struct gw_conf *)conf)->networks;
+
+	return strcmp(v[*(const size_t *)a].bridge, v[*(const size_t *)b].bridge);
+}
+
 int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta,
 		  struct gw_plan *out)
 {
@@ -71,6 +78,12 @@ int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta
 	}
 	if ((r = nft_plan_build(conf, ups, bridge_meta, &out->nft)) < 0)
 		goto fail;
+	if ((out->by_bridge = calloc(conf->n_networks + 1, sizeof(*out->by_bridge)))) {
+		for (size_t i = 0; i < conf->n_networks; i++)
+			out->by_bridge[i] = i;
+		qsort_r(out->by_bridge, conf->n_networks, sizeof(*out->by_bridge), bridge_cmp,
+			conf);
+	}
 	free(ups);
 	return 0;
 fail:
@@ -86,6 +99,7 @@ void gw_plan_release(struct gw_plan *p)
 		free(p->nets[i].dnsmasq_conf), free(p->nets[i].dhcp_hosts),
 			free(p->nets[i].dns_hosts);
 	free(p->nets);
+	free(p->by_bridge);
 	nft_plan_release(&p->nft);
 	conf_free(p->conf);
 	conf_free(p->parsed);
@@ -94,6 +108,22 @@ void gw_plan_release(struct gw_plan *p)
 
 long gw_plan_bridge(const struct gw_plan *p, const char *bridge)
 {
+	if (p->by_bridge && p->conf) {
+		size_t lo = 0, hi = p->conf->n_networks;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2, i = p->by_bridge[mid];
+			int c = strcmp(p->conf->networks[i].bridge, bridge);
+
+			if (!c)
+				return (long)i;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return -1;
+	}
 	for (size_t i = 0; p->conf && i < p->conf->n_networks; i++)
 		if (!strcmp(p->conf->networks[i].bridge, bridge))
 			return (long)i;

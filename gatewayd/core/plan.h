@@ -29,6 +29,9 @@ struct gw_plan {
 	bool v6;		  /* some network has IPv6: IPv6 forwarding */
 	bool bridge_meta;	  /* the backstop matches bridges (see nft/plan.h) */
 	struct nft_plan nft;
+	/* network indexes by bridge name (gw_plan_bridge() halves: the watch
+	 * asks for every link a batch of host events names), or NULL */
+	size_t *by_bridge;
 };
 
 /* Takes parsed on success only (NULL: none to keep), and pf->conf always

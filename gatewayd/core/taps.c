@@ -11,6 +11,7 @@
  * (host/hostcheck.c) asks this registry, so it never sees our own port as
  * a foreign one, whatever the network's guest_ports say. */
 #include "gatewayd/core/taps.h"
+#include "gatewayd/core/guard.h"
 #include "gatewayd/core/taps_int.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
@@ -311,7 +312,7 @@ int taps_plug(struct gw_ctx *ctx, const char *port, int ifindex, const char *net
 			l.ifindex, ifindex);
 		return -ESTALE;
 	}
-	if (taps_mac_tripped(ctx, l.ifindex))
+	if (guard_tap_tripped(ctx, l.ifindex))
 		return fmt_err(
 			err, errlen,
 			"%s took a guest's MAC or changed its own on the bridge: kept off it "

@@ -51,13 +51,7 @@ bool taps_touched(const char *port, const char *bridge, const struct host_facts 
  * bridges; the records stay, for the next start. */
 void taps_stop(struct gw_ctx *ctx);
 
-/* Every tap on one of our bridges, whoever plugged it in (ours, QEMU's
- * bridge helper, libvirt): one whose MAC changed while it was plugged in
- * is taken off the bridge and kept off until it is closed; one that came
- * with the MAC of a guest on another port gets a fresh MAC (taps_mac.c
- * says why). Run on every link event, before the guard. */
-void taps_mac_guard(struct gw_ctx *ctx, const struct host_facts *f);
-bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex);
+/* The tap-MAC guard is in guard.h. */
 
 /* The commands (root only; checked by the caller). 0, or -errno with the
  * reason in err. name: NULL for the first free gwtapN; the name made goes

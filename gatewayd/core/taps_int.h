@@ -5,7 +5,7 @@
 
 #include "gatewayd/core/taps.h"
 
-struct port_mac; /* taps_mac.c */
+struct port_mac; /* guard.c */
 
 /* A port gatewayctl attach plugged in: the device, not just its name --
  * the kernel gives a name to the next device once its owner is gone (a
@@ -28,7 +28,7 @@ struct gw_taps {
 	/* the config being started, until it is in force: its taps are
 	 * guest ports to the preflight already */
 	const struct gw_conf *pending;
-	/* the MACs of the taps on our bridges (taps_mac.c) */
+	/* the MACs of the taps on our bridges (guard.c) */
 	struct port_mac *macs;
 	size_t n_macs;
 };

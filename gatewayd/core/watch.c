@@ -1,24 +1,31 @@
-/* The run-time watch. rtnetlink events (links, addresses, routes) wake the
- * event loop; each time, the host is read afresh and diffed with the plan
- * in force (gw_diff_host(), pure), and this file carries out what the diff
- * says:
- * - the map port_nets in the bridge table follows the bridges' ports, so
- *   the backstop's forward rules know which frames belong to which network;
- * - a port that is not a guest port (someone ran `ip link set eth0 master
- *   gw0`) stops DHCP and RA on that network at once, loudly, until it
- *   leaves; then they resume by themselves;
- * - a subnet that starts to overlap an address or route (a VPN coming up)
- *   is warned about, naming both;
+/* The run-time watch: each batch of rtnetlink events (links, addresses,
+ * routes, forwarding) is diffed with the plan in force and the run-time
+ * value in force (rtplan.c, pure), and this file carries out only what
+ * the diff says -- a batch that touched none of our bridges does nothing:
+ * no netlink message, no nftables commit, no file written:
+ * - the guard first (guard.c): a port that is not a guest port stops DHCP
+ *   and RA on its network at once, until it leaves;
  * - what someone else undid is redone, one log line per repair: a deleted
  *   bridge (recreated, dnsmasq restarted), a bridge set down, a removed
- *   address, forwarding turned off. The nftables tables are repaired
- *   elsewhere, if at all: normally they are owned by gatewayd's socket and
- *   nobody else can touch them (see nft/commit.c and on_nft_change()). */
+ *   address, forwarding turned off;
+ * - the map port_nets in the bridge table follows the bridges' ports, as
+ *   element deletes and adds in one transaction (a port that moves is
+ *   never in the map twice), so the backstop's forward rules know which
+ *   frames belong to which network; guest binding is synced only when a
+ *   network's ports changed;
+ * - a subnet that starts to overlap an address or route (a VPN coming up)
+ *   is warned about, naming both; BGP is told only when a guard or a
+ *   repair changed what it announces.
+ * The nftables tables are repaired elsewhere, if at all: normally they are
+ * owned by gatewayd's socket and nobody else can touch them (see
+ * nft/commit.c and on_nft_change()). */
 #include "gatewayd/core/watch.h"
 #include "gatewayd/core/bgp.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/diff.h"
+#include "gatewayd/core/guard.h"
+#include "gatewayd/core/rtplan.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
@@ -35,113 +42,42 @@ void watch_net_release(struct gw_net_rt *rt)
 	free(rt->ports);
 	rt->ports = NULL;
 	rt->n_ports = 0;
+	free(rt->test_ports);
+	rt->test_ports = NULL;
+	rt->n_test_ports = 0;
+	free(rt->left);
+	rt->left = NULL;
+	rt->n_left = 0;
 }
 
-static int ports_of(const struct host_facts *f, const char *bridge, char (**out)[IFNAMSIZ],
-		    size_t *n)
+/* How long after its ports left a deleted bridge's repair still plugs
+ * them back. */
+#define WATCH_LEFT_MS 2000
+
+/* The ports of old not in new (both sorted), as rt->left. */
+static void ports_left(struct gw_net_rt *rt, char (*new)[IFNAMSIZ], size_t n_new)
 {
-	const struct host_link *br = host_link_by_name(f, bridge);
+	char(*v)[IFNAMSIZ] = calloc(rt->n_ports + 1, IFNAMSIZ);
+	size_t k = 0;
 
-	*n = 0;
-	*out = calloc(f->n_links ? f->n_links : 1, IFNAMSIZ);
-	if (!*out)
-		return -1;
-	for (size_t i = 0; br && i < f->n_links; i++)
-		if (f->links[i].master == br->ifindex && !hostcheck_test_port(f->links[i].ifindex))
-			memcpy((*out)[(*n)++], f->links[i].name, IFNAMSIZ);
-	return 0;
-}
-
-/* The bridge table's map port -> ports_NET follows every guest bridge's
- * ports. One transaction rewrites the whole map when any network's ports
- * changed: a port that moves from one bridge to another is never in the
- * map twice, and no frame sees it half done. */
-static void sync_ports(struct gw_ctx *ctx, const struct host_facts *f)
-{
-	const struct gw_conf *conf = ctx->conf;
-	char(**ports)[IFNAMSIZ] = calloc(conf->n_networks, sizeof(*ports)), err[512];
-	size_t *np = calloc(conf->n_networks, sizeof(*np)), total = 0, k = 0;
-	struct nft_elem *elems = NULL;
-	bool changed = false;
-
-	if (!ports || !np)
-		goto out;
-	for (size_t i = 0; i < conf->n_networks; i++) {
-		const struct gw_net_rt *rt = &ctx->nets[i];
-
-		if (ports_of(f, conf->networks[i].bridge, &ports[i], &np[i]) < 0)
-			goto out;
-		total += np[i];
-		changed |= np[i] != rt->n_ports ||
-			   (np[i] && memcmp(ports[i], rt->ports, np[i] * IFNAMSIZ));
-	}
-	if (!changed)
-		goto out;
-	if (!(elems = calloc(total ? total : 1, sizeof(*elems))))
-		goto out;
-	for (size_t i = 0; i < conf->n_networks; i++)
-		for (size_t p = 0; p < np[i]; p++, k++) {
-			memcpy(elems[k].key.ifname, ports[i][p], IFNAMSIZ);
-			nft_ports_chain_name(&conf->networks[i], elems[k].chain, NFT_NAME_MAX);
-		}
-	if (nft_set_ports(ctx->nft, elems, total, err, sizeof(err)) < 0) {
-		log_warnx("watch: %s", err);
-		goto out;
-	}
-	log_debug("map %s now holds %zu port%s", NFT_PORTS_MAP, total, total == 1 ? "" : "s");
-	for (size_t i = 0; i < conf->n_networks; i++) {
-		free(ctx->nets[i].ports);
-		ctx->nets[i].ports = ports[i];
-		ctx->nets[i].n_ports = np[i];
-		ports[i] = NULL;
-	}
-out:
-	for (size_t i = 0; ports && i < conf->n_networks; i++)
-		free(ports[i]);
-	free(ports);
-	free(np);
-	free(elems);
-}
-
-static void check_guard(const struct gw_network *n, struct gw_net_rt *rt,
-			const struct host_link *bad)
-{
-	if (bad && !rt->tripped[0]) {
-		memcpy(rt->tripped, bad->name, IFNAMSIZ);
-		snprintf(rt->last_error, sizeof(rt->last_error),
-			 "port %s (kind \"%s\") is not a guest port: DHCP and RA stopped",
-			 bad->name, bad->kind[0] ? bad->kind : "physical");
-		/* SIGTERM now; the loop reaps it (and SIGKILLs it if it lingers) */
-		dnsmasq_stop_begin(rt->dnsmasq);
-		ra_iface_pause(rt->ra);
-		log_err("network \"%s\": port %s (kind \"%s\") joined bridge %s and is not a guest "
-			"port: DHCP and router advertisements STOPPED on this network until it "
-			"leaves (ip link set %s nomaster)",
-			n->name, bad->name, bad->kind[0] ? bad->kind : "physical", n->bridge,
-			bad->name);
-	} else if (bad && strcmp(rt->tripped, bad->name)) {
-		memcpy(rt->tripped, bad->name, IFNAMSIZ);
-	} else if (!bad && rt->tripped[0]) {
-		log_info("network \"%s\": port %s left bridge %s; DHCP and router advertisements "
-			 "resume",
-			 n->name, rt->tripped, n->bridge);
-		rt->tripped[0] = '\0';
-		if (rt->dnsmasq && !rt->refused && dnsmasq_start(rt->dnsmasq) < 0)
-			log_err("network \"%s\": restarting dnsmasq failed", n->name);
-		ra_iface_resume(rt->ra);
-	}
+	if (!v)
+		return;
+	for (size_t i = 0; i < rt->n_ports; i++)
+		if (!n_new || !bsearch(rt->ports[i], new, n_new, IFNAMSIZ,
+				       (int (*)(const void *, const void *))strcmp))
+			memcpy(v[k++], rt->ports[i], IFNAMSIZ);
+	free(rt->left);
+	rt->left = v;
+	rt->n_left = k;
+	rt->left_at = eloop_now_ms();
 }
 
 static void on_watch_again(void *arg)
 {
 	struct gw_ctx *ctx = arg;
-	unsigned what = ctx->watch_again;
 
 	ctx->watch_again = 0;
-	if (what & WATCH_LINKS)
-		watch_links(ctx);
-	if (what & WATCH_ADDRS)
-		watch_addrs(ctx);
+	watch_host(ctx, &(struct host_change){ .all = true });
 }
 
 /* The host could not be read (a dump interrupted more often than the
@@ -187,19 +123,26 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 		size_t back = 0;
 
 		/* Its ports fell off with it: plug back those we knew that
-		 * still exist and are free. */
+		 * still exist and are free -- also those the events said left
+		 * just before (a bridge drops its ports, then goes). */
+		size_t n_left = eloop_now_ms() - rt->left_at < WATCH_LEFT_MS ? rt->n_left : 0;
+		size_t all = rt->n_ports + n_left;
+
 		if (rtnl_link_get(ctx->rtnl, n->bridge, &nb) == 0)
-			for (size_t k = 0; k < rt->n_ports; k++)
-				if (rtnl_link_get(ctx->rtnl, rt->ports[k], &port) == 0 &&
-				    !port.master &&
+			for (size_t k = 0; k < all; k++) {
+				const char *name =
+					k < rt->n_ports ? rt->ports[k] : rt->left[k - rt->n_ports];
+
+				if (rtnl_link_get(ctx->rtnl, name, &port) == 0 && !port.master &&
 				    rtnl_link_set_master(ctx->rtnl, port.ifindex, nb.ifindex) ==
 					    0 &&
 				    rtnl_link_set_up(ctx->rtnl, port.ifindex) == 0)
 					back++;
+			}
 		/* dnsmasq's DHCP socket was bound to the old device. */
 		log_warnx("network \"%s\": bridge %s was deleted; recreated it with its addresses, "
 			  "put back %zu of its %zu ports and restarted dnsmasq",
-			  n->name, n->bridge, back, rt->n_ports);
+			  n->name, n->bridge, back, all);
 		serve_ra_restart(ctx, n, rt); /* the new bridge's ifindex */
 		/* Not waited for: it starts again once the loop has reaped it. */
 		if (rt->dnsmasq && !rt->refused && !rt->tripped[0]) {
@@ -212,94 +155,143 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 	}
 }
 
-/* Read the host and diff it with the plan in force. */
-static int host_diff(struct gw_ctx *ctx, struct host_facts *f, struct gw_host_diff *hd,
-		     unsigned what)
+static void repair_addrs(struct gw_ctx *ctx, size_t i)
 {
+	const struct gw_network *n = &ctx->conf->networks[i];
+	char msg[256];
+
+	if (bridge_up(ctx, ctx->conf, n, &ctx->nets[i], msg, sizeof(msg)) < 0)
+		log_err("network \"%s\": re-adding addresses: %s", n->name, msg);
+	else
+		log_warnx("network \"%s\": an address of bridge %s was removed; added it again",
+			  n->name, n->bridge);
+}
+
+static void collision_note(struct gw_ctx *ctx, const struct rt_net_act *a)
+{
+	struct gw_net_rt *rt = &ctx->nets[a->net];
+
+	if (a->collision_changed > 0) {
+		log_err("%s: guests' traffic to it will be misrouted; move the network or remove "
+			"the overlap",
+			a->collision);
+		snprintf(rt->collision, sizeof(rt->collision), "%s", a->collision);
+	} else if (a->collision_changed < 0) {
+		log_info("network \"%s\": overlap gone (%s)", ctx->conf->networks[a->net].name,
+			 rt->collision);
+		rt->collision[0] = '\0';
+	}
+}
+
+/* The ports map's deltas in one transaction, then the ports in force. */
+static int ports_commit(struct gw_ctx *ctx, struct rt_diff *d)
+{
+	char err[512];
 	int r;
 
-	if ((r = read_facts(ctx, f, what)) < 0)
+	if ((d->n_add || d->n_del) && (r = nft_ports_delta(ctx->nft, d->del, d->n_del, d->add,
+							   d->n_add, err, sizeof(err))) < 0) {
+		log_warnx("watch: %s; looking again in %u ms", err, WATCH_AGAIN_MS);
 		return r;
-	if ((r = gw_diff_host(&ctx->plan, f, hd)) < 0)
-		host_facts_free(f);
-	return r;
+	}
+	if (d->n_add || d->n_del)
+		log_debug("map %s: %zu port%s deleted, %zu added", NFT_PORTS_MAP, d->n_del,
+			  d->n_del == 1 ? "" : "s", d->n_add);
+	for (size_t k = 0; k < d->n; k++) {
+		struct rt_net_act *a = &d->nets[k];
+		struct gw_net_rt *rt = &ctx->nets[a->net];
+
+		if (a->tests_changed) {
+			free(rt->test_ports);
+			rt->test_ports = a->test_ports;
+			rt->n_test_ports = a->n_test_ports;
+			a->test_ports = NULL;
+		}
+		if (!a->ports_changed)
+			continue;
+		ports_left(rt, a->ports, a->n_ports);
+		free(rt->ports);
+		rt->ports = a->ports;
+		rt->n_ports = a->n_ports;
+		a->ports = NULL;
+	}
+	return 0;
+}
+
+/* One batch: the diff, carried out. refill: the binding sets flushed and
+ * refilled whatever changed -- a full read (ch->all: start, reload,
+ * tables restored, events lost) may follow anything, the sets emptied by
+ * a new ruleset included. sysctls: forwarding checked if the diff says. */
+static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch,
+		      bool refill, bool sysctls)
+{
+	struct rt_diff d;
+	bool bgp, ports = false;
+
+	if (rt_diff(&ctx->plan, f, ch, ctx->nets, &d) < 0) {
+		log_err("watch: out of memory; looking again in %u ms", WATCH_AGAIN_MS);
+		watch_later(ctx, WATCH_LINKS);
+		return;
+	}
+	/* Guard first: stopping DHCP is the urgent part. */
+	bgp = guard_apply(ctx, &d);
+	/* a tap that took a guest's MAC takes its frames: off the bridge */
+	guard_tap_mac(ctx, f, ch);
+	for (size_t k = 0; k < d.n; k++) {
+		const struct rt_net_act *a = &d.nets[k];
+
+		if (a->repair & (GR_BRIDGE_GONE | GR_BRIDGE_DOWN))
+			repair_bridge(ctx, a->net, a->repair & GR_BRIDGE_GONE);
+		else if (a->repair & GR_ADDR_MISSING)
+			repair_addrs(ctx, a->net);
+		bgp |= a->repair != 0;
+		collision_note(ctx, a);
+		ports |= a->ports_changed || a->tests_changed;
+	}
+	if (bgp)
+		bgp_update_facts(ctx, f); /* a tripped guard withdraws its network */
+	if (ports_commit(ctx, &d) < 0)
+		watch_later(ctx, WATCH_LINKS);
+	/* binding's inputs: the guest ports */
+	if (refill || ports)
+		binding_sync(ctx, f, refill);
+	if (d.sysctls && sysctls)
+		watch_sysctls(ctx);
+	rt_diff_release(&d);
+}
+
+void watch_host_facts(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
+{
+	if (ctx->conf && ctx->nets)
+		watch_run(ctx, f, ch, ch->all, true);
+}
+
+void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
+{
+	struct host_facts own;
+
+	if (!ctx->conf || !ctx->nets)
+		return;
+	if (ctx->snap) {
+		watch_host_facts(ctx, host_snap_facts(ctx->snap), ch);
+		return;
+	}
+	/* no snapshot (its first read failed; ctx.c reads it again shortly):
+	 * the whole host read here, every network checked */
+	if (read_facts(ctx, &own, WATCH_LINKS) < 0)
+		return;
+	watch_run(ctx, &own, &(struct host_change){ .all = true }, ch->all, ch->all || ch->netconf);
+	host_facts_free(&own);
 }
 
 void watch_links(struct gw_ctx *ctx)
 {
-	struct gw_host_diff hd;
 	struct host_facts f;
-	bool repaired = false;
 
-	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd, WATCH_LINKS) < 0)
+	if (!ctx->conf || !ctx->nets || read_facts(ctx, &f, WATCH_LINKS) < 0)
 		return;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		if (hd.repair[i] & (GR_BRIDGE_GONE | GR_BRIDGE_DOWN)) {
-			repair_bridge(ctx, i, hd.repair[i] & GR_BRIDGE_GONE);
-			repaired = true;
-		}
-	if (repaired) {
-		gw_host_diff_release(&hd);
-		host_facts_free(&f);
-		if (host_diff(ctx, &f, &hd, WATCH_LINKS) < 0)
-			return;
-	}
-	/* a tap that took a guest's MAC takes its frames: off the bridge first */
-	taps_mac_guard(ctx, &f);
-	/* Guard first: stopping DHCP is the urgent part. */
-	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		check_guard(&ctx->conf->networks[i], &ctx->nets[i], hd.foreign[i]);
-	bgp_update(ctx); /* a tripped guard withdraws its network */
-	sync_ports(ctx, &f);
-	binding_sync(ctx, &f);
-	gw_host_diff_release(&hd);
+	watch_run(ctx, &f, &(struct host_change){ .all = true }, true, false);
 	host_facts_free(&f);
-}
-
-void watch_addrs(struct gw_ctx *ctx)
-{
-	struct gw_host_diff hd;
-	struct host_facts f;
-	char msg[256];
-
-	if (!ctx->conf || !ctx->nets || host_diff(ctx, &f, &hd, WATCH_ADDRS) < 0)
-		return;
-	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
-		const struct gw_network *n = &ctx->conf->networks[i];
-		struct gw_net_rt *rt = &ctx->nets[i];
-
-		if ((hd.repair[i] & GR_ADDR_MISSING) && !(hd.repair[i] & GR_BRIDGE_GONE)) {
-			if (bridge_up(ctx, ctx->conf, n, rt, msg, sizeof(msg)) < 0)
-				log_err("network \"%s\": re-adding addresses: %s", n->name, msg);
-			else
-				log_warnx("network \"%s\": an address of bridge %s was removed; "
-					  "added it again",
-					  n->name, n->bridge);
-		}
-		if (hostcheck_collides(ctx->conf, n, &f, msg, sizeof(msg))) {
-			if (strcmp(msg, rt->collision))
-				log_err("%s: guests' traffic to it will be misrouted; move the "
-					"network or remove the overlap",
-					msg);
-			snprintf(rt->collision, sizeof(rt->collision), "%s", msg);
-		} else if (rt->collision[0]) {
-			log_info("network \"%s\": overlap gone (%s)", n->name, rt->collision);
-			rt->collision[0] = '\0';
-		}
-	}
-	gw_host_diff_release(&hd);
-	host_facts_free(&f);
-}
-
-/* Transitional: the whole host again, whatever changed. */
-void watch_host(struct gw_ctx *ctx, const struct host_change *ch)
-{
-	if (ch->all || ch->netconf)
-		watch_sysctls(ctx);
-	if (ch->all || ch->n_links)
-		watch_links(ctx);
-	if (ch->all || ch->n_addrs || ch->n_routes)
-		watch_addrs(ctx);
 }
 
 void watch_sysctls(struct gw_ctx *ctx)

@@ -107,6 +107,13 @@ static bool patches_bridge(const struct gw_network *net, const struct host_link 
 	return true;
 }
 
+bool hostcheck_foreign_link(const struct gw_network *net, const struct host_facts *f,
+			    const struct host_link *l, int br)
+{
+	return !hostcheck_guest_port(net, l->ifindex, l->kind, l->name) ||
+	       patches_bridge(net, l, f, br);
+}
+
 size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
 			       const struct host_link **out, size_t max)
 {
@@ -115,9 +122,7 @@ size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_f
 
 	for (size_t i = 0; br && i < f->n_links; i++)
 		if (f->links[i].master == br->ifindex &&
-		    (!hostcheck_guest_port(net, f->links[i].ifindex, f->links[i].kind,
-					   f->links[i].name) ||
-		     patches_bridge(net, &f->links[i], f, br->ifindex))) {
+		    hostcheck_foreign_link(net, f, &f->links[i], br->ifindex)) {
 			if (n < max)
 				out[n] = &f->links[i];
 			n++;
@@ -147,6 +152,14 @@ static bool prefix_overlap(const uint8_t *a, unsigned alen, const uint8_t *b, un
 			return false;
 	}
 	return true;
+}
+
+bool hostcheck_overlaps(const struct gw_network *net, int family, const uint8_t *a, unsigned plen)
+{
+	if (family == AF_INET)
+		return prefix_overlap((const uint8_t *)&net->ipv4.addr, net->ipv4.plen, a, plen);
+	return family == AF_INET6 && net->has_ipv6 &&
+	       prefix_overlap(net->ipv6.addr.s6_addr, net->ipv6.plen, a, plen);
 }
 
 /* Interfaces of the config's own bridges are ours: their addresses and

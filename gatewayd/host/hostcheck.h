@@ -45,6 +45,9 @@ bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link
  * bridge is one of them, whatever its kind, unless guest_ports names it. */
 size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
 			       const struct host_link **out, size_t max);
+/* Is l, a port of the network's bridge (ifindex br), one of them? */
+bool hostcheck_foreign_link(const struct gw_network *net, const struct host_facts *f,
+			    const struct host_link *l, int br);
 /* The first of them, or NULL. */
 const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
 					       const struct host_facts *f);
@@ -54,6 +57,10 @@ const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
  * the config's own bridges excepted)? Returns true and says which in msg. */
 bool hostcheck_collides(const struct gw_conf *conf, const struct gw_network *net,
 			const struct host_facts *f, char *msg, size_t len);
+/* Does this prefix (an address or route that came or went) overlap the
+ * network's IPv4 or IPv6 subnet? What the watch asks to know which
+ * networks an address event touches. */
+bool hostcheck_overlaps(const struct gw_network *net, int family, const uint8_t *a, unsigned plen);
 /* The same, with the bridges of also (the config in force during a
  * reload, or NULL) counted as ours too: what they carry is gatewayd's and
  * the same reload takes it away (a subnet moved to another bridge). */

@@ -29,4 +29,5 @@ void rule_flatten(const char *in, char *out, size_t len);
 Suite *untrusted_suite(void);
 Suite *ra_suite(void);
 Suite *snapshot_suite(void);
+Suite *rtplan_suite(void);
 #endif

@@ -373,6 +373,61 @@ START_TEST(test_binding_refill)
 }
 END_TEST
 
+/* At run time only the elements that differ: one guest's address changed
+ * -> bind4's old element deleted and the new one added, nothing else;
+ * the same content -> no transaction at all. */
+START_TEST(test_binding_delta)
+{
+	static struct parsed p;
+	struct nft_elem port = { 0 };
+	struct nft_bind bi[2] = {
+		{ .ifindex = 7, .mac = { 0x52, 0x54, 0, 1, 2, 3 }, .has4 = true },
+		{ .ifindex = 8, .mac = { 0x52, 0x54, 0, 1, 2, 4 }, .has4 = true },
+	};
+	struct nft_bind_elems e1, e2;
+	struct nft_batch *b;
+	static const int want[] = { NFNL_MSG_BATCH_BEGIN, NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM,
+				    NFNL_MSG_BATCH_END };
+
+	inet_pton(AF_INET, "10.213.0.5", &bi[0].a4);
+	inet_pton(AF_INET, "10.213.0.6", &bi[1].a4);
+	snprintf(port.key.ifname, sizeof(port.key.ifname), "vnet3");
+	nft_bind_chain_name("default", port.chain, sizeof(port.chain));
+	struct nft_bind_set set = { &port, 1, bi, 2, NULL, 0 };
+	ck_assert_int_eq(nft_bind_elems_make(&set, &e1), 0);
+	ck_assert_uint_eq(e1.n[0], 1); /* bind_nets */
+	ck_assert_uint_eq(e1.n[1], 2); /* bind4 */
+	ck_assert_uint_eq(e1.n[6], 1); /* guest_ports */
+	ck_assert_int_eq(nft_batch_binding_delta(1000, &e1, &e1, &b), 0);
+	ck_assert_ptr_null(b);
+	inet_pton(AF_INET, "10.213.0.7", &bi[1].a4);
+	ck_assert_int_eq(nft_bind_elems_make(&set, &e2), 0);
+	ck_assert_int_eq(nft_batch_binding_delta(1000, &e1, &e2, &b), 0);
+	ck_assert_ptr_nonnull(b);
+	parse(b, "", &p);
+	ck_assert_uint_eq(p.n_types, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < p.n_types; i++)
+		ck_assert_int_eq(p.types[i], want[i]);
+	ck_assert_str_eq(nft_batch_describe(b, 1001),
+			 "deleting elements of set bridge gatewayd bind4");
+	ck_assert_str_eq(nft_batch_describe(b, 1002), "elements of set bridge gatewayd bind4");
+	nft_batch_free(b);
+	nft_bind_elems_release(&e2);
+	/* the port's network changed: the map's element goes and comes */
+	nft_bind_chain_name("other", port.chain, sizeof(port.chain));
+	ck_assert_int_eq(nft_bind_elems_make(&set, &e2), 0);
+	ck_assert_int_eq(nft_batch_binding_delta(1000, &e1, &e2, &b), 0);
+	parse(b, "", &p);
+	ck_assert_uint_eq(p.n_types, 6); /* and bind4's change, as before */
+	ck_assert_str_eq(nft_batch_describe(b, 1001),
+			 "deleting elements of map bridge gatewayd bind_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1003), "elements of map bridge gatewayd bind_nets");
+	nft_batch_free(b);
+	nft_bind_elems_release(&e1);
+	nft_bind_elems_release(&e2);
+}
+END_TEST
+
 START_TEST(test_binding_compute)
 {
 	const uint32_t ports[] = { 5, 6 };
@@ -591,6 +646,7 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_binding_text);
 	tcase_add_test(tc, test_binding_bytecode);
 	tcase_add_test(tc, test_binding_refill);
+	tcase_add_test(tc, test_binding_delta);
 	tcase_add_test(tc, test_binding_compute);
 	tcase_add_test(tc, test_binding_compute_many);
 	tcase_add_test(tc, test_binding_settle_max);

@@ -676,6 +676,35 @@ START_TEST(test_batch_ports_map)
 }
 END_TEST
 
+/* The watch's deltas: a port that moves is a delete and an add in one
+ * transaction; nothing at all when there is nothing to change. */
+START_TEST(test_batch_ports_delta)
+{
+	struct nft_batch *b;
+	static struct walk w;
+	struct nft_elem del = { .key.ifname = "tap0", .chain = "ports_default" };
+	struct nft_elem add[2] = { { .key.ifname = "tap0", .chain = "ports_cust" },
+				   { .key.ifname = "veth1", .chain = "ports_cust" } };
+	char text[256];
+
+	ck_assert_int_eq(nft_batch_port_delta(5, &del, 1, add, 2, &b), 0);
+	batch_walk(b, &w);
+	ck_assert_uint_eq(w.n, 4);
+	ck_assert_int_eq(w.types[1], NFT_MSG_DELSETELEM);
+	ck_assert_int_eq(w.types[2], NFT_MSG_NEWSETELEM);
+	elems_of(b, 0, text, sizeof(text));
+	ck_assert_str_eq(text, "tap0:-3:ports_cust\nveth1:-3:ports_cust\n");
+	nft_batch_free(b);
+	ck_assert_int_eq(nft_batch_port_delta(5, NULL, 0, add, 1, &b), 0);
+	batch_walk(b, &w);
+	ck_assert_uint_eq(w.n, 3); /* the add only, no flush */
+	ck_assert_int_eq(w.types[1], NFT_MSG_NEWSETELEM);
+	nft_batch_free(b);
+	ck_assert_int_eq(nft_batch_port_delta(5, NULL, 0, NULL, 0, &b), 0);
+	ck_assert_ptr_null(b);
+}
+END_TEST
+
 START_TEST(test_batch_delete)
 {
 	struct nft_batch *b;
@@ -1123,6 +1152,7 @@ Suite *nft_suite(void)
 	tcase_add_test(tc, test_batch_bridge_expressions);
 	tcase_add_test(tc, test_batch_map_elements);
 	tcase_add_test(tc, test_batch_delete);
+	tcase_add_test(tc, test_batch_ports_delta);
 	tcase_add_test(tc, test_print_ruleset);
 	tcase_add_test(tc, test_plan_forms);
 	tcase_add_test(tc, test_batch_forms);

@@ -1,29 +1,76 @@
-/* Taps that took a guest's MAC (see taps.h, taps_mac_guard()).
+/* The run-time guard (guard.h): a network's trip and resume, and taps
+ * that took a guest's MAC.
  *
- * Whoever holds a tap open may set the tap's own MAC: SIOCSIFHWADDR on
- * the tun descriptor asks for no privilege, so the user of a tap gatewayd
- * made for them, or of one QEMU's bridge helper handed over, can. On a
- * bridge that MAC becomes a local entry of the forwarding database, and
- * if it is another guest's, the bridge keeps that guest's frames for
- * itself and drops the ones it sends: the guest is cut off, whatever
- * the guest binding says. So a tap on one of our bridges is taken off it
- * when its MAC changes while it is plugged in; it stays off (taps_plug()
- * asks) until its holder closes it, then gets back the MAC it had, and the
- * next watch plugs it in again. One first seen with the MAC of a guest
- * on another port is given a fresh MAC instead (renew()). */
+ * Taps: whoever holds a tap open may set the tap's own MAC: SIOCSIFHWADDR
+ * on the tun descriptor asks for no privilege, so the user of a tap
+ * gatewayd made for them, or of one QEMU's bridge helper handed over, can.
+ * On a bridge that MAC becomes a local entry of the forwarding database,
+ * and if it is another guest's, the bridge keeps that guest's frames for
+ * itself and drops the ones it sends: the guest is cut off, whatever the
+ * guest binding says. So a tap on one of our bridges is taken off it when
+ * its MAC changes while it is plugged in; it stays off (taps_plug() asks)
+ * until its holder closes it, then gets back the MAC it had, and the next
+ * watch plugs it in again. One first seen with the MAC of a guest on
+ * another port is given a fresh MAC instead (renew()). */
+#include "gatewayd/core/guard.h"
+#include "gatewayd/core/bgp.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/core/taps_int.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
+#include "gatewayd/core/rtplan.h"
 #include "gatewayd/host/rtnl.h"
+#include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/tun.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/leases.h"
 #include "lib/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+
+/* --- a network's guard ---------------------------------------------------- */
+
+void guard_trip(struct gw_ctx *ctx, size_t i, const char *port, const char *kind)
+{
+	const struct gw_network *n = &ctx->conf->networks[i];
+	struct gw_net_rt *rt = &ctx->nets[i];
+
+	snprintf(rt->tripped, sizeof(rt->tripped), "%s", port);
+	snprintf(rt->last_error, sizeof(rt->last_error),
+		 "port %s (kind \"%s\") is not a guest port: DHCP and RA stopped", port, kind);
+	/* SIGTERM now; the loop reaps it (and SIGKILLs it if it lingers) */
+	dnsmasq_stop_begin(rt->dnsmasq);
+	/* gatewayd's own router advertisements, solicited or not: no last
+	 * one either, nothing goes onto a segment with a foreign port */
+	ra_iface_pause(rt->ra);
+	log_err("network \"%s\": port %s (kind \"%s\") joined bridge %s and is not a guest "
+		"port: DHCP and router advertisements STOPPED on this network until it leaves "
+		"(ip link set %s nomaster)",
+		n->name, port, kind, n->bridge, port);
+}
+
+void guard_switch(struct gw_ctx *ctx, size_t i, const char *port)
+{
+	snprintf(ctx->nets[i].tripped, sizeof(ctx->nets[i].tripped), "%s", port);
+}
+
+void guard_resume(struct gw_ctx *ctx, size_t i)
+{
+	const struct gw_network *n = &ctx->conf->networks[i];
+	struct gw_net_rt *rt = &ctx->nets[i];
+
+	log_info("network \"%s\": port %s left bridge %s; DHCP and router advertisements resume",
+		 n->name, rt->tripped, n->bridge);
+	rt->tripped[0] = '\0';
+	if (rt->dnsmasq && !rt->refused && dnsmasq_start(rt->dnsmasq) < 0)
+		log_err("network \"%s\": restarting dnsmasq failed", n->name);
+	ra_iface_resume(rt->ra);
+}
+
+/* --- taps that took a guest's MAC ----------------------------------------- */
 
 #define PORT_MACS 8
 /* linux/if.h has it, but clashes with net/if.h */
@@ -68,7 +115,7 @@ static struct port_mac *rec_add(struct gw_taps *t, int ifindex)
 	return &v[at];
 }
 
-bool taps_mac_tripped(const struct gw_ctx *ctx, int ifindex)
+bool guard_tap_tripped(const struct gw_ctx *ctx, int ifindex)
 {
 	const struct port_mac *p = rec_find(ctx->taps, ifindex);
 
@@ -226,48 +273,103 @@ static void prune(struct gw_taps *t)
 	t->n_macs = k;
 }
 
-void taps_mac_guard(struct gw_ctx *ctx, const struct host_facts *f)
+/* One tap (or any link: others are let be). */
+static void tap_check(struct gw_ctx *ctx, const struct host_facts *f, const struct host_link *l,
+		      const int *brs, size_t nb)
 {
 	struct gw_taps *t = ctx->taps;
+	struct port_mac *p = rec_find(t, l->ifindex);
+	bool ours = l->master && nb && bsearch(&l->master, brs, nb, sizeof(*brs), cmp_int);
+	uint8_t mac[6];
+
+	if (strcmp(l->kind, "tun") || !(l->master || (p && p->tripped)) ||
+	    tun_mac_read(l->name, mac) < 0)
+		return;
+	if (p && p->tripped) {
+		p->seen = true;
+		/* closed: released; still held and put back by someone: off */
+		if (!(l->flags & IFF_LOWER_UP))
+			release(ctx, p, l, mac);
+		else if (ours)
+			rtnl_link_set_master(ctx->rtnl, l->ifindex, 0);
+		return;
+	}
+	if (!ours)
+		return;
+	if (!p) {
+		if (!(p = rec_add(t, l->ifindex)))
+			return;
+		memcpy(p->mac, mac, 6);
+		p->known = true;
+		if (guest_mac(ctx, f, l->master, l, mac))
+			renew(ctx, p, l, mac);
+	} else if (memcmp(p->mac, mac, 6)) {
+		trip(ctx, p, l, mac, true);
+	}
+	p->seen = true;
+}
+
+/* Does the batch name a tap, or a link we keep a record of? (A VM's tap
+ * elsewhere, a container's veth: nothing to look at.) */
+static bool tun_changed(const struct gw_taps *t, const struct host_facts *f,
+			const struct host_change *ch)
+{
+	for (size_t k = 0; k < ch->n_links; k++) {
+		const struct host_link *l = host_link_by_index(f, ch->links[k].ifindex);
+
+		if (rec_find(t, ch->links[k].ifindex) || (l && !strcmp(l->kind, "tun")))
+			return true;
+	}
+	return false;
+}
+
+void guard_tap_mac(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
+{
+	struct gw_taps *t = ctx->taps;
+	bool all = !ch || ch->all;
 	size_t nb;
 	int *brs;
 
-	if (!t || !ctx->conf || !(brs = our_bridges(ctx, f, &nb)))
+	if (!t || !ctx->conf || (!all && !tun_changed(t, f, ch)) ||
+	    !(brs = our_bridges(ctx, f, &nb)))
 		return;
+	/* every record stays but those of the links looked at again */
 	for (size_t i = 0; i < t->n_macs; i++)
-		t->macs[i].seen = false;
-	for (size_t i = 0; i < f->n_links; i++) {
-		const struct host_link *l = &f->links[i];
-		struct port_mac *p = rec_find(t, l->ifindex);
-		bool ours = l->master && nb && bsearch(&l->master, brs, nb, sizeof(*brs), cmp_int);
-		uint8_t mac[6];
+		t->macs[i].seen = !all;
+	if (all) {
+		for (size_t i = 0; i < f->n_links; i++)
+			tap_check(ctx, f, &f->links[i], brs, nb);
+	} else {
+		for (size_t k = 0; k < ch->n_links; k++) {
+			struct port_mac *p = rec_find(t, ch->links[k].ifindex);
+			const struct host_link *l;
 
-		if (strcmp(l->kind, "tun") || !(l->master || (p && p->tripped)) ||
-		    tun_mac_read(l->name, mac) < 0)
-			continue;
-		if (p && p->tripped) {
-			p->seen = true;
-			/* closed: released; still held and put back by someone: off */
-			if (!(l->flags & IFF_LOWER_UP))
-				release(ctx, p, l, mac);
-			else if (ours)
-				rtnl_link_set_master(ctx->rtnl, l->ifindex, 0);
-			continue;
+			if (p)
+				p->seen = false;
+			if (!ch->links[k].gone && (l = host_link_by_index(f, ch->links[k].ifindex)))
+				tap_check(ctx, f, l, brs, nb);
 		}
-		if (!ours)
-			continue;
-		if (!p) {
-			if (!(p = rec_add(t, l->ifindex)))
-				continue;
-			memcpy(p->mac, mac, 6);
-			p->known = true;
-			if (guest_mac(ctx, f, l->master, l, mac))
-				renew(ctx, p, l, mac);
-		} else if (memcmp(p->mac, mac, 6)) {
-			trip(ctx, p, l, mac, true);
-		}
-		p->seen = true;
 	}
 	prune(t);
 	free(brs);
+}
+
+/* --- from the run-time diff ----------------------------------------------- */
+
+bool guard_apply(struct gw_ctx *ctx, const struct rt_diff *d)
+{
+	bool changed = false;
+
+	for (size_t k = 0; k < d->n; k++) {
+		const struct rt_net_act *a = &d->nets[k];
+
+		if (a->guard == RG_TRIP)
+			guard_trip(ctx, a->net, a->foreign, a->foreign_kind);
+		else if (a->guard == RG_SWITCH)
+			guard_switch(ctx, a->net, a->foreign);
+		else if (a->guard == RG_RESUME)
+			guard_resume(ctx, a->net);
+		changed |= a->guard == RG_TRIP || a->guard == RG_RESUME;
+	}
+	return changed;
 }

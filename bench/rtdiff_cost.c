@@ -46,7 +46,7 @@ static size_t old_check(const struct gw_plan *p, const struct host_facts *f,
 	struct gw_host_diff hd;
 	size_t changed = 0;
 
-	if (gw_diff_host(p, f, &hd) < 0)
+	if (gw_diff_host(p, NULL, f, &hd) < 0)
 		return 0;
 	for (size_t i = 0; i < p->conf->n_networks; i++) {
 		const struct host_link *br = host_link_by_name(f, p->conf->networks[i].bridge);
@@ -55,7 +55,7 @@ static size_t old_check(const struct gw_plan *p, const struct host_facts *f,
 
 		for (size_t k = 0; br && k < f->n_links; k++)
 			if (f->links[k].master == br->ifindex &&
-			    !hostcheck_test_port(f->links[k].ifindex))
+			    !hostcheck_test_port(NULL, f->links[k].ifindex))
 				memcpy(ports[n++], f->links[k].name, IFNAMSIZ);
 		changed += n != rts[i].n_ports || memcmp(ports, rts[i].ports, n * IFNAMSIZ);
 		free(ports);
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 	for (size_t r = 0; r < rounds; r++) {
 		struct rt_diff d;
 
-		if (rt_diff(&plan, &f, &all, rts, &d) == 0)
+		if (rt_diff(&plan, NULL, &f, &all, rts, &d) == 0)
 			sink += d.n + d.n_add;
 		rt_diff_release(&d);
 	}
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	for (size_t r = 0; r < rounds * 20; r++) {
 		struct rt_diff d;
 
-		if (rt_diff(&plan, &f, &ch, rts, &d) == 0)
+		if (rt_diff(&plan, NULL, &f, &ch, rts, &d) == 0)
 			sink += d.n + d.n_add;
 		rt_diff_release(&d);
 	}

@@ -1,9 +1,10 @@
 /* Logging: where log lines go (stderr or syslog) and how verbose, set
  * once by log_init(), in file-static state -- not the only state outside
  * a context struct: conf/conf.c keeps libconfuse's last error (its error
- * callback takes no user pointer), gatewayd/host/hostcheck.c the doctor's
- * test ports and the callback that tells it which ports are gatewayd's.
- * And fmt_err()/fmt_errno(), the message-and-code helpers. */
+ * callback takes no user pointer). (The host checks are told which ports
+ * are gatewayd's own in a struct the core passes them: struct
+ * hostcheck_own.) And fmt_err()/fmt_errno(), the message-and-code
+ * helpers. */
 #include "lib/log.h"
 
 #include <errno.h>

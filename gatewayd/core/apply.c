@@ -136,6 +136,7 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 		return fmt_errno(err, errlen, r, "out of memory");
 	pf.running = ctx->conf; /* NULL at start */
 	pf.rtnl = ctx->rtnl;
+	pf.own = &ctx->own;
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0) {
 		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */

@@ -208,7 +208,7 @@ static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const s
 			/* the doctor's test port too: guest_ports lets our
 			 * answer to its self-test out (nft/guard.c) */
 			if (l->master != br->ifindex ||
-			    !hostcheck_guest_port(net, l->ifindex, l->kind, l->name))
+			    !hostcheck_guest_port(&b->ctx->own, net, l->ifindex, l->kind, l->name))
 				continue;
 			memcpy(p[n].name, l->name, IFNAMSIZ);
 			p[n].ifindex = (uint32_t)l->ifindex;

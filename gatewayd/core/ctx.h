@@ -11,6 +11,7 @@
 #include "dhcp/supervisor.h"
 #include "lib/eloop.h"
 #include "gatewayd/host/resolv.h"
+#include "gatewayd/host/hostcheck.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/sysctl.h"
@@ -67,6 +68,10 @@ struct gw_ctx {
 	unsigned watch_again; /* WATCH_* */
 	/* guest binding's sets (binding.c), or NULL */
 	struct gw_binding *binding;
+	/* what gatewayd put on its bridges itself, told to the host checks:
+	 * its taps and attached ports (answered by taps.c), the doctor's
+	 * test ports */
+	struct hostcheck_own own;
 	/* gatewayd's own taps and attached ports (taps.c), or NULL */
 	struct gw_taps *taps;
 	/* announcing through BIRD (bgp.c), or NULL */

@@ -118,7 +118,8 @@ static bool has_addr(const struct host_facts *f, int ifindex, int family, const 
 	return false;
 }
 
-int gw_diff_host(const struct gw_plan *p, const struct host_facts *f, struct gw_host_diff *out)
+int gw_diff_host(const struct gw_plan *p, const struct hostcheck_own *own,
+		 const struct host_facts *f, struct gw_host_diff *out)
 {
 	size_t n = p->conf ? p->conf->n_networks : 0;
 
@@ -141,7 +142,7 @@ int gw_diff_host(const struct gw_plan *p, const struct host_facts *f, struct gw_
 		if (!has_addr(f, br->ifindex, AF_INET, &net->ipv4.addr) ||
 		    (net->has_ipv6 && !has_addr(f, br->ifindex, AF_INET6, &net->ipv6.addr)))
 			out->repair[i] |= GR_ADDR_MISSING;
-		out->foreign[i] = hostcheck_foreign_port(net, f);
+		out->foreign[i] = hostcheck_foreign_port(own, net, f);
 	}
 	return 0;
 }

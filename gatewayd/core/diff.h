@@ -63,7 +63,10 @@ struct gw_host_diff {
 	const struct host_link **foreign; /* per network: a non-guest port, or NULL */
 };
 
-int gw_diff_host(const struct gw_plan *p, const struct host_facts *f, struct gw_host_diff *out);
+/* own: what gatewayd put on its bridges itself (host/hostcheck.h), or
+ * NULL. */
+int gw_diff_host(const struct gw_plan *p, const struct hostcheck_own *own,
+		 const struct host_facts *f, struct gw_host_diff *out);
 void gw_host_diff_release(struct gw_host_diff *d);
 
 #endif

@@ -210,8 +210,8 @@ static int names_push(char (**v)[IFNAMSIZ], size_t *n, const char *name)
 
 /* Ports and the first foreign port of each touched network's bridge;
  * t sorted by bridge ifindex. */
-static int walk_links(const struct gw_plan *p, const struct host_facts *f, struct tnet *t,
-		      size_t nt)
+static int walk_links(const struct gw_plan *p, const struct hostcheck_own *own,
+		      const struct host_facts *f, struct tnet *t, size_t nt)
 {
 	for (size_t i = 0; i < f->n_links; i++) {
 		const struct host_link *l = &f->links[i];
@@ -221,11 +221,11 @@ static int walk_links(const struct gw_plan *p, const struct host_facts *f, struc
 		if (!l->master || !(x = bsearch(&key, t, nt, sizeof(*t), tnet_cmp)))
 			continue;
 		net = &p->conf->networks[x->net];
-		if (!x->foreign && hostcheck_foreign_link(net, f, l, x->bridge))
+		if (!x->foreign && hostcheck_foreign_link(own, net, f, l, x->bridge))
 			x->foreign = l;
 		/* the doctor's test port is no port the map needs to know */
-		if (names_push(hostcheck_test_port(l->ifindex) ? &x->tests : &x->ports,
-			       hostcheck_test_port(l->ifindex) ? &x->n_tests : &x->n_ports,
+		if (names_push(hostcheck_test_port(own, l->ifindex) ? &x->tests : &x->ports,
+			       hostcheck_test_port(own, l->ifindex) ? &x->n_tests : &x->n_ports,
 			       l->name) < 0)
 			return -ENOMEM;
 	}
@@ -305,8 +305,9 @@ static bool act_empty(const struct rt_net_act *a)
 	       !a->collision_changed;
 }
 
-static int check_nets(const struct gw_plan *p, const struct host_facts *f,
-		      const struct gw_net_rt *rts, bool *touched, size_t many, struct rt_diff *d)
+static int check_nets(const struct gw_plan *p, const struct hostcheck_own *own,
+		      const struct host_facts *f, const struct gw_net_rt *rts, bool *touched,
+		      size_t many, struct rt_diff *d)
 {
 	size_t n = p->conf->n_networks, nt = 0;
 	struct tnet *t = calloc(many + 1, sizeof(*t));
@@ -349,7 +350,7 @@ static int check_nets(const struct gw_plan *p, const struct host_facts *f,
 		t[nt++] = (struct tnet){ .bridge = br->ifindex, .net = i, .act = d->n - 1 };
 	}
 	qsort(t, nt, sizeof(*t), tnet_cmp);
-	if ((r = walk_links(p, f, t, nt)) < 0)
+	if ((r = walk_links(p, own, f, t, nt)) < 0)
 		goto out;
 	for (size_t k = 0; k < nt; k++) {
 		const struct gw_net_rt *rt = &rts[t[k].net];
@@ -400,8 +401,8 @@ static bool stale_elsewhere(const struct gw_plan *p, const struct gw_net_rt *rts
 	return more;
 }
 
-int rt_diff(const struct gw_plan *p, const struct host_facts *f, const struct host_change *ch,
-	    const struct gw_net_rt *rts, struct rt_diff *out)
+int rt_diff(const struct gw_plan *p, const struct hostcheck_own *own, const struct host_facts *f,
+	    const struct host_change *ch, const struct gw_net_rt *rts, struct rt_diff *out)
 {
 	size_t n = p->conf ? p->conf->n_networks : 0, nt;
 	bool *touched = calloc(n + 1, sizeof(*touched));
@@ -423,7 +424,7 @@ int rt_diff(const struct gw_plan *p, const struct host_facts *f, const struct ho
 			r = -ENOMEM;
 			goto out;
 		}
-		if (nt && (r = check_nets(p, f, rts, touched, nt, out)) < 0)
+		if (nt && (r = check_nets(p, own, f, rts, touched, nt, out)) < 0)
 			goto out;
 		if (!out->n_add || !stale_elsewhere(p, rts, out, touched))
 			break;

@@ -65,9 +65,10 @@ struct rt_diff {
  * with ch->all). rts: the value in force, parallel to the networks. */
 void rt_touched(const struct gw_plan *p, const struct host_facts *f, const struct host_change *ch,
 		const struct gw_net_rt *rts, bool *touched);
-/* The whole diff. 0 or -ENOMEM. */
-int rt_diff(const struct gw_plan *p, const struct host_facts *f, const struct host_change *ch,
-	    const struct gw_net_rt *rts, struct rt_diff *out);
+/* The whole diff. own: what gatewayd put on its bridges itself
+ * (host/hostcheck.h), or NULL. 0 or -ENOMEM. */
+int rt_diff(const struct gw_plan *p, const struct hostcheck_own *own, const struct host_facts *f,
+	    const struct host_change *ch, const struct gw_net_rt *rts, struct rt_diff *out);
 void rt_diff_release(struct rt_diff *d);
 /* For logs and tests, one line: "a:trip(vx0) b:ports,repair(addr)
  * -x@ports_a +x@ports_b" ("" when empty). */

@@ -275,7 +275,7 @@ static size_t probe_ports(struct gw_ctx *ctx, const struct gw_network *n,
 
 	for (size_t k = 0; k < rt->n_ports && np < PROBE_MAX_PORTS; k++)
 		if (rtnl_link_get(ctx->rtnl, rt->ports[k], &l) == 0 && l.master == bridge &&
-		    (every || !hostcheck_guest_port(n, l.ifindex, l.kind, l.name)))
+		    (every || !hostcheck_guest_port(&ctx->own, n, l.ifindex, l.kind, l.name)))
 			ports[np++] = l.ifindex;
 	return np;
 }

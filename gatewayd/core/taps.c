@@ -266,7 +266,8 @@ int taps_load(struct gw_ctx *ctx, const struct gw_conf *conf)
 	attached_load(t);
 	taps_free(ctx->taps);
 	ctx->taps = t;
-	hostcheck_set_own(own_port, ctx);
+	ctx->own.fn = own_port;
+	ctx->own.arg = ctx;
 	return 0;
 }
 
@@ -274,7 +275,6 @@ void taps_free(struct gw_taps *t)
 {
 	if (!t)
 		return;
-	hostcheck_set_own(NULL, NULL); /* it asked this registry */
 	free(t->rt);
 	free(t->att);
 	free(t->applied);
@@ -580,5 +580,5 @@ void taps_stop(struct gw_ctx *ctx)
 		    l.ifindex == ctx->taps->att[i].ifindex)
 			rtnl_link_set_master(ctx->rtnl, l.ifindex, 0);
 	}
-	hostcheck_set_own(NULL, NULL);
+	ctx->own.fn = NULL;
 }

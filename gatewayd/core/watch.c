@@ -228,7 +228,7 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 	struct rt_diff d;
 	bool bgp, ports = false;
 
-	if (rt_diff(&ctx->plan, f, ch, ctx->nets, &d) < 0) {
+	if (rt_diff(&ctx->plan, &ctx->own, f, ch, ctx->nets, &d) < 0) {
 		log_err("watch: out of memory; looking again in %u ms", WATCH_AGAIN_MS);
 		watch_later(ctx, WATCH_LINKS);
 		return;

@@ -368,7 +368,7 @@ static void job_end(struct job *j, const char *state, const char *fix, const cha
 	if (j->a[0] && rtnl_link_get(d->ctx->rtnl, j->a, &l) == 0 &&
 	    (!j->port_ifindex || l.ifindex == j->port_ifindex))
 		rtnl_link_del(d->ctx->rtnl, l.ifindex);
-	hostcheck_test_port_del(j->port_ifindex);
+	hostcheck_test_port_del(&d->ctx->own, j->port_ifindex);
 	j->port_ifindex = 0;
 	snprintf(r->state, sizeof(r->state), "%s", state);
 	snprintf(r->fix, sizeof(r->fix), "%s", fix ? fix : "");
@@ -431,7 +431,7 @@ static void job_start(struct job *j)
 	    (r = rtnl_link_get(ctx->rtnl, j->a, &la)) < 0 ||
 	    (r = rtnl_link_get(ctx->rtnl, b, &lb)) < 0 ||
 	    /* ours by its ifindex, before the bridge (and the watch) sees it */
-	    (r = hostcheck_test_port_add(j->port_ifindex = la.ifindex)) < 0 ||
+	    (r = hostcheck_test_port_add(&ctx->own, j->port_ifindex = la.ifindex)) < 0 ||
 	    (r = rtnl_link_set_master(ctx->rtnl, la.ifindex, j->bridge_ifindex)) < 0 ||
 	    (r = rtnl_link_set_up(ctx->rtnl, la.ifindex)) < 0 ||
 	    (r = rtnl_link_set_up(ctx->rtnl, lb.ifindex)) < 0 ||

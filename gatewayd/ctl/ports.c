@@ -70,7 +70,7 @@ void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct leas
 		size_t nm;
 
 		if (rtnl_link_get(ctx->rtnl, rt->ports[k], &l) < 0 ||
-		    !hostcheck_guest_port(n, l.ifindex, l.kind, l.name))
+		    !hostcheck_guest_port(&ctx->own, n, l.ifindex, l.kind, l.name))
 			continue;
 		nm = binding_port_macs(ctx->binding, (uint32_t)l.ifindex, macs, PORT_MACS_MAX);
 		for (size_t m = 0; m < nm && m < PORT_MACS_MAX; m++) {

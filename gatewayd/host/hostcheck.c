@@ -35,53 +35,38 @@ bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link
 	return !strcmp(peer->name, want) && !peer->master;
 }
 
-/* The doctor's test ports in existence: what gatewayd made (class 1 of
- * DESIGN.md's facts), told here by the one who made them. */
-static int test_ports[GW_TEST_PORTS_MAX];
-
-int hostcheck_test_port_add(int ifindex)
+int hostcheck_test_port_add(struct hostcheck_own *own, int ifindex)
 {
 	for (size_t i = 0; i < GW_TEST_PORTS_MAX; i++)
-		if (!test_ports[i]) {
-			test_ports[i] = ifindex;
+		if (!own->test_ports[i]) {
+			own->test_ports[i] = ifindex;
 			return 0;
 		}
 	return -ENOSPC;
 }
 
-void hostcheck_test_port_del(int ifindex)
+void hostcheck_test_port_del(struct hostcheck_own *own, int ifindex)
 {
 	for (size_t i = 0; i < GW_TEST_PORTS_MAX; i++)
-		if (test_ports[i] == ifindex)
-			test_ports[i] = 0;
+		if (own->test_ports[i] == ifindex)
+			own->test_ports[i] = 0;
 }
 
-bool hostcheck_test_port(int ifindex)
+bool hostcheck_test_port(const struct hostcheck_own *own, int ifindex)
 {
-	for (size_t i = 0; ifindex > 0 && i < GW_TEST_PORTS_MAX; i++)
-		if (test_ports[i] == ifindex)
+	for (size_t i = 0; own && ifindex > 0 && i < GW_TEST_PORTS_MAX; i++)
+		if (own->test_ports[i] == ifindex)
 			return true;
 	return false;
 }
 
-/* The one piece of state here: who answers for gatewayd's own ports. The
- * checks stay pure functions of what they are given and of that answer. */
-static hostcheck_own_fn *own_fn;
-static void *own_arg;
-
-void hostcheck_set_own(hostcheck_own_fn *fn, void *arg)
-{
-	own_fn = fn;
-	own_arg = arg;
-}
-
-bool hostcheck_guest_port(const struct gw_network *net, int ifindex, const char *kind,
-			  const char *name)
+bool hostcheck_guest_port(const struct hostcheck_own *own, const struct gw_network *net,
+			  int ifindex, const char *kind, const char *name)
 {
 	if (strcmp(kind, "tun") && strcmp(kind, "veth"))
 		return false;
-	if (net->n_guest_ports == 0 || hostcheck_test_port(ifindex) ||
-	    (own_fn && own_fn(net->name, name, own_arg)))
+	if (net->n_guest_ports == 0 || hostcheck_test_port(own, ifindex) ||
+	    (own && own->fn && own->fn(net->name, name, own->arg)))
 		return true;
 	for (size_t i = 0; i < net->n_guest_ports; i++)
 		if (fnmatch(net->guest_ports[i], name, 0) == 0)
@@ -93,12 +78,12 @@ bool hostcheck_guest_port(const struct gw_network *net, int ifindex, const char 
  * patches our bridge into that one (a LAN, a container network), and
  * whatever is there would get our leases and RAs. Foreign, unless
  * guest_ports names it: then the admin said so. */
-static bool patches_bridge(const struct gw_network *net, const struct host_link *l,
-			   const struct host_facts *f, int br)
+static bool patches_bridge(const struct hostcheck_own *own, const struct gw_network *net,
+			   const struct host_link *l, const struct host_facts *f, int br)
 {
 	const struct host_link *peer;
 
-	if (strcmp(l->kind, "veth") || l->peer <= 0 || hostcheck_test_port(l->ifindex) ||
+	if (strcmp(l->kind, "veth") || l->peer <= 0 || hostcheck_test_port(own, l->ifindex) ||
 	    !(peer = host_link_by_index(f, l->peer)) || !peer->master || peer->master == br)
 		return false;
 	for (size_t i = 0; i < net->n_guest_ports; i++)
@@ -107,22 +92,22 @@ static bool patches_bridge(const struct gw_network *net, const struct host_link 
 	return true;
 }
 
-bool hostcheck_foreign_link(const struct gw_network *net, const struct host_facts *f,
-			    const struct host_link *l, int br)
+bool hostcheck_foreign_link(const struct hostcheck_own *own, const struct gw_network *net,
+			    const struct host_facts *f, const struct host_link *l, int br)
 {
-	return !hostcheck_guest_port(net, l->ifindex, l->kind, l->name) ||
-	       patches_bridge(net, l, f, br);
+	return !hostcheck_guest_port(own, net, l->ifindex, l->kind, l->name) ||
+	       patches_bridge(own, net, l, f, br);
 }
 
-size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
-			       const struct host_link **out, size_t max)
+size_t hostcheck_foreign_ports(const struct hostcheck_own *own, const struct gw_network *net,
+			       const struct host_facts *f, const struct host_link **out, size_t max)
 {
 	const struct host_link *br = host_link_by_name(f, net->bridge);
 	size_t n = 0;
 
 	for (size_t i = 0; br && i < f->n_links; i++)
 		if (f->links[i].master == br->ifindex &&
-		    hostcheck_foreign_link(net, f, &f->links[i], br->ifindex)) {
+		    hostcheck_foreign_link(own, net, f, &f->links[i], br->ifindex)) {
 			if (n < max)
 				out[n] = &f->links[i];
 			n++;
@@ -130,12 +115,13 @@ size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_f
 	return n;
 }
 
-const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
+const struct host_link *hostcheck_foreign_port(const struct hostcheck_own *own,
+					       const struct gw_network *net,
 					       const struct host_facts *f)
 {
 	const struct host_link *first;
 
-	return hostcheck_foreign_ports(net, f, &first, 1) ? first : NULL;
+	return hostcheck_foreign_ports(own, net, f, &first, 1) ? first : NULL;
 }
 
 /* Same prefix up to the shorter of the two lengths? */

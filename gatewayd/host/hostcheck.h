@@ -9,29 +9,38 @@
 #include "conf/conf.h"
 #include "gatewayd/host/facts.h"
 
+/* What gatewayd put on its bridges itself (class 1 of DESIGN.md's
+ * facts), told by the core, which owns this struct (struct gw_ctx): the
+ * checks never ask a global.
+ * - Ports it plugged in (its user taps, the taps attached with gatewayctl
+ *   attach) are guest ports whatever guest_ports says: fn answers for them
+ *   (core/taps.c), NULL when there are none.
+ * - The doctor's self-test plugs a veth into a bridge for a moment: a
+ *   guest port whatever guest_ports says, and not one the ports map needs
+ *   to know. What makes it the doctor's is that gatewayd made it and said
+ *   so (add when made, before it is enslaved; del when deleted), by
+ *   ifindex -- never its name, which anyone may give a veth of theirs.
+ * A NULL struct hostcheck_own (the unit tests, gatewayd -n): nothing of
+ * gatewayd's own. */
+typedef bool hostcheck_own_fn(const char *network, const char *port, void *arg);
+#define GW_TEST_PORT_PREFIX "gwdt"
+#define GW_TEST_PORTS_MAX   64
+struct hostcheck_own {
+	hostcheck_own_fn *fn;
+	void *arg;
+	int test_ports[GW_TEST_PORTS_MAX]; /* ifindexes; 0: a free slot */
+};
+int hostcheck_test_port_add(struct hostcheck_own *own, int ifindex); /* -ENOSPC when full */
+void hostcheck_test_port_del(struct hostcheck_own *own, int ifindex);
+bool hostcheck_test_port(const struct hostcheck_own *own, int ifindex);
+
 /* A guest port is a tun/tap device (QEMU's tapN, libvirt's vnetN) or a
  * veth (containers, test guests), and if the network lists guest_ports
  * patterns, its name matches one of them. Anything else -- a physical NIC,
- * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. The doctor's test port
- * (by its ifindex) is one whatever guest_ports says. */
-bool hostcheck_guest_port(const struct gw_network *net, int ifindex, const char *kind,
-			  const char *name);
-/* Ports gatewayd put on a network's bridge itself (its user taps, the
- * taps attached with gatewayctl attach) are guest ports whatever
- * guest_ports says. The core registers who knows them (core/taps.c);
- * NULL: nobody (the unit tests, gatewayd -n). */
-typedef bool hostcheck_own_fn(const char *network, const char *port, void *arg);
-void hostcheck_set_own(hostcheck_own_fn *fn, void *arg);
-/* The doctor's self-test plugs a veth into a bridge for a moment: a guest
- * port whatever guest_ports says, and not one the ports map needs to
- * know. What makes it the doctor's is that gatewayd made it and said so
- * (add when made, before it is enslaved; del when deleted), by ifindex --
- * never its name, which anyone may give a veth of theirs. */
-#define GW_TEST_PORT_PREFIX "gwdt"
-#define GW_TEST_PORTS_MAX   64
-int hostcheck_test_port_add(int ifindex); /* -ENOSPC when full */
-void hostcheck_test_port_del(int ifindex);
-bool hostcheck_test_port(int ifindex);
+ * bond, VLAN, VXLAN, macvlan, WireGuard -- is not. gatewayd's own ports
+ * (above) are guest ports whatever guest_ports says. */
+bool hostcheck_guest_port(const struct hostcheck_own *own, const struct gw_network *net,
+			  int ifindex, const char *kind, const char *name);
 /* A name the doctor gives its ports (GW_TEST_PORT_PREFIX + 6 hex digits). */
 bool hostcheck_test_port_name(const char *kind, const char *name);
 /* What a killed gatewayd's doctor left behind, for removal at start: a
@@ -43,13 +52,15 @@ bool hostcheck_test_port_left(const struct host_facts *f, const struct host_link
  * of them in out; returns how many there are. The bridge is looked up by
  * name in f. A veth whose peer (in this namespace) is a port of another
  * bridge is one of them, whatever its kind, unless guest_ports names it. */
-size_t hostcheck_foreign_ports(const struct gw_network *net, const struct host_facts *f,
-			       const struct host_link **out, size_t max);
+size_t hostcheck_foreign_ports(const struct hostcheck_own *own, const struct gw_network *net,
+			       const struct host_facts *f, const struct host_link **out,
+			       size_t max);
 /* Is l, a port of the network's bridge (ifindex br), one of them? */
-bool hostcheck_foreign_link(const struct gw_network *net, const struct host_facts *f,
-			    const struct host_link *l, int br);
+bool hostcheck_foreign_link(const struct hostcheck_own *own, const struct gw_network *net,
+			    const struct host_facts *f, const struct host_link *l, int br);
 /* The first of them, or NULL. */
-const struct host_link *hostcheck_foreign_port(const struct gw_network *net,
+const struct host_link *hostcheck_foreign_port(const struct hostcheck_own *own,
+					       const struct gw_network *net,
 					       const struct host_facts *f);
 
 /* Does the network's IPv4 or IPv6 subnet overlap an address on a host

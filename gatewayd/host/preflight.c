@@ -431,7 +431,8 @@ static int check_network(const struct gw_conf *conf, size_t i, const struct host
 	/* A running network's bridge that has such a port is the watch's:
 	 * its guard has stopped DHCP there; a reload of any network must not
 	 * be refused for it. */
-	if ((port = hostcheck_foreign_port(n, f)) && !running_bridge(pf->running, n->bridge))
+	if ((port = hostcheck_foreign_port(pf->own, n, f)) &&
+	    !running_bridge(pf->running, n->bridge))
 		return fmt_err(
 			err, errlen,
 			"network \"%s\": bridge \"%s\" has port \"%s\" (kind \"%s\") "

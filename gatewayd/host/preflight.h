@@ -23,6 +23,9 @@ struct preflight {
 	/* The daemon's rtnetlink transport (set by the caller), or NULL: then
 	 * one is opened when first needed and closed by preflight_release(). */
 	struct rtnl *rtnl;
+	/* what the daemon put on its bridges itself (set by the caller), or
+	 * NULL (gatewayd -n) */
+	const struct hostcheck_own *own;
 	bool own_rtnl;
 	int rtnl_err;
 };

@@ -8,6 +8,8 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
+static struct hostcheck_own own; /* the doctor's test ports */
+
 static struct host_link links[] = {
 	{ 1, "lo", "", 0, 0, 0, { 0 } },	{ 2, "eth0", "", 0, 0, 0, { 0 } },
 	{ 3, "gw0", "bridge", 0, 0, 0, { 0 } }, { 4, "tap0", "tun", 3, 0, 0, { 0 } },
@@ -71,15 +73,15 @@ START_TEST(test_guest_port_kinds)
 {
 	const struct gw_network *n = &conf->networks[0];
 
-	ck_assert(hostcheck_guest_port(n, 0, "tun", "tap0"));
-	ck_assert(hostcheck_guest_port(n, 0, "tun", "vnet3"));
-	ck_assert(hostcheck_guest_port(n, 0, "veth", "veth1"));
-	ck_assert(!hostcheck_guest_port(n, 0, "", "eth0"));
-	ck_assert(!hostcheck_guest_port(n, 0, "vxlan", "vx0"));
-	ck_assert(!hostcheck_guest_port(n, 0, "macvlan", "mv0"));
-	ck_assert(!hostcheck_guest_port(n, 0, "wireguard", "wg0"));
-	ck_assert(!hostcheck_guest_port(n, 0, "bond", "bond0"));
-	ck_assert(!hostcheck_guest_port(n, 0, "vlan", "eth0.5"));
+	ck_assert(hostcheck_guest_port(&own, n, 0, "tun", "tap0"));
+	ck_assert(hostcheck_guest_port(&own, n, 0, "tun", "vnet3"));
+	ck_assert(hostcheck_guest_port(&own, n, 0, "veth", "veth1"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "", "eth0"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "vxlan", "vx0"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "macvlan", "mv0"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "wireguard", "wg0"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "bond", "bond0"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "vlan", "eth0.5"));
 }
 END_TEST
 
@@ -87,26 +89,26 @@ START_TEST(test_guest_port_patterns)
 {
 	const struct gw_network *n = &conf->networks[1];
 
-	ck_assert(hostcheck_guest_port(n, 0, "tun", "tap0"));
-	ck_assert(hostcheck_guest_port(n, 0, "veth", "vm-web"));
-	ck_assert(!hostcheck_guest_port(n, 0, "tun", "vnet3"));	 /* narrowed out */
-	ck_assert(!hostcheck_guest_port(n, 0, "vxlan", "tap9")); /* kind still counts */
+	ck_assert(hostcheck_guest_port(&own, n, 0, "tun", "tap0"));
+	ck_assert(hostcheck_guest_port(&own, n, 0, "veth", "vm-web"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "tun", "vnet3"));  /* narrowed out */
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "vxlan", "tap9")); /* kind still counts */
 	/* the doctor's test port is a guest port whatever the patterns: the
 	 * one gatewayd made and told, by ifindex; a veth someone named like
 	 * it is checked like any other (issue 16) */
-	ck_assert(!hostcheck_guest_port(n, 0, "veth", "gwdt0a1b2c"));
-	ck_assert(!hostcheck_guest_port(n, 41, "veth", "gwdt0a1b2c"));
-	ck_assert(!hostcheck_test_port(41));
-	ck_assert_int_eq(hostcheck_test_port_add(41), 0);
-	ck_assert(hostcheck_test_port(41));
-	ck_assert(!hostcheck_test_port(0));
-	ck_assert(hostcheck_guest_port(n, 41, "veth", "gwdt0a1b2c"));
-	ck_assert(hostcheck_guest_port(n, 41, "veth", "whatever"));
-	ck_assert(!hostcheck_guest_port(n, 41, "vxlan", "gwdt0a1b2c"));
-	ck_assert(!hostcheck_guest_port(n, 42, "veth", "gwdt0a1b2c"));
-	hostcheck_test_port_del(41);
-	ck_assert(!hostcheck_test_port(41));
-	ck_assert(!hostcheck_guest_port(n, 41, "veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_guest_port(&own, n, 0, "veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_guest_port(&own, n, 41, "veth", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_test_port(&own, 41));
+	ck_assert_int_eq(hostcheck_test_port_add(&own, 41), 0);
+	ck_assert(hostcheck_test_port(&own, 41));
+	ck_assert(!hostcheck_test_port(&own, 0));
+	ck_assert(hostcheck_guest_port(&own, n, 41, "veth", "gwdt0a1b2c"));
+	ck_assert(hostcheck_guest_port(&own, n, 41, "veth", "whatever"));
+	ck_assert(!hostcheck_guest_port(&own, n, 41, "vxlan", "gwdt0a1b2c"));
+	ck_assert(!hostcheck_guest_port(&own, n, 42, "veth", "gwdt0a1b2c"));
+	hostcheck_test_port_del(&own, 41);
+	ck_assert(!hostcheck_test_port(&own, 41));
+	ck_assert(!hostcheck_guest_port(&own, n, 41, "veth", "gwdt0a1b2c"));
 	/* leftovers of a killed gatewayd: its names, exactly */
 	ck_assert(hostcheck_test_port_name("veth", "gwdt0a1b2c"));
 	ck_assert(!hostcheck_test_port_name("veth", "gwdt0a1b2c9"));
@@ -141,9 +143,9 @@ START_TEST(test_foreign_port)
 {
 	const struct host_link *p;
 
-	ck_assert_ptr_null(hostcheck_foreign_port(&conf->networks[0], &facts));
+	ck_assert_ptr_null(hostcheck_foreign_port(NULL, &conf->networks[0], &facts));
 	links[6].master = 3; /* vx0 joins gw0 */
-	p = hostcheck_foreign_port(&conf->networks[0], &facts);
+	p = hostcheck_foreign_port(NULL, &conf->networks[0], &facts);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p->name, "vx0");
 	links[6].master = 0;
@@ -157,18 +159,18 @@ START_TEST(test_foreign_veth_patch)
 	const struct host_link *p;
 
 	links[7].peer = 7; /* veth1's peer is "vx0", here a plain link */
-	ck_assert_ptr_null(hostcheck_foreign_port(&conf->networks[0], &facts));
+	ck_assert_ptr_null(hostcheck_foreign_port(NULL, &conf->networks[0], &facts));
 	links[6].master = 2; /* the peer is a port of another bridge */
-	p = hostcheck_foreign_port(&conf->networks[0], &facts);
+	p = hostcheck_foreign_port(NULL, &conf->networks[0], &facts);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p->name, "veth1");
 	links[6].master = 3; /* of gw0 itself: a loop, not another bridge */
-	p = hostcheck_foreign_port(&conf->networks[0], &facts);
+	p = hostcheck_foreign_port(NULL, &conf->networks[0], &facts);
 	ck_assert_ptr_nonnull(p); /* vx0 itself, a VXLAN on gw0 */
 	ck_assert_str_eq(p->name, "vx0");
 	links[6].master = 2;
 	links[7].peer = 0; /* the peer in another namespace: a guest */
-	ck_assert_ptr_null(hostcheck_foreign_port(&conf->networks[0], &facts));
+	ck_assert_ptr_null(hostcheck_foreign_port(NULL, &conf->networks[0], &facts));
 	links[6].master = 0;
 }
 END_TEST
@@ -179,13 +181,13 @@ START_TEST(test_foreign_ports)
 {
 	const struct host_link *p[4];
 
-	ck_assert_uint_eq(hostcheck_foreign_ports(&conf->networks[0], &facts, p, 4), 0);
+	ck_assert_uint_eq(hostcheck_foreign_ports(NULL, &conf->networks[0], &facts, p, 4), 0);
 	links[6].master = 3; /* vx0 joins gw0 */
 	links[1].master = 3; /* and eth0 */
-	ck_assert_uint_eq(hostcheck_foreign_ports(&conf->networks[0], &facts, p, 4), 2);
+	ck_assert_uint_eq(hostcheck_foreign_ports(NULL, &conf->networks[0], &facts, p, 4), 2);
 	ck_assert_str_eq(p[0]->name, "eth0");
 	ck_assert_str_eq(p[1]->name, "vx0");
-	ck_assert_uint_eq(hostcheck_foreign_ports(&conf->networks[0], &facts, p, 1), 2);
+	ck_assert_uint_eq(hostcheck_foreign_ports(NULL, &conf->networks[0], &facts, p, 1), 2);
 	links[6].master = links[1].master = 0;
 }
 END_TEST

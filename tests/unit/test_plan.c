@@ -546,7 +546,7 @@ START_TEST(test_diff_host)
 	struct gw_plan p;
 
 	plan_of(NULL, NULL, &p);
-	ck_assert_int_eq(gw_diff_host(&p, &f, &hd), 0);
+	ck_assert_int_eq(gw_diff_host(&p, NULL, &f, &hd), 0);
 	ck_assert_uint_eq(hd.repair[0], 0);
 	ck_assert_ptr_nonnull(hd.foreign[0]);
 	ck_assert_str_eq(hd.foreign[0]->name, "eth9");
@@ -563,7 +563,7 @@ START_TEST(test_diff_host)
 
 		fs.links = sorted;
 		fs.links_by_name = true;
-		ck_assert_int_eq(gw_diff_host(&p, &fs, &hd), 0);
+		ck_assert_int_eq(gw_diff_host(&p, NULL, &fs, &hd), 0);
 		ck_assert_uint_eq(hd.repair[0], 0);
 		ck_assert_str_eq(hd.foreign[0]->name, "eth9");
 		ck_assert_uint_eq(hd.repair[1], GR_BRIDGE_GONE);
@@ -577,7 +577,7 @@ START_TEST(test_diff_host)
 	 * address is put back */
 	links[3].master = 0;
 	addrs[1].ifindex = 99;
-	ck_assert_int_eq(gw_diff_host(&p, &f, &hd), 0);
+	ck_assert_int_eq(gw_diff_host(&p, NULL, &f, &hd), 0);
 	ck_assert_ptr_null(hd.foreign[0]);
 	ck_assert_uint_eq(hd.repair[0], GR_ADDR_MISSING);
 	gw_host_diff_release(&hd);

@@ -19,6 +19,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* what gatewayd put on the bridges itself: the doctor's test ports here */
+static struct hostcheck_own own;
+
 #define MAXL 16
 
 struct host {
@@ -158,7 +161,7 @@ static const char *diff_of(bool all)
 
 	ck_assert_int_eq(rt_change_between(&before.f, &after.f, &ch), 0);
 	ch.all = all;
-	ck_assert_int_eq(rt_diff(&plan, &after.f, &ch, rts, &d), 0);
+	ck_assert_int_eq(rt_diff(&plan, &own, &after.f, &ch, rts, &d), 0);
 	rt_diff_format(&d, &plan, out, sizeof(out));
 	rt_diff_release(&d);
 	rt_change_release(&ch);
@@ -214,7 +217,7 @@ START_TEST(test_rt_guest_joins)
 	ck_assert_uint_eq(touched_of(), 1);
 	ck_assert_str_eq(diff_of(false), "a:ports +vm1@ports_a");
 	ck_assert_int_eq(rt_change_between(&before.f, &after.f, &ch), 0);
-	ck_assert_int_eq(rt_diff(&plan, &after.f, &ch, rts, &d), 0);
+	ck_assert_int_eq(rt_diff(&plan, &own, &after.f, &ch, rts, &d), 0);
 	ck_assert_uint_eq(d.n, 1);
 	ck_assert_uint_eq(d.nets[0].net, 0);
 	ck_assert(d.nets[0].ports_changed); /* binding of a is dirty */
@@ -366,7 +369,7 @@ START_TEST(test_rt_netconf)
 	struct host_change ch = { .netconf = true };
 	struct rt_diff d;
 
-	ck_assert_int_eq(rt_diff(&plan, &after.f, &ch, rts, &d), 0);
+	ck_assert_int_eq(rt_diff(&plan, &own, &after.f, &ch, rts, &d), 0);
 	ck_assert(d.sysctls);
 	ck_assert_uint_eq(d.n + d.n_add + d.n_del, 0);
 	rt_diff_release(&d);
@@ -386,8 +389,8 @@ START_TEST(test_rt_all_as_full_check)
 	link_add(&after, 20, "vm1", "tun", 11);
 	link_del(&after, "gw-c");
 	after.f.n_addrs--; /* 10.3.0.1, gone with gw-c */
-	ck_assert_int_eq(gw_diff_host(&plan, &after.f, &hd), 0);
-	ck_assert_int_eq(rt_diff(&plan, &after.f, &ch, rts, &d), 0);
+	ck_assert_int_eq(gw_diff_host(&plan, NULL, &after.f, &hd), 0);
+	ck_assert_int_eq(rt_diff(&plan, &own, &after.f, &ch, rts, &d), 0);
 	for (size_t i = 0; i < 3; i++) {
 		const struct rt_net_act *a = NULL;
 
@@ -411,10 +414,10 @@ END_TEST
  * it (our answer to its self-test goes out through it). */
 START_TEST(test_rt_test_port)
 {
-	ck_assert_int_eq(hostcheck_test_port_add(60), 0);
+	ck_assert_int_eq(hostcheck_test_port_add(&own, 60), 0);
 	link_add(&after, 60, "gwdt0a1b2c", "veth", 10);
 	ck_assert_str_eq(diff_of(false), "a:test-ports");
-	hostcheck_test_port_del(60);
+	hostcheck_test_port_del(&own, 60);
 }
 END_TEST
 
@@ -431,7 +434,7 @@ START_TEST(test_rt_stale_elsewhere)
 	link_add(&after, 20, "vm1", "tun", 11);
 	ch.n_links = 1;
 	ch.links = &c;
-	ck_assert_int_eq(rt_diff(&plan, &after.f, &ch, rts, &d), 0);
+	ck_assert_int_eq(rt_diff(&plan, &own, &after.f, &ch, rts, &d), 0);
 	rt_diff_format(&d, &plan, out, sizeof(out));
 	ck_assert_str_eq(out, "a:ports b:ports -vm1@ports_a +vm1@ports_b");
 	rt_diff_release(&d);
@@ -495,7 +498,7 @@ START_TEST(test_rt_all_many)
 					     .peer = 0 };
 	a[f.n_addrs] = (struct host_addr){ .family = AF_INET, .plen = 24, .ifindex = 2 };
 	inet_pton(AF_INET, "10.9.12.7", a[f.n_addrs++].addr); /* overlaps n12 */
-	ck_assert_int_eq(rt_diff(&big, &f, &ch, rt, &d), 0);
+	ck_assert_int_eq(rt_diff(&big, NULL, &f, &ch, rt, &d), 0);
 	rt_diff_format(&d, &big, out, sizeof(out));
 	ck_assert_str_eq(out, "n3:repair(down) n5:repair(addr) n7:trip(vx0),ports n12:collision "
 			      "+vx0@ports_n7");

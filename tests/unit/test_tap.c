@@ -180,6 +180,7 @@ static bool own(const char *network, const char *port, void *arg)
 
 START_TEST(test_tap_own_ports_are_guest_ports)
 {
+	struct hostcheck_own o = { 0 }; /* told by the core, never a global */
 	struct gw_conf *c;
 	char err[512] = "";
 
@@ -188,15 +189,16 @@ START_TEST(test_tap_own_ports_are_guest_ports)
 				    "guest_ports = {\"vnet*\"}\n}\n",
 				    &c, err, sizeof(err)) == 0,
 		      "%s", err);
-	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-web"));
-	hostcheck_set_own(own, NULL);
-	ck_assert(hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-web"));
-	ck_assert(hostcheck_guest_port(&c->networks[0], 0, "tun", "vnet0"));
-	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-db"));
+	ck_assert(!hostcheck_guest_port(NULL, &c->networks[0], 0, "tun", "vm-web"));
+	ck_assert(!hostcheck_guest_port(&o, &c->networks[0], 0, "tun", "vm-web"));
+	o.fn = own;
+	ck_assert(hostcheck_guest_port(&o, &c->networks[0], 0, "tun", "vm-web"));
+	ck_assert(hostcheck_guest_port(&o, &c->networks[0], 0, "tun", "vnet0"));
+	ck_assert(!hostcheck_guest_port(&o, &c->networks[0], 0, "tun", "vm-db"));
 	/* the kind still counts: a VXLAN port of that name is no guest */
-	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "vxlan", "vm-web"));
-	hostcheck_set_own(NULL, NULL);
-	ck_assert(!hostcheck_guest_port(&c->networks[0], 0, "tun", "vm-web"));
+	ck_assert(!hostcheck_guest_port(&o, &c->networks[0], 0, "vxlan", "vm-web"));
+	o.fn = NULL;
+	ck_assert(!hostcheck_guest_port(&o, &c->networks[0], 0, "tun", "vm-web"));
 	conf_free(c);
 }
 END_TEST

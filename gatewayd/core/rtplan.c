@@ -574,14 +574,7 @@ int rt_change_between(const struct host_facts *old, const struct host_facts *new
 			r = push((void **)&ch->routes, &ch->n_routes, sizeof(*ch->routes),
 				 &new->routes[i]);
 	if (r < 0)
-		rt_change_release(ch);
+		host_change_release(ch);
 	return r;
 }
 
-void rt_change_release(struct host_change *ch)
-{
-	free(ch->links);
-	free(ch->addrs);
-	free(ch->routes);
-	memset(ch, 0, sizeof(*ch));
-}

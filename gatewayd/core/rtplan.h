@@ -74,11 +74,10 @@ void rt_diff_release(struct rt_diff *d);
  * -x@ports_a +x@ports_b" ("" when empty). */
 void rt_diff_format(const struct rt_diff *d, const struct gw_plan *p, char *buf, size_t len);
 
-/* Pure, for the transitional path and the tests: what changed from old
- * to new, as the snapshot would say it (links by ifindex, addresses and
- * routes by value). 0 or -ENOMEM. */
+/* Pure, for the tests: what changed from old to new, as the snapshot
+ * would say it (links by ifindex, addresses and routes by value); release
+ * with host_change_release(). 0 or -ENOMEM. */
 int rt_change_between(const struct host_facts *old, const struct host_facts *new,
 		      struct host_change *ch);
-void rt_change_release(struct host_change *ch);
 
 #endif

@@ -164,7 +164,7 @@ static const char *diff_of(bool all)
 	ck_assert_int_eq(rt_diff(&plan, &own, &after.f, &ch, rts, &d), 0);
 	rt_diff_format(&d, &plan, out, sizeof(out));
 	rt_diff_release(&d);
-	rt_change_release(&ch);
+	host_change_release(&ch);
 	return out;
 }
 
@@ -177,7 +177,7 @@ static size_t touched_of(void)
 
 	ck_assert_int_eq(rt_change_between(&before.f, &after.f, &ch), 0);
 	rt_touched(&plan, &after.f, &ch, rts, t);
-	rt_change_release(&ch);
+	host_change_release(&ch);
 	for (size_t i = 0; i < 3; i++)
 		n += t[i];
 	return n;
@@ -227,7 +227,7 @@ START_TEST(test_rt_guest_joins)
 	ck_assert_uint_eq(d.n_del, 0);
 	ck_assert(!d.sysctls);
 	rt_diff_release(&d);
-	rt_change_release(&ch);
+	host_change_release(&ch);
 	/* in force: nothing more to do */
 	in_force(0, "vm1", NULL);
 	ck_assert_str_eq(diff_of(false), "");

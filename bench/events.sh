@@ -85,25 +85,6 @@ in_ns "gwt$ID-rp" sysctl -qw net.ipv6.conf.default.accept_dad=0
 ip -n "$NS_HOST" link add vrp type veth peer name eth0 netns "gwt$ID-rp"
 ip -n "gwt$ID-rp" link set eth0 up
 
-# ev_conf N
-ev_conf() {
-	local i
-	{
-		echo "uplink = up0"
-		echo "state_dir = \"$T/state\""
-		echo "run_dir = \"$T/run\""
-		echo "probe_time = 0"
-		for i in $(seq 1 "$1"); do
-			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n' "$i" "$i" "$(subnet "$i")"
-			if [ -n "$V6" ]; then
-				printf ' ipv6 = "fd42:%x::1/64"\n ra { enabled = true }\n}\n' "$i"
-			else
-				printf ' ra { enabled = false }\n}\n'
-			fi
-		done
-	} >"$T/gw.conf"
-}
-
 # the batches: part 1's link events, part 2's burst
 {
 	for i in $(seq 1 "$LINKS"); do echo "link add ex$i type veth peer name ey$i"; done
@@ -165,7 +146,7 @@ ev_events() {
 }
 
 ev_start() {
-	ev_conf "$N"
+	bench_many_conf "$N"
 	rm -rf "$T/state" "$T/run"
 	mkdir -p "$T/state" "$T/run"
 	: >"$T/gw.log"

@@ -64,26 +64,6 @@ EOF
 	chmod 755 "$T/dnsmasq-$v"
 done
 
-# gm_conf N VARIANT
-gm_conf() {
-	local i
-	{
-		echo "uplink = up0"
-		echo "state_dir = \"$T/state\""
-		echo "run_dir = \"$T/run\""
-		echo "dnsmasq = \"$T/dnsmasq-$2\""
-		echo "probe_time = 0"
-		for i in $(seq 1 "$1"); do
-			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n' "$i" "$i" "$(subnet "$i")"
-			if [ -n "$V6" ]; then
-				printf ' ipv6 = "fd42:%x::1/64"\n ra { enabled = true }\n}\n' "$i"
-			else
-				printf ' ra { enabled = false }\n}\n'
-			fi
-		done
-	} >"$T/gw.conf"
-}
-
 # burst_file: the batch that makes and deletes BURST veth pairs.
 {
 	for i in $(seq 1 "$BURST"); do
@@ -109,7 +89,7 @@ ticks() {
 
 gm_start() {
 	local t0
-	gm_conf "$1" "$2"
+	bench_many_conf "$1" "$T/dnsmasq-$2"
 	rm -f "$T"/run/*.dnsmasq.conf.*
 	now_ms
 	t0=$NOW

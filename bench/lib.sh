@@ -167,3 +167,25 @@ rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$GW_PID/status"; }
 
 # bridges_left: gw-* bridges in the host namespace.
 bridges_left() { ip -n "$NS_HOST" -o link show type bridge | grep -c ' gw-'; }
+
+# bench_many_conf N [DNSMASQ]: $T/gw.conf with networks n1..nN on bridges
+# gw-1..gw-N (subnet N: lib.sh), IPv6 and RA when $V6 is set, dnsmasq
+# DNSMASQ (a wrapper) if given.
+bench_many_conf() {
+	local i
+	{
+		echo "uplink = up0"
+		echo "state_dir = \"$T/state\""
+		echo "run_dir = \"$T/run\""
+		[ -z "${2:-}" ] || echo "dnsmasq = \"$2\""
+		echo "probe_time = 0"
+		for i in $(seq 1 "$1"); do
+			printf 'network n%d {\n bridge = "gw-%d"\n ipv4 = "%s.1/24"\n' "$i" "$i" "$(subnet "$i")"
+			if [ -n "$V6" ]; then
+				printf ' ipv6 = "fd42:%x::1/64"\n ra { enabled = true }\n}\n' "$i"
+			else
+				printf ' ra { enabled = false }\n}\n'
+			fi
+		done
+	} >"$T/gw.conf"
+}

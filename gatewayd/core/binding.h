@@ -88,6 +88,11 @@ long binding_forget(const uint32_t *ports, const uint32_t *tags, size_t n_ports,
 		    size_t n_macs, struct nft_bind **gone, size_t *n_gone,
 		    struct nft_bind **gone_macs, size_t *n_gone_macs);
 
+/* Pure: the network (index in conf) whose lease file state_dir/file is
+ * (NAME.leases), or -1: the network an inotify event on state_dir marks
+ * for the next sync (binding_dirty.c). */
+long binding_lease_net(const struct gw_conf *conf, const char *file);
+
 /* Sort bindings and forwarding-database entries by MAC, as
  * binding_compute() wants them. */
 void binding_sort(struct nft_bind *v, size_t n, struct binding_fdb *fdb, size_t n_fdb);

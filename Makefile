@@ -50,6 +50,8 @@ LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/co
 LIB_SRCS += dhcp/names.c gatewayd/core/names.c
 # guest binding's DHCP records (issue 16 item 1)
 LIB_SRCS += gatewayd/core/binding_dhcp.c
+# guest binding recomputes only the networks whose inputs changed (issue 17)
+LIB_SRCS += gatewayd/core/binding_dirty.c
 # ports not known yet: untrusted guests in the kernel (issue 16)
 LIB_SRCS += nft/untrusted.c
 LIB_SRCS += nft/counters.c
@@ -65,6 +67,7 @@ UNIT_SRCS += tests/unit/test_untrusted.c
 UNIT_SRCS += tests/unit/test_ra.c
 UNIT_SRCS += tests/unit/test_snapshot.c
 UNIT_SRCS += tests/unit/test_rtplan.c
+UNIT_SRCS += tests/unit/test_binding_dirty.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -25,8 +25,11 @@
  * read (re-armed by each write, but never past BINDING_SETTLE_MAX_MS from
  * the first one not synced: a guest renewing in a loop cannot starve
  * everyone else's sync); and by neighbour events on a guest bridge that name an IPv6
- * address nobody holds yet. Each wake-up rebuilds the whole content and commits it in one
- * transaction (nft_set_binding()). */
+ * address nobody holds yet. Each of these marks only its own network dirty
+ * (binding_dirty.c), and a sync recomputes only the dirty networks -- their
+ * lease files read, their bridges' forwarding databases -- keeping the
+ * others' bindings as they are in force; then it commits the elements that
+ * differ, in one transaction (nft_set_binding_delta()). */
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
@@ -52,19 +55,24 @@
 
 /* --- the forwarding databases -------------------------------------------- */
 
-static int fdb_read(struct gw_binding *b, struct fdb_dump *d)
+/* Append what bridge master (0: every bridge) learned to *d. */
+static int fdb_read(struct gw_binding *b, int master, struct fdb_dump *d)
 {
 	struct host_fdb *v = NULL;
+	struct binding_fdb *o;
 	size_t n = 0;
-	int r = host_fdb_read(b->ctx->rtnl, 0, &v, &n);
+	int r = host_fdb_read(b->ctx->rtnl, master, &v, &n);
 
-	if (r == 0 && !(d->v = calloc(n + 1, sizeof(*d->v))))
+	if (r == 0 && !(o = realloc(d->v, (d->n + n + 1) * sizeof(*d->v))))
 		r = -ENOMEM;
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		d->v[i].ifindex = (uint32_t)v[i].ifindex;
-		memcpy(d->v[i].mac, v[i].mac, 6);
+		o[d->n + i].ifindex = (uint32_t)v[i].ifindex;
+		memcpy(o[d->n + i].mac, v[i].mac, 6);
 	}
-	d->n = r == 0 ? n : 0;
+	if (r == 0) {
+		d->v = o;
+		d->n += n;
+	}
 	free(v);
 	return r;
 }
@@ -85,8 +93,10 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return true;
 }
 
-int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
-		      size_t *n_out, size_t *n_leases)
+/* binding_net_addrs(), and *expiry: the earliest of its leases that runs
+ * out (0: none) */
+static int net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
+		     size_t *n_out, size_t *n_leases, uint64_t *expiry)
 {
 	char path[GW_PATH_MAX + 64];
 	time_t now = time(NULL);
@@ -94,6 +104,7 @@ int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, st
 	int nl;
 
 	*n_out = 0;
+	*expiry = 0;
 	snprintf(path, sizeof(path), "%s/%s.leases", conf->state_dir, n->name);
 	/* every line: dnsmasq writes the newest first; not while it writes */
 	nl = leases_load_settled(path, &ls);
@@ -112,6 +123,8 @@ int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, st
 		    !parse_mac(ls[i].mac, x->mac) || inet_pton(AF_INET, ls[i].ip, &x->a4) != 1)
 			continue;
 		x->has4 = true;
+		if (ls[i].expiry && (!*expiry || ls[i].expiry < *expiry))
+			*expiry = ls[i].expiry;
 		(*n_out)++;
 	}
 	free(ls);
@@ -128,6 +141,14 @@ int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, st
 		(*n_out)++;
 	}
 	return 0;
+}
+
+int binding_net_addrs(const struct gw_conf *conf, const struct gw_network *n, struct nft_bind **out,
+		      size_t *n_out, size_t *n_leases)
+{
+	uint64_t expiry;
+
+	return net_addrs(conf, n, out, n_out, n_leases, &expiry);
 }
 
 static int state_fill(FILE *f, void *arg)
@@ -191,6 +212,45 @@ static void state_load(struct gw_binding *b, const char *dir)
 
 /* --- sync ---------------------------------------------------------------- */
 
+/* Every network recomputed at the next sync. */
+static void dirty_all(struct gw_binding *b)
+{
+	for (size_t i = 0; b->dirty && i < b->n_dirty; i++)
+		b->dirty[i] = true;
+}
+
+/* The dirty set sized for the configuration in force: all of a new one
+ * dirty. A failure to allocate leaves dirty NULL: every network synced. */
+static void dirty_prepare(struct gw_binding *b)
+{
+	const struct gw_conf *conf = b->ctx->conf;
+
+	if (!conf || (b->dirty && b->dirty_conf == conf && b->n_dirty == conf->n_networks))
+		return;
+	free(b->dirty);
+	free(b->expiry);
+	b->dirty = calloc(conf->n_networks + 1, sizeof(*b->dirty));
+	b->expiry = calloc(conf->n_networks + 1, sizeof(*b->expiry));
+	if (!b->dirty || !b->expiry) {
+		free(b->dirty);
+		free(b->expiry);
+		b->dirty = NULL;
+		b->expiry = NULL;
+	}
+	b->dirty_conf = conf;
+	b->n_dirty = b->dirty ? conf->n_networks : 0;
+	dirty_all(b);
+}
+
+void binding_dirty(struct gw_binding *b, size_t i)
+{
+	dirty_prepare(b);
+	if (i < b->n_dirty)
+		b->dirty[i] = true;
+	else if (i == SIZE_MAX)
+		dirty_all(b);
+}
+
 static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
 {
 	struct bport *p = calloc(f->n_links + 1, sizeof(*p));
@@ -215,17 +275,36 @@ static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const s
 			p[n++].net = i;
 		}
 	}
+	/* a network whose ports changed: recomputed at the next sync */
+	if (b->dirty && binding_ports_dirty(b->ports, b->n_ports, p, n, b->dirty, b->n_dirty) < 0)
+		dirty_all(b);
 	free(b->ports);
 	b->ports = p;
 	b->n_ports = n;
+	uint32_t *was = calloc(b->n_nets + 1, sizeof(*was));
+	size_t n_was = was ? b->n_nets : 0;
+
+	for (size_t i = 0; i < n_was; i++)
+		was[i] = b->nets[i].bridge;
 	nets_from(b, conf, f);
+	/* ... or its bridge (made again: another ifindex) */
+	for (size_t i = 0; i < b->n_nets && i < b->n_dirty; i++)
+		if (!was || i >= n_was || was[i] != b->nets[i].bridge)
+			b->dirty[i] = true;
+	free(was);
 }
 
-bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6])
+bool binding_waiting(struct gw_binding *b, const uint8_t mac[6])
 {
 	size_t i = binding_first_mac(b->waiting, sizeof(*b->waiting), b->n_waiting, mac);
+	bool any = false;
 
-	return i < b->n_waiting && !memcmp(b->waiting[i].mac, mac, 6);
+	/* the networks that have an address for it */
+	for (; i < b->n_waiting && !memcmp(b->waiting[i].mac, mac, 6); i++) {
+		binding_dirty(b, b->waiting[i].ifindex);
+		any = true;
+	}
+	return any;
 }
 
 /* a network's bindings: its tag, for bound_macs (nft_net_tag()) */
@@ -300,6 +379,65 @@ static int sets_commit(struct gw_binding *b, const struct nft_bind_set *set, boo
 	return 0;
 }
 
+/* The networks a sync recomputes: the dirty ones (all when refill), and
+ * those one of whose leases ran out; what they need read -- the
+ * forwarding databases (static hosts, which may do no DHCP, and IPv6) and
+ * the neighbour table (IPv6). *n_sync: how many. */
+static bool *sync_set(struct gw_binding *b, bool refill, bool *fdb, bool *neigh, size_t *n_sync)
+{
+	const struct gw_conf *conf = b->ctx->conf;
+	bool *v = calloc(conf->n_networks + 1, sizeof(*v));
+	uint64_t now = (uint64_t)time(NULL);
+
+	*fdb = *neigh = false;
+	*n_sync = 0;
+	if (!v)
+		return NULL;
+	dirty_prepare(b);
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct gw_network *n = &conf->networks[i];
+
+		v[i] = refill || !b->dirty || b->dirty[i] || (b->expiry[i] && b->expiry[i] < now);
+		if (!v[i])
+			continue;
+		(*n_sync)++;
+		if (!n->guest_binding)
+			continue;
+		*fdb |= n->hosts.n || n->has_ipv6;
+		*neigh |= n->has_ipv6;
+	}
+	return v;
+}
+
+/* A lease that runs out unbinds its guest: its network synced a second
+ * after the earliest one does (no later event need come). */
+static void expiry_arm(struct gw_binding *b)
+{
+	uint64_t first = 0, now = (uint64_t)time(NULL);
+
+	for (size_t i = 0; b->expiry && i < b->n_dirty; i++)
+		if (b->expiry[i] && (!first || b->expiry[i] < first))
+			first = b->expiry[i];
+	if (first && b->settle)
+		eloop_timer_arm(b->settle, (first >= now ? first - now + 1 : 1) * 1000);
+}
+
+/* Read the forwarding databases of the bridges of the networks synced:
+ * bridge by bridge for a few, in one dump for many. */
+#define FDB_BRIDGES_MAX 8
+static int fdb_read_for(struct gw_binding *b, const bool *sync, size_t n_sync, struct fdb_dump *d)
+{
+	const struct gw_conf *conf = b->ctx->conf;
+	int r = 0;
+
+	if (n_sync > FDB_BRIDGES_MAX || b->n_nets != conf->n_networks)
+		return fdb_read(b, 0, d);
+	for (size_t i = 0; i < conf->n_networks && r == 0; i++)
+		if (sync[i] && b->nets[i].bridge && conf->networks[i].guest_binding)
+			r = fdb_read(b, (int)b->nets[i].bridge, d);
+	return r;
+}
+
 static int do_sync(struct gw_binding *b, bool refill)
 {
 	b->last_sync = eloop_now_ms();
@@ -310,23 +448,31 @@ static int do_sync(struct gw_binding *b, bool refill)
 	long n_where;
 	struct neigh_list nb = { 0 };
 	struct in6_addr *kept = NULL;
-	size_t n_kept = 0, n_waiting = 0;
+	size_t n_kept = 0, n_waiting = 0, n_sync = 0, n_done = 0;
 	struct binding_fdb *waiting = NULL;
 	struct nft_elem *pe = calloc(b->n_ports + 1, sizeof(*pe));
 	uint32_t *idx = calloc(b->n_ports + 1, sizeof(*idx));
+	uint32_t *tags = calloc(conf->n_networks + 1, sizeof(*tags));
+	uint64_t *expiry = calloc(conf->n_networks + 1, sizeof(*expiry));
 	struct nft_bind *binds = NULL, *addrs = NULL;
 	size_t n_binds = 0, n_addrs, n_leases;
-	bool again = false;
+	bool again = false, want_fdb, want_neigh;
+	bool *sync = sync_set(b, refill, &want_fdb, &want_neigh, &n_sync);
+	char names[256] = "";
 	int r = -ENOMEM;
 
-	if (!pe || !idx)
+	if (!pe || !idx || !tags || !expiry || !sync)
 		goto out;
-	if ((r = fdb_read(b, &fdb)) < 0) {
+	if (!n_sync) { /* nothing of ours changed (a lease file of a network without ports) */
+		r = 0;
+		goto out;
+	}
+	if (want_fdb && (r = fdb_read_for(b, sync, n_sync, &fdb)) < 0) {
 		log_warnx("guest binding: reading the bridges' forwarding databases: %s",
 			  strerror(-r));
 		goto out;
 	}
-	if ((r = neigh_read(b, &nb)) < 0) {
+	if (want_neigh && (r = neigh_read(b, &nb)) < 0) {
 		log_warnx("guest binding: reading the neighbour table: %s", strerror(-r));
 		goto out;
 	}
@@ -340,27 +486,63 @@ static int do_sync(struct gw_binding *b, bool refill)
 		goto out;
 	}
 	for (size_t i = 0; i < conf->n_networks; i++) {
+		tags[i] = nft_net_tag(conf->networks[i].name);
+		if (b->expiry && i < b->n_dirty && !sync[i])
+			expiry[i] = b->expiry[i];
+	}
+	/* the networks not synced: their bindings and waiting MACs as they
+	 * are */
+	long k = binds_keep_clean(b->binds, b->n_binds, b->ports, b->n_ports, sync, tags,
+				  conf->n_networks, &binds, &n_binds);
+	if (k < 0) {
+		r = (int)k;
+		goto out;
+	}
+	for (size_t w = 0; w < b->n_waiting; w++)
+		if (b->waiting[w].ifindex < conf->n_networks && !sync[b->waiting[w].ifindex]) {
+			struct binding_fdb *v = realloc(waiting, (n_waiting + 1) * sizeof(*v));
+
+			if (!v)
+				goto out;
+			waiting = v;
+			waiting[n_waiting++] = b->waiting[w];
+		}
+	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
 		size_t np = 0;
-		long k;
 
 		for (size_t p = 0; p < b->n_ports; p++)
 			if (b->ports[p].net == i)
 				idx[np++] = b->ports[p].ifindex;
 		if (!n->guest_binding || !np)
 			continue;
-		if ((r = binding_net_addrs(conf, n, &addrs, &n_addrs, &n_leases)) == -EAGAIN) {
+		if (sync[i]) {
+			size_t l = strlen(names);
+
+			n_done++;
+			snprintf(names + l, sizeof(names) - l, "%s%s", l ? " " : "", n->name);
+		}
+		if (sync[i] &&
+		    (r = net_addrs(conf, n, &addrs, &n_addrs, &n_leases, &expiry[i])) == -EAGAIN) {
 			/* dnsmasq is writing the file: this network's bindings
 			 * as they are, and a look again soon */
 			size_t first = n_binds;
 
 			again = true;
+			sync[i] = false; /* still dirty */
 			if ((k = binds_keep(b->binds, b->n_binds, idx, np, &binds, &n_binds)) < 0 ||
 			    (k = kept_add(b, i, &kept, &n_kept)) < 0) {
 				r = (int)k;
 				goto out;
 			}
 			tags_set(binds + first, n_binds - first, n->name);
+			continue;
+		}
+		if (!sync[i]) { /* kept above */
+			if ((k = kept_add(b, i, &kept, &n_kept)) < 0) {
+				r = (int)k;
+				goto out;
+			}
 			continue;
 		}
 		if (r < 0)
@@ -376,8 +558,8 @@ static int do_sync(struct gw_binding *b, bool refill)
 					    n_addrs - n_leases, b->binds, b->n_binds, &binds,
 					    &n_binds);
 		if (k >= 0)
-			k = waiting_add(&waiting, &n_waiting, addrs, n_addrs, binds + net_first,
-					n_binds - net_first);
+			k = waiting_add(&waiting, &n_waiting, (uint32_t)i, addrs, n_addrs,
+					binds + net_first, n_binds - net_first);
 		if (k >= 0)
 			k = net_addrs6(b, i, idx, np, &fdb, &nb, addrs, n_addrs, &binds, &n_binds);
 		free(addrs);
@@ -393,10 +575,15 @@ static int do_sync(struct gw_binding *b, bool refill)
 		nft_bind_chain_name(conf->networks[b->ports[p].net].name, pe[p].chain,
 				    NFT_NAME_MAX);
 	}
+	binds_order(binds, n_binds);
 	struct nft_bind_set set = { pe, b->n_ports, binds, n_binds, kept, n_kept };
 	if ((r = sets_commit(b, &set, refill)) < 0)
 		goto out;
-	log_debug("guest binding: %zu port%s, %zu binding%s", b->n_ports,
+	/* which networks: the cost of a sync follows them, not the host */
+	log_debug("guest binding: %zu of %zu network%s recomputed (%s%s), %zu port%s, "
+		  "%zu binding%s",
+		  n_done, conf->n_networks, conf->n_networks == 1 ? "" : "s", names,
+		  strlen(names) + 1 >= sizeof(names) ? " ..." : "", b->n_ports,
 		  b->n_ports == 1 ? "" : "s", n_binds, n_binds == 1 ? "" : "s");
 	free(b->binds);
 	b->binds = binds;
@@ -407,12 +594,23 @@ static int do_sync(struct gw_binding *b, bool refill)
 	b->waiting = waiting;
 	b->n_waiting = n_waiting;
 	waiting = NULL;
+	/* synced: clean until their inputs change again */
+	for (size_t i = 0; b->dirty && i < b->n_dirty; i++)
+		if (sync[i])
+			b->dirty[i] = false;
+	if (b->expiry && b->n_dirty == conf->n_networks)
+		memcpy(b->expiry, expiry, conf->n_networks * sizeof(*expiry));
 	state_save(b, conf->state_dir);
 	dhcp_records_forget(b, &seen, &dmacs);
 	if (again)
 		binding_settle(b, BINDING_SETTLE_MS);
+	else
+		expiry_arm(b);
 	r = 0;
 out:
+	free(sync);
+	free(expiry);
+	free(tags);
 	free(where);
 	free(seen.v);
 	free(dmacs.v);
@@ -459,6 +657,7 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool leases = false;
 	ssize_t len;
+	long i;
 
 	(void)events;
 	while ((len = read(fd, buf, sizeof(buf))) > 0)
@@ -466,7 +665,12 @@ static void on_inotify(int fd, uint32_t events, void *arg)
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			size_t nl = ev->len ? strlen(ev->name) : 0;
 
-			leases |= nl > 7 && !strcmp(ev->name + nl - 7, ".leases");
+			/* the network whose lease file it is, only */
+			if (nl && b->ctx->conf &&
+			    (i = binding_lease_net(b->ctx->conf, ev->name)) >= 0) {
+				binding_dirty(b, (size_t)i);
+				leases = true;
+			}
 			p += sizeof(*ev) + ev->len;
 		}
 	if (leases)
@@ -525,6 +729,7 @@ void binding_sync(struct gw_ctx *ctx, const struct host_facts *f, bool refill)
 	watch_dir(ctx->binding, ctx->conf->state_dir);
 	if (!ctx->binding->loaded)
 		state_load(ctx->binding, ctx->conf->state_dir);
+	dirty_prepare(ctx->binding);
 	if (f)
 		ports_from(ctx->binding, ctx->conf, f);
 	do_sync(ctx->binding, refill);
@@ -543,6 +748,8 @@ void binding_free(struct gw_binding *b)
 		eloop_remove_fd(b->ctx->loop, nl_fd(b->mon));
 	nl_close(b->mon);
 	nets_free(b);
+	free(b->dirty);
+	free(b->expiry);
 	free(b->waiting);
 	free(b->ports);
 	free(b->binds);

@@ -17,11 +17,14 @@ struct gw_binding;
 
 /* Bring the sets in line with the leases, static hosts and guest ports,
  * in one transaction of the elements that differ (none: nothing sent);
- * refill: flushed and refilled whole (start, reload, tables restored).
- * f: the host as just read (the guest ports are taken from it), or NULL
- * to keep the last ports (a lease file changed). Called by the watch only
- * when a network's ports changed. Starts watching state_dir's lease files
- * the first time. Logs its own failures. */
+ * refill: flushed and refilled whole, every network computed again
+ * (start, reload, tables restored). f: the host as just read (the guest
+ * ports are taken from it; the networks whose ports or bridge differ from
+ * the last are computed again, with those marked by lease files, neighbour
+ * events and leases running out since the last sync; the others' bindings
+ * are kept as they are), or NULL to keep the last ports. Called by the
+ * watch only when a network's ports changed. Starts watching state_dir's
+ * lease files the first time. Logs its own failures. */
 void binding_sync(struct gw_ctx *ctx, const struct host_facts *f, bool refill);
 void binding_free(struct gw_binding *b);
 
@@ -87,6 +90,11 @@ long binding_forget(const uint32_t *ports, const uint32_t *tags, size_t n_ports,
 		    const struct binding_fdb *seen, size_t n_seen, const struct binding_fdb *macs,
 		    size_t n_macs, struct nft_bind **gone, size_t *n_gone,
 		    struct nft_bind **gone_macs, size_t *n_gone_macs);
+
+/* Pure: the network (index in conf) whose lease file state_dir/file is
+ * (NAME.leases), or -1: the network an inotify event on state_dir marks
+ * for the next sync (binding_dirty.c). */
+long binding_lease_net(const struct gw_conf *conf, const char *file);
 
 /* Sort bindings and forwarding-database entries by MAC, as
  * binding_compute() wants them. */

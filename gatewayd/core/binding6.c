@@ -199,7 +199,7 @@ long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size
 
 /* The bridge learned (RTM_NEWNEIGH, AF_BRIDGE) a MAC that has an address
  * but no binding yet. */
-static bool fdb_waiting(const struct gw_binding *b, const struct nlmsghdr *nlh)
+static bool fdb_waiting(struct gw_binding *b, const struct nlmsghdr *nlh)
 {
 	struct host_fdb e;
 
@@ -217,9 +217,9 @@ static int neigh_event(const struct nlmsghdr *nlh, void *data)
 	const struct gw_conf *conf = ns->b->ctx->conf;
 	struct host_neigh6 x;
 
-	if (!conf || ns->news)
+	if (!conf)
 		return 0;
-	if (fdb_waiting(ns->b, nlh)) {
+	if (fdb_waiting(ns->b, nlh)) { /* marks the networks waiting for it */
 		ns->news = true;
 		return 0;
 	}
@@ -228,8 +228,10 @@ static int neigh_event(const struct nlmsghdr *nlh, void *data)
 	for (size_t i = 0; i < ns->b->n_nets && i < conf->n_networks; i++)
 		if ((uint32_t)x.ifindex == ns->b->nets[i].bridge &&
 		    conf->networks[i].guest_binding && guest_addr6(&conf->networks[i], &x.a6) &&
-		    !bound6(ns->b->binds, ns->b->n_binds, &x.a6))
+		    !bound6(ns->b->binds, ns->b->n_binds, &x.a6)) {
+			binding_dirty(ns->b, i);
 			ns->news = true;
+		}
 	return 0;
 }
 
@@ -244,8 +246,10 @@ void on_neigh(int fd, uint32_t events, void *arg)
 	(void)fd;
 	(void)events;
 	r = nl_monitor_drain(ns.b->mon, neigh_event, &ns);
-	if (r == NL_LOST)
+	if (r == NL_LOST) {
 		log_info("guest binding: neighbour events lost; reading the table again");
+		binding_dirty(ns.b, SIZE_MAX); /* every network's */
+	}
 	if (ns.news || r == NL_LOST)
 		binding_settle(ns.b, binding_pace(ns.b));
 }

@@ -41,6 +41,15 @@ struct bnet {
 
 struct gw_binding {
 	struct gw_ctx *ctx;
+	/* per network of conf (n_dirty of them): its inputs changed since its
+	 * last sync -- a sync recomputes only these, the others' bindings are
+	 * kept as they are in force. All of them when conf is not the one
+	 * they were counted for (start, reload) or a sync refills. expiry:
+	 * the earliest lease of the network that runs out (time(), 0: none) */
+	const struct gw_conf *dirty_conf;
+	size_t n_dirty;
+	bool *dirty;
+	uint64_t *expiry;
 	int ifd, wd; /* inotify on dir, or -1 */
 	char dir[GW_PATH_MAX];
 	struct eloop_timer *settle;
@@ -55,7 +64,8 @@ struct gw_binding {
 	uint64_t last_sync;	/* CLOCK_MONOTONIC ms of the last do_sync() */
 	uint64_t unsynced;	/* ms of the first change not synced yet, 0 if none */
 	size_t n_waiting;
-	struct binding_fdb *waiting; /* MACs with an address, not bound yet: by MAC */
+	struct binding_fdb *waiting; /* MACs with an address, not bound yet: by MAC,
+				      * ifindex: the network's index */
 	/* the sets' elements as last committed (valid: in force), so that a
 	 * sync sends only what differs; and BINDING_STATE's text as last
 	 * written, so that it is written only when it changes */
@@ -90,18 +100,37 @@ size_t binding_first_mac(const void *v, size_t size, size_t n, const uint8_t mac
 /* binding_match.c: the MACs among addrs that got no binding (bound: what
  * binding_compute() made of them), appended to *w; the bindings in force
  * on these ports, appended to *out as they are. 0 or -ENOMEM. */
-long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs, size_t n_addrs,
-		 const struct nft_bind *bound, size_t n_bound);
+long waiting_add(struct binding_fdb **w, size_t *n, uint32_t net, const struct nft_bind *addrs,
+		 size_t n_addrs, const struct nft_bind *bound, size_t n_bound);
 long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_t np,
 		struct nft_bind **out, size_t *n_out);
+
+/* binding_dirty.c, pure: mark dirty[net] (n_nets of them) of every
+ * network whose guest ports (ifindex and name) differ between old and
+ * new, either order. 0 or -ENOMEM. */
+int binding_ports_dirty(const struct bport *old, size_t n_old, const struct bport *new,
+			size_t n_new, bool *dirty, size_t n_nets);
+/* binding_dirty.c, pure: the bindings of v on a port (of ports[]) of a
+ * network that is not dirty, appended to *out as they are but for their
+ * tag (tags[net]); how many, or -ENOMEM. */
+long binds_keep_clean(const struct nft_bind *v, size_t n, const struct bport *ports, size_t n_ports,
+		      const bool *dirty, const uint32_t *tags, size_t n_nets, struct nft_bind **out,
+		      size_t *n_out);
+/* binding_dirty.c: one order for bindings, whichever networks were
+ * recomputed (the state file is then written only when they change). */
+void binds_order(struct nft_bind *v, size_t n);
 
 /* binding.c: how long a sync that new neighbours ask for waits. */
 uint64_t binding_pace(const struct gw_binding *b);
 /* binding.c: sync in ms, or sooner: at most BINDING_SETTLE_MAX_MS after
  * the first change not synced yet. */
 void binding_settle(struct gw_binding *b, uint64_t ms);
-/* binding.c: mac has an address (lease, static host) but no binding. */
-bool binding_waiting(const struct gw_binding *b, const uint8_t mac[6]);
+/* binding.c: mac has an address (lease, static host) but no binding:
+ * its networks marked dirty; false if none. */
+bool binding_waiting(struct gw_binding *b, const uint8_t mac[6]);
+/* binding.c: network i's inputs changed (SIZE_MAX: every network's; another i
+ * past the networks: ignored). */
+void binding_dirty(struct gw_binding *b, size_t i);
 
 /* binding_dhcp.c: the kernel's DHCP records (dhcp_macs, then dhcp_seen),
  * each sorted by MAC; and the deletion of those of ports no longer among

@@ -119,8 +119,8 @@ long binding_compute(const uint32_t *ports, size_t n_ports, const struct binding
  * guest has not shown itself on a port yet. A guest that sets a static
  * host's address by hand sends no DHCP; the first frame the bridge learns
  * its MAC from must wake a sync (binding6.c's on_neigh). */
-long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs, size_t n_addrs,
-		 const struct nft_bind *bound, size_t n_bound)
+long waiting_add(struct binding_fdb **w, size_t *n, uint32_t net, const struct nft_bind *addrs,
+		 size_t n_addrs, const struct nft_bind *bound, size_t n_bound)
 {
 	/* binding_compute() bound a subsequence of addrs, in their order
 	 * (and a MAC's addresses all or none): one walk, not n^2 -- a /16's
@@ -135,7 +135,7 @@ long waiting_add(struct binding_fdb **w, size_t *n, const struct nft_bind *addrs
 		if (!(v = realloc(*w, (*n + 1) * sizeof(*v))))
 			return -ENOMEM;
 		*w = v;
-		v[*n].ifindex = 0;
+		v[*n].ifindex = net;
 		memcpy(v[(*n)++].mac, addrs[a].mac, 6);
 	}
 	return 0;

@@ -30,4 +30,5 @@ Suite *untrusted_suite(void);
 Suite *ra_suite(void);
 Suite *snapshot_suite(void);
 Suite *rtplan_suite(void);
+Suite *binding_dirty_suite(void);
 #endif

@@ -45,6 +45,11 @@ struct ra_iface {
 	struct eloop_timer *timer;
 	uint64_t next_ms, last_mcast_ms;
 	bool paused;
+	/* the bridge has no carrier (no port up): nobody to hear an RA, and
+	 * each one sent would fail only after the kernel looked through every
+	 * interface for a source address -- at 1,000 portless bridges most
+	 * of gatewayd's idle CPU */
+	bool no_carrier;
 	unsigned initial; /* initial RAs still to send */
 	unsigned tokens;  /* unicast answers left */
 	uint64_t tokens_ms;
@@ -99,7 +104,11 @@ static void arm(struct ra_iface *i, uint64_t now, uint64_t at)
 
 static void send_mcast(struct ra_iface *i, uint64_t now)
 {
-	int r = send_ra(i, i->msg, i->len, &all_nodes);
+	int r;
+
+	if (i->no_carrier) /* ra_iface_carrier() starts them again */
+		return;
+	r = send_ra(i, i->msg, i->len, &all_nodes);
 
 	/* A bridge without ports has no carrier, and no link-local address
 	 * to send from: nobody there to miss the RA. */
@@ -359,6 +368,22 @@ void ra_iface_resume(struct ra_iface *i)
 	send_mcast(i, eloop_now_ms());
 }
 
+void ra_iface_carrier(struct ra_iface *i, bool up)
+{
+	if (!i || i->no_carrier == !up)
+		return;
+	i->no_carrier = !up;
+	if (i->paused) /* ra_iface_resume() sends when it may */
+		return;
+	if (!up) {
+		eloop_timer_disarm(i->timer);
+		return;
+	}
+	/* a first port came up: a guest may be waiting, as at start */
+	i->initial = RA_INITIAL;
+	send_mcast(i, eloop_now_ms());
+}
+
 void ra_iface_stop(struct ra_iface *i, bool final)
 {
 	struct ipv6_mreq mr;
@@ -366,7 +391,7 @@ void ra_iface_stop(struct ra_iface *i, bool final)
 
 	if (!i)
 		return;
-	if (final && !i->paused) {
+	if (final && !i->paused && !i->no_carrier) {
 		struct ra_params last = i->p;
 		uint8_t msg[RA_MSG_MAX];
 		int n;

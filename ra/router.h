@@ -44,6 +44,13 @@ void ra_iface_stop(struct ra_iface *i, bool final);
 void ra_iface_pause(struct ra_iface *i);
 void ra_iface_resume(struct ra_iface *i);
 
+/* The bridge's carrier (a port up) came or went, as the host snapshot
+ * says: without it no RA is sent (nobody hears it, and each failed send
+ * costs the kernel a search of every interface for a source address);
+ * when it comes back the first RAs go out at once, faster, as at start.
+ * A bridge is taken to have carrier until told otherwise. NULL: no-op. */
+void ra_iface_carrier(struct ra_iface *i, bool up);
+
 struct ra_stats {
 	bool paused;
 	unsigned long sent, solicited, rs, rs_limited; /* RAs; of them unicast answers; RSs */

@@ -577,4 +577,3 @@ int rt_change_between(const struct host_facts *old, const struct host_facts *new
 		host_change_release(ch);
 	return r;
 }
-

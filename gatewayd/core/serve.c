@@ -128,9 +128,11 @@ static void ra_start(struct gw_ctx *ctx, const struct gw_network *n, struct gw_n
 		goto fail;
 	addr_bridge_mac(n->name, mac);
 	ra_params_from_net(n, mac, &p);
-	if ((r = ra_iface_start(ctx->ra, n->bridge, l.ifindex, &p, rt->tripped[0] != '\0',
-				&rt->ra)) < 0)
+	if ((r = ra_iface_start(ctx->ra, n->bridge, l.ifindex, &p, true, &rt->ra)) < 0)
 		goto fail;
+	ra_iface_carrier(rt->ra, (l.flags & HOST_LINK_CARRIER) != 0);
+	if (!rt->tripped[0])
+		ra_iface_resume(rt->ra);
 	return;
 fail:
 	log_err("network \"%s\": NOT sending router advertisements on %s: %s", n->name, n->bridge,

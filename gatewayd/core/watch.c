@@ -260,10 +260,29 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 	rt_diff_release(&d);
 }
 
+/* gatewayd's RAs follow their bridges' carrier (ra/router.h): a bridge
+ * whose first port came up gets its first RAs at once; one whose last
+ * port went gets none. */
+static void ra_carrier(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
+{
+	const struct host_link *l;
+	long i;
+
+	for (size_t k = 0; ch->all && k < ctx->conf->n_networks; k++)
+		if ((l = host_link_by_name(f, ctx->conf->networks[k].bridge)))
+			ra_iface_carrier(ctx->nets[k].ra, (l->flags & HOST_LINK_CARRIER) != 0);
+	for (size_t k = 0; !ch->all && k < ch->n_links; k++)
+		if (!ch->links[k].gone && (l = host_link_by_index(f, ch->links[k].ifindex)) &&
+		    (i = gw_plan_bridge(&ctx->plan, l->name)) >= 0)
+			ra_iface_carrier(ctx->nets[i].ra, (l->flags & HOST_LINK_CARRIER) != 0);
+}
+
 void watch_host_facts(struct gw_ctx *ctx, const struct host_facts *f, const struct host_change *ch)
 {
-	if (ctx->conf && ctx->nets)
-		watch_run(ctx, f, ch, ch->all, true);
+	if (!ctx->conf || !ctx->nets)
+		return;
+	watch_run(ctx, f, ch, ch->all, true);
+	ra_carrier(ctx, f, ch);
 }
 
 void watch_host(struct gw_ctx *ctx, const struct host_change *ch)

@@ -27,7 +27,8 @@ struct host_snap;
  * QEMU closed). The facts hold all of them as the kernel last said; a
  * notification that changes only others (IFF_RUNNING, ...), statistics
  * or the MTU is not a change. */
-#define HOST_LINK_FLAGS (IFF_UP | 0x10000 /* IFF_LOWER_UP */)
+#define HOST_LINK_CARRIER 0x10000 /* IFF_LOWER_UP (linux/if.h clashes with net/if.h) */
+#define HOST_LINK_FLAGS	  (IFF_UP | HOST_LINK_CARRIER)
 
 /* One link that appeared, went away or changed (name, master, flags, kind,
  * peer, MAC: a tap whose MAC changed on a bridge is taken off it). Its state now is in the

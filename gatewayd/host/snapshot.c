@@ -9,7 +9,8 @@
  *
  * Where the kernel removes without saying so, the snapshot does it too:
  * IPv4 routes through a link that goes down or away are flushed with no
- * RTM_DELROUTE, and a deleted link's addresses and routes go with it. */
+ * RTM_DELROUTE, and a deleted link's addresses and routes go with it; a
+ * veth whose peer left or entered the namespace names its peer anew. */
 #include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
@@ -182,6 +183,29 @@ static void link_insert(struct host_facts *f, const struct host_link *l)
 	f->n_links++;
 }
 
+/* A veth's peer that leaves or enters this namespace is announced; the
+ * veth itself is not (only a carrier change would say it, and a veth that
+ * is down has none). The kernel now names the peer by netns id (peer 0 in
+ * our terms), or by its ifindex here: say so for the veth. ifindex is the
+ * link that went (gone) or came. */
+static int peer_moved(struct host_facts *f, int ifindex, int peer, bool gone,
+		      struct host_change *ch)
+{
+	for (size_t i = 0; i < f->n_links; i++) {
+		struct host_link *l = &f->links[i];
+		int want;
+
+		if (gone ? l->peer != ifindex : l->ifindex != peer || strcmp(l->kind, "veth"))
+			continue;
+		if ((want = gone ? 0 : ifindex) == l->peer)
+			continue;
+		if (note_link(ch, l->ifindex, l, false) < 0)
+			return -ENOMEM;
+		l->peer = want;
+	}
+	return 0;
+}
+
 static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
 {
 	struct rtnl_link rl;
@@ -201,7 +225,8 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 		 * routes */
 		if (note_link(ch, old.ifindex, &old, true) < 0 ||
 		    drop_addrs(f, old.ifindex, ch) < 0 ||
-		    drop_routes(f, old.ifindex, false, ch) < 0)
+		    drop_routes(f, old.ifindex, false, ch) < 0 ||
+		    peer_moved(f, old.ifindex, 0, true, ch) < 0)
 			return -ENOMEM;
 		return 0;
 	}
@@ -212,7 +237,9 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 			return -ENOMEM;
 		f->links = v;
 		link_insert(f, &l);
-		return note_link(ch, l.ifindex, NULL, false);
+		if (note_link(ch, l.ifindex, NULL, false) < 0)
+			return -ENOMEM;
+		return l.peer > 0 ? peer_moved(f, l.ifindex, l.peer, false, ch) : 0;
 	}
 	old = f->links[i];
 	if (strcmp(old.name, l.name)) {

@@ -223,6 +223,43 @@ START_TEST(test_veth_made_deleted)
 }
 END_TEST
 
+/* A veth's peer leaving or entering the namespace is announced; the veth
+ * is not (down: no carrier to change). The snapshot names the peer as a
+ * read would: 0 once it is elsewhere, its ifindex once it is back. */
+START_TEST(test_veth_peer_moves)
+{
+	base();
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){
+			.ifindex = 10, .name = "pA", .kind = "veth", .master = 5, .peer = 11 }));
+	apply(link_msg(RTM_NEWLINK,
+		       (struct lk){ .ifindex = 11, .name = "pB", .kind = "veth", .peer = 10 }));
+	ck_assert_int_eq(host_link_by_index(&f, 10)->peer, 11);
+	batch();
+	/* pB into a container */
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 11, .name = "pB", .kind = "veth" }));
+	ck_assert_int_eq(host_link_by_index(&f, 10)->peer, 0);
+	ck_assert_uint_eq(ch.n_links, 2);
+	ck_assert(ch.links[1].ifindex == 10 && !ch.links[1].gone && !ch.links[1].added);
+	ck_assert_int_eq(ch.links[1].old_master, 5);
+	batch();
+	/* back, under another ifindex */
+	apply(link_msg(RTM_NEWLINK,
+		       (struct lk){ .ifindex = 12, .name = "pB", .kind = "veth", .peer = 10 }));
+	ck_assert_int_eq(host_link_by_index(&f, 10)->peer, 12);
+	ck_assert_uint_eq(ch.n_links, 2);
+	ck_assert(ch.links[1].ifindex == 10 && !ch.links[1].gone);
+	/* the pair deleted: both gone, each once */
+	batch();
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 12, .name = "pB", .kind = "veth" }));
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 10, .name = "pA", .kind = "veth" }));
+	ck_assert_uint_eq(ch.n_links, 2);
+	ck_assert(ch.links[0].gone && ch.links[1].gone);
+	ck_assert_uint_eq(f.n_links, 2);
+}
+END_TEST
+
 START_TEST(test_port_enslaved_released)
 {
 	base();
@@ -680,6 +717,7 @@ Suite *snapshot_suite(void)
 
 	tcase_add_checked_fixture(a, setup, teardown);
 	tcase_add_test(a, test_veth_made_deleted);
+	tcase_add_test(a, test_veth_peer_moves);
 	tcase_add_test(a, test_port_enslaved_released);
 	tcase_add_test(a, test_bridge_renamed);
 	tcase_add_test(a, test_link_down);

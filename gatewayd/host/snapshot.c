@@ -5,12 +5,16 @@
  * Links stay sorted by name (host_link_by_name() halves); a link is found
  * by ifindex by a walk, which costs a few microseconds at 3,000 links (see
  * test_snapshot.c). Addresses and routes are sets: an event that adds
- * what is there already, or removes what is not, changes nothing.
+ * what is there already, or removes what is not, changes nothing. A route
+ * is one entry per nexthop, known by its gateway, TOS and type too (the
+ * kernel holds several under one destination and metric, and announces
+ * an IPv6 route's nexthops one by one); an address by its peer too.
  *
  * Where the kernel removes without saying so, the snapshot does it too:
  * IPv4 routes through a link that goes down or away are flushed with no
- * RTM_DELROUTE, and a deleted link's addresses and routes go with it; a
- * veth whose peer left or entered the namespace names its peer anew. */
+ * RTM_DELROUTE, a deleted link's addresses and routes go with it, and so
+ * do a deleted nexthop object's routes (RTM_DELNEXTHOP); a veth whose
+ * peer left or entered the namespace names its peer anew. */
 #include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
@@ -82,14 +86,16 @@ static int note_link(struct host_change *ch, int ifindex, const struct host_link
 static bool addr_eq(const struct host_addr *a, const struct host_addr *b)
 {
 	return a->family == b->family && a->ifindex == b->ifindex && a->plen == b->plen &&
-	       !memcmp(a->addr, b->addr, 16);
+	       !memcmp(a->addr, b->addr, 16) && !memcmp(a->peer, b->peer, 16);
 }
 
-/* A route is known by where it goes, its metric and its device. */
+/* A route (one nexthop of it) is known by where it goes, its metric, TOS
+ * and type, its device and gateway. */
 static bool route_eq(const struct host_route *a, const struct host_route *b)
 {
 	return a->family == b->family && a->plen == b->plen && a->metric == b->metric &&
-	       a->ifindex == b->ifindex && !memcmp(a->dst, b->dst, 16);
+	       a->ifindex == b->ifindex && a->tos == b->tos && a->type == b->type &&
+	       !memcmp(a->dst, b->dst, 16) && !memcmp(a->gw, b->gw, 16);
 }
 
 static int note_addr(struct host_change *ch, const struct host_addr *a)
@@ -282,43 +288,84 @@ static int apply_addr(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 	return note_addr(ch, &a);
 }
 
-static int apply_route(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
+static bool route_in(const struct host_route *rt, const struct host_route *v, size_t n)
 {
-	struct host_route rt, *v;
+	for (size_t i = 0; i < n; i++)
+		if (route_eq(rt, &v[i]))
+			return true;
+	return false;
+}
+
+static int apply_route1(struct host_facts *f, uint16_t type, const struct host_route *rt,
+			struct host_change *ch)
+{
+	struct host_route *v;
 	size_t i;
 
-	if (!rtnl_msg_parse_route(nlh, &rt))
-		return 0;
-	if (nlh->nlmsg_type == RTM_NEWROUTE && (nlh->nlmsg_flags & NLM_F_REPLACE))
-		/* the one it replaced goes: same destination and metric */
-		for (i = f->n_routes; i-- > 0;) {
-			const struct host_route *o = &f->routes[i];
-
-			if (o->family == rt.family && o->plen == rt.plen &&
-			    o->metric == rt.metric && !memcmp(o->dst, rt.dst, 16) &&
-			    !route_eq(o, &rt)) {
-				if (note_route(ch, o) < 0)
-					return -ENOMEM;
-				f->routes[i] = f->routes[--f->n_routes];
-			}
-		}
-	for (i = 0; i < f->n_routes && !route_eq(&f->routes[i], &rt); i++)
+	for (i = 0; i < f->n_routes && !route_eq(&f->routes[i], rt); i++)
 		;
-	if (nlh->nlmsg_type == RTM_DELROUTE) {
+	if (type == RTM_DELROUTE) {
 		if (i == f->n_routes)
 			return 0;
 		f->routes[i] = f->routes[--f->n_routes];
-		return note_route(ch, &rt);
+		return note_route(ch, rt);
 	}
 	if (i < f->n_routes) {
-		f->routes[i].protocol = rt.protocol;
+		f->routes[i].protocol = rt->protocol;
+		f->routes[i].nhid = rt->nhid;
 		return 0;
 	}
 	if (!(v = host_facts_grow(f->routes, f->n_routes, sizeof(*v))))
 		return -ENOMEM;
 	f->routes = v;
-	v[f->n_routes++] = rt;
-	return note_route(ch, &rt);
+	v[f->n_routes++] = *rt;
+	return note_route(ch, rt);
+}
+
+/* A route comes and goes nexthop by nexthop: a multipath one in one
+ * message (added or deleted whole), an IPv6 one also a nexthop at a
+ * time (ip -6 route append / del ... via), each announced alone. */
+static int apply_route(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
+{
+	struct host_route rt[RTNL_ROUTE_NH_MAX];
+	size_t n = rtnl_msg_parse_routes(nlh, rt, RTNL_ROUTE_NH_MAX);
+
+	if (!n)
+		return 0;
+	if (nlh->nlmsg_type == RTM_NEWROUTE && (nlh->nlmsg_flags & NLM_F_REPLACE))
+		/* what it replaced goes: same destination, metric and TOS */
+		for (size_t i = f->n_routes; i-- > 0;) {
+			const struct host_route *o = &f->routes[i];
+
+			if (o->family == rt[0].family && o->plen == rt[0].plen &&
+			    o->metric == rt[0].metric && o->tos == rt[0].tos &&
+			    !memcmp(o->dst, rt[0].dst, 16) && !route_in(o, rt, n)) {
+				if (note_route(ch, o) < 0)
+					return -ENOMEM;
+				f->routes[i] = f->routes[--f->n_routes];
+			}
+		}
+	for (size_t k = 0; k < n; k++)
+		if (apply_route1(f, nlh->nlmsg_type, &rt[k], ch) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* A nexthop object went, and the routes through it with no word. */
+static int apply_nexthop_del(struct host_facts *f, const struct nlmsghdr *nlh,
+			     struct host_change *ch)
+{
+	uint32_t id;
+
+	if (!rtnl_msg_parse_nexthop_del(nlh, &id))
+		return 0;
+	for (size_t i = f->n_routes; i-- > 0;)
+		if (f->routes[i].nhid == id) {
+			if (note_route(ch, &f->routes[i]) < 0)
+				return -ENOMEM;
+			f->routes[i] = f->routes[--f->n_routes];
+		}
+	return 0;
 }
 
 int host_facts_apply(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
@@ -334,6 +381,7 @@ int host_facts_apply(struct host_facts *f, const struct nlmsghdr *nlh, struct ho
 	case RTM_DELADDR: return apply_addr(f, nlh, ch);
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE: return apply_route(f, nlh, ch);
+	case RTM_DELNEXTHOP: return apply_nexthop_del(f, nlh, ch);
 	case RTM_NEWNETCONF: ch->netconf |= rtnl_msg_parse_netconf_forwarding(nlh); return 0;
 	}
 	return 0;

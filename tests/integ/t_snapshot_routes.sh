@@ -86,3 +86,16 @@ in_host ip route del 10.213.0.0/16 via 198.51.100.3 dev up0 metric 7
 wait_until 5 sh -c "[ \$(grep -c 'network \"default\": overlap gone' '$T/gw.log') -gt $n ]" ||
 	fail "the last overlapping route deleted: no all-clear"
 ok "the last one deleted: overlap gone"
+
+# an overlap through a nexthop object: lifted when the object goes (the
+# kernel deletes the route without a word)
+if in_host ip nexthop add id 9 via 198.51.100.1 dev up0 2>/dev/null; then
+	n=$(grep -c 'network "default": overlap gone' "$T/gw.log")
+	in_host ip route add 10.213.0.0/20 nhid 9
+	wait_until 5 grep -q 'network "default": subnet 10.213.0.0/24 overlaps route 10.213.0.0/20' "$T/gw.log" ||
+		fail "no overlap warning for 10.213.0.0/20 through nexthop 9"
+	in_host ip nexthop del id 9
+	wait_until 5 sh -c "[ \$(grep -c 'network \"default\": overlap gone' '$T/gw.log') -gt $n ]" ||
+		fail "nexthop 9 deleted with its route: the overlap was not lifted"
+	ok "an overlapping route through a nexthop object, the object deleted: overlap gone"
+fi

@@ -13,7 +13,8 @@
 #   [host: gatewayd] gw0 (10.213.0.0/24) ── vg1 ── [g1]
 #                    xa ═ xb (veth): the routes and addresses
 #                    up0 ── [inet] 198.51.100.1, .3: an overlapping route
-#                                  through two gateways
+#                                  through two gateways; another through
+#                                  a nexthop object, then deleted with it
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq
 

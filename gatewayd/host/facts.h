@@ -46,6 +46,7 @@ struct host_route {
 	uint8_t gw[16];	   /* RTA_GATEWAY or RTA_VIA, zero if none */
 	uint8_t tos, type; /* rtm_tos, rtm_type (RTN_UNICAST, RTN_BLACKHOLE, ...) */
 	uint32_t nhid;	   /* RTA_NH_ID: through a nexthop object, or 0 */
+	bool mp;	   /* one nexthop of several (RTA_MULTIPATH) */
 };
 
 struct host_facts {

@@ -406,6 +406,7 @@ size_t rtnl_msg_parse_routes(const struct nlmsghdr *nlh, struct host_route *out,
 				else if (mnl_attr_get_type(a) == RTA_VIA)
 					via = a;
 			out[n] = r;
+			out[n].mp = true;
 			out[n].ifindex = nh->rtnh_ifindex;
 			memset(out[n].gw, 0, sizeof(out[n].gw));
 			get_gw(gwa, via, out[n].gw);

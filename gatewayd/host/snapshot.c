@@ -11,10 +11,11 @@
  * an IPv6 route's nexthops one by one); an address by its peer too.
  *
  * Where the kernel removes without saying so, the snapshot does it too:
- * IPv4 routes through a link that goes down or away are flushed with no
- * RTM_DELROUTE, a deleted link's addresses and routes go with it, and so
- * do a deleted nexthop object's routes (RTM_DELNEXTHOP); a veth whose
- * peer left or entered the namespace names its peer anew. */
+ * IPv4 routes through a link that goes down or away, or loses its last
+ * IPv4 address, are flushed with no RTM_DELROUTE (a multipath one when
+ * no nexthop is left alive, or one's link went), a deleted link's addresses and routes go with it,
+ * and so do a deleted nexthop object's routes (RTM_DELNEXTHOP); a veth whose peer left or entered
+ * the namespace names its peer anew. */
 #include "gatewayd/host/snapshot.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
@@ -139,14 +140,69 @@ static int drop_addrs(struct host_facts *f, int ifindex, struct host_change *ch)
 	return 0;
 }
 
+/* The same IPv4 multipath route. */
+static bool mp_same(const struct host_route *a, const struct host_route *b)
+{
+	return a->mp && b->mp && a->family == b->family && a->plen == b->plen &&
+	       a->metric == b->metric && a->tos == b->tos && a->type == b->type &&
+	       !memcmp(a->dst, b->dst, 16);
+}
+
+/* Does route i go when link ifindex goes (unreg), or goes down or loses
+ * its last IPv4 address? The kernel flushes an IPv4 route with no
+ * RTM_DELROUTE: a multipath one when every nexthop is dead (on a link
+ * that is down), or when one's link goes away. An IPv6 route's nexthops
+ * go one by one. */
+static bool route_goes(const struct host_facts *f, size_t i, int ifindex, bool v4, bool unreg)
+{
+	const struct host_route *r = &f->routes[i];
+
+	if (v4 && r->family != AF_INET)
+		return false;
+	if (!r->mp || r->family != AF_INET)
+		return r->ifindex == ifindex;
+	for (size_t k = 0; k < f->n_routes; k++) {
+		const struct host_route *o = &f->routes[k];
+		const struct host_link *l;
+
+		if (!mp_same(r, o))
+			continue;
+		if (unreg && o->ifindex == ifindex)
+			return true;
+		if (!unreg && o->ifindex != ifindex && (l = host_link_by_index(f, o->ifindex)) &&
+		    (l->flags & IFF_UP))
+			return false; /* a nexthop alive */
+	}
+	return !unreg;
+}
+
+/* Remove the routes that go with link ifindex (route_goes()), noting each. */
 static int drop_routes(struct host_facts *f, int ifindex, bool v4, struct host_change *ch)
 {
-	for (size_t i = f->n_routes; i-- > 0;)
-		if (f->routes[i].ifindex == ifindex && (!v4 || f->routes[i].family == AF_INET)) {
-			if (note_route(ch, &f->routes[i]) < 0)
-				return -ENOMEM;
-			f->routes[i] = f->routes[--f->n_routes];
+	bool unreg = !v4;
+	bool *gone = calloc(f->n_routes + 1, sizeof(*gone));
+	size_t n = 0;
+
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_routes; i++)
+		gone[i] = route_goes(f, i, ifindex, v4, unreg);
+	for (size_t i = 0; i < f->n_routes; i++) {
+		if (!gone[i]) {
+			f->routes[n++] = f->routes[i];
+			continue;
 		}
+		if (note_route(ch, &f->routes[i]) < 0) {
+			/* keep the rest: the snapshot is read again */
+			memmove(&f->routes[n], &f->routes[i],
+				(f->n_routes - i) * sizeof(*f->routes));
+			f->n_routes = n + f->n_routes - i;
+			free(gone);
+			return -ENOMEM;
+		}
+	}
+	f->n_routes = n;
+	free(gone);
 	return 0;
 }
 
@@ -277,7 +333,16 @@ static int apply_addr(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 		if (i == f->n_addrs)
 			return 0;
 		f->addrs[i] = f->addrs[--f->n_addrs];
-		return note_addr(ch, &a);
+		if (note_addr(ch, &a) < 0)
+			return -ENOMEM;
+		if (a.family != AF_INET)
+			return 0;
+		/* the link's last IPv4 address: the kernel flushed its IPv4
+		 * routes (fib_disable_ip()) without a word */
+		for (i = 0; i < f->n_addrs; i++)
+			if (f->addrs[i].family == AF_INET && f->addrs[i].ifindex == a.ifindex)
+				return 0;
+		return drop_routes(f, a.ifindex, true, ch);
 	}
 	if (i < f->n_addrs)
 		return 0; /* flags, lifetimes: nothing we keep */

@@ -4,14 +4,17 @@
 # IPv4 routes appended through one device by other gateways or with
 # another TOS, multipath routes (IPv4: added and deleted whole; IPv6: a
 # nexthop at a time, announced alone), routes through a nexthop object
-# (deleted with it, without a word), unreachable routes; and two IPv4
-# point-to-point addresses with one local address and two peers. A
+# (deleted with it, without a word), unreachable routes, the IPv4 routes
+# the kernel flushes silently (a multipath one when all its nexthops are
+# down or one's link is deleted; every one through a link that lost its
+# last IPv4 address); and two IPv4 point-to-point addresses with one
+# local address and two peers. A
 # snapshot that keyed routes by destination, metric and device kept one
 # where the kernel had two, and dropped it when one of them went: the
 # overlap warning was lifted while a route into the subnet remained.
 #
 #   [host: gatewayd] gw0 (10.213.0.0/24) ── vg1 ── [g1]
-#                    xa ═ xb (veth): the routes and addresses
+#                    xa ═ xb, xc ═ xd (veth): the routes and addresses
 #                    up0 ── [inet] 198.51.100.1, .3: an overlapping route
 #                                  through two gateways; another through
 #                                  a nexthop object, then deleted with it
@@ -71,6 +74,18 @@ if in_host ip nexthop add id 7 via 192.168.77.2 dev xa 2>/dev/null; then
 else
 	say "no nexthop objects here: skipped"
 fi
+
+in_host ip link add xc type veth peer name xd
+in_host ip link set xc up
+in_host ip link set xd up
+in_host ip addr add 192.168.78.1/24 dev xc
+step "IPv4: a multipath route over xa and xc" \
+	'ip route add 198.18.20.0/24 nexthop via 192.168.77.2 dev xa nexthop via 192.168.78.2 dev xc'
+step "xa down: the route stays (its other nexthop is alive)" 'ip link set xa down'
+step "xa up" 'ip link set xa up'
+step "xc deleted: the route goes whole, without a word" 'ip link del xc'
+step "IPv4: a route through a gateway, then xa's last IPv4 address deleted (the kernel flushes the route without a word)" \
+	'ip route add 198.18.21.0/24 via 192.168.77.2 metric 3 && ip addr del 192.168.77.1/24 dev xa'
 
 # an overlap through two gateways: warned while either route remains
 in_inet ip addr add 198.51.100.3/24 dev eth0

@@ -586,6 +586,99 @@ START_TEST(test_route_nexthops)
 }
 END_TEST
 
+/* An IPv4 route to 198.18.<net>.0/24 through oifs[0..n) (RTA_MULTIPATH
+ * when more than one). */
+static const struct nlmsghdr *v4_route_msg(uint16_t type, uint8_t net, const int *oifs, size_t n)
+{
+	struct nlmsghdr *nlh = hdr(type, 0, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	uint8_t dst[4] = { 198, 18, net, 0 }, gw[4] = { 10, 0, 0, 2 };
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 24;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put(nlh, RTA_DST, 4, dst);
+	if (n == 1) {
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oifs[0]);
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, gw);
+		return nlh;
+	}
+	{
+		struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+
+		for (size_t i = 0; i < n; i++) {
+			struct rtnexthop *nh = mnl_nlmsg_get_payload_tail(nlh);
+
+			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+			memset(nh, 0, sizeof(*nh));
+			nh->rtnh_ifindex = oifs[i];
+			gw[2] = (uint8_t)i;
+			mnl_attr_put(nlh, RTA_GATEWAY, 4, gw);
+			nh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) -
+							(char *)nh);
+		}
+		mnl_attr_nest_end(nlh, mp);
+	}
+	return nlh;
+}
+
+static size_t routes_to(uint8_t net)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f.n_routes; i++)
+		n += f.routes[i].family == AF_INET && f.routes[i].dst[2] == net;
+	return n;
+}
+
+/* The IPv4 routes the kernel flushes without a word: through a link set
+ * down (a multipath one only once no nexthop's link is up), or deleted
+ * (a multipath one whole), or that lost its last IPv4 address. */
+START_TEST(test_route_v4_flush)
+{
+	const int both[] = { 5, 6 }, five = 5;
+
+	base();
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth", .flags = IFF_UP }));
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.0.1", 24, 5));
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.1.1", 24, 6));
+	apply(v4_route_msg(RTM_NEWROUTE, 20, both, 2));
+	apply(v4_route_msg(RTM_NEWROUTE, 21, &five, 1));
+	ck_assert_uint_eq(routes_to(20), 2);
+	ck_assert(f.routes[0].mp);
+	batch();
+	/* br0 down: its own route goes, the multipath one stays (eth1 up) */
+	apply(link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 5, .name = "br0", .kind = "bridge" }));
+	ck_assert_uint_eq(routes_to(21), 0);
+	ck_assert_uint_eq(routes_to(20), 2);
+	/* eth1 down too: no nexthop alive */
+	apply(link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth" }));
+	ck_assert_uint_eq(routes_to(20), 0);
+	/* both up, the route again; eth1 deleted: the route goes whole */
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){ .ifindex = 5, .name = "br0", .kind = "bridge", .flags = IFF_UP }));
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth", .flags = IFF_UP }));
+	apply(v4_route_msg(RTM_NEWROUTE, 20, both, 2));
+	ck_assert_uint_eq(routes_to(20), 2);
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth" }));
+	ck_assert_uint_eq(routes_to(20), 0);
+	/* br0's last IPv4 address deleted: its IPv4 routes go */
+	apply(v4_route_msg(RTM_NEWROUTE, 21, &five, 1));
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.2.1", 24, 5));
+	apply(addr_msg(RTM_DELADDR, AF_INET, "10.0.0.1", 24, 5));
+	ck_assert_uint_eq(routes_to(21), 1);
+	apply(addr_msg(RTM_DELADDR, AF_INET, "10.0.2.1", 24, 5));
+	ck_assert_uint_eq(routes_to(21), 0);
+}
+END_TEST
+
 /* 10.77.0.1 peer 10.77.0.2/32 and 10.77.0.1 peer 10.77.0.3/32: two. */
 START_TEST(test_address_peers)
 {
@@ -864,6 +957,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(a, test_routes);
 	tcase_add_test(a, test_route_nexthops);
 	tcase_add_test(a, test_address_peers);
+	tcase_add_test(a, test_route_v4_flush);
 	tcase_add_test(a, test_many_links);
 	tcase_add_test(a, test_facts_cmp);
 	tcase_add_test(p, test_parse_link);

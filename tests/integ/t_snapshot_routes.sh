@@ -38,7 +38,7 @@ step() {
 	in_host sh -c "$*" || fail "$what: $*"
 	in_host ip link add xfin type veth peer name xfin2
 	in_host ip link del xfin
-	wait_until 5 sh -c "tail -n +$mark '$T/gw.log' | grep 'snapshot: \(matches\|differs\)' | tail -n 1 | grep -q matches" ||
+	wait_until 15 sh -c "tail -n +$mark '$T/gw.log' | grep 'snapshot: \(matches\|differs\)' | tail -n 1 | grep -q matches" ||
 		fail "$what: $(snap_last "$mark")"
 	ok "$what: $(snap_last "$mark" | sed 's/.*snapshot: //')"
 }

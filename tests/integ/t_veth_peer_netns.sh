@@ -44,7 +44,7 @@ count() { grep -c "$1" "$T/gw.log"; }
 # shows them: a check may differ before the last one; a drift stays)
 snap_last() { tail -n +"$1" "$T/gw.log" | grep 'snapshot: \(matches\|differs\)' | tail -n 1; }
 snap_ok() {
-	wait_until 5 sh -c "tail -n +$1 '$T/gw.log' | grep 'snapshot: \(matches\|differs\)' | tail -n 1 | grep -q matches" ||
+	wait_until 15 sh -c "tail -n +$1 '$T/gw.log' | grep 'snapshot: \(matches\|differs\)' | tail -n 1 | grep -q matches" ||
 		fail "$2: $(snap_last "$1")"
 }
 

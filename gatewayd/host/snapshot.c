@@ -17,6 +17,7 @@
  * and so do a deleted nexthop object's routes (RTM_DELNEXTHOP); a veth whose peer left or entered
  * the namespace names its peer anew. */
 #include "gatewayd/host/snapshot.h"
+#include "gatewayd/host/snapshot_int.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
 #include "lib/nl.h"
@@ -37,13 +38,6 @@ struct host_snap {
 };
 
 /* --- applying one event (pure) ------------------------------------------- */
-
-static bool link_same(const struct host_link *a, const struct host_link *b)
-{
-	return !strcmp(a->name, b->name) && a->master == b->master && a->peer == b->peer &&
-	       !strcmp(a->kind, b->kind) && !((a->flags ^ b->flags) & HOST_LINK_FLAGS) &&
-	       !memcmp(a->mac, b->mac, 6);
-}
 
 static struct host_link_change *change_find(struct host_change *ch, int ifindex)
 {
@@ -84,27 +78,12 @@ static int note_link(struct host_change *ch, int ifindex, const struct host_link
 	return 0;
 }
 
-static bool addr_eq(const struct host_addr *a, const struct host_addr *b)
-{
-	return a->family == b->family && a->ifindex == b->ifindex && a->plen == b->plen &&
-	       !memcmp(a->addr, b->addr, 16) && !memcmp(a->peer, b->peer, 16);
-}
-
-/* A route (one nexthop of it) is known by where it goes, its metric, TOS
- * and type, its device and gateway. */
-static bool route_eq(const struct host_route *a, const struct host_route *b)
-{
-	return a->family == b->family && a->plen == b->plen && a->metric == b->metric &&
-	       a->ifindex == b->ifindex && a->tos == b->tos && a->type == b->type &&
-	       !memcmp(a->dst, b->dst, 16) && !memcmp(a->gw, b->gw, 16);
-}
-
 static int note_addr(struct host_change *ch, const struct host_addr *a)
 {
 	struct host_addr *v;
 
 	for (size_t i = 0; i < ch->n_addrs; i++)
-		if (addr_eq(&ch->addrs[i], a))
+		if (host_addr_same(&ch->addrs[i], a))
 			return 0;
 	if (!(v = host_facts_grow(ch->addrs, ch->n_addrs, sizeof(*v))))
 		return -ENOMEM;
@@ -118,7 +97,7 @@ static int note_route(struct host_change *ch, const struct host_route *rt)
 	struct host_route *v;
 
 	for (size_t i = 0; i < ch->n_routes; i++)
-		if (route_eq(&ch->routes[i], rt))
+		if (host_route_same(&ch->routes[i], rt))
 			return 0;
 	if (!(v = host_facts_grow(ch->routes, ch->n_routes, sizeof(*v))))
 		return -ENOMEM;
@@ -310,7 +289,7 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 	} else {
 		f->links[i] = l;
 	}
-	if (link_same(&old, &l))
+	if (host_link_same(&old, &l))
 		return 0; /* statistics, IFF_RUNNING, MTU: nothing we keep */
 	if (note_link(ch, l.ifindex, &old, false) < 0)
 		return -ENOMEM;
@@ -327,7 +306,7 @@ static int apply_addr(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 
 	if (!rtnl_msg_parse_addr(nlh, &a))
 		return 0;
-	for (i = 0; i < f->n_addrs && !addr_eq(&f->addrs[i], &a); i++)
+	for (i = 0; i < f->n_addrs && !host_addr_same(&f->addrs[i], &a); i++)
 		;
 	if (nlh->nlmsg_type == RTM_DELADDR) {
 		if (i == f->n_addrs)
@@ -356,7 +335,7 @@ static int apply_addr(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 static bool route_in(const struct host_route *rt, const struct host_route *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (route_eq(rt, &v[i]))
+		if (host_route_same(rt, &v[i]))
 			return true;
 	return false;
 }
@@ -367,7 +346,7 @@ static int apply_route1(struct host_facts *f, uint16_t type, const struct host_r
 	struct host_route *v;
 	size_t i;
 
-	for (i = 0; i < f->n_routes && !route_eq(&f->routes[i], rt); i++)
+	for (i = 0; i < f->n_routes && !host_route_same(&f->routes[i], rt); i++)
 		;
 	if (type == RTM_DELROUTE) {
 		if (i == f->n_routes)
@@ -553,93 +532,8 @@ int host_snap_drain(struct host_snap *s, int fd, struct host_change *ch)
 	return ret;
 }
 
-/* --- checking it against the kernel (tests) ------------------------------- */
-
-static bool link_eq(const struct host_link *a, const struct host_link *b)
-{
-	return a->ifindex == b->ifindex && link_same(a, b);
-}
-
-static void addr_text(int family, const uint8_t *a, unsigned plen, int ifindex, char *out,
-		      size_t len)
-{
-	char t[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family, a, t, sizeof(t));
-	snprintf(out, len, "%s/%u dev %d", t, plen, ifindex);
-}
-
-/* Every element of a[0..na) in b[0..nb) (by eq), and as many: index of
- * the first of a missing from b, or na. */
-static size_t first_missing(const void *a, size_t na, const void *b, size_t nb, size_t size,
-			    bool (*eq)(const void *, const void *))
-{
-	for (size_t i = 0; i < na; i++) {
-		size_t k = 0;
-
-		while (k < nb && !eq((const char *)a + i * size, (const char *)b + k * size))
-			k++;
-		if (k == nb)
-			return i;
-	}
-	return na;
-}
-
-static bool addr_eq_v(const void *a, const void *b)
-{
-	return addr_eq(a, b);
-}
-
-static bool route_eq_v(const void *a, const void *b)
-{
-	return route_eq(a, b);
-}
-
-int host_facts_cmp(const struct host_facts *a, const struct host_facts *b, char *msg, size_t len)
-{
-	const struct host_facts *side[2] = { a, b };
-	char t[96];
-	size_t i;
-
-	for (int s = 0; s < 2; s++) {
-		const struct host_facts *x = side[s], *y = side[1 - s];
-		const char *where = s ? "only in the second" : "only in the first";
-
-		for (i = 0; i < x->n_links; i++) {
-			const struct host_link *l = &x->links[i],
-					       *o = host_link_by_index(y, l->ifindex);
-
-			if (!o || !link_eq(l, o)) {
-				snprintf(msg, len,
-					 "link %d %s (kind \"%s\", master %d, peer %d, flags %#x) "
-					 "%s",
-					 l->ifindex, l->name, l->kind, l->master, l->peer,
-					 l->flags & HOST_LINK_FLAGS, o ? "differs" : where);
-				return 1;
-			}
-		}
-		if ((i = first_missing(x->addrs, x->n_addrs, y->addrs, y->n_addrs,
-				       sizeof(*x->addrs), addr_eq_v)) < x->n_addrs) {
-			addr_text(x->addrs[i].family, x->addrs[i].addr, x->addrs[i].plen,
-				  x->addrs[i].ifindex, t, sizeof(t));
-			snprintf(msg, len, "address %s %s", t, where);
-			return 1;
-		}
-		if ((i = first_missing(x->routes, x->n_routes, y->routes, y->n_routes,
-				       sizeof(*x->routes), route_eq_v)) < x->n_routes) {
-			addr_text(x->routes[i].family, x->routes[i].dst, x->routes[i].plen,
-				  x->routes[i].ifindex, t, sizeof(t));
-			snprintf(msg, len, "route %s metric %u %s", t, x->routes[i].metric, where);
-			return 1;
-		}
-	}
-	if (a->n_links != b->n_links || a->n_addrs != b->n_addrs || a->n_routes != b->n_routes) {
-		snprintf(msg, len, "duplicates: %zu/%zu links, %zu/%zu addresses, %zu/%zu routes",
-			 a->n_links, b->n_links, a->n_addrs, b->n_addrs, a->n_routes, b->n_routes);
-		return 1;
-	}
-	return 0;
-}
+/* --- checking it against the kernel (tests; the comparison in
+ * snapshot_cmp.c) ---------------------------------------------------------- */
 
 int host_snap_check(struct host_snap *s, char *msg, size_t len)
 {

@@ -26,15 +26,27 @@ struct host_addr {
 	uint8_t addr[16];
 	unsigned plen;
 	int ifindex;
+	/* a point-to-point address's peer (IFA_ADDRESS beside IFA_LOCAL;
+	 * else the address itself): 10.0.0.1 peer 10.0.0.2/32 and 10.0.0.1
+	 * peer 10.0.0.3/32 are two addresses */
+	uint8_t peer[16];
 };
 
+/* One route, or one nexthop of a multipath route (one entry each: the
+ * kernel adds and removes an IPv6 route's nexthops one by one, and may
+ * hold several IPv4 routes to one place through one device by several
+ * gateways). */
 struct host_route {
 	int family;
 	uint8_t dst[16];
 	unsigned plen;
-	int ifindex;	   /* 0 if none (blackhole, multipath) */
+	int ifindex;	   /* 0 if none (blackhole) */
 	unsigned protocol; /* RTPROT_*: RTPROT_RA for routes learned from RAs */
 	uint32_t metric;
+	uint8_t gw[16];	   /* RTA_GATEWAY or RTA_VIA, zero if none */
+	uint8_t tos, type; /* rtm_tos, rtm_type (RTN_UNICAST, RTN_BLACKHOLE, ...) */
+	uint32_t nhid;	   /* RTA_NH_ID: through a nexthop object, or 0 */
+	bool mp;	   /* one nexthop of several (RTA_MULTIPATH) */
 };
 
 struct host_facts {

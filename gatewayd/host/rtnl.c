@@ -224,15 +224,18 @@ static void facts_addr_restart(void *data)
 static int facts_route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct host_facts *f = ((struct facts_dump *)data)->f;
-	struct host_route rt, *routes;
+	struct host_route rt[RTNL_ROUTE_NH_MAX], *routes;
+	size_t n = nlh->nlmsg_type == RTM_NEWROUTE
+			   ? rtnl_msg_parse_routes(nlh, rt, RTNL_ROUTE_NH_MAX)
+			   : 0;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || !rtnl_msg_parse_route(nlh, &rt))
-		return 0;
-	routes = host_facts_grow(f->routes, f->n_routes, sizeof(*routes));
-	if (!routes)
-		return -ENOMEM;
-	f->routes = routes;
-	routes[f->n_routes++] = rt;
+	for (size_t i = 0; i < n; i++) {
+		routes = host_facts_grow(f->routes, f->n_routes, sizeof(*routes));
+		if (!routes)
+			return -ENOMEM;
+		f->routes = routes;
+		routes[f->n_routes++] = rt[i];
+	}
 	return 0;
 }
 
@@ -324,7 +327,9 @@ int rtnl_monitor_open(void)
 	 * ip_forward is an event like any other. */
 	unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
 			  RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | 1u << (RTNLGRP_IPV4_NETCONF - 1) |
-			  1u << (RTNLGRP_IPV6_NETCONF - 1);
+			  1u << (RTNLGRP_IPV6_NETCONF - 1) |
+			  /* a nexthop object deleted takes its routes silently */
+			  1u << (RTNLGRP_NEXTHOP - 1);
 	/* Room for a burst; events beyond it are lost, and the drain says so
 	 * (then everything is re-read). Test hook: a tiny buffer, so a test
 	 * can make it overflow. */

@@ -10,6 +10,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/nexthop.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -345,28 +346,98 @@ bool rtnl_msg_parse_addr(const struct nlmsghdr *nlh, struct host_addr *out)
 	out->plen = ifa->ifa_prefixlen;
 	out->ifindex = (int)ifa->ifa_index;
 	memcpy(out->addr, mnl_attr_get_payload(a), alen);
+	a = tb[IFA_ADDRESS] && mnl_attr_get_payload_len(tb[IFA_ADDRESS]) == alen ? tb[IFA_ADDRESS]
+										 : a;
+	memcpy(out->peer, mnl_attr_get_payload(a), alen);
 	return true;
+}
+
+/* A gateway (RTA_GATEWAY, or RTA_VIA: family, then the address) into gw. */
+static void get_gw(const struct nlattr *gwa, const struct nlattr *via, uint8_t *gw)
+{
+	size_t n;
+
+	if (gwa && (n = mnl_attr_get_payload_len(gwa)) <= 16)
+		memcpy(gw, mnl_attr_get_payload(gwa), n);
+	else if (via && (n = mnl_attr_get_payload_len(via)) > 2 && n - 2 <= 16)
+		memcpy(gw, (const uint8_t *)mnl_attr_get_payload(via) + 2, n - 2);
+}
+
+size_t rtnl_msg_parse_routes(const struct nlmsghdr *nlh, struct host_route *out, size_t max)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct host_route r;
+	size_t n = 0;
+
+	if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) || !max ||
+	    !parse(nlh, sizeof(*rtm), tb, RTA_MAX) ||
+	    get_u32(tb[RTA_TABLE], rtm->rtm_table) != RT_TABLE_MAIN)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.family = rtm->rtm_family;
+	r.plen = rtm->rtm_dst_len;
+	r.protocol = rtm->rtm_protocol;
+	r.tos = rtm->rtm_tos;
+	r.type = rtm->rtm_type;
+	r.ifindex = (int)get_u32(tb[RTA_OIF], 0);
+	r.metric = get_u32(tb[RTA_PRIORITY], 0);
+	r.nhid = get_u32(tb[RTA_NH_ID], 0);
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
+		memcpy(r.dst, mnl_attr_get_payload(tb[RTA_DST]),
+		       mnl_attr_get_payload_len(tb[RTA_DST]));
+	get_gw(tb[RTA_GATEWAY], tb[RTA_VIA], r.gw);
+	if (tb[RTA_MULTIPATH]) {
+		const uint8_t *p = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		size_t left = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
+
+		while (left >= sizeof(struct rtnexthop) && n < max) {
+			const struct rtnexthop *nh = (const struct rtnexthop *)p;
+			const struct nlattr *gwa = NULL, *via = NULL, *a;
+			size_t len = nh->rtnh_len;
+
+			if (len < sizeof(*nh) || len > left)
+				break;
+			for (a = (const struct nlattr *)(p + RTNH_ALIGN(sizeof(*nh)));
+			     mnl_attr_ok(a, (int)((const uint8_t *)p + len - (const uint8_t *)a));
+			     a = mnl_attr_next(a))
+				if (mnl_attr_get_type(a) == RTA_GATEWAY)
+					gwa = a;
+				else if (mnl_attr_get_type(a) == RTA_VIA)
+					via = a;
+			out[n] = r;
+			out[n].mp = true;
+			out[n].ifindex = nh->rtnh_ifindex;
+			memset(out[n].gw, 0, sizeof(out[n].gw));
+			get_gw(gwa, via, out[n].gw);
+			n++;
+			len = RTNH_ALIGN(len);
+			if (len >= left)
+				break;
+			p += len;
+			left -= len;
+		}
+		if (n)
+			return n;
+	}
+	out[0] = r;
+	return 1;
 }
 
 bool rtnl_msg_parse_route(const struct nlmsghdr *nlh, struct host_route *out)
 {
-	const struct nlattr *tb[RTA_MAX + 1];
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	return rtnl_msg_parse_routes(nlh, out, 1) == 1;
+}
 
-	if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
-	    !parse(nlh, sizeof(*rtm), tb, RTA_MAX) ||
-	    get_u32(tb[RTA_TABLE], rtm->rtm_table) != RT_TABLE_MAIN)
+bool rtnl_msg_parse_nexthop_del(const struct nlmsghdr *nlh, uint32_t *id)
+{
+	const struct nlattr *tb[NHA_MAX + 1];
+
+	if (nlh->nlmsg_type != RTM_DELNEXTHOP || !parse(nlh, sizeof(struct nhmsg), tb, NHA_MAX) ||
+	    !tb[NHA_ID])
 		return false;
-	memset(out, 0, sizeof(*out));
-	out->family = rtm->rtm_family;
-	out->plen = rtm->rtm_dst_len;
-	out->protocol = rtm->rtm_protocol;
-	out->ifindex = (int)get_u32(tb[RTA_OIF], 0);
-	out->metric = get_u32(tb[RTA_PRIORITY], 0);
-	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) <= 16)
-		memcpy(out->dst, mnl_attr_get_payload(tb[RTA_DST]),
-		       mnl_attr_get_payload_len(tb[RTA_DST]));
-	return true;
+	*id = get_u32(tb[NHA_ID], 0);
+	return *id != 0;
 }
 
 static const struct ndmsg *neigh_hdr(const struct nlmsghdr *nlh, const struct nlattr **tb,

@@ -56,8 +56,17 @@ bool rtnl_msg_parse_link(const struct nlmsghdr *nlh, struct rtnl_link *out);
 /* RTM_NEWADDR or RTM_DELADDR into out (IFA_LOCAL, else IFA_ADDRESS). */
 bool rtnl_msg_parse_addr(const struct nlmsghdr *nlh, struct host_addr *out);
 /* RTM_NEWROUTE or RTM_DELROUTE of the main table into out; false for
- * other tables (local, policy routing) and anything else. */
+ * other tables (local, policy routing) and anything else. A multipath
+ * route: its first nexthop. */
 bool rtnl_msg_parse_route(const struct nlmsghdr *nlh, struct host_route *out);
+/* The same, one entry per nexthop (RTA_MULTIPATH) into out[0..max): how
+ * many (0: not a main-table route). Beyond max nexthops are left out, the
+ * same way in a read and in events. */
+#define RTNL_ROUTE_NH_MAX 64
+size_t rtnl_msg_parse_routes(const struct nlmsghdr *nlh, struct host_route *out, size_t max);
+/* RTM_DELNEXTHOP: the nexthop object's id into *id. The kernel removes
+ * the routes through it without a word. */
+bool rtnl_msg_parse_nexthop_del(const struct nlmsghdr *nlh, uint32_t *id);
 
 /* RTM_NEWNETCONF that sets the forwarding of every interface ("all":
  * net.ipv4.ip_forward, net.ipv6.conf.all.forwarding), the only ones the

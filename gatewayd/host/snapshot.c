@@ -5,12 +5,19 @@
  * Links stay sorted by name (host_link_by_name() halves); a link is found
  * by ifindex by a walk, which costs a few microseconds at 3,000 links (see
  * test_snapshot.c). Addresses and routes are sets: an event that adds
- * what is there already, or removes what is not, changes nothing.
+ * what is there already, or removes what is not, changes nothing. A route
+ * is one entry per nexthop, known by its gateway, TOS and type too (the
+ * kernel holds several under one destination and metric, and announces
+ * an IPv6 route's nexthops one by one); an address by its peer too.
  *
  * Where the kernel removes without saying so, the snapshot does it too:
- * IPv4 routes through a link that goes down or away are flushed with no
- * RTM_DELROUTE, and a deleted link's addresses and routes go with it. */
+ * IPv4 routes through a link that goes down or away, or loses its last
+ * IPv4 address, are flushed with no RTM_DELROUTE (a multipath one when
+ * no nexthop is left alive, or one's link went), a deleted link's addresses and routes go with it,
+ * and so do a deleted nexthop object's routes (RTM_DELNEXTHOP); a veth whose peer left or entered
+ * the namespace names its peer anew. */
 #include "gatewayd/host/snapshot.h"
+#include "gatewayd/host/snapshot_int.h"
 #include "gatewayd/host/rtnl.h"
 #include "gatewayd/host/rtnl_msg.h"
 #include "lib/nl.h"
@@ -31,13 +38,6 @@ struct host_snap {
 };
 
 /* --- applying one event (pure) ------------------------------------------- */
-
-static bool link_same(const struct host_link *a, const struct host_link *b)
-{
-	return !strcmp(a->name, b->name) && a->master == b->master && a->peer == b->peer &&
-	       !strcmp(a->kind, b->kind) && !((a->flags ^ b->flags) & HOST_LINK_FLAGS) &&
-	       !memcmp(a->mac, b->mac, 6);
-}
 
 static struct host_link_change *change_find(struct host_change *ch, int ifindex)
 {
@@ -78,25 +78,12 @@ static int note_link(struct host_change *ch, int ifindex, const struct host_link
 	return 0;
 }
 
-static bool addr_eq(const struct host_addr *a, const struct host_addr *b)
-{
-	return a->family == b->family && a->ifindex == b->ifindex && a->plen == b->plen &&
-	       !memcmp(a->addr, b->addr, 16);
-}
-
-/* A route is known by where it goes, its metric and its device. */
-static bool route_eq(const struct host_route *a, const struct host_route *b)
-{
-	return a->family == b->family && a->plen == b->plen && a->metric == b->metric &&
-	       a->ifindex == b->ifindex && !memcmp(a->dst, b->dst, 16);
-}
-
 static int note_addr(struct host_change *ch, const struct host_addr *a)
 {
 	struct host_addr *v;
 
 	for (size_t i = 0; i < ch->n_addrs; i++)
-		if (addr_eq(&ch->addrs[i], a))
+		if (host_addr_same(&ch->addrs[i], a))
 			return 0;
 	if (!(v = host_facts_grow(ch->addrs, ch->n_addrs, sizeof(*v))))
 		return -ENOMEM;
@@ -110,7 +97,7 @@ static int note_route(struct host_change *ch, const struct host_route *rt)
 	struct host_route *v;
 
 	for (size_t i = 0; i < ch->n_routes; i++)
-		if (route_eq(&ch->routes[i], rt))
+		if (host_route_same(&ch->routes[i], rt))
 			return 0;
 	if (!(v = host_facts_grow(ch->routes, ch->n_routes, sizeof(*v))))
 		return -ENOMEM;
@@ -132,14 +119,69 @@ static int drop_addrs(struct host_facts *f, int ifindex, struct host_change *ch)
 	return 0;
 }
 
+/* The same IPv4 multipath route. */
+static bool mp_same(const struct host_route *a, const struct host_route *b)
+{
+	return a->mp && b->mp && a->family == b->family && a->plen == b->plen &&
+	       a->metric == b->metric && a->tos == b->tos && a->type == b->type &&
+	       !memcmp(a->dst, b->dst, 16);
+}
+
+/* Does route i go when link ifindex goes (unreg), or goes down or loses
+ * its last IPv4 address? The kernel flushes an IPv4 route with no
+ * RTM_DELROUTE: a multipath one when every nexthop is dead (on a link
+ * that is down), or when one's link goes away. An IPv6 route's nexthops
+ * go one by one. */
+static bool route_goes(const struct host_facts *f, size_t i, int ifindex, bool v4, bool unreg)
+{
+	const struct host_route *r = &f->routes[i];
+
+	if (v4 && r->family != AF_INET)
+		return false;
+	if (!r->mp || r->family != AF_INET)
+		return r->ifindex == ifindex;
+	for (size_t k = 0; k < f->n_routes; k++) {
+		const struct host_route *o = &f->routes[k];
+		const struct host_link *l;
+
+		if (!mp_same(r, o))
+			continue;
+		if (unreg && o->ifindex == ifindex)
+			return true;
+		if (!unreg && o->ifindex != ifindex && (l = host_link_by_index(f, o->ifindex)) &&
+		    (l->flags & IFF_UP))
+			return false; /* a nexthop alive */
+	}
+	return !unreg;
+}
+
+/* Remove the routes that go with link ifindex (route_goes()), noting each. */
 static int drop_routes(struct host_facts *f, int ifindex, bool v4, struct host_change *ch)
 {
-	for (size_t i = f->n_routes; i-- > 0;)
-		if (f->routes[i].ifindex == ifindex && (!v4 || f->routes[i].family == AF_INET)) {
-			if (note_route(ch, &f->routes[i]) < 0)
-				return -ENOMEM;
-			f->routes[i] = f->routes[--f->n_routes];
+	bool unreg = !v4;
+	bool *gone = calloc(f->n_routes + 1, sizeof(*gone));
+	size_t n = 0;
+
+	if (!gone)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n_routes; i++)
+		gone[i] = route_goes(f, i, ifindex, v4, unreg);
+	for (size_t i = 0; i < f->n_routes; i++) {
+		if (!gone[i]) {
+			f->routes[n++] = f->routes[i];
+			continue;
 		}
+		if (note_route(ch, &f->routes[i]) < 0) {
+			/* keep the rest: the snapshot is read again */
+			memmove(&f->routes[n], &f->routes[i],
+				(f->n_routes - i) * sizeof(*f->routes));
+			f->n_routes = n + f->n_routes - i;
+			free(gone);
+			return -ENOMEM;
+		}
+	}
+	f->n_routes = n;
+	free(gone);
 	return 0;
 }
 
@@ -182,6 +224,29 @@ static void link_insert(struct host_facts *f, const struct host_link *l)
 	f->n_links++;
 }
 
+/* A veth's peer that leaves or enters this namespace is announced; the
+ * veth itself is not (only a carrier change would say it, and a veth that
+ * is down has none). The kernel now names the peer by netns id (peer 0 in
+ * our terms), or by its ifindex here: say so for the veth. ifindex is the
+ * link that went (gone) or came. */
+static int peer_moved(struct host_facts *f, int ifindex, int peer, bool gone,
+		      struct host_change *ch)
+{
+	for (size_t i = 0; i < f->n_links; i++) {
+		struct host_link *l = &f->links[i];
+		int want;
+
+		if (gone ? l->peer != ifindex : l->ifindex != peer || strcmp(l->kind, "veth"))
+			continue;
+		if ((want = gone ? 0 : ifindex) == l->peer)
+			continue;
+		if (note_link(ch, l->ifindex, l, false) < 0)
+			return -ENOMEM;
+		l->peer = want;
+	}
+	return 0;
+}
+
 static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
 {
 	struct rtnl_link rl;
@@ -201,7 +266,8 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 		 * routes */
 		if (note_link(ch, old.ifindex, &old, true) < 0 ||
 		    drop_addrs(f, old.ifindex, ch) < 0 ||
-		    drop_routes(f, old.ifindex, false, ch) < 0)
+		    drop_routes(f, old.ifindex, false, ch) < 0 ||
+		    peer_moved(f, old.ifindex, 0, true, ch) < 0)
 			return -ENOMEM;
 		return 0;
 	}
@@ -212,7 +278,9 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 			return -ENOMEM;
 		f->links = v;
 		link_insert(f, &l);
-		return note_link(ch, l.ifindex, NULL, false);
+		if (note_link(ch, l.ifindex, NULL, false) < 0)
+			return -ENOMEM;
+		return l.peer > 0 ? peer_moved(f, l.ifindex, l.peer, false, ch) : 0;
 	}
 	old = f->links[i];
 	if (strcmp(old.name, l.name)) {
@@ -221,7 +289,7 @@ static int apply_link(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 	} else {
 		f->links[i] = l;
 	}
-	if (link_same(&old, &l))
+	if (host_link_same(&old, &l))
 		return 0; /* statistics, IFF_RUNNING, MTU: nothing we keep */
 	if (note_link(ch, l.ifindex, &old, false) < 0)
 		return -ENOMEM;
@@ -238,13 +306,22 @@ static int apply_addr(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 
 	if (!rtnl_msg_parse_addr(nlh, &a))
 		return 0;
-	for (i = 0; i < f->n_addrs && !addr_eq(&f->addrs[i], &a); i++)
+	for (i = 0; i < f->n_addrs && !host_addr_same(&f->addrs[i], &a); i++)
 		;
 	if (nlh->nlmsg_type == RTM_DELADDR) {
 		if (i == f->n_addrs)
 			return 0;
 		f->addrs[i] = f->addrs[--f->n_addrs];
-		return note_addr(ch, &a);
+		if (note_addr(ch, &a) < 0)
+			return -ENOMEM;
+		if (a.family != AF_INET)
+			return 0;
+		/* the link's last IPv4 address: the kernel flushed its IPv4
+		 * routes (fib_disable_ip()) without a word */
+		for (i = 0; i < f->n_addrs; i++)
+			if (f->addrs[i].family == AF_INET && f->addrs[i].ifindex == a.ifindex)
+				return 0;
+		return drop_routes(f, a.ifindex, true, ch);
 	}
 	if (i < f->n_addrs)
 		return 0; /* flags, lifetimes: nothing we keep */
@@ -255,43 +332,84 @@ static int apply_addr(struct host_facts *f, const struct nlmsghdr *nlh, struct h
 	return note_addr(ch, &a);
 }
 
-static int apply_route(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
+static bool route_in(const struct host_route *rt, const struct host_route *v, size_t n)
 {
-	struct host_route rt, *v;
+	for (size_t i = 0; i < n; i++)
+		if (host_route_same(rt, &v[i]))
+			return true;
+	return false;
+}
+
+static int apply_route1(struct host_facts *f, uint16_t type, const struct host_route *rt,
+			struct host_change *ch)
+{
+	struct host_route *v;
 	size_t i;
 
-	if (!rtnl_msg_parse_route(nlh, &rt))
-		return 0;
-	if (nlh->nlmsg_type == RTM_NEWROUTE && (nlh->nlmsg_flags & NLM_F_REPLACE))
-		/* the one it replaced goes: same destination and metric */
-		for (i = f->n_routes; i-- > 0;) {
-			const struct host_route *o = &f->routes[i];
-
-			if (o->family == rt.family && o->plen == rt.plen &&
-			    o->metric == rt.metric && !memcmp(o->dst, rt.dst, 16) &&
-			    !route_eq(o, &rt)) {
-				if (note_route(ch, o) < 0)
-					return -ENOMEM;
-				f->routes[i] = f->routes[--f->n_routes];
-			}
-		}
-	for (i = 0; i < f->n_routes && !route_eq(&f->routes[i], &rt); i++)
+	for (i = 0; i < f->n_routes && !host_route_same(&f->routes[i], rt); i++)
 		;
-	if (nlh->nlmsg_type == RTM_DELROUTE) {
+	if (type == RTM_DELROUTE) {
 		if (i == f->n_routes)
 			return 0;
 		f->routes[i] = f->routes[--f->n_routes];
-		return note_route(ch, &rt);
+		return note_route(ch, rt);
 	}
 	if (i < f->n_routes) {
-		f->routes[i].protocol = rt.protocol;
+		f->routes[i].protocol = rt->protocol;
+		f->routes[i].nhid = rt->nhid;
 		return 0;
 	}
 	if (!(v = host_facts_grow(f->routes, f->n_routes, sizeof(*v))))
 		return -ENOMEM;
 	f->routes = v;
-	v[f->n_routes++] = rt;
-	return note_route(ch, &rt);
+	v[f->n_routes++] = *rt;
+	return note_route(ch, rt);
+}
+
+/* A route comes and goes nexthop by nexthop: a multipath one in one
+ * message (added or deleted whole), an IPv6 one also a nexthop at a
+ * time (ip -6 route append / del ... via), each announced alone. */
+static int apply_route(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
+{
+	struct host_route rt[RTNL_ROUTE_NH_MAX];
+	size_t n = rtnl_msg_parse_routes(nlh, rt, RTNL_ROUTE_NH_MAX);
+
+	if (!n)
+		return 0;
+	if (nlh->nlmsg_type == RTM_NEWROUTE && (nlh->nlmsg_flags & NLM_F_REPLACE))
+		/* what it replaced goes: same destination, metric and TOS */
+		for (size_t i = f->n_routes; i-- > 0;) {
+			const struct host_route *o = &f->routes[i];
+
+			if (o->family == rt[0].family && o->plen == rt[0].plen &&
+			    o->metric == rt[0].metric && o->tos == rt[0].tos &&
+			    !memcmp(o->dst, rt[0].dst, 16) && !route_in(o, rt, n)) {
+				if (note_route(ch, o) < 0)
+					return -ENOMEM;
+				f->routes[i] = f->routes[--f->n_routes];
+			}
+		}
+	for (size_t k = 0; k < n; k++)
+		if (apply_route1(f, nlh->nlmsg_type, &rt[k], ch) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* A nexthop object went, and the routes through it with no word. */
+static int apply_nexthop_del(struct host_facts *f, const struct nlmsghdr *nlh,
+			     struct host_change *ch)
+{
+	uint32_t id;
+
+	if (!rtnl_msg_parse_nexthop_del(nlh, &id))
+		return 0;
+	for (size_t i = f->n_routes; i-- > 0;)
+		if (f->routes[i].nhid == id) {
+			if (note_route(ch, &f->routes[i]) < 0)
+				return -ENOMEM;
+			f->routes[i] = f->routes[--f->n_routes];
+		}
+	return 0;
 }
 
 int host_facts_apply(struct host_facts *f, const struct nlmsghdr *nlh, struct host_change *ch)
@@ -307,6 +425,7 @@ int host_facts_apply(struct host_facts *f, const struct nlmsghdr *nlh, struct ho
 	case RTM_DELADDR: return apply_addr(f, nlh, ch);
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE: return apply_route(f, nlh, ch);
+	case RTM_DELNEXTHOP: return apply_nexthop_del(f, nlh, ch);
 	case RTM_NEWNETCONF: ch->netconf |= rtnl_msg_parse_netconf_forwarding(nlh); return 0;
 	}
 	return 0;
@@ -413,93 +532,8 @@ int host_snap_drain(struct host_snap *s, int fd, struct host_change *ch)
 	return ret;
 }
 
-/* --- checking it against the kernel (tests) ------------------------------- */
-
-static bool link_eq(const struct host_link *a, const struct host_link *b)
-{
-	return a->ifindex == b->ifindex && link_same(a, b);
-}
-
-static void addr_text(int family, const uint8_t *a, unsigned plen, int ifindex, char *out,
-		      size_t len)
-{
-	char t[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(family, a, t, sizeof(t));
-	snprintf(out, len, "%s/%u dev %d", t, plen, ifindex);
-}
-
-/* Every element of a[0..na) in b[0..nb) (by eq), and as many: index of
- * the first of a missing from b, or na. */
-static size_t first_missing(const void *a, size_t na, const void *b, size_t nb, size_t size,
-			    bool (*eq)(const void *, const void *))
-{
-	for (size_t i = 0; i < na; i++) {
-		size_t k = 0;
-
-		while (k < nb && !eq((const char *)a + i * size, (const char *)b + k * size))
-			k++;
-		if (k == nb)
-			return i;
-	}
-	return na;
-}
-
-static bool addr_eq_v(const void *a, const void *b)
-{
-	return addr_eq(a, b);
-}
-
-static bool route_eq_v(const void *a, const void *b)
-{
-	return route_eq(a, b);
-}
-
-int host_facts_cmp(const struct host_facts *a, const struct host_facts *b, char *msg, size_t len)
-{
-	const struct host_facts *side[2] = { a, b };
-	char t[96];
-	size_t i;
-
-	for (int s = 0; s < 2; s++) {
-		const struct host_facts *x = side[s], *y = side[1 - s];
-		const char *where = s ? "only in the second" : "only in the first";
-
-		for (i = 0; i < x->n_links; i++) {
-			const struct host_link *l = &x->links[i],
-					       *o = host_link_by_index(y, l->ifindex);
-
-			if (!o || !link_eq(l, o)) {
-				snprintf(msg, len,
-					 "link %d %s (kind \"%s\", master %d, peer %d, flags %#x) "
-					 "%s",
-					 l->ifindex, l->name, l->kind, l->master, l->peer,
-					 l->flags & HOST_LINK_FLAGS, o ? "differs" : where);
-				return 1;
-			}
-		}
-		if ((i = first_missing(x->addrs, x->n_addrs, y->addrs, y->n_addrs,
-				       sizeof(*x->addrs), addr_eq_v)) < x->n_addrs) {
-			addr_text(x->addrs[i].family, x->addrs[i].addr, x->addrs[i].plen,
-				  x->addrs[i].ifindex, t, sizeof(t));
-			snprintf(msg, len, "address %s %s", t, where);
-			return 1;
-		}
-		if ((i = first_missing(x->routes, x->n_routes, y->routes, y->n_routes,
-				       sizeof(*x->routes), route_eq_v)) < x->n_routes) {
-			addr_text(x->routes[i].family, x->routes[i].dst, x->routes[i].plen,
-				  x->routes[i].ifindex, t, sizeof(t));
-			snprintf(msg, len, "route %s metric %u %s", t, x->routes[i].metric, where);
-			return 1;
-		}
-	}
-	if (a->n_links != b->n_links || a->n_addrs != b->n_addrs || a->n_routes != b->n_routes) {
-		snprintf(msg, len, "duplicates: %zu/%zu links, %zu/%zu addresses, %zu/%zu routes",
-			 a->n_links, b->n_links, a->n_addrs, b->n_addrs, a->n_routes, b->n_routes);
-		return 1;
-	}
-	return 0;
-}
+/* --- checking it against the kernel (tests; the comparison in
+ * snapshot_cmp.c) ---------------------------------------------------------- */
 
 int host_snap_check(struct host_snap *s, char *msg, size_t len)
 {

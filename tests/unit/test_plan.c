@@ -537,9 +537,9 @@ START_TEST(test_diff_host)
 		{ 30, "gw-c", "bridge", 0, 0, 0, { 0 } },
 	};
 	struct host_addr addrs[] = {
-		{ AF_INET, { 10, 1, 0, 1 }, 24, 10 },
-		{ AF_INET6, { 0xfd, 0x01, [15] = 1 }, 64, 10 },
-		{ AF_INET, { 10, 9, 9, 9 }, 24, 30 },
+		{ AF_INET, { 10, 1, 0, 1 }, 24, 10, { 0 } },
+		{ AF_INET6, { 0xfd, 0x01, [15] = 1 }, 64, 10, { 0 } },
+		{ AF_INET, { 10, 9, 9, 9 }, 24, 30, { 0 } },
 	};
 	struct host_facts f = { 5, 3, 0, links, addrs, NULL, false };
 	struct gw_host_diff hd;

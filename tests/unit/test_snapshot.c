@@ -22,6 +22,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
+#include <linux/nexthop.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -220,6 +221,43 @@ START_TEST(test_veth_made_deleted)
 	/* deleting what is not there changes nothing */
 	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 99, .name = "zz" }));
 	ck_assert_uint_eq(ch.n_links, 0);
+}
+END_TEST
+
+/* A veth's peer leaving or entering the namespace is announced; the veth
+ * is not (down: no carrier to change). The snapshot names the peer as a
+ * read would: 0 once it is elsewhere, its ifindex once it is back. */
+START_TEST(test_veth_peer_moves)
+{
+	base();
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){
+			.ifindex = 10, .name = "pA", .kind = "veth", .master = 5, .peer = 11 }));
+	apply(link_msg(RTM_NEWLINK,
+		       (struct lk){ .ifindex = 11, .name = "pB", .kind = "veth", .peer = 10 }));
+	ck_assert_int_eq(host_link_by_index(&f, 10)->peer, 11);
+	batch();
+	/* pB into a container */
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 11, .name = "pB", .kind = "veth" }));
+	ck_assert_int_eq(host_link_by_index(&f, 10)->peer, 0);
+	ck_assert_uint_eq(ch.n_links, 2);
+	ck_assert(ch.links[1].ifindex == 10 && !ch.links[1].gone && !ch.links[1].added);
+	ck_assert_int_eq(ch.links[1].old_master, 5);
+	batch();
+	/* back, under another ifindex */
+	apply(link_msg(RTM_NEWLINK,
+		       (struct lk){ .ifindex = 12, .name = "pB", .kind = "veth", .peer = 10 }));
+	ck_assert_int_eq(host_link_by_index(&f, 10)->peer, 12);
+	ck_assert_uint_eq(ch.n_links, 2);
+	ck_assert(ch.links[1].ifindex == 10 && !ch.links[1].gone);
+	/* the pair deleted: both gone, each once */
+	batch();
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 12, .name = "pB", .kind = "veth" }));
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 10, .name = "pA", .kind = "veth" }));
+	ck_assert_uint_eq(ch.n_links, 2);
+	ck_assert(ch.links[0].gone && ch.links[1].gone);
+	ck_assert_uint_eq(f.n_links, 2);
 }
 END_TEST
 
@@ -437,6 +475,236 @@ END_TEST
 
 /* The test hook's comparison: the same facts in another order agree; a
  * link's master, an address or a route missing on one side does not. */
+/* An IPv6 route to 2001:db8:9::/64, metric 1024, on xa (5): through
+ * the gateways gws[0..n) (..::2, ..::3: the last byte), one nexthop
+ * (RTA_OIF, RTA_GATEWAY) or several (RTA_MULTIPATH), as the kernel
+ * announces it (rt6_fill_node); nhid: RTA_NH_ID. */
+static const struct nlmsghdr *gw_route_msg(uint16_t type, uint16_t flags, const uint8_t *gws,
+					   size_t n, uint32_t nhid)
+{
+	struct nlmsghdr *nlh = hdr(type, flags, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 9 },
+		gw[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 7 };
+
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = 64;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put(nlh, RTA_DST, 16, dst);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 1024);
+	if (nhid)
+		mnl_attr_put_u32(nlh, RTA_NH_ID, nhid);
+	if (n == 1) {
+		gw[15] = gws[0];
+		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+		mnl_attr_put_u32(nlh, RTA_OIF, 5);
+	} else {
+		struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+
+		for (size_t i = 0; i < n; i++) {
+			struct rtnexthop *nh = mnl_nlmsg_get_payload_tail(nlh);
+
+			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+			memset(nh, 0, sizeof(*nh));
+			nh->rtnh_ifindex = 5;
+			gw[15] = gws[i];
+			mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+			nh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) -
+							(char *)nh);
+		}
+		mnl_attr_nest_end(nlh, mp);
+	}
+	return nlh;
+}
+
+static size_t routes_via(uint8_t last)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f.n_routes; i++)
+		n += f.routes[i].dst[5] == 9 && f.routes[i].gw[15] == last &&
+		     f.routes[i].ifindex == 5;
+	return n;
+}
+
+/* Routes nexthop by nexthop: what ip -6 route append / del ... via
+ * announce, a multipath route added and deleted whole, a nexthop object
+ * deleted with its routes. Keyed by destination and metric alone, the
+ * snapshot kept one of two and lost it when one went. */
+START_TEST(test_route_nexthops)
+{
+	const uint8_t a = 2, b = 3, ab[] = { 2, 3 };
+	struct host_route r[4];
+	uint32_t id = 0;
+
+	base();
+	ck_assert_uint_eq(rtnl_msg_parse_routes(gw_route_msg(RTM_NEWROUTE, 0, ab, 2, 0), r, 4), 2);
+	ck_assert(r[0].ifindex == 5 && r[0].gw[15] == 2 && r[1].gw[15] == 3);
+	ck_assert_uint_eq(rtnl_msg_parse_routes(gw_route_msg(RTM_NEWROUTE, 0, ab, 2, 0), r, 1), 1);
+	/* added via a, appended via b: the kernel announces the whole */
+	apply(gw_route_msg(RTM_NEWROUTE, NLM_F_CREATE, &a, 1, 0));
+	apply(gw_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, ab, 2, 0));
+	ck_assert_uint_eq(f.n_routes, 2);
+	ck_assert_uint_eq(ch.n_routes, 2);
+	/* a deleted: b stays */
+	batch();
+	apply(gw_route_msg(RTM_DELROUTE, 0, &a, 1, 0));
+	ck_assert_uint_eq(routes_via(a), 0);
+	ck_assert_uint_eq(routes_via(b), 1);
+	ck_assert_uint_eq(ch.n_routes, 1);
+	/* both again, deleted whole */
+	apply(gw_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, ab, 2, 0));
+	ck_assert_uint_eq(f.n_routes, 2);
+	apply(gw_route_msg(RTM_DELROUTE, 0, ab, 2, 0));
+	ck_assert_uint_eq(f.n_routes, 0);
+	/* replaced by one: the other nexthop goes */
+	apply(gw_route_msg(RTM_NEWROUTE, NLM_F_CREATE, ab, 2, 0));
+	apply(gw_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &b, 1, 0));
+	ck_assert_uint_eq(routes_via(a), 0);
+	ck_assert_uint_eq(routes_via(b), 1);
+	ck_assert_uint_eq(f.n_routes, 1);
+	/* through nexthop object 7: its deletion takes the route */
+	apply(gw_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &a, 1, 7));
+	ck_assert_uint_eq(f.n_routes, 1);
+	batch();
+	{
+		struct nlmsghdr *nlh = hdr(RTM_DELNEXTHOP, 0, sizeof(struct nhmsg));
+
+		mnl_attr_put_u32(nlh, NHA_ID, 8);
+		ck_assert(rtnl_msg_parse_nexthop_del(nlh, &id) && id == 8);
+		apply(nlh);
+		ck_assert_uint_eq(f.n_routes, 1);
+		nlh = hdr(RTM_DELNEXTHOP, 0, sizeof(struct nhmsg));
+		mnl_attr_put_u32(nlh, NHA_ID, 7);
+		apply(nlh);
+	}
+	ck_assert_uint_eq(f.n_routes, 0);
+	ck_assert_uint_eq(ch.n_routes, 1);
+}
+END_TEST
+
+/* An IPv4 route to 198.18.<net>.0/24 through oifs[0..n) (RTA_MULTIPATH
+ * when more than one). */
+static const struct nlmsghdr *v4_route_msg(uint16_t type, uint8_t net, const int *oifs, size_t n)
+{
+	struct nlmsghdr *nlh = hdr(type, 0, sizeof(struct rtmsg));
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	uint8_t dst[4] = { 198, 18, net, 0 }, gw[4] = { 10, 0, 0, 2 };
+
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 24;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, RT_TABLE_MAIN);
+	mnl_attr_put(nlh, RTA_DST, 4, dst);
+	if (n == 1) {
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oifs[0]);
+		mnl_attr_put(nlh, RTA_GATEWAY, 4, gw);
+		return nlh;
+	}
+	{
+		struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+
+		for (size_t i = 0; i < n; i++) {
+			struct rtnexthop *nh = mnl_nlmsg_get_payload_tail(nlh);
+
+			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+			memset(nh, 0, sizeof(*nh));
+			nh->rtnh_ifindex = oifs[i];
+			gw[2] = (uint8_t)i;
+			mnl_attr_put(nlh, RTA_GATEWAY, 4, gw);
+			nh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) -
+							(char *)nh);
+		}
+		mnl_attr_nest_end(nlh, mp);
+	}
+	return nlh;
+}
+
+static size_t routes_to(uint8_t net)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f.n_routes; i++)
+		n += f.routes[i].family == AF_INET && f.routes[i].dst[2] == net;
+	return n;
+}
+
+/* The IPv4 routes the kernel flushes without a word: through a link set
+ * down (a multipath one only once no nexthop's link is up), or deleted
+ * (a multipath one whole), or that lost its last IPv4 address. */
+START_TEST(test_route_v4_flush)
+{
+	const int both[] = { 5, 6 }, five = 5;
+
+	base();
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth", .flags = IFF_UP }));
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.0.1", 24, 5));
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.1.1", 24, 6));
+	apply(v4_route_msg(RTM_NEWROUTE, 20, both, 2));
+	apply(v4_route_msg(RTM_NEWROUTE, 21, &five, 1));
+	ck_assert_uint_eq(routes_to(20), 2);
+	ck_assert(f.routes[0].mp);
+	batch();
+	/* br0 down: its own route goes, the multipath one stays (eth1 up) */
+	apply(link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 5, .name = "br0", .kind = "bridge" }));
+	ck_assert_uint_eq(routes_to(21), 0);
+	ck_assert_uint_eq(routes_to(20), 2);
+	/* eth1 down too: no nexthop alive */
+	apply(link_msg(RTM_NEWLINK, (struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth" }));
+	ck_assert_uint_eq(routes_to(20), 0);
+	/* both up, the route again; eth1 deleted: the route goes whole */
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){ .ifindex = 5, .name = "br0", .kind = "bridge", .flags = IFF_UP }));
+	apply(link_msg(
+		RTM_NEWLINK,
+		(struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth", .flags = IFF_UP }));
+	apply(v4_route_msg(RTM_NEWROUTE, 20, both, 2));
+	ck_assert_uint_eq(routes_to(20), 2);
+	apply(link_msg(RTM_DELLINK, (struct lk){ .ifindex = 6, .name = "eth1", .kind = "veth" }));
+	ck_assert_uint_eq(routes_to(20), 0);
+	/* br0's last IPv4 address deleted: its IPv4 routes go */
+	apply(v4_route_msg(RTM_NEWROUTE, 21, &five, 1));
+	apply(addr_msg(RTM_NEWADDR, AF_INET, "10.0.2.1", 24, 5));
+	apply(addr_msg(RTM_DELADDR, AF_INET, "10.0.0.1", 24, 5));
+	ck_assert_uint_eq(routes_to(21), 1);
+	apply(addr_msg(RTM_DELADDR, AF_INET, "10.0.2.1", 24, 5));
+	ck_assert_uint_eq(routes_to(21), 0);
+}
+END_TEST
+
+/* 10.77.0.1 peer 10.77.0.2/32 and 10.77.0.1 peer 10.77.0.3/32: two. */
+START_TEST(test_address_peers)
+{
+	static const uint8_t local[4] = { 10, 77, 0, 1 };
+
+	base();
+	for (int del = 0; del < 2; del++)
+		for (uint8_t p = 2; p <= 3 - del; p++) {
+			struct nlmsghdr *nlh =
+				hdr(del ? RTM_DELADDR : RTM_NEWADDR, 0, sizeof(struct ifaddrmsg));
+			struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+			uint8_t peer[4] = { 10, 77, 0, p };
+
+			ifa->ifa_family = AF_INET;
+			ifa->ifa_prefixlen = 32;
+			ifa->ifa_index = 5;
+			mnl_attr_put(nlh, IFA_ADDRESS, 4, peer);
+			mnl_attr_put(nlh, IFA_LOCAL, 4, local);
+			apply(nlh);
+		}
+	ck_assert_uint_eq(f.n_addrs, 1);
+	ck_assert_int_eq(f.addrs[0].peer[3], 3);
+	ck_assert_int_eq(f.addrs[0].addr[3], 1);
+}
+END_TEST
+
 START_TEST(test_facts_cmp)
 {
 	struct host_facts g = { 0 };
@@ -680,12 +948,16 @@ Suite *snapshot_suite(void)
 
 	tcase_add_checked_fixture(a, setup, teardown);
 	tcase_add_test(a, test_veth_made_deleted);
+	tcase_add_test(a, test_veth_peer_moves);
 	tcase_add_test(a, test_port_enslaved_released);
 	tcase_add_test(a, test_bridge_renamed);
 	tcase_add_test(a, test_link_down);
 	tcase_add_test(a, test_nothing_kept_changed);
 	tcase_add_test(a, test_addresses);
 	tcase_add_test(a, test_routes);
+	tcase_add_test(a, test_route_nexthops);
+	tcase_add_test(a, test_address_peers);
+	tcase_add_test(a, test_route_v4_flush);
 	tcase_add_test(a, test_many_links);
 	tcase_add_test(a, test_facts_cmp);
 	tcase_add_test(p, test_parse_link);

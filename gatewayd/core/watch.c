@@ -112,8 +112,15 @@ static void repair_bridge(struct gw_ctx *ctx, size_t i, bool gone)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	struct gw_net_rt *rt = &ctx->nets[i];
+	struct rtnl_link cur;
 	char err[512];
 
+	/* The snapshot can be a batch behind the kernel: a bridge set down,
+	 * then deleted, may come as two batches, and the first one's repair
+	 * finds no bridge at all -- then it is a recreation, ports and
+	 * dnsmasq included, not a "set it up". */
+	if (!gone && rtnl_link_get(ctx->rtnl, n->bridge, &cur) == -ENODEV)
+		gone = true;
 	if (bridge_up(ctx, ctx->conf, n, rt, err, sizeof(err)) < 0) {
 		log_err("network \"%s\": repairing bridge %s failed: %s", n->name, n->bridge, err);
 		return;

@@ -149,4 +149,13 @@ long net_addrs6(struct gw_binding *b, size_t i, const uint32_t *idx, size_t np,
 long kept_add(const struct gw_binding *b, size_t i, struct in6_addr **kept, size_t *n);
 void on_neigh(int fd, uint32_t events, void *arg);
 
+/* binding_files.c: binding_net_addrs(), and *expiry: the earliest of its
+ * leases that runs out (0: none); the bindings of the last run, as where
+ * each MAC was (kept by binding_compute() only while that port is still a
+ * guest port); BINDING_STATE written if its text changed. */
+int binding_addrs_read(const struct gw_conf *conf, const struct gw_network *n,
+		       struct nft_bind **out, size_t *n_out, size_t *n_leases, uint64_t *expiry);
+void binding_state_load(struct gw_binding *b, const char *dir);
+void binding_state_save(struct gw_binding *b, const char *dir);
+
 #endif

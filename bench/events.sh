@@ -90,15 +90,7 @@ ip -n "gwt$ID-rp" link set eth0 up
 	for i in $(seq 1 "$LINKS"); do echo "link add ex$i type veth peer name ey$i"; done
 	for i in $(seq 1 "$LINKS"); do echo "link del ex$i"; done
 } >"$T/links"
-{
-	for i in $(seq 1 "$BURST"); do
-		echo "link add bx$i type veth peer name by$i"
-		echo "link set bx$i up"
-		echo "link set by$i up"
-		echo "addr add 172.31.$((i / 250)).$((i % 250 + 1))/32 dev bx$i"
-	done
-	for i in $(seq 1 "$BURST"); do echo "link del bx$i"; done
-} >"$T/burst"
+bench_burst_file "$BURST" "$T/burst"
 
 cpu() { perl "$BENCH/ev_cpu.pl" "$T/run" "$GW_PID" "$@"; }
 # quiet: waits (ev_cpu.pl), sets Q to its sample; notes a wait that timed out.

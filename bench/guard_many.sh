@@ -65,15 +65,7 @@ EOF
 done
 
 # burst_file: the batch that makes and deletes BURST veth pairs.
-{
-	for i in $(seq 1 "$BURST"); do
-		echo "link add bx$i type veth peer name by$i"
-		echo "link set bx$i up"
-		echo "link set by$i up"
-		echo "addr add 172.31.$((i / 250)).$((i % 250 + 1))/32 dev bx$i"
-	done
-	for i in $(seq 1 "$BURST"); do echo "link del bx$i"; done
-} >"$T/burst"
+bench_burst_file "$BURST" "$T/burst"
 
 # ticks: CPU ticks (utime + stime) of every running dnsmasq gatewayd
 # started, then of gatewayd.

@@ -189,3 +189,18 @@ bench_many_conf() {
 		done
 	} >"$T/gw.conf"
 }
+
+# bench_burst_file N FILE: an `ip -batch` file that makes N veth pairs
+# (bx/by), sets them up, gives each an address, and deletes them again.
+bench_burst_file() {
+	local i
+	{
+		for i in $(seq 1 "$1"); do
+			echo "link add bx$i type veth peer name by$i"
+			echo "link set bx$i up"
+			echo "link set by$i up"
+			echo "addr add 172.31.$((i / 250)).$((i % 250 + 1))/32 dev bx$i"
+		done
+		for i in $(seq 1 "$1"); do echo "link del bx$i"; done
+	} >"$2"
+}

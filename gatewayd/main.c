@@ -255,6 +255,17 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	}
 	log_init(foreground, verbose);
 	write_lock_pid(lockfd);
+	if (getenv("GATEWAYD_TEST_OMIT")) {
+		unsigned omit;
+
+		if (nft_omit_parse(getenv("GATEWAYD_TEST_OMIT"), &omit) < 0)
+			log_warn("GATEWAYD_TEST_OMIT=\"%s\": unknown part, ignored",
+				 getenv("GATEWAYD_TEST_OMIT"));
+		else if (omit)
+			log_warn("GATEWAYD_TEST_OMIT=\"%s\": a bench hook; guards left out of "
+				 "the ruleset, never use it on a real host",
+				 getenv("GATEWAYD_TEST_OMIT"));
+	}
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

@@ -300,6 +300,37 @@ static int plan_net_chains(struct nft_plan *p, const struct gw_network *n, bool 
 	return r;
 }
 
+int nft_omit_parse(const char *s, unsigned *out)
+{
+	static const char *const names[] = { "binding", "meters", "untrusted", "backstop",
+					     "filter",	"dnat",	  "counters" };
+	unsigned v = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, " ,"), i;
+
+		for (i = 0; len && i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i]) == len && !strncmp(s, names[i], len))
+				break;
+		if (len && i == sizeof(names) / sizeof(names[0]))
+			return -EINVAL;
+		if (len)
+			v |= 1u << i;
+		s += len;
+		s += strspn(s, " ,");
+	}
+	*out = v;
+	return 0;
+}
+
+unsigned nft_test_omit(void)
+{
+	const char *s = getenv("GATEWAYD_TEST_OMIT");
+	unsigned v = 0;
+
+	return s && nft_omit_parse(s, &v) == 0 ? v : 0;
+}
+
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
 		   struct nft_plan *plan)
 {
@@ -307,6 +338,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->omit = nft_test_omit();
 	plan->chains = malloc(sizeof(base_chains));
 	if (!plan->chains)
 		return -ENOMEM;

@@ -272,7 +272,28 @@ struct nft_set_plan {
 	struct nft_elem *elems;
 };
 
+/* Bench hook, never for production: GATEWAYD_TEST_OMIT="binding meters
+ * ..." leaves those parts out of the ruleset, so that bench/ruleset.sh can
+ * measure what each costs a packet (issue 18: the per-feature breakdown).
+ * The guards they are part of are off while it is set; gatewayd says so
+ * at start. Each part's planner checks plan->omit. */
+enum nft_omit {
+	NFT_OMIT_BINDING = 1u << 0,    /* "binding": bind_NET's address/MAC checks */
+	NFT_OMIT_METERS = 1u << 1,     /* "meters": DHCP/RS rate meters and claim checks */
+	NFT_OMIT_UNTRUSTED = 1u << 2,  /* "untrusted": unknown/untrusted-port chains */
+	NFT_OMIT_BACKSTOP = 1u << 3,   /* "backstop": bridge out/ports DHCP+RA guard */
+	NFT_OMIT_FWD_FILTER = 1u << 4, /* "filter": per-network forward/input filter */
+	NFT_OMIT_DNAT = 1u << 5,       /* "dnat": port forwards' dispatch rules */
+	NFT_OMIT_COUNTERS = 1u << 6,   /* "counters": per-network counters in rules */
+};
+/* Parses a space- or comma-separated list of the names above into *out;
+ * -EINVAL naming nothing on an unknown word. */
+int nft_omit_parse(const char *s, unsigned *out);
+/* GATEWAYD_TEST_OMIT parsed (0 when unset or invalid). */
+unsigned nft_test_omit(void);
+
 struct nft_plan {
+	unsigned omit; /* enum nft_omit bits: nft_test_omit() at build */
 	size_t n_chains, n_rules, cap_rules, n_counters, n_sets;
 	struct nft_chain_desc *chains;
 	struct nft_rule_plan *rules;

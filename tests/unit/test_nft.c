@@ -80,6 +80,22 @@ static char *chain_text(const char *name)
 	return chain_text_in(&plan, name);
 }
 
+START_TEST(test_omit_parse)
+{
+	unsigned v = 99;
+
+	ck_assert_int_eq(nft_omit_parse("", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(nft_omit_parse("binding, counters dnat", &v), 0);
+	ck_assert_uint_eq(v, NFT_OMIT_BINDING | NFT_OMIT_COUNTERS | NFT_OMIT_DNAT);
+	ck_assert_int_eq(nft_omit_parse("meters untrusted,backstop filter", &v), 0);
+	ck_assert_uint_eq(v, NFT_OMIT_METERS | NFT_OMIT_UNTRUSTED | NFT_OMIT_BACKSTOP |
+				     NFT_OMIT_FWD_FILTER);
+	ck_assert_int_eq(nft_omit_parse("bind", &v), -EINVAL);
+	ck_assert_int_eq(nft_omit_parse("bindingx", &v), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_plan_dispatch)
 {
 	ck_assert_str_eq(chain_text("postrouting"),
@@ -1136,6 +1152,7 @@ Suite *nft_suite(void)
 	TCase *tc = tcase_create("plan+batch");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_omit_parse);
 	tcase_add_test(tc, test_plan_dispatch);
 	tcase_add_test(tc, test_plan_flat);
 	tcase_add_test(tc, test_plan_maps);

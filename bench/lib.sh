@@ -4,6 +4,7 @@
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 INET_IP=198.51.100.1
+INET_IP6=2001:db8:51::1 # the internet's eth0 (tests/integ/lib.sh topo_init)
 
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; NOW=$((t / 1000)); }
 
@@ -80,23 +81,34 @@ bind_guest() {
 	wait_until 10 ip netns exec "$1" busybox ping -c 1 -W 1 "$INET_IP" || fail "$1: no ping through after its lease"
 }
 
-# warm NS: one ping through, so neither ARP nor a changed bridge MAC is
-# part of the first measured packets.
+# warm NS [IP]: one ping through to IP (the internet's INET_IP, or its
+# INET_IP6), so neither ARP/ND nor a changed bridge MAC is part of the
+# first measured packets.
 warm() {
 	ip -n "$1" neigh flush all 2>/dev/null
-	ip netns exec "$1" busybox ping -c 1 -W 2 "$INET_IP" >/dev/null 2>&1 ||
-		ip netns exec "$1" busybox ping -c 1 -W 2 "$INET_IP" >/dev/null 2>&1
+	ip netns exec "$1" busybox ping -c 1 -W 2 "${2:-$INET_IP}" >/dev/null 2>&1 ||
+		ip netns exec "$1" busybox ping -c 1 -W 2 "${2:-$INET_IP}" >/dev/null 2>&1
+}
+
+# slaac_addr PREFIX MAC: the SLAAC (EUI-64) address MAC takes in the /64
+# PREFIX ("2001:db8:200"), as the kernel prints it (zeros dropped), e.g.
+# 2001:db8:200::5054:ff:fec8:32 for 52:54:00:c8:00:32.
+slaac_addr() {
+	local m
+	IFS=: read -r -a m <<<"$2"
+	printf '%s::%x:%x:%x:%x\n' "$1" $(((0x${m[0]} ^ 2) << 8 | 0x${m[1]})) $((0x${m[2]} << 8 | 0xff)) \
+		$((0xfe << 8 | 0x${m[3]})) $((0x${m[4]} << 8 | 0x${m[5]}))
 }
 
 inet_rx() { in_inet cat /sys/class/net/eth0/statistics/rx_packets; }
 
-# udp_pps NS PORT: 64-byte UDP packets per second that reached the
+# udp_pps NS PORT [IP]: 64-byte UDP packets per second that reached the
 # internet namespace's eth0 (what was forwarded, whether or not iperf3's
 # receiving socket kept up), over BENCH_SECONDS, the client sending as
-# fast as it can.
+# fast as it can, to the iperf3 server at IP (INET_IP; INET_IP6 for IPv6).
 udp_pps() {
-	warm "$1"
-	udp_pps_to "$1" "$NS_INET" "$INET_IP" "$2"
+	warm "$1" "${3:-$INET_IP}"
+	udp_pps_to "$1" "$NS_INET" "${3:-$INET_IP}" "$2"
 }
 
 # udp_pps_to NS TO_NS TO_IP PORT: the same to the iperf3 server at TO_IP
@@ -122,14 +134,15 @@ udp_pps_to() {
 	return 0
 }
 
-# tcp_cps NS: new TCP connections per second from NS to the accept loop in
-# the internet namespace (one connector, BENCH_SECONDS). Failed connects
-# are added to $T/tcp-fails. CPU_OUT=FILE: connections per CPU-second of
-# the connector, as in udp_pps_to.
+# tcp_cps NS [IP PORT]: new TCP connections per second from NS to the
+# accept loop in the internet namespace (INET_IP 9100; for IPv6 the one
+# the caller started on INET_IP6), one connector, BENCH_SECONDS. Failed
+# connects are added to $T/tcp-fails. CPU_OUT=FILE: connections per
+# CPU-second of the connector, as in udp_pps_to.
 tcp_cps() {
 	local r c
-	warm "$1"
-	r=$( { TIMEFORMAT='%3U %3S'; time ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "$INET_IP" 9100 "$SECS"; } 2>"$T/cpu-time")
+	warm "$1" "${2:-$INET_IP}"
+	r=$( { TIMEFORMAT='%3U %3S'; time ip netns exec "$1" perl "$BENCH/tcp_conn.pl" connect "${2:-$INET_IP}" "${3:-9100}" "$SECS"; } 2>"$T/cpu-time")
 	[ "${r#* }" = 0 ] || echo "${r#* } failed connects from $1" >>"$T/tcp-fails"
 	echo "${r%% *}"
 	[ -n "${CPU_OUT:-}" ] && read -r c <"$T/cpu-time" &&

@@ -25,7 +25,11 @@
 # and with BENCH_GATEWAYD_OLD both binaries taking turns -- main 7cf2d13's
 # IPv6 dnsmasqs take hours at 1,000 networks: give it e.g.
 # BENCH_EV_NETS="1 300" BENCH_EV_BURST=100)
-# BENCH_VARIANTS="none masq masqfwd gatewayd libvirt" (part 1's variants)
+# BENCH_VARIANTS="none masq masqfwd gatewayd libvirt masq6 gatewayd6
+# gatewayd6r libvirt6" (part 1's variants; bench/ruleset.sh says what each
+# is) BENCH_BREAKDOWN=1 adds gatewayd_no_PART for each part of
+# GATEWAYD_TEST_OMIT and gatewayd_skel (0: not); BENCH_PERF=1 the per-hook
+# shares with perf (0: not)
 # BENCH_GATEWAYD_OLD=/path/to/old/gatewayd adds part 1's variant
 # gatewayd_old (that binary, same config) and the ratio new / old, and
 # runs part events with both, e.g.
@@ -49,18 +53,6 @@ part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/guard.sh"
 . "$BENCH/scale.sh"
 
-# rs_line LABEL REF V [ratios]: part 1's row for variant V, ratios to REF
-# (only the ratios with "ratios").
-# With "cpu", the same per CPU-second of the sender.
-rs_line() {
-	local -n U=RS_UDP T=RS_TCP G=RS_GG
-	[ "${5:-}" = cpu ] && { local -n U=RS_UDPC T=RS_TCPC G=RS_GGC; }
-	local u=${U[$3]} t=${T[$3]} g=${G[$3]}
-	[ "${4:-}" = ratios ] && u='' t='' g=''
-	printf '%-40s %10s %7s %11s %7s %10s %7s\n' "$1" "$u" "$(ratio "${U[$2]}" "${U[$3]}")" \
-		"$t" "$(ratio "${T[$2]}" "${T[$3]}")" "$g" "$(ratio "${G[$2]}" "${G[$3]}")"
-}
-
 t_begin=$SECONDS
 read -r load0 _ </proc/loadavg
 : >"$T/notes"
@@ -75,42 +67,7 @@ echo
 echo "make bench: $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo "(not a git tree)"), $(date -u '+%F %H:%M') UTC, $(nproc) CPUs," \
 	"load average $load0 at start, $load1 at end; BENCH_REPS=$REPS BENCH_SECONDS=$SECS BENCH_NETS=\"$NETS\""
 echo "binaries: $GATEWAYD, $GATEWAYCTL"
-if part ruleset; then
-	echo
-	echo "1. What the ruleset costs: guest -> internet and guest -> guest (one bridge), one network;"
-	echo "   median of $REPS x $SECS s, variants taking turns"
-	for how in wall cpu; do
-		if [ $how = wall ]; then
-			echo "   per second:"
-		else
-			echo "   per CPU-second of the sender (its softirqs carry the packet through; steadier when the machine is shared):"
-		fi
-		printf '%-40s %10s %7s %11s %7s %10s %7s\n' variant "UDP pkt/s" ratio "TCP conn/s" ratio "a->b pkt/s" ratio
-		for v in "${RS_VARIANTS[@]}"; do
-			case $v in
-			none) label="no ruleset (routed back, no NAT)" ;;
-			masq) label="bare masquerade (1 nft rule)" ;;
-			masqfwd) label="masquerade + 1-rule forward filter" ;;
-			gatewayd) label="gatewayd, 1 network" ;;
-			gatewayd_*) label="$v, 1 network" ;;
-			libvirt) label="libvirt-style iptables ($IPT_BACKEND)" ;;
-			esac
-			rs_line "$label" none "$v" "" $how
-		done
-		[ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-			rs_line "gatewayd / bare masquerade" masq gatewayd ratios $how
-		[ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
-			rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios $how
-		for v in "${RS_VARIANTS[@]}"; do
-			case $v in
-			gatewayd_*) [ -n "${RS_UDP[gatewayd]:-}" ] && rs_line "gatewayd / $v" "$v" gatewayd ratios $how ;;
-			esac
-		done
-	done
-	for v in "${RS_VARIANTS[@]}"; do
-		case $v in gatewayd_*) echo "  $v: ${RS_BIN[$v]}" ;; esac
-	done
-fi
+part ruleset && rs_print
 if part scale; then
 	echo
 	echo "2-4, 6. N networks: guest on network 1 vs network N taking turns (median of $REPS x $SECS s);"
@@ -142,6 +99,12 @@ m=
 part ruleset && [ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && m="gatewayd/masquerade UDP $(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
 part ruleset && [ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 	m="$m (/masquerade + forward filter UDP $(ratio "${RS_UDP[masqfwd]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masqfwd]}" "${RS_TCP[gatewayd]}"))"
+part ruleset && [ -n "${RS_UDP[libvirt]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
+	m="${m:+$m; }gatewayd/libvirt UDP $(ratio "${RS_UDP[libvirt]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[libvirt]}" "${RS_TCP[gatewayd]}")"
+part ruleset && [ -n "${RS_UDP[masq6]:-}" ] && [ -n "${RS_UDP[gatewayd6]:-}" ] &&
+	m="${m:+$m; }IPv6 gatewayd NAT66/masquerade UDP $(ratio "${RS_UDP[masq6]}" "${RS_UDP[gatewayd6]}"), TCP $(ratio "${RS_TCP[masq6]}" "${RS_TCP[gatewayd6]}")"
+part ruleset && [ -n "${RS_UDP[libvirt6]:-}" ] && [ -n "${RS_UDP[gatewayd6r]:-}" ] &&
+	m="${m:+$m; }IPv6 gatewayd routed/libvirt UDP $(ratio "${RS_UDP[libvirt6]}" "${RS_UDP[gatewayd6r]}"), TCP $(ratio "${RS_TCP[libvirt6]}" "${RS_TCP[gatewayd6r]}")"
 part ruleset && [ -n "${RS_UDP[gatewayd_old]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&
 	m="${m:+$m; }gatewayd/gatewayd_old UDP $(ratio "${RS_UDP[gatewayd_old]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[gatewayd_old]}" "${RS_TCP[gatewayd]}"), guest->guest UDP $(ratio "${RS_GG[gatewayd_old]}" "${RS_GG[gatewayd]}") (per CPU-second: $(ratio "${RS_UDPC[gatewayd_old]}" "${RS_UDPC[gatewayd]}"), $(ratio "${RS_TCPC[gatewayd_old]}" "${RS_TCPC[gatewayd]}"), $(ratio "${RS_GGC[gatewayd_old]}" "${RS_GGC[gatewayd]}"))"
 if part scale; then
@@ -159,13 +122,7 @@ echo "measured: $m"
 # guest gatewayd does not let through): say so and fail, so a short smoke
 # run in CI catches it.
 broken=''
-if part ruleset; then
-	for v in "${RS_VARIANTS[@]}"; do
-		for f in "UDP ${RS_UDP[$v]}" "TCP ${RS_TCP[$v]}" "guest->guest ${RS_GG[$v]}"; do
-			case ${f#* } in '' | - | 0) broken="$broken; part 1, $v: no ${f% *} figure" ;; esac
-		done
-	done
-fi
+part ruleset && broken="$broken$(rs_broken)"
 if part scale; then
 	for n in $NETS; do
 		for f in "${SC_UDP1[$n]}" "${SC_UDPN[$n]}" "${SC_TCP1[$n]}" "${SC_TCPN[$n]}"; do

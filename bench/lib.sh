@@ -91,12 +91,13 @@ warm() {
 }
 
 # slaac_addr PREFIX MAC: the SLAAC (EUI-64) address MAC takes in the /64
-# PREFIX ("2001:db8:200"), as the kernel prints it (zeros dropped), e.g.
-# 2001:db8:200::5054:ff:fec8:32 for 52:54:00:c8:00:32.
+# PREFIX (its four groups: "2001:db8:200:0"), as ip and nft print it
+# when neither PREFIX nor the MAC is all zeros, e.g.
+# 2001:db8:200:0:5054:ff:fec8:32 for 52:54:00:c8:00:32.
 slaac_addr() {
 	local m
 	IFS=: read -r -a m <<<"$2"
-	printf '%s::%x:%x:%x:%x\n' "$1" $(((0x${m[0]} ^ 2) << 8 | 0x${m[1]})) $((0x${m[2]} << 8 | 0xff)) \
+	printf '%s:%x:%x:%x:%x\n' "$1" $(((0x${m[0]} ^ 2) << 8 | 0x${m[1]})) $((0x${m[2]} << 8 | 0xff)) \
 		$((0xfe << 8 | 0x${m[3]})) $((0x${m[4]} << 8 | 0x${m[5]}))
 }
 

@@ -32,7 +32,7 @@
 #             which libvirt routes (FWX/FWI/FWO without conntrack, INP/OUT
 #             for DNS and DHCPv6), as libvirt >= 5.1 writes them
 #
-#   [a] eth0 10.200.0.50, SLAAC 2001:db8:200::5054:ff:fec8:32 ── va ──┐
+#   [a] eth0 10.200.0.50, SLAAC 2001:db8:200:0:5054:ff:fec8:32 ── va ──┐
 #   [b] eth0 10.200.0.60 ── vb ── gwa 10.200.0.1, 2001:db8:200::1 [host] up0 ── [inet]
 #
 # Guest -> internet: UDP packets/s and TCP connections/s from a (IPv4; the
@@ -72,7 +72,7 @@ done
 RS_BR=gwa
 RS_NET=10.200.0
 RS_NET6=2001:db8:200 # its /64
-RS_A6=$(slaac_addr "$RS_NET6" "$(guest_mac "$RS_NET.50")")
+RS_A6=$(slaac_addr "$RS_NET6:0" "$(guest_mac "$RS_NET.50")")
 # rs_v6 V: V is measured over IPv6 (none: over both)
 rs_v6() { case $1 in none | *6 | *6r) return 0 ;; esac; return 1; }
 rs_v4() { case $1 in *6 | *6r) return 1 ;; esac; return 0; }
@@ -91,7 +91,7 @@ rs_setup() {
 	# a's SLAAC address, with duplicate address detection as SLAAC does
 	ip -n "gwt$ID-a" addr add "$RS_A6/64" dev eth0
 	ip -n "gwt$ID-a" -6 route add default via "$RS_NET6::1"
-	wait_until 10 sh -c "ip -n gwt$ID-a -6 addr show dev eth0 | grep -q '$RS_A6/64 scope global\$'" ||
+	wait_until 10 sh -c "ip -n gwt$ID-a -6 addr show dev eth0 | grep '$RS_A6/64 ' | grep -qv tentative" ||
 		fail "a: $RS_A6 still tentative: $(ip -n "gwt$ID-a" -6 addr show dev eth0)"
 	ip netns exec "gwt$ID-b" iperf3 -s -D -p 5201 -B "$RS_NET.60" --logfile "$T/iperf-b.log" --pidfile "$T/iperf-b.pid"
 	in_inet iperf3 -s -D -p 5206 -B "$INET_IP6" --logfile "$T/iperf-5206.log" --pidfile "$T/iperf-5206.pid"
@@ -357,7 +357,7 @@ rs_perf() {
 		fi
 		rs_off "$v"
 		pid=$(cat "$T/perf-$v.pid")
-		RS_PERF[$v]=$(perf script -i "$T/perf-$v.data" -F pid,sym 2>/dev/null | awk -v pid="$pid" -v funcs="$RS_PERF_FUNCS" '
+		RS_PERF[$v]=$(perf script -i "$T/perf-$v.data" -F pid,ip,sym 2>/dev/null | awk -v pid="$pid" -v funcs="$RS_PERF_FUNCS" '
 			function done_sample(   f) { if (mine) { n++; for (f in hit) c[f]++ } delete hit; mine = 0 }
 			BEGIN { nf = split(funcs, fn, " ") }
 			/^[ \t]*[0-9]+[ \t]*$/ { done_sample(); mine = ($1 == pid); next }
@@ -490,14 +490,14 @@ rs_print_perf() {
 	printf '%-44s %8s' "" samples
 	for f in $RS_PERF_FUNCS; do
 		[ "$f" = nf_nat_ ] && f='nf_nat_*'
-		printf ' %20s' "$f"
+		printf ' %s' "$f"
 	done
 	echo
 	for v in gatewayd masq; do
 		[ -n "${RS_PERF[$v]:-}" ] || continue
 		printf '%-44s %8s' "$(rs_label "$v")" "${RS_PERF[$v]%% *}"
 		for f in $RS_PERF_FUNCS; do
-			printf ' %19s%%' "$(sed -n "s/.* $f=\([0-9.]*\).*/\1/p" <<<"${RS_PERF[$v]}")"
+			printf ' %*s%%' $((${#f} - 1)) "$(sed -n "s/.* $f=\([0-9.]*\).*/\1/p" <<<"${RS_PERF[$v]}")"
 		done
 		echo
 	done

@@ -461,7 +461,8 @@ rs_print_breakdown() {
 	for v in "${RS_VARIANTS[@]}"; do case $v in gatewayd_no_* | gatewayd_skel) any=1 ;; esac; done
 	[ -n "$any" ] && rs_has gatewayd || return 0
 	echo "   what each part costs (GATEWAYD_TEST_OMIT; IPv4, per packet of the sender's CPU, from the per-CPU-second"
-	echo "   medians; cost = gatewayd minus gatewayd without the part, and its share of gatewayd's):"
+	echo "   medians; cost = gatewayd minus gatewayd without the part, and its share of gatewayd's; on the"
+	echo "   masquerade's and no ruleset's rows, what gatewayd costs over them):"
 	printf '%-44s %8s %13s %8s %13s %8s %13s\n' "" "UDP ns" cost "TCP us/c" cost "a->b ns" cost
 	for v in gatewayd $(for p in $RS_PARTS; do echo gatewayd_no_$p; done) gatewayd_skel masq none; do
 		case " ${RS_VARIANTS[*]} " in *" $v "*) ;; *) continue ;; esac
@@ -473,13 +474,13 @@ rs_print_breakdown() {
 		awk -v l="$p" -v self="$v" -v u="${RS_UDPC[$v]}" -v t="${RS_TCPC[$v]}" -v g="${RS_GGC[$v]}" \
 			-v gu="${RS_UDPC[gatewayd]}" -v gt="${RS_TCPC[gatewayd]}" -v gg="${RS_GGC[gatewayd]}" '
 			function per(x, k) { return (x + 0 > 0) ? k / x : -1 }
-			function col(x, ref, k,   a, b) {
+			function col(x, ref, k, d,   a, b) {
 				a = per(x, k); b = per(ref, k)
 				if (a < 0) return sprintf("%8s %13s", "-", "")
-				if (self == "gatewayd" || b < 0) return sprintf("%8.0f %13s", a, "")
-				return sprintf("%8.0f %+6.0f %5.1f%%", a, b - a, 100 * (b - a) / b)
+				if (self == "gatewayd" || b < 0) return sprintf("%8.*f %13s", d, a, "")
+				return sprintf("%8.*f %+6.*f %5.1f%%", d, a, d, b - a, 100 * (b - a) / b)
 			}
-			BEGIN { printf "%-44s %s %s %s\n", l, col(u, gu, 1e9), col(t, gt, 1e6), col(g, gg, 1e9) }'
+			BEGIN { printf "%-44s %s %s %s\n", l, col(u, gu, 1e9, 0), col(t, gt, 1e6, 1), col(g, gg, 1e9, 0) }'
 	done
 }
 

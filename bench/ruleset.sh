@@ -256,12 +256,20 @@ NFT
 		if rs_v6 "$1"; then
 			# bound as a guest with a lease and its SLAAC address is
 			wait_until 10 rs_bound6 || fail "$1: $RS_A6 not in bind6: $(in_host nft list set bridge gatewayd bind6 2>&1)"
-			wait_until 10 ip netns exec "gwt$ID-a" busybox ping -c 1 -W 1 "$INET_IP6" || fail "$1: a: no ping to $INET_IP6"
+			# (the bridge's MAC changed when gatewayd took it: a's
+			# neighbour entry for the gateway is stale)
+			ip -n "gwt$ID-a" neigh flush all
+			wait_until 10 ip netns exec "gwt$ID-a" busybox ping -c 1 -W 1 "$INET_IP6" || fail "$1: a: no ping to $INET_IP6: $(rs_diag6)"
 		fi
 		;;
 	libvirt) rs_libvirt_rules | in_host iptables-restore ;;
 	libvirt6) rs_libvirt6_rules | in_host ip6tables-restore ;;
 	esac
+}
+rs_diag6() {
+	echo "a: $(ip -n "gwt$ID-a" -6 -br addr show dev eth0); $(ip -n "gwt$ID-a" -6 neigh show dev eth0 | tr '\n' ';')"
+	echo "host: $(in_host ip -6 -br addr show dev "$RS_BR"); $(in_host ip -6 neigh show dev "$RS_BR" | tr '\n' ';'); $(in_host ip -6 route | tr '\n' ';')"
+	in_host nft list set bridge gatewayd bind6 2>&1 | grep -i elements
 }
 rs_bound6() { in_host nft list set bridge gatewayd bind6 2>/dev/null | grep -q "[ ,{]$RS_A6[ ,}]"; }
 dnsmasq_pid_of_a() { cat "$T/run-a/a.dnsmasq.pid" 2>/dev/null; }

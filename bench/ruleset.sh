@@ -271,7 +271,7 @@ rs_diag6() {
 	echo "host: $(in_host ip -6 -br addr show dev "$RS_BR"); $(in_host ip -6 neigh show dev "$RS_BR" | tr '\n' ';'); $(in_host ip -6 route | tr '\n' ';')"
 	in_host nft list set bridge gatewayd bind6 2>&1 | grep -i elements
 }
-rs_bound6() { in_host nft list set bridge gatewayd bind6 2>/dev/null | grep -q "[ ,{]$RS_A6[ ,}]"; }
+rs_bound6() { in_host nft list set bridge gatewayd bind6 2>/dev/null | grep -q "[ ,{]${RS_A6}[ ,}]"; }
 dnsmasq_pid_of_a() { cat "$T/run-a/a.dnsmasq.pid" 2>/dev/null; }
 dnsmasq_a_runs() { local p; p=$(dnsmasq_pid_of_a) && [ -n "$p" ] && kill -0 "$p"; }
 rs_off() {
@@ -472,7 +472,7 @@ rs_print_breakdown() {
 	echo "   medians; cost = gatewayd minus gatewayd without the part, and its share of gatewayd's; on the"
 	echo "   masquerade's and no ruleset's rows, what gatewayd costs over them):"
 	printf '%-44s %8s %13s %8s %13s %8s %13s\n' "" "UDP ns" cost "TCP us/c" cost "a->b ns" cost
-	for v in gatewayd $(for p in $RS_PARTS; do echo gatewayd_no_$p; done) gatewayd_skel masq none; do
+	for v in gatewayd $(for p in $RS_PARTS; do echo "gatewayd_no_$p"; done) gatewayd_skel masq none; do
 		case " ${RS_VARIANTS[*]} " in *" $v "*) ;; *) continue ;; esac
 		case $v in
 		gatewayd_no_*) p="part ${v#gatewayd_no_} (gatewayd without it)" ;;

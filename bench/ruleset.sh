@@ -335,30 +335,35 @@ rs_run() {
 declare -A RS_UDP RS_TCP RS_GG RS_UDPC RS_TCPC RS_GGC
 
 # rs_perf: where gatewayd's time goes, per hook (BENCH_PERF=0: not run).
-# One more UDP run each of masq and gatewayd, not counted above, under
+# One more UDP run each of masq, gatewayd, masq6 and gatewayd6 (those
+# of them in the variants), not counted above, under
 # `perf record -a -g` (cpu-clock, 997 Hz); of the sender's samples (its
 # softirqs carry the packet, as in udp_pps_to), the share whose stack
 # holds each of RS_PERF_FUNCS (nf_nat_: any nf_nat_ function; nf_hook_slow:
-# every netfilter hook, all tables). Without perf, or if it cannot
+# the netfilter hooks but the bridge's prerouting ones, which
+# nf_hook_bridge_pre calls itself; nft_do_chain: every nft chain, all
+# families; nf_nat_: any nf_nat_ function). Without perf, or if it cannot
 # sample, a note instead.
-RS_PERF_FUNCS="nf_hook_slow nft_do_chain_bridge nft_do_chain_inet nft_do_chain_ipv4 nf_conntrack_in nf_nat_"
+RS_PERF_FUNCS="nf_hook_slow nft_do_chain nft_do_chain_bridge nft_do_chain_inet nf_conntrack_in nf_nat_"
 declare -A RS_PERF
 rs_perf() {
-	local v pid
+	local v pid ip port
 	[ "${BENCH_PERF:-1}" = 1 ] || return 0
 	if ! perf --version >/dev/null 2>&1; then
 		echo "part 1 per hook: no perf (deps/install.sh bench installs linux-perf)" >>"$T/notes"
 		return 0
 	fi
-	for v in masq gatewayd; do
+	for v in masq gatewayd masq6 gatewayd6; do
 		case " ${RS_VARIANTS[*]} " in *" $v "*) ;; *) continue ;; esac
 		progress "ruleset: perf record, $v"
+		ip=$INET_IP port=5201
+		rs_v6 "$v" && ip=$INET_IP6 port=5206
 		rs_on "$v"
-		warm "gwt$ID-a"
+		warm "gwt$ID-a" "$ip"
 		# shellcheck disable=SC2016
 		if ! perf record -q -a -g -F 997 -e cpu-clock -o "$T/perf-$v.data" -- \
-			sh -c 'echo $$ >"$1"; exec ip netns exec "$2" iperf3 -c "$3" -p 5201 -u -l 64 -b 0 -t "$4"' \
-			sh "$T/perf-$v.pid" "gwt$ID-a" "$INET_IP" "$SECS" >/dev/null 2>"$T/perf-$v.log"; then
+			sh -c 'echo $$ >"$1"; exec ip netns exec "$2" iperf3 -c "$3" -p "$4" -u -l 64 -b 0 -t "$5"' \
+			sh "$T/perf-$v.pid" "gwt$ID-a" "$ip" "$port" "$SECS" >/dev/null 2>"$T/perf-$v.log"; then
 			echo "part 1 per hook: perf record failed: $(tail -n 1 "$T/perf-$v.log")" >>"$T/notes"
 			rs_off "$v"
 			return 0
@@ -494,7 +499,7 @@ rs_print_breakdown() {
 
 rs_print_perf() {
 	local v f
-	[ -n "${RS_PERF[gatewayd]:-}${RS_PERF[masq]:-}" ] || return 0
+	[ -n "${RS_PERF[gatewayd]:-}${RS_PERF[masq]:-}${RS_PERF[gatewayd6]:-}${RS_PERF[masq6]:-}" ] || return 0
 	echo "   per hook (perf record -a -g, cpu-clock, one more UDP run each): share of the sender's samples in"
 	printf '%-44s %8s' "" samples
 	for f in $RS_PERF_FUNCS; do
@@ -502,7 +507,7 @@ rs_print_perf() {
 		printf ' %s' "$f"
 	done
 	echo
-	for v in gatewayd masq; do
+	for v in gatewayd masq gatewayd6 masq6; do
 		[ -n "${RS_PERF[$v]:-}" ] || continue
 		printf '%-44s %8s' "$(rs_label "$v")" "${RS_PERF[$v]%% *}"
 		for f in $RS_PERF_FUNCS; do

@@ -339,7 +339,7 @@ declare -A RS_UDP RS_TCP RS_GG RS_UDPC RS_TCPC RS_GGC
 # of them in the variants), not counted above, under
 # `perf record -a -g` (cpu-clock, 997 Hz); of the sender's samples (its
 # softirqs carry the packet, as in udp_pps_to), the share whose stack
-# holds each of RS_PERF_FUNCS (nf_nat_: any nf_nat_ function; nf_hook_slow:
+# holds each of RS_PERF_FUNCS (nf_hook_slow:
 # the netfilter hooks but the bridge's prerouting ones, which
 # nf_hook_bridge_pre calls itself; nft_do_chain: every nft chain, all
 # families; nf_nat_: any nf_nat_ function). Without perf, or if it cannot

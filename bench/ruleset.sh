@@ -21,6 +21,7 @@
 #             GATEWAYD_TEST_OMIT=PART (nft/plan.h: binding meters untrusted
 #             backstop filter dnat counters): what PART costs a packet
 #   gatewayd_skel  the same with every part omitted: the dispatch alone
+#             (BENCH_BREAKDOWN=skel: this one alone)
 #   libvirt   libvirt's iptables rules for a NAT network (LIBVIRT_INP/OUT/
 #             FWX/FWI/FWO/PRT), written from memory of libvirt >= 5.1
 #   masq6     IPv6: one nft table ip6, postrouting oifname up0 masquerade
@@ -63,7 +64,13 @@ for p in $RS_PARTS; do
 	RS_OMIT[gatewayd_no_$p]=$p
 	RS_BREAK="$RS_BREAK gatewayd_no_$p"
 done
-[ "${BENCH_BREAKDOWN:-1}" = 1 ] && RS_BREAK="$RS_BREAK gatewayd_skel" || RS_BREAK=
+# BENCH_BREAKDOWN=1 (the default): all of them; skel: gatewayd_skel alone
+# (one variant through every part's omit path: CI's smoke); 0: none
+case ${BENCH_BREAKDOWN:-1} in
+1) RS_BREAK="$RS_BREAK gatewayd_skel" ;;
+skel) RS_BREAK=" gatewayd_skel" ;;
+*) RS_BREAK= ;;
+esac
 read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt masq6 gatewayd6 gatewayd6r libvirt6${BENCH_GATEWAYD_OLD:+ gatewayd_old}$RS_ALT$RS_BREAK}"
 [ "${RS_VARIANTS[0]}" = none ] || RS_VARIANTS=(none "${RS_VARIANTS[@]}")
 for v in "${RS_VARIANTS[@]}"; do

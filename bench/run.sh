@@ -28,8 +28,8 @@
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt masq6 gatewayd6
 # gatewayd6r libvirt6" (part 1's variants; bench/ruleset.sh says what each
 # is) BENCH_BREAKDOWN=1 adds gatewayd_no_PART for each part of
-# GATEWAYD_TEST_OMIT and gatewayd_skel (0: not); BENCH_PERF=1 the per-hook
-# shares with perf (0: not)
+# GATEWAYD_TEST_OMIT and gatewayd_skel (skel: gatewayd_skel alone; 0:
+# neither); BENCH_PERF=1 the per-hook shares with perf (0: not)
 # BENCH_GATEWAYD_OLD=/path/to/old/gatewayd adds part 1's variant
 # gatewayd_old (that binary, same config) and the ratio new / old, and
 # runs part events with both, e.g.

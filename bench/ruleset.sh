@@ -65,8 +65,12 @@ for p in $RS_PARTS; do
 	RS_BREAK="$RS_BREAK gatewayd_no_$p"
 done
 # BENCH_BREAKDOWN=1 (the default): all of them; skel: gatewayd_skel alone
-# (one variant through every part's omit path: CI's smoke); 0: none
-case ${BENCH_BREAKDOWN:-1} in
+# (one variant through every part's omit path: the default with
+# BENCH_SMOKE, CI's smoke, where eight more variants would double part
+# 1's time and one repetition's differences are noise anyway); 0: none
+RS_BREAKDOWN=${BENCH_BREAKDOWN:-1}
+[ -n "${BENCH_SMOKE:-}" ] && RS_BREAKDOWN=${BENCH_BREAKDOWN:-skel}
+case $RS_BREAKDOWN in
 1) RS_BREAK="$RS_BREAK gatewayd_skel" ;;
 skel) RS_BREAK=" gatewayd_skel" ;;
 *) RS_BREAK= ;;
@@ -353,9 +357,12 @@ declare -A RS_UDP RS_TCP RS_GG RS_UDPC RS_TCPC RS_GGC
 # sample, a note instead.
 RS_PERF_FUNCS="nf_hook_slow nft_do_chain nft_do_chain_bridge nft_do_chain_inet nf_conntrack_in nf_nat_"
 declare -A RS_PERF
+# Not with BENCH_SMOKE unless BENCH_PERF=1: it never fails the bench, so a
+# smoke learns nothing from it.
 rs_perf() {
-	local v pid ip port
-	[ "${BENCH_PERF:-1}" = 1 ] || return 0
+	local v pid ip port def=1
+	[ -n "${BENCH_SMOKE:-}" ] && def=0
+	[ "${BENCH_PERF:-$def}" = 1 ] || return 0
 	if ! perf --version >/dev/null 2>&1; then
 		echo "part 1 per hook: no perf (deps/install.sh bench installs linux-perf)" >>"$T/notes"
 		return 0

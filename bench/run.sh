@@ -178,7 +178,7 @@ if part guard; then
 	done
 fi
 echo
-echo "targets: gatewayd within 3 % of the bare masquerade; N/1 flat (x1.00 within noise); guard <= 100 ms under load"
+echo "targets: gatewayd within 3 % of the bare masquerade; N/1 and N/d1 flat (x1.00 within noise); guard <= 100 ms under load"
 m=
 part ruleset && [ -n "${RS_UDP[masq]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] && m="gatewayd/masquerade UDP $(ratio "${RS_UDP[masq]}" "${RS_UDP[gatewayd]}"), TCP $(ratio "${RS_TCP[masq]}" "${RS_TCP[gatewayd]}")"
 part ruleset && [ -n "${RS_UDP[masqfwd]:-}" ] && [ -n "${RS_UDP[gatewayd]:-}" ] &&

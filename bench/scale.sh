@@ -71,7 +71,8 @@ sc_stop() {
 # bound. It runs until sc_solo_stop.
 SC_H1=gwt$ID-host1 SC_I1=gwt$ID-inet1 SC_SOLO=gwt$ID-solo SC_SOLO_PID=
 sc_solo_start() {
-	local ns a=$(subnet 1).60
+	local ns a
+	a=$(subnet 1).60
 	for ns in "$SC_H1" "$SC_I1" "$SC_SOLO"; do
 		ip netns add "$ns"
 		EXTRA_NS+=("$ns")

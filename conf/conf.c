@@ -28,6 +28,171 @@
 static char confuse_err[400];
 static int confuse_line;
 
+/* libconfuse 3.3 looks a titled section's title up among every section
+ * of that name before it adds one (cfg_setopt(): a strcmp() each), so
+ * 10,000 forwards took 50 million of them, 1.9 s. Instead, as each
+ * forward or host section closes, its validate callback moves it out of
+ * libconfuse's list into one of ours, where a hash of the titles finds a
+ * duplicate at once; once the file is parsed, the sections go back in
+ * order (titled_restore()) and everything reads them as before. A
+ * duplicate is refused as libconfuse refuses it, at the line of the
+ * second section's '{'. The callback has no user pointer: like
+ * confuse_err, the lists live here for the length of one cfg_parse_buf().
+ * (cfg_opt_t's values and nvalues are public in confuse.h.) */
+struct titled {
+	cfg_opt_t *opt; /* one network section's "forward" or "host" */
+	cfg_value_t **v;
+	size_t n, cap;
+	const char **hash; /* titles, open addressing, 2 * cap slots */
+};
+
+static struct {
+	struct titled *v;
+	size_t n, cap;
+	const struct conf_text_sec *secs; /* conf_text_sections() of the text */
+	size_t n_secs;
+} titled;
+
+static uint32_t title_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Insert title; false when it is there already. */
+static bool title_add(const char **hash, size_t slots, const char *title)
+{
+	size_t i = title_hash(title) & (slots - 1);
+
+	for (; hash[i]; i = (i + 1) & (slots - 1))
+		if (!strcmp(hash[i], title))
+			return false;
+	hash[i] = title;
+	return true;
+}
+
+static int titled_grow(struct titled *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 16;
+	cfg_value_t **v = realloc(t->v, cap * sizeof(*v));
+	const char **hash;
+
+	if (!v)
+		return -ENOMEM;
+	t->v = v;
+	if (!(hash = calloc(2 * cap, sizeof(*hash))))
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		title_add(hash, 2 * cap, t->v[i]->section->title);
+	free(t->hash);
+	t->hash = hash;
+	t->cap = cap;
+	return 0;
+}
+
+static struct titled *titled_find(cfg_opt_t *opt)
+{
+	/* a network's forwards come in a row: the last list, mostly */
+	for (size_t i = titled.n; i-- > 0;)
+		if (titled.v[i].opt == opt)
+			return &titled.v[i];
+	if (titled.n == titled.cap) {
+		size_t cap = titled.cap ? 2 * titled.cap : 8;
+		struct titled *v = realloc(titled.v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		titled.v = v;
+		titled.cap = cap;
+	}
+	titled.v[titled.n] = (struct titled){ .opt = opt };
+	return &titled.v[titled.n++];
+}
+
+/* The line of the '{' of the section of this name and title that closed
+ * at line close (libconfuse's own message points there). */
+static int brace_line(const char *name, const char *title, int close)
+{
+	for (size_t i = titled.n_secs; i-- > 0;) {
+		const struct conf_text_sec *s = &titled.secs[i];
+
+		if (s->close == close && !strcmp(s->name, name) &&
+		    !strncmp(s->title, title, sizeof(s->title) - 1))
+			return s->brace;
+	}
+	return close;
+}
+
+static int titled_hide(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct titled *t = titled_find(opt);
+
+	if (!t) {
+		cfg_error(cfg, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (unsigned i = 0; i < opt->nvalues; i++) {
+		const char *title =
+			opt->values[i]->section->title ? opt->values[i]->section->title : "";
+
+		if (t->n == t->cap && titled_grow(t) < 0) {
+			cfg_error(cfg, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		if (!title_add(t->hash, 2 * t->cap, title)) {
+			int line = cfg->line;
+
+			cfg->line = brace_line(opt->name, title, line);
+			cfg_error(cfg, "found duplicate title '%s'", title);
+			cfg->line = line;
+			return -1;
+		}
+		t->v[t->n++] = opt->values[i];
+	}
+	free(opt->values);
+	opt->values = NULL;
+	opt->nvalues = 0;
+	return 0;
+}
+
+/* Every hidden section back into its list, before those libconfuse
+ * still holds (a section it was parsing when it stopped). On ENOMEM
+ * what cannot go back is freed here. */
+static int titled_restore(void)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < titled.n; i++) {
+		struct titled *t = &titled.v[i];
+		cfg_opt_t *opt = t->opt;
+		cfg_value_t **v = NULL;
+
+		if (!t->n) {
+			free(t->v);
+		} else if (!(v = realloc(t->v, (t->n + opt->nvalues) * sizeof(*v)))) {
+			for (size_t j = 0; j < t->n; j++) {
+				cfg_free(t->v[j]->section);
+				free(t->v[j]);
+			}
+			free(t->v);
+			r = -ENOMEM;
+		} else {
+			if (opt->nvalues)
+				memcpy(v + t->n, opt->values, opt->nvalues * sizeof(*v));
+			free(opt->values);
+			opt->values = v;
+			opt->nvalues += (unsigned)t->n;
+		}
+		free(t->hash);
+	}
+	free(titled.v);
+	memset(&titled, 0, sizeof(titled));
+	return r;
+}
+
 static const char builtin_conf[] = "uplink    = auto\n"
 				   "state_dir = \"/var/lib/gatewayd\"\n"
 				   "run_dir   = \"/run/gatewayd\"\n"
@@ -299,10 +464,18 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 		return parse_err(name, -ENOMEM, err, errlen);
 	}
 	cfg_set_error_function(root, conf_errfunc);
+	cfg_set_validate_func(root, "network|forward", titled_hide);
+	cfg_set_validate_func(root, "network|host", titled_hide);
 	confuse_err[0] = '\0';
 	confuse_line = 0;
+	titled.secs = secs;
+	titled.n_secs = ctx.n_secs;
 
 	r = cfg_parse_buf(root, text);
+	if (titled_restore() < 0) {
+		r = parse_err(name, -ENOMEM, err, errlen);
+		goto out;
+	}
 	if (r != CFG_SUCCESS) {
 		/* libconfuse quotes keys and titles as they were written */
 		conf_text_escape(msg, sizeof(msg), confuse_err[0] ? confuse_err : "syntax error");

@@ -338,6 +338,7 @@ int conf_text_sections(const char *buf, size_t len, struct conf_text_sec **out, 
 					if (titled)
 						tok_copy(v[*n].title, sizeof(v[*n].title), &t1);
 					v[*n].open = name->line;
+					v[*n].brace = t.line;
 					idx = (long)(*n)++;
 				}
 			}

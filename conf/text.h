@@ -25,6 +25,7 @@ struct conf_text_sec {
 	char name[32];
 	char title[64];
 	int open, close;
+	int brace; /* the line of its '{' */
 };
 /* The sections of buf (after conf_text_clean()), in the order they open:
  * a malloc'd array in *out (NULL when none), or -ENOMEM. */

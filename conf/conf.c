@@ -507,6 +507,11 @@ int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t err
 	int r = conf_text_read(path, &text, &len);
 
 	*out = NULL;
+	if (r == -EFBIG) {
+		snprintf(err, errlen, "%s: %s: a config file may have at most %d MiB", path,
+			 strerror(-r), CONF_TEXT_MAX_MIB);
+		return r;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;

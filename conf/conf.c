@@ -308,6 +308,14 @@ const struct sval *sval_get(cfg_t *sec, const char *name)
 	return cfg_getptr(sec, name);
 }
 
+const struct sval *sval_at(cfg_t *sec, size_t i, const char *name)
+{
+	/* a section's options are a copy of its schema, in order */
+	if (sec->opts[i].name && !strcmp(sec->opts[i].name, name))
+		return cfg_opt_getnptr(&sec->opts[i], 0);
+	return sval_get(sec, name);
+}
+
 int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, char *dst,
 		  size_t len)
 {

@@ -100,7 +100,10 @@ static int check_target(struct conf_ctx *ctx, const struct sval *v, const char *
 					 "%sforward \"%s\": a forward needs a fixed ipv4 subnet, "
 					 "not ipv4 = auto",
 					 pfx, f->name);
-		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+		/* formatted only for a message: 10,000 forwards check here */
+		if ((a & mask) != netaddr || a == netaddr || a == (netaddr | ~mask) ||
+		    f->to.a4.s_addr == net->ipv4.addr.s_addr)
+			addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
 		if ((a & mask) != netaddr)
 			return conf_fail(ctx, v->line, "%sforward \"%s\": to \"%s\" is outside %s",
 					 pfx, f->name, v->s, subnet);
@@ -125,7 +128,9 @@ static int check_target(struct conf_ctx *ctx, const struct sval *v, const char *
 		struct in6_addr n1 = addr_net6(&f->to.a6, net->ipv6.plen);
 		struct in6_addr n2 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
 
-		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
+		if (memcmp(&n1, &n2, sizeof(n1)) || !memcmp(&f->to.a6, &net->ipv6.addr, 16) ||
+		    !memcmp(&f->to.a6, &n2, 16))
+			addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
 		if (memcmp(&n1, &n2, sizeof(n1)))
 			return conf_fail(ctx, v->line, "%sforward \"%s\": to \"%s\" is outside %s",
 					 pfx, f->name, v->s, subnet);
@@ -193,8 +198,8 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 		       const struct gw_network *net, struct gw_forward *f)
 {
 	const char *title = cfg_title(fsec);
-	const struct sval *proto = sval_get(fsec, "proto"), *port = sval_get(fsec, "port");
-	const struct sval *to = sval_get(fsec, "to"), *listen = sval_get(fsec, "listen");
+	const struct sval *proto = sval_at(fsec, 0, "proto"), *port = sval_at(fsec, 1, "port");
+	const struct sval *to = sval_at(fsec, 2, "to"), *listen = sval_at(fsec, 3, "listen");
 	char q[160];
 	unsigned n_from, n_to;
 	const char *why;
@@ -281,14 +286,15 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
 {
 	struct gw_forwards *fw = &net->fwd;
-	size_t n = cfg_size(sec, "forward");
+	cfg_opt_t *opt = cfg_getopt(sec, "forward"); /* once, not per forward */
+	size_t n = cfg_opt_size(opt);
 	int r;
 
 	if (n && !(fw->v = calloc(n, sizeof(*fw->v))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if ((r = one_forward(ctx, cfg_getnsec(sec, "forward", (unsigned)i), pfx, net,
-				     &fw->v[i])) < 0)
+		if ((r = one_forward(ctx, cfg_opt_getnsec(opt, (unsigned)i), pfx, net, &fw->v[i])) <
+		    0)
 			return r;
 		fw->n++;
 	}

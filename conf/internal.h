@@ -38,6 +38,9 @@ int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result);
 #define SVAL(name, def)	     CFG_PTR_CB(name, def, CFGF_NONE, sval_parse, free)
 #define SVAL_LIST(name, def) CFG_PTR_LIST_CB(name, def, CFGF_NONE, sval_parse, free)
 const struct sval *sval_get(cfg_t *sec, const char *name);
+/* The same for the key that is i-th in its section's schema: no lookup by
+ * name (libconfuse's costs a strndup), for keys read once per forward. */
+const struct sval *sval_at(cfg_t *sec, size_t i, const char *name);
 
 /* "FILE:LINE: message" into ctx->err (line 0: no line); returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int conf_fail(struct conf_ctx *ctx, int line, const char *fmt,

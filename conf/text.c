@@ -152,6 +152,11 @@ static bool punct(char c)
 	}
 }
 
+/* What conf_text_clean() looks at twice outside quotes and comments. */
+static const bool code_special[256] = {
+	['$'] = true, ['#'] = true, ['/'] = true, [';'] = true, ['"'] = true, ['\''] = true,
+};
+
 int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msglen)
 {
 	enum { CODE, DQ, SQ, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
@@ -171,6 +176,12 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 
 		switch (st) {
 		case CODE:
+			/* the common case: a byte of a key, a value or blanks */
+			if (!code_special[(unsigned char)c]) {
+				token_start = is_space(c) || punct(c);
+				line += c == '\n';
+				continue;
+			}
 			if (c == '$' && next == '{')
 				return env_ref(buf, len, i, line, errline, msg, msglen);
 			if (c == '#') {

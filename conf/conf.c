@@ -74,6 +74,11 @@ static bool title_add(const char **hash, size_t slots, const char *title)
 	return true;
 }
 
+static const char *sec_title(const cfg_value_t *v)
+{
+	return v->section->title ? v->section->title : "";
+}
+
 static int titled_grow(struct titled *t)
 {
 	size_t cap = t->cap ? 2 * t->cap : 16;
@@ -86,7 +91,7 @@ static int titled_grow(struct titled *t)
 	if (!(hash = calloc(2 * cap, sizeof(*hash))))
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++)
-		title_add(hash, 2 * cap, t->v[i]->section->title);
+		title_add(hash, 2 * cap, sec_title(t->v[i]));
 	free(t->hash);
 	t->hash = hash;
 	t->cap = cap;
@@ -135,8 +140,7 @@ static int titled_hide(cfg_t *cfg, cfg_opt_t *opt)
 		return -1;
 	}
 	for (unsigned i = 0; i < opt->nvalues; i++) {
-		const char *title =
-			opt->values[i]->section->title ? opt->values[i]->section->title : "";
+		const char *title = sec_title(opt->values[i]);
 
 		if (t->n == t->cap && titled_grow(t) < 0) {
 			cfg_error(cfg, "%s", strerror(ENOMEM));

@@ -49,8 +49,7 @@ struct titled {
 static struct {
 	struct titled *v;
 	size_t n, cap;
-	const struct conf_text_sec *secs; /* conf_text_sections() of the text */
-	size_t n_secs;
+	struct conf_sec_cache *secs; /* of the text being parsed */
 } titled;
 
 static uint32_t title_hash(const char *s)
@@ -121,8 +120,11 @@ static struct titled *titled_find(cfg_opt_t *opt)
  * at line close (libconfuse's own message points there). */
 static int brace_line(const char *name, const char *title, int close)
 {
-	for (size_t i = titled.n_secs; i-- > 0;) {
-		const struct conf_text_sec *s = &titled.secs[i];
+	size_t n;
+	const struct conf_text_sec *v = conf_secs(titled.secs, &n);
+
+	for (size_t i = n; i-- > 0;) {
+		const struct conf_text_sec *s = &v[i];
 
 		if (s->close == close && !strcmp(s->name, name) &&
 		    !strncmp(s->title, title, sizeof(s->title) - 1))
@@ -428,12 +430,25 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	return conf_taps(ctx, root, c);
 }
 
+const struct conf_text_sec *conf_secs(struct conf_sec_cache *c, size_t *n)
+{
+	if (!c->done) {
+		c->done = true;
+		if (conf_text_sections(c->text, c->len, &c->v, &c->n) < 0)
+			c->n = 0;
+	}
+	*n = c->n;
+	return c->v;
+}
+
 int conf_sec_line(const struct conf_ctx *ctx, cfg_t *sec)
 {
 	const char *title = cfg_title(sec);
+	size_t n;
+	const struct conf_text_sec *v = conf_secs(ctx->secs, &n);
 
-	for (size_t i = 0; i < ctx->n_secs; i++) {
-		const struct conf_text_sec *s = &ctx->secs[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_text_sec *s = &v[i];
 
 		if (s->close == sec->line && !strcmp(s->name, cfg_name(sec)) &&
 		    !strcmp(s->title, title ? title : ""))
@@ -455,8 +470,8 @@ static int parse_err(const char *name, int r, char *err, size_t errlen)
 static int conf_parse(const char *name, char *text, size_t len, struct gw_conf **out, char *err,
 		      size_t errlen)
 {
-	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen };
-	struct conf_text_sec *secs = NULL;
+	struct conf_sec_cache secs = { .text = text, .len = len };
+	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen, .secs = &secs };
 	struct gw_conf *c = NULL;
 	cfg_t *root = NULL;
 	char msg[400];
@@ -467,21 +482,15 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 		err[0] = '\0';
 	if ((r = conf_text_clean(text, len, &line, msg, sizeof(msg))) < 0)
 		return conf_fail(&ctx, line, "%s", msg);
-	if ((r = conf_text_sections(text, len, &secs, &ctx.n_secs)) < 0)
-		return parse_err(name, r, err, errlen);
-	ctx.secs = secs;
 	root = cfg_init(root_opts, CFGF_NONE);
-	if (!root) {
-		free(secs);
+	if (!root)
 		return parse_err(name, -ENOMEM, err, errlen);
-	}
 	cfg_set_error_function(root, conf_errfunc);
 	cfg_set_validate_func(root, "network|forward", titled_hide);
 	cfg_set_validate_func(root, "network|host", titled_hide);
 	confuse_err[0] = '\0';
 	confuse_line = 0;
-	titled.secs = secs;
-	titled.n_secs = ctx.n_secs;
+	titled.secs = &secs;
 
 	r = cfg_parse_buf(root, text);
 	if (titled_restore() < 0) {
@@ -508,7 +517,7 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 out:
 	conf_free(c);
 	cfg_free(root);
-	free(secs);
+	free(secs.v);
 	return parse_err(name, r, err, errlen);
 }
 

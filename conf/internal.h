@@ -7,6 +7,7 @@
 #define GW_CONF_INTERNAL_H
 
 #include <confuse.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -19,14 +20,26 @@ struct sval {
 	char s[];
 };
 
+/* Where the file's sections open (conf_text_sections()), found the first
+ * time a line is asked for: only errors and taps ask, and finding them
+ * costs a scan of the whole text. */
+struct conf_sec_cache {
+	const char *text;
+	size_t len;
+	bool done;
+	struct conf_text_sec *v;
+	size_t n;
+};
+
 struct conf_ctx {
 	const char *file;
 	char *err;
 	size_t errlen;
-	/* where the file's sections open (conf_text_sections()) */
-	const struct conf_text_sec *secs;
-	size_t n_secs;
+	struct conf_sec_cache *secs;
 };
+
+/* The sections of the text (none when out of memory). */
+const struct conf_text_sec *conf_secs(struct conf_sec_cache *c, size_t *n);
 
 /* The line where section sec opens: libconfuse's sec->line is where it
  * closes (that, when the text does not tell). */

@@ -15,7 +15,8 @@
 #                                                                     tcp_conn.pl accept :9100
 #
 # BENCH_FORWARDS="10 1000 10000"  BENCH_REPS=3  BENCH_SECONDS=2
-# BENCH_CONF_FORWARDS="2500 5000 10000 100000" (the config part; "" skips it)
+# BENCH_CONF_FORWARDS="2500 5000 10000 100000" (the config part; "" skips
+# it; "100 1000" with BENCH_SMOKE=1)
 ID=benchf$$
 . "$(dirname "$0")/../tests/integ/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +24,9 @@ require busybox dnsmasq nft perl
 perl -MTime::HiRes -e1 2>/dev/null || skip "needs perl's Time::HiRes"
 
 COUNTS=${BENCH_FORWARDS-10 1000 10000}
-CONF_COUNTS=${BENCH_CONF_FORWARDS-2500 5000 10000 100000}
+# BENCH_SMOKE (bench/run.sh, .ci/run): small, as the other parts
+if [ -n "${BENCH_SMOKE:-}" ]; then CONF_COUNTS=${BENCH_CONF_FORWARDS-100 1000}; else
+	CONF_COUNTS=${BENCH_CONF_FORWARDS-2500 5000 10000 100000}; fi
 REPS=${BENCH_REPS:-3}
 SECS=${BENCH_SECONDS:-2}
 FIRST=20000 # forward i listens on FIRST + i

@@ -316,3 +316,14 @@ echo "  $(for N in $NETS; do for v in "${VARIANTS[@]}"; do
 	printf '%s %s: %s; ' "$N" "$v" "$(awk '{ printf "%.1f/%.1f ", $1 / 1000, $2 / 1000 }' "$T/idle-$N-$v")"; done; done)"
 [ -s "$T/notes" ] && { echo "notes:"; sort "$T/notes" | uniq -c; }
 echo "took $((SECONDS - t_begin)) s"
+# a figure missing means the bench is broken: fail (make bench fails too)
+for N in $NETS; do
+	for v in "${VARIANTS[@]}"; do
+		f=''
+		[ "$(per_event "$T/links-$N-$v" 2)" != - ] || f="$f, gatewayd ms per link event"
+		[ "$(medi 1 "$T/burst-$N-$v")" != - ] || f="$f, burst events"
+		[ "$(medi 1 "$T/guard-$N-$v")" != - ] || f="$f, guard: DHCP stopped"
+		[ "$(medi 1 "$T/vm-$N-$v")" != - ] || f="$f, VM lease"
+		[ -z "$f" ] || fail "events, $N networks, $v: no figure for ${f#, }"
+	done
+done

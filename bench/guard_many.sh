@@ -159,3 +159,11 @@ for N in $NETS; do
 	done
 done
 echo "took $((SECONDS - t_begin)) s"
+# a figure missing (every reaction timed out) means the bench or the guard
+# is broken: fail (make bench fails too)
+for N in $NETS; do
+	for v in "${VARIANTS[@]}"; do
+		[ "$(col 1 "$T/gm-$N-$v" | median)" != - ] || fail "guard_many, $N networks, $v: DHCP never stopped ($(col 1 "$T/gm-$N-$v" | tr '\n' ' '))"
+		[ "$(median <"$T/gm-start-$N-$v")" != - ] || fail "guard_many, $N networks, $v: no start time"
+	done
+done

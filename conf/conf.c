@@ -28,6 +28,177 @@
 static char confuse_err[400];
 static int confuse_line;
 
+/* libconfuse 3.3 looks a titled section's title up among every section
+ * of that name before it adds one (cfg_setopt(): a strcmp() each), so
+ * 10,000 forwards took 50 million of them, 1.9 s. Instead, as each
+ * forward or host section closes, its validate callback moves it out of
+ * libconfuse's list into one of ours, where a hash of the titles finds a
+ * duplicate at once; once the file is parsed, the sections go back in
+ * order (titled_restore()) and everything reads them as before. A
+ * duplicate is refused as libconfuse refuses it, at the line of the
+ * second section's '{'. The callback has no user pointer: like
+ * confuse_err, the lists live here for the length of one cfg_parse_buf().
+ * (cfg_opt_t's values and nvalues are public in confuse.h.) */
+struct titled {
+	cfg_opt_t *opt; /* one network section's "forward" or "host" */
+	cfg_value_t **v;
+	size_t n, cap;
+	const char **hash; /* titles, open addressing, 2 * cap slots */
+};
+
+static struct {
+	struct titled *v;
+	size_t n, cap;
+	struct conf_sec_cache *secs; /* of the text being parsed */
+} titled;
+
+static uint32_t title_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Insert title; false when it is there already. */
+static bool title_add(const char **hash, size_t slots, const char *title)
+{
+	size_t i = title_hash(title) & (slots - 1);
+
+	for (; hash[i]; i = (i + 1) & (slots - 1))
+		if (!strcmp(hash[i], title))
+			return false;
+	hash[i] = title;
+	return true;
+}
+
+static const char *sec_title(const cfg_value_t *v)
+{
+	return v->section->title ? v->section->title : "";
+}
+
+static int titled_grow(struct titled *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 16;
+	cfg_value_t **v = realloc(t->v, cap * sizeof(*v));
+	const char **hash;
+
+	if (!v)
+		return -ENOMEM;
+	t->v = v;
+	if (!(hash = calloc(2 * cap, sizeof(*hash))))
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		title_add(hash, 2 * cap, sec_title(t->v[i]));
+	free(t->hash);
+	t->hash = hash;
+	t->cap = cap;
+	return 0;
+}
+
+static struct titled *titled_find(cfg_opt_t *opt)
+{
+	/* a network's forwards come in a row: the last list, mostly */
+	for (size_t i = titled.n; i-- > 0;)
+		if (titled.v[i].opt == opt)
+			return &titled.v[i];
+	if (titled.n == titled.cap) {
+		size_t cap = titled.cap ? 2 * titled.cap : 8;
+		struct titled *v = realloc(titled.v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		titled.v = v;
+		titled.cap = cap;
+	}
+	titled.v[titled.n] = (struct titled){ .opt = opt };
+	return &titled.v[titled.n++];
+}
+
+/* The line of the '{' of the section of this name and title that closed
+ * at line close (libconfuse's own message points there). */
+static int brace_line(const char *name, const char *title, int close)
+{
+	size_t n;
+	const struct conf_text_sec *v = conf_secs(titled.secs, &n);
+
+	for (size_t i = n; i-- > 0;) {
+		const struct conf_text_sec *s = &v[i];
+
+		if (s->close == close && !strcmp(s->name, name) &&
+		    !strncmp(s->title, title, sizeof(s->title) - 1))
+			return s->brace;
+	}
+	return close;
+}
+
+static int titled_hide(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct titled *t = titled_find(opt);
+
+	if (!t) {
+		cfg_error(cfg, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (unsigned i = 0; i < opt->nvalues; i++) {
+		const char *title = sec_title(opt->values[i]);
+
+		if (t->n == t->cap && titled_grow(t) < 0) {
+			cfg_error(cfg, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		if (!title_add(t->hash, 2 * t->cap, title)) {
+			int line = cfg->line;
+
+			cfg->line = brace_line(opt->name, title, line);
+			cfg_error(cfg, "found duplicate title '%s'", title);
+			cfg->line = line;
+			return -1;
+		}
+		t->v[t->n++] = opt->values[i];
+	}
+	free(opt->values);
+	opt->values = NULL;
+	opt->nvalues = 0;
+	return 0;
+}
+
+/* Every hidden section back into its list, before those libconfuse
+ * still holds (a section it was parsing when it stopped). On ENOMEM
+ * what cannot go back is freed here. */
+static int titled_restore(void)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < titled.n; i++) {
+		struct titled *t = &titled.v[i];
+		cfg_opt_t *opt = t->opt;
+		cfg_value_t **v = NULL;
+
+		if (!t->n) {
+			free(t->v);
+		} else if (!(v = realloc(t->v, (t->n + opt->nvalues) * sizeof(*v)))) {
+			for (size_t j = 0; j < t->n; j++) {
+				cfg_free(t->v[j]->section);
+				free(t->v[j]);
+			}
+			free(t->v);
+			r = -ENOMEM;
+		} else {
+			if (opt->nvalues)
+				memcpy(v + t->n, opt->values, opt->nvalues * sizeof(*v));
+			free(opt->values);
+			opt->values = v;
+			opt->nvalues += (unsigned)t->n;
+		}
+		free(t->hash);
+	}
+	free(titled.v);
+	memset(&titled, 0, sizeof(titled));
+	return r;
+}
+
 static const char builtin_conf[] = "uplink    = auto\n"
 				   "state_dir = \"/var/lib/gatewayd\"\n"
 				   "run_dir   = \"/run/gatewayd\"\n"
@@ -143,6 +314,14 @@ const struct sval *sval_get(cfg_t *sec, const char *name)
 	return cfg_getptr(sec, name);
 }
 
+const struct sval *sval_at(cfg_t *sec, size_t i, const char *name)
+{
+	/* a section's options are a copy of its schema, in order */
+	if (sec->opts[i].name && !strcmp(sec->opts[i].name, name))
+		return cfg_opt_getnptr(&sec->opts[i], 0);
+	return sval_get(sec, name);
+}
+
 int conf_copy_str(struct conf_ctx *ctx, const struct sval *v, const char *what, char *dst,
 		  size_t len)
 {
@@ -251,12 +430,25 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	return conf_taps(ctx, root, c);
 }
 
+const struct conf_text_sec *conf_secs(struct conf_sec_cache *c, size_t *n)
+{
+	if (!c->done) {
+		c->done = true;
+		if (conf_text_sections(c->text, c->len, &c->v, &c->n) < 0)
+			c->n = 0;
+	}
+	*n = c->n;
+	return c->v;
+}
+
 int conf_sec_line(const struct conf_ctx *ctx, cfg_t *sec)
 {
 	const char *title = cfg_title(sec);
+	size_t n;
+	const struct conf_text_sec *v = conf_secs(ctx->secs, &n);
 
-	for (size_t i = 0; i < ctx->n_secs; i++) {
-		const struct conf_text_sec *s = &ctx->secs[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_text_sec *s = &v[i];
 
 		if (s->close == sec->line && !strcmp(s->name, cfg_name(sec)) &&
 		    !strcmp(s->title, title ? title : ""))
@@ -278,8 +470,8 @@ static int parse_err(const char *name, int r, char *err, size_t errlen)
 static int conf_parse(const char *name, char *text, size_t len, struct gw_conf **out, char *err,
 		      size_t errlen)
 {
-	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen };
-	struct conf_text_sec *secs = NULL;
+	struct conf_sec_cache secs = { .text = text, .len = len };
+	struct conf_ctx ctx = { .file = name, .err = err, .errlen = errlen, .secs = &secs };
 	struct gw_conf *c = NULL;
 	cfg_t *root = NULL;
 	char msg[400];
@@ -290,19 +482,21 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 		err[0] = '\0';
 	if ((r = conf_text_clean(text, len, &line, msg, sizeof(msg))) < 0)
 		return conf_fail(&ctx, line, "%s", msg);
-	if ((r = conf_text_sections(text, len, &secs, &ctx.n_secs)) < 0)
-		return parse_err(name, r, err, errlen);
-	ctx.secs = secs;
 	root = cfg_init(root_opts, CFGF_NONE);
-	if (!root) {
-		free(secs);
+	if (!root)
 		return parse_err(name, -ENOMEM, err, errlen);
-	}
 	cfg_set_error_function(root, conf_errfunc);
+	cfg_set_validate_func(root, "network|forward", titled_hide);
+	cfg_set_validate_func(root, "network|host", titled_hide);
 	confuse_err[0] = '\0';
 	confuse_line = 0;
+	titled.secs = &secs;
 
 	r = cfg_parse_buf(root, text);
+	if (titled_restore() < 0) {
+		r = parse_err(name, -ENOMEM, err, errlen);
+		goto out;
+	}
 	if (r != CFG_SUCCESS) {
 		/* libconfuse quotes keys and titles as they were written */
 		conf_text_escape(msg, sizeof(msg), confuse_err[0] ? confuse_err : "syntax error");
@@ -323,7 +517,7 @@ static int conf_parse(const char *name, char *text, size_t len, struct gw_conf *
 out:
 	conf_free(c);
 	cfg_free(root);
-	free(secs);
+	free(secs.v);
 	return parse_err(name, r, err, errlen);
 }
 
@@ -334,6 +528,11 @@ int conf_load_file(const char *path, struct gw_conf **out, char *err, size_t err
 	int r = conf_text_read(path, &text, &len);
 
 	*out = NULL;
+	if (r == -EFBIG) {
+		snprintf(err, errlen, "%s: %s: a config file may have at most %d MiB", path,
+			 strerror(-r), CONF_TEXT_MAX_MIB);
+		return r;
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
 		return r;

@@ -22,8 +22,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* No default in the schema: libconfuse parses a default value afresh for
+ * every section, through a stream of its own (fmemopen(), a page each),
+ * a fifth of the time 10,000 forwards took to read. A missing proto is
+ * tcp (one_forward()). */
 cfg_opt_t conf_forward_opts[] = {
-	SVAL("proto", "tcp"), SVAL("port", NULL), SVAL("to", NULL), SVAL("listen", NULL), CFG_END(),
+	SVAL("proto", NULL), SVAL("port", NULL), SVAL("to", NULL), SVAL("listen", NULL), CFG_END(),
 };
 
 static int parse_addr(const char *s, int *family, void *a)
@@ -96,7 +100,10 @@ static int check_target(struct conf_ctx *ctx, const struct sval *v, const char *
 					 "%sforward \"%s\": a forward needs a fixed ipv4 subnet, "
 					 "not ipv4 = auto",
 					 pfx, f->name);
-		addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
+		/* formatted only for a message: 10,000 forwards check here */
+		if ((a & mask) != netaddr || a == netaddr || a == (netaddr | ~mask) ||
+		    f->to.a4.s_addr == net->ipv4.addr.s_addr)
+			addr_format_net4(net->ipv4.addr, net->ipv4.plen, subnet, sizeof(subnet));
 		if ((a & mask) != netaddr)
 			return conf_fail(ctx, v->line, "%sforward \"%s\": to \"%s\" is outside %s",
 					 pfx, f->name, v->s, subnet);
@@ -121,7 +128,9 @@ static int check_target(struct conf_ctx *ctx, const struct sval *v, const char *
 		struct in6_addr n1 = addr_net6(&f->to.a6, net->ipv6.plen);
 		struct in6_addr n2 = addr_net6(&net->ipv6.addr, net->ipv6.plen);
 
-		addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
+		if (memcmp(&n1, &n2, sizeof(n1)) || !memcmp(&f->to.a6, &net->ipv6.addr, 16) ||
+		    !memcmp(&f->to.a6, &n2, 16))
+			addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
 		if (memcmp(&n1, &n2, sizeof(n1)))
 			return conf_fail(ctx, v->line, "%sforward \"%s\": to \"%s\" is outside %s",
 					 pfx, f->name, v->s, subnet);
@@ -189,8 +198,8 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 		       const struct gw_network *net, struct gw_forward *f)
 {
 	const char *title = cfg_title(fsec);
-	const struct sval *proto = sval_get(fsec, "proto"), *port = sval_get(fsec, "port");
-	const struct sval *to = sval_get(fsec, "to"), *listen = sval_get(fsec, "listen");
+	const struct sval *proto = sval_at(fsec, 0, "proto"), *port = sval_at(fsec, 1, "port");
+	const struct sval *to = sval_at(fsec, 2, "to"), *listen = sval_at(fsec, 3, "listen");
 	char q[160];
 	unsigned n_from, n_to;
 	const char *why;
@@ -208,7 +217,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				 "%sforward \"%s\": an isolated network takes no port forwards "
 				 "(mode nat or routed)",
 				 pfx, f->name);
-	if (!strcmp(proto->s, "tcp"))
+	if (!proto || !strcmp(proto->s, "tcp"))
 		f->proto = IPPROTO_TCP;
 	else if (!strcmp(proto->s, "udp"))
 		f->proto = IPPROTO_UDP;
@@ -269,7 +278,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				 "%sforward \"%s\": %s port %s on every address would take over "
 				 "the guests' DNS/DHCP on the gateway address: give listen = "
 				 "\"ADDRESS\"",
-				 pfx, f->name, proto->s, port->s);
+				 pfx, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp", port->s);
 	}
 	return 0;
 }
@@ -277,14 +286,15 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
 {
 	struct gw_forwards *fw = &net->fwd;
-	size_t n = cfg_size(sec, "forward");
+	cfg_opt_t *opt = cfg_getopt(sec, "forward"); /* once, not per forward */
+	size_t n = cfg_opt_size(opt);
 	int r;
 
 	if (n && !(fw->v = calloc(n, sizeof(*fw->v))))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if ((r = one_forward(ctx, cfg_getnsec(sec, "forward", (unsigned)i), pfx, net,
-				     &fw->v[i])) < 0)
+		if ((r = one_forward(ctx, cfg_opt_getnsec(opt, (unsigned)i), pfx, net, &fw->v[i])) <
+		    0)
 			return r;
 		fw->n++;
 	}
@@ -427,14 +437,83 @@ int conf_forwards_bgp_check(struct conf_ctx *ctx, const struct gw_conf *c)
 	return 0;
 }
 
+/* Same family, proto and listen address (specific ones only), then as
+ * ref_cmp(). */
+static int addr_cmp(const void *a, const void *b)
+{
+	const struct gw_forward *x = ((const struct fwd_ref *)a)->f;
+	const struct gw_forward *y = ((const struct fwd_ref *)b)->f;
+	int c;
+
+	if (x->family != y->family || x->proto != y->proto)
+		return ref_cmp(a, b);
+	if ((c = memcmp(&x->listen, &y->listen, x->family == AF_INET ? 4 : 16)))
+		return c;
+	return ref_cmp(a, b);
+}
+
+static bool same_kind(const struct gw_forward *a, const struct gw_forward *b)
+{
+	return a->family == b->family && a->proto == b->proto;
+}
+
+/* The first forward of v (in its order) that overlaps an earlier one of
+ * its kind, with that earlier one in *with; -1 for none. Sorted by first
+ * port, a forward overlaps an earlier one when the earlier one that ends
+ * furthest has not ended before it starts. any: v holds every forward,
+ * and one on every address meets all earlier ones, one on an address
+ * the earlier ones on every address; otherwise v holds forwards on an
+ * address, sorted by it, and each meets the earlier ones of its address. */
+static long first_overlap(const struct fwd_ref *v, size_t n, bool any, long *with)
+{
+	long far_all = -1, far_any = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct gw_forward *b = v[i].f;
+		long cand;
+
+		if (i && (!same_kind(v[i - 1].f, b) || (!any && !listen_overlap(v[i - 1].f, b))))
+			far_all = far_any = -1;
+		cand = !any || b->listen_any ? far_all : far_any;
+		if (cand >= 0 && v[cand].f->port_max >= b->port_min) {
+			*with = cand;
+			return (long)i;
+		}
+		if (far_all < 0 || v[far_all].f->port_max < b->port_max)
+			far_all = (long)i;
+		if (b->listen_any && (far_any < 0 || v[far_any].f->port_max < b->port_max))
+			far_any = (long)i;
+	}
+	return -1;
+}
+
+static int overlap_fail(struct conf_ctx *ctx, const struct fwd_ref *x, const struct fwd_ref *y)
+{
+	const struct fwd_ref *first = x->f->line <= y->f->line ? x : y;
+	const struct fwd_ref *later = first == x ? y : x;
+	char l[INET6_ADDRSTRLEN + 16], pt[16];
+
+	listen_text(later->f, l, sizeof(l));
+	ports_text(pt, sizeof(pt), later->f->port_min, later->f->port_max);
+	return conf_fail(ctx, later->f->line,
+			 "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
+			 "forward \"%s\" of network \"%s\" (line %d)",
+			 later->net->name, later->f->name,
+			 later->f->proto == IPPROTO_TCP ? "tcp" : "udp",
+			 later->f->port_min == later->f->port_max ? "" : "s", pt, l, first->f->name,
+			 first->net->name, first->f->line);
+}
+
 /* Two forwards may not answer the same packet, in one network or two:
  * same family and proto, overlapping ports, and the same listen address
- * or one on every address. Sorted by first port, each is compared with
- * those that start before it ends. */
+ * or one on every address. Two passes over sorted copies, never a pass
+ * per pair: 10,000 forwards of port 80 on as many addresses are 10,000
+ * steps, not 50 million. Of two overlaps, the one met first by port. */
 int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 {
-	struct fwd_ref *v;
-	size_t n = 0, k = 0;
+	struct fwd_ref *v, *w;
+	size_t n = 0, k = 0, m = 0;
+	long a, b, wa = -1, wb = -1;
 	int r = 0;
 
 	(void)root;
@@ -444,38 +523,25 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 		n += c->networks[i].fwd.n;
 	if (!n)
 		return 0;
-	if (!(v = calloc(n, sizeof(*v))))
+	if (!(v = calloc(2 * n, sizeof(*v))))
 		return -ENOMEM;
+	w = v + n;
 	for (size_t i = 0; i < c->n_networks; i++)
-		for (size_t j = 0; j < c->networks[i].fwd.n; j++)
-			v[k++] = (struct fwd_ref){ &c->networks[i], &c->networks[i].fwd.v[j] };
-	qsort(v, n, sizeof(*v), ref_cmp);
-	for (size_t i = 0; i < n && !r; i++) {
-		const struct gw_forward *a = v[i].f;
+		for (size_t j = 0; j < c->networks[i].fwd.n; j++) {
+			const struct gw_forward *f = &c->networks[i].fwd.v[j];
 
-		for (size_t j = i + 1; j < n; j++) {
-			const struct gw_forward *b = v[j].f;
-			const struct fwd_ref *first = a->line <= b->line ? &v[i] : &v[j];
-			const struct fwd_ref *later = first == &v[i] ? &v[j] : &v[i];
-			char l[INET6_ADDRSTRLEN + 16], pt[16];
-
-			if (b->family != a->family || b->proto != a->proto ||
-			    b->port_min > a->port_max)
-				break;
-			if (!listen_overlap(a, b))
-				continue;
-			listen_text(later->f, l, sizeof(l));
-			ports_text(pt, sizeof(pt), later->f->port_min, later->f->port_max);
-			r = conf_fail(ctx, later->f->line,
-				      "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
-				      "forward \"%s\" of network \"%s\" (line %d)",
-				      later->net->name, later->f->name,
-				      later->f->proto == IPPROTO_TCP ? "tcp" : "udp",
-				      later->f->port_min == later->f->port_max ? "" : "s", pt, l,
-				      first->f->name, first->net->name, first->f->line);
-			break;
+			v[k++] = (struct fwd_ref){ &c->networks[i], f };
+			if (!f->listen_any)
+				w[m++] = v[k - 1];
 		}
-	}
+	qsort(v, n, sizeof(*v), ref_cmp);
+	qsort(w, m, sizeof(*w), addr_cmp);
+	a = first_overlap(v, n, true, &wa);
+	b = first_overlap(w, m, false, &wb);
+	if (a >= 0 && (b < 0 || ref_cmp(&v[a], &w[b]) <= 0))
+		r = overlap_fail(ctx, &v[wa], &v[a]);
+	else if (b >= 0)
+		r = overlap_fail(ctx, &w[wb], &w[b]);
 	free(v);
 	return r;
 }

@@ -151,42 +151,125 @@ static int host_ipv6(struct conf_ctx *ctx, const struct sval *v, const char *hp,
 	return 0;
 }
 
-/* The same name, MAC or address twice in one network: dnsmasq would give
- * one of them whichever it read last. */
-static int host_dups(struct conf_ctx *ctx, cfg_t *hsec, const char *hp, const struct gw_hosts *hs,
-		     const struct gw_host *h)
+/* The hosts read so far of one network, by name, MAC and addresses:
+ * each new host is looked up, not compared with every earlier one (4,096
+ * hosts were 8 million comparisons). A slot holds a host's index + 1;
+ * each key is there once, with the first host that had it. */
+enum host_key { HK_NAME, HK_MAC, HK_V4, HK_V6, HK_N };
+
+struct host_index {
+	size_t slots; /* a power of two, at least twice the hosts */
+	uint32_t *tab[HK_N];
+};
+
+static bool host_has(const struct gw_host *h, enum host_key k)
 {
+	return k == HK_NAME || (k == HK_MAC && h->has_mac) || (k == HK_V4 && h->has_ipv4) ||
+	       (k == HK_V6 && h->has_ipv6);
+}
+
+static uint32_t host_hash(const struct gw_host *h, enum host_key k)
+{
+	const uint8_t *p = k == HK_MAC	? h->mac
+			   : k == HK_V4 ? (const uint8_t *)&h->ipv4
+					: h->ipv6.s6_addr;
+	size_t n = k == HK_NAME ? strlen(h->name) : k == HK_MAC ? 6 : k == HK_V4 ? 4 : 16;
+	uint32_t x = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (k == HK_NAME ? (uint8_t)tolower((unsigned char)h->name[i]) : p[i])) *
+		    16777619u;
+	return x;
+}
+
+static bool host_same(const struct gw_host *a, const struct gw_host *b, enum host_key k)
+{
+	switch (k) {
+	case HK_NAME: return !strcasecmp(a->name, b->name);
+	case HK_MAC: return !memcmp(a->mac, b->mac, 6);
+	case HK_V4: return a->ipv4.s_addr == b->ipv4.s_addr;
+	default: return !memcmp(&a->ipv6, &b->ipv6, 16);
+	}
+}
+
+static int host_index_init(struct host_index *x, size_t n)
+{
+	x->slots = 16;
+	while (x->slots < 2 * n)
+		x->slots *= 2;
+	for (int k = 0; k < HK_N; k++)
+		if (!(x->tab[k] = calloc(x->slots, sizeof(uint32_t))))
+			return -ENOMEM;
+	return 0;
+}
+
+static void host_index_free(struct host_index *x)
+{
+	for (int k = 0; k < HK_N; k++)
+		free(x->tab[k]);
+}
+
+/* The slot of h's key k: the earlier host's with that key, or the free
+ * one where h goes. */
+static size_t host_slot(const struct host_index *x, const struct gw_hosts *hs,
+			const struct gw_host *h, enum host_key k)
+{
+	size_t i = host_hash(h, k) & (x->slots - 1);
+
+	while (x->tab[k][i] && !host_same(&hs->v[x->tab[k][i] - 1], h, k))
+		i = (i + 1) & (x->slots - 1);
+	return i;
+}
+
+/* The same name, MAC or address twice in one network: dnsmasq would give
+ * one of them whichever it read last. Refused naming the first earlier
+ * host that shares any (by name, then MAC, then address); h is hs->v[hs->n],
+ * added to x when it passes. */
+static int host_dups(struct conf_ctx *ctx, cfg_t *hsec, const char *hp, const struct gw_hosts *hs,
+		     struct host_index *x, const struct gw_host *h)
+{
+	static const char *const key[] = { "", "mac", "ipv4", "ipv6" };
+	size_t slot[HK_N];
+	uint32_t first = 0;
+	int which = -1;
 	char a[INET6_ADDRSTRLEN];
 
-	for (size_t k = 0; k < hs->n; k++) {
-		const struct gw_host *o = &hs->v[k];
+	for (int k = 0; k < HK_N; k++) {
+		uint32_t o;
 
-		if (!strcasecmp(o->name, h->name))
-			return conf_fail(ctx, conf_sec_line(ctx, hsec),
-					 "%sthe name is already host \"%s\" (names are not "
-					 "case-sensitive)",
-					 hp, o->name);
-		if (h->has_mac && o->has_mac && !memcmp(h->mac, o->mac, 6)) {
-			format_mac(h->mac, a, sizeof(a));
-			return conf_fail(ctx, sval_get(hsec, "mac")->line,
-					 "%smac %s is already host \"%s\"'s", hp, a, o->name);
-		}
-		if (h->has_ipv4 && o->has_ipv4 && h->ipv4.s_addr == o->ipv4.s_addr) {
-			inet_ntop(AF_INET, &h->ipv4, a, sizeof(a));
-			return conf_fail(ctx, sval_get(hsec, "ipv4")->line,
-					 "%sipv4 %s is already host \"%s\"'s", hp, a, o->name);
-		}
-		if (h->has_ipv6 && o->has_ipv6 && !memcmp(&h->ipv6, &o->ipv6, 16)) {
-			inet_ntop(AF_INET6, &h->ipv6, a, sizeof(a));
-			return conf_fail(ctx, sval_get(hsec, "ipv6")->line,
-					 "%sipv6 %s is already host \"%s\"'s", hp, a, o->name);
+		if (!host_has(h, k))
+			continue;
+		slot[k] = host_slot(x, hs, h, k);
+		o = x->tab[k][slot[k]];
+		if (o && (!first || o < first)) {
+			first = o;
+			which = k;
 		}
 	}
+	if (which == HK_NAME)
+		return conf_fail(ctx, conf_sec_line(ctx, hsec),
+				 "%sthe name is already host \"%s\" (names are not "
+				 "case-sensitive)",
+				 hp, hs->v[first - 1].name);
+	if (which >= 0) {
+		if (which == HK_MAC)
+			format_mac(h->mac, a, sizeof(a));
+		else
+			inet_ntop(which == HK_V4 ? AF_INET : AF_INET6,
+				  which == HK_V4 ? (const void *)&h->ipv4 : (const void *)&h->ipv6,
+				  a, sizeof(a));
+		return conf_fail(ctx, sval_get(hsec, key[which])->line,
+				 "%s%s %s is already host \"%s\"'s", hp, key[which], a,
+				 hs->v[first - 1].name);
+	}
+	for (int k = 0; k < HK_N; k++)
+		if (host_has(h, k))
+			x->tab[k][slot[k]] = (uint32_t)hs->n + 1;
 	return 0;
 }
 
 static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct gw_network *net,
-		    struct gw_host *h)
+		    struct host_index *x, struct gw_host *h)
 {
 	const char *title = cfg_title(hsec);
 	const struct sval *v;
@@ -209,7 +292,7 @@ static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct g
 	if (!h->has_mac && !h->has_ipv4 && !h->has_ipv6)
 		return conf_fail(ctx, conf_sec_line(ctx, hsec),
 				 "%sneeds a mac, an ipv4 or an ipv6 address", hp);
-	return host_dups(ctx, hsec, hp, &net->hosts, h);
+	return host_dups(ctx, hsec, hp, &net->hosts, x, h);
 }
 
 static int net_domain(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
@@ -355,7 +438,9 @@ bad:
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
 {
 	struct gw_hosts *hs = &net->hosts;
-	size_t n = cfg_size(sec, "host");
+	cfg_opt_t *opt = cfg_getopt(sec, "host");
+	size_t n = cfg_opt_size(opt);
+	struct host_index x = { 0 };
 	const struct sval *v;
 	int r;
 
@@ -370,15 +455,22 @@ int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct
 	if (n > GW_HOSTS_MAX)
 		return conf_fail(ctx, conf_sec_line(ctx, cfg_getnsec(sec, "host", GW_HOSTS_MAX)),
 				 "%sat most %d hosts", pfx, GW_HOSTS_MAX);
-	if (n && !(hs->v = calloc(n, sizeof(*hs->v))))
-		return -ENOMEM;
+	if (!n)
+		return 0;
+	if (!(hs->v = calloc(n, sizeof(*hs->v))) || host_index_init(&x, n) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
-		if ((r = one_host(ctx, cfg_getnsec(sec, "host", (unsigned)i), pfx, net,
+		if ((r = one_host(ctx, cfg_opt_getnsec(opt, (unsigned)i), pfx, net, &x,
 				  &hs->v[i])) < 0)
-			return r;
+			goto out;
 		hs->n++;
 	}
-	return 0;
+	r = 0;
+out:
+	host_index_free(&x);
+	return r;
 }
 
 /* Names and addresses are per network (each network's dnsmasq answers its

@@ -7,6 +7,7 @@
 #define GW_CONF_INTERNAL_H
 
 #include <confuse.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -19,14 +20,26 @@ struct sval {
 	char s[];
 };
 
+/* Where the file's sections open (conf_text_sections()), found the first
+ * time a line is asked for: only errors and taps ask, and finding them
+ * costs a scan of the whole text. */
+struct conf_sec_cache {
+	const char *text;
+	size_t len;
+	bool done;
+	struct conf_text_sec *v;
+	size_t n;
+};
+
 struct conf_ctx {
 	const char *file;
 	char *err;
 	size_t errlen;
-	/* where the file's sections open (conf_text_sections()) */
-	const struct conf_text_sec *secs;
-	size_t n_secs;
+	struct conf_sec_cache *secs;
 };
+
+/* The sections of the text (none when out of memory). */
+const struct conf_text_sec *conf_secs(struct conf_sec_cache *c, size_t *n);
 
 /* The line where section sec opens: libconfuse's sec->line is where it
  * closes (that, when the text does not tell). */
@@ -38,6 +51,9 @@ int sval_parse(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result);
 #define SVAL(name, def)	     CFG_PTR_CB(name, def, CFGF_NONE, sval_parse, free)
 #define SVAL_LIST(name, def) CFG_PTR_LIST_CB(name, def, CFGF_NONE, sval_parse, free)
 const struct sval *sval_get(cfg_t *sec, const char *name);
+/* The same for the key that is i-th in its section's schema: no lookup by
+ * name (libconfuse's costs a strndup), for keys read once per forward. */
+const struct sval *sval_at(cfg_t *sec, size_t i, const char *name);
 
 /* "FILE:LINE: message" into ctx->err (line 0: no line); returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int conf_fail(struct conf_ctx *ctx, int line, const char *fmt,

@@ -25,19 +25,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-/* A config is a few kB; this only stops "-c /dev/zero". */
-#define CONF_TEXT_MAX (1024 * 1024)
 
 int conf_text_read(const char *path, char **buf, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
 	size_t n = 0, cap = 0;
+	struct stat st;
 	char *b = NULL;
 
 	if (fd < 0)
 		return -errno;
+	/* a file too large is refused before it is read */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > (off_t)CONF_TEXT_MAX_MIB * 1024 * 1024) {
+		r = -EFBIG;
+		goto out;
+	}
 	for (;;) {
 		ssize_t k;
 
@@ -61,7 +66,7 @@ int conf_text_read(const char *path, char **buf, size_t *len)
 		if (k == 0)
 			break;
 		n += (size_t)k;
-		if (n > CONF_TEXT_MAX) {
+		if (n > CONF_TEXT_MAX_MIB * 1024 * 1024) {
 			r = -EFBIG;
 			goto out;
 		}
@@ -126,6 +131,32 @@ static int open_string(const char *buf, size_t start, size_t end, int line, int 
 	return -EINVAL;
 }
 
+/* Character classes of the scanners, by switch rather than strchr():
+ * they run once per byte of a file that may hold 100,000 forwards. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool punct(char c)
+{
+	switch (c) {
+	case '{':
+	case '}':
+	case '=':
+	case ',':
+	case '(':
+	case ')':
+	case '+': return true;
+	default: return false;
+	}
+}
+
+/* What conf_text_clean() looks at twice outside quotes and comments. */
+static const bool code_special[256] = {
+	['$'] = true, ['#'] = true, ['/'] = true, [';'] = true, ['"'] = true, ['\''] = true,
+};
+
 int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msglen)
 {
 	enum { CODE, DQ, SQ, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
@@ -145,6 +176,12 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 
 		switch (st) {
 		case CODE:
+			/* the common case: a byte of a key, a value or blanks */
+			if (!code_special[(unsigned char)c]) {
+				token_start = is_space(c) || punct(c);
+				line += c == '\n';
+				continue;
+			}
 			if (c == '$' && next == '{')
 				return env_ref(buf, len, i, line, errline, msg, msglen);
 			if (c == '#') {
@@ -169,7 +206,7 @@ int conf_text_clean(char *buf, size_t len, int *errline, char *msg, size_t msgle
 				opened = line;
 				quote = i;
 			}
-			token_start = strchr(" \t\r\n{}()=+,", c) != NULL;
+			token_start = is_space(c) || punct(c);
 			break;
 		case DQ:
 		case SQ:
@@ -239,17 +276,12 @@ struct tok {
 	int line; /* where it starts */
 };
 
-static bool punct(char c)
-{
-	return strchr("{}=,()+", c) != NULL;
-}
-
 /* The next token at *i (comments already blanked), counting newlines. */
 static struct tok next_tok(const char *buf, size_t len, size_t *i, int *line)
 {
 	struct tok t = { TK_NONE, NULL, 0, 0, 0 };
 
-	while (*i < len && strchr(" \t\r\n", buf[*i])) {
+	while (*i < len && is_space(buf[*i])) {
 		*line += buf[*i] == '\n';
 		(*i)++;
 	}
@@ -279,7 +311,8 @@ static struct tok next_tok(const char *buf, size_t len, size_t *i, int *line)
 	}
 	t.kind = TK_WORD;
 	t.s = buf + *i;
-	while (*i < len && !strchr(" \t\r\n\"'", buf[*i]) && !punct(buf[*i]))
+	while (*i < len && !is_space(buf[*i]) && buf[*i] != '"' && buf[*i] != '\'' &&
+	       !punct(buf[*i]))
 		(*i)++;
 	t.n = (size_t)(buf + *i - t.s);
 	return t;
@@ -338,6 +371,7 @@ int conf_text_sections(const char *buf, size_t len, struct conf_text_sec **out, 
 					if (titled)
 						tok_copy(v[*n].title, sizeof(v[*n].title), &t1);
 					v[*n].open = name->line;
+					v[*n].brace = t.line;
 					idx = (long)(*n)++;
 				}
 			}

@@ -6,8 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* A config is a few kB, 100,000 port forwards about 6 MiB; this only
+ * stops "-c /dev/zero". */
+#define CONF_TEXT_MAX_MIB 64
+
 /* The whole file into a NUL-terminated malloc'd buffer; *len excludes the
- * terminator. Returns 0 or -errno (-EFBIG past 1 MiB). */
+ * terminator. Returns 0 or -errno (-EFBIG past CONF_TEXT_MAX_MIB). */
 int conf_text_read(const char *path, char **buf, size_t *len);
 
 /* Blank out comments (outside quoted strings) in place, keeping every
@@ -25,6 +29,7 @@ struct conf_text_sec {
 	char name[32];
 	char title[64];
 	int open, close;
+	int brace; /* the line of its '{' */
 };
 /* The sections of buf (after conf_text_clean()), in the order they open:
  * a malloc'd array in *out (NULL when none), or -ENOMEM. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char full[] = "uplink    = auto\n"
 			   "state_dir = \"/tmp/s\"\n"
@@ -210,6 +211,44 @@ START_TEST(test_missing_file)
 
 	ck_assert_int_eq(conf_load_file("/nonexistent/g.conf", &c, err, sizeof(err)), -ENOENT);
 	ck_assert_str_eq(err, "/nonexistent/g.conf: No such file or directory");
+}
+END_TEST
+
+/* A config of 100,000 port forwards (8 MiB here) is read whole; past
+ * the limit the message names the file and the limit. */
+START_TEST(test_large_file)
+{
+	char path[] = "/tmp/gw-test-conf.XXXXXX", err[512] = "";
+	struct gw_conf *c;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	fprintf(f, "network a {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n");
+	for (int i = 0; i < 100000; i++)
+		fprintf(f,
+			" forward f%d { port = %d to = \"10.213.0.9:22\" listen = "
+			"\"198.51.100.%d\" "
+			"}\n",
+			i, 1024 + i % 50000, 1 + i / 50000);
+	fprintf(f, "}\n");
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_msg(conf_load_file(path, &c, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(c->networks[0].fwd.n, 100000);
+	/* in the file's order */
+	ck_assert_str_eq(c->networks[0].fwd.v[0].name, "f0");
+	ck_assert_str_eq(c->networks[0].fwd.v[99999].name, "f99999");
+	ck_assert_int_eq(c->networks[0].fwd.v[99999].line, 100003);
+	conf_free(c);
+
+	/* sparse: nothing is written, nothing read */
+	ck_assert_int_eq(truncate(path, 64 * 1024 * 1024 + 1), 0);
+	ck_assert_int_eq(conf_load_file(path, &c, err, sizeof(err)), -EFBIG);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err + strlen(path),
+			 ": File too large: a config file may have at most 64 MiB");
+	unlink(path);
 }
 END_TEST
 
@@ -447,6 +486,7 @@ Suite *conf_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_example_file);
+	tcase_add_test(tc, test_large_file);
 	tcase_add_test(tc, test_auto);
 	tcase_add_loop_test(tc, test_print_roundtrip, 0, 3);
 	tcase_add_test(tc, test_print_rich);

@@ -158,6 +158,91 @@ START_TEST(test_forward_errors)
 }
 END_TEST
 
+/* Many forwards: network a with n forwards of port 80, one per line from
+ * line 4, each on its own listen address (198.51.X.Y), hosts h0..h2 on
+ * lines 4 + n.., then tail, then network b with forwards f0..f2 (names
+ * are per network). */
+static int load_many(int n, const char *tail, struct gw_conf **c, char *err, size_t len)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "network a {\n bridge = gw0\n ipv4 = \"10.213.0.1/24\"\n");
+	for (int i = 0; i < n; i++)
+		fprintf(f,
+			" forward f%d { port = 80 to = \"10.213.0.9\" listen = \"198.51.%d.%d\" "
+			"}\n",
+			i, i / 200, i % 200 + 1);
+	for (int i = 0; i < 3; i++)
+		fprintf(f, " host h%d { mac = \"52:54:00:00:00:%02x\" }\n", i, i + 1);
+	fprintf(f, "%s}\nnetwork b {\n bridge = gw1\n ipv4 = \"10.214.0.1/24\"\n", tail);
+	for (int i = 0; i < 3; i++)
+		fprintf(f,
+			" forward f%d { port = 81 to = \"10.214.0.9\" listen = \"203.0.113.%d\" "
+			"}\n",
+			i, i + 1);
+	fprintf(f, "}\n");
+	ck_assert_int_eq(fclose(f), 0);
+	r = conf_load_buf("m.conf", text, c, err, len);
+	free(text);
+	return r;
+}
+
+/* Among 20,000 forwards, a duplicate name, a duplicate host and an
+ * overlap are each refused at their line, as with two. */
+static const struct {
+	const char *tail, *err;
+} many_bad[] = {
+	/* line 20007: the '{' of the second f17 */
+	{ " forward f17\n {\n port = 1\n to = \"10.213.0.9\" }\n",
+	  "m.conf:20008: found duplicate title 'f17'" },
+	{ " host h1 { mac = \"52:54:00:00:00:09\" }\n",
+	  "m.conf:20007: found duplicate title 'h1'" },
+	/* f1234 listens on 198.51.6.35 */
+	{ " forward late {\n port = \"79-81\"\n to = \"10.213.0.9\"\n listen = \"198.51.6.35\" }\n",
+	  "m.conf:20008: network \"a\": forward \"late\": tcp ports 79-81 on 198.51.6.35 overlaps "
+	  "forward \"f1234\" of network \"a\" (line 1238)" },
+	{ " forward any {\n port = 80\n to = \"10.213.0.9\" }\n",
+	  "m.conf:20008: network \"a\": forward \"any\": tcp port 80 on every address overlaps "
+	  "forward \"f0\" of network \"a\" (line 4)" },
+};
+
+START_TEST(test_forward_many_errors)
+{
+	struct gw_conf *c;
+	char err[512];
+
+	ck_assert_int_lt(load_many(20000, many_bad[_i].tail, &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, many_bad[_i].err);
+}
+END_TEST
+
+START_TEST(test_forward_many_ok)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+
+	/* the same port on another address, or udp; network b's names
+	 * are a's too */
+	ck_assert_msg(load_many(20000,
+				" forward late { port = 80 to = \"10.213.0.9\" listen = "
+				"\"198.51.0.201\" }\n"
+				" forward u { proto = udp port = 80 to = \"10.213.0.9\" }\n",
+				&c, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(c->networks[0].fwd.n, 20002);
+	ck_assert_str_eq(c->networks[0].fwd.v[19999].name, "f19999");
+	ck_assert_str_eq(c->networks[0].fwd.v[20001].name, "u");
+	ck_assert_uint_eq(c->networks[0].hosts.n, 3);
+	ck_assert_uint_eq(c->networks[1].fwd.n, 3);
+	ck_assert_str_eq(c->networks[1].fwd.v[2].name, "f2");
+	conf_free(c);
+}
+END_TEST
+
 /* BIRD listens on tcp/179: no forward may take it while a bgp section
  * exists; without one, or udp, it is a port like any other. */
 START_TEST(test_forward_bgp_port)
@@ -657,6 +742,9 @@ Suite *forward_suite(void)
 
 	tcase_add_loop_test(tc, test_forward_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_forward_ok);
+	tcase_add_loop_test(tc, test_forward_many_errors, 0,
+			    sizeof(many_bad) / sizeof(many_bad[0]));
+	tcase_add_test(tc, test_forward_many_ok);
 	tcase_add_test(tc, test_forward_bgp_port);
 	tcase_add_test(tc, test_forward_listen_auto);
 	tcase_add_test(tc, test_forward_flat);

@@ -185,6 +185,66 @@ END_TEST
 
 /* Addresses need the network's fixed subnet; IPv4-only networks may use
  * a smaller MTU. */
+/* 4,000 hosts (line 5 + i: hI, MAC ..:0f:II, 10.213.X.Y, fd42:213::I+2)
+ * and a last one at line 4005: refused for the first earlier host that
+ * shares anything with it, by name before MAC before address when that
+ * is one host. */
+static const struct {
+	const char *last, *err;
+} many_bad[] = {
+	{ "host H17 { mac = \"52:54:00:00:aa:01\" }",
+	  "h.conf:4005: network \"n\": host \"H17\": the name is already host \"h17\"" },
+	{ "host z { mac = \"52:54:00:0f:0c:1c\" ipv4 = \"10.213.0.9\" }",
+	  "h.conf:4005: network \"n\": host \"z\": mac 52:54:00:0f:0c:1c is already host "
+	  "\"h3100\"'s" },
+	/* ipv4 of h2, mac of h3: h2 */
+	{ "host z { mac = \"52:54:00:0f:00:03\" ipv4 = \"10.213.1.3\" }",
+	  "h.conf:4005: network \"n\": host \"z\": ipv4 10.213.1.3 is already host \"h2\"'s" },
+	{ "host z { ipv6 = \"fd42:213::fa1\" }", "h.conf:4005: network \"n\": host \"z\": ipv6 "
+						 "fd42:213::fa1 is already host \"h3999\"'s" },
+	/* h9's name and h2's ipv6: h2 */
+	{ "host H9 { ipv6 = \"fd42:213::4\" }",
+	  "h.conf:4005: network \"n\": host \"H9\": ipv6 fd42:213::4 is already host \"h2\"'s" },
+};
+
+static int load_many(const char *last, struct gw_conf **c, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "network n {\nbridge = gw0\nipv4 = \"10.213.0.1/16\"\n"
+		   "ipv6 = \"fd42:213::1/64\"\n");
+	for (int i = 0; i < 4000; i++)
+		fprintf(f,
+			"host h%d { mac = \"52:54:00:0f:%02x:%02x\" ipv4 = \"10.213.%d.%d\" ipv6 = "
+			"\"fd42:213::%x\" }\n",
+			i, i / 256, i % 256, 1 + i / 250, 1 + i % 250, i + 2);
+	fprintf(f, "%s\n}\n", last);
+	ck_assert_int_eq(fclose(f), 0);
+	r = conf_load_buf("h.conf", text, c, err, errlen);
+	free(text);
+	return r;
+}
+
+START_TEST(test_host_many)
+{
+	struct gw_conf *c;
+	char err[512] = "";
+
+	ck_assert_int_lt(load_many(many_bad[_i].last, &c, err, sizeof(err)), 0);
+	ck_assert_msg(!strncmp(err, many_bad[_i].err, strlen(many_bad[_i].err)), "got \"%s\"", err);
+	ck_assert_msg(
+		load_many("host last { mac = \"52:54:00:0f:ff:ff\" }", &c, err, sizeof(err)) == 0,
+		"%s", err);
+	ck_assert_uint_eq(c->networks[0].hosts.n, 4001);
+	ck_assert_str_eq(c->networks[0].hosts.v[4000].name, "last");
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_host_auto_and_v4)
 {
 	struct gw_conf *c;
@@ -317,6 +377,7 @@ Suite *host_suite(void)
 
 	tcase_add_test(tc, test_host_good);
 	tcase_add_loop_test(tc, test_host_errors, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, test_host_many, 0, (int)(sizeof(many_bad) / sizeof(many_bad[0])));
 	tcase_add_test(tc, test_host_auto_and_v4);
 	tcase_add_test(tc, test_host_print_dup);
 	tcase_add_test(tc, test_hosts_files);

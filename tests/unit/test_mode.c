@@ -220,17 +220,17 @@ START_TEST(test_mode_plan)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	/* nat: SNAT to the address, ports for TCP and UDP; NAT66 to snat6 */
 	ck_assert_str_eq(chain_rules(&p, "nat_nat"),
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 224.0.0.0/4 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 255.255.255.255 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 meta "
-			 "l4proto tcp counter name \"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 meta "
-			 "l4proto udp counter name \"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 counter "
-			 "name \"nat_nat\" snat ip to 203.0.113.5\n"
-			 "oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr ff00::/8 return\n"
-			 "oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr != fd00:1::/64 counter "
-			 "name \"nat_nat\" snat ip6 to 2001:db8::5\n");
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto tcp counter name "
+			 "\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto udp counter name "
+			 "\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 counter name \"nat_nat\" snat "
+			 "ip to 203.0.113.5\n"
+			 "oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr != fd00:1::/64 ip6 daddr "
+			 "!= ff00::/8 counter name \"nat_nat\" snat ip6 to 2001:db8::5\n");
 	/* routed and isolated: nothing translated, also not the host's own */
 	ck_assert_str_eq(chain_rules(&p, "nat_rt"), "");
 	ck_assert_str_eq(chain_rules(&p, "nat_rd"), "");
@@ -241,10 +241,13 @@ START_TEST(test_mode_plan)
 	/* nat allows from rt: rt's guests open connections to nat's, nat's
 	 * guests only answer them; nat opens to iso, which allows it */
 	ck_assert_str_eq(chain_rules(&p, "from_nat"),
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 counter name \"fwd_out_nat\" "
+			 "accept\n"
+			 "ip6 saddr fd00:1::/64 oifname \"eth0\" counter name \"fwd_out_nat\" "
+			 "accept\n"
 			 "oifname \"gw0\" accept\n"
 			 "ip saddr != 10.1.0.0/24 counter name \"drop_nat\" drop\n"
 			 "ip6 saddr != fd00:1::/64 counter name \"drop_nat\" drop\n"
-			 "oifname \"eth0\" counter name \"fwd_out_nat\" accept\n"
 			 "oifname \"gw3\" counter name \"fwd_out_nat\" accept\n"
 			 "oifname \"gw1\" ct state established,related counter name "
 			 "\"fwd_out_nat\" accept\n"
@@ -254,10 +257,13 @@ START_TEST(test_mode_plan)
 			 "drop\n");
 	/* routed, inbound = accept (default): new connections from the uplink */
 	ck_assert_str_eq(chain_rules(&p, "from_rt"),
+			 "oifname \"eth0\" ip saddr 10.2.0.0/24 counter name \"fwd_out_rt\" "
+			 "accept\n"
+			 "ip6 saddr 2001:db8:2::/64 oifname \"eth0\" counter name \"fwd_out_rt\" "
+			 "accept\n"
 			 "oifname \"gw1\" accept\n"
 			 "ip saddr != 10.2.0.0/24 counter name \"drop_rt\" drop\n"
 			 "ip6 saddr != 2001:db8:2::/64 counter name \"drop_rt\" drop\n"
-			 "oifname \"eth0\" counter name \"fwd_out_rt\" accept\n"
 			 "oifname \"gw0\" counter name \"fwd_out_rt\" accept\n"
 			 "counter name \"drop_rt\" drop\n");
 	ck_assert_str_eq(chain_rules(&p, "to_rt"),
@@ -307,10 +313,9 @@ START_TEST(test_mode_ipv6_nat_off)
 
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	ck_assert_str_eq(chain_rules(&p, "nat_a"),
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 224.0.0.0/4 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 255.255.255.255 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 counter "
-			 "name \"nat_a\" masquerade\n");
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 counter name \"nat_a\" "
+			 "masquerade\n");
 	nft_plan_release(&p);
 	conf_free(c);
 }

@@ -567,9 +567,8 @@ START_TEST(test_forward_batch)
 			 "  [ immediate reg 0 jump -> fwd_conns ]\n");
 	/* iifname vmap @fwd_closed: an isolated network's connections to its
 	 * from_ chain first */
-	ck_assert_str_eq(rule_of(&b, "fwd_conns", 0),
-			 "  [ meta load iifname => reg 1 ]\n"
-			 "  [ lookup reg 1 set fwd_closed dreg 0 ]\n");
+	ck_assert_str_eq(rule_of(&b, "fwd_conns", 0), "  [ meta load iifname => reg 1 ]\n"
+						      "  [ lookup reg 1 set fwd_closed dreg 0 ]\n");
 	/* ct original ip daddr . meta l4proto . ct original
 	 * proto-dst @fwd_count4_at accept */
 	ck_assert_str_eq(rule_of(&b, "fwd_conns", 1),
@@ -709,7 +708,8 @@ START_TEST(test_forward_first_last)
 		bool seen = false;
 
 		for (uint32_t s = 11; s < 11 + nft_batch_count(bt); s++)
-			seen |= !strcmp(nft_batch_describe(bt, s), "chain inet gatewayd prerouting");
+			seen |= !strcmp(nft_batch_describe(bt, s),
+					"chain inet gatewayd prerouting");
 		ck_assert(seen);
 	}
 	nft_batch_free(bt);

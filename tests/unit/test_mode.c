@@ -219,18 +219,19 @@ START_TEST(test_mode_plan)
 
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	/* nat: SNAT to the address, ports for TCP and UDP; NAT66 to snat6 */
-	ck_assert_str_eq(chain_rules(&p, "nat_nat"),
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
-			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto tcp counter name "
-			 "\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
-			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto udp counter name "
-			 "\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
-			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 counter name \"nat_nat\" snat "
-			 "ip to 203.0.113.5\n"
-			 "oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr != fd00:1::/64 ip6 daddr "
-			 "!= ff00::/8 counter name \"nat_nat\" snat ip6 to 2001:db8::5\n");
+	ck_assert_str_eq(
+		chain_rules(&p, "nat_nat"),
+		"oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+		"!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto tcp counter name "
+		"\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
+		"oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+		"!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto udp counter name "
+		"\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
+		"oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+		"!= 224.0.0.0/4 ip daddr != 255.255.255.255 counter name \"nat_nat\" snat "
+		"ip to 203.0.113.5\n"
+		"oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr != fd00:1::/64 ip6 daddr "
+		"!= ff00::/8 counter name \"nat_nat\" snat ip6 to 2001:db8::5\n");
 	/* routed and isolated: nothing translated, also not the host's own */
 	ck_assert_str_eq(chain_rules(&p, "nat_rt"), "");
 	ck_assert_str_eq(chain_rules(&p, "nat_rd"), "");

@@ -98,10 +98,9 @@ END_TEST
 
 START_TEST(test_plan_dispatch)
 {
-	ck_assert_str_eq(chain_text("postrouting"),
-			 "iifname vmap @nat_nets\n"
-			 "ip saddr vmap @local4_nets\n"
-			 "ip6 saddr vmap @local6_nets\n");
+	ck_assert_str_eq(chain_text("postrouting"), "iifname vmap @nat_nets\n"
+						    "ip saddr vmap @local4_nets\n"
+						    "ip6 saddr vmap @local6_nets\n");
 	/* the host's own packets from a gateway address: to that network's
 	 * NAT chain by their source, one lookup */
 	{
@@ -231,15 +230,16 @@ START_TEST(test_plan_forward)
 	/* from_NET: what came in on the bridge (the dispatch checked
 	 * iifname); a guest's packet to the uplink leaves at the first rule
 	 * of its family, its source checked there */
-	ck_assert_str_eq(chain_text("from_default"),
-			 "oifname \"eth0\" ip saddr 10.213.0.0/24 counter name \"fwd_out_default\" "
-			 "accept\n"
-			 "ip6 saddr fd42:213::/64 oifname \"eth0\" counter name \"fwd_out_default\" "
-			 "accept\n"
-			 "oifname \"gw0\" accept\n"
-			 "ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
-			 "ip6 saddr != fd42:213::/64 counter name \"drop_default\" drop\n"
-			 "counter name \"drop_default\" drop\n");
+	ck_assert_str_eq(
+		chain_text("from_default"),
+		"oifname \"eth0\" ip saddr 10.213.0.0/24 counter name \"fwd_out_default\" "
+		"accept\n"
+		"ip6 saddr fd42:213::/64 oifname \"eth0\" counter name \"fwd_out_default\" "
+		"accept\n"
+		"oifname \"gw0\" accept\n"
+		"ip saddr != 10.213.0.0/24 counter name \"drop_default\" drop\n"
+		"ip6 saddr != fd42:213::/64 counter name \"drop_default\" drop\n"
+		"counter name \"drop_default\" drop\n");
 	ck_assert_str_eq(chain_text("to_default"),
 			 "ct state established,related counter name \"fwd_in_default\" accept\n"
 			 "drop\n");

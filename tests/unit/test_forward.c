@@ -738,6 +738,79 @@ START_TEST(test_forward_first_last)
 }
 END_TEST
 
+/* GATEWAYD_TEST_OMIT, the bench's hook (nft/plan.h), for the inet
+ * table's parts: what each leaves out is gone, the rest stays. */
+static void plan_omitting(const char *what, struct gw_conf **c, struct nft_plan *p)
+{
+	char err[512];
+
+	ck_assert_msg(load(" forward ssh { port = 2222 to = \"10.213.0.10:22\" }\n", NULL, c, err,
+			   sizeof(err)) == 0,
+		      "%s", err);
+	setenv("GATEWAYD_TEST_OMIT", what, 1);
+	ck_assert_int_eq(nft_plan_build(*c, ups, false, p), 0);
+	unsetenv("GATEWAYD_TEST_OMIT");
+}
+
+START_TEST(test_forward_omit)
+{
+	struct gw_conf *c;
+	struct nft_plan p;
+	char line[1024];
+	size_t ctr = 0;
+
+	/* dnat: no DNAT dispatch, no forwards' rules anywhere */
+	plan_omitting("dnat", &c, &p);
+	ck_assert(p.chains[NC_PREROUTING].absent && p.chains[NC_OUTPUT].absent);
+	ck_assert_int_lt(chain_named(&p, "fwd_dnat"), 0);
+	ck_assert_int_lt(chain_named(&p, "fwd_conns"), 0);
+	for (size_t i = 0; i < p.n_rules; i++) {
+		nft_rule_format(&p.rules[i], line, sizeof(line));
+		ck_assert_msg(!strstr(line, "ct status dnat") && !strstr(line, "@fwd") &&
+				      !strstr(line, "jump fwd_"),
+			      "%s", line);
+	}
+	ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "nat_a")), 2);
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* filter: no input or forward dispatch, the networks' filter chains
+	 * empty; NAT and the forwards stay */
+	plan_omitting("filter", &c, &p);
+	ck_assert(p.chains[NC_INPUT].absent);
+	ck_assert_uint_eq(rules_in(&p, NC_FORWARD), 1); /* ct status dnat jump fwd_conns */
+	for (size_t i = 0; i < p.n_chains; i++)
+		if (!strncmp(p.chains[i].name, "from_", 5) ||
+		    !strncmp(p.chains[i].name, "to_", 3) || !strncmp(p.chains[i].name, "in_", 3) ||
+		    !strncmp(p.chains[i].name, "svc_", 4))
+			ck_assert_msg(rules_in(&p, i) == 0, "%s", p.chains[i].name);
+	ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "nat_a")), 2);
+	ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 1);
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* counters: no rule counts; the counter objects stay (status reads
+	 * them) */
+	plan_omitting("counters", &c, &p);
+	for (size_t i = 0; i < p.n_rules; i++)
+		ctr += p.rules[i].counter[0] != '\0';
+	ck_assert_uint_eq(ctr, 0);
+	ck_assert_uint_gt(p.n_counters, 0);
+	ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "from_a")), 6);
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* and without the variable, all of it */
+	plan_omitting("", &c, &p);
+	for (size_t i = 0; i < p.n_rules; i++)
+		ctr += p.rules[i].counter[0] != '\0';
+	ck_assert_uint_gt(ctr, 0);
+	ck_assert(!p.chains[NC_INPUT].absent && !p.chains[NC_PREROUTING].absent);
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
 Suite *forward_suite(void)
 {
 	Suite *s = suite_create("forward");
@@ -752,6 +825,7 @@ Suite *forward_suite(void)
 	tcase_add_test(tc, test_forward_batch);
 	tcase_add_test(tc, test_forward_update);
 	tcase_add_test(tc, test_forward_first_last);
+	tcase_add_test(tc, test_forward_omit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,9 +6,10 @@
  * br_netfilter: frames bridged between two guests of one bridge also pass
  * the inet forward hook. Measured on this kernel, nft sees them with the
  * bridge device itself as both iifname and oifname (br_netfilter hands the
- * hook the bridge as the "logical" device), so the first forward rule of
- * every network accepts iifname B oifname B before any anti-spoofing rule
- * can see them: DHCP discovers from 0.0.0.0 and IPv6 neighbour discovery
+ * hook the bridge as the "logical" device), so every network's from_ chain
+ * accepts iifname B oifname B before any anti-spoofing rule can see them
+ * (only the uplink's accept, which they fail at its first match, comes
+ * first): DHCP discovers from 0.0.0.0 and IPv6 neighbour discovery
  * from link-local addresses cross the bridge untouched. Should a kernel
  * report the ports instead, no rule here matches them and the chain's
  * accept policy lets them through; with br_netfilter off they never reach

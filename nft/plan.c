@@ -350,13 +350,18 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		   struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
-	bool omit_filter;
+	bool omit_filter, any_nat = false;
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->omit = nft_test_omit();
 	/* bench only: no input/forward dispatch, no filter rules */
 	omit_filter = plan->omit & NFT_OMIT_FWD_FILTER;
+	/* No network translates (all routed or isolated): no NAT dispatch,
+	 * so no postrouting chain (but for the forwards' hairpin) and no
+	 * nat hook a new connection would pass through for nothing. */
+	for (size_t i = 0; i < conf->n_networks; i++)
+		any_nat |= conf->networks[i].mode == GW_MODE_NAT;
 	plan->chains = malloc(sizeof(base_chains));
 	if (!plan->chains)
 		return -ENOMEM;
@@ -373,7 +378,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		bool dispatch = (m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 &&
 				m != MAP_LOCAL6 && m != MAP_CLOSED &&
 				!(omit_filter && (maps[m].base_chain == NC_INPUT ||
-						  maps[m].base_chain == NC_FORWARD));
+						  maps[m].base_chain == NC_FORWARD)) &&
+				(any_nat || m != MAP_NAT);
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)
@@ -389,7 +395,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	 * interface, so no bridge leads to their network: local4_nets and
 	 * local6_nets do, by that source address, with one lookup whatever
 	 * the number of networks. */
-	for (size_t m = MAP_LOCAL4; m <= MAP_LOCAL6 && r >= 0; m++)
+	for (size_t m = MAP_LOCAL4; m <= MAP_LOCAL6 && r >= 0 && any_nat; m++)
 		r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	/* Guest binding: its sets and the prerouting dispatch (binding.c). */
 	if (r >= 0)

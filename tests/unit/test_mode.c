@@ -7,6 +7,7 @@
 #include "dhcp/dnsmasq_conf.h"
 #include "nft/batch.h"
 #include "nft/plan.h"
+#include "nft/update.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -418,6 +419,37 @@ START_TEST(test_mode_dnsmasq_isolated)
 }
 END_TEST
 
+/* No network translates: no NAT dispatch, so no postrouting chain and
+ * no nat hook at all (no forward either); one nat network brings it
+ * back, and an update adds it without a replace. */
+START_TEST(test_mode_no_nat_hook)
+{
+	static const char routed[] =
+		"network rt {\n bridge = gw1\n mode = routed\n ipv4 = \"10.2.0.1/24\"\n}\n"
+		"network iso {\n bridge = gw3\n mode = isolated\n ipv4 = \"10.4.0.1/24\"\n}\n";
+	struct gw_conf *c = load(routed), *c2 = load(four);
+	struct nft_plan p, p2;
+	struct nft_update u;
+
+	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
+	ck_assert(p.chains[NC_POSTROUTING].absent);
+	ck_assert(p.chains[NC_PREROUTING].absent && p.chains[NC_OUTPUT].absent);
+	ck_assert(!p.chains[NC_FORWARD].absent && !p.chains[NC_INPUT].absent);
+	ck_assert_int_eq(nft_plan_build(c2, ups, false, &p2), 0);
+	ck_assert(!p2.chains[NC_POSTROUTING].absent);
+	ck_assert_str_eq(chain_rules(&p2, "postrouting"), "iifname vmap @nat_nets\n"
+							  "ip saddr vmap @local4_nets\n"
+							  "ip6 saddr vmap @local6_nets\n");
+	ck_assert_int_eq(nft_update_plan(&p, &p2, &u), 0);
+	ck_assert(!u.replace);
+	nft_update_release(&u);
+	nft_plan_release(&p);
+	nft_plan_release(&p2);
+	conf_free(c);
+	conf_free(c2);
+}
+END_TEST
+
 Suite *mode_suite(void)
 {
 	Suite *s = suite_create("mode");
@@ -428,6 +460,7 @@ Suite *mode_suite(void)
 	tcase_add_loop_test(tc, test_mode_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_mode_plan);
 	tcase_add_test(tc, test_mode_ipv6_nat_off);
+	tcase_add_test(tc, test_mode_no_nat_hook);
 	tcase_add_test(tc, test_mode_snat_bytecode);
 	tcase_add_test(tc, test_mode_dnsmasq_isolated);
 	suite_add_tcase(s, tc);

@@ -127,7 +127,17 @@ int plan_forward(struct rule_builder *b, const struct net_chains *c, const struc
 	 * included (the source must be the subnet's, on every packet: a
 	 * spoofed packet may match another network's connection). The
 	 * interface first for IPv4 (a bridged frame fails at once), the
-	 * family first for IPv6. Not from an isolated network. */
+	 * family first for IPv6. Not from an isolated network.
+	 *
+	 * Not "ct state established accept" at the top of forward: all
+	 * networks share one conntrack zone, so a guest's packet forged to
+	 * match another network's connection (its reply tuple, say) would be
+	 * "established" and skip this check. A zone per network (or port)
+	 * would make that safe, but needs a raw prerouting chain setting the
+	 * zone from the input interface -- a hook and a lookup on every
+	 * packet, to save this one rule -- and per-direction zones for NAT.
+	 * Measured (perf of the sender, UDP 64 B): the whole inet table is
+	 * 3.3 % of its samples with this chain shape (4.9 % before). */
 	if (n->mode != GW_MODE_ISOLATED) {
 		rb_start(b, c->from);
 		rb_ifname(b, NM_OIFNAME, up);

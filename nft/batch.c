@@ -51,7 +51,7 @@ int nft_batch_replace(const struct nft_plan *plan, uint32_t seq, uint32_t table_
 		if ((r = batch_set(b, &plan->sets[i], (uint32_t)i + 1)) < 0)
 			goto fail;
 	for (size_t c = 0; c < plan->n_chains; c++)
-		if ((r = batch_chain(b, &plan->chains[c])) < 0)
+		if (!plan->chains[c].absent && (r = batch_chain(b, &plan->chains[c])) < 0)
 			goto fail;
 	/* after the chains their elements jump to */
 	for (size_t i = 0; i < plan->n_sets; i++) {

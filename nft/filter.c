@@ -6,9 +6,10 @@
  * br_netfilter: frames bridged between two guests of one bridge also pass
  * the inet forward hook. Measured on this kernel, nft sees them with the
  * bridge device itself as both iifname and oifname (br_netfilter hands the
- * hook the bridge as the "logical" device), so the first forward rule of
- * every network accepts iifname B oifname B before any anti-spoofing rule
- * can see them: DHCP discovers from 0.0.0.0 and IPv6 neighbour discovery
+ * hook the bridge as the "logical" device), so every network's from_ chain
+ * accepts iifname B oifname B before any anti-spoofing rule can see them
+ * (only the uplink's accept, which they fail at its first match, comes
+ * first): DHCP discovers from 0.0.0.0 and IPv6 neighbour discovery
  * from link-local addresses cross the bridge untouched. Should a kernel
  * report the ports instead, no rule here matches them and the chain's
  * accept policy lets them through; with br_netfilter off they never reach
@@ -71,23 +72,15 @@ int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_netwo
 
 	if (n->mode != GW_MODE_NAT)
 		return 0;
-	/* Multicast and broadcast are never NATed (as libvirt does). */
-	rb_start(b, chain);
-	rb_ifname(b, NM_OIFNAME, up);
-	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
-	rb_net4(b, NM_DADDR4, false, mc, 4);
-	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
-		return r;
-	rb_start(b, chain);
-	rb_ifname(b, NM_OIFNAME, up);
-	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
-	rb_net4(b, NM_DADDR4, false, bc, 32);
-	if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
-		return r;
+	/* Multicast and broadcast are never NATed (as libvirt does): they
+	 * fall off the end of the chain. One rule per family, so a new
+	 * connection pays one (IPv4) or two. */
 	rb_start(b, chain);
 	rb_ifname(b, NM_OIFNAME, up);
 	rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
 	rb_net4(b, NM_DADDR4, true, s4, n->ipv4.plen);
+	rb_net4(b, NM_DADDR4, true, mc, 4);
+	rb_net4(b, NM_DADDR4, true, bc, 32);
 	if ((r = nat_end4(b, n, ctr)) < 0)
 		return r;
 	if (n->has_ipv6 && n->m.ipv6_nat) {
@@ -100,13 +93,8 @@ int plan_postrouting(struct rule_builder *b, size_t chain, const struct gw_netwo
 		rb_start(b, chain);
 		rb_ifname(b, NM_OIFNAME, up);
 		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
-		rb_net6(b, NM_DADDR6, false, &mc6, 8);
-		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
-			return r;
-		rb_start(b, chain);
-		rb_ifname(b, NM_OIFNAME, up);
-		rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
 		rb_net6(b, NM_DADDR6, true, &s6, n->ipv6.plen);
+		rb_net6(b, NM_DADDR6, true, &mc6, 8);
 		if ((r = nat_end6(b, n, ctr)) < 0)
 			return r;
 	}
@@ -131,7 +119,39 @@ int plan_forward(struct rule_builder *b, const struct net_chains *c, const struc
 		 const char *in)
 {
 	struct in_addr s4 = addr_net4(n->ipv4.addr, n->ipv4.plen);
+	struct in6_addr s6 = n->has_ipv6 ? addr_net6(&n->ipv6.addr, n->ipv6.plen) : in6addr_any;
 	int r;
+
+	/* Guest -> uplink, first: every packet of a guest's flows to the
+	 * internet is accepted by the first rule it meets here, anti-spoofing
+	 * included (the source must be the subnet's, on every packet: a
+	 * spoofed packet may match another network's connection). The
+	 * interface first for IPv4 (a bridged frame fails at once), the
+	 * family first for IPv6. Not from an isolated network.
+	 *
+	 * Not "ct state established accept" at the top of forward: all
+	 * networks share one conntrack zone, so a guest's packet forged to
+	 * match another network's connection (its reply tuple, say) would be
+	 * "established" and skip this check. A zone per network (or port)
+	 * would make that safe, but needs a raw prerouting chain setting the
+	 * zone from the input interface -- a hook and a lookup on every
+	 * packet, to save this one rule -- and per-direction zones for NAT.
+	 * Measured (perf of the sender, UDP 64 B): the whole inet table is
+	 * 3.3 % of its samples with this chain shape (4.9 % before). */
+	if (n->mode != GW_MODE_ISOLATED) {
+		rb_start(b, c->from);
+		rb_ifname(b, NM_OIFNAME, up);
+		rb_net4(b, NM_SADDR4, false, s4, n->ipv4.plen);
+		if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
+			return r;
+		if (n->has_ipv6) {
+			rb_start(b, c->from);
+			rb_net6(b, NM_SADDR6, false, &s6, n->ipv6.plen);
+			rb_ifname(b, NM_OIFNAME, up);
+			if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
+				return r;
+		}
+	}
 
 	/* Guest <-> guest on the same bridge: bridged, not routed. */
 	rb_start(b, c->from);
@@ -146,7 +166,6 @@ int plan_forward(struct rule_builder *b, const struct net_chains *c, const struc
 		return r;
 	rb_start(b, c->from);
 	if (n->has_ipv6) {
-		struct in6_addr s6 = addr_net6(&n->ipv6.addr, n->ipv6.plen);
 		rb_net6(b, NM_SADDR6, true, &s6, n->ipv6.plen);
 	} else {
 		/* No IPv6 on this network: nothing of the guests' is routed. */
@@ -155,16 +174,9 @@ int plan_forward(struct rule_builder *b, const struct net_chains *c, const struc
 	if ((r = rb_end(b, spoof, NV_DROP)) < 0)
 		return r;
 
-	/* Guest -> uplink: allowed (not from an isolated network); to
-	 * networks that allow_from this one, and replies to those this one
-	 * allows; anywhere else routed (other networks, other host links):
-	 * not. */
-	if (n->mode != GW_MODE_ISOLATED) {
-		rb_start(b, c->from);
-		rb_ifname(b, NM_OIFNAME, up);
-		if ((r = rb_end(b, out, NV_ACCEPT)) < 0)
-			return r;
-	}
+	/* To networks that allow_from this one, and replies to those this
+	 * one allows; anywhere else routed (other networks, other host
+	 * links): not. */
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *o = &conf->networks[i];
 

@@ -2,17 +2,26 @@
  * rules, looking the packet up in hash maps whose elements are the
  * forwards. Pure. Per family (IPv6 likewise, ip6 and fwd6):
  *
- *   prerouting (nat, dstnat):
- *       fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at
- *       fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4
- *   output (nat), the host's own connections, not to loopback: the same
- *   forward (filter), before the dispatch:
- *       ct status dnat iifname vmap @fwd_closed
- *       ct status dnat ct original ip daddr . meta l4proto . ct original proto-dst
+ *   prerouting (nat, dstnat):  fib daddr type local jump fwd_dnat
+ *   output (nat), the host's own connections, not to loopback:
+ *       ip daddr != 127.0.0.0/8 fib daddr type local jump fwd_dnat
+ *   fwd_dnat:
+ *       dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at
+ *       meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4
+ *   forward (filter), before the dispatch:  ct status dnat jump fwd_conns
+ *   fwd_conns:
+ *       iifname vmap @fwd_closed
+ *       ct original ip daddr . meta l4proto . ct original proto-dst
  *           @fwd_count4_at accept
- *       ct status dnat meta nfproto ipv4 meta l4proto . ct original proto-dst
- *           @fwd_count4 accept
+ *       meta nfproto ipv4 meta l4proto . ct original proto-dst @fwd_count4 accept
  *   postrouting (nat): ct status dnat oifname . ip saddr @fwd_hairpin4 masquerade
+ *
+ * A packet that is none of this pays one rule per hook: one fib lookup
+ * per new connection (the nat chains see only a connection's first
+ * packet), one ct status test per forwarded packet. With no forward
+ * configured there are no such rules at all, and no prerouting or output
+ * chain (nft/plan.c leaves idle base chains out): the first forward
+ * added by a reload creates them, the last removed deletes them.
  *
  * fwd4 holds the forwards on every address of the host (the fib match
  * keeps them to the host's own addresses), fwd4_at those with a listen
@@ -43,8 +52,9 @@
  * SUBNET of each network with forwards: going back out of the bridge it
  * came from; postrouting knows no input interface).
  *
- * Adding or removing a forward changes elements only: the rules and
- * chains are the same for none or 10,000 forwards. */
+ * Adding or removing a forward changes elements only, but for the first
+ * and the last: the rules and chains are the same for 1 or 10,000
+ * forwards. */
 #include "forward.h"
 #include "conf/addr.h"
 
@@ -77,28 +87,45 @@ static void nfproto(struct rule_builder *b, bool v6)
 	rb_add(b, NM_NFPROTO, false)->u.proto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 }
 
-int plan_forward_filter(struct rule_builder *b)
+/* Some network has a port forward (and the bench hook leaves them in). */
+static bool fwd_any(const struct nft_plan *p, const struct gw_conf *conf)
 {
+	if (p->omit & NFT_OMIT_DNAT)
+		return false;
+	for (size_t i = 0; i < conf->n_networks; i++)
+		if (conf->networks[i].fwd.n)
+			return true;
+	return false;
+}
+
+int plan_forward_filter(struct rule_builder *b, const struct gw_conf *conf)
+{
+	long chain;
 	int r;
 
+	if (!fwd_any(b->plan, conf))
+		return 0;
+	if ((chain = nft_plan_chain_add(b->plan, NFPROTO_INET, NFT_FWD_CONNS_CHAIN)) < 0)
+		return (int)chain;
+	rb_start(b, NC_FORWARD);
+	rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+	if ((r = rb_jump(b, NULL, NFT_FWD_CONNS_CHAIN)) < 0)
+		return r;
 	/* An isolated network's guests reach no forward: fwd_closed leads
 	 * from their bridges to their from_ chain, which drops what is not
 	 * for the bridge itself (nft/plan.c, nft/filter.c). */
-	rb_start(b, NC_FORWARD);
-	rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+	rb_start(b, (size_t)chain);
 	b->r.vmap_key = NK_IIFNAME;
 	snprintf(b->r.target, sizeof(b->r.target), "%s", NFT_FWD_CLOSED_MAP);
 	if ((r = rb_end(b, NULL, NV_VMAP)) < 0)
 		return r;
 	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
-		rb_start(b, NC_FORWARD);
-		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+		rb_start(b, (size_t)chain);
 		lookup(b, v6 ? NK_CT_FWD6_AT : NK_CT_FWD4_AT,
 		       v6 ? NFT_FWD_COUNT6_AT : NFT_FWD_COUNT4_AT);
 		if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 			break;
-		rb_start(b, NC_FORWARD);
-		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
+		rb_start(b, (size_t)chain);
 		nfproto(b, v6);
 		lookup(b, v6 ? NK_CT_FWD6 : NK_CT_FWD4, v6 ? NFT_FWD_COUNT6 : NFT_FWD_COUNT4);
 		r = rb_end(b, NULL, NV_ACCEPT);
@@ -162,20 +189,10 @@ static void fwd_data(struct nft_elem *e, const struct gw_forward *f, uint16_t po
 	memcpy(e->data + alen, &p, 2);
 }
 
-/* One DNAT rule for each map: KEY map @MAP, after the matches of the
- * hook (output: not to loopback). */
+/* One DNAT rule for each map, in fwd_dnat: KEY map @MAP. */
 static int dnat_rule(struct rule_builder *b, size_t chain, bool v6, bool at)
 {
-	const struct in_addr lo4 = { htonl(0x7f000000) };
-
 	rb_start(b, chain);
-	if (chain == NC_OUTPUT) {
-		if (v6)
-			rb_net6(b, NM_DADDR6, true, &in6addr_loopback, 128);
-		else
-			rb_net4(b, NM_DADDR4, true, lo4, 8);
-	}
-	rb_add(b, NM_FIBLOCAL, false);
 	if (!at)
 		nfproto(b, v6);
 	b->r.vmap_key = at ? (v6 ? NK_FWD6_AT : NK_FWD4_AT) : (v6 ? NK_FWD6 : NK_FWD4);
@@ -185,16 +202,35 @@ static int dnat_rule(struct rule_builder *b, size_t chain, bool v6, bool at)
 	return rb_end(b, NULL, NV_VMAP);
 }
 
+/* The way in to fwd_dnat from a nat hook: packets for the host itself,
+ * one fib lookup per new connection; from output not to loopback. */
+static int dnat_jump(struct rule_builder *b, size_t hook, int v6)
+{
+	const struct in_addr lo4 = { htonl(0x7f000000) };
+
+	rb_start(b, hook);
+	if (v6 > 0)
+		rb_net6(b, NM_DADDR6, true, &in6addr_loopback, 128);
+	else if (!v6)
+		rb_net4(b, NM_DADDR4, true, lo4, 8);
+	rb_add(b, NM_FIBLOCAL, false);
+	return rb_jump(b, NULL, NFT_FWD_DNAT_CHAIN);
+}
+
 static int plan_rules(struct rule_builder *b)
 {
-	static const size_t chains[] = { NC_PREROUTING, NC_OUTPUT };
-	int r = 0;
+	long chain = nft_plan_chain_add(b->plan, NFPROTO_INET, NFT_FWD_DNAT_CHAIN);
+	int r;
 
+	if (chain < 0)
+		return (int)chain;
 	/* from outside and from guests (hairpin); the host's own */
-	for (size_t c = 0; c < 2; c++)
-		for (int v6 = 0; v6 < 2 && r >= 0; v6++)
-			for (int at = 1; at >= 0 && r >= 0; at--)
-				r = dnat_rule(b, chains[c], v6, at);
+	if ((r = dnat_jump(b, NC_PREROUTING, -1)) < 0 || (r = dnat_jump(b, NC_OUTPUT, 0)) < 0 ||
+	    (r = dnat_jump(b, NC_OUTPUT, 1)) < 0)
+		return r;
+	for (int v6 = 0; v6 < 2 && r >= 0; v6++)
+		for (int at = 1; at >= 0 && r >= 0; at--)
+			r = dnat_rule(b, (size_t)chain, v6, at);
 	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
 		rb_start(b, NC_POSTROUTING);
 		rb_add(b, NM_CTSTATUS, false)->u.ctmask = IPS_DST_NAT;
@@ -265,7 +301,7 @@ int plan_forwards(struct rule_builder *b, const struct gw_conf *conf)
 		if ((set[i] = fwd_set(p, fwd_sets[i].name, fwd_sets[i].key, fwd_sets[i].data,
 				      fwd_sets[i].interval, fwd_sets[i].counter)) < 0)
 			return -ENOMEM;
-	if ((r = plan_rules(b)) < 0)
+	if (fwd_any(p, conf) && (r = plan_rules(b)) < 0)
 		return r;
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];

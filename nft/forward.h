@@ -20,14 +20,19 @@
 #define NFT_FWD_HAIRPIN6   "fwd_hairpin6"
 #define NFT_FWD_COUNT_SETS 4
 #define NFT_FWD_CLOSED_MAP "fwd_closed" /* isolated bridges -> from_NET (nft/plan.c) */
+/* Chains, only with a forward: the DNAT rules (from prerouting and
+ * output) and the forward hook's counting (from forward). */
+#define NFT_FWD_DNAT_CHAIN  "fwd_dnat"
+#define NFT_FWD_CONNS_CHAIN "fwd_conns"
 
 /* The counting sets, for nft/forward_count.c. */
 extern const char *const nft_fwd_count_sets[NFT_FWD_COUNT_SETS];
 
-/* The forward base chain's first rules: a forwarded connection's
- * packets, both ways, counted by its forward and accepted. Before the
- * dispatch, so that no network's filter drops them. */
-int plan_forward_filter(struct rule_builder *b);
+/* The forward base chain's first rule, when there are forwards: a
+ * forwarded connection's packets, both ways, to fwd_conns, counted by
+ * its forward and accepted. Before the dispatch, so that no network's
+ * filter drops them. */
+int plan_forward_filter(struct rule_builder *b, const struct gw_conf *conf);
 /* The maps, sets and their elements, the DNAT rules (prerouting, and
  * output for the host's own connections) and the hairpin masquerade. */
 int plan_forwards(struct rule_builder *b, const struct gw_conf *conf);

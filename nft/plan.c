@@ -331,14 +331,37 @@ unsigned nft_test_omit(void)
 	return s && nft_omit_parse(s, &v) == 0 ? v : 0;
 }
 
+/* An inet base chain without rules registers a hook for nothing: every
+ * packet would still call into it (a nat chain: every new connection).
+ * Left out; the bridge table's chains are nft/binding.c's and
+ * nft/untrusted.c's to decide. */
+static void plan_idle_chains(struct nft_plan *p)
+{
+	bool used[NC_BASE_COUNT] = { false };
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].chain < NC_BASE_COUNT)
+			used[p->rules[i].chain] = true;
+	for (size_t c = 0; c < NC_BASE_COUNT; c++)
+		p->chains[c].absent = p->chains[c].family == NFPROTO_INET && !used[c];
+}
+
 int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool bridge_meta,
 		   struct nft_plan *plan)
 {
 	struct rule_builder b = { .plan = plan };
+	bool omit_filter, any_nat = false;
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->omit = nft_test_omit();
+	/* bench only: no input/forward dispatch, no filter rules */
+	omit_filter = plan->omit & NFT_OMIT_FWD_FILTER;
+	/* No network translates (all routed or isolated): no NAT dispatch,
+	 * so no postrouting chain (but for the forwards' hairpin) and no
+	 * nat hook a new connection would pass through for nothing. */
+	for (size_t i = 0; i < conf->n_networks; i++)
+		any_nat |= conf->networks[i].mode == GW_MODE_NAT;
 	plan->chains = malloc(sizeof(base_chains));
 	if (!plan->chains)
 		return -ENOMEM;
@@ -348,12 +371,15 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	 * through br_nets or port_nets: see plan_backstop(). */
 	/* Port forwards' traffic first: counted per forward both ways, and
 	 * let in before any network's filter (nft/forward.c). */
-	r = plan_forward_filter(&b);
+	r = plan_forward_filter(&b, conf);
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
 		/* local4/6 dispatch after all others (below): the same rule
 		 * order in both backstop forms */
 		bool dispatch = (m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 &&
-				m != MAP_LOCAL6 && m != MAP_CLOSED;
+				m != MAP_LOCAL6 && m != MAP_CLOSED &&
+				!(omit_filter && (maps[m].base_chain == NC_INPUT ||
+						  maps[m].base_chain == NC_FORWARD)) &&
+				(any_nat || m != MAP_NAT);
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)
@@ -369,7 +395,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	 * interface, so no bridge leads to their network: local4_nets and
 	 * local6_nets do, by that source address, with one lookup whatever
 	 * the number of networks. */
-	for (size_t m = MAP_LOCAL4; m <= MAP_LOCAL6 && r >= 0; m++)
+	for (size_t m = MAP_LOCAL4; m <= MAP_LOCAL6 && r >= 0 && any_nat; m++)
 		r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	/* Guest binding: its sets and the prerouting dispatch (binding.c). */
 	if (r >= 0)
@@ -403,17 +429,19 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		if (r < 0 || (r = plan_net_chains(plan, n, bridge_meta, &c)) < 0)
 			break;
 		r = plan_postrouting(&b, c.nat, n, uplinks[i], nat);
-		if (r >= 0)
+		if (r >= 0 && !omit_filter)
 			r = plan_input_outside(&b, c.svc, n, outside);
-		if (r >= 0)
+		if (r >= 0 && !omit_filter)
 			r = plan_input(&b, c.in, n, spoof);
-		if (r >= 0)
+		if (r >= 0 && !omit_filter)
 			r = plan_forward(&b, &c, conf, n, uplinks[i], spoof, out, in);
 		if (r >= 0)
 			r = plan_backstop(&b, &c, n, guard);
 		if (r >= 0)
 			r = plan_binding(&b, n, bind, dhcp_rate);
 	}
+	if (r >= 0)
+		plan_idle_chains(plan);
 	if (r < 0)
 		nft_plan_release(plan);
 	return r;

@@ -205,6 +205,11 @@ struct nft_chain_desc {
 	const char *type; /* "nat" / "filter"; NULL for a regular chain */
 	unsigned hooknum; /* NF_INET_* / NF_BR_* */
 	int prio;
+	/* An inet base chain no rule needs (no port forwards: no prerouting
+	 * or output chain): not created, so its hook costs nothing. Kept in
+	 * the array so that the NC_* indices hold; batch, text and update
+	 * skip it (nft_plan_build() decides, after the rules). */
+	bool absent;
 };
 
 struct nft_rule_plan {

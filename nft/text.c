@@ -342,7 +342,7 @@ void nft_plan_print(FILE *f, const struct nft_plan *plan)
 		for (size_t c = 0; c < plan->n_chains; c++) {
 			const struct nft_chain_desc *d = &plan->chains[c];
 
-			if (d->family != fam)
+			if (d->family != fam || d->absent)
 				continue;
 			fprintf(f, "%s\tchain %s {\n", first ? "" : "\n", d->name);
 			first = false;

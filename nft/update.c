@@ -1,7 +1,9 @@
 /* The difference between two rulesets, by name. Chains and counters are
  * matched by family and name, rules compared in order, map elements by
- * key. The skeleton (base chains, the maps) is the same in every plan
- * gatewayd makes; should it ever differ, the answer is "replace". */
+ * key. The skeleton (the maps, the base chains' hooks) is the same in
+ * every plan gatewayd makes; should it ever differ, the answer is
+ * "replace". An inet base chain that is absent in one plan (nft/plan.h)
+ * is added or deleted like any chain. */
 #include "update.h"
 
 #include <errno.h>
@@ -24,14 +26,18 @@ static int named_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static struct named *chains_sorted(const struct nft_plan *p)
+/* The chains the plan creates (not the absent base chains), sorted; *n
+ * of them. */
+static struct named *chains_sorted(const struct nft_plan *p, size_t *n)
 {
 	struct named *v = calloc(p->n_chains ? p->n_chains : 1, sizeof(*v));
 
+	*n = 0;
 	for (size_t i = 0; v && i < p->n_chains; i++)
-		v[i] = (struct named){ p->chains[i].family, p->chains[i].name, i };
+		if (!p->chains[i].absent)
+			v[(*n)++] = (struct named){ p->chains[i].family, p->chains[i].name, i };
 	if (v)
-		qsort(v, p->n_chains, sizeof(*v), named_cmp);
+		qsort(v, *n, sizeof(*v), named_cmp);
 	return v;
 }
 
@@ -112,7 +118,8 @@ static bool chain_desc_equal(const struct nft_chain_desc *a, const struct nft_ch
 
 static int diff_chains(const struct nft_plan *o, const struct nft_plan *n, struct nft_update *u)
 {
-	struct named *os = chains_sorted(o), *ns = chains_sorted(n);
+	size_t on, nn;
+	struct named *os = chains_sorted(o, &on), *ns = chains_sorted(n, &nn);
 	struct rules_by_chain og = { 0 }, ng = { 0 };
 	size_t i = 0, j = 0;
 	int r = -ENOMEM;
@@ -123,16 +130,16 @@ static int diff_chains(const struct nft_plan *o, const struct nft_plan *n, struc
 	if (!os || !ns || !u->add_chains || !u->refill || !u->del_chains ||
 	    group_rules(o, &og) < 0 || group_rules(n, &ng) < 0)
 		goto out;
-	while (i < o->n_chains || j < n->n_chains) {
-		int c = i == o->n_chains ? 1 : j == n->n_chains ? -1 : named_cmp(&os[i], &ns[j]);
+	/* A base chain that comes or goes (the port forwards' prerouting
+	 * and output, with the first forward or the last) is created with
+	 * its hook or deleted like any chain: no replace, whose empty ports
+	 * map would leave every guest port untrusted for a moment. */
+	while (i < on || j < nn) {
+		int c = i == on ? 1 : j == nn ? -1 : named_cmp(&os[i], &ns[j]);
 
 		if (c < 0) {
-			if (o->chains[os[i].idx].type)
-				u->replace = true; /* a base chain went */
 			u->del_chains[u->n_del_chains++] = os[i++].idx;
 		} else if (c > 0) {
-			if (n->chains[ns[j].idx].type)
-				u->replace = true;
 			u->add_chains[u->n_add_chains++] = ns[j++].idx;
 		} else {
 			if (!chain_desc_equal(&o->chains[os[i].idx], &n->chains[ns[j].idx]))

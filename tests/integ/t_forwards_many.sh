@@ -24,8 +24,10 @@ grep -q "replacing them whole\|error" "$T/gw.log" && fail "$(grep "replacing\|er
 
 n_elems=$(in_host nft list set inet gatewayd fwd_count4 | grep -c 'comment "default/f')
 [ "$n_elems" = "$N" ] || fail "fwd_count4 holds $n_elems forwards, want $N"
-n_dnat=$(in_host nft list table inet gatewayd | grep -cE ' dnat ip6? to ')
-[ "$n_dnat" = 8 ] || fail "$n_dnat DNAT rules, want 8 (prerouting and output, IPv4 and IPv6, every address and listen)"
+n_dnat=$(in_host nft list table inet gatewayd | grep -cE '(^|\s)dnat ip6? to ')
+[ "$n_dnat" = 4 ] || fail "$n_dnat DNAT rules, want 4 (chain fwd_dnat: IPv4 and IPv6, every address and listen)"
+n_jump=$(in_host nft list table inet gatewayd | grep -c 'fib daddr type local jump fwd_dnat')
+[ "$n_jump" = 3 ] || fail "$n_jump jumps to fwd_dnat, want 3 (prerouting; output, IPv4 and IPv6)"
 ok "$N forwards in one start ($(((t1 - t0) / 1000000)) ms to running with DHCP), $n_dnat DNAT rules"
 
 guest_add 1

@@ -384,19 +384,26 @@ static char *forwards_text(size_t n, size_t first_port)
 	return t;
 }
 
-/* The same DNAT rules for 1 or 1,000 forwards -- per family and hook,
- * one for the forwards on every address and one for those with a listen
- * address: the forwards are elements of hash maps. */
+static long chain_named(const struct nft_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_chains; i++)
+		if (p->chains[i].family == NFPROTO_INET && !strcmp(p->chains[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+/* The same DNAT rules for 1 or 1,000 forwards -- per family, one for the
+ * forwards on every address and one for those with a listen address: the
+ * forwards are elements of hash maps; one fib lookup per hook leads
+ * there. */
 START_TEST(test_forward_flat)
 {
 	static const size_t counts[] = { 1, 1000 };
 	static const char *const dnat[] = {
-		"fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at",
-		"fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map "
-		"@fwd4",
-		"fib daddr type local dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_at",
-		"fib daddr type local meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map "
-		"@fwd6",
+		"dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at",
+		"meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4",
+		"dnat ip6 to ip6 daddr . meta l4proto . th dport map @fwd6_at",
+		"meta nfproto ipv6 dnat ip6 to meta l4proto . th dport map @fwd6",
 	};
 
 	for (size_t k = 0; k < 2; k++) {
@@ -408,10 +415,17 @@ START_TEST(test_forward_flat)
 
 		ck_assert_msg(load(t, NULL, &c, err, sizeof(err)) == 0, "%s", err);
 		ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
-		ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 4);
-		ck_assert_uint_eq(rules_in(&p, NC_OUTPUT), 4);
+		ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 1);
+		ck_assert_uint_eq(rules_in(&p, NC_OUTPUT), 2);
+		ck_assert(!p.chains[NC_PREROUTING].absent && !p.chains[NC_OUTPUT].absent);
+		ck_assert_int_ge(chain_named(&p, "fwd_dnat"), 0);
+		ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "fwd_dnat")), 4);
 		for (size_t i = 0; i < p.n_rules; i++) {
-			if (p.rules[i].chain != NC_PREROUTING)
+			if (p.rules[i].chain == NC_PREROUTING) {
+				nft_rule_format(&p.rules[i], line, sizeof(line));
+				ck_assert_str_eq(line, "fib daddr type local jump fwd_dnat");
+			}
+			if (p.rules[i].chain != (size_t)chain_named(&p, "fwd_dnat"))
 				continue;
 			nft_rule_format(&p.rules[i], line, sizeof(line));
 			ck_assert_str_eq(line, dnat[n++]);
@@ -582,10 +596,23 @@ START_TEST(test_forward_batch)
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &bt), 0);
 	walk(bt, &b, "fwd4");
-	/* fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at */
-	ck_assert_str_eq(rule_of(&b, "prerouting", 0),
+	/* fib daddr type local jump fwd_dnat */
+	ck_assert_str_eq(rule_of(&b, "prerouting", 0), "  [ fib daddr type => reg 1 ]\n"
+						       "  [ cmp eq reg 1 0x00000002 ]\n"
+						       "  [ immediate reg 0 jump -> fwd_dnat ]\n");
+	ck_assert_str_eq(rule_of(&b, "prerouting", 1), "not found");
+	/* ip daddr != 127.0.0.0/8 fib daddr type local jump fwd_dnat */
+	ck_assert_str_eq(rule_of(&b, "output", 0),
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+			 "  [ bitwise reg 1 = ( reg 1 & 0x000000ff ) ^ 0x00000000 ]\n"
+			 "  [ cmp neq reg 1 0x0000007f ]\n"
 			 "  [ fib daddr type => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000002 ]\n"
+			 "  [ immediate reg 0 jump -> fwd_dnat ]\n");
+	/* dnat ip to ip daddr . meta l4proto . th dport map @fwd4_at */
+	ck_assert_str_eq(rule_of(&b, "fwd_dnat", 0),
 			 "  [ meta load nfproto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000002 ]\n"
 			 "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
@@ -593,19 +620,15 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 2b @ transport header + 2 => reg 10 ]\n"
 			 "  [ lookup reg 1 set fwd4_at dreg 1 ]\n"
 			 "  [ nat dnat ip addr_min reg 1 proto_min reg 9 ]\n");
-	/* fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4 */
-	ck_assert_str_eq(rule_of(&b, "prerouting", 1),
-			 "  [ fib daddr type => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00000002 ]\n"
+	/* meta nfproto ipv4 dnat ip to meta l4proto . th dport map @fwd4 */
+	ck_assert_str_eq(rule_of(&b, "fwd_dnat", 1),
 			 "  [ meta load nfproto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000002 ]\n"
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 			 "  [ lookup reg 1 set fwd4 dreg 1 ]\n"
 			 "  [ nat dnat ip addr_min reg 1 proto_min reg 9 ]\n");
-	ck_assert_str_eq(rule_of(&b, "prerouting", 2),
-			 "  [ fib daddr type => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00000002 ]\n"
+	ck_assert_str_eq(rule_of(&b, "fwd_dnat", 2),
 			 "  [ meta load nfproto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x0000000a ]\n"
 			 "  [ payload load 16b @ network header + 24 => reg 1 ]\n"
@@ -613,40 +636,35 @@ START_TEST(test_forward_batch)
 			 "  [ payload load 2b @ transport header + 2 => reg 13 ]\n"
 			 "  [ lookup reg 1 set fwd6_at dreg 1 ]\n"
 			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
-	ck_assert_str_eq(rule_of(&b, "prerouting", 3),
-			 "  [ fib daddr type => reg 1 ]\n"
-			 "  [ cmp eq reg 1 0x00000002 ]\n"
+	ck_assert_str_eq(rule_of(&b, "fwd_dnat", 3),
 			 "  [ meta load nfproto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x0000000a ]\n"
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ payload load 2b @ transport header + 2 => reg 9 ]\n"
 			 "  [ lookup reg 1 set fwd6 dreg 1 ]\n"
 			 "  [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]\n");
-	/* ct status dnat iifname vmap @fwd_closed: an isolated network's
-	 * connections to its from_ chain first */
+	/* ct status dnat jump fwd_conns: one test for a packet of no
+	 * forward */
 	ck_assert_str_eq(rule_of(&b, "forward", 0),
 			 "  [ ct load status => reg 1 ]\n"
 			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
 			 "  [ cmp neq reg 1 0x00000000 ]\n"
-			 "  [ meta load iifname => reg 1 ]\n"
-			 "  [ lookup reg 1 set fwd_closed dreg 0 ]\n");
-	/* ct status dnat ct original ip daddr . meta l4proto . ct original
+			 "  [ immediate reg 0 jump -> fwd_conns ]\n");
+	/* iifname vmap @fwd_closed: an isolated network's connections to its
+	 * from_ chain first */
+	ck_assert_str_eq(rule_of(&b, "fwd_conns", 0), "  [ meta load iifname => reg 1 ]\n"
+						      "  [ lookup reg 1 set fwd_closed dreg 0 ]\n");
+	/* ct original ip daddr . meta l4proto . ct original
 	 * proto-dst @fwd_count4_at accept */
-	ck_assert_str_eq(rule_of(&b, "forward", 1),
-			 "  [ ct load status => reg 1 ]\n"
-			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
-			 "  [ cmp neq reg 1 0x00000000 ]\n"
+	ck_assert_str_eq(rule_of(&b, "fwd_conns", 1),
 			 "  [ ct load dst_ip => reg 1 , dir original ]\n"
 			 "  [ meta load l4proto => reg 9 ]\n"
 			 "  [ ct load proto_dst => reg 10 , dir original ]\n"
 			 "  [ lookup reg 1 set fwd_count4_at ]\n"
 			 "  [ immediate reg 0 accept ]\n");
-	/* ct status dnat meta nfproto ipv4 meta l4proto . ct original
-	 * proto-dst @fwd_count4 accept */
-	ck_assert_str_eq(rule_of(&b, "forward", 2),
-			 "  [ ct load status => reg 1 ]\n"
-			 "  [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]\n"
-			 "  [ cmp neq reg 1 0x00000000 ]\n"
+	/* meta nfproto ipv4 meta l4proto . ct original proto-dst @fwd_count4
+	 * accept */
+	ck_assert_str_eq(rule_of(&b, "fwd_conns", 2),
 			 "  [ meta load nfproto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000002 ]\n"
 			 "  [ meta load l4proto => reg 1 ]\n"
@@ -735,6 +753,149 @@ START_TEST(test_forward_update)
 }
 END_TEST
 
+/* The first forward, added by a reload: the prerouting and output nat
+ * chains come into being (with their hooks), fwd_dnat and fwd_conns with
+ * them, forward and postrouting are refilled -- one update, no replace
+ * (a replace empties the bridge ports' map for a moment); the last
+ * removed takes them away the same way. */
+START_TEST(test_forward_first_last)
+{
+	char err[512];
+	struct gw_conf *c0, *c1;
+	struct nft_plan p0, p1;
+	struct nft_update u;
+	struct nft_batch *bt;
+	bool pre = false, out = false;
+
+	ck_assert_msg(load(NULL, NULL, &c0, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(load(" forward ssh { port = 2222 to = \"10.213.0.10:22\" }\n", NULL, &c1, err,
+			   sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(nft_plan_build(c0, ups, false, &p0), 0);
+	ck_assert_int_eq(nft_plan_build(c1, ups, false, &p1), 0);
+	ck_assert(p0.chains[NC_PREROUTING].absent && p0.chains[NC_OUTPUT].absent);
+	ck_assert(!p1.chains[NC_PREROUTING].absent && !p1.chains[NC_OUTPUT].absent);
+	ck_assert_int_lt(chain_named(&p0, "fwd_dnat"), 0);
+	ck_assert_int_eq(nft_update_plan(&p0, &p1, &u), 0);
+	ck_assert(!u.replace);
+	ck_assert_uint_eq(u.n_add_chains, 4);
+	ck_assert_uint_eq(u.n_del_chains, 0);
+	for (size_t i = 0; i < u.n_add_chains; i++) {
+		pre |= u.add_chains[i] == NC_PREROUTING;
+		out |= u.add_chains[i] == NC_OUTPUT;
+	}
+	ck_assert(pre && out);
+	ck_assert_uint_eq(u.n_refill, 2); /* forward, postrouting */
+	ck_assert_int_eq(nft_batch_update(&p0, &p1, &u, NULL, 0, 10, &bt), 0);
+	/* the counters first, then the chains: postrouting is "chain inet
+	 * gatewayd prerouting" created with its hook */
+	{
+		bool seen = false;
+
+		for (uint32_t s = 11; s < 11 + nft_batch_count(bt); s++)
+			seen |= !strcmp(nft_batch_describe(bt, s),
+					"chain inet gatewayd prerouting");
+		ck_assert(seen);
+	}
+	nft_batch_free(bt);
+	nft_update_release(&u);
+	/* and back: deleted, no replace */
+	ck_assert_int_eq(nft_update_plan(&p1, &p0, &u), 0);
+	ck_assert(!u.replace);
+	ck_assert_uint_eq(u.n_add_chains, 0);
+	ck_assert_uint_eq(u.n_del_chains, 4);
+	ck_assert_uint_eq(u.n_refill, 2);
+	ck_assert_int_eq(nft_batch_update(&p1, &p0, &u, NULL, 0, 10, &bt), 0);
+	{
+		bool seen = false;
+
+		for (uint32_t s = 11; s < 11 + nft_batch_count(bt); s++)
+			seen |= !strcmp(nft_batch_describe(bt, s),
+					"deleting chain inet gatewayd prerouting");
+		ck_assert(seen);
+	}
+	nft_batch_free(bt);
+	nft_update_release(&u);
+	nft_plan_release(&p0);
+	nft_plan_release(&p1);
+	conf_free(c0);
+	conf_free(c1);
+}
+END_TEST
+
+/* GATEWAYD_TEST_OMIT, the bench's hook (nft/plan.h), for the inet
+ * table's parts: what each leaves out is gone, the rest stays. */
+static void plan_omitting(const char *what, struct gw_conf **c, struct nft_plan *p)
+{
+	char err[512];
+
+	ck_assert_msg(load(" forward ssh { port = 2222 to = \"10.213.0.10:22\" }\n", NULL, c, err,
+			   sizeof(err)) == 0,
+		      "%s", err);
+	setenv("GATEWAYD_TEST_OMIT", what, 1);
+	ck_assert_int_eq(nft_plan_build(*c, ups, false, p), 0);
+	unsetenv("GATEWAYD_TEST_OMIT");
+}
+
+START_TEST(test_forward_omit)
+{
+	struct gw_conf *c;
+	struct nft_plan p;
+	char line[1024];
+	size_t ctr = 0;
+
+	/* dnat: no DNAT dispatch, no forwards' rules anywhere */
+	plan_omitting("dnat", &c, &p);
+	ck_assert(p.chains[NC_PREROUTING].absent && p.chains[NC_OUTPUT].absent);
+	ck_assert_int_lt(chain_named(&p, "fwd_dnat"), 0);
+	ck_assert_int_lt(chain_named(&p, "fwd_conns"), 0);
+	for (size_t i = 0; i < p.n_rules; i++) {
+		nft_rule_format(&p.rules[i], line, sizeof(line));
+		ck_assert_msg(!strstr(line, "ct status dnat") && !strstr(line, "@fwd") &&
+				      !strstr(line, "jump fwd_"),
+			      "%s", line);
+	}
+	ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "nat_a")), 2);
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* filter: no input or forward dispatch, the networks' filter chains
+	 * empty; NAT and the forwards stay */
+	plan_omitting("filter", &c, &p);
+	ck_assert(p.chains[NC_INPUT].absent);
+	ck_assert_uint_eq(rules_in(&p, NC_FORWARD), 1); /* ct status dnat jump fwd_conns */
+	for (size_t i = 0; i < p.n_chains; i++)
+		if (!strncmp(p.chains[i].name, "from_", 5) ||
+		    !strncmp(p.chains[i].name, "to_", 3) || !strncmp(p.chains[i].name, "in_", 3) ||
+		    !strncmp(p.chains[i].name, "svc_", 4))
+			ck_assert_msg(rules_in(&p, i) == 0, "%s", p.chains[i].name);
+	ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "nat_a")), 2);
+	ck_assert_uint_eq(rules_in(&p, NC_PREROUTING), 1);
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* counters: no rule counts; the counter objects stay (status reads
+	 * them) */
+	plan_omitting("counters", &c, &p);
+	for (size_t i = 0; i < p.n_rules; i++)
+		ctr += p.rules[i].counter[0] != '\0';
+	ck_assert_uint_eq(ctr, 0);
+	ck_assert_uint_gt(p.n_counters, 0);
+	ck_assert_uint_eq(rules_in(&p, (size_t)chain_named(&p, "from_a")), 6);
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* and without the variable, all of it */
+	plan_omitting("", &c, &p);
+	for (size_t i = 0; i < p.n_rules; i++)
+		ctr += p.rules[i].counter[0] != '\0';
+	ck_assert_uint_gt(ctr, 0);
+	ck_assert(!p.chains[NC_INPUT].absent && !p.chains[NC_PREROUTING].absent);
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
 Suite *forward_suite(void)
 {
 	Suite *s = suite_create("forward");
@@ -751,6 +912,8 @@ Suite *forward_suite(void)
 	tcase_add_test(tc, test_forward_elements);
 	tcase_add_test(tc, test_forward_batch);
 	tcase_add_test(tc, test_forward_update);
+	tcase_add_test(tc, test_forward_first_last);
+	tcase_add_test(tc, test_forward_omit);
 	suite_add_tcase(s, tc);
 	return s;
 }

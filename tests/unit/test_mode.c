@@ -7,6 +7,7 @@
 #include "dhcp/dnsmasq_conf.h"
 #include "nft/batch.h"
 #include "nft/plan.h"
+#include "nft/update.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -219,18 +220,19 @@ START_TEST(test_mode_plan)
 
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	/* nat: SNAT to the address, ports for TCP and UDP; NAT66 to snat6 */
-	ck_assert_str_eq(chain_rules(&p, "nat_nat"),
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 224.0.0.0/4 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 255.255.255.255 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 meta "
-			 "l4proto tcp counter name \"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 meta "
-			 "l4proto udp counter name \"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 counter "
-			 "name \"nat_nat\" snat ip to 203.0.113.5\n"
-			 "oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr ff00::/8 return\n"
-			 "oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr != fd00:1::/64 counter "
-			 "name \"nat_nat\" snat ip6 to 2001:db8::5\n");
+	ck_assert_str_eq(
+		chain_rules(&p, "nat_nat"),
+		"oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+		"!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto tcp counter name "
+		"\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
+		"oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+		"!= 224.0.0.0/4 ip daddr != 255.255.255.255 meta l4proto udp counter name "
+		"\"nat_nat\" snat ip to 203.0.113.5:1024-65535\n"
+		"oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+		"!= 224.0.0.0/4 ip daddr != 255.255.255.255 counter name \"nat_nat\" snat "
+		"ip to 203.0.113.5\n"
+		"oifname \"eth0\" ip6 saddr fd00:1::/64 ip6 daddr != fd00:1::/64 ip6 daddr "
+		"!= ff00::/8 counter name \"nat_nat\" snat ip6 to 2001:db8::5\n");
 	/* routed and isolated: nothing translated, also not the host's own */
 	ck_assert_str_eq(chain_rules(&p, "nat_rt"), "");
 	ck_assert_str_eq(chain_rules(&p, "nat_rd"), "");
@@ -241,10 +243,13 @@ START_TEST(test_mode_plan)
 	/* nat allows from rt: rt's guests open connections to nat's, nat's
 	 * guests only answer them; nat opens to iso, which allows it */
 	ck_assert_str_eq(chain_rules(&p, "from_nat"),
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 counter name \"fwd_out_nat\" "
+			 "accept\n"
+			 "ip6 saddr fd00:1::/64 oifname \"eth0\" counter name \"fwd_out_nat\" "
+			 "accept\n"
 			 "oifname \"gw0\" accept\n"
 			 "ip saddr != 10.1.0.0/24 counter name \"drop_nat\" drop\n"
 			 "ip6 saddr != fd00:1::/64 counter name \"drop_nat\" drop\n"
-			 "oifname \"eth0\" counter name \"fwd_out_nat\" accept\n"
 			 "oifname \"gw3\" counter name \"fwd_out_nat\" accept\n"
 			 "oifname \"gw1\" ct state established,related counter name "
 			 "\"fwd_out_nat\" accept\n"
@@ -254,10 +259,13 @@ START_TEST(test_mode_plan)
 			 "drop\n");
 	/* routed, inbound = accept (default): new connections from the uplink */
 	ck_assert_str_eq(chain_rules(&p, "from_rt"),
+			 "oifname \"eth0\" ip saddr 10.2.0.0/24 counter name \"fwd_out_rt\" "
+			 "accept\n"
+			 "ip6 saddr 2001:db8:2::/64 oifname \"eth0\" counter name \"fwd_out_rt\" "
+			 "accept\n"
 			 "oifname \"gw1\" accept\n"
 			 "ip saddr != 10.2.0.0/24 counter name \"drop_rt\" drop\n"
 			 "ip6 saddr != 2001:db8:2::/64 counter name \"drop_rt\" drop\n"
-			 "oifname \"eth0\" counter name \"fwd_out_rt\" accept\n"
 			 "oifname \"gw0\" counter name \"fwd_out_rt\" accept\n"
 			 "counter name \"drop_rt\" drop\n");
 	ck_assert_str_eq(chain_rules(&p, "to_rt"),
@@ -307,10 +315,9 @@ START_TEST(test_mode_ipv6_nat_off)
 
 	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
 	ck_assert_str_eq(chain_rules(&p, "nat_a"),
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 224.0.0.0/4 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr 255.255.255.255 return\n"
-			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 counter "
-			 "name \"nat_a\" masquerade\n");
+			 "oifname \"eth0\" ip saddr 10.1.0.0/24 ip daddr != 10.1.0.0/24 ip daddr "
+			 "!= 224.0.0.0/4 ip daddr != 255.255.255.255 counter name \"nat_a\" "
+			 "masquerade\n");
 	nft_plan_release(&p);
 	conf_free(c);
 }
@@ -412,6 +419,37 @@ START_TEST(test_mode_dnsmasq_isolated)
 }
 END_TEST
 
+/* No network translates: no NAT dispatch, so no postrouting chain and
+ * no nat hook at all (no forward either); one nat network brings it
+ * back, and an update adds it without a replace. */
+START_TEST(test_mode_no_nat_hook)
+{
+	static const char routed[] =
+		"network rt {\n bridge = gw1\n mode = routed\n ipv4 = \"10.2.0.1/24\"\n}\n"
+		"network iso {\n bridge = gw3\n mode = isolated\n ipv4 = \"10.4.0.1/24\"\n}\n";
+	struct gw_conf *c = load(routed), *c2 = load(four);
+	struct nft_plan p, p2;
+	struct nft_update u;
+
+	ck_assert_int_eq(nft_plan_build(c, ups, false, &p), 0);
+	ck_assert(p.chains[NC_POSTROUTING].absent);
+	ck_assert(p.chains[NC_PREROUTING].absent && p.chains[NC_OUTPUT].absent);
+	ck_assert(!p.chains[NC_FORWARD].absent && !p.chains[NC_INPUT].absent);
+	ck_assert_int_eq(nft_plan_build(c2, ups, false, &p2), 0);
+	ck_assert(!p2.chains[NC_POSTROUTING].absent);
+	ck_assert_str_eq(chain_rules(&p2, "postrouting"), "iifname vmap @nat_nets\n"
+							  "ip saddr vmap @local4_nets\n"
+							  "ip6 saddr vmap @local6_nets\n");
+	ck_assert_int_eq(nft_update_plan(&p, &p2, &u), 0);
+	ck_assert(!u.replace);
+	nft_update_release(&u);
+	nft_plan_release(&p);
+	nft_plan_release(&p2);
+	conf_free(c);
+	conf_free(c2);
+}
+END_TEST
+
 Suite *mode_suite(void)
 {
 	Suite *s = suite_create("mode");
@@ -422,6 +460,7 @@ Suite *mode_suite(void)
 	tcase_add_loop_test(tc, test_mode_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_mode_plan);
 	tcase_add_test(tc, test_mode_ipv6_nat_off);
+	tcase_add_test(tc, test_mode_no_nat_hook);
 	tcase_add_test(tc, test_mode_snat_bytecode);
 	tcase_add_test(tc, test_mode_dnsmasq_isolated);
 	suite_add_tcase(s, tc);

@@ -142,6 +142,13 @@ static uint64_t dg_fin(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+#if __SIZEOF_POINTER__ == 8
+/* A rule grew a field: compare it in rule_equal() and digest it here, or
+ * a reload that changes only it leaves the chain as it was. */
+_Static_assert(sizeof(struct nft_rule_plan) == 184 && sizeof(struct nft_match) == 80,
+	       "nft_rule_plan changed: update rule_equal() and chain_digest()");
+#endif
+
 static void chain_digest(const struct nft_plan *p, const struct rules_by_chain *g, size_t c,
 			 uint64_t out[2])
 {

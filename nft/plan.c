@@ -457,5 +457,6 @@ void nft_plan_release(struct nft_plan *plan)
 	free(plan->sets);
 	free(plan->rules);
 	free(plan->counters);
+	free(plan->digests);
 	memset(plan, 0, sizeof(*plan));
 }

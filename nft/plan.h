@@ -304,6 +304,10 @@ struct nft_plan {
 	struct nft_rule_plan *rules;
 	struct nft_counter *counters;
 	struct nft_set_plan *sets;
+	/* Set by nft_plan_compact() (nft/update.h), which freed the rules:
+	 * per chain a digest of its rules, and how many rules there were. */
+	uint64_t (*digests)[2];
+	size_t n_compact_rules;
 };
 
 struct nft_key_name {

@@ -7,6 +7,7 @@
 #include "update.h"
 
 #include <errno.h>
+#include <linux/netfilter.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,13 +87,99 @@ static void group_release(struct rules_by_chain *g)
 	free(g->by);
 }
 
+static bool snat_equal(const struct nft_snat *a, const struct nft_snat *b)
+{
+	return a->family == b->family && a->port_min == b->port_min && a->port_max == b->port_max &&
+	       !memcmp(&a->addr, &b->addr,
+		       a->family == NFPROTO_IPV6 ? sizeof(a->addr.a6) : sizeof(a->addr.a4));
+}
+
 /* Rules are built from zeroed memory (plan.c), so unused bytes compare. */
 static bool rule_equal(const struct nft_rule_plan *a, const struct nft_rule_plan *b)
 {
 	return a->n_matches == b->n_matches && a->verdict == b->verdict &&
 	       a->vmap_key == b->vmap_key && !strcmp(a->counter, b->counter) &&
 	       !strcmp(a->target, b->target) &&
+	       (a->verdict != NV_SNAT || snat_equal(&a->snat, &b->snat)) &&
 	       (!a->n_matches || !memcmp(a->m, b->m, a->n_matches * sizeof(a->m[0])));
+}
+
+/* A chain's rules digested into 128 bits, from what rule_equal()
+ * compares: chains with equal digests hold equal rules unless two rule
+ * lists collide in 128 bits, which the administrator's config (the rules
+ * never come from a guest) does not make happen. Two 64-bit lanes, each
+ * word mixed in by multiply and rotate, finished as splitmix64 does. */
+struct digest {
+	uint64_t a, b;
+};
+
+static uint64_t rotl64(uint64_t x, unsigned k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static void dg_word(struct digest *d, uint64_t w)
+{
+	d->a = rotl64(d->a ^ (w * 0x87c37b91114253d5ull), 31) * 0x9e3779b97f4a7c15ull;
+	d->b = rotl64(d->b + (w * 0x4cf5ad432745937full), 27) * 0xc2b2ae3d27d4eb4full + d->a;
+}
+
+static void dg_bytes(struct digest *d, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	uint64_t w;
+
+	dg_word(d, len);
+	for (; len >= 8; c += 8, len -= 8) {
+		memcpy(&w, c, 8);
+		dg_word(d, w);
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, c, len);
+		dg_word(d, w);
+	}
+}
+
+static uint64_t dg_fin(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+#if __SIZEOF_POINTER__ == 8
+/* A rule grew a field: compare it in rule_equal() and digest it here, or
+ * a reload that changes only it leaves the chain as it was. */
+_Static_assert(sizeof(struct nft_rule_plan) == 184 && sizeof(struct nft_match) == 80,
+	       "nft_rule_plan changed: update rule_equal() and chain_digest()");
+#endif
+
+static void chain_digest(const struct nft_plan *p, const struct rules_by_chain *g, size_t c,
+			 uint64_t out[2])
+{
+	struct digest d = { 0x243f6a8885a308d3ull, 0x13198a2e03707344ull };
+
+	dg_word(&d, g->first[c + 1] - g->first[c]);
+	for (size_t k = g->first[c]; k < g->first[c + 1]; k++) {
+		const struct nft_rule_plan *r = &p->rules[g->by[k]];
+
+		dg_word(&d, r->n_matches);
+		dg_word(&d, (uint64_t)r->verdict << 32 | (uint32_t)r->vmap_key);
+		dg_bytes(&d, r->counter, strlen(r->counter));
+		dg_bytes(&d, r->target, strlen(r->target));
+		if (r->verdict == NV_SNAT) {
+			dg_word(&d, (uint64_t)r->snat.family << 32 |
+					    (uint32_t)r->snat.port_min << 16 | r->snat.port_max);
+			dg_bytes(&d, &r->snat.addr,
+				 r->snat.family == NFPROTO_IPV6 ? sizeof(r->snat.addr.a6)
+								: sizeof(r->snat.addr.a4));
+		}
+		if (r->n_matches)
+			dg_bytes(&d, r->m, r->n_matches * sizeof(r->m[0]));
+	}
+	out[0] = dg_fin(d.a ^ rotl64(d.b, 17));
+	out[1] = dg_fin(d.b + d.a);
 }
 
 static bool chain_rules_equal(const struct nft_plan *o, const struct rules_by_chain *og, size_t oc,
@@ -100,6 +187,12 @@ static bool chain_rules_equal(const struct nft_plan *o, const struct rules_by_ch
 {
 	size_t on = og->first[oc + 1] - og->first[oc], nn = ng->first[nc + 1] - ng->first[nc];
 
+	if (o->digests) { /* compacted: its rules are gone */
+		uint64_t dn[2];
+
+		chain_digest(n, ng, nc, dn);
+		return o->digests[oc][0] == dn[0] && o->digests[oc][1] == dn[1];
+	}
 	if (on != nn)
 		return false;
 	for (size_t k = 0; k < on; k++)
@@ -265,11 +358,43 @@ static bool set_desc_equal(const struct nft_set_plan *a, const struct nft_set_pl
 	       a->interval == b->interval && a->counter == b->counter;
 }
 
+int nft_plan_compact(struct nft_plan *p)
+{
+	struct rules_by_chain g = { 0 };
+	uint64_t(*dg)[2];
+
+	if (p->digests)
+		return 0;
+	if (!(dg = calloc(p->n_chains + 1, sizeof(*dg))) || group_rules(p, &g) < 0) {
+		free(dg);
+		group_release(&g);
+		return -ENOMEM;
+	}
+	for (size_t c = 0; c < p->n_chains; c++)
+		chain_digest(p, &g, c, dg[c]);
+	group_release(&g);
+	for (size_t i = 0; i < p->n_rules; i++)
+		free(p->rules[i].m);
+	free(p->rules);
+	p->rules = NULL;
+	p->n_compact_rules = p->n_rules;
+	p->n_rules = p->cap_rules = 0;
+	p->digests = dg;
+	return 0;
+}
+
+size_t nft_plan_rule_count(const struct nft_plan *p)
+{
+	return p->digests ? p->n_compact_rules : p->n_rules;
+}
+
 int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, struct nft_update *u)
 {
 	int r;
 
 	memset(u, 0, sizeof(*u));
+	if (new->digests)
+		return -EINVAL; /* its rules are gone: nothing to fill chains with */
 	if (old->n_sets != new->n_sets)
 		u->replace = true;
 	for (size_t i = 0; !u->replace && i < new->n_sets; i++)

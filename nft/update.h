@@ -43,7 +43,17 @@ struct nft_update {
 	size_t n_bind_ports;
 };
 
+/* old may have been compacted (below); new may not (-EINVAL). */
 int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, struct nft_update *u);
+/* The plan in force, kept to diff the next one against, without its
+ * rules: with 1,000 networks they are ~75,000 rules and most of the
+ * daemon's memory, and the kernel holds them. Keeps per chain a digest of
+ * its rules, which is all nft_update_plan() needs of an old plan; chains,
+ * counters and map elements stay. A compacted plan cannot be applied or
+ * printed: build it again (gw_plan_nft_rebuild()). -ENOMEM: p unchanged. */
+int nft_plan_compact(struct nft_plan *p);
+/* Its rules, also after nft_plan_compact(). */
+size_t nft_plan_rule_count(const struct nft_plan *p);
 void nft_update_release(struct nft_update *u);
 /* Nothing to do. */
 bool nft_update_empty(const struct nft_update *u);

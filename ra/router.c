@@ -40,7 +40,6 @@ struct ra_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	struct ra_params p;
-	uint8_t msg[RA_MSG_MAX];
 	size_t len;
 	struct eloop_timer *timer;
 	uint64_t next_ms, last_mcast_ms;
@@ -54,6 +53,9 @@ struct ra_iface {
 	unsigned tokens;  /* unicast answers left */
 	uint64_t tokens_ms;
 	struct ra_stats st;
+	/* the RA it sends, len bytes: ~100 of RA_MSG_MAX's 1,280, and one
+	 * of these per network */
+	uint8_t msg[];
 };
 
 struct ra_router {
@@ -312,19 +314,19 @@ int ra_iface_start(struct ra_router *r, const char *name, int ifindex, const str
 {
 	struct ipv6_mreq mr = { .ipv6mr_multiaddr = all_routers,
 				.ipv6mr_interface = (unsigned)ifindex };
-	struct ra_iface *i = calloc(1, sizeof(*i));
-	int n, e;
+	uint8_t msg[RA_MSG_MAX];
+	struct ra_iface *i;
+	int n = ra_build(p, msg, sizeof(msg)), e;
 
-	if (!i)
+	if (n < 0)
+		return n;
+	if (!(i = calloc(1, sizeof(*i) + (size_t)n)))
 		return -ENOMEM;
 	i->r = r;
 	snprintf(i->name, sizeof(i->name), "%s", name);
 	i->ifindex = ifindex;
 	i->p = *p;
-	if ((n = ra_build(p, i->msg, sizeof(i->msg))) < 0) {
-		free(i);
-		return n;
-	}
+	memcpy(i->msg, msg, (size_t)n);
 	i->len = (size_t)n;
 	if ((e = eloop_timer_new(r->loop, on_timer, i, &i->timer)) < 0) {
 		free(i);

@@ -30,6 +30,7 @@
 #include "nft/inspect.h"
 #include "nft/monitor.h"
 #include "nft/plan.h"
+#include "nft/update.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -382,6 +383,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	ctx->plan = plan;
 	if (r < 0 || (r = nft_change(ctx, &plan, &d, err, errlen)) < 0)
 		goto fail;
+	nft_plan_compact(&ctx->plan.nft); /* the kernel has the rules (ENOMEM: kept) */
 	if (!nft_conn_owned(ctx->nft) && ctx->nft_monitor_fd < 0)
 		gw_ctx_watch_nft(ctx);
 	taps_apply(ctx);
@@ -493,6 +495,7 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	gw_plan_release(&ctx->plan);
 	ctx->plan = plan;
 	ctx->conf = plan.conf;
+	nft_plan_compact(&ctx->plan.nft);
 	taps_apply(ctx);
 	gw_ctx_host_resync(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);

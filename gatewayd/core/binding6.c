@@ -78,8 +78,14 @@ void nets_from(struct gw_binding *b, const struct gw_conf *conf, const struct ho
 		const struct host_link *br = host_link_by_name(f, n->bridge);
 		struct bnet *bn = &b->nets[i];
 
+		size_t n6 = 0;
+
 		bn->bridge = br ? (uint32_t)br->ifindex : 0;
-		if (!(bn->kept = calloc(n->hosts.n + f->n_addrs + 1, sizeof(*bn->kept))))
+		/* counted first: room for every host address in each network
+		 * was quadratic (500 networks: 8 MB) */
+		for (size_t k = 0; br && k < f->n_addrs; k++)
+			n6 += f->addrs[k].ifindex == br->ifindex && f->addrs[k].family == AF_INET6;
+		if (!(bn->kept = calloc(n->hosts.n + n6 + 1, sizeof(*bn->kept))))
 			continue;
 		for (size_t k = 0; br && k < f->n_addrs; k++)
 			if (f->addrs[k].ifindex == br->ifindex && f->addrs[k].family == AF_INET6)

@@ -19,6 +19,7 @@
 #include "nft/monitor.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -177,7 +178,16 @@ static void on_nft_change(int fd, uint32_t events, void *arg)
 			  "the tables whatever they hold");
 	else
 		log_debug("nftables: another process changed gatewayd's tables: restoring them");
-	if (nft_apply_plan(ctx->nft, &ctx->plan.nft, err, sizeof(err)) < 0) {
+	/* the plan in force is kept without its rules (nft_plan_compact) */
+	struct nft_plan whole;
+	int r = gw_plan_nft_rebuild(&ctx->plan, &whole);
+
+	if (r < 0)
+		snprintf(err, sizeof(err), "planning: %s", strerror(-r));
+	else
+		r = nft_apply_plan(ctx->nft, &whole, err, sizeof(err));
+	nft_plan_release(&whole);
+	if (r < 0) {
 		log_err("nftables: our tables were changed by another process; restoring them "
 			"failed: %s",
 			err);

@@ -137,3 +137,18 @@ long gw_plan_find(const struct gw_plan *p, const char *name)
 			return (long)i;
 	return -1;
 }
+
+int gw_plan_nft_rebuild(const struct gw_plan *p, struct nft_plan *out)
+{
+	const char **ups = calloc(p->conf->n_networks + 1, sizeof(*ups));
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!ups)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->conf->n_networks; i++)
+		ups[i] = p->nets[i].uplink;
+	r = nft_plan_build(p->conf, ups, p->bridge_meta, out);
+	free(ups);
+	return r;
+}

@@ -39,6 +39,10 @@ struct gw_plan {
 int gw_plan_build(struct gw_conf *parsed, struct preflight *pf, bool bridge_meta,
 		  struct gw_plan *out);
 void gw_plan_release(struct gw_plan *p);
+/* p's ruleset built again, whole: the daemon keeps the plan in force
+ * compacted (nft_plan_compact()), and needs all its rules only to put
+ * back tables someone else removed. */
+int gw_plan_nft_rebuild(const struct gw_plan *p, struct nft_plan *out);
 /* Network name -> index in p->conf, or -1. */
 long gw_plan_find(const struct gw_plan *p, const char *name);
 /* The network whose bridge this is, or -1. */

@@ -11,6 +11,7 @@
 #include "nft/inspect.h"
 #include "nft/feature.h"
 #include "nft/plan.h"
+#include "nft/update.h"
 #include "nft/untrusted.h"
 
 #include <arpa/inet.h>
@@ -107,9 +108,9 @@ static void check_tables(struct tally *t, struct gw_ctx *ctx)
 		check(t, "gatewayd tables", "FAIL",
 		      "restart gatewayd (the tables go with its socket)",
 		      "table inet or bridge gatewayd is missing");
-	else if ((size_t)(in + br) != plan->n_rules)
+	else if ((size_t)(in + br) != nft_plan_rule_count(plan))
 		check(t, "gatewayd tables", "FAIL", "gatewayctl reload",
-		      "%d rules installed, %zu planned", in + br, plan->n_rules);
+		      "%d rules installed, %zu planned", in + br, nft_plan_rule_count(plan));
 	else
 		check(t, "gatewayd tables", "ok", NULL, "inet and bridge gatewayd, %d rules",
 		      in + br);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # snat_address, snat6_address and ipv6_nat, as the far host sees them.
 #  1. snat_address = a second address of the uplink: the far host sees it,
-#     not the uplink's first address; with a port range, a port in it.
+#     not the uplink's first address; a reload to a third address (the
+#     same rule but for it): the far host sees that one; with a port range,
+#     a port in it.
 #  2. an address that is not the uplink's: the reload is refused with
 #     FILE:LINE, the running setup stays.
 #  3. NAT66 (ULA prefix, ipv6_nat = true): the far host sees the uplink's
@@ -10,7 +12,7 @@
 #
 #   [inet] 198.51.100.1, 2001:db8:51::1   httpd (prints REMOTE_ADDR REMOTE_PORT)
 #      |
-#   [host: gatewayd] up0 198.51.100.2 + .5, 2001:db8:51::2 (+ ::5 later)
+#   [host: gatewayd] up0 198.51.100.2 + .5 + .6, 2001:db8:51::2 (+ ::5 later)
 #      |
 #   gw0 10.213.0.1, fd42:213::1 (nat) ── [g1]
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +20,7 @@ require busybox dnsmasq nft
 
 topo_init
 in_host ip addr add 198.51.100.5/24 dev up0
+in_host ip addr add 198.51.100.6/24 dev up0
 reload() {
 	$GATEWAYCTL -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
 }
@@ -36,6 +39,13 @@ seen=$(http_get "$G" http://198.51.100.1/cgi-bin/ip) || fail "guest cannot reach
 in_host nft list chain inet gatewayd nat_default | grep -q "snat ip to 198.51.100.5" ||
 	fail "no snat rule: $(in_host nft list chain inet gatewayd nat_default)"
 ok "snat_address: the far host sees 198.51.100.5"
+
+# only the address in the rule changes: the NAT chain is still refilled
+write_conf 'snat_address = "198.51.100.6"' 'ipv6_nat = true'
+reload
+seen=$(http_get "$G" http://198.51.100.1/cgi-bin/ip) || fail "no internet after snat_address .6"
+[ "$seen" = 198.51.100.6 ] || fail "far side saw $seen after the reload to snat_address 198.51.100.6"
+ok "reload to snat_address 198.51.100.6: the far host sees it"
 
 write_conf 'snat_address = "198.51.100.5:40000-40009"' 'ipv6_nat = true'
 reload

@@ -10,6 +10,7 @@
 #include "nft/batch.h"
 #include "nft/update.h"
 
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -615,6 +616,96 @@ START_TEST(test_counter_kinds)
 }
 END_TEST
 
+/* The plan in force is kept compacted (nft_plan_compact(): per chain a
+ * digest of its rules, the rules freed): a diff against it names the
+ * same chains as a diff against the whole plan. */
+static const struct {
+	const char *e0[3], *e1[3];
+	const char *refill; /* what both diffs refill */
+} compact_cases[] = {
+	{ { NULL, NULL, NULL }, { NULL, NULL, NULL }, "" },
+	{ { NULL, NULL, NULL }, { NULL, " host_access = true\n", NULL }, "in_b" },
+	{ { NULL, NULL, NULL }, { " guest_ports = {\"vm*\"}\n", NULL, NULL }, "guard_a" },
+	{ { NULL, NULL, NULL }, { NULL, NULL, " uplink = eth1\n" }, "from_c,nat_c" },
+	{ { NULL, NULL, NULL }, { NULL, NULL, " dhcp { lease_time = 2h }\n" }, "" },
+	/* one address inside a rule, nothing else */
+	{ { " snat_address = \"203.0.113.5\"\n", NULL, NULL },
+	  { " snat_address = \"203.0.113.6\"\n", NULL, NULL },
+	  "nat_a" },
+	{ { " snat_address = \"203.0.113.5:1024-2047\"\n", NULL, NULL },
+	  { " snat_address = \"203.0.113.5:1024-2048\"\n", NULL, NULL },
+	  "nat_a" },
+};
+
+START_TEST(test_diff_compacted)
+{
+	struct gw_plan old, new;
+	struct gw_diff whole, compact;
+	size_t n_rules;
+
+	plan_of(NULL, compact_cases[_i].e0, &old);
+	plan_of(NULL, compact_cases[_i].e1, &new);
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &whole), 0);
+	n_rules = old.nft.n_rules;
+	ck_assert_uint_gt(n_rules, 0);
+	ck_assert_int_eq(nft_plan_compact(&old.nft), 0);
+	ck_assert_ptr_null(old.nft.rules);
+	ck_assert_uint_eq(old.nft.n_rules, 0);
+	ck_assert_uint_eq(nft_plan_rule_count(&old.nft), n_rules);
+	ck_assert_int_eq(nft_plan_compact(&old.nft), 0); /* again: a no-op */
+	ck_assert_int_eq(gw_diff_plans(&old, &new, NULL, &compact), 0);
+	ck_assert(!whole.nft.replace && !compact.nft.replace);
+	ck_assert_str_eq(chain_names(&new.nft, whole.nft.refill, whole.nft.n_refill),
+			 compact_cases[_i].refill);
+	ck_assert_str_eq(chain_names(&new.nft, compact.nft.refill, compact.nft.n_refill),
+			 compact_cases[_i].refill);
+	ck_assert_uint_eq(compact.nft.n_add_chains + compact.nft.n_del_chains,
+			  whole.nft.n_add_chains + whole.nft.n_del_chains);
+	ck_assert_uint_eq(compact.nft.n_add_ctrs + compact.nft.n_del_ctrs,
+			  whole.nft.n_add_ctrs + whole.nft.n_del_ctrs);
+	ck_assert_uint_eq(elems_changed(&compact.nft), elems_changed(&whole.nft));
+	ck_assert_str_eq(acts(&compact, &old, &new), acts(&whole, &old, &new));
+	gw_diff_release(&whole);
+	gw_diff_release(&compact);
+	/* a compacted plan is never the new one */
+	ck_assert_int_eq(gw_diff_plans(&new, &old, NULL, &compact), -EINVAL);
+	gw_plan_release(&old);
+	gw_plan_release(&new);
+}
+END_TEST
+
+/* The daemon puts back tables someone removed from the compacted plan's
+ * config: built again, the same ruleset as the plan it was. */
+START_TEST(test_plan_nft_rebuild)
+{
+	const char *const e[3] = { " snat_address = \"203.0.113.5\"\n", NULL, " uplink = eth1\n" };
+	struct gw_plan p;
+	struct nft_plan again;
+	struct nft_update u;
+	char *t0 = NULL, *t1 = NULL;
+	size_t l0 = 0, l1 = 0;
+	FILE *f;
+
+	plan_of(NULL, e, &p);
+	ck_assert_ptr_nonnull(f = open_memstream(&t0, &l0));
+	nft_plan_print(f, &p.nft);
+	fclose(f);
+	ck_assert_int_eq(nft_plan_compact(&p.nft), 0);
+	ck_assert_int_eq(gw_plan_nft_rebuild(&p, &again), 0);
+	ck_assert_ptr_nonnull(f = open_memstream(&t1, &l1));
+	nft_plan_print(f, &again);
+	fclose(f);
+	ck_assert_str_eq(t1, t0);
+	ck_assert_int_eq(nft_update_plan(&p.nft, &again, &u), 0);
+	ck_assert(nft_update_empty(&u));
+	nft_update_release(&u);
+	nft_plan_release(&again);
+	gw_plan_release(&p);
+	free(t0);
+	free(t1);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan+diff");
@@ -638,6 +729,9 @@ Suite *plan_suite(void)
 	tcase_add_test(tc, test_diff_domain);
 	tcase_add_test(tc, test_diff_host);
 	tcase_add_test(tc, test_counter_kinds);
+	tcase_add_loop_test(tc, test_diff_compacted, 0,
+			    sizeof(compact_cases) / sizeof(compact_cases[0]));
+	tcase_add_test(tc, test_plan_nft_rebuild);
 	suite_add_tcase(s, tc);
 	return s;
 }

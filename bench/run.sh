@@ -12,7 +12,7 @@
 #                      gw-1 ── [first], gw-N ── [last], [d]   parts 2-4, 6 (scale)
 #   [inet1] the same ── up0 [host1] gw-1 ── [solo]    scale: a daemon with 1 network
 #
-# BENCH_PARTS="ruleset guard scale forwards qemu guard_many events" (a
+# BENCH_PARTS="ruleset guard scale forwards qemu guard_many events rss" (a
 # subset runs just those; ruleset, guard and scale in this process, the
 # others after them, each bench/PART.sh in its own process and topology)
 # BENCH_REPS=5 BENCH_SECONDS=2 (ruleset, guard, scale; forwards and
@@ -32,11 +32,13 @@
 # and with BENCH_GATEWAYD_OLD both binaries taking turns -- main 7cf2d13's
 # IPv6 dnsmasqs take hours at 1,000 networks: give it e.g.
 # BENCH_EV_NETS="1 300" BENCH_EV_BURST=100
+# rss (gatewayd's memory, after start and after two guests and a reload):
+# BENCH_RSS_NETS="1 100 500 1000"
 # BENCH_SMOKE=1: every part once at a small size, 1 s samples (.ci/run):
 # BENCH_NETS="1 3" BENCH_REPS=1 BENCH_SECONDS=1 BENCH_FORWARDS="10 100"
 # BENCH_QEMU_REPS=1 BENCH_GM_NETS=10 BENCH_GM_BURST=20 BENCH_EV_NETS="1 10"
 # BENCH_EV_REPS=1 BENCH_EV_LINKS=20 BENCH_EV_BURST=20 BENCH_EV_VMS=1
-# (part 1: BENCH_BREAKDOWN=skel, no perf)
+# BENCH_RSS_NETS="1 10" (part 1: BENCH_BREAKDOWN=skel, no perf)
 # A part that fails or misses a figure fails the run (exit status 1); the
 # figures themselves are reported, never enforced.
 # BENCH_VARIANTS="none masq masqfwd gatewayd libvirt masq6 gatewayd6
@@ -65,12 +67,13 @@ if [ -n "${BENCH_SMOKE:-}" ]; then
 		BENCH_FORWARDS=${BENCH_FORWARDS:-10 100} BENCH_QEMU_REPS=${BENCH_QEMU_REPS:-1} \
 		BENCH_GM_NETS=${BENCH_GM_NETS:-10} BENCH_GM_BURST=${BENCH_GM_BURST:-20} \
 		BENCH_EV_NETS=${BENCH_EV_NETS:-1 10} BENCH_EV_REPS=${BENCH_EV_REPS:-1} BENCH_EV_LINKS=${BENCH_EV_LINKS:-20} \
-		BENCH_EV_BURST=${BENCH_EV_BURST:-20} BENCH_EV_VMS=${BENCH_EV_VMS:-1}
+		BENCH_EV_BURST=${BENCH_EV_BURST:-20} BENCH_EV_VMS=${BENCH_EV_VMS:-1} \
+		BENCH_RSS_NETS=${BENCH_RSS_NETS:-1 10}
 fi
 NETS=${BENCH_NETS:-1 100 500 1000}
 REPS=${BENCH_REPS:-5}
 SECS=${BENCH_SECONDS:-2}
-PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many events}
+PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many events rss}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
@@ -203,6 +206,7 @@ run_part forwards   # port forwards (bench/forwards.sh)
 run_part qemu       # a real guest's boot to lease
 run_part guard_many # the guard with many networks
 run_part events     # host events with many networks (issue 17's goals)
+run_part rss        # gatewayd's memory with N networks (bench/rss.sh)
 [ -z "$skipped" ] || { echo; echo "skipped (see SKIP above):$skipped"; }
 echo "make bench took $((SECONDS - t_begin)) s"
 [ -z "$broken" ] || fail "the bench is broken: ${broken#; }"

@@ -248,6 +248,7 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		    size_t errlen)
 {
 	const struct gw_plan *old = &ctx->plan;
+	struct links_del del = { 0 };
 	char what[128];
 	int r;
 
@@ -275,7 +276,7 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 			bridge_addrs_del(ctx, o, &new->conf->networks[nd->bridge_to]);
 		} else if (nd->act & GA_BRIDGE_DOWN) {
 			watch_net_release(rt);
-			bridge_down(ctx, old->conf, o, rt);
+			bridge_down(ctx, old->conf, o, rt, &del);
 		} else if (nd->act & GA_ADDRS_DEL) {
 			bridge_addrs_del(ctx, o, n);
 		}
@@ -289,6 +290,10 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		else
 			watch_net_release(rt);
 	}
+	/* the bridges that go, together: before those that come (a bridge
+	 * renamed back, a name taken over) */
+	if (del.n)
+		links_del_run(ctx->rtnl, old->conf->state_dir, &del, "");
 	for (size_t k = 0; k < d->n; k++) {
 		const struct gw_net_diff *nd = &d->nets[k];
 		const struct gw_network *n;
@@ -412,6 +417,7 @@ void apply_stop(struct gw_ctx *ctx)
 {
 	const struct gw_conf *conf = ctx->conf;
 	char err[512], path[GW_PATH_MAX + 32];
+	struct links_del del = { 0 };
 
 	if (!conf || !ctx->nets)
 		return;
@@ -421,15 +427,16 @@ void apply_stop(struct gw_ctx *ctx)
 	for (size_t i = 0; i < conf->n_networks; i++)
 		apply_dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
 	apply_dhcp_retired_free(ctx);
-	taps_stop(ctx);
+	taps_stop(ctx, &del); /* the taps it made go with the bridges */
 	resolv_watch_free(ctx->resolv);
 	ctx->resolv = NULL;
 	if (nft_remove_table(ctx->nft, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
 	for (size_t i = 0; i < conf->n_networks; i++) {
-		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i]);
+		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i], &del);
 		watch_net_release(&ctx->nets[i]);
 	}
+	links_del_run(ctx->rtnl, conf->state_dir, &del, "");
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_restore(&ctx->sysctls, SYSCTL_ROOT, path, sysctl_skipped);
 	if (qemu_acl_remove(conf->state_dir, err, sizeof(err)) < 0)

@@ -7,6 +7,7 @@
 #include "lib/state.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,7 +77,7 @@ int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_ne
 		if ((r = state_names_add(path, n->bridge)) < 0)
 			return fmt_errno(err, errlen, r, "%s: %s", path, strerror(-r));
 		addr_bridge_mac(n->name, mac);
-		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac)) < 0) {
+		if ((r = rtnl_bridge_create(ctx->rtnl, n->bridge, mac, GW_NETDEV_GROUP)) < 0) {
 			state_names_remove(path, n->bridge);
 			return fmt_errno(err, errlen, r,
 					 "network \"%s\": creating bridge \"%s\": %s", n->name,
@@ -133,25 +134,114 @@ void bridge_addrs_del(struct gw_ctx *ctx, const struct gw_network *n, const stru
 }
 
 void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
-		 struct gw_net_rt *rt)
+		 struct gw_net_rt *rt, struct links_del *del)
 {
 	char path[GW_PATH_MAX + 32];
+	struct links_del one = { 0 };
 	struct rtnl_link l;
-	int r;
 
 	if (!rt->created_bridge) {
 		/* Someone else's bridge: take back only what we added. */
 		bridge_addrs_del(ctx, n, NULL);
 		return;
 	}
+	rt->created_bridge = false;
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0 && !strcmp(l.kind, "bridge")) {
-		if ((r = rtnl_link_del(ctx->rtnl, l.ifindex)) < 0)
-			log_warnx("network \"%s\": deleting bridge %s: %s", n->name, n->bridge,
-				  strerror(-r));
-		else
-			log_info("network \"%s\": deleted bridge %s", n->name, n->bridge);
+		/* out of memory: the record stays, and a teardown finds it */
+		if (links_del_add(del ? del : &one, &l, "bridge", STATE_BRIDGES) == 0 && !del)
+			links_del_run(ctx->rtnl, conf->state_dir, &one, "");
+		return;
 	}
 	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 	state_names_remove(path, n->bridge);
-	rt->created_bridge = false;
+}
+
+int links_del_add(struct links_del *b, const struct rtnl_link *l, const char *what, const char *rec)
+{
+	struct links_del_item *v = realloc(b->v, (b->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	b->v = v;
+	v += b->n++;
+	v->ifindex = l->ifindex;
+	v->group = l->group;
+	snprintf(v->name, sizeof(v->name), "%s", l->name);
+	v->what = what;
+	v->rec = rec;
+	return 0;
+}
+
+/* Put b's links in our group; true if the group then holds only b's
+ * links (a link that could not join is left out of b's group delete:
+ * ifindex negated, deleted on its own). */
+static bool group_ours(struct rtnl *rt, struct links_del *b)
+{
+	int *members = NULL;
+	size_t n = 0;
+	bool ours = true;
+
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].group != GW_NETDEV_GROUP &&
+		    rtnl_link_set_group(rt, b->v[i].ifindex, GW_NETDEV_GROUP) < 0)
+			b->v[i].ifindex = -b->v[i].ifindex;
+	if (rtnl_group_members(rt, GW_NETDEV_GROUP, &members, &n) < 0)
+		return false;
+	for (size_t k = 0; k < n && ours; k++) {
+		size_t i = 0;
+
+		while (i < b->n && b->v[i].ifindex != members[k])
+			i++;
+		if (i == b->n) {
+			log_warnx(
+				"netdev group %u holds a link gatewayd did not make (ifindex %d): "
+				"deleting its own links one by one",
+				GW_NETDEV_GROUP, members[k]);
+			ours = false;
+		}
+	}
+	free(members);
+	return ours;
+}
+
+int links_del_run(struct rtnl *rt, const char *state_dir, struct links_del *b,
+		  const char *log_prefix)
+{
+	char path[GW_PATH_MAX + 32];
+	bool together = false;
+	int r, deleted = 0;
+
+	/* One by one, each unregister waits for the kernel's RCU grace
+	 * periods (~40 ms here, 20 s for 500 bridges); one group delete
+	 * waits once for all. Between the check and the delete someone could
+	 * still put a link in our group: that is their choice of a group
+	 * named for gatewayd, and the window is one round trip. */
+	if (b->n > 1 && group_ours(rt, b)) {
+		if ((r = rtnl_group_del(rt, GW_NETDEV_GROUP)) == 0)
+			together = true;
+		else
+			log_warnx("deleting netdev group %u: %s; deleting its links one by one",
+				  GW_NETDEV_GROUP, strerror(-r));
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct links_del_item *it = &b->v[i];
+		int ifindex = it->ifindex < 0 ? -it->ifindex : it->ifindex;
+
+		r = together && it->ifindex > 0 ? 0 : rtnl_link_del(rt, ifindex);
+		if (r < 0 && r != -ENODEV) {
+			log_warnx("%sdeleting %s %s: %s", log_prefix, it->what, it->name,
+				  strerror(-r));
+			continue;
+		}
+		if (r == 0) {
+			log_info("%sdeleted %s %s", log_prefix, it->what, it->name);
+			deleted++;
+		}
+		state_path(state_dir, it->rec, path, sizeof(path));
+		state_names_remove(path, it->name);
+	}
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
+	return deleted;
 }

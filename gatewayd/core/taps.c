@@ -11,6 +11,7 @@
  * (host/hostcheck.c) asks this registry, so it never sees our own port as
  * a foreign one, whatever the network's guest_ports say. */
 #include "gatewayd/core/taps.h"
+#include "gatewayd/core/bridge.h"
 #include "gatewayd/core/guard.h"
 #include "gatewayd/core/taps_int.h"
 #include "gatewayd/core/ctx.h"
@@ -562,15 +563,21 @@ void taps_watch(struct gw_ctx *ctx, const struct host_facts *f, const struct hos
 	attached_ensure(ctx, f, ch);
 }
 
-void taps_stop(struct gw_ctx *ctx)
+void taps_stop(struct gw_ctx *ctx, struct links_del *del)
 {
 	const struct gw_tap *t;
+	struct rtnl_link tl;
 	bool runtime;
 
 	if (!ctx->taps)
 		return;
-	for (size_t i = 0; ctx->conf && taps_nth(ctx, i, &t, &runtime); i++)
+	for (size_t i = 0; ctx->conf && taps_nth(ctx, i, &t, &runtime); i++) {
+		/* with the bridges, in one go (its record goes when it is gone) */
+		if (made(ctx->taps, t->name) && rtnl_link_get(ctx->rtnl, t->name, &tl) == 0 &&
+		    !strcmp(tl.kind, "tun") && links_del_add(del, &tl, "tap", STATE_TAPS_MADE) == 0)
+			continue;
 		taps_tap_unmake(ctx, t->name, "gatewayd stops");
+	}
 	/* Off the bridges: a bridge that is not ours stays, and the next
 	 * start puts them back. */
 	for (size_t i = 0; i < ctx->taps->n_att; i++) {

@@ -387,6 +387,7 @@ void taps_tap_unmake(struct gw_ctx *ctx, const char *name, const char *why)
 /* One tap as it should be; quiet when it already is. */
 static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 {
+	struct rtnl_link tl;
 	char err[300];
 	int made_now, r;
 
@@ -406,6 +407,10 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 			log_err("tap %s: %s", t->name, err);
 		return;
 	}
+	/* in gatewayd's netdev group, with its bridges: stop deletes them all
+	 * in one go (core/bridge.h) */
+	if (made_now > 0 && rtnl_link_get(ctx->rtnl, t->name, &tl) == 0)
+		rtnl_link_set_group(ctx->rtnl, tl.ifindex, GW_NETDEV_GROUP);
 	if (made_now && repair)
 		log_warnx("tap %s was deleted by someone else; created it again", t->name);
 	else if (made_now)

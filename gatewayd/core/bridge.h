@@ -22,6 +22,7 @@ struct links_del_item {
 	char name[IFNAMSIZ];
 	const char *what; /* "bridge", "tap": for the log */
 	const char *rec;
+	bool gone; /* set by links_del_run() */
 };
 struct links_del {
 	struct links_del_item *v;
@@ -38,10 +39,17 @@ int links_del_add(struct links_del *b, const struct rtnl_link *l, const char *wh
 int links_del_run(struct rtnl *rt, const char *state_dir, struct links_del *b,
 		  const char *log_prefix);
 
+/* Record names (bridges about to be created) in state_dir's STATE_BRIDGES
+ * in one write; bridge_up() then finds them there. */
+int bridge_record_many(const struct gw_conf *conf, char (*names)[IFNAMSIZ], size_t n);
 /* Create (recorded in state_dir first) or adopt n's bridge; its MAC,
  * addresses, IPv6 settings; up. rt->created_bridge says whose it is. */
 int bridge_up(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
 	      struct gw_net_rt *rt, char *err, size_t errlen);
+/* The same, for a bridge found missing and recorded already
+ * (bridge_record_many()) when recorded is set. */
+int bridge_up_recorded(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw_network *n,
+		       struct gw_net_rt *rt, bool recorded, char *err, size_t errlen);
 /* Delete the bridge if gatewayd created it, else remove the addresses it
  * added. With del, a bridge to delete is added there instead, for the
  * caller's links_del_run() (many go together). */

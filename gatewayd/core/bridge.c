@@ -253,14 +253,13 @@ int links_del_add(struct links_del *b, const struct rtnl_link *l, const char *wh
 	b->v = v;
 	v += b->n++;
 	v->ifindex = l->ifindex;
-	v->group = l->group;
 	snprintf(v->name, sizeof(v->name), "%s", l->name);
 	v->what = what;
 	v->rec = rec;
 	return 0;
 }
 
-/* Put b's links in our group; true if the group then holds only b's
+/* Put b's links in the deletion group; true if it then holds only b's
  * links (a link that could not join is left out of b's group delete:
  * ifindex negated, deleted on its own). */
 static bool group_ours(struct rtnl *rt, struct links_del *b)
@@ -270,10 +269,9 @@ static bool group_ours(struct rtnl *rt, struct links_del *b)
 	bool ours = true;
 
 	for (size_t i = 0; i < b->n; i++)
-		if (b->v[i].group != GW_NETDEV_GROUP &&
-		    rtnl_link_set_group(rt, b->v[i].ifindex, GW_NETDEV_GROUP) < 0)
+		if (rtnl_link_set_group(rt, b->v[i].ifindex, GW_NETDEV_GROUP_DEL) < 0)
 			b->v[i].ifindex = -b->v[i].ifindex;
-	if (rtnl_group_members(rt, GW_NETDEV_GROUP, &members, &n) < 0)
+	if (rtnl_group_members(rt, GW_NETDEV_GROUP_DEL, &members, &n) < 0)
 		return false;
 	for (size_t k = 0; k < n && ours; k++) {
 		size_t i = 0;
@@ -284,7 +282,7 @@ static bool group_ours(struct rtnl *rt, struct links_del *b)
 			log_warnx(
 				"netdev group %u holds a link gatewayd did not make (ifindex %d): "
 				"deleting its own links one by one",
-				GW_NETDEV_GROUP, members[k]);
+				GW_NETDEV_GROUP_DEL, members[k]);
 			ours = false;
 		}
 	}
@@ -321,11 +319,11 @@ int links_del_run(struct rtnl *rt, const char *state_dir, struct links_del *b,
 	 * still put a link in our group: that is their choice of a group
 	 * named for gatewayd, and the window is one round trip. */
 	if (b->n > 1 && group_ours(rt, b)) {
-		if ((r = rtnl_group_del(rt, GW_NETDEV_GROUP)) == 0)
+		if ((r = rtnl_group_del(rt, GW_NETDEV_GROUP_DEL)) == 0)
 			together = true;
 		else
 			log_warnx("deleting netdev group %u: %s; deleting its links one by one",
-				  GW_NETDEV_GROUP, strerror(-r));
+				  GW_NETDEV_GROUP_DEL, strerror(-r));
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct links_del_item *it = &b->v[i];

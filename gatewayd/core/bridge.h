@@ -9,16 +9,17 @@
 #include "gatewayd/core/ctx.h"
 
 /* gatewayd's own netdev group ("gw"; `ip link show group 26487`): the
- * bridges it creates are made in it, and at stop every link it made is
- * put in it and deleted in one go (links_del_run()). */
-#define GW_NETDEV_GROUP 0x6777u
+ * bridges and taps it makes are made in it. The next one is where the
+ * links it deletes go first, so that they go in one RTM_DELLINK
+ * (links_del_run()) while those that stay (a reload) are not touched. */
+#define GW_NETDEV_GROUP	    0x6777u
+#define GW_NETDEV_GROUP_DEL 0x6778u
 
 /* Links gatewayd made, to be deleted together: each is named in its
  * record (rec, a file of state_dir: STATE_BRIDGES, STATE_TAPS_MADE) until
  * it is gone. */
 struct links_del_item {
 	int ifindex;
-	uint32_t group;
 	char name[IFNAMSIZ];
 	const char *what; /* "bridge", "tap": for the log */
 	const char *rec;
@@ -32,7 +33,7 @@ struct links_del {
 int links_del_add(struct links_del *b, const struct rtnl_link *l, const char *what,
 		  const char *rec);
 /* Delete every link of b and take each deleted one out of its record;
- * b is emptied. All in one RTM_DELLINK when GW_NETDEV_GROUP then holds
+ * b is emptied. All in one RTM_DELLINK when GW_NETDEV_GROUP_DEL then holds
  * nothing else; one by one when it does (someone put a link of theirs
  * there: it must survive) or the kernel refuses. log_prefix starts each
  * log line ("teardown: "). The number deleted. */

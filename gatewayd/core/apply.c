@@ -240,6 +240,37 @@ static bool ra_goes_on(const struct gw_network *o, const struct gw_network *n)
 	       !memcmp(&o->ipv6.addr, &n->ipv6.addr, sizeof(o->ipv6.addr));
 }
 
+/* The bridges d brings up that do not exist yet, recorded as gatewayd's
+ * in one write before any is made (one write per bridge rewrote the
+ * record N times). Indexed like d->nets: true for those recorded; NULL
+ * (each bridge recorded by bridge_up()) if none or on failure. */
+static bool *bridges_record(struct gw_ctx *ctx, const struct gw_plan *new, const struct gw_diff *d)
+{
+	char(*names)[IFNAMSIZ] = calloc(d->n + 1, IFNAMSIZ);
+	bool *recorded = calloc(d->n + 1, sizeof(*recorded));
+	struct rtnl_link l;
+	size_t n = 0;
+
+	for (size_t k = 0; names && recorded && k < d->n; k++) {
+		const struct gw_net_diff *nd = &d->nets[k];
+		const char *br;
+
+		if (nd->new_idx < 0 || !(nd->act & GA_BRIDGE_UP))
+			continue;
+		br = new->conf->networks[nd->new_idx].bridge;
+		if (rtnl_link_get(ctx->rtnl, br, &l) == -ENODEV) {
+			snprintf(names[n++], IFNAMSIZ, "%s", br);
+			recorded[k] = true;
+		}
+	}
+	if (!names || !recorded || n < 2 || bridge_record_many(new->conf, names, n) < 0) {
+		free(recorded);
+		recorded = NULL;
+	}
+	free(names);
+	return recorded;
+}
+
 /* Carry out d (from the plan in force, if any, to new; nft already
  * done). old_rts is indexed like the old plan, rts like new. A network
  * whose bridge cannot be made is logged and skipped (the others go on)
@@ -249,7 +280,9 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		    size_t errlen)
 {
 	const struct gw_plan *old = &ctx->plan;
-	char what[128];
+	struct links_del del = { 0 };
+	char what[128], path[GW_PATH_MAX + 32];
+	bool *recorded;
 	int r;
 
 	/* Every dnsmasq that goes is told first: they stop side by side. */
@@ -276,7 +309,7 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 			bridge_addrs_del(ctx, o, &new->conf->networks[nd->bridge_to]);
 		} else if (nd->act & GA_BRIDGE_DOWN) {
 			watch_net_release(rt);
-			bridge_down(ctx, old->conf, o, rt);
+			bridge_down(ctx, old->conf, o, rt, &del);
 		} else if (nd->act & GA_ADDRS_DEL) {
 			bridge_addrs_del(ctx, o, n);
 		}
@@ -290,6 +323,11 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 		else
 			watch_net_release(rt);
 	}
+	/* the bridges that go, together: before those that come (a bridge
+	 * renamed back, a name taken over) */
+	if (del.n)
+		links_del_run(ctx->rtnl, old->conf->state_dir, &del, "");
+	recorded = bridges_record(ctx, new, d);
 	for (size_t k = 0; k < d->n; k++) {
 		const struct gw_net_diff *nd = &d->nets[k];
 		const struct gw_network *n;
@@ -299,13 +337,24 @@ static int diff_run(struct gw_ctx *ctx, const struct gw_plan *new, const struct 
 			continue;
 		n = &new->conf->networks[nd->new_idx];
 		rt = &rts[nd->new_idx];
-		if ((r = bridge_up(ctx, new->conf, n, rt, err, errlen)) < 0) {
-			if (strict)
-				return r;
+		r = bridge_up_recorded(ctx, new->conf, n, rt, recorded && recorded[k], err, errlen);
+		if (r < 0 && strict) {
+			/* those recorded and never to be made are not ours */
+			state_path(new->conf->state_dir, STATE_BRIDGES, path, sizeof(path));
+			for (size_t j = k + 1; recorded && j < d->n; j++)
+				if (recorded[j])
+					state_names_remove(
+						path,
+						new->conf->networks[d->nets[j].new_idx].bridge);
+			free(recorded);
+			return r;
+		}
+		if (r < 0) {
 			log_err("%s", err);
 			snprintf(rt->last_error, sizeof(rt->last_error), "%s", err);
 		}
 	}
+	free(recorded);
 	for (size_t j = 0; j < new->conf->n_networks; j++)
 		snprintf(rts[j].uplink, IFNAMSIZ, "%s", new->nets[j].uplink);
 	return 0;
@@ -414,6 +463,7 @@ void apply_stop(struct gw_ctx *ctx)
 {
 	const struct gw_conf *conf = ctx->conf;
 	char err[512], path[GW_PATH_MAX + 32];
+	struct links_del del = { 0 };
 
 	if (!conf || !ctx->nets)
 		return;
@@ -423,15 +473,16 @@ void apply_stop(struct gw_ctx *ctx)
 	for (size_t i = 0; i < conf->n_networks; i++)
 		apply_dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
 	apply_dhcp_retired_free(ctx);
-	taps_stop(ctx);
+	taps_stop(ctx, &del); /* the taps it made go with the bridges */
 	resolv_watch_free(ctx->resolv);
 	ctx->resolv = NULL;
 	if (nft_remove_table(ctx->nft, err, sizeof(err)) < 0)
 		log_warnx("%s", err);
 	for (size_t i = 0; i < conf->n_networks; i++) {
-		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i]);
+		bridge_down(ctx, conf, &conf->networks[i], &ctx->nets[i], &del);
 		watch_net_release(&ctx->nets[i]);
 	}
+	links_del_run(ctx->rtnl, conf->state_dir, &del, "");
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	sysctl_restore(&ctx->sysctls, SYSCTL_ROOT, path, sysctl_skipped);
 	if (qemu_acl_remove(conf->state_dir, err, sizeof(err)) < 0)

@@ -11,6 +11,7 @@
  * (host/hostcheck.c) asks this registry, so it never sees our own port as
  * a foreign one, whatever the network's guest_ports say. */
 #include "gatewayd/core/taps.h"
+#include "gatewayd/core/bridge.h"
 #include "gatewayd/core/guard.h"
 #include "gatewayd/core/taps_int.h"
 #include "gatewayd/core/ctx.h"
@@ -386,6 +387,7 @@ void taps_tap_unmake(struct gw_ctx *ctx, const char *name, const char *why)
 /* One tap as it should be; quiet when it already is. */
 static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 {
+	struct rtnl_link tl;
 	char err[300];
 	int made_now, r;
 
@@ -405,6 +407,10 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 			log_err("tap %s: %s", t->name, err);
 		return;
 	}
+	/* in gatewayd's netdev group, with its bridges: stop deletes them all
+	 * in one go (core/bridge.h) */
+	if (made_now > 0 && rtnl_link_get(ctx->rtnl, t->name, &tl) == 0)
+		rtnl_link_set_group(ctx->rtnl, tl.ifindex, GW_NETDEV_GROUP);
 	if (made_now && repair)
 		log_warnx("tap %s was deleted by someone else; created it again", t->name);
 	else if (made_now)
@@ -562,15 +568,21 @@ void taps_watch(struct gw_ctx *ctx, const struct host_facts *f, const struct hos
 	attached_ensure(ctx, f, ch);
 }
 
-void taps_stop(struct gw_ctx *ctx)
+void taps_stop(struct gw_ctx *ctx, struct links_del *del)
 {
 	const struct gw_tap *t;
+	struct rtnl_link tl;
 	bool runtime;
 
 	if (!ctx->taps)
 		return;
-	for (size_t i = 0; ctx->conf && taps_nth(ctx, i, &t, &runtime); i++)
+	for (size_t i = 0; ctx->conf && taps_nth(ctx, i, &t, &runtime); i++) {
+		/* with the bridges, in one go (its record goes when it is gone) */
+		if (made(ctx->taps, t->name) && rtnl_link_get(ctx->rtnl, t->name, &tl) == 0 &&
+		    !strcmp(tl.kind, "tun") && links_del_add(del, &tl, "tap", STATE_TAPS_MADE) == 0)
+			continue;
 		taps_tap_unmake(ctx, t->name, "gatewayd stops");
+	}
 	/* Off the bridges: a bridge that is not ours stays, and the next
 	 * start puts them back. */
 	for (size_t i = 0; i < ctx->taps->n_att; i++) {

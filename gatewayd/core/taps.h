@@ -47,9 +47,11 @@ void taps_watch(struct gw_ctx *ctx, const struct host_facts *f, const struct hos
  * network's bridge? Always with ch->all. */
 bool taps_touched(const char *port, const char *bridge, const struct host_facts *f,
 		  const struct host_change *ch);
-/* Stop: delete the taps gatewayd made and take attached ports off the
- * bridges; the records stay, for the next start. */
-void taps_stop(struct gw_ctx *ctx);
+/* Stop: the taps gatewayd made go to del (deleted with the bridges,
+ * core/bridge.h links_del_run()), attached ports are taken off the
+ * bridges; the records of the configured taps stay, for the next start. */
+struct links_del;
+void taps_stop(struct gw_ctx *ctx, struct links_del *del);
 
 /* The tap-MAC guard is in guard.h. */
 

@@ -2,6 +2,7 @@
  * directories and our fixed names only -- never from a running config. */
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/bgp.h"
+#include "gatewayd/core/bridge.h"
 #include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/taps.h"
 #include "dhcp/supervisor.h"
@@ -66,31 +67,42 @@ static int teardown_dnsmasq(const struct gw_conf *conf)
 }
 
 /* The links a state_dir file lists (what gatewayd created) that still
- * exist with that kind; the file goes. Returns how many were deleted. */
-static int links_remove(const struct gw_conf *conf, const char *file, const char *kind,
-			const char *what)
+ * exist with that kind, added to del; a name that does not is taken out of
+ * the record. */
+static void links_list(struct rtnl *rt, const struct gw_conf *conf, const char *file,
+		       const char *kind, const char *what, struct links_del *del)
 {
 	char path[GW_PATH_MAX + 32], (*names)[IFNAMSIZ] = NULL;
-	struct rtnl *rt = NULL;
 	size_t n = 0;
-	int removed = 0;
 
 	state_path(conf->state_dir, file, path, sizeof(path));
 	state_names_read(path, &names, &n);
-	if (n && rtnl_open(&rt) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct rtnl_link l;
+	for (size_t i = 0; i < n; i++) {
+		struct rtnl_link l;
 
-			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, kind) &&
-			    rtnl_link_del(rt, l.ifindex) == 0) {
-				log_info("teardown: deleted %s %s", what, names[i]);
-				removed++;
-			}
+		if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, kind)) {
+			if (links_del_add(del, &l, what, file) < 0)
+				log_warnx("teardown: %s %s: out of memory", what, names[i]);
+		} else {
+			state_names_remove(path, names[i]);
 		}
-		rtnl_close(rt);
 	}
 	free(names);
-	unlink(path);
+}
+
+/* The taps (core/taps.h) and the bridges gatewayd made, in one go. */
+static int links_remove(const struct gw_conf *conf)
+{
+	struct links_del del = { 0 };
+	struct rtnl *rt = NULL;
+	int removed;
+
+	if (rtnl_open(&rt) < 0)
+		return 0;
+	links_list(rt, conf, STATE_TAPS_MADE, "tun", "tap", &del);
+	links_list(rt, conf, STATE_BRIDGES, "bridge", "bridge", &del);
+	removed = links_del_run(rt, conf->state_dir, &del, "teardown: ");
+	rtnl_close(rt);
 	return removed;
 }
 
@@ -108,9 +120,7 @@ int apply_teardown(const struct gw_conf *conf)
 			removed++;
 		}
 	}
-	/* the taps (core/taps.h) before their bridges */
-	removed += links_remove(conf, STATE_TAPS_MADE, "tun", "tap");
-	removed += links_remove(conf, STATE_BRIDGES, "bridge", "bridge");
+	removed += links_remove(conf);
 	state_path(conf->state_dir, STATE_SYSCTL, path, sizeof(path));
 	if (sysctl_state_load(path, &ss) == 0 && ss.n) {
 		r = sysctl_restore(&ss, SYSCTL_ROOT, path, sysctl_skipped);

@@ -77,11 +77,12 @@ int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out)
 	return ret;
 }
 
-int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6])
+int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6], uint32_t group)
 {
 	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 
-	return request(r, buf, rtnl_msg_bridge_new(buf, sizeof(buf), nl_seq_next(r->nl), name, mac),
+	return request(r, buf,
+		       rtnl_msg_bridge_new(buf, sizeof(buf), nl_seq_next(r->nl), name, mac, group),
 		       NULL, NULL);
 }
 
@@ -125,6 +126,73 @@ int rtnl_link_del(struct rtnl *r, int ifindex)
 
 	return request(r, buf, rtnl_msg_link_del(buf, sizeof(buf), nl_seq_next(r->nl), ifindex),
 		       NULL, NULL);
+}
+
+int rtnl_link_set_group(struct rtnl *r, int ifindex, uint32_t group)
+{
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	return request(r, buf,
+		       rtnl_msg_link_group(buf, sizeof(buf), nl_seq_next(r->nl), ifindex, group),
+		       NULL, NULL);
+}
+
+int rtnl_group_del(struct rtnl *r, uint32_t group)
+{
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	return request(r, buf, rtnl_msg_group_del(buf, sizeof(buf), nl_seq_next(r->nl), group),
+		       NULL, NULL);
+}
+
+struct group_query {
+	uint32_t group;
+	int *v;
+	size_t n;
+	int err;
+};
+
+static int group_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct group_query *q = data;
+	struct rtnl_link l;
+	int *v;
+
+	if (!rtnl_msg_parse_link(nlh, &l) || l.group != q->group)
+		return 0;
+	if (!(v = host_facts_grow(q->v, q->n, sizeof(*v)))) {
+		q->err = -ENOMEM;
+		return 0;
+	}
+	q->v = v;
+	q->v[q->n++] = l.ifindex;
+	return 0;
+}
+
+static void group_restart(void *data)
+{
+	struct group_query *q = data;
+
+	q->n = 0;
+}
+
+int rtnl_group_members(struct rtnl *r, uint32_t group, int **out, size_t *n)
+{
+	char buf[RTNL_MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct group_query q = { .group = group };
+	int ret = rtnl_msg_dump_links(buf, sizeof(buf), 0);
+
+	if (ret >= 0)
+		ret = rtnl_dump(r, buf, group_cb, group_restart, &q);
+	if (ret >= 0 && q.err < 0)
+		ret = q.err;
+	if (ret < 0) {
+		free(q.v);
+		return ret;
+	}
+	*out = q.v;
+	*n = q.n;
+	return 0;
 }
 
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen)

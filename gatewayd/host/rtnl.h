@@ -22,6 +22,7 @@ struct rtnl_link {
 	unsigned mtu;
 	int peer;	/* a veth's peer in this namespace (struct host_link's) */
 	uint8_t mac[6]; /* zero if none or not 6 bytes */
+	uint32_t group; /* netdev group (IFLA_GROUP), 0 the default */
 };
 
 int rtnl_open(struct rtnl **out);
@@ -29,12 +30,20 @@ void rtnl_close(struct rtnl *r);
 
 /* -ENODEV when there is no such link. */
 int rtnl_link_get(struct rtnl *r, const char *name, struct rtnl_link *out);
-int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6]);
+int rtnl_bridge_create(struct rtnl *r, const char *name, const uint8_t mac[6], uint32_t group);
 int rtnl_link_set_up(struct rtnl *r, int ifindex);
 int rtnl_veth_create(struct rtnl *r, const char *name, const char *peer);
 int rtnl_link_set_mac(struct rtnl *r, int ifindex, const uint8_t mac[6]);
 int rtnl_link_set_master(struct rtnl *r, int ifindex, int master);
 int rtnl_link_del(struct rtnl *r, int ifindex);
+int rtnl_link_set_group(struct rtnl *r, int ifindex, uint32_t group);
+/* Every link in netdev group group, deleted in one go (see
+ * rtnl_msg_group_del()); -ENODEV if none is, -EOPNOTSUPP if one of them
+ * cannot be deleted (then none is). */
+int rtnl_group_del(struct rtnl *r, uint32_t group);
+/* The ifindexes of the links in netdev group group (*out malloc'ed, or
+ * NULL when *n is 0). */
+int rtnl_group_members(struct rtnl *r, uint32_t group, int **out, size_t *n);
 int rtnl_addr_add(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 int rtnl_addr_del(struct rtnl *r, int ifindex, int family, const void *addr, unsigned plen);
 

@@ -60,7 +60,7 @@ static struct nlmsghdr *link_hdr(void *buf, size_t size, uint16_t type, uint16_t
 }
 
 int rtnl_msg_bridge_new(void *buf, size_t size, uint32_t seq, const char *name,
-			const uint8_t mac[6])
+			const uint8_t mac[6], uint32_t group)
 {
 	struct nlmsghdr *nlh =
 		link_hdr(buf, size, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq, 0);
@@ -71,6 +71,7 @@ int rtnl_msg_bridge_new(void *buf, size_t size, uint32_t seq, const char *name,
 		return -EMSGSIZE;
 	ok = mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, name) &&
 	     mnl_attr_put_check(nlh, size, IFLA_ADDRESS, 6, mac) &&
+	     (!group || mnl_attr_put_u32_check(nlh, size, IFLA_GROUP, group)) &&
 	     (li = mnl_attr_nest_start_check(nlh, size, IFLA_LINKINFO)) &&
 	     mnl_attr_put_strz_check(nlh, size, IFLA_INFO_KIND, "bridge") &&
 	     (data = mnl_attr_nest_start_check(nlh, size, IFLA_INFO_DATA)) &&
@@ -146,6 +147,24 @@ int rtnl_msg_link_del(void *buf, size_t size, uint32_t seq, int ifindex)
 	struct nlmsghdr *nlh = link_hdr(buf, size, RTM_DELLINK, NLM_F_ACK, seq, ifindex);
 
 	return nlh ? done(nlh, true) : -EMSGSIZE;
+}
+
+int rtnl_msg_link_group(void *buf, size_t size, uint32_t seq, int ifindex, uint32_t group)
+{
+	struct nlmsghdr *nlh = link_hdr(buf, size, RTM_NEWLINK, NLM_F_ACK, seq, ifindex);
+
+	if (!nlh)
+		return -EMSGSIZE;
+	return done(nlh, mnl_attr_put_u32_check(nlh, size, IFLA_GROUP, group));
+}
+
+int rtnl_msg_group_del(void *buf, size_t size, uint32_t seq, uint32_t group)
+{
+	struct nlmsghdr *nlh = link_hdr(buf, size, RTM_DELLINK, NLM_F_ACK, seq, 0);
+
+	if (!nlh)
+		return -EMSGSIZE;
+	return done(nlh, mnl_attr_put_u32_check(nlh, size, IFLA_GROUP, group));
 }
 
 int rtnl_msg_link_get(void *buf, size_t size, uint32_t seq, const char *name)
@@ -313,6 +332,7 @@ bool rtnl_msg_parse_link(const struct nlmsghdr *nlh, struct rtnl_link *out)
 	get_str(tb[IFLA_IFNAME], out->name, sizeof(out->name));
 	out->master = (int)get_u32(tb[IFLA_MASTER], 0);
 	out->mtu = get_u32(tb[IFLA_MTU], 0);
+	out->group = get_u32(tb[IFLA_GROUP], 0);
 	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
 		memcpy(out->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_LINKINFO])

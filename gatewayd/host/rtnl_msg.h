@@ -21,15 +21,22 @@ struct nlmsghdr;
 
 #define RTNL_MSG_SIZE 512
 
-/* A bridge with this MAC, STP off, no forwarding delay (NLM_F_EXCL). */
+/* A bridge with this MAC, STP off, no forwarding delay (NLM_F_EXCL), in
+ * netdev group group (0: the default group, no attribute). */
 int rtnl_msg_bridge_new(void *buf, size_t size, uint32_t seq, const char *name,
-			const uint8_t mac[6]);
+			const uint8_t mac[6], uint32_t group);
 /* A veth pair name <-> peer. */
 int rtnl_msg_veth_new(void *buf, size_t size, uint32_t seq, const char *name, const char *peer);
 int rtnl_msg_link_up(void *buf, size_t size, uint32_t seq, int ifindex);
 int rtnl_msg_link_mac(void *buf, size_t size, uint32_t seq, int ifindex, const uint8_t mac[6]);
 int rtnl_msg_link_master(void *buf, size_t size, uint32_t seq, int ifindex, int master);
 int rtnl_msg_link_del(void *buf, size_t size, uint32_t seq, int ifindex);
+/* Put a link in a netdev group (IFLA_GROUP). */
+int rtnl_msg_link_group(void *buf, size_t size, uint32_t seq, int ifindex, uint32_t group);
+/* Delete every link of a netdev group in one go: RTM_DELLINK without an
+ * index or a name, IFLA_GROUP only (the kernel's rtnl_group_dellink(): one
+ * unregister_netdevice_many(), one RCU wait for them all). */
+int rtnl_msg_group_del(void *buf, size_t size, uint32_t seq, uint32_t group);
 /* One link by name, without statistics. */
 int rtnl_msg_link_get(void *buf, size_t size, uint32_t seq, const char *name);
 /* Add (replacing one already there) or delete an address. family AF_INET

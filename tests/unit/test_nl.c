@@ -73,6 +73,29 @@ START_TEST(test_link_del)
 }
 END_TEST
 
+/* A netdev group: a link put in it, and the whole group deleted in one
+ * message (no index, no name: the kernel's rtnl_group_dellink()). */
+START_TEST(test_link_group)
+{
+	static const unsigned char set[] = {
+		HDR(40, 16 /* RTM_NEWLINK */, 0x0005, 2),
+		0, 0, LE16(0), LE32(7), LE32(0), LE32(0),
+		LE16(8), LE16(27 /* IFLA_GROUP */), LE32(0x6777),
+	};
+	static const unsigned char del[] = {
+		HDR(40, 17 /* RTM_DELLINK */, 0x0005, 3),
+		0, 0, LE16(0), LE32(0), LE32(0), LE32(0),
+		LE16(8), LE16(27 /* IFLA_GROUP */), LE32(0x6777),
+	};
+
+	memset(buf, 0xee, sizeof(buf));
+	EXPECT(rtnl_msg_link_group(buf, sizeof(buf), 2, 7, 0x6777), set);
+	memset(buf, 0xee, sizeof(buf));
+	EXPECT(rtnl_msg_group_del(buf, sizeof(buf), 3, 0x6777), del);
+	ck_assert_int_eq(rtnl_msg_group_del(buf, 36, 3, 0x6777), -EMSGSIZE);
+}
+END_TEST
+
 START_TEST(test_link_master_mac)
 {
 	static const unsigned char master[] = {
@@ -97,10 +120,11 @@ END_TEST
 START_TEST(test_bridge_new)
 {
 	static const unsigned char want[] = {
-		HDR(88, 16, 0x0605 /* REQUEST|ACK|EXCL|CREATE */, 5),
+		HDR(96, 16, 0x0605 /* REQUEST|ACK|EXCL|CREATE */, 5),
 		0, 0, LE16(0), LE32(0), LE32(0), LE32(0),
 		LE16(8), LE16(3 /* IFLA_IFNAME */), 'b', 'r', '0', 0,
 		LE16(10), LE16(1 /* IFLA_ADDRESS */), 2, 0, 0, 0, 0, 1, 0, 0,
+		LE16(8), LE16(27 /* IFLA_GROUP */), LE32(0x6777),
 		LE16(36), LE16(0x8000 | 18 /* IFLA_LINKINFO */),
 		  LE16(11), LE16(1 /* IFLA_INFO_KIND */), 'b', 'r', 'i', 'd', 'g', 'e', 0, 0,
 		  LE16(20), LE16(0x8000 | 2 /* IFLA_INFO_DATA */),
@@ -110,10 +134,10 @@ START_TEST(test_bridge_new)
 	static const uint8_t m[6] = { 2, 0, 0, 0, 0, 1 };
 
 	memset(buf, 0xee, sizeof(buf));
-	EXPECT(rtnl_msg_bridge_new(buf, sizeof(buf), 5, "br0", m), want);
+	EXPECT(rtnl_msg_bridge_new(buf, sizeof(buf), 5, "br0", m, 0x6777), want);
 	/* and it will not write past a short buffer */
-	ck_assert_int_eq(rtnl_msg_bridge_new(buf, 60, 5, "br0", m), -EMSGSIZE);
-	ck_assert_int_eq(rtnl_msg_bridge_new(buf, 8, 5, "br0", m), -EMSGSIZE);
+	ck_assert_int_eq(rtnl_msg_bridge_new(buf, 60, 5, "br0", m, 0x6777), -EMSGSIZE);
+	ck_assert_int_eq(rtnl_msg_bridge_new(buf, 8, 5, "br0", m, 0x6777), -EMSGSIZE);
 }
 END_TEST
 
@@ -527,6 +551,7 @@ Suite *nl_suite(void)
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	tcase_add_test(b, test_link_up);
 	tcase_add_test(b, test_link_del);
+	tcase_add_test(b, test_link_group);
 	tcase_add_test(b, test_link_master_mac);
 	tcase_add_test(b, test_bridge_new);
 	tcase_add_test(b, test_veth_new);

@@ -166,6 +166,20 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 	if ((idx = nft_plan_chain_add(b->plan, NFPROTO_BRIDGE, name)) < 0)
 		return (int)idx;
 	chain = (size_t)idx;
+	/* The fast paths first: a bound guest's IPv4 and IPv6 that none of
+	 * the rules below would drop or record (binding_expr.c's x_fast says
+	 * what they leave to them), one rule each. The rules below keep the
+	 * bound source's later accept (rule "The fast path" below) for
+	 * what this one leaves out. */
+	if (n->guest_binding && !(b->plan->omit & NFT_OMIT_BINDING)) {
+		for (int v6 = 0; v6 < 2; v6++) {
+			rb_start(b, chain);
+			rb_bind(b, v6 ? BT_FAST6 : BT_FAST4, false,
+				v6 ? NFT_BIND6_SET : NFT_BIND4_SET);
+			if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+				return r;
+		}
+	}
 	/* The meter first, on every network: a guest that routes others
 	 * (guest_binding = false) may not empty the pool either. */
 	for (int v6 = 0; v6 < 2; v6++) {

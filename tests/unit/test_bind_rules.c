@@ -113,13 +113,13 @@ START_TEST(test_claims_text)
 {
 	char want[2048];
 
-	ck_assert_str_eq(rules_text("bind_default", 4, 8), bind_claims_text("default"));
-	ck_assert_str_eq(rules_text("bind_default", 11, 13),
+	ck_assert_str_eq(rules_text("bind_default", 6, 10), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_default", 13, 15),
 			 "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
 			 "over 4/minute } counter name \"bind_default\" drop\n"
 			 "update @mac_clients { iifname . ether saddr }\n");
 	ck_assert_str_eq(rules_text("bind_open", 4, 8), bind_claims_text("open"));
-	ck_assert_str_eq(rules_text("bind_default", 3, 4),
+	ck_assert_str_eq(rules_text("bind_default", 5, 6),
 			 "udp dport 547 update @dhcp_clients { iifname . ether saddr }\n");
 	snprintf(want, sizeof(want), "%s", claims_text("default"));
 	ck_assert_str_eq(rules_text("claim_default", 0, 100), want);
@@ -214,7 +214,7 @@ static const char *const bytecode[] = {
 };
 
 struct walked {
-	char rules[20][1024]; /* bind_default's rules 4 and 5, claim_default's */
+	char rules[20][1024]; /* bind_default's rules 6 to 9, claim_default's */
 	size_t n_rules, seen;
 	bool set_found;
 	uint32_t set_flags, set_klen, set_ktype, set_size;
@@ -241,7 +241,7 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			bool bind = !strcmp(chain, "bind_default");
 
 			/* bind_default's rules come first in the batch */
-			if (((bind && w->seen >= 4 && w->seen < 8) ||
+			if (((bind && w->seen >= 6 && w->seen < 10) ||
 			     !strcmp(chain, "claim_default")) &&
 			    w->n_rules < 20)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,

@@ -352,8 +352,10 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
 		/* local4/6 dispatch after all others (below): the same rule
 		 * order in both backstop forms */
-		bool dispatch = (m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 &&
-				m != MAP_LOCAL6 && m != MAP_CLOSED;
+		bool dispatch =
+			(m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 && m != MAP_LOCAL6 &&
+			m != MAP_CLOSED &&
+			!(maps[m].family == NFPROTO_BRIDGE && (plan->omit & NFT_OMIT_BACKSTOP));
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)

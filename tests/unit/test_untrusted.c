@@ -385,6 +385,52 @@ START_TEST(test_backstop_gap)
 }
 END_TEST
 
+/* GATEWAYD_TEST_OMIT (bench/ruleset.sh's per-part figures): "untrusted"
+ * leaves untrusted_port's and unknown_port's rules and the jumps there
+ * out, "backstop" out_NET's, ports_NET's, guard_NET's and their dispatch;
+ * the chains stay (maps' elements jump there), everything else is as it
+ * was. */
+static struct nft_plan omit_plan(const char *omit)
+{
+	struct nft_plan p;
+
+	setenv("GATEWAYD_TEST_OMIT", omit, 1);
+	ck_assert_int_eq(nft_plan_build(conf, ups, false, &p), 0);
+	unsetenv("GATEWAYD_TEST_OMIT");
+	return p;
+}
+
+START_TEST(test_omit_untrusted)
+{
+	struct nft_plan p = omit_plan("untrusted");
+
+	ck_assert_str_eq(text_of(&p, NFT_UNTRUSTED_CHAIN), "");
+	ck_assert_str_eq(text_of(&p, NFT_UNKNOWN_CHAIN), "");
+	ck_assert_str_eq(text_of(&p, "input"), "");
+	ck_assert_str_eq(text_of(&p, "forward"), "iifname vmap @port_nets\n");
+	ck_assert_str_eq(text_of(&p, "output"), text_of(&ps, "output"));
+	ck_assert_ptr_nonnull(strstr(text_of(&p, "out_default"), "jump guard_default"));
+	ck_assert_ptr_nonnull(strstr(text_of(&ps, "input"), "jump unknown_port"));
+	nft_plan_release(&p);
+}
+END_TEST
+
+START_TEST(test_omit_backstop)
+{
+	struct nft_plan p = omit_plan("backstop");
+
+	ck_assert_str_eq(text_of(&p, "output"), "");
+	ck_assert_str_eq(text_of(&p, "out_default"), "");
+	ck_assert_str_eq(text_of(&p, "ports_default"), "");
+	ck_assert_str_eq(text_of(&p, "guard_default"), "");
+	ck_assert_ptr_null(strstr(text_of(&p, "forward"), "port_nets"));
+	ck_assert_ptr_nonnull(strstr(text_of(&p, "forward"), "jump untrusted_port"));
+	ck_assert_str_eq(text_of(&p, NFT_UNKNOWN_CHAIN), text_of(&ps, NFT_UNKNOWN_CHAIN));
+	ck_assert_ptr_nonnull(strstr(text_of(&ps, "output"), "@out_nets"));
+	nft_plan_release(&p);
+}
+END_TEST
+
 Suite *untrusted_suite(void)
 {
 	Suite *s = suite_create("untrusted");
@@ -397,6 +443,8 @@ Suite *untrusted_suite(void)
 	tcase_add_test(tc, test_our_sets_plan);
 	tcase_add_test(tc, test_our_sets_batch);
 	tcase_add_test(tc, test_backstop_gap);
+	tcase_add_test(tc, test_omit_untrusted);
+	tcase_add_test(tc, test_omit_backstop);
 	suite_add_tcase(s, tc);
 	return s;
 }

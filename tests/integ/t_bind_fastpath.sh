@@ -10,11 +10,14 @@
 #    reads IPv4 (IPv6) under it, and only the ether type (nft puts the
 #    tag back for link-layer loads) tells;
 #  - a DHCP DISCOVER from guest 2's bound address whose chaddr is not its
-#    MAC still meets the claim check (no lease, counted in claim_default).
+#    MAC still meets the claim check (no lease, counted in claim_default);
+#  - a neighbour advertisement from guest 2's bound IPv6 address for guest
+#    1's address still meets the held-target check (ICMPv6 is not on the
+#    fast path): the host keeps guest 1's MAC for it; counted.
 #
 #   [g1] ── vg1 ─┐
 #                ├─ gw0 [host: gatewayd] ── up0 ── [inet]
-#   [g2] ── vg2 ─┘   (g2 writes its own frames: udp_frame.py, dhcp_send.pl)
+#   [g2] ── vg2 ─┘   (g2 writes its own frames: udp_frame.py, dhcp_send.pl, nd_send.pl)
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft perl python3 tcpdump
 
@@ -91,3 +94,16 @@ others=$(grep -vic -e " $MAC1 " -e " $MAC2 " "$LEASES")
 after=$(bridge_counter claim_default)
 [ "$after" -ge $((before + 3)) ] || fail "claim_default counted $before -> $after, not 3 more"
 ok "DHCP from guest 2's bound $IP2 with made-up chaddrs: no lease, counted in claim_default"
+
+# ND from a bound source still goes through the IPv6 checks: guest 2, from
+# its own A2, advertises guest 1's A1 as at its MAC (override)
+in_host busybox ping -6 -c 1 -W 2 "$A1" >/dev/null || fail "host cannot ping guest 1"
+neigh_a1() { in_host ip -6 neigh show "$A1" dev gw0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p'; }
+[ "$(neigh_a1)" = "$MAC1" ] || fail "host's neighbour entry for $A1 is not guest 1's $MAC1: $(neigh_a1)"
+sleep 1.2 # past the entry's locktime: an unchecked advertisement would win
+before=$(bridge_counter bind_default)
+in_ns "$G2" perl "$TOP/tests/integ/nd_send.pl" "$IDX2" "$MAC2" "$A2" "$A1" 3 "$MAC2" na || fail "nd_send.pl failed"
+wait_until 5 sh -c "[ \$(ip netns exec $NS_HOST nft list counter bridge gatewayd bind_default | sed -n 's/.*packets \([0-9]*\).*/\1/p') -ge $((before + 3)) ]" ||
+	fail "guest 2's advertisements for $A1 from its bound $A2 were not counted in bind_default ($before -> $(bridge_counter bind_default)); host has $A1 at $(neigh_a1)"
+[ "$(neigh_a1)" = "$MAC1" ] || fail "guest 2's advertisement from its bound $A2 moved $A1 to $(neigh_a1)"
+ok "an advertisement for guest 1's $A1 from guest 2's bound $A2: dropped, counted; the host keeps $MAC1"

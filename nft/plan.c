@@ -352,10 +352,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	for (size_t m = 0; m < MAP_COUNT && r >= 0; m++) {
 		/* local4/6 dispatch after all others (below): the same rule
 		 * order in both backstop forms */
-		bool dispatch =
-			(m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 && m != MAP_LOCAL6 &&
-			m != MAP_CLOSED &&
-			!(maps[m].family == NFPROTO_BRIDGE && (plan->omit & NFT_OMIT_BACKSTOP));
+		bool dispatch = (m != MAP_PORTS || !bridge_meta) && m != MAP_LOCAL4 &&
+				m != MAP_LOCAL6 && m != MAP_CLOSED;
 		long idx;
 
 		if (m == MAP_BRIDGES && !bridge_meta)
@@ -363,7 +361,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		idx = plan_map(plan, maps[m].family, maps[m].name, maps[m].key, m == MAP_PORTS);
 		if (idx < 0)
 			r = (int)idx;
-		else if (dispatch)
+		else if (dispatch && !(maps[m].family == NFPROTO_BRIDGE &&
+				       (plan->omit & NFT_OMIT_BACKSTOP))) /* out_nets, port_nets */
 			r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	}
 	/* The host's own packets from a gateway address (a local service

@@ -100,6 +100,10 @@ int plan_binding_skeleton(struct rule_builder *b)
 		r = bind_set(b->plan, sets[i].name, sets[i].key, sets[i].vmap);
 	if (r < 0)
 		return (int)r;
+	/* GATEWAYD_TEST_OMIT with both: bind_NET would be empty */
+	if ((b->plan->omit & (NFT_OMIT_BINDING | NFT_OMIT_METERS)) ==
+	    (NFT_OMIT_BINDING | NFT_OMIT_METERS))
+		return 0;
 	return rb_vmap(b, NC_BR_PREROUTING, NK_IIFNAME, NFT_BIND_MAP);
 }
 
@@ -166,9 +170,23 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 	if ((idx = nft_plan_chain_add(b->plan, NFPROTO_BRIDGE, name)) < 0)
 		return (int)idx;
 	chain = (size_t)idx;
+	/* The fast paths first: a bound guest's IPv4 and IPv6 that none of
+	 * the rules below would drop or record (binding_expr.c's x_fast says
+	 * what they leave to them), one rule each. The rules below keep the
+	 * bound source's later accept (rule "The fast path" below) for
+	 * what this one leaves out. */
+	if (n->guest_binding && !(b->plan->omit & NFT_OMIT_BINDING)) {
+		for (int v6 = 0; v6 < 2; v6++) {
+			rb_start(b, chain);
+			rb_bind(b, v6 ? BT_FAST6 : BT_FAST4, false,
+				v6 ? NFT_BIND6_SET : NFT_BIND4_SET);
+			if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
+				return r;
+		}
+	}
 	/* The meter first, on every network: a guest that routes others
 	 * (guest_binding = false) may not empty the pool either. */
-	for (int v6 = 0; v6 < 2; v6++) {
+	for (int v6 = 0; v6 < 2 && !(b->plan->omit & NFT_OMIT_METERS); v6++) {
 		rb_start(b, chain);
 		m = rb_add(b, NM_DPORT, false);
 		m->u.l4.proto = IPPROTO_UDP;
@@ -188,9 +206,9 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 	/* Claims after the meter, on every network: a DHCP chaddr or an
 	 * ND link-layer option that is not the frame's source
 	 * (binding_claim.c). */
-	if ((r = plan_binding_claims(b, chain, n)) < 0)
+	if (!(b->plan->omit & NFT_OMIT_METERS) && (r = plan_binding_claims(b, chain, n)) < 0)
 		return r;
-	if (!n->guest_binding)
+	if (!n->guest_binding || (b->plan->omit & NFT_OMIT_BINDING))
 		return 0;
 	/* No VLAN tags (whether the tag is in the frame or the driver took
 	 * it off: the link header is read with the tag put back). */

@@ -110,6 +110,11 @@ enum nft_bind_test {
 	BT_PROTO_VLAN, /* meta protocol 8021q */
 	BT_PROTO_QINQ, /* meta protocol 8021ad */
 	BT_VLAN_ID0,   /* vlan id 0: the outer tag's VID */
+	/* binding.c's fast paths, bind_NET's first rules: an untagged frame
+	 * (ether type, which reads a tag the driver took off), not to the
+	 * DHCP ports, from a bound source */
+	BT_FAST4, /* ether type ip th dport != 67 th dport != 547 + BT_LOOKUP4's key */
+	BT_FAST6, /* ether type ip6 meta l4proto != ipv6-icmp, the same ports, + bind6 */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and

@@ -53,6 +53,36 @@ static int x_zero4(struct nftnl_rule *r, uint16_t type, uint32_t off)
 	return e < 0 ? e : expr_cmp(r, false, &zero, 4);
 }
 
+/* The fast paths, bind_NET's first rule each: an untagged IPv4 (IPv6)
+ * frame from a bound source, port . MAC . address, accepted at once.
+ * Left to the rules below: a tagged frame (ether type reads a tag the
+ * driver took off as 802.1Q; meta protocol would not), DHCP and DHCPv6
+ * to the server ports (metered, claims checked), ICMPv6 (ND claims),
+ * and a fragment after the first (no transport header: the rule does
+ * not match). */
+static int x_fast(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	bool v6 = m->u.lk.key == BT_FAST6;
+	uint16_t dhcp = htons(67), dhcp6 = htons(547);
+	uint8_t icmp6 = IPPROTO_ICMPV6;
+	int e;
+
+	if ((e = x_ethertype(r, v6 ? ETH_P_IPV6 : ETH_P_IP)) < 0)
+		return e;
+	if (v6 && ((e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0 ||
+		   (e = expr_cmp(r, true, &icmp6, 1)) < 0))
+		return e;
+	if ((e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) < 0 ||
+	    (e = expr_cmp(r, true, &dhcp, 2)) < 0 || (e = expr_cmp(r, true, &dhcp6, 2)) < 0)
+		return e;
+	if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+	    (e = expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
+	    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4,
+			      NFT_REG32_03)) < 0)
+		return e;
+	return x_lookup(r, plan, m);
+}
+
 /* add @set { iifname limit rate over RATE/minute burst BURST packets } */
 static int x_meter(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
@@ -224,6 +254,8 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	case BT_SELF_LL8: return nft_claim_expr(r, plan, m);
 	case BT_UPDATE_MAC:
 	case BT_UPDATE_SEEN: return x_update(r, plan, m);
+	case BT_FAST4:
+	case BT_FAST6: return x_fast(r, plan, m);
 	}
 	return -EINVAL;
 }
@@ -294,6 +326,19 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	}
 	case BT_UPDATE_SEEN:
 		snprintf(buf, len, "update @%s { iif . ether saddr }", m->u.lk.set);
+		return;
+	case BT_FAST4:
+		snprintf(
+			buf, len,
+			"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr "
+			"%s@%s",
+			ne, m->u.lk.set);
+		return;
+	case BT_FAST6:
+		snprintf(buf, len,
+			 "ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 "
+			 "iif . ether saddr . ip6 saddr %s@%s",
+			 ne, m->u.lk.set);
 		return;
 	}
 	snprintf(buf, len, "?");

@@ -387,7 +387,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		idx = plan_map(plan, maps[m].family, maps[m].name, maps[m].key, m == MAP_PORTS);
 		if (idx < 0)
 			r = (int)idx;
-		else if (dispatch)
+		else if (dispatch && !(maps[m].family == NFPROTO_BRIDGE &&
+				       (plan->omit & NFT_OMIT_BACKSTOP))) /* out_nets, port_nets */
 			r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	}
 	/* The host's own packets from a gateway address (a local service

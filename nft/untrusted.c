@@ -214,6 +214,10 @@ int plan_untrusted(struct rule_builder *b, const struct gw_conf *conf, bool brid
 	 * the bridge-meta form does not jump there: it needs no guess */
 	if ((unk = nft_plan_chain_add(p, NFPROTO_BRIDGE, NFT_UNKNOWN_CHAIN)) < 0)
 		return (int)unk;
+	/* GATEWAYD_TEST_OMIT=untrusted: the sets and chains, empty, and no
+	 * jump there */
+	if (p->omit & NFT_OMIT_UNTRUSTED)
+		return 0;
 	if ((r = untrusted_rules(b, (size_t)ut)) < 0 || (r = unknown_rules(b, (size_t)unk)) < 0)
 		return r;
 	if (bridge_meta) {
@@ -261,6 +265,23 @@ int nft_untrusted_expr(struct nftnl_rule *r, const struct nft_plan *plan, const 
 	int e;
 
 	switch (m->u.lk.key) {
+	case UT_NO_SERVER: {
+		uint16_t top = htons(546);
+		struct nftnl_expr *c;
+
+		if ((e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) < 0)
+			return e;
+		if (!(c = expr_add(r, "cmp")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CMP_OP, NFT_CMP_GT);
+		nftnl_expr_set(c, NFTNL_EXPR_CMP_DATA, &top, 2);
+		if ((e = expr_meta(r, NFT_META_L4PROTO, NFT_REG_1)) < 0)
+			return e;
+		uint8_t icmp6 = IPPROTO_ICMPV6;
+
+		return expr_cmp(r, true, &icmp6, 1);
+	}
 	case UT_BOOTREPLY:
 		if ((e = x_cmp8(r, NFT_META_L4PROTO, 0, IPPROTO_UDP)) < 0 ||
 		    (e = expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) < 0 ||
@@ -299,6 +320,7 @@ void nft_untrusted_format(char *buf, size_t len, const struct nft_match *m)
 
 	switch (m->u.lk.key) {
 	case UT_BOOTREPLY: snprintf(buf, len, "udp dport 67 @th,64,8 0x2"); return;
+	case UT_NO_SERVER: snprintf(buf, len, "th dport > 546 meta l4proto != ipv6-icmp"); return;
 	case UT_IBR_SET: snprintf(buf, len, "meta ibrname @%s", s); return;
 	case UT_ARP_SPA_SET: snprintf(buf, len, "arp saddr ip @%s", s); return;
 	case UT_SADDR4_SET: snprintf(buf, len, "ip saddr @%s", s); return;

@@ -30,6 +30,9 @@ enum nft_untrusted_test {
 	UT_SADDR4_SET,	/* ip saddr @set */
 	UT_SADDR6_SET,	/* ip6 saddr @set */
 	UT_NA_SET,	/* icmpv6 type nd-neighbor-advert @th,64,128 @set */
+	/* th dport > 546 meta l4proto != ipv6-icmp: no DHCP/DHCPv6 server
+	 * message (to port 67, 68 or 546) and no RA can be this (guard.c) */
+	UT_NO_SERVER,
 };
 
 struct rule_builder;

@@ -113,13 +113,13 @@ START_TEST(test_claims_text)
 {
 	char want[2048];
 
-	ck_assert_str_eq(rules_text("bind_default", 4, 8), bind_claims_text("default"));
-	ck_assert_str_eq(rules_text("bind_default", 11, 13),
+	ck_assert_str_eq(rules_text("bind_default", 6, 10), bind_claims_text("default"));
+	ck_assert_str_eq(rules_text("bind_default", 13, 15),
 			 "iifname . ether saddr != @mac_clients add @mac_rate { iifname limit rate "
 			 "over 4/minute } counter name \"bind_default\" drop\n"
 			 "update @mac_clients { iifname . ether saddr }\n");
 	ck_assert_str_eq(rules_text("bind_open", 4, 8), bind_claims_text("open"));
-	ck_assert_str_eq(rules_text("bind_default", 3, 4),
+	ck_assert_str_eq(rules_text("bind_default", 5, 6),
 			 "udp dport 547 update @dhcp_clients { iifname . ether saddr }\n");
 	snprintf(want, sizeof(want), "%s", claims_text("default"));
 	ck_assert_str_eq(rules_text("claim_default", 0, 100), want);
@@ -214,7 +214,7 @@ static const char *const bytecode[] = {
 };
 
 struct walked {
-	char rules[20][1024]; /* bind_default's rules 4 and 5, claim_default's */
+	char rules[20][1024]; /* bind_default's rules 6 to 9, claim_default's */
 	size_t n_rules, seen;
 	bool set_found;
 	uint32_t set_flags, set_klen, set_ktype, set_size;
@@ -241,7 +241,7 @@ static void walk(const struct nft_batch *b, struct walked *w)
 			bool bind = !strcmp(chain, "bind_default");
 
 			/* bind_default's rules come first in the batch */
-			if (((bind && w->seen >= 4 && w->seen < 8) ||
+			if (((bind && w->seen >= 6 && w->seen < 10) ||
 			     !strcmp(chain, "claim_default")) &&
 			    w->n_rules < 20)
 				nftnl_rule_snprintf(w->rules[w->n_rules++], 1024, r,
@@ -318,6 +318,54 @@ START_TEST(test_claims_print)
 }
 END_TEST
 
+/* GATEWAYD_TEST_OMIT (bench/ruleset.sh's per-part figures): "binding"
+ * leaves bind_NET's address and MAC checks out (the fast paths, the VLAN
+ * drops, the records), "meters" the DHCP meters and the claims (the jumps
+ * to claim_NET and the chain itself); the other part stays as it was;
+ * both: no prerouting dispatch at all. */
+static char *omit_text(const char *omit, const char *chain)
+{
+	static char out[8192];
+	struct nft_plan keep = plan;
+
+	setenv("GATEWAYD_TEST_OMIT", omit, 1);
+	ck_assert_int_eq(nft_plan_build(conf, ups, false, &plan), 0);
+	unsetenv("GATEWAYD_TEST_OMIT");
+	snprintf(out, sizeof(out), "%s", rules_text(chain, 0, 1000));
+	nft_plan_release(&plan);
+	plan = keep;
+	return out;
+}
+
+START_TEST(test_omit_binding)
+{
+	char want[2048];
+
+	snprintf(want, sizeof(want), "%s", rules_text("bind_default", 2, 10));
+	ck_assert_str_eq(omit_text("binding", "bind_default"), want);
+	ck_assert_ptr_nonnull(strstr(rules_text("bind_default", 0, 1000), "@bind4 accept"));
+	ck_assert_str_eq(omit_text("binding", "claim_default"),
+			 rules_text("claim_default", 0, 1000));
+	ck_assert_str_eq(omit_text("binding", "prerouting"), "iifname vmap @bind_nets\n");
+}
+END_TEST
+
+START_TEST(test_omit_meters)
+{
+	char want[4096];
+
+	/* the fast paths, then what follows the claim jumps */
+	snprintf(want, sizeof(want), "%s", rules_text("bind_default", 0, 2));
+	strcat(want, rules_text("bind_default", 10, 1000)); /* one static buffer */
+	ck_assert_str_eq(omit_text("meters", "bind_default"), want);
+	ck_assert_ptr_null(strstr(want, "dhcp_rate"));
+	ck_assert_ptr_null(strstr(want, "claim_default"));
+	ck_assert_str_eq(omit_text("meters", "claim_default"), "");
+	ck_assert_str_eq(omit_text("meters", "bind_open"), "");
+	ck_assert_str_eq(omit_text("binding meters", "prerouting"), "");
+}
+END_TEST
+
 Suite *bind_rules_suite(void)
 {
 	Suite *s = suite_create("bind_rules");
@@ -327,6 +375,8 @@ Suite *bind_rules_suite(void)
 	tcase_add_test(tc, test_claims_text);
 	tcase_add_test(tc, test_claims_bytecode);
 	tcase_add_test(tc, test_claims_print);
+	tcase_add_test(tc, test_omit_binding);
+	tcase_add_test(tc, test_omit_meters);
 	suite_add_tcase(s, tc);
 	return s;
 }

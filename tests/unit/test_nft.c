@@ -315,6 +315,7 @@ START_TEST(test_plan_backstop)
 {
 	/* out_NET, reached by our dnsmasq's frames (the bridge's MAC) */
 	ck_assert_str_eq(chain_text("out_default"),
+			 "th dport > 546 meta l4proto != ipv6-icmp return\n"
 			 "udp sport 67 udp dport 68 jump guard_default\n"
 			 "udp sport 547 udp dport 546 jump guard_default\n"
 			 "icmpv6 type nd-router-advert jump guard_default\n");
@@ -322,6 +323,7 @@ START_TEST(test_plan_backstop)
 	 * a server's message whatever its source port (a rogue answers from
 	 * 6767 as well as from 67) */
 	ck_assert_str_eq(chain_text("ports_default"),
+			 "th dport > 546 meta l4proto != ipv6-icmp return\n"
 			 "udp dport 68 counter name \"guard_default\" drop\n"
 			 "udp dport 546 counter name \"guard_default\" drop\n"
 			 "icmpv6 type nd-router-advert counter name \"guard_default\" drop\n"
@@ -383,7 +385,7 @@ static void objref_trim(char *text)
 struct walk {
 	int types[512];
 	size_t n;
-	char rules[192][2048];
+	char rules[256][2048];
 	size_t n_rules;
 };
 
@@ -592,7 +594,7 @@ START_TEST(test_batch_bridge_expressions)
 			 "  [ payload load 6b @ link header + 6 => reg 1 ]\n"
 			 "  [ lookup reg 1 set out_nets dreg 0 ]\n");
 	/* udp sport 67 udp dport 68 jump guard_default */
-	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd out_default", 0), '\n') + 1,
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd out_default", 1), '\n') + 1,
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x00000011 ]\n"
 			 "  [ payload load 2b @ transport header + 0 => reg 1 ]\n"
@@ -601,7 +603,7 @@ START_TEST(test_batch_bridge_expressions)
 			 "  [ cmp eq reg 1 0x00004400 ]\n"
 			 "  [ immediate reg 0 jump -> guard_default ]\n");
 	/* icmpv6 type nd-router-advert counter name "guard_default" drop */
-	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd ports_default", 2), '\n') + 1,
+	ck_assert_str_eq(strchr(find_rule_in(&w, "bridge gatewayd ports_default", 3), '\n') + 1,
 			 "  [ meta load l4proto => reg 1 ]\n"
 			 "  [ cmp eq reg 1 0x0000003a ]\n"
 			 "  [ payload load 1b @ transport header + 0 => reg 1 ]\n"

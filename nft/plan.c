@@ -400,7 +400,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		r = rb_vmap(&b, maps[m].base_chain, maps[m].lookup, maps[m].name);
 	/* Guest binding: its sets and the prerouting dispatch (binding.c). */
 	if (r >= 0)
-		r = plan_binding_skeleton(&b);
+		r = plan_binding_skeleton(&b, conf);
 	/* Ports not listed yet: untrusted guests (untrusted.c). */
 	if (r >= 0)
 		r = plan_untrusted(&b, conf, bridge_meta);

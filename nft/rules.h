@@ -55,7 +55,7 @@ int plan_backstop(struct rule_builder *b, const struct net_chains *c, const stru
 		  const char *guard);
 
 /* binding.c: the sets and prerouting dispatch; a network's bind_NET. */
-int plan_binding_skeleton(struct rule_builder *b);
+int plan_binding_skeleton(struct rule_builder *b, const struct gw_conf *conf);
 int plan_binding(struct rule_builder *b, const struct gw_network *n, const char *bind,
 		 const char *rate);
 

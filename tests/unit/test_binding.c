@@ -90,14 +90,15 @@ START_TEST(test_binding_text)
 		"udp dport 547 update @dhcp_clients { iifname . ether saddr }\n";
 	char want[8192];
 
-	ck_assert_str_eq(chain_text("prerouting"), "iifname vmap @bind_nets\n");
-	/* the fast paths first (guest binding on) */
-	snprintf(want, sizeof(want),
-		 "ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr "
-		 "@bind4 accept\n"
-		 "ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
-		 "ether saddr . ip6 saddr @bind6 accept\n");
-	snprintf(want + strlen(want), sizeof(want) - strlen(want), meter, "default", "default");
+	/* the fast paths first (guest binding on), then the dispatch */
+	ck_assert_str_eq(
+		chain_text("prerouting"),
+		"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr "
+		"@bind4 accept\n"
+		"ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
+		"ether saddr . ip6 saddr @bind6 accept\n"
+		"iifname vmap @bind_nets\n");
+	snprintf(want, sizeof(want), meter, "default", "default");
 	strcat(want, bind_claims_text("default")); /* test_bind_rules.c */
 	strcat(want, "ether type 8021q counter name \"bind_default\" drop\n"
 		     "ether type 8021ad counter name \"bind_default\" drop\n"
@@ -186,7 +187,9 @@ static void parse(const struct nft_batch *b, const char *chain, struct parsed *p
 
 /* What `nft --debug=netlink` prints for the same rules in a table of its
  * own (objref's name aside). */
-static const char *const bytecode[] = {
+/* the bridge prerouting chain's first rules, before the bind_nets
+ * dispatch */
+static const char *const fast[] = {
 	/* the fast paths: an untagged frame (ether type: a tag the driver
 	 * took off reads as 802.1Q), not to port 67 or 547 (one load, two
 	 * compares; a fragment after the first loads nothing and goes on),
@@ -202,6 +205,9 @@ static const char *const bytecode[] = {
 	"=> reg 1 ] [ cmp neq reg 1 0x00004300 ] [ cmp neq reg 1 0x00002302 ] [ meta load iif => "
 	"reg 1 ] [ payload load 6b @ link header + 6 => reg 9 ] [ payload load 16b @ network "
 	"header + 8 => reg 11 ] [ lookup reg 1 set bind6 ] [ immediate reg 0 accept ]",
+};
+
+static const char *const bytecode[] = {
 	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] [ payload load 2b @ "
 	"transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ meta load iifname => reg "
 	"1 ] [ payload load 6b @ link header + 6 => reg 2 ] [ lookup reg 1 set dhcp_clients 0x1 ] "
@@ -323,6 +329,12 @@ START_TEST(test_binding_bytecode)
 	char flat[1024];
 
 	ck_assert_int_eq(nft_batch_replace(&plan, 1000, 0, &b), 0);
+	parse(b, "prerouting", &p);
+	ck_assert_uint_ge(p.n_rules, 3);
+	for (size_t i = 0; i < 2; i++) {
+		rule_flatten(p.rules[i], flat, sizeof(flat));
+		ck_assert_str_eq(flat, fast[i]);
+	}
 	parse(b, "bind_default", &p);
 	ck_assert_uint_eq(p.n_rules, sizeof(bytecode) / sizeof(bytecode[0]));
 	for (size_t i = 0; i < p.n_rules; i++) {

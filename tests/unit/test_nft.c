@@ -165,8 +165,9 @@ START_TEST(test_plan_flat)
 	for (size_t i = 0; i < p.n_rules; i++)
 		base += p.rules[i].chain < NC_BASE_COUNT;
 	/* as for one network (2 of them the dispatch of ports not known
-	 * yet: nft/untrusted.c; port forwards' only with a forward) */
-	ck_assert_uint_eq(base, 13);
+	 * yet: nft/untrusted.c; 2 the bound guests' fast paths:
+	 * nft/binding.c; port forwards' only with a forward) */
+	ck_assert_uint_eq(base, 15);
 	ck_assert_uint_eq(p.sets[1].n_elems, 300);
 	ck_assert_str_eq(p.sets[1].name, "svc4_nets");
 	ck_assert_str_eq(p.sets[1].elems[299].chain, "svc_n299");
@@ -827,13 +828,24 @@ START_TEST(test_plan_forms)
 	ck_assert_str_eq(chain_text_at(&meta, NC_BR_FORWARD), "meta ibrname vmap @br_nets\n");
 	/* ports not known yet (nft/untrusted.c): by their bridge, or by what
 	 * they claim and where they send */
-	ck_assert_str_eq(chain_text_at(&plan, NC_BR_PREROUTING), "iifname vmap @bind_nets\n");
+	ck_assert_str_eq(
+		chain_text_at(&plan, NC_BR_PREROUTING),
+		"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 "
+		"accept\n"
+		"ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
+		"ether saddr . ip6 saddr @bind6 accept\n"
+		"iifname vmap @bind_nets\n");
 	ck_assert_str_eq(chain_text_at(&plan, NC_BR_INPUT),
 			 "iifname != @bind_nets jump unknown_port\n");
 	ck_assert_str_eq(chain_text_at(&meta, NC_BR_INPUT), "");
-	ck_assert_str_eq(chain_text_at(&meta, NC_BR_PREROUTING),
-			 "iifname vmap @bind_nets\n"
-			 "meta ibrname @br_nets iifname != @bind_nets jump untrusted_port\n");
+	ck_assert_str_eq(
+		chain_text_at(&meta, NC_BR_PREROUTING),
+		"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 "
+		"accept\n"
+		"ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
+		"ether saddr . ip6 saddr @bind6 accept\n"
+		"iifname vmap @bind_nets\n"
+		"meta ibrname @br_nets iifname != @bind_nets jump untrusted_port\n");
 	/* the same chains, counters and rules otherwise, in the same order */
 	ck_assert_uint_eq(meta.n_chains, plan.n_chains);
 	ck_assert_uint_eq(meta.n_counters, plan.n_counters);

@@ -23,6 +23,8 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
@@ -171,4 +173,35 @@ int nft_bridge_meta_supported(void)
 	if (r == -EOPNOTSUPP && e.seq == NFT_PROBE_RULE_SEQ(seq))
 		return 0;
 	return r < 0 ? r : 1;
+}
+
+static void *probe_thread(void *arg)
+{
+	struct nft_probe *p = arg;
+
+	p->answer = nft_bridge_meta_supported();
+	return NULL;
+}
+
+void nft_bridge_meta_probe_start(struct nft_probe *p)
+{
+	sigset_t all, old;
+
+	p->answer = 0;
+	/* the thread takes no signal: the daemon's are read from its
+	 * signalfd, by the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p->running = pthread_create(&p->thread, NULL, probe_thread, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!p->running)
+		p->answer = nft_bridge_meta_supported();
+}
+
+int nft_bridge_meta_probe_wait(struct nft_probe *p)
+{
+	if (p->running)
+		pthread_join(p->thread, NULL);
+	p->running = false;
+	return p->answer;
 }

@@ -3,6 +3,7 @@
 #ifndef GW_NFT_FEATURE_H
 #define GW_NFT_FEATURE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,20 @@
  * again, so nothing is left behind either way. Test hook: the environment
  * variable GATEWAYD_TEST_NO_BRIDGE_META=1 makes it answer 0 unasked. */
 int nft_bridge_meta_supported(void);
+
+/* The same question asked beside the caller's own work: the kernel ends a
+ * refused transaction with an RCU grace period (5-15 ms measured), which
+ * the daemon's start spends on its dumps, bridges and sysctls instead.
+ * nft_bridge_meta_probe_start() asks on a thread of its own (at once when
+ * no thread can be had); nft_bridge_meta_probe_wait() waits for the answer,
+ * nft_bridge_meta_supported()'s, and must be called once for every start. */
+struct nft_probe {
+	pthread_t thread; /* while the question is out (running) */
+	int answer;
+	bool running;
+};
+void nft_bridge_meta_probe_start(struct nft_probe *p);
+int nft_bridge_meta_probe_wait(struct nft_probe *p);
 
 /* The backstop's form for nft_plan_build()'s bridge_meta, as the start log
  * names it ("backstop mode: %s"): "bridge-meta" (the kernel alone ties every

@@ -1,4 +1,4 @@
-/* nf_tables read-back over a one-off NETLINK_NETFILTER socket, through
+/* nf_tables read-back over a NETLINK_NETFILTER socket of its own, through
  * lib/nl.c: a GET for one object, or a dump that is read again whole when
  * the ruleset changed while it ran. */
 #include "inspect.h"
@@ -16,6 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The socket is opened at the first query and kept for the next ones.
+ * Measured: closing a NETLINK_NETFILTER socket waits, in the kernel
+ * (nft_rcv_nl_event), for the work that frees the last commit's objects,
+ * an RCU grace period -- 5-10 ms of every start, whose first read-back
+ * follows the first commit. A query left in doubt gets the socket
+ * replaced by lib/nl.c (resync), so no stale reply reaches the next. */
+static struct nl *query_nl;
+
 /* One request and its replies through cb: a GET answered by one object
  * and an ack, or (restart not NULL) a dump. */
 static int nft_query(uint16_t type, uint8_t family, bool dump,
@@ -27,8 +35,9 @@ static int nft_query(uint16_t type, uint8_t family, bool dump,
 	struct nl *nl;
 	int r;
 
-	if ((r = nl_open(NETLINK_NETFILTER, 0, 0, &nl)) < 0)
+	if (!query_nl && (r = nl_open(NETLINK_NETFILTER, 0, 0, &query_nl)) < 0)
 		return r;
+	nl = query_nl;
 	nlh = nftnl_nlmsg_build_hdr(buf, type, family, dump ? NLM_F_DUMP : NLM_F_ACK,
 				    nl_seq_next(nl));
 	if (payload)
@@ -37,7 +46,6 @@ static int nft_query(uint16_t type, uint8_t family, bool dump,
 		r = nl_dump(nl, nlh, cb, restart, data);
 	else
 		r = nl_request(nl, nlh, nlh->nlmsg_len, cb, data, NULL);
-	nl_close(nl);
 	return r;
 }
 

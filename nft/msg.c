@@ -378,21 +378,25 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	}
 	if (!sp->vmap && k >= NK_FWD4 && k <= NK_HAIRPIN6)
 		fwd_set_attrs(s, sp);
+	/* The sets rules add to (nft's "flags dynamic") carry no size: the
+	 * kernel's dynset caps a set without one at 65535 elements when the
+	 * rule binds it (nft_dynset_init), the same cap as nft's default, and
+	 * its hash then starts small and grows. A size would also be the
+	 * hash's initial hint: 65535 made each of these sets a table of 128 Ki
+	 * buckets (1 MiB) allocated and zeroed in the commit -- with six of
+	 * them, 30-40 ms of a one-network start (perf: nft_rhash_init). */
 	if (k == NK_METER || k == NK_METER_CLIENT) { /* nft's "flags dynamic": rules add to it */
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
 				  NFT_SET_EVAL | (k == NK_METER_CLIENT ? NFT_SET_TIMEOUT : 0));
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
 	}
 	if (k == NK_METER_CLIENT)
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 3600 * 1000);
 	if (k == NK_MAC_SELF) { /* nft/binding_claim.c */
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, NFT_MAC_SELF_SIZE);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, NFT_MAC_SELF_TIMEOUT_MS);
 	}
 	if (k == NK_DHCP_MAC || k == NK_DHCP_SEEN) { /* guest binding's DHCP records */
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 65535);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)NFT_DHCP_SEEN_TIMEOUT_S * 1000);
 	}
 	if (rbtree_set(sp))

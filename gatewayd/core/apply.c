@@ -394,12 +394,32 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_diff *d, bool strict, cha
 	return 0;
 }
 
+/* The probe's answer, before the first commit: the plan's rules made again
+ * for a kernel with bridge meta. Until then nothing used them. */
+static int backstop_settle(struct gw_ctx *ctx, struct nft_probe *probe, char *err, size_t errlen)
+{
+	struct nft_plan nft;
+	int r;
+
+	ctx->bridge_meta = nft_bridge_meta_probe_wait(probe) > 0;
+	log_info("backstop mode: %s", nft_backstop_mode(ctx->bridge_meta));
+	if (ctx->bridge_meta == ctx->plan.bridge_meta)
+		return 0;
+	ctx->plan.bridge_meta = ctx->bridge_meta;
+	if ((r = gw_plan_nft_rebuild(&ctx->plan, &nft)) < 0)
+		return fmt_errno(err, errlen, r, "building the nftables plan: %s", strerror(-r));
+	nft_plan_release(&ctx->plan.nft);
+	ctx->plan.nft = nft;
+	return 0;
+}
+
 int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
 {
+	struct nft_probe probe;
 	struct gw_plan plan;
 	struct gw_diff d = { 0 };
 	char path[GW_PATH_MAX + 32];
-	int r;
+	int r, q;
 
 	test_ports_remove(ctx);
 	/* our ports are known to the guard before the preflight looks */
@@ -407,11 +427,16 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 		return fmt_errno(err, errlen, r, "out of memory");
 	if ((r = taps_check(ctx, conf, err, errlen)) < 0)
 		return r;
-	/* Asked once: the answer shapes the backstop in every plan. */
-	ctx->bridge_meta = nft_bridge_meta_supported() > 0;
-	log_info("backstop mode: %s", nft_backstop_mode(ctx->bridge_meta));
-	if ((r = plan_new(ctx, conf, &plan, err, errlen)) < 0)
+	/* Asked once: the answer shapes the backstop in every plan. Asked
+	 * beside the start's own work (the kernel's answer takes a grace
+	 * period); the plan is made for a kernel without bridge meta and its
+	 * rules made again before the first commit if the kernel has it. */
+	nft_bridge_meta_probe_start(&probe);
+	ctx->bridge_meta = false;
+	if ((r = plan_new(ctx, conf, &plan, err, errlen)) < 0) {
+		nft_bridge_meta_probe_wait(&probe);
 		return r;
+	}
 	/* From here ctx holds the plan; the caller still owns conf on failure. */
 	ctx->plan = plan;
 	ctx->conf = plan.conf;
@@ -430,6 +455,9 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	ctx->plan = (struct gw_plan){ 0 };
 	r = diff_run(ctx, &plan, &d, NULL, ctx->nets, true, err, errlen);
 	ctx->plan = plan;
+	if ((q = backstop_settle(ctx, &probe, err, errlen)) < 0 && r >= 0)
+		r = q;
+	plan = ctx->plan;
 	if (r < 0 || (r = nft_change(ctx, &plan, &d, err, errlen)) < 0)
 		goto fail;
 	nft_plan_compact(&ctx->plan.nft); /* the kernel has the rules (ENOMEM: kept) */
@@ -450,6 +478,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	gw_diff_release(&d);
 	return 0;
 fail:
+	nft_bridge_meta_probe_wait(&probe); /* answered already, or its thread joined */
 	gw_diff_release(&d);
 	if (ctx->nets)
 		apply_stop(ctx);

@@ -1,0 +1,27 @@
+#!/bin/bash
+# The sets rules add to (nft's "flags dynamic": the DHCP meters, mac_self,
+# the guest binding's DHCP records) are capped at 65535 elements by the
+# kernel: gatewayd creates them without a size (a size is also the hash's
+# first allocation, 1 MiB each, made in every start's commit: nft/msg.c),
+# and the kernel's dynset gives a set without one its cap of 65535 when a
+# rule binds it. Asserted: `nft list` shows every dynamic set of both tables
+# with size 65535, mac_self and dhcp_rate among them.
+#
+#   [host: gatewayd, gw0 10.213.0.1]
+. "$(dirname "$0")/lib.sh"
+require nft
+
+topo_init
+write_conf
+gw_start
+wait_until 5 in_host nft list table bridge gatewayd >/dev/null || fail "no bridge table"
+sets=$( { in_host nft list table bridge gatewayd; in_host nft list table inet gatewayd; } |
+	awk '/^\tset /{name=$2; size=""} /^\t\tsize /{size=$2} /flags dynamic/{print name, size}')
+[ -n "$sets" ] || fail "no dynamic set listed"
+for s in mac_self dhcp_rate; do
+	grep -q "^$s " <<<"$sets" || fail "no dynamic set $s: $(tr '\n' ' ' <<<"$sets")"
+done
+while read -r name size; do
+	[ "$size" = 65535 ] || fail "set $name: size '$size', not 65535"
+done <<<"$sets"
+ok "every dynamic set capped at 65535: $(awk '{print $1}' <<<"$sets" | tr '\n' ' ')"

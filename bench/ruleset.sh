@@ -128,9 +128,10 @@ rs_setup() {
 	IPT_BACKEND=$(in_host iptables -V 2>/dev/null | grep -o 'nf_tables\|legacy')
 }
 
-rs_libvirt_rules() {
-	local br=$RS_BR net=$RS_NET.0/24
-	cat <<RULES
+# libvirt's filter chains and the jumps to them, the same for iptables
+# and ip6tables
+rs_libvirt_chains() {
+	cat <<'RULES'
 *filter
 :INPUT ACCEPT [0:0]
 :FORWARD ACCEPT [0:0]
@@ -145,6 +146,13 @@ rs_libvirt_rules() {
 -A FORWARD -j LIBVIRT_FWI
 -A FORWARD -j LIBVIRT_FWO
 -A OUTPUT -j LIBVIRT_OUT
+RULES
+}
+
+rs_libvirt_rules() {
+	local br=$RS_BR net=$RS_NET.0/24
+	rs_libvirt_chains
+	cat <<RULES
 -A LIBVIRT_INP -i $br -p udp -m udp --dport 53 -j ACCEPT
 -A LIBVIRT_INP -i $br -p tcp -m tcp --dport 53 -j ACCEPT
 -A LIBVIRT_INP -i $br -p udp -m udp --dport 67 -j ACCEPT
@@ -180,21 +188,8 @@ RULES
 # whatever is for the prefix, no conntrack; INP/OUT for DNS and DHCPv6.
 rs_libvirt6_rules() {
 	local br=$RS_BR net=$RS_NET6::/64
+	rs_libvirt_chains
 	cat <<RULES
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:LIBVIRT_INP - [0:0]
-:LIBVIRT_OUT - [0:0]
-:LIBVIRT_FWO - [0:0]
-:LIBVIRT_FWI - [0:0]
-:LIBVIRT_FWX - [0:0]
--A INPUT -j LIBVIRT_INP
--A FORWARD -j LIBVIRT_FWX
--A FORWARD -j LIBVIRT_FWI
--A FORWARD -j LIBVIRT_FWO
--A OUTPUT -j LIBVIRT_OUT
 -A LIBVIRT_INP -i $br -p udp -m udp --dport 53 -j ACCEPT
 -A LIBVIRT_INP -i $br -p tcp -m tcp --dport 53 -j ACCEPT
 -A LIBVIRT_INP -i $br -p udp -m udp --dport 547 -j ACCEPT

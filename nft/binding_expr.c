@@ -327,17 +327,19 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	case BT_UPDATE_SEEN:
 		snprintf(buf, len, "update @%s { iif . ether saddr }", m->u.lk.set);
 		return;
+	/* As nft lists them in the bridge's prerouting base chain, their
+	 * only place: the ether type test (a tag put back reads as 802.1Q)
+	 * is there in the bytecode, and a base chain's link layer makes nft
+	 * print it as the dependency of "ip saddr" it also is. */
 	case BT_FAST4:
-		snprintf(
-			buf, len,
-			"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr "
-			"%s@%s",
-			ne, m->u.lk.set);
+		snprintf(buf, len,
+			 "th dport != 67 th dport != 547 iif . ether saddr . ip saddr %s@%s", ne,
+			 m->u.lk.set);
 		return;
 	case BT_FAST6:
 		snprintf(buf, len,
-			 "ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 "
-			 "iif . ether saddr . ip6 saddr %s@%s",
+			 "meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . ether "
+			 "saddr . ip6 saddr %s@%s",
 			 ne, m->u.lk.set);
 		return;
 	}

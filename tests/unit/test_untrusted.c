@@ -92,24 +92,22 @@ START_TEST(test_untrusted_chains)
 			 "iifname != @bind_nets oifname @guest_ports jump untrusted_port\n");
 	ck_assert_str_eq(text_of(&ps, "input"), "iifname != @bind_nets jump unknown_port\n");
 	/* the bound guests' fast paths (nft/binding.c), then the dispatch */
-	ck_assert_str_eq(
-		text_of(&ps, "prerouting"),
-		"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 "
-		"accept\n"
-		"ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
-		"ether saddr . ip6 saddr @bind6 accept\n"
-		"iifname vmap @bind_nets\n");
+	ck_assert_str_eq(text_of(&ps, "prerouting"),
+			 "th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 "
+			 "accept\n"
+			 "meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
+			 "ether saddr . ip6 saddr @bind6 accept\n"
+			 "iifname vmap @bind_nets\n");
 	/* bridge-meta: every frame of a port of our bridges not listed */
 	ck_assert_str_eq(text_of(&bm, "forward"), "meta ibrname vmap @br_nets\n");
 	ck_assert_str_eq(text_of(&bm, "input"), "");
-	ck_assert_str_eq(
-		text_of(&bm, "prerouting"),
-		"ether type ip th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 "
-		"accept\n"
-		"ether type ip6 meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
-		"ether saddr . ip6 saddr @bind6 accept\n"
-		"iifname vmap @bind_nets\n"
-		"meta ibrname @br_nets iifname != @bind_nets jump untrusted_port\n");
+	ck_assert_str_eq(text_of(&bm, "prerouting"),
+			 "th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 "
+			 "accept\n"
+			 "meta l4proto != ipv6-icmp th dport != 67 th dport != 547 iif . "
+			 "ether saddr . ip6 saddr @bind6 accept\n"
+			 "iifname vmap @bind_nets\n"
+			 "meta ibrname @br_nets iifname != @bind_nets jump untrusted_port\n");
 	/* the input base chain, on the bridge's local-in hook, accepts */
 	ck_assert_str_eq(ps.chains[NC_BR_INPUT].name, "input");
 	ck_assert_uint_eq(ps.chains[NC_BR_INPUT].family, NFPROTO_BRIDGE);

@@ -47,14 +47,24 @@ int conf_text_read(const char *path, char **buf, size_t *len)
 		ssize_t k;
 
 		if (cap - n < 2) {
-			char *nb = realloc(b, cap ? cap * 2 : 8192);
+			/* never more than the limit and a byte to tell it was
+			 * passed (a pipe or a device has no size to refuse) */
+			size_t want = cap ? cap * 2 : 8192,
+			       most = CONF_TEXT_MAX_MIB * 1024 * 1024 + 2;
+			char *nb;
 
-			if (!nb) {
+			if (want > most)
+				want = most;
+			if (want <= cap) {
+				r = -EFBIG;
+				goto out;
+			}
+			if (!(nb = realloc(b, want))) {
 				r = -ENOMEM;
 				goto out;
 			}
 			b = nb;
-			cap = cap ? cap * 2 : 8192;
+			cap = want;
 		}
 		k = read(fd, b + n, cap - n - 1);
 		if (k < 0 && errno == EINTR)

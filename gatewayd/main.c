@@ -263,12 +263,12 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 		unsigned omit;
 
 		if (nft_omit_parse(getenv("GATEWAYD_TEST_OMIT"), &omit) < 0)
-			log_warn("GATEWAYD_TEST_OMIT=\"%s\": unknown part, ignored",
-				 getenv("GATEWAYD_TEST_OMIT"));
+			log_warnx("GATEWAYD_TEST_OMIT=\"%s\": unknown part, ignored",
+				  getenv("GATEWAYD_TEST_OMIT"));
 		else if (omit)
-			log_warn("GATEWAYD_TEST_OMIT=\"%s\": a bench hook; guards left out of "
-				 "the ruleset, never use it on a real host",
-				 getenv("GATEWAYD_TEST_OMIT"));
+			log_warnx("GATEWAYD_TEST_OMIT=\"%s\": a bench hook; guards left out of "
+				  "the ruleset, never use it on a real host",
+				  getenv("GATEWAYD_TEST_OMIT"));
 	}
 
 	sigemptyset(&mask);

@@ -3,12 +3,14 @@
 #include "suites.h"
 #include "test_conf.h"
 #include "conf/conf.h"
+#include "conf/text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static const char full[] = "uplink    = auto\n"
@@ -252,6 +254,22 @@ START_TEST(test_large_file)
 }
 END_TEST
 
+/* A config "file" with no size to refuse up front (a device, a pipe): read
+ * up to the limit and refused, never holding twice the limit. */
+START_TEST(test_large_stream)
+{
+	struct rusage ru;
+	char *buf = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(conf_text_read("/dev/zero", &buf, &len), -EFBIG);
+	ck_assert_ptr_null(buf);
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	/* 64 MiB read (and touched); the old reader doubled to 128 MiB */
+	ck_assert_int_lt(ru.ru_maxrss, 100 * 1024);
+}
+END_TEST
+
 START_TEST(test_example_file)
 {
 	struct gw_conf *c;
@@ -487,6 +505,7 @@ Suite *conf_suite(void)
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_example_file);
 	tcase_add_test(tc, test_large_file);
+	tcase_add_test(tc, test_large_stream);
 	tcase_add_test(tc, test_auto);
 	tcase_add_loop_test(tc, test_print_roundtrip, 0, 3);
 	tcase_add_test(tc, test_print_rich);

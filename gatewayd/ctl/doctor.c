@@ -116,6 +116,18 @@ static void check_tables(struct tally *t, struct gw_ctx *ctx)
 		      in + br);
 }
 
+/* The bench hook GATEWAYD_TEST_OMIT leaves guards out of the ruleset:
+ * never on a real host, so never quiet (a variable left in a unit file or
+ * a root shell). */
+static void check_test_omit(struct tally *t, const struct gw_ctx *ctx)
+{
+	if (ctx->plan.nft.omit)
+		check(t, "test hook", "FAIL",
+		      "unset GATEWAYD_TEST_OMIT in gatewayd's environment and restart it",
+		      "GATEWAYD_TEST_OMIT=\"%s\": parts of the ruleset left out, guards off",
+		      getenv("GATEWAYD_TEST_OMIT") ? getenv("GATEWAYD_TEST_OMIT") : "");
+}
+
 /* The backstop's form: what the kernel checks on a port gatewayd has not
  * listed yet (nft/untrusted.c). */
 static void check_backstop(struct tally *t, const struct gw_ctx *ctx)
@@ -483,6 +495,7 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 	}
 	check_forwarding(&d->t, ctx->conf);
 	check_tables(&d->t, ctx);
+	check_test_omit(&d->t, ctx);
 	check_backstop(&d->t, ctx);
 	check_foreign(&d->t, ctx->conf);
 	check_bgp(&d->t, ctx);

@@ -1,5 +1,5 @@
-/* Static hosts, names and what DHCP/RA tell guests besides addresses
- * (see host.h).
+/* Static hosts and their names (see host.h); what else DHCP/RA tell
+ * guests is in guest_opts.c.
  *
  * Every value here ends up in a file dnsmasq reads (dhcp-hostsfile,
  * addn-hosts, its config): names are DNS labels of letters, digits and
@@ -30,33 +30,13 @@ cfg_opt_t conf_host_opts[] = {
 
 /* One DNS label: 1-63 letters, digits and '-', not starting or ending
  * with '-'. */
-static bool label_ok(const char *s, size_t len)
+bool conf_label_ok(const char *s, size_t len)
 {
 	if (len == 0 || len > GW_HOSTNAME_MAX || s[0] == '-' || s[len - 1] == '-')
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (!isascii((unsigned char)s[i]) || !(isalnum((unsigned char)s[i]) || s[i] == '-'))
 			return false;
-	return true;
-}
-
-static bool domain_ok(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > GW_DOMAIN_MAX)
-		return false;
-	while (*s) {
-		const char *dot = strchrnul(s, '.');
-
-		if (!label_ok(s, (size_t)(dot - s)))
-			return false;
-		if (!*dot)
-			break;
-		s = dot + 1;
-		if (!*s)
-			return false; /* a trailing dot */
-	}
 	return true;
 }
 
@@ -276,7 +256,7 @@ static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct g
 	char hp[GW_NETNAME_MAX + GW_HOSTNAME_MAX + 64], q[100];
 	int r;
 
-	if (!label_ok(title, strlen(title)))
+	if (!conf_label_ok(title, strlen(title)))
 		return conf_fail(ctx, conf_sec_line(ctx, hsec),
 				 "%shost %s: name must be 1-%d letters, digits or '-', not "
 				 "starting or ending with '-'",
@@ -295,162 +275,15 @@ static int one_host(struct conf_ctx *ctx, cfg_t *hsec, const char *pfx, struct g
 	return host_dups(ctx, hsec, hp, &net->hosts, x, h);
 }
 
-static int net_domain(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
-		      struct gw_hosts *hs)
-{
-	char q[GW_DOMAIN_MAX + 16];
-
-	if (!domain_ok(v->s))
-		return conf_fail(ctx, v->line,
-				 "%sdomain %s is not a DNS domain (labels of 1-63 letters, digits "
-				 "or '-' separated by '.', like \"cust-a.internal\")",
-				 pfx, conf_text_quote(q, sizeof(q), v->s));
-	strcpy(hs->domain, v->s);
-	return 0;
-}
-
-static int net_dns(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, const struct gw_network *net,
-		   struct gw_hosts *hs)
-{
-	size_t n = cfg_size(sec, "dns_servers");
-	char q[80];
-
-	if (n > GW_DNS_SERVERS_MAX)
-		return conf_fail(ctx,
-				 ((const struct sval *)cfg_getnptr(sec, "dns_servers", 8))->line,
-				 "%sat most %d dns_servers", pfx, GW_DNS_SERVERS_MAX);
-	for (size_t i = 0; i < n; i++) {
-		const struct sval *v = cfg_getnptr(sec, "dns_servers", (unsigned)i);
-		struct gw_dns_server *d = &hs->dns[i];
-
-		conf_text_quote(q, sizeof(q), v->s);
-		if (inet_pton(AF_INET, v->s, &d->a.v4) == 1) {
-			uint32_t a = ntohl(d->a.v4.s_addr);
-
-			d->family = AF_INET;
-			if ((a >> 28) >= 14 || (a >> 24) == 0 || (a >> 24) == 127)
-				return conf_fail(ctx, v->line,
-						 "%sdns_servers: %s is not a unicast address", pfx,
-						 q);
-			if (d->a.v4.s_addr == net->ipv4.addr.s_addr)
-				return conf_fail(ctx, v->line,
-						 "%sdns_servers: %s is this network's own DNS "
-						 "server",
-						 pfx, q);
-		} else if (inet_pton(AF_INET6, v->s, &d->a.v6) == 1) {
-			d->family = AF_INET6;
-			if (IN6_IS_ADDR_MULTICAST(&d->a.v6) || IN6_IS_ADDR_LINKLOCAL(&d->a.v6) ||
-			    IN6_IS_ADDR_UNSPECIFIED(&d->a.v6) || IN6_IS_ADDR_LOOPBACK(&d->a.v6))
-				return conf_fail(
-					ctx, v->line,
-					"%sdns_servers: %s is not a global or unique-local "
-					"unicast address",
-					pfx, q);
-			if (net->has_ipv6 && !memcmp(&d->a.v6, &net->ipv6.addr, 16))
-				return conf_fail(ctx, v->line,
-						 "%sdns_servers: %s is this network's own DNS "
-						 "server",
-						 pfx, q);
-		} else {
-			return conf_fail(ctx, v->line,
-					 "%sdns_servers: %s is not an IPv4 or IPv6 address", pfx,
-					 q);
-		}
-	}
-	hs->n_dns = n;
-	return 0;
-}
-
-/* RFC 8200: IPv6 needs links of 1280 bytes at least; IPv4 576. */
-static int net_mtu(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
-		   const struct gw_network *net, struct gw_hosts *hs)
-{
-	unsigned min = net->has_ipv6 ? 1280 : 576;
-	unsigned long m;
-	char *end, q[80];
-
-	conf_text_quote(q, sizeof(q), v->s);
-	errno = 0;
-	m = strtoul(v->s, &end, 10);
-	if (v->s[0] < '0' || v->s[0] > '9' || *end || errno)
-		return conf_fail(ctx, v->line, "%smtu %s is not a number of bytes", pfx, q);
-	if (m < min || m > 65535)
-		return conf_fail(ctx, v->line, "%smtu %s must be between %u%s and 65535", pfx, q,
-				 min, net->has_ipv6 ? " (IPv6's minimum)" : "");
-	hs->mtu = (unsigned)m;
-	return 0;
-}
-
-/* Stateful DHCPv6 addresses from FIRST-LAST, inside the network's fixed
- * prefix; SLAAC goes on (dnsmasq's "slaac" range: RA flags M and A). The
- * RA is what tells guests to ask (and gives them their route), and the
- * leases share DHCPv4's lease file: both must be on. */
-static int net_dhcp6(struct conf_ctx *ctx, const struct sval *v, const char *pfx,
-		     const struct gw_network *net, struct gw_hosts *hs)
-{
-	char q[120], a[INET6_ADDRSTRLEN], subnet[INET6_ADDRSTRLEN + 4];
-	const char *dash = strchr(v->s, '-');
-	struct in6_addr n, ns, ne;
-
-	conf_text_quote(q, sizeof(q), v->s);
-	if (!dash || (size_t)(dash - v->s) >= sizeof(a))
-		goto bad;
-	memcpy(a, v->s, (size_t)(dash - v->s));
-	a[dash - v->s] = '\0';
-	if (inet_pton(AF_INET6, a, &hs->dhcp6_start) != 1 ||
-	    inet_pton(AF_INET6, dash + 1, &hs->dhcp6_end) != 1)
-		goto bad;
-	if (!net->has_ipv6 || net->ipv6_auto)
-		return conf_fail(ctx, v->line, "%sipv6_dhcp_range %s needs a fixed ipv6 subnet%s",
-				 pfx, q, net->ipv6_auto ? ", not ipv6 = auto" : "");
-	if (!net->ra_enabled || !net->dhcp_enabled)
-		return conf_fail(ctx, v->line,
-				 "%sipv6_dhcp_range %s needs ra and dhcp enabled (the router "
-				 "advertisement tells guests to ask; the leases share DHCPv4's "
-				 "lease file)",
-				 pfx, q);
-	n = addr_net6(&net->ipv6.addr, net->ipv6.plen);
-	ns = addr_net6(&hs->dhcp6_start, net->ipv6.plen);
-	ne = addr_net6(&hs->dhcp6_end, net->ipv6.plen);
-	addr_format_net6(&net->ipv6.addr, net->ipv6.plen, subnet, sizeof(subnet));
-	if (memcmp(&ns, &n, 16) || memcmp(&ne, &n, 16))
-		return conf_fail(ctx, v->line, "%sipv6_dhcp_range %s is outside %s", pfx, q,
-				 subnet);
-	if (memcmp(&hs->dhcp6_start, &hs->dhcp6_end, 16) > 0)
-		return conf_fail(ctx, v->line, "%sipv6_dhcp_range %s starts after it ends", pfx, q);
-	if (memcmp(&hs->dhcp6_start, &net->ipv6.addr, 16) <= 0 &&
-	    memcmp(&net->ipv6.addr, &hs->dhcp6_end, 16) <= 0)
-		return conf_fail(ctx, v->line,
-				 "%sipv6_dhcp_range %s contains the gateway address %s", pfx, q,
-				 inet_ntop(AF_INET6, &net->ipv6.addr, a, sizeof(a)));
-	if (!memcmp(&hs->dhcp6_start, &n, 16))
-		return conf_fail(ctx, v->line,
-				 "%sipv6_dhcp_range %s contains the subnet's own prefix", pfx, q);
-	hs->has_dhcp6 = true;
-	return 0;
-bad:
-	return conf_fail(ctx, v->line,
-			 "%sipv6_dhcp_range %s is not FIRST-LAST (like "
-			 "fd42:213::100-fd42:213::1ff)",
-			 pfx, q);
-}
-
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
 {
 	struct gw_hosts *hs = &net->hosts;
 	cfg_opt_t *opt = cfg_getopt(sec, "host");
 	size_t n = cfg_opt_size(opt);
 	struct host_index x = { 0 };
-	const struct sval *v;
 	int r;
 
-	if ((v = sval_get(sec, "domain")) && (r = net_domain(ctx, v, pfx, hs)) < 0)
-		return r;
-	if ((r = net_dns(ctx, sec, pfx, net, hs)) < 0)
-		return r;
-	if ((v = sval_get(sec, "mtu")) && (r = net_mtu(ctx, v, pfx, net, hs)) < 0)
-		return r;
-	if ((v = sval_get(sec, "ipv6_dhcp_range")) && (r = net_dhcp6(ctx, v, pfx, net, hs)) < 0)
+	if ((r = conf_network_guest_opts(ctx, sec, pfx, net)) < 0)
 		return r;
 	if (n > GW_HOSTS_MAX)
 		return conf_fail(ctx, conf_sec_line(ctx, cfg_getnsec(sec, "host", GW_HOSTS_MAX)),
@@ -550,7 +383,7 @@ void conf_hosts_print(FILE *f, const struct gw_network *net)
 
 bool conf_hostname_ok(const char *s)
 {
-	return label_ok(s, strlen(s));
+	return conf_label_ok(s, strlen(s));
 }
 
 int conf_mac_parse(const char *s, uint8_t mac[6])

@@ -83,6 +83,13 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* Once the bgp section is parsed: no forward of BIRD's tcp/179. */
 int conf_forwards_bgp_check(struct conf_ctx *ctx, const struct gw_conf *c);
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
+/* guest_opts.c: domain, dns_servers, mtu, ipv6_dhcp_range (called by
+ * conf_network_hosts before the hosts: their checks use them) */
+int conf_network_guest_opts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
+			    struct gw_network *net);
+/* One DNS label: 1-63 letters, digits and '-', not starting or ending
+ * with '-' (host.c). */
+bool conf_label_ok(const char *s, size_t len);
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* tap.c: the global tap sections, once the networks are parsed. */
 int conf_taps(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);

@@ -166,8 +166,11 @@ static int x_miss(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
 	    (e = arp ? expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, NFT_REG32_01)
 		     : expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
-	    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, arp ? 14 : v6 ? 8 : 12, v6 ? 16 : 4,
-			      NFT_REG32_03)) < 0)
+	    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+			      arp  ? 14
+			      : v6 ? 8
+				   : 12,
+			      v6 ? 16 : 4, NFT_REG32_03)) < 0)
 		return e;
 	return expr_update(r, plan, m->u.lk.set);
 }

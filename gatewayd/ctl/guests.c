@@ -23,9 +23,15 @@
 
 #define GUEST_MACS_MAX 4
 
+/* The dropped sources of one family on this network's ports, as the
+ * kernel keeps them: raw keys, then those the binding in force now
+ * allows (a host section added since) struck out. */
 struct miss_q {
 	struct guest_list *g;
-	int family;
+	size_t klen;
+	uint8_t (*v)[28];
+	bool *bound;
+	size_t n, cap;
 };
 
 static struct guest_row *row_of(struct guest_list *g, uint32_t ifindex)
@@ -41,39 +47,84 @@ static struct guest_row *row_of(struct guest_list *g, uint32_t ifindex)
 static int miss_cb(const uint8_t *key, void *arg)
 {
 	struct miss_q *q = arg;
-	struct guest_row *r;
-	struct guest_unbound *u;
 	uint32_t ifindex;
 
 	memcpy(&ifindex, key, 4);
-	if (!(r = row_of(q->g, ifindex)))
+	if (!row_of(q->g, ifindex))
 		return 0; /* another network's port */
-	if (r->drops.n_unbound++ >= GUEST_UNBOUND_MAX)
-		return 0;
-	u = &r->drops.unbound[r->drops.n_unbound - 1];
-	memcpy(u->mac, key + 4, 6);
-	u->family = q->family;
-	if (q->family == AF_INET)
-		memcpy(&u->a.v4, key + 12, 4);
-	else
-		memcpy(&u->a.v6, key + 12, 16);
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 16;
+		uint8_t(*v)[28] = realloc(q->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		q->v = v;
+		q->cap = cap;
+	}
+	memset(q->v[q->n], 0, sizeof(q->v[q->n]));
+	memcpy(q->v[q->n++], key, q->klen);
 	return 0;
 }
 
 static void miss_restart(void *arg)
 {
+	((struct miss_q *)arg)->n = 0;
+}
+
+/* A key of bind4 or bind6, laid out as the records: strike that record
+ * out. */
+static int bound_cb(const uint8_t *key, void *arg)
+{
 	struct miss_q *q = arg;
 
-	for (size_t i = 0; i < q->g->n; i++) {
-		struct guest_drops *d = &q->g->v[i].drops;
-		size_t keep = 0;
+	for (size_t i = 0; i < q->n; i++)
+		if (!memcmp(q->v[i], key, q->klen))
+			q->bound[i] = true;
+	return 0;
+}
 
-		/* drop what this family's dump told so far */
-		for (size_t k = 0; k < d->n_unbound && k < GUEST_UNBOUND_MAX; k++)
-			if (d->unbound[k].family != q->family)
-				d->unbound[keep++] = d->unbound[k];
-		d->n_unbound = keep;
+static void bound_restart(void *arg)
+{
+	struct miss_q *q = arg;
+
+	memset(q->bound, 0, q->n * sizeof(*q->bound));
+}
+
+/* The sources guest binding dropped on the network's ports in the last
+ * NFT_BIND_MISS_TIMEOUT_S and does not allow now, into their rows. */
+static int misses_read(struct guest_list *g, bool v6)
+{
+	struct miss_q q = { .g = g, .klen = v6 ? 28 : 16 };
+	int r;
+
+	r = nft_set_keys_read(NFPROTO_BRIDGE, v6 ? NFT_BIND_MISS6_SET : NFT_BIND_MISS4_SET, q.klen,
+			      miss_cb, miss_restart, &q);
+	if (r < 0 || !q.n)
+		goto out;
+	if (!(q.bound = calloc(q.n, sizeof(*q.bound)))) {
+		r = -ENOMEM;
+		goto out;
 	}
+	r = nft_set_keys_read(NFPROTO_BRIDGE, v6 ? NFT_BIND6_SET : NFT_BIND4_SET, q.klen, bound_cb,
+			      bound_restart, &q);
+	for (size_t i = 0; r == 0 && i < q.n; i++) {
+		struct guest_row *w;
+		struct guest_unbound *u;
+		uint32_t ifindex;
+
+		memcpy(&ifindex, q.v[i], 4);
+		if (q.bound[i] || !(w = row_of(g, ifindex)) ||
+		    w->drops.n_unbound++ >= GUEST_UNBOUND_MAX)
+			continue;
+		u = &w->drops.unbound[w->drops.n_unbound - 1];
+		memcpy(u->mac, q.v[i] + 4, 6);
+		u->family = v6 ? AF_INET6 : AF_INET;
+		memcpy(&u->a, q.v[i] + 12, v6 ? 16 : 4);
+	}
+out:
+	free(q.bound);
+	free(q.v);
+	return r;
 }
 
 /* dhcp_clients: iifname (IFNAMSIZ) . MAC (padded to 8) */
@@ -149,7 +200,6 @@ int guests_read(struct gw_ctx *ctx, size_t net, const struct lease *leases, int 
 {
 	const struct gw_network *n = &ctx->conf->networks[net];
 	const struct gw_net_rt *rt = &ctx->nets[net];
-	struct miss_q q = { out, AF_INET };
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -167,12 +217,7 @@ int guests_read(struct gw_ctx *ctx, size_t net, const struct lease *leases, int 
 		out->v[out->n++].ifindex = (uint32_t)l.ifindex;
 	}
 	/* the kernel's records; a table without them (older plan) has none */
-	if ((r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_BIND_MISS4_SET, 16, miss_cb, miss_restart,
-				   &q)) < 0)
-		return r;
-	q.family = AF_INET6;
-	if ((r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_BIND_MISS6_SET, 28, miss_cb, miss_restart,
-				   &q)) < 0)
+	if ((r = misses_read(out, false)) < 0 || (r = misses_read(out, true)) < 0)
 		return r;
 	if ((r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_METER_CLIENTS, IFNAMSIZ + 8, client_cb,
 				   client_restart, out)) < 0)

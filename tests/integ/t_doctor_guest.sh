@@ -1,0 +1,77 @@
+#!/bin/bash
+# doctor and status per guest (issue 19 item 5). A guest whose address is
+# set by hand (no DHCP, no host section) gets 100 % loss: guest binding
+# drops it, by design. doctor must name it -- port, MAC, the address it
+# used -- with the fix, and exit 1; status shows the drop on its port.
+# After a matching host section and a reload the guest reaches the
+# gateway and doctor exits 0 again. A guest with a lease is shown with
+# its lease and nothing dropped.
+#
+#   [g1] eth0 10.213.0.77 (by hand) ── vg1 ─┐
+#                                            ├─ gw0 10.213.0.1 [host: gatewayd] ── up0 ── [inet]
+#   [g2] eth0 (udhcpc lease)        ── vg2 ─┘
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft
+
+CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
+topo_init
+write_conf
+gw_start
+guest_add 1
+guest_add 2
+G1=$(guest_ns 1) G2=$(guest_ns 2)
+MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
+MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+udhcpc_lease 2 || fail "guest 2: no lease"
+L2=$(lease_var 2 ip)
+in_ns "$G2" busybox ping -c 1 -W 2 10.213.0.1 >/dev/null || fail "guest 2 (lease $L2) cannot ping the gateway"
+
+# --- 1. the hand-set guest: 100 % loss, named by doctor and status
+in_ns "$G1" ip addr add 10.213.0.77/24 dev eth0
+in_ns "$G1" busybox ping -c 3 -W 1 10.213.0.1 >"$T/ping1" 2>&1 &&
+	fail "guest 1 with a hand-set address reached the gateway: $(cat "$T/ping1")"
+grep -q "100% packet loss" "$T/ping1" || fail "guest 1: not 100 % loss: $(cat "$T/ping1")"
+[ "$(bridge_counter bind_default)" -gt 0 ] || fail "bind_default counted nothing"
+in_host $CTL doctor >"$T/d"
+rc=$?
+[ $rc = 1 ] || fail "doctor exit $rc with a guest dropped by guest binding: $(cat "$T/d")"
+line=$(grep "FAIL  guest" "$T/d") || fail "doctor names no guest: $(cat "$T/d")"
+for want in vg1 "$MAC1" 10.213.0.77 "host NAME { mac = \"$MAC1\" ipv4 = \"10.213.0.77\" }" \
+	"guest_binding = false" DHCP; do
+	grep -F -q -- "$want" "$T/d" || fail "doctor's guest check lacks '$want': $(cat "$T/d")"
+done
+grep "^FAIL" "$T/d" | grep -v "^FAIL  guest" | grep -q . && fail "doctor fails something else too: $(cat "$T/d")"
+ok "hand-set 10.213.0.77: 100 % loss; doctor exits 1 naming vg1, $MAC1, the address and the fix"
+
+# the leased guest: shown with its lease, nothing dropped
+grep "guest" "$T/d" | grep "vg2" | grep -q "ok.*$MAC2, lease $L2.*nothing dropped" ||
+	fail "doctor does not show guest 2 with lease $L2 and no drops: $(cat "$T/d")"
+in_host $CTL status >"$T/s" || fail "status: $(cat "$T/s")"
+grep -q "guest_drops *vg1 host=- dropped=binding: $MAC1 from 10.213.0.77" "$T/s" ||
+	fail "status does not show vg1's drop: $(grep guest_ "$T/s")"
+grep -q "guest_port *vg2 origin=veth mac=$MAC2 ipv4=$L2\$" "$T/s" &&
+	grep -q "guest_drops *vg2 host=- dropped=-\$" "$T/s" ||
+	fail "status does not show vg2 with its lease and no drops: $(grep guest_ "$T/s")"
+in_host $CTL status --json >"$T/j" || fail "status --json"
+python3 - "$T/j" "$MAC1" "$MAC2" "$L2" <<'PY' || fail "status --json: $(cat "$T/j")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+net = [n for n in doc["networks"] if n["network"] == "default"][0]
+rows = {r["port"]: r for r in net["guest_ports"]}
+g1, g2 = rows["vg1"], rows["vg2"]
+assert g1["mac"] == sys.argv[2] and "binding: %s from 10.213.0.77" % sys.argv[2] in g1["dropped"], g1
+assert g2["mac"] == sys.argv[3] and g2["ipv4"] == sys.argv[4] and g2["dropped"] == "", g2
+PY
+ok "status (and --json) shows vg1's drop with its address, vg2's lease $L2 and no drops"
+
+# --- 2. the fix doctor gave: a host section, reload
+write_conf "host hand { mac = \"$MAC1\" ipv4 = \"10.213.0.77\" }"
+in_host $CTL reload >"$T/r" 2>&1 || fail "reload: $(cat "$T/r")"
+wait_until 15 in_ns "$G1" busybox ping -c 1 -W 1 10.213.0.1 ||
+	fail "guest 1 still cut off after its host section: $(in_host nft list set bridge gatewayd bind4)"
+in_host $CTL doctor >"$T/d"
+rc=$?
+[ $rc = 0 ] || fail "doctor exit $rc after the fix: $(cat "$T/d")"
+grep "guest" "$T/d" | grep "vg1" | grep -q "ok.*$MAC1.*host hand.*nothing dropped" ||
+	fail "doctor does not show guest 1 with its host section: $(cat "$T/d")"
+ok "host section + reload: guest 1 reaches the gateway, doctor exits 0 and shows host hand"

@@ -75,3 +75,36 @@ rc=$?
 grep "guest" "$T/d" | grep "vg1" | grep -q "ok.*$MAC1.*host hand.*nothing dropped" ||
 	fail "doctor does not show guest 1 with its host section: $(cat "$T/d")"
 ok "host section + reload: guest 1 reaches the gateway, doctor exits 0 and shows host hand"
+
+# --- 3. a flood of made-up source addresses: the record set stays at its
+# bound (nft/binding.h NFT_BIND_MISS_SIZE, 1024) and every frame past it is
+# still dropped (the record is a rule of its own before the drop: a full
+# set ends the record, not the drop). 1500 UDP frames from guest 3's own
+# MAC, each from another unbound address.
+guest_add 3
+G3=$(guest_ns 3)
+before=$(bridge_counter bind_default)
+in_ns "$G3" python3 - <<'PY' || fail "flood: could not send"
+import socket, struct
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+src = open("/sys/class/net/eth0/address").read().strip()
+mac = bytes(int(x, 16) for x in src.split(":"))
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    t = (t >> 16) + (t & 0xffff)
+    return ~(t + (t >> 16)) & 0xffff
+for i in range(1500):
+    sa = bytes([10, 214 + i // 65536, (i >> 8) & 0xff, i & 0xff])
+    udp = struct.pack("!HHHH", 40000, 9, 8, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, i, 0, 64, 17, 0, sa, bytes([10, 213, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    s.send(b"\xff" * 6 + mac + b"\x08\x00" + ip + udp)
+PY
+wait_until 5 sh -c "[ \$(ip netns exec $NS_HOST nft list counter bridge gatewayd bind_default | sed -n 's/.*packets \([0-9]*\).*/\1/p') -ge $((before + 1500)) ]" ||
+	fail "flood: bind_default counted $(($(bridge_counter bind_default) - before)) of 1500 drops (frames past a full record set were let through)"
+n=$(in_host nft list set bridge gatewayd bind_miss4 | grep -o '10\.21[45]\.[0-9]*\.[0-9]*' | wc -l)
+[ "$n" -le 1024 ] && [ "$n" -ge 1000 ] || fail "flood: bind_miss4 holds $n records (want the bound, 1024)"
+in_host $CTL doctor >"$T/d"
+grep -q "vg3.*and [0-9]* other sources" "$T/d" || fail "doctor after the flood: $(grep vg3 "$T/d")"
+ok "a flood of 1500 made-up sources: all dropped, $n records kept (bound 1024), doctor names vg3"

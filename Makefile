@@ -71,6 +71,8 @@ UNIT_SRCS += tests/unit/test_ra.c
 UNIT_SRCS += tests/unit/test_snapshot.c
 UNIT_SRCS += tests/unit/test_rtplan.c
 UNIT_SRCS += tests/unit/test_binding_dirty.c
+# doc (issue 19 item 5)
+UNIT_SRCS += tests/unit/test_guests.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -241,11 +241,13 @@ static void addr_text(const struct guest_unbound *u, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-/* More new DHCP clients on one port in the last hour than the meter's
- * burst: the rest came at its rate, or were dropped. */
+/* As many DHCP clients (MACs) on one port in the last hour as the
+ * meter's burst: its burst is used up, a new client waits for its rate
+ * (and one past it is dropped). dhcp_clients only holds the clients the
+ * meter let through, so a burst of made-up MACs shows as exactly this. */
 static bool meter_busy(const struct guest_drops *d)
 {
-	return d->dhcp_clients > NFT_METER_BURST;
+	return d->dhcp_clients >= NFT_METER_BURST;
 }
 
 void guest_drops_text(const struct guest_drops *d, char *buf, size_t len)
@@ -265,8 +267,10 @@ void guest_drops_text(const struct guest_drops *d, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, " and %zu more",
 				      d->n_unbound - GUEST_UNBOUND_MAX);
 	if (meter_busy(d) && o < len)
-		o += (size_t)snprintf(buf + o, len - o, "%sDHCP meter: %u clients in the last hour",
-				      o ? "; " : "", d->dhcp_clients);
+		o += (size_t)snprintf(
+			buf + o, len - o,
+			"%sDHCP meter: %u clients in the last hour, its burst used up",
+			o ? "; " : "", d->dhcp_clients);
 	if (d->bandwidth_dropped && o < len)
 		o += (size_t)snprintf(buf + o, len - o, "%sbandwidth: %llu packets", o ? "; " : "",
 				      (unsigned long long)d->bandwidth_dropped);

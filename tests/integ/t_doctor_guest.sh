@@ -9,7 +9,9 @@
 #
 #   [g1] eth0 10.213.0.77 (by hand) ── vg1 ─┐
 #                                            ├─ gw0 10.213.0.1 [host: gatewayd] ── up0 ── [inet]
-#   [g2] eth0 (udhcpc lease)        ── vg2 ─┘
+#   [g2] eth0 (udhcpc lease)        ── vg2 ─┤
+#   [g3] eth0 (1500 made-up sources) ── vg3 ─┤
+#   [g4] eth0 (g2's IPv6, made-up MACs) ─ vg4 ─┘
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft
 
@@ -108,3 +110,35 @@ n=$(in_host nft list set bridge gatewayd bind_miss4 | grep -o '10\.21[45]\.[0-9]
 in_host $CTL doctor >"$T/d"
 grep -q "vg3.*and [0-9]* other sources" "$T/d" || fail "doctor after the flood: $(grep vg3 "$T/d")"
 ok "a flood of 1500 made-up sources: all dropped, $n records kept (bound 1024), doctor names vg3"
+
+# --- 4. IPv6: guest 4 sends from guest 2's SLAAC address, which guest 2
+# holds: dropped, recorded in bind_miss6, named by doctor with its fix
+guest_add 4
+G4=$(guest_ns 4)
+MAC4=$(in_ns "$G4" cat /sys/class/net/eth0/address)
+IDX4=$(in_ns "$G4" cat /sys/class/net/eth0/ifindex)
+wait_until 15 sh -c "ip -n $G2 -6 addr show dev eth0 scope global | grep inet6 | grep -qv tentative" ||
+	fail "guest 2 got no global IPv6 address"
+A2=$(in_ns "$G2" ip -6 addr show dev eth0 scope global | sed -n 's/.*inet6 \(fd42:213:[0-9a-f:]*\)\/64.*/\1/p' | head -n 1)
+in_ns "$G2" busybox ping -6 -c 1 -W 2 fd42:213::1 >/dev/null || fail "guest 2 cannot ping the gateway from $A2"
+wait_until 5 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd bind6 | grep -q '$A2'" ||
+	fail "guest 2's $A2 is not held"
+in_ns "$G4" ip -6 addr add "$A2/64" dev eth0 nodad
+in_ns "$G4" busybox ping -6 -I "$A2" -c 2 -W 1 fd42:213::1 >/dev/null 2>&1 &&
+	fail "guest 4 reached the gateway from guest 2's $A2"
+in_host $CTL doctor >"$T/d"
+grep -F -q "vg4: guest binding drops MAC $MAC4 sending from $A2" "$T/d" &&
+	grep -F -q "another guest holds $A2" "$T/d" ||
+	fail "doctor does not name vg4 sending from guest 2's $A2: $(grep -A1 vg4 "$T/d")"
+ok "IPv6: guest 4 sending from guest 2's $A2 is named by doctor (vg4, $MAC4) with the fix"
+
+# --- 5. the DHCP meter: DISCOVERs from 6 made-up MACs on one port use up
+# its burst (5; guest 4's own router solicitation may be one of them):
+# status says so
+for i in 1 2 3 4 5 6; do
+	in_ns "$G4" perl "$TOP/tests/integ/dhcp_send.pl" "$IDX4" "02:00:00:00:44:0$i" ff:ff:ff:ff:ff:ff \
+		0.0.0.0 255.255.255.255 discover 1 || fail "dhcp_send.pl"
+done
+wait_until 5 sh -c "$CTL status | grep -q 'guest_drops *vg4 .*DHCP meter: 5 clients in the last hour, its burst used up'" ||
+	fail "status does not show vg4's DHCP meter: $(in_host $CTL status | grep "guest_drops *vg4") $(in_host nft list set bridge gatewayd dhcp_clients)"
+ok "DHCP meter: 6 made-up MACs on vg4, status shows its burst used up"

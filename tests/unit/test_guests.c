@@ -109,18 +109,19 @@ START_TEST(test_guest_meter_and_others)
 	struct guest_row g = { .port = "vnet6", .mac = "52:54:00:00:00:06" };
 	char detail[512], fix[512], text[512];
 
-	g.drops.dhcp_clients = NFT_METER_BURST;
+	g.drops.dhcp_clients = NFT_METER_BURST - 1;
 	ck_assert_int_eq(guest_diagnose(&net, &g, detail, sizeof(detail), fix, sizeof(fix)), 0);
 	ck_assert_str_eq(fix, "");
 	g.drops.dhcp_clients = NFT_METER_BURST + 2;
 	ck_assert_int_eq(guest_diagnose(&net, &g, detail, sizeof(detail), fix, sizeof(fix)), 0);
-	ck_assert_msg(strstr(detail, "DHCP meter: 7 clients in the last hour"), "%s", detail);
+	ck_assert_msg(strstr(detail, "DHCP meter: 7 clients in the last hour, its burst used up"),
+		      "%s", detail);
 	ck_assert_msg(fix[0], "a busy meter is a warning");
 	g.drops.bandwidth_dropped = 12;
 	g.drops.quota_dropped = 3;
 	guest_drops_text(&g.drops, text, sizeof(text));
-	ck_assert_str_eq(text, "DHCP meter: 7 clients in the last hour; bandwidth: 12 packets; "
-			       "connection quota: 3 packets");
+	ck_assert_str_eq(text, "DHCP meter: 7 clients in the last hour, its burst used up; "
+			       "bandwidth: 12 packets; connection quota: 3 packets");
 }
 END_TEST
 

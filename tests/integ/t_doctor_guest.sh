@@ -5,15 +5,17 @@
 # used -- with the fix, and exit 1; status shows the drop on its port.
 # After a matching host section and a reload the guest reaches the
 # gateway and doctor exits 0 again. A guest with a lease is shown with
-# its lease and nothing dropped.
+# its lease and nothing dropped. Then: a flood of 1500 made-up source
+# addresses keeps the record set at its bound and is dropped whole (fail
+# closed); a guest sending from another guest's held IPv6 address is
+# named; made-up MACs using up a port's DHCP meter show in status.
 #
-#   [g1] eth0 10.213.0.77 (by hand) ── vg1 ─┐
-#                                            ├─ gw0 10.213.0.1 [host: gatewayd] ── up0 ── [inet]
-#   [g2] eth0 (udhcpc lease)        ── vg2 ─┤
-#   [g3] eth0 (1500 made-up sources) ── vg3 ─┤
-#   [g4] eth0 (g2's IPv6, made-up MACs) ─ vg4 ─┘
+#   [g1] 10.213.0.77 by hand           ── vg1 ─┐
+#   [g2] udhcpc lease, SLAAC           ── vg2 ─┤
+#   [g3] 1500 made-up IPv4 sources     ── vg3 ─┼─ gw0 10.213.0.1 [host: gatewayd] ── up0 ── [inet]
+#   [g4] g2's IPv6; 6 made-up DHCP MACs ─ vg4 ─┘
 . "$(dirname "$0")/lib.sh"
-require busybox dnsmasq nft
+require busybox dnsmasq nft perl python3
 
 CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
 topo_init

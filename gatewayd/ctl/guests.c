@@ -23,130 +23,212 @@
 
 #define GUEST_MACS_MAX 4
 
-/* The dropped sources of one family on this network's ports, as the
- * kernel keeps them: raw keys, then those the binding in force now
- * allows (a host section added since) struck out. */
-struct miss_q {
-	struct guest_list *g;
-	size_t klen;
+/* The kernel's records, read once per request (status or doctor of
+ * every network, not once per network): the dropped sources (IPv4 and
+ * ARP, IPv6) that the binding in force does not allow now -- a host
+ * section added since strikes its record out -- sorted by key, so by
+ * port first; and the DHCP meter's clients' port names, sorted. */
+struct miss_keys {
+	size_t klen, n, cap;
 	uint8_t (*v)[28];
 	bool *bound;
-	size_t n, cap;
 };
 
-static struct guest_row *row_of(struct guest_list *g, uint32_t ifindex)
-{
-	for (size_t i = 0; i < g->n; i++)
-		if (g->v[i].ifindex == ifindex)
-			return &g->v[i];
-	return NULL;
-}
+struct guest_sets {
+	struct miss_keys miss[2]; /* [0] IPv4 and ARP, [1] IPv6 */
+	char (*clients)[IFNAMSIZ];
+	size_t n_clients, cap_clients;
+};
 
 /* A key of bind_miss4 or bind_miss6: iif (host order) . MAC (padded to
  * 8) . address, nft's concatenation layout. */
 static int miss_cb(const uint8_t *key, void *arg)
 {
-	struct miss_q *q = arg;
-	uint32_t ifindex;
+	struct miss_keys *m = arg;
 
-	memcpy(&ifindex, key, 4);
-	if (!row_of(q->g, ifindex))
-		return 0; /* another network's port */
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? 2 * q->cap : 16;
-		uint8_t(*v)[28] = realloc(q->v, cap * sizeof(*v));
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		uint8_t(*v)[28] = realloc(m->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
-		q->v = v;
-		q->cap = cap;
+		m->v = v;
+		m->cap = cap;
 	}
-	memset(q->v[q->n], 0, sizeof(q->v[q->n]));
-	memcpy(q->v[q->n++], key, q->klen);
+	memset(m->v[m->n], 0, sizeof(m->v[m->n]));
+	memcpy(m->v[m->n++], key, m->klen);
 	return 0;
 }
 
 static void miss_restart(void *arg)
 {
-	((struct miss_q *)arg)->n = 0;
+	((struct miss_keys *)arg)->n = 0;
+}
+
+/* qsort and bsearch take no context: one comparison per key length */
+static int key_cmp16(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static int key_cmp28(const void *a, const void *b)
+{
+	return memcmp(a, b, 28);
+}
+
+static int (*key_cmp(const struct miss_keys *m))(const void *, const void *)
+{
+	return m->klen == 16 ? key_cmp16 : key_cmp28;
 }
 
 /* A key of bind4 or bind6, laid out as the records: strike that record
  * out. */
 static int bound_cb(const uint8_t *key, void *arg)
 {
-	struct miss_q *q = arg;
+	struct miss_keys *m = arg;
+	uint8_t k[28] = { 0 };
+	const uint8_t(*hit)[28];
 
-	for (size_t i = 0; i < q->n; i++)
-		if (!memcmp(q->v[i], key, q->klen))
-			q->bound[i] = true;
+	memcpy(k, key, m->klen);
+	if ((hit = bsearch(k, m->v, m->n, sizeof(*m->v), key_cmp(m))))
+		m->bound[hit - m->v] = true;
 	return 0;
 }
 
 static void bound_restart(void *arg)
 {
-	struct miss_q *q = arg;
+	struct miss_keys *m = arg;
 
-	memset(q->bound, 0, q->n * sizeof(*q->bound));
+	memset(m->bound, 0, m->n * sizeof(*m->bound));
 }
 
-/* The sources guest binding dropped on the network's ports in the last
- * NFT_BIND_MISS_TIMEOUT_S and does not allow now, into their rows. */
-static int misses_read(struct guest_list *g, bool v6)
+static int misses_read(struct miss_keys *m, bool v6)
 {
-	struct miss_q q = { .g = g, .klen = v6 ? 28 : 16 };
 	int r;
 
-	r = nft_set_keys_read(NFPROTO_BRIDGE, v6 ? NFT_BIND_MISS6_SET : NFT_BIND_MISS4_SET, q.klen,
-			      miss_cb, miss_restart, &q);
-	if (r < 0 || !q.n)
-		goto out;
-	if (!(q.bound = calloc(q.n, sizeof(*q.bound)))) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = nft_set_keys_read(NFPROTO_BRIDGE, v6 ? NFT_BIND6_SET : NFT_BIND4_SET, q.klen, bound_cb,
-			      bound_restart, &q);
-	for (size_t i = 0; r == 0 && i < q.n; i++) {
-		struct guest_row *w;
-		struct guest_unbound *u;
-		uint32_t ifindex;
-
-		memcpy(&ifindex, q.v[i], 4);
-		if (q.bound[i] || !(w = row_of(g, ifindex)) ||
-		    w->drops.n_unbound++ >= GUEST_UNBOUND_MAX)
-			continue;
-		u = &w->drops.unbound[w->drops.n_unbound - 1];
-		memcpy(u->mac, q.v[i] + 4, 6);
-		u->family = v6 ? AF_INET6 : AF_INET;
-		memcpy(&u->a, q.v[i] + 12, v6 ? 16 : 4);
-	}
-out:
-	free(q.bound);
-	free(q.v);
-	return r;
+	m->klen = v6 ? 28 : 16;
+	r = nft_set_keys_read(NFPROTO_BRIDGE, v6 ? NFT_BIND_MISS6_SET : NFT_BIND_MISS4_SET, m->klen,
+			      miss_cb, miss_restart, m);
+	if (r < 0 || !m->n)
+		return r;
+	qsort(m->v, m->n, sizeof(*m->v), key_cmp(m));
+	if (!(m->bound = calloc(m->n, sizeof(*m->bound))))
+		return -ENOMEM;
+	return nft_set_keys_read(NFPROTO_BRIDGE, v6 ? NFT_BIND6_SET : NFT_BIND4_SET, m->klen,
+				 bound_cb, bound_restart, m);
 }
 
 /* dhcp_clients: iifname (IFNAMSIZ) . MAC (padded to 8) */
 static int client_cb(const uint8_t *key, void *arg)
 {
-	struct guest_list *g = arg;
-	char name[IFNAMSIZ];
+	struct guest_sets *s = arg;
 
-	memcpy(name, key, IFNAMSIZ);
-	name[IFNAMSIZ - 1] = '\0';
-	for (size_t i = 0; i < g->n; i++)
-		if (!strcmp(g->v[i].port, name))
-			g->v[i].drops.dhcp_clients++;
+	if (s->n_clients == s->cap_clients) {
+		size_t cap = s->cap_clients ? 2 * s->cap_clients : 64;
+		char(*v)[IFNAMSIZ] = realloc(s->clients, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->clients = v;
+		s->cap_clients = cap;
+	}
+	memcpy(s->clients[s->n_clients], key, IFNAMSIZ);
+	s->clients[s->n_clients++][IFNAMSIZ - 1] = '\0';
 	return 0;
 }
 
 static void client_restart(void *arg)
 {
-	struct guest_list *g = arg;
+	((struct guest_sets *)arg)->n_clients = 0;
+}
 
-	for (size_t i = 0; i < g->n; i++)
-		g->v[i].drops.dhcp_clients = 0;
+static int name_cmp(const void *a, const void *b)
+{
+	return strncmp(a, b, IFNAMSIZ);
+}
+
+int guest_sets_read(struct guest_sets **out)
+{
+	struct guest_sets *s = calloc(1, sizeof(*s));
+	int r;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	/* a table without the records (an older ruleset) has none */
+	if ((r = misses_read(&s->miss[0], false)) < 0 || (r = misses_read(&s->miss[1], true)) < 0 ||
+	    (r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_METER_CLIENTS, IFNAMSIZ + 8, client_cb,
+				   client_restart, s)) < 0) {
+		guest_sets_free(s);
+		return r;
+	}
+	qsort(s->clients, s->n_clients, sizeof(*s->clients), name_cmp);
+	*out = s;
+	return 0;
+}
+
+void guest_sets_free(struct guest_sets *s)
+{
+	if (!s)
+		return;
+	for (int f = 0; f < 2; f++) {
+		free(s->miss[f].v);
+		free(s->miss[f].bound);
+	}
+	free(s->clients);
+	free(s);
+}
+
+/* The first record of port ifindex (keys sort by port first: its bytes
+ * in host order, so compare them as the kernel laid them out). */
+static size_t miss_first(const struct miss_keys *m, uint32_t ifindex)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(m->v[mid], &ifindex, 4) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The row's drops from the records: its unbound sources, its DHCP
+ * clients. */
+static void row_drops(const struct guest_sets *s, struct guest_row *w)
+{
+	struct guest_drops *d = &w->drops;
+	size_t lo = 0, hi = s->n_clients;
+
+	for (int f = 0; f < 2; f++) {
+		const struct miss_keys *m = &s->miss[f];
+
+		for (size_t i = miss_first(m, w->ifindex);
+		     i < m->n && !memcmp(m->v[i], &w->ifindex, 4); i++) {
+			struct guest_unbound *u;
+
+			if (m->bound[i] || d->n_unbound++ >= GUEST_UNBOUND_MAX)
+				continue;
+			u = &d->unbound[d->n_unbound - 1];
+			memcpy(u->mac, m->v[i] + 4, 6);
+			u->family = f ? AF_INET6 : AF_INET;
+			memcpy(&u->a, m->v[i] + 12, f ? 16 : 4);
+		}
+	}
+	/* the first client of this port, then count */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strncmp(s->clients[mid], w->port, IFNAMSIZ) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->n_clients && !strncmp(s->clients[lo], w->port, IFNAMSIZ); lo++)
+		d->dhcp_clients++;
 }
 
 static const char *lease_of(const char *mac, const struct lease *v, int n)
@@ -195,37 +277,37 @@ static void row_fill(struct gw_ctx *ctx, const struct gw_network *n, struct gues
 	}
 }
 
-int guests_read(struct gw_ctx *ctx, size_t net, const struct lease *leases, int nl,
-		struct guest_list *out)
+int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
+		const struct lease *leases, int nl, struct guest_list *out)
 {
 	const struct gw_network *n = &ctx->conf->networks[net];
 	const struct gw_net_rt *rt = &ctx->nets[net];
-	int r;
+	struct guest_sets *own = NULL;
+	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!rt->n_ports)
 		return 0;
 	if (!(out->v = calloc(rt->n_ports, sizeof(*out->v))))
 		return -ENOMEM;
+	if (!sets && (r = guest_sets_read(&own)) < 0)
+		return r;
 	for (size_t k = 0; k < rt->n_ports; k++) {
+		struct guest_row *w = &out->v[out->n];
 		struct rtnl_link l;
 
 		if (rtnl_link_get(ctx->rtnl, rt->ports[k], &l) < 0 ||
 		    !hostcheck_guest_port(&ctx->own, n, l.ifindex, l.kind, l.name))
 			continue;
-		snprintf(out->v[out->n].port, sizeof(out->v[out->n].port), "%s", l.name);
-		out->v[out->n++].ifindex = (uint32_t)l.ifindex;
+		snprintf(w->port, sizeof(w->port), "%s", l.name);
+		w->ifindex = (uint32_t)l.ifindex;
+		row_drops(sets ? sets : own, w);
+		/* bandwidth (core/shaping.c) and connection quota
+		 * (nft/quota.c): their per-port drops go into w->drops here */
+		row_fill(ctx, n, w, leases, nl);
+		out->n++;
 	}
-	/* the kernel's records; a table without them (older plan) has none */
-	if ((r = misses_read(out, false)) < 0 || (r = misses_read(out, true)) < 0)
-		return r;
-	if ((r = nft_set_keys_read(NFPROTO_BRIDGE, NFT_METER_CLIENTS, IFNAMSIZ + 8, client_cb,
-				   client_restart, out)) < 0)
-		return r;
-	/* bandwidth (core/shaping.c) and connection quota (nft/quota.c):
-	 * their per-port drops go into out->v[i].drops here */
-	for (size_t i = 0; i < out->n; i++)
-		row_fill(ctx, n, &out->v[i], leases, nl);
+	guest_sets_free(own);
 	return 0;
 }
 

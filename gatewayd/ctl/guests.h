@@ -66,11 +66,20 @@ struct guest_list {
 	size_t n;
 };
 
+/* The kernel's records of what it dropped (guest binding's bind_miss4
+ * and bind_miss6, less what bind4 and bind6 allow now; the DHCP meter's
+ * clients): read once for a whole request, whatever the number of
+ * networks. 0 or -errno. */
+struct guest_sets;
+int guest_sets_read(struct guest_sets **out);
+void guest_sets_free(struct guest_sets *s);
+
 /* Network net's guest ports (the ports status shows), each with what
- * drops its packets; leases: the network's, as read from its lease file
- * (nl of them, < 0 none). 0 or -errno; guests_release() either way. */
-int guests_read(struct gw_ctx *ctx, size_t net, const struct lease *leases, int nl,
-		struct guest_list *out);
+ * drops its packets, from sets (NULL: read them for this call); leases:
+ * the network's, as read from its lease file (nl of them, < 0 none). 0
+ * or -errno; guests_release() either way. */
+int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
+		const struct lease *leases, int nl, struct guest_list *out);
 void guests_release(struct guest_list *g);
 
 /* The drops as one line for status ("binding: 52:54:00:00:00:01 from

@@ -45,14 +45,15 @@ static const char *port_origin(const struct gw_ctx *ctx, const struct rtnl_link 
 	return tun_info_read(l->name, &ti) == 0 && ti.persist ? "manual" : "helper";
 }
 
-void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct lease *leases, int nl)
+void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct guest_sets *gs,
+		  const struct lease *leases, int nl)
 {
 	struct guest_list g;
 	char drops[512];
 	int r;
 
 	/* the rows and what drops each guest's packets: ctl/guests.c */
-	if ((r = guests_read(ctx, i, leases, nl, &g)) < 0)
+	if ((r = guests_read(ctx, i, gs, leases, nl, &g)) < 0)
 		out_str(o, "guest_ports_error", strerror(-r));
 	if (o->json) {
 		out_list_begin(o, "guest_ports");

@@ -56,6 +56,8 @@ LIB_SRCS += gatewayd/core/binding_dirty.c
 LIB_SRCS += nft/untrusted.c
 LIB_SRCS += nft/counters.c
 LIB_SRCS += gatewayd/ctl/authz.c
+# doc (issue 19 item 5): per-guest rows for status and doctor
+LIB_SRCS += gatewayd/ctl/guests.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -69,6 +71,8 @@ UNIT_SRCS += tests/unit/test_ra.c
 UNIT_SRCS += tests/unit/test_snapshot.c
 UNIT_SRCS += tests/unit/test_rtplan.c
 UNIT_SRCS += tests/unit/test_binding_dirty.c
+# doc (issue 19 item 5)
+UNIT_SRCS += tests/unit/test_guests.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -96,6 +96,8 @@ int plan_binding_skeleton(struct rule_builder *b, const struct gw_conf *conf)
 		{ NFT_DHCP_SEEN, NK_DHCP_SEEN, false },
 		{ NFT_MAC_CLIENTS, NK_METER_CLIENT, false },
 		{ NFT_MAC_RATE, NK_METER, false },
+		{ NFT_BIND_MISS4_SET, NK_MISS4, false }, /* doctor's: what was dropped */
+		{ NFT_BIND_MISS6_SET, NK_MISS6, false },
 	};
 	bool any_binding = false;
 	long r = 0;
@@ -271,6 +273,14 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 	rb_bind(b, BT_LOOKUP4, false, NFT_BIND4_SET);
 	if ((r = rb_end(b, NULL, NV_ACCEPT)) < 0)
 		return r;
+	/* The drops below are recorded first, each by a rule of its own
+	 * (NFT_BIND_MISS4_SET): if the set is full the update ends that
+	 * rule, and the drop rule still drops. */
+	rb_start(b, chain);
+	rb_bind(b, BT_ETHER_IP, false, NULL);
+	rb_bind(b, BT_MISS4, false, NFT_BIND_MISS4_SET);
+	if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
+		return r;
 	rb_start(b, chain);
 	rb_bind(b, BT_ETHER_IP, false, NULL);
 	if ((r = rb_end(b, bind, NV_DROP)) < 0)
@@ -286,15 +296,24 @@ int plan_binding(struct rule_builder *b, const struct gw_network *n, const char 
 		return r;
 	rb_start(b, chain);
 	rb_bind(b, BT_ETHER_ARP, false, NULL);
+	rb_bind(b, BT_MISS_ARP, false, NFT_BIND_MISS4_SET);
+	if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
+		return r;
+	rb_start(b, chain);
+	rb_bind(b, BT_ETHER_ARP, false, NULL);
 	if ((r = rb_end(b, bind, NV_DROP)) < 0)
 		return r;
 	/* IPv6: a held address, as source or as an advertised target, only
 	 * from its holder. */
-	rb_start(b, chain);
-	rb_bind(b, BT_CLAIMED6, false, NFT_CLAIM6_SET);
-	rb_bind(b, BT_LOOKUP6, true, NFT_BIND6_SET);
-	if ((r = rb_end(b, bind, NV_DROP)) < 0)
-		return r;
+	for (int rec = 1; rec >= 0; rec--) {
+		rb_start(b, chain);
+		rb_bind(b, BT_CLAIMED6, false, NFT_CLAIM6_SET);
+		rb_bind(b, BT_LOOKUP6, true, NFT_BIND6_SET);
+		if (rec)
+			rb_bind(b, BT_MISS6, false, NFT_BIND_MISS6_SET);
+		if ((r = rb_end(b, rec ? NULL : bind, rec ? NV_CONTINUE : NV_DROP)) < 0)
+			return r;
+	}
 	/* ... and as the target of an advertisement, or of a duplicate
 	 * address probe (a solicitation from ::), which would make its
 	 * holder give it up */

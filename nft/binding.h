@@ -66,6 +66,17 @@
  * and deletes the records of ports that are gone. */
 #define NFT_DHCP_MACS "dhcp_macs"
 #define NFT_DHCP_SEEN "dhcp_seen"
+/* What guest binding dropped, for doctor and status (issue 19 item 5):
+ * the port, MAC and address of each IPv4 or ARP frame (bind_miss4) and
+ * IPv6 frame (bind_miss6) that bind_NET's last drop rules dropped, for
+ * NFT_BIND_MISS_TIMEOUT_S after the last one. Written by a rule of its
+ * own just before each drop rule: a full set fails the update, which
+ * ends that rule only -- the drop rule after it drops all the same. At
+ * most NFT_BIND_MISS_SIZE each, whatever a guest sends from. */
+#define NFT_BIND_MISS4_SET	"bind_miss4"
+#define NFT_BIND_MISS6_SET	"bind_miss6"
+#define NFT_BIND_MISS_SIZE	1024
+#define NFT_BIND_MISS_TIMEOUT_S 60
 
 /* The tests a rule of bind_NET makes (nft_match NM_BIND, u.lk.key). */
 enum nft_bind_test {
@@ -115,6 +126,10 @@ enum nft_bind_test {
 	 * DHCP ports, from a bound source */
 	BT_FAST4, /* ether type ip th dport != 67 th dport != 547 + BT_LOOKUP4's key */
 	BT_FAST6, /* ether type ip6 meta l4proto != ipv6-icmp, the same ports, + bind6 */
+	/* the drops' records (NFT_BIND_MISS4_SET, NFT_BIND_MISS6_SET) */
+	BT_MISS4,    /* update @bind_miss4 { iif . ether saddr . ip saddr } */
+	BT_MISS_ARP, /* update @bind_miss4 { iif . arp saddr ether . arp saddr ip } */
+	BT_MISS6,    /* update @bind_miss6 { iif . ether saddr . ip6 saddr } */
 };
 
 /* One binding: this MAC on this port may use this address (has4 and

@@ -154,6 +154,27 @@ static int x_update(struct nftnl_rule *r, const struct nft_plan *plan, const str
 	return expr_update(r, plan, m->u.lk.set);
 }
 
+/* update @bind_miss4 { iif . ether saddr . ip saddr } (ARP: its sender
+ * fields), update @bind_miss6 { iif . ether saddr . ip6 saddr }: the
+ * same registers as the bind4 and bind6 lookups. The rule's first test is
+ * the protocol (the drop rule's own), so no dependency of its own. */
+static int x_miss(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	bool arp = m->u.lk.key == BT_MISS_ARP, v6 = m->u.lk.key == BT_MISS6;
+	int e;
+
+	if ((e = expr_meta(r, NFT_META_IIF, NFT_REG_1)) < 0 ||
+	    (e = arp ? expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 6, NFT_REG32_01)
+		     : expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01)) < 0 ||
+	    (e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+			      arp  ? 14
+			      : v6 ? 8
+				   : 12,
+			      v6 ? 16 : 4, NFT_REG32_03)) < 0)
+		return e;
+	return expr_update(r, plan, m->u.lk.set);
+}
+
 int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
 {
 	int e;
@@ -256,6 +277,9 @@ int nft_bind_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struc
 	case BT_UPDATE_SEEN: return x_update(r, plan, m);
 	case BT_FAST4:
 	case BT_FAST6: return x_fast(r, plan, m);
+	case BT_MISS4:
+	case BT_MISS_ARP:
+	case BT_MISS6: return x_miss(r, plan, m);
 	}
 	return -EINVAL;
 }
@@ -342,6 +366,16 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 			 "saddr . ip6 saddr %s@%s",
 			 ne, m->u.lk.set);
 		return;
+	case BT_MISS4:
+		snprintf(buf, len, "update @%s { iif . ether saddr . ip saddr }", m->u.lk.set);
+		return;
+	case BT_MISS_ARP:
+		snprintf(buf, len, "update @%s { iif . arp saddr ether . arp saddr ip }",
+			 m->u.lk.set);
+		return;
+	case BT_MISS6:
+		snprintf(buf, len, "update @%s { iif . ether saddr . ip6 saddr }", m->u.lk.set);
+		return;
 	}
 	snprintf(buf, len, "?");
 }
@@ -360,6 +394,8 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_MAC_SELF] = "ether_addr . ether_addr",
 		[NK_DHCP_MAC] = "mark . ether_addr",
 		[NK_DHCP_SEEN] = "iface_index . ether_addr",
+		[NK_MISS4] = "iface_index . ether_addr . ipv4_addr",
+		[NK_MISS6] = "iface_index . ether_addr . ipv6_addr",
 	};
 
 	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
@@ -375,6 +411,9 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 	if (s->key == NK_DHCP_MAC || s->key == NK_DHCP_SEEN)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
 			NFT_DHCP_SEEN_TIMEOUT_S);
+	if (s->key == NK_MISS4 || s->key == NK_MISS6)
+		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
+			NFT_BIND_MISS_SIZE, NFT_BIND_MISS_TIMEOUT_S);
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

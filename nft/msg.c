@@ -279,6 +279,8 @@ static const struct {
 	[NK_MAC_SELF] = { (9 << 6) | 9, 16, 2 },
 	[NK_DHCP_MAC] = { (19 << 6) | 9, 12, 2 },
 	[NK_DHCP_SEEN] = { (20 << 6) | 9, 12, 2 },
+	[NK_MISS4] = { (20 << 12) | (9 << 6) | 7, 16, 2 },
+	[NK_MISS6] = { (20 << 12) | (9 << 6) | 8, 28, 2 },
 	/* ports not known yet (nft/untrusted.c): our subnets */
 	[NK_OUR4] = { 7, 4, 2 },
 	[NK_OUR6] = { 8, 16, 2 },
@@ -398,6 +400,12 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	if (k == NK_DHCP_MAC || k == NK_DHCP_SEEN) { /* guest binding's DHCP records */
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)NFT_DHCP_SEEN_TIMEOUT_S * 1000);
+	}
+	if (k == NK_MISS4 || k == NK_MISS6) { /* guest binding's drops, for doctor */
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)NFT_BIND_MISS_TIMEOUT_S * 1000);
+		/* the bound: a flood of made-up sources fills it and stops */
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, NFT_BIND_MISS_SIZE);
 	}
 	if (rbtree_set(sp))
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);

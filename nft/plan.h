@@ -167,6 +167,10 @@ enum nft_key {
 	 * NFT_DHCP_SEEN_TIMEOUT_S. */
 	NK_DHCP_MAC,  /* network tag . ether saddr: MACs whose DHCP came in on a guest port */
 	NK_DHCP_SEEN, /* iif . ether saddr: the port each one's came in on */
+	/* Guest binding's drops, recorded for doctor and status (issue 19
+	 * item 5): dynamic, timeout NFT_BIND_MISS_TIMEOUT_S, size bounded. */
+	NK_MISS4, /* iif . ether saddr . ip saddr (or ARP's sender) */
+	NK_MISS6, /* iif . ether saddr . ip6 saddr */
 	/* Ports not known yet (nft/untrusted.c): interval sets of our
 	 * subnets, made with the table. */
 	NK_OUR4, /* ipv4_addr */

@@ -3,6 +3,7 @@
  * counters (the control socket, control.c, dispatches to them). */
 #include "gatewayd/ctl/commands.h"
 #include "gatewayd/ctl/bgp_ctl.h"
+#include "gatewayd/ctl/guests.h"
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/core/ctx.h"
@@ -91,7 +92,8 @@ static void ra_status(struct out *o, const struct gw_net_rt *rt)
 	out_int(o, "ra_solicitations", st.rs);
 }
 
-static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct nft_counters *cs)
+static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct nft_counters *cs,
+		       const struct guest_sets *gs)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
@@ -123,7 +125,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct
 	for (size_t k = 0; k < rt->n_ports; k++)
 		out_item(o, rt->ports[k]);
 	out_list_end(o);
-	ports_status(o, ctx, i, leases, nl); /* guest ports: origin, MAC, lease */
+	ports_status(o, ctx, i, gs, leases, nl); /* guest ports: origin, MAC, lease, drops */
 	out_str(o, "dnsmasq", dnsmasq_state(rt));
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);
@@ -163,14 +165,17 @@ long cmd_pick(struct gw_ctx *ctx, const char *net)
 int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
 {
 	struct nft_counters cs;
+	struct guest_sets *gs = NULL;
 
 	/* unread: zeros, as before */
 	nft_counters_read(NFT_CTRS_NAMED, which < 0 ? NULL : ctx->conf->networks[which].name, &cs);
+	guest_sets_read(&gs); /* what the kernel dropped per guest, once (ctl/guests.h) */
 	out_doc_begin(o, "networks");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (which < 0 || (size_t)which == i)
-			status_one(o, ctx, i, &cs);
+			status_one(o, ctx, i, &cs, gs);
 	out_doc_end(o);
+	guest_sets_free(gs);
 	nft_counters_release(&cs);
 	return CTL_OK;
 }

@@ -3,8 +3,10 @@
  * policy-drop chain, forwarding turned off, a bridge taken down. */
 #include "gatewayd/ctl/doctor.h"
 #include "gatewayd/ctl/bgp_ctl.h"
+#include "gatewayd/ctl/guests.h"
 #include "gatewayd/core/ctx.h"
 #include "conf/addr.h"
+#include "dhcp/dnsmasq_conf.h"
 #include "gatewayd/host/hostcheck.h"
 #include "gatewayd/host/portcheck.h"
 #include "gatewayd/host/probe.h"
@@ -189,7 +191,40 @@ static void check_foreign(struct tally *t, const struct gw_conf *conf)
 struct doctor;
 static void self_test(struct tally *t, struct doctor *d, const struct gw_network *n, int bridge);
 
-static void check_network(struct tally *t, struct doctor *d, struct gw_ctx *ctx, size_t i)
+/* One check per guest port (ctl/guests.c): a guest whose packets guest
+ * binding drops -- an address set by hand, say -- FAILs, named with its
+ * port, MAC and the address it used, and the fix. */
+static void check_guests(struct tally *t, struct gw_ctx *ctx, size_t i, const struct guest_sets *gs)
+{
+	const struct gw_network *n = &ctx->conf->networks[i];
+	char path[GW_PATH_MAX + 64], detail[512], fix[512];
+	struct lease *leases = NULL;
+	struct guest_list g;
+	int nl, r;
+
+	dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
+	nl = leases_load(path, &leases);
+	if ((r = guests_read(ctx, i, gs, leases, nl, &g)) < 0) {
+		check(t, "guests", "WARN", NULL, "could not read what drops guests' packets: %s",
+		      strerror(-r));
+	} else {
+		for (size_t k = 0; k < g.n; k++) {
+			bool fail = guest_diagnose(n, &g.v[k], detail, sizeof(detail), fix,
+						   sizeof(fix)) > 0;
+
+			check(t, "guest",
+			      fail     ? "FAIL"
+			      : fix[0] ? "WARN"
+				       : "ok",
+			      fix, "%s", detail);
+		}
+	}
+	guests_release(&g);
+	free(leases);
+}
+
+static void check_network(struct tally *t, struct doctor *d, struct gw_ctx *ctx, size_t i,
+			  const struct guest_sets *gs)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
@@ -219,6 +254,7 @@ static void check_network(struct tally *t, struct doctor *d, struct gw_ctx *ctx,
 	else
 		check(t, "guest ports", "WARN", "attach a guest: ip link set tapN master BRIDGE up",
 		      "no guest is attached to %s", n->bridge);
+	check_guests(t, ctx, i, gs);
 	if (rt->tripped[0] || rt->refused)
 		check(t, "guards", "FAIL",
 		      rt->tripped[0] ? "remove the port from the bridge"
@@ -481,6 +517,7 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 		 struct doctor **out)
 {
 	struct doctor *d = calloc(1, sizeof(*d));
+	struct guest_sets *gs = NULL;
 	int r;
 
 	if (!d)
@@ -499,9 +536,13 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 	check_backstop(&d->t, ctx);
 	check_foreign(&d->t, ctx->conf);
 	check_bgp(&d->t, ctx);
+	/* the kernel's records of what it dropped, once for every network
+	 * (NULL if unread: each network then tries and says why) */
+	guest_sets_read(&gs);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (which < 0 || (size_t)which == i)
-			check_network(&d->t, d, ctx, i);
+			check_network(&d->t, d, ctx, i, gs);
+	guest_sets_free(gs);
 	*out = d;
 	/* done() always comes from the loop, never from here */
 	job_next(d);

@@ -10,9 +10,12 @@
  * ifup script), "helper" (a tap that lives only while a process holds it:
  * QEMU's bridge helper, libvirt), "manual" (a persistent tap someone else
  * made), "veth" (a container or a test guest). The MAC is the one guest
- * binding learned on the port, the lease the IPv4 one dnsmasq gave it. */
+ * binding learned on the port (or, unbound, the one it dropped), the
+ * lease the IPv4 one dnsmasq gave it, the host its static host section,
+ * and "dropped" what drops its packets (ctl/guests.c). */
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/guests.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/taps.h"
@@ -21,10 +24,10 @@
 #include "gatewayd/host/tun.h"
 #include "dhcp/leases.h"
 
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
-#define PORT_MACS_MAX 4
 /* linux/if.h has it, but clashes with net/if.h */
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -42,59 +45,49 @@ static const char *port_origin(const struct gw_ctx *ctx, const struct rtnl_link 
 	return tun_info_read(l->name, &ti) == 0 && ti.persist ? "manual" : "helper";
 }
 
-static const char *lease_of(const char *mac, const struct lease *v, int n)
+void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct guest_sets *gs,
+		  const struct lease *leases, int nl)
 {
-	for (int k = 0; k < n; k++)
-		if (!v[k].v6 && !strcasecmp(v[k].mac, mac))
-			return v[k].ip;
-	return "";
-}
+	struct guest_list g;
+	char drops[512];
+	int r;
 
-void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct lease *leases, int nl)
-{
-	const struct gw_network *n = &ctx->conf->networks[i];
-	const struct gw_net_rt *rt = &ctx->nets[i];
-
+	/* the rows and what drops each guest's packets: ctl/guests.c */
+	if ((r = guests_read(ctx, i, gs, leases, nl, &g)) < 0)
+		out_str(o, "guest_ports_error", strerror(-r));
 	if (o->json) {
 		out_list_begin(o, "guest_ports");
-		o->ncols = 4;
+		o->ncols = 6;
 		strcpy(o->cols[0], "port");
 		strcpy(o->cols[1], "origin");
 		strcpy(o->cols[2], "mac");
 		strcpy(o->cols[3], "ipv4");
+		strcpy(o->cols[4], "host");
+		strcpy(o->cols[5], "dropped");
 	}
-	for (size_t k = 0; k < rt->n_ports; k++) {
-		uint8_t macs[PORT_MACS_MAX][6];
-		char mac[PORT_MACS_MAX * 18] = "", ip[PORT_MACS_MAX * 16] = "", line[256];
+	for (size_t k = 0; k < g.n; k++) {
+		const struct guest_row *w = &g.v[k];
 		struct rtnl_link l;
-		size_t nm;
+		const char *origin =
+			rtnl_link_get(ctx->rtnl, w->port, &l) < 0 ? "?" : port_origin(ctx, &l);
+		char line[1024];
 
-		if (rtnl_link_get(ctx->rtnl, rt->ports[k], &l) < 0 ||
-		    !hostcheck_guest_port(&ctx->own, n, l.ifindex, l.kind, l.name))
-			continue;
-		nm = binding_port_macs(ctx->binding, (uint32_t)l.ifindex, macs, PORT_MACS_MAX);
-		for (size_t m = 0; m < nm && m < PORT_MACS_MAX; m++) {
-			char one[18];
-			const char *a;
-
-			conf_mac_format(macs[m], one, sizeof(one));
-			a = lease_of(one, leases, nl > 0 ? nl : 0);
-			snprintf(mac + strlen(mac), sizeof(mac) - strlen(mac), "%s%s", m ? "," : "",
-				 one);
-			if (a[0])
-				snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), "%s%s",
-					 ip[0] ? "," : "", a);
-		}
+		guest_drops_text(&w->drops, drops, sizeof(drops));
 		if (o->json) {
-			out_row(o, 4, l.name, port_origin(ctx, &l), mac, ip);
+			out_row(o, 6, w->port, origin, w->mac, w->lease, w->host, drops);
 			continue;
 		}
-		snprintf(line, sizeof(line), "%s origin=%s mac=%s ipv4=%s", l.name,
-			 port_origin(ctx, &l), mac[0] ? mac : "-", ip[0] ? ip : "-");
+		snprintf(line, sizeof(line), "%s origin=%s mac=%s ipv4=%s", w->port, origin,
+			 w->mac[0] ? w->mac : "-", w->lease[0] ? w->lease : "-");
 		out_str(o, "guest_port", line);
+		/* a line of its own: scripts match guest_port's to its end */
+		snprintf(line, sizeof(line), "%s host=%s dropped=%s", w->port,
+			 w->host[0] ? w->host : "-", drops[0] ? drops : "-");
+		out_str(o, "guest_drops", line);
 	}
 	if (o->json)
 		out_list_end(o);
+	guests_release(&g);
 }
 
 static int denied(FILE *f, const char *what)

@@ -20,7 +20,11 @@ struct gw_ctx;
 int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool json, FILE *f);
 /* Network i's guest ports, inside its status object: port, origin (tap,
  * script, helper, manual, veth), the guest's MAC and its IPv4 lease
- * (from the network's leases, as status read them: nl of them). */
-void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct lease *leases, int nl);
+ * (from the network's leases, as status read them: nl of them), its
+ * static host and what drops its packets (from gs, read once for the
+ * request: ctl/guests.h; NULL reads them for this network). */
+struct guest_sets;
+void ports_status(struct out *o, struct gw_ctx *ctx, size_t i, const struct guest_sets *gs,
+		  const struct lease *leases, int nl);
 
 #endif

@@ -137,7 +137,7 @@ want default vg1 veth "$(mac_of 1)" "$(lease_var 1 ip)"
 want b vmB script "$(mac_of 2)" "$(lease_var 2 ip)"
 want b hp3 helper "$(mac_of 3)" "$(lease_var 3 ip)"
 want b mn5 manual - -
-$CTL status --json b | grep -q "{\"port\":\"vmB\",\"origin\":\"script\",\"mac\":\"$(mac_of 2)\",\"ipv4\":\"$(lease_var 2 ip)\"}" ||
+$CTL status --json b | grep -q "{\"port\":\"vmB\",\"origin\":\"script\",\"mac\":\"$(mac_of 2)\",\"ipv4\":\"$(lease_var 2 ip)\",\"host\":\"\",\"dropped\":\"\"}" ||
 	fail "status --json: $($CTL status --json b)"
 ok "status: vg1 veth, vmB script, hp3 helper (each with its MAC and lease), mn5 manual"
 

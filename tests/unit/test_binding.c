@@ -116,10 +116,16 @@ START_TEST(test_binding_text)
 		     "ether saddr }\n"
 		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
 		     "iif . ether saddr . ip saddr @bind4 accept\n"
+		     /* each drop recorded first, for doctor (issue 19) */
+		     "meta protocol ip update @bind_miss4 { iif . ether saddr . ip saddr }\n"
 		     "meta protocol ip counter name \"bind_default\" drop\n"
 		     "arp saddr ip 0.0.0.0 accept\n"
 		     "iif . arp saddr ether . arp saddr ip @bind4 accept\n"
+		     "meta protocol arp update @bind_miss4 { iif . arp saddr ether . arp saddr ip "
+		     "}\n"
 		     "meta protocol arp counter name \"bind_default\" drop\n"
+		     "ip6 saddr @claimed6 iif . ether saddr . ip6 saddr != @bind6 update "
+		     "@bind_miss6 { iif . ether saddr . ip6 saddr }\n"
 		     "ip6 saddr @claimed6 iif . ether saddr . ip6 saddr != @bind6 counter name "
 		     "\"bind_default\" drop\n"
 		     "icmpv6 type nd-neighbor-advert @th,64,128 @claimed6 iif . ether saddr . "
@@ -137,8 +143,8 @@ END_TEST
 struct parsed {
 	char rules[32][1024];
 	size_t n_rules;
-	uint32_t set_flags[16], set_klen[16];
-	char set_names[16][32];
+	uint32_t set_flags[32], set_klen[32], set_size[32];
+	char set_names[32][32];
 	size_t n_sets;
 	int types[64];
 	size_t n_types;
@@ -172,10 +178,11 @@ static void parse(const struct nft_batch *b, const char *chain, struct parsed *p
 
 			ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
 			if (nftnl_set_get_u32(s, NFTNL_SET_FAMILY) == NFPROTO_BRIDGE &&
-			    p->n_sets < 16) {
+			    p->n_sets < 32) {
 				snprintf(p->set_names[p->n_sets], 32, "%s",
 					 nftnl_set_get_str(s, NFTNL_SET_NAME));
 				p->set_flags[p->n_sets] = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+				p->set_size[p->n_sets] = nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE);
 				p->set_klen[p->n_sets++] = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
 			}
 			nftnl_set_free(s);
@@ -261,6 +268,10 @@ static const char *const bytecode[] = {
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load iif => reg 1 ] [ "
 	"payload load 6b @ link header + 6 => reg 9 ] [ payload load 4b @ network header + 12 => "
 	"reg 11 ] [ lookup reg 1 set bind4 ] [ immediate reg 0 accept ]",
+	/* the record of the drop after it: a full set ends this rule only */
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ meta load iif => reg 1 ] [ "
+	"payload load 6b @ link header + 6 => reg 9 ] [ payload load 4b @ network header + 12 => "
+	"reg 11 ] [ dynset update reg_key 1 set bind_miss4 ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000008 ] [ objref type 1 name "
 	"bind_default ] [ immediate reg 0 drop ]",
 	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ payload "
@@ -269,8 +280,17 @@ static const char *const bytecode[] = {
 	"[ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ meta load "
 	"iif => reg 1 ] [ payload load 6b @ network header + 8 => reg 9 ] [ payload load 4b @ "
 	"network header + 14 => reg 11 ] [ lookup reg 1 set bind4 ] [ immediate reg 0 accept ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ meta load iif => reg 1 ] [ "
+	"payload load 6b @ network header + 8 => reg 9 ] [ payload load 4b @ network header + 14 "
+	"=> reg 11 ] [ dynset update reg_key 1 set bind_miss4 ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x00000608 ] [ objref type 1 name "
 	"bind_default ] [ immediate reg 0 drop ]",
+	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ payload load 16b @ network "
+	"header + 8 => reg 1 ] [ lookup reg 1 set claimed6 ] [ meta load iif => reg 1 ] [ payload "
+	"load 6b @ link header + 6 => reg 9 ] [ payload load 16b @ network header + 8 => reg 11 ] "
+	"[ lookup reg 1 set bind6 0x1 ] [ meta load iif => reg 1 ] [ payload load 6b @ link header "
+	"+ 6 => reg 9 ] [ payload load 16b @ network header + 8 => reg 11 ] [ dynset update "
+	"reg_key 1 set bind_miss6 ]",
 	"[ meta load protocol => reg 1 ] [ cmp eq reg 1 0x0000dd86 ] [ payload load 16b @ network "
 	"header + 8 => reg 1 ] [ lookup reg 1 set claimed6 ] [ meta load iif => reg 1 ] [ payload "
 	"load 6b @ link header + 6 => reg 9 ] [ payload load 16b @ network header + 8 => reg 11 ] "
@@ -326,6 +346,7 @@ START_TEST(test_binding_bytecode)
 	static struct parsed p;
 	struct nft_batch *b;
 	char flat[1024];
+	int misses = 0;
 
 	ck_assert_int_eq(nft_batch_replace(&plan, 1000, 0, &b), 0);
 	parse(b, "prerouting", &p);
@@ -359,7 +380,17 @@ START_TEST(test_binding_bytecode)
 		if (!strcmp(p.set_names[i], NFT_DHCP_MACS) ||
 		    !strcmp(p.set_names[i], NFT_DHCP_SEEN))
 			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL | NFT_SET_TIMEOUT);
+		/* the drops' records: bounded, and they expire */
+		if (!strcmp(p.set_names[i], NFT_BIND_MISS4_SET) ||
+		    !strcmp(p.set_names[i], NFT_BIND_MISS6_SET)) {
+			ck_assert_uint_eq(p.set_flags[i], NFT_SET_EVAL | NFT_SET_TIMEOUT);
+			ck_assert_uint_eq(p.set_size[i], NFT_BIND_MISS_SIZE);
+			ck_assert_uint_eq(p.set_klen[i],
+					  strcmp(p.set_names[i], NFT_BIND_MISS4_SET) ? 28 : 16);
+			misses++;
+		}
 	}
+	ck_assert_int_eq(misses, 2);
 	nft_batch_free(b);
 }
 END_TEST

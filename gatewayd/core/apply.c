@@ -14,6 +14,7 @@
 #include "gatewayd/core/names.h"
 #include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/static_hosts.h"
+#include "gatewayd/core/forwards_rt.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/core/watch.h"
 #include "dhcp/supervisor.h"
@@ -141,6 +142,7 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0) {
 		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */
+		forwards_rt_merge(pf.conf);  /* gatewayctl forward add */
 		if ((r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
 			fmt_errno(err, errlen, r, "planning: %s", strerror(-r));
 	}

@@ -67,16 +67,19 @@ nft_watch() {
 	wait_until 5 sh -c "awk '\$2 == 12 && \$3 == $MON && \$4 != \"00000000\"' /proc/$MON/net/netlink | grep -q ." ||
 		fail "nft monitor did not subscribe"
 }
-# nft_seen WHAT: the monitor saw map elements of :2222 WHAT (add/delete),
-# and nothing but elements.
+# nft_seen WHAT: the monitor saw map elements of :2222 WHAT (add/delete)
+# in one transaction (up to its "# new generation" line), and nothing
+# else in it.
 nft_seen() {
-	wait_until 5 grep -q "^$1 element inet gatewayd fwd4 .*2222" "$T/mon.txt" ||
-		fail "nft monitor saw no '$1 element ... fwd4 ... 2222': $(cat "$T/mon.txt")"
-	wait_until 5 grep -q "^$1 element inet gatewayd fwd_count4 .*2222" "$T/mon.txt" ||
-		fail "nft monitor saw no counter element of 2222: $(cat "$T/mon.txt")"
+	wait_until 5 grep -q "^# new generation" "$T/mon.txt" || fail "nft monitor saw no transaction"
 	kill "$MON"
 	wait "$MON" 2>/dev/null
-	other=$(grep -v "^$1 element inet gatewayd fwd4 \|^$1 element inet gatewayd fwd_count4 \|^$" "$T/mon.txt" || true)
+	sed '/^# new generation/q' "$T/mon.txt" >"$T/mon1.txt"
+	grep -q "^$1 element inet gatewayd fwd4 { tcp . 2222 " "$T/mon1.txt" ||
+		fail "the transaction has no '$1 element ... fwd4 ... 2222': $(cat "$T/mon.txt")"
+	grep -q "^$1 element inet gatewayd fwd_count4 { tcp . 2222 " "$T/mon1.txt" ||
+		fail "the transaction has no counter element of 2222: $(cat "$T/mon.txt")"
+	other=$(grep -v "^$1 element inet gatewayd fwd4 \|^$1 element inet gatewayd fwd_count4 \|^# new generation" "$T/mon1.txt" || true)
 	[ -z "$other" ] || fail "forward $1 changed more than its elements: $other"
 }
 
@@ -164,7 +167,7 @@ ok "a config forward taking a kept one's port wins; the kept one listed left-out
 
 # qemu-args --forward: the SLIRP hostfwd in one command
 QEMU_OK=
-if command -v qemu-system-x86_64 >/dev/null && [ -f /usr/share/seabios/bios-256k.bin ] &&
+if command -v "${QEMU:-qemu-system-x86_64}" >/dev/null && [ -f /usr/share/seabios/bios-256k.bin ] &&
 	command -v cpio >/dev/null && command -v dpkg-deb >/dev/null; then
 	. "$TOP/tests/qemu/lib.sh"
 	if bash "$TOP/tests/qemu/build-guest.sh" "$QG_DIR" >"$T/build-guest.log" 2>&1; then
@@ -186,6 +189,7 @@ ADDR=$(sed -n 's/.*static lease: vm3 (.*) gets \([0-9.]*\)$/\1/p' "$T/args.err")
 grep -q "forward \"vm3-2500\": tcp port 2500 of the host to $ADDR:80" "$T/args.err" || fail "qemu-args: the forward not said: $(cat "$T/args.err")"
 get2500() { in_inet timeout 5 busybox wget -q -O - http://198.51.100.2:2500/; }
 if [ -n "$QEMU_OK" ]; then
+	internet_httpd # the guest fetches QG_URL there before it says ready
 	in_host ip tuntap add dev qtap0 mode tap
 	in_host ip link set qtap0 master gw0 up
 	# shellcheck disable=SC2086

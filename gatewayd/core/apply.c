@@ -522,7 +522,36 @@ void apply_stop(struct gw_ctx *ctx)
 	ctx->nets = NULL;
 }
 
+/* The diff changes map and set elements only: no network comes, goes or
+ * changes, no chain or table is made, rewritten or removed (a run-time
+ * port forward). The host then holds nothing new to read again. */
+static bool diff_elements_only(const struct gw_diff *d)
+{
+	const struct nft_update *u = &d->nft;
+
+	if (u->replace || u->ports_rewrite || u->n_add_chains || u->n_del_chains || u->n_refill)
+		return false;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->nets[i].act || d->nets[i].old_idx < 0 || d->nets[i].new_idx < 0)
+			return false;
+	return true;
+}
+
+static int reload(struct gw_ctx *ctx, struct gw_conf *conf, bool elements, char *err,
+		  size_t errlen);
+
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
+{
+	return reload(ctx, conf, false, err, errlen);
+}
+
+int apply_reload_elements(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
+{
+	return reload(ctx, conf, true, err, errlen);
+}
+
+/* elements: a run-time change (apply_reload_elements) */
+static int reload(struct gw_ctx *ctx, struct gw_conf *conf, bool elements, char *err, size_t errlen)
 {
 	size_t n_old = ctx->conf->n_networks;
 	struct gw_net_rt *rts = NULL;
@@ -579,7 +608,12 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	ctx->conf = plan.conf;
 	nft_plan_compact(&ctx->plan.nft);
 	taps_apply(ctx);
-	gw_ctx_host_resync(ctx);
+	/* A reload reads the host again in full and refills the guest
+	 * binding's sets; a run-time change of elements alone has nothing
+	 * for it to find, and costs one transaction (the watch still sees
+	 * every event). */
+	if (!elements || !diff_elements_only(&d))
+		gw_ctx_host_resync(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);
 	bgp_update(ctx);
 	names_sync(ctx);

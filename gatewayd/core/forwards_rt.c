@@ -203,7 +203,7 @@ static int reapply(struct gw_ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if ((r = apply_reload(ctx, c, err, errlen)) < 0)
+	if ((r = apply_reload_elements(ctx, c, err, errlen)) < 0)
 		conf_free(c);
 	return r;
 }

@@ -67,11 +67,15 @@ nft_watch() {
 	wait_until 5 sh -c "awk '\$2 == 12 && \$3 == $MON && \$4 != \"00000000\"' /proc/$MON/net/netlink | grep -q ." ||
 		fail "nft monitor did not subscribe"
 }
-# nft_seen WHAT: the monitor saw map elements of :2222 WHAT (add/delete)
-# in one transaction (up to its "# new generation" line), and nothing
-# else in it.
+# nft_seen WHAT: what gatewayd committed for forward WHAT (add/delete),
+# gatewayctl having answered: a table of the test's own, added after,
+# marks the end in the monitor's stream. One transaction of :2222's map
+# and counter elements and nothing else in it; no later one that
+# refilled the guest binding's sets (a reload's host re-read would).
 nft_seen() {
-	wait_until 5 grep -q "^# new generation" "$T/mon.txt" || fail "nft monitor saw no transaction"
+	in_host nft add table inet fwdrt_mark
+	wait_until 5 grep -q "^add table inet fwdrt_mark" "$T/mon.txt" || fail "nft monitor saw no mark: $(cat "$T/mon.txt")"
+	in_host nft delete table inet fwdrt_mark
 	kill "$MON"
 	wait "$MON" 2>/dev/null
 	sed '/^# new generation/q' "$T/mon.txt" >"$T/mon1.txt"
@@ -81,6 +85,8 @@ nft_seen() {
 		fail "the transaction has no counter element of 2222: $(cat "$T/mon.txt")"
 	other=$(grep -v "^$1 element inet gatewayd fwd4 \|^$1 element inet gatewayd fwd_count4 \|^# new generation" "$T/mon1.txt" || true)
 	[ -z "$other" ] || fail "forward $1 changed more than its elements: $other"
+	other=$(sed '/^add table inet fwdrt_mark/q' "$T/mon.txt" | grep -E '^delete element bridge gatewayd (bind4|bind_mac|bind_nets|guest_ports) ' || true)
+	[ -z "$other" ] || fail "forward $1 refilled the guest binding's sets: $other"
 }
 
 DNSMASQ=$(dnsmasq_pid)

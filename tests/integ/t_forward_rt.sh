@@ -126,6 +126,30 @@ refused 'proto "sctp" is not tcp or udp' sc --proto sctp --port 2226 --to g1:22
 [ "$(wc -l <"$T/state/forwards")" = 1 ] || fail "state_dir/forwards after refusals: $(cat "$T/state/forwards")"
 ok "refused: overlaps (config, run-time), a name taken, udp/53 on every address, outside the subnet, an unknown VM, sctp"
 
+# a user who does not manage the network (authz_manages: root, for now)
+# is refused; the socket made 0666 stands in for the group gatewayd
+U=''
+for u in $(seq 47300 47400); do
+	getent passwd "$u" >/dev/null || getent group "$u" >/dev/null || { U=$u; break; }
+done
+if [ -n "$U" ] && command -v setpriv >/dev/null; then
+	mode=$(stat -c %a "$T/run/gatewayd.sock")
+	chmod 0666 "$T/run/gatewayd.sock"
+	as_u() { in_host setpriv --reuid="$U" --regid="$U" --clear-groups "$@"; }
+	code=0
+	out=$(as_u $CTL forward add default u --port 2600 --to g1:22 2>&1) || code=$?
+	[ $code = 4 ] && echo "$out" | grep -q 'permission denied' || fail "uid $U's forward add: exit $code: $out"
+	code=0
+	out=$(as_u $CTL forward del default ssh 2>&1) || code=$?
+	[ $code = 4 ] || fail "uid $U's forward del: exit $code: $out"
+	code=0
+	out=$(as_u $CTL qemu-args default --name g1 --forward 2601:22 2>&1) || code=$?
+	[ $code = 4 ] || fail "uid $U's qemu-args --forward: exit $code: $out"
+	[ "$(wc -l <"$T/state/forwards")" = 1 ] && answers || fail "uid $U changed something"
+	chmod "$mode" "$T/run/gatewayd.sock"
+	ok "uid $U (not managing network default): forward add/del and qemu-args --forward refused, exit 4"
+fi
+
 out=$(in_host $CTL reload) || fail "reload: $out"
 answers || fail ":2222 stopped answering after a reload"
 ok "after a reload: '$(get2222)'"

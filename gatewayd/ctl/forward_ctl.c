@@ -185,14 +185,29 @@ int forward_ctl_for_vm(struct gw_ctx *ctx, size_t ni, const char *vm, const char
 		     vm, NAME_NET_MAX);
 		return CTL_USAGE;
 	}
-	for (size_t k = 0; k < n->fwd.n; k++)
-		if (n->fwd.v[k].runtime && !strcmp(n->fwd.v[k].name, req.name)) {
+	for (size_t k = 0; k < n->fwd.n; k++) {
+		const struct gw_forward *o = &n->fwd.v[k];
+		char ot[INET6_ADDRSTRLEN + 16];
+
+		if (!o->runtime || strcmp(o->name, req.name))
+			continue;
+		/* the VM started again with the same options: nothing to do */
+		conf_forward_to_text(o, ot, sizeof(ot));
+		if (strcmp(o->proto == IPPROTO_TCP ? "tcp" : "udp", proto) ||
+		    strcmp(strrchr(ot, ':') + 1, guest)) {
 			note(f,
-			     "forward \"%s\" is in place already (gatewayctl forward del %s %s "
-			     "removes it)",
-			     req.name, n->name, req.name);
-			return CTL_OK;
+			     "qemu-args --forward: forward \"%s\" goes to %s (%s) already; "
+			     "`gatewayctl forward del %s %s` first",
+			     req.name, ot, o->proto == IPPROTO_TCP ? "tcp" : "udp", n->name,
+			     req.name);
+			return CTL_FAIL;
 		}
+		note(f,
+		     "forward \"%s\" is in place already (gatewayctl forward del %s %s "
+		     "removes it)",
+		     req.name, n->name, req.name);
+		return CTL_OK;
+	}
 	if ((size_t)snprintf(to, sizeof(to), "%s:%s", vm, guest) >= sizeof(to)) {
 		note(f, "qemu-args --forward: VM name \"%s\" too long", vm);
 		return CTL_USAGE;

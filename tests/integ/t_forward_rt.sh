@@ -244,3 +244,8 @@ fi
 out=$(in_host $CTL qemu-args default --name vm3 --forward 2500:80 --tap qtap0 2>&1 >/dev/null) || fail "qemu-args --forward again: $out"
 echo "$out" | grep -q 'forward "vm3-2500" is in place already' || fail "qemu-args --forward again: $out"
 ok "qemu-args --name vm3 --static --forward 2500:80: $ADDR, $MAC, '$page' from the internet namespace${QEMU_OK:+ (a real QEMU guest)}; run again: kept"
+code=0
+out=$(in_host $CTL qemu-args default --name vm3 --forward 2500:81 --tap qtap0 2>&1 >/dev/null) || code=$?
+[ $code = 1 ] && echo "$out" | grep -q "forward \"vm3-2500\" goes to $ADDR:80 (tcp) already" || fail "qemu-args --forward 2500:81: exit $code: $out"
+[ "$(get2500)" = "gwq-page vm3" ] || [ -n "$QEMU_OK" ] || fail "forward 2500 changed"
+ok "qemu-args --forward 2500:81 with vm3-2500 to :80 in place: refused ($out)"

@@ -105,7 +105,9 @@ ok "logged with the uid; forward keep's connection carries on; dnsmasq untouched
 fw=$(in_host $CTL forwards default) || fail "forwards: $fw"
 echo "$fw" | grep -Eq '^default +ssh +tcp +\*:2222 +10\.213\.0\.10:22 +[0-9]+ +[0-9]+ +run-time$' || fail "forwards does not show ssh as run-time: $fw"
 echo "$fw" | grep -Eq '^default +keep +tcp +\*:2300 +10\.213\.0\.11:9000 +[0-9]+ +[0-9]+ +config$' || fail "forwards does not show keep as config: $fw"
-ok "gatewayctl forwards: origin config / run-time"
+js=$(in_host $CTL forwards --json default) || fail "forwards --json: $js"
+echo "$js" | grep -Eq '"name": *"ssh",.*"origin": *"run-time"' || fail "forwards --json: no origin run-time for ssh: $js"
+ok "gatewayctl forwards: origin config / run-time (--json too)"
 
 # refused, with the config's reasons, nothing changed
 refused() { # EXPECTED-TEXT ARGS...

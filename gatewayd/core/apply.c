@@ -545,9 +545,18 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	return reload(ctx, conf, false, err, errlen);
 }
 
-int apply_reload_elements(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
+int apply_reload_running(struct gw_ctx *ctx, bool elements, char *err, size_t errlen)
 {
-	return reload(ctx, conf, true, err, errlen);
+	struct gw_conf *c = conf_dup(ctx->plan.parsed);
+	int r;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((r = reload(ctx, c, elements, err, errlen)) < 0)
+		conf_free(c);
+	return r;
 }
 
 /* elements: a run-time change (apply_reload_elements) */

@@ -193,21 +193,6 @@ int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *ne
 	return 0;
 }
 
-/* The running config again, with the stored list as it is now. */
-static int reapply(struct gw_ctx *ctx, char *err, size_t errlen)
-{
-	struct gw_conf *c = conf_dup(ctx->plan.parsed);
-	int r;
-
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	if ((r = apply_reload_elements(ctx, c, err, errlen)) < 0)
-		conf_free(c);
-	return r;
-}
-
 /* The stored list changed as new says, applied; the old one put back
  * if applying fails. */
 static int store_apply(struct gw_ctx *ctx, const struct stored_list *old,
@@ -220,7 +205,7 @@ static int store_apply(struct gw_ctx *ctx, const struct stored_list *old,
 			 strerror(-r));
 		return r;
 	}
-	if ((r = reapply(ctx, err, errlen)) < 0)
+	if ((r = apply_reload_running(ctx, true, err, errlen)) < 0)
 		stored_write(ctx->conf->state_dir, old); /* as it was */
 	return r;
 }

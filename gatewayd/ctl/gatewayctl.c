@@ -138,7 +138,9 @@ int main(int argc, char **argv)
 					argv[i]);
 	}
 	req[len++] = '\n';
-	if (!strncmp(req, "doctor", 6) || !strncmp(req, "reload", 6))
+	/* forward add|del: a reload of the config in force, as long */
+	if (!strncmp(req, "doctor", 6) || !strncmp(req, "reload", 6) ||
+	    !strncmp(req, "forward ", 8))
 		wait_s = WAIT_LONG_S;
 	if (tenv && atoi(tenv) > 0)
 		wait_s = atoi(tenv);

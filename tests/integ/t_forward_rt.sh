@@ -4,8 +4,10 @@
 # address:2222 reaches guest g1's listener after `forward add` (the guest
 # named by its static host), and nothing after `forward del`. The add
 # and the del are each one nftables transaction of map and counter
-# elements (nft monitor sees nothing else; dnsmasq keeps its pid), and a
-# connection through the config's forward carries on across both. The
+# elements (nft monitor sees nothing else, and no refill of the guest
+# binding's sets after it; dnsmasq keeps its pid), and a connection
+# through the config's forward carries on across both. A user who does
+# not manage the network is refused (exit 4). The
 # forward survives a reload and a restart (state_dir/forwards, 0600);
 # conflicting adds are refused with the config's reasons; a config forward
 # that later takes the port wins (the kept one is listed as left-out and

@@ -58,6 +58,8 @@ LIB_SRCS += nft/counters.c
 LIB_SRCS += gatewayd/ctl/authz.c
 # doc (issue 19 item 5): per-guest rows for status and doctor
 LIB_SRCS += gatewayd/ctl/guests.c
+# run-time port forwards (issue 19 item 4)
+LIB_SRCS += gatewayd/core/forwards_rt.c gatewayd/ctl/forward_ctl.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

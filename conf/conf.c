@@ -302,7 +302,9 @@ int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* line 0: a default value, not written in the file */
-	if (line > 0)
+	if (!ctx->file) /* a forward from gatewayctl: no file */
+		snprintf(ctx->err, ctx->errlen, "%s", msg);
+	else if (line > 0)
 		snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->file, line, msg);
 	else
 		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->file, msg);

@@ -194,23 +194,31 @@ static bool gateway_service(const struct gw_forward *f)
 	return false;
 }
 
-static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
-		       const struct gw_network *net, struct gw_forward *f)
+/* Where fsec opens, asked only when needed (it costs a scan of the whole
+ * text the first time); 0 for a forward from gatewayctl (no fsec). */
+static int fsec_line(struct conf_ctx *ctx, cfg_t *fsec)
 {
-	const char *title = cfg_title(fsec);
-	const struct sval *proto = sval_at(fsec, 0, "proto"), *port = sval_at(fsec, 1, "port");
-	const struct sval *to = sval_at(fsec, 2, "to"), *listen = sval_at(fsec, 3, "listen");
+	return fsec ? conf_sec_line(ctx, fsec) : 0;
+}
+
+/* One forward from its values, from a section of the file (fsec) or from
+ * gatewayctl (fsec NULL, values without lines). */
+static int forward_vals(struct conf_ctx *ctx, cfg_t *fsec, const char *title,
+			const struct sval *proto, const struct sval *port, const struct sval *to,
+			const struct sval *listen, const char *pfx, const struct gw_network *net,
+			struct gw_forward *f)
+{
 	char q[160];
 	unsigned n_from, n_to;
 	const char *why;
 	int fam;
 
 	if (!name_netname(title))
-		return conf_fail(ctx, conf_sec_line(ctx, fsec),
+		return conf_fail(ctx, fsec_line(ctx, fsec),
 				 "%sforward %s: name must be 1-%d letters, digits, '-' or '_'", pfx,
 				 conf_text_quote(q, sizeof(q), title), NAME_NET_MAX);
 	strcpy(f->name, title);
-	f->line = port ? port->line : conf_sec_line(ctx, fsec);
+	f->line = port ? port->line : fsec_line(ctx, fsec);
 	/* nothing enters an isolated network: a forward would be ignored */
 	if (net->mode == GW_MODE_ISOLATED)
 		return conf_fail(ctx, f->line,
@@ -225,7 +233,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 		return conf_fail(ctx, proto->line, "%sforward \"%s\": proto %s is not tcp or udp",
 				 pfx, f->name, conf_text_quote(q, sizeof(q), proto->s));
 	if (!port)
-		return conf_fail(ctx, conf_sec_line(ctx, fsec),
+		return conf_fail(ctx, fsec_line(ctx, fsec),
 				 "%sforward \"%s\": missing port = N or \"N-M\"", pfx, f->name);
 	if (conf_parse_ports(port->s, &f->port_min, &f->port_max) < 0)
 		return conf_fail(ctx, port->line,
@@ -233,7 +241,7 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				 "\"N-M\"",
 				 pfx, f->name, conf_text_quote(q, sizeof(q), port->s));
 	if (!to)
-		return conf_fail(ctx, conf_sec_line(ctx, fsec),
+		return conf_fail(ctx, fsec_line(ctx, fsec),
 				 "%sforward \"%s\": missing to = \"ADDRESS:PORT\" (a guest)", pfx,
 				 f->name);
 	if (parse_to(to->s, f) < 0)
@@ -281,6 +289,14 @@ static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 				 pfx, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp", port->s);
 	}
 	return 0;
+}
+
+static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
+		       const struct gw_network *net, struct gw_forward *f)
+{
+	return forward_vals(ctx, fsec, cfg_title(fsec), sval_at(fsec, 0, "proto"),
+			    sval_at(fsec, 1, "port"), sval_at(fsec, 2, "to"),
+			    sval_at(fsec, 3, "listen"), pfx, net, f);
 }
 
 int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
@@ -578,4 +594,106 @@ void conf_forwards_print(FILE *f, const struct gw_network *net)
 		}
 		fprintf(f, " }\n");
 	}
+}
+
+int conf_forward_make(const struct gw_network *net, const char *name, const char *proto,
+		      const char *port, const char *to, const char *listen, struct gw_forward *f,
+		      char *err, size_t errlen)
+{
+	struct conf_ctx ctx = { .file = NULL, .err = err, .errlen = errlen };
+	const char *s[4] = { proto, port, to, listen };
+	struct sval *v[4] = { NULL, NULL, NULL, NULL };
+	char pfx[NAME_NET_MAX + 16];
+	int r = -ENOMEM;
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!s[i])
+			continue;
+		if (!(v[i] = malloc(sizeof(*v[i]) + strlen(s[i]) + 1)))
+			goto out;
+		v[i]->line = 0;
+		strcpy(v[i]->s, s[i]);
+	}
+	memset(f, 0, sizeof(*f));
+	snprintf(pfx, sizeof(pfx), "network \"%s\": ", net->name);
+	r = forward_vals(&ctx, NULL, name, v[0], v[1], v[2], v[3], pfx, net, f);
+	f->runtime = true;
+out:
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	for (size_t i = 0; i < 4; i++)
+		free(v[i]);
+	return r;
+}
+
+/* Where a forward comes from, for a message. */
+static void origin_text(const struct gw_conf *c, const struct gw_forward *f, char *buf, size_t len)
+{
+	if (f->runtime)
+		snprintf(buf, len, "added by gatewayctl");
+	else
+		snprintf(buf, len, "%s line %d", c->path, f->line);
+}
+
+static bool forwards_overlap(const struct gw_forward *a, const struct gw_forward *b)
+{
+	return same_kind(a, b) && listen_overlap(a, b) && a->port_min <= b->port_max &&
+	       b->port_min <= a->port_max;
+}
+
+/* One forward against all: a pass over them, not the sorted passes of
+ * conf_forwards_check() (one forward added is n steps either way). */
+bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net,
+			   const struct gw_forward *f, char *why, size_t len)
+{
+	const struct gw_network *in;
+	char o[GW_PATH_MAX + 32], l[INET6_ADDRSTRLEN + 16], pt[16];
+
+	for (size_t k = 0; k < net->fwd.n; k++)
+		if (!strcmp(net->fwd.v[k].name, f->name)) {
+			origin_text(c, &net->fwd.v[k], o, sizeof(o));
+			snprintf(why, len, "network \"%s\" has a forward \"%s\" already (%s)",
+				 net->name, f->name, o);
+			return true;
+		}
+	if ((in = conf_forward_listen_net(c, f, true))) {
+		conf_forward_listen_msg(why, len, net, f, in);
+		return true;
+	}
+	if (c->bgp.enabled && f->proto == IPPROTO_TCP && f->port_min <= 179 && 179 <= f->port_max) {
+		snprintf(why, len,
+			 "network \"%s\": forward \"%s\": tcp port 179 is BGP's, and the bgp "
+			 "section makes BIRD listen there: the router's session would reach a "
+			 "guest",
+			 net->name, f->name);
+		return true;
+	}
+	for (size_t i = 0; i < c->n_networks; i++)
+		for (size_t k = 0; k < c->networks[i].fwd.n; k++) {
+			const struct gw_forward *g = &c->networks[i].fwd.v[k];
+
+			if (!forwards_overlap(f, g))
+				continue;
+			listen_text(f, l, sizeof(l));
+			ports_text(pt, sizeof(pt), f->port_min, f->port_max);
+			origin_text(c, g, o, sizeof(o));
+			snprintf(why, len,
+				 "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
+				 "forward \"%s\" of network \"%s\" (%s)",
+				 net->name, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp",
+				 f->port_min == f->port_max ? "" : "s", pt, l, g->name,
+				 c->networks[i].name, o);
+			return true;
+		}
+	return false;
+}
+
+void conf_forward_to_text(const struct gw_forward *f, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], tp[16];
+
+	inet_ntop(f->family, &f->to, a, sizeof(a));
+	ports_text(tp, sizeof(tp), f->to_min, f->to_max);
+	snprintf(buf, len, "%s%s%s:%s", f->family == AF_INET6 ? "[" : "", a,
+		 f->family == AF_INET6 ? "]" : "", tp);
 }

@@ -40,11 +40,32 @@ struct gw_forward {
 	} listen, to;
 	uint16_t port_min, port_max;
 	uint16_t to_min, to_max;
+	/* added at run time (gatewayctl forward add), kept in state_dir, not
+	 * in the file: gatewayd/core/forwards_rt.c */
+	bool runtime;
 };
 
 struct gw_forwards {
 	size_t n;
 	struct gw_forward *v;
 };
+
+struct gw_conf;
+struct gw_network;
+
+/* A forward of net from gatewayctl's words (listen NULL: every address),
+ * refused for what the config would refuse in a forward section of net:
+ * 0, or -EINVAL with the reason (no file:line) in err. f->runtime set. */
+int conf_forward_make(const struct gw_network *net, const char *name, const char *proto,
+		      const char *port, const char *to, const char *listen, struct gw_forward *f,
+		      char *err, size_t errlen);
+/* Whether f, of network net, cannot join the forwards of c: the checks
+ * the config makes between forwards (overlaps in any network, a listen
+ * address inside a network, BGP's port) and a name net has already.
+ * true with the reason in why. */
+bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net,
+			   const struct gw_forward *f, char *why, size_t len);
+/* "[A]:P-Q" text of a forward's target ("A:P" for IPv4). */
+void conf_forward_to_text(const struct gw_forward *f, char *buf, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 #include "gatewayd/core/names.h"
 #include "gatewayd/core/qemu_acl.h"
 #include "gatewayd/core/static_hosts.h"
+#include "gatewayd/core/forwards_rt.h"
 #include "gatewayd/core/taps.h"
 #include "gatewayd/core/watch.h"
 #include "dhcp/supervisor.h"
@@ -141,6 +142,7 @@ static int plan_new(struct gw_ctx *ctx, struct gw_conf *conf, struct gw_plan *ou
 	if ((r = preflight_check(&pf, err, errlen)) >= 0 &&
 	    (r = dirs_make(conf, err, errlen)) >= 0) {
 		static_hosts_merge(pf.conf); /* gatewayctl qemu-args --static */
+		forwards_rt_merge(pf.conf);  /* gatewayctl forward add */
 		if ((r = gw_plan_build(conf, &pf, ctx->bridge_meta, out)) < 0)
 			fmt_errno(err, errlen, r, "planning: %s", strerror(-r));
 	}
@@ -520,7 +522,45 @@ void apply_stop(struct gw_ctx *ctx)
 	ctx->nets = NULL;
 }
 
+/* The diff changes map and set elements only: no network comes, goes or
+ * changes, no chain or table is made, rewritten or removed (a run-time
+ * port forward). The host then holds nothing new to read again. */
+static bool diff_elements_only(const struct gw_diff *d)
+{
+	const struct nft_update *u = &d->nft;
+
+	if (u->replace || u->ports_rewrite || u->n_add_chains || u->n_del_chains || u->n_refill)
+		return false;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->nets[i].act || d->nets[i].old_idx < 0 || d->nets[i].new_idx < 0)
+			return false;
+	return true;
+}
+
+static int reload(struct gw_ctx *ctx, struct gw_conf *conf, bool elements, char *err,
+		  size_t errlen);
+
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen)
+{
+	return reload(ctx, conf, false, err, errlen);
+}
+
+int apply_reload_running(struct gw_ctx *ctx, bool elements, char *err, size_t errlen)
+{
+	struct gw_conf *c = conf_dup(ctx->plan.parsed);
+	int r;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((r = reload(ctx, c, elements, err, errlen)) < 0)
+		conf_free(c);
+	return r;
+}
+
+/* elements: a run-time change (apply_reload_elements) */
+static int reload(struct gw_ctx *ctx, struct gw_conf *conf, bool elements, char *err, size_t errlen)
 {
 	size_t n_old = ctx->conf->n_networks;
 	struct gw_net_rt *rts = NULL;
@@ -577,7 +617,12 @@ int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t err
 	ctx->conf = plan.conf;
 	nft_plan_compact(&ctx->plan.nft);
 	taps_apply(ctx);
-	gw_ctx_host_resync(ctx);
+	/* A reload reads the host again in full and refills the guest
+	 * binding's sets; a run-time change of elements alone has nothing
+	 * for it to find, and costs one transaction (the watch still sees
+	 * every event). */
+	if (!elements || !diff_elements_only(&d))
+		gw_ctx_host_resync(ctx);
 	dhcp_up(ctx, &d, false, err, errlen);
 	bgp_update(ctx);
 	names_sync(ctx);

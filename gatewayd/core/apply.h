@@ -12,6 +12,7 @@
 #define GW_APPLY_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -34,6 +35,13 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
  * the reason in err) when a check refused the config, else the -errno
  * applying it met. Takes conf on success only. */
 int apply_reload(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errlen);
+/* The config in force again (not re-read from disk): what run-time lists
+ * in state_dir (static hosts, port forwards) say now joins it at plan
+ * time. elements: a run-time change of map elements (a port forward
+ * added or removed); when the diff is elements only, that one
+ * transaction is all, without the host read again and the guest binding
+ * refilled as after a reload. As apply_reload otherwise. */
+int apply_reload_running(struct gw_ctx *ctx, bool elements, char *err, size_t errlen);
 /* Take down everything (dnsmasq, table, bridges we created, sysctls). */
 void apply_stop(struct gw_ctx *ctx);
 /* A child exited: hand it to the supervisor that owns it. */

@@ -156,21 +156,6 @@ void static_hosts_merge(struct gw_conf *conf)
 	free(l.v);
 }
 
-/* The running config again, with the stored list as it is now. */
-static int reapply(struct gw_ctx *ctx, char *err, size_t errlen)
-{
-	struct gw_conf *c = conf_dup(ctx->plan.parsed);
-	int r;
-
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	if ((r = apply_reload(ctx, c, err, errlen)) < 0)
-		conf_free(c);
-	return r;
-}
-
 /* Addresses leased to other MACs: not to be promised to this one. */
 static size_t leased_to_others(const struct gw_conf *conf, const struct gw_network *n,
 			       const char *mac, struct in_addr **out)
@@ -273,7 +258,7 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 		goto io;
 	if ((r = stored_put(&l, net, &h)) < 0 || (r = stored_write(ctx->conf->state_dir, &l)) < 0)
 		goto io;
-	if ((r = reapply(ctx, err, errlen)) < 0) {
+	if ((r = apply_reload_running(ctx, false, err, errlen)) < 0) {
 		stored_write(ctx->conf->state_dir, &old); /* as it was */
 		goto out;
 	}
@@ -317,7 +302,7 @@ int static_hosts_del(struct gw_ctx *ctx, size_t ni, const char *name, char *err,
 			 strerror(-r));
 		goto out;
 	}
-	if ((r = reapply(ctx, err, errlen)) < 0) {
+	if ((r = apply_reload_running(ctx, false, err, errlen)) < 0) {
 		stored_write(ctx->conf->state_dir, &old);
 		goto out;
 	}

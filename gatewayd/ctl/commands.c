@@ -2,6 +2,7 @@
  * and metrics, formatted from the running state and the kernel's
  * counters (the control socket, control.c, dispatches to them). */
 #include "gatewayd/ctl/commands.h"
+#include "gatewayd/core/forwards_rt.h"
 #include "gatewayd/ctl/bgp_ctl.h"
 #include "gatewayd/ctl/guests.h"
 #include "gatewayd/ctl/ports.h"
@@ -273,10 +274,35 @@ static void forward_text(const struct gw_forward *f, char *listen, size_t llen, 
 		snprintf(to, tlen, "%s%s%s:%u-%u", lb, a, rb, f->to_min, f->to_max);
 }
 
+/* Run-time forwards the config left out: a row each (origin
+ * "left-out"), and why on gatewayctl's stderr after the table. */
+struct forwards_left {
+	struct out *o;
+	const char *net;
+	FILE *notes;
+	char *text;
+	size_t len;
+};
+
+static void forward_left_row(void *arg, const struct forward_rt *s, const char *why)
+{
+	struct forwards_left *l = arg;
+	char listen[INET6_ADDRSTRLEN + 24];
+
+	snprintf(listen, sizeof(listen), "%s:%s", s->listen[0] ? s->listen : "*", s->port);
+	out_row(l->o, 8, l->net, s->name, s->proto, listen, s->to, "0", "0", "left-out");
+	if (!l->notes && !(l->notes = open_memstream(&l->text, &l->len)))
+		return;
+	fprintf(l->notes, CTL_STDERR "forward \"%s\" of network \"%s\" is left out: %s\n", s->name,
+		l->net, why);
+}
+
 /* Port forwards with their counters (every packet of their connections,
- * both ways, as the forward chain counts them). */
+ * both ways, as the forward chain counts them), and where each comes
+ * from: the config file or gatewayctl forward add (run-time). */
 int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 {
+	struct forwards_left left = { .o = o };
 	struct nft_counters cs;
 	struct nft_fwd_count *v;
 	long n;
@@ -285,7 +311,7 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 	v = cs.fwd;
 	n = (long)cs.n_fwd;
 
-	out_table_begin(o, "forwards", "NETWORK NAME PROTO LISTEN TO PACKETS BYTES");
+	out_table_begin(o, "forwards", "NETWORK NAME PROTO LISTEN TO PACKETS BYTES ORIGIN");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		const struct gw_network *net = &ctx->conf->networks[i];
 
@@ -301,12 +327,19 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 			forward_text(f, listen, sizeof(listen), to, sizeof(to));
 			snprintf(p, sizeof(p), "%llu", c ? (unsigned long long)c->packets : 0ULL);
 			snprintf(b, sizeof(b), "%llu", c ? (unsigned long long)c->bytes : 0ULL);
-			out_row(o, 7, net->name, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp",
-				listen, to, p, b);
+			out_row(o, 8, net->name, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp",
+				listen, to, p, b, f->runtime ? "run-time" : "config");
 		}
+		left.net = net->name;
+		forwards_rt_left_out(ctx->conf, net, forward_left_row, &left);
 	}
 	out_table_end(o);
 	nft_counters_release(&cs);
+	if (left.notes) {
+		fclose(left.notes);
+		fputs(left.text, o->f);
+		free(left.text);
+	}
 	return CTL_OK;
 }
 

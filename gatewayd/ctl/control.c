@@ -8,6 +8,7 @@
  *   forwards [--json] [NET] metrics                 reload
  *   qemu-args NET [--name VM] [--helper|--script|--tap TAP] [--static],
  *   static del NET VM (qemu_args.c)
+ *   forward add|del NET NAME ... (forward_ctl.c)
  *   tap add|del, taps, attach, detach (ports.c) */
 #include "gatewayd/ctl/control.h"
 #include "gatewayd/ctl/commands.h"
@@ -17,6 +18,8 @@
 #include "gatewayd/ctl/out.h"
 #include "gatewayd/ctl/qemu_args.h"
 #include "gatewayd/ctl/ports.h"
+#include "gatewayd/ctl/authz.h"
+#include "gatewayd/ctl/forward_ctl.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -124,6 +127,11 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 		return qemu_args_cmd(c->ctx, argc, argv, uid, f);
 	if (!strcmp(argv[0], "static"))
 		return qemu_static_cmd(c->ctx, argc, argv, uid, f);
+	if (!strcmp(argv[0], "forward")) { /* forward add|del: forward_ctl.c */
+		struct ctl_peer peer = ctl_peer_uid(uid);
+
+		return forward_ctl_cmd(c->ctx, argc, argv, &peer, f);
+	}
 	which = cmd_pick(c->ctx, net);
 	if (which == -2) {
 		fprintf(f, "no network \"%s\"\n", net);
@@ -171,7 +179,7 @@ static int dispatch(struct control *c, struct client *cl, char *req, uid_t uid, 
 	}
 	fprintf(f,
 		"unknown command \"%s\" (status, leases, forwards, reload, doctor, metrics, "
-		"qemu-args, static, taps, tap, attach, detach)\n",
+		"qemu-args, static, forward, taps, tap, attach, detach)\n",
 		argv[0]);
 	return CTL_USAGE;
 }

@@ -13,6 +13,10 @@
  *   gatewayctl [-s SOCKET] detach IFNAME           (scripts/qemu-ifdown)
  *   gatewayctl [-s SOCKET] qemu-args NET [--name VM] [--helper|--script|--tap TAP] [--static]
  *   gatewayctl [-s SOCKET] static del NET VM
+ *   gatewayctl [-s SOCKET] qemu-args NET --name VM [--static] --forward 2222:22
+ *   gatewayctl [-s SOCKET] forward add NET NAME [--proto tcp|udp] --port P --to VM[:P]
+ *                                  [--listen ADDRESS]
+ *   gatewayctl [-s SOCKET] forward del NET NAME
  *
  * The daemon does the work and formats the answer; this prints it and
  * exits with the daemon's code (0 ok, 1 failed check, 2 usage, 3 invalid
@@ -64,6 +68,12 @@ static void usage(FILE *f)
 		"                 QEMU options for a guest on NET (MAC from the VM name);\n"
 		"                 --static (root): a static lease for it, address on stderr\n"
 		"  static del NET VM  remove a static lease added by qemu-args --static (root)\n"
+		"                 qemu-args ... --name VM --forward [udp:]2222:22: and a port\n"
+		"                 forward of the host's 2222 to VM's 22 (SLIRP's hostfwd)\n"
+		"  forward add NET NAME [--proto tcp|udp] --port P[-Q] --to VM[:P] [--listen A]\n"
+		"                 a port forward at run time, kept across restarts (VM: a\n"
+		"                 static host's name or an address)\n"
+		"  forward del NET NAME  remove it\n"
 		"socket: -s, or $GATEWAYD_SOCKET, or " CTL_DEFAULT_SOCKET "\n"
 		"exit: 0 ok, 1 a check failed, 2 usage, 3 reload: invalid config, 4 permission\n"
 		"      denied, 5 no such network, 6 gatewayd unreachable, 7 busy, 8 reload:\n"
@@ -128,7 +138,9 @@ int main(int argc, char **argv)
 					argv[i]);
 	}
 	req[len++] = '\n';
-	if (!strncmp(req, "doctor", 6) || !strncmp(req, "reload", 6))
+	/* forward add|del: a reload of the config in force, as long */
+	if (!strncmp(req, "doctor", 6) || !strncmp(req, "reload", 6) ||
+	    !strncmp(req, "forward ", 8))
 		wait_s = WAIT_LONG_S;
 	if (tenv && atoi(tenv) > 0)
 		wait_s = atoi(tenv);

@@ -10,6 +10,8 @@
  * its static host across runs and hosts without anything stored. */
 #include "gatewayd/ctl/qemu_args.h"
 #include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/authz.h"
+#include "gatewayd/ctl/forward_ctl.h"
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/static_hosts.h"
@@ -81,17 +83,18 @@ __attribute__((format(printf, 2, 3))) static void note(FILE *f, const char *fmt,
 
 #define USAGE                                                                                      \
 	"usage: gatewayctl qemu-args NET [--name VM] [--helper | --script | --tap TAP] "           \
-	"[--static]\n"
+	"[--static] [--forward [tcp:|udp:]HOSTPORT:GUESTPORT]\n"
 
 int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 {
-	const char *net = NULL, *name = NULL;
+	const char *net = NULL, *name = NULL, *fwd = NULL;
 	struct qemu_args a = { .libexec = GW_LIBEXECDIR };
 	const struct gw_network *n;
 	int forms = 0, with_static = 0;
 	char line[512], err[1024], ip[INET_ADDRSTRLEN];
 	struct in_addr addr;
 	long i;
+	int r;
 
 	for (int k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--name") && k + 1 < argc) {
@@ -105,6 +108,8 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 			a.tap = argv[++k];
 		} else if (!strcmp(argv[k], "--static")) {
 			with_static = 1;
+		} else if (!strcmp(argv[k], "--forward") && k + 1 < argc) {
+			fwd = argv[++k]; /* forward_ctl.c */
 		} else if (argv[k][0] != '-' && !net) {
 			net = argv[k];
 		} else {
@@ -133,6 +138,10 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		fprintf(f, "qemu-args: --static needs --name VM (the static host's name)\n");
 		return CTL_USAGE;
 	}
+	if (fwd && !name) {
+		fprintf(f, "qemu-args: --forward needs --name VM (the static host it goes to)\n");
+		return CTL_USAGE;
+	}
 	if (with_static && uid != 0) {
 		fprintf(f, "permission denied: only root may add a static lease (--static)\n");
 		return CTL_DENIED;
@@ -155,6 +164,21 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		}
 		/* the reload replaced the config: n points into the old one */
 		n = &ctx->conf->networks[i];
+		a.net = n->name;
+		a.bridge = n->bridge;
+	}
+	if (fwd) { /* the SLIRP hostfwd: forward_ctl.c */
+		struct ctl_peer peer = ctl_peer_uid(uid);
+
+		if (!authz_manages(ctx, &peer, n)) {
+			fprintf(f,
+				"permission denied: you may not add forwards to network \"%s\"\n",
+				n->name);
+			return CTL_DENIED;
+		}
+		if ((r = forward_ctl_for_vm(ctx, (size_t)i, name, fwd, &peer, f)) != CTL_OK)
+			return r;
+		n = &ctx->conf->networks[i]; /* reloaded */
 		a.net = n->name;
 		a.bridge = n->bridge;
 	}

@@ -7,6 +7,7 @@
 #include "nft/batch.h"
 #include "nft/plan.h"
 #include "nft/update.h"
+#include "gatewayd/core/forwards_rt.h"
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -19,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <errno.h>
 
 static const char *const ups[] = { "eth0", "eth0", "eth0" };
 
@@ -896,6 +899,153 @@ START_TEST(test_forward_omit)
 }
 END_TEST
 
+/* gatewayctl forward add: the config's refusals, without file:line. */
+static const struct {
+	const char *proto, *port, *to, *listen, *err;
+} rt_bad[] = {
+	{ "sctp", "2222", "10.213.0.10:22", NULL,
+	  "network \"a\": forward \"x\": proto \"sctp\" is not tcp or udp" },
+	{ "tcp", "0", "10.213.0.10:22", NULL,
+	  "network \"a\": forward \"x\": port \"0\" is not a port" },
+	{ "tcp", "2222", "10.214.0.10:22", NULL,
+	  "network \"a\": forward \"x\": to \"10.214.0.10:22\" is outside 10.213.0.0/24" },
+	{ "tcp", "2222", "10.213.0.1:22", NULL,
+	  "network \"a\": forward \"x\": to \"10.213.0.1:22\" is the gateway, network or "
+	  "broadcast" },
+	{ "udp", "53", "10.213.0.10", NULL,
+	  "network \"a\": forward \"x\": udp port 53 on every address would take over the guests' "
+	  "DNS/DHCP" },
+	{ "tcp", "2222", "10.213.0.10:22", "127.0.0.1",
+	  "network \"a\": forward \"x\": listen \"127.0.0.1\" is not a unicast address of the "
+	  "host: "
+	  "a loopback" },
+	{ "tcp", "8000-8009", "10.213.0.10:90-92", NULL,
+	  "network \"a\": forward \"x\": 10 listen ports mapped to 3 target ports" },
+};
+
+START_TEST(test_forward_rt_refused)
+{
+	struct gw_conf *c = NULL;
+	struct gw_forward f;
+	char err[512] = "";
+
+	ck_assert_int_eq(load(NULL, NULL, &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", rt_bad[_i].proto, rt_bad[_i].port,
+					   rt_bad[_i].to, rt_bad[_i].listen, &f, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(!strncmp(err, rt_bad[_i].err, strlen(rt_bad[_i].err)), "%s", err);
+	conf_free(c);
+}
+END_TEST
+
+/* Each forward against the ones in force, of the file and run-time. */
+START_TEST(test_forward_rt_conflict)
+{
+	struct gw_conf *c = NULL;
+	struct gw_forward f, g;
+	char err[512] = "";
+
+	ck_assert_int_eq(load(" forward ssh { port = 2222 to = \"10.213.0.10:22\" }\n",
+			      " forward web { port = 8080 to = \"10.214.0.10:80\" listen = "
+			      "\"198.51.100.7\" }\n",
+			      &c, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(conf_forward_make(&c->networks[1], "x", "tcp", "2220-2230",
+					   "10.214.0.5:22", NULL, &f, err, sizeof(err)),
+			 0);
+	ck_assert(f.runtime && f.port_min == 2220 && f.port_max == 2230 && f.to_min == 22);
+	ck_assert(conf_forward_conflict(c, &c->networks[1], &f, err, sizeof(err)));
+	ck_assert_str_eq(err, "network \"b\": forward \"x\": tcp ports 2220-2230 on every address "
+			      "overlaps forward \"ssh\" of network \"a\" (f.conf line 5)");
+	/* another protocol, another port, or another listen address: fine */
+	ck_assert_int_eq(conf_forward_make(&c->networks[1], "x", "udp", "2222", "10.214.0.5:22",
+					   NULL, &f, err, sizeof(err)),
+			 0);
+	ck_assert(!conf_forward_conflict(c, &c->networks[1], &f, err, sizeof(err)));
+	ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "8080", "10.213.0.5:80",
+					   "198.51.100.8", &f, err, sizeof(err)),
+			 0);
+	ck_assert(!conf_forward_conflict(c, &c->networks[0], &f, err, sizeof(err)));
+	/* every address meets a listen address */
+	ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "8080", "10.213.0.5:80",
+					   NULL, &f, err, sizeof(err)),
+			 0);
+	ck_assert(conf_forward_conflict(c, &c->networks[0], &f, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "overlaps forward \"web\" of network \"b\" (f.conf line 10)"),
+		      "%s", err);
+	/* a name the network has */
+	ck_assert_int_eq(conf_forward_make(&c->networks[0], "ssh", "tcp", "3000", "10.213.0.5:80",
+					   NULL, &f, err, sizeof(err)),
+			 0);
+	ck_assert(conf_forward_conflict(c, &c->networks[0], &f, err, sizeof(err)));
+	ck_assert_str_eq(err, "network \"a\" has a forward \"ssh\" already (f.conf line 5)");
+	/* a listen address inside a network */
+	ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "3000", "10.213.0.5:80",
+					   "10.214.0.9", &f, err, sizeof(err)),
+			 0);
+	ck_assert(conf_forward_conflict(c, &c->networks[0], &f, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "is inside network \"b\"'s subnet 10.214.0.0/24"), "%s", err);
+	/* a run-time one in force is met too, and said so */
+	ck_assert_int_eq(conf_forward_make(&c->networks[0], "rt", "tcp", "4000", "10.213.0.5:80",
+					   NULL, &g, err, sizeof(err)),
+			 0);
+	c->networks[0].fwd.v = realloc(c->networks[0].fwd.v, 2 * sizeof(g));
+	c->networks[0].fwd.v[c->networks[0].fwd.n++] = g;
+	ck_assert_int_eq(conf_forward_make(&c->networks[1], "y", "tcp", "4000", "10.214.0.5:80",
+					   NULL, &f, err, sizeof(err)),
+			 0);
+	ck_assert(conf_forward_conflict(c, &c->networks[1], &f, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "overlaps forward \"rt\" of network \"a\" (added by gatewayctl)"),
+		      "%s", err);
+	conf_free(c);
+}
+END_TEST
+
+/* The stored forwards join the plan's networks after the file's; one the
+ * config refuses now is left out (the config wins), one of a network
+ * gone waits for it. */
+START_TEST(test_forward_rt_merge)
+{
+	char dir[] = "/tmp/gwfwdrtXXXXXX", path[64], text[1024], err[512] = "";
+	struct gw_conf *c = NULL;
+	const struct gw_network *n;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/" STATE_FORWARDS, dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("a ok tcp 2200 10.213.0.10:22 -\n"	      /* kept */
+	      "a late tcp 2222 10.213.0.11:22 -\n"	      /* the file's ssh took 2222 */
+	      "a ssh tcp 3000 10.213.0.11:22 -\n"	      /* the file's name */
+	      "a far tcp 3001 10.214.0.11:22 -\n"	      /* not in a's subnet */
+	      "gone g tcp 3002 10.213.0.11:22 -\n"	      /* no such network */
+	      "a bad tcp 3003 10.213.0.11:22 - extra\n"	      /* a field too many */
+	      "b six udp 5353 10.214.0.12:53 198.51.100.7\n", /* kept */
+	      f);
+	fclose(f);
+	snprintf(text, sizeof(text),
+		 "state_dir = \"%s\"\n"
+		 "network a { bridge = gw0 ipv4 = \"10.213.0.1/24\"\n"
+		 " forward ssh { port = 2222 to = \"10.213.0.10:22\" } }\n"
+		 "network b { bridge = gw1 ipv4 = \"10.214.0.1/24\" }\n",
+		 dir);
+	ck_assert_int_eq(conf_load_buf("f.conf", text, &c, err, sizeof(err)), 0);
+	forwards_rt_merge(c);
+	n = &c->networks[0];
+	ck_assert_uint_eq(n->fwd.n, 2);
+	ck_assert(!n->fwd.v[0].runtime);
+	ck_assert_str_eq(n->fwd.v[1].name, "ok");
+	ck_assert(n->fwd.v[1].runtime && n->fwd.v[1].port_min == 2200);
+	n = &c->networks[1];
+	ck_assert_uint_eq(n->fwd.n, 1);
+	ck_assert_str_eq(n->fwd.v[0].name, "six");
+	ck_assert(n->fwd.v[0].proto == IPPROTO_UDP && !n->fwd.v[0].listen_any);
+	conf_free(c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *forward_suite(void)
 {
 	Suite *s = suite_create("forward");
@@ -914,6 +1064,9 @@ Suite *forward_suite(void)
 	tcase_add_test(tc, test_forward_update);
 	tcase_add_test(tc, test_forward_first_last);
 	tcase_add_test(tc, test_forward_omit);
+	tcase_add_loop_test(tc, test_forward_rt_refused, 0, sizeof(rt_bad) / sizeof(rt_bad[0]));
+	tcase_add_test(tc, test_forward_rt_conflict);
+	tcase_add_test(tc, test_forward_rt_merge);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,307 @@
+/* Run-time port forwards (see forwards_rt.h).
+ *
+ * They are not a second kind of forward: at plan time they join the
+ * file's forwards in the resolved config, so everything that serves a
+ * forward (the maps and counters of nft/forward.c, the listing, metrics,
+ * BGP's listen addresses) serves them too. Adding or removing one is a
+ * reload of the config in force (not re-read from disk) with the stored
+ * list changed, as for run-time static hosts: the diff of the two plans
+ * is that forward's map and counter elements, one nftables transaction;
+ * no chain is rewritten, no dnsmasq touched, other forwards' connections
+ * and counters carry on. (The first forward of the host and the last
+ * add or remove the nat chains with them, as a reload does.)
+ *
+ * The stored file is read back with the config's rules at every plan,
+ * after the file's forwards: a stored forward the config now refuses is
+ * left out, never the file's. */
+#include "gatewayd/core/forwards_rt.h"
+#include "gatewayd/core/apply.h"
+#include "gatewayd/core/ctx.h"
+#include "lib/log.h"
+#include "lib/names.h"
+#include "lib/state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct stored_list {
+	struct forward_rt *v;
+	size_t n;
+};
+
+static void stored_path(const char *state_dir, char *buf, size_t len)
+{
+	state_path(state_dir, STATE_FORWARDS, buf, len);
+}
+
+static int stored_read(const char *state_dir, struct stored_list *l)
+{
+	char path[GW_PATH_MAX + 32], line[512];
+	FILE *f;
+
+	l->v = NULL;
+	l->n = 0;
+	stored_path(state_dir, path, sizeof(path));
+	if (!(f = fopen(path, "re")))
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct forward_rt s = { 0 }, *nv;
+		char extra;
+
+		if (sscanf(line, "%32s %32s %7s %15s %61s %46s %c", s.net, s.name, s.proto, s.port,
+			   s.to, s.listen, &extra) != 6 ||
+		    !name_netname(s.net) || !name_netname(s.name))
+			continue; /* the config's checks see the rest at merge */
+		if (!strcmp(s.listen, "-"))
+			s.listen[0] = '\0';
+		if (!(nv = realloc(l->v, (l->n + 1) * sizeof(*nv)))) {
+			fclose(f);
+			free(l->v);
+			l->v = NULL;
+			l->n = 0;
+			return -ENOMEM;
+		}
+		l->v = nv;
+		l->v[l->n++] = s;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int stored_fill(FILE *f, void *arg)
+{
+	const struct stored_list *l = arg;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct forward_rt *s = &l->v[i];
+
+		fprintf(f, "%s %s %s %s %s %s\n", s->net, s->name, s->proto, s->port, s->to,
+			s->listen[0] ? s->listen : "-");
+	}
+	return 0;
+}
+
+/* Synced: a forward a customer was told is in place must survive a
+ * power cut. */
+static int stored_write(const char *state_dir, const struct stored_list *l)
+{
+	char path[GW_PATH_MAX + 32];
+
+	stored_path(state_dir, path, sizeof(path));
+	if (!l->n)
+		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	return state_file_write_sync(path, 0600, stored_fill, (void *)l);
+}
+
+static long stored_find(const struct stored_list *l, const char *net, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].net, net) && !strcmp(l->v[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+static struct gw_network *net_find(struct gw_conf *conf, const char *name)
+{
+	for (size_t k = 0; k < conf->n_networks; k++)
+		if (!strcmp(conf->networks[k].name, name))
+			return &conf->networks[k];
+	return NULL;
+}
+
+/* Why conf leaves s out (false: it fits), and the forward it makes. */
+static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
+		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len)
+{
+	if (conf_forward_make(n, s->name, s->proto, s->port, s->to, s->listen[0] ? s->listen : NULL,
+			      f, why, len) < 0)
+		return true;
+	return conf_forward_conflict(conf, n, f, why, len);
+}
+
+static int fwd_append(struct gw_network *n, const struct gw_forward *f)
+{
+	struct gw_forward *nv = realloc(n->fwd.v, (n->fwd.n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	n->fwd.v = nv;
+	nv[n->fwd.n++] = *f;
+	return 0;
+}
+
+void forwards_rt_merge(struct gw_conf *conf)
+{
+	struct stored_list l;
+	char why[600];
+	int r;
+
+	if ((r = stored_read(conf->state_dir, &l)) < 0) {
+		log_warnx("%s/%s: %s: run-time port forwards left out", conf->state_dir,
+			  STATE_FORWARDS, strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		const struct forward_rt *s = &l.v[i];
+		struct gw_network *n = net_find(conf, s->net);
+		struct gw_forward f;
+
+		if (!n)
+			continue; /* its network is gone; kept for when it comes back */
+		if (left_out(conf, n, s, &f, why, sizeof(why)))
+			log_warnx("run-time forward \"%s\" of network \"%s\" left out (the config "
+				  "wins): %s; `gatewayctl forward del %s %s` forgets it",
+				  s->name, s->net, why, s->net, s->name);
+		else if ((r = fwd_append(n, &f)) < 0)
+			log_warnx("run-time forward \"%s\" of network \"%s\" left out: %s", s->name,
+				  s->net, strerror(-r));
+	}
+	free(l.v);
+}
+
+int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *net,
+			 void (*fn)(void *arg, const struct forward_rt *s, const char *why),
+			 void *arg)
+{
+	struct stored_list l;
+	char why[600];
+	int r;
+
+	if ((r = stored_read(conf->state_dir, &l)) < 0)
+		return r;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct forward_rt *s = &l.v[i];
+		bool in = false;
+		struct gw_forward f;
+
+		if (strcmp(s->net, net->name))
+			continue;
+		for (size_t k = 0; k < net->fwd.n && !in; k++)
+			in = net->fwd.v[k].runtime && !strcmp(net->fwd.v[k].name, s->name);
+		if (in)
+			continue;
+		/* in force, it would meet itself: it is not, so what it meets
+		 * is what keeps it out */
+		if (!left_out(conf, net, s, &f, why, sizeof(why)))
+			snprintf(why, sizeof(why), "not in force yet (a reload applies it)");
+		fn(arg, s, why);
+	}
+	free(l.v);
+	return 0;
+}
+
+/* The stored list changed as new says, applied; the old one put back
+ * if applying fails. */
+static int store_apply(struct gw_ctx *ctx, const struct stored_list *old,
+		       const struct stored_list *new, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = stored_write(ctx->conf->state_dir, new)) < 0) {
+		snprintf(err, errlen, "%s/%s: %s", ctx->conf->state_dir, STATE_FORWARDS,
+			 strerror(-r));
+		return r;
+	}
+	if ((r = apply_reload_running(ctx, true, err, errlen)) < 0)
+		stored_write(ctx->conf->state_dir, old); /* as it was */
+	return r;
+}
+
+int forwards_rt_add(struct gw_ctx *ctx, size_t ni, const struct forward_rt *req, uid_t who,
+		    char *err, size_t errlen)
+{
+	const struct gw_network *n = &ctx->conf->networks[ni];
+	struct stored_list l = { 0 }, old = { 0 };
+	struct forward_rt s = *req;
+	struct gw_forward f;
+	char to[INET6_ADDRSTRLEN + 16];
+	long at;
+	int r;
+
+	snprintf(s.net, sizeof(s.net), "%s", n->name); /* n goes with the reload */
+	if ((r = conf_forward_make(n, s.name, s.proto, s.port, s.to, s.listen[0] ? s.listen : NULL,
+				   &f, err, errlen)) < 0)
+		return r;
+	if (conf_forward_conflict(ctx->conf, n, &f, err, errlen))
+		return -EEXIST;
+	if ((r = stored_read(ctx->conf->state_dir, &old)) < 0 ||
+	    (r = stored_read(ctx->conf->state_dir, &l)) < 0) {
+		snprintf(err, errlen, "%s/%s: %s", ctx->conf->state_dir, STATE_FORWARDS,
+			 strerror(-r));
+		goto out;
+	}
+	if ((at = stored_find(&l, s.net, s.name)) >= 0) {
+		/* kept but left out (the config took its port): not replaced
+		 * behind the owner's back */
+		snprintf(err, errlen,
+			 "network \"%s\" has a run-time forward \"%s\" already (left out: see "
+			 "`gatewayctl forwards`); `gatewayctl forward del %s %s` first",
+			 s.net, s.name, s.net, s.name);
+		r = -EEXIST;
+		goto out;
+	}
+	conf_forward_to_text(&f, to, sizeof(to));
+	snprintf(s.to, sizeof(s.to), "%s", to); /* normalized: "[A6]:P" */
+	{
+		struct forward_rt *nv = realloc(l.v, (l.n + 1) * sizeof(*nv));
+
+		if (!nv) {
+			snprintf(err, errlen, "out of memory");
+			r = -ENOMEM;
+			goto out;
+		}
+		l.v = nv;
+		l.v[l.n++] = s;
+	}
+	if ((r = store_apply(ctx, &old, &l, err, errlen)) < 0)
+		goto out;
+	log_info("network \"%s\": forward \"%s\" added by uid %u (gatewayctl): %s port %s on %s "
+		 "to %s",
+		 s.net, s.name, (unsigned)who, s.proto, s.port,
+		 s.listen[0] ? s.listen : "every address", s.to);
+out:
+	free(l.v);
+	free(old.v);
+	return r;
+}
+
+int forwards_rt_del(struct gw_ctx *ctx, size_t ni, const char *name, uid_t who, char *err,
+		    size_t errlen)
+{
+	const struct gw_network *n = &ctx->conf->networks[ni];
+	struct stored_list l = { 0 }, old = { 0 };
+	char net[NAME_NET_MAX + 1];
+	long at;
+	int r;
+
+	snprintf(net, sizeof(net), "%s", n->name); /* n goes with the reload */
+	if ((r = stored_read(ctx->conf->state_dir, &old)) < 0 ||
+	    (r = stored_read(ctx->conf->state_dir, &l)) < 0) {
+		snprintf(err, errlen, "%s/%s: %s", ctx->conf->state_dir, STATE_FORWARDS,
+			 strerror(-r));
+		goto out;
+	}
+	if ((at = stored_find(&l, net, name)) < 0) {
+		bool in_file = false;
+
+		for (size_t k = 0; k < n->fwd.n && !in_file; k++)
+			in_file = !n->fwd.v[k].runtime && !strcmp(n->fwd.v[k].name, name);
+		snprintf(err, errlen, "network \"%s\" has no run-time forward \"%s\"%s", net, name,
+			 in_file ? " (it is in the config file: remove it there and reload)" : "");
+		r = -ENOENT;
+		goto out;
+	}
+	memmove(&l.v[at], &l.v[at + 1], (l.n - (size_t)at - 1) * sizeof(*l.v));
+	l.n--;
+	if ((r = store_apply(ctx, &old, &l, err, errlen)) < 0)
+		goto out;
+	log_info("network \"%s\": forward \"%s\" removed by uid %u (gatewayctl)", net, name,
+		 (unsigned)who);
+out:
+	free(l.v);
+	free(old.v);
+	return r;
+}

@@ -1,0 +1,223 @@
+/* gatewayctl forward add|del and qemu-args --forward (see forward_ctl.h).
+ *
+ * The words are gatewayctl's, the rules the config's: a forward added
+ * here is refused for whatever a `forward` section of its network would
+ * be refused for (conf/forward.c), and for overlapping any forward in
+ * force, of the file or added here. The work (stored in state_dir,
+ * applied as map elements) is gatewayd/core/forwards_rt.c's. Who may:
+ * authz_manages() for the network. */
+#include "gatewayd/ctl/forward_ctl.h"
+#include "gatewayd/ctl/authz.h"
+#include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/proto.h"
+#include "gatewayd/core/ctx.h"
+#include "gatewayd/core/forwards_rt.h"
+#include "lib/names.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+
+#define USAGE                                                                                      \
+	"usage: gatewayctl forward add NET NAME [--proto tcp|udp] --port PORT[-PORT] --to "        \
+	"VM[:PORT] [--listen ADDRESS]\n"                                                           \
+	"       gatewayctl forward del NET NAME\n"
+
+/* A line for gatewayctl's stderr. */
+__attribute__((format(printf, 2, 3))) static void note(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(CTL_STDERR, f);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+/* "VM[:PORT]" with VM a static host's name (the file's or a run-time
+ * one) becomes "ADDRESS[:PORT]"; an address is kept as it is. 0, or
+ * -ENOENT with the reason in err. */
+static int to_resolve(const struct gw_network *n, const char *to, char *out, size_t len, char *err,
+		      size_t errlen)
+{
+	const char *colon = strchr(to, ':');
+	size_t hl = colon ? (size_t)(colon - to) : strlen(to);
+	char host[80], a[INET6_ADDRSTRLEN];
+	struct in_addr a4;
+
+	if (to[0] == '[' || hl >= sizeof(host)) {
+		snprintf(out, len, "%s", to); /* the config's parser says what is wrong */
+		return 0;
+	}
+	memcpy(host, to, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		snprintf(out, len, "%s", to);
+		return 0;
+	}
+	for (size_t k = 0; k < n->hosts.n; k++) {
+		const struct gw_host *h = &n->hosts.v[k];
+
+		if (strcasecmp(h->name, host))
+			continue;
+		if (h->has_ipv4)
+			snprintf(out, len, "%s%s", inet_ntop(AF_INET, &h->ipv4, a, sizeof(a)),
+				 colon ? colon : "");
+		else if (h->has_ipv6)
+			snprintf(out, len, "[%s]%s", inet_ntop(AF_INET6, &h->ipv6, a, sizeof(a)),
+				 colon ? colon : "");
+		else
+			break;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "network \"%s\" has no static host \"%s\" with an address: give the guest's "
+		 "address (--to ADDRESS:PORT) or make it one (gatewayctl qemu-args %s --name %s "
+		 "--static)",
+		 n->name, host, n->name, host);
+	return -ENOENT;
+}
+
+static int add_cmd(struct gw_ctx *ctx, long i, int argc, char **argv, const struct ctl_peer *peer,
+		   FILE *f)
+{
+	const struct gw_network *n = &ctx->conf->networks[i];
+	const char *proto = "tcp", *port = NULL, *to = NULL, *listen = NULL;
+	struct forward_rt req = { 0 };
+	char err[1024];
+
+	for (int k = 4; k < argc; k++) {
+		const char **v = !strcmp(argv[k], "--proto")	? &proto
+				 : !strcmp(argv[k], "--port")	? &port
+				 : !strcmp(argv[k], "--to")	? &to
+				 : !strcmp(argv[k], "--listen") ? &listen
+								: NULL;
+
+		if (!v || k + 1 >= argc) {
+			fprintf(f, "forward add: unexpected \"%s\"\n" USAGE, argv[k]);
+			return CTL_USAGE;
+		}
+		*v = argv[++k];
+	}
+	if (!port || !to) {
+		fprintf(f, "forward add: %s\n" USAGE,
+			!port ? "which port? (--port)" : "to where? (--to)");
+		return CTL_USAGE;
+	}
+	if (strlen(argv[3]) >= sizeof(req.name) || strlen(proto) >= sizeof(req.proto) ||
+	    strlen(port) >= sizeof(req.port) || (listen && strlen(listen) >= sizeof(req.listen))) {
+		fprintf(f, "forward add: a value too long\n" USAGE);
+		return CTL_USAGE;
+	}
+	snprintf(req.name, sizeof(req.name), "%s", argv[3]);
+	snprintf(req.proto, sizeof(req.proto), "%s", proto);
+	snprintf(req.port, sizeof(req.port), "%s", port);
+	snprintf(req.listen, sizeof(req.listen), "%s", listen ? listen : "");
+	if (to_resolve(n, to, req.to, sizeof(req.to), err, sizeof(err)) < 0 ||
+	    forwards_rt_add(ctx, (size_t)i, &req, peer->uid, err, sizeof(err)) < 0) {
+		fprintf(f, "forward add: %s\n", err);
+		return CTL_FAIL;
+	}
+	fprintf(f, "added forward \"%s\" to network \"%s\": %s port %s on %s to %s\n", req.name,
+		argv[2], req.proto, req.port, listen ? listen : "every address", req.to);
+	return CTL_OK;
+}
+
+int forward_ctl_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *peer, FILE *f)
+{
+	char err[1024];
+	long i;
+
+	if (argc < 4 || (strcmp(argv[1], "add") && strcmp(argv[1], "del")) ||
+	    (!strcmp(argv[1], "del") && argc != 4)) {
+		fprintf(f, USAGE);
+		return CTL_USAGE;
+	}
+	if ((i = cmd_pick(ctx, argv[2])) < 0) {
+		fprintf(f, "no network \"%s\"\n", argv[2]);
+		return CTL_NO_NET;
+	}
+	if (!authz_manages(ctx, peer, &ctx->conf->networks[i])) {
+		fprintf(f, "permission denied: you may not change the forwards of network \"%s\"\n",
+			argv[2]);
+		return CTL_DENIED;
+	}
+	if (!strcmp(argv[1], "add"))
+		return add_cmd(ctx, i, argc, argv, peer, f);
+	if (forwards_rt_del(ctx, (size_t)i, argv[3], peer->uid, err, sizeof(err)) < 0) {
+		fprintf(f, "forward del: %s\n", err);
+		return CTL_FAIL;
+	}
+	fprintf(f, "removed forward \"%s\" from network \"%s\"\n", argv[3], argv[2]);
+	return CTL_OK;
+}
+
+int forward_ctl_for_vm(struct gw_ctx *ctx, size_t ni, const char *vm, const char *spec,
+		       const struct ctl_peer *peer, FILE *f)
+{
+	const struct gw_network *n = &ctx->conf->networks[ni];
+	struct forward_rt req = { 0 };
+	const char *proto = "tcp", *colon;
+	char err[1024], guest[16], to[GW_HOSTNAME_MAX + 24];
+	size_t pl;
+
+	if (!strncmp(spec, "tcp:", 4) || !strncmp(spec, "udp:", 4)) {
+		proto = spec[0] == 'u' ? "udp" : "tcp";
+		spec += 4;
+	}
+	if (!(colon = strchr(spec, ':')) || (pl = (size_t)(colon - spec)) >= sizeof(req.port) ||
+	    strlen(colon + 1) >= sizeof(guest) || !colon[1]) {
+		note(f, "qemu-args --forward \"%s\": not [tcp:|udp:]HOSTPORT:GUESTPORT (2222:22)",
+		     spec);
+		return CTL_USAGE;
+	}
+	memcpy(req.port, spec, pl);
+	snprintf(guest, sizeof(guest), "%s", colon + 1);
+	snprintf(req.proto, sizeof(req.proto), "%s", proto);
+	if ((size_t)snprintf(req.name, sizeof(req.name), "%s-%s%.*s", vm,
+			     proto[0] == 'u' ? "udp" : "", (int)strcspn(req.port, "-"),
+			     req.port) >= sizeof(req.name) ||
+	    !name_netname(req.name)) {
+		note(f, "qemu-args --forward: VM name \"%s\" too long for a forward's name (%d)",
+		     vm, NAME_NET_MAX);
+		return CTL_USAGE;
+	}
+	for (size_t k = 0; k < n->fwd.n; k++) {
+		const struct gw_forward *o = &n->fwd.v[k];
+		char ot[INET6_ADDRSTRLEN + 16];
+
+		if (!o->runtime || strcmp(o->name, req.name))
+			continue;
+		/* the VM started again with the same options: nothing to do */
+		conf_forward_to_text(o, ot, sizeof(ot));
+		if (strcmp(o->proto == IPPROTO_TCP ? "tcp" : "udp", proto) ||
+		    strcmp(strrchr(ot, ':') + 1, guest)) {
+			note(f,
+			     "qemu-args --forward: forward \"%s\" goes to %s (%s) already; "
+			     "`gatewayctl forward del %s %s` first",
+			     req.name, ot, o->proto == IPPROTO_TCP ? "tcp" : "udp", n->name,
+			     req.name);
+			return CTL_FAIL;
+		}
+		note(f,
+		     "forward \"%s\" is in place already (gatewayctl forward del %s %s "
+		     "removes it)",
+		     req.name, n->name, req.name);
+		return CTL_OK;
+	}
+	if ((size_t)snprintf(to, sizeof(to), "%s:%s", vm, guest) >= sizeof(to)) {
+		note(f, "qemu-args --forward: VM name \"%s\" too long", vm);
+		return CTL_USAGE;
+	}
+	if (to_resolve(n, to, req.to, sizeof(req.to), err, sizeof(err)) < 0 ||
+	    forwards_rt_add(ctx, ni, &req, peer->uid, err, sizeof(err)) < 0) {
+		note(f, "qemu-args --forward: %s", err);
+		return CTL_FAIL;
+	}
+	note(f, "forward \"%s\": %s port %s of the host to %s", req.name, req.proto, req.port,
+	     req.to);
+	return CTL_OK;
+}

@@ -277,7 +277,7 @@ static cfg_opt_t network_opts[] = {
 	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
 	/* each feature's keys, from its own file */
-	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CONF_BGP_NET_OPTS CFG_END(),
+	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CONF_BGP_NET_OPTS CONF_OWNER_OPTS CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {
@@ -427,6 +427,7 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	    (r = conf_hosts_check(ctx, root, c)) < 0 || (r = conf_bgp(ctx, root, c)) < 0 ||
 	    (r = conf_forwards_bgp_check(ctx, c)) < 0)
 		return r;
+	c->readers_gid = conf_readers_gid();
 	return conf_taps(ctx, root, c);
 }
 

@@ -10,6 +10,7 @@
  * its static host across runs and hosts without anything stored. */
 #include "gatewayd/ctl/qemu_args.h"
 #include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/authz.h"
 #include "gatewayd/ctl/proto.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/static_hosts.h"
@@ -83,7 +84,7 @@ __attribute__((format(printf, 2, 3))) static void note(FILE *f, const char *fmt,
 	"usage: gatewayctl qemu-args NET [--name VM] [--helper | --script | --tap TAP] "           \
 	"[--static]\n"
 
-int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
+int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f)
 {
 	const char *net = NULL, *name = NULL;
 	struct qemu_args a = { .libexec = GW_LIBEXECDIR };
@@ -92,6 +93,7 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 	char line[512], err[1024], ip[INET_ADDRSTRLEN];
 	struct in_addr addr;
 	long i;
+	int code;
 
 	for (int k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--name") && k + 1 < argc) {
@@ -133,14 +135,14 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		fprintf(f, "qemu-args: --static needs --name VM (the static host's name)\n");
 		return CTL_USAGE;
 	}
-	if (with_static && uid != 0) {
-		fprintf(f, "permission denied: only root may add a static lease (--static)\n");
-		return CTL_DENIED;
-	}
-	if ((i = cmd_pick(ctx, net)) < 0) {
-		fprintf(f, "no network \"%s\"\n", net);
-		return CTL_NO_NET;
-	}
+	/* the network's owners may add static leases to it; anyone who sees
+	 * it may ask for the options */
+	if (with_static)
+		code = cmd_pick_managed(ctx, p, net, "add a static lease to it (--static)", &i, f);
+	else
+		code = cmd_pick_seen(ctx, p, net, &i, f);
+	if (code != CTL_OK)
+		return code;
 	n = &ctx->conf->networks[i];
 	if (!forms)
 		a.form = ctx->conf->qemu.bridge_acl ? QEMU_FORM_HELPER : QEMU_FORM_SCRIPT;
@@ -182,7 +184,7 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 }
 
 /* static del NET VM */
-int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
+int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f)
 {
 	char err[1024];
 	long i;
@@ -192,14 +194,9 @@ int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *
 		fprintf(f, "usage: gatewayctl static del NET VM\n");
 		return CTL_USAGE;
 	}
-	if (uid != 0) {
-		fprintf(f, "permission denied: only root may remove a static lease\n");
-		return CTL_DENIED;
-	}
-	if ((i = cmd_pick(ctx, argv[2])) < 0) {
-		fprintf(f, "no network \"%s\"\n", argv[2]);
-		return CTL_NO_NET;
-	}
+	if ((r = cmd_pick_managed(ctx, p, argv[2], "remove a static lease from it", &i, f)) !=
+	    CTL_OK)
+		return r;
 	if ((r = static_hosts_del(ctx, (size_t)i, argv[3], err, sizeof(err))) < 0) {
 		note(f, "static del: %s", err);
 		return CTL_FAIL;

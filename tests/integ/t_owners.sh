@@ -1,0 +1,190 @@
+#!/bin/bash
+# Customers manage their own networks (issue 19 item 3). Real unprivileged
+# users run gatewayctl (setpriv, with their own groups): alice owns network
+# alpha (owner = "alice"), bob owns bravo through a group (owner =
+# "@customers"). alice sees alpha only -- status, leases, forwards,
+# metrics, in text and JSON, hold nothing of bravo: not its name, bridge,
+# subnet, guest's MAC, static host or forward; she adds and removes a
+# static lease on alpha and is refused on bravo with the very answer a
+# network that does not exist gets. A user who owns nothing is denied
+# everything but help; a member of group gatewayd reads everything and
+# changes nothing; root does everything. Changes are logged with the
+# user; a user in a tight loop is told CTL_BUSY (7), root never.
+#
+#   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
+#                   └─ gw1 (bravo, 10.214.0.0/24, owner @customers: bob)
+#                        └─ vb1 ── [b1] a guest of bravo with a DHCP lease
+#          control socket <- root, alice, bob, a reader (group gatewayd),
+#                            a user who owns nothing
+# The users and groups are made here (useradd -M) and removed on exit;
+# group gatewayd too when the machine has none.
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft setpriv useradd userdel groupadd groupdel
+
+P=gwo$ID # user and group names: short, unique to this run
+ALICE=${P}a BOB=${P}b NOBODY=${P}n READER=${P}r CUST=${P}c
+MADE_USERS=() MADE_GROUPS=()
+users_del() {
+	for u in "${MADE_USERS[@]}"; do userdel "$u" 2>/dev/null; done
+	for g in "${MADE_GROUPS[@]}"; do groupdel "$g" 2>/dev/null; done
+}
+trap 'rc=$?; users_del; (exit $rc); cleanup' EXIT
+group_add() { groupadd "$1" || fail "groupadd $1"; MADE_GROUPS+=("$1"); }
+user_add() { useradd -M -N -s /usr/sbin/nologin "$@" || fail "useradd $*"; MADE_USERS+=("${!#}"); }
+
+group_add "$CUST"
+getent group gatewayd >/dev/null || group_add gatewayd
+user_add "$ALICE"
+user_add -G "$CUST" "$BOB"
+user_add "$NOBODY"
+user_add -G gatewayd "$READER"
+
+topo_init
+cat >"$T/gw.conf" <<EOC
+uplink    = auto
+state_dir = "$T/state"
+run_dir   = "$T/run"
+network alpha {
+    bridge = "gw0"
+    ipv4   = "10.213.0.1/24"
+    owner  = "$ALICE"
+    dhcp { range = "10.213.0.100-10.213.0.200" }
+}
+network bravo {
+    bridge = "gw1"
+    ipv4   = "10.214.0.1/24"
+    owner  = { "@$CUST" }
+    dhcp { range = "10.214.0.100-10.214.0.200" }
+    host bsecret { mac = "52:54:00:b0:b0:01" ipv4 = "10.214.0.9" }
+    forward bweb { proto = tcp port = 8080 to = "10.214.0.9:80" }
+}
+EOC
+gw_spawn
+wait_until 10 grep -q "dnsmasq\[bravo\]: started" "$T/gw.log" || fail "dnsmasq[bravo] did not start"
+wait_until 10 grep -q "dnsmasq\[alpha\]: started" "$T/gw.log" || fail "dnsmasq[alpha] did not start"
+SOCK=$T/run/gatewayd.sock
+[ "$(stat -c %a "$SOCK")" = 666 ] || fail "control socket is $(stat -c %a "$SOCK"), want 666"
+
+# a guest of bravo with a lease: its MAC is bravo's secret too
+ns=gwt$ID-b1
+ip netns add "$ns" && GUESTS+=("$ns")
+ip -n "$NS_HOST" link add vb1 type veth peer name eth0 netns "$ns"
+ip -n "$NS_HOST" link set vb1 master gw1 up
+ip -n "$ns" link set eth0 up
+BMAC=$(ip -n "$ns" link show eth0 | awk '/link\/ether/ { print $2 }')
+cat >"$T/udhcpc.sh" <<'S'
+#!/bin/sh
+[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"
+exit 0
+S
+chmod +x "$T/udhcpc.sh"
+in_ns "$ns" busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s "$T/udhcpc.sh" >/dev/null 2>&1 || fail "bravo's guest got no lease"
+
+# as USER CMD...: gatewayctl as that user, with its groups; the answer
+# (stdout and stderr) in $T/out, the exit code returned
+as() {
+	local u=$1; shift
+	in_host setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups \
+		"$GATEWAYCTL" -s "$SOCK" "$@" >"$T/out" 2>&1
+}
+root() { in_host "$GATEWAYCTL" -s "$SOCK" "$@" >"$T/out" 2>&1; }
+# nothing of bravo in $T/out
+no_bravo() {
+	local what=$1 s
+	for s in bravo gw1 10.214. "$BMAC" 52:54:00:b0:b0:01 bsecret bweb 8080; do
+		grep -qiF -- "$s" "$T/out" && fail "$what shows \"$s\" of bravo: $(cat "$T/out")"
+	done
+	return 0
+}
+
+root leases bravo || fail "root: leases bravo: $(cat "$T/out")"
+grep -qi "$BMAC" "$T/out" || fail "bravo's lease is not listed for root: $(cat "$T/out")"
+
+# alice: alpha, and nothing of bravo anywhere
+for cmd in "status" "status --json" "leases" "leases --json" "forwards" "forwards --json" "metrics" "taps"; do
+	# shellcheck disable=SC2086
+	as "$ALICE" $cmd || fail "alice: $cmd: exit $?: $(cat "$T/out")"
+	no_bravo "alice's $cmd"
+done
+as "$ALICE" status || fail "alice: status"
+grep -q "alpha" "$T/out" && grep -q "10.213.0.1/24" "$T/out" || fail "alice's status lacks alpha: $(cat "$T/out")"
+as "$ALICE" metrics
+grep -q 'gatewayd_leases{network="alpha"}' "$T/out" || fail "alice's metrics lack alpha: $(head -20 "$T/out")"
+ok "alice (owner = \"$ALICE\") sees alpha and nothing of bravo in status, leases, forwards, metrics, taps (text and JSON)"
+
+# bravo and a network that does not exist: the same answer, exit 4
+as "$ALICE" status bravo; rc1=$?; sed 's/bravo/NET/g' "$T/out" >"$T/a1"
+as "$ALICE" status nosuch; rc2=$?; sed 's/nosuch/NET/g' "$T/out" >"$T/a2"
+[ $rc1 = 4 ] && [ $rc2 = 4 ] || fail "alice: status bravo exit $rc1, status nosuch exit $rc2 (want 4 and 4)"
+cmp -s "$T/a1" "$T/a2" || fail "bravo and a network that does not exist answer differently: '$(cat "$T/a1")' / '$(cat "$T/a2")'"
+ok "alice asking for bravo: exit 4, \"$(cat "$T/a1")\", as for a network that does not exist"
+
+# static leases: alice on alpha yes, on bravo no
+as "$ALICE" qemu-args alpha --name avm --static || fail "alice: qemu-args alpha --static: exit $?: $(cat "$T/out")"
+grep -q "static lease: avm" "$T/out" || fail "alice: no static lease said: $(cat "$T/out")"
+as "$ALICE" leases alpha
+grep -q "avm .*static" "$T/out" || fail "alice's static lease is not in leases: $(cat "$T/out")"
+grep -q "control: uid $(id -u "$ALICE") ($ALICE): qemu-args alpha --name avm --static" "$T/gw.log" ||
+	fail "the change was not logged with the user: $(grep control: "$T/gw.log")"
+as "$ALICE" static del alpha avm || fail "alice: static del alpha avm: exit $?: $(cat "$T/out")"
+as "$ALICE" leases alpha
+grep -q "avm" "$T/out" && fail "alice's static lease is still there: $(cat "$T/out")"
+ok "alice adds and removes a static lease on alpha; gatewayd logs \"uid $(id -u "$ALICE") ($ALICE): ...\""
+
+root qemu-args bravo --name bvm --static || fail "root: qemu-args bravo --static: $(cat "$T/out")"
+as "$ALICE" qemu-args bravo --name avm2 --static; rc1=$?; sed 's/bravo/NET/g' "$T/out" >"$T/a1"
+as "$ALICE" qemu-args nosuch --name avm2 --static; rc2=$?; sed 's/nosuch/NET/g' "$T/out" >"$T/a2"
+[ $rc1 = 4 ] && [ $rc2 = 4 ] && cmp -s "$T/a1" "$T/a2" || fail "alice's static lease on bravo: exit $rc1 '$(cat "$T/a1")', on nosuch: exit $rc2 '$(cat "$T/a2")'"
+as "$ALICE" static del bravo bvm; rc=$?
+[ $rc = 4 ] || fail "alice: static del bravo bvm: exit $rc (want 4): $(cat "$T/out")"
+root leases bravo
+grep -q "bvm" "$T/out" || fail "bravo's static lease bvm went: $(cat "$T/out")"
+grep -q "avm2" "$T/out" && fail "alice's static lease landed on bravo: $(cat "$T/out")"
+ok "alice is refused on bravo (qemu-args --static, static del): exit 4, as for no network; bravo unchanged"
+
+# bob owns bravo through @customers
+as "$BOB" status || fail "bob: status: exit $?: $(cat "$T/out")"
+grep -q "bravo" "$T/out" || fail "bob's status lacks bravo: $(cat "$T/out")"
+grep -q "alpha\|gw0\|10.213." "$T/out" && fail "bob sees alpha: $(cat "$T/out")"
+as "$BOB" static del bravo bvm || fail "bob: static del bravo bvm: exit $?: $(cat "$T/out")"
+ok "bob (owner \"@$CUST\") sees bravo only and changes it"
+
+# a user who owns nothing
+as "$NOBODY" status; rc=$?
+[ $rc = 4 ] && grep -q "permission denied" "$T/out" || fail "a user who owns nothing: status exit $rc: $(cat "$T/out")"
+for cmd in "leases" "metrics" "forwards" "taps" "qemu-args alpha"; do
+	# shellcheck disable=SC2086
+	as "$NOBODY" $cmd; rc=$?
+	[ $rc = 4 ] || fail "a user who owns nothing: $cmd exit $rc: $(cat "$T/out")"
+	grep -q "alpha\|bravo" "$T/out" && fail "a user who owns nothing was told: $(cat "$T/out")"
+done
+as "$NOBODY" help || fail "a user who owns nothing: help exit $?: $(cat "$T/out")"
+ok "a user who owns nothing: permission denied (exit 4) for all but help"
+
+# group gatewayd reads all, changes nothing
+as "$READER" status || fail "reader: status: exit $?: $(cat "$T/out")"
+grep -q "alpha" "$T/out" && grep -q "bravo" "$T/out" || fail "a member of group gatewayd does not see both: $(cat "$T/out")"
+as "$READER" leases bravo
+grep -qi "$BMAC" "$T/out" || fail "a member of group gatewayd does not see bravo's lease: $(cat "$T/out")"
+as "$READER" qemu-args alpha --name rvm --static; rc=$?
+[ $rc = 4 ] || fail "a member of group gatewayd added a static lease: exit $rc: $(cat "$T/out")"
+as "$READER" status nosuch; rc=$?
+[ $rc = 5 ] || fail "a member of group gatewayd: status nosuch exit $rc (want 5, it sees every network)"
+ok "a member of group gatewayd reads alpha and bravo, changes nothing (exit 4)"
+
+root status && grep -q alpha "$T/out" && grep -q bravo "$T/out" || fail "root: status: $(cat "$T/out")"
+root qemu-args alpha --name rootvm --static || fail "root: qemu-args --static: $(cat "$T/out")"
+ok "root sees and changes both"
+
+# a user in a tight loop: told 7, and gatewayd says so once; root is not
+busy=0 n=0
+for i in $(seq 1 40); do
+	n=$((n + 1))
+	as "$NOBODY" help; rc=$?
+	[ $rc = 7 ] && { busy=$((busy + 1)); grep -q "too many requests" "$T/out" || fail "refused without a word: $(cat "$T/out")"; }
+done
+[ $busy -gt 0 ] || fail "40 requests back to back were never slowed"
+for i in $(seq 1 30); do root help || fail "root was refused after a user's burst: $(cat "$T/out")"; done
+grep -q "control: too many requests: refused .*uid $(id -u "$NOBODY")" "$T/gw.log" || fail "gatewayd did not say it slowed uid $(id -u "$NOBODY")"
+ok "a user's 40 requests back to back: $busy told 7 (too many requests), root's 30 all answered"
+kill -0 "$GW_PID" || fail "gatewayd died"

@@ -79,9 +79,11 @@ struct gw_conf {
 	struct gw_network *networks;
 	size_t n_taps; /* conf/tap.h */
 	struct gw_tap *taps;
-	/* group gatewayd, resolved at load (conf/owner.c): its members read
-	 * everything through gatewayctl and change nothing; (gid_t)-1: none */
+	/* readers_group (default gatewayd), resolved at load (conf/owner.c):
+	 * its members read everything through gatewayctl and change
+	 * nothing; (gid_t)-1 and "": none */
 	gid_t readers_gid;
+	char readers_group[GW_OWNER_NAME_MAX + 1];
 };
 
 /* Parse and validate. On error returns -EINVAL (or -errno) and writes one

@@ -91,9 +91,16 @@ bool conf_owners_equal(const struct gw_network *a, const struct gw_network *b)
 	return true;
 }
 
-gid_t conf_readers_gid(void)
+int conf_readers(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 {
-	const struct group *gr = getgrnam(CONF_READERS_GROUP);
+	const struct sval *v = sval_get(root, "readers_group");
+	const struct group *gr = getgrnam(v ? v->s : CONF_READERS_GROUP);
+	char q[80];
 
-	return gr ? gr->gr_gid : (gid_t)-1;
+	c->readers_gid = gr ? gr->gr_gid : (gid_t)-1;
+	snprintf(c->readers_group, sizeof(c->readers_group), "%s", gr ? gr->gr_name : "");
+	if (gr || !v)
+		return 0;
+	return conf_fail(ctx, v->line, "readers_group %s: no group of that name on this system",
+			 conf_text_quote(q, sizeof(q), v->s));
 }

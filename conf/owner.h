@@ -34,9 +34,11 @@ struct gw_owners {
 
 struct gw_network;
 
-/* Group gatewayd's gid, or (gid_t)-1 when there is none. */
-#define CONF_READERS_GROUP "gatewayd"
-gid_t conf_readers_gid(void);
+/* The global key: the group whose members read every network through
+ * gatewayctl and change none (default "gatewayd": none if it does not
+ * exist; a group named in the file must exist). */
+#define CONF_READERS_GROUP     "gatewayd"
+#define CONF_OWNER_GLOBAL_OPTS SVAL("readers_group", NULL),
 
 void conf_owners_print(FILE *f, const struct gw_network *net);
 bool conf_owners_equal(const struct gw_network *a, const struct gw_network *b);

@@ -7,22 +7,22 @@
 # subnet, guest's MAC, static host or forward; she adds and removes a
 # static lease on alpha and is refused on bravo with the very answer a
 # network that does not exist gets. A user who owns nothing is denied
-# everything but help; a member of group gatewayd reads everything and
-# changes nothing; root does everything. Changes are logged with the
+# everything but help; a member of the readers group (group gatewayd by
+# default; its own group here, readers_group) reads everything and changes
+# nothing; root does everything. Changes are logged with the
 # user; a user in a tight loop is told CTL_BUSY (7), root never.
 #
 #   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
 #                   └─ gw1 (bravo, 10.214.0.0/24, owner @customers: bob)
 #                        └─ vb1 ── [b1] a guest of bravo with a DHCP lease
-#          control socket <- root, alice, bob, a reader (group gatewayd),
+#          control socket <- root, alice, bob, a reader (readers_group),
 #                            a user who owns nothing
-# The users and groups are made here (useradd -M) and removed on exit;
-# group gatewayd too when the machine has none.
+# The users and groups are made here (useradd -M) and removed on exit.
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft setpriv useradd userdel groupadd groupdel
 
 P=gwo$ID # user and group names: short, unique to this run
-ALICE=${P}a BOB=${P}b NOBODY=${P}n READER=${P}r CUST=${P}c
+ALICE=${P}a BOB=${P}b NOBODY=${P}n READER=${P}r CUST=${P}c READERS=${P}g
 MADE_USERS=() MADE_GROUPS=()
 users_del() {
 	for u in "${MADE_USERS[@]}"; do userdel "$u" 2>/dev/null; done
@@ -33,17 +33,18 @@ group_add() { groupadd "$1" || fail "groupadd $1"; MADE_GROUPS+=("$1"); }
 user_add() { useradd -M -N -s /usr/sbin/nologin "$@" || fail "useradd $*"; MADE_USERS+=("${!#}"); }
 
 group_add "$CUST"
-getent group gatewayd >/dev/null || group_add gatewayd
+group_add "$READERS"
 user_add "$ALICE"
 user_add -G "$CUST" "$BOB"
 user_add "$NOBODY"
-user_add -G gatewayd "$READER"
+user_add -G "$READERS" "$READER"
 
 topo_init
 cat >"$T/gw.conf" <<EOC
 uplink    = auto
 state_dir = "$T/state"
 run_dir   = "$T/run"
+readers_group = "$READERS"
 network alpha {
     bridge = "gw0"
     ipv4   = "10.213.0.1/24"
@@ -156,21 +157,22 @@ for cmd in "leases" "metrics" "forwards" "taps" "qemu-args alpha"; do
 	# shellcheck disable=SC2086
 	as "$NOBODY" $cmd; rc=$?
 	[ $rc = 4 ] || fail "a user who owns nothing: $cmd exit $rc: $(cat "$T/out")"
+	no_bravo "a user who owns nothing: $cmd"
 	grep -q "alpha\|bravo" "$T/out" && fail "a user who owns nothing was told: $(cat "$T/out")"
 done
 as "$NOBODY" help || fail "a user who owns nothing: help exit $?: $(cat "$T/out")"
 ok "a user who owns nothing: permission denied (exit 4) for all but help"
 
-# group gatewayd reads all, changes nothing
+# the readers group reads all, changes nothing
 as "$READER" status || fail "reader: status: exit $?: $(cat "$T/out")"
-grep -q "alpha" "$T/out" && grep -q "bravo" "$T/out" || fail "a member of group gatewayd does not see both: $(cat "$T/out")"
+grep -q "alpha" "$T/out" && grep -q "bravo" "$T/out" || fail "a member of the readers group does not see both: $(cat "$T/out")"
 as "$READER" leases bravo
-grep -qi "$BMAC" "$T/out" || fail "a member of group gatewayd does not see bravo's lease: $(cat "$T/out")"
+grep -qi "$BMAC" "$T/out" || fail "a member of the readers group does not see bravo's lease: $(cat "$T/out")"
 as "$READER" qemu-args alpha --name rvm --static; rc=$?
-[ $rc = 4 ] || fail "a member of group gatewayd added a static lease: exit $rc: $(cat "$T/out")"
+[ $rc = 4 ] || fail "a member of the readers group added a static lease: exit $rc: $(cat "$T/out")"
 as "$READER" status nosuch; rc=$?
-[ $rc = 5 ] || fail "a member of group gatewayd: status nosuch exit $rc (want 5, it sees every network)"
-ok "a member of group gatewayd reads alpha and bravo, changes nothing (exit 4)"
+[ $rc = 5 ] || fail "a member of the readers group: status nosuch exit $rc (want 5, it sees every network)"
+ok "a member of the readers group reads alpha and bravo, changes nothing (exit 4)"
 
 root status && grep -q alpha "$T/out" && grep -q bravo "$T/out" || fail "root: status: $(cat "$T/out")"
 root qemu-args alpha --name rootvm --static || fail "root: qemu-args --static: $(cat "$T/out")"

@@ -52,9 +52,6 @@ void bgp_ctl_metrics(FILE *f, struct gw_ctx *ctx, const struct ctl_peer *peer)
 			fprintf(f, "gatewayd_announced{network=\"%s\"} %d\n",
 				ctx->conf->networks[i].name,
 				!strcmp(bgp_net_state(ctx, &ctx->conf->networks[i]), "announced"));
-	/* the host's sessions: for those who see every network */
-	if (!authz_sees_all(ctx, peer))
-		return;
 	fprintf(f, "# HELP gatewayd_bgp_session_established 1 while BIRD's session to the "
 		   "neighbor is established\n# TYPE gatewayd_bgp_session_established gauge\n");
 	n = bgp_sessions(ctx, &p);

@@ -16,7 +16,7 @@ struct ctl_peer;
  * why nothing is announced). */
 void bgp_ctl_status(struct out *o, struct gw_ctx *ctx, size_t i);
 /* gatewayd_announced{network=...} for the networks peer sees, and
- * gatewayd_bgp_session_established{neighbor=...} when it sees them all. */
+ * gatewayd_bgp_session_established{neighbor=...} (the host's). */
 void bgp_ctl_metrics(FILE *f, struct gw_ctx *ctx, const struct ctl_peer *peer);
 /* The doctor's check: NULL when bgp is not configured, else "ok",
  * "WARN" or "FAIL" with what and the fix. */

@@ -12,7 +12,9 @@
 # nothing; root does everything. Changes are logged with the
 # user; a user in a tight loop is told CTL_BUSY (7), root never.
 #
+#   [inet] 198.51.100.1 ── up0 198.51.100.2 [host] (alice's forward :8081)
 #   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
+#                   │    └─ vg1 ── [g1] aweb 10.213.0.9, httpd :80
 #                   └─ gw1 (bravo, 10.214.0.0/24, owner @customers: bob)
 #                        └─ vb1 ── [b1] a guest of bravo with a DHCP lease
 #          control socket <- root, alice, bob, a reader (readers_group),
@@ -50,6 +52,7 @@ network alpha {
     ipv4   = "10.213.0.1/24"
     owner  = "$ALICE"
     dhcp { range = "10.213.0.100-10.213.0.200" }
+    host aweb { mac = "52:54:00:a0:a0:01" ipv4 = "10.213.0.9" }
 }
 network bravo {
     bridge = "gw1"
@@ -80,6 +83,17 @@ exit 0
 S
 chmod +x "$T/udhcpc.sh"
 in_ns "$ns" busybox udhcpc -i eth0 -f -q -n -t 5 -T 2 -s "$T/udhcpc.sh" >/dev/null 2>&1 || fail "bravo's guest got no lease"
+
+# alpha's guest aweb (static host), answering HTTP with the client's address
+guest_add 1
+G1=$(guest_ns 1)
+ip -n "$G1" link set eth0 address 52:54:00:a0:a0:01
+udhcpc_lease 1 || fail "alpha's guest got no lease"
+[ "$(lease_var 1 ip)" = 10.213.0.9 ] || fail "alpha's guest got $(lease_var 1 ip), not 10.213.0.9"
+mkdir -p "$T/www/cgi-bin"
+printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n' >"$T/www/cgi-bin/ip"
+chmod +x "$T/www/cgi-bin/ip"
+in_ns "$G1" busybox httpd -p 10.213.0.9:80 -h "$T/www"
 
 # as USER CMD...: gatewayctl as that user, with its groups; the answer
 # (stdout and stderr) in $T/out, the exit code returned. Slowed by the
@@ -152,6 +166,36 @@ root leases bravo
 grep -q "bvm" "$T/out" || fail "bravo's static lease bvm went: $(cat "$T/out")"
 grep -q "avm2" "$T/out" && fail "alice's static lease landed on bravo: $(cat "$T/out")"
 ok "alice is refused on bravo (qemu-args --static, static del): exit 4, as for no network; bravo unchanged"
+
+# run-time port forwards (issue 19 item 4), when this build has them:
+# alice's answers from the internet namespace, and goes again
+root forward; rc=$?
+if grep -q "unknown command" "$T/out"; then
+	say "(no forward command in this build: its part skipped)"
+else
+	as "$ALICE" forward add alpha web --proto tcp --port 8081 --to 10.213.0.9:80 ||
+		fail "alice: forward add alpha: exit $?: $(cat "$T/out")"
+	fwd_answers() { [ "$(in_inet timeout 5 busybox wget -q -O - http://198.51.100.2:8081/cgi-bin/ip)" = 198.51.100.1 ]; }
+	wait_until 5 fwd_answers || fail "alice's forward does not answer from the internet"
+	as "$ALICE" forwards
+	grep -q "^alpha  *web " "$T/out" || fail "alice's forwards lack hers: $(cat "$T/out")"
+	no_bravo "alice's forwards"
+	as "$BOB" forwards
+	grep -q " web " "$T/out" && fail "bob sees alice's forward: $(cat "$T/out")"
+	as "$ALICE" forward add bravo x --proto tcp --port 8082 --to 10.214.0.9:80; rc1=$?
+	sed 's/bravo/NET/g' "$T/out" >"$T/a1"
+	as "$ALICE" forward add nosuch x --proto tcp --port 8082 --to 10.214.0.9:80; rc2=$?
+	sed 's/nosuch/NET/g' "$T/out" >"$T/a2"
+	[ $rc1 = 4 ] && [ $rc2 = 4 ] && cmp -s "$T/a1" "$T/a2" ||
+		fail "alice's forward on bravo: exit $rc1 '$(cat "$T/a1")', on nosuch: exit $rc2 '$(cat "$T/a2")'"
+	as "$BOB" forward del alpha web; rc=$?
+	[ $rc = 4 ] || fail "bob removed alice's forward: exit $rc: $(cat "$T/out")"
+	as "$ALICE" forward del alpha web || fail "alice: forward del alpha web: exit $?: $(cat "$T/out")"
+	fwd_answers && fail "alice's forward still answers after forward del"
+	grep -q "control: uid $(id -u "$ALICE") ($ALICE): forward add alpha web" "$T/gw.log" ||
+		fail "alice's forward add not logged with her name"
+	ok "alice adds a forward on alpha that answers from the internet, and removes it; refused on bravo as on no network; bob neither sees nor removes it"
+fi
 
 # taps for herself: on alpha, as alice; not for bob, not on bravo
 as "$ALICE" tap add alpha --user "$ALICE" || fail "alice: tap add alpha: exit $?: $(cat "$T/out")"

@@ -257,6 +257,14 @@ root status && grep -q alpha "$T/out" && grep -q bravo "$T/out" || fail "root: s
 root qemu-args alpha --name rootvm --static || fail "root: qemu-args --static: $(cat "$T/out")"
 ok "root sees and changes both"
 
+# owners change by reload, and nothing else does: alice joins bravo
+sed -i "s/owner  = { \"@$CUST\" }/owner  = { \"@$CUST\", \"$ALICE\" }/" "$T/gw.conf"
+root reload || fail "root: reload: $(cat "$T/out")"
+as "$ALICE" leases bravo || fail "alice, an owner of bravo after the reload: leases bravo exit $?: $(cat "$T/out")"
+grep -qi "$BMAC" "$T/out" || fail "alice does not see bravo's lease after the reload: $(cat "$T/out")"
+[ "$(grep -c "dnsmasq\[bravo\]: started" "$T/gw.log")" = 1 ] || fail "a reload that changed only owners restarted bravo's dnsmasq"
+ok "a reload makes alice an owner of bravo too: she sees its lease; its dnsmasq not restarted"
+
 # a user in a tight loop: told 7, and gatewayd says so once; root is not
 busy=0 n=0
 for i in $(seq 1 40); do

@@ -2,12 +2,15 @@
  * key (conf/owner.c) -- users, @groups, lists, every refusal with its
  * line, the printer's round trip -- and readers_group; then who sees and
  * who manages which network (gatewayd/ctl/authz.c), from credentials as
- * SO_PEERCRED and SO_PEERGROUPS give them. Users and groups: root/root,
+ * SO_PEERCRED and SO_PEERGROUPS give them; and the refusals
+ * (ctl/commands.c), the same for another's network and none. Users and groups: root/root,
  * nobody/nogroup and daemon/daemon, there on every Debian machine. */
 #include "suites.h"
 #include "conf/conf.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/ctl/authz.h"
+#include "gatewayd/ctl/commands.h"
+#include "gatewayd/ctl/proto.h"
 
 #include <grp.h>
 #include <stdio.h>
@@ -175,6 +178,65 @@ START_TEST(test_authz_decides)
 }
 END_TEST
 
+/* cmd_pick_seen or cmd_pick_managed (what != NULL): its code, its words
+ * into buf with net replaced by NET. */
+static int pick(struct gw_ctx *ctx, const struct ctl_peer *p, const char *net, const char *what,
+		char *buf, size_t len)
+{
+	char *text = NULL, q[64], *at;
+	size_t tlen = 0;
+	FILE *f = open_memstream(&text, &tlen);
+	long which;
+	int code = what ? cmd_pick_managed(ctx, p, net, what, &which, f)
+			: cmd_pick_seen(ctx, p, net, &which, f);
+
+	fclose(f);
+	snprintf(buf, len, "%s", text);
+	snprintf(q, sizeof(q), "\"%s\"", net);
+	if ((at = strstr(buf, q))) {
+		memmove(at + 5, at + strlen(q), strlen(at + strlen(q)) + 1);
+		memcpy(at, "\"NET\"", 5);
+	}
+	free(text);
+	return code;
+}
+
+START_TEST(test_pick_refusals)
+{
+	struct gw_ctx ctx = { 0 };
+	struct gw_conf *c;
+	char err[512] = "", a[256], b[256];
+	static const gid_t nogroup_g[] = { 65534 };
+	struct ctl_peer root = peer(0, 0, 0, NULL), nob = peer(65534, 100, 0, NULL),
+			rdr = peer(4243, 100, 1, nogroup_g);
+
+	ck_assert_msg(
+		load("owner = nobody", "", "readers_group = nogroup\n", &c, err, sizeof(err)) == 0,
+		"%s", err);
+	ctx.conf = c;
+	/* an owner: another's network and none at all, the same words */
+	ck_assert_int_eq(pick(&ctx, &nob, "m", NULL, a, sizeof(a)), CTL_DENIED);
+	ck_assert_int_eq(pick(&ctx, &nob, "zz", NULL, b, sizeof(b)), CTL_DENIED);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(a, "permission denied: no network \"NET\" of yours\n");
+	ck_assert_int_eq(pick(&ctx, &nob, "m", "add a tap on it", a, sizeof(a)), CTL_DENIED);
+	ck_assert_int_eq(pick(&ctx, &nob, "zz", "add a tap on it", b, sizeof(b)), CTL_DENIED);
+	ck_assert_str_eq(a, b);
+	ck_assert_int_eq(pick(&ctx, &nob, "n", "add a tap on it", a, sizeof(a)), CTL_OK);
+	/* who sees every network may be told there is none */
+	ck_assert_int_eq(pick(&ctx, &root, "zz", NULL, a, sizeof(a)), CTL_NO_NET);
+	ck_assert_str_eq(a, "no network \"NET\"\n");
+	ck_assert_int_eq(pick(&ctx, &rdr, "zz", NULL, a, sizeof(a)), CTL_NO_NET);
+	/* a reader sees, and may not change */
+	ck_assert_int_eq(pick(&ctx, &rdr, "m", NULL, a, sizeof(a)), CTL_OK);
+	ck_assert_int_eq(pick(&ctx, &rdr, "m", "add a tap on it", a, sizeof(a)), CTL_DENIED);
+	ck_assert_str_eq(a, "permission denied: only root or an owner of network \"NET\" may add a "
+			    "tap on it\n");
+	ck_assert_int_eq(pick(&ctx, &root, "m", "add a tap on it", a, sizeof(a)), CTL_OK);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_peer_get)
 {
 	int sv[2];
@@ -201,6 +263,7 @@ Suite *authz_suite(void)
 	tcase_add_test(tc, test_owner_good);
 	tcase_add_test(tc, test_owner_refused);
 	tcase_add_test(tc, test_authz_decides);
+	tcase_add_test(tc, test_pick_refusals);
 	tcase_add_test(tc, test_peer_get);
 	suite_add_tcase(s, tc);
 	return s;

@@ -135,6 +135,12 @@ as "$ALICE" status || fail "alice: status"
 grep -q "alpha" "$T/out" && grep -q "10.213.0.1/24" "$T/out" || fail "alice's status lacks alpha: $(cat "$T/out")"
 as "$ALICE" metrics
 grep -q 'gatewayd_leases{network="alpha"}' "$T/out" || fail "alice's metrics lack alpha: $(head -20 "$T/out")"
+# the host-wide drop count sums every customer's frames: not hers
+grep -q '^gatewayd_untrusted_dropped_packets_total{' "$T/out" && fail "alice's metrics hold the host-wide untrusted drops"
+as "$ALICE" status --json
+grep -q '"untrusted_dropped_packets"' "$T/out" && fail "alice's status holds the host-wide untrusted drops"
+root metrics
+grep -q '^gatewayd_untrusted_dropped_packets_total{' "$T/out" || fail "root's metrics lack the untrusted drops"
 ok "alice (owner = \"$ALICE\") sees alpha and nothing of bravo in status, leases, forwards, metrics, taps (text and JSON)"
 
 # bravo and a network that does not exist: the same answer, exit 4

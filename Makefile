@@ -60,6 +60,8 @@ LIB_SRCS += gatewayd/ctl/authz.c
 LIB_SRCS += gatewayd/ctl/guests.c
 # run-time port forwards (issue 19 item 4)
 LIB_SRCS += gatewayd/core/forwards_rt.c gatewayd/ctl/forward_ctl.c
+# owners of networks use gatewayctl on them (issue 19 item 3)
+LIB_SRCS += conf/owner.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -75,6 +77,7 @@ UNIT_SRCS += tests/unit/test_rtplan.c
 UNIT_SRCS += tests/unit/test_binding_dirty.c
 # doc (issue 19 item 5)
 UNIT_SRCS += tests/unit/test_guests.c
+UNIT_SRCS += tests/unit/test_authz.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -146,7 +149,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c conf/owner.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

@@ -277,7 +277,7 @@ static cfg_opt_t network_opts[] = {
 	CFG_SEC("dhcp", dhcp_opts, CFGF_NONE),
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
 	/* each feature's keys, from its own file */
-	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CONF_BGP_NET_OPTS CFG_END(),
+	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CONF_BGP_NET_OPTS CONF_OWNER_OPTS CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {
@@ -290,7 +290,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_FLOAT("probe_time", 1.0, CFGF_NONE),
 	CFG_SEC("network", network_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	/* each feature's global keys, from its own file */
-	CONF_QEMU_OPTS CONF_TAP_OPTS CONF_BGP_OPTS CFG_END(),
+	CONF_QEMU_OPTS CONF_TAP_OPTS CONF_BGP_OPTS CONF_OWNER_GLOBAL_OPTS CFG_END(),
 };
 
 int conf_fail(struct conf_ctx *ctx, int line, const char *fmt, ...)
@@ -428,6 +428,8 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	    (r = conf_forwards_check(ctx, root, c)) < 0 ||
 	    (r = conf_hosts_check(ctx, root, c)) < 0 || (r = conf_bgp(ctx, root, c)) < 0 ||
 	    (r = conf_forwards_bgp_check(ctx, c)) < 0)
+		return r;
+	if ((r = conf_readers(ctx, root, c)) < 0)
 		return r;
 	return conf_taps(ctx, root, c);
 }

@@ -12,6 +12,7 @@
 #include "conf/forward.h"
 #include "conf/host.h"
 #include "conf/mode.h"
+#include "conf/owner.h"
 #include "conf/qemu.h"
 #include "conf/tap.h"
 #include "lib/names.h"
@@ -57,6 +58,8 @@ struct gw_network {
 	struct gw_forwards fwd; /* conf/forward.h */
 	struct gw_hosts hosts;	/* conf/host.h */
 	bool announce;		/* conf/bgp.c: announced over BGP (when bgp is configured) */
+	/* conf/owner.h: who may use gatewayctl on it */
+	struct gw_owners owners;
 };
 
 struct gw_conf {
@@ -76,6 +79,11 @@ struct gw_conf {
 	struct gw_network *networks;
 	size_t n_taps; /* conf/tap.h */
 	struct gw_tap *taps;
+	/* readers_group (default gatewayd), resolved at load (conf/owner.c):
+	 * its members read everything through gatewayctl and change
+	 * nothing; (gid_t)-1 and "": none */
+	gid_t readers_gid;
+	char readers_group[GW_OWNER_NAME_MAX + 1];
 };
 
 /* Parse and validate. On error returns -EINVAL (or -errno) and writes one

@@ -91,6 +91,10 @@ int conf_network_guest_opts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
  * with '-' (host.c). */
 bool conf_label_ok(const char *s, size_t len);
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+/* owner.c: a network's owners, resolved to uid/gid now. */
+int conf_network_owners(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
+/* owner.c: readers_group, resolved now. */
+int conf_readers(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* tap.c: the global tap sections, once the networks are parsed. */
 int conf_taps(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* bgp.c: pool4, pool6, the bgp section and each network's announce, once the

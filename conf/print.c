@@ -31,6 +31,8 @@ void conf_print(FILE *f, const struct gw_conf *c)
 	fprintf(f, "probe_time    = %u.%03u\n", c->probe_ms / 1000, c->probe_ms % 1000);
 	conf_qemu_print(f, c);
 	conf_bgp_print(f, c);
+	if (c->readers_group[0])
+		fprintf(f, "readers_group = \"%s\"\n", c->readers_group);
 	for (size_t i = 0; i < c->n_networks; i++) {
 		const struct gw_network *n = &c->networks[i];
 		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], d[32];
@@ -77,6 +79,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 		conf_mode_print(f, n);
 		conf_forwards_print(f, n);
 		conf_hosts_print(f, n);
+		conf_owners_print(f, n);
 		fprintf(f, "}\n");
 	}
 	conf_taps_print(f, c);

@@ -1,5 +1,6 @@
 /* BGP in gatewayctl's answers (see bgp_ctl.h). */
 #include "gatewayd/ctl/bgp_ctl.h"
+#include "gatewayd/ctl/authz.h"
 #include "gatewayd/core/bgp.h"
 #include "gatewayd/core/bgp_frag.h"
 #include "gatewayd/core/ctx.h"
@@ -37,7 +38,7 @@ void bgp_ctl_status(struct out *o, struct gw_ctx *ctx, size_t i)
 	out_str(o, "bgp", *problem ? problem : *s ? s : "no session yet");
 }
 
-void bgp_ctl_metrics(FILE *f, struct gw_ctx *ctx)
+void bgp_ctl_metrics(FILE *f, struct gw_ctx *ctx, const struct ctl_peer *peer)
 {
 	const struct bird_proto *p;
 	size_t n;
@@ -47,8 +48,10 @@ void bgp_ctl_metrics(FILE *f, struct gw_ctx *ctx)
 	fprintf(f, "# HELP gatewayd_announced 1 while the network is announced over BGP\n"
 		   "# TYPE gatewayd_announced gauge\n");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		fprintf(f, "gatewayd_announced{network=\"%s\"} %d\n", ctx->conf->networks[i].name,
-			!strcmp(bgp_net_state(ctx, &ctx->conf->networks[i]), "announced"));
+		if (authz_sees(ctx, peer, &ctx->conf->networks[i]))
+			fprintf(f, "gatewayd_announced{network=\"%s\"} %d\n",
+				ctx->conf->networks[i].name,
+				!strcmp(bgp_net_state(ctx, &ctx->conf->networks[i]), "announced"));
 	fprintf(f, "# HELP gatewayd_bgp_session_established 1 while BIRD's session to the "
 		   "neighbor is established\n# TYPE gatewayd_bgp_session_established gauge\n");
 	n = bgp_sessions(ctx, &p);

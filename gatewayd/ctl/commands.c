@@ -1,8 +1,12 @@
 /* What gatewayctl's read-only commands answer: status, leases, forwards
  * and metrics, formatted from the running state and the kernel's
- * counters (the control socket, control.c, dispatches to them). */
+ * counters (the control socket, control.c, dispatches to them). Each
+ * answer holds only the networks its peer sees (authz.h): a network's
+ * owner gets theirs, and nothing of another customer's -- no row, no
+ * label, no host-wide counter that sums other customers' packets. */
 #include "gatewayd/ctl/commands.h"
 #include "gatewayd/core/forwards_rt.h"
+#include "gatewayd/ctl/authz.h"
 #include "gatewayd/ctl/bgp_ctl.h"
 #include "gatewayd/ctl/guests.h"
 #include "gatewayd/ctl/ports.h"
@@ -62,12 +66,16 @@ static const char *guard_state(const struct gw_net_rt *rt, char *buf, size_t len
 /* The backstop's form (nft/feature.h), what it leaves open, and what it
  * dropped from ports not known yet (one counter for the bridge table:
  * the same for every network). */
-static void backstop_status(struct out *o, const struct gw_ctx *ctx, const struct nft_counters *cs)
+static void backstop_status(struct out *o, const struct gw_ctx *ctx, const struct nft_counters *cs,
+			    bool all)
 {
 	uint64_t p = 0, b = 0;
 
 	out_str(o, "backstop", nft_backstop_mode(ctx->bridge_meta));
 	out_str(o, "backstop_open", nft_backstop_gap(ctx->bridge_meta));
+	/* every network's frames: for those who see them all */
+	if (!all)
+		return;
 	nft_counters_get(cs, NFPROTO_BRIDGE, NFT_UNTRUSTED_CTR, &p, &b);
 	out_int(o, "untrusted_dropped_packets", p);
 }
@@ -94,7 +102,7 @@ static void ra_status(struct out *o, const struct gw_net_rt *rt)
 }
 
 static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct nft_counters *cs,
-		       const struct guest_sets *gs)
+		       const struct guest_sets *gs, bool all)
 {
 	const struct gw_network *n = &ctx->conf->networks[i];
 	const struct gw_net_rt *rt = &ctx->nets[i];
@@ -133,7 +141,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct
 	out_int(o, "dnsmasq_restarts", rt->dnsmasq ? dnsmasq_restarts(rt->dnsmasq) : 0);
 	ra_status(o, rt);
 	out_str(o, "guard", guard_state(rt, g, sizeof(g)));
-	backstop_status(o, ctx, cs);
+	backstop_status(o, ctx, cs, all);
 	bgp_ctl_status(o, ctx, i); /* announce, bgp */
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
@@ -163,8 +171,50 @@ long cmd_pick(struct gw_ctx *ctx, const char *net)
 	return -2;
 }
 
-int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
+int cmd_refuse_net(struct gw_ctx *ctx, const struct ctl_peer *p, const char *net, FILE *f)
 {
+	/* the same words whether net exists or not */
+	if (!authz_sees_all(ctx, p)) {
+		fprintf(f, "permission denied: no network \"%s\" of yours\n", net);
+		return CTL_DENIED;
+	}
+	fprintf(f, "no network \"%s\"\n", net);
+	return CTL_NO_NET;
+}
+
+int cmd_pick_seen(struct gw_ctx *ctx, const struct ctl_peer *p, const char *net, long *which,
+		  FILE *f)
+{
+	*which = cmd_pick(ctx, net);
+	if (*which == -2 || (*which >= 0 && !authz_sees(ctx, p, &ctx->conf->networks[*which])))
+		return cmd_refuse_net(ctx, p, net, f);
+	return CTL_OK;
+}
+
+int cmd_pick_managed(struct gw_ctx *ctx, const struct ctl_peer *p, const char *net,
+		     const char *what, long *which, FILE *f)
+{
+	int code = cmd_pick_seen(ctx, p, net, which, f);
+
+	if (code != CTL_OK)
+		return code;
+	if (*which < 0 || !authz_manages(ctx, p, &ctx->conf->networks[*which])) {
+		fprintf(f, "permission denied: only root or an owner of network \"%s\" may %s\n",
+			net, what);
+		return CTL_DENIED;
+	}
+	return CTL_OK;
+}
+
+/* Network i in an answer for p that asked for which (-1: all it sees)? */
+static bool shown(struct gw_ctx *ctx, const struct ctl_peer *p, long which, size_t i)
+{
+	return (which < 0 || (size_t)which == i) && authz_sees(ctx, p, &ctx->conf->networks[i]);
+}
+
+int cmd_status(struct out *o, struct gw_ctx *ctx, long which, const struct ctl_peer *p)
+{
+	bool all = authz_sees_all(ctx, p);
 	struct nft_counters cs;
 	struct guest_sets *gs = NULL;
 
@@ -173,8 +223,8 @@ int cmd_status(struct out *o, struct gw_ctx *ctx, long which)
 	guest_sets_read(&gs); /* what the kernel dropped per guest, once (ctl/guests.h) */
 	out_doc_begin(o, "networks");
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
-		if (which < 0 || (size_t)which == i)
-			status_one(o, ctx, i, &cs, gs);
+		if (shown(ctx, p, which, i))
+			status_one(o, ctx, i, &cs, gs, all);
 	out_doc_end(o);
 	guest_sets_free(gs);
 	nft_counters_release(&cs);
@@ -200,7 +250,7 @@ static bool lease_static(const struct gw_network *n, const char *mac, const char
 	return false;
 }
 
-int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
+int cmd_leases(struct out *o, struct gw_ctx *ctx, long which, const struct ctl_peer *p)
 {
 	time_t now = time(NULL);
 
@@ -211,7 +261,7 @@ int cmd_leases(struct out *o, struct gw_ctx *ctx, long which)
 		struct lease *leases = NULL;
 		int nl;
 
-		if (which >= 0 && (size_t)which != i)
+		if (!shown(ctx, p, which, i))
 			continue;
 		dnsmasq_lease_path(ctx->conf, n, path, sizeof(path));
 		nl = leases_load(path, &leases);
@@ -300,7 +350,7 @@ static void forward_left_row(void *arg, const struct forward_rt *s, const char *
 /* Port forwards with their counters (every packet of their connections,
  * both ways, as the forward chain counts them), and where each comes
  * from: the config file or gatewayctl forward add (run-time). */
-int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
+int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which, const struct ctl_peer *peer)
 {
 	struct forwards_left left = { .o = o };
 	struct nft_counters cs;
@@ -315,7 +365,7 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 		const struct gw_network *net = &ctx->conf->networks[i];
 
-		if (which >= 0 && (size_t)which != i)
+		if (!shown(ctx, peer, which, i))
 			continue;
 		for (size_t k = 0; k < net->fwd.n; k++) {
 			const struct gw_forward *f = &net->fwd.v[k];
@@ -344,7 +394,8 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which)
 }
 
 /* Each forward's counters as Prometheus counters. */
-static void metric_forwards(FILE *f, struct gw_ctx *ctx, const struct nft_counters *cs)
+static void metric_forwards(FILE *f, struct gw_ctx *ctx, const struct nft_counters *cs,
+			    const struct ctl_peer *p)
 {
 	const struct nft_fwd_count *v = cs->fwd;
 	long n = (long)cs->n_fwd;
@@ -359,6 +410,8 @@ static void metric_forwards(FILE *f, struct gw_ctx *ctx, const struct nft_counte
 		for (size_t i = 0; i < ctx->conf->n_networks; i++) {
 			const struct gw_network *net = &ctx->conf->networks[i];
 
+			if (!shown(ctx, p, -1, i))
+				continue;
 			for (size_t k = 0; k < net->fwd.n; k++) {
 				const struct nft_fwd_count *c =
 					n > 0 ? nft_forward_count_find(v, (size_t)n, net->name,
@@ -381,7 +434,7 @@ static void metric(FILE *f, const char *name, const char *net, uint64_t v)
 
 /* One counter kind (nft_ctr_kinds) as a Prometheus counter. */
 static void metric_counter(FILE *f, struct gw_ctx *ctx, const struct nft_counters *cs,
-			   enum nft_ctr k, bool bytes)
+			   enum nft_ctr k, bool bytes, const struct ctl_peer *p)
 {
 	const struct nft_ctr_kind *c = &nft_ctr_kinds[k];
 	const char *name = bytes ? c->metric_bytes : c->metric_packets;
@@ -392,8 +445,11 @@ static void metric_counter(FILE *f, struct gw_ctx *ctx, const struct nft_counter
 		fprintf(f, "# HELP %s %s\n", name, c->help);
 	fprintf(f, "# TYPE %s counter\n", name);
 	for (size_t i = 0; i < ctx->conf->n_networks; i++) {
-		struct counters v = counter(cs, k, ctx->conf->networks[i].name);
+		struct counters v;
 
+		if (!shown(ctx, p, -1, i))
+			continue;
+		v = counter(cs, k, ctx->conf->networks[i].name);
 		metric(f, name, ctx->conf->networks[i].name, bytes ? v.b : v.p);
 	}
 }
@@ -413,7 +469,7 @@ static void metric_untrusted(FILE *f, const struct gw_ctx *ctx, const struct nft
 		nft_backstop_mode(ctx->bridge_meta), (unsigned long long)p);
 }
 
-int cmd_metrics(FILE *f, struct gw_ctx *ctx)
+int cmd_metrics(FILE *f, struct gw_ctx *ctx, const struct ctl_peer *p)
 {
 	struct nft_counters cs;
 	static const struct {
@@ -436,6 +492,8 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 			struct lease *leases = NULL;
 			int nl;
 
+			if (!shown(ctx, p, -1, i))
+				continue;
 			switch (k) {
 			case 0:
 				v = !strcmp(bridge_state(ctx, n), "up") && rt->dnsmasq &&
@@ -456,13 +514,15 @@ int cmd_metrics(FILE *f, struct gw_ctx *ctx)
 	/* every counter the figures need: one socket, read once */
 	nft_counters_read(NFT_CTRS_NAMED | NFT_CTRS_FORWARDS, NULL, &cs);
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
-		metric_counter(f, ctx, &cs, (enum nft_ctr)k, false);
+		metric_counter(f, ctx, &cs, (enum nft_ctr)k, false, p);
 		if (nft_ctr_kinds[k].metric_bytes)
-			metric_counter(f, ctx, &cs, (enum nft_ctr)k, true);
+			metric_counter(f, ctx, &cs, (enum nft_ctr)k, true, p);
 	}
-	metric_untrusted(f, ctx, &cs);
-	metric_forwards(f, ctx, &cs);
+	/* the host's, summing every network's frames: not a customer's */
+	if (authz_sees_all(ctx, p))
+		metric_untrusted(f, ctx, &cs);
+	metric_forwards(f, ctx, &cs, p);
 	nft_counters_release(&cs);
-	bgp_ctl_metrics(f, ctx);
+	bgp_ctl_metrics(f, ctx, p);
 	return CTL_OK;
 }

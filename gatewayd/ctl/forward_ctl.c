@@ -130,21 +130,16 @@ int forward_ctl_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_
 {
 	char err[1024];
 	long i;
+	int code;
 
 	if (argc < 4 || (strcmp(argv[1], "add") && strcmp(argv[1], "del")) ||
 	    (!strcmp(argv[1], "del") && argc != 4)) {
 		fprintf(f, USAGE);
 		return CTL_USAGE;
 	}
-	if ((i = cmd_pick(ctx, argv[2])) < 0) {
-		fprintf(f, "no network \"%s\"\n", argv[2]);
-		return CTL_NO_NET;
-	}
-	if (!authz_manages(ctx, peer, &ctx->conf->networks[i])) {
-		fprintf(f, "permission denied: you may not change the forwards of network \"%s\"\n",
-			argv[2]);
-		return CTL_DENIED;
-	}
+	/* a foreign network answers as a missing one (commands.h) */
+	if ((code = cmd_pick_managed(ctx, peer, argv[2], "change its forwards", &i, f)) != CTL_OK)
+		return code;
 	if (!strcmp(argv[1], "add"))
 		return add_cmd(ctx, i, argc, argv, peer, f);
 	if (forwards_rt_del(ctx, (size_t)i, argv[3], peer->uid, err, sizeof(err)) < 0) {

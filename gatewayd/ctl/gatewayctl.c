@@ -17,6 +17,7 @@
  *   gatewayctl [-s SOCKET] forward add NET NAME [--proto tcp|udp] --port P --to VM[:P]
  *                                  [--listen ADDRESS]
  *   gatewayctl [-s SOCKET] forward del NET NAME
+ *   gatewayctl [-s SOCKET] help
  *
  * The daemon does the work and formats the answer; this prints it and
  * exits with the daemon's code (0 ok, 1 failed check, 2 usage, 3 invalid
@@ -60,20 +61,26 @@ static void usage(FILE *f)
 		"  reload         re-read the config (root); prints the outcome\n"
 		"  taps           the user taps gatewayd keeps\n"
 		"  tap add NET --user USER [--group GROUP] [--name TAP]\n"
-		"                 a persistent tap USER may open, on NET's bridge (root)\n"
-		"  tap del TAP    delete a tap made by tap add (root)\n"
+		"                 a persistent tap USER may open, on NET's bridge (root;\n"
+		"                 NET's owners for themselves)\n"
+		"  tap del TAP    delete a tap made by tap add (root, the owner who added it)\n"
 		"  attach IFNAME [NET]  plug a guest's tap into NET's bridge (root)\n"
 		"  detach IFNAME  take it off again (root)\n"
 		"  qemu-args NET [--name VM] [--helper | --script | --tap TAP] [--static]\n"
 		"                 QEMU options for a guest on NET (MAC from the VM name);\n"
-		"                 --static (root): a static lease for it, address on stderr\n"
-		"  static del NET VM  remove a static lease added by qemu-args --static (root)\n"
+		"                 --static (root, NET's owners): a static lease for it, address\n"
+		"                 on stderr\n"
+		"  static del NET VM  remove a static lease added by qemu-args --static (root,\n"
+		"                 NET's owners)\n"
 		"                 qemu-args ... --name VM --forward [udp:]2222:22: and a port\n"
 		"                 forward of the host's 2222 to VM's 22 (SLIRP's hostfwd)\n"
 		"  forward add NET NAME [--proto tcp|udp] --port P[-Q] --to VM[:P] [--listen A]\n"
 		"                 a port forward at run time, kept across restarts (VM: a\n"
-		"                 static host's name or an address)\n"
-		"  forward del NET NAME  remove it\n"
+		"                 static host's name or an address; root, NET's owners)\n"
+		"  forward del NET NAME  remove it (root, NET's owners)\n"
+		"  help           the commands (anyone)\n"
+		"who: root everything; a network's owners (config: owner) see and change it;\n"
+		"     readers_group (gatewayd) sees all, changes nothing; others nothing\n"
 		"socket: -s, or $GATEWAYD_SOCKET, or " CTL_DEFAULT_SOCKET "\n"
 		"exit: 0 ok, 1 a check failed, 2 usage, 3 reload: invalid config, 4 permission\n"
 		"      denied, 5 no such network, 6 gatewayd unreachable, 7 busy, 8 reload:\n"

@@ -1,9 +1,14 @@
 /* The ports gatewayd plugs in, as gatewayctl sees them:
  *
- *   tap add NET --user USER [--group GROUP] [--name TAP]   (root)
- *   tap del TAP                                            (root)
+ *   tap add NET --user USER [--group GROUP] [--name TAP]   (root, owners)
+ *   tap del TAP                                            (root, owners)
  *   taps [--json]
  *   attach IFNAME [NET]   detach IFNAME                    (root)
+ *
+ * A network's owner (conf: owner) may add a tap on it for themselves
+ * (USER is their own name, GROUP one of their groups) and delete a tap
+ * so made that is theirs; taps lists the taps of the networks its peer
+ * sees.
  *
  * and the guest ports of a network in status. A guest port's origin:
  * "tap" (a tap gatewayd keeps), "script" (gatewayctl attach: QEMU's
@@ -16,6 +21,7 @@
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/commands.h"
 #include "gatewayd/ctl/guests.h"
+#include "gatewayd/ctl/authz.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/taps.h"
@@ -102,12 +108,30 @@ static int usage(FILE *f, const char *line)
 	return CTL_USAGE;
 }
 
+/* An owner's tap is their own: USER's uid is theirs, GROUP one of their
+ * groups. The names are looked up as taps_add() looks them up. */
+static int tap_for_self(const struct ctl_peer *p, const char *user, const char *group, FILE *f)
+{
+	struct gw_tap t;
+	char err[256];
+
+	if (conf_tap_owner(&t, user, group, err, sizeof(err)) < 0 || t.uid != p->uid ||
+	    (group && !ctl_peer_in_group(p, t.gid))) {
+		fprintf(f, "permission denied: a tap you add must be yours: --user your own name, "
+			   "--group one of your groups\n");
+		return CTL_DENIED;
+	}
+	return CTL_OK;
+}
+
 /* tap add NET --user USER [--group GROUP] [--name TAP] */
-static int cmd_tap_add(struct gw_ctx *ctx, int argc, char **argv, FILE *f)
+static int cmd_tap_add(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f)
 {
 	static const char use[] = "tap add NETWORK --user USER [--group GROUP] [--name TAP]";
 	const char *net = NULL, *user = NULL, *group = NULL, *name = NULL;
 	char made[IFNAMSIZ], err[512];
+	long which;
+	int code;
 
 	for (int i = 2; i < argc; i++) {
 		const char **dst = !strcmp(argv[i], "--user")	 ? &user
@@ -124,15 +148,50 @@ static int cmd_tap_add(struct gw_ctx *ctx, int argc, char **argv, FILE *f)
 	}
 	if (!net || !user)
 		return usage(f, use);
-	if (cmd_pick(ctx, net) == -2) {
-		fprintf(f, "no network \"%s\"\n", net);
-		return CTL_NO_NET;
-	}
+	if ((code = cmd_pick_managed(ctx, p, net, "add a tap on it", &which, f)) != CTL_OK)
+		return code;
+	if (!ctl_peer_root(p) && (code = tap_for_self(p, user, group, f)) != CTL_OK)
+		return code;
 	if (taps_add(ctx, net, user, group, name, made, err, sizeof(err)) < 0) {
 		fprintf(f, "tap add: %s\n", err);
 		return CTL_FAIL;
 	}
 	fprintf(f, "%s\n", made);
+	return CTL_OK;
+}
+
+/* Is t on a network p sees? */
+static bool tap_seen(struct gw_ctx *ctx, const struct ctl_peer *p, const struct gw_tap *t)
+{
+	long i = cmd_pick(ctx, t->network);
+
+	return i >= 0 && authz_sees(ctx, p, &ctx->conf->networks[i]);
+}
+
+/* tap del TAP: root any run-time tap; an owner one of theirs, on a
+ * network they manage. Another's tap and no tap get the same words. */
+static int cmd_tap_del(struct gw_ctx *ctx, const char *name, const struct ctl_peer *p, FILE *f)
+{
+	const struct gw_tap *t = NULL;
+	bool runtime = false, mine = ctl_peer_root(p);
+	char err[512];
+	long i;
+
+	for (size_t k = 0; !mine && taps_nth(ctx, k, &t, &runtime); k++)
+		if (runtime && !strcmp(t->name, name) && t->uid == p->uid &&
+		    (i = cmd_pick(ctx, t->network)) >= 0 &&
+		    authz_manages(ctx, p, &ctx->conf->networks[i]))
+			mine = true;
+	if (!mine) {
+		fprintf(f, "permission denied: no tap %s of yours made by gatewayctl tap add\n",
+			name);
+		return CTL_DENIED;
+	}
+	if (taps_del(ctx, name, err, sizeof(err)) < 0) {
+		fprintf(f, "tap del: %s\n", err);
+		return CTL_FAIL;
+	}
+	fprintf(f, "deleted tap %s\n", name);
 	return CTL_OK;
 }
 
@@ -148,7 +207,7 @@ static const char *tap_state(struct gw_ctx *ctx, const char *name)
 	return (l.flags & IFF_LOWER_UP) ? "in use" : "idle";
 }
 
-static int cmd_taps(struct gw_ctx *ctx, bool json, FILE *f)
+static int cmd_taps(struct gw_ctx *ctx, const struct ctl_peer *p, bool json, FILE *f)
 {
 	const struct gw_tap *t;
 	struct out o;
@@ -157,19 +216,21 @@ static int cmd_taps(struct gw_ctx *ctx, bool json, FILE *f)
 	out_init(&o, f, json);
 	out_table_begin(&o, "taps", "TAP NETWORK USER GROUP FROM STATE");
 	for (size_t i = 0; taps_nth(ctx, i, &t, &runtime); i++)
-		out_row(&o, 6, t->name, t->network, t->user, t->group,
-			runtime ? "gatewayctl" : "config", tap_state(ctx, t->name));
+		if (tap_seen(ctx, p, t))
+			out_row(&o, 6, t->name, t->network, t->user, t->group,
+				runtime ? "gatewayctl" : "config", tap_state(ctx, t->name));
 	out_table_end(&o);
 	return CTL_OK;
 }
 
-int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool json, FILE *f)
+int ports_command(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, bool json,
+		  FILE *f)
 {
 	char err[512];
 	bool add, del;
 
 	if (!strcmp(argv[0], "taps"))
-		return cmd_taps(ctx, json, f);
+		return cmd_taps(ctx, p, json, f);
 	if (!strcmp(argv[0], "tap")) {
 		add = argc > 1 && !strcmp(argv[1], "add");
 		del = argc > 1 && !strcmp(argv[1], "del");
@@ -177,23 +238,16 @@ int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool jso
 			return usage(f,
 				     "tap add NETWORK --user USER [--group GROUP] [--name TAP] | "
 				     "tap del TAP");
-		if (uid != 0)
-			return denied(f, add ? "add a tap" : "delete a tap");
 		if (add)
-			return cmd_tap_add(ctx, argc, argv, f);
+			return cmd_tap_add(ctx, argc, argv, p, f);
 		if (argc != 3)
 			return usage(f, "tap del TAP");
-		if (taps_del(ctx, argv[2], err, sizeof(err)) < 0) {
-			fprintf(f, "tap del: %s\n", err);
-			return CTL_FAIL;
-		}
-		fprintf(f, "deleted tap %s\n", argv[2]);
-		return CTL_OK;
+		return cmd_tap_del(ctx, argv[2], p, f);
 	}
 	if (!strcmp(argv[0], "attach")) {
 		if (argc < 2 || argc > 3)
 			return usage(f, "attach IFNAME [NETWORK]");
-		if (uid != 0)
+		if (!ctl_peer_root(p))
 			return denied(f, "attach a port");
 		if (argc == 3 && cmd_pick(ctx, argv[2]) == -2) {
 			fprintf(f, "no network \"%s\"\n", argv[2]);
@@ -209,7 +263,7 @@ int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool jso
 	if (!strcmp(argv[0], "detach")) {
 		if (argc != 2)
 			return usage(f, "detach IFNAME");
-		if (uid != 0)
+		if (!ctl_peer_root(p))
 			return denied(f, "detach a port");
 		if (taps_detach(ctx, argv[1], err, sizeof(err)) < 0) {
 			fprintf(f, "detach: %s\n", err);

@@ -16,8 +16,12 @@ struct gw_ctx;
 
 #define PORTS_NOT_MINE (-100) /* not one of these commands */
 
-/* argv[0] is the command; answers into f, returns CTL_* or PORTS_NOT_MINE. */
-int ports_command(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, bool json, FILE *f);
+struct ctl_peer;
+
+/* argv[0] is the command; answers into f, returns CTL_* or PORTS_NOT_MINE.
+ * p: who asks (gatewayd/ctl/authz.h). */
+int ports_command(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, bool json,
+		  FILE *f);
 /* Network i's guest ports, inside its status object: port, origin (tap,
  * script, helper, manual, veth), the guest's MAC and its IPv4 lease
  * (from the network's leases, as status read them: nl of them), its

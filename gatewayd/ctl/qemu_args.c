@@ -85,7 +85,7 @@ __attribute__((format(printf, 2, 3))) static void note(FILE *f, const char *fmt,
 	"usage: gatewayctl qemu-args NET [--name VM] [--helper | --script | --tap TAP] "           \
 	"[--static] [--forward [tcp:|udp:]HOSTPORT:GUESTPORT]\n"
 
-int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
+int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f)
 {
 	const char *net = NULL, *name = NULL, *fwd = NULL;
 	struct qemu_args a = { .libexec = GW_LIBEXECDIR };
@@ -95,6 +95,7 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 	struct in_addr addr;
 	long i;
 	int r;
+	int code;
 
 	for (int k = 1; k < argc; k++) {
 		if (!strcmp(argv[k], "--name") && k + 1 < argc) {
@@ -142,14 +143,17 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		fprintf(f, "qemu-args: --forward needs --name VM (the static host it goes to)\n");
 		return CTL_USAGE;
 	}
-	if (with_static && uid != 0) {
-		fprintf(f, "permission denied: only root may add a static lease (--static)\n");
-		return CTL_DENIED;
-	}
-	if ((i = cmd_pick(ctx, net)) < 0) {
-		fprintf(f, "no network \"%s\"\n", net);
-		return CTL_NO_NET;
-	}
+	/* the network's owners may add static leases and forwards to it;
+	 * anyone who sees it may ask for the options */
+	if (with_static || fwd)
+		code = cmd_pick_managed(ctx, p, net,
+					with_static ? "add a static lease to it (--static)"
+						    : "add a port forward to it (--forward)",
+					&i, f);
+	else
+		code = cmd_pick_seen(ctx, p, net, &i, f);
+	if (code != CTL_OK)
+		return code;
 	n = &ctx->conf->networks[i];
 	if (!forms)
 		a.form = ctx->conf->qemu.bridge_acl ? QEMU_FORM_HELPER : QEMU_FORM_SCRIPT;
@@ -167,16 +171,8 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 		a.net = n->name;
 		a.bridge = n->bridge;
 	}
-	if (fwd) { /* the SLIRP hostfwd: forward_ctl.c */
-		struct ctl_peer peer = ctl_peer_uid(uid);
-
-		if (!authz_manages(ctx, &peer, n)) {
-			fprintf(f,
-				"permission denied: you may not add forwards to network \"%s\"\n",
-				n->name);
-			return CTL_DENIED;
-		}
-		if ((r = forward_ctl_for_vm(ctx, (size_t)i, name, fwd, &peer, f)) != CTL_OK)
+	if (fwd) { /* the SLIRP hostfwd (forward_ctl.c); p may: checked above */
+		if ((r = forward_ctl_for_vm(ctx, (size_t)i, name, fwd, p, f)) != CTL_OK)
 			return r;
 		n = &ctx->conf->networks[i]; /* reloaded */
 		a.net = n->name;
@@ -206,7 +202,7 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
 }
 
 /* static del NET VM */
-int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f)
+int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f)
 {
 	char err[1024];
 	long i;
@@ -216,14 +212,9 @@ int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *
 		fprintf(f, "usage: gatewayctl static del NET VM\n");
 		return CTL_USAGE;
 	}
-	if (uid != 0) {
-		fprintf(f, "permission denied: only root may remove a static lease\n");
-		return CTL_DENIED;
-	}
-	if ((i = cmd_pick(ctx, argv[2])) < 0) {
-		fprintf(f, "no network \"%s\"\n", argv[2]);
-		return CTL_NO_NET;
-	}
+	if ((r = cmd_pick_managed(ctx, p, argv[2], "remove a static lease from it", &i, f)) !=
+	    CTL_OK)
+		return r;
 	if ((r = static_hosts_del(ctx, (size_t)i, argv[3], err, sizeof(err))) < 0) {
 		note(f, "static del: %s", err);
 		return CTL_FAIL;

@@ -39,7 +39,10 @@ void qemu_args_format(const struct qemu_args *a, char *buf, size_t len);
 /* The control socket's commands: argv as received; the answer into f
  * (lines starting with CTL_STDERR go to gatewayctl's stderr); returns
  * the exit code (CTL_*). */
-int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f);
-int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, uid_t uid, FILE *f);
+struct ctl_peer;
+/* p: who asks (authz.h). qemu-args for whoever sees NET; --static and
+ * static del for root and NET's owners. */
+int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f);
+int qemu_static_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f);
 
 #endif

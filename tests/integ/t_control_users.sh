@@ -11,25 +11,27 @@
 #   [host] gatewayd, gw0 ── vmX (ip tuntap add; root attaches it)
 #          control socket <- 20 connections of uid U (perl, renewed)
 #                         <- root: status, attach; uid U2: status
-# The socket is made 0666 here, standing in for membership of the group
-# gatewayd (which need not exist on the test machine); what counts is the
-# uid gatewayd reads with SO_PEERCRED.
+# Any local user may connect (the socket is 0666); U and U2 are members of
+# the readers group (readers_group = "nogroup", standing in for group
+# gatewayd, which need not exist on the test machine): what counts is the
+# uid and groups gatewayd reads with SO_PEERCRED and SO_PEERGROUPS.
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft perl setpriv
 
 topo_init
 write_conf
+echo 'readers_group = "nogroup"' >>"$T/gw.conf"
 gw_start
 SOCK=$T/run/gatewayd.sock
 CTL="$GATEWAYCTL -s $SOCK"
-chmod 0666 "$SOCK"
+[ "$(stat -c %a "$SOCK")" = 666 ] || fail "control socket is $(stat -c %a "$SOCK"), want 666"
 U='' U2=''
 for u in $(seq 47200 47300); do
 	getent passwd "$u" >/dev/null || getent group "$u" >/dev/null && continue
 	if [ -z "$U" ]; then U=$u; else U2=$u; break; fi
 done
 [ -n "$U2" ] || skip "no two unused uids in 47200-47300"
-as() { local u=$1; shift; in_host setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
+as() { local u=$1; shift; in_host setpriv --reuid="$u" --regid=65534 --clear-groups "$@"; }
 
 # hold N connections for at most 30 s (or until $T/stop), each renewed as
 # soon as gatewayd closes it; prints how many it opened.

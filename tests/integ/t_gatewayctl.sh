@@ -10,6 +10,7 @@ require busybox dnsmasq nft setpriv
 
 topo_init
 write_conf
+echo 'readers_group = "nogroup"' >>"$T/gw.conf" # uid 65534 below reads
 gw_start
 guest_add 1
 G1=$(guest_ns 1)
@@ -88,7 +89,7 @@ udhcpc_lease 1 || fail "bad reload broke DHCP"
 cp "$T/good.conf" "$T/gw.conf"
 ok "reload: 'applied' (exit 0); bad file -> FILE:LINE message, exit 3, network untouched"
 
-# --- not root: may look, may not reload
+# --- not root, a member of readers_group: may look, may not reload
 chmod 666 "$T/run/gatewayd.sock"
 in_host setpriv --reuid=65534 --regid=65534 --clear-groups $CTL status >/dev/null || fail "non-root status refused"
 in_host setpriv --reuid=65534 --regid=65534 --clear-groups $CTL reload >"$T/r" 2>&1; rc=$?

@@ -22,6 +22,7 @@ conf() {
 		echo "run_dir   = \"$T/run\""
 		echo "qemu_bridge_acl = $1"
 		echo "qemu_conf_dir = \"$T/qemu\""
+		echo 'readers_group = "nogroup"' # uid 65534 reads, below
 		echo 'network default { bridge = "gw0" ipv4 = "10.213.0.1/24" dhcp { range = "10.213.0.100-10.213.0.250" } }'
 		echo 'network other { bridge = "gw1" ipv4 = "10.214.0.1/24" }'
 	} >"$T/gw.conf"
@@ -147,8 +148,8 @@ ctl static del nosuch vm1 >/dev/null 2>&1
 [ $? = 5 ] || fail "static del on an unknown network: not exit 5"
 ok "static del default vm1: out of the hosts file, vm2 kept, same dnsmasq; again fails; unknown network exit 5"
 
-# Not root (the socket opened to everyone, as group gatewayd would be):
-# the options yes, a static lease or its removal no.
+# Not root, a member of readers_group (as of group gatewayd) who owns no
+# network: the options yes, a static lease or its removal no.
 if command -v setpriv >/dev/null; then
 	chmod 666 "$T/run/gatewayd.sock"
 	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$GATEWAYCTL" -s "$T/run/gatewayd.sock" "$@"; }

@@ -11,13 +11,15 @@
 #   [host] gatewayd, gw0 (network default); table inet hostfw drops DHCP
 #          control socket <- uid U: four doctor loops, back to back
 #                         <- root: doctor, five times
-# The socket is made 0666 here, standing in for membership of the group
-# gatewayd; what counts is the uid gatewayd reads with SO_PEERCRED.
+# U is a member of readers_group ("nogroup" here, standing in for group
+# gatewayd); what counts is the uid and groups gatewayd reads with
+# SO_PEERCRED and SO_PEERGROUPS.
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft setpriv
 
 topo_init
 write_conf
+echo 'readers_group = "nogroup"' >>"$T/gw.conf"
 gw_start
 SOCK=$T/run/gatewayd.sock
 CTL="$GATEWAYCTL -s $SOCK"
@@ -57,7 +59,7 @@ chmod 0755 "$T/loop.sh"
 chmod 0755 "$T"
 LOOPS=()
 for l in 1 2 3 4; do
-	in_host setpriv --reuid="$U" --regid="$U" --clear-groups bash "$T/loop.sh" >"$T/l$l" 2>&1 &
+	in_host setpriv --reuid="$U" --regid=65534 --clear-groups bash "$T/loop.sh" >"$T/l$l" 2>&1 &
 	LOOPS+=("$!")
 done
 running() { in_host ss -xH state connected | grep -q "$SOCK"; }
@@ -76,10 +78,10 @@ wait "${LOOPS[@]}"
 ok "uid $U running doctor in four loops ($(cat "$T/l1" "$T/l2" "$T/l3" "$T/l4" | paste -sd+) attempts): root's doctor ran $n of $n times"
 
 # --- the member's second doctor at once is told to come back
-in_host setpriv --reuid="$U" --regid="$U" --clear-groups $CTL doctor >"$T/u1" 2>&1 &
+in_host setpriv --reuid="$U" --regid=65534 --clear-groups $CTL doctor >"$T/u1" 2>&1 &
 u1=$!
 wait_until 5 sh -c "ss -N $NS_HOST -xH state connected | grep -q '$SOCK'"
-in_host setpriv --reuid="$U" --regid="$U" --clear-groups $CTL doctor >"$T/u2" 2>&1
+in_host setpriv --reuid="$U" --regid=65534 --clear-groups $CTL doctor >"$T/u2" 2>&1
 wait "$u1"
 grep -q "running already" "$T/u2" || fail "uid $U's second doctor at once was not refused: $(head -3 "$T/u2")"
 ok "uid $U's second doctor at once: $(head -1 "$T/u2")"

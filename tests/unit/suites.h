@@ -32,4 +32,5 @@ Suite *snapshot_suite(void);
 Suite *rtplan_suite(void);
 Suite *binding_dirty_suite(void);
 Suite *guests_suite(void); /* doc, issue 19 item 5 */
+Suite *authz_suite(void);
 #endif

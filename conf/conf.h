@@ -13,6 +13,7 @@
 #include "conf/host.h"
 #include "conf/mode.h"
 #include "conf/qemu.h"
+#include "conf/quota.h"
 #include "conf/tap.h"
 #include "lib/names.h"
 
@@ -57,6 +58,7 @@ struct gw_network {
 	struct gw_forwards fwd; /* conf/forward.h */
 	struct gw_hosts hosts;	/* conf/host.h */
 	bool announce;		/* conf/bgp.c: announced over BGP (when bgp is configured) */
+	struct gw_quota q;	/* conf/quota.h: connection quota */
 };
 
 struct gw_conf {

@@ -84,6 +84,8 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 int conf_forwards_bgp_check(struct conf_ctx *ctx, const struct gw_conf *c);
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+/* quota.c: guest_connections, connections */
+int conf_network_quota(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 /* tap.c: the global tap sections, once the networks are parsed. */
 int conf_taps(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* bgp.c: pool4, pool6, the bgp section and each network's announce, once the

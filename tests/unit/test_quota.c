@@ -1,0 +1,320 @@
+/* Connection quota (issue 19 item 2): the keys (conf/quota.c), the
+ * default from the host's table (conf_quota_resolve()), the rules
+ * (nft/quota.c) as text and as the bytecode `nft --debug=netlink`
+ * prints, and a reload that changes a cap touching no set. */
+#include "suites.h"
+#include "conf/conf.h"
+#include "nft/batch.h"
+#include "nft/plan.h"
+#include "nft/quota.h"
+#include "nft/update.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ups[] = { "eth0", "eth0", "eth0" };
+
+static struct gw_conf *load(const char *a_keys, const char *b_keys)
+{
+	char text[1024], err[512] = "";
+	struct gw_conf *c = NULL;
+
+	snprintf(text, sizeof(text),
+		 "network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n%s}\n"
+		 "network b {\n bridge = gw1\n ipv4 = \"10.2.0.1/24\"\n%s}\n",
+		 a_keys, b_keys);
+	ck_assert_msg(conf_load_buf("t.conf", text, &c, err, sizeof(err)) == 0, "%s", err);
+	return c;
+}
+
+static const char *load_err(const char *a_keys)
+{
+	static char err[512];
+	char text[512];
+	struct gw_conf *c = NULL;
+
+	snprintf(text, sizeof(text), "network a {\n bridge = gw0\n ipv4 = \"10.1.0.1/24\"\n%s}\n",
+		 a_keys);
+	err[0] = '\0';
+	ck_assert_int_eq(conf_load_buf("t.conf", text, &c, err, sizeof(err)), -EINVAL);
+	return err;
+}
+
+START_TEST(test_quota_keys)
+{
+	struct gw_conf *c = load(" guest_connections = 20\n connections = \"100\"\n",
+				 " guest_connections = none\n");
+
+	ck_assert(!c->networks[0].q.guest_default);
+	ck_assert_uint_eq(c->networks[0].q.guest, 20);
+	ck_assert_uint_eq(c->networks[0].q.net, 100);
+	ck_assert(!c->networks[1].q.guest_default);
+	ck_assert_uint_eq(c->networks[1].q.guest, 0);
+	ck_assert_uint_eq(c->networks[1].q.net, 0);
+	conf_free(c);
+	c = load("", "");
+	ck_assert(c->networks[0].q.guest_default);
+	ck_assert_uint_eq(c->networks[0].q.net, 0);
+	conf_free(c);
+
+	ck_assert_str_eq(load_err(" guest_connections = 0\n"),
+			 "t.conf:4: network \"a\": guest_connections \"0\": expected a number of "
+			 "connections (1-2147483647) or \"none\"");
+	ck_assert_str_eq(load_err(" connections = 12x\n"),
+			 "t.conf:4: network \"a\": connections \"12x\": expected a number of "
+			 "connections (1-2147483647) or \"none\"");
+	ck_assert_str_eq(load_err(" connections = -1\n"),
+			 "t.conf:4: network \"a\": connections \"-1\": expected a number of "
+			 "connections (1-2147483647) or \"none\"");
+	ck_assert_str_eq(load_err(" connections = 4294967296\n"),
+			 "t.conf:4: network \"a\": connections \"4294967296\": expected a number "
+			 "of connections (1-2147483647) or \"none\"");
+	ck_assert_str_eq(load_err(" guest_connections = 50\n connections = 40\n"),
+			 "t.conf:4: network \"a\": guest_connections 50 is more than the "
+			 "network's connections 40");
+}
+END_TEST
+
+/* The default is a quarter of the host's table (never above the
+ * network's own cap); a written value above the table is refused with its
+ * line; an unreadable table (conntrack not loaded yet) takes 65536. */
+START_TEST(test_quota_resolve)
+{
+	struct gw_conf *c = load("", " connections = 1000\n");
+	char err[512] = "";
+
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c->networks[0].q.guest, 65536);
+	ck_assert_uint_eq(c->networks[1].q.guest, 1000);
+	ck_assert_int_eq(conf_quota_resolve(c, 0, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c->networks[0].q.guest, 16384);
+	conf_free(c);
+
+	c = load(" guest_connections = 300000\n", "");
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "t.conf:4: network \"a\": guest_connections 300000 is more than "
+			      "the host's whole connection table (nf_conntrack_max 262144)");
+	conf_free(c);
+	c = load("", " connections = 300000\n");
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "t.conf:8: network \"b\": connections 300000 is more than the "
+			      "host's whole connection table (nf_conntrack_max 262144)");
+	conf_free(c);
+}
+END_TEST
+
+static long chain_of(const struct nft_plan *p, const char *name)
+{
+	for (size_t c = 0; c < p->n_chains; c++)
+		if (!strcmp(p->chains[c].name, name) && p->chains[c].family == NFPROTO_INET)
+			return (long)c;
+	return -1;
+}
+
+static const char *text_of(const struct nft_plan *p, const char *chain)
+{
+	static char out[4096];
+	char line[1024];
+	long c = chain_of(p, chain);
+
+	out[0] = '\0';
+	if (c < 0)
+		return "no chain";
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (p->rules[i].chain == (size_t)c) {
+			nft_rule_format(&p->rules[i], line, sizeof(line));
+			strcat(out, line);
+			strcat(out, "\n");
+		}
+	return out;
+}
+
+static void plan_of(const struct gw_conf *c, struct nft_plan *p)
+{
+	ck_assert_int_eq(nft_plan_build(c, ups, false, p), 0);
+}
+
+START_TEST(test_quota_rules)
+{
+	struct gw_conf *c = load(" guest_connections = 20\n connections = 100\n",
+				 " guest_connections = none\n");
+	struct nft_plan p;
+	char want[1024];
+
+	plan_of(c, &p);
+	/* before the forwards' DNAT: a guest's connection to a forward on
+	 * the host (hairpin) counts too */
+	ck_assert_str_eq(text_of(&p, "prerouting"), "iifname vmap @quota_nets\n");
+	snprintf(want, sizeof(want),
+		 "udp dport 67 return\n"
+		 "udp dport 547 return\n"
+		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } counter name "
+		 "\"quota_a\" drop\n"
+		 "ct state new 0x%08x . ether saddr != @ctq counter name \"quota_a\" drop\n"
+		 "ct state new ct count over 100 counter name \"quota_a\" drop\n",
+		 nft_quota_tag(&c->networks[0]), nft_quota_tag(&c->networks[0]));
+	ck_assert_str_eq(text_of(&p, "quota_a"), want);
+	/* no quota at all: no chain, no element */
+	ck_assert_str_eq(text_of(&p, "quota_b"), "no chain");
+	for (size_t i = 0; i < p.n_sets; i++)
+		if (!strcmp(p.sets[i].name, NFT_QUOTA_MAP)) {
+			ck_assert_uint_eq(p.sets[i].n_elems, 1);
+			ck_assert_str_eq(p.sets[i].elems[0].key.ifname, "gw0");
+			ck_assert_str_eq(p.sets[i].elems[0].chain, "quota_a");
+		}
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* none anywhere: no dispatch, so no nat prerouting hook for it */
+	c = load(" guest_connections = none\n", " guest_connections = none\n");
+	plan_of(c, &p);
+	ck_assert_str_eq(text_of(&p, "prerouting"), "");
+	ck_assert(p.chains[NC_PREROUTING].absent);
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
+/* The rules of quota_a as libnftnl prints the built messages: what `nft
+ * --debug=netlink` shows for "ct state new add @ctq { meta mark . ether
+ * saddr ct count over 4 } ... drop" and "ct state new ct count over 20
+ * ... drop" (the tag an immediate where nft loads the mark). */
+START_TEST(test_quota_bytecode)
+{
+	struct gw_conf *c = load(" guest_connections = 4\n connections = 20\n", "");
+	struct nft_plan p;
+	struct nft_batch *b;
+	const struct nlmsghdr *nlh;
+	char got[8][1024], want[1024];
+	uint32_t tag;
+	size_t len, n = 0;
+	int left;
+	bool set_seen = false;
+
+	plan_of(c, &p);
+	tag = nft_quota_tag(&c->networks[0]);
+	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &b), 0);
+	nlh = nft_batch_data(b, &len);
+	left = (int)len;
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		uint16_t type = nlh->nlmsg_type & 0xff;
+
+		if (type == NFT_MSG_NEWSET) {
+			struct nftnl_set *s = nftnl_set_alloc();
+
+			ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
+			if (!strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), NFT_QUOTA_SET)) {
+				set_seen = true;
+				/* flags dynamic, no timeout: the kernel refuses
+				 * ct count in a set with timeouts */
+				ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
+						  NFT_SET_EVAL);
+				ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 12);
+				ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
+						  NFPROTO_INET);
+			}
+			nftnl_set_free(s);
+		}
+		if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+
+			ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "quota_a")) {
+				ck_assert_uint_lt(n, 8);
+				nftnl_rule_snprintf(got[n++], 1024, r, NFTNL_OUTPUT_DEFAULT, 0);
+			}
+			nftnl_rule_free(r);
+		}
+	}
+	nft_batch_free(b);
+	ck_assert(set_seen);
+	ck_assert_uint_eq(n, 5);
+	snprintf(want, sizeof(want),
+		 "inet gatewayd quota_a\n"
+		 "  [ ct load state => reg 1 ]\n"
+		 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+		 "  [ cmp neq reg 1 0x00000000 ]\n"
+		 "  [ meta load iiftype => reg 1 ]\n"
+		 "  [ cmp eq reg 1 0x00000001 ]\n"
+		 "  [ immediate reg 1 0x%08x ]\n"
+		 "  [ payload load 6b @ link header + 6 => reg 9 ]\n"
+		 "  [ dynset add reg_key 1 set ctq expr [ connlimit count 4 flags 1 ] ]\n"
+		 "  [ objref type 1 name quota_a ]\n"
+		 "  [ immediate reg 0 drop ]\n",
+		 htonl(tag));
+	ck_assert_str_eq(got[2], want);
+	snprintf(want, sizeof(want),
+		 "inet gatewayd quota_a\n"
+		 "  [ ct load state => reg 1 ]\n"
+		 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+		 "  [ cmp neq reg 1 0x00000000 ]\n"
+		 "  [ meta load iiftype => reg 1 ]\n"
+		 "  [ cmp eq reg 1 0x00000001 ]\n"
+		 "  [ immediate reg 1 0x%08x ]\n"
+		 "  [ payload load 6b @ link header + 6 => reg 9 ]\n"
+		 "  [ lookup reg 1 set ctq 0x1 ]\n"
+		 "  [ objref type 1 name quota_a ]\n"
+		 "  [ immediate reg 0 drop ]\n",
+		 htonl(tag));
+	ck_assert_str_eq(got[3], want);
+	ck_assert_str_eq(got[4], "inet gatewayd quota_a\n"
+				 "  [ ct load state => reg 1 ]\n"
+				 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+				 "  [ cmp neq reg 1 0x00000000 ]\n"
+				 "  [ connlimit count 20 flags 1 ]\n"
+				 "  [ objref type 1 name quota_a ]\n"
+				 "  [ immediate reg 0 drop ]\n");
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
+/* A reload that changes a cap, adds a quota or a network with one
+ * refills chains and map elements; the set stays (its counts with it):
+ * no replace of the tables. The new cap takes a new tag. */
+START_TEST(test_quota_reload)
+{
+	struct gw_conf *c1 = load(" guest_connections = 20\n", " guest_connections = none\n");
+	struct gw_conf *c2 = load(" guest_connections = 30\n", " connections = 50\n");
+	struct nft_plan p1, p2;
+	struct nft_update u;
+
+	ck_assert_uint_ne(nft_quota_tag(&c1->networks[0]), nft_quota_tag(&c2->networks[0]));
+	plan_of(c1, &p1);
+	plan_of(c2, &p2);
+	ck_assert_int_eq(nft_update_plan(&p1, &p2, &u), 0);
+	ck_assert(!u.replace);
+	ck_assert_uint_eq(u.n_add_chains, 1); /* quota_b */
+	ck_assert_str_eq(p2.chains[u.add_chains[0]].name, "quota_b");
+	ck_assert_uint_eq(u.n_refill, 1); /* quota_a */
+	ck_assert_str_eq(p2.chains[u.refill[0]].name, "quota_a");
+	nft_update_release(&u);
+	nft_plan_release(&p1);
+	nft_plan_release(&p2);
+	conf_free(c1);
+	conf_free(c2);
+}
+END_TEST
+
+Suite *quota_suite(void)
+{
+	Suite *s = suite_create("quota");
+	TCase *tc = tcase_create("quota");
+
+	tcase_add_test(tc, test_quota_keys);
+	tcase_add_test(tc, test_quota_resolve);
+	tcase_add_test(tc, test_quota_rules);
+	tcase_add_test(tc, test_quota_bytecode);
+	tcase_add_test(tc, test_quota_reload);
+	suite_add_tcase(s, tc);
+	return s;
+}

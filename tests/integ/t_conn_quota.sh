@@ -75,6 +75,8 @@ ask 1 open 1
 st=$("$GATEWAYCTL" -s "$T/run/gatewayd.sock" status 2>&1)
 echo "$st" | grep -Eq "quota_dropped_packets[^0-9]*[1-9]" || fail "status shows no quota drop: $st"
 ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped)"
+udhcpc_lease 1 || fail "guest 1 at its quota gets no lease: DHCP must not count"
+ok "a guest at its quota still gets its lease (DHCP is not counted)"
 probe 2 || fail "a guest of another network cannot connect while guest 1 is at its quota"
 ok "a guest of another network still connects"
 

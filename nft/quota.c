@@ -214,13 +214,17 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
 {
 	switch (m->u.q.test) {
-	case QT_GUEST:
+	case QT_GUEST: { /* as nft lists it: the tag's bytes read in host order */
+		uint32_t be = htonl(m->u.q.tag), host;
+
+		memcpy(&host, &be, 4);
 		snprintf(buf, len, "add @%s { 0x%08x . ether saddr ct count over %u }",
-			 NFT_QUOTA_SET, m->u.q.tag, m->u.q.count);
+			 NFT_QUOTA_SET, host, m->u.q.count);
 		return;
-	case QT_UNCOUNTED:
-		snprintf(buf, len, "0x%08x . ether saddr %s@%s", m->u.q.tag, m->neq ? "!= " : "",
-			 NFT_QUOTA_SET);
+	}
+	case QT_UNCOUNTED: /* as nft lists it (so it prints a lookup's tag) */
+		snprintf(buf, len, "0x%08x [invalid type] . ether saddr %s@%s", m->u.q.tag,
+			 m->neq ? "!= " : "", NFT_QUOTA_SET);
 		return;
 	case QT_NET: snprintf(buf, len, "ct count over %u", m->u.q.count); return;
 	}

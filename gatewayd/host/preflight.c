@@ -516,7 +516,8 @@ int preflight_check(struct preflight *pf, char *err, size_t errlen)
 	if ((r = read_facts(pf, &f, err, errlen)) < 0)
 		return r;
 	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0 &&
-	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0)
+	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0 &&
+	    (r = resolve_quota(conf, err, errlen)) >= 0)
 		for (size_t i = 0; i < conf->n_networks && r >= 0; i++)
 			r = check_network(conf, i, &f, pf, err, errlen);
 	if (r >= 0)

@@ -29,6 +29,11 @@ conf() {
 conf >"$T/gw.conf"
 gw_start
 wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq[other] did not start"
+# the default: a quarter of the host's table, as the host namespace reads it
+max=$(in_host cat /proc/sys/net/netfilter/nf_conntrack_max)
+in_host nft list chain inet gatewayd quota_other | grep -q "ct count over $((max / 4)) }" ||
+	fail "network other has not the default quota of $((max / 4)): $(in_host nft list chain inet gatewayd quota_other 2>&1)"
+ok "the default per guest is a quarter of nf_conntrack_max ($max / 4)"
 guest_add 1
 guest_add 3
 guest_add_at "$NS_HOST" 2 gw1

@@ -79,6 +79,8 @@ ask 1 open 1
 [ "$(dropped)" -ge 1 ] || fail "the 21st connection's SYNs not counted in quota_default"
 st=$("$GATEWAYCTL" -s "$T/run/gatewayd.sock" status 2>&1)
 echo "$st" | grep -Eq "quota_dropped_packets[^0-9]*[1-9]" || fail "status shows no quota drop: $st"
+echo "$st" | grep -Eq "guest_connections[^0-9]*20\b" && echo "$st" | grep -Eq "(^|[^_])connections[^0-9]*30\b" ||
+	fail "status does not show the caps in force (20, 30): $st"
 ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped)"
 udhcpc_lease 1 || fail "guest 1 at its quota gets no lease: DHCP must not count"
 ok "a guest at its quota still gets its lease (DHCP is not counted)"

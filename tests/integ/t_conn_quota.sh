@@ -111,6 +111,16 @@ ask 1 open 5
 ask 1 open 1
 [ "$r" = "opened 0 failed 1" ] || fail "guest 1 at its quota again: $r"
 ok "after closing 5 a guest opens 5 again, and no more"
+# a cap above the host's table: the reload is refused with its line, the
+# caps in force stay
+conf | sed "s/guest_connections = 20/guest_connections = $((max + 1))/; s/ connections = 30/ connections = $((max + 2))/" >"$T/gw.conf"
+line=$(grep -n "guest_connections = $((max + 1))" "$T/gw.conf" | cut -d: -f1)
+"$GATEWAYCTL" -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 && fail "reload with guest_connections $((max + 1)) accepted"
+grep -qF "$T/gw.conf:$line: network \"default\": guest_connections $((max + 1)) is more than the host's whole connection table (nf_conntrack_max $max)" "$T/out" "$T/gw.log" ||
+	fail "no FILE:LINE error for a cap above nf_conntrack_max: $(cat "$T/out")"
+ask 1 open 1
+[ "$r" = "opened 0 failed 1" ] || fail "guest 1 after a refused reload: $r"
+ok "a cap above nf_conntrack_max is refused at reload with its line; the caps in force stay"
 # established connections never pay: every held one is still open
 ask 1 count
 [ "$r" = 20 ] || fail "guest 1 lost connections"

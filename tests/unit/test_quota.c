@@ -78,6 +78,11 @@ START_TEST(test_quota_keys)
 	ck_assert_str_eq(load_err(" connections = 4294967296\n"),
 			 "t.conf:4: network \"a\": connections \"4294967296\": expected a number "
 			 "of connections (1-2147483647) or \"none\"");
+	/* comments before the value (libconfuse miscounts lines after them) */
+	ck_assert_str_eq(load_err(" # a comment\n # another\n guest_connections = none\n"
+				  " connections = lots\n"),
+			 "t.conf:7: network \"a\": connections \"lots\": expected a number of "
+			 "connections (1-2147483647) or \"none\"");
 	ck_assert_str_eq(load_err(" guest_connections = 50\n connections = 40\n"),
 			 "t.conf:4: network \"a\": guest_connections 50 is more than the "
 			 "network's connections 40");

@@ -5,25 +5,29 @@
 # another network still connects; a reload that adds a network keeps the
 # counts; the network's own cap (connections) stops a second guest of the
 # same network; after the first guest closes some it opens as many again.
+# A guest is its MAC: at its quota over IPv4, it opens no IPv6 connection
+# either.
 #
 #   [g1: client, holds 20] ── vg1 ─┐
-#   [g3: client, holds 10] ── vg3 ─┴ gw0 10.213.0.1/24 (default: guest_connections 20,
-#                                                        connections 30)
+#   [g3: client, holds 10] ── vg3 ─┴ gw0 10.213.0.1/24, fd42:213::1/64 (default:
+#                                        guest_connections 20, connections 30)
 #   [g2: one connection]   ── vg2 ── gw1 10.214.0.1/24 (other: the defaults)
-#                                     [host: gatewayd] ── up0 ── [inet: listener :7000]
+#                                     [host: gatewayd] ── up0 ── [inet: listener :7000,
+#                                                                  IPv4 and IPv6]
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft python3
 
 HELP=$(cd "$(dirname "$0")" && pwd)/conn_hold.py
 topo_init
 in_inet python3 -u "$HELP" listen 198.51.100.1 7000 >"$T/listener.log" 2>&1 &
+in_inet python3 -u "$HELP" listen 2001:db8:51::1 7000 >"$T/listener6.log" 2>&1 &
 net() {
 	printf 'network %s {\n    bridge = "%s"\n    ipv4 = "%s.1/24"\n%b' "$1" "$2" "$3" "$4"
 	printf '    dhcp {\n        range = "%s.100-%s.150"\n        lease_time = 1h\n    }\n}\n' "$3" "$3"
 }
 conf() {
 	printf 'uplink = auto\nstate_dir = "%s"\nrun_dir = "%s"\n' "$T/state" "$T/run"
-	net default gw0 10.213.0 "    guest_connections = 20\n    connections = 30\n"
+	net default gw0 10.213.0 "    ipv6 = \"fd42:213::1/64\"\n    guest_connections = 20\n    connections = 30\n"
 	net other gw1 10.214.0 ""
 }
 conf >"$T/gw.conf"
@@ -39,14 +43,16 @@ guest_add 3
 guest_add_at "$NS_HOST" 2 gw1
 for g in 1 2 3; do udhcpc_lease $g || fail "guest $g: no lease"; done
 
-# one connection, closed with a reset (no TIME_WAIT entry left)
+# probe N [ADDR]: one connection, closed with a reset (no TIME_WAIT entry
+# left)
 probe() {
-	in_ns "$(guest_ns "$1")" python3 -c 'import socket, struct
-s = socket.create_connection(("198.51.100.1", 7000), timeout=2)
+	in_ns "$(guest_ns "$1")" python3 -c 'import socket, struct, sys
+s = socket.create_connection((sys.argv[1], 7000), timeout=2)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-s.close()'
+s.close()' "${2:-198.51.100.1}"
 }
 for g in 1 2 3; do wait_until 10 probe $g || fail "guest $g: no connection before any quota"; done
+wait_until 20 probe 1 2001:db8:51::1 || fail "guest 1: no IPv6 connection before any quota"
 
 # client N: guest N's connection holder, fed one command a line; ask N
 # CMD sets r to its answer (not in a subshell: SENT counts the answers)
@@ -82,6 +88,8 @@ echo "$st" | grep -Eq "quota_dropped_packets[^0-9]*[1-9]" || fail "status shows 
 echo "$st" | grep -Eq "guest_connections[^0-9]*20\b" && echo "$st" | grep -Eq "(^|[^_])connections[^0-9]*30\b" ||
 	fail "status does not show the caps in force (20, 30): $st"
 ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped)"
+probe 1 2001:db8:51::1 && fail "guest 1 at its quota over IPv4 opened an IPv6 connection"
+ok "nor an IPv6 one: a guest is its MAC"
 udhcpc_lease 1 || fail "guest 1 at its quota gets no lease: DHCP must not count"
 ok "a guest at its quota still gets its lease (DHCP is not counted)"
 probe 2 || fail "a guest of another network cannot connect while guest 1 is at its quota"

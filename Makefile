@@ -57,7 +57,7 @@ LIB_SRCS += nft/untrusted.c
 LIB_SRCS += nft/counters.c
 LIB_SRCS += gatewayd/ctl/authz.c
 # connection quota (issue 19 item 2)
-LIB_SRCS += conf/quota.c nft/quota.c gatewayd/ctl/quota_ctl.c
+LIB_SRCS += conf/quota.c nft/quota.c nft/quota_read.c gatewayd/ctl/quota_ctl.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

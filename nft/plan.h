@@ -177,6 +177,9 @@ enum nft_key {
 	NK_OUR4,  /* ipv4_addr */
 	NK_OUR6,  /* ipv6_addr */
 	NK_QUOTA, /* mark . ether_addr: connection quota (nft/quota.c), dynamic */
+	/* the same key: each guest's drops over a quota, with a counter and
+	 * a timeout */
+	NK_QUOTA_DROP,
 	NK_COUNT
 };
 

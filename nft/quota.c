@@ -49,12 +49,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint32_t nft_quota_tag(const struct gw_network *n)
+static uint32_t name_hash(const struct gw_network *n)
 {
 	uint32_t h = 2166136261u;
 
 	for (const unsigned char *c = (const unsigned char *)n->name; *c; c++)
 		h = (h ^ *c) * 16777619u;
+	return h;
+}
+
+uint32_t nft_quota_drop_tag(const struct gw_network *n)
+{
+	uint32_t h = name_hash(n);
+
+	return h ? h : 1;
+}
+
+uint32_t nft_quota_tag(const struct gw_network *n)
+{
+	uint32_t h = name_hash(n);
+
 	for (int i = 0; i < 4; i++)
 		h = (h ^ ((n->q.guest >> (8 * i)) & 0xff)) * 16777619u;
 	return h ? h : 1;
@@ -76,6 +90,9 @@ int plan_quota_skeleton(struct rule_builder *b, const struct gw_conf *conf)
 	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_SET, NK_QUOTA)) < 0)
 		return (int)i;
 	b->plan->sets[i].dynamic = true;
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_DROP_SET, NK_QUOTA_DROP)) < 0)
+		return (int)i;
+	b->plan->sets[i].dynamic = true;
 	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_MAP, NK_IIFNAME)) < 0)
 		return (int)i;
 	b->plan->sets[i].vmap = true;
@@ -84,24 +101,50 @@ int plan_quota_skeleton(struct rule_builder *b, const struct gw_conf *conf)
 	return any ? rb_vmap(b, NC_PREROUTING, NK_IIFNAME, NFT_QUOTA_MAP) : 0;
 }
 
-static struct nft_match *rb_quota(struct rule_builder *b, enum nft_quota_test t, bool neq,
-				  uint32_t tag, uint32_t count)
+static struct nft_match *m_quota(struct rule_builder *b, enum nft_quota_test t, bool neq,
+				 uint32_t tag, uint32_t count)
 {
-	struct nft_match *m;
+	struct nft_match *m = rb_add(b, NM_QUOTA, neq);
 
-	rb_add(b, NM_CTSTATE, false)->u.ctmask = NF_CT_STATE_BIT(IP_CT_NEW);
-	m = rb_add(b, NM_QUOTA, neq);
 	m->u.q.test = t;
 	m->u.q.tag = tag;
 	m->u.q.count = count;
 	return m;
 }
 
+static struct nft_match *rb_quota(struct rule_builder *b, enum nft_quota_test t, bool neq,
+				  uint32_t tag, uint32_t count)
+{
+	rb_add(b, NM_CTSTATE, false)->u.ctmask = NF_CT_STATE_BIT(IP_CT_NEW);
+	return m_quota(b, t, neq, tag, count);
+}
+
+/* qdrop_NET: a connection over a quota is recorded for its guest, then
+ * dropped and counted for the network. The record first, in a rule of its
+ * own: when ctq_drops is full its update fails and that rule does not
+ * match, but the drop still comes. */
+static int plan_qdrop(struct rule_builder *b, const struct gw_network *n, const char *ctr,
+		      char *name)
+{
+	long chain;
+	int r;
+
+	snprintf(name, NFT_NAME_MAX, "qdrop_%s", n->name);
+	if ((chain = nft_plan_chain_add(b->plan, NFPROTO_INET, name)) < 0)
+		return (int)chain;
+	rb_start(b, (size_t)chain);
+	m_quota(b, QT_DROP, false, nft_quota_drop_tag(n), 0);
+	if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
+		return r;
+	rb_start(b, (size_t)chain);
+	return rb_end(b, ctr, NV_DROP);
+}
+
 int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr)
 {
 	struct nft_set_plan *s;
 	struct nft_elem *e;
-	char name[NFT_NAME_MAX];
+	char name[NFT_NAME_MAX], drop[NFT_NAME_MAX];
 	long chain, map;
 	int r;
 
@@ -110,6 +153,8 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 	snprintf(name, sizeof(name), "quota_%s", n->name);
 	if ((chain = nft_plan_chain_add(b->plan, NFPROTO_INET, name)) < 0)
 		return (int)chain;
+	if ((r = plan_qdrop(b, n, ctr, drop)) < 0)
+		return r;
 	if ((map = find_set(b->plan, NFT_QUOTA_MAP)) < 0)
 		return (int)map;
 	s = &b->plan->sets[map];
@@ -134,17 +179,17 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 	if (n->q.guest) {
 		rb_start(b, (size_t)chain);
 		rb_quota(b, QT_GUEST, false, nft_quota_tag(n), n->q.guest);
-		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+		if ((r = rb_jump(b, NULL, drop)) < 0)
 			return r;
 		rb_start(b, (size_t)chain);
 		rb_quota(b, QT_UNCOUNTED, true, nft_quota_tag(n), 0);
-		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+		if ((r = rb_jump(b, NULL, drop)) < 0)
 			return r;
 	}
 	if (n->q.net) {
 		rb_start(b, (size_t)chain);
 		rb_quota(b, QT_NET, false, 0, n->q.net);
-		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+		if ((r = rb_jump(b, NULL, drop)) < 0)
 			return r;
 	}
 	return 0;
@@ -207,6 +252,18 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 			return -ENOMEM;
 		nftnl_rule_add_expr(r, c);
 		return 0;
+	case QT_DROP:
+		if ((e = quota_key(r, m->u.q.tag)) < 0)
+			return e;
+		if (!(d = expr_add(r, "dynset")) || !(c = nftnl_expr_alloc("counter")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, NFT_QUOTA_DROP_SET);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID,
+				   expr_set_id(plan, NFT_QUOTA_DROP_SET));
+		nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, c, 0);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -227,14 +284,29 @@ void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
 			 m->neq ? "!= " : "", NFT_QUOTA_SET);
 		return;
 	case QT_NET: snprintf(buf, len, "ct count over %u", m->u.q.count); return;
+	case QT_DROP: {
+		uint32_t be = htonl(m->u.q.tag), host;
+
+		memcpy(&host, &be, 4);
+		snprintf(buf, len, "update @%s { 0x%08x . ether saddr counter }",
+			 NFT_QUOTA_DROP_SET, host);
+		return;
+	}
 	}
 	snprintf(buf, len, "?");
 }
 
 int nft_quota_set_print(FILE *f, const struct nft_set_plan *s)
 {
-	if (s->vmap || s->key != NK_QUOTA)
+	if (s->vmap || (s->key != NK_QUOTA && s->key != NK_QUOTA_DROP))
 		return 0;
+	if (s->key == NK_QUOTA_DROP) {
+		fprintf(f,
+			"\tset %s {\n\t\ttype mark . ether_addr\n\t\tsize 65535\n\t\tflags "
+			"dynamic,timeout\n\t\ttimeout 1h\n\t}\n\n",
+			s->name); /* as nft prints NFT_QUOTA_DROP_TIMEOUT_S */
+		return 1;
+	}
 	fprintf(f,
 		"\tset %s {\n\t\ttype mark . ether_addr\n\t\tsize 65535\n\t\tflags "
 		"dynamic\n\t}\n\n",

@@ -15,6 +15,10 @@
  * keyed network tag . MAC. */
 #define NFT_QUOTA_MAP "quota_nets"
 #define NFT_QUOTA_SET "ctq"
+/* What each guest had dropped over a quota (network tag . MAC, a counter
+ * each; doctor and status read it), kept an hour after its last drop. */
+#define NFT_QUOTA_DROP_SET	 "ctq_drops"
+#define NFT_QUOTA_DROP_TIMEOUT_S 3600
 
 /* What an NM_QUOTA match tests (u.q.test). */
 enum nft_quota_test {
@@ -26,6 +30,9 @@ enum nft_quota_test {
 	QT_UNCOUNTED,
 	/* ct count over N: the network's connections through this rule */
 	QT_NET,
+	/* update @ctq_drops { TAG . ether saddr counter }: the guest's drop,
+	 * in qdrop_NET, which the three above jump to */
+	QT_DROP,
 };
 
 struct rule_builder;
@@ -40,7 +47,27 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
  * that a reload changing the cap starts new elements with the new cap
  * (an element keeps the limit it was made with). */
 uint32_t nft_quota_tag(const struct gw_network *n);
+/* The network's tag in ctq_drops' keys: its name only (a new cap keeps
+ * what was dropped). */
+uint32_t nft_quota_drop_tag(const struct gw_network *n);
 
+/* ctq_drops read back (nft/quota_read.c): what each guest had dropped. */
+struct nft_quota_drop {
+	uint32_t tag;
+	uint8_t mac[6];
+	uint64_t packets;
+};
+/* Every element, sorted (for nft_quota_drop_find()); *out the caller's to
+ * free. How many, or -errno. */
+long nft_quota_drops_read(struct nft_quota_drop **out);
+/* The packets guest MAC of the network with this tag had dropped (0 if
+ * none). */
+uint64_t nft_quota_drop_find(const struct nft_quota_drop *v, size_t n, uint32_t tag,
+			     const uint8_t mac[6]);
+/* One element of a GETSETELEM reply (pure, for the reader and tests):
+ * 1 and *d filled if it holds a key of ctq_drops' length, else 0. */
+struct nlattr;
+int nft_quota_drop_parse(const struct nlattr *elem, struct nft_quota_drop *d);
 /* For expr.c and text.c. */
 struct nftnl_rule;
 int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m);

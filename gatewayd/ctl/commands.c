@@ -134,7 +134,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct
 	backstop_status(o, ctx, cs);
 	bgp_ctl_status(o, ctx, i); /* announce, bgp */
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
-	quota_status(o, n); /* guest_connections, connections */
+	quota_status(o, n, cs); /* caps; guests with drops */
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
 		struct counters c = counter(cs, (enum nft_ctr)k, n->name);
 		char key[64];

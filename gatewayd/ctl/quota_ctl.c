@@ -2,11 +2,8 @@
 #include "gatewayd/ctl/quota_ctl.h"
 #include "nft/plan.h"
 
-void quota_status(struct out *o, const struct gw_network *n)
-{
-	out_int(o, "guest_connections", n->q.guest);
-	out_int(o, "connections", n->q.net);
-}
+#include <stdio.h>
+#include <stdlib.h>
 
 uint64_t quota_dropped(const struct nft_counters *cs, const struct gw_network *n)
 {
@@ -16,4 +13,37 @@ uint64_t quota_dropped(const struct nft_counters *cs, const struct gw_network *n
 	nft_counter_name(name, nft_ctr_kinds[NCTR_QUOTA].what, n->name);
 	nft_counters_get(cs, nft_ctr_kinds[NCTR_QUOTA].family, name, &p, &b);
 	return p;
+}
+
+uint64_t quota_guest_dropped(const struct nft_quota_drop *drops, size_t n_drops,
+			     const struct gw_network *n, const uint8_t mac[6])
+{
+	return nft_quota_drop_find(drops, n_drops, nft_quota_drop_tag(n), mac);
+}
+
+void quota_status(struct out *o, const struct gw_network *n, const struct nft_counters *cs)
+{
+	struct nft_quota_drop *v = NULL;
+	uint32_t tag = nft_quota_drop_tag(n);
+	long k = 0;
+
+	out_int(o, "guest_connections", n->q.guest);
+	out_int(o, "connections", n->q.net);
+	/* the set holds every network's guests: read only when this one
+	 * has dropped something */
+	if (!quota_dropped(cs, n) || (k = nft_quota_drops_read(&v)) <= 0)
+		return;
+	out_list_begin(o, "quota_dropped_guests");
+	for (long i = 0; i < k; i++) {
+		char item[64];
+		const uint8_t *m = v[i].mac;
+
+		if (v[i].tag != tag)
+			continue;
+		snprintf(item, sizeof(item), "%02x:%02x:%02x:%02x:%02x:%02x %llu", m[0], m[1], m[2],
+			 m[3], m[4], m[5], (unsigned long long)v[i].packets);
+		out_item(o, item);
+	}
+	out_list_end(o);
+	free(v);
 }

@@ -87,7 +87,12 @@ st=$("$GATEWAYCTL" -s "$T/run/gatewayd.sock" status 2>&1)
 echo "$st" | grep -Eq "quota_dropped_packets[^0-9]*[1-9]" || fail "status shows no quota drop: $st"
 echo "$st" | grep -Eq "guest_connections[^0-9]*20\b" && echo "$st" | grep -Eq "(^|[^_])connections[^0-9]*30\b" ||
 	fail "status does not show the caps in force (20, 30): $st"
-ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped)"
+echo "$st" >"$T/status"
+mac1=$(in_ns "$(guest_ns 1)" cat /sys/class/net/eth0/address)
+echo "$st" | grep -q "$mac1 [1-9]" || fail "status names no drops of guest 1 ($mac1): $st"
+echo "$st" | grep -q "$(in_ns "$(guest_ns 3)" cat /sys/class/net/eth0/address) [0-9]" &&
+	fail "status names guest 3, which had nothing dropped: $st"
+ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped, and $mac1's in quota_dropped_guests)"
 probe 1 2001:db8:51::1 && fail "guest 1 at its quota over IPv4 opened an IPv6 connection"
 ok "nor an IPv6 one: a guest is its MAC"
 udhcpc_lease 1 || fail "guest 1 at its quota gets no lease: DHCP must not count"
@@ -109,6 +114,9 @@ ok "a reload adding a network keeps the counts"
 # the network's cap: guest 3 gets the 10 left of 30, not its own 20
 ask 3 open 11
 [ "$r" = "opened 10 failed 1" ] || fail "guest 3 with 20 of the network's 30 taken: $r"
+mac3=$(in_ns "$(guest_ns 3)" cat /sys/class/net/eth0/address)
+"$GATEWAYCTL" -s "$T/run/gatewayd.sock" status default 2>&1 | grep -q "$mac3 [1-9]" ||
+	fail "status names no drops of guest 3 ($mac3) over the network's cap: $("$GATEWAYCTL" -s "$T/run/gatewayd.sock" status default 2>&1)"
 ok "the network's cap (30) stops a second guest at 10"
 
 # closing frees the quota

@@ -183,8 +183,8 @@ START_TEST(test_plan_maps)
 	char a[64];
 
 	/* 11 of them port forwards', 14 binding's, 2 our subnets (untrusted.c),
-	 * 2 the connection quota's (quota.c) */
-	ck_assert_uint_eq(plan.n_sets, 39);
+	 * 3 the connection quota's (quota.c) */
+	ck_assert_uint_eq(plan.n_sets, 40);
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -486,15 +486,16 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1053), "set bridge gatewayd our_nets4");
 	ck_assert_str_eq(nft_batch_describe(b, 1054), "set bridge gatewayd our_nets6");
 	ck_assert_str_eq(nft_batch_describe(b, 1055), "set inet gatewayd ctq");
-	ck_assert_str_eq(nft_batch_describe(b, 1056), "map inet gatewayd quota_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1066), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1067), "chain inet gatewayd postrouting");
+	ck_assert_str_eq(nft_batch_describe(b, 1056), "set inet gatewayd ctq_drops");
+	ck_assert_str_eq(nft_batch_describe(b, 1057), "map inet gatewayd quota_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1067), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1068), "chain inet gatewayd postrouting");
 	/* prerouting and output (no forward) are not created */
-	ck_assert_msg(strstr(nft_batch_describe(b, 1067 + plan.n_chains - 2),
+	ck_assert_msg(strstr(nft_batch_describe(b, 1068 + plan.n_chains - 2),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1067 + plan.n_chains - 2));
+		      "%s", nft_batch_describe(b, 1068 + plan.n_chains - 2));
 	/* the first rule: postrouting's dispatch */
-	ck_assert_str_eq(nft_batch_describe(b, 1067 + plan.n_chains - 2 + 11),
+	ck_assert_str_eq(nft_batch_describe(b, 1068 + plan.n_chains - 2 + 11),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
@@ -173,13 +174,20 @@ START_TEST(test_quota_rules)
 	snprintf(want, sizeof(want),
 		 "udp dport 67 return\n"
 		 "udp dport 547 return\n"
-		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } counter name "
-		 "\"quota_a\" drop\n"
-		 "ct state new 0x%08x [invalid type] . ether saddr != @ctq counter name "
-		 "\"quota_a\" drop\n"
-		 "ct state new ct count over 100 counter name \"quota_a\" drop\n",
+		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } jump qdrop_a\n"
+		 "ct state new 0x%08x [invalid type] . ether saddr != @ctq jump qdrop_a\n"
+		 "ct state new ct count over 100 jump qdrop_a\n",
 		 le32(htonl(nft_quota_tag(&c->networks[0]))), nft_quota_tag(&c->networks[0]));
 	ck_assert_str_eq(text_of(&p, "quota_a"), want);
+	/* each guest's drop recorded (by the name's tag), then dropped and
+	 * counted: the record in a rule of its own, so that a full
+	 * ctq_drops still drops */
+	snprintf(want, sizeof(want),
+		 "update @ctq_drops { 0x%08x . ether saddr counter }\n"
+		 "counter name \"quota_a\" drop\n",
+		 le32(htonl(nft_quota_drop_tag(&c->networks[0]))));
+	ck_assert_str_eq(text_of(&p, "qdrop_a"), want);
+	ck_assert_uint_ne(nft_quota_drop_tag(&c->networks[0]), nft_quota_tag(&c->networks[0]));
 	/* no quota at all: no chain, no element */
 	ck_assert_str_eq(text_of(&p, "quota_b"), "no chain");
 	for (size_t i = 0; i < p.n_sets; i++)
@@ -211,9 +219,9 @@ START_TEST(test_quota_bytecode)
 	struct nft_plan p;
 	struct nft_batch *b;
 	const struct nlmsghdr *nlh;
-	char got[8][1024], want[1024];
+	char got[8][1024], drop[4][1024], want[1024];
 	uint32_t tag;
-	size_t len, n = 0;
+	size_t len, n = 0, nd = 0;
 	int left;
 	bool set_seen = false;
 
@@ -249,12 +257,17 @@ START_TEST(test_quota_bytecode)
 				ck_assert_uint_lt(n, 8);
 				nftnl_rule_snprintf(got[n++], 1024, r, NFTNL_OUTPUT_DEFAULT, 0);
 			}
+			if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "qdrop_a")) {
+				ck_assert_uint_lt(nd, 4);
+				nftnl_rule_snprintf(drop[nd++], 1024, r, NFTNL_OUTPUT_DEFAULT, 0);
+			}
 			nftnl_rule_free(r);
 		}
 	}
 	nft_batch_free(b);
 	ck_assert(set_seen);
 	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(nd, 2);
 	snprintf(want, sizeof(want),
 		 "inet gatewayd quota_a\n"
 		 "  [ ct load state => reg 1 ]\n"
@@ -265,8 +278,7 @@ START_TEST(test_quota_bytecode)
 		 "  [ immediate reg 1 0x%08x ]\n"
 		 "  [ payload load 6b @ link header + 6 => reg 9 ]\n"
 		 "  [ dynset add reg_key 1 set ctq expr [ connlimit count 4 flags 1 ] ]\n"
-		 "  [ objref type 1 name quota_a ]\n"
-		 "  [ immediate reg 0 drop ]\n",
+		 "  [ immediate reg 0 jump -> qdrop_a ]\n",
 		 htonl(tag));
 	ck_assert_str_eq(got[2], want);
 	snprintf(want, sizeof(want),
@@ -279,8 +291,7 @@ START_TEST(test_quota_bytecode)
 		 "  [ immediate reg 1 0x%08x ]\n"
 		 "  [ payload load 6b @ link header + 6 => reg 9 ]\n"
 		 "  [ lookup reg 1 set ctq 0x1 ]\n"
-		 "  [ objref type 1 name quota_a ]\n"
-		 "  [ immediate reg 0 drop ]\n",
+		 "  [ immediate reg 0 jump -> qdrop_a ]\n",
 		 htonl(tag));
 	ck_assert_str_eq(got[3], want);
 	ck_assert_str_eq(got[4], "inet gatewayd quota_a\n"
@@ -288,8 +299,20 @@ START_TEST(test_quota_bytecode)
 				 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
 				 "  [ cmp neq reg 1 0x00000000 ]\n"
 				 "  [ connlimit count 20 flags 1 ]\n"
-				 "  [ objref type 1 name quota_a ]\n"
-				 "  [ immediate reg 0 drop ]\n");
+				 "  [ immediate reg 0 jump -> qdrop_a ]\n");
+	/* nft's "update @d { meta mark . ether saddr counter }" */
+	snprintf(want, sizeof(want),
+		 "inet gatewayd qdrop_a\n"
+		 "  [ meta load iiftype => reg 1 ]\n"
+		 "  [ cmp eq reg 1 0x00000001 ]\n"
+		 "  [ immediate reg 1 0x%08x ]\n"
+		 "  [ payload load 6b @ link header + 6 => reg 9 ]\n"
+		 "  [ dynset update reg_key 1 set ctq_drops expr [ counter pkts 0 bytes 0 ] ]\n",
+		 htonl(nft_quota_drop_tag(&c->networks[0])));
+	ck_assert_str_eq(drop[0], want);
+	ck_assert_str_eq(drop[1], "inet gatewayd qdrop_a\n"
+				  "  [ objref type 1 name quota_a ]\n"
+				  "  [ immediate reg 0 drop ]\n");
 	nft_plan_release(&p);
 	conf_free(c);
 }
@@ -310,8 +333,10 @@ START_TEST(test_quota_reload)
 	plan_of(c2, &p2);
 	ck_assert_int_eq(nft_update_plan(&p1, &p2, &u), 0);
 	ck_assert(!u.replace);
-	ck_assert_uint_eq(u.n_add_chains, 1); /* quota_b */
-	ck_assert_str_eq(p2.chains[u.add_chains[0]].name, "quota_b");
+	ck_assert_uint_eq(u.n_add_chains, 2); /* quota_b, qdrop_b */
+	/* in the order update.c keeps them (by name) */
+	ck_assert_str_eq(p2.chains[u.add_chains[0]].name, "qdrop_b");
+	ck_assert_str_eq(p2.chains[u.add_chains[1]].name, "quota_b");
 	ck_assert_uint_eq(u.n_refill, 1); /* quota_a */
 	ck_assert_str_eq(p2.chains[u.refill[0]].name, "quota_a");
 	nft_update_release(&u);
@@ -319,6 +344,60 @@ START_TEST(test_quota_reload)
 	nft_plan_release(&p2);
 	conf_free(c1);
 	conf_free(c2);
+}
+END_TEST
+
+/* ctq_drops' elements as the kernel dumps them: key (tag . MAC, padded)
+ * and a counter; read back sorted, found by tag and MAC. */
+START_TEST(test_quota_drop_parse)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	static const uint8_t mac[2][6] = { { 0x52, 0x54, 0, 0, 0, 9 }, { 0x52, 0x54, 0, 0, 0, 1 } };
+	struct nftnl_set *set = nftnl_set_alloc();
+	struct nft_quota_drop v[2];
+	struct nlmsghdr *nlh;
+	const struct nlattr *a, *e;
+	size_t n = 0;
+
+	nftnl_set_set_str(set, NFTNL_SET_TABLE, "gatewayd");
+	nftnl_set_set_str(set, NFTNL_SET_NAME, NFT_QUOTA_DROP_SET);
+	for (int i = 0; i < 2; i++) {
+		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+		struct nftnl_expr *c = nftnl_expr_alloc("counter");
+		uint8_t key[12] = { 0x12, 0x34, 0x56, (uint8_t)(0x78 + i) };
+
+		memcpy(key + 4, mac[i], 6);
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_PACKETS, 7 + (uint64_t)i);
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_BYTES, 420);
+		nftnl_set_elem_add_expr(el, c);
+		nftnl_set_elem_add(set, el);
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSETELEM, NFPROTO_INET, 0, 1);
+	nftnl_set_elems_nlmsg_build_payload(nlh, set);
+	nftnl_set_free(set);
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(e, a)
+		{
+			ck_assert_uint_lt(n, 2);
+			ck_assert_int_eq(nft_quota_drop_parse(e, &v[n]), 1);
+			n++;
+		}
+	}
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(v[0].tag, 0x12345678);
+	ck_assert_mem_eq(v[0].mac, mac[0], 6);
+	ck_assert_uint_eq(v[0].packets, 7);
+	ck_assert_uint_eq(v[1].tag, 0x12345679);
+	ck_assert_uint_eq(v[1].packets, 8);
+	/* sorted, the reader's order: by tag, then MAC */
+	ck_assert_uint_eq(nft_quota_drop_find(v, 2, 0x12345678, mac[0]), 7);
+	ck_assert_uint_eq(nft_quota_drop_find(v, 2, 0x12345679, mac[1]), 8);
+	ck_assert_uint_eq(nft_quota_drop_find(v, 2, 0x12345679, mac[0]), 0);
+	ck_assert_uint_eq(nft_quota_drop_find(v, 0, 0x12345678, mac[0]), 0);
 }
 END_TEST
 
@@ -332,6 +411,7 @@ Suite *quota_suite(void)
 	tcase_add_test(tc, test_quota_rules);
 	tcase_add_test(tc, test_quota_bytecode);
 	tcase_add_test(tc, test_quota_reload);
+	tcase_add_test(tc, test_quota_drop_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

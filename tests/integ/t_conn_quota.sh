@@ -88,11 +88,13 @@ echo "$st" | grep -Eq "quota_dropped_packets[^0-9]*[1-9]" || fail "status shows 
 echo "$st" | grep -Eq "guest_connections[^0-9]*20\b" && echo "$st" | grep -Eq "(^|[^_])connections[^0-9]*30\b" ||
 	fail "status does not show the caps in force (20, 30): $st"
 echo "$st" >"$T/status"
+"$GATEWAYCTL" -s "$T/run/gatewayd.sock" metrics 2>&1 | grep -q '^gatewayd_quota_dropped_packets_total{network="default"} [1-9]' ||
+	fail "metrics: no gatewayd_quota_dropped_packets_total for default"
 mac1=$(in_ns "$(guest_ns 1)" cat /sys/class/net/eth0/address)
 echo "$st" | grep -q "$mac1 [1-9]" || fail "status names no drops of guest 1 ($mac1): $st"
 echo "$st" | grep -q "$(in_ns "$(guest_ns 3)" cat /sys/class/net/eth0/address) [0-9]" &&
 	fail "status names guest 3, which had nothing dropped: $st"
-ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped, and $mac1's in quota_dropped_guests)"
+ok "its 21st is dropped and counted ($(dropped) SYNs in quota_default, status quota_dropped, metrics, and $mac1's in quota_dropped_guests)"
 probe 1 2001:db8:51::1 && fail "guest 1 at its quota over IPv4 opened an IPv6 connection"
 ok "nor an IPv6 one: a guest is its MAC"
 udhcpc_lease 1 || fail "guest 1 at its quota gets no lease: DHCP must not count"

@@ -3,9 +3,10 @@
  * entries when it is full: one guest holding answered connections could
  * take it all. So each new connection a guest opens -- forwarded, or to
  * the host's own services -- is counted against its guest_connections,
- * and against its network's connections; one over is dropped and counted
- * in quota_NET. Pure: the set, the map, one chain per network with a
- * quota, and the bytecode and text of its tests.
+ * and against its network's connections; one over is dropped, counted
+ * in quota_NET and, per guest, in ctq_drops (qdrop_NET). Pure: the sets,
+ * the map, two chains per network with a quota, and the bytecode and text
+ * of their tests; nft/quota_read.c reads ctq_drops back.
  *
  * Where: the nat prerouting chain. A nat chain sees only the first packet
  * of a connection (the kernel runs nat chains for a connection not yet

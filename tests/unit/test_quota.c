@@ -90,6 +90,53 @@ START_TEST(test_quota_keys)
 }
 END_TEST
 
+/* gatewayd -n -v prints the keys so that the printed config reads back
+ * as the same networks: written values, "none", the default unresolved */
+START_TEST(test_quota_print)
+{
+	struct gw_conf *c = load(" guest_connections = 20\n connections = 30\n",
+				 " guest_connections = none\n"),
+		       *d = NULL;
+	char *text = NULL, err[512] = "";
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	conf_print(f, c);
+	fclose(f);
+	ck_assert_msg(strstr(text, "    guest_connections = 20\n    connections = 30\n"), "%s",
+		      text);
+	ck_assert_msg(strstr(text, "    guest_connections = none\n"), "%s", text);
+	ck_assert_msg(conf_load_buf("t.conf", text, &d, err, sizeof(err)) == 0, "%s in:\n%s", err,
+		      text);
+	/* (the other keys' round trip is test_conf's) */
+	for (size_t i = 0; i < 2; i++)
+		ck_assert(conf_quota_equal(&c->networks[i], &d->networks[i]));
+	/* a cap differs: the networks differ */
+	{
+		struct gw_network n = d->networks[0];
+
+		ck_assert(conf_network_equal(&n, &d->networks[0]));
+		n.q.net++;
+		ck_assert(!conf_network_equal(&n, &d->networks[0]));
+	}
+	free(text);
+	conf_free(c);
+	conf_free(d);
+	c = load("", "");
+	text = NULL;
+	f = open_memstream(&text, &len);
+	conf_print(f, c);
+	fclose(f);
+	ck_assert_msg(strstr(text, "# guest_connections: a quarter of nf_conntrack_max, at start"),
+		      "%s", text);
+	ck_assert_int_eq(conf_load_buf("t.conf", text, &d, err, sizeof(err)), 0);
+	ck_assert(d->networks[0].q.guest_default);
+	free(text);
+	conf_free(c);
+	conf_free(d);
+}
+END_TEST
+
 /* The default is a quarter of the host's table (never above the
  * network's own cap); a written value above the table is refused with its
  * line; an unreadable table (conntrack not loaded yet) takes 65536. */
@@ -408,6 +455,7 @@ Suite *quota_suite(void)
 
 	tcase_add_test(tc, test_quota_keys);
 	tcase_add_test(tc, test_quota_resolve);
+	tcase_add_test(tc, test_quota_print);
 	tcase_add_test(tc, test_quota_rules);
 	tcase_add_test(tc, test_quota_bytecode);
 	tcase_add_test(tc, test_quota_reload);

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint64_t quota_dropped(const struct nft_counters *cs, const struct gw_network *n)
 {
@@ -19,6 +20,30 @@ uint64_t quota_guest_dropped(const struct nft_quota_drop *drops, size_t n_drops,
 			     const struct gw_network *n, const uint8_t mac[6])
 {
 	return nft_quota_drop_find(drops, n_drops, nft_quota_drop_tag(n), mac);
+}
+
+uint64_t quota_macs_dropped(const struct nft_quota_drop *drops, size_t n_drops,
+			    const struct gw_network *n, const char *macs)
+{
+	uint64_t sum = 0;
+
+	for (const char *p = macs; p && *p;) {
+		unsigned m[6];
+		uint8_t mac[6];
+		int used = 0;
+
+		if (sscanf(p, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+			   &used) == 6 &&
+		    used == 17) {
+			for (int i = 0; i < 6; i++)
+				mac[i] = (uint8_t)m[i];
+			sum += quota_guest_dropped(drops, n_drops, n, mac);
+		}
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return sum;
 }
 
 void quota_status(struct out *o, const struct gw_network *n, const struct nft_counters *cs)

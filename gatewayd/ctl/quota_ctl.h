@@ -27,5 +27,10 @@ uint64_t quota_dropped(const struct nft_counters *cs, const struct gw_network *n
  * request with nft_quota_drops_read() (nft/quota.h). */
 uint64_t quota_guest_dropped(const struct nft_quota_drop *drops, size_t n_drops,
 			     const struct gw_network *n, const uint8_t mac[6]);
+/* The same summed over the MACs of a guest port as status and doctor list
+ * them ("52:54:00:12:34:56[,52:54:...]"; anything else in the text is
+ * skipped). */
+uint64_t quota_macs_dropped(const struct nft_quota_drop *drops, size_t n_drops,
+			    const struct gw_network *n, const char *macs);
 
 #endif

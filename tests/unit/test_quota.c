@@ -4,6 +4,7 @@
  * prints, and a reload that changes a cap touching no set. */
 #include "suites.h"
 #include "conf/conf.h"
+#include "gatewayd/ctl/quota_ctl.h"
 #include "nft/batch.h"
 #include "nft/plan.h"
 #include "nft/quota.h"
@@ -448,6 +449,40 @@ START_TEST(test_quota_drop_parse)
 }
 END_TEST
 
+/* What the per-guest doctor asks: a port's MACs, as status lists them,
+ * summed; the network's tag picks its own guests' records. */
+START_TEST(test_quota_macs_dropped)
+{
+	struct gw_conf *c = load("", "");
+	uint32_t ta = nft_quota_drop_tag(&c->networks[0]), tb = nft_quota_drop_tag(&c->networks[1]);
+	struct nft_quota_drop v[3] = {
+		{ ta, { 0x52, 0x54, 0, 0, 0, 1 }, 5 },
+		{ ta, { 0x52, 0x54, 0, 0, 0, 2 }, 7 },
+		{ tb, { 0x52, 0x54, 0, 0, 0, 3 }, 11 },
+	};
+
+	/* sorted as the reader leaves them */
+	if (ta > tb) {
+		struct nft_quota_drop t = v[2];
+
+		v[2] = v[1];
+		v[1] = v[0];
+		v[0] = t;
+	}
+	ck_assert_uint_eq(quota_macs_dropped(v, 3, &c->networks[0], "52:54:00:00:00:01"), 5);
+	ck_assert_uint_eq(
+		quota_macs_dropped(v, 3, &c->networks[0], "52:54:00:00:00:01,52:54:00:00:00:02"),
+		12);
+	/* another network's guest is not this one's */
+	ck_assert_uint_eq(quota_macs_dropped(v, 3, &c->networks[0], "52:54:00:00:00:03"), 0);
+	ck_assert_uint_eq(quota_macs_dropped(v, 3, &c->networks[1], "52:54:00:00:00:03"), 11);
+	ck_assert_uint_eq(quota_macs_dropped(v, 3, &c->networks[0], ""), 0);
+	ck_assert_uint_eq(quota_macs_dropped(v, 3, &c->networks[0], "junk,52:54:00:00:00:02"), 7);
+	ck_assert_uint_eq(quota_macs_dropped(NULL, 0, &c->networks[0], "52:54:00:00:00:02"), 0);
+	conf_free(c);
+}
+END_TEST
+
 Suite *quota_suite(void)
 {
 	Suite *s = suite_create("quota");
@@ -460,6 +495,7 @@ Suite *quota_suite(void)
 	tcase_add_test(tc, test_quota_bytecode);
 	tcase_add_test(tc, test_quota_reload);
 	tcase_add_test(tc, test_quota_drop_parse);
+	tcase_add_test(tc, test_quota_macs_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -62,6 +62,8 @@ LIB_SRCS += gatewayd/ctl/guests.c
 LIB_SRCS += gatewayd/core/forwards_rt.c gatewayd/ctl/forward_ctl.c
 # owners of networks use gatewayctl on them (issue 19 item 3)
 LIB_SRCS += conf/owner.c
+# connection quota (issue 19 item 2)
+LIB_SRCS += conf/quota.c nft/quota.c nft/quota_read.c gatewayd/ctl/quota_ctl.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -78,6 +80,7 @@ UNIT_SRCS += tests/unit/test_binding_dirty.c
 # doc (issue 19 item 5)
 UNIT_SRCS += tests/unit/test_guests.c
 UNIT_SRCS += tests/unit/test_authz.c
+UNIT_SRCS += tests/unit/test_quota.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -150,6 +153,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
 $(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c conf/owner.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c conf/quota.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

@@ -14,6 +14,7 @@
 #include "conf/mode.h"
 #include "conf/owner.h"
 #include "conf/qemu.h"
+#include "conf/quota.h"
 #include "conf/tap.h"
 #include "lib/names.h"
 
@@ -60,6 +61,7 @@ struct gw_network {
 	bool announce;		/* conf/bgp.c: announced over BGP (when bgp is configured) */
 	/* conf/owner.h: who may use gatewayctl on it */
 	struct gw_owners owners;
+	struct gw_quota q; /* conf/quota.h: connection quota */
 };
 
 struct gw_conf {

@@ -95,6 +95,8 @@ int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 int conf_network_owners(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 /* owner.c: readers_group, resolved now. */
 int conf_readers(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+/* quota.c: guest_connections, connections */
+int conf_network_quota(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 /* tap.c: the global tap sections, once the networks are parsed. */
 int conf_taps(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* bgp.c: pool4, pool6, the bgp section and each network's announce, once the

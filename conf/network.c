@@ -105,7 +105,7 @@ bool conf_network_equal(const struct gw_network *a, const struct gw_network *b)
 	       a->ipv6_auto == b->ipv6_auto && a->n_guest_ports == b->n_guest_ports &&
 	       !memcmp(a->guest_ports, b->guest_ports, sizeof(a->guest_ports)) &&
 	       conf_mode_equal(a, b) && a->guest_binding == b->guest_binding &&
-	       a->announce == b->announce && conf_owners_equal(a, b);
+	       a->announce == b->announce && conf_owners_equal(a, b) && conf_quota_equal(a, b);
 }
 
 int conf_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)

@@ -77,6 +77,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 			n->ra_enabled && n->has_ipv6 ? "true" : "false");
 		conf_bgp_net_print(f, c, n);
 		conf_mode_print(f, n);
+		conf_quota_print(f, n);
 		conf_forwards_print(f, n);
 		conf_hosts_print(f, n);
 		conf_owners_print(f, n);

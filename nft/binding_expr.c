@@ -380,6 +380,24 @@ void nft_bind_format(char *buf, size_t len, const struct nft_match *m)
 	snprintf(buf, len, "?");
 }
 
+/* Seconds as nft lists a set's timeout: 1h, 1m, 1m30s, 20s. */
+static const char *time_text(unsigned secs, char *buf, size_t len)
+{
+	static const struct {
+		unsigned s;
+		char unit;
+	} u[] = { { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]) && o < len; i++)
+		if (secs >= u[i].s) {
+			o += (size_t)snprintf(buf + o, len - o, "%u%c", secs / u[i].s, u[i].unit);
+			secs %= u[i].s;
+		}
+	return buf;
+}
+
 int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 {
 	static const char *const types[NK_COUNT] = {
@@ -397,6 +415,7 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 		[NK_MISS4] = "iface_index . ether_addr . ipv4_addr",
 		[NK_MISS6] = "iface_index . ether_addr . ipv6_addr",
 	};
+	char t[32];
 
 	if (s->vmap || s->key < NK_BIND4 || s->key >= NK_COUNT)
 		return 0;
@@ -406,14 +425,14 @@ int nft_bind_set_print(FILE *f, const struct nft_set_plan *s)
 	if (s->key == NK_METER_CLIENT)
 		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 1h\n");
 	if (s->key == NK_MAC_SELF)
-		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
-			NFT_MAC_SELF_SIZE, NFT_MAC_SELF_TIMEOUT_MS / 1000);
+		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %s\n",
+			NFT_MAC_SELF_SIZE, time_text(NFT_MAC_SELF_TIMEOUT_MS / 1000, t, sizeof(t)));
 	if (s->key == NK_DHCP_MAC || s->key == NK_DHCP_SEEN)
-		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
-			NFT_DHCP_SEEN_TIMEOUT_S);
+		fprintf(f, "\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout %s\n",
+			time_text(NFT_DHCP_SEEN_TIMEOUT_S, t, sizeof(t)));
 	if (s->key == NK_MISS4 || s->key == NK_MISS6)
-		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n",
-			NFT_BIND_MISS_SIZE, NFT_BIND_MISS_TIMEOUT_S);
+		fprintf(f, "\t\tsize %u\n\t\tflags dynamic,timeout\n\t\ttimeout %s\n",
+			NFT_BIND_MISS_SIZE, time_text(NFT_BIND_MISS_TIMEOUT_S, t, sizeof(t)));
 	fprintf(f, "\t}\n\n");
 	return 1;
 }

@@ -3,6 +3,7 @@
 #include "expr.h"
 #include "binding.h"
 #include "untrusted.h"
+#include "quota.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -365,6 +366,7 @@ static int e_match(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		return e_lookup(r, plan, m->u.lk.set, 0);
 	case NM_BIND: return nft_bind_expr(r, plan, m);
 	case NM_UNTRUSTED: return nft_untrusted_expr(r, plan, m);
+	case NM_QUOTA: return nft_quota_expr(r, plan, m);
 	case NM_CTSTATE: {
 		struct nftnl_expr *x = expr_add(r, "ct");
 

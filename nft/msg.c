@@ -4,6 +4,7 @@
 #include "msg.h"
 #include "binding.h"
 #include "expr.h"
+#include "quota.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -284,6 +285,9 @@ static const struct {
 	/* ports not known yet (nft/untrusted.c): our subnets */
 	[NK_OUR4] = { 7, 4, 2 },
 	[NK_OUR6] = { 8, 16, 2 },
+	/* connection quota (nft/quota.c): mark (the network's tag) . MAC */
+	[NK_QUOTA] = { (19 << 6) | 9, 12, 2 },
+	[NK_QUOTA_DROP] = { (19 << 6) | 9, 12, 2 },
 };
 
 /* An interval set of one address type (nft/untrusted.c) is the kernel's
@@ -393,6 +397,13 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	}
 	if (k == NK_METER_CLIENT)
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 3600 * 1000);
+	/* nft/quota.c: no timeout (the kernel refuses one with ct count) */
+	if (k == NK_QUOTA)
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
+	if (k == NK_QUOTA_DROP) {
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, (uint64_t)NFT_QUOTA_DROP_TIMEOUT_S * 1000);
+	}
 	if (k == NK_MAC_SELF) { /* nft/binding_claim.c */
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, NFT_MAC_SELF_TIMEOUT_MS);

@@ -11,6 +11,7 @@
 #include "forward.h"
 #include "binding.h"
 #include "untrusted.h"
+#include "quota.h"
 #include "conf/addr.h"
 
 #include <errno.h>
@@ -82,6 +83,8 @@ const struct nft_key_name nft_key_names[] = {
 	[NK_HAIRPIN6] = { "oifname . ip6 saddr", "ifname . ipv6_addr" },
 	[NK_OUR4] = { "ip saddr", "ipv4_addr" },
 	[NK_OUR6] = { "ip6 saddr", "ipv6_addr" },
+	[NK_QUOTA] = { "mark . ether saddr", "mark . ether_addr" },
+	[NK_QUOTA_DROP] = { "mark . ether saddr", "mark . ether_addr" },
 };
 
 void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len)
@@ -176,6 +179,10 @@ const struct nft_ctr_kind nft_ctr_kinds[NCTR_COUNT] = {
 			 "gatewayd_claim_dropped_packets_total", NULL,
 			 "DHCP and neighbour discovery messages dropped whose hardware address "
 			 "(chaddr, link-layer option) is not the frame's source" },
+	[NCTR_QUOTA] = { "quota", NFPROTO_INET, "quota_dropped",
+			 "gatewayd_quota_dropped_packets_total", NULL,
+			 "new connections dropped over a guest's or the network's connection "
+			 "quota" },
 };
 
 void nft_counter_name(char out[NFT_NAME_MAX], const char *what, const char *net)
@@ -404,6 +411,9 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 	/* Ports not listed yet: untrusted guests (untrusted.c). */
 	if (r >= 0)
 		r = plan_untrusted(&b, conf, bridge_meta);
+	/* Connection quota: before the forwards' DNAT (nft/quota.c). */
+	if (r >= 0)
+		r = plan_quota_skeleton(&b, conf);
 	/* Port forwards: their maps, elements and DNAT rules. */
 	if (r >= 0)
 		r = plan_forwards(&b, conf);
@@ -413,6 +423,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		char guard[NFT_NAME_MAX], outside[NFT_NAME_MAX];
 		char bind[NFT_NAME_MAX], dhcp_rate[NFT_NAME_MAX];
 		char claim[NFT_NAME_MAX];
+		char quota[NFT_NAME_MAX];
 		struct net_chains c;
 
 		char *names[NCTR_COUNT] = {
@@ -423,6 +434,7 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 		names[NCTR_BIND] = bind;
 		names[NCTR_DHCP_RATE] = dhcp_rate;
 		names[NCTR_CLAIM] = claim;
+		names[NCTR_QUOTA] = quota;
 
 		for (size_t k = 0; k < NCTR_COUNT && r >= 0; k++)
 			r = plan_counter(plan, nft_ctr_kinds[k].family, names[k],
@@ -440,6 +452,8 @@ int nft_plan_build(const struct gw_conf *conf, const char *const *uplinks, bool 
 			r = plan_backstop(&b, &c, n, guard);
 		if (r >= 0)
 			r = plan_binding(&b, n, bind, dhcp_rate);
+		if (r >= 0)
+			r = plan_quota(&b, n, quota);
 	}
 	if (r >= 0)
 		plan_idle_chains(plan);

@@ -53,6 +53,7 @@ enum nft_match_kind {
 	NM_BIND,      /* u.lk: a guest binding test (nft/binding.h): lk.key a BT_* */
 	/* u.lk: a test of nft/untrusted.h (ports not known yet): a UT_* */
 	NM_UNTRUSTED,
+	NM_QUOTA, /* u.q: connection quota, nft/quota.h */
 };
 
 /* Port forwards' keys (nft/forward.c): one of them; IPv6; a DNAT map's. */
@@ -95,6 +96,10 @@ struct nft_match {
 			int key;      /* enum nft_key */
 			uint32_t tag; /* the network's, nft_net_tag() (binding) */
 		} lk;
+		struct {
+			int test; /* enum nft_quota_test; the set is NFT_QUOTA_SET */
+			uint32_t tag, count;
+		} q;
 	} u;
 };
 
@@ -173,8 +178,12 @@ enum nft_key {
 	NK_MISS6, /* iif . ether saddr . ip6 saddr */
 	/* Ports not known yet (nft/untrusted.c): interval sets of our
 	 * subnets, made with the table. */
-	NK_OUR4, /* ipv4_addr */
-	NK_OUR6, /* ipv6_addr */
+	NK_OUR4,  /* ipv4_addr */
+	NK_OUR6,  /* ipv6_addr */
+	NK_QUOTA, /* mark . ether_addr: connection quota (nft/quota.c), dynamic */
+	/* the same key: each guest's drops over a quota, with a counter and
+	 * a timeout */
+	NK_QUOTA_DROP,
 	NK_COUNT
 };
 
@@ -333,6 +342,7 @@ enum nft_ctr {
 	NCTR_BIND,	/* guest binding: spoofed frames (nft/binding.c) */
 	NCTR_DHCP_RATE, /* DHCP requests over a port's rate */
 	NCTR_CLAIM,	/* DHCP/ND whose claimed MAC is not the frame's source */
+	NCTR_QUOTA,	/* new connections over a connection quota (nft/quota.c) */
 	NCTR_COUNT
 };
 struct nft_ctr_kind {

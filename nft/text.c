@@ -3,6 +3,7 @@
 #include "plan.h"
 #include "binding.h"
 #include "untrusted.h"
+#include "quota.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -103,6 +104,13 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 		char t[160];
 
 		nft_bind_format(t, sizeof(t), m);
+		sb_add(sb, "%s", t);
+		break;
+	}
+	case NM_QUOTA: {
+		char t[160];
+
+		nft_quota_format(t, sizeof(t), m);
 		sb_add(sb, "%s", t);
 		break;
 	}
@@ -299,7 +307,7 @@ static void map_print(FILE *f, const struct nft_set_plan *s)
 {
 	char key[64];
 
-	if (nft_untrusted_set_print(f, s) || nft_bind_set_print(f, s))
+	if (nft_quota_set_print(f, s) || nft_untrusted_set_print(f, s) || nft_bind_set_print(f, s))
 		return;
 	if (!s->vmap && NFT_KEY_FWD(s->key)) {
 		fwd_set_print(f, s);

@@ -11,6 +11,7 @@
 #include "gatewayd/ctl/guests.h"
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/proto.h"
+#include "gatewayd/ctl/quota_ctl.h"
 #include "gatewayd/core/ctx.h"
 #include "dhcp/dnsmasq_conf.h"
 #include "dhcp/leases.h"
@@ -144,6 +145,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct
 	backstop_status(o, ctx, cs, all);
 	bgp_ctl_status(o, ctx, i); /* announce, bgp */
 	out_int(o, "leases", nl > 0 ? (uint64_t)nl : 0);
+	quota_status(o, n, cs); /* caps; guests with drops */
 	for (size_t k = 0; k < NCTR_COUNT; k++) {
 		struct counters c = counter(cs, (enum nft_ctr)k, n->name);
 		char key[64];

@@ -7,6 +7,7 @@
  * the daemon nothing between questions. The DHCP meter is read the same
  * way, from its clients (dhcp_clients: port . MAC). */
 #include "gatewayd/ctl/guests.h"
+#include "gatewayd/ctl/quota_ctl.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
@@ -38,6 +39,8 @@ struct guest_sets {
 	struct miss_keys miss[2]; /* [0] IPv4 and ARP, [1] IPv6 */
 	char (*clients)[IFNAMSIZ];
 	size_t n_clients, cap_clients;
+	struct nft_quota_drop *quota; /* ctq_drops (nft/quota.h) */
+	size_t n_quota;
 };
 
 /* A key of bind_miss4 or bind_miss6: iif (host order) . MAC (padded to
@@ -150,6 +153,7 @@ static int name_cmp(const void *a, const void *b)
 int guest_sets_read(struct guest_sets **out)
 {
 	struct guest_sets *s = calloc(1, sizeof(*s));
+	long nq;
 	int r;
 
 	*out = NULL;
@@ -163,6 +167,9 @@ int guest_sets_read(struct guest_sets **out)
 		return r;
 	}
 	qsort(s->clients, s->n_clients, sizeof(*s->clients), name_cmp);
+	/* the connection quota's drops per guest: none without the set */
+	nq = nft_quota_drops_read(&s->quota);
+	s->n_quota = nq > 0 ? (size_t)nq : 0;
 	*out = s;
 	return 0;
 }
@@ -176,6 +183,7 @@ void guest_sets_free(struct guest_sets *s)
 		free(s->miss[f].bound);
 	}
 	free(s->clients);
+	free(s->quota);
 	free(s);
 }
 
@@ -302,9 +310,11 @@ int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
 		snprintf(w->port, sizeof(w->port), "%s", l.name);
 		w->ifindex = (uint32_t)l.ifindex;
 		row_drops(sets ? sets : own, w);
-		/* bandwidth (core/shaping.c) and connection quota
-		 * (nft/quota.c): their per-port drops go into w->drops here */
+		/* bandwidth (core/shaping.c): its per-port drops go into
+		 * w->drops here */
 		row_fill(ctx, n, w, leases, nl);
+		w->drops.quota_dropped = quota_macs_dropped(
+			(sets ? sets : own)->quota, (sets ? sets : own)->n_quota, n, w->mac);
 		out->n++;
 	}
 	guest_sets_free(own);

@@ -345,6 +345,19 @@ static int read_facts(struct preflight *pf, struct host_facts *f, char *err, siz
 	return 0;
 }
 
+/* The connection quota's default and bounds need the host's table size
+ * (nf_conntrack_max, as this namespace sees it; unreadable before
+ * conntrack is loaded: conf/quota.h's fallback). */
+static int resolve_quota(struct gw_conf *conf, char *err, size_t errlen)
+{
+	char v[32] = "";
+	unsigned long max = 0;
+
+	if (sysctl_read(SYSCTL_ROOT, "net/netfilter/nf_conntrack_max", v, sizeof(v)) >= 0)
+		max = strtoul(v, NULL, 10);
+	return conf_quota_resolve(conf, max, err, errlen);
+}
+
 int preflight_resolve(struct preflight *pf, bool persist, char *err, size_t errlen)
 {
 	struct host_facts f;
@@ -354,6 +367,8 @@ int preflight_resolve(struct preflight *pf, bool persist, char *err, size_t errl
 		return r;
 	if ((r = resolve_uplinks(pf->conf, &f, pf, err, errlen)) >= 0)
 		r = resolve_auto(pf->conf, &f, persist, err, errlen);
+	if (r >= 0)
+		r = resolve_quota(pf->conf, err, errlen);
 	host_facts_free(&f);
 	return r;
 }
@@ -501,7 +516,8 @@ int preflight_check(struct preflight *pf, char *err, size_t errlen)
 	if ((r = read_facts(pf, &f, err, errlen)) < 0)
 		return r;
 	if ((r = resolve_uplinks(conf, &f, pf, err, errlen)) >= 0 &&
-	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0)
+	    (r = resolve_auto(conf, &f, true, err, errlen)) >= 0 &&
+	    (r = resolve_quota(conf, err, errlen)) >= 0)
 		for (size_t i = 0; i < conf->n_networks && r >= 0; i++)
 			r = check_network(conf, i, &f, pf, err, errlen);
 	if (r >= 0)

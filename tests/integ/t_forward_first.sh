@@ -17,6 +17,8 @@ require busybox dnsmasq nft
 topo_init
 HOST='host g1 { mac = "52:54:00:f0:00:01" ipv4 = "10.213.0.10" }'
 FWD='forward ssh { proto = tcp port = 2222 to = "10.213.0.10:22" }'
+# no connection quota either: its dispatch is a nat prerouting rule too
+HOST="$HOST guest_connections = none"
 write_conf "$HOST"
 gw_start
 

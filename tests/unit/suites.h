@@ -33,4 +33,5 @@ Suite *rtplan_suite(void);
 Suite *binding_dirty_suite(void);
 Suite *guests_suite(void); /* doc, issue 19 item 5 */
 Suite *authz_suite(void);
+Suite *quota_suite(void);
 #endif

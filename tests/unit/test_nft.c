@@ -182,8 +182,9 @@ START_TEST(test_plan_maps)
 {
 	char a[64];
 
-	/* 11 of them port forwards', 16 binding's, 2 our subnets (untrusted.c) */
-	ck_assert_uint_eq(plan.n_sets, 39);
+	/* 11 of them port forwards', 16 binding's, 2 our subnets (untrusted.c),
+	 * 3 the connection quota's (quota.c) */
+	ck_assert_uint_eq(plan.n_sets, 42);
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -295,7 +296,7 @@ END_TEST
 
 START_TEST(test_plan_counters)
 {
-	ck_assert_uint_eq(plan.n_counters, 19); /* "untrusted" first (untrusted.c) */
+	ck_assert_uint_eq(plan.n_counters, 21); /* "untrusted" first (untrusted.c) */
 	ck_assert_str_eq(plan.counters[0].name, "untrusted");
 	ck_assert_uint_eq(plan.counters[0].family, NFPROTO_BRIDGE);
 	ck_assert_str_eq(plan.counters[1].name, "nat_default");
@@ -308,7 +309,9 @@ START_TEST(test_plan_counters)
 	ck_assert_uint_eq(plan.counters[7].family, NFPROTO_BRIDGE);
 	ck_assert_str_eq(plan.counters[8].name, "dhcp_rate_default");
 	ck_assert_str_eq(plan.counters[9].name, "claim_default");
-	ck_assert_str_eq(plan.counters[10].name, "nat_cust");
+	ck_assert_str_eq(plan.counters[10].name, "quota_default");
+	ck_assert_uint_eq(plan.counters[10].family, NFPROTO_INET);
+	ck_assert_str_eq(plan.counters[11].name, "nat_cust");
 }
 END_TEST
 
@@ -465,33 +468,36 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1007), "counter bridge gatewayd untrusted");
 	ck_assert_str_eq(nft_batch_describe(b, 1008), "counter inet gatewayd nat_default");
 	ck_assert_str_eq(nft_batch_describe(b, 1012), "counter bridge gatewayd guard_default");
-	ck_assert_str_eq(nft_batch_describe(b, 1026), "map inet gatewayd nat_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1033), "map bridge gatewayd port_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1035), "map inet gatewayd local6_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1036), "map inet gatewayd fwd_closed");
-	ck_assert_str_eq(nft_batch_describe(b, 1037), "map bridge gatewayd bind_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1041), "set bridge gatewayd bind6");
-	ck_assert_str_eq(nft_batch_describe(b, 1042), "set bridge gatewayd claimed6");
-	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd guest_ports");
-	ck_assert_str_eq(nft_batch_describe(b, 1044), "set bridge gatewayd dhcp_rate");
-	ck_assert_str_eq(nft_batch_describe(b, 1045), "set bridge gatewayd dhcp_clients");
-	ck_assert_str_eq(nft_batch_describe(b, 1046), "set bridge gatewayd mac_self");
-	ck_assert_str_eq(nft_batch_describe(b, 1047), "set bridge gatewayd dhcp_macs");
-	ck_assert_str_eq(nft_batch_describe(b, 1048), "set bridge gatewayd dhcp_seen");
-	ck_assert_str_eq(nft_batch_describe(b, 1049), "set bridge gatewayd mac_clients");
-	ck_assert_str_eq(nft_batch_describe(b, 1050), "set bridge gatewayd mac_rate");
-	ck_assert_str_eq(nft_batch_describe(b, 1051), "set bridge gatewayd bind_miss4");
-	ck_assert_str_eq(nft_batch_describe(b, 1052), "set bridge gatewayd bind_miss6");
-	ck_assert_str_eq(nft_batch_describe(b, 1053), "set bridge gatewayd our_nets4");
-	ck_assert_str_eq(nft_batch_describe(b, 1054), "set bridge gatewayd our_nets6");
-	ck_assert_str_eq(nft_batch_describe(b, 1064), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1065), "chain inet gatewayd postrouting");
+	ck_assert_str_eq(nft_batch_describe(b, 1028), "map inet gatewayd nat_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1035), "map bridge gatewayd port_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1037), "map inet gatewayd local6_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1038), "map inet gatewayd fwd_closed");
+	ck_assert_str_eq(nft_batch_describe(b, 1039), "map bridge gatewayd bind_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1043), "set bridge gatewayd bind6");
+	ck_assert_str_eq(nft_batch_describe(b, 1044), "set bridge gatewayd claimed6");
+	ck_assert_str_eq(nft_batch_describe(b, 1045), "set bridge gatewayd guest_ports");
+	ck_assert_str_eq(nft_batch_describe(b, 1046), "set bridge gatewayd dhcp_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1047), "set bridge gatewayd dhcp_clients");
+	ck_assert_str_eq(nft_batch_describe(b, 1048), "set bridge gatewayd mac_self");
+	ck_assert_str_eq(nft_batch_describe(b, 1049), "set bridge gatewayd dhcp_macs");
+	ck_assert_str_eq(nft_batch_describe(b, 1050), "set bridge gatewayd dhcp_seen");
+	ck_assert_str_eq(nft_batch_describe(b, 1051), "set bridge gatewayd mac_clients");
+	ck_assert_str_eq(nft_batch_describe(b, 1052), "set bridge gatewayd mac_rate");
+	ck_assert_str_eq(nft_batch_describe(b, 1053), "set bridge gatewayd bind_miss4");
+	ck_assert_str_eq(nft_batch_describe(b, 1054), "set bridge gatewayd bind_miss6");
+	ck_assert_str_eq(nft_batch_describe(b, 1055), "set bridge gatewayd our_nets4");
+	ck_assert_str_eq(nft_batch_describe(b, 1056), "set bridge gatewayd our_nets6");
+	ck_assert_str_eq(nft_batch_describe(b, 1057), "set inet gatewayd ctq");
+	ck_assert_str_eq(nft_batch_describe(b, 1058), "set inet gatewayd ctq_drops");
+	ck_assert_str_eq(nft_batch_describe(b, 1059), "map inet gatewayd quota_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1069), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1070), "chain inet gatewayd postrouting");
 	/* prerouting and output (no forward) are not created */
-	ck_assert_msg(strstr(nft_batch_describe(b, 1065 + plan.n_chains - 2),
+	ck_assert_msg(strstr(nft_batch_describe(b, 1070 + plan.n_chains - 2),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1065 + plan.n_chains - 2));
+		      "%s", nft_batch_describe(b, 1070 + plan.n_chains - 2));
 	/* the first rule: postrouting's dispatch */
-	ck_assert_str_eq(nft_batch_describe(b, 1065 + plan.n_chains - 2 + 11),
+	ck_assert_str_eq(nft_batch_describe(b, 1070 + plan.n_chains - 2 + 11),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

@@ -252,9 +252,9 @@ START_TEST(test_diff_add_network)
 			 "bind_d,claim_d,from_d,guard_d,in_d,nat_d,out_d,ports_d,svc_d,to_d");
 	ck_assert_uint_eq(d.nft.n_refill, 0); /* nobody else's chain */
 	ck_assert_uint_eq(d.nft.n_del_chains + d.nft.n_del_ctrs, 0);
-	ck_assert_str_eq(
-		counter_names(&new.nft, d.nft.add_ctrs, d.nft.n_add_ctrs),
-		"bind_d,claim_d,dhcp_rate_d,drop_d,fwd_in_d,fwd_out_d,guard_d,nat_d,outside_d");
+	ck_assert_str_eq(counter_names(&new.nft, d.nft.add_ctrs, d.nft.n_add_ctrs),
+			 "bind_d,claim_d,dhcp_rate_d,drop_d,fwd_in_d,fwd_out_d,guard_d,nat_d,"
+			 "outside_d,quota_d");
 	/* nat, local4, svc4, in, from, to, out: one element each */
 	/* 7 maps' elements, and our subnets in our_nets4/6 (untrusted.c) */
 	ck_assert_uint_eq(elems_changed(&d.nft), 9);
@@ -290,9 +290,9 @@ START_TEST(test_diff_remove_network)
 	ck_assert_str_eq(chain_names(&old.nft, d.nft.del_chains, d.nft.n_del_chains),
 			 "bind_b,claim_b,from_b,guard_b,in_b,nat_b,out_b,ports_b,svc_b,to_b");
 	ck_assert_uint_eq(d.nft.n_refill, 0);
-	ck_assert_str_eq(
-		counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),
-		"bind_b,claim_b,dhcp_rate_b,drop_b,fwd_in_b,fwd_out_b,guard_b,nat_b,outside_b");
+	ck_assert_str_eq(counter_names(&old.nft, d.nft.del_ctrs, d.nft.n_del_ctrs),
+			 "bind_b,claim_b,dhcp_rate_b,drop_b,fwd_in_b,fwd_out_b,guard_b,nat_b,"
+			 "outside_b,quota_b");
 	/* 7 maps' elements, and our subnets in our_nets4/6 (untrusted.c) */
 	ck_assert_uint_eq(elems_changed(&d.nft), 9);
 	ck_assert(d.nft.ports_rewrite);

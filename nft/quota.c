@@ -1,0 +1,316 @@
+/* Connection quota: all networks share the host's connection tracking
+ * table (nf_conntrack_max entries), and the kernel evicts only unanswered
+ * entries when it is full: one guest holding answered connections could
+ * take it all. So each new connection a guest opens -- forwarded, or to
+ * the host's own services -- is counted against its guest_connections,
+ * and against its network's connections; one over is dropped, counted
+ * in quota_NET and, per guest, in ctq_drops (qdrop_NET). Pure: the sets,
+ * the map, two chains per network with a quota, and the bytecode and text
+ * of their tests; nft/quota_read.c reads ctq_drops back.
+ *
+ * Where: the nat prerouting chain. A nat chain sees only the first packet
+ * of a connection (the kernel runs nat chains for a connection not yet
+ * NATed), so established packets never pay: the fast paths of the filter
+ * chains (from_NET's first rule) stay as they are. The packet's input
+ * interface there is the bridge (br_netfilter or not), one vmap lookup
+ * leads to quota_NET.
+ *
+ * Who is a guest: its MAC (ether saddr), IPv4 and IPv6 together. An
+ * address would not do: a guest has as many IPv6 addresses as it likes
+ * (SLAAC, privacy addresses), and a /64 is the whole network's. Guest
+ * binding (on by default) keeps each MAC on its own port, and new MACs
+ * per port are rate-limited; with guest_binding = false a guest may
+ * forge MACs, and the network's cap (connections) is what holds.
+ *
+ * The set: ctq, tag . MAC, one for every network (a set per network
+ * would make each reload adding one a replace of the whole table, which
+ * forgets every count). The tag is the network's name and cap hashed
+ * (nft_quota_tag()): an element keeps the limit the rule had when the
+ * element was made, so a new cap takes new elements. The kernel counts an
+ * element's connections (nf_conncount: closed TCP and vanished entries
+ * leave the count as it goes) and frees the element at zero. Full (65535
+ * guests with connections), the add fails and its rule does not match:
+ * the next rule then drops a guest missing from the set, fail closed.
+ *
+ * Not counted: DHCP and DHCPv6 to the host (a guest at its cap must keep
+ * its lease), and connections to a guest through a port forward (they
+ * come in on the uplink, opened by others, not by the guest). */
+#include "quota.h"
+#include "expr.h"
+#include "rules.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/if_arp.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t name_hash(const struct gw_network *n)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)n->name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h;
+}
+
+uint32_t nft_quota_drop_tag(const struct gw_network *n)
+{
+	uint32_t h = name_hash(n);
+
+	return h ? h : 1;
+}
+
+uint32_t nft_quota_tag(const struct gw_network *n)
+{
+	uint32_t h = name_hash(n);
+
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((n->q.guest >> (8 * i)) & 0xff)) * 16777619u;
+	return h ? h : 1;
+}
+
+static long find_set(const struct nft_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_sets; i++)
+		if (p->sets[i].family == NFPROTO_INET && !strcmp(p->sets[i].name, name))
+			return (long)i;
+	return -ENOENT;
+}
+
+int plan_quota_skeleton(struct rule_builder *b, const struct gw_conf *conf)
+{
+	bool any = false;
+	long i;
+
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_SET, NK_QUOTA)) < 0)
+		return (int)i;
+	b->plan->sets[i].dynamic = true;
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_DROP_SET, NK_QUOTA_DROP)) < 0)
+		return (int)i;
+	b->plan->sets[i].dynamic = true;
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_MAP, NK_IIFNAME)) < 0)
+		return (int)i;
+	b->plan->sets[i].vmap = true;
+	for (size_t k = 0; k < conf->n_networks; k++)
+		any |= conf->networks[k].q.guest || conf->networks[k].q.net;
+	return any ? rb_vmap(b, NC_PREROUTING, NK_IIFNAME, NFT_QUOTA_MAP) : 0;
+}
+
+static struct nft_match *m_quota(struct rule_builder *b, enum nft_quota_test t, bool neq,
+				 uint32_t tag, uint32_t count)
+{
+	struct nft_match *m = rb_add(b, NM_QUOTA, neq);
+
+	m->u.q.test = t;
+	m->u.q.tag = tag;
+	m->u.q.count = count;
+	return m;
+}
+
+static struct nft_match *rb_quota(struct rule_builder *b, enum nft_quota_test t, bool neq,
+				  uint32_t tag, uint32_t count)
+{
+	rb_add(b, NM_CTSTATE, false)->u.ctmask = NF_CT_STATE_BIT(IP_CT_NEW);
+	return m_quota(b, t, neq, tag, count);
+}
+
+/* qdrop_NET: a connection over a quota is recorded for its guest, then
+ * dropped and counted for the network. The record first, in a rule of its
+ * own: when ctq_drops is full its update fails and that rule does not
+ * match, but the drop still comes. */
+static int plan_qdrop(struct rule_builder *b, const struct gw_network *n, const char *ctr,
+		      char *name)
+{
+	long chain;
+	int r;
+
+	snprintf(name, NFT_NAME_MAX, "qdrop_%s", n->name);
+	if ((chain = nft_plan_chain_add(b->plan, NFPROTO_INET, name)) < 0)
+		return (int)chain;
+	rb_start(b, (size_t)chain);
+	m_quota(b, QT_DROP, false, nft_quota_drop_tag(n), 0);
+	if ((r = rb_end(b, NULL, NV_CONTINUE)) < 0)
+		return r;
+	rb_start(b, (size_t)chain);
+	return rb_end(b, ctr, NV_DROP);
+}
+
+int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+{
+	struct nft_set_plan *s;
+	struct nft_elem *e;
+	char name[NFT_NAME_MAX], drop[NFT_NAME_MAX];
+	long chain, map;
+	int r;
+
+	if (!n->q.guest && !n->q.net)
+		return 0;
+	snprintf(name, sizeof(name), "quota_%s", n->name);
+	if ((chain = nft_plan_chain_add(b->plan, NFPROTO_INET, name)) < 0)
+		return (int)chain;
+	if ((r = plan_qdrop(b, n, ctr, drop)) < 0)
+		return r;
+	if ((map = find_set(b->plan, NFT_QUOTA_MAP)) < 0)
+		return (int)map;
+	s = &b->plan->sets[map];
+	if (!(e = realloc(s->elems, (s->n_elems + 1) * sizeof(*e))))
+		return -ENOMEM;
+	s->elems = e;
+	e += s->n_elems++;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->key.ifname, IFNAMSIZ, "%s", n->bridge);
+	snprintf(e->chain, NFT_NAME_MAX, "%s", name);
+	/* DHCP and DHCPv6 to the host: never held back */
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct nft_match *m;
+
+		rb_start(b, (size_t)chain);
+		m = rb_add(b, NM_DPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 547 : 67;
+		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+			return r;
+	}
+	if (n->q.guest) {
+		rb_start(b, (size_t)chain);
+		rb_quota(b, QT_GUEST, false, nft_quota_tag(n), n->q.guest);
+		if ((r = rb_jump(b, NULL, drop)) < 0)
+			return r;
+		rb_start(b, (size_t)chain);
+		rb_quota(b, QT_UNCOUNTED, true, nft_quota_tag(n), 0);
+		if ((r = rb_jump(b, NULL, drop)) < 0)
+			return r;
+	}
+	if (n->q.net) {
+		rb_start(b, (size_t)chain);
+		rb_quota(b, QT_NET, false, 0, n->q.net);
+		if ((r = rb_jump(b, NULL, drop)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static struct nftnl_expr *connlimit(uint32_t count)
+{
+	struct nftnl_expr *c = nftnl_expr_alloc("connlimit");
+
+	if (c) {
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_COUNT, count);
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+	}
+	return c;
+}
+
+/* meta iiftype ether (nft's dependency of ether saddr), the tag in
+ * register 1 and the MAC after it. */
+static int quota_key(struct nftnl_rule *r, uint32_t tag)
+{
+	uint16_t ether = ARPHRD_ETHER;
+	uint32_t be = htonl(tag);
+	struct nftnl_expr *x;
+	int e;
+
+	if ((e = expr_meta(r, NFT_META_IIFTYPE, NFT_REG_1)) < 0 ||
+	    (e = expr_cmp(r, false, &ether, sizeof(ether))) < 0)
+		return e;
+	if (!(x = expr_add(r, "immediate")))
+		return -ENOMEM;
+	nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(x, NFTNL_EXPR_IMM_DATA, &be, 4);
+	return expr_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6, NFT_REG32_01);
+}
+
+int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const struct nft_match *m)
+{
+	struct nftnl_expr *d, *c;
+	int e;
+
+	switch (m->u.q.test) {
+	case QT_GUEST:
+		if ((e = quota_key(r, m->u.q.tag)) < 0)
+			return e;
+		if (!(d = expr_add(r, "dynset")) || !(c = connlimit(m->u.q.count)))
+			return -ENOMEM;
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+		nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, NFT_QUOTA_SET);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, NFT_QUOTA_SET));
+		/* the dynset owns the connlimit from here */
+		nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, c, 0);
+		return 0;
+	case QT_UNCOUNTED:
+		if ((e = quota_key(r, m->u.q.tag)) < 0)
+			return e;
+		return expr_lookup(r, plan, NFT_QUOTA_SET, m->neq);
+	case QT_NET:
+		if (!(c = connlimit(m->u.q.count)))
+			return -ENOMEM;
+		nftnl_rule_add_expr(r, c);
+		return 0;
+	case QT_DROP:
+		if ((e = quota_key(r, m->u.q.tag)) < 0)
+			return e;
+		if (!(d = expr_add(r, "dynset")) || !(c = nftnl_expr_alloc("counter")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, NFT_QUOTA_DROP_SET);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID,
+				   expr_set_id(plan, NFT_QUOTA_DROP_SET));
+		nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, c, 0);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
+{
+	switch (m->u.q.test) {
+	case QT_GUEST: { /* as nft lists it: the tag's bytes read in host order */
+		uint32_t be = htonl(m->u.q.tag), host;
+
+		memcpy(&host, &be, 4);
+		snprintf(buf, len, "add @%s { 0x%08x . ether saddr ct count over %u }",
+			 NFT_QUOTA_SET, host, m->u.q.count);
+		return;
+	}
+	case QT_UNCOUNTED: /* as nft lists it (so it prints a lookup's tag) */
+		snprintf(buf, len, "0x%08x [invalid type] . ether saddr %s@%s", m->u.q.tag,
+			 m->neq ? "!= " : "", NFT_QUOTA_SET);
+		return;
+	case QT_NET: snprintf(buf, len, "ct count over %u", m->u.q.count); return;
+	case QT_DROP: {
+		uint32_t be = htonl(m->u.q.tag), host;
+
+		memcpy(&host, &be, 4);
+		snprintf(buf, len, "update @%s { 0x%08x . ether saddr counter }",
+			 NFT_QUOTA_DROP_SET, host);
+		return;
+	}
+	}
+	snprintf(buf, len, "?");
+}
+
+int nft_quota_set_print(FILE *f, const struct nft_set_plan *s)
+{
+	if (s->vmap || (s->key != NK_QUOTA && s->key != NK_QUOTA_DROP))
+		return 0;
+	if (s->key == NK_QUOTA_DROP) {
+		fprintf(f,
+			"\tset %s {\n\t\ttype mark . ether_addr\n\t\tsize 65535\n\t\tflags "
+			"dynamic,timeout\n\t\ttimeout 1h\n\t}\n\n",
+			s->name); /* as nft prints NFT_QUOTA_DROP_TIMEOUT_S */
+		return 1;
+	}
+	fprintf(f,
+		"\tset %s {\n\t\ttype mark . ether_addr\n\t\tsize 65535\n\t\tflags "
+		"dynamic\n\t}\n\n",
+		s->name);
+	return 1;
+}

@@ -144,6 +144,17 @@ static void match_format(struct strbuf *sb, const struct nft_match *m)
 	}
 }
 
+/* nft lists no "meta protocol ip|arp" before an update keyed by the
+ * IPv4 or ARP fields: their payload implies it (bind_NET's record rules). */
+static bool implied(const struct nft_rule_plan *r, size_t i)
+{
+	const struct nft_match *m = &r->m[i], *next = m + 1;
+
+	return i + 1 < r->n_matches && m->kind == NM_BIND && next->kind == NM_BIND &&
+	       ((m->u.lk.key == BT_ETHER_ARP && next->u.lk.key == BT_MISS_ARP) ||
+		(m->u.lk.key == BT_ETHER_IP && next->u.lk.key == BT_MISS4));
+}
+
 void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 {
 	static const char *const verdict[] = {
@@ -154,6 +165,8 @@ void nft_rule_format(const struct nft_rule_plan *r, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < r->n_matches; i++) {
+		if (implied(r, i))
+			continue;
 		match_format(&sb, &r->m[i]);
 		sb_add(&sb, " ");
 	}

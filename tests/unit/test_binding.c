@@ -117,11 +117,11 @@ START_TEST(test_binding_text)
 		     "ip saddr 0.0.0.0 udp dport 67 accept\n"
 		     "iif . ether saddr . ip saddr @bind4 accept\n"
 		     /* each drop recorded first, for doctor (issue 19) */
-		     "meta protocol ip update @bind_miss4 { iif . ether saddr . ip saddr }\n"
+		     "update @bind_miss4 { iif . ether saddr . ip saddr }\n"
 		     "meta protocol ip counter name \"bind_default\" drop\n"
 		     "arp saddr ip 0.0.0.0 accept\n"
 		     "iif . arp saddr ether . arp saddr ip @bind4 accept\n"
-		     "meta protocol arp update @bind_miss4 { iif . arp saddr ether . arp saddr ip "
+		     "update @bind_miss4 { iif . arp saddr ether . arp saddr ip "
 		     "}\n"
 		     "meta protocol arp counter name \"bind_default\" drop\n"
 		     "ip6 saddr @claimed6 iif . ether saddr . ip6 saddr != @bind6 update "

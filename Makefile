@@ -56,6 +56,8 @@ LIB_SRCS += gatewayd/core/binding_dirty.c
 LIB_SRCS += nft/untrusted.c
 LIB_SRCS += nft/counters.c
 LIB_SRCS += gatewayd/ctl/authz.c
+# bandwidth limits (issue 19 item 1)
+LIB_SRCS += conf/bandwidth.c lib/tc.c gatewayd/core/shaping.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -140,7 +142,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c lib/names.c conf/bandwidth.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "conf/bandwidth.h"
 #include "conf/bgp.h"
 #include "conf/forward.h"
 #include "conf/host.h"
@@ -57,6 +58,8 @@ struct gw_network {
 	struct gw_forwards fwd; /* conf/forward.h */
 	struct gw_hosts hosts;	/* conf/host.h */
 	bool announce;		/* conf/bgp.c: announced over BGP (when bgp is configured) */
+	/* conf/bandwidth.c: the bridge's limits and each guest port's */
+	struct gw_bandwidth bw, guest_bw;
 };
 
 struct gw_conf {

@@ -83,6 +83,9 @@ int conf_forwards_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* Once the bgp section is parsed: no forward of BIRD's tcp/179. */
 int conf_forwards_bgp_check(struct conf_ctx *ctx, const struct gw_conf *c);
 int conf_network_hosts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
+/* bandwidth.c: the bandwidth and guest_bandwidth sections. */
+int conf_network_bandwidth(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
+			   struct gw_network *net);
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* tap.c: the global tap sections, once the networks are parsed. */
 int conf_taps(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);

@@ -57,7 +57,7 @@ LIB_SRCS += nft/untrusted.c
 LIB_SRCS += nft/counters.c
 LIB_SRCS += gatewayd/ctl/authz.c
 # bandwidth limits (issue 19 item 1)
-LIB_SRCS += conf/bandwidth.c lib/tc.c gatewayd/core/shaping.c
+LIB_SRCS += conf/bandwidth.c lib/tc.c gatewayd/core/shaping.c gatewayd/ctl/bandwidth_ctl.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \

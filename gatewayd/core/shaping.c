@@ -25,7 +25,6 @@
 
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
-#include "gatewayd/ctl/out.h"
 #include "gatewayd/host/facts.h"
 #include "lib/log.h"
 #include "lib/nl.h"
@@ -208,9 +207,9 @@ fail:
 	return r;
 }
 
-static struct shaped *find(struct gw_shaping *s, const char *name)
+static struct shaped *find(const struct gw_shaping *s, const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; s && i < s->n; i++)
 		if (!strcmp(s->v[i].name, name))
 			return &s->v[i];
 	return NULL;
@@ -424,7 +423,7 @@ static void stats_fill(const struct gw_shaping *s, const struct shaped *e, const
 {
 	const struct tc_qdisc_info *q;
 
-	*out = (struct shaping_stats){ .bw = e->bw };
+	*out = (struct shaping_stats){ .shaped = true, .bridge = e->bridge, .bw = e->bw };
 	snprintf(out->leaf, sizeof(out->leaf), "%s", leaf_kind(s));
 	if (e->bw.in.rate && (q = root_of(d, e->ifindex))) {
 		out->in_bytes = q->bytes;
@@ -438,82 +437,39 @@ static void stats_fill(const struct gw_shaping *s, const struct shaped *e, const
 	}
 }
 
-int shaping_port_stats(struct gw_ctx *ctx, const char *port, struct shaping_stats *out)
+int shaping_stats_many(struct gw_ctx *ctx, const char (*names)[IFNAMSIZ], size_t n,
+		       struct shaping_stats *out)
 {
-	struct gw_shaping *s = ctx->shaping;
-	struct dump d = { 0 };
-	struct shaped *e;
-	int r;
-
-	if (!s || !(e = find(s, port)) || !conf_bw_any(&e->bw))
-		return -ENOENT;
-	if ((r = dump_roots(s, &d)) == 0)
-		stats_fill(s, e, &d, out);
-	free(d.v);
-	return r;
-}
-
-static void rate_str(const struct gw_bw_dir *d, char *buf, size_t len)
-{
-	if (!d->rate)
-		snprintf(buf, len, "none");
-	else
-		conf_bw_format_rate(d->rate, buf, len);
-}
-
-static void status_dev(struct out *o, const struct gw_shaping *s, const struct shaped *e,
-		       const struct dump *d)
-{
-	struct shaping_stats st;
-	char in[32], out[32], c[4][16], line[256];
-
-	stats_fill(s, e, d, &st);
-	rate_str(&e->bw.in, in, sizeof(in));
-	rate_str(&e->bw.out, out, sizeof(out));
-	snprintf(c[0], sizeof(c[0]), "%" PRIu32, st.in_drops);
-	snprintf(c[1], sizeof(c[1]), "%" PRIu32, st.in_overlimits);
-	snprintf(c[2], sizeof(c[2]), "%" PRIu32, st.out_drops);
-	snprintf(c[3], sizeof(c[3]), "%" PRIu32, st.out_overlimits);
-	if (o->json) {
-		out_row(o, 8, e->name, e->bridge ? "bridge" : "port", in, out, c[0], c[1], c[2],
-			c[3]);
-		return;
-	}
-	snprintf(line, sizeof(line),
-		 "%s %s ingress=%s egress=%s ingress_drops=%s ingress_overlimits=%s "
-		 "egress_drops=%s egress_overlimits=%s",
-		 e->bridge ? "bridge" : "port", e->name, in, out, c[0], c[1], c[2], c[3]);
-	out_str(o, "bandwidth", line);
-}
-
-void shaping_status(struct out *o, struct gw_ctx *ctx, size_t i)
-{
-	static const char *const cols[8] = { "device",	      "kind",
-					     "ingress",	      "egress",
-					     "ingress_drops", "ingress_overlimits",
-					     "egress_drops",  "egress_overlimits" };
-	const struct gw_network *n = &ctx->conf->networks[i];
-	const struct gw_net_rt *rt = &ctx->nets[i];
 	struct gw_shaping *s = ctx->shaping;
 	struct dump d = { 0 };
 	const struct shaped *e;
+	size_t found = 0;
+	int r = 0;
 
-	if (!conf_bw_any(&n->bw) && !conf_bw_any(&n->guest_bw))
-		return;
-	if (s && dump_roots(s, &d) < 0)
+	for (size_t k = 0; k < n; k++)
+		out[k] = (struct shaping_stats){ 0 };
+	for (size_t k = 0; s && k < n; k++)
+		found += (e = find(s, names[k])) && conf_bw_any(&e->bw);
+	if (!found)
+		return 0;
+	/* one dump of every root qdisc for all of them (the kernel filters
+	 * nothing by device) */
+	if ((r = dump_roots(s, &d)) < 0)
 		d.n = 0;
-	if (o->json) {
-		out_list_begin(o, "bandwidth");
-		o->ncols = 8;
-		for (size_t k = 0; k < 8; k++)
-			snprintf(o->cols[k], sizeof(o->cols[k]), "%s", cols[k]);
-	}
-	if (s && (e = find(s, n->bridge)) && e->bridge)
-		status_dev(o, s, e, &d);
-	for (size_t k = 0; s && k < rt->n_ports; k++)
-		if ((e = find(s, rt->ports[k])) && !e->bridge)
-			status_dev(o, s, e, &d);
-	if (o->json)
-		out_list_end(o);
+	for (size_t k = 0; k < n; k++)
+		if ((e = find(s, names[k])) && conf_bw_any(&e->bw))
+			stats_fill(s, e, &d, &out[k]);
 	free(d.v);
+	return r < 0 ? r : (int)found;
+}
+
+int shaping_port_stats(struct gw_ctx *ctx, const char *port, struct shaping_stats *out)
+{
+	char name[1][IFNAMSIZ];
+	int r;
+
+	snprintf(name[0], sizeof(name[0]), "%s", port);
+	if ((r = shaping_stats_many(ctx, (const char(*)[IFNAMSIZ])name, 1, out)) < 0)
+		return r;
+	return r ? 0 : -ENOENT;
 }

@@ -4,7 +4,9 @@
 #ifndef GW_SHAPING_H
 #define GW_SHAPING_H
 
+#include <net/if.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf/bandwidth.h"
@@ -12,7 +14,6 @@
 struct gw_ctx;
 struct gw_shaping;
 struct host_facts;
-struct out;
 
 /* Make the kernel's shaping equal to the config for the bridges and
  * guest ports in f and ctx->nets[].ports: only what changed is sent (a
@@ -25,6 +26,8 @@ void shaping_free(struct gw_shaping *s);
 
 /* One port's (or bridge's) limits and counters. */
 struct shaping_stats {
+	bool shaped;		/* has a limit in force (else all zero) */
+	bool bridge;		/* a network's bridge, not a guest port */
 	struct gw_bandwidth bw; /* in force */
 	char leaf[16];		/* "fq_codel" or "bfifo" */
 	/* ingress: to the guest (the device's root HTB); egress: from the
@@ -34,8 +37,9 @@ struct shaping_stats {
 };
 /* 0 and *out filled, -ENOENT when port has no limit, or -errno. */
 int shaping_port_stats(struct gw_ctx *ctx, const char *port, struct shaping_stats *out);
-/* gatewayctl status: network i's limits and counters (one line from
- * ctl/commands.c). */
-void shaping_status(struct out *o, struct gw_ctx *ctx, size_t i);
+/* The same for n devices with one read of the kernel's counters: how
+ * many are shaped (out[k].shaped), or -errno (limits filled, counters 0). */
+int shaping_stats_many(struct gw_ctx *ctx, const char (*names)[IFNAMSIZ], size_t n,
+		       struct shaping_stats *out);
 
 #endif

@@ -2,7 +2,7 @@
  * and metrics, formatted from the running state and the kernel's
  * counters (the control socket, control.c, dispatches to them). */
 #include "gatewayd/ctl/commands.h"
-#include "gatewayd/core/shaping.h"
+#include "gatewayd/ctl/bandwidth_ctl.h"
 #include "gatewayd/ctl/bgp_ctl.h"
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/proto.h"
@@ -125,7 +125,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct
 		out_item(o, rt->ports[k]);
 	out_list_end(o);
 	ports_status(o, ctx, i, leases, nl); /* guest ports: origin, MAC, lease */
-	shaping_status(o, ctx, i);	     /* bandwidth: limits, drops, overlimits */
+	bw_ctl_status(o, ctx, i);	     /* bandwidth: limits, drops, overlimits */
 	out_str(o, "dnsmasq", dnsmasq_state(rt));
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);

@@ -5,18 +5,16 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 cfg_opt_t conf_bw_opts[] = {
-	SVAL("ingress", NULL),
-	SVAL("egress", NULL),
-	SVAL("ingress_burst", NULL),
-	SVAL("egress_burst", NULL),
-	SVAL("ingress_peak", NULL),
-	SVAL("egress_peak", NULL),
-	CFG_END(),
+	SVAL("ingress", NULL),	     SVAL("egress", NULL),
+	SVAL("ingress_burst", NULL), SVAL("egress_burst", NULL),
+	SVAL("ingress_peak", NULL),  SVAL("egress_peak", NULL),
+	SVAL_LIST("ports", NULL),    CFG_END(),
 };
 
 struct unit {
@@ -156,6 +154,16 @@ bool conf_bw_any(const struct gw_bandwidth *b)
 	return b->in.rate || b->out.rate;
 }
 
+bool conf_bw_port(const struct gw_bandwidth *b, const char *port)
+{
+	if (!b->n_ports)
+		return true;
+	for (size_t i = 0; i < b->n_ports; i++)
+		if (fnmatch(b->ports[i], port, 0) == 0)
+			return true;
+	return false;
+}
+
 bool conf_bw_dir_equal(const struct gw_bw_dir *a, const struct gw_bw_dir *b)
 {
 	return a->rate == b->rate && a->peak == b->peak && a->burst == b->burst;
@@ -209,6 +217,34 @@ static int bw_dir(struct conf_ctx *ctx, cfg_t *bs, const char *pfx, const char *
 	return 0;
 }
 
+static int bw_ports(struct conf_ctx *ctx, cfg_t *bs, const char *pfx, const char *sec, bool guest,
+		    struct gw_bandwidth *b)
+{
+	size_t n = cfg_size(bs, "ports");
+	char q[80];
+
+	for (size_t k = 0; k < n; k++) {
+		const struct sval *p = cfg_getnptr(bs, "ports", (unsigned)k);
+
+		if (!guest)
+			return conf_fail(ctx, p->line,
+					 "%s%s: ports is for guest_bandwidth (bandwidth limits the "
+					 "bridge)",
+					 pfx, sec);
+		if (k >= GW_BW_PORTS_MAX)
+			return conf_fail(ctx, p->line, "%s%s: at most %d ports patterns", pfx, sec,
+					 GW_BW_PORTS_MAX);
+		if (!name_pattern(p->s))
+			return conf_fail(ctx, p->line,
+					 "%s%s ports pattern %s must be 1-15 letters, digits, '-', "
+					 "'_' or '.', optionally ending in '*' (like \"tap*\")",
+					 pfx, sec, conf_text_quote(q, sizeof(q), p->s));
+		snprintf(b->ports[k], sizeof(b->ports[k]), "%s", p->s);
+		b->n_ports++;
+	}
+	return 0;
+}
+
 int conf_network_bandwidth(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
 			   struct gw_network *net)
 {
@@ -223,7 +259,8 @@ int conf_network_bandwidth(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
 		if (!bs)
 			continue;
 		if ((r = bw_dir(ctx, bs, pfx, names[i], "ingress", &dst[i]->in)) < 0 ||
-		    (r = bw_dir(ctx, bs, pfx, names[i], "egress", &dst[i]->out)) < 0)
+		    (r = bw_dir(ctx, bs, pfx, names[i], "egress", &dst[i]->out)) < 0 ||
+		    (r = bw_ports(ctx, bs, pfx, names[i], i == 1, dst[i])) < 0)
 			return r;
 	}
 	return 0;

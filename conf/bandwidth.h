@@ -34,9 +34,15 @@ struct gw_bw_dir {
 	uint32_t burst; /* bytes; 0 = the default, gw_bw_burst() */
 };
 
+#define GW_BW_PORTS_MAX 16
+
 struct gw_bandwidth {
 	struct gw_bw_dir in;  /* ingress: to the guests */
 	struct gw_bw_dir out; /* egress: from the guests */
+	/* guest_bandwidth only: the guest ports it applies to, as name
+	 * patterns ("tap-alice*"); none = every guest port of the network */
+	size_t n_ports;
+	char ports[GW_BW_PORTS_MAX][16];
 };
 
 /* "20mbit", "2.5gbit", "1500kbps": a number (decimals allowed) and a unit
@@ -56,7 +62,10 @@ void conf_bw_format_rate(uint64_t bits, char *buf, size_t len);
  * whole). */
 uint32_t gw_bw_burst(const struct gw_bw_dir *d);
 bool conf_bw_any(const struct gw_bandwidth *b);
+/* Does guest_bandwidth b apply to the port of this name? */
+bool conf_bw_port(const struct gw_bandwidth *b, const char *port);
 bool conf_bw_dir_equal(const struct gw_bw_dir *a, const struct gw_bw_dir *b);
+/* The same rates (the ports it applies to are not compared). */
 bool conf_bw_equal(const struct gw_bandwidth *a, const struct gw_bandwidth *b);
 
 #endif

@@ -325,7 +325,8 @@ void shaping_sync(struct gw_ctx *ctx, const struct host_facts *f)
 		if (!conf_bw_any(&n->guest_bw))
 			continue;
 		for (size_t k = 0; k < rt->n_ports; k++)
-			if ((l = host_link_by_name(f, rt->ports[k])))
+			if (conf_bw_port(&n->guest_bw, rt->ports[k]) &&
+			    (l = host_link_by_name(f, rt->ports[k])))
 				want(ctx, s, l, &n->guest_bw, false);
 	}
 	for (size_t k = 0; k < s->n;) {

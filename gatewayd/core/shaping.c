@@ -45,9 +45,11 @@ struct shaped {
 	int ifindex;
 	bool bridge;
 	bool seen;
-	struct gw_bandwidth bw; /* in force */
-	int ifb;		/* egress: the IFB's ifindex, or 0 */
+	struct gw_bandwidth bw; /* in force: in on the root, out on the IFB */
+	int ifb;		/* its own IFB (a bridge's: its network's), or 0 */
 	char ifb_name[IFNAMSIZ];
+	int redir;     /* the IFB its ingress is redirected to, or 0 */
+	bool ifb_drop; /* a bridge's IFB, deleted once no port uses it */
 };
 
 struct gw_shaping {
@@ -69,14 +71,12 @@ static uint32_t fifo_limit(const struct gw_bw_dir *d)
 	return l < 262144 ? 262144 : l > (1u << 30) ? (1u << 30) : (uint32_t)l;
 }
 
-/* Send the messages in buf (len bytes); an error names what it was for. */
 static int send_msgs(struct gw_shaping *s, const char *buf, size_t len)
 {
-	struct nl_err e = { 0 };
-
-	return nl_request(s->nl, buf, len, NULL, NULL, &e);
+	return nl_request(s->nl, buf, len, NULL, NULL, NULL);
 }
 
+/* A delete that found nothing to delete. */
 static bool gone(int r)
 {
 	return r == -ENODEV || r == -ENOENT || r == -EINVAL;
@@ -94,9 +94,9 @@ static int root_apply(struct gw_shaping *s, int ifindex, const struct gw_bw_dir 
 	size_t len = 0;
 	int k, r;
 
+	if (conf_bw_dir_equal(old, d))
+		return 0;
 	if (!d->rate) {
-		if (!old->rate)
-			return 0;
 		k = tc_msg_qdisc_del(buf, MSG_SIZE, seq, ifindex, false);
 		r = k < 0 ? k : send_msgs(s, buf, (size_t)k);
 		return gone(r) ? 0 : r;
@@ -111,7 +111,7 @@ static int root_apply(struct gw_shaping *s, int ifindex, const struct gw_bw_dir 
 	len += (size_t)k;
 	if ((r = send_msgs(s, buf, len)) < 0)
 		return r;
-	if (old->rate && s->no_fq_codel == false)
+	if (old->rate && !s->no_fq_codel)
 		return 0; /* fq_codel has nothing that follows the rate */
 	k = tc_msg_leaf(buf, MSG_SIZE, nl_seq_next(s->nl), ifindex, leaf_kind(s), fifo_limit(d));
 	if (k < 0)
@@ -137,74 +137,88 @@ static void ifb_del(struct gw_ctx *ctx, struct shaped *e)
 		log_warnx("bandwidth: deleting %s: %s", e->ifb_name, strerror(-r));
 	e->ifb = 0;
 	e->ifb_name[0] = 0;
+	e->bw.out = (struct gw_bw_dir){ 0 };
+	e->ifb_drop = false;
 }
 
-/* Make the IFB device (a leftover of a crash under the same name is
+/* Make the device's IFB (a leftover of a crash under the same name is
  * deleted first) and learn its ifindex. */
 static int ifb_make(struct gw_ctx *ctx, struct gw_shaping *s, struct shaped *e)
 {
 	char buf[MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	char name[IFNAMSIZ];
 	struct rtnl_link l;
-	int k, r;
+	int k, r = 0;
 
 	snprintf(name, sizeof(name), IFB_PREFIX "%d", e->ifindex);
 	for (int tries = 0; tries < 2; tries++) {
 		if ((k = tc_msg_ifb_new(buf, sizeof(buf), nl_seq_next(s->nl), name,
 					GW_NETDEV_GROUP)) < 0)
 			return k;
-		r = send_msgs(s, buf, (size_t)k);
-		if (r != -EEXIST)
+		if ((r = send_msgs(s, buf, (size_t)k)) != -EEXIST)
 			break;
-		if (rtnl_link_get(ctx->rtnl, name, &l) == 0 && !strcmp(l.kind, "ifb"))
-			rtnl_link_del(ctx->rtnl, l.ifindex);
-		else
+		if (rtnl_link_get(ctx->rtnl, name, &l) < 0 || strcmp(l.kind, "ifb"))
 			return r;
+		rtnl_link_del(ctx->rtnl, l.ifindex);
 	}
-	if (r < 0)
-		return r;
-	if ((r = rtnl_link_get(ctx->rtnl, name, &l)) < 0)
+	if (r < 0 || (r = rtnl_link_get(ctx->rtnl, name, &l)) < 0)
 		return r;
 	e->ifb = l.ifindex;
+	e->bw.out = (struct gw_bw_dir){ 0 };
 	snprintf(e->ifb_name, sizeof(e->ifb_name), "%s", name);
 	return 0;
 }
 
-/* The device's ingress, redirected to its IFB, shaped at d. */
-static int ingress_apply(struct gw_ctx *ctx, struct gw_shaping *s, struct shaped *e,
-			 const struct gw_bw_dir *old, const struct gw_bw_dir *d)
+/* The device's own IFB shaped at d (made, changed in place, or -- for a
+ * port, whose redirect has moved off it by now -- deleted). */
+static int ifb_apply(struct gw_ctx *ctx, struct gw_shaping *s, struct shaped *e,
+		     const struct gw_bw_dir *d)
 {
-	char buf[2 * MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
-	static const struct gw_bw_dir none;
-	uint32_t seq;
-	int k, q, r;
+	int r;
 
 	if (!d->rate) {
-		if (!old->rate)
-			return 0;
-		k = tc_msg_qdisc_del(buf, MSG_SIZE, nl_seq_next(s->nl), e->ifindex, true);
-		r = k < 0 ? k : send_msgs(s, buf, (size_t)k);
-		ifb_del(ctx, e);
-		return gone(r) ? 0 : r;
+		if (e->bridge && e->ifb)
+			e->ifb_drop = true; /* ports may still point at it */
+		else
+			ifb_del(ctx, e);
+		return 0;
 	}
-	if (old->rate && e->ifb)
-		return root_apply(s, e->ifb, old, d);
+	e->ifb_drop = false;
 	if (!e->ifb && (r = ifb_make(ctx, s, e)) < 0)
 		return r;
-	if ((r = root_apply(s, e->ifb, &none, d)) < 0)
-		goto fail;
-	seq = nl_seq_next(s->nl);
-	if ((k = tc_msg_ingress(buf, MSG_SIZE, seq, e->ifindex)) < 0 ||
-	    (q = tc_msg_redirect(buf + k, MSG_SIZE, seq + 1, e->ifindex, e->ifb)) < 0) {
-		r = -EMSGSIZE;
-		goto fail;
-	}
-	if ((r = send_msgs(s, buf, (size_t)(k + q))) < 0)
-		goto fail;
+	if ((r = root_apply(s, e->ifb, &e->bw.out, d)) < 0)
+		return r;
+	e->bw.out = *d;
 	return 0;
-fail:
-	ifb_del(ctx, e);
-	return r;
+}
+
+/* Redirect the device's ingress to the IFB to (0: no redirect). */
+static int redir_apply(struct gw_shaping *s, struct shaped *e, int to)
+{
+	char buf[2 * MSG_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	uint32_t seq = nl_seq_next(s->nl);
+	int k, q, r;
+
+	if (e->redir == to)
+		return 0;
+	if (e->redir) {
+		/* the filter goes with its qdisc */
+		k = tc_msg_qdisc_del(buf, MSG_SIZE, seq, e->ifindex, true);
+		r = k < 0 ? k : send_msgs(s, buf, (size_t)k);
+		if (r < 0 && !gone(r))
+			return r;
+		e->redir = 0;
+		seq = nl_seq_next(s->nl);
+	}
+	if (!to)
+		return 0;
+	if ((k = tc_msg_ingress(buf, MSG_SIZE, seq, e->ifindex)) < 0 ||
+	    (q = tc_msg_redirect(buf + k, MSG_SIZE, seq + 1, e->ifindex, to)) < 0)
+		return -EMSGSIZE;
+	if ((r = send_msgs(s, buf, (size_t)(k + q))) < 0)
+		return r;
+	e->redir = to;
+	return 0;
 }
 
 static struct shaped *find(const struct gw_shaping *s, const char *name)
@@ -215,36 +229,43 @@ static struct shaped *find(const struct gw_shaping *s, const char *name)
 	return NULL;
 }
 
+static const char *what(const struct shaped *e)
+{
+	return e->bridge ? "bridge" : "port";
+}
+
+/* Device e to: root shaped at bw->in, own IFB at bw->out, ingress
+ * redirected to to (-1: its own IFB; 0: nowhere). */
 static void dev_apply(struct gw_ctx *ctx, struct gw_shaping *s, struct shaped *e,
-		      const struct gw_bandwidth *bw)
+		      const struct gw_bandwidth *bw, int to)
 {
 	int r;
 
-	if (conf_bw_equal(&e->bw, bw))
-		return;
 	if ((r = root_apply(s, e->ifindex, &e->bw.in, &bw->in)) < 0)
-		log_warnx("bandwidth: %s %s ingress: %s", e->bridge ? "bridge" : "port", e->name,
-			  strerror(-r));
-	if ((r = ingress_apply(ctx, s, e, &e->bw.out, &bw->out)) < 0)
-		log_warnx("bandwidth: %s %s egress: %s", e->bridge ? "bridge" : "port", e->name,
-			  strerror(-r));
+		log_warnx("bandwidth: %s %s ingress: %s", what(e), e->name, strerror(-r));
 	/* in force as asked even after a failure, which was logged once: the
 	 * next sync does not repeat it on every event */
-	e->bw = *bw;
-	if (!e->ifb)
-		e->bw.out = (struct gw_bw_dir){ 0 };
+	e->bw.in = bw->in;
+	if (bw->out.rate && (r = ifb_apply(ctx, s, e, &bw->out)) < 0)
+		log_warnx("bandwidth: %s %s egress: %s", what(e), e->name, strerror(-r));
+	if (to < 0)
+		to = e->ifb;
+	if (!e->bridge && (r = redir_apply(s, e, to)) < 0)
+		log_warnx("bandwidth: %s %s egress redirect: %s", what(e), e->name, strerror(-r));
+	if (!bw->out.rate)
+		ifb_apply(ctx, s, e, &bw->out);
 }
 
-static void want(struct gw_ctx *ctx, struct gw_shaping *s, const struct host_link *l,
-		 const struct gw_bandwidth *bw, bool bridge)
+static struct shaped *entry(struct gw_ctx *ctx, struct gw_shaping *s, const struct host_link *l,
+			    bool bridge)
 {
 	struct shaped *e = find(s, l->name);
 
 	if (e && e->ifindex != l->ifindex) {
 		/* made again: its qdiscs went with the old link, not its IFB */
 		ifb_del(ctx, e);
-		e->bw = (struct gw_bandwidth){ 0 };
-		e->ifindex = l->ifindex;
+		*e = (struct shaped){ .ifindex = l->ifindex };
+		snprintf(e->name, sizeof(e->name), "%s", l->name);
 	}
 	if (!e) {
 		if (s->n == s->cap) {
@@ -253,18 +274,18 @@ static void want(struct gw_ctx *ctx, struct gw_shaping *s, const struct host_lin
 
 			if (!v) {
 				log_warnx("bandwidth: %s: out of memory", l->name);
-				return;
+				return NULL;
 			}
 			s->v = v;
 			s->cap = cap;
 		}
 		e = &s->v[s->n++];
-		*e = (struct shaped){ .ifindex = l->ifindex, .bridge = bridge };
+		*e = (struct shaped){ .ifindex = l->ifindex };
 		snprintf(e->name, sizeof(e->name), "%s", l->name);
 	}
 	e->seen = true;
 	e->bridge = bridge;
-	dev_apply(ctx, s, e, bw);
+	return e;
 }
 
 /* Take what e added off its device (if the device is still there). */
@@ -272,8 +293,12 @@ static void undo(struct gw_ctx *ctx, struct gw_shaping *s, struct shaped *e, boo
 {
 	static const struct gw_bandwidth none;
 
-	if (dev_there)
-		dev_apply(ctx, s, e, &none);
+	if (dev_there) {
+		root_apply(s, e->ifindex, &e->bw.in, &none.in);
+		redir_apply(s, e, 0);
+	}
+	e->bw.in = none.in;
+	e->redir = 0;
 	ifb_del(ctx, e);
 }
 
@@ -290,6 +315,27 @@ static int shaping_new(struct gw_shaping **out)
 	}
 	*out = s;
 	return 0;
+}
+
+/* Network n's guest ports: their own limits, and the network's egress
+ * IFB (net_ifb) for those without their own egress limit. */
+static void sync_ports(struct gw_ctx *ctx, struct gw_shaping *s, const struct host_facts *f,
+		       const struct gw_network *n, const struct gw_net_rt *rt, int net_ifb)
+{
+	static const struct gw_bandwidth none;
+
+	for (size_t k = 0; k < rt->n_ports; k++) {
+		bool own = conf_bw_any(&n->guest_bw) && conf_bw_port(&n->guest_bw, rt->ports[k]);
+		const struct gw_bandwidth *bw = own ? &n->guest_bw : &none;
+		const struct host_link *l;
+		struct shaped *e;
+
+		if (!own && !net_ifb && !find(s, rt->ports[k]))
+			continue;
+		if (!(l = host_link_by_name(f, rt->ports[k])) || !(e = entry(ctx, s, l, false)))
+			continue;
+		dev_apply(ctx, s, e, bw, bw->out.rate ? -1 : net_ifb);
+	}
 }
 
 void shaping_sync(struct gw_ctx *ctx, const struct host_facts *f)
@@ -317,23 +363,22 @@ void shaping_sync(struct gw_ctx *ctx, const struct host_facts *f)
 		s->v[k].seen = false;
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
-		const struct gw_net_rt *rt = &ctx->nets[i];
-		const struct host_link *l;
+		const struct host_link *l = host_link_by_name(f, n->bridge);
+		struct shaped *br = NULL;
 
-		if (conf_bw_any(&n->bw) && (l = host_link_by_name(f, n->bridge)))
-			want(ctx, s, l, &n->bw, true);
-		if (!conf_bw_any(&n->guest_bw))
-			continue;
-		for (size_t k = 0; k < rt->n_ports; k++)
-			if (conf_bw_port(&n->guest_bw, rt->ports[k]) &&
-			    (l = host_link_by_name(f, rt->ports[k])))
-				want(ctx, s, l, &n->guest_bw, false);
+		if (l && (conf_bw_any(&n->bw) || find(s, n->bridge)) &&
+		    (br = entry(ctx, s, l, true)))
+			dev_apply(ctx, s, br, &n->bw, 0);
+		sync_ports(ctx, s, f, n, &ctx->nets[i],
+			   br && n->bw.out.rate && !br->ifb_drop ? br->ifb : 0);
 	}
 	for (size_t k = 0; k < s->n;) {
 		struct shaped *e = &s->v[k];
 		const struct host_link *l;
 
-		if (e->seen) {
+		if (e->ifb_drop)
+			ifb_del(ctx, e); /* no port points at it any more */
+		if (e->seen && (conf_bw_any(&e->bw) || e->redir)) {
 			k++;
 			continue;
 		}
@@ -349,14 +394,17 @@ void shaping_stop(struct gw_ctx *ctx)
 
 	if (!s)
 		return;
-	for (size_t k = 0; k < s->n; k++) {
-		struct shaped *e = &s->v[k];
-		long i = e->bridge ? gw_plan_bridge(&ctx->plan, e->name) : -1;
-		/* a bridge gatewayd made goes whole, with its qdiscs */
-		bool made = i >= 0 && ctx->nets && ctx->nets[i].created_bridge;
+	/* ports first: their redirects point at the bridges' IFBs */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < s->n; k++) {
+			struct shaped *e = &s->v[k];
+			long i = e->bridge ? gw_plan_bridge(&ctx->plan, e->name) : -1;
+			/* a bridge gatewayd made goes whole, with its qdiscs */
+			bool made = i >= 0 && ctx->nets && ctx->nets[i].created_bridge;
 
-		undo(ctx, s, e, !made);
-	}
+			if (e->bridge == (pass == 1))
+				undo(ctx, s, e, !made);
+		}
 	s->n = 0;
 }
 

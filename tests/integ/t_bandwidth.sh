@@ -15,6 +15,8 @@
 #             '- vg2  no limit
 #   [g1] eth0 (DHCP)     [g2] eth0 (DHCP)
 #
+# Network egress: every guest port of the network redirected to the
+# network's IFB (gwb + the bridge's ifindex); its ingress: HTB on gw0.
 # Rates are small enough for a loaded 2-CPU box: 16 and 8 Mbit/s.
 . "$(dirname "$0")/lib.sh"
 require iperf3 busybox tc jq
@@ -110,15 +112,19 @@ say "after the reload: from g1 $rout Mbit/s (limit $RATE2)"
 within10 "$rout" $RATE2 || fail "egress after reload $rout Mbit/s, not within 10 % of $RATE2"
 ok "reload: the open flows went on, now at $RATE2 Mbit/s"
 
-# The whole network instead: the bridge is limited (what is routed into
-# and out of the network), vg1's own limit and its IFB are gone.
+# The whole network instead: what is routed to the guests is shaped on
+# the bridge; what they send, on one IFB every guest port is redirected
+# to. vg1's own limit and its own IFB are gone.
 write_conf 'bandwidth {' "    ingress = \"${RATE1}mbit\"" "    egress = \"${RATE1}mbit\"" '}'
 kill -HUP "$GW_PID"
 wait_until 5 has_htb gw0 || fail "no HTB on the bridge"
 wait_until 5 sh -c "! ip netns exec $NS_HOST tc qdisc show dev vg1 | grep -q htb" ||
 	fail "vg1 keeps its HTB after its limit went"
-in_host tc qdisc show dev vg1 | grep -q ingress && fail "vg1 keeps its ingress qdisc"
-[ "$(ifb_of | wc -l)" = 1 ] || fail "IFBs: $(ifb_of | tr '\n' ' ') (want only the bridge's)"
+netifb=gwb$(in_host cat /sys/class/net/gw0/ifindex)
+redirects_to() { in_host tc filter show dev "$1" ingress | grep -q "Redirect to device $2)"; }
+wait_until 5 redirects_to vg1 "$netifb" || fail "vg1 not redirected to the network's $netifb"
+wait_until 5 redirects_to vg2 "$netifb" || fail "vg2 not redirected to the network's $netifb"
+[ "$(ifb_of | tr '\n' ' ')" = "$netifb " ] || fail "IFBs: $(ifb_of | tr '\n' ' ') (want only $netifb)"
 for flag in "" -R; do
 	r2=$(iperf "$G2" 5202 4 $flag) || fail "iperf3 from g2 failed"
 	say "network limit ${flag:-(egress)}: g2 $r2 Mbit/s (limit $RATE1 on gw0)"

@@ -71,6 +71,7 @@ UNIT_SRCS += tests/unit/test_ra.c
 UNIT_SRCS += tests/unit/test_snapshot.c
 UNIT_SRCS += tests/unit/test_rtplan.c
 UNIT_SRCS += tests/unit/test_binding_dirty.c
+UNIT_SRCS += tests/unit/test_bandwidth.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)

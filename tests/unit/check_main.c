@@ -31,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, snapshot_suite());
 	srunner_add_suite(sr, rtplan_suite());
 	srunner_add_suite(sr, binding_dirty_suite());
+	srunner_add_suite(sr, bandwidth_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -31,4 +31,5 @@ Suite *ra_suite(void);
 Suite *snapshot_suite(void);
 Suite *rtplan_suite(void);
 Suite *binding_dirty_suite(void);
+Suite *bandwidth_suite(void); /* issue 19 item 1 */
 #endif

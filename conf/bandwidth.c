@@ -174,6 +174,43 @@ bool conf_bw_equal(const struct gw_bandwidth *a, const struct gw_bandwidth *b)
 	return conf_bw_dir_equal(&a->in, &b->in) && conf_bw_dir_equal(&a->out, &b->out);
 }
 
+static void print_dir(FILE *f, const char *dir, const struct gw_bw_dir *d)
+{
+	char r[32];
+
+	if (!d->rate)
+		return;
+	conf_bw_format_rate(d->rate, r, sizeof(r));
+	fprintf(f, "        %s = \"%s\"\n", dir, r);
+	fprintf(f, "        %s_burst = \"%ub\"%s\n", dir, gw_bw_burst(d),
+		d->burst ? "" : "    # default: 20 ms at the rate, at least 32k");
+	if (d->peak) {
+		conf_bw_format_rate(d->peak, r, sizeof(r));
+		fprintf(f, "        %s_peak = \"%s\"\n", dir, r);
+	}
+}
+
+void conf_bw_print(FILE *f, const struct gw_network *n)
+{
+	static const char *const names[2] = { "bandwidth", "guest_bandwidth" };
+	const struct gw_bandwidth *b[2] = { &n->bw, &n->guest_bw };
+
+	for (size_t i = 0; i < 2; i++) {
+		if (!conf_bw_any(b[i]))
+			continue;
+		fprintf(f, "    %s {\n", names[i]);
+		print_dir(f, "ingress", &b[i]->in);
+		print_dir(f, "egress", &b[i]->out);
+		if (b[i]->n_ports) {
+			fprintf(f, "        ports = {");
+			for (size_t k = 0; k < b[i]->n_ports; k++)
+				fprintf(f, "%s\"%s\"", k ? ", " : "", b[i]->ports[k]);
+			fprintf(f, "}\n");
+		}
+		fprintf(f, "    }\n");
+	}
+}
+
 static const char *why(int r)
 {
 	return r == -ERANGE ? "out of range (rates 8kbit to 100gbit, bursts 1600 bytes to 1g)"

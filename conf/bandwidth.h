@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* 8 kbit/s .. 100 Gbit/s; bursts 1,600 bytes .. 1 GiB */
 #define GW_BW_RATE_MIN	8000ull
@@ -62,6 +63,9 @@ void conf_bw_format_rate(uint64_t bits, char *buf, size_t len);
  * whole). */
 uint32_t gw_bw_burst(const struct gw_bw_dir *d);
 bool conf_bw_any(const struct gw_bandwidth *b);
+/* gatewayd -n -v: both sections of a network, defaults spelled out. */
+struct gw_network;
+void conf_bw_print(FILE *f, const struct gw_network *n);
 /* Does guest_bandwidth b apply to the port of this name? */
 bool conf_bw_port(const struct gw_bandwidth *b, const char *port);
 bool conf_bw_dir_equal(const struct gw_bw_dir *a, const struct gw_bw_dir *b);

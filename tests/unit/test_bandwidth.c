@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 START_TEST(test_bw_rates)
@@ -146,6 +147,39 @@ START_TEST(test_bw_conf_refused)
 	refused("guest_bandwidth {\n ingress = 10mbit\n ports = {\"a b\"}\n}\n",
 		"t.conf:6: network \"a\": guest_bandwidth ports pattern \"a b\" must be");
 	refused("bandwidth {\n rate = 10mbit\n}\n", "t.conf:5: ");
+}
+END_TEST
+
+/* gatewayd -n -v prints what parses back to the same limits */
+START_TEST(test_bw_print_round_trip)
+{
+	struct gw_conf *c, *d;
+	char err[512] = "", *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_msg(
+		load("bandwidth { ingress = 100mbit egress_peak = 30mbit egress = 20mbit }\n"
+		     "guest_bandwidth { ingress = 1500kbps ingress_burst = 64k ports = {vm1} }\n",
+		     &c, err, sizeof(err)) == 0,
+		"%s", err);
+	f = open_memstream(&text, &len);
+	conf_print(f, c);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "        ingress = \"100mbit\"\n"));
+	ck_assert_ptr_nonnull(strstr(text, "        ingress_burst = \"250000b\"    # default"));
+	ck_assert_ptr_nonnull(strstr(text, "        ingress = \"12mbit\"\n"));
+	ck_assert_msg(conf_load_buf("p.conf", text, &d, err, sizeof(err)) == 0, "%s\n%s", err,
+		      text);
+	/* the defaults are written out, so compare the bursts in force */
+	ck_assert_uint_eq(d->networks[0].bw.in.rate, c->networks[0].bw.in.rate);
+	ck_assert_uint_eq(gw_bw_burst(&d->networks[0].bw.in), gw_bw_burst(&c->networks[0].bw.in));
+	ck_assert_uint_eq(d->networks[0].bw.out.peak, 30000000);
+	ck_assert_uint_eq(d->networks[0].guest_bw.in.burst, 65536);
+	ck_assert_str_eq(d->networks[0].guest_bw.ports[0], "vm1");
+	conf_free(d);
+	conf_free(c);
+	free(text);
 }
 END_TEST
 
@@ -374,6 +408,7 @@ Suite *bandwidth_suite(void)
 	tcase_add_test(tc, test_bw_format);
 	tcase_add_test(tc, test_bw_conf_good);
 	tcase_add_test(tc, test_bw_conf_refused);
+	tcase_add_test(tc, test_bw_print_round_trip);
 	tcase_add_test(tc, test_tc_htb);
 	tcase_add_test(tc, test_tc_leaf_ingress_del);
 	tcase_add_test(tc, test_tc_redirect);

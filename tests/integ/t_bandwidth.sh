@@ -112,6 +112,15 @@ for flag in "" -R; do
 done
 ok "reload: the open flows went on, now at $RATE2 Mbit/s"
 
+# A bad value applies nothing: the reload is refused with the line, the
+# rates in force stay.
+write_conf 'guest_bandwidth {' '    ingress = "fast"' "    egress = \"${RATE1}mbit\"" '    ports = {"vg1"}' '}'
+kill -HUP "$GW_PID"
+wait_until 5 grep -q 'gw.conf:[0-9]*: network "default": guest_bandwidth ingress "fast": not a number with a unit' "$T/gw.log" ||
+	fail "no refusal naming the bad rate"
+class_rate vg1 $RATE2 && class_rate "$(ifb_of)" $RATE2 || fail "a refused reload changed the rates"
+ok "a bad rate refuses the reload (file:line), the rates in force stay"
+
 # The whole network instead: what is routed to the guests is shaped on
 # the bridge; what they send, on one IFB every guest port is redirected
 # to. vg1's own limit and its own IFB are gone.

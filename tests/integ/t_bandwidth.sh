@@ -98,8 +98,8 @@ write_conf 'guest_bandwidth {' "    ingress = \"${RATE2}mbit\"" "    egress = \"
 	'    ports = {"vg1"}' '}'
 kill -HUP "$GW_PID"
 class_rate() { in_host tc class show dev "$1" | grep -q "rate ${2}Mbit"; }
-wait_until 5 class_rate vg1 $RATE2 || fail "vg1's class not changed to $RATE2 Mbit/s"
-wait_until 5 class_rate "$(ifb_of)" $RATE2 || fail "the IFB's class not changed to $RATE2 Mbit/s"
+wait_until 10 class_rate vg1 $RATE2 || fail "vg1's class not changed to $RATE2 Mbit/s"
+wait_until 10 class_rate "$(ifb_of)" $RATE2 || fail "the IFB's class not changed to $RATE2 Mbit/s"
 wait $pin || fail "the ingress flow did not survive the reload"
 wait $pout || fail "the egress flow did not survive the reload"
 say "across the reload: to g1 $(mean_after "$T/reload-in.json" 5), from g1 $(mean_after "$T/reload-out.json" 5) Mbit/s (both ways at once: each flow's ACKs queue behind the other's data)"
@@ -126,7 +126,7 @@ ok "a bad rate refuses the reload (file:line), the rates in force stay"
 # to. vg1's own limit and its own IFB are gone.
 write_conf 'bandwidth {' "    ingress = \"${RATE1}mbit\"" "    egress = \"${RATE1}mbit\"" '}'
 kill -HUP "$GW_PID"
-wait_until 5 has_htb gw0 || fail "no HTB on the bridge: $(in_host tc qdisc show dev gw0)"
+wait_until 10 has_htb gw0 || fail "no HTB on the bridge: $(in_host tc qdisc show dev gw0)"
 wait_until 5 sh -c "! ip netns exec $NS_HOST tc qdisc show dev vg1 | grep -q htb" ||
 	fail "vg1 keeps its HTB after its limit went"
 netifb=gwb$(in_host cat /sys/class/net/gw0/ifindex)

@@ -212,6 +212,14 @@ static int redir_apply(struct gw_shaping *s, struct shaped *e, int to)
 	}
 	if (!to)
 		return 0;
+	/* An ingress qdisc already there (ours, left by a crash, its filter
+	 * redirecting to an IFB that is gone: mirred would drop everything)
+	 * goes first: the port's ingress is ours now. */
+	if ((k = tc_msg_qdisc_del(buf, MSG_SIZE, seq, e->ifindex, true)) < 0)
+		return k;
+	if ((r = send_msgs(s, buf, (size_t)k)) < 0 && !gone(r))
+		return r;
+	seq = nl_seq_next(s->nl);
 	if ((k = tc_msg_ingress(buf, MSG_SIZE, seq, e->ifindex)) < 0 ||
 	    (q = tc_msg_redirect(buf + k, MSG_SIZE, seq + 1, e->ifindex, to)) < 0)
 		return -EMSGSIZE;

@@ -141,6 +141,21 @@ for flag in "" -R; do
 done
 ok "bandwidth on the network: the bridge holds g2 to $RATE1 Mbit/s both ways"
 
+# A crash leaves the qdiscs and the IFB behind; the next start takes the
+# ports over again (the old redirect, to an IFB that is then gone, would
+# drop everything the guests send) and the limit holds.
+kill -KILL "$GW_PID"
+wait "$GW_PID" 2>/dev/null
+GW_PID=
+old_ifb=$netifb
+in_host ip link del "$old_ifb" # as if a different ifindex: its redirect points nowhere
+gw_start
+wait_until 10 redirects_to vg2 "$netifb" || fail "vg2 not redirected after the restart"
+r2=$(iperf "$G2" 5202 3) || fail "iperf3 from g2 after a crash and a restart"
+say "after kill -9 and a restart: g2 $r2 Mbit/s (limit $RATE1 on the network)"
+within10 "$r2" $RATE1 || fail "g2 after the restart $r2 Mbit/s, not within 10 % of $RATE1"
+ok "after a crash: the next start shapes the same ports again"
+
 # Stop: the adopted bridge and the veths stay, nothing of ours on them.
 gw_stop || fail "gatewayd did not stop cleanly"
 in_host ip link show gw0 >/dev/null 2>&1 || fail "the adopted bridge went"

@@ -82,6 +82,9 @@ row=$(echo "$json" | jq -c '.networks[0].bandwidth[] | select(.device == "vg1")'
 [ "$(echo "$row" | jq -r '.egress_overlimits | tonumber')" -gt 0 ] || fail "no egress overlimits: $row"
 echo "$json" | jq -e '.networks[0].bandwidth[] | select(.device == "vg2")' >/dev/null &&
 	fail "status shows a limit on vg2"
+human=$($GATEWAYCTL -s "$T/run/gatewayd.sock" status) || fail "gatewayctl status"
+echo "$human" | grep -q "port vg1 ingress=${RATE1}mbit egress=${RATE1}mbit ingress_drops=" ||
+	fail "status (table) shows no limit for vg1: $human"
 ok "status: vg1 ${RATE1}mbit both ways, overlimits $(echo "$row" | jq -c '[.ingress_overlimits, .egress_overlimits]')"
 
 # Reload to RATE2 under open flows, one each way: they go on (iperf3

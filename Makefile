@@ -64,6 +64,8 @@ LIB_SRCS += gatewayd/core/forwards_rt.c gatewayd/ctl/forward_ctl.c
 LIB_SRCS += conf/owner.c
 # connection quota (issue 19 item 2)
 LIB_SRCS += conf/quota.c nft/quota.c nft/quota_read.c gatewayd/ctl/quota_ctl.c
+# bandwidth limits (issue 19 item 1)
+LIB_SRCS += conf/bandwidth.c lib/tc.c gatewayd/core/shaping.c gatewayd/ctl/bandwidth_ctl.c
 GW_SRCS  := gatewayd/main.c
 UNIT_SRCS := tests/unit/check_main.c tests/unit/test_conf.c tests/unit/test_conf_text.c tests/unit/test_nft.c \
 	tests/unit/test_dnsmasq_conf.c tests/unit/test_sysctl.c tests/unit/test_hostcheck.c tests/unit/test_packets.c tests/unit/test_notify.c tests/unit/test_leases.c tests/unit/test_state.c \
@@ -81,6 +83,7 @@ UNIT_SRCS += tests/unit/test_binding_dirty.c
 UNIT_SRCS += tests/unit/test_guests.c
 UNIT_SRCS += tests/unit/test_authz.c
 UNIT_SRCS += tests/unit/test_quota.c
+UNIT_SRCS += tests/unit/test_bandwidth.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -152,8 +155,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c conf/owner.c lib/names.c
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/qemu.c conf/bgp.c conf/quota.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/guest_opts.c conf/qemu.c conf/bgp.c conf/owner.c conf/quota.c conf/bandwidth.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

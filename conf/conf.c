@@ -278,7 +278,7 @@ static cfg_opt_t network_opts[] = {
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
 	/* each feature's keys, from its own file */
 	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CONF_BGP_NET_OPTS CONF_OWNER_OPTS
-		CONF_QUOTA_OPTS CFG_END(),
+		CONF_QUOTA_OPTS CONF_BANDWIDTH_OPTS CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "conf/bandwidth.h"
 #include "conf/bgp.h"
 #include "conf/forward.h"
 #include "conf/host.h"
@@ -62,6 +63,8 @@ struct gw_network {
 	/* conf/owner.h: who may use gatewayctl on it */
 	struct gw_owners owners;
 	struct gw_quota q; /* conf/quota.h: connection quota */
+	/* conf/bandwidth.c: the bridge's limits and each guest port's */
+	struct gw_bandwidth bw, guest_bw;
 };
 
 struct gw_conf {

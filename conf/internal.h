@@ -90,6 +90,9 @@ int conf_network_guest_opts(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
 /* One DNS label: 1-63 letters, digits and '-', not starting or ending
  * with '-' (host.c). */
 bool conf_label_ok(const char *s, size_t len);
+/* bandwidth.c: the bandwidth and guest_bandwidth sections. */
+int conf_network_bandwidth(struct conf_ctx *ctx, cfg_t *sec, const char *pfx,
+			   struct gw_network *net);
 int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 /* owner.c: a network's owners, resolved to uid/gid now. */
 int conf_network_owners(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);

@@ -230,7 +230,9 @@ int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
 	    (r = conf_network_mode(ctx, sec, pfx, net)) < 0 ||
 	    (r = conf_network_forwards(ctx, sec, pfx, net)) < 0 ||
 	    (r = conf_network_owners(ctx, sec, pfx, net)) < 0 ||
-	    (r = conf_network_quota(ctx, sec, pfx, net)) < 0)
+	    (r = conf_network_quota(ctx, sec, pfx, net)) < 0 ||
+
+	    (r = conf_network_bandwidth(ctx, sec, pfx, net)) < 0)
 		return r;
 	return conf_network_hosts(ctx, sec, pfx, net);
 }

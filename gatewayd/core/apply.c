@@ -6,6 +6,7 @@
  * nothing or all); then dnsmasqs that go, bridges that go, bridges that
  * come, dnsmasqs that come (serve.c). Stop is the reverse of everything. */
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/shaping.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
@@ -504,6 +505,7 @@ void apply_stop(struct gw_ctx *ctx)
 	for (size_t i = 0; i < conf->n_networks; i++)
 		apply_dhcp_down(conf, &conf->networks[i], &ctx->nets[i]);
 	apply_dhcp_retired_free(ctx);
+	shaping_stop(ctx);    /* qdiscs on what stays, its IFB devices */
 	taps_stop(ctx, &del); /* the taps it made go with the bridges */
 	resolv_watch_free(ctx->resolv);
 	ctx->resolv = NULL;

@@ -5,6 +5,7 @@
  * kernel cannot own our tables (someone else's flush is undone), and the
  * resolv.conf watch (every dnsmasq re-reads its upstream servers). */
 #include "gatewayd/core/apply.h"
+#include "gatewayd/core/shaping.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/names.h"
@@ -259,6 +260,7 @@ void gw_ctx_free(struct gw_ctx *ctx)
 		eloop_remove_fd(ctx->loop, ctx->nft_monitor_fd);
 		close(ctx->nft_monitor_fd);
 	}
+	shaping_free(ctx->shaping);
 	rtnl_close(ctx->rtnl);
 	nft_conn_close(ctx->nft);
 	gw_plan_release(&ctx->plan);

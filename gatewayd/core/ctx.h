@@ -18,6 +18,8 @@
 #include "nft/commit.h"
 #include "ra/router.h"
 
+struct gw_shaping;
+
 struct gw_net_rt {
 	char uplink[IFNAMSIZ];
 	bool created_bridge;
@@ -84,6 +86,8 @@ struct gw_ctx {
 	struct ra_router *ra;
 	/* guests' DHCP names pinned to their MACs (names.c), or NULL */
 	struct gw_names *names;
+	/* bandwidth limits in force (shaping.c), or NULL */
+	struct gw_shaping *shaping;
 };
 
 /* serve.c: a network's dnsmasq, after the checks that may refuse it

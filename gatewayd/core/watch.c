@@ -20,6 +20,7 @@
  * owned by gatewayd's socket and nobody else can touch them (see
  * nft/commit.c and on_nft_change()). */
 #include "gatewayd/core/watch.h"
+#include "gatewayd/core/shaping.h"
 #include "gatewayd/core/bgp.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
@@ -262,6 +263,8 @@ static void watch_run(struct gw_ctx *ctx, const struct host_facts *f, const stru
 	/* binding's inputs: the guest ports */
 	if (refill || ports)
 		binding_sync(ctx, f, refill);
+	if (refill || ports || bgp)
+		shaping_sync(ctx, f); /* bandwidth: new ports, reload, bridges made again */
 	if (d.sysctls && sysctls)
 		watch_sysctls(ctx);
 	rt_diff_release(&d);

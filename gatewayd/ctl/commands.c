@@ -7,6 +7,7 @@
 #include "gatewayd/ctl/commands.h"
 #include "gatewayd/core/forwards_rt.h"
 #include "gatewayd/ctl/authz.h"
+#include "gatewayd/ctl/bandwidth_ctl.h"
 #include "gatewayd/ctl/bgp_ctl.h"
 #include "gatewayd/ctl/guests.h"
 #include "gatewayd/ctl/ports.h"
@@ -136,6 +137,7 @@ static void status_one(struct out *o, struct gw_ctx *ctx, size_t i, const struct
 		out_item(o, rt->ports[k]);
 	out_list_end(o);
 	ports_status(o, ctx, i, gs, leases, nl); /* guest ports: origin, MAC, lease, drops */
+	bw_ctl_status(o, ctx, i);		 /* bandwidth: limits, drops, overlimits */
 	out_str(o, "dnsmasq", dnsmasq_state(rt));
 	out_int(o, "dnsmasq_pid", rt->dnsmasq ? dnsmasq_pid(rt->dnsmasq) : 0);
 	out_int(o, "dnsmasq_uptime_s", rt->dnsmasq ? dnsmasq_uptime_ms(rt->dnsmasq) / 1000 : 0);

@@ -8,6 +8,7 @@
  * way, from its clients (dhcp_clients: port . MAC). */
 #include "gatewayd/ctl/guests.h"
 #include "gatewayd/ctl/quota_ctl.h"
+#include "gatewayd/core/shaping.h"
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
@@ -291,6 +292,7 @@ int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
 	const struct gw_network *n = &ctx->conf->networks[net];
 	const struct gw_net_rt *rt = &ctx->nets[net];
 	struct guest_sets *own = NULL;
+	struct shaping_stats st;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -310,9 +312,11 @@ int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
 		snprintf(w->port, sizeof(w->port), "%s", l.name);
 		w->ifindex = (uint32_t)l.ifindex;
 		row_drops(sets ? sets : own, w);
-		/* bandwidth (core/shaping.c): its per-port drops go into
-		 * w->drops here */
 		row_fill(ctx, n, w, leases, nl);
+		/* the port's own limits (guest_bandwidth), both ways */
+		if (conf_bw_any(&n->guest_bw) && conf_bw_port(&n->guest_bw, w->port) &&
+		    shaping_port_stats(ctx, w->port, &st) == 0 && st.shaped)
+			w->drops.bandwidth_dropped = (uint64_t)st.in_drops + st.out_drops;
 		w->drops.quota_dropped = quota_macs_dropped(
 			(sets ? sets : own)->quota, (sets ? sets : own)->n_quota, n, w->mac);
 		out->n++;

@@ -34,6 +34,7 @@ int main(void)
 	srunner_add_suite(sr, guests_suite());
 	srunner_add_suite(sr, authz_suite());
 	srunner_add_suite(sr, quota_suite());
+	srunner_add_suite(sr, bandwidth_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -34,4 +34,5 @@ Suite *binding_dirty_suite(void);
 Suite *guests_suite(void); /* doc, issue 19 item 5 */
 Suite *authz_suite(void);
 Suite *quota_suite(void);
+Suite *bandwidth_suite(void); /* issue 19 item 1 */
 #endif

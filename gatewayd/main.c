@@ -18,6 +18,7 @@
 #include "lib/state.h"
 #include "nft/feature.h"
 #include "nft/plan.h"
+#include "nft/update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -259,6 +260,10 @@ static int run_daemon(struct gw_conf *conf, const char *conf_path, int foregroun
 	}
 	log_init(foreground, verbose);
 	write_lock_pid(lockfd);
+	/* the reload's chain digests: keyed, so no config can collide them */
+	if ((r = nft_digest_key(NULL)) < 0)
+		log_warnx("getrandom: %s; the chain digests are keyed from the clock",
+			  strerror(-r));
 	if (getenv("GATEWAYD_TEST_OMIT")) {
 		unsigned omit;
 

@@ -770,7 +770,8 @@ START_TEST(test_digest_keyed)
 
 			nft_digest_key(NULL); /* as gatewayd does at start */
 			digests_of(&p, x, n);
-			_exit(write(pfd[1], x, n * sizeof(*x)) == (ssize_t)(n * sizeof(*x)) ? 0 : 1);
+			_exit(write(pfd[1], x, n * sizeof(*x)) == (ssize_t)(n * sizeof(*x)) ? 0
+											    : 1);
 		}
 		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
 	}

@@ -89,7 +89,25 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
-all: $(BUILD)/gatewayd $(BUILD)/gatewayctl
+all: $(BUILD)/gatewayd $(BUILD)/gatewayctl $(BUILD)/gatewayd-test
+
+# The test build: the bench hook GATEWAYD_TEST_OMIT (nft/plan.h) is
+# compiled in only here (-DGW_TEST_HOOKS), for bench/ruleset.sh's
+# per-part figures, t_test_omit.sh and the unit tests. build/gatewayd,
+# the binary `make install` installs, ignores the variable.
+TEST_HOOK_SRCS := nft/plan.c gatewayd/main.c
+TEST_HOOK_OBJS := $(TEST_HOOK_SRCS:%.c=$(BUILD)/obj-test/%.o)
+
+$(BUILD)/obj-test/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(XCFLAGS) -DGW_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# its objects first: the archive's production nft/plan.o is then not
+# pulled in
+$(BUILD)/gatewayd-test: $(TEST_HOOK_OBJS) $(BUILD)/libgw.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -107,7 +125,7 @@ $(BUILD)/gatewayctl: $(BUILD)/obj/gatewayd/ctl/gatewayctl.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libgw.a
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/obj-test/nft/plan.o $(BUILD)/libgw.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
 
@@ -119,7 +137,7 @@ unit: $(BUILD)/unit-tests
 	tests/layout.sh
 	$(BUILD)/unit-tests
 
-integ: $(BUILD)/gatewayd $(BUILD)/gatewayctl
+integ: $(BUILD)/gatewayd $(BUILD)/gatewayctl $(BUILD)/gatewayd-test
 	tests/integ/run-all.sh
 
 # The Debian packages: one list, deps/debian-packages. deps/install.sh is
@@ -168,7 +186,7 @@ fuzz:
 
 # Benchmarks (namespaces only): per-packet cost with many networks, start
 # and stop time. They report ratios; they are not tests.
-bench: $(BUILD)/gatewayd $(BUILD)/gatewayctl
+bench: $(BUILD)/gatewayd $(BUILD)/gatewayctl $(BUILD)/gatewayd-test
 	deps/install.sh bench
 	BUILD=$(BUILD) bench/run.sh
 
@@ -180,4 +198,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps unit integ check demo install fuzz bench format-check clean
--include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/ctl/gatewayctl.d
+-include $(LIB_OBJS:.o=.d) $(GW_OBJS:.o=.d) $(TEST_HOOK_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/gatewayd/ctl/gatewayctl.d

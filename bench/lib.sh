@@ -3,6 +3,8 @@
 # EPOCHREALTIME, so a timestamp costs no fork.
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The test build (Makefile): the only one that takes GATEWAYD_TEST_OMIT.
+GATEWAYD_TEST=${GATEWAYD_TEST:-${GATEWAYD%/*}/gatewayd-test}
 INET_IP=198.51.100.1
 INET_IP6=2001:db8:51::1 # the internet's eth0 (tests/integ/lib.sh topo_init)
 

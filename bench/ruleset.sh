@@ -78,7 +78,10 @@ esac
 read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt masq6 gatewayd6 gatewayd6r libvirt6${BENCH_GATEWAYD_OLD:+ gatewayd_old}$RS_ALT$RS_BREAK}"
 [ "${RS_VARIANTS[0]}" = none ] || RS_VARIANTS=(none "${RS_VARIANTS[@]}")
 for v in "${RS_VARIANTS[@]}"; do
-	case $v in gatewayd_no_* | gatewayd_skel | gatewayd6 | gatewayd6r) RS_BIN[$v]=$GATEWAYD ;; esac
+	case $v in
+	gatewayd6 | gatewayd6r) RS_BIN[$v]=$GATEWAYD ;;
+	gatewayd_no_* | gatewayd_skel) RS_BIN[$v]=$GATEWAYD_TEST ;; # the hook is built in there only
+	esac
 done
 RS_BR=gwa
 RS_NET=10.200.0

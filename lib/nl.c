@@ -447,9 +447,11 @@ int nl_wait_feed(struct nl_wait *w, const void *buf, size_t len, nl_cb cb, void 
 			} else if (w->acks_due) {
 				if (--w->acks_due == 0 && !w->error)
 					w->done = true;
-			} else {
+			} else if (!w->error) {
 				w->doubt = true; /* more acks than requests */
 			}
+			/* after an error: the ack of a later message (a batch
+			 * acks only its last, and an error counted as one) */
 			break;
 		case NL_ERROR:
 			fail(w, ((const struct nlmsgerr *)NLMSG_DATA(m))->error, m);

@@ -96,12 +96,31 @@ int batch_begin(struct nft_batch *b)
 	return batch_push(b, "batch begin");
 }
 
+/* Only the batch's last message asks for an ack. The kernel answers an
+ * error whether asked or not (tagged with the failing message's seq), and
+ * has handled the whole batch by the time it acks the last: one ack tells
+ * all the others would, without building, queueing and reading one per
+ * rule (176 for one network's ruleset). */
+static void acks_last_only(struct nft_batch *b)
+{
+	struct nlmsghdr *m = (struct nlmsghdr *)b->buf, *last = NULL;
+	int left = (int)b->len;
+
+	for (; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left))
+		if (m->nlmsg_flags & NLM_F_ACK) {
+			if (last)
+				last->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+			last = m;
+		}
+}
+
 int batch_end(struct nft_batch *b)
 {
 	int r = batch_reserve(b);
 
 	if (r < 0)
 		return r;
+	acks_last_only(b);
 	nftnl_batch_end(b->buf + b->len, b->seq);
 	return batch_push(b, "batch end");
 }

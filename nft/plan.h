@@ -290,7 +290,8 @@ struct nft_set_plan {
 	struct nft_elem *elems;
 };
 
-/* Bench hook, never for production: GATEWAYD_TEST_OMIT="binding meters
+/* Bench hook, never for production (compiled only into test builds, see
+ * nft_test_omit()): GATEWAYD_TEST_OMIT="binding meters
  * ..." leaves those parts out of the ruleset, so that bench/ruleset.sh can
  * measure what each costs a packet (issue 18: the per-feature breakdown).
  * The guards they are part of are off while it is set; gatewayd says so
@@ -307,7 +308,9 @@ enum nft_omit {
 /* Parses a space- or comma-separated list of the names above into *out;
  * -EINVAL naming nothing on an unknown word. */
 int nft_omit_parse(const char *s, unsigned *out);
-/* GATEWAYD_TEST_OMIT parsed (0 when unset or invalid). */
+/* GATEWAYD_TEST_OMIT parsed (0 when unset or invalid); always 0 unless
+ * built with -DGW_TEST_HOOKS (build/gatewayd-test, the unit tests): a
+ * production gatewayd ignores the variable. */
 unsigned nft_test_omit(void);
 
 struct nft_plan {

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 struct named {
 	uint8_t family;
@@ -105,12 +108,14 @@ static bool rule_equal(const struct nft_rule_plan *a, const struct nft_rule_plan
 }
 
 /* A chain's rules digested into 128 bits, from what rule_equal()
- * compares: chains with equal digests hold equal rules unless two rule
- * lists collide in 128 bits, which the administrator's config (the rules
- * never come from a guest) does not make happen. Two 64-bit lanes, each
- * word mixed in by multiply and rotate, finished as splitmix64 does. */
+ * compares: chains with equal digests hold equal rules. The digest is
+ * SipHash-2-4 with its 128-bit output, keyed per process (getrandom): an
+ * unkeyed (or merely seeded multiply-rotate) hash is public, so a config
+ * could be crafted whose changed chain collides with the old one, and a
+ * reload would keep the old rules in force. With a secret key a
+ * collision is as hard as guessing the key. */
 struct digest {
-	uint64_t a, b;
+	uint64_t v0, v1, v2, v3, n;
 };
 
 static uint64_t rotl64(uint64_t x, unsigned k)
@@ -118,12 +123,68 @@ static uint64_t rotl64(uint64_t x, unsigned k)
 	return (x << k) | (x >> (64 - k));
 }
 
-static void dg_word(struct digest *d, uint64_t w)
+static uint64_t dg_key[2];
+static bool dg_keyed;
+
+int nft_digest_key(const uint64_t key[2])
 {
-	d->a = rotl64(d->a ^ (w * 0x87c37b91114253d5ull), 31) * 0x9e3779b97f4a7c15ull;
-	d->b = rotl64(d->b + (w * 0x4cf5ad432745937full), 27) * 0xc2b2ae3d27d4eb4full + d->a;
+	uint64_t k[2];
+
+	if (key) {
+		memcpy(k, key, sizeof(k));
+	} else if (getrandom(k, sizeof(k), 0) != sizeof(k)) {
+		/* no getrandom: still keyed, by what an outsider cannot read
+		 * back afterwards */
+		int e = errno;
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		k[0] = (uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)k;
+		k[1] = (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)&dg_key;
+		memcpy(dg_key, k, sizeof(k));
+		dg_keyed = true;
+		return -e;
+	}
+	memcpy(dg_key, k, sizeof(k));
+	dg_keyed = true;
+	return 0;
 }
 
+static void sip_round(struct digest *d)
+{
+	d->v0 += d->v1;
+	d->v1 = rotl64(d->v1, 13) ^ d->v0;
+	d->v0 = rotl64(d->v0, 32);
+	d->v2 += d->v3;
+	d->v3 = rotl64(d->v3, 16) ^ d->v2;
+	d->v0 += d->v3;
+	d->v3 = rotl64(d->v3, 21) ^ d->v0;
+	d->v2 += d->v1;
+	d->v1 = rotl64(d->v1, 17) ^ d->v2;
+	d->v2 = rotl64(d->v2, 32);
+}
+
+static void dg_init(struct digest *d)
+{
+	if (!dg_keyed)
+		nft_digest_key(NULL);
+	d->v0 = dg_key[0] ^ 0x736f6d6570736575ull;
+	d->v1 = dg_key[1] ^ 0x646f72616e646f6dull ^ 0xee; /* 0xee: 128-bit output */
+	d->v2 = dg_key[0] ^ 0x6c7967656e657261ull;
+	d->v3 = dg_key[1] ^ 0x7465646279746573ull;
+	d->n = 0;
+}
+
+static void dg_word(struct digest *d, uint64_t w)
+{
+	d->v3 ^= w;
+	sip_round(d);
+	sip_round(d);
+	d->v0 ^= w;
+	d->n++;
+}
+
+/* Length first: the words of two fields cannot be regrouped. */
 static void dg_bytes(struct digest *d, const void *p, size_t len)
 {
 	const unsigned char *c = p;
@@ -141,11 +202,18 @@ static void dg_bytes(struct digest *d, const void *p, size_t len)
 	}
 }
 
-static uint64_t dg_fin(uint64_t x)
+/* SipHash's finalisation, the message's word count as its last block. */
+static void dg_fin(struct digest *d, uint64_t out[2])
 {
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
+	dg_word(d, d->n << 3);
+	d->v2 ^= 0xee;
+	for (int i = 0; i < 4; i++)
+		sip_round(d);
+	out[0] = d->v0 ^ d->v1 ^ d->v2 ^ d->v3;
+	d->v1 ^= 0xdd;
+	for (int i = 0; i < 4; i++)
+		sip_round(d);
+	out[1] = d->v0 ^ d->v1 ^ d->v2 ^ d->v3;
 }
 
 #if __SIZEOF_POINTER__ == 8
@@ -158,8 +226,9 @@ _Static_assert(sizeof(struct nft_rule_plan) == 184 && sizeof(struct nft_match) =
 static void chain_digest(const struct nft_plan *p, const struct rules_by_chain *g, size_t c,
 			 uint64_t out[2])
 {
-	struct digest d = { 0x243f6a8885a308d3ull, 0x13198a2e03707344ull };
+	struct digest d;
 
+	dg_init(&d);
 	dg_word(&d, g->first[c + 1] - g->first[c]);
 	for (size_t k = g->first[c]; k < g->first[c + 1]; k++) {
 		const struct nft_rule_plan *r = &p->rules[g->by[k]];
@@ -178,8 +247,7 @@ static void chain_digest(const struct nft_plan *p, const struct rules_by_chain *
 		if (r->n_matches)
 			dg_bytes(&d, r->m, r->n_matches * sizeof(r->m[0]));
 	}
-	out[0] = dg_fin(d.a ^ rotl64(d.b, 17));
-	out[1] = dg_fin(d.b + d.a);
+	dg_fin(&d, out);
 }
 
 static bool chain_rules_equal(const struct nft_plan *o, const struct rules_by_chain *og, size_t oc,

@@ -52,6 +52,12 @@ int nft_update_plan(const struct nft_plan *old, const struct nft_plan *new, stru
  * counters and map elements stay. A compacted plan cannot be applied or
  * printed: build it again (gw_plan_nft_rebuild()). -ENOMEM: p unchanged. */
 int nft_plan_compact(struct nft_plan *p);
+/* The key of the chains' digests (SipHash): key NULL draws one with
+ * getrandom (the first digest does, if nobody did); a test passes its
+ * own. Digests made under one key compare only under the same key: set
+ * it once per process, before the first compaction. 0, or -errno when
+ * getrandom failed (a weaker key from the clock and addresses is used). */
+int nft_digest_key(const uint64_t key[2]);
 /* Its rules, also after nft_plan_compact(). */
 size_t nft_plan_rule_count(const struct nft_plan *p);
 void nft_update_release(struct nft_update *u);

@@ -397,15 +397,61 @@ static int dhcp_up(struct gw_ctx *ctx, const struct gw_diff *d, bool strict, cha
 	return 0;
 }
 
-/* The probe's answer, before the first commit: the plan's rules made again
- * for a kernel with bridge meta. Until then nothing used them. */
-static int backstop_settle(struct gw_ctx *ctx, struct nft_probe *probe, char *err, size_t errlen)
-{
-	struct nft_plan nft;
-	int r;
+/* This boot's kernel has no bridge meta: known from an earlier start's
+ * probe (run_dir/RUN_NO_BRIDGE_META: "boot ID"). The probe's refused
+ * transaction waits for an RCU grace period, and the links gatewayd
+ * creates meanwhile wait with it (a bridge: 0.4 ms alone, 7 ms beside the
+ * probe, measured here): a restart in the same boot does not ask again.
+ * Only "no" is kept: the port-set form is valid on every kernel, so a
+ * stale or forged record costs nothing but the form, and a kernel with
+ * bridge meta answers its probe without that wait (no abort). */
+#define RUN_NO_BRIDGE_META "no-bridge-meta"
 
-	ctx->bridge_meta = nft_bridge_meta_probe_wait(probe) > 0;
-	log_info("backstop mode: %s", nft_backstop_mode(ctx->bridge_meta));
+static bool no_bridge_meta_known(const struct gw_conf *conf)
+{
+	char path[GW_PATH_MAX + 32], line[64], id[40];
+	bool known = false;
+	FILE *f;
+
+	state_path(conf->run_dir, RUN_NO_BRIDGE_META, path, sizeof(path));
+	if (!(f = fopen(path, "re")))
+		return false;
+	state_boot_id(id);
+	if (id[0] && fgets(line, sizeof(line), f) && !strncmp(line, "boot ", 5)) {
+		line[strcspn(line, "\n")] = '\0';
+		known = !strcmp(line + 5, id);
+	}
+	fclose(f);
+	return known;
+}
+
+static int boot_fill(FILE *f, void *arg)
+{
+	char id[40];
+
+	(void)arg;
+	state_boot_id(id);
+	fprintf(f, "boot %s\n", id);
+	return 0;
+}
+
+/* The probe's answer, before the first commit: the plan's rules made again
+ * for a kernel with bridge meta. Until then nothing used them. known: the
+ * answer "no" came from this boot's record, not from a probe. */
+static int backstop_settle(struct gw_ctx *ctx, struct nft_probe *probe, bool known, char *err,
+			   size_t errlen)
+{
+	char path[GW_PATH_MAX + 32];
+	struct nft_plan nft;
+	int r, answer = nft_bridge_meta_probe_wait(probe);
+
+	ctx->bridge_meta = answer > 0;
+	log_info("backstop mode: %s%s", nft_backstop_mode(ctx->bridge_meta),
+		 known ? " (no bridge meta in this kernel: known since this boot's first start)"
+		       : "");
+	state_path(ctx->conf->run_dir, RUN_NO_BRIDGE_META, path, sizeof(path));
+	if (!known && answer == 0 && (r = state_file_write(path, 0644, boot_fill, NULL)) < 0)
+		log_warnx("%s: %s; the next start probes again", path, strerror(-r));
 	if (ctx->bridge_meta == ctx->plan.bridge_meta)
 		return 0;
 	ctx->plan.bridge_meta = ctx->bridge_meta;
@@ -422,6 +468,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	struct gw_plan plan;
 	struct gw_diff d = { 0 };
 	char path[GW_PATH_MAX + 32];
+	bool known;
 	int r, q;
 
 	test_ports_remove(ctx);
@@ -434,7 +481,10 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	 * beside the start's own work (the kernel's answer takes a grace
 	 * period); the plan is made for a kernel without bridge meta and its
 	 * rules made again before the first commit if the kernel has it. */
-	nft_bridge_meta_probe_start(&probe);
+	if ((known = no_bridge_meta_known(conf)))
+		probe = (struct nft_probe){ .answer = 0, .running = false };
+	else
+		nft_bridge_meta_probe_start(&probe);
 	ctx->bridge_meta = false;
 	if ((r = plan_new(ctx, conf, &plan, err, errlen)) < 0) {
 		nft_bridge_meta_probe_wait(&probe);
@@ -458,7 +508,7 @@ int apply_start(struct gw_ctx *ctx, struct gw_conf *conf, char *err, size_t errl
 	ctx->plan = (struct gw_plan){ 0 };
 	r = diff_run(ctx, &plan, &d, NULL, ctx->nets, true, err, errlen);
 	ctx->plan = plan;
-	if ((q = backstop_settle(ctx, &probe, err, errlen)) < 0 && r >= 0)
+	if ((q = backstop_settle(ctx, &probe, known, err, errlen)) < 0 && r >= 0)
 		r = q;
 	plan = ctx->plan;
 	if (r < 0 || (r = nft_change(ctx, &plan, &d, err, errlen)) < 0)

@@ -97,6 +97,15 @@ int bridge_up_recorded(struct gw_ctx *ctx, const struct gw_conf *conf, const str
 		 * ours */
 		state_names_remove(path, n->bridge);
 		rt->created_bridge = false;
+	} else if (r == 0 && bridge_listed(conf, n->bridge) && !link_in_our_group(&l)) {
+		/* on record but not in our group: a name recorded before a
+		 * crash, taken since by someone else's bridge */
+		log_warnx("network \"%s\": bridge %s is on record as gatewayd's but not in "
+			  "its netdev group %u (group %u): someone else's; adopted, and "
+			  "left in place at stop",
+			  n->name, n->bridge, GW_NETDEV_GROUP, l.group);
+		state_names_remove(path, n->bridge);
+		rt->created_bridge = false;
 	} else if (r == 0) {
 		rt->created_bridge = bridge_listed(conf, n->bridge);
 	}
@@ -162,10 +171,18 @@ void bridge_down(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw
 	}
 	rt->created_bridge = false;
 	if (rtnl_link_get(ctx->rtnl, n->bridge, &l) == 0 && !strcmp(l.kind, "bridge")) {
-		/* out of memory: the record stays, and a teardown finds it */
-		if (links_del_add(del ? del : &one, &l, "bridge", STATE_BRIDGES) == 0 && !del)
-			links_del_run(ctx->rtnl, conf->state_dir, &one, "");
-		return;
+		if (link_in_our_group(&l)) {
+			/* out of memory: the record stays, and a teardown finds it */
+			if (links_del_add(del ? del : &one, &l, "bridge", STATE_BRIDGES) == 0 &&
+			    !del)
+				links_del_run(ctx->rtnl, conf->state_dir, &one, "");
+			return;
+		}
+		/* out of our group since: not ours to delete (bridge.h) */
+		log_warnx("network \"%s\": bridge %s is no longer in gatewayd's netdev group "
+			  "%u (group %u): left in place",
+			  n->name, n->bridge, GW_NETDEV_GROUP, l.group);
+		bridge_addrs_del(ctx, n, NULL);
 	}
 	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 	state_names_remove(path, n->bridge);
@@ -242,6 +259,11 @@ int bridge_record_many(const struct gw_conf *conf, char (*names)[IFNAMSIZ], size
 		return 0;
 	state_path(conf->state_dir, STATE_BRIDGES, path, sizeof(path));
 	return record_edit(path, names, n, NULL, NULL);
+}
+
+bool link_in_our_group(const struct rtnl_link *l)
+{
+	return l->group == GW_NETDEV_GROUP || l->group == GW_NETDEV_GROUP_DEL;
 }
 
 int links_del_add(struct links_del *b, const struct rtnl_link *l, const char *what, const char *rec)

@@ -29,6 +29,13 @@ struct links_del {
 	struct links_del_item *v;
 	size_t n;
 };
+/* Is l in gatewayd's netdev groups? A name on record is not enough to
+ * call a link ours: names are recorded before the links are made (a crash
+ * in between leaves a name on record, and a link of someone else's may
+ * take it), so stop and --teardown delete a recorded link only if it is
+ * also in GW_NETDEV_GROUP (or _DEL: a stop cut short), where gatewayd
+ * makes its links. */
+bool link_in_our_group(const struct rtnl_link *l);
 /* Add l (read just now, known to be ours) to b; -ENOMEM. */
 int links_del_add(struct links_del *b, const struct rtnl_link *l, const char *what,
 		  const char *rec);

@@ -364,6 +364,13 @@ int taps_tap_make(struct gw_ctx *ctx, const struct gw_tap *t, char *err, size_t 
 		made_edit(ctx->taps, t->name, false);
 		return fmt_errno(err, errlen, r, "creating tap %s: %s", t->name, strerror(-r));
 	}
+	/* In gatewayd's netdev group, with its bridges: stop deletes them
+	 * all in one go, and only a recorded tap in the group is ours
+	 * (core/bridge.h). A config's tap or one of gatewayctl tap add. */
+	if ((r = rtnl_link_get(ctx->rtnl, t->name, &l)) < 0 ||
+	    (r = rtnl_link_set_group(ctx->rtnl, l.ifindex, GW_NETDEV_GROUP)) < 0)
+		log_warnx("tap %s: putting it in netdev group %u: %s; it stays at stop", t->name,
+			  GW_NETDEV_GROUP, strerror(-r));
 	return 1;
 }
 
@@ -375,7 +382,12 @@ void taps_tap_unmake(struct gw_ctx *ctx, const char *name, const char *why)
 
 	if (!made(ctx->taps, name))
 		return;
-	if (rtnl_link_get(ctx->rtnl, name, &l) == 0 && !strcmp(l.kind, "tun")) {
+	if (rtnl_link_get(ctx->rtnl, name, &l) == 0 && !strcmp(l.kind, "tun") &&
+	    !link_in_our_group(&l)) {
+		log_warnx("tap %s is on record as gatewayd's but not in its netdev group %u: "
+			  "someone else's, left in place",
+			  name, GW_NETDEV_GROUP);
+	} else if (rtnl_link_get(ctx->rtnl, name, &l) == 0 && !strcmp(l.kind, "tun")) {
 		if ((r = rtnl_link_del(ctx->rtnl, l.ifindex)) < 0)
 			log_warnx("tap %s: deleting it: %s", name, strerror(-r));
 		else
@@ -387,7 +399,6 @@ void taps_tap_unmake(struct gw_ctx *ctx, const char *name, const char *why)
 /* One tap as it should be; quiet when it already is. */
 static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 {
-	struct rtnl_link tl;
 	char err[300];
 	int made_now, r;
 
@@ -407,10 +418,6 @@ static void tap_ensure(struct gw_ctx *ctx, const struct gw_tap *t, bool repair)
 			log_err("tap %s: %s", t->name, err);
 		return;
 	}
-	/* in gatewayd's netdev group, with its bridges: stop deletes them all
-	 * in one go (core/bridge.h) */
-	if (made_now > 0 && rtnl_link_get(ctx->rtnl, t->name, &tl) == 0)
-		rtnl_link_set_group(ctx->rtnl, tl.ifindex, GW_NETDEV_GROUP);
 	if (made_now && repair)
 		log_warnx("tap %s was deleted by someone else; created it again", t->name);
 	else if (made_now)
@@ -579,7 +586,8 @@ void taps_stop(struct gw_ctx *ctx, struct links_del *del)
 	for (size_t i = 0; ctx->conf && taps_nth(ctx, i, &t, &runtime); i++) {
 		/* with the bridges, in one go (its record goes when it is gone) */
 		if (made(ctx->taps, t->name) && rtnl_link_get(ctx->rtnl, t->name, &tl) == 0 &&
-		    !strcmp(tl.kind, "tun") && links_del_add(del, &tl, "tap", STATE_TAPS_MADE) == 0)
+		    !strcmp(tl.kind, "tun") && link_in_our_group(&tl) &&
+		    links_del_add(del, &tl, "tap", STATE_TAPS_MADE) == 0)
 			continue;
 		taps_tap_unmake(ctx, t->name, "gatewayd stops");
 	}

@@ -67,8 +67,8 @@ static int teardown_dnsmasq(const struct gw_conf *conf)
 }
 
 /* The links a state_dir file lists (what gatewayd created) that still
- * exist with that kind, added to del; a name that does not is taken out of
- * the record. */
+ * exist with that kind in gatewayd's netdev group, added to del; a name
+ * that does not is taken out of the record. */
 static void links_list(struct rtnl *rt, const struct gw_conf *conf, const char *file,
 		       const char *kind, const char *what, struct links_del *del)
 {
@@ -80,10 +80,17 @@ static void links_list(struct rtnl *rt, const struct gw_conf *conf, const char *
 	for (size_t i = 0; i < n; i++) {
 		struct rtnl_link l;
 
-		if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, kind)) {
+		if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, kind) &&
+		    link_in_our_group(&l)) {
 			if (links_del_add(del, &l, what, file) < 0)
 				log_warnx("teardown: %s %s: out of memory", what, names[i]);
 		} else {
+			/* gone, or someone else's link took the recorded name
+			 * (bridge.h link_in_our_group()) */
+			if (rtnl_link_get(rt, names[i], &l) == 0 && !strcmp(l.kind, kind))
+				log_warnx("teardown: %s %s is on record but not in gatewayd's "
+					  "netdev group %u: someone else's, left in place",
+					  what, names[i], GW_NETDEV_GROUP);
 			state_names_remove(path, names[i]);
 		}
 	}

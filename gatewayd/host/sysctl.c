@@ -191,9 +191,14 @@ static int state_fill(FILE *f, void *arg)
 	return 0;
 }
 
+/* Not fsync'ed: the record must outlive gatewayd, not the machine. After
+ * a crash of gatewayd the next one reads it from the page cache; after a
+ * power loss every sysctl is back at its boot value anyway, and a record
+ * lost or left over then names originals that are boot values too. The
+ * fsync cost a start one disk flush per sysctl (2-10 ms each here). */
 int sysctl_state_save(const char *path, const struct sysctl_state *s)
 {
-	return state_file_write_sync(path, 0644, state_fill, (void *)s);
+	return state_file_write(path, 0644, state_fill, (void *)s);
 }
 
 static void sysctl_path(const char *root, const char *key, char *buf, size_t len)

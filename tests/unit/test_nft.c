@@ -391,21 +391,32 @@ struct walk {
 	size_t n;
 	char rules[256][2048];
 	size_t n_rules;
+	bool acks_last_only; /* asserted: only the last message asks an ack */
 };
 
 static void msgs_walk(const void *data, size_t len, struct walk *w)
 {
 	const struct nlmsghdr *nlh = data;
 	int left = (int)len;
+	bool last_only = w->acks_last_only;
 
 	memset(w, 0, sizeof(*w));
+	w->acks_last_only = last_only;
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		int type = nlh->nlmsg_type;
 
 		if (type >> 8 == NFNL_SUBSYS_NFTABLES)
 			type &= 0xff;
 		ck_assert(nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN ||
-			  nlh->nlmsg_type == NFNL_MSG_BATCH_END || (nlh->nlmsg_flags & NLM_F_ACK));
+			  nlh->nlmsg_type == NFNL_MSG_BATCH_END || (nlh->nlmsg_flags & NLM_F_ACK) ||
+			  w->acks_last_only);
+		/* the batch builder's: an ack of the last message before the
+		 * end only (nft/msg.c) */
+		if (w->acks_last_only && nlh->nlmsg_type != NFNL_MSG_BATCH_BEGIN &&
+		    nlh->nlmsg_type != NFNL_MSG_BATCH_END)
+			ck_assert_int_eq(!!(nlh->nlmsg_flags & NLM_F_ACK),
+					 mnl_nlmsg_next(nlh, &(int){ left })->nlmsg_type ==
+						 NFNL_MSG_BATCH_END);
 		ck_assert_uint_lt(w->n, sizeof(w->types) / sizeof(w->types[0]));
 		w->types[w->n++] = type;
 		if (type == NFT_MSG_NEWRULE && nlh->nlmsg_type != NFNL_MSG_BATCH_END) {
@@ -425,6 +436,7 @@ static void batch_walk(const struct nft_batch *b, struct walk *w)
 	size_t len;
 	const void *data = nft_batch_data(b, &len);
 
+	w->acks_last_only = true;
 	msgs_walk(data, len, w);
 }
 

@@ -411,6 +411,37 @@ START_TEST(test_batch_error)
 }
 END_TEST
 
+/* nft/msg.c asks an ack of a batch's last message only: an error on an
+ * earlier one comes anyway, then the last one's ack -- one more than the
+ * acks asked once the error was counted, and no reason for doubt. */
+START_TEST(test_batch_last_ack)
+{
+	struct dgram req, r = { .len = 0 };
+	struct nl_wait w;
+
+	req.len = 0;
+	put(&req, 16, NLM_F_REQUEST, 400, NULL, 0); /* begin */
+	put(&req, 16, NLM_F_REQUEST, 401, NULL, 0);
+	put(&req, 16, NLM_F_REQUEST, 402, NULL, 0);
+	put(&req, 16, NLM_F_REQUEST | NLM_F_ACK, 403, NULL, 0);
+	put(&req, 16, NLM_F_REQUEST, 404, NULL, 0); /* end */
+	ck_assert_int_eq(nl_wait_init(&w, PORT, req.b, req.len, false), 0);
+	ck_assert_uint_eq(w.acks_due, 1);
+	put_err(&r, 403, 0);
+	ck_assert_int_eq(nl_wait_feed(&w, r.b, r.len, NULL, NULL), 1); /* all done */
+	ck_assert(!w.doubt && !w.error);
+
+	ck_assert_int_eq(nl_wait_init(&w, PORT, req.b, req.len, false), 0);
+	r.len = 0;
+	put_err_text(&r, 401, -EEXIST, "Table already exists");
+	put_err(&r, 403, 0);
+	ck_assert_int_eq(nl_wait_feed(&w, r.b, r.len, NULL, NULL), 0);
+	ck_assert_int_eq(w.error, -EEXIST);
+	ck_assert_uint_eq(w.err.seq, 401);
+	ck_assert(!w.doubt);
+}
+END_TEST
+
 START_TEST(test_get_reply)
 {
 	struct dgram req, r = { .len = 0 };
@@ -563,6 +594,7 @@ Suite *nl_suite(void)
 	tcase_add_test(m, test_classify);
 	tcase_add_test(m, test_batch_acks);
 	tcase_add_test(m, test_batch_error);
+	tcase_add_test(m, test_batch_last_ack);
 	tcase_add_test(m, test_get_reply);
 	tcase_add_test(m, test_dump_intr);
 	tcase_add_test(m, test_malformed);

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Three networks; extra[i] is spliced into network i's block, globals
  * before them. */
@@ -706,6 +708,87 @@ START_TEST(test_plan_nft_rebuild)
 }
 END_TEST
 
+/* The chains' digests are keyed (SipHash, nft_digest_key()): the same
+ * rules digest alike under one key, differently under another, and two
+ * processes draw two keys -- no config can be crafted offline to make a
+ * changed chain collide with the old one (a reload would keep the old
+ * rules). */
+static void digests_of(const struct gw_plan *tmpl, uint64_t (*out)[2], size_t n)
+{
+	struct gw_plan p;
+
+	plan_of(NULL, (const char *const[3]){ NULL, NULL, NULL }, &p);
+	ck_assert_uint_eq(p.nft.n_chains, tmpl->nft.n_chains);
+	ck_assert_int_eq(nft_plan_compact(&p.nft), 0);
+	memcpy(out, p.nft.digests, n * sizeof(*out));
+	gw_plan_release(&p);
+}
+
+START_TEST(test_digest_keyed)
+{
+	static const uint64_t k1[2] = { 1, 2 }, k2[2] = { 1, 3 };
+	uint64_t(*a)[2], (*b)[2], (*c)[2];
+	struct gw_plan p;
+	struct gw_diff d;
+	size_t n, same = 0;
+	int pfd[2];
+
+	plan_of(NULL, (const char *const[3]){ NULL, NULL, NULL }, &p);
+	n = p.nft.n_chains;
+	ck_assert_uint_gt(n, 3);
+	a = calloc(n, sizeof(*a));
+	b = calloc(n, sizeof(*b));
+	c = calloc(2 * n, sizeof(*c));
+	nft_digest_key(k1);
+	digests_of(&p, a, n);
+	digests_of(&p, c, n);
+	ck_assert_mem_eq(a, c, n * sizeof(*a)); /* same key, same rules: equal */
+	nft_digest_key(k2);
+	digests_of(&p, b, n);
+	for (size_t i = 0; i < n; i++)
+		same += a[i][0] == b[i][0] || a[i][1] == b[i][1];
+	ck_assert_uint_eq(same, 0);
+	/* under the one key, a compacted plan still equals its rules */
+	{
+		struct gw_plan old;
+
+		plan_of(NULL, (const char *const[3]){ NULL, NULL, NULL }, &old);
+		ck_assert_int_eq(nft_plan_compact(&old.nft), 0);
+		ck_assert_int_eq(gw_diff_plans(&old, &p, NULL, &d), 0);
+		ck_assert_uint_eq(d.nft.n_refill, 0);
+		gw_diff_release(&d);
+		gw_plan_release(&old);
+	}
+	/* two processes, each keyed by itself */
+	ck_assert_int_eq(pipe(pfd), 0);
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			uint64_t(*x)[2] = calloc(n, sizeof(*x));
+
+			nft_digest_key(NULL); /* as gatewayd does at start */
+			digests_of(&p, x, n);
+			_exit(write(pfd[1], x, n * sizeof(*x)) == (ssize_t)(n * sizeof(*x)) ? 0
+											    : 1);
+		}
+		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], c, 2 * n * sizeof(*c)), (ssize_t)(2 * n * sizeof(*c)));
+	close(pfd[0]);
+	same = 0;
+	for (size_t i = 0; i < n; i++)
+		same += c[i][0] == c[n + i][0] || c[i][1] == c[n + i][1];
+	ck_assert_uint_eq(same, 0);
+	free(a);
+	free(b);
+	free(c);
+	gw_plan_release(&p);
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan+diff");
@@ -732,6 +815,7 @@ Suite *plan_suite(void)
 	tcase_add_loop_test(tc, test_diff_compacted, 0,
 			    sizeof(compact_cases) / sizeof(compact_cases[0]));
 	tcase_add_test(tc, test_plan_nft_rebuild);
+	tcase_add_test(tc, test_digest_keyed);
 	suite_add_tcase(s, tc);
 	return s;
 }

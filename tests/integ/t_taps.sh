@@ -100,7 +100,7 @@ ip2=$(lease_var 2 ip)
 mac2=$(ip -n "gwt$ID-g2" link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 wait_until 10 sh -c "$CTL status default | grep -q 'guest_port *vmtap1 origin=tap mac=$mac2 ipv4=$ip2'" ||
 	fail "status does not show vmtap1 as origin tap with $mac2 / $ip2: $($CTL status default | grep guest_port)"
-$CTL status --json default | grep -q "{\"port\":\"vmtap1\",\"origin\":\"tap\",\"mac\":\"$mac2\",\"ipv4\":\"$ip2\"}" ||
+$CTL status --json default | grep -q "{\"port\":\"vmtap1\",\"origin\":\"tap\",\"mac\":\"$mac2\",\"ipv4\":\"$ip2\",\"host\":\"\",\"dropped\":\"\"}" ||
 	fail "status --json: $($CTL status --json default)"
 $CTL taps | grep -Eq '^vmtap1 .* in use' || fail "taps does not say vmtap1 is in use: $($CTL taps)"
 ok "a guest on vmtap1 got $ip2; status: vmtap1 origin=tap mac=$mac2 ipv4=$ip2; a tap set down came back up"

@@ -296,6 +296,45 @@ int nft_batch_binding_delta(uint32_t seq, const struct nft_bind_elems *old,
 	return 0;
 }
 
+/* Those of e[] (keyed iif . ...) whose port is not in keep[], into out. */
+static size_t fast_dropped(const struct nft_elem *e, size_t n, const uint32_t *keep, size_t n_keep,
+			   struct nft_elem *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ifindex;
+		size_t j = 0;
+
+		memcpy(&ifindex, e[i].key.raw, 4);
+		while (j < n_keep && keep[j] != ifindex)
+			j++;
+		if (j == n_keep)
+			out[k++] = e[i];
+	}
+	return k;
+}
+
+int nft_batch_bind_fast_drop(struct nft_batch *b, const uint32_t *keep, size_t n_keep,
+			     const struct nft_elem *bind4, size_t n4, const struct nft_elem *bind6,
+			     size_t n6)
+{
+	struct nft_elem *tmp = calloc((n4 > n6 ? n4 : n6) + 1, sizeof(*tmp));
+	size_t k;
+	int r;
+
+	if (!tmp)
+		return -ENOMEM;
+	k = fast_dropped(bind4, n4, keep, n_keep, tmp);
+	r = delta_msgs(b, 1, NFT_MSG_DELSETELEM, tmp, k);
+	if (r >= 0) {
+		k = fast_dropped(bind6, n6, keep, n_keep, tmp);
+		r = delta_msgs(b, 4, NFT_MSG_DELSETELEM, tmp, k);
+	}
+	free(tmp);
+	return r;
+}
+
 int nft_set_binding_delta(struct nft_conn *conn, const struct nft_bind_elems *old,
 			  const struct nft_bind_elems *new, char *err, size_t errlen)
 {

@@ -10,6 +10,11 @@
 #include "nft/batch.h"
 #include "nft/update.h"
 
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -265,6 +270,48 @@ START_TEST(test_diff_add_network)
 }
 END_TEST
 
+/* The elements a batch deletes from bind4 and bind6, as "set:ifindex"
+ * (the key's first 4 bytes), space-separated. */
+static const char *fast_deleted(const struct nft_batch *b)
+{
+	static char out[256];
+	size_t len;
+	const struct nlmsghdr *nlh = nft_batch_data(b, &len);
+	int left = (int)len;
+
+	out[0] = '\0';
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct nftnl_set *s;
+		struct nftnl_set_elems_iter *it;
+		struct nftnl_set_elem *e;
+
+		if (nlh->nlmsg_type != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELSETELEM))
+			continue;
+		ck_assert_ptr_nonnull(s = nftnl_set_alloc());
+		/* (our_nets4/6's intervals do not parse back: not ours) */
+		int parsed = nftnl_set_elems_nlmsg_parse(nlh, s);
+		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+
+		if (!name || (strcmp(name, "bind4") && strcmp(name, "bind6"))) {
+			nftnl_set_free(s);
+			continue;
+		}
+		ck_assert_int_eq(parsed, 0);
+		it = nftnl_set_elems_iter_create(s);
+		while ((e = nftnl_set_elems_iter_next(it))) {
+			uint32_t klen, ifindex;
+			const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+
+			memcpy(&ifindex, k, 4);
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s:%u",
+				 out[0] ? " " : "", name, ifindex);
+		}
+		nftnl_set_elems_iter_destroy(it);
+		nftnl_set_free(s);
+	}
+	return out;
+}
+
 /* Removing b: its dnsmasq, bridge, chains, counters and elements go; the
  * ports map is rewritten in the same transaction (its elements may jump
  * to ports_b). In the batch, nothing is deleted while something still
@@ -348,8 +395,41 @@ START_TEST(test_diff_remove_network)
 		ck_assert(added == (n == 2));
 		nft_batch_free(b);
 	}
+	/* ... and the fast paths' elements of b's port deleted in the same
+	 * transaction (they come before the bind_nets dispatch: kept, tap-b
+	 * would stay trusted until the daemon's next binding sync); a's
+	 * kept */
+	const uint32_t ifindex[] = { 7, 8 };
+	struct nft_elem fast4[2] = { 0 }, fast6[2] = { 0 };
+
+	for (size_t i = 0; i < 2; i++) {
+		memcpy(fast4[i].key.raw, &ifindex[i], 4);
+		memcpy(fast6[i].key.raw, &ifindex[i], 4);
+		fast4[i].key.raw[15] = fast6[i].key.raw[27] = (uint8_t)(10 + i);
+	}
+	d.nft.bind_ports = binds;
+	d.nft.n_bind_ports = 2;
+	d.nft.bind_ifindex = ifindex;
+	d.nft.bind4 = fast4;
+	d.nft.n_bind4 = 2;
+	d.nft.bind6 = fast6;
+	d.nft.n_bind6 = 2;
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	ck_assert_str_eq(fast_deleted(b), "bind4:8 bind6:8");
+	nft_batch_free(b);
+	d.nft.n_bind_ports = 1; /* tap-b no longer a port at all: the same */
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	ck_assert_str_eq(fast_deleted(b), "bind4:8 bind6:8");
+	nft_batch_free(b);
+	d.nft.n_bind4 = d.nft.n_bind6 = 1; /* only tap-a's in force: none */
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	ck_assert_str_eq(fast_deleted(b), "");
+	nft_batch_free(b);
 	d.nft.bind_ports = NULL;
 	d.nft.n_bind_ports = 0;
+	d.nft.bind_ifindex = NULL;
+	d.nft.bind4 = d.nft.bind6 = NULL;
+	d.nft.n_bind4 = d.nft.n_bind6 = 0;
 	gw_diff_release(&d);
 	gw_plan_release(&old);
 	gw_plan_release(&new);

@@ -296,9 +296,9 @@ int nft_batch_binding_delta(uint32_t seq, const struct nft_bind_elems *old,
 	return 0;
 }
 
-/* Those of e[] (keyed iif . ...) whose port is not in keep[], into out. */
-static size_t fast_dropped(const struct nft_elem *e, size_t n, const uint32_t *keep, size_t n_keep,
-			   struct nft_elem *out)
+/* Those of e[] (keyed iif . ...) whose port is in keep[], into out. */
+static size_t fast_kept(const struct nft_elem *e, size_t n, const uint32_t *keep, size_t n_keep,
+			struct nft_elem *out)
 {
 	size_t k = 0;
 
@@ -309,27 +309,31 @@ static size_t fast_dropped(const struct nft_elem *e, size_t n, const uint32_t *k
 		memcpy(&ifindex, e[i].key.raw, 4);
 		while (j < n_keep && keep[j] != ifindex)
 			j++;
-		if (j == n_keep)
+		if (j < n_keep)
 			out[k++] = e[i];
 	}
 	return k;
 }
 
-int nft_batch_bind_fast_drop(struct nft_batch *b, const uint32_t *keep, size_t n_keep,
+/* Flushed and the kept ones added again, rather than the others deleted:
+ * a deletion of an element that is not there (a set someone edited, or
+ * the daemon's record behind) would fail the whole transaction -- a
+ * reload refused for it. */
+int nft_batch_bind_fast_keep(struct nft_batch *b, const uint32_t *keep, size_t n_keep,
 			     const struct nft_elem *bind4, size_t n4, const struct nft_elem *bind6,
 			     size_t n6)
 {
 	struct nft_elem *tmp = calloc((n4 > n6 ? n4 : n6) + 1, sizeof(*tmp));
-	size_t k;
-	int r;
+	int r = 0;
 
 	if (!tmp)
 		return -ENOMEM;
-	k = fast_dropped(bind4, n4, keep, n_keep, tmp);
-	r = delta_msgs(b, 1, NFT_MSG_DELSETELEM, tmp, k);
-	if (r >= 0) {
-		k = fast_dropped(bind6, n6, keep, n_keep, tmp);
-		r = delta_msgs(b, 4, NFT_MSG_DELSETELEM, tmp, k);
+	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
+		size_t set = v6 ? 4 : 1, k = v6 ? fast_kept(bind6, n6, keep, n_keep, tmp)
+						: fast_kept(bind4, n4, keep, n_keep, tmp);
+
+		if ((r = batch_flush_map(b, NFPROTO_BRIDGE, bind_sets[set].name)) >= 0)
+			r = delta_msgs(b, set, NFT_MSG_NEWSETELEM, tmp, k);
 	}
 	free(tmp);
 	return r;

@@ -194,4 +194,5 @@ void binding_fast_in_force(const struct gw_binding *b, struct nft_update *u)
 	u->n_bind4 = v ? b->in_force.n[1] : 0;
 	u->bind6 = v ? b->in_force.v[4] : NULL;
 	u->n_bind6 = v ? b->in_force.n[4] : 0;
+	u->bind_fast = v;
 }

@@ -9,6 +9,14 @@
 #   masq      one nft table: postrouting oifname up0 masquerade, nothing else
 #   masqfwd   the same plus a forward filter chain with one accept rule: the
 #             least any gateway that filters what its guests send pays
+#   masqhooks masq plus the hooks gatewayd registers that a guest's packet
+#             to the internet crosses, as empty base chains (bridge
+#             prerouting and input, inet forward): what entering them
+#             costs, rules aside
+#   masqfast  masq plus, by hand, the rules such a packet of a bound guest
+#             runs in gatewayd's ruleset (bridge prerouting's fast path,
+#             bridge input's check of its port, inet forward's dispatch
+#             and from_NET's accept): gatewayd's floor, the daemon aside
 #   gatewayd  gatewayd with one network on gwa (IPv4 only)
 #   gatewayd_old  the same with the binary BENCH_GATEWAYD_OLD (e.g. the
 #             previous main's build/gatewayd; added to the variants when
@@ -75,7 +83,7 @@ case $RS_BREAKDOWN in
 skel) RS_BREAK=" gatewayd_skel" ;;
 *) RS_BREAK= ;;
 esac
-read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd gatewayd libvirt masq6 gatewayd6 gatewayd6r libvirt6${BENCH_GATEWAYD_OLD:+ gatewayd_old}$RS_ALT$RS_BREAK}"
+read -r -a RS_VARIANTS <<<"${BENCH_VARIANTS:-none masq masqfwd masqhooks masqfast gatewayd libvirt masq6 gatewayd6 gatewayd6r libvirt6${BENCH_GATEWAYD_OLD:+ gatewayd_old}$RS_ALT$RS_BREAK}"
 [ "${RS_VARIANTS[0]}" = none ] || RS_VARIANTS=(none "${RS_VARIANTS[@]}")
 for v in "${RS_VARIANTS[@]}"; do
 	case $v in
@@ -232,6 +240,59 @@ table ip benchmasq {
 }
 NFT
 		;;
+	masqhooks | masqfast)
+		rs_on masq
+		in_host nft -f - <<NFT
+table bridge benchhooks {
+	chain prerouting {
+		type filter hook prerouting priority filter; policy accept;
+	}
+	chain input {
+		type filter hook input priority 0; policy accept;
+	}
+}
+table inet benchhooks {
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+	}
+}
+NFT
+		[ "$1" = masqfast ] || return 0
+		# the bench's guests' ports, MACs and addresses (guest(), lib.sh)
+		in_host nft -f - <<NFT
+table bridge benchhooks {
+	set bind4 {
+		type iface_index . ether_addr . ipv4_addr
+		elements = { "va" . $(guest_mac "$RS_NET.50") . $RS_NET.50,
+			     "vb" . $(guest_mac "$RS_NET.60") . $RS_NET.60 }
+	}
+	map bind_nets {
+		type ifname : verdict
+		elements = { "va" : jump bind_a, "vb" : jump bind_a }
+	}
+	chain bind_a {
+	}
+	chain unknown_port {
+	}
+}
+table inet benchhooks {
+	counter fwd_out_a {
+	}
+	map from_nets {
+		type ifname : verdict
+		elements = { "$RS_BR" : jump from_a }
+	}
+	chain from_a {
+		oifname "up0" ip saddr $RS_NET.0/24 counter name "fwd_out_a" accept
+		oifname "$RS_BR" accept
+	}
+}
+add rule bridge benchhooks prerouting th dport != 67 th dport != 547 iif . ether saddr . ip saddr @bind4 accept
+add rule bridge benchhooks prerouting iifname vmap @bind_nets
+add rule bridge benchhooks input iifname != @bind_nets jump unknown_port
+add rule inet benchhooks forward iifname vmap @from_nets
+NFT
+		;;
 	masq6)
 		in_host nft -f - <<'NFT'
 table ip6 benchmasq {
@@ -287,6 +348,11 @@ rs_off() {
 	case $1 in
 	none) ;;
 	masq | masqfwd) in_host nft delete table ip benchmasq ;;
+	masqhooks | masqfast)
+		in_host nft delete table ip benchmasq
+		in_host nft delete table bridge benchhooks
+		in_host nft delete table inet benchhooks
+		;;
 	masq6) in_host nft delete table ip6 benchmasq ;;
 	gatewayd*)
 		gw_stop || fail "gatewayd (network a, $1) exit status"
@@ -415,6 +481,8 @@ rs_label() {
 	none) echo "no ruleset (routed back, no NAT)" ;;
 	masq) echo "bare masquerade (1 nft rule)" ;;
 	masqfwd) echo "masquerade + 1-rule forward filter" ;;
+	masqhooks) echo "masquerade + gatewayd's hooks, empty" ;;
+	masqfast) echo "masquerade + gatewayd's rules, by hand" ;;
 	gatewayd) echo "gatewayd, 1 network" ;;
 	gatewayd_*) echo "$1, 1 network" ;;
 	libvirt) echo "libvirt-style iptables ($IPT_BACKEND)" ;;
@@ -448,6 +516,9 @@ rs_print() {
 		rs_has gatewayd || continue
 		rs_has masq && rs_line "gatewayd / bare masquerade" masq gatewayd ratios $how
 		rs_has masqfwd && rs_line "gatewayd / masquerade + forward filter" masqfwd gatewayd ratios $how
+		rs_has masqhooks && rs_line "gatewayd's hooks, empty / bare masquerade" masq masqhooks ratios $how
+		rs_has masqfast && rs_line "gatewayd's rules by hand / bare masquerade" masq masqfast ratios $how
+		rs_has masqfast && rs_line "gatewayd / gatewayd's rules by hand" masqfast gatewayd ratios $how
 		rs_has libvirt && rs_line "gatewayd / libvirt-style iptables" libvirt gatewayd ratios $how
 		for v in "${RS_VARIANTS[@]}"; do
 			case $v in

@@ -7,6 +7,7 @@
  * The kernel applies the whole batch or none of it. Update: only what
  * nft_update_plan() found changed (update.c). */
 #include "batch.h"
+#include "binding.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -207,6 +208,20 @@ static int batch_ports_rewrite(struct nft_batch *b, const struct nft_plan *new,
 	if (r >= 0 && k)
 		r = batch_map_elems(b, NFPROTO_BRIDGE, "bind_nets", 0, NK_IIFNAME, e, k);
 	free(e);
+	/* ... and the fast paths of the ports it no longer holds, gone with
+	 * them (only if the daemon said what is in force) */
+	uint32_t *keep = calloc(u->n_bind_ports + 1, sizeof(*keep));
+
+	if (r >= 0 && !keep)
+		r = -ENOMEM;
+	k = 0;
+	for (size_t i = 0; r >= 0 && u->bind_fast && u->bind_ifindex && i < u->n_bind_ports; i++)
+		if (plan_has_chain(new, NFPROTO_BRIDGE, u->bind_ports[i].chain))
+			keep[k++] = u->bind_ifindex[i];
+	if (r >= 0 && u->bind_fast)
+		r = nft_batch_bind_fast_keep(b, keep, k, u->bind4, u->n_bind4, u->bind6,
+					     u->n_bind6);
+	free(keep);
 	return r;
 }
 

@@ -175,6 +175,14 @@ void nft_bind_elems_release(struct nft_bind_elems *e);
  * when they are equal: nothing to send. */
 int nft_batch_binding_delta(uint32_t seq, const struct nft_bind_elems *old,
 			    const struct nft_bind_elems *new, struct nft_batch **out);
+/* Into b, a transaction under way that rewrites NFT_BIND_MAP: bind4 and
+ * bind6 made to hold only the elements in force (bind4[], bind6[]) of the
+ * ports whose ifindex is in keep[] -- the fast path is the prerouting
+ * chain's first rule, before the bind_nets dispatch, and would otherwise
+ * accept a dropped port's frames until the daemon's next binding sync. */
+int nft_batch_bind_fast_keep(struct nft_batch *b, const uint32_t *keep, size_t n_keep,
+			     const struct nft_elem *bind4, size_t n4, const struct nft_elem *bind6,
+			     size_t n6);
 /* 1 if a transaction was committed, 0 if there was nothing to change,
  * or -errno (err says why). */
 int nft_set_binding_delta(struct nft_conn *conn, const struct nft_bind_elems *old,

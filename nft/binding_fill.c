@@ -296,6 +296,49 @@ int nft_batch_binding_delta(uint32_t seq, const struct nft_bind_elems *old,
 	return 0;
 }
 
+/* Those of e[] (keyed iif . ...) whose port is in keep[], into out. */
+static size_t fast_kept(const struct nft_elem *e, size_t n, const uint32_t *keep, size_t n_keep,
+			struct nft_elem *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ifindex;
+		size_t j = 0;
+
+		memcpy(&ifindex, e[i].key.raw, 4);
+		while (j < n_keep && keep[j] != ifindex)
+			j++;
+		if (j < n_keep)
+			out[k++] = e[i];
+	}
+	return k;
+}
+
+/* Flushed and the kept ones added again, rather than the others deleted:
+ * a deletion of an element that is not there (a set someone edited, or
+ * the daemon's record behind) would fail the whole transaction -- a
+ * reload refused for it. */
+int nft_batch_bind_fast_keep(struct nft_batch *b, const uint32_t *keep, size_t n_keep,
+			     const struct nft_elem *bind4, size_t n4, const struct nft_elem *bind6,
+			     size_t n6)
+{
+	struct nft_elem *tmp = calloc((n4 > n6 ? n4 : n6) + 1, sizeof(*tmp));
+	int r = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
+		size_t set = v6 ? 4 : 1, k = v6 ? fast_kept(bind6, n6, keep, n_keep, tmp)
+						: fast_kept(bind4, n4, keep, n_keep, tmp);
+
+		if ((r = batch_flush_map(b, NFPROTO_BRIDGE, bind_sets[set].name)) >= 0)
+			r = delta_msgs(b, set, NFT_MSG_NEWSETELEM, tmp, k);
+	}
+	free(tmp);
+	return r;
+}
+
 int nft_set_binding_delta(struct nft_conn *conn, const struct nft_bind_elems *old,
 			  const struct nft_bind_elems *new, char *err, size_t errlen)
 {

@@ -41,6 +41,16 @@ struct nft_update {
 	 * cut every other network's guests off for a moment). */
 	const struct nft_elem *bind_ports;
 	size_t n_bind_ports;
+	/* ... with each port's ifindex (parallel to bind_ports), and the
+	 * bound guests' fast-path elements in force (bind4, bind6: the
+	 * caller's): the fast path comes before the bind_nets dispatch, so
+	 * a port that leaves the map loses its elements in the same
+	 * transaction, not at the daemon's next binding sync (the sets are
+	 * flushed and the kept ports' elements added again). */
+	const uint32_t *bind_ifindex;
+	const struct nft_elem *bind4, *bind6;
+	size_t n_bind4, n_bind6;
+	bool bind_fast; /* bind4, bind6 are known: else left alone */
 };
 
 /* old may have been compacted (below); new may not (-EINVAL). */

@@ -199,19 +199,26 @@ static int nft_change(struct gw_ctx *ctx, const struct gw_plan *new, struct gw_d
 	if (!(ports = kept_ports(ctx, d, &n_ports)))
 		return fmt_errno(err, errlen, -ENOMEM, "out of memory");
 	/* guest binding's map is rewritten with it: its ports kept */
+	uint32_t *bind_ifindex = NULL;
 	struct nft_elem *bind_ports =
-		d->nft.ports_rewrite
-			? binding_port_elems(ctx->binding, ctx->conf, &d->nft.n_bind_ports)
-			: NULL;
+		d->nft.ports_rewrite ? binding_port_elems(ctx->binding, ctx->conf,
+							  &d->nft.n_bind_ports, &bind_ifindex)
+				     : NULL;
 	d->nft.bind_ports = bind_ports;
+	d->nft.bind_ifindex = bind_ifindex;
+	if (d->nft.ports_rewrite)
+		binding_fast_in_force(ctx->binding, &d->nft);
 	/* counted generously: the notifications of the whole new ruleset */
 	nft_monitor_expect(ctx->nft_monitor_fd, new->nft.n_rules + new->nft.n_chains + 64);
 	r = nft_batch_update(&ctx->plan.nft, &new->nft, &d->nft, ports, n_ports,
 			     nft_conn_next_seq(ctx->nft), &b);
 	free(ports);
 	free(bind_ports);
+	free(bind_ifindex);
 	d->nft.bind_ports = NULL;
 	d->nft.n_bind_ports = 0;
+	d->nft.bind_ifindex = NULL;
+	binding_fast_in_force(NULL, &d->nft);
 	if (r >= 0 && (r = nft_commit(ctx->nft, b, err, errlen)) >= 0) {
 		log_debug("nft: updated in one batch: %zu chains added, %zu refilled, %zu "
 			  "removed",

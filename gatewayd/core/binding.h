@@ -38,7 +38,12 @@ size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (
  * of them; NULL with *n = 0 if none or out of memory. For a reload that
  * rewrites the map (nft_update.bind_ports). */
 struct nft_elem *binding_port_elems(const struct gw_binding *b, const struct gw_conf *conf,
-				    size_t *n);
+				    size_t *n, uint32_t **ifindex);
+/* ... *ifindex (if not NULL): their ports' ifindexes, in the same order,
+ * malloc'd. And the fast paths' elements in force into u (bind4, bind6:
+ * b's own, valid until its next sync), which the same rewrite deletes
+ * for the ports it drops. */
+void binding_fast_in_force(const struct gw_binding *b, struct nft_update *u);
 
 /* Pure, for the unit tests: the bindings of one network. prev and fdb
  * sorted by MAC (binding_sort()). ports: its guest ports' ifindexes;

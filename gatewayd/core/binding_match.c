@@ -161,19 +161,38 @@ long binds_keep(const struct nft_bind *v, size_t n, const uint32_t *ports, size_
 }
 
 struct nft_elem *binding_port_elems(const struct gw_binding *b, const struct gw_conf *conf,
-				    size_t *n)
+				    size_t *n, uint32_t **ifindex)
 {
 	struct nft_elem *e;
 
 	*n = 0;
+	if (ifindex)
+		*ifindex = NULL;
 	if (!b || !b->n_ports || !(e = calloc(b->n_ports, sizeof(*e))))
 		return NULL;
+	if (ifindex && !(*ifindex = calloc(b->n_ports, sizeof(**ifindex)))) {
+		free(e);
+		return NULL;
+	}
 	for (size_t p = 0; p < b->n_ports; p++) {
 		if (b->ports[p].net >= conf->n_networks)
 			continue;
+		if (ifindex)
+			(*ifindex)[*n] = b->ports[p].ifindex;
 		memcpy(e[*n].key.ifname, b->ports[p].name, IFNAMSIZ);
 		nft_bind_chain_name(conf->networks[b->ports[p].net].name, e[(*n)++].chain,
 				    NFT_NAME_MAX);
 	}
 	return e;
+}
+
+void binding_fast_in_force(const struct gw_binding *b, struct nft_update *u)
+{
+	bool v = b && b->in_force_valid;
+
+	u->bind4 = v ? b->in_force.v[1] : NULL;
+	u->n_bind4 = v ? b->in_force.n[1] : 0;
+	u->bind6 = v ? b->in_force.v[4] : NULL;
+	u->n_bind6 = v ? b->in_force.n[4] : 0;
+	u->bind_fast = v;
 }

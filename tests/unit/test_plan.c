@@ -10,6 +10,11 @@
 #include "nft/batch.h"
 #include "nft/update.h"
 
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -267,6 +272,57 @@ START_TEST(test_diff_add_network)
 }
 END_TEST
 
+/* What a batch does to bind4 and bind6, in order: "flush SET", "SET:IFINDEX"
+ * for an element added (the key's first 4 bytes), "-SET:IFINDEX" deleted. */
+static const char *fast_ops(const struct nft_batch *b)
+{
+	static char out[256];
+	size_t len;
+	const struct nlmsghdr *nlh = nft_batch_data(b, &len);
+	int left = (int)len;
+
+	out[0] = '\0';
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		int type =
+			nlh->nlmsg_type >> 8 == NFNL_SUBSYS_NFTABLES ? nlh->nlmsg_type & 0xff : -1;
+		struct nftnl_set *s;
+		struct nftnl_set_elems_iter *it;
+		struct nftnl_set_elem *e;
+		bool any = false;
+
+		if (type != NFT_MSG_DELSETELEM && type != NFT_MSG_NEWSETELEM)
+			continue;
+		ck_assert_ptr_nonnull(s = nftnl_set_alloc());
+		/* (our_nets4/6's intervals do not parse back: not ours) */
+		int parsed = nftnl_set_elems_nlmsg_parse(nlh, s);
+		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+
+		if (!name || (strcmp(name, "bind4") && strcmp(name, "bind6"))) {
+			nftnl_set_free(s);
+			continue;
+		}
+		ck_assert_int_eq(parsed, 0);
+		it = nftnl_set_elems_iter_create(s);
+		while ((e = nftnl_set_elems_iter_next(it))) {
+			uint32_t klen, ifindex;
+			const void *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+
+			memcpy(&ifindex, k, 4);
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s%s:%u",
+				 out[0] ? " " : "", type == NFT_MSG_DELSETELEM ? "-" : "", name,
+				 ifindex);
+			any = true;
+		}
+		nftnl_set_elems_iter_destroy(it);
+		if (!any)
+			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s %s",
+				 out[0] ? " " : "", type == NFT_MSG_DELSETELEM ? "flush" : "none",
+				 name);
+		nftnl_set_free(s);
+	}
+	return out;
+}
+
 /* Removing b: its dnsmasq, bridge, chains, counters and elements go; the
  * ports map is rewritten in the same transaction (its elements may jump
  * to ports_b). In the batch, nothing is deleted while something still
@@ -350,8 +406,59 @@ START_TEST(test_diff_remove_network)
 		ck_assert(added == (n == 2));
 		nft_batch_free(b);
 	}
+	/* ... and the fast paths' elements of b's port gone in the same
+	 * transaction (they come before the bind_nets dispatch: kept, tap-b
+	 * would stay trusted until the daemon's next binding sync); a's
+	 * kept. Flushed and added again: deleting an element that is not
+	 * there would fail the reload. */
+	const uint32_t ifindex[] = { 7, 8 };
+	struct nft_elem fast4[2] = { 0 }, fast6[2] = { 0 };
+
+	for (size_t i = 0; i < 2; i++) {
+		memcpy(fast4[i].key.raw, &ifindex[i], 4);
+		memcpy(fast6[i].key.raw, &ifindex[i], 4);
+		fast4[i].key.raw[15] = fast6[i].key.raw[27] = (uint8_t)(10 + i);
+	}
+	d.nft.bind_ports = binds;
+	d.nft.n_bind_ports = 2;
+	d.nft.bind_ifindex = ifindex;
+	d.nft.bind4 = fast4;
+	d.nft.n_bind4 = 2;
+	d.nft.bind6 = fast6;
+	d.nft.n_bind6 = 2;
+	d.nft.bind_fast = true;
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	ck_assert_str_eq(fast_ops(b), "flush bind4 bind4:7 flush bind6 bind6:7");
+	/* in the transaction that rewrites bind_nets, after it */
+	long f_nets = -1, f_fast = -1;
+
+	for (uint32_t q = 100; q < 100 + nft_batch_count(b); q++) {
+		const char *w = nft_batch_describe(b, q);
+
+		if (!strcmp(w, "flushing map bridge gatewayd bind_nets"))
+			f_nets = q;
+		else if (!strcmp(w, "flushing map bridge gatewayd bind4"))
+			f_fast = q;
+	}
+	ck_assert_int_gt(f_nets, 0);
+	ck_assert_int_gt(f_fast, f_nets);
+	nft_batch_free(b);
+	d.nft.n_bind_ports = 1; /* tap-b no longer a port at all: the same */
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	ck_assert_str_eq(fast_ops(b), "flush bind4 bind4:7 flush bind6 bind6:7");
+	nft_batch_free(b);
+	/* what is in force unknown (the daemon's record lost): left alone --
+	 * flushed, every guest's IPv4 would drop until the next sync */
+	d.nft.bind_fast = false;
+	ck_assert_int_eq(nft_batch_update(&old.nft, &new.nft, &d.nft, &port, 1, 100, &b), 0);
+	ck_assert_str_eq(fast_ops(b), "");
+	nft_batch_free(b);
 	d.nft.bind_ports = NULL;
 	d.nft.n_bind_ports = 0;
+	d.nft.bind_ifindex = NULL;
+	d.nft.bind4 = d.nft.bind6 = NULL;
+	d.nft.n_bind4 = d.nft.n_bind6 = 0;
+	d.nft.bind_fast = false;
 	gw_diff_release(&d);
 	gw_plan_release(&old);
 	gw_plan_release(&new);

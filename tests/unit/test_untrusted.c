@@ -112,6 +112,12 @@ START_TEST(test_untrusted_chains)
 	ck_assert_str_eq(ps.chains[NC_BR_INPUT].name, "input");
 	ck_assert_uint_eq(ps.chains[NC_BR_INPUT].family, NFPROTO_BRIDGE);
 	ck_assert_uint_eq(ps.chains[NC_BR_INPUT].hooknum, NF_BR_LOCAL_IN);
+	ck_assert(!ps.chains[NC_BR_INPUT].absent);
+	/* bridge-meta: no rules there, so no hook either (issue 18: every
+	 * frame for the host would enter an empty chain); the others stay */
+	ck_assert(bm.chains[NC_BR_INPUT].absent);
+	ck_assert(!bm.chains[NC_BR_PREROUTING].absent && !bm.chains[NC_BR_FORWARD].absent &&
+		  !bm.chains[NC_BR_OUTPUT].absent);
 }
 END_TEST
 

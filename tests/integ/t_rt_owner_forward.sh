@@ -1,0 +1,125 @@
+#!/bin/bash
+# Red team, a customer's run-time port forwards (issue 19 items 3-4).
+# alice owns network alpha; bravo is another customer's (bob's). alice's
+# `forward add` on alpha:
+#  - meeting bravo's forward (same port) or an address of bravo's subnet
+#    is refused without a word of bravo: not its name, its forward's
+#    name, its subnet, nor the config file's path and line; meeting her
+#    own forward she is told which;
+#  - of a port below 1024 (tcp/22 on every address would hand the host's
+#    SSH to her guest; also as a range, or via qemu-args --forward) is
+#    refused, exit 4, nothing listed; root may;
+#  - beyond 32 run-time forwards on one network is refused (each is
+#    state and a plan's work); root may go on.
+#
+#   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
+#                   └─ gw1 (bravo, 10.214.0.0/24, owner bob,
+#                           forward bweb tcp 8080 -> 10.214.0.9:80)
+#          control socket <- root, alice (setpriv)
+# No guests: a forward needs only its target address inside the subnet.
+# The users are made here (useradd -M) and removed on exit.
+. "$(dirname "$0")/lib.sh"
+require dnsmasq nft setpriv useradd userdel
+
+P=gwr$ID
+ALICE=${P}a BOB=${P}b
+MADE_USERS=()
+users_del() { for u in "${MADE_USERS[@]}"; do userdel "$u" 2>/dev/null; done; }
+trap 'rc=$?; users_del; (exit $rc); cleanup' EXIT
+user_add() { useradd -M -N -s /usr/sbin/nologin "$1" || fail "useradd $1"; MADE_USERS+=("$1"); }
+user_add "$ALICE"
+user_add "$BOB"
+
+topo_init
+cat >"$T/gw.conf" <<EOC
+uplink    = auto
+state_dir = "$T/state"
+run_dir   = "$T/run"
+network alpha {
+    bridge = "gw0"
+    ipv4   = "10.213.0.1/24"
+    owner  = "$ALICE"
+    host aweb { mac = "52:54:00:a0:a0:01" ipv4 = "10.213.0.9" }
+}
+network bravo {
+    bridge = "gw1"
+    ipv4   = "10.214.0.1/24"
+    owner  = "$BOB"
+    host bsecret { mac = "52:54:00:b0:b0:01" ipv4 = "10.214.0.9" }
+    forward bweb { proto = tcp port = 8080 to = "10.214.0.9:80" }
+}
+EOC
+gw_spawn
+SOCK=$T/run/gatewayd.sock
+wait_until 10 test -S "$SOCK" || fail "no control socket"
+wait_until 10 grep -q "dnsmasq\[bravo\]: started" "$T/gw.log" || fail "dnsmasq[bravo] did not start"
+
+# as USER CMD...: gatewayctl as that user; the answer in $T/out, the exit
+# code returned; slowed by the per-user rate (exit 7), it asks again.
+as() {
+	local u=$1 rc tries=0; shift
+	while :; do
+		in_host setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups \
+			"$GATEWAYCTL" -s "$SOCK" "$@" >"$T/out" 2>&1; rc=$?
+		[ $rc = 7 ] && grep -q "too many requests" "$T/out" && [ $((tries += 1)) -lt 50 ] || return $rc
+		sleep 0.1 # a token comes back every 100 ms
+	done
+}
+root() { in_host "$GATEWAYCTL" -s "$SOCK" "$@" >"$T/out" 2>&1; }
+no_bravo() {
+	local s
+	for s in bravo bweb gw1 10.214.0.0 10.214.0.1/24 "$T/gw.conf" "line " "$BOB"; do
+		grep -qF -- "$s" "$T/out" && fail "$1 shows \"$s\" of bravo: $(cat "$T/out")"
+	done
+	return 0
+}
+
+# 1. conflicts: refused, nothing of bravo in the answer
+as "$ALICE" forward add alpha x --port 8080 --to 10.213.0.9:80 && fail "alice's forward on bravo's port 8080 was accepted"
+grep -q "8080 on every address is taken" "$T/out" || fail "alice is not told port 8080 is taken: $(cat "$T/out")"
+no_bravo "alice's overlap refusal"
+as "$ALICE" forward add alpha x --port 8000-8100 --to 10.213.0.9:80 && fail "alice's range over bravo's 8080 was accepted"
+no_bravo "alice's overlapping range refusal"
+as "$ALICE" qemu-args alpha --name aweb --forward 8080:80 && fail "alice's qemu-args --forward 8080 was accepted"
+no_bravo "alice's qemu-args --forward refusal"
+as "$ALICE" forward add alpha y --port 9000 --to 10.213.0.9:80 --listen 10.214.0.1 && fail "alice's listen on bravo's gateway was accepted"
+grep -q "inside the subnet of another network" "$T/out" || fail "alice is not told why: $(cat "$T/out")"
+no_bravo "alice's listen refusal"
+root forwards
+grep -q "alpha " "$T/out" && fail "a refused forward of alice is listed: $(cat "$T/out")"
+ok "alice meeting bravo's forward or subnet is refused without bravo's name, forward, subnet or file line"
+
+# ... while her own forward is named to her, and root is told everything
+as "$ALICE" forward add alpha web --port 9001 --to aweb:80 || fail "alice: forward add alpha web: $(cat "$T/out")"
+as "$ALICE" forward add alpha web2 --port 9001 --to aweb:80 && fail "alice's overlap with her own forward was accepted"
+grep -q 'forward "web" of network "alpha"' "$T/out" || fail "alice is not told her own forward: $(cat "$T/out")"
+root forward add alpha x --port 8080 --to 10.213.0.9:80 && fail "root's overlap was accepted"
+grep -q 'forward "bweb" of network "bravo"' "$T/out" || fail "root is not told which forward: $(cat "$T/out")"
+ok "alice's overlap with her own forward and root's with bravo's name the forward"
+
+# 2. ports below 1024: the host's services, root's to forward
+for args in "--port 22 --to aweb:22" "--port 1000-1100 --to aweb:2000-2100" "--proto udp --port 123 --to aweb:123" "--port 22 --to aweb:22 --listen 198.51.100.2"; do
+	# shellcheck disable=SC2086
+	as "$ALICE" forward add alpha low $args; rc=$?
+	[ $rc = 4 ] || fail "alice: forward add alpha low $args: exit $rc (want 4): $(cat "$T/out")"
+	grep -q "below 1024" "$T/out" || fail "alice is not told why: $(cat "$T/out")"
+done
+as "$ALICE" qemu-args alpha --name aweb --forward 22:22; rc=$?
+[ $rc = 4 ] || fail "alice: qemu-args --forward 22:22: exit $rc (want 4): $(cat "$T/out")"
+root forwards
+grep -q " low \|aweb-22" "$T/out" && fail "alice's forward of a low port is in force: $(cat "$T/out")"
+root forward add alpha rssh --port 22 --to aweb:22 || fail "root may not forward port 22: $(cat "$T/out")"
+root forward del alpha rssh || fail "root: forward del alpha rssh: $(cat "$T/out")"
+ok "alice may not forward ports below 1024 (tcp 22, a range, udp 123, qemu-args --forward), exit 4; root may"
+
+# 3. at most 32 run-time forwards of a network for an owner
+for k in $(seq 2 32); do
+	as "$ALICE" forward add alpha f$k --port $((20000 + k)) --to aweb:80 || fail "alice's forward $k of 32 refused: $(cat "$T/out")"
+done
+as "$ALICE" forward add alpha f33 --port 20033 --to aweb:80 && fail "alice's 33rd run-time forward was accepted"
+grep -q "as many as an owner may add (32)" "$T/out" || fail "alice is not told why: $(cat "$T/out")"
+as "$ALICE" forward del alpha f32 || fail "alice: forward del alpha f32: $(cat "$T/out")"
+as "$ALICE" forward add alpha f33 --port 20033 --to aweb:80 || fail "alice's forward after a del refused: $(cat "$T/out")"
+root forward add alpha r34 --port 20034 --to aweb:80 || fail "root's 33rd forward refused: $(cat "$T/out")"
+[ "$(grep -c '^alpha ' "$T/state/forwards")" = 33 ] || fail "state_dir/forwards holds $(grep -c '^alpha ' "$T/state/forwards") forwards of alpha, want 33"
+ok "alice adds 32 run-time forwards to alpha, the 33rd is refused until she removes one; root may add more"

@@ -997,6 +997,33 @@ START_TEST(test_forward_rt_conflict)
 	ck_assert(conf_forward_conflict(c, &c->networks[1], &f, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "overlaps forward \"rt\" of network \"a\" (added by gatewayctl)"),
 		      "%s", err);
+	/* which network was met, for an answer to a customer (forward_ctl.c) */
+	{
+		const struct gw_network *with = &c->networks[1];
+
+		ck_assert(conf_forward_conflict_with(c, &c->networks[1], &f, err, sizeof(err),
+						     &with));
+		ck_assert_ptr_eq(with, &c->networks[0]);
+		ck_assert_int_eq(conf_forward_make(&c->networks[0], "ssh", "tcp", "3000",
+						   "10.213.0.5:80", NULL, &f, err, sizeof(err)),
+				 0);
+		ck_assert(conf_forward_conflict_with(c, &c->networks[0], &f, err, sizeof(err),
+						     &with));
+		ck_assert_ptr_null(with);
+		ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "3000",
+						   "10.213.0.5:80", "10.214.0.9", &f, err,
+						   sizeof(err)),
+				 0);
+		ck_assert(conf_forward_conflict_with(c, &c->networks[0], &f, err, sizeof(err),
+						     &with));
+		ck_assert_ptr_eq(with, &c->networks[1]);
+		ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "3001",
+						   "10.213.0.5:80", NULL, &f, err, sizeof(err)),
+				 0);
+		ck_assert(!conf_forward_conflict_with(c, &c->networks[0], &f, err, sizeof(err),
+						      &with));
+		ck_assert_ptr_null(with);
+	}
 	conf_free(c);
 }
 END_TEST

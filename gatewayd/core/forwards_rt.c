@@ -51,9 +51,10 @@ static int stored_read(const char *state_dir, struct stored_list *l)
 		struct forward_rt s = { 0 }, *nv;
 		char extra;
 
-		if (sscanf(line, "%32s %32s %7s %15s %61s %46s %c", s.net, s.name, s.proto, s.port,
-			   s.to, s.listen, &extra) != 6 ||
-		    !name_netname(s.net) || !name_netname(s.name))
+		int got = sscanf(line, "%32s %32s %7s %15s %61s %46s %33s %c", s.net, s.name,
+				 s.proto, s.port, s.to, s.listen, s.by, &extra);
+
+		if ((got != 6 && got != 7) || !name_netname(s.net) || !name_netname(s.name))
 			continue; /* the config's checks see the rest at merge */
 		if (!strcmp(s.listen, "-"))
 			s.listen[0] = '\0';
@@ -78,8 +79,9 @@ static int stored_fill(FILE *f, void *arg)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct forward_rt *s = &l->v[i];
 
-		fprintf(f, "%s %s %s %s %s %s\n", s->net, s->name, s->proto, s->port, s->to,
-			s->listen[0] ? s->listen : "-");
+		/* root's without BY: the lines of before owners */
+		fprintf(f, "%s %s %s %s %s %s%s%s\n", s->net, s->name, s->proto, s->port, s->to,
+			s->listen[0] ? s->listen : "-", s->by[0] ? " " : "", s->by);
 	}
 	return 0;
 }
@@ -116,6 +118,16 @@ static struct gw_network *net_find(struct gw_conf *conf, const char *name)
 static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
 		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len)
 {
+	bool owned = !s->by[0];
+
+	for (size_t k = 0; k < n->owners.n && !owned; k++)
+		owned = n->owners.v[k].group == (s->by[0] == '@') &&
+			!strcmp(n->owners.v[k].name, s->by + (s->by[0] == '@'));
+	if (!owned) {
+		snprintf(why, len, "added by owner \"%s\", who owns network \"%s\" no more", s->by,
+			 n->name);
+		return true;
+	}
 	if (conf_forward_make(n, s->name, s->proto, s->port, s->to, s->listen[0] ? s->listen : NULL,
 			      f, why, len) < 0)
 		return true;
@@ -258,10 +270,11 @@ int forwards_rt_add(struct gw_ctx *ctx, size_t ni, const struct forward_rt *req,
 	}
 	if ((r = store_apply(ctx, &old, &l, err, errlen)) < 0)
 		goto out;
-	log_info("network \"%s\": forward \"%s\" added by uid %u (gatewayctl): %s port %s on %s "
-		 "to %s",
-		 s.net, s.name, (unsigned)who, s.proto, s.port,
-		 s.listen[0] ? s.listen : "every address", s.to);
+	log_info("network \"%s\": forward \"%s\" added by uid %u%s%s%s (gatewayctl): %s port %s "
+		 "on %s to %s",
+		 s.net, s.name, (unsigned)who, s.by[0] ? " as owner \"" : "", s.by,
+		 s.by[0] ? "\"" : "", s.proto, s.port, s.listen[0] ? s.listen : "every address",
+		 s.to);
 out:
 	free(l.v);
 	free(old.v);

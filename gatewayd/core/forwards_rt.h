@@ -1,6 +1,7 @@
 /* Port forwards added at run time (gatewayctl forward add, qemu-args
- * --forward): kept in state_dir/forwards ("NET NAME PROTO PORT TO LISTEN"
- * per line, LISTEN "-" for every address, mode 0600), merged into each
+ * --forward): kept in state_dir/forwards ("NET NAME PROTO PORT TO LISTEN
+ * [BY]" per line, LISTEN "-" for every address, BY the owner who added
+ * it, none for root; mode 0600), merged into each
  * plan's networks beside the file's `forward` sections, so they become
  * the same map elements as those (nft/forward.c). */
 #ifndef GW_CORE_FORWARDS_RT_H
@@ -25,6 +26,11 @@ struct forward_rt {
 	char port[16];			   /* "N" or "N-M" */
 	char to[INET6_ADDRSTRLEN + 16];	   /* "A:P", "A:N-M", "[A6]:P", "A" */
 	char listen[INET6_ADDRSTRLEN + 1]; /* "" for every address */
+	/* The owner entry of the network that let it be added ("alice",
+	 * "@ops"), "" for root. An owner's forward is in force only while
+	 * that entry owns the network: given to another customer, or gone
+	 * and made again for one, it does not carry the old one's forwards. */
+	char by[GW_OWNER_NAME_MAX + 2];
 };
 
 /* Plan time: add the stored forwards to conf's networks (the resolved

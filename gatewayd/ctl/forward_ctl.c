@@ -187,6 +187,7 @@ static int add_cmd(struct gw_ctx *ctx, long i, int argc, char **argv, const stru
 		fprintf(f, "forward add: %s\n", err);
 		return CTL_FAIL;
 	}
+	authz_owner_entry(peer, n, req.by, sizeof(req.by));
 	if ((code = owner_check(ctx, (size_t)i, &req, peer, err, sizeof(err))) != CTL_OK ||
 	    forwards_rt_add(ctx, (size_t)i, &req, peer->uid, err, sizeof(err)) < 0) {
 		fprintf(f, "forward add: %s\n", err);
@@ -283,6 +284,7 @@ int forward_ctl_for_vm(struct gw_ctx *ctx, size_t ni, const char *vm, const char
 		note(f, "qemu-args --forward: %s", err);
 		return CTL_FAIL;
 	}
+	authz_owner_entry(peer, n, req.by, sizeof(req.by));
 	if ((code = owner_check(ctx, ni, &req, peer, err, sizeof(err))) != CTL_OK ||
 	    forwards_rt_add(ctx, ni, &req, peer->uid, err, sizeof(err)) < 0) {
 		note(f, "qemu-args --forward: %s", err);

@@ -10,7 +10,10 @@
 #    SSH to her guest; also as a range, or via qemu-args --forward) is
 #    refused, exit 4, nothing listed; root may;
 #  - beyond 32 run-time forwards on one network is refused (each is
-#    state and a plan's work); root may go on.
+#    state and a plan's work); root may go on;
+#  - once alpha is given to bob (owner changed, reload), alice's forwards
+#    are out of force (listed left-out, bob may forward del them), root's
+#    stay; given back to alice, hers are in force again.
 #
 #   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
 #                   └─ gw1 (bravo, 10.214.0.0/24, owner bob,
@@ -123,3 +126,25 @@ as "$ALICE" forward add alpha f33 --port 20033 --to aweb:80 || fail "alice's for
 root forward add alpha r34 --port 20034 --to aweb:80 || fail "root's 33rd forward refused: $(cat "$T/out")"
 [ "$(grep -c '^alpha ' "$T/state/forwards")" = 33 ] || fail "state_dir/forwards holds $(grep -c '^alpha ' "$T/state/forwards") forwards of alpha, want 33"
 ok "alice adds 32 run-time forwards to alpha, the 33rd is refused until she removes one; root may add more"
+
+# 4. alpha given to bob: alice's forwards leave with her, root's stay
+fwd_in_force() { in_host nft list ruleset | grep -q "$1"; }
+fwd_in_force "20033" || fail "alice's forward f33 is not in nftables"
+sed -i "s/owner  = \"$ALICE\"/owner  = \"$BOB\"/" "$T/gw.conf"
+root reload || fail "root: reload: $(cat "$T/out")"
+root forwards
+grep -q "^alpha  *f33 .*left-out" "$T/out" || fail "alice's forward f33 is not left out once alpha is bob's: $(cat "$T/out")"
+grep -q "^alpha  *r34 .*run-time" "$T/out" || fail "root's forward r34 is not in force: $(cat "$T/out")"
+grep -q "owns network \"alpha\" no more" "$T/out" || fail "no reason given: $(cat "$T/out")"
+fwd_in_force "20033" && fail "alice's forward f33 is still in nftables once alpha is bob's"
+fwd_in_force "20034" || fail "root's forward r34 is not in nftables"
+as "$ALICE" forwards alpha; rc=$?
+[ $rc = 4 ] || fail "alice still sees alpha: exit $rc: $(cat "$T/out")"
+as "$BOB" forward del alpha f2 || fail "bob: forward del alpha f2 (alice's, left out): $(cat "$T/out")"
+sed -i "s/owner  = \"$BOB\"/owner  = \"$ALICE\"/" "$T/gw.conf"
+root reload || fail "root: reload: $(cat "$T/out")"
+wait_until 5 fwd_in_force "20033" || fail "alice's forward f33 is not back once alpha is hers again"
+root forwards
+grep -q "left-out" "$T/out" && fail "forwards left out once alpha is alice's again: $(cat "$T/out")"
+grep -q "^alpha  *f2 " "$T/out" && fail "f2, removed by bob, is back: $(cat "$T/out")"
+ok "alpha given to bob: alice's run-time forwards out of force (left-out, bob removes one), root's kept; back to alice, hers are back"

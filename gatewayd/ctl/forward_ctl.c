@@ -89,6 +89,61 @@ static int to_resolve(const struct gw_network *n, const char *to, char *out, siz
 	return -ENOENT;
 }
 
+/* A socket of the host (gatewayd's network namespace) that a packet to
+ * f's listen address and one of its ports reaches today: bound to f's
+ * proto and port, on every address or f's (every one of them when f
+ * listens on every address), not on loopback (the forwards' DNAT leaves
+ * 127.0.0.0/8 alone); TCP listening, UDP unconnected. Its port, or 0.
+ * /proc/net's text: one read per forward add, no lookup of the holder. */
+static uint16_t host_listener(const struct gw_forward *f)
+{
+	static const char *const files[2][2] = { { "/proc/net/tcp", "/proc/net/tcp6" },
+						 { "/proc/net/udp", "/proc/net/udp6" } };
+	bool tcp = f->proto == IPPROTO_TCP;
+	char line[512];
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		FILE *pf = fopen(files[!tcp][v6], "re");
+
+		while (pf && fgets(line, sizeof(line), pf)) {
+			char la[40], ra[40];
+			unsigned port, st, w[4] = { 0 };
+			bool any, loop, same = false;
+
+			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%*x %x", la, &port,
+				   ra, &st) != 4 ||
+			    port < f->port_min || port > f->port_max ||
+			    (tcp ? st != 0x0a : strspn(ra, "0") != strlen(ra)))
+				continue;
+			if (!v6) {
+				sscanf(la, "%8x", &w[0]);
+				any = !w[0];
+				loop = ((const uint8_t *)&w[0])[0] == 127;
+				same = f->family == AF_INET && w[0] == f->listen.a4.s_addr;
+			} else {
+				struct in6_addr a;
+
+				sscanf(la, "%8x%8x%8x%8x", &w[0], &w[1], &w[2], &w[3]);
+				memcpy(&a, w, sizeof(a));
+				any = IN6_IS_ADDR_UNSPECIFIED(&a);
+				loop = IN6_IS_ADDR_LOOPBACK(&a) ||
+				       (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+				same = f->family == AF_INET6
+					       ? !memcmp(&a, &f->listen.a6, 16)
+					       : IN6_IS_ADDR_V4MAPPED(&a) &&
+							 !memcmp(&a.s6_addr[12], &f->listen.a4, 4);
+			}
+			if (!loop && (any || f->listen_any || same)) {
+				fclose(pf);
+				return (uint16_t)port;
+			}
+		}
+		if (pf)
+			fclose(pf);
+	}
+	return 0;
+}
+
 /* The checks that hold for owners and not for root, and a conflict
  * answered without another customer's names: that the port is taken (or
  * the address is a guest network's) is all they learn. CTL_OK, or the
@@ -100,6 +155,7 @@ static int owner_check(struct gw_ctx *ctx, size_t ni, const struct forward_rt *r
 	struct gw_forward f;
 	char why[600], pt[16];
 	size_t kept = 0;
+	uint16_t held;
 
 	if (ctl_peer_root(peer))
 		return CTL_OK;
@@ -115,6 +171,13 @@ static int owner_check(struct gw_ctx *ctx, size_t ni, const struct forward_rt *r
 			 "permission denied: port %s: ports below %d are the host's own "
 			 "services; only root may forward them",
 			 pt, OWNER_PORT_MIN);
+		return CTL_DENIED;
+	}
+	if ((held = host_listener(&f))) {
+		snprintf(err, errlen,
+			 "permission denied: %s port %u: a service of the host listens there; "
+			 "only root may forward it",
+			 f.proto == IPPROTO_TCP ? "tcp" : "udp", held);
 		return CTL_DENIED;
 	}
 	for (size_t k = 0; k < n->fwd.n; k++)

@@ -7,8 +7,9 @@
 #    name, its subnet, nor the config file's path and line; meeting her
 #    own forward she is told which;
 #  - of a port below 1024 (tcp/22 on every address would hand the host's
-#    SSH to her guest; also as a range, or via qemu-args --forward) is
-#    refused, exit 4, nothing listed; root may;
+#    SSH to her guest; also as a range, or via qemu-args --forward), or
+#    of one where a service of the host listens (not on loopback only),
+#    is refused, exit 4, nothing listed; root may;
 #  - beyond 32 run-time forwards on one network is refused (each is
 #    state and a plan's work); root may go on;
 #  - once alpha is given to bob (owner changed, reload), alice's forwards
@@ -19,10 +20,11 @@
 #                   └─ gw1 (bravo, 10.214.0.0/24, owner bob,
 #                           forward bweb tcp 8080 -> 10.214.0.9:80)
 #          control socket <- root, alice (setpriv)
+#   [host] listeners on :5555 (every address) and 127.0.0.1:5556
 # No guests: a forward needs only its target address inside the subnet.
 # The users are made here (useradd -M) and removed on exit.
 . "$(dirname "$0")/lib.sh"
-require dnsmasq nft setpriv useradd userdel
+require dnsmasq nft python3 setpriv useradd userdel
 
 P=gwr$ID
 ALICE=${P}a BOB=${P}b
@@ -114,6 +116,28 @@ grep -q " low \|aweb-22" "$T/out" && fail "alice's forward of a low port is in f
 root forward add alpha rssh --port 22 --to aweb:22 || fail "root may not forward port 22: $(cat "$T/out")"
 root forward del alpha rssh || fail "root: forward del alpha rssh: $(cat "$T/out")"
 ok "alice may not forward ports below 1024 (tcp 22, a range, udp 123, qemu-args --forward), exit 4; root may"
+
+# ... nor a port a service of the host listens on (here tcp/5555 on every
+# address); one on loopback only is no one's to take (the DNAT leaves
+# 127.0.0.0/8 alone)
+hold() { in_host python3 -c "import socket,time; s=socket.socket(); s.bind(('$1', $2)); s.listen(); time.sleep(600)" & }
+hold 0.0.0.0 5555
+hold 127.0.0.1 5556
+listening() { in_host grep -q ":$(printf %04X "$1") 00000000:0000 0A" /proc/net/tcp; }
+wait_until 5 listening 5555 && wait_until 5 listening 5556 || fail "the host's listeners did not start"
+for args in "--port 5555 --to aweb:80" "--port 5500-5600 --to aweb:80" "--port 5555 --to aweb:80 --listen 198.51.100.2"; do
+	# shellcheck disable=SC2086
+	as "$ALICE" forward add alpha hs $args; rc=$?
+	[ $rc = 4 ] || fail "alice: forward add alpha hs $args: exit $rc (want 4): $(cat "$T/out")"
+	grep -q "tcp port 5555: a service of the host listens there" "$T/out" || fail "alice is not told why: $(cat "$T/out")"
+done
+as "$ALICE" forward add alpha hs --proto udp --port 5555 --to aweb:80 || fail "alice's udp 5555 (the host's is tcp) refused: $(cat "$T/out")"
+as "$ALICE" forward del alpha hs || fail "alice: forward del alpha hs: $(cat "$T/out")"
+as "$ALICE" forward add alpha lo --port 5556 --to aweb:80 || fail "alice's 5556 (the host's is on loopback) refused: $(cat "$T/out")"
+as "$ALICE" forward del alpha lo || fail "alice: forward del alpha lo: $(cat "$T/out")"
+root forward add alpha rhs --port 5555 --to aweb:80 || fail "root may not forward 5555: $(cat "$T/out")"
+root forward del alpha rhs || fail "root: forward del alpha rhs: $(cat "$T/out")"
+ok "alice may not forward tcp 5555, where a service of the host listens (alone, in a range, on an address), exit 4; udp 5555 and a loopback-only port she may; root may"
 
 # 3. at most 32 run-time forwards of a network for an owner
 for k in $(seq 2 32); do

@@ -116,10 +116,12 @@ static struct gw_network *net_find(struct gw_conf *conf, const char *name)
 
 /* Why conf leaves s out (false: it fits), and the forward it makes. */
 static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
-		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len)
+		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len,
+		     const struct gw_network **with)
 {
 	bool owned = !s->by[0];
 
+	*with = NULL;
 	for (size_t k = 0; k < n->owners.n && !owned; k++)
 		owned = n->owners.v[k].group == (s->by[0] == '@') &&
 			!strcmp(n->owners.v[k].name, s->by + (s->by[0] == '@'));
@@ -131,7 +133,11 @@ static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
 	if (conf_forward_make(n, s->name, s->proto, s->port, s->to, s->listen[0] ? s->listen : NULL,
 			      f, why, len) < 0)
 		return true;
-	return conf_forward_conflict(conf, n, f, why, len);
+	if (!conf_forward_conflict_with(conf, n, f, why, len, with))
+		return false;
+	if (*with == n)
+		*with = NULL;
+	return true;
 }
 
 static int fwd_append(struct gw_network *n, const struct gw_forward *f)
@@ -159,11 +165,12 @@ void forwards_rt_merge(struct gw_conf *conf)
 	for (size_t i = 0; i < l.n; i++) {
 		const struct forward_rt *s = &l.v[i];
 		struct gw_network *n = net_find(conf, s->net);
+		const struct gw_network *with;
 		struct gw_forward f;
 
 		if (!n)
 			continue; /* its network is gone; kept for when it comes back */
-		if (left_out(conf, n, s, &f, why, sizeof(why)))
+		if (left_out(conf, n, s, &f, why, sizeof(why), &with))
 			log_warnx("run-time forward \"%s\" of network \"%s\" left out (the config "
 				  "wins): %s; `gatewayctl forward del %s %s` forgets it",
 				  s->name, s->net, why, s->net, s->name);
@@ -175,7 +182,8 @@ void forwards_rt_merge(struct gw_conf *conf)
 }
 
 int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *net,
-			 void (*fn)(void *arg, const struct forward_rt *s, const char *why),
+			 void (*fn)(void *arg, const struct forward_rt *s, const char *why,
+				    const struct gw_network *with),
 			 void *arg)
 {
 	struct stored_list l;
@@ -186,6 +194,7 @@ int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *ne
 		return r;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct forward_rt *s = &l.v[i];
+		const struct gw_network *with = NULL;
 		bool in = false;
 		struct gw_forward f;
 
@@ -197,9 +206,9 @@ int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *ne
 			continue;
 		/* in force, it would meet itself: it is not, so what it meets
 		 * is what keeps it out */
-		if (!left_out(conf, net, s, &f, why, sizeof(why)))
+		if (!left_out(conf, net, s, &f, why, sizeof(why), &with))
 			snprintf(why, sizeof(why), "not in force yet (a reload applies it)");
-		fn(arg, s, why);
+		fn(arg, s, why, with);
 	}
 	free(l.v);
 	return 0;

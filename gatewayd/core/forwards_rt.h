@@ -53,9 +53,12 @@ int forwards_rt_del(struct gw_ctx *ctx, size_t net, const char *name, uid_t who,
 		    size_t errlen);
 
 /* The stored forwards of network net that conf left out, each with the
- * reason, to fn; 0 or -errno (the file unreadable). */
+ * reason, to fn, and the network the reason names if it is another one
+ * (its forward, its subnet: with, else NULL), for an answer to a customer
+ * who does not see it; 0 or -errno (the file unreadable). */
 int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *net,
-			 void (*fn)(void *arg, const struct forward_rt *s, const char *why),
+			 void (*fn)(void *arg, const struct forward_rt *s, const char *why,
+				    const struct gw_network *with),
 			 void *arg);
 
 #endif

@@ -14,7 +14,10 @@
 #    state and a plan's work); root may go on;
 #  - once alpha is given to bob (owner changed, reload), alice's forwards
 #    are out of force (listed left-out, bob may forward del them), root's
-#    stay; given back to alice, hers are in force again.
+#    stay; given back to alice, hers are in force again;
+#  - when the config later gives bravo a forward on the port of one of
+#    alice's (the config wins), alice's `forwards` lists hers left out
+#    and says why without naming bravo's forward; root is told which.
 #
 #   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
 #                   └─ gw1 (bravo, 10.214.0.0/24, owner bob,
@@ -165,10 +168,24 @@ fwd_in_force "20034" || fail "root's forward r34 is not in nftables"
 as "$ALICE" forwards alpha; rc=$?
 [ $rc = 4 ] || fail "alice still sees alpha: exit $rc: $(cat "$T/out")"
 as "$BOB" forward del alpha f2 || fail "bob: forward del alpha f2 (alice's, left out): $(cat "$T/out")"
-sed -i "s/owner  = \"$BOB\"/owner  = \"$ALICE\"/" "$T/gw.conf"
+sed -i "0,/owner  = \"$BOB\"/s//owner  = \"$ALICE\"/" "$T/gw.conf" # alpha's only
 root reload || fail "root: reload: $(cat "$T/out")"
 wait_until 5 fwd_in_force "20033" || fail "alice's forward f33 is not back once alpha is hers again"
 root forwards
 grep -q "left-out" "$T/out" && fail "forwards left out once alpha is alice's again: $(cat "$T/out")"
 grep -q "^alpha  *f2 " "$T/out" && fail "f2, removed by bob, is back: $(cat "$T/out")"
 ok "alpha given to bob: alice's run-time forwards out of force (left-out, bob removes one), root's kept; back to alice, hers are back"
+
+# 5. the config wins, and the reason does not name bravo's forward to alice
+as "$ALICE" forward del alpha f3 || fail "alice: forward del alpha f3: $(cat "$T/out")"
+as "$ALICE" forward add alpha late --port 30000 --to aweb:80 || fail "alice: forward add alpha late: $(cat "$T/out")"
+sed -i 's|^    forward bweb .*|&\n    forward btake { proto = tcp port = 30000 to = "10.214.0.9:80" }|' "$T/gw.conf"
+root reload || fail "root: reload: $(cat "$T/out")"
+as "$ALICE" forwards
+grep -q "^alpha  *late .*left-out" "$T/out" || fail "alice's forward late is not listed left out: $(cat "$T/out")"
+grep -q "another network's now" "$T/out" || fail "alice is not told why: $(cat "$T/out")"
+no_bravo "alice's forwards (left out)"
+grep -q btake "$T/out" && fail "alice's forwards name bravo's btake: $(cat "$T/out")"
+root forwards
+grep -q 'forward "btake" of network "bravo"' "$T/out" || fail "root is not told which forward: $(cat "$T/out")"
+ok "alice's forward taken by bravo's new config forward: left out, the reason without bravo's name or forward; root's names it"

@@ -17,7 +17,9 @@
 #    stay; given back to alice, hers are in force again;
 #  - when the config later gives bravo a forward on the port of one of
 #    alice's (the config wins), alice's `forwards` lists hers left out
-#    and says why without naming bravo's forward; root is told which.
+#    and says why without naming bravo's forward; root is told which;
+#  - (taps) alice's `tap add alpha --name gw1` (bravo's bridge) is refused
+#    without naming bravo.
 #
 #   [host] gatewayd ── gw0 (alpha, 10.213.0.0/24, owner alice)
 #                   └─ gw1 (bravo, 10.214.0.0/24, owner bob,
@@ -189,3 +191,11 @@ grep -q btake "$T/out" && fail "alice's forwards name bravo's btake: $(cat "$T/o
 root forwards
 grep -q 'forward "btake" of network "bravo"' "$T/out" || fail "root is not told which forward: $(cat "$T/out")"
 ok "alice's forward taken by bravo's new config forward: left out, the reason without bravo's name or forward; root's names it"
+
+# 6. a tap named as bravo's bridge: refused, without bravo's name
+as "$ALICE" tap add alpha --user "$ALICE" --name gw1 && fail "alice made a tap named gw1"
+grep -q "gw1 is taken" "$T/out" || fail "alice is not told gw1 is taken: $(cat "$T/out")"
+grep -q bravo "$T/out" && fail "alice's tap add names bravo: $(cat "$T/out")"
+root tap add alpha --user "$ALICE" --name gw1 && fail "root made a tap named gw1"
+grep -q 'the bridge of network "bravo"' "$T/out" || fail "root is not told whose bridge: $(cat "$T/out")"
+ok "alice's tap add --name gw1 (bravo's bridge): refused without bravo's name; root is told"

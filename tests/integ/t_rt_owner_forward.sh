@@ -146,7 +146,7 @@ ok "alice may not forward tcp 5555, where a service of the host listens (alone, 
 
 # 3. at most 32 run-time forwards of a network for an owner
 for k in $(seq 2 32); do
-	as "$ALICE" forward add alpha f$k --port $((20000 + k)) --to aweb:80 || fail "alice's forward $k of 32 refused: $(cat "$T/out")"
+	as "$ALICE" forward add alpha "f$k" --port $((20000 + k)) --to aweb:80 || fail "alice's forward $k of 32 refused: $(cat "$T/out")"
 done
 as "$ALICE" forward add alpha f33 --port 20033 --to aweb:80 && fail "alice's 33rd run-time forward was accepted"
 grep -q "as many as an owner may add (32)" "$T/out" || fail "alice is not told why: $(cat "$T/out")"

@@ -646,9 +646,19 @@ static bool forwards_overlap(const struct gw_forward *a, const struct gw_forward
 bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net,
 			   const struct gw_forward *f, char *why, size_t len)
 {
+	const struct gw_network *with;
+
+	return conf_forward_conflict_with(c, net, f, why, len, &with);
+}
+
+bool conf_forward_conflict_with(const struct gw_conf *c, const struct gw_network *net,
+				const struct gw_forward *f, char *why, size_t len,
+				const struct gw_network **with)
+{
 	const struct gw_network *in;
 	char o[GW_PATH_MAX + 32], l[INET6_ADDRSTRLEN + 16], pt[16];
 
+	*with = NULL;
 	for (size_t k = 0; k < net->fwd.n; k++)
 		if (!strcmp(net->fwd.v[k].name, f->name)) {
 			origin_text(c, &net->fwd.v[k], o, sizeof(o));
@@ -657,6 +667,7 @@ bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net
 			return true;
 		}
 	if ((in = conf_forward_listen_net(c, f, true))) {
+		*with = in;
 		conf_forward_listen_msg(why, len, net, f, in);
 		return true;
 	}
@@ -677,6 +688,7 @@ bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net
 			listen_text(f, l, sizeof(l));
 			ports_text(pt, sizeof(pt), f->port_min, f->port_max);
 			origin_text(c, g, o, sizeof(o));
+			*with = &c->networks[i];
 			snprintf(why, len,
 				 "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
 				 "forward \"%s\" of network \"%s\" (%s)",

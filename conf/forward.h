@@ -65,6 +65,12 @@ int conf_forward_make(const struct gw_network *net, const char *name, const char
  * true with the reason in why. */
 bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net,
 			   const struct gw_forward *f, char *why, size_t len);
+/* The same, and the network whose subnet or forward f meets in *with
+ * (net itself, another one, or NULL: a name of net's, BGP's port), so a
+ * caller answering a customer can leave out another customer's names. */
+bool conf_forward_conflict_with(const struct gw_conf *c, const struct gw_network *net,
+				const struct gw_forward *f, char *why, size_t len,
+				const struct gw_network **with);
 /* "[A]:P-Q" text of a forward's target ("A:P" for IPv4). */
 void conf_forward_to_text(const struct gw_forward *f, char *buf, size_t len);
 

@@ -51,9 +51,10 @@ static int stored_read(const char *state_dir, struct stored_list *l)
 		struct forward_rt s = { 0 }, *nv;
 		char extra;
 
-		if (sscanf(line, "%32s %32s %7s %15s %61s %46s %c", s.net, s.name, s.proto, s.port,
-			   s.to, s.listen, &extra) != 6 ||
-		    !name_netname(s.net) || !name_netname(s.name))
+		int got = sscanf(line, "%32s %32s %7s %15s %61s %46s %33s %c", s.net, s.name,
+				 s.proto, s.port, s.to, s.listen, s.by, &extra);
+
+		if ((got != 6 && got != 7) || !name_netname(s.net) || !name_netname(s.name))
 			continue; /* the config's checks see the rest at merge */
 		if (!strcmp(s.listen, "-"))
 			s.listen[0] = '\0';
@@ -78,8 +79,9 @@ static int stored_fill(FILE *f, void *arg)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct forward_rt *s = &l->v[i];
 
-		fprintf(f, "%s %s %s %s %s %s\n", s->net, s->name, s->proto, s->port, s->to,
-			s->listen[0] ? s->listen : "-");
+		/* root's without BY: the lines of before owners */
+		fprintf(f, "%s %s %s %s %s %s%s%s\n", s->net, s->name, s->proto, s->port, s->to,
+			s->listen[0] ? s->listen : "-", s->by[0] ? " " : "", s->by);
 	}
 	return 0;
 }
@@ -114,12 +116,28 @@ static struct gw_network *net_find(struct gw_conf *conf, const char *name)
 
 /* Why conf leaves s out (false: it fits), and the forward it makes. */
 static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
-		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len)
+		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len,
+		     const struct gw_network **with)
 {
+	bool owned = !s->by[0];
+
+	*with = NULL;
+	for (size_t k = 0; k < n->owners.n && !owned; k++)
+		owned = n->owners.v[k].group == (s->by[0] == '@') &&
+			!strcmp(n->owners.v[k].name, s->by + (s->by[0] == '@'));
+	if (!owned) {
+		snprintf(why, len, "added by owner \"%s\", who owns network \"%s\" no more", s->by,
+			 n->name);
+		return true;
+	}
 	if (conf_forward_make(n, s->name, s->proto, s->port, s->to, s->listen[0] ? s->listen : NULL,
 			      f, why, len) < 0)
 		return true;
-	return conf_forward_conflict(conf, n, f, why, len);
+	if (!conf_forward_conflict_with(conf, n, f, why, len, with))
+		return false;
+	if (*with == n)
+		*with = NULL;
+	return true;
 }
 
 static int fwd_append(struct gw_network *n, const struct gw_forward *f)
@@ -147,11 +165,12 @@ void forwards_rt_merge(struct gw_conf *conf)
 	for (size_t i = 0; i < l.n; i++) {
 		const struct forward_rt *s = &l.v[i];
 		struct gw_network *n = net_find(conf, s->net);
+		const struct gw_network *with;
 		struct gw_forward f;
 
 		if (!n)
 			continue; /* its network is gone; kept for when it comes back */
-		if (left_out(conf, n, s, &f, why, sizeof(why)))
+		if (left_out(conf, n, s, &f, why, sizeof(why), &with))
 			log_warnx("run-time forward \"%s\" of network \"%s\" left out (the config "
 				  "wins): %s; `gatewayctl forward del %s %s` forgets it",
 				  s->name, s->net, why, s->net, s->name);
@@ -163,7 +182,8 @@ void forwards_rt_merge(struct gw_conf *conf)
 }
 
 int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *net,
-			 void (*fn)(void *arg, const struct forward_rt *s, const char *why),
+			 void (*fn)(void *arg, const struct forward_rt *s, const char *why,
+				    const struct gw_network *with),
 			 void *arg)
 {
 	struct stored_list l;
@@ -174,6 +194,7 @@ int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *ne
 		return r;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct forward_rt *s = &l.v[i];
+		const struct gw_network *with = NULL;
 		bool in = false;
 		struct gw_forward f;
 
@@ -185,9 +206,9 @@ int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *ne
 			continue;
 		/* in force, it would meet itself: it is not, so what it meets
 		 * is what keeps it out */
-		if (!left_out(conf, net, s, &f, why, sizeof(why)))
+		if (!left_out(conf, net, s, &f, why, sizeof(why), &with))
 			snprintf(why, sizeof(why), "not in force yet (a reload applies it)");
-		fn(arg, s, why);
+		fn(arg, s, why, with);
 	}
 	free(l.v);
 	return 0;
@@ -258,10 +279,11 @@ int forwards_rt_add(struct gw_ctx *ctx, size_t ni, const struct forward_rt *req,
 	}
 	if ((r = store_apply(ctx, &old, &l, err, errlen)) < 0)
 		goto out;
-	log_info("network \"%s\": forward \"%s\" added by uid %u (gatewayctl): %s port %s on %s "
-		 "to %s",
-		 s.net, s.name, (unsigned)who, s.proto, s.port,
-		 s.listen[0] ? s.listen : "every address", s.to);
+	log_info("network \"%s\": forward \"%s\" added by uid %u%s%s%s (gatewayctl): %s port %s "
+		 "on %s to %s",
+		 s.net, s.name, (unsigned)who, s.by[0] ? " as owner \"" : "", s.by,
+		 s.by[0] ? "\"" : "", s.proto, s.port, s.listen[0] ? s.listen : "every address",
+		 s.to);
 out:
 	free(l.v);
 	free(old.v);

@@ -1,6 +1,7 @@
 /* Port forwards added at run time (gatewayctl forward add, qemu-args
- * --forward): kept in state_dir/forwards ("NET NAME PROTO PORT TO LISTEN"
- * per line, LISTEN "-" for every address, mode 0600), merged into each
+ * --forward): kept in state_dir/forwards ("NET NAME PROTO PORT TO LISTEN
+ * [BY]" per line, LISTEN "-" for every address, BY the owner who added
+ * it, none for root; mode 0600), merged into each
  * plan's networks beside the file's `forward` sections, so they become
  * the same map elements as those (nft/forward.c). */
 #ifndef GW_CORE_FORWARDS_RT_H
@@ -25,6 +26,11 @@ struct forward_rt {
 	char port[16];			   /* "N" or "N-M" */
 	char to[INET6_ADDRSTRLEN + 16];	   /* "A:P", "A:N-M", "[A6]:P", "A" */
 	char listen[INET6_ADDRSTRLEN + 1]; /* "" for every address */
+	/* The owner entry of the network that let it be added ("alice",
+	 * "@ops"), "" for root. An owner's forward is in force only while
+	 * that entry owns the network: given to another customer, or gone
+	 * and made again for one, it does not carry the old one's forwards. */
+	char by[GW_OWNER_NAME_MAX + 2];
 };
 
 /* Plan time: add the stored forwards to conf's networks (the resolved
@@ -47,9 +53,12 @@ int forwards_rt_del(struct gw_ctx *ctx, size_t net, const char *name, uid_t who,
 		    size_t errlen);
 
 /* The stored forwards of network net that conf left out, each with the
- * reason, to fn; 0 or -errno (the file unreadable). */
+ * reason, to fn, and the network the reason names if it is another one
+ * (its forward, its subnet: with, else NULL), for an answer to a customer
+ * who does not see it; 0 or -errno (the file unreadable). */
 int forwards_rt_left_out(const struct gw_conf *conf, const struct gw_network *net,
-			 void (*fn)(void *arg, const struct forward_rt *s, const char *why),
+			 void (*fn)(void *arg, const struct forward_rt *s, const char *why,
+				    const struct gw_network *with),
 			 void *arg);
 
 #endif

@@ -19,6 +19,7 @@
 #include "ra/ra.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,20 +49,25 @@ static int dns_hosts_fill(FILE *f, void *arg)
 	return 0;
 }
 
-/* The static hosts' files. dnsmasq re-reads them on SIGHUP after it has
- * dropped root, so they are readable by all, like its config (names,
- * addresses and MACs the config file already holds). */
+/* The static hosts' files: names, addresses and MACs of a network's
+ * guests, a customer's own (qemu-args --static) too. dnsmasq re-reads
+ * them on SIGHUP after it has dropped root, so they are its user's, mode
+ * 0400, as the name pins (names.c): run_dir is 0755, and any local user
+ * could read every customer's hosts. (No such user: root's.) */
 static int hosts_files_write(const struct gw_conf *conf, const struct gw_network *n, char *err,
 			     size_t errlen)
 {
+	const struct passwd *pw = getpwnam(conf->dnsmasq_user);
+	uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
 	char path[GW_PATH_MAX + 64];
 	int r;
 
 	hosts_dhcp_path(conf, n, path, sizeof(path));
-	if ((r = state_file_write(path, 0644, dhcp_hosts_fill, (void *)n)) < 0)
+	if ((r = state_file_write_owned(path, 0400, uid, (gid_t)-1, dhcp_hosts_fill, (void *)n)) <
+	    0)
 		goto fail;
 	hosts_dns_path(conf, n, path, sizeof(path));
-	if ((r = state_file_write(path, 0644, dns_hosts_fill, (void *)n)) < 0)
+	if ((r = state_file_write_owned(path, 0400, uid, (gid_t)-1, dns_hosts_fill, (void *)n)) < 0)
 		goto fail;
 	/* the names its guests' leases hold (names.c) */
 	names_pins_path(conf, n, path, sizeof(path));
@@ -177,7 +183,9 @@ static int serve(struct gw_ctx *ctx, const struct gw_conf *conf, const struct gw
 	pid_path(conf, n, ppath, sizeof(ppath));
 	if ((r = hosts_files_write(conf, n, err, errlen)) < 0)
 		return r;
-	if ((r = state_file_write(cpath, 0644, dnsmasq_conf_fill,
+	/* read by dnsmasq as root, at start only; the subnets and ranges
+	 * of a customer's network are no other user's */
+	if ((r = state_file_write(cpath, 0600, dnsmasq_conf_fill,
 				  &(struct dnsmasq_conf_arg){ conf, n })) < 0)
 		return fmt_errno(err, errlen, r, "network \"%s\": writing %s: %s", n->name, cpath,
 				 strerror(-r));

@@ -78,6 +78,22 @@ bool authz_owns(const struct ctl_peer *p, const struct gw_network *n)
 	return false;
 }
 
+bool authz_owner_entry(const struct ctl_peer *p, const struct gw_network *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", "");
+	if (ctl_peer_root(p))
+		return true;
+	for (size_t i = 0; i < n->owners.n; i++) {
+		const struct gw_owner *o = &n->owners.v[i];
+
+		if (o->group ? ctl_peer_in_group(p, o->gid) : o->uid == p->uid) {
+			snprintf(buf, len, "%s%s", o->group ? "@" : "", o->name);
+			return true;
+		}
+	}
+	return false;
+}
+
 bool authz_sees_all(const struct gw_ctx *ctx, const struct ctl_peer *p)
 {
 	return ctl_peer_root(p) || (ctx->conf && ctl_peer_in_group(p, ctx->conf->readers_gid));

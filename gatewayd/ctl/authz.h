@@ -38,6 +38,9 @@ bool authz_owns(const struct ctl_peer *p, const struct gw_network *n);
 bool authz_sees_all(const struct gw_ctx *ctx, const struct ctl_peer *p);
 /* Does p see at least one network? If not, p may do nothing but help. */
 bool authz_sees_any(const struct gw_ctx *ctx, const struct ctl_peer *p);
+/* The first of n's owner entries p is ("alice", "@ops") into buf, for
+ * what p adds as an owner; "" for root. false: p owns n not. */
+bool authz_owner_entry(const struct ctl_peer *p, const struct gw_network *n, char *buf, size_t len);
 /* For the log: "uid 1001 (alice)", the name from the config's resolved
  * owners (root: "root"), else "uid 1001". Never asks NSS. */
 const char *authz_peer_name(const struct gw_ctx *ctx, const struct ctl_peer *p, char *buf,

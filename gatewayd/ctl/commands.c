@@ -331,6 +331,8 @@ static void forward_text(const struct gw_forward *f, char *listen, size_t llen, 
 /* Run-time forwards the config left out: a row each (origin
  * "left-out"), and why on gatewayctl's stderr after the table. */
 struct forwards_left {
+	struct gw_ctx *ctx;
+	const struct ctl_peer *peer;
 	struct out *o;
 	const char *net;
 	FILE *notes;
@@ -338,7 +340,8 @@ struct forwards_left {
 	size_t len;
 };
 
-static void forward_left_row(void *arg, const struct forward_rt *s, const char *why)
+static void forward_left_row(void *arg, const struct forward_rt *s, const char *why,
+			     const struct gw_network *with)
 {
 	struct forwards_left *l = arg;
 	char listen[INET6_ADDRSTRLEN + 24];
@@ -347,6 +350,10 @@ static void forward_left_row(void *arg, const struct forward_rt *s, const char *
 	out_row(l->o, 8, l->net, s->name, s->proto, listen, s->to, "0", "0", "left-out");
 	if (!l->notes && !(l->notes = open_memstream(&l->text, &l->len)))
 		return;
+	/* what keeps it out may be another customer's: not named to them */
+	if (with && !authz_sees(l->ctx, l->peer, with))
+		why = "its port or listen address is another network's now (a forward or a subnet "
+		      "of the config)";
 	fprintf(l->notes, CTL_STDERR "forward \"%s\" of network \"%s\" is left out: %s\n", s->name,
 		l->net, why);
 }
@@ -356,7 +363,7 @@ static void forward_left_row(void *arg, const struct forward_rt *s, const char *
  * from: the config file or gatewayctl forward add (run-time). */
 int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which, const struct ctl_peer *peer)
 {
-	struct forwards_left left = { .o = o };
+	struct forwards_left left = { .ctx = ctx, .peer = peer, .o = o };
 	struct nft_counters cs;
 	struct nft_fwd_count *v;
 	long n;

@@ -54,6 +54,12 @@
 #define CLIENT_ROOT_ROOM   4 /* kept for root */
 #define CLIENT_PER_USER	   8 /* per uid other than root */
 #define CLIENT_DEADLINE_MS 3000
+/* Users who own nothing and read nothing (authz_sees_any() false at
+ * accept) are told "permission denied" or help and nothing else: they
+ * hold CLIENT_STRANGERS slots together, so that two such users (a web
+ * server's, nobody's) idling on 8 connections each cannot leave every
+ * owner "too many control connections". */
+#define CLIENT_STRANGERS 2
 /* Requests (connections) of a uid other than root: RATE_PER_S a second
  * on average, RATE_BURST at once; kept for the RATE_UIDS users seen last.
  * A customer's script polling status once a second is far below it; one
@@ -72,6 +78,7 @@ struct client {
 	struct control *c;
 	int fd;
 	uid_t uid;
+	bool stranger;	      /* sees no network (authz_sees_any()) */
 	struct ctl_peer peer; /* its credentials at accept */
 	char req[512];
 	size_t got;
@@ -402,9 +409,9 @@ static void on_client_deadline(void *arg)
 }
 
 /* NULL if uid may have one more connection, else why not. */
-static const char *client_room(const struct control *c, uid_t uid)
+static const char *client_room(const struct control *c, uid_t uid, bool stranger)
 {
-	size_t mine = 0, others = 0;
+	size_t mine = 0, others = 0, strangers = 0;
 
 	if (c->n_clients >= CLIENT_MAX)
 		return "too many control connections";
@@ -413,7 +420,10 @@ static const char *client_room(const struct control *c, uid_t uid)
 	for (const struct client *cl = c->clients; cl; cl = cl->next) {
 		mine += cl->uid == uid;
 		others += cl->uid != 0;
+		strangers += cl->stranger;
 	}
+	if (stranger && strangers >= CLIENT_STRANGERS)
+		return "too many control connections from users who own no network";
 	if (mine >= CLIENT_PER_USER)
 		return "too many control connections from this user";
 	if (others >= CLIENT_MAX - CLIENT_ROOT_ROOM)
@@ -518,12 +528,14 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		struct ctl_peer peer;
 		struct client *cl;
 		const char *why;
+		bool stranger;
 
 		if (ctl_peer_get(cfd, &peer) < 0) {
 			close(cfd);
 			continue;
 		}
-		if ((why = client_room(c, peer.uid))) {
+		stranger = !authz_sees_any(c->ctx, &peer);
+		if ((why = client_room(c, peer.uid, stranger))) {
 			client_refuse(c, cfd, peer.uid, why);
 			continue;
 		}
@@ -538,6 +550,7 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		cl->c = c;
 		cl->fd = cfd;
 		cl->uid = peer.uid;
+		cl->stranger = stranger;
 		cl->peer = peer;
 		if (eloop_timer_new(c->loop, on_client_deadline, cl, &cl->deadline) < 0 ||
 		    eloop_add_fd(c->loop, cfd, on_client_io, cl) < 0) {

@@ -20,6 +20,14 @@
 #include <string.h>
 #include <strings.h>
 
+/* What an owner (not root) may forward: listen ports from 1024 up (the
+ * ones below are the host's own services: a forward on every address of
+ * tcp/22 would hand the host's SSH to a guest), and at most
+ * OWNER_FORWARDS_MAX run-time forwards per network (each costs a map
+ * element set and a line of state_dir/forwards read at every plan). */
+#define OWNER_PORT_MIN	   1024
+#define OWNER_FORWARDS_MAX 32
+
 #define USAGE                                                                                      \
 	"usage: gatewayctl forward add NET NAME [--proto tcp|udp] --port PORT[-PORT] --to "        \
 	"VM[:PORT] [--listen ADDRESS]\n"                                                           \
@@ -81,6 +89,127 @@ static int to_resolve(const struct gw_network *n, const char *to, char *out, siz
 	return -ENOENT;
 }
 
+/* A socket of the host (gatewayd's network namespace) that a packet to
+ * f's listen address and one of its ports reaches today: bound to f's
+ * proto and port, on every address or f's (every one of them when f
+ * listens on every address), not on loopback (the forwards' DNAT leaves
+ * 127.0.0.0/8 alone); TCP listening, UDP unconnected. Its port, or 0.
+ * /proc/net's text: one read per forward add, no lookup of the holder. */
+static uint16_t host_listener(const struct gw_forward *f)
+{
+	static const char *const files[2][2] = { { "/proc/net/tcp", "/proc/net/tcp6" },
+						 { "/proc/net/udp", "/proc/net/udp6" } };
+	bool tcp = f->proto == IPPROTO_TCP;
+	char line[512];
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		FILE *pf = fopen(files[!tcp][v6], "re");
+
+		while (pf && fgets(line, sizeof(line), pf)) {
+			char la[40], ra[40];
+			unsigned port, st, w[4] = { 0 };
+			bool any, loop, same = false;
+
+			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%*x %x", la, &port,
+				   ra, &st) != 4 ||
+			    port < f->port_min || port > f->port_max ||
+			    (tcp ? st != 0x0a : strspn(ra, "0") != strlen(ra)))
+				continue;
+			if (!v6) {
+				sscanf(la, "%8x", &w[0]);
+				any = !w[0];
+				loop = ((const uint8_t *)&w[0])[0] == 127;
+				same = f->family == AF_INET && w[0] == f->listen.a4.s_addr;
+			} else {
+				struct in6_addr a;
+
+				sscanf(la, "%8x%8x%8x%8x", &w[0], &w[1], &w[2], &w[3]);
+				memcpy(&a, w, sizeof(a));
+				any = IN6_IS_ADDR_UNSPECIFIED(&a);
+				loop = IN6_IS_ADDR_LOOPBACK(&a) ||
+				       (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+				same = f->family == AF_INET6
+					       ? !memcmp(&a, &f->listen.a6, 16)
+					       : IN6_IS_ADDR_V4MAPPED(&a) &&
+							 !memcmp(&a.s6_addr[12], &f->listen.a4, 4);
+			}
+			if (!loop && (any || f->listen_any || same)) {
+				fclose(pf);
+				return (uint16_t)port;
+			}
+		}
+		if (pf)
+			fclose(pf);
+	}
+	return 0;
+}
+
+/* The checks that hold for owners and not for root, and a conflict
+ * answered without another customer's names: that the port is taken (or
+ * the address is a guest network's) is all they learn. CTL_OK, or the
+ * exit code with the answer in err. */
+static int owner_check(struct gw_ctx *ctx, size_t ni, const struct forward_rt *req,
+		       const struct ctl_peer *peer, char *err, size_t errlen)
+{
+	const struct gw_network *n = &ctx->conf->networks[ni], *with;
+	struct gw_forward f;
+	char why[600], pt[16];
+	size_t kept = 0;
+	uint16_t held;
+
+	if (ctl_peer_root(peer))
+		return CTL_OK;
+	if (conf_forward_make(n, req->name, req->proto, req->port, req->to,
+			      req->listen[0] ? req->listen : NULL, &f, err, errlen) < 0)
+		return CTL_FAIL;
+	if (f.port_min == f.port_max)
+		snprintf(pt, sizeof(pt), "%u", f.port_min);
+	else
+		snprintf(pt, sizeof(pt), "%u-%u", f.port_min, f.port_max);
+	if (f.port_min < OWNER_PORT_MIN) {
+		snprintf(err, errlen,
+			 "permission denied: port %s: ports below %d are the host's own "
+			 "services; only root may forward them",
+			 pt, OWNER_PORT_MIN);
+		return CTL_DENIED;
+	}
+	if ((held = host_listener(&f))) {
+		snprintf(err, errlen,
+			 "permission denied: %s port %u: a service of the host listens there; "
+			 "only root may forward it",
+			 f.proto == IPPROTO_TCP ? "tcp" : "udp", held);
+		return CTL_DENIED;
+	}
+	for (size_t k = 0; k < n->fwd.n; k++)
+		kept += n->fwd.v[k].runtime;
+	if (kept >= OWNER_FORWARDS_MAX) {
+		snprintf(err, errlen,
+			 "network \"%s\" has %zu run-time forwards, as many as an owner may add "
+			 "(%d); `gatewayctl forward del %s NAME` one first",
+			 n->name, kept, OWNER_FORWARDS_MAX, n->name);
+		return CTL_FAIL;
+	}
+	if (!conf_forward_conflict_with(ctx->conf, n, &f, why, sizeof(why), &with))
+		return CTL_OK;
+	if (!with || authz_sees(ctx, peer, with)) {
+		snprintf(err, errlen, "%s", why);
+		return CTL_FAIL;
+	}
+	if (conf_forward_listen_net(ctx->conf, &f, true) == with)
+		snprintf(err, errlen,
+			 "network \"%s\": forward \"%s\": listen \"%s\" is inside the subnet of "
+			 "another network: a guest's or a gateway's address, not the host's",
+			 n->name, f.name, req->listen);
+	else
+		snprintf(err, errlen,
+			 "network \"%s\": forward \"%s\": %s port%s %s on %s is taken by a "
+			 "forward of another network",
+			 n->name, f.name, f.proto == IPPROTO_TCP ? "tcp" : "udp",
+			 f.port_min == f.port_max ? "" : "s", pt,
+			 req->listen[0] ? req->listen : "every address");
+	return CTL_FAIL;
+}
+
 static int add_cmd(struct gw_ctx *ctx, long i, int argc, char **argv, const struct ctl_peer *peer,
 		   FILE *f)
 {
@@ -88,6 +217,7 @@ static int add_cmd(struct gw_ctx *ctx, long i, int argc, char **argv, const stru
 	const char *proto = "tcp", *port = NULL, *to = NULL, *listen = NULL;
 	struct forward_rt req = { 0 };
 	char err[1024];
+	int code;
 
 	for (int k = 4; k < argc; k++) {
 		const char **v = !strcmp(argv[k], "--proto")	? &proto
@@ -116,10 +246,15 @@ static int add_cmd(struct gw_ctx *ctx, long i, int argc, char **argv, const stru
 	snprintf(req.proto, sizeof(req.proto), "%s", proto);
 	snprintf(req.port, sizeof(req.port), "%s", port);
 	snprintf(req.listen, sizeof(req.listen), "%s", listen ? listen : "");
-	if (to_resolve(n, to, req.to, sizeof(req.to), err, sizeof(err)) < 0 ||
-	    forwards_rt_add(ctx, (size_t)i, &req, peer->uid, err, sizeof(err)) < 0) {
+	if (to_resolve(n, to, req.to, sizeof(req.to), err, sizeof(err)) < 0) {
 		fprintf(f, "forward add: %s\n", err);
 		return CTL_FAIL;
+	}
+	authz_owner_entry(peer, n, req.by, sizeof(req.by));
+	if ((code = owner_check(ctx, (size_t)i, &req, peer, err, sizeof(err))) != CTL_OK ||
+	    forwards_rt_add(ctx, (size_t)i, &req, peer->uid, err, sizeof(err)) < 0) {
+		fprintf(f, "forward add: %s\n", err);
+		return code != CTL_OK ? code : CTL_FAIL;
 	}
 	fprintf(f, "added forward \"%s\" to network \"%s\": %s port %s on %s to %s\n", req.name,
 		argv[2], req.proto, req.port, listen ? listen : "every address", req.to);
@@ -158,6 +293,7 @@ int forward_ctl_for_vm(struct gw_ctx *ctx, size_t ni, const char *vm, const char
 	const char *proto = "tcp", *colon;
 	char err[1024], guest[16], to[GW_HOSTNAME_MAX + 24];
 	size_t pl;
+	int code;
 
 	if (!strncmp(spec, "tcp:", 4) || !strncmp(spec, "udp:", 4)) {
 		proto = spec[0] == 'u' ? "udp" : "tcp";
@@ -207,10 +343,15 @@ int forward_ctl_for_vm(struct gw_ctx *ctx, size_t ni, const char *vm, const char
 		note(f, "qemu-args --forward: VM name \"%s\" too long", vm);
 		return CTL_USAGE;
 	}
-	if (to_resolve(n, to, req.to, sizeof(req.to), err, sizeof(err)) < 0 ||
-	    forwards_rt_add(ctx, ni, &req, peer->uid, err, sizeof(err)) < 0) {
+	if (to_resolve(n, to, req.to, sizeof(req.to), err, sizeof(err)) < 0) {
 		note(f, "qemu-args --forward: %s", err);
 		return CTL_FAIL;
+	}
+	authz_owner_entry(peer, n, req.by, sizeof(req.by));
+	if ((code = owner_check(ctx, ni, &req, peer, err, sizeof(err))) != CTL_OK ||
+	    forwards_rt_add(ctx, ni, &req, peer->uid, err, sizeof(err)) < 0) {
+		note(f, "qemu-args --forward: %s", err);
+		return code != CTL_OK ? code : CTL_FAIL;
 	}
 	note(f, "forward \"%s\": %s port %s of the host to %s", req.name, req.proto, req.port,
 	     req.to);

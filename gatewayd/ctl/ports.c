@@ -152,6 +152,16 @@ static int cmd_tap_add(struct gw_ctx *ctx, int argc, char **argv, const struct c
 		return code;
 	if (!ctl_peer_root(p) && (code = tap_for_self(p, user, group, f)) != CTL_OK)
 		return code;
+	/* taps_add() would name the network whose bridge or uplink it is */
+	for (size_t i = 0; name && i < ctx->conf->n_networks; i++) {
+		const struct gw_network *n = &ctx->conf->networks[i];
+
+		if ((!strcmp(n->bridge, name) || !strcmp(n->uplink, name)) &&
+		    !authz_sees(ctx, p, n)) {
+			fprintf(f, "tap add: %s is taken: an interface gatewayd uses\n", name);
+			return CTL_FAIL;
+		}
+	}
 	if (taps_add(ctx, net, user, group, name, made, err, sizeof(err)) < 0) {
 		fprintf(f, "tap add: %s\n", err);
 		return CTL_FAIL;

@@ -997,6 +997,33 @@ START_TEST(test_forward_rt_conflict)
 	ck_assert(conf_forward_conflict(c, &c->networks[1], &f, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "overlaps forward \"rt\" of network \"a\" (added by gatewayctl)"),
 		      "%s", err);
+	/* which network was met, for an answer to a customer (forward_ctl.c) */
+	{
+		const struct gw_network *with = &c->networks[1];
+
+		ck_assert(conf_forward_conflict_with(c, &c->networks[1], &f, err, sizeof(err),
+						     &with));
+		ck_assert_ptr_eq(with, &c->networks[0]);
+		ck_assert_int_eq(conf_forward_make(&c->networks[0], "ssh", "tcp", "3000",
+						   "10.213.0.5:80", NULL, &f, err, sizeof(err)),
+				 0);
+		ck_assert(conf_forward_conflict_with(c, &c->networks[0], &f, err, sizeof(err),
+						     &with));
+		ck_assert_ptr_null(with);
+		ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "3000",
+						   "10.213.0.5:80", "10.214.0.9", &f, err,
+						   sizeof(err)),
+				 0);
+		ck_assert(conf_forward_conflict_with(c, &c->networks[0], &f, err, sizeof(err),
+						     &with));
+		ck_assert_ptr_eq(with, &c->networks[1]);
+		ck_assert_int_eq(conf_forward_make(&c->networks[0], "x", "tcp", "3001",
+						   "10.213.0.5:80", NULL, &f, err, sizeof(err)),
+				 0);
+		ck_assert(!conf_forward_conflict_with(c, &c->networks[0], &f, err, sizeof(err),
+						      &with));
+		ck_assert_ptr_null(with);
+	}
 	conf_free(c);
 }
 END_TEST
@@ -1019,23 +1046,28 @@ START_TEST(test_forward_rt_merge)
 	      "a ssh tcp 3000 10.213.0.11:22 -\n"	      /* the file's name */
 	      "a far tcp 3001 10.214.0.11:22 -\n"	      /* not in a's subnet */
 	      "gone g tcp 3002 10.213.0.11:22 -\n"	      /* no such network */
-	      "a bad tcp 3003 10.213.0.11:22 - extra\n"	      /* a field too many */
+	      "a bad tcp 3003 10.213.0.11:22 - root extra\n"  /* a field too many */
+	      "a mine tcp 2400 10.213.0.12:22 - root\n"	      /* its owner's: kept */
+	      "a theirs tcp 2401 10.213.0.12:22 - nobody\n"   /* no owner of a now */
+	      "a grp tcp 2402 10.213.0.12:22 - @root\n"	      /* user root owns, not @root */
+	      "b byb tcp 5354 10.214.0.12:53 - root\n"	      /* b has no owner now */
 	      "b six udp 5353 10.214.0.12:53 198.51.100.7\n", /* kept */
 	      f);
 	fclose(f);
 	snprintf(text, sizeof(text),
 		 "state_dir = \"%s\"\n"
-		 "network a { bridge = gw0 ipv4 = \"10.213.0.1/24\"\n"
+		 "network a { bridge = gw0 ipv4 = \"10.213.0.1/24\" owner = \"root\"\n"
 		 " forward ssh { port = 2222 to = \"10.213.0.10:22\" } }\n"
 		 "network b { bridge = gw1 ipv4 = \"10.214.0.1/24\" }\n",
 		 dir);
 	ck_assert_int_eq(conf_load_buf("f.conf", text, &c, err, sizeof(err)), 0);
 	forwards_rt_merge(c);
 	n = &c->networks[0];
-	ck_assert_uint_eq(n->fwd.n, 2);
+	ck_assert_uint_eq(n->fwd.n, 3);
 	ck_assert(!n->fwd.v[0].runtime);
 	ck_assert_str_eq(n->fwd.v[1].name, "ok");
 	ck_assert(n->fwd.v[1].runtime && n->fwd.v[1].port_min == 2200);
+	ck_assert_str_eq(n->fwd.v[2].name, "mine");
 	n = &c->networks[1];
 	ck_assert_uint_eq(n->fwd.n, 1);
 	ck_assert_str_eq(n->fwd.v[0].name, "six");

@@ -61,7 +61,7 @@ LIB_SRCS += gatewayd/ctl/guests.c
 # run-time port forwards (issue 19 item 4)
 LIB_SRCS += gatewayd/core/forwards_rt.c gatewayd/ctl/forward_ctl.c
 # owners of networks use gatewayctl on them (issue 19 item 3)
-LIB_SRCS += conf/owner.c
+LIB_SRCS += conf/owner.c conf/listen.c
 # connection quota (issue 19 item 2)
 LIB_SRCS += conf/quota.c nft/quota.c nft/quota_read.c gatewayd/ctl/quota_ctl.c
 # bandwidth limits (issue 19 item 1)
@@ -173,7 +173,7 @@ install: $(BUILD)/gatewayd $(BUILD)/gatewayctl
 
 # Fuzz the config parser with libFuzzer (clang), ASan and UBSan.
 FUZZ_SECONDS ?= 60
-$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/guest_opts.c conf/qemu.c conf/bgp.c conf/owner.c conf/quota.c conf/bandwidth.c lib/names.c
+$(BUILD)/conf-fuzz: fuzz/conf_fuzz.c conf/conf.c conf/tap.c conf/section.c conf/text.c conf/network.c conf/print.c conf/addr.c conf/mode.c conf/forward.c conf/host.c conf/guest_opts.c conf/qemu.c conf/bgp.c conf/owner.c conf/listen.c conf/quota.c conf/bandwidth.c lib/names.c
 	@mkdir -p $(BUILD)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 		-o $@ $^ $(shell pkg-config --cflags --libs libconfuse)

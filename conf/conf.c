@@ -278,7 +278,7 @@ static cfg_opt_t network_opts[] = {
 	CFG_SEC("ra", ra_opts, CFGF_NONE),
 	/* each feature's keys, from its own file */
 	CONF_MODE_OPTS CONF_FORWARD_OPTS CONF_HOST_OPTS CONF_BGP_NET_OPTS CONF_OWNER_OPTS
-		CONF_QUOTA_OPTS CONF_BANDWIDTH_OPTS CFG_END(),
+		CONF_QUOTA_OPTS CONF_BANDWIDTH_OPTS CONF_LISTEN_OPTS CFG_END(),
 };
 
 static cfg_opt_t root_opts[] = {
@@ -426,7 +426,7 @@ static int conf_fill(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 		if ((r = conf_network(ctx, cfg_getnsec(root, "network", i), &c->networks[i])) < 0)
 			return r;
 	if ((r = conf_cross_check(ctx, root, c)) < 0 || (r = conf_mode_check(ctx, root, c)) < 0 ||
-	    (r = conf_forwards_check(ctx, root, c)) < 0 ||
+	    (r = conf_forwards_check(ctx, root, c)) < 0 || (r = conf_listen_check(ctx, c)) < 0 ||
 	    (r = conf_hosts_check(ctx, root, c)) < 0 || (r = conf_bgp(ctx, root, c)) < 0 ||
 	    (r = conf_forwards_bgp_check(ctx, c)) < 0)
 		return r;

@@ -12,6 +12,7 @@
 #include "conf/bgp.h"
 #include "conf/forward.h"
 #include "conf/host.h"
+#include "conf/listen.h"
 #include "conf/mode.h"
 #include "conf/owner.h"
 #include "conf/qemu.h"
@@ -62,7 +63,8 @@ struct gw_network {
 	bool announce;		/* conf/bgp.c: announced over BGP (when bgp is configured) */
 	/* conf/owner.h: who may use gatewayctl on it */
 	struct gw_owners owners;
-	struct gw_quota q; /* conf/quota.h: connection quota */
+	struct gw_quota q;	       /* conf/quota.h: connection quota */
+	struct gw_listen_addrs laddrs; /* conf/listen.h: host addresses dedicated to it */
 	/* conf/bandwidth.c: the bridge's limits and each guest port's */
 	struct gw_bandwidth bw, guest_bw;
 };

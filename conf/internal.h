@@ -98,6 +98,10 @@ int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 int conf_network_owners(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 /* owner.c: readers_group, resolved now. */
 int conf_readers(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+/* listen.c: listen_addresses, and once all networks are read, the
+ * checks between networks and forwards */
+int conf_network_listen(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
+int conf_listen_check(struct conf_ctx *ctx, const struct gw_conf *c);
 /* quota.c: guest_connections, connections */
 int conf_network_quota(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 /* tap.c: the global tap sections, once the networks are parsed. */

@@ -81,6 +81,7 @@ void conf_print(FILE *f, const struct gw_conf *c)
 		conf_forwards_print(f, n);
 		conf_hosts_print(f, n);
 		conf_owners_print(f, n);
+		conf_listen_print(f, n);
 		conf_bw_print(f, n);
 		fprintf(f, "}\n");
 	}

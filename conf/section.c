@@ -230,6 +230,7 @@ int conf_network(struct conf_ctx *ctx, cfg_t *sec, struct gw_network *net)
 	    (r = conf_network_mode(ctx, sec, pfx, net)) < 0 ||
 	    (r = conf_network_forwards(ctx, sec, pfx, net)) < 0 ||
 	    (r = conf_network_owners(ctx, sec, pfx, net)) < 0 ||
+	    (r = conf_network_listen(ctx, sec, pfx, net)) < 0 ||
 	    (r = conf_network_quota(ctx, sec, pfx, net)) < 0 ||
 
 	    (r = conf_network_bandwidth(ctx, sec, pfx, net)) < 0)

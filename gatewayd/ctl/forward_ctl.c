@@ -144,6 +144,68 @@ static uint16_t host_listener(const struct gw_forward *f)
 	return 0;
 }
 
+/* listen_addresses (conf/listen.h): nobody's run-time forward listens on
+ * another network's address; an owner's listens on its own network's --
+ * the first of them when the request names none -- or, where its network
+ * has none, on every address only while no other network has any. CTL_OK
+ * (req->listen perhaps filled in), or the exit code with the answer in
+ * err. */
+static int listen_check(struct gw_ctx *ctx, size_t ni, struct forward_rt *req,
+			const struct ctl_peer *peer, char *err, size_t errlen)
+{
+	const struct gw_network *n = &ctx->conf->networks[ni], *h = NULL;
+	bool root = ctl_peer_root(peer);
+	struct in6_addr a;
+	char mine[GW_LISTEN_ADDRS_MAX * (INET6_ADDRSTRLEN + 2)];
+	int family = 0;
+
+	conf_listen_text(n, mine, sizeof(mine));
+	if (!req->listen[0]) {
+		if (root)
+			return CTL_OK;
+		if (n->laddrs.n) {
+			inet_ntop(n->laddrs.v[0].family, &n->laddrs.v[0].a, req->listen,
+				  sizeof(req->listen));
+			return CTL_OK;
+		}
+		if (!conf_listen_others(ctx->conf, n))
+			return CTL_OK;
+		snprintf(
+			err, errlen,
+			"permission denied: every address of the host includes addresses "
+			"dedicated to other networks; give --listen ADDRESS (root may give network "
+			"\"%s\" listen_addresses of its own)",
+			n->name);
+		return CTL_DENIED;
+	}
+	if (inet_pton(AF_INET, req->listen, &a) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, req->listen, &a) == 1)
+		family = AF_INET6;
+	if (family)
+		h = conf_listen_holder(ctx->conf, family, &a);
+	if (h && h != n) {
+		if (root || authz_sees(ctx, peer, h)) {
+			snprintf(err, errlen,
+				 "network \"%s\": listen %s is network \"%s\"'s (its "
+				 "listen_addresses)",
+				 n->name, req->listen, h->name);
+			return CTL_FAIL;
+		}
+		snprintf(err, errlen, "permission denied: listen %s is another network's address",
+			 req->listen);
+		return CTL_DENIED;
+	}
+	if (!root && n->laddrs.n && h != n) {
+		snprintf(err, errlen,
+			 "permission denied: the owners of network \"%s\" listen on its "
+			 "listen_addresses: %s",
+			 n->name, mine);
+		return CTL_DENIED;
+	}
+	return CTL_OK;
+}
+
 /* The checks that hold for owners and not for root, and a conflict
  * answered without another customer's names: that the port is taken (or
  * the address is a guest network's) is all they learn. CTL_OK, or the
@@ -251,13 +313,14 @@ static int add_cmd(struct gw_ctx *ctx, long i, int argc, char **argv, const stru
 		return CTL_FAIL;
 	}
 	authz_owner_entry(peer, n, req.by, sizeof(req.by));
-	if ((code = owner_check(ctx, (size_t)i, &req, peer, err, sizeof(err))) != CTL_OK ||
+	if ((code = listen_check(ctx, (size_t)i, &req, peer, err, sizeof(err))) != CTL_OK ||
+	    (code = owner_check(ctx, (size_t)i, &req, peer, err, sizeof(err))) != CTL_OK ||
 	    forwards_rt_add(ctx, (size_t)i, &req, peer->uid, err, sizeof(err)) < 0) {
 		fprintf(f, "forward add: %s\n", err);
 		return code != CTL_OK ? code : CTL_FAIL;
 	}
 	fprintf(f, "added forward \"%s\" to network \"%s\": %s port %s on %s to %s\n", req.name,
-		argv[2], req.proto, req.port, listen ? listen : "every address", req.to);
+		argv[2], req.proto, req.port, req.listen[0] ? req.listen : "every address", req.to);
 	return CTL_OK;
 }
 
@@ -348,7 +411,8 @@ int forward_ctl_for_vm(struct gw_ctx *ctx, size_t ni, const char *vm, const char
 		return CTL_FAIL;
 	}
 	authz_owner_entry(peer, n, req.by, sizeof(req.by));
-	if ((code = owner_check(ctx, ni, &req, peer, err, sizeof(err))) != CTL_OK ||
+	if ((code = listen_check(ctx, ni, &req, peer, err, sizeof(err))) != CTL_OK ||
+	    (code = owner_check(ctx, ni, &req, peer, err, sizeof(err))) != CTL_OK ||
 	    forwards_rt_add(ctx, ni, &req, peer->uid, err, sizeof(err)) < 0) {
 		note(f, "qemu-args --forward: %s", err);
 		return code != CTL_OK ? code : CTL_FAIL;

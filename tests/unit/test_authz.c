@@ -116,6 +116,64 @@ START_TEST(test_owner_refused)
 }
 END_TEST
 
+/* listen_addresses (conf/listen.c): a network's own, refused where they
+ * would be a guest's, twice, another network's, or another network's
+ * forward's; printed back as read. */
+START_TEST(test_listen_addresses)
+{
+	static const struct {
+		const char *n, *m, *want;
+	} bad[] = {
+		{ "listen_addresses = \"x\"", "",
+		  "t.conf:3: network \"n\": listen_addresses: \"x\" is not an IPv4 or IPv6 "
+		  "address" },
+		{ "listen_addresses = \"127.0.0.2\"", "",
+		  "t.conf:3: network \"n\": listen_addresses: \"127.0.0.2\" is not a unicast "
+		  "address of the host (unspecified, loopback, multicast or reserved)" },
+		{ "listen_addresses = \"10.214.0.9\"", "",
+		  "t.conf:3: network \"n\": listen_addresses: 10.214.0.9 is inside network "
+		  "\"m\"'s subnet: a guest's address, not the host's" },
+		{ "listen_addresses = \"198.51.100.7\"", "listen_addresses = \"198.51.100.7\"",
+		  "t.conf:7: network \"m\": listen_addresses: 198.51.100.7 is network \"n\"'s "
+		  "already" },
+		{ "listen_addresses = { \"2001:db8::7\", \"2001:db8::7\" }", "",
+		  "t.conf:3: network \"n\": listen_addresses: 2001:db8::7 twice" },
+		{ "listen_addresses = \"198.51.100.7\"",
+		  "forward w { proto = tcp port = 80 to = \"10.214.0.9:80\"\nlisten = "
+		  "\"198.51.100.7\" }",
+		  "t.conf:8: network \"m\": forward \"w\": listen 198.51.100.7 is network \"n\"'s "
+		  "(its listen_addresses)" },
+	};
+	struct gw_conf *c;
+	char err[512] = "", *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		c = NULL;
+		ck_assert_msg(load(bad[i].n, bad[i].m, "", &c, err, sizeof(err)) < 0,
+			      "case %zu accepted", i);
+		ck_assert_str_eq(err, bad[i].want);
+	}
+	ck_assert_msg(load("listen_addresses = { \"198.51.100.7\", \"2001:db8::7\" }",
+			   "forward w { proto = tcp port = 80 to = \"10.214.0.9:80\" }", "", &c,
+			   err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(c->networks[0].laddrs.n, 2);
+	ck_assert_ptr_eq(conf_listen_holder(c, AF_INET, &c->networks[0].laddrs.v[0].a),
+			 &c->networks[0]);
+	ck_assert(conf_listen_others(c, &c->networks[1]));
+	ck_assert(!conf_listen_others(c, &c->networks[0]));
+	f = open_memstream(&text, &len);
+	conf_print(f, c);
+	fclose(f);
+	ck_assert_msg(strstr(text, "    listen_addresses = {\"198.51.100.7\", \"2001:db8::7\"}\n"),
+		      "%s", text);
+	free(text);
+	conf_free(c);
+}
+END_TEST
+
 static struct ctl_peer peer(uid_t uid, gid_t gid, size_t n, const gid_t *groups)
 {
 	struct ctl_peer p = { .uid = uid, .gid = gid, .n_groups = n };
@@ -262,6 +320,7 @@ Suite *authz_suite(void)
 
 	tcase_add_test(tc, test_owner_good);
 	tcase_add_test(tc, test_owner_refused);
+	tcase_add_test(tc, test_listen_addresses);
 	tcase_add_test(tc, test_authz_decides);
 	tcase_add_test(tc, test_pick_refusals);
 	tcase_add_test(tc, test_peer_get);

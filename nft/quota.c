@@ -33,8 +33,9 @@
  * the next rule then drops a guest missing from the set, fail closed.
  *
  * Not counted: DHCP and DHCPv6 to the host (a guest at its cap must keep
- * its lease), and connections to a guest through a port forward (they
- * come in on the uplink, opened by others, not by the guest). */
+ * its lease; to the host only, plan_quota_dhcp()), and connections to a
+ * guest through a port forward (they come in on the uplink, opened by
+ * others, not by the guest). */
 #include "quota.h"
 #include "expr.h"
 #include "rules.h"
@@ -141,6 +142,47 @@ static int plan_qdrop(struct rule_builder *b, const struct gw_network *n, const 
 	return rb_end(b, ctr, NV_DROP);
 }
 
+/* DHCP and DHCPv6 to the host: never held back. Only what a client sends
+ * to the server in_NET accepts (from the client port, to the broadcast
+ * address or the gateway; to All_DHCP_Relay_Agents_and_Servers, the
+ * gateway or link-local): "udp dport 67" alone would let a guest open as
+ * many flows as it likes to port 67 or 547 of any host on the internet,
+ * each an entry in the host's table, none counted. From the client port
+ * each guest address has one flow per server address at most. */
+static int plan_quota_dhcp(struct rule_builder *b, size_t chain, const struct gw_network *n)
+{
+	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } },
+				     dhcp6 = { .s6_addr = { 0xff, 0x02, [13] = 1, [15] = 2 } };
+	const struct in_addr bc = { htonl(0xffffffff) };
+	struct nft_match *m;
+	int r;
+
+	for (int k = 0; k < 5; k++) {
+		bool v6 = k >= 2;
+
+		if (k == 4 && !n->has_ipv6)
+			break;
+		rb_start(b, chain);
+		if (k < 2)
+			rb_net4(b, NM_DADDR4, false, k ? n->ipv4.addr : bc, 32);
+		else
+			rb_net6(b, NM_DADDR6, false,
+				k == 2	 ? &dhcp6
+				: k == 3 ? &ll
+					 : &n->ipv6.addr,
+				k == 3 ? 10 : 128);
+		m = rb_add(b, NM_SPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 546 : 68;
+		m = rb_add(b, NM_DPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 547 : 67;
+		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr)
 {
 	struct nft_set_plan *s;
@@ -166,17 +208,8 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 	memset(e, 0, sizeof(*e));
 	snprintf(e->key.ifname, IFNAMSIZ, "%s", n->bridge);
 	snprintf(e->chain, NFT_NAME_MAX, "%s", name);
-	/* DHCP and DHCPv6 to the host: never held back */
-	for (int v6 = 0; v6 < 2; v6++) {
-		struct nft_match *m;
-
-		rb_start(b, (size_t)chain);
-		m = rb_add(b, NM_DPORT, false);
-		m->u.l4.proto = IPPROTO_UDP;
-		m->u.l4.port = v6 ? 547 : 67;
-		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
-			return r;
-	}
+	if ((r = plan_quota_dhcp(b, (size_t)chain, n)) < 0)
+		return r;
 	if (n->q.guest) {
 		rb_start(b, (size_t)chain);
 		rb_quota(b, QT_GUEST, false, nft_quota_tag(n), n->q.guest);

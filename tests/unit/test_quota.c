@@ -219,9 +219,13 @@ START_TEST(test_quota_rules)
 	ck_assert_str_eq(text_of(&p, "prerouting"), "iifname vmap @quota_nets\n");
 	/* the tags as nft lists them (t_forwards.sh compares): the add's
 	 * read in host order */
+	/* DHCP exempt only to the host, from the client port: UDP to port
+	 * 67 of any other address counts (t_rt_quota_dhcp.sh) */
 	snprintf(want, sizeof(want),
-		 "udp dport 67 return\n"
-		 "udp dport 547 return\n"
+		 "ip daddr 255.255.255.255 udp sport 68 udp dport 67 return\n"
+		 "ip daddr 10.1.0.1 udp sport 68 udp dport 67 return\n"
+		 "ip6 daddr ff02::1:2 udp sport 546 udp dport 547 return\n"
+		 "ip6 daddr fe80::/10 udp sport 546 udp dport 547 return\n"
 		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } jump qdrop_a\n"
 		 "ct state new 0x%08x [invalid type] . ether saddr != @ctq jump qdrop_a\n"
 		 "ct state new ct count over 100 jump qdrop_a\n",
@@ -244,6 +248,16 @@ START_TEST(test_quota_rules)
 			ck_assert_str_eq(p.sets[i].elems[0].key.ifname, "gw0");
 			ck_assert_str_eq(p.sets[i].elems[0].chain, "quota_a");
 		}
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* with IPv6: DHCPv6 to the gateway's address too */
+	c = load(" ipv6 = \"fd00:1::1/64\"\n guest_connections = 3\n", "");
+	plan_of(c, &p);
+	ck_assert_ptr_nonnull(strstr(text_of(&p, "quota_a"),
+				     "ip6 daddr fe80::/10 udp sport 546 udp dport 547 return\n"
+				     "ip6 daddr fd00:1::1 udp sport 546 udp dport 547 return\n"
+				     "ct state new add"));
 	nft_plan_release(&p);
 	conf_free(c);
 
@@ -314,7 +328,7 @@ START_TEST(test_quota_bytecode)
 	}
 	nft_batch_free(b);
 	ck_assert(set_seen);
-	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(n, 7);
 	ck_assert_uint_eq(nd, 2);
 	snprintf(want, sizeof(want),
 		 "inet gatewayd quota_a\n"
@@ -328,7 +342,7 @@ START_TEST(test_quota_bytecode)
 		 "  [ dynset add reg_key 1 set ctq expr [ connlimit count 4 flags 1 ] ]\n"
 		 "  [ immediate reg 0 jump -> qdrop_a ]\n",
 		 htonl(tag));
-	ck_assert_str_eq(got[2], want);
+	ck_assert_str_eq(got[4], want);
 	snprintf(want, sizeof(want),
 		 "inet gatewayd quota_a\n"
 		 "  [ ct load state => reg 1 ]\n"
@@ -341,8 +355,8 @@ START_TEST(test_quota_bytecode)
 		 "  [ lookup reg 1 set ctq 0x1 ]\n"
 		 "  [ immediate reg 0 jump -> qdrop_a ]\n",
 		 htonl(tag));
-	ck_assert_str_eq(got[3], want);
-	ck_assert_str_eq(got[4], "inet gatewayd quota_a\n"
+	ck_assert_str_eq(got[5], want);
+	ck_assert_str_eq(got[6], "inet gatewayd quota_a\n"
 				 "  [ ct load state => reg 1 ]\n"
 				 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
 				 "  [ cmp neq reg 1 0x00000000 ]\n"

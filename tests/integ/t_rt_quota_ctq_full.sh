@@ -1,0 +1,51 @@
+#!/bin/bash
+# Red team (issue 19, connection quota): one network's guest must not stop
+# another network's guests from connecting. Network default has
+# guest_binding = false (documented: a guest may send from made-up MACs);
+# its guest g1 sends one SYN from each of 66000 made-up MACs to an address
+# that never answers (each a connection in the host's table for two
+# minutes). The shared ctq set holds 65535 guests: full, a guest missing
+# from it is dropped (fail closed) -- in every network. g2, of network
+# other, must still connect.
+#
+#   [g1: SYNs from 66000 MACs] ── vg1 ── gw0 10.213.0.1/24 (guest_binding = false)
+#   [g2: one connection]       ── vg2 ── gw1 10.214.0.1/24
+#                     [host: gatewayd] ── up0 ── [inet: listener :7000]
+. "$(dirname "$0")/lib.sh"
+require busybox dnsmasq nft python3
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+N=${RT_MACS:-66000}
+topo_init
+in_inet python3 -u "$HERE/conn_hold.py" listen 198.51.100.1 7000 >"$T/listener.log" 2>&1 &
+net() {
+	printf 'network %s {\n    bridge = "%s"\n    ipv4 = "%s.1/24"\n%b' "$1" "$2" "$3" "$4"
+	printf '    dhcp {\n        range = "%s.100-%s.150"\n        lease_time = 1h\n    }\n}\n' "$3" "$3"
+}
+{
+	printf 'uplink = auto\nstate_dir = "%s"\nrun_dir = "%s"\n' "$T/state" "$T/run"
+	net default gw0 10.213.0 "    guest_binding = false\n${RT_NET_EXTRA:-}"
+	net other gw1 10.214.0 ""
+} >"$T/gw.conf"
+gw_start
+wait_until 10 grep -q "dnsmasq\[other\]: started" "$T/gw.log" || fail "dnsmasq[other] did not start"
+guest_add 1
+guest_add_at "$NS_HOST" 2 gw1
+udhcpc_lease 2 || fail "guest 2: no lease"
+probe() {
+	in_ns "$(guest_ns 2)" python3 -c 'import socket, struct
+s = socket.create_connection(("198.51.100.1", 7000), timeout=2)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()'
+}
+wait_until 10 probe || fail "guest 2: no connection before the flood"
+gwmac=$(in_host cat /sys/class/net/gw0/address)
+start=$(date +%s.%N)
+in_ns "$(guest_ns 1)" python3 "$HERE/syn_macs.py" eth0 "$gwmac" 10.213.0.7 198.51.100.99 7000 "$N" ||
+	fail "the SYN sender failed"
+end=$(date +%s.%N)
+ct=$(in_host cat /proc/sys/net/netfilter/nf_conntrack_count)
+say "$N SYNs in $(echo "$end - $start" | bc) s; the host's table holds $ct connections"
+probe || fail "guest 2 of network other cannot connect after g1 of network default sent from $N MACs ($ct connections in the table)"
+ok "a guest of another network still connects ($ct connections in the table)"
+echo "PASS"

@@ -25,13 +25,10 @@ enum nft_quota_test {
 	/* add @ctq { TAG . ether saddr ct count over N }: the guest's
 	 * connections, this one included, are more than u.q.count */
 	QT_GUEST,
-	/* TAG . ether saddr != @ctq: the add above failed (the set is
-	 * full), so this guest is not counted: fail closed */
-	QT_UNCOUNTED,
 	/* ct count over N: the network's connections through this rule */
 	QT_NET,
 	/* update @ctq_drops { TAG . ether saddr counter }: the guest's drop,
-	 * in qdrop_NET, which the three above jump to */
+	 * in qdrop_NET, which the two above jump to */
 	QT_DROP,
 };
 

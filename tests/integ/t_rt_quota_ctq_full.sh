@@ -2,20 +2,20 @@
 # Red team (issue 19, connection quota): one network's guest must not stop
 # another network's guests from connecting. Network default has
 # guest_binding = false (documented: a guest may send from made-up MACs);
-# its guest g1 sends one SYN from each of 66000 made-up MACs to an address
+# its guest g1 sends one SYN from each of 70000 made-up MACs to an address
 # that never answers (each a connection in the host's table for two
 # minutes). The shared ctq set holds 65535 guests: full, a guest missing
 # from it is dropped (fail closed) -- in every network. g2, of network
 # other, must still connect.
 #
-#   [g1: SYNs from 66000 MACs] ── vg1 ── gw0 10.213.0.1/24 (guest_binding = false)
+#   [g1: SYNs from 70000 MACs] ── vg1 ── gw0 10.213.0.1/24 (guest_binding = false)
 #   [g2: one connection]       ── vg2 ── gw1 10.214.0.1/24
 #                     [host: gatewayd] ── up0 ── [inet: listener :7000]
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft python3
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-N=${RT_MACS:-66000}
+N=${RT_MACS:-70000}
 topo_init
 in_inet python3 -u "$HERE/conn_hold.py" listen 198.51.100.1 7000 >"$T/listener.log" 2>&1 &
 net() {

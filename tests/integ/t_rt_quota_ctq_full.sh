@@ -5,8 +5,9 @@
 # its guest g1 sends one SYN from each of 70000 made-up MACs to an address
 # that never answers (each a connection in the host's table for two
 # minutes). The shared ctq set holds 65535 guests: full, a guest missing
-# from it is dropped (fail closed) -- in every network. g2, of network
-# other, must still connect.
+# from it was dropped (fail closed) -- in every network. g2, of network
+# other, must still connect; and g1 holds no more than one guest's share
+# of the table (the network's default cap with guest_binding = false).
 #
 #   [g1: SYNs from 70000 MACs] ── vg1 ── gw0 10.213.0.1/24 (guest_binding = false)
 #   [g2: one connection]       ── vg2 ── gw1 10.214.0.1/24
@@ -48,4 +49,12 @@ ct=$(in_host cat /proc/sys/net/netfilter/nf_conntrack_count)
 say "$N SYNs in $(echo "$end - $start" | bc) s; the host's table holds $ct connections"
 probe || fail "guest 2 of network other cannot connect after g1 of network default sent from $N MACs ($ct connections in the table)"
 ok "a guest of another network still connects ($ct connections in the table)"
+# nor can the one guest take more than a guest's share of the table: a
+# network whose guests may be any MAC is held as one guest
+max=$(in_host cat /proc/sys/net/netfilter/nf_conntrack_max)
+[ "$ct" -le $((max / 4 + 10)) ] ||
+	fail "one guest of a guest_binding = false network holds $ct connections, more than a guest's $((max / 4))"
+in_host nft list chain inet gatewayd quota_default | grep -q "ct count over $((max / 4)) jump" ||
+	fail "network default has no cap of its own: $(in_host nft list chain inet gatewayd quota_default)"
+ok "and it holds no more than a guest's share ($((max / 4)))"
 echo "PASS"

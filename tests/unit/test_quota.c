@@ -163,6 +163,23 @@ START_TEST(test_quota_resolve)
 	ck_assert_str_eq(err, "t.conf:8: network \"b\": connections 300000 is more than the "
 			      "host's whole connection table (nf_conntrack_max 262144)");
 	conf_free(c);
+
+	/* guest_binding = false: any MAC a guest of its own, so the
+	 * network is held as one guest unless connections is written
+	 * (t_rt_quota_ctq_full.sh); guest_connections = none: no cap */
+	c = load(" guest_binding = false\n", " guest_binding = false\n connections = 9000\n");
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c->networks[0].q.net, 65536);
+	ck_assert(c->networks[0].q.net_default);
+	ck_assert_uint_eq(c->networks[1].q.net, 9000);
+	ck_assert(!c->networks[1].q.net_default);
+	conf_free(c);
+	c = load(" guest_binding = false\n guest_connections = 50\n",
+		 " guest_binding = false\n guest_connections = none\n");
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c->networks[0].q.net, 50);
+	ck_assert_uint_eq(c->networks[1].q.net, 0);
+	conf_free(c);
 }
 END_TEST
 

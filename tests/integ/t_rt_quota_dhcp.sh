@@ -3,8 +3,9 @@
 # the host, not "UDP to port 67/547 anywhere". A guest at guest_connections
 # 5 sends 40 UDP flows (40 source ports) to port 67 and 40 to port 547 of
 # a server on the internet: no more than 5 in all may get through (each is
-# a connection in the host's table). A guest at its quota still gets its
-# lease.
+# a connection in the host's table); nor may DHCPv6 from 1500 made-up
+# link-local sources leave more than the network's budget of uncounted
+# DHCP flows. A guest at its quota still gets its lease.
 #
 #   [g1: UDP sender] ── vg1 ── gw0 10.213.0.1/24, fd42:213::1/64
 #                               (guest_connections 5)
@@ -59,6 +60,14 @@ n6=$(wc -l <"$T/sink6.log")
 [ $((n4 + n6)) -le 5 ] ||
 	fail "guest_connections 5, yet $n4 UDP flows to an internet host's port 67 and $n6 to port 547 got through (the DHCP exemption)"
 ok "UDP to port 67/547 of another host counts: $n4 + $n6 flows of 80 got out, cap 5"
+# DHCPv6 to the host from made-up link-local sources (guest binding holds
+# only claimed addresses): each a flow of its own; past a budget for the
+# network they count like any other connection
+in_ns "$ns" python3 "$(dirname "$0")/dhcp6_sources.py" eth0 1500
+n=$(in_host grep -c "dport=547 .*UNREPLIED" /proc/net/nf_conntrack)
+[ "$n" -le 1100 ] ||
+	fail "guest_connections 5, yet 1500 DHCPv6 SOLICITs from made-up sources left $n connections in the host's table"
+ok "DHCPv6 from 1500 made-up sources leaves $n connections (the network's DHCP budget)"
 udhcpc_lease 1 || fail "guest 1 at its quota gets no lease"
 ok "a guest at its quota still gets its lease"
 echo "PASS"

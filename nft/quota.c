@@ -153,7 +153,11 @@ static int plan_qdrop(struct rule_builder *b, const struct gw_network *n, const 
  * gateway or link-local): "udp dport 67" alone would let a guest open as
  * many flows as it likes to port 67 or 547 of any host on the internet,
  * each an entry in the host's table, none counted. From the client port
- * each guest address has one flow per server address at most. */
+ * each guest address has one flow per server address at most; but a guest
+ * may send DHCPv6 from as many link-local addresses as it likes (guest
+ * binding holds only claimed ones), so each rule lets at most
+ * NFT_QUOTA_DHCP_FLOWS of the network's flows by ("ct count N"); past
+ * that, DHCP counts like any connection. */
 static int plan_quota_dhcp(struct rule_builder *b, size_t chain, const struct gw_network *n)
 {
 	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } },
@@ -182,6 +186,7 @@ static int plan_quota_dhcp(struct rule_builder *b, size_t chain, const struct gw
 		m = rb_add(b, NM_DPORT, false);
 		m->u.l4.proto = IPPROTO_UDP;
 		m->u.l4.port = v6 ? 547 : 67;
+		m_quota(b, QT_NET, true, 0, NFT_QUOTA_DHCP_FLOWS);
 		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
 			return r;
 	}
@@ -232,13 +237,14 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 	return 0;
 }
 
-static struct nftnl_expr *connlimit(uint32_t count)
+/* "ct count over N" (over), or "ct count N" (at most N) */
+static struct nftnl_expr *connlimit(uint32_t count, bool over)
 {
 	struct nftnl_expr *c = nftnl_expr_alloc("connlimit");
 
 	if (c) {
 		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_COUNT, count);
-		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_FLAGS, over ? NFT_CONNLIMIT_F_INV : 0);
 	}
 	return c;
 }
@@ -271,7 +277,7 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case QT_GUEST:
 		if ((e = quota_key(r, m->u.q.tag)) < 0)
 			return e;
-		if (!(d = expr_add(r, "dynset")) || !(c = connlimit(m->u.q.count)))
+		if (!(d = expr_add(r, "dynset")) || !(c = connlimit(m->u.q.count, true)))
 			return -ENOMEM;
 		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
@@ -281,7 +287,7 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, c, 0);
 		return 0;
 	case QT_NET:
-		if (!(c = connlimit(m->u.q.count)))
+		if (!(c = connlimit(m->u.q.count, !m->neq)))
 			return -ENOMEM;
 		nftnl_rule_add_expr(r, c);
 		return 0;
@@ -312,7 +318,9 @@ void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
 			 NFT_QUOTA_SET, host, m->u.q.count);
 		return;
 	}
-	case QT_NET: snprintf(buf, len, "ct count over %u", m->u.q.count); return;
+	case QT_NET:
+		snprintf(buf, len, "ct count %s%u", m->neq ? "" : "over ", m->u.q.count);
+		return;
 	case QT_DROP: {
 		uint32_t be = htonl(m->u.q.tag), host;
 

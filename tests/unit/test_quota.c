@@ -239,12 +239,13 @@ START_TEST(test_quota_rules)
 	 * it, a network adds nothing to ctq; a full ctq (the add fails) is
 	 * no drop, the network's cap holds (t_rt_quota_ctq_full.sh). */
 	/* DHCP exempt only to the host, from the client port: UDP to port
-	 * 67 of any other address counts (t_rt_quota_dhcp.sh) */
+	 * 67 of any other address counts; at most 1024 of a network's flows
+	 * each (made-up IPv6 sources: t_rt_quota_dhcp.sh) */
 	snprintf(want, sizeof(want),
-		 "ip daddr 255.255.255.255 udp sport 68 udp dport 67 return\n"
-		 "ip daddr 10.1.0.1 udp sport 68 udp dport 67 return\n"
-		 "ip6 daddr ff02::1:2 udp sport 546 udp dport 547 return\n"
-		 "ip6 daddr fe80::/10 udp sport 546 udp dport 547 return\n"
+		 "ip daddr 255.255.255.255 udp sport 68 udp dport 67 ct count 1024 return\n"
+		 "ip daddr 10.1.0.1 udp sport 68 udp dport 67 ct count 1024 return\n"
+		 "ip6 daddr ff02::1:2 udp sport 546 udp dport 547 ct count 1024 return\n"
+		 "ip6 daddr fe80::/10 udp sport 546 udp dport 547 ct count 1024 return\n"
 		 "ct state new ct count over 100 jump qdrop_a\n"
 		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } jump qdrop_a\n",
 		 le32(htonl(nft_quota_tag(&c->networks[0]))));
@@ -272,10 +273,11 @@ START_TEST(test_quota_rules)
 	/* with IPv6: DHCPv6 to the gateway's address too */
 	c = load(" ipv6 = \"fd00:1::1/64\"\n guest_connections = 3\n", "");
 	plan_of(c, &p);
-	ck_assert_ptr_nonnull(strstr(text_of(&p, "quota_a"),
-				     "ip6 daddr fe80::/10 udp sport 546 udp dport 547 return\n"
-				     "ip6 daddr fd00:1::1 udp sport 546 udp dport 547 return\n"
-				     "ct state new add"));
+	ck_assert_ptr_nonnull(
+		strstr(text_of(&p, "quota_a"),
+		       "ip6 daddr fe80::/10 udp sport 546 udp dport 547 ct count 1024 return\n"
+		       "ip6 daddr fd00:1::1 udp sport 546 udp dport 547 ct count 1024 return\n"
+		       "ct state new add"));
 	nft_plan_release(&p);
 	conf_free(c);
 
@@ -348,6 +350,9 @@ START_TEST(test_quota_bytecode)
 	ck_assert(set_seen);
 	ck_assert_uint_eq(n, 6);
 	ck_assert_uint_eq(nd, 2);
+	/* the DHCP exemption's budget: "ct count 1024", not inverted */
+	ck_assert_ptr_nonnull(strstr(got[0], "[ connlimit count 1024 flags 0 ]\n"
+					     "  [ immediate reg 0 return ]"));
 	ck_assert_str_eq(got[4], "inet gatewayd quota_a\n"
 				 "  [ ct load state => reg 1 ]\n"
 				 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"

@@ -56,4 +56,10 @@ max=$(in_host cat /proc/sys/net/netfilter/nf_conntrack_max)
 in_host nft list chain inet gatewayd quota_third | grep -q "ct count over $((max / 4)) jump" ||
 	fail "network third (guest_binding = false) has not a guest's cap of its own ($((max / 4))): $(in_host nft list chain inet gatewayd quota_third)"
 ok "a guest_binding = false network without connections is capped as one guest ($((max / 4)))"
+# that default is no change at a reload: the chain (and its counts) stay
+h0=$(in_host nft -a list chain inet gatewayd quota_third | grep -o "handle [0-9]*" | tr '\n' ' ')
+"$GATEWAYCTL" -s "$T/run/gatewayd.sock" reload >"$T/out" 2>&1 || fail "reload: $(cat "$T/out")"
+h1=$(in_host nft -a list chain inet gatewayd quota_third | grep -o "handle [0-9]*" | tr '\n' ' ')
+[ "$h0" = "$h1" ] || fail "a reload of the same config rewrote quota_third: $h0 -> $h1"
+ok "a reload of the same config keeps quota_third ($h1)"
 echo "PASS"

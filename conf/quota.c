@@ -77,6 +77,11 @@ int conf_quota_resolve(struct gw_conf *c, unsigned long ct_max, char *err, size_
 			if (!q->guest)
 				q->guest = 1;
 		}
+		/* made-up MACs would each be a guest of its own: without a cap
+		 * of its own one guest could take the host's whole table */
+		q->net_default = !n->guest_binding && !q->net_line;
+		if (q->net_default)
+			q->net = q->guest;
 		if (!ct_max)
 			continue;
 		if (!q->guest_default && q->guest > ct_max) {
@@ -111,7 +116,8 @@ void conf_quota_print(FILE *f, const struct gw_network *net)
 	else
 		fprintf(f, "    guest_connections = none\n");
 	if (q->net)
-		fprintf(f, "    connections = %u\n", q->net);
+		fprintf(f, "    connections = %u%s\n", q->net,
+			q->net_default ? " # guest_binding = false: as one guest" : "");
 }
 
 bool conf_quota_equal(const struct gw_network *a, const struct gw_network *b)

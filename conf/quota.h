@@ -25,6 +25,11 @@ struct gw_quota {
 	uint32_t guest;		  /* per guest (its MAC); 0 = none */
 	uint32_t net;		  /* the whole network; 0 = none */
 	int guest_line, net_line; /* where they were written (0: not) */
+	/* connections not written, guest_binding = false: the guests may
+	 * send from any MAC, each a guest of its own, so the network is held
+	 * as one guest: connections = guest_connections
+	 * (conf_quota_resolve()) */
+	bool net_default;
 };
 
 struct gw_conf;

@@ -30,11 +30,17 @@
  * element's connections (nf_conncount: closed TCP and vanished entries
  * leave the count as it goes) and frees the element at zero. Full (65535
  * guests with connections), the add fails and its rule does not match:
- * the next rule then drops a guest missing from the set, fail closed.
+ * the guest is held by its network's cap only. Not closed: only made-up
+ * MACs fill the set (guest binding lets a port have a few new ones a
+ * minute), so only a network with guest_binding = false can, and closed
+ * would let that one guest stop every guest of every network from
+ * connecting (t_rt_quota_ctq_full.sh). The network's cap comes first, so
+ * a network over it adds nothing to the set.
  *
  * Not counted: DHCP and DHCPv6 to the host (a guest at its cap must keep
- * its lease), and connections to a guest through a port forward (they
- * come in on the uplink, opened by others, not by the guest). */
+ * its lease; to the host only, plan_quota_dhcp()), and connections to a
+ * guest through a port forward (they come in on the uplink, opened by
+ * others, not by the guest). */
 #include "quota.h"
 #include "expr.h"
 #include "rules.h"
@@ -141,6 +147,52 @@ static int plan_qdrop(struct rule_builder *b, const struct gw_network *n, const 
 	return rb_end(b, ctr, NV_DROP);
 }
 
+/* DHCP and DHCPv6 to the host: never held back. Only what a client sends
+ * to the server in_NET accepts (from the client port, to the broadcast
+ * address or the gateway; to All_DHCP_Relay_Agents_and_Servers, the
+ * gateway or link-local): "udp dport 67" alone would let a guest open as
+ * many flows as it likes to port 67 or 547 of any host on the internet,
+ * each an entry in the host's table, none counted. From the client port
+ * each guest address has one flow per server address at most; but a guest
+ * may send DHCPv6 from as many link-local addresses as it likes (guest
+ * binding holds only claimed ones), so each rule lets at most
+ * NFT_QUOTA_DHCP_FLOWS of the network's flows by ("ct count N"); past
+ * that, DHCP counts like any connection. */
+static int plan_quota_dhcp(struct rule_builder *b, size_t chain, const struct gw_network *n)
+{
+	static const struct in6_addr ll = { .s6_addr = { 0xfe, 0x80 } },
+				     dhcp6 = { .s6_addr = { 0xff, 0x02, [13] = 1, [15] = 2 } };
+	const struct in_addr bc = { htonl(0xffffffff) };
+	struct nft_match *m;
+	int r;
+
+	for (int k = 0; k < 5; k++) {
+		bool v6 = k >= 2;
+
+		if (k == 4 && !n->has_ipv6)
+			break;
+		rb_start(b, chain);
+		if (k < 2)
+			rb_net4(b, NM_DADDR4, false, k ? n->ipv4.addr : bc, 32);
+		else
+			rb_net6(b, NM_DADDR6, false,
+				k == 2	 ? &dhcp6
+				: k == 3 ? &ll
+					 : &n->ipv6.addr,
+				k == 3 ? 10 : 128);
+		m = rb_add(b, NM_SPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 546 : 68;
+		m = rb_add(b, NM_DPORT, false);
+		m->u.l4.proto = IPPROTO_UDP;
+		m->u.l4.port = v6 ? 547 : 67;
+		m_quota(b, QT_NET, true, 0, NFT_QUOTA_DHCP_FLOWS);
+		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr)
 {
 	struct nft_set_plan *s;
@@ -166,15 +218,14 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 	memset(e, 0, sizeof(*e));
 	snprintf(e->key.ifname, IFNAMSIZ, "%s", n->bridge);
 	snprintf(e->chain, NFT_NAME_MAX, "%s", name);
-	/* DHCP and DHCPv6 to the host: never held back */
-	for (int v6 = 0; v6 < 2; v6++) {
-		struct nft_match *m;
-
+	if ((r = plan_quota_dhcp(b, (size_t)chain, n)) < 0)
+		return r;
+	/* The network's cap first: a network over it adds no element to ctq
+	 * (one set for every network, t_rt_quota_ctq_full.sh). */
+	if (n->q.net) {
 		rb_start(b, (size_t)chain);
-		m = rb_add(b, NM_DPORT, false);
-		m->u.l4.proto = IPPROTO_UDP;
-		m->u.l4.port = v6 ? 547 : 67;
-		if ((r = rb_end(b, NULL, NV_RETURN)) < 0)
+		rb_quota(b, QT_NET, false, 0, n->q.net);
+		if ((r = rb_jump(b, NULL, drop)) < 0)
 			return r;
 	}
 	if (n->q.guest) {
@@ -182,27 +233,18 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 		rb_quota(b, QT_GUEST, false, nft_quota_tag(n), n->q.guest);
 		if ((r = rb_jump(b, NULL, drop)) < 0)
 			return r;
-		rb_start(b, (size_t)chain);
-		rb_quota(b, QT_UNCOUNTED, true, nft_quota_tag(n), 0);
-		if ((r = rb_jump(b, NULL, drop)) < 0)
-			return r;
-	}
-	if (n->q.net) {
-		rb_start(b, (size_t)chain);
-		rb_quota(b, QT_NET, false, 0, n->q.net);
-		if ((r = rb_jump(b, NULL, drop)) < 0)
-			return r;
 	}
 	return 0;
 }
 
-static struct nftnl_expr *connlimit(uint32_t count)
+/* "ct count over N" (over), or "ct count N" (at most N) */
+static struct nftnl_expr *connlimit(uint32_t count, bool over)
 {
 	struct nftnl_expr *c = nftnl_expr_alloc("connlimit");
 
 	if (c) {
 		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_COUNT, count);
-		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_FLAGS, NFT_CONNLIMIT_F_INV);
+		nftnl_expr_set_u32(c, NFTNL_EXPR_CONNLIMIT_FLAGS, over ? NFT_CONNLIMIT_F_INV : 0);
 	}
 	return c;
 }
@@ -235,7 +277,7 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 	case QT_GUEST:
 		if ((e = quota_key(r, m->u.q.tag)) < 0)
 			return e;
-		if (!(d = expr_add(r, "dynset")) || !(c = connlimit(m->u.q.count)))
+		if (!(d = expr_add(r, "dynset")) || !(c = connlimit(m->u.q.count, true)))
 			return -ENOMEM;
 		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
@@ -244,12 +286,8 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 		/* the dynset owns the connlimit from here */
 		nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, c, 0);
 		return 0;
-	case QT_UNCOUNTED:
-		if ((e = quota_key(r, m->u.q.tag)) < 0)
-			return e;
-		return expr_lookup(r, plan, NFT_QUOTA_SET, m->neq);
 	case QT_NET:
-		if (!(c = connlimit(m->u.q.count)))
+		if (!(c = connlimit(m->u.q.count, !m->neq)))
 			return -ENOMEM;
 		nftnl_rule_add_expr(r, c);
 		return 0;
@@ -280,11 +318,9 @@ void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
 			 NFT_QUOTA_SET, host, m->u.q.count);
 		return;
 	}
-	case QT_UNCOUNTED: /* as nft lists it (so it prints a lookup's tag) */
-		snprintf(buf, len, "0x%08x [invalid type] . ether saddr %s@%s", m->u.q.tag,
-			 m->neq ? "!= " : "", NFT_QUOTA_SET);
+	case QT_NET:
+		snprintf(buf, len, "ct count %s%u", m->neq ? "" : "over ", m->u.q.count);
 		return;
-	case QT_NET: snprintf(buf, len, "ct count over %u", m->u.q.count); return;
 	case QT_DROP: {
 		uint32_t be = htonl(m->u.q.tag), host;
 

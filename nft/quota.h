@@ -19,19 +19,20 @@
  * each; doctor and status read it), kept an hour after its last drop. */
 #define NFT_QUOTA_DROP_SET	 "ctq_drops"
 #define NFT_QUOTA_DROP_TIMEOUT_S 3600
+/* DHCP and DHCPv6 to the host not counted: at most this many of a
+ * network's flows per exemption rule (nft/quota.c plan_quota_dhcp()) */
+#define NFT_QUOTA_DHCP_FLOWS 1024
 
 /* What an NM_QUOTA match tests (u.q.test). */
 enum nft_quota_test {
 	/* add @ctq { TAG . ether saddr ct count over N }: the guest's
 	 * connections, this one included, are more than u.q.count */
 	QT_GUEST,
-	/* TAG . ether saddr != @ctq: the add above failed (the set is
-	 * full), so this guest is not counted: fail closed */
-	QT_UNCOUNTED,
-	/* ct count over N: the network's connections through this rule */
+	/* ct count over N: the network's connections through this rule
+	 * (neq: "ct count N", at most N) */
 	QT_NET,
 	/* update @ctq_drops { TAG . ether saddr counter }: the guest's drop,
-	 * in qdrop_NET, which the three above jump to */
+	 * in qdrop_NET, which the two above jump to */
 	QT_DROP,
 };
 

@@ -163,6 +163,23 @@ START_TEST(test_quota_resolve)
 	ck_assert_str_eq(err, "t.conf:8: network \"b\": connections 300000 is more than the "
 			      "host's whole connection table (nf_conntrack_max 262144)");
 	conf_free(c);
+
+	/* guest_binding = false: any MAC a guest of its own, so the
+	 * network is held as one guest unless connections is written
+	 * (t_rt_quota_ctq_full.sh); guest_connections = none: no cap */
+	c = load(" guest_binding = false\n", " guest_binding = false\n connections = 9000\n");
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c->networks[0].q.net, 65536);
+	ck_assert(c->networks[0].q.net_default);
+	ck_assert_uint_eq(c->networks[1].q.net, 9000);
+	ck_assert(!c->networks[1].q.net_default);
+	conf_free(c);
+	c = load(" guest_binding = false\n guest_connections = 50\n",
+		 " guest_binding = false\n guest_connections = none\n");
+	ck_assert_int_eq(conf_quota_resolve(c, 262144, err, sizeof(err)), 0);
+	ck_assert_uint_eq(c->networks[0].q.net, 50);
+	ck_assert_uint_eq(c->networks[1].q.net, 0);
+	conf_free(c);
 }
 END_TEST
 
@@ -218,14 +235,20 @@ START_TEST(test_quota_rules)
 	 * the host (hairpin) counts too */
 	ck_assert_str_eq(text_of(&p, "prerouting"), "iifname vmap @quota_nets\n");
 	/* the tags as nft lists them (t_forwards.sh compares): the add's
-	 * read in host order */
+	 * read in host order. The network's cap before the guest's: over
+	 * it, a network adds nothing to ctq; a full ctq (the add fails) is
+	 * no drop, the network's cap holds (t_rt_quota_ctq_full.sh). */
+	/* DHCP exempt only to the host, from the client port: UDP to port
+	 * 67 of any other address counts; at most 1024 of a network's flows
+	 * each (made-up IPv6 sources: t_rt_quota_dhcp.sh) */
 	snprintf(want, sizeof(want),
-		 "udp dport 67 return\n"
-		 "udp dport 547 return\n"
-		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } jump qdrop_a\n"
-		 "ct state new 0x%08x [invalid type] . ether saddr != @ctq jump qdrop_a\n"
-		 "ct state new ct count over 100 jump qdrop_a\n",
-		 le32(htonl(nft_quota_tag(&c->networks[0]))), nft_quota_tag(&c->networks[0]));
+		 "ip daddr 255.255.255.255 udp sport 68 udp dport 67 ct count 1024 return\n"
+		 "ip daddr 10.1.0.1 udp sport 68 udp dport 67 ct count 1024 return\n"
+		 "ip6 daddr ff02::1:2 udp sport 546 udp dport 547 ct count 1024 return\n"
+		 "ip6 daddr fe80::/10 udp sport 546 udp dport 547 ct count 1024 return\n"
+		 "ct state new ct count over 100 jump qdrop_a\n"
+		 "ct state new add @ctq { 0x%08x . ether saddr ct count over 20 } jump qdrop_a\n",
+		 le32(htonl(nft_quota_tag(&c->networks[0]))));
 	ck_assert_str_eq(text_of(&p, "quota_a"), want);
 	/* each guest's drop recorded (by the name's tag), then dropped and
 	 * counted: the record in a rule of its own, so that a full
@@ -244,6 +267,17 @@ START_TEST(test_quota_rules)
 			ck_assert_str_eq(p.sets[i].elems[0].key.ifname, "gw0");
 			ck_assert_str_eq(p.sets[i].elems[0].chain, "quota_a");
 		}
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* with IPv6: DHCPv6 to the gateway's address too */
+	c = load(" ipv6 = \"fd00:1::1/64\"\n guest_connections = 3\n", "");
+	plan_of(c, &p);
+	ck_assert_ptr_nonnull(
+		strstr(text_of(&p, "quota_a"),
+		       "ip6 daddr fe80::/10 udp sport 546 udp dport 547 ct count 1024 return\n"
+		       "ip6 daddr fd00:1::1 udp sport 546 udp dport 547 ct count 1024 return\n"
+		       "ct state new add"));
 	nft_plan_release(&p);
 	conf_free(c);
 
@@ -314,8 +348,17 @@ START_TEST(test_quota_bytecode)
 	}
 	nft_batch_free(b);
 	ck_assert(set_seen);
-	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(n, 6);
 	ck_assert_uint_eq(nd, 2);
+	/* the DHCP exemption's budget: "ct count 1024", not inverted */
+	ck_assert_ptr_nonnull(strstr(got[0], "[ connlimit count 1024 flags 0 ]\n"
+					     "  [ immediate reg 0 return ]"));
+	ck_assert_str_eq(got[4], "inet gatewayd quota_a\n"
+				 "  [ ct load state => reg 1 ]\n"
+				 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+				 "  [ cmp neq reg 1 0x00000000 ]\n"
+				 "  [ connlimit count 20 flags 1 ]\n"
+				 "  [ immediate reg 0 jump -> qdrop_a ]\n");
 	snprintf(want, sizeof(want),
 		 "inet gatewayd quota_a\n"
 		 "  [ ct load state => reg 1 ]\n"
@@ -328,26 +371,7 @@ START_TEST(test_quota_bytecode)
 		 "  [ dynset add reg_key 1 set ctq expr [ connlimit count 4 flags 1 ] ]\n"
 		 "  [ immediate reg 0 jump -> qdrop_a ]\n",
 		 htonl(tag));
-	ck_assert_str_eq(got[2], want);
-	snprintf(want, sizeof(want),
-		 "inet gatewayd quota_a\n"
-		 "  [ ct load state => reg 1 ]\n"
-		 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
-		 "  [ cmp neq reg 1 0x00000000 ]\n"
-		 "  [ meta load iiftype => reg 1 ]\n"
-		 "  [ cmp eq reg 1 0x00000001 ]\n"
-		 "  [ immediate reg 1 0x%08x ]\n"
-		 "  [ payload load 6b @ link header + 6 => reg 9 ]\n"
-		 "  [ lookup reg 1 set ctq 0x1 ]\n"
-		 "  [ immediate reg 0 jump -> qdrop_a ]\n",
-		 htonl(tag));
-	ck_assert_str_eq(got[3], want);
-	ck_assert_str_eq(got[4], "inet gatewayd quota_a\n"
-				 "  [ ct load state => reg 1 ]\n"
-				 "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
-				 "  [ cmp neq reg 1 0x00000000 ]\n"
-				 "  [ connlimit count 20 flags 1 ]\n"
-				 "  [ immediate reg 0 jump -> qdrop_a ]\n");
+	ck_assert_str_eq(got[5], want);
 	/* nft's "update @d { meta mark . ether saddr counter }" */
 	snprintf(want, sizeof(want),
 		 "inet gatewayd qdrop_a\n"

@@ -43,7 +43,7 @@ LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c 
 # QEMU: the bridge helper's ACL, qemu-args and its static leases (issue 10)
 LIB_SRCS += gatewayd/core/qemu_acl.c gatewayd/core/static_hosts.c gatewayd/ctl/qemu_args.c
 # user taps, attached ports (issue 10)
-LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/taps_cmd.c gatewayd/core/guard.c gatewayd/ctl/ports.c
+LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/taps_records.c gatewayd/core/taps_cmd.c gatewayd/core/guard.c gatewayd/ctl/ports.c
 # BGP announcements through BIRD, pools for auto subnets (issue 11)
 LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/core/bgp.c gatewayd/ctl/bgp_ctl.c
 # guests keep their DHCP names (issue 16 item 15)

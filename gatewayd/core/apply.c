@@ -8,7 +8,6 @@
 #include "gatewayd/core/apply.h"
 #include "gatewayd/core/apply_int.h"
 #include "gatewayd/core/shaping.h"
-#include "gatewayd/core/binding.h"
 #include "gatewayd/core/bridge.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/core/diff.h"
@@ -23,7 +22,6 @@
 #include "dhcp/upstream.h"
 #include "gatewayd/host/hostcheck.h"
 #include "lib/log.h"
-#include "ra/ra.h"
 #include "gatewayd/host/preflight.h"
 #include "gatewayd/host/rtnl.h"
 #include "lib/state.h"
@@ -33,7 +31,6 @@
 #include "nft/inspect.h"
 #include "nft/monitor.h"
 #include "nft/plan.h"
-#include "nft/update.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -38,17 +38,14 @@
 #include "conf/addr.h"
 #include "dhcp/leases.h"
 #include "lib/log.h"
-#include "lib/nl.h"
 #include "lib/state.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
-#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 

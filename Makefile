@@ -38,12 +38,12 @@ LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c 
 	dhcp/dnsmasq_conf.c dhcp/hosts.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c ra/msg.c ra/router.c \
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c gatewayd/host/snapshot.c gatewayd/host/snapshot_cmp.c gatewayd/host/neigh.c \
-	gatewayd/core/apply.c gatewayd/core/ctx.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/binding_files.c gatewayd/core/binding6.c gatewayd/core/binding_match.c gatewayd/core/plan.c gatewayd/core/diff.c gatewayd/core/rtplan.c \
+	gatewayd/core/apply.c gatewayd/core/apply_diff.c gatewayd/core/ctx.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/binding_wake.c gatewayd/core/binding_files.c gatewayd/core/binding6.c gatewayd/core/binding_match.c gatewayd/core/plan.c gatewayd/core/diff.c gatewayd/core/rtplan.c \
 	gatewayd/ctl/control.c gatewayd/ctl/commands.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
 # QEMU: the bridge helper's ACL, qemu-args and its static leases (issue 10)
 LIB_SRCS += gatewayd/core/qemu_acl.c gatewayd/core/static_hosts.c gatewayd/ctl/qemu_args.c
 # user taps, attached ports (issue 10)
-LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/taps_cmd.c gatewayd/core/guard.c gatewayd/ctl/ports.c
+LIB_SRCS += conf/tap.c gatewayd/host/tun.c gatewayd/core/taps.c gatewayd/core/taps_records.c gatewayd/core/taps_cmd.c gatewayd/core/guard.c gatewayd/ctl/ports.c
 # BGP announcements through BIRD, pools for auto subnets (issue 11)
 LIB_SRCS += conf/bgp.c gatewayd/host/bird.c gatewayd/core/bgp_frag.c gatewayd/core/bgp.c gatewayd/ctl/bgp_ctl.c
 # guests keep their DHCP names (issue 16 item 15)

@@ -52,14 +52,7 @@ wait_until 5 sh -c "ip netns exec gwt$ID-g1 ss -Hltn | grep -q '$TARGET:9100 '" 
 # 203.0.113.K, 40,000 ports each.
 conf() {
 	{
-		echo "uplink = up0"
-		echo "state_dir = \"$T/state\""
-		echo "run_dir = \"$T/run\""
-		echo "probe_time = 0"
-		echo "network default {"
-		echo " bridge = \"gw0\""
-		echo " ipv4 = \"10.213.0.1/24\""
-		echo " ra { enabled = false }"
+		conf_default_open
 		echo " host g1 { mac = \"52:54:00:f0:00:01\" ipv4 = \"$TARGET\" }"
 		for ((i = 0; i < $1 && i < 40000; i++)); do
 			echo " forward f$i { port = $((FIRST + i)) to = \"$TARGET:9100\" }"

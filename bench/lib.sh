@@ -23,16 +23,33 @@ progress() { printf '  [%s] %s\n' "$(date +%T)" "$*" >&2; }
 # subnet I: network I's /24 prefix ("10.100.7"), as in the N-network config.
 subnet() { echo "10.$((100 + $1 / 256)).$(($1 % 256))"; }
 
+# conf_globals [DIR]: the global keys a bench config starts with: uplink
+# up0, state_dir and run_dir in DIR (default $T), no start probe.
+conf_globals() {
+	local d=${1:-$T}
+	echo "uplink = up0"
+	echo "state_dir = \"$d/state\""
+	echo "run_dir = \"$d/run\""
+	echo "probe_time = 0"
+}
+
+# conf_default_open: conf_globals, then network default opened on gw0
+# (10.213.0.1/24, no RA); the caller adds its lines and the closing "}".
+conf_default_open() {
+	conf_globals
+	echo "network default {"
+	echo " bridge = \"gw0\""
+	echo " ipv4 = \"10.213.0.1/24\""
+	echo " ra { enabled = false }"
+}
+
 # net_conf N [CHANGED]: N networks gw-1..gw-N, no RA, no start probe;
 # network CHANGED (if any) gets a 2h lease instead of 1h. Static hosts for
 # scale.sh's guests first (network 1) and last (network N).
 net_conf() {
 	local i lt
 	{
-		echo "uplink = up0"
-		echo "state_dir = \"$T/state\""
-		echo "run_dir = \"$T/run\""
-		echo "probe_time = 0"
+		conf_globals
 		for i in $(seq 1 "$1"); do
 			lt=1h
 			[ "$i" = "${2:-0}" ] && lt=2h

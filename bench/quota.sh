@@ -34,14 +34,7 @@ servers
 
 conf() { # VARIANT
 	{
-		echo "uplink = up0"
-		echo "state_dir = \"$T/state\""
-		echo "run_dir = \"$T/run\""
-		echo "probe_time = 0"
-		echo "network default {"
-		echo " bridge = \"gw0\""
-		echo " ipv4 = \"10.213.0.1/24\""
-		echo " ra { enabled = false }"
+		conf_default_open
 		host_line g1 "$G"
 		[ "$1" = none ] && echo " guest_connections = none"
 		echo "}"

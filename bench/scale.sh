@@ -91,10 +91,7 @@ sc_solo_start() {
 	wait_until 5 sh -c "ip netns exec $SC_I1 ss -Hltn | grep -q '$INET_IP:5201 '" || fail "inet1: iperf3 not listening"
 	mkdir -p "$T/solo/state" "$T/solo/run"
 	{
-		echo "uplink = up0"
-		echo "state_dir = \"$T/solo/state\""
-		echo "run_dir = \"$T/solo/run\""
-		echo "probe_time = 0"
+		conf_globals "$T/solo"
 		printf 'network n1 {\n bridge = "gw-1"\n ipv4 = "%s.1/24"\n dhcp { lease_time = 1h }\n ra { enabled = false }\n' "$(subnet 1)"
 		host_line solo "$a"
 		echo "}"

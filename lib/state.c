@@ -352,6 +352,52 @@ void state_path(const char *dir, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+int state_records_read(const char *path, size_t linelen, size_t size,
+		       bool (*parse)(const char *line, void *rec), void **v, size_t *n)
+{
+	char *line = malloc(linelen), *nv, *rec = NULL;
+	FILE *f = NULL;
+	int r = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (!line || !(rec = malloc(size))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!(f = fopen(path, "re"))) {
+		r = errno == ENOENT ? 0 : -errno;
+		goto out;
+	}
+	while (fgets(line, (int)linelen, f)) {
+		memset(rec, 0, size);
+		if (!parse(line, rec))
+			continue;
+		if (!(nv = realloc(*v, (*n + 1) * size))) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			r = -ENOMEM;
+			goto out;
+		}
+		*v = nv;
+		memcpy(nv + (*n)++ * size, rec, size);
+	}
+out:
+	if (f)
+		fclose(f);
+	free(rec);
+	free(line);
+	return r;
+}
+
+int state_records_write(const char *path, size_t n, int (*fill)(FILE *f, void *arg), void *arg)
+{
+	if (!n)
+		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	return state_file_write_sync(path, 0600, fill, arg);
+}
+
 int state_names_read(const char *path, char (**names)[IFNAMSIZ], size_t *n)
 {
 	FILE *f = fopen(path, "re");

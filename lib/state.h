@@ -55,6 +55,17 @@ int state_file_write_owned_at(int dfd, const char *name, mode_t mode, uid_t uid,
  * missing, never through a symlink): for files another program fills. */
 int state_file_create(const char *path, mode_t mode);
 
+/* A kept list: one record a line, read into a malloc'd array of n
+ * records of size bytes (NULL when there are none). parse fills a zeroed
+ * record from a line (read linelen - 1 characters at a time) and returns
+ * false to skip it: read back with the config's rules, a line that breaks
+ * one is not ours to act on. A missing file is an empty list. */
+int state_records_read(const char *path, size_t linelen, size_t size,
+		       bool (*parse)(const char *line, void *rec), void **v, size_t *n);
+/* Write a kept list whole, synced, mode 0600 (what a customer was told is
+ * in place must survive a power cut); n == 0 removes the file. */
+int state_records_write(const char *path, size_t n, int (*fill)(FILE *f, void *arg), void *arg);
+
 /* A file of interface names, one per line, as many as there are. The
  * array is malloc'd (NULL when there are none); lines that are not valid
  * interface names are skipped. */

@@ -29,7 +29,8 @@
  * (binding_dirty.c), and a sync recomputes only the dirty networks -- their
  * lease files read, their bridges' forwarding databases -- keeping the
  * others' bindings as they are in force; then it commits the elements that
- * differ, in one transaction (nft_set_binding_delta()). */
+ * differ, in one transaction (nft_set_binding_delta()). The timer,
+ * inotify and the binding's life are binding_wake.c's. */
 #include "gatewayd/core/binding.h"
 #include "gatewayd/core/ctx.h"
 #include "gatewayd/host/hostcheck.h"
@@ -37,17 +38,14 @@
 #include "conf/addr.h"
 #include "dhcp/leases.h"
 #include "lib/log.h"
-#include "lib/nl.h"
 #include "lib/state.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
-#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,7 +86,7 @@ static void dirty_all(struct gw_binding *b)
 
 /* The dirty set sized for the configuration in force: all of a new one
  * dirty. A failure to allocate leaves dirty NULL: every network synced. */
-static void dirty_prepare(struct gw_binding *b)
+void binding_dirty_prepare(struct gw_binding *b)
 {
 	const struct gw_conf *conf = b->ctx->conf;
 
@@ -111,14 +109,15 @@ static void dirty_prepare(struct gw_binding *b)
 
 void binding_dirty(struct gw_binding *b, size_t i)
 {
-	dirty_prepare(b);
+	binding_dirty_prepare(b);
 	if (i < b->n_dirty)
 		b->dirty[i] = true;
 	else if (i == SIZE_MAX)
 		dirty_all(b);
 }
 
-static void ports_from(struct gw_binding *b, const struct gw_conf *conf, const struct host_facts *f)
+void binding_ports_from(struct gw_binding *b, const struct gw_conf *conf,
+			const struct host_facts *f)
 {
 	struct bport *p = calloc(f->n_links + 1, sizeof(*p));
 	size_t n = 0;
@@ -230,7 +229,7 @@ static bool *sync_set(struct gw_binding *b, bool refill, bool *fdb, bool *neigh,
 	*n_sync = 0;
 	if (!v)
 		return NULL;
-	dirty_prepare(b);
+	binding_dirty_prepare(b);
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct gw_network *n = &conf->networks[i];
 
@@ -275,7 +274,7 @@ static int fdb_read_for(struct gw_binding *b, const bool *sync, size_t n_sync, s
 	return r;
 }
 
-static int do_sync(struct gw_binding *b, bool refill)
+int binding_do_sync(struct gw_binding *b, bool refill)
 {
 	b->last_sync = eloop_now_ms();
 	b->unsynced = 0;
@@ -460,139 +459,6 @@ out:
 	free(idx);
 	free(pe);
 	return r;
-}
-
-uint64_t binding_pace(const struct gw_binding *b)
-{
-	uint64_t since = eloop_now_ms() - b->last_sync;
-
-	return since >= BINDING6_GAP_MS ? BINDING_SETTLE_MS : BINDING6_GAP_MS - since;
-}
-
-uint64_t binding_settle_delay(uint64_t now, uint64_t *unsynced, uint64_t ms)
-{
-	return eloop_settle_ms(now, unsynced, ms, BINDING_SETTLE_MAX_MS);
-}
-
-void binding_settle(struct gw_binding *b, uint64_t ms)
-{
-	if (b->settle)
-		eloop_timer_arm(b->settle, binding_settle_delay(eloop_now_ms(), &b->unsynced, ms));
-}
-
-static void on_settle(void *arg)
-{
-	struct gw_binding *b = arg;
-
-	if (b->ctx->conf)
-		do_sync(b, false);
-}
-
-static void on_inotify(int fd, uint32_t events, void *arg)
-{
-	struct gw_binding *b = arg;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool leases = false;
-	ssize_t len;
-	long i;
-
-	(void)events;
-	while ((len = read(fd, buf, sizeof(buf))) > 0)
-		for (char *p = buf; p < buf + len;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-			size_t nl = ev->len ? strlen(ev->name) : 0;
-
-			/* the network whose lease file it is, only */
-			if (nl && b->ctx->conf &&
-			    (i = binding_lease_net(b->ctx->conf, ev->name)) >= 0) {
-				binding_dirty(b, (size_t)i);
-				leases = true;
-			}
-			p += sizeof(*ev) + ev->len;
-		}
-	if (leases)
-		binding_settle(b, BINDING_SETTLE_MS);
-}
-
-static void watch_dir(struct gw_binding *b, const char *dir)
-{
-	if (b->ifd < 0 || !strcmp(b->dir, dir))
-		return;
-	if (b->wd >= 0)
-		inotify_rm_watch(b->ifd, b->wd);
-	snprintf(b->dir, sizeof(b->dir), "%s", dir);
-	b->wd = inotify_add_watch(
-		b->ifd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ONLYDIR);
-	if (b->wd < 0)
-		log_warn("guest binding: watching %s (lease changes will be seen only when links "
-			 "change)",
-			 dir);
-}
-
-static struct gw_binding *binding_new(struct gw_ctx *ctx)
-{
-	struct gw_binding *b = calloc(1, sizeof(*b));
-
-	if (!b)
-		return NULL;
-	b->ctx = ctx;
-	b->wd = -1;
-	b->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (b->ifd >= 0 && eloop_add_fd(ctx->loop, b->ifd, on_inotify, b) < 0) {
-		close(b->ifd);
-		b->ifd = -1;
-	}
-	if (b->ifd < 0)
-		log_warn("guest binding: inotify (lease changes will be seen only when links "
-			 "change)");
-	if (eloop_timer_new(ctx->loop, on_settle, b, &b->settle) < 0)
-		b->settle = NULL;
-	if (nl_open(NETLINK_ROUTE, RTMGRP_NEIGH, 0, &b->mon) < 0 ||
-	    eloop_add_fd(ctx->loop, nl_fd(b->mon), on_neigh, b) < 0) {
-		log_warn("guest binding: neighbour events (IPv6 addresses will be bound only when "
-			 "links or leases change)");
-		nl_close(b->mon);
-		b->mon = NULL;
-	}
-	return b;
-}
-
-void binding_sync(struct gw_ctx *ctx, const struct host_facts *f, bool refill)
-{
-	if (!ctx->conf)
-		return;
-	if (!ctx->binding && !(ctx->binding = binding_new(ctx)))
-		return;
-	watch_dir(ctx->binding, ctx->conf->state_dir);
-	if (!ctx->binding->loaded)
-		binding_state_load(ctx->binding, ctx->conf->state_dir);
-	dirty_prepare(ctx->binding);
-	if (f)
-		ports_from(ctx->binding, ctx->conf, f);
-	do_sync(ctx->binding, refill);
-}
-
-void binding_free(struct gw_binding *b)
-{
-	if (!b)
-		return;
-	if (b->ifd >= 0) {
-		eloop_remove_fd(b->ctx->loop, b->ifd);
-		close(b->ifd);
-	}
-	eloop_timer_free(b->settle);
-	if (b->mon)
-		eloop_remove_fd(b->ctx->loop, nl_fd(b->mon));
-	nl_close(b->mon);
-	nets_free(b);
-	free(b->dirty);
-	free(b->expiry);
-	free(b->waiting);
-	free(b->ports);
-	free(b->binds);
-	nft_bind_elems_release(&b->in_force);
-	free(b->state_text);
-	free(b);
 }
 
 size_t binding_port_macs(const struct gw_binding *b, uint32_t ifindex, uint8_t (*macs)[6],

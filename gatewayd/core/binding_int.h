@@ -120,10 +120,20 @@ long binds_keep_clean(const struct nft_bind *v, size_t n, const struct bport *po
  * recomputed (the state file is then written only when they change). */
 void binds_order(struct nft_bind *v, size_t n);
 
-/* binding.c: how long a sync that new neighbours ask for waits. */
+/* binding.c: recompute the dirty networks (all when refill) and commit
+ * what differs from the sets in force. */
+int binding_do_sync(struct gw_binding *b, bool refill);
+/* binding.c: the dirty set sized for the configuration in force (all of
+ * a new one dirty). */
+void binding_dirty_prepare(struct gw_binding *b);
+/* binding.c: b's guest ports and bridges from the host as f shows it;
+ * the networks whose ports or bridge changed marked dirty. */
+void binding_ports_from(struct gw_binding *b, const struct gw_conf *conf,
+			const struct host_facts *f);
+/* binding_wake.c: how long a sync that new neighbours ask for waits. */
 uint64_t binding_pace(const struct gw_binding *b);
-/* binding.c: sync in ms, or sooner: at most BINDING_SETTLE_MAX_MS after
- * the first change not synced yet. */
+/* binding_wake.c: sync in ms, or sooner: at most BINDING_SETTLE_MAX_MS
+ * after the first change not synced yet. */
 void binding_settle(struct gw_binding *b, uint64_t ms);
 /* binding.c: mac has an address (lease, static host) but no binding:
  * its networks marked dirty; false if none. */

@@ -37,39 +37,31 @@ static void stored_path(const char *state_dir, char *buf, size_t len)
 	state_path(state_dir, STATE_FORWARDS, buf, len);
 }
 
+static bool stored_parse(const char *line, void *rec)
+{
+	struct forward_rt *s = rec;
+	char extra;
+	/* 7 fields for an owner's forward: the owner entry that let it in */
+	int got = sscanf(line, "%32s %32s %7s %15s %61s %46s %33s %c", s->net, s->name, s->proto,
+			 s->port, s->to, s->listen, s->by, &extra);
+
+	if ((got != 6 && got != 7) || !name_netname(s->net) || !name_netname(s->name))
+		return false; /* the config's checks see the rest at merge */
+	if (!strcmp(s->listen, "-"))
+		s->listen[0] = '\0';
+	return true;
+}
+
 static int stored_read(const char *state_dir, struct stored_list *l)
 {
-	char path[GW_PATH_MAX + 32], line[512];
-	FILE *f;
+	char path[GW_PATH_MAX + 32];
+	void *v;
+	int r;
 
-	l->v = NULL;
-	l->n = 0;
 	stored_path(state_dir, path, sizeof(path));
-	if (!(f = fopen(path, "re")))
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		struct forward_rt s = { 0 }, *nv;
-		char extra;
-
-		int got = sscanf(line, "%32s %32s %7s %15s %61s %46s %33s %c", s.net, s.name,
-				 s.proto, s.port, s.to, s.listen, s.by, &extra);
-
-		if ((got != 6 && got != 7) || !name_netname(s.net) || !name_netname(s.name))
-			continue; /* the config's checks see the rest at merge */
-		if (!strcmp(s.listen, "-"))
-			s.listen[0] = '\0';
-		if (!(nv = realloc(l->v, (l->n + 1) * sizeof(*nv)))) {
-			fclose(f);
-			free(l->v);
-			l->v = NULL;
-			l->n = 0;
-			return -ENOMEM;
-		}
-		l->v = nv;
-		l->v[l->n++] = s;
-	}
-	fclose(f);
-	return 0;
+	r = state_records_read(path, 512, sizeof(*l->v), stored_parse, &v, &l->n);
+	l->v = v;
+	return r;
 }
 
 static int stored_fill(FILE *f, void *arg)
@@ -93,9 +85,7 @@ static int stored_write(const char *state_dir, const struct stored_list *l)
 	char path[GW_PATH_MAX + 32];
 
 	stored_path(state_dir, path, sizeof(path));
-	if (!l->n)
-		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	return state_file_write_sync(path, 0600, stored_fill, (void *)l);
+	return state_records_write(path, l->n, stored_fill, (void *)l);
 }
 
 static long stored_find(const struct stored_list *l, const char *net, const char *name)

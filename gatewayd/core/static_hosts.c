@@ -40,39 +40,31 @@ static void stored_path(const char *state_dir, char *buf, size_t len)
 	state_path(state_dir, STATE_STATIC_HOSTS, buf, len);
 }
 
+static bool stored_parse(const char *line, void *rec)
+{
+	char net[64], name[80], mac[32], ip[32], extra;
+	struct stored *s = rec;
+
+	if (sscanf(line, "%63s %79s %31s %31s %c", net, name, mac, ip, &extra) != 4 ||
+	    !name_netname(net) || !conf_hostname_ok(name) || conf_mac_parse(mac, s->h.mac) < 0 ||
+	    inet_pton(AF_INET, ip, &s->h.ipv4) != 1)
+		return false;
+	strcpy(s->net, net);
+	strcpy(s->h.name, name);
+	s->h.has_mac = s->h.has_ipv4 = s->h.runtime = true;
+	return true;
+}
+
 static int stored_read(const char *state_dir, struct stored_list *l)
 {
-	char path[GW_PATH_MAX + 32], line[256];
-	FILE *f;
+	char path[GW_PATH_MAX + 32];
+	void *v;
+	int r;
 
-	l->v = NULL;
-	l->n = 0;
 	stored_path(state_dir, path, sizeof(path));
-	if (!(f = fopen(path, "re")))
-		return errno == ENOENT ? 0 : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char net[64], name[80], mac[32], ip[32], extra;
-		struct stored s = { 0 }, *nv;
-
-		if (sscanf(line, "%63s %79s %31s %31s %c", net, name, mac, ip, &extra) != 4 ||
-		    !name_netname(net) || !conf_hostname_ok(name) ||
-		    conf_mac_parse(mac, s.h.mac) < 0 || inet_pton(AF_INET, ip, &s.h.ipv4) != 1)
-			continue;
-		strcpy(s.net, net);
-		strcpy(s.h.name, name);
-		s.h.has_mac = s.h.has_ipv4 = s.h.runtime = true;
-		if (!(nv = realloc(l->v, (l->n + 1) * sizeof(*nv)))) {
-			fclose(f);
-			free(l->v);
-			l->v = NULL;
-			l->n = 0;
-			return -ENOMEM;
-		}
-		l->v = nv;
-		l->v[l->n++] = s;
-	}
-	fclose(f);
-	return 0;
+	r = state_records_read(path, 256, sizeof(*l->v), stored_parse, &v, &l->n);
+	l->v = v;
+	return r;
 }
 
 static int stored_fill(FILE *f, void *arg)
@@ -94,9 +86,7 @@ static int stored_write(const char *state_dir, const struct stored_list *l)
 	char path[GW_PATH_MAX + 32];
 
 	stored_path(state_dir, path, sizeof(path));
-	if (!l->n)
-		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	return state_file_write_sync(path, 0600, stored_fill, (void *)l);
+	return state_records_write(path, l->n, stored_fill, (void *)l);
 }
 
 static long stored_find(const struct stored_list *l, const char *net, const char *name)

@@ -35,6 +35,13 @@ struct gw_taps {
 
 /* Rewrite state_dir's records of run-time taps and attached ports. */
 int taps_save(const struct gw_taps *t);
+/* taps_records.c: t's run-time taps and attached ports (those of this
+ * boot) read from state_dir; bad lines skipped. */
+void taps_records_load(struct gw_taps *t);
+/* taps_records.c: state_dir/taps.made, the taps gatewayd created: name
+ * added or removed; is name there. */
+void taps_made_edit(const struct gw_taps *t, const char *name, bool add);
+bool taps_made(const struct gw_taps *t, const char *name);
 long taps_rt_find(const struct gw_taps *t, const char *name);
 long taps_att_find(const struct gw_taps *t, const char *name);
 /* A tap of ours: the config's or one added at run time; or NULL. */

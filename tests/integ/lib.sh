@@ -205,6 +205,26 @@ guest_add() {
 }
 guest_ns() { echo "gwt$ID-g$1"; }
 
+# guest_pair [CONF_LINE...]: the topology of the guest tests: topo_init,
+# write_conf with the lines given, gatewayd started, guests 1 and 2 on
+# gw0. Sets G1 G2 (their namespaces), MAC1 MAC2 and IDX1 IDX2 (their
+# eth0's MAC and ifindex).
+#
+#   [g1] ── vg1 ─┐
+#   [g2] ── vg2 ─┴─ gw0 10.213.0.1 [host: gatewayd] ── up0 ── [inet]
+guest_pair() {
+	topo_init
+	write_conf "$@"
+	gw_start
+	guest_add 1
+	guest_add 2
+	G1=$(guest_ns 1) G2=$(guest_ns 2)
+	MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
+	MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+	IDX1=$(in_ns "$G1" cat /sys/class/net/eth0/ifindex)
+	IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
+}
+
 # udhcpc_lease N: busybox udhcpc in guest N with our own script; the lease's
 # variables end up in $T/udhcpc-N.env.
 udhcpc_lease() {

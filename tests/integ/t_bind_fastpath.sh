@@ -22,15 +22,7 @@
 require busybox dnsmasq nft perl python3 tcpdump
 
 GW6=fd42:213::1
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
-IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
+guest_pair
 udhcpc_lease 1 || fail "guest 1: no lease"
 udhcpc_lease 2 || fail "guest 2: no lease"
 IP1=$(lease_var 1 ip) IP2=$(lease_var 2 ip)

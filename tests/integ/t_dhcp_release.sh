@@ -14,15 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft perl
 
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
-IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
+guest_pair
 GWMAC=$(in_host cat /sys/class/net/gw0/address)
 GW=10.213.0.1
 udhcpc_lease 1 || fail "guest 1 got no lease"

@@ -18,14 +18,7 @@
 require busybox dnsmasq nft perl python3
 
 CTL="$GATEWAYCTL -s $T/run/gatewayd.sock"
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+guest_pair
 udhcpc_lease 2 || fail "guest 2: no lease"
 L2=$(lease_var 2 ip)
 in_ns "$G2" busybox ping -c 1 -W 2 10.213.0.1 >/dev/null || fail "guest 2 (lease $L2) cannot ping the gateway"

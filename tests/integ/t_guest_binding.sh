@@ -19,17 +19,10 @@
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft
 
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
+guest_pair
 udhcpc_lease 1 || fail "guest 1: no lease"
 udhcpc_lease 2 || fail "guest 2: no lease"
 IP1=$(lease_var 1 ip) IP2=$(lease_var 2 ip)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
 GWMAC=$(in_host cat /sys/class/net/gw0/address)
 wait_until 3 sh -c "ip netns exec $NS_HOST nft list set bridge gatewayd bind4 | grep -q '$IP2'" \
 	|| fail "guest 2's lease $IP2 never bound: $(in_host nft list set bridge gatewayd bind4)"

@@ -19,14 +19,7 @@
 require busybox dnsmasq nft
 
 GW6=fd42:213::1
-topo_init
-write_conf 'host fixed {' ' mac = "02:00:00:00:0f:01"' ' ipv6 = "fd42:213::f1"' '}'
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+guest_pair 'host fixed {' ' mac = "02:00:00:00:0f:01"' ' ipv6 = "fd42:213::f1"' '}'
 GWMAC=$(in_host cat /sys/class/net/gw0/address)
 GWLL=$(in_host ip -6 addr show dev gw0 scope link | sed -n 's/.*inet6 \([0-9a-f:]*\).*/\1/p')
 slaac() { in_ns "$1" ip -6 addr show dev eth0 scope global | sed -n 's/.*inet6 \(fd42:213:[0-9a-f:]*\)\/64.*/\1/p' | head -n 1; }

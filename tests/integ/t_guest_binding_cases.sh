@@ -17,14 +17,7 @@ require busybox dnsmasq nft perl
 
 ND="$TOP/tests/integ/nd_send.pl"
 GW6=fd42:213::1
-topo_init
-write_conf 'host srv {' ' mac = "02:00:00:00:0a:01"' ' ipv4 = "10.213.0.10"' '}'
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+guest_pair 'host srv {' ' mac = "02:00:00:00:0a:01"' ' ipv4 = "10.213.0.10"' '}'
 slaac_done() { ip -n "$1" -6 addr show dev eth0 scope global | grep -q fd42:213 && ! ip -n "$1" -6 addr show dev eth0 | grep -q tentative; }
 slaac() { in_ns "$1" ip -6 addr show dev eth0 scope global | sed -n 's/.*inet6 \(fd42:213:[0-9a-f:]*\)\/64.*/\1/p' | head -n 1; }
 bound6() { in_host nft list set bridge gatewayd bind6 | grep -q "$1"; }

@@ -8,12 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft dhclient
 
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
+guest_pair
 
 # --- DHCPv4 with busybox udhcpc
 udhcpc_lease 1 || fail "udhcpc got no lease"

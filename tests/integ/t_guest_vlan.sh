@@ -12,15 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft perl tcpdump
 
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
+guest_pair
 udhcpc_lease 2 || fail "guest 2: no lease"
-IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
 
 # send_tagged TPID SENDER-IP: three broadcast frames from guest 2 with an
 # ARP request from SENDER-IP in a tag (VLAN 5): 802.1Q as a VLAN interface

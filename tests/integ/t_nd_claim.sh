@@ -18,15 +18,7 @@
 require busybox dnsmasq nft perl
 
 GW6=fd42:213::1
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
-IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
+guest_pair
 ND="$TOP/tests/integ/nd_send.pl"
 wait_until 15 sh -c "ip -n $G1 -6 addr show dev eth0 scope global | grep -q fd42:213 && ! ip -n $G1 -6 addr show dev eth0 | grep -q tentative" || fail "guest 1: no SLAAC address"
 A1=$(in_ns "$G1" ip -6 addr show dev eth0 scope global | sed -n 's/.*inet6 \(fd42:213:[0-9a-f:]*\)\/64.*/\1/p' | head -n 1)

@@ -16,14 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 require busybox dnsmasq nft python3
 
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-MAC1=$(in_ns "$G1" cat /sys/class/net/eth0/address)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+guest_pair
 GWMAC=$(in_host cat /sys/class/net/gw0/address)
 udhcpc_lease 1 || fail "guest 1 got no lease"
 udhcpc_lease 2 || fail "guest 2 got no lease"

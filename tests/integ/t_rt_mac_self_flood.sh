@@ -18,15 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 require dnsmasq nft perl
 
-topo_init
-write_conf
-gw_start
-guest_add 1
-guest_add 2
-G1=$(guest_ns 1) G2=$(guest_ns 2)
-IDX1=$(in_ns "$G1" cat /sys/class/net/eth0/ifindex)
-IDX2=$(in_ns "$G2" cat /sys/class/net/eth0/ifindex)
-MAC2=$(in_ns "$G2" cat /sys/class/net/eth0/address)
+guest_pair
 send2() { in_ns "$G2" perl "$TOP/tests/integ/dhcp_send.pl" "$IDX2" "$MAC2" ff:ff:ff:ff:ff:ff 0.0.0.0 255.255.255.255 discover 1 rapid=1; }
 acks() { grep -ci "DHCPACK(gw0) [0-9.]* $MAC2" "$T/gw.log"; }
 set_size() { in_host nft list set bridge gatewayd mac_self | grep -o "02:42:" | wc -l; }

@@ -82,6 +82,64 @@ static int fill(FILE *f, void *arg)
 	return 0;
 }
 
+struct rec {
+	char a[8];
+	int b;
+};
+
+static bool rec_parse(const char *line, void *p)
+{
+	struct rec *r = p;
+	char extra;
+
+	return sscanf(line, "%7s %d %c", r->a, &r->b, &extra) == 2;
+}
+
+static int rec_fill(FILE *f, void *arg)
+{
+	const struct rec *v = arg;
+
+	for (int i = 0; i < 40; i++)
+		fprintf(f, "%s %d\n", v[i].a, v[i].b);
+	fprintf(f, "not a record\n");
+	return 0;
+}
+
+/* A kept list: written 0600 and read back, a bad line skipped, a list
+ * longer than one allocation, and the file gone when the list is. */
+START_TEST(test_records)
+{
+	struct rec in[40], *out;
+	char path[128];
+	struct stat st;
+	void *v;
+	size_t n;
+
+	for (int i = 0; i < 40; i++) {
+		snprintf(in[i].a, sizeof(in[i].a), "r%d", i);
+		in[i].b = i * 7;
+	}
+	snprintf(path, sizeof(path), "%s/kept", dir);
+	ck_assert_int_eq(state_records_read(path, 64, sizeof(*out), rec_parse, &v, &n), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(state_records_write(path, 40, rec_fill, in), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	ck_assert_int_eq(state_records_read(path, 64, sizeof(*out), rec_parse, &v, &n), 0);
+	ck_assert_uint_eq(n, 40);
+	out = v;
+	for (int i = 0; i < 40; i++) {
+		ck_assert_str_eq(out[i].a, in[i].a);
+		ck_assert_int_eq(out[i].b, in[i].b);
+	}
+	free(v);
+	ck_assert_int_eq(state_records_write(path, 0, rec_fill, in), 0);
+	ck_assert_int_eq(stat(path, &st), -1);
+	ck_assert_int_eq(state_records_write(path, 0, rec_fill, in), 0);
+}
+END_TEST
+
 START_TEST(test_write_no_follow)
 {
 	char path[128], tmp[160], victim[128], buf[64] = "";
@@ -225,6 +283,7 @@ Suite *state_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_names_many);
 	tcase_add_test(tc, test_names_validated);
+	tcase_add_test(tc, test_records);
 	tcase_add_test(tc, test_write_no_follow);
 	tcase_add_test(tc, test_write_owned);
 	tcase_add_test(tc, test_boot_id);

@@ -163,7 +163,10 @@ gw_start
 # a clean stop removes the bridge; the new one gets the guests' ports again
 in_host ip link set vg1 master gw0
 in_host ip link set vg2 master gw0
+# (a port that left the bridge lost its binding: README "guest binding";
+# each guest asks DHCP again, as it would on its link coming back)
 udhcpc_lease 1 || fail "g1: no lease after the restart"
+udhcpc_lease 2 || fail "g2: no lease after the restart"
 wait_until 15 answers || fail ":2222 does not answer after a restart"
 ok "after a restart (state_dir/forwards): '$(get2222)'"
 

@@ -105,6 +105,40 @@ static struct gw_network *net_find(struct gw_conf *conf, const char *name)
 }
 
 /* Why conf leaves s out (false: it fits), and the forward it makes. */
+/* listen_addresses (conf/listen.h) given since it was added: it may not
+ * listen on another network's, and an owner's listens on its own
+ * network's, or on every address only while no network has any. */
+static bool listen_taken(const struct gw_conf *conf, const struct gw_network *n,
+			 const struct forward_rt *s, const struct gw_forward *f, char *why,
+			 size_t len, const struct gw_network **with)
+{
+	const struct gw_network *h =
+		f->listen_any ? NULL : conf_listen_holder(conf, f->family, &f->listen);
+
+	if (h && h != n) {
+		*with = h;
+		snprintf(why, len, "listen %s is network \"%s\"'s (its listen_addresses)",
+			 s->listen, h->name);
+		return true;
+	}
+	if (!s->by[0])
+		return false; /* root's */
+	if (f->listen_any && (n->laddrs.n || conf_listen_others(conf, n))) {
+		snprintf(why, len, "an owner's forward on every address, and %s",
+			 n->laddrs.n ? "the network has listen_addresses of its own"
+				     : "other networks have listen_addresses");
+		return true;
+	}
+	if (!f->listen_any && n->laddrs.n && h != n) {
+		snprintf(why, len,
+			 "an owner's forward on %s, not one of network \"%s\"'s "
+			 "listen_addresses",
+			 s->listen, n->name);
+		return true;
+	}
+	return false;
+}
+
 static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
 		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len,
 		     const struct gw_network **with)
@@ -122,6 +156,8 @@ static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
 	}
 	if (conf_forward_make(n, s->name, s->proto, s->port, s->to, s->listen[0] ? s->listen : NULL,
 			      f, why, len) < 0)
+		return true;
+	if (listen_taken(conf, n, s, f, why, len, with))
 		return true;
 	if (!conf_forward_conflict_with(conf, n, f, why, len, with))
 		return false;

@@ -71,3 +71,17 @@ in_host "$GATEWAYD" -n -c "$T/bad.conf" >"$T/out" 2>&1 && fail "a config putting
 grep -q 'bad.conf:[0-9]*: network "alpha": forward "steal": listen 198.51.100.7 is network "bravo".s' "$T/out" ||
 	fail "the refusal does not name the line and the owner: $(cat "$T/out")"
 ok "root may not put alpha's forward on bravo's address, at run time nor in the file (refused at its line)"
+
+# root gives alpha's address to bravo: alice's kept forward on it goes out
+# of force (listed left-out, its reason naming no other network)
+sed -e '/^network alpha/,/^}/{/listen_addresses/d}' \
+	-e 's|listen_addresses = { "198.51.100.7" }|listen_addresses = { "198.51.100.7", "198.51.100.8" }|' "$T/gw.conf" >"$T/gw3.conf"
+cp "$T/gw3.conf" "$T/gw.conf"
+in_host "$GATEWAYCTL" -s "$SOCK" reload >"$T/out" 2>&1 || fail "reload (2): $(cat "$T/out")"
+in_host nft list map inet gatewayd fwd4_at | grep -q "198.51.100.8 . tcp . 8445" &&
+	fail "alice's forward on 198.51.100.8, now bravo's, is still in force"
+as_alice forwards
+grep -q "^alpha  *mine .*left-out" "$T/out" || fail "alice's forward not listed left-out: $(cat "$T/out")"
+grep -q "bravo" "$T/out" && fail "alice's left-out reason names bravo: $(cat "$T/out")"
+ok "198.51.100.8 given to bravo: alice's kept forward there is left out, its reason naming no other network"
+

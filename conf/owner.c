@@ -104,3 +104,15 @@ int conf_readers(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c)
 	return conf_fail(ctx, v->line, "readers_group %s: no group of that name on this system",
 			 conf_text_quote(q, sizeof(q), v->s));
 }
+
+bool conf_owner_entry_owns(const struct gw_network *net, const char *by)
+{
+	bool group = by[0] == '@';
+
+	if (!by[0])
+		return true;
+	for (size_t k = 0; k < net->owners.n; k++)
+		if (net->owners.v[k].group == group && !strcmp(net->owners.v[k].name, by + group))
+			return true;
+	return false;
+}

@@ -41,6 +41,9 @@ struct gw_network;
 #define CONF_OWNER_GLOBAL_OPTS SVAL("readers_group", NULL),
 
 void conf_owners_print(FILE *f, const struct gw_network *net);
+/* Is by ("alice", "@ops": the owner entry that let a run-time change in,
+ * kept with it in state_dir; "" for root's) still an owner of net? */
+bool conf_owner_entry_owns(const struct gw_network *net, const char *by);
 bool conf_owners_equal(const struct gw_network *a, const struct gw_network *b);
 
 #endif

@@ -143,13 +143,8 @@ static bool left_out(const struct gw_conf *conf, const struct gw_network *n,
 		     const struct forward_rt *s, struct gw_forward *f, char *why, size_t len,
 		     const struct gw_network **with)
 {
-	bool owned = !s->by[0];
-
 	*with = NULL;
-	for (size_t k = 0; k < n->owners.n && !owned; k++)
-		owned = n->owners.v[k].group == (s->by[0] == '@') &&
-			!strcmp(n->owners.v[k].name, s->by + (s->by[0] == '@'));
-	if (!owned) {
+	if (!conf_owner_entry_owns(n, s->by)) {
 		snprintf(why, len, "added by owner \"%s\", who owns network \"%s\" no more", s->by,
 			 n->name);
 		return true;

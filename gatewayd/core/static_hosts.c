@@ -28,6 +28,9 @@
 struct stored {
 	char net[NAME_NET_MAX + 1];
 	struct gw_host h;
+	/* the owner entry that let an owner's in ("alice", "@ops"); "" for
+	 * root's (the lines of before owners) */
+	char by[GW_OWNER_NAME_MAX + 2];
 };
 
 struct stored_list {
@@ -44,10 +47,10 @@ static bool stored_parse(const char *line, void *rec)
 {
 	char net[64], name[80], mac[32], ip[32], extra;
 	struct stored *s = rec;
+	int got = sscanf(line, "%63s %79s %31s %31s %33s %c", net, name, mac, ip, s->by, &extra);
 
-	if (sscanf(line, "%63s %79s %31s %31s %c", net, name, mac, ip, &extra) != 4 ||
-	    !name_netname(net) || !conf_hostname_ok(name) || conf_mac_parse(mac, s->h.mac) < 0 ||
-	    inet_pton(AF_INET, ip, &s->h.ipv4) != 1)
+	if ((got != 4 && got != 5) || !name_netname(net) || !conf_hostname_ok(name) ||
+	    conf_mac_parse(mac, s->h.mac) < 0 || inet_pton(AF_INET, ip, &s->h.ipv4) != 1)
 		return false;
 	strcpy(s->net, net);
 	strcpy(s->h.name, name);
@@ -75,7 +78,8 @@ static int stored_fill(FILE *f, void *arg)
 	for (size_t i = 0; i < l->n; i++) {
 		conf_mac_format(l->v[i].h.mac, mac, sizeof(mac));
 		inet_ntop(AF_INET, &l->v[i].h.ipv4, ip, sizeof(ip));
-		fprintf(f, "%s %s %s %s\n", l->v[i].net, l->v[i].h.name, mac, ip);
+		fprintf(f, "%s %s %s %s%s%s\n", l->v[i].net, l->v[i].h.name, mac, ip,
+			l->v[i].by[0] ? " " : "", l->v[i].by);
 	}
 	return 0;
 }
@@ -99,7 +103,8 @@ static long stored_find(const struct stored_list *l, const char *net, const char
 
 /* h in net, instead of one of the same name stored but left out (its
  * subnet changed): picked anew. */
-static int stored_put(struct stored_list *l, const char *net, const struct gw_host *h)
+static int stored_put(struct stored_list *l, const char *net, const struct gw_host *h,
+		      const char *by)
 {
 	long at = stored_find(l, net, h->name);
 	struct stored *nv;
@@ -109,7 +114,9 @@ static int stored_put(struct stored_list *l, const char *net, const struct gw_ho
 	if (!(nv = realloc(l->v, (l->n + 1) * sizeof(*nv))))
 		return -ENOMEM;
 	l->v = nv;
+	memset(&nv[l->n], 0, sizeof(nv[l->n]));
 	snprintf(nv[l->n].net, sizeof(nv[l->n].net), "%s", net);
+	snprintf(nv[l->n].by, sizeof(nv[l->n].by), "%s", by);
 	nv[l->n++].h = *h;
 	return 0;
 }
@@ -134,7 +141,12 @@ void static_hosts_merge(struct gw_conf *conf)
 				n = &conf->networks[k];
 		if (!n)
 			continue; /* its network is gone; kept for when it comes back */
-		if (conf_host_conflict(n, &s->h, why, sizeof(why)))
+		if (!conf_owner_entry_owns(n, s->by))
+			log_warnx("network \"%s\": run-time static host \"%s\" left out: added by "
+				  "owner \"%s\", who owns the network no more; `gatewayctl static "
+				  "del %s %s` forgets it",
+				  n->name, s->h.name, s->by, n->name, s->h.name);
+		else if (conf_host_conflict(n, &s->h, why, sizeof(why)))
 			log_warnx("network \"%s\": run-time static host \"%s\" (%s) left out: %s; "
 				  "`gatewayctl static del %s %s` forgets it",
 				  n->name, s->h.name, inet_ntop(AF_INET, &s->h.ipv4, a, sizeof(a)),
@@ -185,7 +197,7 @@ static size_t forward_targets(const struct gw_network *n, struct in_addr **v, si
 }
 
 int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint8_t mac[6],
-		     struct in_addr *out, char *err, size_t errlen)
+		     const char *by, struct in_addr *out, char *err, size_t errlen)
 {
 	const struct gw_network *n = &ctx->conf->networks[ni];
 	struct gw_host h = { .has_mac = true, .has_ipv4 = true, .runtime = true };
@@ -246,7 +258,8 @@ int static_hosts_add(struct gw_ctx *ctx, size_t ni, const char *name, const uint
 	if ((r = stored_read(ctx->conf->state_dir, &old)) < 0 ||
 	    (r = stored_read(ctx->conf->state_dir, &l)) < 0)
 		goto io;
-	if ((r = stored_put(&l, net, &h)) < 0 || (r = stored_write(ctx->conf->state_dir, &l)) < 0)
+	if ((r = stored_put(&l, net, &h, by)) < 0 ||
+	    (r = stored_write(ctx->conf->state_dir, &l)) < 0)
 		goto io;
 	if ((r = apply_reload_running(ctx, false, err, errlen)) < 0) {
 		stored_write(ctx->conf->state_dir, &old); /* as it was */

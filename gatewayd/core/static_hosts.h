@@ -24,10 +24,13 @@ void static_hosts_merge(struct gw_conf *conf);
 
 /* Give name (MAC mac) a static IPv4 lease in network net of the running
  * config, or find the one it has: the same name gets the same address.
+ * by: the owner entry that lets the caller in ("alice", "@ops"; "" for
+ * root), kept with it: once that entry owns net no more, the host is left
+ * out (as an owner's run-time forward is).
  * Stored, then applied (dnsmasq re-reads its hosts file). 0 and *out, or
  * -errno with the reason in err. */
 int static_hosts_add(struct gw_ctx *ctx, size_t net, const char *name, const uint8_t mac[6],
-		     struct in_addr *out, char *err, size_t errlen);
+		     const char *by, struct in_addr *out, char *err, size_t errlen);
 /* Remove name's run-time static host from net. 0, -ENOENT if there is
  * none, or -errno; err says why. */
 int static_hosts_del(struct gw_ctx *ctx, size_t net, const char *name, char *err, size_t errlen);

@@ -162,7 +162,11 @@ int qemu_args_cmd(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_pe
 	if ((a.has_mac = name != NULL))
 		qemu_mac_from_name(name, a.mac);
 	if (with_static) {
-		if (static_hosts_add(ctx, (size_t)i, name, a.mac, &addr, err, sizeof(err)) < 0) {
+		char by[GW_OWNER_NAME_MAX + 2];
+
+		authz_owner_entry(p, n, by, sizeof(by));
+		if (static_hosts_add(ctx, (size_t)i, name, a.mac, by, &addr, err, sizeof(err)) <
+		    0) {
 			note(f, "qemu-args --static: %s", err);
 			return CTL_FAIL;
 		}

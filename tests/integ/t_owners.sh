@@ -270,6 +270,19 @@ grep -qi "$BMAC" "$T/out" || fail "alice does not see bravo's lease after the re
 [ "$(grep -c "dnsmasq\[bravo\]: started" "$T/gw.log")" = 1 ] || fail "a reload that changed only owners restarted bravo's dnsmasq"
 ok "a reload makes alice an owner of bravo too: she sees its lease; its dnsmasq not restarted"
 
+# what an owner added goes with the ownership: alice's static lease on
+# bravo is left out once a reload takes bravo from her (root's stays)
+as "$ALICE" qemu-args bravo --name ovm --static || fail "alice, an owner of bravo: qemu-args bravo --static: exit $?: $(cat "$T/out")"
+sed -i "s/owner  = { \"@$CUST\", \"$ALICE\" }/owner  = { \"@$CUST\" }/" "$T/gw.conf"
+root reload || fail "root: reload (2): $(cat "$T/out")"
+root leases bravo
+grep -q " ovm " "$T/out" && fail "alice's static lease on bravo outlived her ownership: $(cat "$T/out")"
+grep -q "run-time static host \"ovm\" left out: added by owner \"$ALICE\", who owns the network no more" "$T/gw.log" ||
+	fail "gatewayd did not say why ovm is left out: $(grep ovm "$T/gw.log")"
+root leases alpha
+grep -q " rootvm " "$T/out" || fail "root's static lease rootvm went: $(cat "$T/out")"
+ok "bravo taken from alice by a reload: her static lease there is left out (logged), root's stay"
+
 # a user in a tight loop: told 7, and gatewayd says so once; root is not
 busy=0 n=0
 for i in $(seq 1 40); do

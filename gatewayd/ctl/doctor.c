@@ -147,12 +147,13 @@ static void check_backstop(struct tally *t, const struct gw_ctx *ctx)
 
 /* Another table's base chain with policy drop on forward/input drops what
  * its rules do not accept, whatever our table accepts (Docker's FORWARD
- * DROP, ufw, firewalld, NixOS). */
-static void check_foreign(struct tally *t, const struct gw_conf *conf)
+ * DROP, ufw, firewalld, NixOS). The fix names the bridge of the network
+ * asked about (an owner's: never another customer's), or the first. */
+static void check_foreign(struct tally *t, const struct gw_conf *conf, long which)
 {
 	struct nft_foreign_chain fc[32];
 	int n = nft_foreign_drop_chains(fc, 32);
-	const char *br = conf->networks[0].bridge;
+	const char *br = conf->networks[which >= 0 ? which : 0].bridge;
 
 	if (n < 0) {
 		check(t, "other firewalls", "WARN", NULL, "could not list nftables chains: %s",
@@ -534,7 +535,7 @@ int doctor_start(struct gw_ctx *ctx, long which, bool json, doctor_done_fn done,
 	check_tables(&d->t, ctx);
 	check_test_omit(&d->t, ctx);
 	check_backstop(&d->t, ctx);
-	check_foreign(&d->t, ctx->conf);
+	check_foreign(&d->t, ctx->conf, which);
 	check_bgp(&d->t, ctx);
 	/* the kernel's records of what it dropped, once for every network
 	 * (NULL if unread: each network then tries and says why) */

@@ -297,3 +297,17 @@ n=$(grep -c "control: too many requests: refused" "$T/gw.log")
 [ "$n" -ge 1 ] && [ "$n" -le 2 ] || fail "gatewayd said it slowed users $n times: $(grep "too many requests" "$T/gw.log")"
 ok "a user's 40 requests back to back: $busy told 7 (too many requests), root's 30 all answered"
 kill -0 "$GW_PID" || fail "gatewayd died"
+
+# doctor's fix for another firewall's drop policy names the asker's bridge
+# (bob's gw1), never another customer's (alice's gw0, the first network)
+in_host nft -f - <<'NFT'
+table inet gwtfw {
+	chain gwfwd { type filter hook forward priority 10; policy drop; }
+}
+NFT
+as "$BOB" doctor bravo
+in_host nft delete table inet gwtfw
+grep -q "table inet gwtfw" "$T/out" || { cat "$T/out" >&2; fail "bob's doctor does not see the drop policy"; }
+grep -q 'iifname "gw1"' "$T/out" || fail "bob's doctor fix does not name gw1: $(cat "$T/out")"
+grep -q 'gw0' "$T/out" && fail "bob's doctor names alice's bridge gw0: $(cat "$T/out")"
+ok "bob's doctor: another firewall's drop policy, the fix naming his gw1, nothing of alice's gw0"

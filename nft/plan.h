@@ -184,6 +184,10 @@ enum nft_key {
 	/* the same key: each guest's drops over a quota, with a counter and
 	 * a timeout */
 	NK_QUOTA_DROP,
+	/* mark . ipv4_addr / ipv6_addr: connections in through a port
+	 * forward, per guest address (nft/quota.c), dynamic */
+	NK_QUOTA_IN4,
+	NK_QUOTA_IN6,
 	NK_COUNT
 };
 

@@ -274,8 +274,13 @@ static int plan_quota_in(struct rule_builder *b, const struct gw_network *n, con
 			return r;
 	}
 	for (int v6 = 0; v6 < 2 && n->q.guest; v6++) {
+		long set = find_set(b->plan, v6 ? NFT_QUOTA_IN6_SET : NFT_QUOTA_IN4_SET);
+
 		if (v6 && !n->has_ipv6)
 			break;
+		if (set < 0)
+			return (int)set;
+		b->plan->sets[set].bound = true;
 		rb_start(b, (size_t)chain);
 		m_quota(b, v6 ? QT_IN6 : QT_IN4, false, nft_quota_tag(n), n->q.guest);
 		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
@@ -458,10 +463,10 @@ int nft_quota_set_print(FILE *f, const struct nft_set_plan *s)
 			s->key != NK_QUOTA_IN6))
 		return 0;
 	if (s->key == NK_QUOTA_IN4 || s->key == NK_QUOTA_IN6) {
-		fprintf(f,
-			"\tset %s {\n\t\ttype mark . %s\n\t\tsize 65535\n\t\tflags "
-			"dynamic\n\t}\n\n",
-			s->name, s->key == NK_QUOTA_IN6 ? "ipv6_addr" : "ipv4_addr");
+		/* the size the kernel gives it once a rule adds to it */
+		fprintf(f, "\tset %s {\n\t\ttype mark . %s\n%s\t\tflags dynamic\n\t}\n\n", s->name,
+			s->key == NK_QUOTA_IN6 ? "ipv6_addr" : "ipv4_addr",
+			s->bound ? "\t\tsize 65535\n" : "");
 		return 1;
 	}
 	if (s->key == NK_QUOTA_DROP) {

@@ -437,6 +437,22 @@ START_TEST(test_quota_forward_in)
 			ck_assert_str_eq(p.sets[i].elems[0].chain, "qin_a");
 		}
 
+	/* gatewayd -n -v as nft lists the sets (t_forwards.sh,
+	 * t_guest_network.sh compare): the size the kernel gives a set once a
+	 * rule adds to it */
+	{
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *f = open_memstream(&text, &tlen);
+
+		nft_plan_print(f, &p);
+		fclose(f);
+		ck_assert_ptr_nonnull(strstr(text, "\tset ctq_in4 {\n\t\ttype mark . ipv4_addr\n"
+						   "\t\tsize 65535\n\t\tflags dynamic\n\t}\n"));
+		ck_assert_ptr_nonnull(strstr(text, "\tset ctq_in6 {\n\t\ttype mark . ipv6_addr\n"
+						   "\t\tsize 65535\n\t\tflags dynamic\n\t}\n"));
+		free(text);
+	}
 	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &b), 0);
 	nlh = nft_batch_data(b, &len);
 	left = (int)len;
@@ -508,6 +524,17 @@ START_TEST(test_quota_forward_in)
 	ck_assert_ptr_null(strstr(text_of(&p, "fwd_conns"), "quota_in_nets"));
 	ck_assert_str_eq(text_of(&p, "qin_a"), "no chain");
 	ck_assert_str_eq(text_of(&p, "qin_b"), "no chain");
+	{
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *f = open_memstream(&text, &tlen);
+
+		nft_plan_print(f, &p);
+		fclose(f);
+		ck_assert_ptr_nonnull(strstr(text, "\tset ctq_in4 {\n\t\ttype mark . ipv4_addr\n"
+						   "\t\tflags dynamic\n\t}\n"));
+		free(text);
+	}
 	nft_plan_release(&p);
 	conf_free(c);
 }

@@ -11,6 +11,7 @@
  *   forward (filter), before the dispatch:  ct status dnat jump fwd_conns
  *   fwd_conns:
  *       iifname vmap @fwd_closed
+ *       ct state new oifname vmap @quota_in_nets   (nft/quota.c)
  *       ct original ip daddr . meta l4proto . ct original proto-dst
  *           @fwd_count4_at accept
  *       meta nfproto ipv4 meta l4proto . ct original proto-dst @fwd_count4 accept
@@ -56,6 +57,7 @@
  * and the last: the rules and chains are the same for 1 or 10,000
  * forwards. */
 #include "forward.h"
+#include "quota.h"
 #include "conf/addr.h"
 
 #include <arpa/inet.h>
@@ -118,6 +120,9 @@ int plan_forward_filter(struct rule_builder *b, const struct gw_conf *conf)
 	b->r.vmap_key = NK_IIFNAME;
 	snprintf(b->r.target, sizeof(b->r.target), "%s", NFT_FWD_CLOSED_MAP);
 	if ((r = rb_end(b, NULL, NV_VMAP)) < 0)
+		return r;
+	/* New connections in to a guest with a connection quota: qin_NET. */
+	if ((r = plan_quota_forward(b, (size_t)chain, conf)) < 0)
 		return r;
 	for (int v6 = 0; v6 < 2 && r >= 0; v6++) {
 		rb_start(b, (size_t)chain);

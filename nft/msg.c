@@ -307,6 +307,9 @@ static const struct {
 	/* connection quota (nft/quota.c): mark (the network's tag) . MAC */
 	[NK_QUOTA] = { (19 << 6) | 9, 12, 2 },
 	[NK_QUOTA_DROP] = { (19 << 6) | 9, 12, 2 },
+	/* mark . guest address: connections in through a port forward */
+	[NK_QUOTA_IN4] = { (19 << 6) | 7, 8, 2 },
+	[NK_QUOTA_IN6] = { (19 << 6) | 8, 20, 2 },
 };
 
 /* An interval set of one address type (nft/untrusted.c) is the kernel's
@@ -417,7 +420,7 @@ int batch_set(struct nft_batch *b, const struct nft_set_plan *sp, uint32_t id)
 	if (k == NK_METER_CLIENT)
 		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, 3600 * 1000);
 	/* nft/quota.c: no timeout (the kernel refuses one with ct count) */
-	if (k == NK_QUOTA)
+	if (k == NK_QUOTA || k == NK_QUOTA_IN4 || k == NK_QUOTA_IN6)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL);
 	if (k == NK_QUOTA_DROP) {
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_EVAL | NFT_SET_TIMEOUT);

@@ -85,6 +85,8 @@ const struct nft_key_name nft_key_names[] = {
 	[NK_OUR6] = { "ip6 saddr", "ipv6_addr" },
 	[NK_QUOTA] = { "mark . ether saddr", "mark . ether_addr" },
 	[NK_QUOTA_DROP] = { "mark . ether saddr", "mark . ether_addr" },
+	[NK_QUOTA_IN4] = { "mark . ip daddr", "mark . ipv4_addr" },
+	[NK_QUOTA_IN6] = { "mark . ip6 daddr", "mark . ipv6_addr" },
 };
 
 void nft_ports_chain_name(const struct gw_network *net, char *buf, size_t len)

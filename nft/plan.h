@@ -184,6 +184,10 @@ enum nft_key {
 	/* the same key: each guest's drops over a quota, with a counter and
 	 * a timeout */
 	NK_QUOTA_DROP,
+	/* mark . ipv4_addr / ipv6_addr: connections in through a port
+	 * forward, per guest address (nft/quota.c), dynamic */
+	NK_QUOTA_IN4,
+	NK_QUOTA_IN6,
 	NK_COUNT
 };
 
@@ -286,6 +290,10 @@ struct nft_set_plan {
 	 * NFT_KEY_DNAT's targets; interval: elements are ranges (key to
 	 * key_end); counter: each element counts what it matched. */
 	bool data, interval, counter;
+	/* A rule adds to it (nft/quota.c's ctq_in4/6): the kernel then gives
+	 * it nft's default size, 65535, which nft lists. Not compared by
+	 * update.c: it changes no set. */
+	bool bound;
 	size_t n_elems;
 	struct nft_elem *elems;
 };

@@ -40,7 +40,19 @@
  * Not counted: DHCP and DHCPv6 to the host (a guest at its cap must keep
  * its lease; to the host only, plan_quota_dhcp()), and connections to a
  * guest through a port forward (they come in on the uplink, opened by
- * others, not by the guest). */
+ * others, not by the guest).
+ *
+ * Those have a budget of their own (qin_NET), or a friend on the internet
+ * could fill the table through one guest's forward: after DNAT, in the
+ * forward chain's fwd_conns (ct status dnat), "ct state new oifname vmap
+ * @quota_in_nets" leads to qin_NET, which counts the network's
+ * connections in (ct count over M, its own rule: a budget apart from the
+ * outbound one) and each guest's by its address, tag . ip daddr in
+ * ctq_in4 / ctq_in6 (no MAC there: the target's neighbour entry is not
+ * looked up yet). Over either, the connection is dropped, counted in
+ * quota_NET; not in ctq_drops (the packet's MAC is the uplink's peer).
+ * A full ctq_in4 fails open like ctq. Only new connections pay: the rule
+ * tests ct state first. */
 #include "quota.h"
 #include "expr.h"
 #include "rules.h"
@@ -101,6 +113,15 @@ int plan_quota_skeleton(struct rule_builder *b, const struct gw_conf *conf)
 		return (int)i;
 	b->plan->sets[i].dynamic = true;
 	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_MAP, NK_IIFNAME)) < 0)
+		return (int)i;
+	b->plan->sets[i].vmap = true;
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_IN4_SET, NK_QUOTA_IN4)) < 0)
+		return (int)i;
+	b->plan->sets[i].dynamic = true;
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_IN6_SET, NK_QUOTA_IN6)) < 0)
+		return (int)i;
+	b->plan->sets[i].dynamic = true;
+	if ((i = nft_plan_set_add(b->plan, NFPROTO_INET, NFT_QUOTA_IN_MAP, NK_IIFNAME)) < 0)
 		return (int)i;
 	b->plan->sets[i].vmap = true;
 	for (size_t k = 0; k < conf->n_networks; k++)
@@ -193,12 +214,85 @@ static int plan_quota_dhcp(struct rule_builder *b, size_t chain, const struct gw
 	return 0;
 }
 
-int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+/* BRIDGE : jump CHAIN in the map MAP. */
+static int map_elem(struct nft_plan *p, const char *map, const char *bridge, const char *chain)
 {
 	struct nft_set_plan *s;
 	struct nft_elem *e;
+	long i;
+
+	if ((i = find_set(p, map)) < 0)
+		return (int)i;
+	s = &p->sets[i];
+	if (!(e = realloc(s->elems, (s->n_elems + 1) * sizeof(*e))))
+		return -ENOMEM;
+	s->elems = e;
+	e += s->n_elems++;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->key.ifname, IFNAMSIZ, "%s", bridge);
+	snprintf(e->chain, NFT_NAME_MAX, "%s", chain);
+	return 0;
+}
+
+static bool quota_in(const struct gw_network *n)
+{
+	return (n->q.guest || n->q.net) && n->fwd.n;
+}
+
+int plan_quota_forward(struct rule_builder *b, size_t chain, const struct gw_conf *conf)
+{
+	bool any = false;
+
+	for (size_t k = 0; k < conf->n_networks; k++)
+		any |= quota_in(&conf->networks[k]);
+	if (!any)
+		return 0;
+	rb_start(b, chain);
+	rb_add(b, NM_CTSTATE, false)->u.ctmask = NF_CT_STATE_BIT(IP_CT_NEW);
+	b->r.vmap_key = NK_OIFNAME;
+	snprintf(b->r.target, sizeof(b->r.target), "%s", NFT_QUOTA_IN_MAP);
+	return rb_end(b, NULL, NV_VMAP);
+}
+
+/* qin_NET: the new connections in to the network's guests through its
+ * port forwards (fwd_conns' vmap leads here), each cap's own budget. */
+static int plan_quota_in(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+{
+	char name[NFT_NAME_MAX];
+	long chain;
+	int r;
+
+	snprintf(name, sizeof(name), "qin_%s", n->name);
+	if ((chain = nft_plan_chain_add(b->plan, NFPROTO_INET, name)) < 0)
+		return (int)chain;
+	if ((r = map_elem(b->plan, NFT_QUOTA_IN_MAP, n->bridge, name)) < 0)
+		return r;
+	if (n->q.net) {
+		rb_start(b, (size_t)chain);
+		m_quota(b, QT_NET, false, 0, n->q.net);
+		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+			return r;
+	}
+	for (int v6 = 0; v6 < 2 && n->q.guest; v6++) {
+		long set = find_set(b->plan, v6 ? NFT_QUOTA_IN6_SET : NFT_QUOTA_IN4_SET);
+
+		if (v6 && !n->has_ipv6)
+			break;
+		if (set < 0)
+			return (int)set;
+		b->plan->sets[set].bound = true;
+		rb_start(b, (size_t)chain);
+		m_quota(b, v6 ? QT_IN6 : QT_IN4, false, nft_quota_tag(n), n->q.guest);
+		if ((r = rb_end(b, ctr, NV_DROP)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr)
+{
 	char name[NFT_NAME_MAX], drop[NFT_NAME_MAX];
-	long chain, map;
+	long chain;
 	int r;
 
 	if (!n->q.guest && !n->q.net)
@@ -208,16 +302,10 @@ int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *c
 		return (int)chain;
 	if ((r = plan_qdrop(b, n, ctr, drop)) < 0)
 		return r;
-	if ((map = find_set(b->plan, NFT_QUOTA_MAP)) < 0)
-		return (int)map;
-	s = &b->plan->sets[map];
-	if (!(e = realloc(s->elems, (s->n_elems + 1) * sizeof(*e))))
-		return -ENOMEM;
-	s->elems = e;
-	e += s->n_elems++;
-	memset(e, 0, sizeof(*e));
-	snprintf(e->key.ifname, IFNAMSIZ, "%s", n->bridge);
-	snprintf(e->chain, NFT_NAME_MAX, "%s", name);
+	if ((r = map_elem(b->plan, NFT_QUOTA_MAP, n->bridge, name)) < 0)
+		return r;
+	if (quota_in(n) && (r = plan_quota_in(b, n, ctr)) < 0)
+		return r;
 	if ((r = plan_quota_dhcp(b, (size_t)chain, n)) < 0)
 		return r;
 	/* The network's cap first: a network over it adds no element to ctq
@@ -291,6 +379,32 @@ int nft_quota_expr(struct nftnl_rule *r, const struct nft_plan *plan, const stru
 			return -ENOMEM;
 		nftnl_rule_add_expr(r, c);
 		return 0;
+	case QT_IN4:
+	case QT_IN6: {
+		bool v6 = m->u.q.test == QT_IN6;
+		const char *set = v6 ? NFT_QUOTA_IN6_SET : NFT_QUOTA_IN4_SET;
+		uint8_t proto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		uint32_t be = htonl(m->u.q.tag);
+
+		if ((e = expr_meta(r, NFT_META_NFPROTO, NFT_REG_1)) < 0 ||
+		    (e = expr_cmp(r, false, &proto, 1)) < 0)
+			return e;
+		if (!(d = expr_add(r, "immediate")))
+			return -ENOMEM;
+		nftnl_expr_set_u32(d, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+		nftnl_expr_set(d, NFTNL_EXPR_IMM_DATA, &be, 4);
+		if ((e = expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
+				      NFT_REG32_01)) < 0)
+			return e;
+		if (!(d = expr_add(r, "dynset")) || !(c = connlimit(m->u.q.count, true)))
+			return -ENOMEM;
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_ADD);
+		nftnl_expr_set_str(d, NFTNL_EXPR_DYNSET_SET_NAME, set);
+		nftnl_expr_set_u32(d, NFTNL_EXPR_DYNSET_SET_ID, expr_set_id(plan, set));
+		nftnl_expr_set(d, NFTNL_EXPR_DYNSET_EXPR, c, 0);
+		return 0;
+	}
 	case QT_DROP:
 		if ((e = quota_key(r, m->u.q.tag)) < 0)
 			return e;
@@ -321,6 +435,16 @@ void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
 	case QT_NET:
 		snprintf(buf, len, "ct count %s%u", m->neq ? "" : "over ", m->u.q.count);
 		return;
+	case QT_IN4:
+	case QT_IN6: {
+		uint32_t be = htonl(m->u.q.tag), host;
+
+		memcpy(&host, &be, 4);
+		snprintf(buf, len, "add @%s { 0x%08x . %s daddr ct count over %u }",
+			 m->u.q.test == QT_IN6 ? NFT_QUOTA_IN6_SET : NFT_QUOTA_IN4_SET, host,
+			 m->u.q.test == QT_IN6 ? "ip6" : "ip", m->u.q.count);
+		return;
+	}
 	case QT_DROP: {
 		uint32_t be = htonl(m->u.q.tag), host;
 
@@ -335,8 +459,16 @@ void nft_quota_format(char *buf, size_t len, const struct nft_match *m)
 
 int nft_quota_set_print(FILE *f, const struct nft_set_plan *s)
 {
-	if (s->vmap || (s->key != NK_QUOTA && s->key != NK_QUOTA_DROP))
+	if (s->vmap || (s->key != NK_QUOTA && s->key != NK_QUOTA_DROP && s->key != NK_QUOTA_IN4 &&
+			s->key != NK_QUOTA_IN6))
 		return 0;
+	if (s->key == NK_QUOTA_IN4 || s->key == NK_QUOTA_IN6) {
+		/* the size the kernel gives it once a rule adds to it */
+		fprintf(f, "\tset %s {\n\t\ttype mark . %s\n%s\t\tflags dynamic\n\t}\n\n", s->name,
+			s->key == NK_QUOTA_IN6 ? "ipv6_addr" : "ipv4_addr",
+			s->bound ? "\t\tsize 65535\n" : "");
+		return 1;
+	}
 	if (s->key == NK_QUOTA_DROP) {
 		fprintf(f,
 			"\tset %s {\n\t\ttype mark . ether_addr\n\t\tsize 65535\n\t\tflags "

@@ -22,6 +22,12 @@
 /* DHCP and DHCPv6 to the host not counted: at most this many of a
  * network's flows per exemption rule (nft/quota.c plan_quota_dhcp()) */
 #define NFT_QUOTA_DHCP_FLOWS 1024
+/* Connections in through a port forward (after DNAT, in fwd_conns):
+ * oifname vmap @quota_in_nets -> qin_NET, each guest address counted in
+ * ctq_in4 / ctq_in6 (network tag . ip daddr), a budget of its own. */
+#define NFT_QUOTA_IN_MAP  "quota_in_nets"
+#define NFT_QUOTA_IN4_SET "ctq_in4"
+#define NFT_QUOTA_IN6_SET "ctq_in6"
 
 /* What an NM_QUOTA match tests (u.q.test). */
 enum nft_quota_test {
@@ -34,6 +40,11 @@ enum nft_quota_test {
 	/* update @ctq_drops { TAG . ether saddr counter }: the guest's drop,
 	 * in qdrop_NET, which the two above jump to */
 	QT_DROP,
+	/* add @ctq_in4 { TAG . ip daddr ct count over N } (meta nfproto
+	 * ipv4 first), and ctq_in6 with ip6 daddr: the connections in to
+	 * the guest through port forwards, this one included */
+	QT_IN4,
+	QT_IN6,
 };
 
 struct rule_builder;
@@ -44,6 +55,10 @@ struct gw_network;
 int plan_quota_skeleton(struct rule_builder *b, const struct gw_conf *conf);
 /* quota_NET, its map element and rules; nothing without a quota. */
 int plan_quota(struct rule_builder *b, const struct gw_network *n, const char *ctr);
+/* fwd_conns' rule sending new connections to qin_NET by the bridge they
+ * go out of (nft/forward.c calls it); nothing if no network has both a
+ * quota and a forward. */
+int plan_quota_forward(struct rule_builder *b, size_t chain, const struct gw_conf *conf);
 /* A network's tag in ctq's keys: its name and its per-guest cap, so
  * that a reload changing the cap starts new elements with the new cap
  * (an element keeps the limit it was made with). */

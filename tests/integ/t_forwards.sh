@@ -108,7 +108,7 @@ split_elements() { # FILE: FILE.rules without element blocks, FILE.el the elemen
 		/^\t(map|set) / { set = $2 }
 		/elements = \{/ { inel = 1; buf = "" }
 		inel { buf = buf " " $0; if ($0 ~ /\}/) { inel = 0; sub(/.*elements = \{ */, "", buf); sub(/ *\}[^}]*$/, "", buf);
-			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); if (set !~ /^ctq(_drops)?$/) print set ": " a[i] > el } }
+			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); if (set !~ /^ctq(_drops|_in4|_in6)?$/) print set ": " a[i] > el } }
 			next }
 		{ print }' "$1" >"$1.rules"
 	sort -o "$1.el" "$1.el"

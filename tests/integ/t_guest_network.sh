@@ -99,7 +99,7 @@ split_elements() { # FILE: the ruleset without element blocks; FILE.el: the elem
 		/^\t(map|set) / { map = $2 }
 		/elements = \{/ { inel = 1; buf = "" }
 		inel { buf = buf " " $0; if ($0 ~ /\}/) { inel = 0; sub(/.*elements = \{ */, "", buf); sub(/ *\}[^}]*$/, "", buf);
-			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); if (map !~ /^(port_nets|bind_nets|bind4|bind_mac|bound_macs|bind6|claimed6|guest_ports|dhcp_rate|dhcp_clients|dhcp_macs|dhcp_seen|mac_clients|mac_rate|mac_self|ctq|ctq_drops|bind_miss4|bind_miss6)$/) print map ": " a[i] > el } }
+			n = split(buf, a, /, */); for (i = 1; i <= n; i++) { gsub(/^[ \t]+|[ \t]+$/, "", a[i]); if (map !~ /^(port_nets|bind_nets|bind4|bind_mac|bound_macs|bind6|claimed6|guest_ports|dhcp_rate|dhcp_clients|dhcp_macs|dhcp_seen|mac_clients|mac_rate|mac_self|ctq|ctq_drops|ctq_in4|ctq_in6|bind_miss4|bind_miss6)$/) print map ": " a[i] > el } }
 			next }
 		{ print }' "$1" >"$1.rules"
 	sort -o "$1.el" "$1.el" 2>/dev/null || : >"$1.el"

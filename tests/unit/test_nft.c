@@ -183,8 +183,8 @@ START_TEST(test_plan_maps)
 	char a[64];
 
 	/* 11 of them port forwards', 16 binding's, 2 our subnets (untrusted.c),
-	 * 3 the connection quota's (quota.c) */
-	ck_assert_uint_eq(plan.n_sets, 42);
+	 * 6 the connection quota's (quota.c) */
+	ck_assert_uint_eq(plan.n_sets, 45);
 	/* nat_nets: bridge -> nat_NET */
 	ck_assert(plan.sets[0].vmap && plan.sets[0].key == NK_IIFNAME);
 	ck_assert_uint_eq(plan.sets[0].n_elems, 2);
@@ -502,14 +502,17 @@ START_TEST(test_batch_shape)
 	ck_assert_str_eq(nft_batch_describe(b, 1057), "set inet gatewayd ctq");
 	ck_assert_str_eq(nft_batch_describe(b, 1058), "set inet gatewayd ctq_drops");
 	ck_assert_str_eq(nft_batch_describe(b, 1059), "map inet gatewayd quota_nets");
-	ck_assert_str_eq(nft_batch_describe(b, 1069), "set inet gatewayd fwd_hairpin6");
-	ck_assert_str_eq(nft_batch_describe(b, 1070), "chain inet gatewayd postrouting");
+	ck_assert_str_eq(nft_batch_describe(b, 1060), "set inet gatewayd ctq_in4");
+	ck_assert_str_eq(nft_batch_describe(b, 1061), "set inet gatewayd ctq_in6");
+	ck_assert_str_eq(nft_batch_describe(b, 1062), "map inet gatewayd quota_in_nets");
+	ck_assert_str_eq(nft_batch_describe(b, 1072), "set inet gatewayd fwd_hairpin6");
+	ck_assert_str_eq(nft_batch_describe(b, 1073), "chain inet gatewayd postrouting");
 	/* prerouting and output (no forward) are not created */
-	ck_assert_msg(strstr(nft_batch_describe(b, 1070 + plan.n_chains - 2),
+	ck_assert_msg(strstr(nft_batch_describe(b, 1073 + plan.n_chains - 2),
 			     "elements of map inet gatewayd nat_nets"),
-		      "%s", nft_batch_describe(b, 1070 + plan.n_chains - 2));
+		      "%s", nft_batch_describe(b, 1073 + plan.n_chains - 2));
 	/* the first rule: postrouting's dispatch */
-	ck_assert_str_eq(nft_batch_describe(b, 1070 + plan.n_chains - 2 + 11),
+	ck_assert_str_eq(nft_batch_describe(b, 1073 + plan.n_chains - 2 + 11),
 			 "rule in chain inet postrouting: iifname vmap @nat_nets");
 	ck_assert_str_eq(nft_batch_describe(b, 99999), "unknown message");
 	nft_batch_free(b);

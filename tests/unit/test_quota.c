@@ -390,6 +390,156 @@ START_TEST(test_quota_bytecode)
 }
 END_TEST
 
+/* Connections in through a port forward (t_rt_quota_forward_inbound.sh):
+ * fwd_conns sends new ones by the bridge they go out of to qin_NET, which
+ * counts the network's (its own "ct count" rule) and each guest
+ * address's in ctq_in4 / ctq_in6, and drops over either, counted in
+ * quota_NET; nothing for a network without a quota or without forwards;
+ * the bytecode as `nft --debug=netlink` prints "add @ctq_in4 { meta mark
+ * . ip daddr ct count over 4 } drop" (the tag an immediate). */
+START_TEST(test_quota_forward_in)
+{
+	struct gw_conf *c =
+		load(" ipv6 = \"fd00:1::1/64\"\n guest_connections = 4\n connections = 20\n"
+		     " forward t { proto = tcp port = 7000 to = \"10.1.0.10:7000\" }\n"
+		     " forward t6 { proto = tcp port = 7006 to = \"[fd00:1::10]:7006\" }\n",
+		     " guest_connections = none\n"
+		     " forward u { proto = tcp port = 8000 to = \"10.2.0.10:80\" }\n");
+	struct nft_plan p;
+	struct nft_batch *b;
+	const struct nlmsghdr *nlh;
+	char got[4][1024], want[2048];
+	uint32_t tag;
+	size_t len, n = 0;
+	int left, sets = 0;
+
+	plan_of(c, &p);
+	tag = nft_quota_tag(&c->networks[0]);
+	/* after fwd_closed (an isolated network's guests reach no forward),
+	 * before the accepts */
+	ck_assert_ptr_nonnull(strstr(text_of(&p, "fwd_conns"),
+				     "iifname vmap @fwd_closed\n"
+				     "ct state new oifname vmap @quota_in_nets\n"));
+	snprintf(
+		want, sizeof(want),
+		"ct count over 20 counter name \"quota_a\" drop\n"
+		"add @ctq_in4 { 0x%08x . ip daddr ct count over 4 } counter name \"quota_a\" drop\n"
+		"add @ctq_in6 { 0x%08x . ip6 daddr ct count over 4 } counter name \"quota_a\" "
+		"drop\n",
+		le32(htonl(tag)), le32(htonl(tag)));
+	ck_assert_str_eq(text_of(&p, "qin_a"), want);
+	ck_assert_str_eq(text_of(&p, "qin_b"), "no chain");
+	for (size_t i = 0; i < p.n_sets; i++)
+		if (!strcmp(p.sets[i].name, NFT_QUOTA_IN_MAP)) {
+			ck_assert(p.sets[i].vmap);
+			ck_assert_uint_eq(p.sets[i].n_elems, 1);
+			ck_assert_str_eq(p.sets[i].elems[0].key.ifname, "gw0");
+			ck_assert_str_eq(p.sets[i].elems[0].chain, "qin_a");
+		}
+
+	/* gatewayd -n -v as nft lists the sets (t_forwards.sh,
+	 * t_guest_network.sh compare): the size the kernel gives a set once a
+	 * rule adds to it */
+	{
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *f = open_memstream(&text, &tlen);
+
+		nft_plan_print(f, &p);
+		fclose(f);
+		ck_assert_ptr_nonnull(strstr(text, "\tset ctq_in4 {\n\t\ttype mark . ipv4_addr\n"
+						   "\t\tsize 65535\n\t\tflags dynamic\n\t}\n"));
+		ck_assert_ptr_nonnull(strstr(text, "\tset ctq_in6 {\n\t\ttype mark . ipv6_addr\n"
+						   "\t\tsize 65535\n\t\tflags dynamic\n\t}\n"));
+		free(text);
+	}
+	ck_assert_int_eq(nft_batch_replace(&p, 1, 0, &b), 0);
+	nlh = nft_batch_data(b, &len);
+	left = (int)len;
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		uint16_t type = nlh->nlmsg_type & 0xff;
+
+		if (type == NFT_MSG_NEWSET) {
+			struct nftnl_set *s = nftnl_set_alloc();
+			const char *name;
+
+			ck_assert_int_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
+			name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+			if (!strcmp(name, NFT_QUOTA_IN4_SET) || !strcmp(name, NFT_QUOTA_IN6_SET)) {
+				bool v6 = !strcmp(name, NFT_QUOTA_IN6_SET);
+
+				sets++;
+				/* flags dynamic, no timeout (ct count), as nft makes
+				 * "type mark . ipv4_addr; flags dynamic" */
+				ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
+						  NFT_SET_EVAL);
+				ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN),
+						  v6 ? 20 : 8);
+				ck_assert_uint_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE),
+						  v6 ? (19 << 6) | 8 : (19 << 6) | 7);
+			}
+			nftnl_set_free(s);
+		}
+		if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+
+			ck_assert_int_eq(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			if (!strcmp(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "qin_a")) {
+				ck_assert_uint_lt(n, 4);
+				nftnl_rule_snprintf(got[n++], 1024, r, NFTNL_OUTPUT_DEFAULT, 0);
+			}
+			nftnl_rule_free(r);
+		}
+	}
+	nft_batch_free(b);
+	ck_assert_int_eq(sets, 2);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(got[0], "inet gatewayd qin_a\n"
+				 "  [ connlimit count 20 flags 1 ]\n"
+				 "  [ objref type 1 name quota_a ]\n"
+				 "  [ immediate reg 0 drop ]\n");
+	for (int v6 = 0; v6 < 2; v6++) {
+		snprintf(want, sizeof(want),
+			 "inet gatewayd qin_a\n"
+			 "  [ meta load nfproto => reg 1 ]\n"
+			 "  [ cmp eq reg 1 0x%08x ]\n"
+			 "  [ immediate reg 1 0x%08x ]\n"
+			 "  [ payload load %db @ network header + %d => reg 9 ]\n"
+			 "  [ dynset add reg_key 1 set %s expr [ connlimit count 4 flags 1 ] ]\n"
+			 "  [ objref type 1 name quota_a ]\n"
+			 "  [ immediate reg 0 drop ]\n",
+			 v6 ? 10 : 2, htonl(tag), v6 ? 16 : 4, v6 ? 24 : 16,
+			 v6 ? NFT_QUOTA_IN6_SET : NFT_QUOTA_IN4_SET);
+		ck_assert_str_eq(got[1 + v6], want);
+	}
+	nft_plan_release(&p);
+	conf_free(c);
+
+	/* forwards but no quota anywhere: no dispatch; a quota but no
+	 * forward: no qin chain */
+	c = load(" guest_connections = none\n"
+		 " forward t { proto = tcp port = 7000 to = \"10.1.0.10:7000\" }\n",
+		 " guest_connections = 3\n");
+	plan_of(c, &p);
+	ck_assert_ptr_null(strstr(text_of(&p, "fwd_conns"), "quota_in_nets"));
+	ck_assert_str_eq(text_of(&p, "qin_a"), "no chain");
+	ck_assert_str_eq(text_of(&p, "qin_b"), "no chain");
+	{
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *f = open_memstream(&text, &tlen);
+
+		nft_plan_print(f, &p);
+		fclose(f);
+		ck_assert_ptr_nonnull(strstr(text, "\tset ctq_in4 {\n\t\ttype mark . ipv4_addr\n"
+						   "\t\tflags dynamic\n\t}\n"));
+		free(text);
+	}
+	nft_plan_release(&p);
+	conf_free(c);
+}
+END_TEST
+
 /* A reload that changes a cap, adds a quota or a network with one
  * refills chains and map elements; the set stays (its counts with it):
  * no replace of the tables. The new cap takes a new tag. */
@@ -517,6 +667,7 @@ Suite *quota_suite(void)
 	tcase_add_test(tc, test_quota_print);
 	tcase_add_test(tc, test_quota_rules);
 	tcase_add_test(tc, test_quota_bytecode);
+	tcase_add_test(tc, test_quota_forward_in);
 	tcase_add_test(tc, test_quota_reload);
 	tcase_add_test(tc, test_quota_drop_parse);
 	tcase_add_test(tc, test_quota_macs_dropped);

@@ -12,7 +12,7 @@
 #                      gw-1 ── [first], gw-N ── [last], [d]   parts 2-4, 6 (scale)
 #   [inet1] the same ── up0 [host1] gw-1 ── [solo]    scale: a daemon with 1 network
 #
-# BENCH_PARTS="ruleset guard scale forwards qemu guard_many events rss" (a
+# BENCH_PARTS="ruleset guard scale forwards qemu guard_many events rss quota" (a
 # subset runs just those; ruleset, guard and scale in this process, the
 # others after them, each bench/PART.sh in its own process and topology)
 # BENCH_REPS=5 BENCH_SECONDS=2 (ruleset, guard, scale; forwards and
@@ -73,7 +73,7 @@ fi
 NETS=${BENCH_NETS:-1 100 500 1000}
 REPS=${BENCH_REPS:-5}
 SECS=${BENCH_SECONDS:-2}
-PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many events rss}
+PARTS=${BENCH_PARTS:-ruleset guard scale forwards qemu guard_many events rss quota}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 . "$BENCH/ruleset.sh"
 . "$BENCH/guard.sh"
@@ -207,6 +207,7 @@ run_part qemu       # a real guest's boot to lease
 run_part guard_many # the guard with many networks
 run_part events     # host events with many networks (issue 17's goals)
 run_part rss        # gatewayd's memory with N networks (bench/rss.sh)
+run_part quota      # what the connection quota costs a new connection (bench/quota.sh)
 [ -z "$skipped" ] || { echo; echo "skipped (see SKIP above):$skipped"; }
 echo "make bench took $((SECONDS - t_begin)) s"
 [ -z "$broken" ] || fail "the bench is broken: ${broken#; }"

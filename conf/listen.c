@@ -76,12 +76,17 @@ const struct gw_network *conf_listen_holder(const struct gw_conf *c, int family,
 	return NULL;
 }
 
-bool conf_listen_others(const struct gw_conf *c, const struct gw_network *n)
+const struct gw_network *conf_listen_other(const struct gw_conf *c, const struct gw_network *n)
 {
 	for (size_t i = 0; i < c->n_networks; i++)
 		if (&c->networks[i] != n && c->networks[i].laddrs.n)
-			return true;
-	return false;
+			return &c->networks[i];
+	return NULL;
+}
+
+bool conf_listen_others(const struct gw_conf *c, const struct gw_network *n)
+{
+	return conf_listen_other(c, n) != NULL;
 }
 
 static void addr_text(const struct gw_listen_addr *l, char *buf, size_t len)
@@ -157,6 +162,14 @@ int conf_listen_check(struct conf_ctx *ctx, const struct gw_conf *c)
 			const struct gw_forward *f = &n->fwd.v[j];
 			const struct gw_network *h;
 
+			/* every address of the host includes the others' */
+			if (f->listen_any && !f->runtime && (h = conf_listen_other(c, n)))
+				return conf_fail(
+					ctx, f->line,
+					"network \"%s\": forward \"%s\" listens on every "
+					"address, network \"%s\"'s listen_addresses too: give it "
+					"a listen address",
+					n->name, f->name, h->name);
 			if (f->listen_any || f->runtime ||
 			    !(h = conf_listen_holder(c, f->family, &f->listen)) || h == n)
 				continue;

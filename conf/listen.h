@@ -37,8 +37,9 @@ struct gw_network;
 /* The network that has this address (family, a: in_addr or in6_addr),
  * or NULL. */
 const struct gw_network *conf_listen_holder(const struct gw_conf *c, int family, const void *a);
-/* Does some network other than n have listen addresses? */
+/* Does some network other than n have listen addresses? The first one. */
 bool conf_listen_others(const struct gw_conf *c, const struct gw_network *n);
+const struct gw_network *conf_listen_other(const struct gw_conf *c, const struct gw_network *n);
 /* n's addresses as text, ", " between them ("" without). */
 void conf_listen_text(const struct gw_network *n, char *buf, size_t len);
 void conf_listen_print(FILE *f, const struct gw_network *n);

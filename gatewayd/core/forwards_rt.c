@@ -121,6 +121,12 @@ static bool listen_taken(const struct gw_conf *conf, const struct gw_network *n,
 			 s->listen, h->name);
 		return true;
 	}
+	if (f->listen_any && !s->by[0] && (*with = conf_listen_other(conf, n))) {
+		snprintf(why, len, "on every address, network \"%s\"'s listen_addresses too",
+			 (*with)->name);
+		return true;
+	}
+	*with = NULL;
 	if (!s->by[0])
 		return false; /* root's */
 	if (f->listen_any && (n->laddrs.n || conf_listen_others(conf, n))) {

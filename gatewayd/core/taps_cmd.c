@@ -22,6 +22,9 @@ static const char *name_taken(const struct gw_ctx *ctx, const char *name, char *
 
 	if (c)
 		return c;
+	/* gwb + an ifindex: the IFB devices of bandwidth limits (core/shaping.c) */
+	if (!strncmp(name, "gwb", 3) && name[3] >= '0' && name[3] <= '9')
+		return "a name gatewayd keeps for its IFB devices (gwb + a number)";
 	for (size_t i = 0; i < ctx->conf->n_networks; i++)
 		if (!strcmp(ctx->nets[i].uplink, name))
 			return "an uplink in use";

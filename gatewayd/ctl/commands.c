@@ -334,6 +334,7 @@ struct forwards_left {
 	struct gw_ctx *ctx;
 	const struct ctl_peer *peer;
 	struct out *o;
+	const struct gw_network *n;
 	const char *net;
 	FILE *notes;
 	char *text;
@@ -346,6 +347,10 @@ static void forward_left_row(void *arg, const struct forward_rt *s, const char *
 	struct forwards_left *l = arg;
 	char listen[INET6_ADDRSTRLEN + 24];
 
+	/* a former owner's forward is theirs, not the network's new owners'
+	 * to read (its name, target, who added it): root and readers only */
+	if (!authz_sees_all(l->ctx, l->peer) && !conf_owner_entry_owns(l->n, s->by))
+		return;
 	snprintf(listen, sizeof(listen), "%s:%s", s->listen[0] ? s->listen : "*", s->port);
 	out_row(l->o, 8, l->net, s->name, s->proto, listen, s->to, "0", "0", "left-out");
 	if (!l->notes && !(l->notes = open_memstream(&l->text, &l->len)))
@@ -391,6 +396,7 @@ int cmd_forwards(struct out *o, struct gw_ctx *ctx, long which, const struct ctl
 			out_row(o, 8, net->name, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp",
 				listen, to, p, b, f->runtime ? "run-time" : "config");
 		}
+		left.n = net;
 		left.net = net->name;
 		forwards_rt_left_out(ctx->conf, net, forward_left_row, &left);
 	}

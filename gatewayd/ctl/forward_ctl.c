@@ -161,22 +161,19 @@ static int listen_check(struct gw_ctx *ctx, size_t ni, struct forward_rt *req,
 
 	conf_listen_text(n, mine, sizeof(mine));
 	if (!req->listen[0]) {
-		if (root)
-			return CTL_OK;
-		if (n->laddrs.n) {
+		if (!root && n->laddrs.n) {
 			inet_ntop(n->laddrs.v[0].family, &n->laddrs.v[0].a, req->listen,
 				  sizeof(req->listen));
 			return CTL_OK;
 		}
 		if (!conf_listen_others(ctx->conf, n))
 			return CTL_OK;
-		snprintf(
-			err, errlen,
-			"permission denied: every address of the host includes addresses "
-			"dedicated to other networks; give --listen ADDRESS (root may give network "
-			"\"%s\" listen_addresses of its own)",
-			n->name);
-		return CTL_DENIED;
+		snprintf(err, errlen,
+			 "%severy address of the host includes addresses dedicated to other "
+			 "networks; give --listen ADDRESS%s",
+			 root ? "" : "permission denied: ",
+			 root ? "" : " (root may give the network listen_addresses of its own)");
+		return root ? CTL_FAIL : CTL_DENIED;
 	}
 	if (inet_pton(AF_INET, req->listen, &a) == 1)
 		family = AF_INET;

@@ -124,6 +124,8 @@ static int tap_for_self(const struct ctl_peer *p, const char *user, const char *
 	return CTL_OK;
 }
 
+#define OWNER_TAPS_MAX 32 /* run-time taps per owner (root: no cap) */
+
 /* tap add NET --user USER [--group GROUP] [--name TAP] */
 static int cmd_tap_add(struct gw_ctx *ctx, int argc, char **argv, const struct ctl_peer *p, FILE *f)
 {
@@ -152,6 +154,22 @@ static int cmd_tap_add(struct gw_ctx *ctx, int argc, char **argv, const struct c
 		return code;
 	if (!ctl_peer_root(p) && (code = tap_for_self(p, user, group, f)) != CTL_OK)
 		return code;
+	if (!ctl_peer_root(p)) {
+		const struct gw_tap *t;
+		bool rt;
+		size_t mine = 0;
+
+		/* each tap is a netdev and a bridge port every sync walks */
+		for (size_t i = 0; taps_nth(ctx, i, &t, &rt); i++)
+			mine += rt && t->uid == p->uid;
+		if (mine >= OWNER_TAPS_MAX) {
+			fprintf(f,
+				"tap add: you have %zu taps, as many as an owner may add (%d); "
+				"`gatewayctl tap del TAP` one first\n",
+				mine, OWNER_TAPS_MAX);
+			return CTL_FAIL;
+		}
+	}
 	/* taps_add() would name the network whose bridge or uplink it is */
 	for (size_t i = 0; name && i < ctx->conf->n_networks; i++) {
 		const struct gw_network *n = &ctx->conf->networks[i];

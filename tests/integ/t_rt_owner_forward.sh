@@ -169,6 +169,9 @@ fwd_in_force "20033" && fail "alice's forward f33 is still in nftables once alph
 fwd_in_force "20034" || fail "root's forward r34 is not in nftables"
 as "$ALICE" forwards alpha; rc=$?
 [ $rc = 4 ] || fail "alice still sees alpha: exit $rc: $(cat "$T/out")"
+as "$BOB" forwards alpha || fail "bob: forwards alpha: $(cat "$T/out")"
+grep -q " f33 \|$ALICE" "$T/out" && fail "bob, alpha's new owner, reads alice's old forwards: $(cat "$T/out")"
+grep -q " r34 " "$T/out" || fail "bob does not see root's forward r34: $(cat "$T/out")"
 as "$BOB" forward del alpha f2 || fail "bob: forward del alpha f2 (alice's, left out): $(cat "$T/out")"
 sed -i "0,/owner  = \"$BOB\"/s//owner  = \"$ALICE\"/" "$T/gw.conf" # alpha's only
 root reload || fail "root: reload: $(cat "$T/out")"
@@ -176,7 +179,7 @@ wait_until 5 fwd_in_force "20033" || fail "alice's forward f33 is not back once 
 root forwards
 grep -q "left-out" "$T/out" && fail "forwards left out once alpha is alice's again: $(cat "$T/out")"
 grep -q "^alpha  *f2 " "$T/out" && fail "f2, removed by bob, is back: $(cat "$T/out")"
-ok "alpha given to bob: alice's run-time forwards out of force (left-out, bob removes one), root's kept; back to alice, hers are back"
+ok "alpha given to bob: alice's run-time forwards out of force (left-out to root, not shown to bob, who may remove one), root's kept; back to alice, hers are back"
 
 # 5. the config wins, and the reason does not name bravo's forward to alice
 as "$ALICE" forward del alpha f3 || fail "alice: forward del alpha f3: $(cat "$T/out")"
@@ -199,3 +202,19 @@ grep -q bravo "$T/out" && fail "alice's tap add names bravo: $(cat "$T/out")"
 root tap add alpha --user "$ALICE" --name gw1 && fail "root made a tap named gw1"
 grep -q 'the bridge of network "bravo"' "$T/out" || fail "root is not told whose bridge: $(cat "$T/out")"
 ok "alice's tap add --name gw1 (bravo's bridge): refused without bravo's name; root is told"
+
+# 7. names of gatewayd's IFB devices (gwb + an ifindex: bandwidth limits)
+# are not for taps: a tap there would keep a port's egress unshaped
+as "$ALICE" tap add alpha --user "$ALICE" --name gwb7 && fail "alice made a tap named gwb7"
+grep -q "IFB" "$T/out" || fail "alice is not told gwb7 is gatewayd's: $(cat "$T/out")"
+ok "alice's tap add --name gwb7: refused, the IFB devices' names"
+
+# 8. at most 32 taps an owner adds (each a netdev and a bridge port every
+# sync walks); root has no cap
+for k in $(seq 1 32); do
+	as "$ALICE" tap add alpha --user "$ALICE" || fail "alice's tap $k refused: $(cat "$T/out")"
+done
+as "$ALICE" tap add alpha --user "$ALICE" && fail "alice's 33rd tap was made"
+grep -q "as many as an owner may add (32)" "$T/out" || fail "alice's 33rd tap: $(cat "$T/out")"
+root tap add alpha --user "$ALICE" || fail "root's tap past alice's 32 refused: $(cat "$T/out")"
+ok "alice adds 32 taps, the 33rd is refused; root may add more"

@@ -143,6 +143,10 @@ START_TEST(test_listen_addresses)
 		  "\"198.51.100.7\" }",
 		  "t.conf:8: network \"m\": forward \"w\": listen 198.51.100.7 is network \"n\"'s "
 		  "(its listen_addresses)" },
+		{ "listen_addresses = \"198.51.100.7\"",
+		  "forward w { proto = tcp port = 80 to = \"10.214.0.9:80\" }",
+		  "t.conf:7: network \"m\": forward \"w\" listens on every address, network "
+		  "\"n\"'s listen_addresses too: give it a listen address" },
 	};
 	struct gw_conf *c;
 	char err[512] = "", *text = NULL;
@@ -156,8 +160,9 @@ START_TEST(test_listen_addresses)
 		ck_assert_str_eq(err, bad[i].want);
 	}
 	ck_assert_msg(load("listen_addresses = { \"198.51.100.7\", \"2001:db8::7\" }",
-			   "forward w { proto = tcp port = 80 to = \"10.214.0.9:80\" }", "", &c,
-			   err, sizeof(err)) == 0,
+			   "forward w { proto = tcp port = 80 to = \"10.214.0.9:80\" listen = "
+			   "\"198.51.100.9\" }",
+			   "", &c, err, sizeof(err)) == 0,
 		      "%s", err);
 	ck_assert_uint_eq(c->networks[0].laddrs.n, 2);
 	ck_assert_ptr_eq(conf_listen_holder(c, AF_INET, &c->networks[0].laddrs.v[0].a),

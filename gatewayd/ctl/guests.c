@@ -286,13 +286,32 @@ static void row_fill(struct gw_ctx *ctx, const struct gw_network *n, struct gues
 	}
 }
 
+/* The ports' own limits (guest_bandwidth), both ways: one read of the
+ * kernel's qdiscs for all of the network's rows, not one per port. */
+static void rows_bandwidth(struct gw_ctx *ctx, const struct gw_network *n, struct guest_list *out)
+{
+	char(*names)[IFNAMSIZ] = calloc(out->n, sizeof(*names));
+	struct shaping_stats *st = calloc(out->n, sizeof(*st));
+
+	if (names && st) {
+		for (size_t k = 0; k < out->n; k++)
+			snprintf(names[k], IFNAMSIZ, "%s", out->v[k].port);
+		if (shaping_stats_many(ctx, (const char(*)[IFNAMSIZ])names, out->n, st) >= 0)
+			for (size_t k = 0; k < out->n; k++)
+				if (st[k].shaped && conf_bw_port(&n->guest_bw, out->v[k].port))
+					out->v[k].drops.bandwidth_dropped =
+						(uint64_t)st[k].in_drops + st[k].out_drops;
+	}
+	free(names);
+	free(st);
+}
+
 int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
 		const struct lease *leases, int nl, struct guest_list *out)
 {
 	const struct gw_network *n = &ctx->conf->networks[net];
 	const struct gw_net_rt *rt = &ctx->nets[net];
 	struct guest_sets *own = NULL;
-	struct shaping_stats st;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -313,15 +332,13 @@ int guests_read(struct gw_ctx *ctx, size_t net, const struct guest_sets *sets,
 		w->ifindex = (uint32_t)l.ifindex;
 		row_drops(sets ? sets : own, w);
 		row_fill(ctx, n, w, leases, nl);
-		/* the port's own limits (guest_bandwidth), both ways */
-		if (conf_bw_any(&n->guest_bw) && conf_bw_port(&n->guest_bw, w->port) &&
-		    shaping_port_stats(ctx, w->port, &st) == 0 && st.shaped)
-			w->drops.bandwidth_dropped = (uint64_t)st.in_drops + st.out_drops;
 		w->drops.quota_dropped = quota_macs_dropped(
 			(sets ? sets : own)->quota, (sets ? sets : own)->n_quota, n, w->mac);
 		out->n++;
 	}
 	guest_sets_free(own);
+	if (conf_bw_any(&n->guest_bw))
+		rows_bandwidth(ctx, n, out);
 	return 0;
 }
 

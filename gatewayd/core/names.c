@@ -62,10 +62,28 @@ static int fill(FILE *f, void *arg)
 	return ferror(f) ? -EIO : 0;
 }
 
+uid_t names_dnsmasq_uid(const struct gw_conf *conf)
+{
+	/* asked once per user name (at start, or a reload naming another),
+	 * not at every write: a lookup may block (NSS), and these files are
+	 * written from the loop at each lease or static host change */
+	static char name[sizeof(conf->dnsmasq_user)];
+	static uid_t uid = (uid_t)-1;
+	static bool known;
+
+	if (!known || strcmp(name, conf->dnsmasq_user)) {
+		const struct passwd *pw = getpwnam(conf->dnsmasq_user);
+
+		uid = pw ? pw->pw_uid : (uid_t)-1;
+		snprintf(name, sizeof(name), "%s", conf->dnsmasq_user);
+		known = true;
+	}
+	return uid;
+}
+
 static int pins_file_write(const struct gw_conf *conf, const char *path, const char *text)
 {
-	const struct passwd *pw = getpwnam(conf->dnsmasq_user);
-	struct pins_file p = { text, pw ? pw->pw_uid : (uid_t)-1 };
+	struct pins_file p = { text, names_dnsmasq_uid(conf) };
 
 	return state_file_write(path, 0400, fill, &p);
 }

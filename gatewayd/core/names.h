@@ -12,6 +12,9 @@ struct gw_names;
 /* The network's pins file from its lease file now, without telling its
  * dnsmasq (serve.c: before it starts, and with its hosts files). */
 int names_file_write(const struct gw_conf *conf, const struct gw_network *n);
+/* dnsmasq_user's uid ((uid_t)-1: no such user), looked up once per name:
+ * the owner of the files dnsmasq re-reads after dropping root. */
+uid_t names_dnsmasq_uid(const struct gw_conf *conf);
 
 /* Watch the config's state_dir (made on first use) and bring every
  * network's pins up to date now. */

@@ -19,7 +19,6 @@
 #include "ra/ra.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,8 +56,7 @@ static int dns_hosts_fill(FILE *f, void *arg)
 static int hosts_files_write(const struct gw_conf *conf, const struct gw_network *n, char *err,
 			     size_t errlen)
 {
-	const struct passwd *pw = getpwnam(conf->dnsmasq_user);
-	uid_t uid = pw ? pw->pw_uid : (uid_t)-1;
+	uid_t uid = names_dnsmasq_uid(conf);
 	char path[GW_PATH_MAX + 64];
 	int r;
 

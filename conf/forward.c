@@ -203,10 +203,9 @@ static int fsec_line(struct conf_ctx *ctx, cfg_t *fsec)
 
 /* One forward from its values, from a section of the file (fsec) or from
  * gatewayctl (fsec NULL, values without lines). */
-static int forward_vals(struct conf_ctx *ctx, cfg_t *fsec, const char *title,
-			const struct sval *proto, const struct sval *port, const struct sval *to,
-			const struct sval *listen, const char *pfx, const struct gw_network *net,
-			struct gw_forward *f)
+int conf_fwd_vals(struct conf_ctx *ctx, cfg_t *fsec, const char *title, const struct sval *proto,
+		  const struct sval *port, const struct sval *to, const struct sval *listen,
+		  const char *pfx, const struct gw_network *net, struct gw_forward *f)
 {
 	char q[160];
 	unsigned n_from, n_to;
@@ -294,9 +293,9 @@ static int forward_vals(struct conf_ctx *ctx, cfg_t *fsec, const char *title,
 static int one_forward(struct conf_ctx *ctx, cfg_t *fsec, const char *pfx,
 		       const struct gw_network *net, struct gw_forward *f)
 {
-	return forward_vals(ctx, fsec, cfg_title(fsec), sval_at(fsec, 0, "proto"),
-			    sval_at(fsec, 1, "port"), sval_at(fsec, 2, "to"),
-			    sval_at(fsec, 3, "listen"), pfx, net, f);
+	return conf_fwd_vals(ctx, fsec, cfg_title(fsec), sval_at(fsec, 0, "proto"),
+			     sval_at(fsec, 1, "port"), sval_at(fsec, 2, "to"),
+			     sval_at(fsec, 3, "listen"), pfx, net, f);
 }
 
 int conf_network_forwards(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net)
@@ -336,14 +335,14 @@ static int ref_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-static bool listen_overlap(const struct gw_forward *a, const struct gw_forward *b)
+bool conf_fwd_listen_overlap(const struct gw_forward *a, const struct gw_forward *b)
 {
 	if (a->listen_any || b->listen_any)
 		return true;
 	return !memcmp(&a->listen, &b->listen, a->family == AF_INET ? 4 : 16);
 }
 
-static void listen_text(const struct gw_forward *f, char *buf, size_t len)
+void conf_fwd_listen_text(const struct gw_forward *f, char *buf, size_t len)
 {
 	if (f->listen_any)
 		snprintf(buf, len, "every address");
@@ -351,7 +350,7 @@ static void listen_text(const struct gw_forward *f, char *buf, size_t len)
 		inet_ntop(f->family, &f->listen, buf, (socklen_t)len);
 }
 
-static void ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi)
+void conf_fwd_ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi)
 {
 	if (lo == hi)
 		snprintf(buf, len, "%u", lo);
@@ -468,7 +467,7 @@ static int addr_cmp(const void *a, const void *b)
 	return ref_cmp(a, b);
 }
 
-static bool same_kind(const struct gw_forward *a, const struct gw_forward *b)
+bool conf_fwd_same_kind(const struct gw_forward *a, const struct gw_forward *b)
 {
 	return a->family == b->family && a->proto == b->proto;
 }
@@ -488,7 +487,8 @@ static long first_overlap(const struct fwd_ref *v, size_t n, bool any, long *wit
 		const struct gw_forward *b = v[i].f;
 		long cand;
 
-		if (i && (!same_kind(v[i - 1].f, b) || (!any && !listen_overlap(v[i - 1].f, b))))
+		if (i && (!conf_fwd_same_kind(v[i - 1].f, b) ||
+			  (!any && !conf_fwd_listen_overlap(v[i - 1].f, b))))
 			far_all = far_any = -1;
 		cand = !any || b->listen_any ? far_all : far_any;
 		if (cand >= 0 && v[cand].f->port_max >= b->port_min) {
@@ -509,8 +509,8 @@ static int overlap_fail(struct conf_ctx *ctx, const struct fwd_ref *x, const str
 	const struct fwd_ref *later = first == x ? y : x;
 	char l[INET6_ADDRSTRLEN + 16], pt[16];
 
-	listen_text(later->f, l, sizeof(l));
-	ports_text(pt, sizeof(pt), later->f->port_min, later->f->port_max);
+	conf_fwd_listen_text(later->f, l, sizeof(l));
+	conf_fwd_ports_text(pt, sizeof(pt), later->f->port_min, later->f->port_max);
 	return conf_fail(ctx, later->f->line,
 			 "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
 			 "forward \"%s\" of network \"%s\" (line %d)",
@@ -583,8 +583,8 @@ void conf_forwards_print(FILE *f, const struct gw_network *net)
 		char a[INET6_ADDRSTRLEN], p[16], tp[16];
 
 		inet_ntop(w->family, &w->to, a, sizeof(a));
-		ports_text(p, sizeof(p), w->port_min, w->port_max);
-		ports_text(tp, sizeof(tp), w->to_min, w->to_max);
+		conf_fwd_ports_text(p, sizeof(p), w->port_min, w->port_max);
+		conf_fwd_ports_text(tp, sizeof(tp), w->to_min, w->to_max);
 		fprintf(f, "    forward %s { proto = %s  port = \"%s\"  to = \"%s%s%s:%s\"",
 			w->name, w->proto == IPPROTO_TCP ? "tcp" : "udp", p,
 			w->family == AF_INET6 ? "[" : "", a, w->family == AF_INET6 ? "]" : "", tp);
@@ -594,118 +594,4 @@ void conf_forwards_print(FILE *f, const struct gw_network *net)
 		}
 		fprintf(f, " }\n");
 	}
-}
-
-int conf_forward_make(const struct gw_network *net, const char *name, const char *proto,
-		      const char *port, const char *to, const char *listen, struct gw_forward *f,
-		      char *err, size_t errlen)
-{
-	struct conf_ctx ctx = { .file = NULL, .err = err, .errlen = errlen };
-	const char *s[4] = { proto, port, to, listen };
-	struct sval *v[4] = { NULL, NULL, NULL, NULL };
-	char pfx[NAME_NET_MAX + 16];
-	int r = -ENOMEM;
-
-	for (size_t i = 0; i < 4; i++) {
-		if (!s[i])
-			continue;
-		if (!(v[i] = malloc(sizeof(*v[i]) + strlen(s[i]) + 1)))
-			goto out;
-		v[i]->line = 0;
-		strcpy(v[i]->s, s[i]);
-	}
-	memset(f, 0, sizeof(*f));
-	snprintf(pfx, sizeof(pfx), "network \"%s\": ", net->name);
-	r = forward_vals(&ctx, NULL, name, v[0], v[1], v[2], v[3], pfx, net, f);
-	f->runtime = true;
-out:
-	if (r == -ENOMEM)
-		snprintf(err, errlen, "out of memory");
-	for (size_t i = 0; i < 4; i++)
-		free(v[i]);
-	return r;
-}
-
-/* Where a forward comes from, for a message. */
-static void origin_text(const struct gw_conf *c, const struct gw_forward *f, char *buf, size_t len)
-{
-	if (f->runtime)
-		snprintf(buf, len, "added by gatewayctl");
-	else
-		snprintf(buf, len, "%s line %d", c->path, f->line);
-}
-
-static bool forwards_overlap(const struct gw_forward *a, const struct gw_forward *b)
-{
-	return same_kind(a, b) && listen_overlap(a, b) && a->port_min <= b->port_max &&
-	       b->port_min <= a->port_max;
-}
-
-/* One forward against all: a pass over them, not the sorted passes of
- * conf_forwards_check() (one forward added is n steps either way). */
-bool conf_forward_conflict(const struct gw_conf *c, const struct gw_network *net,
-			   const struct gw_forward *f, char *why, size_t len)
-{
-	const struct gw_network *with;
-
-	return conf_forward_conflict_with(c, net, f, why, len, &with);
-}
-
-bool conf_forward_conflict_with(const struct gw_conf *c, const struct gw_network *net,
-				const struct gw_forward *f, char *why, size_t len,
-				const struct gw_network **with)
-{
-	const struct gw_network *in;
-	char o[GW_PATH_MAX + 32], l[INET6_ADDRSTRLEN + 16], pt[16];
-
-	*with = NULL;
-	for (size_t k = 0; k < net->fwd.n; k++)
-		if (!strcmp(net->fwd.v[k].name, f->name)) {
-			origin_text(c, &net->fwd.v[k], o, sizeof(o));
-			snprintf(why, len, "network \"%s\" has a forward \"%s\" already (%s)",
-				 net->name, f->name, o);
-			return true;
-		}
-	if ((in = conf_forward_listen_net(c, f, true))) {
-		*with = in;
-		conf_forward_listen_msg(why, len, net, f, in);
-		return true;
-	}
-	if (c->bgp.enabled && f->proto == IPPROTO_TCP && f->port_min <= 179 && 179 <= f->port_max) {
-		snprintf(why, len,
-			 "network \"%s\": forward \"%s\": tcp port 179 is BGP's, and the bgp "
-			 "section makes BIRD listen there: the router's session would reach a "
-			 "guest",
-			 net->name, f->name);
-		return true;
-	}
-	for (size_t i = 0; i < c->n_networks; i++)
-		for (size_t k = 0; k < c->networks[i].fwd.n; k++) {
-			const struct gw_forward *g = &c->networks[i].fwd.v[k];
-
-			if (!forwards_overlap(f, g))
-				continue;
-			listen_text(f, l, sizeof(l));
-			ports_text(pt, sizeof(pt), f->port_min, f->port_max);
-			origin_text(c, g, o, sizeof(o));
-			*with = &c->networks[i];
-			snprintf(why, len,
-				 "network \"%s\": forward \"%s\": %s port%s %s on %s overlaps "
-				 "forward \"%s\" of network \"%s\" (%s)",
-				 net->name, f->name, f->proto == IPPROTO_TCP ? "tcp" : "udp",
-				 f->port_min == f->port_max ? "" : "s", pt, l, g->name,
-				 c->networks[i].name, o);
-			return true;
-		}
-	return false;
-}
-
-void conf_forward_to_text(const struct gw_forward *f, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN], tp[16];
-
-	inet_ntop(f->family, &f->to, a, sizeof(a));
-	ports_text(tp, sizeof(tp), f->to_min, f->to_max);
-	snprintf(buf, len, "%s%s%s:%s", f->family == AF_INET6 ? "[" : "", a,
-		 f->family == AF_INET6 ? "]" : "", tp);
 }

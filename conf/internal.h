@@ -98,6 +98,16 @@ int conf_hosts_check(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
 int conf_network_owners(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);
 /* owner.c: readers_group, resolved now. */
 int conf_readers(struct conf_ctx *ctx, cfg_t *root, struct gw_conf *c);
+/* forward.c's pieces forward_rt.c shares (run-time forwards): one
+ * forward from its values (fsec NULL: gatewayctl's, no lines), and how
+ * two compare and print in messages. */
+int conf_fwd_vals(struct conf_ctx *ctx, cfg_t *fsec, const char *title, const struct sval *proto,
+		  const struct sval *port, const struct sval *to, const struct sval *listen,
+		  const char *pfx, const struct gw_network *net, struct gw_forward *f);
+bool conf_fwd_same_kind(const struct gw_forward *a, const struct gw_forward *b);
+bool conf_fwd_listen_overlap(const struct gw_forward *a, const struct gw_forward *b);
+void conf_fwd_listen_text(const struct gw_forward *f, char *buf, size_t len);
+void conf_fwd_ports_text(char *buf, size_t len, uint16_t lo, uint16_t hi);
 /* listen.c: listen_addresses, and once all networks are read, the
  * checks between networks and forwards */
 int conf_network_listen(struct conf_ctx *ctx, cfg_t *sec, const char *pfx, struct gw_network *net);

@@ -34,7 +34,7 @@ endif
 
 LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c \
 	conf/addr.c conf/conf.c conf/text.c conf/network.c conf/section.c conf/print.c conf/mode.c conf/forward.c conf/forward_rt.c conf/host.c conf/guest_opts.c conf/qemu.c \
-	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/binding.c nft/binding_expr.c nft/binding_fill.c nft/binding_claim.c nft/text.c nft/expr.c nft/msg.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
+	nft/plan.c nft/forward.c nft/forward_count.c nft/rules.c nft/filter.c nft/guard.c nft/binding.c nft/binding_expr.c nft/binding_fill.c nft/binding_claim.c nft/text.c nft/expr.c nft/msg.c nft/msg_set.c nft/batch.c nft/commit.c nft/inspect.c nft/monitor.c nft/feature.c nft/update.c \
 	dhcp/dnsmasq_conf.c dhcp/hosts.c dhcp/upstream.c dhcp/supervisor.c dhcp/packet.c dhcp/leases.c ra/ra.c ra/packet.c ra/msg.c ra/router.c \
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c gatewayd/host/snapshot.c gatewayd/host/snapshot_cmp.c gatewayd/host/neigh.c \

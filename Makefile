@@ -39,7 +39,7 @@ LIB_SRCS := lib/log.c lib/eloop.c lib/state.c lib/notify.c lib/nl.c lib/names.c 
 	gatewayd/host/rtnl.c gatewayd/host/sysctl.c gatewayd/host/hostcheck.c gatewayd/host/preflight.c \
 	gatewayd/host/probe.c gatewayd/host/portcheck.c gatewayd/host/resolv.c gatewayd/host/rtnl_msg.c gatewayd/host/snapshot.c gatewayd/host/snapshot_cmp.c gatewayd/host/neigh.c \
 	gatewayd/core/apply.c gatewayd/core/apply_diff.c gatewayd/core/ctx.c gatewayd/core/bridge.c gatewayd/core/serve.c gatewayd/core/teardown.c gatewayd/core/watch.c gatewayd/core/binding.c gatewayd/core/binding_wake.c gatewayd/core/binding_files.c gatewayd/core/binding6.c gatewayd/core/binding_match.c gatewayd/core/plan.c gatewayd/core/diff.c gatewayd/core/rtplan.c \
-	gatewayd/ctl/control.c gatewayd/ctl/commands.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
+	gatewayd/ctl/control.c gatewayd/ctl/control_admit.c gatewayd/ctl/commands.c gatewayd/ctl/doctor.c gatewayd/ctl/out.c
 # QEMU: the bridge helper's ACL, qemu-args and its static leases (issue 10)
 LIB_SRCS += gatewayd/core/qemu_acl.c gatewayd/core/static_hosts.c gatewayd/ctl/qemu_args.c
 # user taps, attached ports (issue 10)

@@ -28,6 +28,7 @@
 #include "gatewayd/ctl/ports.h"
 #include "gatewayd/ctl/authz.h"
 #include "gatewayd/ctl/forward_ctl.h"
+#include "gatewayd/ctl/control_int.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -39,75 +40,6 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Clients are served by the loop like any other descriptor: a client
- * that sends its request slowly, or reads the answer slowly, costs the
- * loop nothing; one that takes longer than CLIENT_DEADLINE_MS is dropped,
- * and at most CLIENT_MAX are connected at once. The group gatewayd may
- * connect too, so the slots are shared by uid (SO_PEERCRED): users other
- * than root hold at most CLIENT_MAX - CLIENT_ROOT_ROOM together and
- * CLIENT_PER_USER each, so a member of the group renewing idle
- * connections as they are dropped never locks root out (its status, the
- * attach that qemu-ifup runs) nor the other members. A refused client is
- * told so (CTL_BUSY), not just hung up on. */
-#define CLIENT_MAX	   16
-#define CLIENT_ROOT_ROOM   4 /* kept for root */
-#define CLIENT_PER_USER	   8 /* per uid other than root */
-#define CLIENT_DEADLINE_MS 3000
-/* Users who own nothing and read nothing (authz_sees_any() false at
- * accept) are told "permission denied" or help and nothing else: they
- * hold CLIENT_STRANGERS slots together, so that two such users (a web
- * server's, nobody's) idling on 8 connections each cannot leave every
- * owner "too many control connections". */
-#define CLIENT_STRANGERS 2
-/* Requests (connections) of a uid other than root: RATE_PER_S a second
- * on average, RATE_BURST at once; kept for the RATE_UIDS users seen last.
- * A customer's script polling status once a second is far below it; one
- * in a tight loop is told CTL_BUSY and slowed, not the loop. */
-#define RATE_PER_S 10
-#define RATE_BURST 20
-#define RATE_UIDS  64
-
-struct rate {
-	uid_t uid;
-	long long ms;	 /* last refill */
-	long long milli; /* tokens, in thousandths */
-};
-
-struct client {
-	struct control *c;
-	int fd;
-	uid_t uid;
-	bool stranger;	      /* sees no network (authz_sees_any()) */
-	struct ctl_peer peer; /* its credentials at accept */
-	char req[512];
-	size_t got;
-	char *out; /* the answer, once the request is complete */
-	size_t outlen, off;
-	struct eloop_timer *deadline;
-	struct doctor *doc; /* a doctor still running for this client */
-	struct client *next;
-};
-
-struct control {
-	struct eloop *loop;
-	struct gw_ctx *ctx;
-	int fd;
-	char path[108];
-	control_reload_fn reload;
-	void *arg;
-	struct client *clients;
-	size_t n_clients;
-	/* refusals for want of a slot: said at most once a minute */
-	long long busy_said_ms;
-	unsigned busy_count;
-	/* per-uid rate of users other than root, and its refusals (said at
-	 * most once a minute too) */
-	struct rate rates[RATE_UIDS];
-	size_t n_rates;
-	long long rate_said_ms;
-	unsigned rate_count;
-};
 
 #define CTL_PENDING (-1) /* the answer comes later (doctor) */
 #define DOCTOR_MAX  2	 /* at once; one of them kept for root */
@@ -406,116 +338,6 @@ static void on_client_deadline(void *arg)
 	log_debug("control: client uid %u took longer than %d ms; dropped", (unsigned)cl->uid,
 		  CLIENT_DEADLINE_MS);
 	client_free(cl);
-}
-
-/* NULL if uid may have one more connection, else why not. */
-static const char *client_room(const struct control *c, uid_t uid, bool stranger)
-{
-	size_t mine = 0, others = 0, strangers = 0;
-
-	if (c->n_clients >= CLIENT_MAX)
-		return "too many control connections";
-	if (uid == 0)
-		return NULL;
-	for (const struct client *cl = c->clients; cl; cl = cl->next) {
-		mine += cl->uid == uid;
-		others += cl->uid != 0;
-		strangers += cl->stranger;
-	}
-	if (stranger && strangers >= CLIENT_STRANGERS)
-		return "too many control connections from users who own no network";
-	if (mine >= CLIENT_PER_USER)
-		return "too many control connections from this user";
-	if (others >= CLIENT_MAX - CLIENT_ROOT_ROOM)
-		return "too many control connections from users other than root";
-	return NULL;
-}
-
-static long long now_ms(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-/* Refused: the answer says so in one write that a new socket's buffer
- * always takes; never SIGPIPE (the client may be gone already). */
-static void refuse_send(int cfd, uid_t uid, const char *why)
-{
-	char msg[200];
-	int n = snprintf(msg, sizeof(msg), "%d\ngatewayd: %s (uid %u); try again\n", CTL_BUSY, why,
-			 (unsigned)uid);
-
-	if (send(cfd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_debug("control: telling uid %u it was refused: %s", (unsigned)uid,
-			  strerror(errno));
-	close(cfd);
-}
-
-/* May uid (not root) make one more request now? Takes a token if so. */
-static bool rate_take(struct control *c, uid_t uid)
-{
-	long long now = now_ms();
-	struct rate *r = NULL;
-
-	for (size_t i = 0; i < c->n_rates && !r; i++)
-		if (c->rates[i].uid == uid)
-			r = &c->rates[i];
-	if (!r && c->n_rates < RATE_UIDS) {
-		r = &c->rates[c->n_rates++];
-		r->ms = 0;
-	} else if (!r) {
-		/* the one idle longest: its bucket is the fullest */
-		r = &c->rates[0];
-		for (size_t i = 1; i < c->n_rates; i++)
-			if (c->rates[i].ms < r->ms)
-				r = &c->rates[i];
-		r->ms = 0;
-	}
-	if (r->ms == 0) {
-		*r = (struct rate){ .uid = uid, .ms = now, .milli = RATE_BURST * 1000LL };
-	} else {
-		r->milli += (now - r->ms) * RATE_PER_S;
-		if (r->milli > RATE_BURST * 1000LL)
-			r->milli = RATE_BURST * 1000LL;
-		r->ms = now;
-	}
-	if (r->milli < 1000)
-		return false;
-	r->milli -= 1000;
-	return true;
-}
-
-static void rate_refuse(struct control *c, int cfd, uid_t uid)
-{
-	long long now = now_ms();
-
-	refuse_send(cfd, uid, "too many requests from this user");
-	c->rate_count++;
-	if (c->rate_said_ms && now - c->rate_said_ms < 60000)
-		return;
-	log_warnx("control: too many requests: refused %u, the last of uid %u (at most %d a "
-		  "second, %d at once, per user other than root; said at most once a minute)",
-		  c->rate_count, (unsigned)uid, RATE_PER_S, RATE_BURST);
-	c->rate_said_ms = now;
-	c->rate_count = 0;
-}
-
-static void client_refuse(struct control *c, int cfd, uid_t uid, const char *why)
-{
-	long long now = now_ms();
-
-	refuse_send(cfd, uid, why);
-	c->busy_count++;
-	if (c->busy_said_ms && now - c->busy_said_ms < 60000)
-		return;
-	log_warnx("control: %s: refused %u connection%s, the last of uid %u (at most %d per "
-		  "user other than root, %d kept for root; said at most once a minute)",
-		  why, c->busy_count, c->busy_count == 1 ? "" : "s", (unsigned)uid, CLIENT_PER_USER,
-		  CLIENT_ROOT_ROOM);
-	c->busy_said_ms = now;
-	c->busy_count = 0;
 }
 
 static void on_accept(int fd, uint32_t events, void *arg)

@@ -9,7 +9,7 @@
 #
 #   [inet: dnsmasq sending RAs] eth0 ── up0 [host: gatewayd] gw0
 . "$(dirname "$0")/lib.sh"
-require dnsmasq nft
+require dnsmasq nft rdisc6
 
 NO_V6_DEFAULT=1 topo_init
 ip netns exec "$NS_INET" dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file= \
@@ -34,9 +34,12 @@ gw_start
 [ "$(in_host cat /proc/sys/net/ipv6/conf/up0/accept_ra)" = 2 ] || fail "accept_ra not set to 2"
 [ "$(in_host cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ] || fail "IPv6 forwarding not on"
 grep -q "set accept_ra = 2 on uplink up0" "$T/gw.log" || fail "the change to the uplink was not logged"
-# With forwarding on, only accept_ra = 2 lets the next RA bring the route back.
+# With forwarding on, only accept_ra = 2 lets the next RA bring the route back
+# (the host solicits one while it waits: the router's own RAs come every
+# few seconds, later under load).
 in_host ip -6 route del default proto ra
-wait_until 15 sh -c "ip -n $NS_HOST -6 route show default | grep -q 'proto ra'" \
+wait_until 15 sh -c "ip -n $NS_HOST -6 route show default | grep -q 'proto ra' ||
+	{ ip netns exec $NS_HOST rdisc6 -1 -w 500 up0 >/dev/null 2>&1; false; }" \
 	|| fail "RA-learned default route not re-learned with forwarding on"
 ok "fix_accept_ra: accept_ra = 2 on up0, RA route re-learned with forwarding on"
 gw_stop
